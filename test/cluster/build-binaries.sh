@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Builds the local control plane from Go modules and caches the binaries outside the repo.
+#
+#   test/cluster/build-binaries.sh [component...]   components: kubernetes etcd kwok helm (default: all)
+#
+# Binaries land in $SLIPWAY_CACHE_DIR (default ~/.cache/slipway)/bin/<component>-<version>/
+# and a finished build leaves a `.complete` marker there, so a second run is a no-op.
+# Versions are pinned in test/cluster/versions.env; changing one builds a new cache entry.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=versions.env
+source "$here/versions.env"
+
+cache=${SLIPWAY_CACHE_DIR:-$HOME/.cache/slipway}
+mkdir -p "$cache/bin" "$cache/work"
+export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false
+
+log() { printf '[slipway cluster build] %s\n' "$*" >&2; }
+
+# Serialize builds across concurrent test runs.
+exec 9>"$cache/build.lock"
+flock 9
+
+build_kubernetes() {
+  local out="$cache/bin/kubernetes-v$K8S_VERSION"
+  [ -f "$out/.complete" ] && return 0
+  local staging="v0.${K8S_VERSION#1.}"
+  local work="$cache/work/kubernetes-v$K8S_VERSION"
+  log "building kube-apiserver, kube-controller-manager, kube-scheduler and kubectl v$K8S_VERSION (cold: 15-25 minutes on 2 cores)"
+  rm -rf "$work" && mkdir -p "$work" "$out"
+  local gomod
+  gomod=$(cd "$work" && go mod download -json "k8s.io/kubernetes@v$K8S_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
+  [ -f "$gomod" ] || { log "could not download k8s.io/kubernetes@v$K8S_VERSION"; exit 1; }
+  {
+    echo "module slipway.dev/localcluster/kubernetes"
+    echo
+    grep -E '^go [0-9]' "$gomod"
+    grep -E '^godebug' "$gomod" || true
+    echo
+    echo "require k8s.io/kubernetes v$K8S_VERSION"
+    echo
+    # Every staging module the upstream go.mod points at ./staging is taken at its published version.
+    grep -E '=> \./staging/src/' "$gomod" | awk -v v="$staging" '{print "replace " $1 " => " $1 " " v}'
+  } >"$work/go.mod"
+  log "wrapper module with $(grep -c '^replace' "$work/go.mod") staging replaces written to $work/go.mod"
+  local pkgs=(k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager
+    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl)
+  (cd "$work" && go get "${pkgs[@]/%/@v$K8S_VERSION}" >/dev/null)
+  local minor=${K8S_VERSION#1.}; minor=${minor%%.*}
+  local ldflags="-s -w"
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldflags+=" -X $pkg.gitVersion=v$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+    ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+  done
+  (cd "$work" && go build -trimpath -tags selinux,notest,grpcnotrace -ldflags "$ldflags" -o "$out/" "${pkgs[@]}")
+  touch "$out/.complete"
+  log "kubernetes binaries ready in $out"
+}
+
+build_etcd() {
+  local out="$cache/bin/etcd-v$ETCD_VERSION"
+  [ -f "$out/.complete" ] && return 0
+  local work="$cache/work/etcd-v$ETCD_VERSION"
+  log "building etcd v$ETCD_VERSION from go.etcd.io/etcd/server/v3 (cold: 2-4 minutes)"
+  rm -rf "$work" && mkdir -p "$work" "$out"
+  cat >"$work/main.go" <<'GO'
+// Command etcd runs the etcd server from its Go module.
+package main
+
+import (
+	"os"
+
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() { etcdmain.Main(os.Args) }
+GO
+  printf 'module slipway.dev/localcluster/etcd\n\ngo 1.24\n' >"$work/go.mod"
+  (cd "$work" && go get "go.etcd.io/etcd/server/v3@v$ETCD_VERSION" >/dev/null && go mod tidy >/dev/null)
+  (cd "$work" && go build -trimpath -ldflags "-s -w" -o "$out/etcd" .)
+  touch "$out/.complete"
+  log "etcd ready in $out"
+}
+
+build_kwok() {
+  local out="$cache/bin/kwok-v$KWOK_VERSION"
+  [ -f "$out/.complete" ] && return 0
+  log "installing kwok v$KWOK_VERSION with go install (cold: 2-4 minutes)"
+  mkdir -p "$out"
+  GOBIN="$out" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@v$KWOK_VERSION"
+  touch "$out/.complete"
+  log "kwok ready in $out"
+}
+
+build_helm() {
+  local out="$cache/bin/helm-v$HELM_VERSION"
+  [ -f "$out/.complete" ] && return 0
+  log "installing helm v$HELM_VERSION with go install (cold: 3-6 minutes)"
+  mkdir -p "$out"
+  local major=${HELM_VERSION%%.*}
+  local minor=${K8S_VERSION#1.}; minor=${minor%%.*}
+  GOBIN="$out" go install -trimpath \
+    -ldflags "-s -w -X helm.sh/helm/v$major/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v$major/pkg/chartutil.k8sVersionMinor=$minor" \
+    "helm.sh/helm/v$major/cmd/helm@v$HELM_VERSION"
+  touch "$out/.complete"
+  log "helm ready in $out"
+}
+
+components=("$@")
+[ ${#components[@]} -gt 0 ] || components=(etcd kwok kubernetes)
+for c in "${components[@]}"; do
+  case "$c" in
+    kubernetes) build_kubernetes ;;
+    etcd) build_etcd ;;
+    kwok) build_kwok ;;
+    helm) build_helm ;;
+    *) log "unknown component '$c' (expected kubernetes, etcd, kwok or helm)"; exit 2 ;;
+  esac
+done
