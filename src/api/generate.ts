@@ -1,0 +1,35 @@
+// `npm run generate`: writes the CRD manifests from src/api into the chart. The files are
+// checked in because the chart ships them; test/unit/api/crd-files.test.ts fails when stale.
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { buildCrd } from './crd.js';
+import { ALL_KINDS } from './kinds.js';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CRD_DIR = join(REPO_ROOT, 'charts', 'slipway', 'crds');
+
+const HEADER = '# Generated from src/api by `npm run generate`. Do not edit by hand.\n';
+
+/** File name → content of every generated CRD file. */
+export function renderCrdFiles(): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const kind of ALL_KINDS) {
+    const crd = buildCrd(kind);
+    files.set(`${crd.metadata.name}.yaml`, HEADER + stringify(crd, { lineWidth: 0 }));
+  }
+  return files;
+}
+
+function main(): void {
+  mkdirSync(CRD_DIR, { recursive: true });
+  const files = renderCrdFiles();
+  for (const existing of readdirSync(CRD_DIR)) {
+    if (!files.has(existing)) rmSync(join(CRD_DIR, existing));
+  }
+  for (const [name, text] of files) writeFileSync(join(CRD_DIR, name), text);
+  process.stdout.write(`wrote ${files.size} CRDs to ${CRD_DIR}\n`);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

@@ -1,0 +1,140 @@
+// The registry of kinds we serve: names, scope, subresources and printer columns, beside the
+// schema each is generated from. CRD manifests and clients both read this table, so a
+// kind's plural or short name is written exactly once.
+import type { TSchema } from '@sinclair/typebox';
+import { AnalysisRunSchema, AnalysisTemplateSchema, ClusterAnalysisTemplateSchema } from './analysis.js';
+import { ExperimentSchema } from './experiment.js';
+import { RolloutSchema } from './rollout.js';
+
+export interface PrinterColumn {
+  name: string;
+  type: 'integer' | 'string' | 'date' | 'boolean' | 'number';
+  jsonPath: string;
+  description?: string;
+}
+
+export interface KindDefinition {
+  group: string;
+  version: string;
+  kind: string;
+  plural: string;
+  singular: string;
+  shortNames: string[];
+  scope: 'Namespaced' | 'Cluster';
+  schema: TSchema;
+  hasStatus: boolean;
+  /** The scale subresource, so an HPA (or `kubectl scale`) can drive the object. */
+  scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath: string };
+  printerColumns: PrinterColumn[];
+}
+
+export const ARGO_GROUP = 'argoproj.io';
+export const ARGO_VERSION = 'v1alpha1';
+
+const age: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
+
+export const ROLLOUT_KIND: KindDefinition = {
+  group: ARGO_GROUP,
+  version: ARGO_VERSION,
+  kind: 'Rollout',
+  plural: 'rollouts',
+  singular: 'rollout',
+  shortNames: ['ro'],
+  scope: 'Namespaced',
+  schema: RolloutSchema,
+  hasStatus: true,
+  scale: {
+    specReplicasPath: '.spec.replicas',
+    statusReplicasPath: '.status.HPAReplicas',
+    labelSelectorPath: '.status.selector',
+  },
+  printerColumns: [
+    { name: 'Desired', type: 'integer', jsonPath: '.spec.replicas', description: 'Number of desired pods' },
+    {
+      name: 'Current',
+      type: 'integer',
+      jsonPath: '.status.replicas',
+      description: 'Total number of non-terminated pods targeted by this rollout',
+    },
+    {
+      name: 'Up-to-date',
+      type: 'integer',
+      jsonPath: '.status.updatedReplicas',
+      description: 'Total number of non-terminated pods targeted by this rollout that have the desired template spec',
+    },
+    {
+      name: 'Available',
+      type: 'integer',
+      jsonPath: '.status.availableReplicas',
+      description: 'Total number of available pods (ready for at least minReadySeconds) targeted by this rollout',
+    },
+    age,
+  ],
+};
+
+export const ANALYSIS_TEMPLATE_KIND: KindDefinition = {
+  group: ARGO_GROUP,
+  version: ARGO_VERSION,
+  kind: 'AnalysisTemplate',
+  plural: 'analysistemplates',
+  singular: 'analysistemplate',
+  shortNames: ['at'],
+  scope: 'Namespaced',
+  schema: AnalysisTemplateSchema,
+  hasStatus: false,
+  printerColumns: [age],
+};
+
+export const CLUSTER_ANALYSIS_TEMPLATE_KIND: KindDefinition = {
+  group: ARGO_GROUP,
+  version: ARGO_VERSION,
+  kind: 'ClusterAnalysisTemplate',
+  plural: 'clusteranalysistemplates',
+  singular: 'clusteranalysistemplate',
+  shortNames: ['cat'],
+  scope: 'Cluster',
+  schema: ClusterAnalysisTemplateSchema,
+  hasStatus: false,
+  printerColumns: [age],
+};
+
+export const ANALYSIS_RUN_KIND: KindDefinition = {
+  group: ARGO_GROUP,
+  version: ARGO_VERSION,
+  kind: 'AnalysisRun',
+  plural: 'analysisruns',
+  singular: 'analysisrun',
+  shortNames: ['ar'],
+  scope: 'Namespaced',
+  schema: AnalysisRunSchema,
+  hasStatus: true,
+  printerColumns: [
+    { name: 'Status', type: 'string', jsonPath: '.status.phase', description: 'AnalysisRun status' },
+    age,
+  ],
+};
+
+export const EXPERIMENT_KIND: KindDefinition = {
+  group: ARGO_GROUP,
+  version: ARGO_VERSION,
+  kind: 'Experiment',
+  plural: 'experiments',
+  singular: 'experiment',
+  shortNames: ['exp'],
+  scope: 'Namespaced',
+  schema: ExperimentSchema,
+  hasStatus: true,
+  printerColumns: [
+    { name: 'Status', type: 'string', jsonPath: '.status.phase', description: 'Experiment status' },
+    age,
+  ],
+};
+
+/** Every kind we serve, in the order their CRDs are installed. */
+export const ALL_KINDS: readonly KindDefinition[] = [
+  ROLLOUT_KIND,
+  ANALYSIS_TEMPLATE_KIND,
+  CLUSTER_ANALYSIS_TEMPLATE_KIND,
+  ANALYSIS_RUN_KIND,
+  EXPERIMENT_KIND,
+];

@@ -1,0 +1,91 @@
+// Container image references: `[registry/]repository[:tag][@digest]`, following the grammar of
+// github.com/distribution/reference. The spelling a user wrote is kept (`nginx` stays `nginx`);
+// the Docker Hub defaults are only applied when comparing two references.
+
+export interface ImageRef {
+  /** The registry host as written; undefined when the reference names none (Docker Hub). */
+  readonly registry?: string;
+  /** The repository path as written, without registry, tag or digest. */
+  readonly repository: string;
+  readonly tag?: string;
+  readonly digest?: string;
+}
+
+export type ImageRefParse = { readonly ok: true; readonly ref: ImageRef } | { readonly ok: false; readonly reason: string };
+
+const DOCKER_HUB = 'docker.io';
+const TAG = /^[\w][\w.-]{0,127}$/;
+const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
+const SHA256_HEX = /^sha256:[a-f0-9]{64}$/;
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::\d+)?$/;
+
+export function parseImageRef(text: string): ImageRefParse {
+  const fail = (why: string): ImageRefParse => ({ ok: false, reason: `image reference "${text}" ${why}` });
+  if (text.trim() !== text || text === '') return fail('is empty or has surrounding spaces');
+
+  let rest = text;
+  let digest: string | undefined;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+    if (!DIGEST.test(digest)) return fail(`has an invalid digest "${digest}" (expected algorithm:hex)`);
+    if (digest.startsWith('sha256:') && !SHA256_HEX.test(digest)) {
+      return fail(`has an invalid sha256 digest (expected 64 lowercase hex characters)`);
+    }
+  }
+
+  let tag: string | undefined;
+  const colon = rest.lastIndexOf(':');
+  if (colon > rest.lastIndexOf('/')) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+    if (!TAG.test(tag)) return fail(`has an invalid tag "${tag}"`);
+  }
+
+  const components = rest.split('/');
+  let registry: string | undefined;
+  // Same rule as Docker: the first component is a host only if it looks like one.
+  const first = components[0] ?? '';
+  if (components.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost')) {
+    registry = first;
+    components.shift();
+    if (!HOST.test(registry)) return fail(`has an invalid registry host "${registry}"`);
+  }
+  const bad = components.find((c) => !PATH_COMPONENT.test(c));
+  if (bad !== undefined) {
+    return fail(`has an invalid repository component "${bad}" (lowercase letters, digits and . _ - only)`);
+  }
+
+  const ref: ImageRef = {
+    repository: components.join('/'),
+    ...(registry !== undefined && { registry }),
+    ...(tag !== undefined && { tag }),
+    ...(digest !== undefined && { digest }),
+  };
+  return { ok: true, ref };
+}
+
+/** `registry/repository` as written, without tag or digest. */
+export function imageName(ref: ImageRef): string {
+  return ref.registry === undefined ? ref.repository : `${ref.registry}/${ref.repository}`;
+}
+
+/** The fully qualified name two spellings of one image share: `nginx` → `docker.io/library/nginx`. */
+export function canonicalImageName(ref: ImageRef): string {
+  const registry = ref.registry === undefined || ref.registry === 'index.docker.io' ? DOCKER_HUB : ref.registry;
+  const repository =
+    registry === DOCKER_HUB && !ref.repository.includes('/') ? `library/${ref.repository}` : ref.repository;
+  return `${registry}/${repository}`;
+}
+
+export function sameImageName(a: ImageRef, b: ImageRef): boolean {
+  return canonicalImageName(a) === canonicalImageName(b);
+}
+
+export function formatImageRef(ref: ImageRef): string {
+  const tag = ref.tag === undefined ? '' : `:${ref.tag}`;
+  const digest = ref.digest === undefined ? '' : `@${ref.digest}`;
+  return `${imageName(ref)}${tag}${digest}`;
+}

@@ -1,0 +1,170 @@
+// Writing a new scalar in the style of the one it replaces (plain, quoted, literal or folded block)
+// without changing what the value means: a tag like 1.10 or true written plain would stop being a
+// string, so it gets quotes. Strings are checked against both YAML 1.2 (this library) and YAML 1.1
+// (go-yaml, hence Helm and Kubernetes), where `yes`, `on`, `1:20` and dates are not strings either.
+import { isScalar, isSeq, parseDocument, Scalar } from 'yaml';
+
+export type ScalarValue = string | number | boolean;
+
+/** True when `text`, written plain, reads back as exactly that string under YAML 1.1 and 1.2. */
+export function plainReadsAsString(text: string, inFlow: boolean, explicitStrTag = false): boolean {
+  if (text === '' || /[\n\r]/.test(text) || text.trim() !== text) return false;
+  const written = explicitStrTag ? `!!str ${text}` : text;
+  for (const version of ['1.1', '1.2'] as const) {
+    const doc = parseDocument(inFlow ? `[${written}]` : `k: ${written}`, { version });
+    if (doc.errors.length > 0) return false;
+    const node = inFlow ? (isSeq(doc.contents) ? doc.contents.items[0] : undefined) : doc.get('k', true);
+    if (!isScalar(node) || node.type !== Scalar.PLAIN || node.value !== text || node.comment) return false;
+    if (inFlow && isSeq(doc.contents) && doc.contents.items.length !== 1) return false;
+  }
+  return true;
+}
+
+/** What a plain `text` would read as, for the note that explains added quotes. */
+export function plainReading(text: string): string {
+  for (const version of ['1.2', '1.1'] as const) {
+    const doc = parseDocument(`k: ${text}`, { version });
+    if (doc.errors.length > 0 || !isScalar(doc.get('k', true))) return 'is not a plain scalar';
+    const value: unknown = doc.get('k');
+    const suffix = version === '1.1' ? ' in YAML 1.1 (Helm, Kubernetes)' : '';
+    if (value === null) return `reads as null${suffix}`;
+    if (typeof value === 'number') return `reads as a number${suffix}`;
+    if (typeof value === 'boolean') return `reads as a boolean${suffix}`;
+    if (value instanceof Date) return `reads as a date${suffix}`;
+    if (value !== text) return 'is not a plain scalar';
+  }
+  return 'is not a plain scalar';
+}
+
+// YAML double-quoted strings accept JSON escapes; DEL, C1 controls and BOM must be escaped too.
+export function quoteDouble(value: string): string {
+  return JSON.stringify(value).replace(
+    /[\u007f-\u009f\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** Single quotes cannot escape anything but `'`, so line breaks and control characters need double. */
+export function quoteSingle(value: string): string | undefined {
+  if (/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\ufeff]/.test(value)) return undefined;
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** A scalar for a newly created key or entry: in `style` if given and able, else plain or double. */
+export function renderNewScalar(value: ScalarValue, inFlow: boolean, style?: Scalar.Type): string {
+  if (typeof value !== 'string') return String(value);
+  if (style === Scalar.QUOTE_SINGLE) return quoteSingle(value) ?? quoteDouble(value);
+  if (style === Scalar.QUOTE_DOUBLE) return quoteDouble(value);
+  return plainReadsAsString(value, inFlow) ? value : quoteDouble(value);
+}
+
+export interface ScalarRewrite {
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+  /** The value the file holds afterwards (block scalars add their chomping's final newline). */
+  readonly written: ScalarValue;
+  readonly note?: string;
+}
+
+export interface ScalarContext {
+  readonly source: string;
+  readonly inFlow: boolean;
+  readonly eol: string;
+}
+
+export function sameScalarValue(node: Scalar.Parsed, value: ScalarValue): boolean {
+  if (isBlock(node) && typeof node.value === 'string' && typeof value === 'string') {
+    return node.value.replace(/\n+$/, '') === value.replace(/\n+$/, '');
+  }
+  return node.value === value;
+}
+
+/** The splice that replaces `node`'s text with `value`, keeping its style where the style can hold it. */
+export function rewriteScalar(node: Scalar.Parsed, value: ScalarValue, ctx: ScalarContext): ScalarRewrite {
+  const [start, end] = node.range;
+  const explicitStr = node.tag === 'tag:yaml.org,2002:str';
+  if (isBlock(node)) return rewriteBlockScalar(node, value, ctx);
+  if (typeof value !== 'string') return { start, end, text: String(value), written: value };
+  switch (node.type) {
+    case Scalar.QUOTE_SINGLE: {
+      const single = quoteSingle(value);
+      return { start, end, text: single ?? quoteDouble(value), written: value };
+    }
+    case Scalar.QUOTE_DOUBLE:
+      return { start, end, text: quoteDouble(value), written: value };
+    default: {
+      if (plainReadsAsString(value, ctx.inFlow, explicitStr)) return { start, end, text: value, written: value };
+      return {
+        start,
+        end,
+        text: quoteDouble(value),
+        written: value,
+        note: `quoted so it stays a string (plain ${value} ${plainReading(value)})`,
+      };
+    }
+  }
+}
+
+function isBlock(node: Scalar.Parsed): boolean {
+  return node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED;
+}
+
+// A block scalar's range runs from its `|` or `>` header through its content lines. The header
+// (with chomping, indentation indicator and comment) stays; only the content lines are rewritten.
+// Blank lines after the content belong to the layout, not the value, unless chomping is "keep".
+function rewriteBlockScalar(node: Scalar.Parsed, value: ScalarValue, ctx: ScalarContext): ScalarRewrite {
+  const { source, eol } = ctx;
+  const [start, end] = node.range;
+  const headerBreak = source.indexOf('\n', start);
+  const contentStart = headerBreak < 0 || headerBreak >= end ? end : headerBreak + 1;
+  const header = source.slice(start, contentStart).trim();
+  const keep = /^[|>][1-9]?\+/.test(header) || /^[|>]\+/.test(header);
+  const strip = /^[|>][1-9]?-/.test(header) || /^[|>]-/.test(header);
+
+  const region = source.slice(contentStart, end);
+  const lines = region.split(/(?<=\n)/);
+  let regionEnd = end;
+  if (!keep) {
+    // Trailing blank lines stay where they are: drop them from the region being replaced.
+    let kept = lines.length;
+    while (kept > 0 && (lines[kept - 1] ?? '').trim() === '') kept -= 1;
+    regionEnd = contentStart + lines.slice(0, kept).join('').length;
+  }
+  const endsWithBreak = source[regionEnd - 1] === '\n';
+  const indents = lines.filter((l) => l.trim() !== '').map((l) => l.length - l.trimStart().length);
+  const indent = indents.length > 0 ? Math.min(...indents) : lineIndent(source, start) + 2;
+  const pad = ' '.repeat(indent);
+
+  const asQuoted = (note: string): ScalarRewrite => {
+    const text = typeof value === 'string' ? quoteDouble(value) : String(value);
+    return { start, end: regionEnd, text: endsWithBreak ? `${text}${eol}` : text, written: value, note };
+  };
+  if (typeof value !== 'string') return asQuoted('a block scalar cannot hold a number or boolean');
+  const trailing = /\n*$/.exec(value)?.[0].length ?? 0;
+  const body = value.slice(0, value.length - trailing);
+  const bodyLines = body.split('\n');
+  const unfit =
+    body === '' ||
+    /[\r\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufeff]/.test(body) ||
+    /^[ \t]/.test(body) ||
+    (keep && trailing === 0) ||
+    (node.type === Scalar.BLOCK_FOLDED && bodyLines.some((l) => /^[ \t]/.test(l) || /[ \t]$/.test(l)));
+  if (unfit) return asQuoted('written double-quoted: the block style cannot hold this value');
+
+  const content: string[] = [];
+  bodyLines.forEach((line, i) => {
+    // In a folded scalar a single line break reads as a space, so each break needs a blank line.
+    if (node.type === Scalar.BLOCK_FOLDED && i > 0 && bodyLines[i - 1] !== '') content.push('');
+    content.push(line === '' ? '' : `${pad}${line}`);
+  });
+  if (keep) for (let i = 1; i < trailing; i += 1) content.push('');
+  const text = content.join(eol) + (endsWithBreak ? eol : '');
+  const written = strip ? body : keep ? body + '\n'.repeat(trailing) : `${body}\n`;
+  return { start: contentStart, end: regionEnd, text, written };
+}
+
+function lineIndent(source: string, offset: number): number {
+  const lineStart = source.lastIndexOf('\n', offset - 1) + 1;
+  return /^ */.exec(source.slice(lineStart))?.[0].length ?? 0;
+}

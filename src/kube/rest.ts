@@ -1,0 +1,236 @@
+// A thin JSON-over-HTTPS client for any API path (custom resources, /status, every patch
+// content type), written by hand because the library's generated clients deserialize into
+// classes with Date fields and its KubernetesObjectApi does not reach subresources.
+import http from 'node:http';
+import https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { kubeApiErrorFor } from './api-error.js';
+import type { KubeList, KubeObject } from './object.js';
+import type { RequestCounter, RequestVerb } from './request-counter.js';
+import { type ApiResource, apiVersionOf, resourcePath } from './resource.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface KubeRequest {
+  method: HttpMethod;
+  /** Absolute API path, e.g. from resourcePath(). */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  /** Defaults to application/json; patches pass their patch type. */
+  contentType?: string;
+  timeoutMs?: number;
+  /** For the request counter. */
+  verb: RequestVerb;
+  resource: string;
+  namespace?: string;
+}
+
+export interface RestClientOptions {
+  requestCounter?: RequestCounter;
+  /** Per-request timeout unless the request sets its own; default 30 s. */
+  timeoutMs?: number;
+  userAgent?: string;
+}
+
+export interface ListOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Page size; the list is fetched page by page with continue tokens. Default 500. */
+  limit?: number;
+}
+
+export class RestClient {
+  readonly kubeConfig: KubeConfig;
+  readonly requestCounter: RequestCounter | undefined;
+  private readonly timeoutMs: number;
+  private readonly userAgent: string;
+  private agent: http.Agent | undefined;
+
+  constructor(kubeConfig: KubeConfig, options: RestClientOptions = {}) {
+    this.kubeConfig = kubeConfig;
+    this.requestCounter = options.requestCounter;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.userAgent = options.userAgent ?? 'slipway-controller';
+  }
+
+  /** Sends one request and returns the parsed JSON body; non-2xx throws a KubeApiError subclass. */
+  async request(req: KubeRequest): Promise<unknown> {
+    const server = this.kubeConfig.getCurrentCluster()?.server;
+    if (!server) {
+      throw new Error(
+        `kubeconfig context "${this.kubeConfig.getCurrentContext()}" has no cluster server; check current-context`,
+      );
+    }
+    const url = new URL(server.replace(/\/$/, '') + req.path);
+    for (const [key, value] of Object.entries(req.query ?? {})) {
+      if (value !== undefined) {
+        url.searchParams.set(key, String(value));
+      }
+    }
+    // The library fills TLS material and auth headers (tokens may rotate, so every request).
+    const options: https.RequestOptions = {};
+    await this.kubeConfig.applyToHTTPSOptions(options);
+    const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': this.userAgent };
+    for (const [key, value] of Object.entries(options.headers ?? {})) {
+      if (value !== undefined) {
+        headers[key] = Array.isArray(value) ? value.join(', ') : String(value);
+      }
+    }
+    const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
+    if (payload !== undefined) {
+      headers['Content-Type'] = req.contentType ?? 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(payload));
+    }
+    let statusCode = 0;
+    try {
+      const response = await send(url, {
+        method: req.method,
+        headers,
+        auth: options.auth,
+        agent: this.agentFor(url, options),
+        timeoutMs: req.timeoutMs ?? this.timeoutMs,
+        payload,
+      });
+      statusCode = response.statusCode;
+      const body = parseBody(response.body);
+      if (statusCode < 200 || statusCode >= 300) {
+        throw kubeApiErrorFor({ method: req.method, path: req.path }, statusCode, body);
+      }
+      return body;
+    } finally {
+      this.requestCounter?.record({
+        verb: req.verb,
+        resource: req.resource,
+        namespace: req.namespace ?? '',
+        statusCode,
+      });
+    }
+  }
+
+  /** GET one object. */
+  async get<T extends KubeObject>(
+    resource: ApiResource,
+    namespace: string | undefined,
+    name: string,
+  ): Promise<T> {
+    return (await this.request({
+      method: 'GET',
+      path: resourcePath(resource, { namespace, name }),
+      verb: 'get',
+      resource: resource.plural,
+      namespace,
+    })) as T;
+  }
+
+  /**
+   * Lists every page. Items get apiVersion and kind filled in, because list responses omit
+   * them per item while watch events carry them, and caches should hold one shape.
+   */
+  async list<T extends KubeObject>(
+    resource: ApiResource,
+    options: ListOptions = {},
+  ): Promise<{ items: T[]; resourceVersion: string }> {
+    const items: T[] = [];
+    let continueToken: string | undefined;
+    let resourceVersion = '';
+    do {
+      const page = (await this.request({
+        method: 'GET',
+        path: resourcePath(resource, { namespace: options.namespace }),
+        query: {
+          labelSelector: options.labelSelector,
+          fieldSelector: options.fieldSelector,
+          limit: options.limit ?? 500,
+          continue: continueToken,
+        },
+        verb: 'list',
+        resource: resource.plural,
+        namespace: options.namespace,
+      })) as KubeList<T>;
+      for (const item of page.items ?? []) {
+        items.push({ apiVersion: apiVersionOf(resource), kind: resource.kind, ...item });
+      }
+      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
+      continueToken = page.metadata?.continue || undefined;
+    } while (continueToken);
+    return { items, resourceVersion };
+  }
+
+  /**
+   * One keep-alive agent per client: the library builds a fresh agent without keep-alive on
+   * every call, which would cost a TLS handshake per request. Proxied clusters keep the
+   * library's agent. Certificates are read once, so a rotated client cert needs a restart.
+   */
+  private agentFor(url: URL, options: https.RequestOptions): http.Agent | undefined {
+    if (this.kubeConfig.getCurrentCluster()?.proxyUrl) {
+      return options.agent instanceof http.Agent ? options.agent : undefined;
+    }
+    if (!this.agent) {
+      this.agent =
+        url.protocol === 'http:'
+          ? new http.Agent({ keepAlive: true })
+          : new https.Agent({
+              keepAlive: true,
+              ca: options.ca,
+              cert: options.cert,
+              key: options.key,
+              rejectUnauthorized: options.rejectUnauthorized,
+              servername: options.servername,
+            });
+    }
+    return this.agent;
+  }
+}
+
+interface SendOptions {
+  method: HttpMethod;
+  headers: Record<string, string>;
+  auth: string | null | undefined;
+  agent: http.Agent | undefined;
+  timeoutMs: number;
+  payload: string | undefined;
+}
+
+function send(url: URL, options: SendOptions): Promise<{ statusCode: number; body: string }> {
+  const transport = url.protocol === 'http:' ? http : https;
+  return new Promise((resolve, reject) => {
+    const request = transport.request(
+      url,
+      {
+        method: options.method,
+        headers: options.headers,
+        auth: options.auth ?? undefined,
+        agent: options.agent,
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () =>
+          resolve({ statusCode: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
+    request.setTimeout(options.timeoutMs, () => {
+      request.destroy(new Error(`no response within ${options.timeoutMs} ms`));
+    });
+    request.on('error', (error) =>
+      reject(new Error(`${options.method} ${url.pathname}: ${error.message}`, { cause: error })),
+    );
+    request.end(options.payload);
+  });
+}
+
+function parseBody(text: string): unknown {
+  if (text === '') {
+    return undefined;
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    // Proxies and some aggregated APIs answer errors in plain text; keep it for the message.
+    return { kind: 'Status', message: text.slice(0, 500) };
+  }
+}

@@ -1,0 +1,259 @@
+// A rate-limited work queue of string keys with client-go's semantics: a key is never
+// processed by two workers at once, re-adds while it is processing run it once more after,
+// failures back off per key (5 ms doubling to 1000 s), and delayed adds keep the earliest time.
+// client-go's default limiter also has an overall 10 qps bucket; we leave that out.
+import { type Clock, systemClock, type TimerHandle } from './clock.js';
+
+/** Optional hooks so src/metrics can export workqueue_* metrics without this module knowing prom-client. */
+export interface WorkQueueMetrics {
+  /** Current number of keys waiting to be processed (workqueue_depth). */
+  depth?(depth: number): void;
+  /** A key was accepted into the queue (workqueue_adds_total). */
+  add?(): void;
+  /** A key was requeued with backoff after a failure (workqueue_retries_total). */
+  retry?(): void;
+  /** Seconds a key waited in the queue before a worker took it (workqueue_queue_duration_seconds). */
+  queueDuration?(seconds: number): void;
+  /** Seconds the handler ran for one key (workqueue_work_duration_seconds). */
+  workDuration?(seconds: number): void;
+}
+
+export interface WorkQueueOptions {
+  /** For error messages and metric labels, e.g. 'rollouts'. */
+  name: string;
+  clock?: Clock;
+  /** First retry delay; default 5 ms. */
+  baseDelayMs?: number;
+  /** Retry delay cap; default 1000 s. */
+  maxDelayMs?: number;
+  metrics?: WorkQueueMetrics;
+  /** A handler failed for a key (it has already been requeued with backoff). */
+  onError?: (key: string, error: unknown) => void;
+}
+
+/** What a handler may ask for: nothing, or to look at the key again later (e.g. a pause ending). */
+// biome-ignore lint/suspicious/noConfusingVoidType: handlers that return nothing are the common case
+export type ReconcileResult = void | { requeueAfterMs?: number };
+export type KeyHandler = (key: string) => Promise<ReconcileResult> | ReconcileResult;
+
+export class WorkQueue {
+  readonly name: string;
+  private readonly clock: Clock;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly metrics: WorkQueueMetrics;
+  private readonly onError: (key: string, error: unknown) => void;
+  /** FIFO of keys ready to process; each key at most once. */
+  private queue: string[] = [];
+  /** Keys that need processing (queued, or re-added while processing). */
+  private readonly dirty = new Set<string>();
+  private readonly processing = new Set<string>();
+  private readonly queuedAt = new Map<string, number>();
+  /** Delayed keys and the time they become ready. */
+  private readonly waiting = new Map<string, number>();
+  private waitingTimer: { at: number; handle: TimerHandle } | undefined;
+  private readonly failures = new Map<string, number>();
+  private idleWorkers: (() => void)[] = [];
+  private shuttingDown = false;
+  private running: Promise<void> | undefined;
+
+  constructor(options: WorkQueueOptions) {
+    this.name = options.name;
+    this.clock = options.clock ?? systemClock;
+    this.baseDelayMs = options.baseDelayMs ?? 5;
+    this.maxDelayMs = options.maxDelayMs ?? 1_000_000;
+    this.metrics = options.metrics ?? {};
+    this.onError =
+      options.onError ??
+      ((key, error) =>
+        console.error(new Error(`work queue ${this.name}: key ${key} failed`, { cause: error })));
+  }
+
+  /** Queues a key now; no-op when it is already queued or the queue is shutting down. */
+  add(key: string): void {
+    if (this.shuttingDown || this.dirty.has(key)) {
+      return;
+    }
+    this.metrics.add?.();
+    this.dirty.add(key);
+    if (this.processing.has(key)) {
+      // Picked up again by done() when the current run finishes.
+      return;
+    }
+    this.push(key);
+  }
+
+  /** Queues a key after `delayMs`; if it is already waiting, the earlier time wins. */
+  addAfter(key: string, delayMs: number): void {
+    if (this.shuttingDown) {
+      return;
+    }
+    if (delayMs <= 0) {
+      this.add(key);
+      return;
+    }
+    const readyAt = this.clock.now() + delayMs;
+    const existing = this.waiting.get(key);
+    if (existing !== undefined && existing <= readyAt) {
+      return;
+    }
+    this.waiting.set(key, readyAt);
+    if (!this.waitingTimer || readyAt < this.waitingTimer.at) {
+      this.armWaitingTimer(readyAt);
+    }
+  }
+
+  /** Queues a key at a wall-clock time (e.g. when a pause duration ends). */
+  addAt(key: string, at: Date): void {
+    this.addAfter(key, at.getTime() - this.clock.now());
+  }
+
+  /** Queues a key after its per-key backoff: 5 ms, 10 ms, 20 ms, ... capped at 1000 s. */
+  addRateLimited(key: string): void {
+    this.addAfter(key, this.nextBackoff(key));
+  }
+
+  /** Clears a key's failure count, so its next failure starts at the base delay again. */
+  forget(key: string): void {
+    this.failures.delete(key);
+  }
+
+  /** How many times the key has been requeued with backoff since it was last forgotten. */
+  numRequeues(key: string): number {
+    return this.failures.get(key) ?? 0;
+  }
+
+  /** Keys ready to process (not counting delayed or in-flight keys). */
+  len(): number {
+    return this.queue.length;
+  }
+
+  isShuttingDown(): boolean {
+    return this.shuttingDown;
+  }
+
+  /**
+   * Runs `concurrency` workers until shutDown(). A handler that throws is retried with backoff;
+   * one that succeeds has its backoff forgotten and, with requeueAfterMs, is looked at again then.
+   */
+  run(handler: KeyHandler, concurrency = 1): Promise<void> {
+    if (this.running) {
+      throw new Error(`work queue ${this.name}: run() called twice`);
+    }
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new Error(`work queue ${this.name}: concurrency must be a positive integer, got ${concurrency}`);
+    }
+    const workers = Array.from({ length: concurrency }, () => this.worker(handler));
+    this.running = Promise.all(workers).then(() => undefined);
+    return this.running;
+  }
+
+  /**
+   * Stops accepting keys and drops delayed ones; workers finish what is in flight and what is
+   * already queued (like client-go), then run() resolves. Returns that same promise.
+   */
+  shutDown(): Promise<void> {
+    this.shuttingDown = true;
+    this.waitingTimer?.handle.cancel();
+    this.waitingTimer = undefined;
+    this.waiting.clear();
+    const idle = this.idleWorkers;
+    this.idleWorkers = [];
+    for (const wake of idle) {
+      wake();
+    }
+    return this.running ?? Promise.resolve();
+  }
+
+  private async worker(handler: KeyHandler): Promise<void> {
+    for (;;) {
+      const key = await this.next();
+      if (key === undefined) {
+        return;
+      }
+      const startedAt = this.clock.now();
+      try {
+        const result = await handler(key);
+        this.forget(key);
+        if (result && result.requeueAfterMs !== undefined && result.requeueAfterMs > 0) {
+          this.addAfter(key, result.requeueAfterMs);
+        }
+      } catch (error) {
+        this.metrics.retry?.();
+        this.addRateLimited(key);
+        this.onError(key, error);
+      } finally {
+        this.metrics.workDuration?.((this.clock.now() - startedAt) / 1000);
+        this.done(key);
+      }
+    }
+  }
+
+  /** The next key to process, or undefined once shutting down with nothing left queued. */
+  private async next(): Promise<string | undefined> {
+    for (;;) {
+      const key = this.queue.shift();
+      if (key !== undefined) {
+        this.metrics.depth?.(this.queue.length);
+        const queuedAt = this.queuedAt.get(key);
+        this.queuedAt.delete(key);
+        if (queuedAt !== undefined) {
+          this.metrics.queueDuration?.((this.clock.now() - queuedAt) / 1000);
+        }
+        this.processing.add(key);
+        this.dirty.delete(key);
+        return key;
+      }
+      if (this.shuttingDown) {
+        return undefined;
+      }
+      await new Promise<void>((resolve) => this.idleWorkers.push(resolve));
+    }
+  }
+
+  private done(key: string): void {
+    this.processing.delete(key);
+    if (this.dirty.has(key)) {
+      this.push(key);
+    }
+  }
+
+  private push(key: string): void {
+    this.queue.push(key);
+    this.queuedAt.set(key, this.clock.now());
+    this.metrics.depth?.(this.queue.length);
+    this.idleWorkers.shift()?.();
+  }
+
+  private nextBackoff(key: string): number {
+    const failures = this.failures.get(key) ?? 0;
+    this.failures.set(key, failures + 1);
+    // 2^failures overflows to Infinity long after it passes any sane cap; min() handles both.
+    return Math.min(this.baseDelayMs * 2 ** failures, this.maxDelayMs);
+  }
+
+  private armWaitingTimer(at: number): void {
+    this.waitingTimer?.handle.cancel();
+    const handle = this.clock.setTimer(at - this.clock.now(), () => {
+      this.waitingTimer = undefined;
+      this.releaseReadyKeys();
+    });
+    this.waitingTimer = { at, handle };
+  }
+
+  private releaseReadyKeys(): void {
+    const now = this.clock.now();
+    let nextAt: number | undefined;
+    for (const [key, readyAt] of this.waiting) {
+      if (readyAt <= now) {
+        this.waiting.delete(key);
+        this.add(key);
+      } else if (nextAt === undefined || readyAt < nextAt) {
+        nextAt = readyAt;
+      }
+    }
+    if (nextAt !== undefined) {
+      this.armWaitingTimer(nextAt);
+    }
+  }
+}

@@ -1,0 +1,45 @@
+// Starts the local control plane once for the e2e tier (building it on first use), or uses
+// the cluster named by SLIPWAY_TEST_KUBECONFIG (kind, k3d or a real one), installs our CRDs
+// and the other projects' test CRDs, and hands the kubeconfig path to the tests.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startControlPlane } from '../../src/localcluster/control-plane.js';
+import { installTestCrds, kubectlBinary } from './support/kubectl.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    kubeconfig: string;
+    kubectl: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const log = (line: string) => process.stderr.write(`[e2e setup] ${line}\n`);
+  let kubeconfig = process.env.SLIPWAY_TEST_KUBECONFIG;
+  let teardown = async (): Promise<void> => {};
+  if (kubeconfig) {
+    log(`using the cluster of SLIPWAY_TEST_KUBECONFIG=${kubeconfig}`);
+  } else {
+    const dataDir = mkdtempSync(join(tmpdir(), 'slipway-e2e-'));
+    const started = Date.now();
+    const cluster = await startControlPlane({ dataDir, log });
+    log(`local control plane up in ${((Date.now() - started) / 1000).toFixed(1)}s (pids ${cluster.pids.join(' ')})`);
+    kubeconfig = cluster.kubeconfigPath;
+    teardown = async () => {
+      await cluster.stop();
+      if (!process.env.SLIPWAY_KEEP_E2E_DATA) rmSync(dataDir, { recursive: true, force: true });
+    };
+  }
+  try {
+    const kubectl = kubectlBinary();
+    installTestCrds(kubectl, kubeconfig);
+    project.provide('kubeconfig', kubeconfig);
+    project.provide('kubectl', kubectl);
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
+  return teardown;
+}
