@@ -34,7 +34,9 @@ export const ExperimentSpecSchema = Type.Object({
       service: Type.Optional(Type.Object({ name: Type.Optional(Type.String()) })),
     }),
   ),
-  duration: Type.Optional(Type.String({ description: 'How long the experiment runs; unset = until terminated.' })),
+  duration: Type.Optional(
+    Type.String({ description: 'How long the experiment runs; unset = until terminated.' }),
+  ),
   progressDeadlineSeconds: Type.Optional(Int32()),
   terminate: Type.Optional(Type.Boolean()),
   scaleDownDelaySeconds: Type.Optional(Int32()),

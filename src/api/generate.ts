@@ -1,14 +1,12 @@
 // `npm run generate`: writes the CRD manifests from src/api into the chart. The files are
 // checked in because the chart ships them; test/unit/api/crd-files.test.ts fails when stale.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { CRD_DIR } from '../package-paths.js';
 import { buildCrd } from './crd.js';
 import { ALL_KINDS } from './kinds.js';
-
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CRD_DIR = join(REPO_ROOT, 'charts', 'slipway', 'crds');
 
 const HEADER = '# Generated from src/api by `npm run generate`. Do not edit by hand.\n';
 

@@ -60,13 +60,15 @@ export const ROLLOUT_KIND: KindDefinition = {
       name: 'Up-to-date',
       type: 'integer',
       jsonPath: '.status.updatedReplicas',
-      description: 'Total number of non-terminated pods targeted by this rollout that have the desired template spec',
+      description:
+        'Total number of non-terminated pods targeted by this rollout that have the desired template spec',
     },
     {
       name: 'Available',
       type: 'integer',
       jsonPath: '.status.availableReplicas',
-      description: 'Total number of available pods (ready for at least minReadySeconds) targeted by this rollout',
+      description:
+        'Total number of available pods (ready for at least minReadySeconds) targeted by this rollout',
     },
     age,
   ],
@@ -138,3 +140,20 @@ export const ALL_KINDS: readonly KindDefinition[] = [
   ANALYSIS_RUN_KIND,
   EXPERIMENT_KIND,
 ];
+
+/** The REST identity of a kind, for src/kube clients and informers. */
+export function apiResourceOf(def: KindDefinition): {
+  group: string;
+  version: string;
+  plural: string;
+  kind: string;
+  namespaced: boolean;
+} {
+  return {
+    group: def.group,
+    version: def.version,
+    plural: def.plural,
+    kind: def.kind,
+    namespaced: def.scope === 'Namespaced',
+  };
+}

@@ -73,7 +73,9 @@ const ExperimentStepSchema = Type.Object({
 export const CanaryStepSchema = Type.Object({
   setWeight: Type.Optional(Int32('Percentage of traffic (or pods, without a router) sent to the canary.')),
   pause: Type.Optional(
-    Type.Object({ duration: Type.Optional(IntOrString('Seconds, or a duration such as 1h; unset = indefinite.')) }),
+    Type.Object({
+      duration: Type.Optional(IntOrString('Seconds, or a duration such as 1h; unset = indefinite.')),
+    }),
   ),
   experiment: Type.Optional(ExperimentStepSchema),
   analysis: Type.Optional(RolloutAnalysisSchema),
@@ -115,7 +117,11 @@ export const TrafficRoutingSchema = OpenObjectOf({
         Type.Array(OpenObjectOf({ name: Type.String(), routes: Type.Optional(Type.Array(Type.String())) })),
       ),
       destinationRule: Type.Optional(
-        Type.Object({ name: Type.String(), canarySubsetName: Type.String(), stableSubsetName: Type.String() }),
+        Type.Object({
+          name: Type.String(),
+          canarySubsetName: Type.String(),
+          stableSubsetName: Type.String(),
+        }),
       ),
     }),
   ),
@@ -138,7 +144,10 @@ export const TrafficRoutingSchema = OpenObjectOf({
     }),
   ),
   smi: Type.Optional(
-    OpenObjectOf({ rootService: Type.Optional(Type.String()), trafficSplitName: Type.Optional(Type.String()) }),
+    OpenObjectOf({
+      rootService: Type.Optional(Type.String()),
+      trafficSplitName: Type.Optional(Type.String()),
+    }),
   ),
   ambassador: Type.Optional(OpenObjectOf({ mappings: Type.Array(Type.String()) })),
   traefik: Type.Optional(OpenObjectOf({ weightedTraefikServiceName: Type.String() })),

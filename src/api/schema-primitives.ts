@@ -34,7 +34,10 @@ export const OpenObject = (description?: string) =>
   });
 
 /** A modelled object that also keeps fields we have not modelled (newer Argo fields, plugins). */
-export const OpenObjectOf = <T extends Parameters<typeof Type.Object>[0]>(properties: T, description?: string) =>
+export const OpenObjectOf = <T extends Parameters<typeof Type.Object>[0]>(
+  properties: T,
+  description?: string,
+) =>
   Type.Object(properties, {
     'x-kubernetes-preserve-unknown-fields': true,
     ...(description ? { description } : {}),
@@ -132,7 +135,11 @@ export interface OwnerReference {
 }
 
 /** A top-level kind with a spec and a status (status written only through /status). */
-export const KindWithStatus = <S extends TSchema, St extends TSchema>(description: string, spec: S, status: St) =>
+export const KindWithStatus = <S extends TSchema, St extends TSchema>(
+  description: string,
+  spec: S,
+  status: St,
+) =>
   Type.Object(
     {
       apiVersion: Type.Optional(Type.String()),

@@ -4,12 +4,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** The package root: two levels above this module in both src/ (tsx) and dist/ (built). */
-export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CLUSTER_ASSETS_DIR = join(PACKAGE_ROOT, 'test', 'cluster');
+import { join } from 'node:path';
+import { CLUSTER_ASSETS_DIR } from '../package-paths.js';
 
 export interface PinnedVersions {
   kubernetes: string;
@@ -82,6 +78,7 @@ export function ensureBinaries(components: string[] = ['etcd', 'kwok', 'kubernet
   }
   const paths = binaryPaths();
   for (const [name, path] of Object.entries(paths)) {
-    if (!existsSync(path)) throw new Error(`local control plane: ${name} is missing at ${path} after the build`);
+    if (!existsSync(path))
+      throw new Error(`local control plane: ${name} is missing at ${path} after the build`);
   }
 }

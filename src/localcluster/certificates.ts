@@ -34,7 +34,20 @@ export function createCertificates(dir: string): ControlPlaneCertificates {
   };
   openssl(['genrsa', '-out', files.caKey, '2048'], dir);
   openssl(
-    ['req', '-x509', '-new', '-nodes', '-key', files.caKey, '-subj', '/CN=slipway-local-ca', '-days', '3650', '-out', files.caCert],
+    [
+      'req',
+      '-x509',
+      '-new',
+      '-nodes',
+      '-key',
+      files.caKey,
+      '-subj',
+      '/CN=slipway-local-ca',
+      '-days',
+      '3650',
+      '-out',
+      files.caCert,
+    ],
     dir,
   );
   openssl(['genrsa', '-out', files.servingKey, '2048'], dir);
@@ -52,7 +65,23 @@ export function createCertificates(dir: string): ControlPlaneCertificates {
     ].join('\n'),
   );
   openssl(
-    ['x509', '-req', '-in', csr, '-CA', files.caCert, '-CAkey', files.caKey, '-CAcreateserial', '-days', '3650', '-extfile', extensions, '-out', files.servingCert],
+    [
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      files.caCert,
+      '-CAkey',
+      files.caKey,
+      '-CAcreateserial',
+      '-days',
+      '3650',
+      '-extfile',
+      extensions,
+      '-out',
+      files.servingCert,
+    ],
     dir,
   );
   openssl(['genrsa', '-out', files.serviceAccountKey, '2048'], dir);

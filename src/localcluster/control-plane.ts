@@ -9,7 +9,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
-import { binaryPaths, CLUSTER_ASSETS_DIR, type ControlPlaneBinaries, ensureBinaries } from './binaries.js';
+import { CLUSTER_ASSETS_DIR } from '../package-paths.js';
+import { binaryPaths, type ControlPlaneBinaries, ensureBinaries } from './binaries.js';
 import { createCertificates } from './certificates.js';
 
 export interface ControlPlaneOptions {
@@ -105,7 +106,9 @@ function apiCall(
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolveCall({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        res.on('end', () =>
+          resolveCall({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+        );
       },
     );
     req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)));
@@ -164,7 +167,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
   };
   const explainAll = () =>
     processes
-      .map((p) => `--- ${p.name} (pid ${p.child.pid ?? '?'}, exit ${p.child.exitCode ?? 'running'}) ${p.logPath}\n${tailOf(p.logPath)}`)
+      .map(
+        (p) =>
+          `--- ${p.name} (pid ${p.child.pid ?? '?'}, exit ${p.child.exitCode ?? 'running'}) ${p.logPath}\n${tailOf(p.logPath)}`,
+      )
       .join('\n');
 
   try {
@@ -246,7 +252,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
       stringify({
         apiVersion: 'v1',
         kind: 'Config',
-        clusters: [{ name: 'slipway-local', cluster: { server, 'certificate-authority-data': ca.toString('base64') } }],
+        clusters: [
+          { name: 'slipway-local', cluster: { server, 'certificate-authority-data': ca.toString('base64') } },
+        ],
         users: [{ name: 'slipway-admin', user: { token: adminToken } }],
         contexts: [{ name: 'slipway-local', context: { cluster: 'slipway-local', user: 'slipway-admin' } }],
         'current-context': 'slipway-local',
@@ -279,7 +287,12 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
       startProcess(
         'kube-scheduler',
         binaries.kubeScheduler,
-        [`--kubeconfig=${kubeconfigPath}`, '--leader-elect=false', '--bind-address=127.0.0.1', '--secure-port=0'],
+        [
+          `--kubeconfig=${kubeconfigPath}`,
+          '--leader-elect=false',
+          '--bind-address=127.0.0.1',
+          '--secure-port=0',
+        ],
         logDir,
       ),
     );
@@ -324,7 +337,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
         const list = JSON.parse(res.body) as {
           items: { status?: { conditions?: { type: string; status: string }[] } }[];
         };
-        const ready = list.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+        const ready = list.items.filter((n) =>
+          n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+        );
         return ready.length >= nodeCount;
       },
       explainAll,
@@ -333,8 +348,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
       'the default ServiceAccount',
       60_000,
       async () =>
-        (await apiCall(server, ca, adminToken, 'GET', '/api/v1/namespaces/default/serviceaccounts/default')).status ===
-        200,
+        (await apiCall(server, ca, adminToken, 'GET', '/api/v1/namespaces/default/serviceaccounts/default'))
+          .status === 200,
       explainAll,
     );
 

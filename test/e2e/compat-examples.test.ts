@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { PACKAGE_ROOT } from '../../src/localcluster/binaries.js';
+import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import { getJson, kubectl, tryKubectl } from './support/kubectl.js';
 
 const EXAMPLES_DIR = join(PACKAGE_ROOT, '..', 'shared', 'compat', 'argo-rollouts-examples');
@@ -50,7 +50,14 @@ describe('Argo Rollouts compat examples', () => {
     const reason = NOT_APPLICABLE[file];
     if (reason) {
       it(`${file} is not applied: ${reason}`, () => {
-        const result = tryKubectl(['apply', '--dry-run=server', '-n', namespace, '-f', join(EXAMPLES_DIR, file)]);
+        const result = tryKubectl([
+          'apply',
+          '--dry-run=server',
+          '-n',
+          namespace,
+          '-f',
+          join(EXAMPLES_DIR, file),
+        ]);
         expect(result.ok, result.output).toBe(false);
       });
       continue;
@@ -64,11 +71,15 @@ describe('Argo Rollouts compat examples', () => {
 
       for (const manifest of manifests.filter((m) => m.apiVersion?.startsWith('argoproj.io/'))) {
         const kind = manifest.kind!;
-        const name = manifest.metadata?.name!;
-        const scoped = kind === 'ClusterAnalysisTemplate' ? [] : ['-n', manifest.metadata?.namespace ?? namespace];
+        const name = manifest.metadata?.name ?? '';
+        const scoped =
+          kind === 'ClusterAnalysisTemplate' ? [] : ['-n', manifest.metadata?.namespace ?? namespace];
         const stored = getJson<Manifest>([kind.toLowerCase(), name, ...scoped]);
         // CRDs apply no defaults, so any difference would be a field our schema pruned.
-        expect(isDeepStrictEqual(stored.spec, manifest.spec), `${kind} ${name}: spec changed when stored`).toBe(true);
+        expect(
+          isDeepStrictEqual(stored.spec, manifest.spec),
+          `${kind} ${name}: spec changed when stored`,
+        ).toBe(true);
       }
     });
   }

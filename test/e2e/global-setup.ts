@@ -25,7 +25,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const dataDir = mkdtempSync(join(tmpdir(), 'slipway-e2e-'));
     const started = Date.now();
     const cluster = await startControlPlane({ dataDir, log });
-    log(`local control plane up in ${((Date.now() - started) / 1000).toFixed(1)}s (pids ${cluster.pids.join(' ')})`);
+    log(
+      `local control plane up in ${((Date.now() - started) / 1000).toFixed(1)}s (pids ${cluster.pids.join(' ')})`,
+    );
     kubeconfig = cluster.kubeconfigPath;
     teardown = async () => {
       await cluster.stop();

@@ -56,6 +56,7 @@ export type Node =
       readonly object: Node;
       readonly from: Node | undefined;
       readonly to: Node | undefined;
+      readonly optional: boolean;
       readonly offset: number;
     }
   /** Wraps a run of member accesses containing `?.`; a nil before `?.` makes the whole run nil. */

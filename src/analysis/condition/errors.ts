@@ -53,3 +53,8 @@ export class EvaluationFailure extends Error {
     this.name = 'EvaluationFailure';
   }
 }
+
+/** Marks the end of an exhaustive switch: adding a node kind or operator fails to compile here. */
+export function unreachable(value: never): never {
+  throw new Error(`unreachable: ${String(value)}`);
+}

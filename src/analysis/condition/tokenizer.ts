@@ -119,6 +119,7 @@ class Tokenizer {
     }
     if (IDENTIFIER_START.test(c)) {
       const name = this.word();
+      if (name === 'let') this.fail("'let' is not supported in conditions", start);
       if (WORDS.has(name)) return { kind: 'operator', value: name as WordOperator, offset: start };
       return { kind: 'identifier', name, offset: start };
     }

@@ -3,7 +3,7 @@
 // arrays are arrays and maps are plain objects. A number arriving in the environment is a
 // float64, exactly as Go's JSON decoding hands metric results to expr.
 
-import { EvaluationFailure } from './errors.js';
+import { EvaluationFailure, unreachable } from './errors.js';
 
 export type ValueType = 'nil' | 'bool' | 'int' | 'float64' | 'string' | 'array' | 'map';
 export type PlainMap = Readonly<Record<string, unknown>>;
@@ -129,6 +129,8 @@ export function arithmetic(operator: Arithmetic, a: unknown, b: unknown): unknow
       return toInt64(a % b);
     case '**':
       return goPow(Number(a), Number(b));
+    default:
+      return unreachable(operator);
   }
 }
 

@@ -89,3 +89,11 @@ export function formatImageRef(ref: ImageRef): string {
   const digest = ref.digest === undefined ? '' : `@${ref.digest}`;
   return `${imageName(ref)}${tag}${digest}`;
 }
+
+export function isValidTag(tag: string): boolean {
+  return TAG.test(tag);
+}
+
+export function isValidDigest(digest: string): boolean {
+  return DIGEST.test(digest) && (!digest.startsWith('sha256:') || SHA256_HEX.test(digest));
+}

@@ -54,3 +54,7 @@ export function editError(
 export function missingFile(file: string): EditError {
   return editError(file, 'file not found; check the path in the image target or create the file first');
 }
+
+export function isEditError(value: object): value is EditError {
+  return 'kind' in value && value.kind === 'error';
+}

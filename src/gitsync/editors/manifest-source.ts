@@ -1,6 +1,6 @@
 // Parsing a manifest file for editing: every document, with source ranges, or an error that
 // names the line and column (a file that does not parse is never rewritten).
-import { type Document, isMap, isScalar, LineCounter, type ParsedNode, parseAllDocuments } from 'yaml';
+import { type Document, isMap, isScalar, LineCounter, type ParsedNode, parseAllDocuments, type YAMLMap } from 'yaml';
 import { type EditError, editError } from './manifest-editor.js';
 
 export type ParsedDocument = Document.Parsed<ParsedNode, true>;
@@ -57,4 +57,22 @@ export function stringField(node: ParsedNode | null, keys: readonly string[]): s
     current = current.get(key, true);
   }
   return isScalar(current) && current.value !== null ? String(current.value) : undefined;
+}
+
+export type RootMap =
+  | { readonly kind: 'map'; readonly document: number; readonly map: YAMLMap.Parsed }
+  | { readonly kind: 'empty' }
+  | EditError;
+
+/** The top-level map of a single-object file (kustomization, values, override file). */
+export function rootMap(source: ManifestSource, what: string): RootMap {
+  const document = source.documents.findIndex((doc) => doc.contents !== null);
+  const contents = source.documents[document]?.contents ?? null;
+  if (contents === null) return { kind: 'empty' };
+  if (!isMap(contents)) {
+    return editError(source.file, `is not a ${what}: its top level is not a map`, {
+      line: lineOf(source, contents.range[0]),
+    });
+  }
+  return { kind: 'map', document, map: contents };
 }

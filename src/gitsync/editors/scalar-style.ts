@@ -20,8 +20,8 @@ export function plainReadsAsString(text: string, inFlow: boolean, explicitStrTag
   return true;
 }
 
-/** What a plain `text` would read as, for the note that explains added quotes. */
-export function plainReading(text: string): string {
+/** Why `text` cannot be written plain, for the note that explains added quotes. */
+export function plainReading(text: string, inFlow: boolean): string {
   for (const version of ['1.2', '1.1'] as const) {
     const doc = parseDocument(`k: ${text}`, { version });
     if (doc.errors.length > 0 || !isScalar(doc.get('k', true))) return 'is not a plain scalar';
@@ -33,7 +33,7 @@ export function plainReading(text: string): string {
     if (value instanceof Date) return `reads as a date${suffix}`;
     if (value !== text) return 'is not a plain scalar';
   }
-  return 'is not a plain scalar';
+  return inFlow ? 'cannot be plain inside [ ] or { }' : 'is not a plain scalar';
 }
 
 // YAML double-quoted strings accept JSON escapes; DEL, C1 controls and BOM must be escaped too.
@@ -83,25 +83,23 @@ export function sameScalarValue(node: Scalar.Parsed, value: ScalarValue): boolea
 /** The splice that replaces `node`'s text with `value`, keeping its style where the style can hold it. */
 export function rewriteScalar(node: Scalar.Parsed, value: ScalarValue, ctx: ScalarContext): ScalarRewrite {
   const [start, end] = node.range;
-  const explicitStr = node.tag === 'tag:yaml.org,2002:str';
   if (isBlock(node)) return rewriteBlockScalar(node, value, ctx);
-  if (typeof value !== 'string') return { start, end, text: String(value), written: value };
+  // An empty value (`digest:`) has a zero-length range right after the colon.
+  const lead = start === end && !/\s/.test(ctx.source[start - 1] ?? ' ') ? ' ' : '';
+  const splice = (text: string, note?: string): ScalarRewrite =>
+    note === undefined ? { start, end, text: lead + text, written: value } : { start, end, text: lead + text, written: value, note };
+  if (typeof value !== 'string') return splice(String(value));
   switch (node.type) {
-    case Scalar.QUOTE_SINGLE: {
-      const single = quoteSingle(value);
-      return { start, end, text: single ?? quoteDouble(value), written: value };
-    }
+    case Scalar.QUOTE_SINGLE:
+      return splice(quoteSingle(value) ?? quoteDouble(value));
     case Scalar.QUOTE_DOUBLE:
-      return { start, end, text: quoteDouble(value), written: value };
+      return splice(quoteDouble(value));
     default: {
-      if (plainReadsAsString(value, ctx.inFlow, explicitStr)) return { start, end, text: value, written: value };
-      return {
-        start,
-        end,
-        text: quoteDouble(value),
-        written: value,
-        note: `quoted so it stays a string (plain ${value} ${plainReading(value)})`,
-      };
+      if (plainReadsAsString(value, ctx.inFlow, node.tag === 'tag:yaml.org,2002:str')) return splice(value);
+      return splice(
+        quoteDouble(value),
+        `quoted so it stays a string (plain ${value} ${plainReading(value, ctx.inFlow)})`,
+      );
     }
   }
 }
@@ -119,8 +117,8 @@ function rewriteBlockScalar(node: Scalar.Parsed, value: ScalarValue, ctx: Scalar
   const headerBreak = source.indexOf('\n', start);
   const contentStart = headerBreak < 0 || headerBreak >= end ? end : headerBreak + 1;
   const header = source.slice(start, contentStart).trim();
-  const keep = /^[|>][1-9]?\+/.test(header) || /^[|>]\+/.test(header);
-  const strip = /^[|>][1-9]?-/.test(header) || /^[|>]-/.test(header);
+  const keep = /^[|>][1-9]?\+/.test(header);
+  const strip = /^[|>][1-9]?-/.test(header);
 
   const region = source.slice(contentStart, end);
   const lines = region.split(/(?<=\n)/);

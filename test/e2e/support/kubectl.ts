@@ -2,8 +2,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { CRD_DIR } from '../../../src/api/generate.js';
-import { binaryPaths, ensureBinaries, PACKAGE_ROOT } from '../../../src/localcluster/binaries.js';
+import { binaryPaths, ensureBinaries } from '../../../src/localcluster/binaries.js';
+import { CRD_DIR, PACKAGE_ROOT } from '../../../src/package-paths.js';
 
 export const FOREIGN_CRDS = join(PACKAGE_ROOT, 'test', 'fixtures', 'crds', 'foreign-crds.yaml');
 

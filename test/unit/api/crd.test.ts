@@ -2,8 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildCrd } from '../../../src/api/crd.js';
-import { CRD_DIR, renderCrdFiles } from '../../../src/api/generate.js';
+import { renderCrdFiles } from '../../../src/api/generate.js';
 import { ALL_KINDS, ROLLOUT_KIND } from '../../../src/api/kinds.js';
+import { CRD_DIR } from '../../../src/package-paths.js';
 
 type Schema = Record<string, unknown>;
 
@@ -21,7 +22,8 @@ function structuralViolations(node: Schema, path: string): string[] {
     found.push(`${path}: both properties and additionalProperties`);
   }
   const properties = (node.properties ?? {}) as Record<string, Schema>;
-  for (const [name, child] of Object.entries(properties)) found.push(...structuralViolations(child, `${path}.${name}`));
+  for (const [name, child] of Object.entries(properties))
+    found.push(...structuralViolations(child, `${path}.${name}`));
   if (node.items) found.push(...structuralViolations(node.items as Schema, `${path}[]`));
   if (typeof node.additionalProperties === 'object') {
     found.push(...structuralViolations(node.additionalProperties as Schema, `${path}{}`));

@@ -1,0 +1,6 @@
+-- Terminate a running Experiment: the controller stops it and records it as finished.
+if obj.spec == nil then
+  error("Experiment " .. tostring((obj.metadata or {}).name) .. " has no spec", 0)
+end
+obj.spec.terminate = true
+return obj

@@ -1,0 +1,47 @@
+// The operations a person applies to a Rollout, as the exact patches Argo CD's actions and
+// the Argo Rollouts kubectl plugin send (COMPAT-CONTRACT.md, "Steps and operations"), so
+// Slipway honours them from any of the three tools. Status fields go through /status.
+import type { Rollout } from '../api/rollout.js';
+
+export type RolloutOperation =
+  | 'promote'
+  | 'promote-full'
+  | 'abort'
+  | 'retry'
+  | 'pause'
+  | 'restart'
+  | 'skip-step';
+
+export interface RolloutPatches {
+  /** Merge patch of the object, e.g. `{ spec: { paused: true } }`. */
+  object?: Record<string, unknown>;
+  /** Merge patch of the status fields, sent to the /status subresource. */
+  status?: Record<string, unknown>;
+}
+
+/** The patches for `operation` on `rollout` as it is now; `now` for restart. */
+export function patchesFor(operation: RolloutOperation, rollout: Rollout, now: Date): RolloutPatches {
+  const status = rollout.status ?? {};
+  switch (operation) {
+    case 'promote': {
+      const paused = rollout.spec.paused === true || (status.pauseConditions?.length ?? 0) > 0;
+      if (paused) {
+        return { object: { spec: { paused: false } }, status: { pauseConditions: null } };
+      }
+      // Not paused: promote moves past the current step, as the Argo Rollouts plugin does.
+      return { status: { currentStepIndex: (status.currentStepIndex ?? 0) + 1 } };
+    }
+    case 'skip-step':
+      return { status: { pauseConditions: null, currentStepIndex: (status.currentStepIndex ?? 0) + 1 } };
+    case 'promote-full':
+      return { status: { promoteFull: true } };
+    case 'abort':
+      return { status: { abort: true } };
+    case 'retry':
+      return { status: { abort: false } };
+    case 'pause':
+      return { object: { spec: { paused: true } } };
+    case 'restart':
+      return { object: { spec: { restartAt: now.toISOString().replace(/\.\d{3}Z$/, 'Z') } } };
+  }
+}

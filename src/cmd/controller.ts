@@ -1,0 +1,83 @@
+// `slipway controller`: flags → the controller process. Everything it runs lives in
+// src/process and the controller modules; this file only parses and wires.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { loadKubeConfig } from '../kube/config.js';
+import { startControllerProcess } from '../process/controller-process.js';
+import { CONTROLLERS } from '../process/controllers.js';
+import { createLogger, LOG_LEVELS, type LogLevel } from '../process/logger.js';
+
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidArgumentError(`must be a port number 0..65535, got '${value}'`);
+  }
+  return port;
+}
+
+export function controllerCommand(): Command {
+  return new Command('controller')
+    .description('run the Rollout, AnalysisRun and Experiment controllers')
+    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then in-cluster)')
+    .option('--namespaced', 'watch and change only one namespace (see --namespace)', false)
+    .option('--namespace <name>', 'the namespace for --namespaced (default: $POD_NAMESPACE)')
+    .option(
+      '--instance-id <id>',
+      'handle only objects labelled argo-rollouts.argoproj.io/controller-instance-id=<id>',
+    )
+    .option('--no-leader-elect', 'run without leader election (a single replica only)')
+    .option(
+      '--leader-election-namespace <name>',
+      'namespace of the Lease (default: $POD_NAMESPACE or default)',
+    )
+    .option('--bind-address <ip>', 'address for the health and metrics endpoints', '0.0.0.0')
+    .option('--healthz-port <port>', 'port of /healthz and /readyz', parsePort, 8080)
+    .option('--metrics-port <port>', 'port of /metrics', parsePort, 8090)
+    .addOption(new Option('--loglevel <level>', 'log level').choices(LOG_LEVELS).default('info'))
+    .action(async (flags: ControllerFlags) => {
+      await runControllerCommand(flags);
+    });
+}
+
+interface ControllerFlags {
+  kubeconfig?: string;
+  namespaced: boolean;
+  namespace?: string;
+  instanceId?: string;
+  leaderElect: boolean;
+  leaderElectionNamespace?: string;
+  bindAddress: string;
+  healthzPort: number;
+  metricsPort: number;
+  loglevel: LogLevel;
+}
+
+async function runControllerCommand(flags: ControllerFlags): Promise<void> {
+  const logger = createLogger('controller', flags.loglevel);
+  const podNamespace = process.env.POD_NAMESPACE;
+  const namespace = flags.namespaced ? (flags.namespace ?? podNamespace) : undefined;
+  if (flags.namespaced && !namespace) {
+    throw new InvalidArgumentError('--namespaced needs --namespace <name> or the POD_NAMESPACE variable');
+  }
+  const { kubeConfig } = loadKubeConfig(flags.kubeconfig ? { path: flags.kubeconfig } : {});
+  const proc = await startControllerProcess({
+    kubeConfig,
+    logger,
+    ...(namespace ? { namespace } : {}),
+    ...(flags.instanceId ? { instanceId: flags.instanceId } : {}),
+    leaderElection: flags.leaderElect,
+    leaderElectionNamespace: flags.leaderElectionNamespace ?? namespace ?? podNamespace ?? 'default',
+    bindAddress: flags.bindAddress,
+    healthPort: flags.healthzPort,
+    metricsPort: flags.metricsPort,
+    controllers: CONTROLLERS,
+  });
+  await new Promise<void>((resolveSignal) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'signal received');
+      resolveSignal();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  await proc.shutdown();
+}

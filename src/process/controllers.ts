@@ -1,0 +1,5 @@
+// The controllers `slipway controller` runs while it leads, in start order. A new
+// controller is one module exporting a ControllerFactory and one line here.
+import type { ControllerFactory } from './controller-process.js';
+
+export const CONTROLLERS: ControllerFactory[] = [];

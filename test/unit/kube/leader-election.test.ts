@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { AlreadyExistsError, ConflictError } from '../../../src/kube/api-error.js';
+import {
+  LeaderElector,
+  type Lease,
+  type LeaseSpec,
+  type LeaseStore,
+} from '../../../src/kube/leader-election.js';
+import { FakeClock, settle } from './fake-clock.js';
+
+/** One Lease in memory with resourceVersion checks, shared by several electors. */
+class MemoryLeaseStore implements LeaseStore {
+  readonly description = 'Lease slipway/slipway-controller';
+  lease: Lease | undefined;
+  private version = 0;
+  failing = false;
+
+  async get() {
+    this.check();
+    return this.lease && structuredClone(this.lease);
+  }
+
+  async create(spec: LeaseSpec) {
+    this.check();
+    if (this.lease) {
+      throw new AlreadyExistsError({ method: 'POST', path: '/leases' }, 409, { reason: 'AlreadyExists' });
+    }
+    this.lease = { metadata: { name: 'slipway-controller', resourceVersion: String(++this.version) }, spec };
+    return structuredClone(this.lease);
+  }
+
+  async update(lease: Lease) {
+    this.check();
+    if (lease.metadata?.resourceVersion !== this.lease?.metadata?.resourceVersion) {
+      throw new ConflictError({ method: 'PUT', path: '/leases/x' }, 409, { reason: 'Conflict' });
+    }
+    this.lease = { ...lease, metadata: { ...lease.metadata, resourceVersion: String(++this.version) } };
+    return structuredClone(this.lease);
+  }
+
+  private check(): void {
+    if (this.failing) {
+      throw new Error('connect ECONNREFUSED');
+    }
+  }
+}
+
+function elector(store: LeaseStore, clock: FakeClock, identity: string, log: string[]) {
+  return new LeaderElector({
+    store,
+    identity,
+    clock,
+    random: () => 0,
+    onStartedLeading: () => log.push(`${identity} started`),
+    onStoppedLeading: () => log.push(`${identity} stopped`),
+    onError: () => {},
+  });
+}
+
+describe('LeaderElector', () => {
+  it('creates the Lease, renews it, and a standby waits', async () => {
+    const clock = new FakeClock();
+    const store = new MemoryLeaseStore();
+    const log: string[] = [];
+    const a = elector(store, clock, 'a', log);
+    const b = elector(store, clock, 'b', log);
+    void a.run();
+    await settle();
+    void b.run();
+    await clock.advance(20_000);
+    expect(log).toEqual(['a started']);
+    expect(store.lease?.spec).toMatchObject({
+      holderIdentity: 'a',
+      leaseDurationSeconds: 15,
+      leaseTransitions: 0,
+    });
+    expect(store.lease?.spec?.renewTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    expect(a.isLeader()).toBe(true);
+    expect(b.isLeader()).toBe(false);
+  });
+
+  it('hands over at once on release', async () => {
+    const clock = new FakeClock();
+    const store = new MemoryLeaseStore();
+    const log: string[] = [];
+    const a = elector(store, clock, 'a', log);
+    const b = elector(store, clock, 'b', log);
+    const aRun = a.run();
+    await settle();
+    void b.run();
+    await clock.advance(4_000);
+    await a.release();
+    await aRun;
+    expect(store.lease?.spec?.holderIdentity).toBe('');
+    await clock.advance(2_000); // b's next retry, well inside the 15 s lease
+    expect(log).toEqual(['a started', 'a stopped', 'b started']);
+    expect(store.lease?.spec).toMatchObject({ holderIdentity: 'b', leaseTransitions: 1 });
+  });
+
+  it('takes over an expired lease and the old leader steps down when it cannot renew', async () => {
+    const clock = new FakeClock();
+    const store = new MemoryLeaseStore();
+    const log: string[] = [];
+    const a = elector(store, clock, 'a', log);
+    const aRun = a.run();
+    await settle();
+    store.failing = true; // a is cut off from the API server
+    await clock.advance(10_000);
+    await aRun;
+    expect(log).toEqual(['a started', 'a stopped']);
+
+    store.failing = false;
+    const b = elector(store, clock, 'b', log);
+    void b.run();
+    await clock.advance(1_000);
+    expect(log).toEqual(['a started', 'a stopped']); // b first sees the record now and waits 15 s
+    await clock.advance(16_000);
+    expect(log.at(-1)).toBe('b started');
+  });
+
+  it('rejects inconsistent timings with the values in the message', () => {
+    expect(
+      () =>
+        new LeaderElector({
+          store: new MemoryLeaseStore(),
+          identity: 'a',
+          leaseDurationSeconds: 10,
+          renewDeadlineSeconds: 10,
+          onStartedLeading: () => {},
+          onStoppedLeading: () => {},
+        }),
+    ).toThrow('renewDeadlineSeconds (10) must be less than leaseDurationSeconds (10)');
+  });
+});
