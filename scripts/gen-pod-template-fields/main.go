@@ -5,6 +5,7 @@
 // json.Marshal byte for byte.
 //
 // Usage (from this directory): go run . [output path]
+// The golden values the TypeScript tests compare against come from `go run ./hashcheck`.
 package main
 
 import (
@@ -13,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -37,6 +39,7 @@ var leafKinds = map[reflect.Type]string{
 }
 
 var (
+	plainName         = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
 	marshalerType     = reflect.TypeFor[json.Marshaler]()
 	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
 )
@@ -152,10 +155,6 @@ type generator struct {
 	fields  map[string][]field
 }
 
-func structName(t reflect.Type) string {
-	return t.Name()
-}
-
 // typeExpr returns the TypeScript expression (in the generated file's vocabulary) for a Go type,
 // queueing struct types for emission.
 func (g *generator) typeExpr(t reflect.Type, where string) string {
@@ -194,7 +193,7 @@ func (g *generator) typeExpr(t reflect.Type, where string) string {
 		g.used["map"] = true
 		return "map(" + g.typeExpr(t.Elem(), where) + ")"
 	case reflect.Struct:
-		name := structName(t)
+		name := t.Name()
 		if prev, ok := g.structs[name]; ok {
 			if prev != t {
 				fail("struct name %s is used by both %s and %s", name, prev.PkgPath(), t.PkgPath())
@@ -202,9 +201,11 @@ func (g *generator) typeExpr(t reflect.Type, where string) string {
 		} else {
 			g.structs[name] = t
 			g.order = append(g.order, name)
-			g.fields[name] = nil
 			g.fields[name] = jsonFields(t)
 			for _, f := range g.fields[name] {
+				if !plainName.MatchString(f.name) {
+					fail("%s.%s: the TS hasher writes member names unescaped", name, f.name)
+				}
 				g.typeExpr(f.typ, name+"."+f.name)
 			}
 		}
@@ -285,6 +286,7 @@ export interface GoField {
 
 `)
 	fmt.Fprintf(&b, "export const podTemplateRootType: GoType = %s;\n\n", root)
+	b.WriteString("// biome-ignore format: one member per line mirrors the Go struct declarations\n")
 	b.WriteString("export const podTemplateStructs: Readonly<Record<string, readonly GoField[]>> = {\n")
 	names := slices.Clone(g.order)
 	slices.Sort(names)

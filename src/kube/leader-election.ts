@@ -2,7 +2,7 @@
 // a lease is held while its holder keeps renewing it; others judge expiry by their own clock
 // from when they last saw the record change, never by the holder's timestamps (clock skew).
 import { AlreadyExistsError, ConflictError, NotFoundError } from './api-error.js';
-import { type Clock, sleep, systemClock } from './clock.js';
+import { type Clock, sleep, systemClock, type TimerHandle } from './clock.js';
 import type { ObjectMeta } from './object.js';
 import { createObject, updateObject } from './patch.js';
 import { coreResources } from './resource.js';
@@ -99,7 +99,6 @@ export class LeaderElector {
   private observedLease: Lease | undefined;
   private reportedLeader: string | undefined;
   private leading = false;
-  private leadership: AbortController | undefined;
   private stopRequested = false;
   private wakeSleeper: (() => void) | undefined;
   private running: Promise<void> | undefined;
@@ -173,10 +172,8 @@ export class LeaderElector {
       return;
     }
     this.leading = true;
-    this.leadership = new AbortController();
-    this.safely('onStartedLeading', () =>
-      this.options.onStartedLeading(this.leadership?.signal ?? AbortSignal.abort()),
-    );
+    const leadership = new AbortController();
+    this.safely('onStartedLeading', () => this.options.onStartedLeading(leadership.signal));
 
     let lastRenewal = this.clock.now();
     while (!this.stopRequested) {
@@ -197,19 +194,30 @@ export class LeaderElector {
       await this.releaseLease();
     }
     this.leading = false;
-    this.leadership.abort();
+    leadership.abort();
     this.safely('onStoppedLeading', () => this.options.onStoppedLeading());
   }
 
-  /** One acquire-or-renew round; true when we hold the lease afterwards. */
+  /**
+   * One acquire-or-renew round; true when we hold the lease afterwards. Bounded by the renew
+   * deadline, so a hung request cannot keep a leader believing it still leads.
+   */
   private async attempt(): Promise<boolean> {
+    let timer: TimerHandle | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = this.clock.setTimer(this.renewDeadlineMs, () =>
+        reject(new Error(`no answer from the API server within ${this.renewDeadlineMs} ms`)),
+      );
+    });
     try {
-      return await this.tryAcquireOrRenew();
+      return await Promise.race([this.tryAcquireOrRenew(), deadline]);
     } catch (error) {
       this.report(
         new Error(`leader election on ${this.store.description}: ${errorMessage(error)}`, { cause: error }),
       );
       return false;
+    } finally {
+      timer?.cancel();
     }
   }
 

@@ -39,6 +39,7 @@ const f = (json: string, type: GoType, omitempty = false, omitzero = false): GoF
 
 export const podTemplateRootType: GoType = struct('PodTemplateSpec');
 
+// biome-ignore format: one member per line mirrors the Go struct declarations
 export const podTemplateStructs: Readonly<Record<string, readonly GoField[]>> = {
   AWSElasticBlockStoreVolumeSource: [
     f('volumeID', string),

@@ -48,6 +48,14 @@ export function podTemplateHash(
   return safeEncodeString(String(hash));
 }
 
+/**
+ * FNV-32a of the UTF-8 text, then rand.SafeEncodeString of the decimal sum: how Argo Rollouts
+ * turns Go json into a short hash (the step hash is this over json.Marshal of the steps).
+ */
+export function stableHashOfJson(json: string): string {
+  return safeEncodeString(String(fnv32a(Buffer.from(json, 'utf8'))));
+}
+
 // Argo's fix for the omitted timestamp works on the bytes: nothing is done when the template has
 // a timestamp or the text "creationTimestamp" in quotes occurs anywhere (a label key counts);
 // otherwise the first `"metadata":{}` gets the member, or else the first `"metadata":{` object.
@@ -168,7 +176,8 @@ function writeValue(value: unknown, type: GoType, path: string, out: string[]): 
       return;
     }
     case 'struct': {
-      if (value !== undefined && value !== null && !isObject(value)) throw decodeError(path, 'an object', value);
+      if (value !== undefined && value !== null && !isObject(value))
+        throw decodeError(path, 'an object', value);
       const object: JsonObject = isObject(value) ? value : {};
       out.push('{');
       let first = true;
@@ -278,7 +287,8 @@ function wellFormed(s: string): string {
 function needsEscape(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const code = s.charCodeAt(i);
-    if (code < 0x20 || code === 0x22 || code === 0x5c || code === 0x3c || code === 0x3e || code === 0x26) return true;
+    if (code < 0x20 || code === 0x22 || code === 0x5c || code === 0x3c || code === 0x3e || code === 0x26)
+      return true;
     if (code === 0x2028 || code === 0x2029 || (code >= 0xd800 && code <= 0xdfff)) return true;
   }
   return false;
@@ -396,7 +406,8 @@ interface DecimalValue {
 const quantityFormatError =
   "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 const maxInt64 = 2n ** 63n - 1n;
-const goSpace = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
+const goSpace =
+  /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
 
 /** The canonical text Kubernetes writes for a resource quantity, e.g. "0.5" → "500m", 1024Mi → "1Gi". */
 export function canonicalQuantity(value: string | number): string {
@@ -410,7 +421,9 @@ function canonicalQuantityAt(value: unknown, path: string): string {
   try {
     return formatQuantity(parseQuantity(text));
   } catch (error) {
-    throw new Error(`pod template hash: ${path}: invalid quantity ${JSON.stringify(value)}: ${String(error)}`);
+    throw new Error(
+      `pod template hash: ${path}: invalid quantity ${JSON.stringify(value)}: ${String(error)}`,
+    );
   }
 }
 
@@ -462,7 +475,18 @@ function scanQuantity(str: string): ScannedQuantity {
   return { positive, number, whole, fraction, suffix: str.slice(suffixStart) };
 }
 
-const decimalSuffixes: Readonly<Record<string, number>> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
+const decimalSuffixes: Readonly<Record<string, number>> = {
+  n: -9,
+  u: -6,
+  m: -3,
+  '': 0,
+  k: 3,
+  M: 6,
+  G: 9,
+  T: 12,
+  P: 15,
+  E: 18,
+};
 const binarySuffixes: Readonly<Record<string, number>> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
 
 function interpretSuffix(suffix: string): { base: 2 | 10; exponent: number; format: QuantityFormat } {
@@ -518,7 +542,8 @@ function parseQuantity(str: string): ParsedQuantity {
 
   // The arbitrary-precision path: exact value, rounded up to nano units.
   const decimal = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(scanned.number);
-  if (decimal === null || `${decimal[2]}${decimal[3] ?? ''}` === '') throw new Error('unable to parse numeric part of quantity');
+  if (decimal === null || `${decimal[2]}${decimal[3] ?? ''}` === '')
+    throw new Error('unable to parse numeric part of quantity');
   let mantissa = BigInt(`${decimal[2]}${decimal[3] ?? ''}`);
   let valueExponent = -(decimal[3] ?? '').length;
   if (base === 10) valueExponent += exponent;
@@ -535,7 +560,10 @@ function parseQuantity(str: string): ParsedQuantity {
     }
   }
   const negative = decimal[1] === '-';
-  return { value: { mantissa: negative ? -mantissa : mantissa, exponent: valueExponent }, format: finalFormat };
+  return {
+    value: { mantissa: negative ? -mantissa : mantissa, exponent: valueExponent },
+    format: finalFormat,
+  };
 }
 
 // Round a non-negative value up to a multiple of 10^-9.

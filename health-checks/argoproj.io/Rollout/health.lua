@@ -73,13 +73,16 @@ local function stepPlace()
   if index >= count then
     return "after the last of " .. tostring(count) .. " steps"
   end
+  local current = steps[index + 1]
+  if type(current) ~= "table" then
+    return nil
+  end
   local weight = nil
   for i = 1, index + 1 do
-    if steps[i].setWeight ~= nil then
+    if type(steps[i]) == "table" and steps[i].setWeight ~= nil then
       weight = steps[i].setWeight
     end
   end
-  local current = steps[index + 1]
   local detail = nil
   if current.setWeight ~= nil then
     detail = describeStep(current)

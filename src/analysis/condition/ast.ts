@@ -61,7 +61,12 @@ export type Node =
     }
   /** Wraps a run of member accesses containing `?.`; a nil before `?.` makes the whole run nil. */
   | { readonly kind: 'chain'; readonly node: Node; readonly offset: number }
-  | { readonly kind: 'unary'; readonly operator: UnaryOperator; readonly operand: Node; readonly offset: number }
+  | {
+      readonly kind: 'unary';
+      readonly operator: UnaryOperator;
+      readonly operand: Node;
+      readonly offset: number;
+    }
   | {
       readonly kind: 'binary';
       readonly operator: BinaryOperator;
@@ -76,7 +81,12 @@ export type Node =
       readonly alternate: Node;
       readonly offset: number;
     }
-  | { readonly kind: 'call'; readonly builtin: Builtin; readonly args: readonly Node[]; readonly offset: number }
+  | {
+      readonly kind: 'call';
+      readonly builtin: Builtin;
+      readonly args: readonly Node[];
+      readonly offset: number;
+    }
   /** `{# > 0}` or `# > 0` as an argument of all/any/filter/...; evaluated once per element. */
   | { readonly kind: 'predicate'; readonly body: Node; readonly offset: number };
 

@@ -101,7 +101,13 @@ class Checker {
     switch (operator) {
       case '==':
       case '!=':
-        if (bothKnown && left !== right && left !== 'nil' && right !== 'nil' && !(isNumber(left) && isNumber(right))) {
+        if (
+          bothKnown &&
+          left !== right &&
+          left !== 'nil' &&
+          right !== 'nil' &&
+          !(isNumber(left) && isNumber(right))
+        ) {
           mismatch();
         }
         return 'bool';

@@ -9,7 +9,12 @@ import { type Environment, run } from './interpreter.js';
 import { parse } from './parser.js';
 import { typeName } from './value.js';
 
-export { ConditionError, ConditionEvaluationError, ConditionSyntaxError, type SourcePosition } from './errors.js';
+export {
+  ConditionError,
+  ConditionEvaluationError,
+  ConditionSyntaxError,
+  type SourcePosition,
+} from './errors.js';
 
 export interface CompiledCondition {
   readonly expression: string;

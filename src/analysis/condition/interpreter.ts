@@ -34,7 +34,12 @@ export interface RunLimits {
 export const DEFAULT_LIMITS: RunLimits = { maxSteps: 1_000_000, maxRange: 100_000 };
 
 /** Evaluates `root`, parsed from `source`, and returns whatever value it has. */
-export function run(root: Node, source: string, env: Environment, limits: RunLimits = DEFAULT_LIMITS): unknown {
+export function run(
+  root: Node,
+  source: string,
+  env: Environment,
+  limits: RunLimits = DEFAULT_LIMITS,
+): unknown {
   return new Interpreter(source, env, limits).evaluate(root);
 }
 
@@ -107,7 +112,8 @@ class Interpreter {
         return this.binary(node);
       case 'conditional': {
         const test = this.evaluate(node.test);
-        if (typeof test !== 'boolean') return fail(`non-bool expression (type ${typeName(test)}) used as condition`);
+        if (typeof test !== 'boolean')
+          return fail(`non-bool expression (type ${typeName(test)}) used as condition`);
         return this.evaluate(test ? node.consequent : node.alternate);
       }
       case 'call':
@@ -164,9 +170,13 @@ class Interpreter {
     // Short-circuiting operators evaluate their right side only when needed.
     switch (operator) {
       case 'and':
-        return this.bool(operator, this.evaluate(node.left)) && this.bool(operator, this.evaluate(node.right));
+        return (
+          this.bool(operator, this.evaluate(node.left)) && this.bool(operator, this.evaluate(node.right))
+        );
       case 'or':
-        return this.bool(operator, this.evaluate(node.left)) || this.bool(operator, this.evaluate(node.right));
+        return (
+          this.bool(operator, this.evaluate(node.left)) || this.bool(operator, this.evaluate(node.right))
+        );
       case '??': {
         const left = this.evaluate(node.left);
         return isNil(left) ? this.evaluate(node.right) : left;

@@ -102,7 +102,9 @@ class Parser {
   private expect(value: Punctuation): void {
     if (!this.isPunctuation(value)) {
       const token = this.current;
-      this.fail(`expected '${value}' but found ${token.kind === 'eof' ? 'end of expression' : describe(token)}`);
+      this.fail(
+        `expected '${value}' but found ${token.kind === 'eof' ? 'end of expression' : describe(token)}`,
+      );
     }
     this.pos++;
   }
@@ -130,7 +132,9 @@ class Parser {
     return left;
   }
 
-  private binaryOperator(): { info: BinaryInfo; width: number; negated: boolean; offset: number } | undefined {
+  private binaryOperator():
+    | { info: BinaryInfo; width: number; negated: boolean; offset: number }
+    | undefined {
     const token = this.current;
     if (token.kind !== 'operator') return undefined;
     if (token.value === 'not') {
@@ -233,7 +237,10 @@ class Parser {
         const optional = this.isOperator('?.');
         optionalChain ||= optional;
         this.pos++;
-        node = optional && this.isPunctuation('[') ? this.index(node, true) : this.property(node, optional, token.offset);
+        node =
+          optional && this.isPunctuation('[')
+            ? this.index(node, true)
+            : this.property(node, optional, token.offset);
       } else if (this.isPunctuation('[')) {
         node = this.index(node, false);
       } else {
@@ -250,7 +257,8 @@ class Parser {
     else if (token.kind === 'operator' && /^[a-zA-Z]+$/.test(token.value)) name = token.value;
     else return this.fail(`expected a property name after '${optional ? '?.' : '.'}'`);
     this.pos++;
-    if (this.isPunctuation('(')) this.fail(`cannot call method '${name}': conditions have no methods`, token.offset);
+    if (this.isPunctuation('('))
+      this.fail(`cannot call method '${name}': conditions have no methods`, token.offset);
     const property: Node = { kind: 'string', value: name, offset: token.offset };
     return { kind: 'member', object, property, computed: false, optional, offset };
   }

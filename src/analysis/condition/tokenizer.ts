@@ -230,7 +230,8 @@ class Tokenizer {
     const hexLength = c === 'x' ? 2 : c === 'u' ? 4 : c === 'U' ? 8 : 0;
     if (hexLength > 0) {
       const hex = this.source.slice(this.pos, this.pos + hexLength);
-      if (!new RegExp(`^[0-9a-fA-F]{${hexLength}}$`).test(hex)) this.fail(`invalid escape '\\${c}${hex}'`, start);
+      if (!new RegExp(`^[0-9a-fA-F]{${hexLength}}$`).test(hex))
+        this.fail(`invalid escape '\\${c}${hex}'`, start);
       this.pos += hexLength;
       const code = Number.parseInt(hex, 16);
       if (code > 0x10ffff) this.fail(`invalid escape '\\${c}${hex}'`, start);

@@ -263,7 +263,8 @@ export function compileRegex(pattern: string): RegExp {
   try {
     regex = new RegExp(body, flags);
   } catch (error) {
-    return fail(`invalid regular expression: ${error instanceof Error ? error.message : String(error)}`);
+    const detail = error instanceof Error ? error.message : String(error);
+    return fail(`invalid regular expression: ${detail.replace(/^Invalid regular expression: /, '')}`);
   }
   if (regexCache.size >= REGEX_CACHE_LIMIT) regexCache.clear();
   regexCache.set(pattern, regex);

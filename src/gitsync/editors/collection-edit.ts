@@ -1,21 +1,17 @@
 // Adding a key to a map, an entry to a list, or removing a key, as splices of the original text.
 // New lines copy the indentation and style (block or flow) of the collection they join.
-import {
-  type CST,
-  isAlias,
-  isMap,
-  isPair,
-  isScalar,
-  isSeq,
-  type ParsedNode,
-  visit,
-  type YAMLMap,
-  type YAMLSeq,
-} from 'yaml';
+import { type CST, isMap, isScalar, isSeq, type ParsedNode, visit, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { ParsedDocument } from './manifest-source.js';
 import type { MapPair } from './node-lookup.js';
-import { columnOf, endOfLine, linesAt, lineStart, type Splice } from './text-splice.js';
-import { type BlockLayout, entryLines, type Fragment, flowText, itemLines, renderKey } from './yaml-fragment.js';
+import { columnOf, endOfLine, lineStart, linesAt, type Splice } from './text-splice.js';
+import {
+  type BlockLayout,
+  entryLines,
+  type Fragment,
+  flowText,
+  itemLines,
+  renderKey,
+} from './yaml-fragment.js';
 
 export interface LayoutContext {
   readonly text: string;
@@ -47,7 +43,7 @@ export function appendPair(ctx: LayoutContext, map: YAMLMap.Parsed, key: string,
   // A parsed block map always has at least one entry.
   const first = map.items[0] as MapPair;
   const indent = columnOf(ctx.text, first.key.range[0]);
-  const at = endOfLine(ctx.text, contentEnd(map, map.range[1]));
+  const at = pastOwnedComments(ctx.text, endOfLine(ctx.text, contentEnd(map, map.range[1])), indent);
   return insert(at, linesAt(ctx.text, at, entryLines(key, value, indent, ctx.layout), ctx.eol));
 }
 
@@ -67,12 +63,33 @@ export function appendItem(ctx: LayoutContext, list: YAMLSeq.Parsed, item: Fragm
     flowEntries && item.kind !== 'scalar'
       ? [`${' '.repeat(indent)}-${' '.repeat(gap)}${flowText(item)}`]
       : itemLines(item, indent, layout);
-  const at = endOfLine(ctx.text, contentEnd(list, list.range[1]));
+  const at = pastOwnedComments(ctx.text, endOfLine(ctx.text, contentEnd(list, list.range[1])), indent);
   return insert(at, linesAt(ctx.text, at, lines, ctx.eol));
 }
 
+/**
+ * Comment lines indented deeper than the collection's own column belong to its last entry
+ * (`# pullPolicy: Always` under an image map), so new entries go after them, not between.
+ */
+function pastOwnedComments(text: string, at: number, column: number): number {
+  let cursor = at;
+  while (cursor < text.length) {
+    const next = endOfLine(text, cursor + 1);
+    const line = text.slice(cursor, next);
+    const indent = line.length - line.trimStart().length;
+    if (!line.trimStart().startsWith('#') || indent <= column) break;
+    cursor = next;
+  }
+  return cursor;
+}
+
 /** Gives `key:` (empty or `~`) a collection value, e.g. `images:` becomes a list with one entry. */
-export function fillEmptyValue(ctx: LayoutContext, owner: YAMLMap.Parsed, pair: MapPair, value: Fragment): Splice[] {
+export function fillEmptyValue(
+  ctx: LayoutContext,
+  owner: YAMLMap.Parsed,
+  pair: MapPair,
+  value: Fragment,
+): Splice[] {
   const empty = pair.value;
   if (empty === null || !isScalar(empty)) return [];
   const [start, end] = empty.range;
@@ -83,7 +100,8 @@ export function fillEmptyValue(ctx: LayoutContext, owner: YAMLMap.Parsed, pair: 
   const keyColumn = columnOf(ctx.text, pair.key.range[0]);
   const indent =
     value.kind === 'seq' && ctx.layout.indentlessSequences ? keyColumn : keyColumn + ctx.layout.indentUnit;
-  const lines = value.kind === 'scalar' ? [`${' '.repeat(indent)}${flowText(value)}`] : blockLinesOf(value, indent, ctx);
+  const lines =
+    value.kind === 'scalar' ? [`${' '.repeat(indent)}${flowText(value)}`] : blockLinesOf(value, indent, ctx);
   const at = endOfLine(ctx.text, empty.range[2]);
   return [...removeNull, insert(at, linesAt(ctx.text, at, lines, ctx.eol))];
 }
@@ -94,7 +112,9 @@ function blockLinesOf(value: Fragment, indent: number, ctx: LayoutContext): stri
   return [];
 }
 
-export type Removal = { readonly ok: true; readonly splice: Splice } | { readonly ok: false; readonly reason: string };
+export type Removal =
+  | { readonly ok: true; readonly splice: Splice }
+  | { readonly ok: false; readonly reason: string };
 
 /** Removes `key: value`, its line(s) in a block map, or the entry and one comma in a flow map. */
 export function removePair(ctx: LayoutContext, map: YAMLMap.Parsed, pair: MapPair): Removal {
@@ -104,9 +124,13 @@ export function removePair(ctx: LayoutContext, map: YAMLMap.Parsed, pair: MapPai
   const keyStart = pair.key.range[0];
   const end = contentEnd(pair.value, pair.key.range[1]);
   if (map.flow) {
-    if (next !== undefined) return { ok: true, splice: { start: keyStart, end: next.key.range[0], text: '' } };
+    if (next !== undefined)
+      return { ok: true, splice: { start: keyStart, end: next.key.range[0], text: '' } };
     if (previous !== undefined) {
-      return { ok: true, splice: { start: contentEnd(previous.value, previous.key.range[1]), end, text: '' } };
+      return {
+        ok: true,
+        splice: { start: contentEnd(previous.value, previous.key.range[1]), end, text: '' },
+      };
     }
     return { ok: true, splice: { start: keyStart, end, text: '' } };
   }
@@ -127,23 +151,30 @@ export function removePair(ctx: LayoutContext, map: YAMLMap.Parsed, pair: MapPai
 }
 
 /** Offset of the first `-` of a block sequence, from the source tokens the parser kept. */
-function firstDash(list: YAMLSeq.Parsed): number {
+function firstDash(list: YAMLSeq): number {
   const token = list.srcToken;
   if (token !== undefined && token.type === 'block-seq') {
     const start = token.items[0]?.start ?? [];
     const indicator = start.find((t: CST.SourceToken) => t.type === 'seq-item-ind');
     if (indicator !== undefined) return indicator.offset;
   }
-  return list.range[0];
+  return list.range?.[0] ?? 0;
 }
 
-/** Reads indentation habits off the document; the defaults are what kubectl and Helm charts use. */
-export function detectLayout(doc: ParsedDocument, text: string): BlockLayout {
+/** What kubectl and most Helm charts write: two spaces, lists indented under their key. */
+export const DEFAULT_LAYOUT: BlockLayout = { indentUnit: 2, indentlessSequences: false, itemGap: 1 };
+
+/** Reads indentation habits off the document; `defaults` covers what the document does not show. */
+export function detectLayout(
+  doc: ParsedDocument,
+  text: string,
+  defaults: BlockLayout = DEFAULT_LAYOUT,
+): BlockLayout {
   let indentUnit: number | undefined;
   let indentless: boolean | undefined;
   visit(doc, {
     Pair(_, pair) {
-      if (!isPair(pair) || !isScalar(pair.key) || pair.key.range === undefined || pair.key.range === null) return;
+      if (!isScalar(pair.key) || !pair.key.range) return undefined;
       const keyColumn = columnOf(text, pair.key.range[0]);
       const value = pair.value;
       if (indentUnit === undefined && isMap(value) && !value.flow) {
@@ -151,23 +182,19 @@ export function detectLayout(doc: ParsedDocument, text: string): BlockLayout {
         if (isScalar(firstKey) && firstKey.range) indentUnit = columnOf(text, firstKey.range[0]) - keyColumn;
       }
       if (indentless === undefined && isSeq(value) && !value.flow && value.range) {
-        indentless = columnOf(text, firstDash(value as YAMLSeq.Parsed)) === keyColumn;
+        indentless = columnOf(text, firstDash(value)) === keyColumn;
       }
       if (indentUnit !== undefined && indentless !== undefined) return visit.BREAK;
       return undefined;
     },
   });
   return {
-    indentUnit: indentUnit !== undefined && indentUnit > 0 ? indentUnit : 2,
-    indentlessSequences: indentless ?? false,
-    itemGap: 1,
+    indentUnit: indentUnit !== undefined && indentUnit > 0 ? indentUnit : defaults.indentUnit,
+    indentlessSequences: indentless ?? defaults.indentlessSequences,
+    itemGap: defaults.itemGap,
   };
 }
 
 function insert(at: number, text: string): Splice {
   return { start: at, end: at, text };
-}
-
-export function isFlowCollection(node: ParsedNode | null): boolean {
-  return node !== null && !isAlias(node) && (isMap(node) || isSeq(node)) && node.flow === true;
 }

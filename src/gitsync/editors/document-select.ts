@@ -14,7 +14,8 @@ export function selectDocuments(source: ManifestSource, selector?: DocumentSelec
   const all = source.documents.map((_, i) => i);
   if (selector === undefined) return all.filter((i) => source.documents[i]?.contents !== null);
   if ('index' in selector) {
-    if (Number.isInteger(selector.index) && selector.index >= 0 && selector.index < all.length) return [selector.index];
+    if (Number.isInteger(selector.index) && selector.index >= 0 && selector.index < all.length)
+      return [selector.index];
     return editError(
       source.file,
       `has ${all.length} document(s), no document index ${selector.index}; indexes start at 0`,
@@ -33,7 +34,7 @@ export function selectDocuments(source: ManifestSource, selector?: DocumentSelec
   return editError(source.file, `no document matches ${describeSelector(selector)} (documents: ${present})`);
 }
 
-export function describeSelector(selector: DocumentSelector): string {
+function describeSelector(selector: DocumentSelector): string {
   if ('index' in selector) return `document index ${selector.index}`;
   const parts = Object.entries(selector).map(([k, v]) => `${k}=${String(v)}`);
   return parts.length === 0 ? 'any document' : parts.join(', ');

@@ -2,19 +2,24 @@
 // text must parse, keep its documents, and hold exactly the planned values at the planned paths.
 // A mismatch is an editor bug; it is reported and the file is left alone.
 import { isDeepStrictEqual } from 'node:util';
-import { isAlias, isMap, isScalar, isSeq, type ParsedNode, type Scalar, visit } from 'yaml';
-import { type LayoutContext, detectLayout } from './collection-edit.js';
-import { type EditError, type EditResult, editError, isEditError, type ValueChange } from './manifest-editor.js';
+import { isMap, isSeq, type ParsedNode, type Scalar, visit } from 'yaml';
+import { DEFAULT_LAYOUT, detectLayout, type LayoutContext } from './collection-edit.js';
+import {
+  type EditError,
+  type EditResult,
+  editError,
+  isEditError,
+  type ValueChange,
+} from './manifest-editor.js';
 import { lineOf, type ManifestSource, type ParsedDocument, parseManifest } from './manifest-source.js';
 import { lookupPath } from './node-lookup.js';
 import { rewriteScalar, type ScalarValue, sameScalarValue } from './scalar-style.js';
 import { applySplices, type Splice } from './text-splice.js';
 import { formatValuePath, type ValuePath } from './value-path.js';
+import type { BlockLayout } from './yaml-fragment.js';
 
 /** What the re-read file must hold at a path once the splices are applied. */
-export type Expectation =
-  | { readonly kind: 'value'; readonly value: unknown }
-  | { readonly kind: 'absent' };
+export type Expectation = { readonly kind: 'value'; readonly value: unknown } | { readonly kind: 'absent' };
 
 /** A change as planned, before its path is formatted for the result. */
 export interface PlannedChange {
@@ -46,17 +51,27 @@ export class EditPlan {
   private readonly checks: Check[] = [];
   private readonly planned = new Map<Scalar.Parsed, ScalarValue>();
 
-  constructor(readonly source: ManifestSource) {}
+  /** `defaults` is the layout for what the file does not show, e.g. how it indents lists. */
+  constructor(
+    readonly source: ManifestSource,
+    private readonly defaults: BlockLayout = DEFAULT_LAYOUT,
+  ) {}
 
   layoutFor(document: number): LayoutContext {
     const doc = this.source.documents[document] as ParsedDocument;
-    return { text: this.source.text, eol: this.source.eol, layout: detectLayout(doc, this.source.text) };
+    const layout = detectLayout(doc, this.source.text, this.defaults);
+    return { text: this.source.text, eol: this.source.eol, layout };
   }
 
   /** Plans `value` into the scalar; a value already in place plans nothing. */
   setScalar(target: ScalarTarget, value: ScalarValue): EditError | undefined {
     const { node, document, path } = target;
     const shown = formatValuePath(path);
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      return editError(this.source.file, `path ${shown}: ${value} cannot be written to YAML`, {
+        path: shown,
+      });
+    }
     const earlier = this.planned.get(node);
     if (earlier !== undefined) {
       if (earlier === value) return undefined;
@@ -68,9 +83,6 @@ export class EditPlan {
     }
     this.planned.set(node, value);
     if (sameScalarValue(node, value)) return undefined;
-    if (typeof value === 'number' && !Number.isFinite(value)) {
-      return editError(this.source.file, `path ${shown}: ${value} cannot be written to YAML`, { path: shown });
-    }
     const doc = this.source.documents[document] as ParsedDocument;
     const rewrite = rewriteScalar(node, value, {
       source: this.source.text,
@@ -103,10 +115,16 @@ export class EditPlan {
     if (!applied.ok) return editError(file, `internal error, nothing written: ${applied.overlap}`);
     const reread = parseManifest(file, applied.text);
     if (isEditError(reread)) {
-      return editError(file, `internal error, nothing written: the edited text would not parse (${reread.reason})`);
+      return editError(
+        file,
+        `internal error, nothing written: the edited text would not parse (${reread.reason})`,
+      );
     }
     if (reread.documents.length !== this.source.documents.length) {
-      return editError(file, 'internal error, nothing written: the edit would change the number of documents');
+      return editError(
+        file,
+        'internal error, nothing written: the edit would change the number of documents',
+      );
     }
     for (const check of this.checks) {
       const problem = verify(reread.documents[check.document] as ParsedDocument, check);
@@ -144,7 +162,7 @@ function display(value: unknown): string | null {
   return value === null || value === undefined ? null : String(value);
 }
 
-export function insideFlowCollection(doc: ParsedDocument, target: ParsedNode): boolean {
+function insideFlowCollection(doc: ParsedDocument, target: ParsedNode): boolean {
   let inside = false;
   visit(doc, {
     Node(_, node, path) {
@@ -163,12 +181,10 @@ function aliasNote(doc: ParsedDocument, node: Scalar.Parsed): string | undefined
   let aliases = 0;
   visit(doc, {
     Alias(_, alias) {
-      if (isAlias(alias) && alias.source === anchor) aliases += 1;
+      if (alias.source === anchor) aliases += 1;
     },
   });
-  return aliases === 0 ? undefined : `anchor &${anchor} is used by ${aliases} alias(es), which change with it`;
-}
-
-export function isScalarNode(node: ParsedNode): node is Scalar.Parsed {
-  return isScalar(node);
+  return aliases === 0
+    ? undefined
+    : `anchor &${anchor} is used by ${aliases} alias(es), which change with it`;
 }

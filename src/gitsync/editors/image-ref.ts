@@ -11,14 +11,17 @@ export interface ImageRef {
   readonly digest?: string;
 }
 
-export type ImageRefParse = { readonly ok: true; readonly ref: ImageRef } | { readonly ok: false; readonly reason: string };
+export type ImageRefParse =
+  | { readonly ok: true; readonly ref: ImageRef }
+  | { readonly ok: false; readonly reason: string };
 
 const DOCKER_HUB = 'docker.io';
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
 const SHA256_HEX = /^sha256:[a-f0-9]{64}$/;
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::\d+)?$/;
+const HOST =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::\d+)?$/;
 
 export function parseImageRef(text: string): ImageRefParse {
   const fail = (why: string): ImageRefParse => ({ ok: false, reason: `image reference "${text}" ${why}` });
@@ -74,7 +77,8 @@ export function imageName(ref: ImageRef): string {
 
 /** The fully qualified name two spellings of one image share: `nginx` → `docker.io/library/nginx`. */
 export function canonicalImageName(ref: ImageRef): string {
-  const registry = ref.registry === undefined || ref.registry === 'index.docker.io' ? DOCKER_HUB : ref.registry;
+  const registry =
+    ref.registry === undefined || ref.registry === 'index.docker.io' ? DOCKER_HUB : ref.registry;
   const repository =
     registry === DOCKER_HUB && !ref.repository.includes('/') ? `library/${ref.repository}` : ref.repository;
   return `${registry}/${repository}`;

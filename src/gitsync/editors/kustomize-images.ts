@@ -58,14 +58,16 @@ function validate(spec: KustomizeImagesEdit): string | undefined {
   const values = FIELDS.filter((f) => spec[f] !== undefined);
   if (values.length === 0) return `image ${spec.name}: give at least one of newName, newTag or digest`;
   if (spec.mode === 'tag' && spec.newTag === undefined) return `image ${spec.name}: mode "tag" needs newTag`;
-  if (spec.mode === 'digest' && spec.digest === undefined) return `image ${spec.name}: mode "digest" needs digest`;
+  if (spec.mode === 'digest' && spec.digest === undefined)
+    return `image ${spec.name}: mode "digest" needs digest`;
   if (spec.mode === 'tag' && spec.digest !== undefined) {
     return `image ${spec.name}: mode "tag" removes the digest, so do not also set one (use mode "merge")`;
   }
   if (spec.mode === 'digest' && spec.newTag !== undefined) {
     return `image ${spec.name}: mode "digest" removes newTag, so do not also set one (use mode "merge")`;
   }
-  if (spec.newTag !== undefined && !isValidTag(spec.newTag)) return `image ${spec.name}: invalid tag "${spec.newTag}"`;
+  if (spec.newTag !== undefined && !isValidTag(spec.newTag))
+    return `image ${spec.name}: invalid tag "${spec.newTag}"`;
   if (spec.digest !== undefined && !isValidDigest(spec.digest)) {
     return `image ${spec.name}: invalid digest "${spec.digest}" (expected sha256:<64 hex>)`;
   }
@@ -88,7 +90,16 @@ function planImages(
 ): EditError | undefined {
   const ctx = plan.layoutFor(document);
   const wanted = FIELDS.flatMap((f): [ImageField, string][] => (spec[f] === undefined ? [] : [[f, spec[f]]]));
-  const entry = map(['name', scalar(spec.name)], ...wanted.map(([f, v]): [string, Fragment] => [f, scalar(v)]));
+  // A new entry quotes each field the way the entries already there quote it.
+  const entryFor = (list?: YAMLSeq.Parsed): Fragment => {
+    const styled = (key: string, value: string) =>
+      scalar(value, list === undefined ? undefined : siblingStyle(list, key));
+    return map(
+      ['name', styled('name', spec.name)],
+      ...wanted.map(([f, v]): [string, Fragment] => [f, styled(f, v)]),
+    );
+  };
+  const entry = entryFor();
   const entryPath: ValuePath = [
     { kind: 'key', key: 'images' },
     { kind: 'match', key: 'name', value: spec.name },
@@ -115,21 +126,28 @@ function planImages(
   if (images === null || (isScalar(images) && images.value === null)) {
     const splices = fillEmptyValue(ctx, root, imagesPair, seq(entry));
     const line = lineOf(manifest, imagesPair.key.range[0]);
-    plan.add(splices, created(line, 'filled the empty images list'), { kind: 'value', value: fragmentValue(entry) });
+    plan.add(splices, created(line, 'filled the empty images list'), {
+      kind: 'value',
+      value: fragmentValue(entry),
+    });
     return undefined;
   }
   if (!isSeq(images)) {
     const what = isAlias(images) ? `the alias *${images.source}` : isMap(images) ? 'a map' : 'a scalar';
-    return editError(manifest.file, `images is ${what}, not a list; kustomize expects a list of {name, newTag, ...}`, {
-      path: 'images',
-      line: lineOf(manifest, images.range[0]),
-    });
+    return editError(
+      manifest.file,
+      `images is ${what}, not a list; kustomize expects a list of {name, newTag, ...}`,
+      {
+        path: 'images',
+        line: lineOf(manifest, images.range[0]),
+      },
+    );
   }
 
   const match = findEntry(images, spec.name);
   if (typeof match === 'string') return editError(manifest.file, match, { path: 'images' });
   if (match === undefined) {
-    const splice = appendItem(ctx, images, entry);
+    const splice = appendItem(ctx, images, entryFor(images));
     plan.add([splice], created(lineOf(manifest, splice.start), 'added an images entry'), {
       kind: 'value',
       value: fragmentValue(entry),
@@ -169,10 +187,18 @@ function planImages(
     const removal = removePair(ctx, item, stale);
     if (!removal.ok) return editError(manifest.file, `images[name=${name}]: ${removal.reason}`);
     const from = isScalar(stale.value) && stale.value.value !== null ? String(stale.value.value) : null;
-    const why = conflicting === 'digest' ? 'a digest would win over the new tag' : 'the digest pins the image';
+    const why =
+      conflicting === 'digest' ? 'a digest would win over the new tag' : 'the digest pins the image';
     plan.add(
       [removal.splice],
-      { document, path: field(conflicting), line: lineOf(manifest, stale.key.range[0]), from, to: null, note: `removed: ${why}` },
+      {
+        document,
+        path: field(conflicting),
+        line: lineOf(manifest, stale.key.range[0]),
+        from,
+        to: null,
+        note: `removed: ${why}`,
+      },
       { kind: 'absent' },
     );
   }
@@ -191,7 +217,8 @@ function findEntry(images: YAMLSeq.Parsed, name: string): EntryMatch {
       : [];
   });
   const exact = entries.filter((e) => e.name === name);
-  if (exact.length > 1) return `images has ${exact.length} entries named ${name}; kustomize would apply only one, remove the others`;
+  if (exact.length > 1)
+    return `images has ${exact.length} entries named ${name}; kustomize would apply only one, remove the others`;
   if (exact[0] !== undefined) return exact[0];
   const wanted = parseImageRef(name);
   if (!wanted.ok) return undefined;

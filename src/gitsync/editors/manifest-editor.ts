@@ -47,7 +47,8 @@ export function editError(
   message: string,
   where: { path?: string; line?: number; column?: number } = {},
 ): EditError {
-  const at = where.line === undefined ? '' : `:${where.line}${where.column === undefined ? '' : `:${where.column}`}`;
+  const at =
+    where.line === undefined ? '' : `:${where.line}${where.column === undefined ? '' : `:${where.column}`}`;
   return { kind: 'error', reason: `${file}${at}: ${message}`, ...where };
 }
 

@@ -1,6 +1,14 @@
 // Parsing a manifest file for editing: every document, with source ranges, or an error that
 // names the line and column (a file that does not parse is never rewritten).
-import { type Document, isMap, isScalar, LineCounter, type ParsedNode, parseAllDocuments, type YAMLMap } from 'yaml';
+import {
+  type Document,
+  isMap,
+  isScalar,
+  LineCounter,
+  type ParsedNode,
+  parseAllDocuments,
+  type YAMLMap,
+} from 'yaml';
 import { type EditError, editError } from './manifest-editor.js';
 
 export type ParsedDocument = Document.Parsed<ParsedNode, true>;

@@ -10,7 +10,7 @@ export type Lookup =
       readonly node: ParsedNode;
       /** The map entry holding the node, when the last segment was a key. */
       readonly pair?: MapPair;
-      /** Aliases and merge keys passed on the way, e.g. `*defaults (anchor on line 3)`. */
+      /** Aliases and merge keys passed on the way, e.g. `*defaults`, `<<: *base`. */
       readonly via: readonly string[];
     }
   | {
@@ -56,7 +56,9 @@ export function lookupPath(doc: ParsedDocument, path: ValuePath): Lookup {
         if (!isSeq(node)) return missing(`${describeLocation(here)} is ${describeNode(node)}, not a list`);
         const item = node.items[segment.index];
         if (item === undefined) {
-          return missing(`${describeLocation(here)} has ${node.items.length} entries, no index ${segment.index}`);
+          return missing(
+            `${describeLocation(here)} has ${node.items.length} entries, no index ${segment.index}`,
+          );
         }
         pair = undefined;
         node = item;
@@ -67,9 +69,14 @@ export function lookupPath(doc: ParsedDocument, path: ValuePath): Lookup {
         const hits = node.items.filter((item) => fieldOf(doc, item, segment.key) === segment.value);
         const [hit] = hits;
         if (hit === undefined) {
-          const present = node.items.map((item) => fieldOf(doc, item, segment.key)).filter((v) => v !== undefined);
-          const listed = present.length === 0 ? 'none has that field' : `present: ${present.slice(0, 8).join(', ')}`;
-          return missing(`${describeLocation(here)} has no entry with ${segment.key}=${segment.value} (${listed})`);
+          const present = node.items
+            .map((item) => fieldOf(doc, item, segment.key))
+            .filter((v) => v !== undefined);
+          const listed =
+            present.length === 0 ? 'none has that field' : `present: ${present.slice(0, 8).join(', ')}`;
+          return missing(
+            `${describeLocation(here)} has no entry with ${segment.key}=${segment.value} (${listed})`,
+          );
         }
         if (hits.length > 1) {
           return missing(
@@ -124,7 +131,9 @@ function fieldOf(doc: ParsedDocument, item: ParsedNode | null, key: string): str
   const entry = item !== null && isAlias(item) ? resolveAlias(doc, item) : item;
   if (entry === undefined || entry === null || !isMap(entry)) return undefined;
   const value = findPair(entry, key)?.value;
-  return value !== undefined && value !== null && isScalar(value) && value.value !== null ? String(value.value) : undefined;
+  return value !== undefined && value !== null && isScalar(value) && value.value !== null
+    ? String(value.value)
+    : undefined;
 }
 
 function suggestKeys(map: YAMLMap.Parsed, wanted: string): string {

@@ -36,17 +36,28 @@ export function plainReading(text: string, inFlow: boolean): string {
   return inFlow ? 'cannot be plain inside [ ] or { }' : 'is not a plain scalar';
 }
 
-// YAML double-quoted strings accept JSON escapes; DEL, C1 controls and BOM must be escaped too.
+/** C0/C1 control characters, DEL and BOM: YAML can write them only as escapes in double quotes. */
+function needsEscape(text: string, allowed = ''): boolean {
+  for (const c of text) {
+    if (allowed.includes(c)) continue;
+    const code = c.codePointAt(0) ?? 0;
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0xfeff) return true;
+  }
+  return false;
+}
+
+// JSON escapes are valid in YAML double quotes; JSON leaves DEL, C1 and BOM raw, so escape those too.
 export function quoteDouble(value: string): string {
-  return JSON.stringify(value).replace(
-    /[\u007f-\u009f\ufeff]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  let out = '';
+  for (const c of JSON.stringify(value)) {
+    out += needsEscape(c) ? `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}` : c;
+  }
+  return out;
 }
 
 /** Single quotes cannot escape anything but `'`, so line breaks and control characters need double. */
 export function quoteSingle(value: string): string | undefined {
-  if (/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\ufeff]/.test(value)) return undefined;
+  if (needsEscape(value, '\t')) return undefined;
   return `'${value.replaceAll("'", "''")}'`;
 }
 
@@ -87,7 +98,9 @@ export function rewriteScalar(node: Scalar.Parsed, value: ScalarValue, ctx: Scal
   // An empty value (`digest:`) has a zero-length range right after the colon.
   const lead = start === end && !/\s/.test(ctx.source[start - 1] ?? ' ') ? ' ' : '';
   const splice = (text: string, note?: string): ScalarRewrite =>
-    note === undefined ? { start, end, text: lead + text, written: value } : { start, end, text: lead + text, written: value, note };
+    note === undefined
+      ? { start, end, text: lead + text, written: value }
+      : { start, end, text: lead + text, written: value, note };
   if (typeof value !== 'string') return splice(String(value));
   switch (node.type) {
     case Scalar.QUOTE_SINGLE:
@@ -130,8 +143,7 @@ function rewriteBlockScalar(node: Scalar.Parsed, value: ScalarValue, ctx: Scalar
     regionEnd = contentStart + lines.slice(0, kept).join('').length;
   }
   const endsWithBreak = source[regionEnd - 1] === '\n';
-  const indents = lines.filter((l) => l.trim() !== '').map((l) => l.length - l.trimStart().length);
-  const indent = indents.length > 0 ? Math.min(...indents) : lineIndent(source, start) + 2;
+  const indent = contentIndent(lines, header, String(node.value), lineIndent(source, start) + 2);
   const pad = ' '.repeat(indent);
 
   const asQuoted = (note: string): ScalarRewrite => {
@@ -144,7 +156,7 @@ function rewriteBlockScalar(node: Scalar.Parsed, value: ScalarValue, ctx: Scalar
   const bodyLines = body.split('\n');
   const unfit =
     body === '' ||
-    /[\r\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufeff]/.test(body) ||
+    needsEscape(body, '\t\n') ||
     /^[ \t]/.test(body) ||
     (keep && trailing === 0) ||
     (node.type === Scalar.BLOCK_FOLDED && bodyLines.some((l) => /^[ \t]/.test(l) || /[ \t]$/.test(l)));
@@ -160,6 +172,19 @@ function rewriteBlockScalar(node: Scalar.Parsed, value: ScalarValue, ctx: Scalar
   const text = content.join(eol) + (endsWithBreak ? eol : '');
   const written = strip ? body : keep ? body + '\n'.repeat(trailing) : `${body}\n`;
   return { start: contentStart, end: regionEnd, text, written };
+}
+
+/**
+ * Columns of the content lines. With an indentation indicator (`|2`) the first line may hold
+ * spaces of its own, so the indent is its column minus the spaces the value starts with.
+ */
+function contentIndent(lines: readonly string[], header: string, value: string, fallback: number): number {
+  const spaces = (line: string) => line.length - line.trimStart().length;
+  const filled = lines.filter((l) => l.trim() !== '');
+  if (filled.length === 0) return fallback;
+  if (!/^[|>][-+]?[1-9]/.test(header)) return Math.min(...filled.map(spaces));
+  const firstValueLine = value.split('\n').find((l) => l.trim() !== '') ?? '';
+  return spaces(filled[0] ?? '') - spaces(firstValueLine);
 }
 
 function lineIndent(source: string, offset: number): number {

@@ -46,10 +46,14 @@ export function findScalar(
       : isSeq(node)
         ? `a list of ${node.items.length}`
         : 'not a scalar';
-    return editError(source.file, `path ${shown} holds ${inside}, not a single value; extend the path to the value`, {
-      path: shown,
-      line: lineOf(source, node.range[0]),
-    });
+    return editError(
+      source.file,
+      `path ${shown} holds ${inside}, not a single value; extend the path to the value`,
+      {
+        path: shown,
+        line: lineOf(source, node.range[0]),
+      },
+    );
   }
   return { document: index, path, node, via: lookup.via };
 }
@@ -65,7 +69,8 @@ function notFound(
     if (lookup.kind !== 'missing') continue;
     if (best === undefined || lookup.nearest.length > best.nearest.length) best = { index, doc, ...lookup };
   }
-  if (best === undefined) return editError(source.file, `path ${shown} not found: the file has no documents with content`);
+  if (best === undefined)
+    return editError(source.file, `path ${shown} not found: the file has no documents with content`);
   const inDocument = lookups.length > 1 ? ` in any of ${lookups.length} documents` : '';
   const which = lookups.length > 1 ? `${describeDocument(best.doc, best.index)}: ` : '';
   return editError(

@@ -8,7 +8,9 @@ export interface Splice {
   readonly text: string;
 }
 
-export type SpliceOutcome = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly overlap: string };
+export type SpliceOutcome =
+  | { readonly ok: true; readonly text: string }
+  | { readonly ok: false; readonly overlap: string };
 
 export function applySplices(source: string, splices: readonly Splice[]): SpliceOutcome {
   // Stable sort: insertions at one offset keep the order they were planned in.
@@ -17,7 +19,10 @@ export function applySplices(source: string, splices: readonly Splice[]): Splice
   let cursor = 0;
   for (const splice of ordered) {
     if (splice.start < cursor) {
-      return { ok: false, overlap: `edits overlap at offset ${splice.start} (${JSON.stringify(splice.text)})` };
+      return {
+        ok: false,
+        overlap: `edits overlap at offset ${splice.start} (${JSON.stringify(splice.text)})`,
+      };
     }
     out += source.slice(cursor, splice.start) + splice.text;
     cursor = splice.end;

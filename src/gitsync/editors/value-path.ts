@@ -11,7 +11,9 @@ export type PathSegment =
 
 export type ValuePath = readonly PathSegment[];
 
-export type ValuePathParse = { readonly ok: true; readonly path: ValuePath } | { readonly ok: false; readonly reason: string };
+export type ValuePathParse =
+  | { readonly ok: true; readonly path: ValuePath }
+  | { readonly ok: false; readonly reason: string };
 
 export function parseValuePath(text: string): ValuePathParse {
   const segments: PathSegment[] = [];
@@ -99,7 +101,9 @@ export function formatValuePath(path: ValuePath): string {
   for (const segment of path) {
     switch (segment.kind) {
       case 'key':
-        out += SIMPLE_KEY.test(segment.key) ? `${out === '' ? '' : '.'}${segment.key}` : `[${JSON.stringify(segment.key)}]`;
+        out += SIMPLE_KEY.test(segment.key)
+          ? `${out === '' ? '' : '.'}${segment.key}`
+          : `[${JSON.stringify(segment.key)}]`;
         break;
       case 'index':
         out += `[${segment.index}]`;
@@ -112,8 +116,4 @@ export function formatValuePath(path: ValuePath): string {
     }
   }
   return out;
-}
-
-export function appendSegment(path: ValuePath, segment: PathSegment): ValuePath {
-  return [...path, segment];
 }

@@ -46,7 +46,10 @@ export function entryLines(key: string, value: Fragment, indent: number, layout:
   if (value.kind === 'scalar') return [`${head} ${renderNewScalar(value.value, false, value.style)}`];
   if (isEmpty(value)) return [`${head} ${flowText(value)}`];
   if (value.kind === 'map') return [head, ...blockLines(value, indent + layout.indentUnit, layout)];
-  return [head, ...blockLines(value, layout.indentlessSequences ? indent : indent + layout.indentUnit, layout)];
+  return [
+    head,
+    ...blockLines(value, layout.indentlessSequences ? indent : indent + layout.indentUnit, layout),
+  ];
 }
 
 /** Lines of a list entry whose `-` sits at `indent` columns. */

@@ -9,8 +9,8 @@ import {
   missingFile,
 } from './manifest-editor.js';
 import { parseManifest } from './manifest-source.js';
-import { findScalar } from './scalar-target.js';
 import type { ScalarValue } from './scalar-style.js';
+import { findScalar } from './scalar-target.js';
 import { parseValuePath } from './value-path.js';
 
 export interface YamlPathEdit extends EditSpecBase {

@@ -118,6 +118,20 @@ describe('LeaderElector', () => {
     expect(log.at(-1)).toBe('b started');
   });
 
+  it('steps down when a renewal hangs past the renew deadline', async () => {
+    const clock = new FakeClock();
+    const store = new MemoryLeaseStore();
+    const log: string[] = [];
+    const a = elector(store, clock, 'a', log);
+    const aRun = a.run();
+    await settle();
+    store.get = () => new Promise(() => {}); // the API server stops answering
+    await clock.advance(12_000);
+    await aRun;
+    expect(log).toEqual(['a started', 'a stopped']);
+    expect(a.isLeader()).toBe(false);
+  });
+
   it('rejects inconsistent timings with the values in the message', () => {
     expect(
       () =>

@@ -35,7 +35,10 @@ describe('tokenize', () => {
     ['"tab\\t quote\\" \\u00e9 \\x41 \\101"', 'str:"tab\\t quote\\" é A A" eof'],
     ["'it''s'", 'str:"it" str:"s" eof'],
     ['a and b or not c && d || !e', 'id:a op:and id:b op:or op:not id:c op:&& id:d op:|| op:! id:e eof'],
-    ['x in y matches z contains w startsWith v endsWith u', 'id:x op:in id:y op:matches id:z op:contains id:w op:startsWith id:v op:endsWith id:u eof'],
+    [
+      'x in y matches z contains w startsWith v endsWith u',
+      'id:x op:in id:y op:matches id:z op:contains id:w op:startsWith id:v op:endsWith id:u eof',
+    ],
     ['a?.b ?? c ? 1 : 2', 'id:a op:?. id:b op:?? id:c op:? int:1 : int:2 eof'],
     ['a ? .5 : 1', 'id:a op:? float:0.5 : int:1 eof'],
     ['2 ** 3 ^ 4 % 5', 'int:2 op:** int:3 op:^ int:4 op:% int:5 eof'],

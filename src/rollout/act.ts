@@ -1,0 +1,112 @@
+// Applies a RolloutPlan through the API: ReplicaSets, Services and the Rollout's revision
+// first, in plan order, then the status through /status with the resourceVersion we read
+// (a concurrent abort or promote makes that write fail with a conflict, and the retry
+// re-plans from what the user wrote). Events go out once the changes they report are made.
+import { isDeepStrictEqual } from 'node:util';
+import { apiResourceOf, ROLLOUT_KIND } from '../api/kinds.js';
+import type { EventRecorder } from '../kube/events.js';
+import { createObject, deleteObject, mergePatch, updateStatus } from '../kube/patch.js';
+import { coreResources } from '../kube/resource.js';
+import type { RestClient } from '../kube/rest.js';
+import {
+  DESIRED_REPLICAS_ANNOTATION,
+  MANAGED_BY_ANNOTATION,
+  POD_TEMPLATE_HASH_LABEL,
+  REVISION_ANNOTATION,
+} from './labels.js';
+import type { ObservedRolloutObject, RolloutAction, RolloutPlan } from './plan.js';
+
+export const ROLLOUTS = apiResourceOf(ROLLOUT_KIND);
+
+export interface ActContext {
+  client: RestClient;
+  events: EventRecorder;
+}
+
+async function applyAction(
+  ctx: ActContext,
+  rollout: ObservedRolloutObject,
+  action: RolloutAction,
+): Promise<void> {
+  const namespace = rollout.metadata.namespace;
+  const { client } = ctx;
+  switch (action.kind) {
+    case 'createReplicaSet':
+      await createObject(client, coreResources.replicaSets, action.replicaSet, { ifExists: 'ignore' });
+      return;
+    case 'scaleReplicaSet':
+      await mergePatch(
+        client,
+        { resource: coreResources.replicaSets, namespace, name: action.name },
+        {
+          metadata: { annotations: { [DESIRED_REPLICAS_ANNOTATION]: String(rollout.spec.replicas ?? 1) } },
+          spec: { replicas: action.to },
+        },
+      );
+      return;
+    case 'setReplicaSetRevision':
+      await mergePatch(
+        client,
+        { resource: coreResources.replicaSets, namespace, name: action.name },
+        { metadata: { annotations: { [REVISION_ANNOTATION]: String(action.revision) } } },
+      );
+      return;
+    case 'deleteReplicaSet':
+      await deleteObject(
+        client,
+        { resource: coreResources.replicaSets, namespace, name: action.name },
+        { ifMissing: 'ignore' },
+      );
+      return;
+    case 'pointServiceAt':
+      await mergePatch(
+        client,
+        { resource: coreResources.services, namespace, name: action.service },
+        {
+          metadata: { annotations: { [MANAGED_BY_ANNOTATION]: rollout.metadata.name } },
+          spec: { selector: { [POD_TEMPLATE_HASH_LABEL]: action.hash } },
+        },
+      );
+      return;
+    case 'releaseService':
+      await mergePatch(
+        client,
+        { resource: coreResources.services, namespace, name: action.service },
+        {
+          metadata: { annotations: { [MANAGED_BY_ANNOTATION]: null } },
+          spec: { selector: { [POD_TEMPLATE_HASH_LABEL]: null } },
+        },
+      );
+      return;
+    case 'setRolloutRevision':
+      await mergePatch(
+        client,
+        { resource: ROLLOUTS, namespace, name: rollout.metadata.name },
+        { metadata: { annotations: { [REVISION_ANNOTATION]: String(action.revision) } } },
+      );
+      return;
+  }
+}
+
+export async function applyRolloutPlan(
+  ctx: ActContext,
+  rollout: ObservedRolloutObject,
+  plan: RolloutPlan,
+): Promise<void> {
+  const record = (after: 'actions' | 'status') => {
+    for (const event of plan.events.filter((e) => (e.after ?? 'status') === after)) {
+      void ctx.events.record(
+        { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: rollout.metadata },
+        event.type,
+        event.reason,
+        event.message,
+      );
+    }
+  };
+  for (const action of plan.actions) await applyAction(ctx, rollout, action);
+  record('actions');
+  if (!isDeepStrictEqual(plan.status, rollout.status ?? {})) {
+    await updateStatus(ctx.client, ROLLOUTS, { ...rollout, status: plan.status });
+  }
+  record('status');
+}

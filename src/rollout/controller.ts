@@ -1,0 +1,142 @@
+// The Rollout controller: informer caches for Rollouts, their ReplicaSets (only those
+// carrying the pod-template-hash label, so we never cache every ReplicaSet of the
+// cluster) and Services; a work queue of Rollout keys; each key is observed from the
+// caches, planned (plan.ts) and applied (act.ts).
+import { Histogram } from 'prom-client';
+import { Informer } from '../kube/informer.js';
+import { apiListWatch } from '../kube/list-watch.js';
+import type { KubeObject } from '../kube/object.js';
+import { coreResources } from '../kube/resource.js';
+import { WorkQueue } from '../kube/workqueue.js';
+import type {
+  ControllerContext,
+  ControllerFactory,
+  RunningController,
+} from '../process/controller-process.js';
+import { applyRolloutPlan, ROLLOUTS } from './act.js';
+import { INSTANCE_ID_LABEL, MANAGED_BY_ANNOTATION, POD_TEMPLATE_HASH_LABEL } from './labels.js';
+import { type ObservedRolloutObject, planRollout } from './plan.js';
+import type { ReplicaSet, Service } from './workload-types.js';
+
+const WORKERS = 4;
+const RESYNC_MS = 15 * 60 * 1000;
+
+function keyOf(namespace: string | undefined, name: string | undefined): string {
+  return `${namespace ?? ''}/${name ?? ''}`;
+}
+
+function rolloutOwnerOf(object: KubeObject): string | undefined {
+  const owner = object.metadata?.ownerReferences?.find((ref) => ref.controller && ref.kind === 'Rollout');
+  return owner ? keyOf(object.metadata?.namespace, owner.name) : undefined;
+}
+
+export const rolloutController: ControllerFactory = {
+  name: 'rollouts',
+  async start(ctx: ControllerContext): Promise<RunningController> {
+    const { client, logger } = ctx;
+    const scope = ctx.namespace ? { namespace: ctx.namespace } : {};
+    const instanceSelector = ctx.instanceId
+      ? `${INSTANCE_ID_LABEL}=${ctx.instanceId}`
+      : `!${INSTANCE_ID_LABEL}`;
+    const onError = (what: string) => (error: Error) => logger.warn({ err: error.message }, what);
+
+    const rollouts = new Informer<ObservedRolloutObject>(
+      apiListWatch(client, ROLLOUTS, { ...scope, labelSelector: instanceSelector }),
+      { resyncPeriodMs: RESYNC_MS, onError: onError('rollout watch') },
+    );
+    const replicaSets = new Informer<ReplicaSet>(
+      apiListWatch(client, coreResources.replicaSets, { ...scope, labelSelector: POD_TEMPLATE_HASH_LABEL }),
+      { onError: onError('replicaset watch') },
+    );
+    const services = new Informer<Service>(apiListWatch(client, coreResources.services, scope), {
+      onError: onError('service watch'),
+    });
+
+    const reconcileSeconds = new Histogram({
+      name: 'rollout_reconcile',
+      help: 'Rollout reconciliation performance (seconds)',
+      labelNames: ['namespace', 'name'] as const,
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers: [ctx.metrics.registry],
+    });
+
+    const queue = new WorkQueue({
+      name: 'rollouts',
+      metrics: ctx.metrics.workQueue('rollouts'),
+      onError: (key, error) =>
+        logger.warn({ rollout: key, err: (error as Error).message }, 'reconcile failed; retrying'),
+    });
+    const enqueue = (key: string | undefined) => {
+      if (key) queue.add(key);
+    };
+
+    rollouts.addHandlers({
+      add: (ro) => enqueue(keyOf(ro.metadata.namespace, ro.metadata.name)),
+      update: (_, ro) => enqueue(keyOf(ro.metadata.namespace, ro.metadata.name)),
+    });
+    replicaSets.addHandlers({
+      add: (rs) => enqueue(rolloutOwnerOf(rs)),
+      update: (_, rs) => enqueue(rolloutOwnerOf(rs)),
+      delete: (rs) => enqueue(rolloutOwnerOf(rs)),
+    });
+    const serviceOwner = (svc: Service) => {
+      const managedBy = svc.metadata?.annotations?.[MANAGED_BY_ANNOTATION];
+      return managedBy ? keyOf(svc.metadata?.namespace, managedBy) : undefined;
+    };
+    services.addHandlers({
+      add: (svc) => enqueue(serviceOwner(svc)),
+      update: (_, svc) => enqueue(serviceOwner(svc)),
+    });
+
+    const reconcile = async (key: string) => {
+      const [namespace, name] = key.split('/') as [string, string];
+      const rollout = rollouts.get(namespace, name);
+      if (!rollout || rollout.metadata.deletionTimestamp) return;
+      const timer = reconcileSeconds.startTimer({ namespace, name });
+      try {
+        const owned = replicaSets
+          .byOwner(rollout.metadata.uid)
+          .filter((rs) =>
+            rs.metadata?.ownerReferences?.some((o) => o.uid === rollout.metadata.uid && o.controller),
+          );
+        const named = [
+          rollout.spec.strategy.canary?.canaryService,
+          rollout.spec.strategy.canary?.stableService,
+        ].filter((n): n is string => typeof n === 'string');
+        const relevant = new Map<string, Service>();
+        for (const svc of services.list(namespace)) {
+          const svcName = svc.metadata?.name ?? '';
+          if (named.includes(svcName) || svc.metadata?.annotations?.[MANAGED_BY_ANNOTATION] === name) {
+            relevant.set(svcName, svc);
+          }
+        }
+        const plan = planRollout({ rollout, replicaSets: owned, services: relevant, now: new Date() });
+        if (plan.actions.length > 0 || plan.events.length > 0) {
+          logger.debug(
+            { rollout: key, actions: plan.actions.map((a) => a.kind), phase: plan.status.phase },
+            'applying plan',
+          );
+        }
+        await applyRolloutPlan({ client, events: ctx.events }, rollout, plan);
+        return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
+      } finally {
+        timer();
+      }
+    };
+
+    for (const informer of [replicaSets, services, rollouts]) informer.start();
+    await Promise.all([replicaSets.waitForSync(), services.waitForSync(), rollouts.waitForSync()]);
+    const workers = queue.run(reconcile, WORKERS);
+    logger.info({ rollouts: rollouts.list().length }, 'rollout caches synced');
+
+    return {
+      hasSynced: () => rollouts.hasSynced() && replicaSets.hasSynced() && services.hasSynced(),
+      async stop() {
+        for (const informer of [rollouts, replicaSets, services]) informer.stop();
+        await queue.shutDown();
+        await workers;
+        ctx.metrics.registry.removeSingleMetric('rollout_reconcile');
+      },
+    };
+  },
+};

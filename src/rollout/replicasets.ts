@@ -1,0 +1,86 @@
+// ReplicaSets of a Rollout: naming, revisions, availability and the object we create for a
+// new pod template. Pure functions over plain objects.
+import type { Rollout } from '../api/rollout.js';
+import { DESIRED_REPLICAS_ANNOTATION, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from './labels.js';
+import type { ReplicaSet } from './workload-types.js';
+
+export function revisionOf(rs: { metadata?: { annotations?: Record<string, string> } }): number {
+  const value = Number(rs.metadata?.annotations?.[REVISION_ANNOTATION] ?? '0');
+  return Number.isFinite(value) ? value : 0;
+}
+
+export function maxRevision(replicaSets: readonly ReplicaSet[]): number {
+  return replicaSets.reduce((max, rs) => Math.max(max, revisionOf(rs)), 0);
+}
+
+export function hashOf(rs: ReplicaSet): string | undefined {
+  return rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL];
+}
+
+export function specReplicas(rs: ReplicaSet | undefined): number {
+  return rs?.spec?.replicas ?? 0;
+}
+
+export function availableReplicas(rs: ReplicaSet | undefined): number {
+  return rs?.status?.availableReplicas ?? 0;
+}
+
+/** The ReplicaSet runs exactly `replicas` pods and all of them are available. */
+export function isSettledAt(rs: ReplicaSet | undefined, replicas: number): boolean {
+  if (!rs) return replicas === 0;
+  return (
+    specReplicas(rs) === replicas &&
+    (rs.status?.replicas ?? 0) === replicas &&
+    availableReplicas(rs) >= replicas
+  );
+}
+
+export function replicaSetName(rolloutName: string, hash: string): string {
+  return `${rolloutName}-${hash}`;
+}
+
+/** The ReplicaSet for a new pod template, owned by the Rollout and selecting only its own pods. */
+export function newReplicaSet(
+  rollout: Rollout & { metadata: { name: string; namespace: string; uid: string } },
+  hash: string,
+  revision: number,
+  replicas: number,
+): ReplicaSet {
+  const template = rollout.spec.template ?? {};
+  const templateLabels = { ...(template.metadata?.labels ?? {}), [POD_TEMPLATE_HASH_LABEL]: hash };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: {
+      name: replicaSetName(rollout.metadata.name, hash),
+      namespace: rollout.metadata.namespace,
+      labels: templateLabels,
+      annotations: {
+        [REVISION_ANNOTATION]: String(revision),
+        [DESIRED_REPLICAS_ANNOTATION]: String(rollout.spec.replicas ?? 1),
+      },
+      ownerReferences: [
+        {
+          apiVersion: 'argoproj.io/v1alpha1',
+          kind: 'Rollout',
+          name: rollout.metadata.name,
+          uid: rollout.metadata.uid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    spec: {
+      replicas,
+      minReadySeconds: rollout.spec.minReadySeconds ?? 0,
+      selector: {
+        ...rollout.spec.selector,
+        matchLabels: { ...(rollout.spec.selector?.matchLabels ?? {}), [POD_TEMPLATE_HASH_LABEL]: hash },
+      },
+      template: {
+        ...template,
+        metadata: { ...(template.metadata ?? {}), labels: templateLabels },
+      },
+    },
+  };
+}

@@ -1,0 +1,94 @@
+// Canary steps: which kind a step is, the weight in force at a step, how a step reads in
+// Events and messages, and the step hash that restarts the steps when they change.
+import type { CanaryStep } from '../api/rollout.js';
+import { stableHashOfJson } from './pod-template-hash.js';
+
+/** A step as a discriminated union, so a switch over it is exhaustive. */
+export type StepKind =
+  | { kind: 'setWeight'; weight: number }
+  | { kind: 'pause'; durationSeconds: number | undefined }
+  | { kind: 'setCanaryScale'; scale: NonNullable<CanaryStep['setCanaryScale']> }
+  | { kind: 'analysis' }
+  | { kind: 'experiment' }
+  | { kind: 'setHeaderRoute' }
+  | { kind: 'setMirrorRoute' }
+  | { kind: 'plugin' };
+
+/** Parses a pause duration: an integer (seconds) or a string like "30s", "10m", "1h", "1h30m". */
+export function parseDurationSeconds(value: number | string): number | undefined {
+  if (typeof value === 'number') return Number.isInteger(value) && value >= 0 ? value : undefined;
+  if (/^\d+$/.test(value)) return Number(value);
+  const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(value);
+  if (!match || value === '') return undefined;
+  const [, h, m, s] = match;
+  return Number(h ?? 0) * 3600 + Number(m ?? 0) * 60 + Number(s ?? 0);
+}
+
+export function stepKind(step: CanaryStep): StepKind | undefined {
+  if (step.setWeight !== undefined) return { kind: 'setWeight', weight: step.setWeight };
+  if (step.pause !== undefined) {
+    const duration = step.pause.duration;
+    return {
+      kind: 'pause',
+      durationSeconds: duration === undefined ? undefined : parseDurationSeconds(duration),
+    };
+  }
+  if (step.setCanaryScale !== undefined) return { kind: 'setCanaryScale', scale: step.setCanaryScale };
+  if (step.analysis !== undefined) return { kind: 'analysis' };
+  if (step.experiment !== undefined) return { kind: 'experiment' };
+  if (step.setHeaderRoute !== undefined) return { kind: 'setHeaderRoute' };
+  if (step.setMirrorRoute !== undefined) return { kind: 'setMirrorRoute' };
+  if (step.plugin !== undefined) return { kind: 'plugin' };
+  return undefined;
+}
+
+/** How Argo Rollouts names a step in Events: `setWeight: 20`, `pause: 10s`, `pause: {}`. */
+export function describeStep(step: CanaryStep): string {
+  const kind = stepKind(step);
+  switch (kind?.kind) {
+    case 'setWeight':
+      return `setWeight: ${kind.weight}`;
+    case 'pause':
+      return step.pause?.duration === undefined ? 'pause: {}' : `pause: ${step.pause.duration}`;
+    case 'setCanaryScale':
+      return 'setCanaryScale';
+    case 'analysis':
+    case 'experiment':
+    case 'setHeaderRoute':
+    case 'setMirrorRoute':
+    case 'plugin':
+      return kind.kind;
+    case undefined:
+      return 'unknown step';
+  }
+}
+
+/**
+ * The canary weight in force at step `index`: the last setWeight at or before it (0 before
+ * any), or 100 once every step is done.
+ */
+export function weightAtStep(steps: readonly CanaryStep[], index: number): number {
+  if (index >= steps.length) return 100;
+  for (let i = Math.min(index, steps.length - 1); i >= 0; i--) {
+    const weight = steps[i]?.setWeight;
+    if (weight !== undefined) return weight;
+  }
+  return 0;
+}
+
+/** The setCanaryScale in force at step `index`, if any (it lasts until the next setWeight resets it). */
+export function canaryScaleAtStep(
+  steps: readonly CanaryStep[],
+  index: number,
+): NonNullable<CanaryStep['setCanaryScale']> | undefined {
+  for (let i = Math.min(index, steps.length - 1); i >= 0; i--) {
+    const step = steps[i];
+    if (step?.setCanaryScale) return step.setCanaryScale;
+  }
+  return undefined;
+}
+
+/** Hash of the step list; a change of it restarts the steps at 0. */
+export function stepHash(steps: readonly CanaryStep[] | undefined): string {
+  return stableHashOfJson(JSON.stringify(steps ?? []));
+}

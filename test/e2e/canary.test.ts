@@ -1,0 +1,236 @@
+// Canary rollouts on the local cluster, in the Given/When/Then shape of the Argo Rollouts
+// e2e suite. The Rollout is the seed example: 5 replicas; setWeight 20, pause {},
+// setWeight 40, pause 10s, setWeight 60, setWeight 80.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ControllerProcess } from '../../src/process/controller-process.js';
+import { startTestController } from './support/controller.js';
+import { getJson, kubectl } from './support/kubectl.js';
+import {
+  eventReasons,
+  getRollout,
+  operate,
+  readyPodsByHash,
+  setImage,
+  waitForRollout,
+} from './support/rollouts.js';
+import { eventually } from './support/wait.js';
+
+const namespace = `canary-${Date.now().toString(36)}`;
+const name = 'canary-demo';
+
+const manifest = (image: string) =>
+  JSON.stringify({
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name, namespace },
+    spec: {
+      replicas: 5,
+      revisionHistoryLimit: 2,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'app', image }] },
+      },
+      strategy: {
+        canary: {
+          canaryService: `${name}-canary`,
+          stableService: `${name}-stable`,
+          steps: [
+            { setWeight: 20 },
+            { pause: {} },
+            { setWeight: 40 },
+            { pause: { duration: 10 } },
+            { setWeight: 60 },
+            { setWeight: 80 },
+          ],
+        },
+      },
+    },
+  });
+
+const service = (svc: string) =>
+  JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: svc, namespace },
+    spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 80 }] },
+  });
+
+let controller: ControllerProcess;
+
+beforeAll(async () => {
+  kubectl(['create', 'namespace', namespace]);
+  kubectl(['apply', '-f', '-'], service(`${name}-canary`));
+  kubectl(['apply', '-f', '-'], service(`${name}-stable`));
+  controller = await startTestController(namespace);
+});
+
+afterAll(async () => {
+  await controller?.shutdown();
+});
+
+const pods = () => readyPodsByHash(namespace, `app=${name}`);
+const serviceHash = (svc: string) =>
+  getJson<{ spec: { selector: Record<string, string> } }>(['service', svc, '-n', namespace]).spec.selector[
+    'rollouts-pod-template-hash'
+  ];
+
+async function expectPods(expected: Record<string, number>, what: string): Promise<void> {
+  const same = (actual: Record<string, number>) =>
+    Object.keys(actual).length === Object.keys(expected).length &&
+    Object.entries(expected).every(([hash, count]) => actual[hash] === count);
+  let last: Record<string, number> = {};
+  await eventually(`${what} (last seen ${JSON.stringify(last)})`, () => {
+    last = pods();
+    return same(last) ? true : undefined;
+  });
+}
+
+describe('canary rollout with the seed steps', () => {
+  let stable = '';
+  let canary = '';
+
+  it('goes straight to 100% on the first deploy', async () => {
+    kubectl(['apply', '-f', '-'], manifest('nginx:1.26'));
+    const ro = await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
+    stable = ro.status!.stableRS!;
+    expect(ro.status?.currentPodHash).toBe(stable);
+    expect(ro.status?.currentStepIndex).toBe(6);
+    expect(ro.status?.observedGeneration).toBe(String(ro.metadata?.generation));
+    await expectPods({ [stable]: 5 }, '5 stable pods');
+    expect(serviceHash(`${name}-stable`)).toBe(stable);
+    expect(serviceHash(`${name}-canary`)).toBe(stable);
+    const rs = getJson<{ metadata: { name: string; annotations: Record<string, string> } }>([
+      'replicaset',
+      `${name}-${stable}`,
+      '-n',
+      namespace,
+    ]);
+    expect(rs.metadata.annotations['rollout.argoproj.io/revision']).toBe('1');
+  });
+
+  it('runs 1 canary and 4 stable pods at setWeight 20, then pauses indefinitely', async () => {
+    setImage(namespace, name, 'nginx:1.27');
+    const ro = await waitForRollout(
+      namespace,
+      name,
+      'paused at step 1',
+      (r) => r.status?.phase === 'Paused' && r.status.currentStepIndex === 1,
+    );
+    canary = ro.status!.currentPodHash!;
+    expect(canary).not.toBe(stable);
+    expect(ro.status?.message).toBe('CanaryPauseStep');
+    expect(ro.status?.pauseConditions?.[0]?.reason).toBe('CanaryPauseStep');
+    expect(ro.status?.stableRS).toBe(stable);
+    await expectPods({ [canary]: 1, [stable]: 4 }, '1 canary and 4 stable pods');
+    await eventually('canary service on the canary', () =>
+      serviceHash(`${name}-canary`) === canary ? true : undefined,
+    );
+    expect(serviceHash(`${name}-stable`)).toBe(stable);
+    expect(eventReasons(namespace, name)).toEqual(
+      expect.arrayContaining([
+        'NewReplicaSetCreated',
+        'RolloutUpdated',
+        'RolloutStepCompleted',
+        'RolloutPaused',
+      ]),
+    );
+  });
+
+  it('aborts back to all stable pods and reports Degraded', async () => {
+    operate(namespace, name, 'abort');
+    const ro = await waitForRollout(namespace, name, 'Degraded', (r) => r.status?.phase === 'Degraded');
+    expect(ro.status?.message).toBe('RolloutAborted: Rollout aborted update to revision 2');
+    expect(ro.status?.currentStepIndex).toBe(0);
+    await expectPods({ [stable]: 5 }, 'all pods back on stable');
+    expect(eventReasons(namespace, name)).toContain('RolloutAborted');
+  });
+
+  it('retries from the first step', async () => {
+    operate(namespace, name, 'retry');
+    await waitForRollout(
+      namespace,
+      name,
+      'paused at step 1 again',
+      (r) => r.status?.phase === 'Paused' && r.status.currentStepIndex === 1 && !r.status.abort,
+    );
+    await expectPods({ [canary]: 1, [stable]: 4 }, '1 canary and 4 stable pods again');
+  });
+
+  it('promotes through setWeight 40, the 10 s pause, 60 and 80 to Healthy on the new version', async () => {
+    operate(namespace, name, 'promote');
+    await waitForRollout(namespace, name, 'timed pause at step 3', (r) => r.status?.currentStepIndex === 3);
+    await expectPods({ [canary]: 2, [stable]: 3 }, '2 canary and 3 stable pods at 40%');
+    const ro = await waitForRollout(
+      namespace,
+      name,
+      'Healthy on the new version',
+      (r) => r.status?.phase === 'Healthy' && r.status.stableRS === canary,
+    );
+    expect(ro.status?.currentStepIndex).toBe(6);
+    await expectPods({ [canary]: 5 }, '5 pods of the new version');
+    expect(serviceHash(`${name}-stable`)).toBe(canary);
+    expect(eventReasons(namespace, name)).toEqual(
+      expect.arrayContaining(['RolloutResumed', 'RolloutCompleted']),
+    );
+  });
+
+  it('skips the steps when the template goes back to the stable one mid-update (fast rollback)', async () => {
+    setImage(namespace, name, 'nginx:1.28');
+    const paused = await waitForRollout(
+      namespace,
+      name,
+      'paused at step 1 with nginx:1.28',
+      (r) => r.status?.phase === 'Paused' && r.status.currentPodHash !== canary,
+    );
+    const discarded = paused.status!.currentPodHash!;
+    setImage(namespace, name, 'nginx:1.27');
+    const ro = await waitForRollout(
+      namespace,
+      name,
+      'Healthy on the stable template',
+      (r) => r.status?.phase === 'Healthy' && r.status.currentPodHash === canary,
+    );
+    expect(ro.status?.stableRS).toBe(canary);
+    expect(ro.status?.currentStepIndex).toBe(6);
+    await expectPods({ [canary]: 5 }, 'only stable pods');
+    expect(eventReasons(namespace, name)).toContain('SkipSteps');
+    expect(discarded).not.toBe(canary);
+  });
+
+  it('sets InvalidSpec with the field named, and recovers when fixed', async () => {
+    kubectl([
+      'patch',
+      'rollout',
+      name,
+      '-n',
+      namespace,
+      '--type',
+      'json',
+      '-p',
+      JSON.stringify([{ op: 'replace', path: '/spec/strategy/canary/steps/0/setWeight', value: 140 }]),
+    ]);
+    const ro = await waitForRollout(
+      namespace,
+      name,
+      'Degraded by InvalidSpec',
+      (r) => r.status?.phase === 'Degraded',
+    );
+    expect(ro.status?.message).toBe(
+      'InvalidSpec: spec.strategy.canary.steps[0].setWeight must be 0..100, got 140',
+    );
+    kubectl([
+      'patch',
+      'rollout',
+      name,
+      '-n',
+      namespace,
+      '--type',
+      'json',
+      '-p',
+      JSON.stringify([{ op: 'replace', path: '/spec/strategy/canary/steps/0/setWeight', value: 20 }]),
+    ]);
+    await waitForRollout(namespace, name, 'Healthy again', (r) => r.status?.phase === 'Healthy');
+    expect(getRollout(namespace, name).status?.conditions?.some((c) => c.type === 'InvalidSpec')).toBe(false);
+  });
+});

@@ -1,0 +1,21 @@
+// Runs the Slipway controller in the test process against the e2e cluster, with the same
+// wiring as `slipway controller` (src/process), on ephemeral ports.
+import { inject } from 'vitest';
+import { loadKubeConfig } from '../../../src/kube/config.js';
+import { type ControllerProcess, startControllerProcess } from '../../../src/process/controller-process.js';
+import { CONTROLLERS } from '../../../src/process/controllers.js';
+import { createLogger } from '../../../src/process/logger.js';
+
+export async function startTestController(namespace: string): Promise<ControllerProcess> {
+  return startControllerProcess({
+    kubeConfig: loadKubeConfig({ path: inject('kubeconfig') }).kubeConfig,
+    logger: createLogger('controller', process.env.SLIPWAY_E2E_LOGLEVEL === 'debug' ? 'debug' : 'warn'),
+    namespace,
+    leaderElection: false,
+    leaderElectionNamespace: namespace,
+    bindAddress: '127.0.0.1',
+    healthPort: 0,
+    metricsPort: 0,
+    controllers: CONTROLLERS,
+  });
+}
