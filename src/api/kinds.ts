@@ -4,6 +4,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { AnalysisRunSchema, AnalysisTemplateSchema, ClusterAnalysisTemplateSchema } from './analysis.js';
 import { ExperimentSchema } from './experiment.js';
+import { GIT_TARGET_KIND, IMAGE_WATCH_KIND } from './gitsync.js';
 import { RolloutSchema } from './rollout.js';
 
 export interface PrinterColumn {
@@ -139,6 +140,8 @@ export const ALL_KINDS: readonly KindDefinition[] = [
   CLUSTER_ANALYSIS_TEMPLATE_KIND,
   ANALYSIS_RUN_KIND,
   EXPERIMENT_KIND,
+  IMAGE_WATCH_KIND,
+  GIT_TARGET_KIND,
 ];
 
 /** The REST identity of a kind, for src/kube clients and informers. */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the local control plane from Go modules and caches the binaries outside the repo.
 #
-#   test/cluster/build-binaries.sh [component...]   components: kubernetes etcd kwok helm (default: all)
+#   test/cluster/build-binaries.sh [component...]   components: kubernetes etcd kwok helm helm4
+#                                                   (default: etcd kwok kubernetes)
 #
 # Binaries land in $SLIPWAY_CACHE_DIR (default ~/.cache/slipway)/bin/<component>-<version>/
 # and a finished build leaves a `.complete` marker there, so a second run is a no-op.
@@ -107,6 +108,21 @@ build_helm() {
   log "helm ready in $out"
 }
 
+# Helm 4 derives the Kubernetes version `helm template` assumes from the k8s.io/client-go
+# module in its build info (pkg/chart/common/capabilities.go), which `go install` keeps, so
+# it has no k8sVersion ldflags; only its own version string is set (the source says "v4.3").
+build_helm4() {
+  local out="$cache/bin/helm-v$HELM4_VERSION"
+  [ -f "$out/.complete" ] && return 0
+  log "installing helm v$HELM4_VERSION with go install (cold: 3-6 minutes)"
+  mkdir -p "$out"
+  GOBIN="$out" go install -trimpath \
+    -ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=v$HELM4_VERSION -X helm.sh/helm/v4/internal/version.gitTreeState=clean" \
+    "helm.sh/helm/v4/cmd/helm@v$HELM4_VERSION"
+  touch "$out/.complete"
+  log "helm ready in $out"
+}
+
 components=("$@")
 [ ${#components[@]} -gt 0 ] || components=(etcd kwok kubernetes)
 for c in "${components[@]}"; do
@@ -115,6 +131,7 @@ for c in "${components[@]}"; do
     etcd) build_etcd ;;
     kwok) build_kwok ;;
     helm) build_helm ;;
-    *) log "unknown component '$c' (expected kubernetes, etcd, kwok or helm)"; exit 2 ;;
+    helm4) build_helm4 ;;
+    *) log "unknown component '$c' (expected kubernetes, etcd, kwok, helm or helm4)"; exit 2 ;;
   esac
 done

@@ -1,0 +1,246 @@
+// The canary strategy's part of a pass, in Argo Rollouts' order: a changed template or
+// step list restarts the steps (back on the stable template they are skipped); promote-full
+// or the first deploy or every step done with all new pods available promotes the new
+// ReplicaSet to stable; an abort takes the canary back to 0; otherwise the current step
+// completes when its condition holds, one step per pass. Then the replica counts.
+import type { CanaryStep, CanaryStrategy, RolloutStatus } from '../api/rollout.js';
+import { asObservedReplicaSet, type PlannedEvent, type RolloutPass } from './pass.js';
+import {
+  approximateWeightedCounts,
+  basicCanaryReplicaCounts,
+  drainOlderReplicaSets,
+  resolveMaxSurgeAndUnavailable,
+} from './replica-math.js';
+import { availableReplicas, isSettledAt, specReplicas } from './replicasets.js';
+import { Reason } from './status.js';
+import { describeStep, stepHash, stepKind, weightAtStep } from './steps.js';
+import type { ReplicaSet } from './workload-types.js';
+
+type PauseConditions = NonNullable<RolloutStatus['pauseConditions']>;
+
+export interface StrategyResult {
+  /** Strategy fields of the new status (step index, pause, abort, stableRS, ...). */
+  status: RolloutStatus;
+  /** The rollout runs entirely on the current template. */
+  completed: boolean;
+}
+
+export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyResult {
+  const { previous, hash, newRS, replicas } = pass;
+  const steps: readonly CanaryStep[] = canary.steps ?? [];
+  const stepCount = steps.length;
+  const stableHash = previous.stableRS;
+  const stableRS = pass.stableRS;
+  const currentStepHash = stepHash(steps);
+
+  let index = Math.min(previous.currentStepIndex ?? 0, stepCount);
+  let pauseConditions: PauseConditions = [...(previous.pauseConditions ?? [])];
+  let controllerPause = previous.controllerPause ?? false;
+  let aborted = previous.abort === true;
+  let abortedAt = previous.abortedAt;
+  let promoteFull = previous.promoteFull === true;
+
+  if (previous.currentPodHash !== hash || previous.currentStepHash !== currentStepHash) {
+    index = 0;
+    pauseConditions = [];
+    controllerPause = false;
+    aborted = false;
+    abortedAt = undefined;
+    promoteFull = false;
+    if (stableHash === hash && previous.currentPodHash !== undefined && stepCount > 0) {
+      index = stepCount;
+      pass.emit('SkipSteps', 'Rollback to stable ReplicaSets');
+    }
+  }
+  if (promoteFull) {
+    pauseConditions = [];
+    aborted = false;
+    index = stepCount;
+  }
+
+  let newStableHash = stableHash;
+  const promotion = !stableRS
+    ? 'Initial deploy'
+    : aborted || stableHash === hash || availableReplicas(newRS) !== replicas
+      ? undefined
+      : promoteFull
+        ? 'Full promotion requested'
+        : index >= stepCount
+          ? `Completed all ${stepCount} canary steps`
+          : undefined;
+  if (promotion) {
+    newStableHash = hash;
+    pauseConditions = [];
+    controllerPause = false;
+    aborted = false;
+    promoteFull = false;
+    index = stepCount;
+    pass.emit(
+      'RolloutCompleted',
+      `Rollout completed update to revision ${pass.revision} (${hash}): ${promotion}`,
+    );
+  } else if (stableHash === hash) {
+    index = stepCount;
+  }
+
+  const others = pass.owned.filter((rs) => rs !== newRS && rs !== stableRS);
+  if (aborted) {
+    index = stepCount > 0 ? (newStableHash === hash ? stepCount : 0) : index;
+    pauseConditions = [];
+    abortedAt ??= pass.nowText;
+    if (!(previous.conditions ?? []).some((c) => c.reason === Reason.Aborted)) {
+      pass.emit('RolloutAborted', `Rollout aborted update to revision ${pass.revision}`, 'Warning');
+    }
+  } else if (!pass.rollout.spec.paused && index < stepCount) {
+    const step = steps[index]!;
+    const progress = progressStep({
+      step,
+      index,
+      stepCount,
+      pauseConditions,
+      controllerPause,
+      now: pass.now,
+      atDesiredCounts: () => atDesiredCounts(pass, canary, weightAtStep(steps, index), stableRS, others),
+    });
+    index = progress.index;
+    pauseConditions = progress.pauseConditions;
+    controllerPause = progress.controllerPause;
+    for (const event of progress.events) pass.events.push(event);
+    if (progress.requeueAfterMs !== undefined) pass.requeueAfterMs(progress.requeueAfterMs);
+  }
+
+  // Replica counts for the weight now in force; older ReplicaSets drain within maxUnavailable.
+  const weight = aborted ? 0 : newStableHash === hash ? 100 : weightAtStep(steps, index);
+  const stable = newStableHash === hash ? newRS : stableRS;
+  const older = pass.owned.filter((rs) => rs !== newRS && rs !== stable);
+  const limits = {
+    replicas,
+    ...(canary.maxSurge !== undefined ? { maxSurge: canary.maxSurge } : {}),
+    ...(canary.maxUnavailable !== undefined ? { maxUnavailable: canary.maxUnavailable } : {}),
+    canary: asObservedReplicaSet(newRS),
+    ...(stable ? { stable: asObservedReplicaSet(stable) } : {}),
+    others: older.map(asObservedReplicaSet),
+  };
+  const counts = basicCanaryReplicaCounts({ ...limits, weight });
+  pass.scaleTo(newRS, counts.canary);
+  if (stable && stable !== newRS) pass.scaleTo(stable, counts.stable);
+  for (const target of drainOlderReplicaSets(limits)) {
+    const rs = older.find((o) => o.metadata?.name === target.name);
+    if (rs) pass.scaleTo(rs, target.replicas);
+  }
+
+  const services = new Map<string, { hash: string | undefined; minAvailable: number }>();
+  if (canary.stableService) services.set(canary.stableService, { hash: newStableHash, minAvailable: 1 });
+  if (canary.canaryService) services.set(canary.canaryService, { hash, minAvailable: 1 });
+  pass.reconcileServices(services);
+  pass.cleanUpHistory([newRS, stable]);
+
+  const status: RolloutStatus = {
+    currentPodHash: hash,
+    currentStepHash,
+    stableRS: newStableHash,
+    currentStepIndex: stepCount > 0 ? index : undefined,
+    pauseConditions: pauseConditions.length > 0 ? pauseConditions : undefined,
+    controllerPause: controllerPause || undefined,
+    abort: aborted || undefined,
+    abortedAt: aborted ? abortedAt : undefined,
+    promoteFull: promoteFull || undefined,
+  };
+  const completed = newStableHash === hash && (pass.newRS.status?.replicas ?? 0) === replicas;
+  return { status, completed };
+}
+
+/** Canary and stable are exactly at the counts for `weight`, all available, and older sets are gone. */
+function atDesiredCounts(
+  pass: RolloutPass,
+  canary: CanaryStrategy,
+  weight: number,
+  stableRS: ReplicaSet | undefined,
+  others: readonly ReplicaSet[],
+): boolean {
+  const { replicas } = pass;
+  const { maxSurge } = resolveMaxSurgeAndUnavailable(replicas, canary.maxSurge, canary.maxUnavailable);
+  const desired = stableRS
+    ? approximateWeightedCounts(replicas, weight, maxSurge)
+    : { canary: replicas, stable: 0 };
+  if (!isSettledAt(pass.newRS, desired.canary)) return false;
+  if (stableRS && !isSettledAt(stableRS, desired.stable)) return false;
+  return others.every((rs) => specReplicas(rs) === 0 && availableReplicas(rs) === 0);
+}
+
+interface StepInput {
+  step: CanaryStep;
+  index: number;
+  stepCount: number;
+  pauseConditions: PauseConditions;
+  controllerPause: boolean;
+  now: Date;
+  atDesiredCounts: () => boolean;
+}
+
+interface StepProgress {
+  index: number;
+  pauseConditions: PauseConditions;
+  controllerPause: boolean;
+  events: PlannedEvent[];
+  requeueAfterMs?: number;
+}
+
+/** Completes the current step if its condition holds; a pause step first pauses. */
+export function progressStep(input: StepInput): StepProgress {
+  const { step, index, stepCount, now } = input;
+  const kind = stepKind(step);
+  const done = (): StepProgress => ({
+    index: index + 1,
+    pauseConditions: input.pauseConditions.filter((p) => p.reason !== 'CanaryPauseStep'),
+    controllerPause: false,
+    events: [
+      {
+        type: 'Normal',
+        reason: 'RolloutStepCompleted',
+        message: `Rollout step ${index + 1}/${stepCount} completed (${describeStep(step)})`,
+      },
+    ],
+  });
+  const waiting = (extra: Partial<StepProgress> = {}): StepProgress => ({
+    index,
+    pauseConditions: input.pauseConditions,
+    controllerPause: input.controllerPause,
+    events: [],
+    ...extra,
+  });
+  switch (kind?.kind) {
+    case 'setWeight':
+    case 'setCanaryScale':
+      return input.atDesiredCounts() ? done() : waiting();
+    case 'pause': {
+      const pause = input.pauseConditions.find((p) => p.reason === 'CanaryPauseStep');
+      if (kind.durationSeconds !== undefined && pause) {
+        const endsAt = Date.parse(pause.startTime) + kind.durationSeconds * 1000;
+        return now.getTime() >= endsAt ? done() : waiting({ requeueAfterMs: endsAt - now.getTime() });
+      }
+      // A person resumed: promote cleared the pause condition this controller set.
+      if (!pause && input.controllerPause) return done();
+      if (!pause) {
+        const started = {
+          reason: 'CanaryPauseStep' as const,
+          startTime: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        };
+        return waiting({
+          pauseConditions: [...input.pauseConditions, started],
+          controllerPause: true,
+          ...(kind.durationSeconds !== undefined ? { requeueAfterMs: kind.durationSeconds * 1000 } : {}),
+        });
+      }
+      return waiting();
+    }
+    case 'analysis':
+    case 'experiment':
+    case 'setHeaderRoute':
+    case 'setMirrorRoute':
+    case 'plugin':
+    case undefined:
+      // Not handled by this controller yet: the rollout waits here rather than skip a gate.
+      return waiting();
+  }
+}

@@ -1,0 +1,179 @@
+// The conditions both strategies write, computed from the pass's new status: Available,
+// Paused (with the RolloutPaused/RolloutResumed events), Progressing with the progress
+// deadline, Healthy and Completed. Time spent paused does not count toward the deadline.
+import type { RolloutStatus } from '../api/rollout.js';
+import type { RolloutPass } from './pass.js';
+import { resolveMaxSurgeAndUnavailable } from './replica-math.js';
+import { replicaSetName } from './replicasets.js';
+import { ConditionType, findCondition, Reason, type RolloutCondition, withCondition } from './status.js';
+
+const DEFAULT_PROGRESS_DEADLINE_SECONDS = 600;
+
+type ConditionInput = { type: string; status: 'True' | 'False' | 'Unknown'; reason: string; message: string };
+
+/** What moved since the last status; any change restarts the progress deadline. */
+function progressFingerprint(status: RolloutStatus): string {
+  return JSON.stringify([
+    status.currentPodHash,
+    status.currentStepIndex,
+    status.stableRS,
+    status.replicas,
+    status.updatedReplicas,
+    status.readyReplicas,
+    status.availableReplicas,
+    status.blueGreen?.activeSelector,
+    status.blueGreen?.previewSelector,
+  ]);
+}
+
+export interface ConditionFacts {
+  /** The rollout is fully on the current template (strategy-specific). */
+  completed: boolean;
+  maxUnavailable: number | string | undefined;
+}
+
+export function rolloutConditions(
+  pass: RolloutPass,
+  next: RolloutStatus,
+  facts: ConditionFacts,
+): RolloutCondition[] {
+  const { previous, nowText, rollout, replicas } = pass;
+  let conditions = (previous.conditions ?? []).filter((c) => c.type !== ConditionType.InvalidSpec);
+  const set = (input: ConditionInput) => {
+    conditions = withCondition(conditions, input, nowText);
+  };
+  const setRefreshed = (input: ConditionInput) => {
+    set(input);
+    conditions = conditions.map((c) => (c.type === input.type ? { ...c, lastUpdateTime: nowText } : c));
+  };
+
+  const { maxUnavailable } = resolveMaxSurgeAndUnavailable(replicas, undefined, facts.maxUnavailable);
+  set(
+    (next.availableReplicas ?? 0) >= replicas - maxUnavailable
+      ? {
+          type: ConditionType.Available,
+          status: 'True',
+          reason: Reason.Available,
+          message: 'Rollout has minimum availability',
+        }
+      : {
+          type: ConditionType.Available,
+          status: 'False',
+          reason: Reason.Available,
+          message: 'Rollout does not have minimum availability',
+        },
+  );
+
+  const paused = rollout.spec.paused === true || (next.pauseConditions?.length ?? 0) > 0;
+  const wasPaused = findCondition(previous.conditions, ConditionType.Paused)?.status === 'True';
+  if (paused) {
+    set({ type: ConditionType.Paused, status: 'True', reason: Reason.Paused, message: 'Rollout is paused' });
+    if (!wasPaused) {
+      pass.emit(
+        'RolloutPaused',
+        `Rollout is paused (${next.pauseConditions?.[0]?.reason ?? 'manually paused'})`,
+      );
+    }
+  } else if (wasPaused) {
+    set({
+      type: ConditionType.Paused,
+      status: 'False',
+      reason: Reason.Resumed,
+      message: 'Rollout is resumed',
+    });
+    pass.emit('RolloutResumed', 'Rollout is resumed');
+  }
+
+  const rsName = replicaSetName(rollout.metadata.name, pass.hash);
+  const allAvailable = (next.availableReplicas ?? 0) >= replicas;
+  const previousProgressing = findCondition(previous.conditions, ConditionType.Progressing);
+  const progressed = progressFingerprint(next) !== progressFingerprint(previous) || pass.actions.length > 0;
+  const deadlineMs = (rollout.spec.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_SECONDS) * 1000;
+  if (next.abort) {
+    set({
+      type: ConditionType.Progressing,
+      status: 'False',
+      reason: Reason.Aborted,
+      message: `Rollout aborted update to revision ${pass.revision}`,
+    });
+  } else if (paused) {
+    set({
+      type: ConditionType.Progressing,
+      status: 'Unknown',
+      reason: Reason.Paused,
+      message: 'Rollout is paused',
+    });
+  } else if (facts.completed && allAvailable) {
+    set({
+      type: ConditionType.Progressing,
+      status: 'True',
+      reason: Reason.NewReplicaSetAvailable,
+      message: `ReplicaSet "${rsName}" has successfully progressed.`,
+    });
+  } else if (
+    progressed ||
+    !previousProgressing ||
+    previousProgressing.reason === Reason.Paused ||
+    previousProgressing.reason === Reason.Aborted
+  ) {
+    // Progress, or coming back from a pause or an abort, restarts the deadline clock.
+    setRefreshed({
+      type: ConditionType.Progressing,
+      status: 'True',
+      reason: Reason.ReplicaSetUpdated,
+      message: `ReplicaSet "${rsName}" is progressing.`,
+    });
+    pass.requeueAfterMs(deadlineMs);
+  } else if (previousProgressing.reason !== Reason.TimedOut) {
+    const since = Date.parse(previousProgressing.lastUpdateTime ?? nowText);
+    const remainingMs = since + deadlineMs - pass.now.getTime();
+    if (remainingMs <= 0) {
+      set({
+        type: ConditionType.Progressing,
+        status: 'False',
+        reason: Reason.TimedOut,
+        message: `ReplicaSet "${rsName}" has timed out progressing.`,
+      });
+      pass.emit(
+        'RolloutTimedOut',
+        `Rollout "${rollout.metadata.name}" has timed out progressing.`,
+        'Warning',
+      );
+    } else {
+      pass.requeueAfterMs(remainingMs);
+    }
+  }
+
+  const healthy = facts.completed && allAvailable && !paused && !next.abort;
+  set(
+    healthy
+      ? { type: ConditionType.Healthy, status: 'True', reason: Reason.Healthy, message: 'Rollout is healthy' }
+      : {
+          type: ConditionType.Healthy,
+          status: 'False',
+          reason: Reason.Healthy,
+          message: 'Rollout is not healthy',
+        },
+  );
+  set(
+    facts.completed
+      ? {
+          type: ConditionType.Completed,
+          status: 'True',
+          reason: Reason.Completed,
+          message: 'Rollout completed update to desired revision',
+        }
+      : {
+          type: ConditionType.Completed,
+          status: 'False',
+          reason: Reason.Completed,
+          message: 'Rollout not completed update to desired revision',
+        },
+  );
+  return conditions;
+}
+
+/** True once the Progressing condition says the deadline passed (used for progressDeadlineAbort). */
+export function deadlineExceeded(conditions: readonly RolloutCondition[]): boolean {
+  return findCondition(conditions, ConditionType.Progressing)?.reason === Reason.TimedOut;
+}

@@ -1,0 +1,266 @@
+// One reconcile pass of a Rollout: what was observed, and the actions, events and status
+// the pure plan builds up. Strategy modules (canary.ts, bluegreen.ts) work on a pass; this
+// module holds what they share: the ReplicaSet of the current template and its revision,
+// scaling, Service selectors, history clean-up and the replica counts in status.
+import type { Rollout, RolloutStatus } from '../api/rollout.js';
+import { MANAGED_BY_ANNOTATION, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from './labels.js';
+import { podTemplateHash } from './pod-template-hash.js';
+import type { ObservedReplicaSet } from './replica-math.js';
+import {
+  availableReplicas,
+  hashOf,
+  maxRevision,
+  newReplicaSet,
+  replicaSetName,
+  revisionOf,
+  specReplicas,
+} from './replicasets.js';
+import type { ReplicaSet, Service } from './workload-types.js';
+
+export type ObservedRolloutObject = Rollout & {
+  metadata: {
+    name: string;
+    namespace: string;
+    uid: string;
+    generation?: number;
+    annotations?: Record<string, string>;
+  };
+};
+
+export interface ObservedRollout {
+  rollout: ObservedRolloutObject;
+  /** ReplicaSets whose controller ownerReference is this Rollout. */
+  replicaSets: readonly ReplicaSet[];
+  /** Services by name: the ones the spec names, and any still annotated as managed by this Rollout. */
+  services: ReadonlyMap<string, Service>;
+  now: Date;
+}
+
+export type RolloutAction =
+  | { kind: 'createReplicaSet'; replicaSet: ReplicaSet }
+  | { kind: 'scaleReplicaSet'; name: string; from: number; to: number; revision: number }
+  | { kind: 'setReplicaSetRevision'; name: string; revision: number }
+  | { kind: 'deleteReplicaSet'; name: string }
+  | { kind: 'pointServiceAt'; service: string; hash: string }
+  | { kind: 'releaseService'; service: string }
+  | { kind: 'setRolloutRevision'; revision: number };
+
+export interface PlannedEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  /**
+   * 'actions': reports a change to ReplicaSets or Services, recorded once those are made.
+   * 'status' (default): reports a status transition, recorded once the status is written.
+   */
+  after?: 'actions' | 'status';
+}
+
+export interface RolloutPlan {
+  actions: RolloutAction[];
+  /** The whole status to write (only written when it differs from the observed one). */
+  status: RolloutStatus;
+  events: PlannedEvent[];
+  /** Look again after this long even if nothing changes (a timed pause, a progress deadline). */
+  requeueAfterMs?: number;
+}
+
+export const DEFAULT_REVISION_HISTORY_LIMIT = 10;
+
+/** RFC 3339 with second precision, as metav1.Time serializes. */
+export function formatTime(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function asObservedReplicaSet(rs: ReplicaSet): ObservedReplicaSet {
+  return {
+    name: rs.metadata?.name ?? '',
+    specReplicas: specReplicas(rs),
+    availableReplicas: availableReplicas(rs),
+    revision: revisionOf(rs),
+  };
+}
+
+/** `metav1.FormatLabelSelector`: what status.selector (read by the HPA) holds. */
+export function selectorString(selector: Rollout['spec']['selector']): string {
+  const parts = Object.entries(selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const expr of selector?.matchExpressions ?? []) {
+    const values = (expr.values ?? []).join(',');
+    if (expr.operator === 'In') parts.push(`${expr.key} in (${values})`);
+    else if (expr.operator === 'NotIn') parts.push(`${expr.key} notin (${values})`);
+    else if (expr.operator === 'Exists') parts.push(expr.key);
+    else if (expr.operator === 'DoesNotExist') parts.push(`!${expr.key}`);
+  }
+  return parts.join(',');
+}
+
+export class RolloutPass {
+  readonly observed: ObservedRollout;
+  readonly rollout: ObservedRolloutObject;
+  readonly now: Date;
+  readonly nowText: string;
+  /** The status as read. */
+  readonly previous: RolloutStatus;
+  readonly replicas: number;
+  /** rollouts-pod-template-hash of the current template. */
+  readonly hash: string;
+  readonly owned: readonly ReplicaSet[];
+  readonly actions: RolloutAction[] = [];
+  readonly events: PlannedEvent[] = [];
+  /** The ReplicaSet of the current template (being created if it did not exist). */
+  readonly newRS: ReplicaSet;
+  /** Revision of the current template. */
+  readonly revision: number;
+  private requeueAfter: number | undefined;
+
+  constructor(observed: ObservedRollout) {
+    this.observed = observed;
+    this.rollout = observed.rollout;
+    this.now = observed.now;
+    this.nowText = formatTime(observed.now);
+    this.previous = observed.rollout.status ?? {};
+    this.replicas = this.rollout.spec.replicas ?? 1;
+    this.hash = podTemplateHash(this.rollout.spec.template ?? {}, this.previous.collisionCount);
+    this.owned = [...observed.replicaSets];
+    const highestRevision = maxRevision(this.owned);
+    const existing = this.owned.find((rs) => hashOf(rs) === this.hash);
+    if (!existing) {
+      this.revision = highestRevision + 1;
+      this.newRS = newReplicaSet(this.rollout, this.hash, this.revision, this.stableRS ? 0 : this.replicas);
+      this.actions.push({ kind: 'createReplicaSet', replicaSet: this.newRS });
+      this.emitAfterActions(
+        'NewReplicaSetCreated',
+        `Created ReplicaSet ${replicaSetName(this.rollout.metadata.name, this.hash)} (revision ${this.revision})`,
+      );
+      this.emitAfterActions('RolloutUpdated', `Rollout updated to revision ${this.revision}`);
+    } else if (revisionOf(existing) < highestRevision && this.hash !== this.previous.currentPodHash) {
+      // Back to an older template (undo, or a revert in Git): it becomes the newest revision.
+      this.newRS = existing;
+      this.revision = highestRevision + 1;
+      this.actions.push({
+        kind: 'setReplicaSetRevision',
+        name: existing.metadata?.name ?? '',
+        revision: this.revision,
+      });
+      this.emitAfterActions('RolloutUpdated', `Rollout updated to revision ${this.revision}`);
+    } else {
+      this.newRS = existing;
+      this.revision = revisionOf(existing);
+    }
+    if (this.rollout.metadata.annotations?.[REVISION_ANNOTATION] !== String(this.revision)) {
+      this.actions.push({ kind: 'setRolloutRevision', revision: this.revision });
+    }
+  }
+
+  /** The ReplicaSet status.stableRS names, if it still exists. */
+  get stableRS(): ReplicaSet | undefined {
+    const stableHash = this.previous.stableRS;
+    return stableHash ? this.owned.find((rs) => hashOf(rs) === stableHash) : undefined;
+  }
+
+  /** True when the current template's ReplicaSet is created by this pass. */
+  get creatingNewRS(): boolean {
+    return this.actions.some((a) => a.kind === 'createReplicaSet');
+  }
+
+  replicaSetByHash(hash: string | undefined): ReplicaSet | undefined {
+    return hash ? this.owned.find((rs) => hashOf(rs) === hash) : undefined;
+  }
+
+  emit(reason: string, message: string, type: 'Normal' | 'Warning' = 'Normal'): void {
+    this.events.push({ type, reason, message });
+  }
+
+  emitAfterActions(reason: string, message: string): void {
+    this.events.push({ type: 'Normal', reason, message, after: 'actions' });
+  }
+
+  requeueAfterMs(ms: number): void {
+    this.requeueAfter = this.requeueAfter === undefined ? ms : Math.min(this.requeueAfter, ms);
+  }
+
+  get requeue(): number | undefined {
+    return this.requeueAfter;
+  }
+
+  /** Scales a ReplicaSet (or sets the size of the one being created). */
+  scaleTo(rs: ReplicaSet, to: number): void {
+    const name = rs.metadata?.name ?? '';
+    const create = this.actions.find(
+      (a): a is Extract<RolloutAction, { kind: 'createReplicaSet' }> =>
+        a.kind === 'createReplicaSet' && a.replicaSet.metadata?.name === name,
+    );
+    if (create?.replicaSet.spec) {
+      create.replicaSet.spec.replicas = to;
+      return;
+    }
+    const from = specReplicas(rs);
+    if (from === to) return;
+    this.actions.push({ kind: 'scaleReplicaSet', name, from, to, revision: revisionOf(rs) });
+    this.emitAfterActions(
+      'ScalingReplicaSet',
+      `Scaled ${to > from ? 'up' : 'down'} ReplicaSet ${name} (revision ${revisionOf(rs)}) from ${from} to ${to}`,
+    );
+  }
+
+  /**
+   * Points each named Service at a pod-template hash, once that ReplicaSet has available
+   * pods (so a Service never goes dark), and releases Services this Rollout managed but
+   * no longer names. `minAvailable` per Service: how many pods must be available first.
+   */
+  reconcileServices(targets: ReadonlyMap<string, { hash: string | undefined; minAvailable: number }>): void {
+    const rolloutName = this.rollout.metadata.name;
+    for (const [name, target] of targets) {
+      const service = this.observed.services.get(name);
+      if (!service || !target.hash) continue;
+      const rs = this.replicaSetByHash(target.hash);
+      if (!rs || availableReplicas(rs) < Math.max(1, target.minAvailable)) continue;
+      const current = service.spec?.selector?.[POD_TEMPLATE_HASH_LABEL];
+      const managedBy = service.metadata?.annotations?.[MANAGED_BY_ANNOTATION];
+      if (current === target.hash && managedBy === rolloutName) continue;
+      this.actions.push({ kind: 'pointServiceAt', service: name, hash: target.hash });
+      if (current !== target.hash) {
+        this.emitAfterActions(
+          'SwitchService',
+          `Switched selector for service '${name}' from '${current ?? ''}' to '${target.hash}'`,
+        );
+      }
+    }
+    for (const [name, service] of this.observed.services) {
+      if (targets.has(name)) continue;
+      if (service.metadata?.annotations?.[MANAGED_BY_ANNOTATION] === rolloutName) {
+        this.actions.push({ kind: 'releaseService', service: name });
+      }
+    }
+  }
+
+  /** Deletes the oldest scaled-down ReplicaSets beyond revisionHistoryLimit. */
+  cleanUpHistory(keep: readonly (ReplicaSet | undefined)[]): void {
+    const limit = this.rollout.spec.revisionHistoryLimit ?? DEFAULT_REVISION_HISTORY_LIMIT;
+    const retired = this.owned
+      .filter((rs) => !keep.includes(rs))
+      .filter(
+        (rs) => specReplicas(rs) === 0 && (rs.status?.replicas ?? 0) === 0 && !rs.metadata?.deletionTimestamp,
+      )
+      .sort((a, b) => revisionOf(a) - revisionOf(b));
+    for (const rs of retired.slice(0, Math.max(0, retired.length - limit))) {
+      this.actions.push({ kind: 'deleteReplicaSet', name: rs.metadata?.name ?? '' });
+    }
+  }
+
+  /** status.replicas, updatedReplicas, readyReplicas, availableReplicas and HPAReplicas from the ReplicaSets. */
+  replicaCounts(): Pick<
+    RolloutStatus,
+    'replicas' | 'updatedReplicas' | 'readyReplicas' | 'availableReplicas' | 'HPAReplicas'
+  > {
+    const sum = (pick: (rs: ReplicaSet) => number) => this.owned.reduce((total, rs) => total + pick(rs), 0);
+    const actual = sum((rs) => rs.status?.replicas ?? 0);
+    return {
+      replicas: actual,
+      updatedReplicas: this.newRS.status?.replicas ?? 0,
+      readyReplicas: sum((rs) => rs.status?.readyReplicas ?? 0),
+      availableReplicas: sum((rs) => rs.status?.availableReplicas ?? 0),
+      HPAReplicas: actual,
+    };
+  }
+}
