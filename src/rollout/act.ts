@@ -4,7 +4,6 @@
 // re-plans from what the user wrote). Events go out once the changes they report are made.
 import { isDeepStrictEqual } from 'node:util';
 import { apiResourceOf, ROLLOUT_KIND } from '../api/kinds.js';
-import type { EventRecorder } from '../kube/events.js';
 import { createObject, deleteObject, mergePatch, updateStatus } from '../kube/patch.js';
 import { coreResources } from '../kube/resource.js';
 import type { RestClient } from '../kube/rest.js';
@@ -14,13 +13,14 @@ import {
   POD_TEMPLATE_HASH_LABEL,
   REVISION_ANNOTATION,
 } from './labels.js';
-import type { ObservedRolloutObject, RolloutAction, RolloutPlan } from './plan.js';
+import type { ObservedRolloutObject, PlannedEvent, RolloutAction, RolloutPlan } from './plan.js';
 
 export const ROLLOUTS = apiResourceOf(ROLLOUT_KIND);
 
 export interface ActContext {
   client: RestClient;
-  events: EventRecorder;
+  /** Records one planned event (an Event object and the rollout_events_total metric). */
+  recordEvent(event: PlannedEvent): void;
 }
 
 async function applyAction(
@@ -94,14 +94,7 @@ export async function applyRolloutPlan(
   plan: RolloutPlan,
 ): Promise<void> {
   const record = (after: 'actions' | 'status') => {
-    for (const event of plan.events.filter((e) => (e.after ?? 'status') === after)) {
-      void ctx.events.record(
-        { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: rollout.metadata },
-        event.type,
-        event.reason,
-        event.message,
-      );
-    }
+    for (const event of plan.events.filter((e) => (e.after ?? 'status') === after)) ctx.recordEvent(event);
   };
   for (const action of plan.actions) await applyAction(ctx, rollout, action);
   record('actions');

@@ -87,7 +87,9 @@ export function rolloutConditions(
   const rsName = replicaSetName(rollout.metadata.name, pass.hash);
   const allAvailable = (next.availableReplicas ?? 0) >= replicas;
   const previousProgressing = findCondition(previous.conditions, ConditionType.Progressing);
-  const progressed = progressFingerprint(next) !== progressFingerprint(previous) || pass.actions.length > 0;
+  const progressed =
+    progressFingerprint(next) !== progressFingerprint(previous) ||
+    pass.actions.some((a) => a.kind === 'createReplicaSet' || a.kind === 'scaleReplicaSet');
   const deadlineMs = (rollout.spec.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_SECONDS) * 1000;
   if (next.abort) {
     set({

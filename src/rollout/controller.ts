@@ -2,12 +2,12 @@
 // carrying the pod-template-hash label, so we never cache every ReplicaSet of the
 // cluster) and Services; a work queue of Rollout keys; each key is observed from the
 // caches, planned (plan.ts) and applied (act.ts).
-import { Histogram } from 'prom-client';
 import { Informer } from '../kube/informer.js';
 import { apiListWatch } from '../kube/list-watch.js';
 import type { KubeObject } from '../kube/object.js';
 import { coreResources } from '../kube/resource.js';
 import { WorkQueue } from '../kube/workqueue.js';
+import { registerRolloutMetrics } from '../metrics/rollout-metrics.js';
 import type {
   ControllerContext,
   ControllerFactory,
@@ -52,13 +52,7 @@ export const rolloutController: ControllerFactory = {
       onError: onError('service watch'),
     });
 
-    const reconcileSeconds = new Histogram({
-      name: 'rollout_reconcile',
-      help: 'Rollout reconciliation performance (seconds)',
-      labelNames: ['namespace', 'name'] as const,
-      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5],
-      registers: [ctx.metrics.registry],
-    });
+    const metrics = registerRolloutMetrics(ctx.metrics.registry, () => rollouts.list());
 
     const queue = new WorkQueue({
       name: 'rollouts',
@@ -92,7 +86,7 @@ export const rolloutController: ControllerFactory = {
       const [namespace, name] = key.split('/') as [string, string];
       const rollout = rollouts.get(namespace, name);
       if (!rollout || rollout.metadata.deletionTimestamp) return;
-      const timer = reconcileSeconds.startTimer({ namespace, name });
+      const timer = metrics.startReconcile(namespace, name);
       try {
         const owned = replicaSets
           .byOwner(rollout.metadata.uid)
@@ -117,8 +111,26 @@ export const rolloutController: ControllerFactory = {
             'applying plan',
           );
         }
-        await applyRolloutPlan({ client, events: ctx.events }, rollout, plan);
+        await applyRolloutPlan(
+          {
+            client,
+            recordEvent: (event) => {
+              metrics.eventRecorded(namespace, name, event.type, event.reason);
+              void ctx.events.record(
+                { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: rollout.metadata },
+                event.type,
+                event.reason,
+                event.message,
+              );
+            },
+          },
+          rollout,
+          plan,
+        );
         return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
+      } catch (error) {
+        metrics.reconcileError(namespace, name);
+        throw error;
       } finally {
         timer();
       }
@@ -135,7 +147,7 @@ export const rolloutController: ControllerFactory = {
         for (const informer of [rollouts, replicaSets, services]) informer.stop();
         await queue.shutDown();
         await workers;
-        ctx.metrics.registry.removeSingleMetric('rollout_reconcile');
+        metrics.unregister();
       },
     };
   },

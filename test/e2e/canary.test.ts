@@ -107,6 +107,13 @@ describe('canary rollout with the seed steps', () => {
       namespace,
     ]);
     expect(rs.metadata.annotations['rollout.argoproj.io/revision']).toBe('1');
+
+    const metrics = await controller.metrics.registry.metrics();
+    expect(metrics).toContain(
+      `rollout_info{namespace="${namespace}",name="${name}",strategy="canary",traffic_router="",phase="Healthy"} 1`,
+    );
+    expect(metrics).toContain(`rollout_info_replicas_available{namespace="${namespace}",name="${name}"} 5`);
+    expect(metrics).toMatch(/rollout_events_total\{[^}]*reason="RolloutCompleted"\} 1/);
   });
 
   it('runs 1 canary and 4 stable pods at setWeight 20, then pauses indefinitely', async () => {

@@ -1,0 +1,52 @@
+# syntax=docker/dockerfile:1
+# The Slipway image: one image for every process, chosen by the first argument
+# (`controller`, `git-sync`, `dashboard`). The Helm chart runs it as user 65532 with a
+# read-only root filesystem and an emptyDir on /tmp. Build from the repository root:
+#
+#   docker build -t <registry>/slipway:$(node -p 'require("./package.json").version') .
+#
+# Pin the base images by digest in your build (`node:20-bookworm@sha256:...`) for
+# reproducible images; the tags here are what the project is tested with.
+ARG NODE_BUILD_IMAGE=node:20-bookworm
+ARG NODE_RUNTIME_IMAGE=node:20-bookworm-slim
+
+# Compile TypeScript to dist/ with the locked toolchain.
+FROM ${NODE_BUILD_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+# --ignore-scripts: `prepare` would run the build before the sources are copied.
+RUN npm ci --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# Production dependencies only (none of them has an install script or a native part).
+FROM ${NODE_BUILD_IMAGE} AS runtime-deps
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+
+# Runtime: node:20-slim rather than distroless because git-sync runs the git binary (and
+# ssh for SSH remotes), which distroless does not have. npm and corepack are removed (not
+# needed at run time: fewer packages, fewer CVEs to triage), and user 65532 gets a passwd
+# entry because ssh refuses to run for a user without one.
+FROM ${NODE_RUNTIME_IMAGE}
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends git openssh-client ca-certificates \
+  && rm -rf /var/lib/apt/lists/* \
+  && rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
+    /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
+  && groupadd --gid 65532 nonroot \
+  && useradd --uid 65532 --gid 65532 --home-dir /tmp --no-create-home --shell /usr/sbin/nologin nonroot
+WORKDIR /app
+COPY --from=runtime-deps /src/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+COPY package.json ./
+# Nothing is written outside /tmp (HOME, git's config, working copies), so the root
+# filesystem can be mounted read-only.
+ENV NODE_ENV=production HOME=/tmp
+USER 65532:65532
+# health 8080, controller metrics 8090, git-sync metrics 8091 and webhooks 8092
+EXPOSE 8080 8090 8091 8092
+ENTRYPOINT ["node", "/app/dist/cmd/slipway.js"]
+CMD ["controller"]

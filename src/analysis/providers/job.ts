@@ -1,0 +1,170 @@
+// The Job provider: each measurement is a batch/v1 Job created from the metric's spec and owned
+// by the AnalysisRun. Names, labels and annotations are Argo Rollouts': the Job is
+// `<run uid>.<metric>.<n>` (n = measurements taken + 1), labelled with the run's uid and
+// annotated with the run and metric names. A Job with condition Complete is Successful, Failed
+// is Failed; terminating deletes the Job (foreground, so its pods go first).
+import type { Measurement, Metric } from '../../api/analysis.js';
+import { AlreadyExistsError, NotFoundError } from '../../kube/api-error.js';
+import type { OwnerReference } from '../../kube/object.js';
+import { createObject, deleteObject } from '../../kube/patch.js';
+import type { ApiResource } from '../../kube/resource.js';
+import {
+  errorMeasurement,
+  formatMetaTime,
+  type JobObject,
+  type MeasurementTarget,
+  type MetricProvider,
+  type ProviderContext,
+} from './provider.js';
+
+export const JOBS: ApiResource = { group: 'batch', version: 'v1', plural: 'jobs', kind: 'Job', namespaced: true };
+
+/** On Jobs: the uid of the AnalysisRun they measure for (the controller's Job cache selects on it). */
+export const ANALYSIS_RUN_UID_LABEL = 'analysisrun.argoproj.io/uid';
+export const ANALYSIS_RUN_NAME_ANNOTATION = 'analysisrun.argoproj.io/name';
+export const ANALYSIS_RUN_METRIC_ANNOTATION = 'analysisrun.argoproj.io/metric-name';
+/** On measurements: the Job they wait for. */
+export const JOB_NAME_KEY = 'job-name';
+
+interface JobSpecOfMetric {
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec: Record<string, unknown>;
+}
+
+function jobSpecOf(metric: Metric): JobSpecOfMetric {
+  const job = metric.provider.job;
+  if (!job) throw new Error(`metric ${metric.name} has no job provider`);
+  return job as JobSpecOfMetric;
+}
+
+/** `<run uid>.<metric>.<measurements so far + 1>`, as Argo names measurement Jobs. */
+export function measurementJobName(target: MeasurementTarget): string {
+  const result = target.run.status?.metricResults?.find((r) => r.name === target.metric.name);
+  const id = (result?.count ?? 0) + (result?.error ?? 0) + 1;
+  return `${target.run.metadata.uid}.${target.metric.name}.${id}`;
+}
+
+export function measurementJob(target: MeasurementTarget): JobObject {
+  const { run, metric } = target;
+  const job = jobSpecOf(metric);
+  const owner: OwnerReference = {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'AnalysisRun',
+    name: run.metadata.name,
+    uid: run.metadata.uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name: measurementJobName(target),
+      namespace: run.metadata.namespace,
+      ownerReferences: [owner],
+      labels: { ...job.metadata?.labels, [ANALYSIS_RUN_UID_LABEL]: run.metadata.uid },
+      annotations: {
+        ...job.metadata?.annotations,
+        [ANALYSIS_RUN_NAME_ANNOTATION]: run.metadata.name,
+        [ANALYSIS_RUN_METRIC_ANNOTATION]: metric.name,
+      },
+    },
+    spec: job.spec,
+  };
+}
+
+/** Successful or Failed once the Job has that condition; undefined while it runs. */
+export function jobOutcome(job: JobObject): 'Successful' | 'Failed' | undefined {
+  let outcome: 'Successful' | 'Failed' | undefined;
+  for (const condition of job.status?.conditions ?? []) {
+    if (condition.status !== 'True') continue;
+    if (condition.type === 'Complete') outcome = 'Successful';
+    else if (condition.type === 'Failed') outcome = 'Failed';
+  }
+  return outcome;
+}
+
+/** The `<n>` of `<uid>.<metric>.<n>`: the order Jobs were created in (timestamps have whole seconds). */
+function measurementNumber(job: JobObject): number {
+  const n = Number(job.metadata.name.slice(job.metadata.name.lastIndexOf('.') + 1));
+  return Number.isFinite(n) ? n : 0;
+}
+
+function jobNameOf(measurement: Measurement): string {
+  const name = measurement.metadata?.[JOB_NAME_KEY];
+  if (!name) throw new Error('job metadata reference missing');
+  return name;
+}
+
+export function jobProvider(_target: MeasurementTarget, context: ProviderContext): MetricProvider {
+  const { client } = context;
+  const deleteJob = (namespace: string, name: string) =>
+    deleteObject(client, { resource: JOBS, namespace, name }, { ifMissing: 'ignore', propagationPolicy: 'Foreground' });
+
+  return {
+    type: 'Job',
+    async run(target) {
+      const measurement: Measurement = { phase: 'Running', startedAt: formatMetaTime(context.now()) };
+      const job = measurementJob(target);
+      const namespace = target.run.metadata.namespace;
+      try {
+        try {
+          await createObject(client, JOBS, job);
+        } catch (error) {
+          if (!(error instanceof AlreadyExistsError)) throw error;
+          // A retry after a conflict: the Job is ours when its controller is this run.
+          const existing = (await client.get<JobObject & { metadata: { name: string } }>(
+            JOBS,
+            namespace,
+            job.metadata.name,
+          )) as JobObject;
+          const controller = existing.metadata.ownerReferences?.find((ref) => ref.controller);
+          if (controller?.uid !== target.run.metadata.uid) throw error;
+        }
+        return { ...measurement, metadata: { [JOB_NAME_KEY]: job.metadata.name } };
+      } catch (error) {
+        return errorMeasurement(measurement, error, context.now());
+      }
+    },
+    async resume(target, measurement) {
+      try {
+        const name = jobNameOf(measurement);
+        const namespace = target.run.metadata.namespace;
+        let job = context.jobs.get(namespace, name);
+        if (!job) {
+          // Not in the cache yet (just created): ask the API server before calling it lost.
+          try {
+            job = (await client.get<JobObject & { metadata: { name: string } }>(JOBS, namespace, name)) as JobObject;
+          } catch (error) {
+            if (error instanceof NotFoundError) throw new Error(`job.batch "${name}" not found`);
+            throw error;
+          }
+        }
+        const outcome = jobOutcome(job);
+        return outcome ? { ...measurement, phase: outcome, finishedAt: formatMetaTime(context.now()) } : measurement;
+      } catch (error) {
+        return errorMeasurement(measurement, error, context.now());
+      }
+    },
+    async terminate(target, measurement) {
+      try {
+        await deleteJob(target.run.metadata.namespace, jobNameOf(measurement));
+        return { ...measurement, phase: 'Successful', finishedAt: formatMetaTime(context.now()) };
+      } catch (error) {
+        return errorMeasurement(measurement, error, context.now());
+      }
+    },
+    async garbageCollect(target, limit) {
+      // Argo lists every Job of the run here; we keep to this metric's Jobs, so a metric with
+      // few measurements never loses its Jobs to a busier one.
+      const jobs = context.jobs
+        .ownedBy(target.run.metadata.uid)
+        .filter((job) => job.metadata.annotations?.[ANALYSIS_RUN_METRIC_ANNOTATION] === target.metric.name)
+        .filter((job) => !job.metadata.deletionTimestamp)
+        .sort((a, b) => measurementNumber(a) - measurementNumber(b));
+      for (const job of jobs.slice(0, Math.max(0, jobs.length - limit))) {
+        await deleteJob(target.run.metadata.namespace, job.metadata.name);
+      }
+    },
+  };
+}

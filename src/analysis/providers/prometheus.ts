@@ -1,0 +1,218 @@
+// The Prometheus provider: an instant query (/api/v1/query) or, with rangeQuery, a range query
+// (/api/v1/query_range). Results are shaped as Argo Rollouts shapes them: a vector or a matrix
+// is an array of floats (a matrix flattened series by series), a scalar is a number, and
+// measurement.value is Go's rendering, e.g. "[0.99]" or "0.5".
+import type { Measurement, Metric } from '../../api/analysis.js';
+import { evaluateMeasurement } from '../condition/evaluate.js';
+import { parseGoDuration } from '../go-duration.js';
+import { formatGoFloat, parsePromValue } from './go-values.js';
+import { basicAuthorization, httpRequest } from './http-request.js';
+import {
+  errorMeasurement,
+  formatMetaTime,
+  type MeasurementTarget,
+  type MetricProvider,
+  type ProviderContext,
+} from './provider.js';
+
+export const PROMETHEUS_ADDRESS_ENV = 'ARGO_ROLLOUTS_PROMETHEUS_ADDRESS';
+const DEFAULT_TIMEOUT_SECONDS = 30;
+
+interface PrometheusSpec {
+  address?: string;
+  query?: string;
+  timeout?: number;
+  insecure?: boolean;
+  headers?: { key: string; value: string }[];
+  authentication?: {
+    basicAuth?: { username?: string; password?: string };
+    oauth2?: { tokenUrl?: string; clientId?: string; clientSecret?: string; scopes?: string[] };
+  };
+  rangeQuery?: { start?: string; end?: string; step?: string };
+}
+
+function specOf(metric: Metric): PrometheusSpec {
+  const spec = metric.provider.prometheus;
+  if (!spec) throw new Error(`metric ${metric.name} has no prometheus provider`);
+  return spec as PrometheusSpec;
+}
+
+function isUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol !== '' && url.host !== '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A range query bound: `now()`, `now() - duration("5m")` (the two forms Argo's docs use; Argo
+ * evaluates them with expr), an RFC 3339 time or Unix seconds. Returns Unix seconds.
+ */
+export function rangeBoundSeconds(expression: string, now: Date): number {
+  const text = expression.trim();
+  const relative = /^now\(\)\s*(?:([-+])\s*duration\(\s*(["'])(.+?)\2\s*\))?$/.exec(text);
+  if (relative) {
+    const offset = relative[3] ? parseGoDuration(relative[3]) : 0;
+    const sign = relative[1] === '-' ? -1 : 1;
+    return (now.getTime() + sign * offset) / 1000;
+  }
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
+  const parsed = Date.parse(text);
+  if (!Number.isNaN(parsed)) return parsed / 1000;
+  throw new Error(`rangeQuery: cannot evaluate ${JSON.stringify(expression)}; use now(), now() - duration("5m"), RFC 3339 or Unix seconds`);
+}
+
+interface PromResponse {
+  status?: string;
+  errorType?: string;
+  error?: string;
+  warnings?: string[];
+  data?: { resultType?: string; result?: unknown };
+}
+
+/** The condition input and Go rendering of a Prometheus result. */
+export function shapePrometheusResult(resultType: string | undefined, result: unknown): { value: unknown; text: string } {
+  switch (resultType) {
+    case 'scalar': {
+      const [, raw] = result as [number, string];
+      const value = parsePromValue(raw);
+      return { value, text: formatGoFloat(value) };
+    }
+    case 'vector': {
+      const values = (result as { value: [number, string] }[]).map((sample) => parsePromValue(sample.value[1]));
+      return { value: values, text: `[${values.map(formatGoFloat).join(',')}]` };
+    }
+    case 'matrix': {
+      const values = (result as { values: [number, string][] }[]).flatMap((series) =>
+        series.values.map(([, raw]) => parsePromValue(raw)),
+      );
+      return { value: values, text: `[${values.map(formatGoFloat).join(',')}]` };
+    }
+    default:
+      throw new Error('Prometheus metric type not supported');
+  }
+}
+
+async function oauth2Token(
+  oauth2: NonNullable<NonNullable<PrometheusSpec['authentication']>['oauth2']>,
+  timeoutMs: number,
+  insecure: boolean,
+): Promise<string> {
+  const form = new URLSearchParams({ grant_type: 'client_credentials' });
+  if (oauth2.scopes?.length) form.set('scope', oauth2.scopes.join(' '));
+  const response = await httpRequest({
+    method: 'POST',
+    url: oauth2.tokenUrl ?? '',
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Authorization: basicAuthorization(oauth2.clientId ?? '', oauth2.clientSecret ?? ''),
+    },
+    body: form.toString(),
+    timeoutMs,
+    insecure,
+  });
+  const token = (() => {
+    try {
+      return (JSON.parse(response.body) as { access_token?: string }).access_token;
+    } catch {
+      return undefined;
+    }
+  })();
+  if (response.status !== 200 || !token) throw new Error(`oauth2: cannot fetch token: HTTP ${response.status}`);
+  return token;
+}
+
+export function prometheusProvider({ metric }: MeasurementTarget, context: ProviderContext): MetricProvider {
+  const spec = specOf(metric);
+  const envAddress = context.env[PROMETHEUS_ADDRESS_ENV];
+  let address = spec.address;
+  if (address) {
+    if (!isUrl(address)) throw new Error('prometheus address is not is url format');
+  } else if (envAddress) {
+    if (!isUrl(envAddress)) throw new Error('prometheus address is not is url format');
+    address = envAddress;
+  } else {
+    throw new Error('prometheus address is not configured');
+  }
+  if (spec.timeout !== undefined && spec.timeout < 0) throw new Error('prometheus timeout should not be negative');
+  const timeoutMs = (spec.timeout || DEFAULT_TIMEOUT_SECONDS) * 1000;
+  const base = address.replace(/\/+$/, '');
+
+  return {
+    type: 'Prometheus',
+    metadata: (m) => {
+      const query = specOf(m).query;
+      return query ? { ResolvedPrometheusQuery: query } : undefined;
+    },
+    async run(target: MeasurementTarget): Promise<Measurement> {
+      const now = context.now();
+      const measurement: Measurement = { phase: 'Running', startedAt: formatMetaTime(now) };
+      try {
+        const prom = specOf(target.metric);
+        const headers: Record<string, string> = { 'Content-Type': 'application/x-www-form-urlencoded' };
+        for (const header of prom.headers ?? []) headers[header.key] = header.value;
+        const auth = prom.authentication;
+        if (auth?.basicAuth?.username !== undefined || auth?.basicAuth?.password !== undefined) {
+          headers.Authorization = basicAuthorization(auth.basicAuth.username ?? '', auth.basicAuth.password ?? '');
+        } else if (auth?.oauth2?.tokenUrl) {
+          headers.Authorization = `Bearer ${await oauth2Token(auth.oauth2, timeoutMs, prom.insecure ?? false)}`;
+        }
+        const form = new URLSearchParams({ query: prom.query ?? '' });
+        let path = '/api/v1/query';
+        if (prom.rangeQuery) {
+          path = '/api/v1/query_range';
+          form.set('start', String(rangeBoundSeconds(prom.rangeQuery.start ?? 'now()', now)));
+          form.set('end', String(rangeBoundSeconds(prom.rangeQuery.end ?? 'now()', now)));
+          form.set('step', prom.rangeQuery.step ?? '1m');
+        } else {
+          form.set('time', String(now.getTime() / 1000));
+        }
+        const response = await httpRequest({
+          method: 'POST',
+          url: base + path,
+          headers,
+          body: form.toString(),
+          timeoutMs,
+          insecure: prom.insecure ?? false,
+        });
+        let body: PromResponse;
+        try {
+          body = JSON.parse(response.body) as PromResponse;
+        } catch {
+          throw new Error(`server_error: server error: ${response.status}`);
+        }
+        if (body.status !== 'success') {
+          throw new Error(
+            body.errorType ? `${body.errorType}: ${body.error ?? ''}` : `server_error: server error: ${response.status}`,
+          );
+        }
+        const shaped = shapePrometheusResult(body.data?.resultType, body.data?.result);
+        const evaluation = evaluateMeasurement({
+          successCondition: target.metric.successCondition,
+          failureCondition: target.metric.failureCondition,
+          result: shaped.value,
+        });
+        if (evaluation.phase === 'Error') throw new Error(evaluation.message);
+        const warnings = (body.warnings ?? []).map((w) => `"${w}"`).join(', ');
+        return {
+          ...measurement,
+          value: shaped.text,
+          phase: evaluation.phase,
+          finishedAt: formatMetaTime(context.now()),
+          ...(warnings ? { metadata: { warnings } } : {}),
+        };
+      } catch (error) {
+        return errorMeasurement(measurement, error, context.now());
+      }
+    },
+    async resume(_target, measurement) {
+      return measurement;
+    },
+    async terminate(_target, measurement) {
+      return measurement;
+    },
+    async garbageCollect() {},
+  };
+}

@@ -1,0 +1,204 @@
+// One pass over an ImageWatch: validate it, ask the registry when a check is due (or a webhook
+// asked), record the candidate and the Ready/Error conditions in status, and say when to look
+// again. Writing to Git is the repository sync's job; it reads the candidate from status.
+import { IMAGE_WATCH_KIND, type ImageWatch, type ImageWatchStatus } from '../api/gitsync.js';
+import { apiResourceOf } from '../api/kinds.js';
+import type { EventRecorder } from '../kube/events.js';
+import { patchStatus } from '../kube/patch.js';
+import type { RestClient } from '../kube/rest.js';
+import { formatTime } from '../kube/timestamps.js';
+import type { Logger } from '../process/logger.js';
+import { conditionsFor, sameConditions } from './conditions.js';
+import { candidateReference, checkImage, type ImageSource } from './image-check.js';
+import { type CheckState, imageWatchState, previousCheckState } from './image-watch-state.js';
+import type { GitSyncMetrics } from './metrics.js';
+import { parseDuration } from './policy/duration.js';
+import { type CompiledPolicy, compilePolicy } from './policy/strategy.js';
+import { RegistryClient, RegistryError } from './registry/client.js';
+import { locateRepository, type RepositoryLocation } from './registry/location.js';
+import { credentialsFromDockerConfig } from './registry/pull-secret.js';
+import { readSecretData, SecretError } from './secrets.js';
+import { validateWriteTarget } from './write-targets.js';
+
+export const IMAGE_WATCHES = apiResourceOf(IMAGE_WATCH_KIND);
+export const DEFAULT_INTERVAL_MS = 2 * 60_000;
+
+export interface ImageWatchDeps {
+  readonly client: RestClient;
+  readonly events: EventRecorder;
+  readonly logger: Logger;
+  readonly metrics: GitSyncMetrics;
+  readonly gitTargetExists: (namespace: string, name: string) => boolean;
+  readonly registries: RegistryClients;
+  readonly now: () => number;
+}
+
+interface ValidWatch {
+  readonly policy: CompiledPolicy;
+  readonly intervalMs: number;
+  readonly location: RepositoryLocation;
+}
+
+export function validateImageWatch(watch: ImageWatch): ValidWatch | { error: string } {
+  const policy = compilePolicy(watch.spec.policy);
+  if ('error' in policy) return policy;
+  const interval = parseDuration(watch.spec.interval ?? '2m');
+  if (typeof interval !== 'number') return { error: `spec.interval: ${interval.error}` };
+  if (interval < 1000) return { error: 'spec.interval must be at least 1s' };
+  const location = locateRepository(watch.spec.image, watch.spec.insecure === true);
+  if ('error' in location) return { error: `spec.image: ${location.error}` };
+  for (const target of watch.spec.targets) {
+    const problem = validateWriteTarget(target);
+    if (problem !== undefined) return { error: `spec.targets: ${problem}` };
+  }
+  return { policy, intervalMs: interval, location };
+}
+
+export async function reconcileImageWatch(
+  deps: ImageWatchDeps,
+  watch: ImageWatch,
+  forced: boolean,
+): Promise<{ requeueAfterMs?: number }> {
+  const now = deps.now();
+  const status = watch.status ?? {};
+  const valid = validateImageWatch(watch);
+  const key = `${watch.metadata.namespace}/${watch.metadata.name}`;
+  const next: ImageWatchStatus = { ...status, observedGeneration: watch.metadata.generation };
+  let check: CheckState | undefined;
+  let requeueAfterMs: number | undefined;
+
+  if ('error' in valid) {
+    deps.metrics.errors.inc({ reason: 'InvalidSpec' });
+  } else {
+    const lastChecked = status.lastCheckedAt === undefined ? 0 : Date.parse(status.lastCheckedAt);
+    const specChanged = status.observedGeneration !== watch.metadata.generation;
+    const due = forced || specChanged || now >= lastChecked + valid.intervalMs;
+    if (due) {
+      const result = await checkNow(deps, watch, valid, now);
+      next.lastCheckedAt = formatTime(now);
+      check = result.check;
+      if (result.latest !== undefined) next.latest = result.latest;
+      if (specChanged && result.latest === undefined) delete next.latest;
+      requeueAfterMs = valid.intervalMs;
+      if (result.latest !== undefined && result.latest.image !== status.latest?.image) {
+        void deps.events.normal(watch, 'NewCandidate', `picked ${result.latest.image} (${valid.policy.description})`);
+        deps.logger.info({ imageWatch: key, image: result.latest.image }, 'new candidate');
+      }
+    } else {
+      check = previousCheckState(status);
+      requeueAfterMs = lastChecked + valid.intervalMs - now;
+    }
+  }
+
+  const missingGitTargets = [...new Set(watch.spec.targets.map((t) => t.gitTarget))].filter(
+    (name) => !deps.gitTargetExists(watch.metadata.namespace, name),
+  );
+  const state = imageWatchState({
+    watch: { ...watch, status: next },
+    ...('error' in valid && { specError: valid.error }),
+    ...(check !== undefined && { check }),
+    missingGitTargets,
+  });
+  const conditions = conditionsFor(status.conditions, state, formatTime(now));
+  const changed =
+    !sameConditions(status.conditions, conditions) ||
+    next.lastCheckedAt !== status.lastCheckedAt ||
+    next.observedGeneration !== status.observedGeneration ||
+    JSON.stringify(next.latest) !== JSON.stringify(status.latest);
+  if (changed) {
+    const previousReady = status.conditions?.find((c) => c.type === 'Ready');
+    if (state.error && (previousReady?.reason !== state.reason || previousReady.message !== state.message)) {
+      void deps.events.warning(watch, state.reason, state.message);
+    }
+    await patchStatus(
+      deps.client,
+      { resource: IMAGE_WATCHES, namespace: watch.metadata.namespace, name: watch.metadata.name },
+      // Only the fields this reconciler owns: `writes` belongs to the repository sync.
+      {
+        observedGeneration: next.observedGeneration,
+        lastCheckedAt: next.lastCheckedAt ?? null,
+        latest: next.latest ?? null,
+        conditions,
+      },
+    );
+  }
+  return requeueAfterMs === undefined ? {} : { requeueAfterMs: Math.max(1000, requeueAfterMs) };
+}
+
+async function checkNow(
+  deps: ImageWatchDeps,
+  watch: ImageWatch,
+  valid: ValidWatch,
+  now: number,
+): Promise<{ latest?: ImageWatchStatus['latest']; check?: CheckState }> {
+  try {
+    const source = await deps.registries.forWatch(watch, valid.location);
+    const outcome = await checkImage(source, valid.policy, now, watch.spec.platform);
+    if (outcome.kind === 'none') {
+      deps.metrics.checks.inc({ result: 'none' });
+      return { check: { reason: 'NoCandidate', message: outcome.why, error: false } };
+    }
+    deps.metrics.checks.inc({ result: 'candidate' });
+    const { candidate } = outcome;
+    return {
+      latest: {
+        tag: candidate.tag,
+        digest: candidate.digest,
+        ...(candidate.createdAt !== undefined && { createdAt: formatTime(candidate.createdAt) }),
+        image: candidateReference(watch.spec.image, valid.policy, candidate),
+      },
+    };
+  } catch (error) {
+    deps.metrics.checks.inc({ result: 'error' });
+    const reason =
+      error instanceof RegistryError ? `Registry${error.reason}` : error instanceof SecretError ? 'PullSecretError' : 'RegistryUnavailable';
+    deps.metrics.errors.inc({ reason });
+    return { check: { reason, message: (error as Error).message, error: true } };
+  }
+}
+
+/** Registry clients per ImageWatch, kept while image and pull secret stay the same (tokens and build times are cached inside). */
+export class RegistryClients {
+  private readonly clients = new Map<string, { fingerprint: string; client: ImageSource }>();
+
+  constructor(
+    private readonly client: RestClient,
+    private readonly onThrottled: () => void,
+    private readonly factory: (location: RepositoryLocation, watch: ImageWatch) => ImageSource | undefined = () =>
+      undefined,
+  ) {}
+
+  async forWatch(watch: ImageWatch, location: RepositoryLocation): Promise<ImageSource> {
+    const key = `${watch.metadata.namespace}/${watch.metadata.name}`;
+    const custom = this.factory(location, watch);
+    if (custom !== undefined) return custom;
+    let credentials: { username: string; password: string } | undefined;
+    let secretVersion = '';
+    if (watch.spec.pullSecret !== undefined) {
+      const secret = await readSecretData(this.client, watch.metadata.namespace, watch.spec.pullSecret.name);
+      secretVersion = secret.resourceVersion;
+      const json = secret.data['.dockerconfigjson'];
+      if (json === undefined) {
+        throw new SecretError(`Secret ${watch.spec.pullSecret.name} has no .dockerconfigjson key`);
+      }
+      try {
+        credentials = credentialsFromDockerConfig(json, location.host);
+      } catch (error) {
+        throw new SecretError(`Secret ${watch.spec.pullSecret.name}: ${(error as Error).message}`);
+      }
+    }
+    const fingerprint = `${location.baseUrl}/${location.repository}|${secretVersion}`;
+    const cached = this.clients.get(key);
+    if (cached?.fingerprint === fingerprint) return cached.client;
+    const client = new RegistryClient(location, {
+      ...(credentials !== undefined && { credentials }),
+      onThrottled: this.onThrottled,
+    });
+    this.clients.set(key, { fingerprint, client });
+    return client;
+  }
+
+  forget(key: string): void {
+    this.clients.delete(key);
+  }
+}

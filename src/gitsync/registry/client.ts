@@ -1,0 +1,315 @@
+// A client for one repository of an OCI distribution registry (Docker Registry HTTP API v2):
+// tag listing with Link pagination, manifest and digest resolution, image build time from the
+// config blob, the WWW-Authenticate → token flow or Basic auth, and backoff on 429.
+// Written by hand: the npm registry clients either pull a container runtime along or lack auth.
+import { createHash } from 'node:crypto';
+import { type AuthChallenge, nextLink, parseChallenge, parseRetryAfter } from './challenge.js';
+import type { RepositoryLocation } from './location.js';
+import { isImageManifest, isIndex, MANIFEST_ACCEPT } from './media-types.js';
+import type { RegistryCredentials } from './pull-secret.js';
+
+export type RegistryErrorReason = 'Unauthorized' | 'NotFound' | 'RateLimited' | 'Unavailable' | 'BadResponse';
+
+export class RegistryError extends Error {
+  constructor(
+    message: string,
+    readonly reason: RegistryErrorReason,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'RegistryError';
+  }
+}
+
+export interface RegistryClientOptions {
+  credentials?: RegistryCredentials;
+  /** Retries of one request after 429 or 503; default 5. */
+  maxRetries?: number;
+  /** A longer Retry-After is an error rather than a wait; default 60 s. */
+  maxRetryAfterMs?: number;
+  /** Backoff without Retry-After: doubles from this, with jitter; default 500 ms. */
+  initialBackoffMs?: number;
+  timeoutMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Each 429/503 we wait out, for metrics. */
+  onThrottled?: (waitMs: number) => void;
+}
+
+export interface ResolvedManifest {
+  readonly digest: string;
+  readonly mediaType: string;
+}
+
+interface Descriptor {
+  mediaType?: string;
+  digest: string;
+  platform?: { os?: string; architecture?: string; variant?: string };
+}
+
+interface ManifestDocument {
+  mediaType?: string;
+  manifests?: Descriptor[];
+  config?: Descriptor;
+}
+
+type AuthPlan = { kind: 'none' } | { kind: 'basic' } | { kind: 'bearer'; challenge: AuthChallenge };
+
+const USER_AGENT = 'slipway-git-sync';
+
+export class RegistryClient {
+  private readonly credentials: RegistryCredentials | undefined;
+  private readonly maxRetries: number;
+  private readonly maxRetryAfterMs: number;
+  private readonly initialBackoffMs: number;
+  private readonly timeoutMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly onThrottled: (waitMs: number) => void;
+  private auth: AuthPlan = { kind: 'none' };
+  private token: { value: string; expiresAt: number } | undefined;
+  /** Build times by manifest digest: a digest names immutable content, so this never goes stale. */
+  private readonly buildTimes = new Map<string, number | undefined>();
+
+  constructor(
+    readonly location: RepositoryLocation,
+    options: RegistryClientOptions = {},
+  ) {
+    this.credentials = options.credentials;
+    this.maxRetries = options.maxRetries ?? 5;
+    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
+    this.initialBackoffMs = options.initialBackoffMs ?? 500;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.sleep = options.sleep ?? ((ms) => new Promise((done) => setTimeout(done, ms)));
+    this.onThrottled = options.onThrottled ?? (() => {});
+  }
+
+  /** Every tag of the repository, following Link rel="next" pages. */
+  async listTags(pageSize?: number): Promise<string[]> {
+    const tags: string[] = [];
+    let url: string | undefined =
+      `${this.repoUrl('tags/list')}${pageSize === undefined ? '' : `?n=${pageSize}`}`;
+    const seen = new Set<string>();
+    while (url !== undefined) {
+      if (seen.has(url)) throw new RegistryError(`${this.describe()}: tag pages loop at ${url}`, 'BadResponse');
+      seen.add(url);
+      const response = await this.send('GET', url, { Accept: 'application/json' });
+      const body = (await readJson(response, this.describe())) as { tags?: string[] | null };
+      tags.push(...(body.tags ?? []));
+      url = nextLink(response.headers.get('link'), url);
+    }
+    return tags;
+  }
+
+  /** The digest a tag (or digest) points at: HEAD with Docker-Content-Digest, else GET and hash. */
+  async resolve(reference: string): Promise<ResolvedManifest> {
+    const url = this.repoUrl(`manifests/${encodeURIComponent(reference)}`);
+    const head = await this.send('HEAD', url, { Accept: MANIFEST_ACCEPT });
+    const digest = head.headers.get('docker-content-digest');
+    const mediaType = contentType(head);
+    if (digest !== null && mediaType !== '') return { digest, mediaType };
+    const manifest = await this.manifest(reference);
+    return { digest: manifest.digest, mediaType: manifest.mediaType };
+  }
+
+  /** A manifest with its digest, checked against Docker-Content-Digest when the registry sends one. */
+  async manifest(reference: string): Promise<ResolvedManifest & { document: ManifestDocument }> {
+    const url = this.repoUrl(`manifests/${encodeURIComponent(reference)}`);
+    const response = await this.send('GET', url, { Accept: MANIFEST_ACCEPT });
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const computed = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    const header = response.headers.get('docker-content-digest');
+    if (header !== null && header.startsWith('sha256:') && header !== computed) {
+      throw new RegistryError(
+        `${this.describe()}: manifest ${reference} hashes to ${computed}, registry says ${header}`,
+        'BadResponse',
+      );
+    }
+    let document: ManifestDocument;
+    try {
+      document = JSON.parse(bytes.toString('utf8')) as ManifestDocument;
+    } catch {
+      throw new RegistryError(`${this.describe()}: manifest ${reference} is not JSON`, 'BadResponse');
+    }
+    const mediaType = document.mediaType ?? contentType(response);
+    return { digest: header ?? computed, mediaType, document };
+  }
+
+  /**
+   * When the image was built (`created` of its config blob), in epoch ms; for an index, of the
+   * image for `platform` (os/arch[/variant]). Undefined when the config carries no time.
+   */
+  async buildTime(reference: string, platform = 'linux/amd64'): Promise<{ digest: string; createdAt?: number }> {
+    const top = await this.manifest(reference);
+    if (this.buildTimes.has(top.digest)) return withCreated(top.digest, this.buildTimes.get(top.digest));
+    let image = top;
+    if (isIndex(top.mediaType)) {
+      const chosen = pickPlatform(top.document.manifests ?? [], platform);
+      if (chosen === undefined) {
+        throw new RegistryError(`${this.describe()}:${reference} has no image for platform ${platform}`, 'NotFound');
+      }
+      image = await this.manifest(chosen.digest);
+    }
+    if (!isImageManifest(image.mediaType) || image.document.config === undefined) {
+      throw new RegistryError(
+        `${this.describe()}:${reference}: unsupported manifest type ${image.mediaType || '(none)'}`,
+        'BadResponse',
+      );
+    }
+    const response = await this.send('GET', this.repoUrl(`blobs/${image.document.config.digest}`), {
+      Accept: '*/*',
+    });
+    const config = (await readJson(response, this.describe())) as { created?: string };
+    const created = config.created === undefined ? undefined : Date.parse(config.created);
+    const createdAt = created === undefined || Number.isNaN(created) ? undefined : created;
+    this.buildTimes.set(top.digest, createdAt);
+    return withCreated(top.digest, createdAt);
+  }
+
+  private describe(): string {
+    return `${this.location.host}/${this.location.repository}`;
+  }
+
+  private repoUrl(rest: string): string {
+    return `${this.location.baseUrl}/v2/${this.location.repository}/${rest}`;
+  }
+
+  /** One API call with auth and throttling handled; non-2xx (after retries) throws RegistryError. */
+  private async send(method: 'GET' | 'HEAD', url: string, headers: Record<string, string>): Promise<Response> {
+    let authenticated = false;
+    for (let attempt = 0; ; attempt += 1) {
+      const response = await this.fetch(url, { method, headers: { ...headers, ...(await this.authHeader()) } });
+      if (response.ok) return response;
+      await response.body?.cancel();
+      if (response.status === 401 && !authenticated) {
+        authenticated = true;
+        this.adoptChallenge(parseChallenge(response.headers.get('www-authenticate')), method, url);
+        continue;
+      }
+      if ((response.status === 429 || response.status === 503) && attempt < this.maxRetries) {
+        const retryAfter = parseRetryAfter(response.headers.get('retry-after'), Date.now());
+        if (retryAfter !== undefined && retryAfter > this.maxRetryAfterMs) {
+          throw new RegistryError(
+            `${method} ${new URL(url).pathname}: rate limited for ${Math.ceil(retryAfter / 1000)} s`,
+            'RateLimited',
+            response.status,
+          );
+        }
+        const wait = retryAfter ?? jittered(this.initialBackoffMs * 2 ** attempt);
+        this.onThrottled(wait);
+        await this.sleep(wait);
+        continue;
+      }
+      throw errorFor(method, url, response.status, this.credentials !== undefined);
+    }
+  }
+
+  private async fetch(url: string, init: RequestInit): Promise<Response> {
+    try {
+      return await fetch(url, { ...init, redirect: 'follow', signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+      throw new RegistryError(`${init.method} ${url}: ${cause}`, 'Unavailable');
+    }
+  }
+
+  private adoptChallenge(challenge: AuthChallenge | undefined, method: string, url: string): void {
+    if (challenge?.scheme === 'bearer' && challenge.params.realm !== undefined) {
+      this.auth = { kind: 'bearer', challenge };
+      this.token = undefined;
+    } else if (challenge?.scheme === 'basic' && this.credentials !== undefined) {
+      this.auth = { kind: 'basic' };
+    } else {
+      throw errorFor(method, url, 401, this.credentials !== undefined);
+    }
+  }
+
+  private async authHeader(): Promise<Record<string, string>> {
+    switch (this.auth.kind) {
+      case 'none':
+        return { 'User-Agent': USER_AGENT };
+      case 'basic':
+        return { 'User-Agent': USER_AGENT, Authorization: basic(this.credentials!) };
+      case 'bearer': {
+        if (this.token === undefined || this.token.expiresAt <= Date.now()) {
+          this.token = await this.fetchToken(this.auth.challenge);
+        }
+        return { 'User-Agent': USER_AGENT, Authorization: `Bearer ${this.token.value}` };
+      }
+    }
+  }
+
+  /** The token endpoint of a Bearer challenge, for pull access to this repository. */
+  private async fetchToken(challenge: AuthChallenge): Promise<{ value: string; expiresAt: number }> {
+    const realm = new URL(challenge.params.realm as string);
+    if (challenge.params.service !== undefined) realm.searchParams.set('service', challenge.params.service);
+    realm.searchParams.set('scope', `repository:${this.location.repository}:pull`);
+    const headers: Record<string, string> = { 'User-Agent': USER_AGENT, Accept: 'application/json' };
+    if (this.credentials !== undefined) headers.Authorization = basic(this.credentials);
+    const response = await this.fetch(realm.toString(), { method: 'GET', headers });
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new RegistryError(
+        `token endpoint ${realm.origin}${realm.pathname} answered ${response.status}${
+          response.status === 401 ? ' (check the credentials of the pull secret)' : ''
+        }`,
+        response.status === 401 || response.status === 403 ? 'Unauthorized' : 'Unavailable',
+        response.status,
+      );
+    }
+    const body = (await readJson(response, 'token endpoint')) as {
+      token?: string;
+      access_token?: string;
+      expires_in?: number;
+    };
+    const value = body.token ?? body.access_token;
+    if (value === undefined) throw new RegistryError('token endpoint answered without a token', 'BadResponse');
+    // Tokens default to 60 s (distribution token spec); renew a little early.
+    const lifetime = Math.max(10, body.expires_in ?? 60) - 5;
+    return { value, expiresAt: Date.now() + lifetime * 1000 };
+  }
+}
+
+function basic(credentials: RegistryCredentials): string {
+  return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+}
+
+function jittered(ms: number): number {
+  return Math.round(ms * (0.5 + Math.random()));
+}
+
+function contentType(response: Response): string {
+  return (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
+}
+
+function withCreated(digest: string, createdAt: number | undefined): { digest: string; createdAt?: number } {
+  return createdAt === undefined ? { digest } : { digest, createdAt };
+}
+
+function pickPlatform(manifests: readonly Descriptor[], platform: string): Descriptor | undefined {
+  const [os, architecture, variant] = platform.split('/');
+  return manifests.find(
+    (m) =>
+      m.platform?.os === os &&
+      m.platform?.architecture === architecture &&
+      (variant === undefined || m.platform?.variant === variant),
+  );
+}
+
+async function readJson(response: Response, what: string): Promise<unknown> {
+  const text = await response.text();
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new RegistryError(`${what}: expected JSON from ${new URL(response.url).pathname}`, 'BadResponse');
+  }
+}
+
+function errorFor(method: string, url: string, status: number, hasCredentials: boolean): RegistryError {
+  const path = new URL(url).pathname;
+  if (status === 401 || status === 403) {
+    const hint = hasCredentials ? 'the pull secret was refused' : 'the registry wants credentials; set spec.pullSecret';
+    return new RegistryError(`${method} ${path}: ${status}, ${hint}`, 'Unauthorized', status);
+  }
+  if (status === 404) return new RegistryError(`${method} ${path}: not found`, 'NotFound', status);
+  if (status === 429) return new RegistryError(`${method} ${path}: rate limited (429)`, 'RateLimited', status);
+  return new RegistryError(`${method} ${path}: HTTP ${status}`, status >= 500 ? 'Unavailable' : 'BadResponse', status);
+}

@@ -1,0 +1,83 @@
+// The edits one GitTarget owes, derived from desired state alone: every ImageWatch's latest
+// candidate (held in its status) written to each of its targets in this GitTarget. Nothing is
+// remembered in memory, so a restart in the middle of a batch derives the same edits again, and
+// the edits already in Git change nothing.
+import type { ImageWatch } from '../api/gitsync.js';
+import { compilePolicy } from './policy/strategy.js';
+import type { PendingEdit } from './workspace/push-batch.js';
+import { editSpecFor, referenceOf, validateWriteTarget } from './write-targets.js';
+
+export interface TargetRef {
+  /** `namespace/name` of the ImageWatch. */
+  readonly watch: string;
+  readonly index: number;
+  readonly path: string;
+}
+
+export interface PlannedEdit extends PendingEdit, TargetRef {
+  /** The full reference written, as status.latest.image shows it. */
+  readonly reference: string;
+}
+
+export interface RepositoryPlan {
+  readonly edits: readonly PlannedEdit[];
+  /** Targets no repository content can satisfy (bad spec); reported, never attempted. */
+  readonly invalid: readonly (TargetRef & { readonly reason: string })[];
+  /** Targets whose watch has no current candidate yet. */
+  readonly waiting: readonly TargetRef[];
+}
+
+export function targetId(watch: string, index: number): string {
+  return `${watch}#${index}`;
+}
+
+export function planRepositoryEdits(gitTargetName: string, watches: readonly ImageWatch[]): RepositoryPlan {
+  const edits: PlannedEdit[] = [];
+  const invalid: (TargetRef & { reason: string })[] = [];
+  const waiting: TargetRef[] = [];
+  const sorted = [...watches].sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
+  for (const watch of sorted) {
+    const key = keyOf(watch);
+    const policy = compilePolicy(watch.spec.policy);
+    const latest = watch.status?.latest;
+    // A candidate found for an older spec (another image, another policy) is not written.
+    const current =
+      !('error' in policy) &&
+      latest?.tag !== undefined &&
+      latest.digest !== undefined &&
+      watch.status?.observedGeneration === watch.metadata.generation;
+    watch.spec.targets.forEach((target, index) => {
+      if (target.gitTarget !== gitTargetName) return;
+      const ref = { watch: key, index, path: target.path };
+      const problem = validateWriteTarget(target);
+      if (problem !== undefined) {
+        invalid.push({ ...ref, reason: problem });
+        return;
+      }
+      if (!current || 'error' in policy) {
+        waiting.push(ref);
+        return;
+      }
+      const write = {
+        image: watch.spec.image,
+        tag: latest!.tag!,
+        digest: latest!.digest!,
+        pinDigest: policy.strategy === 'digest',
+      };
+      edits.push({
+        ...ref,
+        id: targetId(key, index),
+        spec: editSpecFor(target, write),
+        image: watch.spec.image,
+        to: write.pinDigest ? `${write.tag}@${write.digest}` : write.tag,
+        policy: policy.description,
+        reference: referenceOf(write),
+      });
+    });
+  }
+  return { edits, invalid, waiting };
+}
+
+function keyOf(watch: ImageWatch): string {
+  return `${watch.metadata.namespace}/${watch.metadata.name}`;
+}

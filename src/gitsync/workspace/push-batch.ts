@@ -1,0 +1,141 @@
+// Every pending edit for one repository branch in one commit. The edits are applied to the
+// remote head; when someone else pushed first, the clone is reset to the new head and the same
+// edits are applied again (no rebase, no merge, never a force-push), with bounded, jittered
+// retries. An edit already in place changes nothing, so a batch with nothing new makes no commit.
+import type { ValueChange } from '../editors/manifest-editor.js';
+import { applyEdit, type EditSpec } from '../editors/registry.js';
+import { DEFAULT_COMMIT_TEMPLATE, type ImageBump, renderCommitMessage } from './commit-message.js';
+import type { GitWorkspace } from './workspace.js';
+
+export interface PendingEdit {
+  /** Identifies the edit in the outcome map, e.g. `shop/web#0`. */
+  readonly id: string;
+  readonly spec: EditSpec;
+  /** The image this edit writes, for the commit message and trailers. */
+  readonly image: string;
+  readonly to: string;
+  readonly policy: string;
+}
+
+export type EditOutcome =
+  | { readonly kind: 'changed'; readonly changes: readonly ValueChange[] }
+  | { readonly kind: 'unchanged' }
+  | { readonly kind: 'error'; readonly reason: string };
+
+export interface BatchResult {
+  /** The branch head once the batch is done (the pushed commit when there was one). */
+  readonly head: string;
+  readonly commit?: string;
+  readonly outcomes: ReadonlyMap<string, EditOutcome>;
+  /** Pushes that were rejected because the branch moved, then retried. */
+  readonly retries: number;
+}
+
+export interface BatchOptions {
+  readonly commitTemplate?: string;
+  /** Push attempts in all; default 5. */
+  readonly maxAttempts?: number;
+  /** First retry delay, doubled per retry, times a jitter of 0.5..1.5; default 250 ms. */
+  readonly retryDelayMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+  /** A rejected push is about to be retried. */
+  readonly onRetry?: (attempt: number, reason: string) => void;
+  /** Test seam: called after the commit and before the push. */
+  readonly beforePush?: () => Promise<void>;
+}
+
+export class PushRejectedError extends Error {
+  constructor(
+    message: string,
+    readonly conflict: boolean,
+  ) {
+    super(message);
+    this.name = 'PushRejectedError';
+  }
+}
+
+export async function pushEdits(
+  workspace: GitWorkspace,
+  edits: readonly PendingEdit[],
+  options: BatchOptions = {},
+): Promise<BatchResult> {
+  const maxAttempts = options.maxAttempts ?? 5;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
+  const random = options.random ?? Math.random;
+  const baseDelay = options.retryDelayMs ?? 250;
+  for (let attempt = 1; ; attempt += 1) {
+    const head = await workspace.sync();
+    const outcomes = await applyEdits(workspace, edits);
+    const bumps = bumpsOf(edits, outcomes);
+    if (bumps.length === 0) return { head, outcomes, retries: attempt - 1 };
+    const message = renderCommitMessage(options.commitTemplate ?? DEFAULT_COMMIT_TEMPLATE, bumps, workspace.branch);
+    const commit = await workspace.commit(message);
+    await options.beforePush?.();
+    const pushed = await workspace.push();
+    if (pushed.ok) return { head: commit, commit, outcomes, retries: attempt - 1 };
+    if (!pushed.conflict) throw new PushRejectedError(pushed.message, false);
+    if (attempt >= maxAttempts) {
+      throw new PushRejectedError(
+        `push to ${workspace.branch} was rejected ${attempt} times because the branch kept moving; will retry on the next sync`,
+        true,
+      );
+    }
+    options.onRetry?.(attempt, pushed.message);
+    await sleep(Math.round(baseDelay * 2 ** (attempt - 1) * (0.5 + random())));
+  }
+}
+
+/** Applies the edits file by file (several edits of one file apply in order to the same text). */
+export async function applyEdits(
+  workspace: GitWorkspace,
+  edits: readonly PendingEdit[],
+): Promise<Map<string, EditOutcome>> {
+  const outcomes = new Map<string, EditOutcome>();
+  const byFile = new Map<string, PendingEdit[]>();
+  for (const edit of edits) {
+    const list = byFile.get(edit.spec.file) ?? [];
+    list.push(edit);
+    byFile.set(edit.spec.file, list);
+  }
+  for (const [file, fileEdits] of byFile) {
+    let original: string | null;
+    try {
+      original = await workspace.readFile(file);
+    } catch (error) {
+      for (const edit of fileEdits) outcomes.set(edit.id, { kind: 'error', reason: `${file}: ${(error as Error).message}` });
+      continue;
+    }
+    let text = original;
+    for (const edit of fileEdits) {
+      const result = applyEdit(text, edit.spec);
+      if (result.kind === 'changed') {
+        text = result.text;
+        outcomes.set(edit.id, { kind: 'changed', changes: result.changes });
+      } else if (result.kind === 'unchanged') {
+        outcomes.set(edit.id, { kind: 'unchanged' });
+      } else {
+        outcomes.set(edit.id, { kind: 'error', reason: result.reason });
+      }
+    }
+    if (text !== null && text !== original) await workspace.writeFile(file, text);
+  }
+  return outcomes;
+}
+
+/** One bump per image and target reference, with every value it replaced and every file it touched. */
+function bumpsOf(edits: readonly PendingEdit[], outcomes: ReadonlyMap<string, EditOutcome>): ImageBump[] {
+  const bumps = new Map<string, { image: string; to: string; policy: string; from: Set<string>; files: Set<string> }>();
+  for (const edit of edits) {
+    const outcome = outcomes.get(edit.id);
+    if (outcome?.kind !== 'changed') continue;
+    const key = `${edit.image}\n${edit.to}`;
+    const bump = bumps.get(key) ?? { image: edit.image, to: edit.to, policy: edit.policy, from: new Set(), files: new Set() };
+    for (const change of outcome.changes) if (change.from !== null) bump.from.add(change.from);
+    bump.files.add(edit.spec.file);
+    bumps.set(key, bump);
+  }
+  return [...bumps.values()]
+    .sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : 0))
+    .map((b) => ({ image: b.image, to: b.to, policy: b.policy, from: [...b.from], files: [...b.files] }));
+}

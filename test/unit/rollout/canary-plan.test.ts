@@ -1,0 +1,359 @@
+// Table-style tests of the canary plan: a Rollout, its ReplicaSets and Services as plain
+// objects and a fixed clock in; the actions, status and events the controller would apply out.
+import { describe, expect, it } from 'vitest';
+import type { Rollout, RolloutStatus } from '../../../src/api/rollout.js';
+import { type ObservedRolloutObject, planRollout, type RolloutAction } from '../../../src/rollout/plan.js';
+import { podTemplateHash } from '../../../src/rollout/pod-template-hash.js';
+import { stepHash } from '../../../src/rollout/steps.js';
+import type { ReplicaSet, Service } from '../../../src/rollout/workload-types.js';
+
+const NOW = new Date('2026-11-21T12:00:00Z');
+const UID = 'rollout-uid';
+const steps = [
+  { setWeight: 20 },
+  { pause: {} },
+  { setWeight: 40 },
+  { pause: { duration: 10 } },
+  { setWeight: 60 },
+  { setWeight: 80 },
+];
+const templateFor = (image: string) => ({
+  metadata: { labels: { app: 'web' } },
+  spec: { containers: [{ name: 'app', image }] },
+});
+const V1 = podTemplateHash(templateFor('web:1'));
+const V2 = podTemplateHash(templateFor('web:2'));
+const V3 = podTemplateHash(templateFor('web:3'));
+
+function rollout(
+  image: string,
+  status: RolloutStatus = {},
+  spec: Partial<Rollout['spec']> = {},
+): ObservedRolloutObject {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name: 'web', namespace: 'shop', uid: UID, generation: 2, annotations: {} },
+    spec: {
+      replicas: 5,
+      selector: { matchLabels: { app: 'web' } },
+      template: templateFor(image),
+      strategy: { canary: { steps, canaryService: 'web-canary', stableService: 'web-stable' } },
+      ...spec,
+    },
+    status,
+  };
+}
+
+function rs(hash: string, revision: number, spec: number, available = spec): ReplicaSet {
+  return {
+    metadata: {
+      name: `web-${hash}`,
+      namespace: 'shop',
+      labels: { app: 'web', 'rollouts-pod-template-hash': hash },
+      annotations: { 'rollout.argoproj.io/revision': String(revision) },
+      ownerReferences: [
+        { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'web', uid: UID, controller: true },
+      ],
+    },
+    spec: { replicas: spec },
+    status: { replicas: spec, readyReplicas: available, availableReplicas: available },
+  };
+}
+
+function service(name: string, hash?: string): Service {
+  return {
+    metadata: {
+      name,
+      namespace: 'shop',
+      ...(hash ? { annotations: { 'argo-rollouts.argoproj.io/managed-by-rollouts': 'web' } } : {}),
+    },
+    spec: { selector: { app: 'web', ...(hash ? { 'rollouts-pod-template-hash': hash } : {}) } },
+  };
+}
+
+/** The status of a rollout that is at `index` of an update from V1 to V2. */
+function updating(index: number, extra: RolloutStatus = {}): RolloutStatus {
+  return {
+    stableRS: V1,
+    currentPodHash: V2,
+    currentStepHash: stepHash(steps),
+    currentStepIndex: index,
+    observedGeneration: '2',
+    ...extra,
+  };
+}
+
+function plan(ro: ObservedRolloutObject, replicaSets: ReplicaSet[], services: Service[] = [], now = NOW) {
+  return planRollout({
+    rollout: ro,
+    replicaSets,
+    services: new Map(services.map((s) => [s.metadata?.name ?? '', s])),
+    now,
+  });
+}
+
+const scaled = (actions: RolloutAction[]) =>
+  Object.fromEntries(
+    actions.flatMap((a) => (a.kind === 'scaleReplicaSet' ? [[a.name, a.to]] : [])),
+  ) as Record<string, number>;
+const reasons = (events: { reason: string }[]) => events.map((e) => e.reason);
+
+describe('canary plan', () => {
+  it('creates the first ReplicaSet at full size and marks it stable (initial deploy skips steps)', () => {
+    const result = plan(rollout('web:1'), []);
+    const create = result.actions.find((a) => a.kind === 'createReplicaSet');
+    expect(create && create.kind === 'createReplicaSet' && create.replicaSet.spec?.replicas).toBe(5);
+    expect(create && create.kind === 'createReplicaSet' && create.replicaSet.metadata?.name).toBe(
+      `web-${V1}`,
+    );
+    expect(result.status).toMatchObject({
+      stableRS: V1,
+      currentPodHash: V1,
+      currentStepIndex: 6,
+      phase: 'Progressing',
+    });
+    expect(result.status.observedGeneration).toBe('2');
+    expect(reasons(result.events)).toEqual(
+      expect.arrayContaining(['NewReplicaSetCreated', 'RolloutUpdated', 'RolloutCompleted']),
+    );
+  });
+
+  it('is Healthy once the stable pods are all available', () => {
+    const result = plan(
+      rollout('web:1', {
+        stableRS: V1,
+        currentPodHash: V1,
+        currentStepHash: stepHash(steps),
+        currentStepIndex: 6,
+      }),
+      [rs(V1, 1, 5)],
+      [service('web-canary', V1), service('web-stable', V1)],
+    );
+    expect(result.actions).toEqual([{ kind: 'setRolloutRevision', revision: 1 }]);
+    expect(result.status).toMatchObject({ phase: 'Healthy', message: '' });
+  });
+
+  it('starts an update with 1 canary pod for setWeight 20 of 5', () => {
+    const result = plan(rollout('web:2', { stableRS: V1, currentPodHash: V1, currentStepIndex: 6 }), [
+      rs(V1, 1, 5),
+    ]);
+    const create = result.actions.find((a) => a.kind === 'createReplicaSet');
+    expect(create && create.kind === 'createReplicaSet' && create.replicaSet.spec?.replicas).toBe(1);
+    expect(
+      create && create.kind === 'createReplicaSet' && create.replicaSet.metadata?.annotations,
+    ).toMatchObject({
+      'rollout.argoproj.io/revision': '2',
+    });
+    expect(result.status).toMatchObject({
+      currentStepIndex: 0,
+      currentPodHash: V2,
+      stableRS: V1,
+      phase: 'Progressing',
+    });
+  });
+
+  it.each([
+    // [what, canary spec/available, stable spec/available, step completes]
+    ['counts reached and available', [1, 1], [4, 4], true],
+    ['canary pod not yet available', [1, 0], [4, 4], false],
+    ['stable not yet scaled down', [1, 1], [5, 5], false],
+  ] as const)('completes setWeight 20 only when %s', (_, [cs, ca], [ss, sa], completes) => {
+    const result = plan(rollout('web:2', updating(0)), [rs(V1, 1, ss, sa), rs(V2, 2, cs, ca)]);
+    expect(result.status.currentStepIndex).toBe(completes ? 1 : 0);
+    expect(reasons(result.events).includes('RolloutStepCompleted')).toBe(completes);
+  });
+
+  it('pauses indefinitely at pause {} with a CanaryPauseStep condition', () => {
+    const result = plan(rollout('web:2', updating(1)), [rs(V1, 1, 4), rs(V2, 2, 1)]);
+    expect(result.status).toMatchObject({
+      phase: 'Paused',
+      message: 'CanaryPauseStep',
+      controllerPause: true,
+      pauseConditions: [{ reason: 'CanaryPauseStep', startTime: '2026-11-21T12:00:00Z' }],
+      currentStepIndex: 1,
+    });
+    expect(reasons(result.events)).toContain('RolloutPaused');
+    // Indefinite: nothing to wake up for, and paused time does not run the progress deadline.
+    expect(result.requeueAfterMs).toBeUndefined();
+  });
+
+  it('moves on when a person resumes (pause conditions cleared while controllerPause is set)', () => {
+    const result = plan(rollout('web:2', updating(1, { controllerPause: true })), [
+      rs(V1, 1, 4),
+      rs(V2, 2, 1),
+    ]);
+    expect(result.status.currentStepIndex).toBe(2);
+    expect(result.status.controllerPause).toBeUndefined();
+    expect(scaled(result.actions)).toEqual({ [`web-${V2}`]: 2, [`web-${V1}`]: 3 });
+  });
+
+  it.each([
+    ['before the 10 s are up', '2026-11-21T11:59:55Z', 3, 5_000],
+    ['after the 10 s', '2026-11-21T11:59:49Z', 4, undefined],
+  ])('holds a timed pause %s', (_, startTime, index, requeue) => {
+    const status = updating(3, {
+      controllerPause: true,
+      pauseConditions: [{ reason: 'CanaryPauseStep', startTime }],
+    });
+    const result = plan(rollout('web:2', status), [rs(V1, 1, 3), rs(V2, 2, 2)]);
+    expect(result.status.currentStepIndex).toBe(index);
+    if (requeue !== undefined) expect(result.requeueAfterMs).toBe(requeue);
+  });
+
+  it('promotes to stable after the last step once all new pods are available', () => {
+    const result = plan(
+      rollout('web:2', updating(6)),
+      [rs(V1, 1, 0, 0), rs(V2, 2, 5)],
+      [service('web-canary', V2), service('web-stable', V1)],
+    );
+    expect(result.status).toMatchObject({ stableRS: V2, currentStepIndex: 6, phase: 'Healthy' });
+    expect(result.actions).toContainEqual({ kind: 'pointServiceAt', service: 'web-stable', hash: V2 });
+    expect(result.events.find((e) => e.reason === 'RolloutCompleted')?.message).toBe(
+      `Rollout completed update to revision 2 (${V2}): Completed all 6 canary steps`,
+    );
+  });
+
+  it('aborts: canary back to 0, step index 0, Degraded with Argo message', () => {
+    const result = plan(
+      rollout(
+        'web:2',
+        updating(1, {
+          abort: true,
+          pauseConditions: [{ reason: 'CanaryPauseStep', startTime: '2026-11-21T11:00:00Z' }],
+        }),
+      ),
+      [rs(V1, 1, 4), rs(V2, 2, 1)],
+    );
+    expect(scaled(result.actions)).toEqual({ [`web-${V1}`]: 5, [`web-${V2}`]: 0 });
+    expect(result.status).toMatchObject({
+      abort: true,
+      currentStepIndex: 0,
+      phase: 'Degraded',
+      message: 'RolloutAborted: Rollout aborted update to revision 2',
+      abortedAt: '2026-11-21T12:00:00Z',
+    });
+    expect(result.status.pauseConditions).toBeUndefined();
+  });
+
+  it('promote-full goes to 100% and skips the remaining steps', () => {
+    const result = plan(rollout('web:2', updating(1, { promoteFull: true })), [rs(V1, 1, 4), rs(V2, 2, 1)]);
+    expect(result.status.currentStepIndex).toBe(6);
+    expect(scaled(result.actions)[`web-${V2}`]).toBeGreaterThan(1);
+  });
+
+  it('restarts the steps when the template changes mid-update and drains the superseded canary', () => {
+    const result = plan(rollout('web:3', updating(2)), [rs(V1, 1, 3), rs(V2, 2, 2)]);
+    expect(result.status).toMatchObject({ currentPodHash: V3, currentStepIndex: 0 });
+    expect(result.actions.some((a) => a.kind === 'createReplicaSet')).toBe(true);
+    expect(scaled(result.actions)[`web-${V2}`]).toBeLessThan(2);
+  });
+
+  it('skips the steps when the template goes back to the stable one', () => {
+    const result = plan(rollout('web:1', updating(1)), [rs(V1, 1, 4), rs(V2, 2, 1)]);
+    expect(result.status).toMatchObject({ currentPodHash: V1, stableRS: V1, currentStepIndex: 6 });
+    expect(reasons(result.events)).toContain('SkipSteps');
+  });
+
+  it('reports a missed progress deadline as Degraded, and aborts with progressDeadlineAbort', () => {
+    const stuck = updating(0, {
+      replicas: 5,
+      updatedReplicas: 1,
+      readyReplicas: 4,
+      availableReplicas: 4,
+      conditions: [
+        {
+          type: 'Progressing',
+          status: 'True',
+          reason: 'ReplicaSetUpdated',
+          message: 'progressing',
+          lastUpdateTime: '2026-11-21T11:49:00Z',
+          lastTransitionTime: '2026-11-21T11:49:00Z',
+        },
+      ],
+    });
+    // The canary pod never becomes available; the stable set is already at 4 of 5.
+    const replicaSets = [rs(V1, 1, 4), rs(V2, 2, 1, 0)];
+    const timedOut = plan(rollout('web:2', stuck, { progressDeadlineSeconds: 600 }), replicaSets);
+    expect(timedOut.status.phase).toBe('Degraded');
+    expect(timedOut.status.message).toBe(
+      `ProgressDeadlineExceeded: ReplicaSet "web-${V2}" has timed out progressing.`,
+    );
+    expect(timedOut.status.abort).toBeUndefined();
+    const aborted = plan(
+      rollout('web:2', stuck, { progressDeadlineSeconds: 600, progressDeadlineAbort: true }),
+      replicaSets,
+    );
+    expect(aborted.status.abort).toBe(true);
+  });
+
+  it('does not count paused time toward the deadline', () => {
+    const paused = updating(1, {
+      controllerPause: true,
+      pauseConditions: [{ reason: 'CanaryPauseStep', startTime: '2026-11-21T10:00:00Z' }],
+      conditions: [
+        {
+          type: 'Progressing',
+          status: 'Unknown',
+          reason: 'RolloutPaused',
+          message: 'Rollout is paused',
+          lastUpdateTime: '2026-11-21T10:00:00Z',
+        },
+      ],
+    });
+    const result = plan(rollout('web:2', paused), [rs(V1, 1, 4), rs(V2, 2, 1)]);
+    expect(result.status.phase).toBe('Paused');
+  });
+
+  it('deletes the oldest scaled-down ReplicaSets beyond revisionHistoryLimit', () => {
+    const old = ['aaaa', 'bbbb', 'cccc'].map((h, i) => rs(h, i + 1, 0, 0));
+    const result = plan(
+      rollout(
+        'web:1',
+        { stableRS: V1, currentPodHash: V1, currentStepHash: stepHash(steps), currentStepIndex: 6 },
+        {
+          revisionHistoryLimit: 1,
+        },
+      ),
+      [...old, rs(V1, 4, 5)],
+    );
+    expect(result.actions.filter((a) => a.kind === 'deleteReplicaSet')).toEqual([
+      { kind: 'deleteReplicaSet', name: 'web-aaaa' },
+      { kind: 'deleteReplicaSet', name: 'web-bbbb' },
+    ]);
+  });
+
+  it('points the canary Service at the new ReplicaSet only once it has an available pod', () => {
+    const services = [service('web-canary', V1), service('web-stable', V1)];
+    const notYet = plan(rollout('web:2', updating(0)), [rs(V1, 1, 4), rs(V2, 2, 1, 0)], services);
+    expect(notYet.actions.some((a) => a.kind === 'pointServiceAt')).toBe(false);
+    const ready = plan(rollout('web:2', updating(0)), [rs(V1, 1, 4), rs(V2, 2, 1, 1)], services);
+    expect(ready.actions).toContainEqual({ kind: 'pointServiceAt', service: 'web-canary', hash: V2 });
+  });
+
+  it.each([
+    [{ replicas: -1 }, 'spec.replicas must be >= 0, got -1'],
+    [
+      { strategy: { canary: { steps: [{ setWeight: 140 }] } } },
+      'spec.strategy.canary.steps[0].setWeight must be 0..100, got 140',
+    ],
+    [
+      { strategy: { canary: { maxSurge: 0, maxUnavailable: 0 } } },
+      'spec.strategy.canary.maxSurge and maxUnavailable cannot both be 0: the rollout could never replace a pod',
+    ],
+    [{ strategy: {} }, 'spec.strategy must set canary or blueGreen'],
+    [
+      { selector: { matchLabels: { app: 'other' } } },
+      'spec.template.metadata.labels must include every spec.selector.matchLabels entry',
+    ],
+  ] as [Partial<Rollout['spec']>, string][])(
+    'marks an invalid spec with InvalidSpec and does nothing else (%j)',
+    (spec, message) => {
+      const result = plan(rollout('web:1', {}, spec), [rs(V1, 1, 5)]);
+      expect(result.actions).toEqual([]);
+      expect(result.status.phase).toBe('Degraded');
+      expect(result.status.message).toBe(`InvalidSpec: ${message}`);
+      expect(result.events).toEqual([{ type: 'Warning', reason: 'InvalidSpec', message }]);
+    },
+  );
+});
