@@ -4,8 +4,9 @@
 // re-plans from what the user wrote). Events go out once the changes they report are made.
 import { isDeepStrictEqual } from 'node:util';
 import { apiResourceOf, ROLLOUT_KIND } from '../api/kinds.js';
+import { KubeApiError } from '../kube/api-error.js';
 import { createObject, deleteObject, mergePatch, updateStatus } from '../kube/patch.js';
-import { coreResources } from '../kube/resource.js';
+import { coreResources, resourcePath } from '../kube/resource.js';
 import type { RestClient } from '../kube/rest.js';
 import {
   DESIRED_REPLICAS_ANNOTATION,
@@ -51,6 +52,13 @@ async function applyAction(
         { metadata: { annotations: { [REVISION_ANNOTATION]: String(action.revision) } } },
       );
       return;
+    case 'annotateReplicaSet':
+      await mergePatch(
+        client,
+        { resource: coreResources.replicaSets, namespace, name: action.name },
+        { metadata: { annotations: action.annotations } },
+      );
+      return;
     case 'deleteReplicaSet':
       await deleteObject(
         client,
@@ -78,6 +86,9 @@ async function applyAction(
         },
       );
       return;
+    case 'evictPod':
+      await evictPod(client, namespace, action.name);
+      return;
     case 'setRolloutRevision':
       await mergePatch(
         client,
@@ -85,6 +96,26 @@ async function applyAction(
         { metadata: { annotations: { [REVISION_ANNOTATION]: String(action.revision) } } },
       );
       return;
+  }
+}
+
+/**
+ * Evicts through the eviction API so PodDisruptionBudgets hold. A PDB that refuses (429) or
+ * a pod already gone (404) is not an error: the restart tries again on the next pass.
+ */
+async function evictPod(client: RestClient, namespace: string, name: string): Promise<void> {
+  try {
+    await client.request({
+      method: 'POST',
+      path: `${resourcePath(coreResources.pods, { namespace, name })}/eviction`,
+      body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace } },
+      verb: 'create',
+      resource: 'pods/eviction',
+      namespace,
+    });
+  } catch (error) {
+    if (error instanceof KubeApiError && (error.statusCode === 429 || error.statusCode === 404)) return;
+    throw error;
   }
 }
 

@@ -15,8 +15,10 @@ import type {
 } from '../process/controller-process.js';
 import { applyRolloutPlan, ROLLOUTS } from './act.js';
 import { INSTANCE_ID_LABEL, MANAGED_BY_ANNOTATION, POD_TEMPLATE_HASH_LABEL } from './labels.js';
+import { selectorString } from './pass.js';
 import { type ObservedRolloutObject, planRollout } from './plan.js';
-import type { ReplicaSet, Service } from './workload-types.js';
+import { isRestartPending } from './restart.js';
+import type { Pod, ReplicaSet, Service } from './workload-types.js';
 
 const WORKERS = 4;
 const RESYNC_MS = 15 * 60 * 1000;
@@ -104,7 +106,23 @@ export const rolloutController: ControllerFactory = {
             relevant.set(svcName, svc);
           }
         }
-        const plan = planRollout({ rollout, replicaSets: owned, services: relevant, now: new Date() });
+        const now = new Date();
+        // Pods are read only while a restart is pending, so no cache holds every pod of the cluster.
+        const pods = isRestartPending(rollout.spec.restartAt, rollout.status?.restartedAt, now)
+          ? (
+              await client.list<Pod>(coreResources.pods, {
+                namespace,
+                labelSelector: selectorString(rollout.spec.selector),
+              })
+            ).items
+          : undefined;
+        const plan = planRollout({
+          rollout,
+          replicaSets: owned,
+          services: relevant,
+          now,
+          ...(pods ? { pods } : {}),
+        });
         if (plan.actions.length > 0 || plan.events.length > 0) {
           logger.debug(
             { rollout: key, actions: plan.actions.map((a) => a.kind), phase: plan.status.phase },

@@ -15,7 +15,7 @@ import {
   revisionOf,
   specReplicas,
 } from './replicasets.js';
-import type { ReplicaSet, Service } from './workload-types.js';
+import type { Pod, ReplicaSet, Service } from './workload-types.js';
 
 export type ObservedRolloutObject = Rollout & {
   metadata: {
@@ -33,6 +33,8 @@ export interface ObservedRollout {
   replicaSets: readonly ReplicaSet[];
   /** Services by name: the ones the spec names, and any still annotated as managed by this Rollout. */
   services: ReadonlyMap<string, Service>;
+  /** The Rollout's pods; read only while a restart (spec.restartAt) is pending. */
+  pods?: readonly Pod[];
   now: Date;
 }
 
@@ -41,9 +43,12 @@ export type RolloutAction =
   | { kind: 'scaleReplicaSet'; name: string; from: number; to: number; revision: number }
   | { kind: 'setReplicaSetRevision'; name: string; revision: number }
   | { kind: 'deleteReplicaSet'; name: string }
+  /** Merge these annotations into a ReplicaSet's metadata; null removes one (e.g. scale-down-deadline). */
+  | { kind: 'annotateReplicaSet'; name: string; annotations: Record<string, string | null> }
   | { kind: 'pointServiceAt'; service: string; hash: string }
   | { kind: 'releaseService'; service: string }
-  | { kind: 'setRolloutRevision'; revision: number };
+  | { kind: 'setRolloutRevision'; revision: number }
+  | { kind: 'evictPod'; name: string };
 
 export interface PlannedEvent {
   type: 'Normal' | 'Warning';
@@ -206,15 +211,16 @@ export class RolloutPass {
   /**
    * Points each named Service at a pod-template hash, once that ReplicaSet has available
    * pods (so a Service never goes dark), and releases Services this Rollout managed but
-   * no longer names. `minAvailable` per Service: how many pods must be available first.
+   * no longer names. `minAvailable` per Service: how many pods must be available first;
+   * 0 switches at once, even to the ReplicaSet this pass creates (a blue-green preview).
    */
   reconcileServices(targets: ReadonlyMap<string, { hash: string | undefined; minAvailable: number }>): void {
     const rolloutName = this.rollout.metadata.name;
     for (const [name, target] of targets) {
       const service = this.observed.services.get(name);
       if (!service || !target.hash) continue;
-      const rs = this.replicaSetByHash(target.hash);
-      if (!rs || availableReplicas(rs) < Math.max(1, target.minAvailable)) continue;
+      const rs = this.replicaSetByHash(target.hash) ?? (target.hash === this.hash ? this.newRS : undefined);
+      if (!rs || availableReplicas(rs) < target.minAvailable) continue;
       const current = service.spec?.selector?.[POD_TEMPLATE_HASH_LABEL];
       const managedBy = service.metadata?.annotations?.[MANAGED_BY_ANNOTATION];
       if (current === target.hash && managedBy === rolloutName) continue;

@@ -5,6 +5,7 @@ import type { RolloutStatus } from '../api/rollout.js';
 import { planCanary, type StrategyResult } from './canary.js';
 import { deadlineExceeded, rolloutConditions } from './conditions.js';
 import { type ObservedRollout, RolloutPass, type RolloutPlan, selectorString } from './pass.js';
+import { planRestart } from './restart.js';
 import { ConditionType, findCondition, Reason, rolloutPhase, withCondition } from './status.js';
 import { validateRollout } from './validate.js';
 
@@ -49,9 +50,11 @@ export function planRollout(observed: ObservedRollout): RolloutPlan {
 
   const pass = new RolloutPass(observed);
   const strategy: StrategyResult = planCanary(pass, canary);
+  const restartedAt = planRestart(pass, observed.pods, canary.maxUnavailable);
   let status: RolloutStatus = {
     ...previous,
     ...strategy.status,
+    restartedAt,
     ...pass.replicaCounts(),
     observedGeneration,
     selector: selectorString(rollout.spec.selector),

@@ -30,3 +30,7 @@ export interface ReplicaSet extends KubeObject {
 export interface Service extends KubeObject {
   spec?: { selector?: Record<string, string> };
 }
+
+export interface Pod extends KubeObject {
+  status?: { phase?: string; conditions?: { type: string; status: string }[] };
+}

@@ -240,4 +240,32 @@ describe('canary rollout with the seed steps', () => {
     await waitForRollout(namespace, name, 'Healthy again', (r) => r.status?.phase === 'Healthy');
     expect(getRollout(namespace, name).status?.conditions?.some((c) => c.type === 'InvalidSpec')).toBe(false);
   });
+
+  it('restarts every pod through the eviction API and records restartedAt', async () => {
+    const before = getJson<{ items: { metadata: { name: string } }[] }>([
+      'pods',
+      '-n',
+      namespace,
+      '-l',
+      `app=${name}`,
+    ]).items.map((p) => p.metadata.name);
+    operate(namespace, name, 'restart');
+    const restartAt = getRollout(namespace, name).spec.restartAt;
+    const ro = await waitForRollout(
+      namespace,
+      name,
+      'restartedAt recorded',
+      (r) => r.status?.restartedAt === restartAt && r.status?.phase === 'Healthy',
+    );
+    expect(ro.status?.restartedAt).toBe(restartAt);
+    const after = getJson<{ items: { metadata: { name: string } }[] }>([
+      'pods',
+      '-n',
+      namespace,
+      '-l',
+      `app=${name}`,
+    ]).items.map((p) => p.metadata.name);
+    expect(after.filter((pod) => before.includes(pod))).toEqual([]);
+    expect(eventReasons(namespace, name)).toContain('RolloutRestarted');
+  });
 });
