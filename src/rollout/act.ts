@@ -13,6 +13,7 @@ import {
   MANAGED_BY_ANNOTATION,
   POD_TEMPLATE_HASH_LABEL,
   REVISION_ANNOTATION,
+  WORKLOAD_GENERATION_ANNOTATION,
 } from './labels.js';
 import type { ObservedRolloutObject, PlannedEvent, RolloutAction, RolloutPlan } from './plan.js';
 
@@ -88,6 +89,20 @@ async function applyAction(
       return;
     case 'evictPod':
       await evictPod(client, namespace, action.name);
+      return;
+    case 'scaleDeployment':
+      await mergePatch(
+        client,
+        { resource: coreResources.deployments, namespace, name: action.name },
+        { spec: { replicas: action.to } },
+      );
+      return;
+    case 'setWorkloadGeneration':
+      await mergePatch(
+        client,
+        { resource: ROLLOUTS, namespace, name: rollout.metadata.name },
+        { metadata: { annotations: { [WORKLOAD_GENERATION_ANNOTATION]: action.generation } } },
+      );
       return;
     case 'setRolloutRevision':
       await mergePatch(

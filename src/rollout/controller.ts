@@ -18,13 +18,24 @@ import { INSTANCE_ID_LABEL, MANAGED_BY_ANNOTATION, POD_TEMPLATE_HASH_LABEL } fro
 import { selectorString } from './pass.js';
 import { type ObservedRolloutObject, planRollout } from './plan.js';
 import { isRestartPending } from './restart.js';
-import type { Pod, ReplicaSet, Service } from './workload-types.js';
+import type { Deployment, Pod, ReplicaSet, Service } from './workload-types.js';
 
 const WORKERS = 4;
 const RESYNC_MS = 15 * 60 * 1000;
 
 function keyOf(namespace: string | undefined, name: string | undefined): string {
   return `${namespace ?? ''}/${name ?? ''}`;
+}
+
+/** The Services a Rollout's strategy names (they are observed even before it manages them). */
+function namedServices(rollout: ObservedRolloutObject): string[] {
+  const { canary, blueGreen } = rollout.spec.strategy ?? {};
+  return [
+    canary?.canaryService,
+    canary?.stableService,
+    blueGreen?.activeService,
+    blueGreen?.previewService,
+  ].filter((n): n is string => typeof n === 'string' && n !== '');
 }
 
 function rolloutOwnerOf(object: KubeObject): string | undefined {
@@ -50,6 +61,10 @@ export const rolloutController: ControllerFactory = {
       apiListWatch(client, coreResources.replicaSets, { ...scope, labelSelector: POD_TEMPLATE_HASH_LABEL }),
       { onError: onError('replicaset watch') },
     );
+    // Deployments referenced by spec.workloadRef: a change of the Deployment's template is an update.
+    const deployments = new Informer<Deployment>(apiListWatch(client, coreResources.deployments, scope), {
+      onError: onError('deployment watch'),
+    });
     const services = new Informer<Service>(apiListWatch(client, coreResources.services, scope), {
       onError: onError('service watch'),
     });
@@ -75,13 +90,34 @@ export const rolloutController: ControllerFactory = {
       update: (_, rs) => enqueue(rolloutOwnerOf(rs)),
       delete: (rs) => enqueue(rolloutOwnerOf(rs)),
     });
+    const enqueueReferencing = (deployment: Deployment) => {
+      for (const ro of rollouts.list(deployment.metadata?.namespace)) {
+        if (ro.spec.workloadRef?.name === deployment.metadata?.name)
+          enqueue(keyOf(ro.metadata.namespace, ro.metadata.name));
+      }
+    };
+    deployments.addHandlers({
+      add: enqueueReferencing,
+      update: (_, d) => enqueueReferencing(d),
+      delete: enqueueReferencing,
+    });
     const serviceOwner = (svc: Service) => {
       const managedBy = svc.metadata?.annotations?.[MANAGED_BY_ANNOTATION];
       return managedBy ? keyOf(svc.metadata?.namespace, managedBy) : undefined;
     };
+    // A Service is also looked at by every Rollout naming it: a blue-green Rollout waits
+    // (InvalidSpec) for its active and preview Services to exist.
+    const onService = (svc: Service) => {
+      enqueue(serviceOwner(svc));
+      const svcName = svc.metadata?.name ?? '';
+      for (const ro of rollouts.list(svc.metadata?.namespace)) {
+        if (namedServices(ro).includes(svcName)) enqueue(keyOf(ro.metadata.namespace, ro.metadata.name));
+      }
+    };
     services.addHandlers({
-      add: (svc) => enqueue(serviceOwner(svc)),
-      update: (_, svc) => enqueue(serviceOwner(svc)),
+      add: onService,
+      update: (_, svc) => onService(svc),
+      delete: onService,
     });
 
     const reconcile = async (key: string) => {
@@ -95,10 +131,7 @@ export const rolloutController: ControllerFactory = {
           .filter((rs) =>
             rs.metadata?.ownerReferences?.some((o) => o.uid === rollout.metadata.uid && o.controller),
           );
-        const named = [
-          rollout.spec.strategy.canary?.canaryService,
-          rollout.spec.strategy.canary?.stableService,
-        ].filter((n): n is string => typeof n === 'string');
+        const named = namedServices(rollout);
         const relevant = new Map<string, Service>();
         for (const svc of services.list(namespace)) {
           const svcName = svc.metadata?.name ?? '';
@@ -116,12 +149,15 @@ export const rolloutController: ControllerFactory = {
               })
             ).items
           : undefined;
+        const workloadName = rollout.spec.workloadRef?.name;
+        const workload = workloadName ? deployments.get(namespace, workloadName) : undefined;
         const plan = planRollout({
           rollout,
           replicaSets: owned,
           services: relevant,
           now,
           ...(pods ? { pods } : {}),
+          ...(workload ? { workload } : {}),
         });
         if (plan.actions.length > 0 || plan.events.length > 0) {
           logger.debug(
@@ -154,15 +190,15 @@ export const rolloutController: ControllerFactory = {
       }
     };
 
-    for (const informer of [replicaSets, services, rollouts]) informer.start();
-    await Promise.all([replicaSets.waitForSync(), services.waitForSync(), rollouts.waitForSync()]);
+    for (const informer of [replicaSets, services, deployments, rollouts]) informer.start();
+    await Promise.all([replicaSets, services, deployments, rollouts].map((i) => i.waitForSync()));
     const workers = queue.run(reconcile, WORKERS);
     logger.info({ rollouts: rollouts.list().length }, 'rollout caches synced');
 
     return {
-      hasSynced: () => rollouts.hasSynced() && replicaSets.hasSynced() && services.hasSynced(),
+      hasSynced: () => [rollouts, replicaSets, services, deployments].every((i) => i.hasSynced()),
       async stop() {
-        for (const informer of [rollouts, replicaSets, services]) informer.stop();
+        for (const informer of [rollouts, replicaSets, services, deployments]) informer.stop();
         await queue.shutDown();
         await workers;
         metrics.unregister();

@@ -15,7 +15,7 @@ import {
   revisionOf,
   specReplicas,
 } from './replicasets.js';
-import type { Pod, ReplicaSet, Service } from './workload-types.js';
+import type { Deployment, Pod, ReplicaSet, Service } from './workload-types.js';
 
 export type ObservedRolloutObject = Rollout & {
   metadata: {
@@ -35,6 +35,8 @@ export interface ObservedRollout {
   services: ReadonlyMap<string, Service>;
   /** The Rollout's pods; read only while a restart (spec.restartAt) is pending. */
   pods?: readonly Pod[];
+  /** The Deployment spec.workloadRef names, if it exists. */
+  workload?: Deployment;
   now: Date;
 }
 
@@ -48,7 +50,9 @@ export type RolloutAction =
   | { kind: 'pointServiceAt'; service: string; hash: string }
   | { kind: 'releaseService'; service: string }
   | { kind: 'setRolloutRevision'; revision: number }
-  | { kind: 'evictPod'; name: string };
+  | { kind: 'evictPod'; name: string }
+  | { kind: 'scaleDeployment'; name: string; to: number }
+  | { kind: 'setWorkloadGeneration'; generation: string };
 
 export interface PlannedEvent {
   type: 'Normal' | 'Warning';

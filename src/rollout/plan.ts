@@ -1,13 +1,16 @@
 // The pure plan of one Rollout reconcile: from what we observed (the Rollout, its
 // ReplicaSets and Services) and the clock, decide the changes to make and the status to
 // write. No I/O here; act.ts applies the plan and the next observe sees the result.
-import type { RolloutStatus } from '../api/rollout.js';
-import { planCanary, type StrategyResult } from './canary.js';
+import type { BlueGreenStrategy, RolloutStatus } from '../api/rollout.js';
+import { type BlueGreenResult, blueGreenSpecProblem, planBlueGreen } from './bluegreen.js';
+import { planCanary } from './canary.js';
 import { deadlineExceeded, rolloutConditions } from './conditions.js';
-import { type ObservedRollout, RolloutPass, type RolloutPlan, selectorString } from './pass.js';
+import { WORKLOAD_GENERATION_ANNOTATION } from './labels.js';
+import { formatTime, type ObservedRollout, RolloutPass, type RolloutPlan, selectorString } from './pass.js';
 import { planRestart } from './restart.js';
 import { ConditionType, findCondition, Reason, rolloutPhase, withCondition } from './status.js';
 import { validateRollout } from './validate.js';
+import { planWorkloadScaleDown, resolveWorkloadRef } from './workload-ref.js';
 
 export type {
   ObservedRollout,
@@ -22,46 +25,58 @@ function dropUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
-export function planRollout(observed: ObservedRollout): RolloutPlan {
+/** An invalid Rollout gets the InvalidSpec condition (Degraded) and nothing else changes. */
+function invalidSpecPlan(observed: ObservedRollout, problem: string): RolloutPlan {
   const { rollout } = observed;
+  const previous: RolloutStatus = rollout.status ?? {};
+  const nowText = formatTime(observed.now);
+  const conditions = withCondition(
+    previous.conditions,
+    { type: ConditionType.InvalidSpec, status: 'True', reason: Reason.InvalidSpec, message: problem },
+    nowText,
+  );
+  const events =
+    findCondition(previous.conditions, ConditionType.InvalidSpec)?.message === problem
+      ? []
+      : [{ type: 'Warning' as const, reason: Reason.InvalidSpec, message: problem }];
+  const status = { ...previous, observedGeneration: String(rollout.metadata.generation ?? 0), conditions };
+  return { actions: [], events, status: { ...status, ...rolloutPhase(rollout.spec, status) } };
+}
+
+export function planRollout(observed: ObservedRollout): RolloutPlan {
+  const problem = validateRollout(observed.rollout) ?? blueGreenSpecProblem(observed);
+  if (problem) return invalidSpecPlan(observed, problem);
+  const resolved = resolveWorkloadRef(observed.rollout, observed.workload);
+  if ('problem' in resolved) return invalidSpecPlan(observed, resolved.problem);
+  const rollout = resolved.rollout;
+  if (rollout !== observed.rollout) {
+    const inlineProblem = validateRollout({ ...rollout, spec: { ...rollout.spec, workloadRef: undefined } });
+    if (inlineProblem)
+      return invalidSpecPlan(observed, `spec.workloadRef: the Deployment's ${inlineProblem}`);
+  }
   const previous: RolloutStatus = rollout.status ?? {};
   const observedGeneration = String(rollout.metadata.generation ?? 0);
 
-  const problem = validateRollout(rollout);
-  if (problem) {
-    const nowText = observed.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const conditions = withCondition(
-      previous.conditions,
-      { type: ConditionType.InvalidSpec, status: 'True', reason: Reason.InvalidSpec, message: problem },
-      nowText,
-    );
-    const events =
-      findCondition(previous.conditions, ConditionType.InvalidSpec)?.message === problem
-        ? []
-        : [{ type: 'Warning' as const, reason: Reason.InvalidSpec, message: problem }];
-    const status = { ...previous, observedGeneration, conditions };
-    return { actions: [], events, status: { ...status, ...rolloutPhase(rollout.spec, status) } };
-  }
-  const { canary } = rollout.spec.strategy;
-  if (!canary) {
-    // Blue-green is not part of this controller yet: leave the object as it is.
-    return { actions: [], events: [], status: previous };
-  }
-
-  const pass = new RolloutPass(observed);
-  const strategy: StrategyResult = planCanary(pass, canary);
-  const restartedAt = planRestart(pass, observed.pods, canary.maxUnavailable);
+  const { canary, blueGreen } = rollout.spec.strategy;
+  const pass = new RolloutPass({ ...observed, rollout });
+  // validateRollout made sure exactly one strategy is set.
+  const strategy: BlueGreenResult = canary
+    ? planCanary(pass, canary)
+    : planBlueGreen(pass, blueGreen as BlueGreenStrategy);
+  const restartedAt = planRestart(pass, observed.pods, (canary ?? blueGreen)?.maxUnavailable);
   let status: RolloutStatus = {
     ...previous,
-    ...strategy.status,
     restartedAt,
     ...pass.replicaCounts(),
-    observedGeneration,
     selector: selectorString(rollout.spec.selector),
+    // Last: blue-green reports availability and the HPA selector of its active set.
+    ...strategy.status,
+    observedGeneration,
   };
   status.conditions = rolloutConditions(pass, status, {
     completed: strategy.completed,
-    maxUnavailable: canary.maxUnavailable,
+    // Blue-green is Available only with its active set at full size, as in Argo Rollouts.
+    maxUnavailable: canary ? canary.maxUnavailable : 0,
   });
   if (rollout.spec.progressDeadlineAbort && deadlineExceeded(status.conditions) && !status.abort) {
     // progressDeadlineAbort: a missed deadline aborts; the next pass scales the canary down.
@@ -70,7 +85,21 @@ export function planRollout(observed: ObservedRollout): RolloutPlan {
   }
   const { phase, message } = rolloutPhase(rollout.spec, status);
   if (phase === 'Healthy' && previous.phase !== 'Healthy') pass.emit('RolloutHealthy', 'Rollout is healthy');
-  status = dropUndefined({ ...status, phase, message });
+  if (observed.workload) {
+    const generation = planWorkloadScaleDown(
+      pass,
+      observed.workload,
+      phase === 'Healthy',
+      status.availableReplicas ?? 0,
+    );
+    status.workloadObservedGeneration = generation;
+    if (rollout.metadata.annotations?.[WORKLOAD_GENERATION_ANNOTATION] !== generation) {
+      pass.actions.push({ kind: 'setWorkloadGeneration', generation });
+    }
+  }
+  // A promotion gate holding the rollout says why.
+  const shown = phase === 'Progressing' && strategy.waitingFor ? strategy.waitingFor : message;
+  status = dropUndefined({ ...status, phase, message: shown });
   return {
     actions: pass.actions,
     events: pass.events,

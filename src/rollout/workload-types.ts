@@ -34,3 +34,7 @@ export interface Service extends KubeObject {
 export interface Pod extends KubeObject {
   status?: { phase?: string; conditions?: { type: string; status: string }[] };
 }
+
+export interface Deployment extends KubeObject {
+  spec?: { replicas?: number; selector?: LabelSelector; template?: PodTemplate };
+}
