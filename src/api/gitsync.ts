@@ -4,13 +4,23 @@
 // Many ImageWatches share one GitTarget, so every bump for a repository goes into one commit.
 import { type Static, Type } from '@sinclair/typebox';
 import type { KindDefinition, PrinterColumn } from './kinds.js';
-import { Condition, Int64, KindWithStatus, type ObjectMeta, StringEnum, Timestamp } from './schema-primitives.js';
+import {
+  Condition,
+  Int64,
+  KindWithStatus,
+  type ObjectMeta,
+  StringEnum,
+  Timestamp,
+} from './schema-primitives.js';
 
 export const SLIPWAY_GROUP = 'slipway.dev';
 export const SLIPWAY_VERSION = 'v1alpha1';
 
 const LocalSecretRef = (description: string) =>
-  Type.Object({ name: Type.String({ description: 'Secret in the namespace of this object.' }) }, { description });
+  Type.Object(
+    { name: Type.String({ description: 'Secret in the namespace of this object.' }) },
+    { description },
+  );
 
 export const UPDATE_STRATEGIES = ['semver', 'digest', 'newest-build', 'alphabetical'] as const;
 export type UpdateStrategy = (typeof UPDATE_STRATEGIES)[number];
@@ -84,7 +94,10 @@ export const WriteTargetSchema = Type.Object(
         {
           path: Type.String({ description: 'e.g. spec.template.spec.containers[name=web].image' }),
           value: Type.Optional(
-            StringEnum(YAML_VALUE_FORMATS, 'What is written: the tag, the digest, or the whole image reference.'),
+            StringEnum(
+              YAML_VALUE_FORMATS,
+              'What is written: the tag, the digest, or the whole image reference.',
+            ),
           ),
           document: Type.Optional(
             Type.Object({
@@ -101,31 +114,45 @@ export const WriteTargetSchema = Type.Object(
     argocdSourceOverride: Type.Optional(
       Type.Object(
         {
-          application: Type.String({ description: 'The Argo CD Application; the file is .argocd-source-<app>.yaml.' }),
+          application: Type.String({
+            description: 'The Argo CD Application; the file is .argocd-source-<app>.yaml.',
+          }),
           helm: Type.Optional(
             Type.Object({
-              imageParameter: Type.Optional(Type.String({ description: 'A parameter holding the whole reference.' })),
+              imageParameter: Type.Optional(
+                Type.String({ description: 'A parameter holding the whole reference.' }),
+              ),
               repositoryParameter: Type.Optional(Type.String()),
               tagParameter: Type.Optional(Type.String()),
             }),
           ),
         },
-        { description: 'An Argo CD parameter override file: Helm parameters, or kustomize images when helm is absent.' },
+        {
+          description:
+            'An Argo CD parameter override file: Helm parameters, or kustomize images when helm is absent.',
+        },
       ),
     ),
   },
-  { description: 'One file to edit when the image changes; exactly one of kustomize, helm, yaml, argocdSourceOverride.' },
+  {
+    description:
+      'One file to edit when the image changes; exactly one of kustomize, helm, yaml, argocdSourceOverride.',
+  },
 );
 export type WriteTarget = Static<typeof WriteTargetSchema>;
 
 export const ImageWatchSpecSchema = Type.Object({
   image: Type.String({ description: 'The image repository to watch, without tag: ghcr.io/acme/web.' }),
-  pullSecret: Type.Optional(LocalSecretRef('A kubernetes.io/dockerconfigjson Secret with registry credentials.')),
+  pullSecret: Type.Optional(
+    LocalSecretRef('A kubernetes.io/dockerconfigjson Secret with registry credentials.'),
+  ),
   insecure: Type.Optional(
     Type.Boolean({ description: 'Talk to the registry over plain HTTP (loopback registries always do).' }),
   ),
   platform: Type.Optional(
-    Type.String({ description: 'os/arch[/variant] read from an image index for build times; default linux/amd64.' }),
+    Type.String({
+      description: 'os/arch[/variant] read from an image index for build times; default linux/amd64.',
+    }),
   ),
   interval: Type.Optional(Type.String({ description: 'How often the registry is polled; default "2m".' })),
   policy: ImagePolicySchema,
@@ -198,7 +225,10 @@ export const GitTargetSpecSchema = Type.Object({
     }),
   ),
   author: Type.Optional(
-    Type.Object({ name: Type.String(), email: Type.String() }, { description: 'Default Slipway <slipway@slipway.dev>.' }),
+    Type.Object(
+      { name: Type.String(), email: Type.String() },
+      { description: 'Default Slipway <slipway@slipway.dev>.' },
+    ),
   ),
   commitMessage: Type.Optional(
     Type.String({
@@ -294,9 +324,13 @@ export const GIT_TARGET_KIND: KindDefinition = {
     { name: 'URL', type: 'string', jsonPath: '.spec.url' },
     { name: 'Branch', type: 'string', jsonPath: '.spec.branch' },
     { name: 'Mode', type: 'string', jsonPath: '.spec.mode' },
-    { name: 'Pushed', type: 'string', jsonPath: '.status.lastPushedCommit', description: 'Last commit pushed' },
+    {
+      name: 'Pushed',
+      type: 'string',
+      jsonPath: '.status.lastPushedCommit',
+      description: 'Last commit pushed',
+    },
     readyColumn,
     AGE_COLUMN,
   ],
 };
-

@@ -6,9 +6,8 @@
 // Options are settled here, at generation time, because Argo CD hands a script nothing but
 // `obj`: a health.lua line `local <name> = false -- @option <name>` becomes `= true` in the
 // variant that turns the option on.
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { PACKAGE_ROOT } from '../package-paths.js';
 
@@ -179,18 +178,3 @@ export function renderArgoCdCmFiles(kinds = readKindScripts()): Map<string, stri
   for (const [name, options] of GENERATED_FILES) files.set(name, renderArgoCdCm(kinds, options));
   return files;
 }
-
-function main(argv: string[]): void {
-  if (argv.includes('--stdout')) {
-    const options = { ...DEFAULT_OPTIONS, pausedAsHealthy: argv.includes('--paused-as-healthy') };
-    process.stdout.write(renderArgoCdCm(readKindScripts(), options));
-    return;
-  }
-  for (const [name, text] of renderArgoCdCmFiles()) {
-    writeFileSync(join(HEALTH_CHECKS_DIR, name), text);
-    process.stdout.write(`wrote ${join(HEALTH_CHECKS_DIR, name)}\n`);
-  }
-}
-
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url))
-  main(process.argv.slice(2));

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // The `slipway` command: one entry point for every process (controller, dev, ...).
 import { Command, CommanderError } from 'commander';
+import { argocdCmCommand } from './argocd-cm.js';
 import { controllerCommand } from './controller.js';
 import { crdsCommand } from './crds.js';
 import { devCommand } from './dev.js';
+import { gitSyncCommand } from './git-sync.js';
 import { packageVersion } from './version.js';
 
 export function slipwayProgram(): Command {
@@ -14,7 +16,9 @@ export function slipwayProgram(): Command {
     .version(packageVersion())
     .addCommand(controllerCommand())
     .addCommand(devCommand())
-    .addCommand(crdsCommand());
+    .addCommand(crdsCommand())
+    .addCommand(argocdCmCommand())
+    .addCommand(gitSyncCommand());
 }
 
 export async function main(argv: string[]): Promise<void> {

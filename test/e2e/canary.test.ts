@@ -3,6 +3,7 @@
 // setWeight 40, pause 10s, setWeight 60, setWeight 80.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControllerProcess } from '../../src/process/controller-process.js';
+import { captureRolloutFixture } from './support/argocd-fixtures.js';
 import { startTestController } from './support/controller.js';
 import { getJson, kubectl } from './support/kubectl.js';
 import {
@@ -94,6 +95,7 @@ describe('canary rollout with the seed steps', () => {
     kubectl(['apply', '-f', '-'], manifest('nginx:1.26'));
     const ro = await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
     stable = ro.status!.stableRS!;
+    captureRolloutFixture(namespace, name, 'healthy');
     expect(ro.status?.currentPodHash).toBe(stable);
     expect(ro.status?.currentStepIndex).toBe(6);
     expect(ro.status?.observedGeneration).toBe(String(ro.metadata?.generation));
@@ -125,6 +127,7 @@ describe('canary rollout with the seed steps', () => {
       (r) => r.status?.phase === 'Paused' && r.status.currentStepIndex === 1,
     );
     canary = ro.status!.currentPodHash!;
+    captureRolloutFixture(namespace, name, 'paused-step');
     expect(canary).not.toBe(stable);
     expect(ro.status?.message).toBe('CanaryPauseStep');
     expect(ro.status?.pauseConditions?.[0]?.reason).toBe('CanaryPauseStep');
@@ -148,6 +151,7 @@ describe('canary rollout with the seed steps', () => {
     operate(namespace, name, 'abort');
     const ro = await waitForRollout(namespace, name, 'Degraded', (r) => r.status?.phase === 'Degraded');
     expect(ro.status?.message).toBe('RolloutAborted: Rollout aborted update to revision 2');
+    captureRolloutFixture(namespace, name, 'aborted');
     expect(ro.status?.currentStepIndex).toBe(0);
     await expectPods({ [stable]: 5 }, 'all pods back on stable');
     expect(eventReasons(namespace, name)).toContain('RolloutAborted');
@@ -167,6 +171,7 @@ describe('canary rollout with the seed steps', () => {
   it('promotes through setWeight 40, the 10 s pause, 60 and 80 to Healthy on the new version', async () => {
     operate(namespace, name, 'promote');
     await waitForRollout(namespace, name, 'timed pause at step 3', (r) => r.status?.currentStepIndex === 3);
+    captureRolloutFixture(namespace, name, 'timed-pause');
     await expectPods({ [canary]: 2, [stable]: 3 }, '2 canary and 3 stable pods at 40%');
     const ro = await waitForRollout(
       namespace,
@@ -226,6 +231,7 @@ describe('canary rollout with the seed steps', () => {
     expect(ro.status?.message).toBe(
       'InvalidSpec: spec.strategy.canary.steps[0].setWeight must be 0..100, got 140',
     );
+    captureRolloutFixture(namespace, name, 'invalid-spec');
     kubectl([
       'patch',
       'rollout',

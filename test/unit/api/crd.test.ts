@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildCrd } from '../../../src/api/crd.js';
-import { renderCrdFiles } from '../../../src/api/generate.js';
+import { renderCrdFiles } from '../../../src/api/crd-files.js';
 import { ALL_KINDS, ROLLOUT_KIND } from '../../../src/api/kinds.js';
 import { CRD_DIR } from '../../../src/package-paths.js';
 

@@ -19,15 +19,3 @@ export function renderCrdFiles(): Map<string, string> {
   }
   return files;
 }
-
-function main(): void {
-  mkdirSync(CRD_DIR, { recursive: true });
-  const files = renderCrdFiles();
-  for (const existing of readdirSync(CRD_DIR)) {
-    if (!files.has(existing)) rmSync(join(CRD_DIR, existing));
-  }
-  for (const [name, text] of files) writeFileSync(join(CRD_DIR, name), text);
-  process.stdout.write(`wrote ${files.size} CRDs to ${CRD_DIR}\n`);
-}
-
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();
