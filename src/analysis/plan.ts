@@ -18,8 +18,8 @@ import type {
 } from '../api/analysis.js';
 import { formatTime } from '../kube/timestamps.js';
 import { parseGoDuration } from './go-duration.js';
-import { assessMetricPhase, isTerminating, limitBreach } from './metric-assessment.js';
 import { ArgumentResolutionError, resolveMetricArgs } from './metric-args.js';
+import { assessMetricPhase, isTerminating, limitBreach } from './metric-assessment.js';
 import {
   dryRunMetricNames,
   effectiveCount,
@@ -75,7 +75,10 @@ export type MeasurementPlan =
       retention: ReadonlyMap<string, number>;
     };
 
-export type TtlDecision = { action: 'keep' } | { action: 'delete' } | { action: 'wait'; requeueAfterMs: number };
+export type TtlDecision =
+  | { action: 'keep' }
+  | { action: 'delete' }
+  | { action: 'wait'; requeueAfterMs: number };
 
 export interface MeasurementOutcome {
   metricName: string;
@@ -171,7 +174,7 @@ export function ttlDecision(run: AnalysisRun, now: Date): TtlDecision {
   // Argo compares whole elapsed seconds with `>`: the run goes one second after the ttl.
   const deleteAt = completedAt + (seconds + 1) * 1000;
   const wait = deleteAt - now.getTime();
-  return wait <= 0 ? { action: 'delete' } : { action: 'wait', requeueAfterMs: wait };
+  return wait <= 0 ? { action: 'delete' } : { action: 'wait', requeueAfterMs: Math.max(1, wait) };
 }
 
 /** First half of a reconcile: what to measure now. */
@@ -182,7 +185,10 @@ export function planMeasurements(run: ObservedAnalysisRun, now: Date): Measureme
     metrics = metricsWithoutSecrets(run);
   } catch (error) {
     if (!(error instanceof ArgumentResolutionError || error instanceof SyntaxError)) throw error;
-    return { kind: 'invalid', ...erroredRunStatus(run, `Unable to resolve metric arguments: ${error.message}`, now) };
+    return {
+      kind: 'invalid',
+      ...erroredRunStatus(run, `Unable to resolve metric arguments: ${error.message}`, now),
+    };
   }
   const problem = validateMetrics(metrics);
   if (problem) return { kind: 'invalid', ...erroredRunStatus(run, `Analysis spec invalid: ${problem}`, now) };
@@ -436,13 +442,13 @@ export function assessRun(
   const requeueAt = isCompleted(status.phase)
     ? undefined
     : nextReconcileTime({ spec: run.spec, status }, plan.metrics, now);
-  if (requeueAt !== undefined) assessment.requeueAfterMs = Math.max(0, requeueAt - now.getTime());
+  if (requeueAt !== undefined) assessment.requeueAfterMs = Math.max(1, requeueAt - now.getTime());
   if (isCompleted(status.phase)) {
     const ttl = ttlDecision({ ...run, status }, now);
     if (ttl.action === 'wait') assessment.requeueAfterMs = ttl.requeueAfterMs;
   } else if (!terminating && isTerminating({ spec: run.spec, status })) {
     // A metric just ended badly: the next pass terminates the others right away.
-    assessment.requeueAfterMs = 0;
+    assessment.requeueAfterMs = 1;
   }
   return assessment;
 }

@@ -16,7 +16,14 @@ export function conditionsFor(
   state: ConditionState,
   now: string,
 ): StatusCondition[] {
-  const ready = condition(previous, 'Ready', state.ready ? 'True' : 'False', state.reason, state.message, now);
+  const ready = condition(
+    previous,
+    'Ready',
+    state.ready ? 'True' : 'False',
+    state.reason,
+    state.message,
+    now,
+  );
   const error = condition(
     previous,
     'Error',
@@ -37,7 +44,8 @@ function condition(
   now: string,
 ): StatusCondition {
   const old = previous?.find((c) => c.type === type);
-  const unchanged = old !== undefined && old.status === status && old.reason === reason && old.message === message;
+  const unchanged =
+    old !== undefined && old.status === status && old.reason === reason && old.message === message;
   return {
     type,
     status,
@@ -49,10 +57,18 @@ function condition(
 }
 
 /** Conditions equal but for their timestamps: no status write needed. */
-export function sameConditions(a: readonly StatusCondition[] | undefined, b: readonly StatusCondition[]): boolean {
+export function sameConditions(
+  a: readonly StatusCondition[] | undefined,
+  b: readonly StatusCondition[],
+): boolean {
   if (a === undefined || a.length !== b.length) return false;
   return b.every((c) => {
     const o = a.find((x) => x.type === c.type);
-    return o !== undefined && o.status === c.status && o.reason === c.reason && (o.message ?? '') === (c.message ?? '');
+    return (
+      o !== undefined &&
+      o.status === c.status &&
+      o.reason === c.reason &&
+      (o.message ?? '') === (c.message ?? '')
+    );
   });
 }

@@ -48,7 +48,8 @@ export function validateGitTarget(target: GitTarget): string | undefined {
   if (spec.author !== undefined && !spec.author.email.includes('@')) {
     return `spec.author.email "${spec.author.email}" is not an e-mail address`;
   }
-  if (spec.commitMessage !== undefined && spec.commitMessage.trim() === '') return 'spec.commitMessage is empty';
+  if (spec.commitMessage !== undefined && spec.commitMessage.trim() === '')
+    return 'spec.commitMessage is empty';
   if (spec.pullRequest !== undefined && spec.mode !== 'pull-request') {
     return 'spec.pullRequest is set but spec.mode is not pull-request';
   }
@@ -69,13 +70,37 @@ export async function syncGitTarget(
   const invalid = validateGitTarget(target);
   if (invalid !== undefined) {
     deps.metrics.errors.inc({ reason: 'InvalidSpec' });
-    await reportTargets(deps, target, watches, plan, undefined, `GitTarget ${name}: ${invalid}`, 'Failed', now);
-    await writeTargetStatus(deps, target, { ready: false, error: true, reason: 'InvalidSpec', message: invalid }, {}, now);
+    await reportTargets(
+      deps,
+      target,
+      watches,
+      plan,
+      undefined,
+      `GitTarget ${name}: ${invalid}`,
+      'Failed',
+      now,
+    );
+    await writeTargetStatus(
+      deps,
+      target,
+      { ready: false, error: true, reason: 'InvalidSpec', message: invalid },
+      {},
+      now,
+    );
     return;
   }
   if (target.spec.mode === 'pull-request') {
     const message = `${PULL_REQUEST_UNAVAILABLE}; nothing is written to ${target.spec.branch}`;
-    await reportTargets(deps, target, watches, plan, undefined, `GitTarget ${name}: ${message}`, 'Pending', now);
+    await reportTargets(
+      deps,
+      target,
+      watches,
+      plan,
+      undefined,
+      `GitTarget ${name}: ${message}`,
+      'Pending',
+      now,
+    );
     await writeTargetStatus(
       deps,
       target,
@@ -87,7 +112,13 @@ export async function syncGitTarget(
   }
   if (plan.edits.length === 0) {
     await reportTargets(deps, target, watches, plan, undefined, undefined, 'Pending', now);
-    await writeTargetStatus(deps, target, { ready: true, error: false, reason: 'NothingToWrite', message: 'no candidates to write yet' }, {}, now);
+    await writeTargetStatus(
+      deps,
+      target,
+      { ready: true, error: false, reason: 'NothingToWrite', message: 'no candidates to write yet' },
+      {},
+      now,
+    );
     return;
   }
 
@@ -112,7 +143,10 @@ export async function syncGitTarget(
         onRetry: (attempt) => {
           deps.metrics.pushes.inc({ result: 'conflict' });
           deps.metrics.pushRetries.inc();
-          deps.logger.info({ gitTarget: keyOf(target), attempt }, 'branch moved; re-applying edits on the new head');
+          deps.logger.info(
+            { gitTarget: keyOf(target), attempt },
+            'branch moved; re-applying edits on the new head',
+          );
         },
       }),
     );
@@ -124,11 +158,21 @@ export async function syncGitTarget(
     const reason =
       error instanceof PushRejectedError ? (error.conflict ? 'PushConflict' : 'PushRejected') : 'GitError';
     deps.metrics.errors.inc({ reason });
-    if (error instanceof PushRejectedError) deps.metrics.pushes.inc({ result: error.conflict ? 'conflict' : 'failed' });
+    if (error instanceof PushRejectedError)
+      deps.metrics.pushes.inc({ result: error.conflict ? 'conflict' : 'failed' });
     deps.logger.warn({ gitTarget: keyOf(target), reason, err: message }, 'repository sync failed');
     void deps.events.warning(target, reason, message);
     await writeTargetStatus(deps, target, { ready: false, error: true, reason, message }, {}, now);
-    await reportTargets(deps, target, watches, plan, undefined, `GitTarget ${name}: ${message}`, 'Failed', now);
+    await reportTargets(
+      deps,
+      target,
+      watches,
+      plan,
+      undefined,
+      `GitTarget ${name}: ${message}`,
+      'Failed',
+      now,
+    );
     throw new Error(`GitTarget ${keyOf(target)}: ${message}`);
   } finally {
     await access?.dispose();
@@ -158,7 +202,7 @@ async function recordSuccess(
       `pushed ${short} to ${target.spec.branch} with ${changed.length} change(s)${result.retries > 0 ? ` after ${result.retries} retry(ies)` : ''}`,
     );
   }
-  for (const edit of failed) deps.metrics.errors.inc({ reason: 'EditFailed' });
+  if (failed.length > 0) deps.metrics.errors.inc({ reason: 'EditFailed' }, failed.length);
   await reportTargets(deps, target, watches, plan, result, undefined, 'Pending', now);
   const message =
     failed.length > 0
@@ -192,9 +236,10 @@ async function reportTargets(
   const invalid = new Map(plan.invalid.map((i) => [targetId(i.watch, i.index), i.reason]));
   for (const watch of watches) {
     const key = keyOf(watch);
-    const latestImage = watch.status?.latest?.image;
     await deps.watchStatus.run(key, async () => {
-      const fresh = await deps.client.get<ImageWatch>(IMAGE_WATCHES, watch.metadata.namespace, watch.metadata.name).catch(() => undefined);
+      const fresh = await deps.client
+        .get<ImageWatch>(IMAGE_WATCHES, watch.metadata.namespace, watch.metadata.name)
+        .catch(() => undefined);
       if (fresh === undefined) return;
       const previous = fresh.status?.writes ?? [];
       const mine: WriteEntry[] = [];
@@ -207,7 +252,11 @@ async function reportTargets(
       });
       const writes = [...previous.filter((w) => w.gitTarget !== name), ...mine];
       if (sameWrites(previous, writes)) return;
-      await patchStatus(deps.client, { resource: IMAGE_WATCHES, namespace: watch.metadata.namespace, name: watch.metadata.name }, { writes });
+      await patchStatus(
+        deps.client,
+        { resource: IMAGE_WATCHES, namespace: watch.metadata.namespace, name: watch.metadata.name },
+        { writes },
+      );
     });
 
     function entryFor(id: string, path: string, old: WriteEntry | undefined): WriteEntry | undefined {
@@ -217,7 +266,8 @@ async function reportTargets(
       const edit = edits.get(id);
       if (edit === undefined) return old; // no candidate yet: keep what was said before
       const image = edit.reference;
-      if (failure !== undefined) return { ...base, state: failureState, image, message: failure, updatedAt: now };
+      if (failure !== undefined)
+        return { ...base, state: failureState, image, message: failure, updatedAt: now };
       const outcome = result?.outcomes.get(id);
       if (outcome === undefined) return { ...base, state: 'Pending', image, updatedAt: now };
       if (outcome.kind === 'error') {
@@ -236,7 +286,6 @@ async function reportTargets(
       if (old?.state === 'Applied' && old.image === image) return old;
       return { ...base, state: 'Applied', image, message: 'already in place', updatedAt: now };
     }
-    void latestImage;
   }
 }
 
@@ -263,8 +312,13 @@ async function writeTargetStatus(
 
 async function gitAccessFor(deps: GitTargetDeps, target: GitTarget): Promise<GitAccess> {
   const ref = target.spec.secretRef;
-  const data = ref === undefined ? undefined : (await readSecretData(deps.client, target.metadata.namespace, ref.name)).data;
-  return prepareGitAccess(target.spec.url, data, { ...(deps.sshProgram !== undefined && { sshProgram: deps.sshProgram }) });
+  const data =
+    ref === undefined
+      ? undefined
+      : (await readSecretData(deps.client, target.metadata.namespace, ref.name)).data;
+  return prepareGitAccess(target.spec.url, data, {
+    ...(deps.sshProgram !== undefined && { sshProgram: deps.sshProgram }),
+  });
 }
 
 async function signingFor(deps: GitTargetDeps, target: GitTarget): Promise<CommitSigning | undefined> {

@@ -58,7 +58,11 @@ export async function checkImage(
         tooYoung += 1;
         continue;
       }
-      return { kind: 'candidate', candidate: candidate(tag, info.digest, info.createdAt), tagsSeen: tags.length };
+      return {
+        kind: 'candidate',
+        candidate: candidate(tag, info.digest, info.createdAt),
+        tagsSeen: tags.length,
+      };
     }
     const info = built.get(tag) ?? (await source.resolve(tag));
     const created = built.get(tag)?.createdAt;
@@ -84,7 +88,11 @@ export function candidateReference(image: string, policy: CompiledPolicy, found:
     : formatImageRef({ ...base, tag: found.tag });
 }
 
-async function forEachLimited<T>(items: readonly T[], limit: number, run: (item: T) => Promise<unknown>): Promise<void> {
+async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  run: (item: T) => Promise<unknown>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {

@@ -81,7 +81,11 @@ export async function reconcileImageWatch(
       if (specChanged && result.latest === undefined) delete next.latest;
       requeueAfterMs = valid.intervalMs;
       if (result.latest !== undefined && result.latest.image !== status.latest?.image) {
-        void deps.events.normal(watch, 'NewCandidate', `picked ${result.latest.image} (${valid.policy.description})`);
+        void deps.events.normal(
+          watch,
+          'NewCandidate',
+          `picked ${result.latest.image} (${valid.policy.description})`,
+        );
         deps.logger.info({ imageWatch: key, image: result.latest.image }, 'new candidate');
       }
     } else {
@@ -151,7 +155,11 @@ async function checkNow(
   } catch (error) {
     deps.metrics.checks.inc({ result: 'error' });
     const reason =
-      error instanceof RegistryError ? `Registry${error.reason}` : error instanceof SecretError ? 'PullSecretError' : 'RegistryUnavailable';
+      error instanceof RegistryError
+        ? `Registry${error.reason}`
+        : error instanceof SecretError
+          ? 'PullSecretError'
+          : 'RegistryUnavailable';
     deps.metrics.errors.inc({ reason });
     return { check: { reason, message: (error as Error).message, error: true } };
   }
@@ -164,8 +172,10 @@ export class RegistryClients {
   constructor(
     private readonly client: RestClient,
     private readonly onThrottled: () => void,
-    private readonly factory: (location: RepositoryLocation, watch: ImageWatch) => ImageSource | undefined = () =>
-      undefined,
+    private readonly factory: (
+      location: RepositoryLocation,
+      watch: ImageWatch,
+    ) => ImageSource | undefined = () => undefined,
   ) {}
 
   async forWatch(watch: ImageWatch, location: RepositoryLocation): Promise<ImageSource> {

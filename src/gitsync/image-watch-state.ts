@@ -43,7 +43,12 @@ export function imageWatchState(facts: ImageWatchFacts): ConditionState {
   if (facts.check !== undefined) return { ready: false, ...facts.check };
   const latest = watch.status?.latest;
   if (latest === undefined) {
-    return { ready: false, error: false, reason: 'Checking', message: 'waiting for the first registry check' };
+    return {
+      ready: false,
+      error: false,
+      reason: 'Checking',
+      message: 'waiting for the first registry check',
+    };
   }
   if (facts.missingGitTargets.length > 0) {
     return {
@@ -59,7 +64,12 @@ export function imageWatchState(facts: ImageWatchFacts): ConditionState {
   );
   const failed = current.filter((w) => w?.state === 'Failed');
   if (failed.length > 0) {
-    return { ready: false, error: true, reason: 'WriteFailed', message: failed.map((w) => w!.message).join('; ') };
+    return {
+      ready: false,
+      error: true,
+      reason: 'WriteFailed',
+      message: failed.map((w) => w!.message).join('; '),
+    };
   }
   const pending = current.filter((w) => w?.state !== 'Applied');
   if (pending.length > 0) {

@@ -24,6 +24,7 @@ export async function readSecretData(
     throw new SecretError(`reading Secret ${namespace}/${name} failed: ${(error as Error).message}`);
   }
   const data: Record<string, string> = {};
-  for (const [key, value] of Object.entries(secret.data ?? {})) data[key] = Buffer.from(value, 'base64').toString('utf8');
+  for (const [key, value] of Object.entries(secret.data ?? {}))
+    data[key] = Buffer.from(value, 'base64').toString('utf8');
   return { data, type: secret.type, resourceVersion: secret.metadata?.resourceVersion ?? '' };
 }

@@ -71,7 +71,11 @@ export function editSpecFor(target: WriteTarget, write: ImageToWrite): EditSpec 
   if (target.helm !== undefined) {
     const h = target.helm;
     if (h.imagePath !== undefined) {
-      return { editor: 'helm-values', file, targets: [{ kind: 'combined', image: reference, path: h.imagePath }] };
+      return {
+        editor: 'helm-values',
+        file,
+        targets: [{ kind: 'combined', image: reference, path: h.imagePath }],
+      };
     }
     return {
       editor: 'helm-values',

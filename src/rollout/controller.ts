@@ -2,6 +2,7 @@
 // carrying the pod-template-hash label, so we never cache every ReplicaSet of the
 // cluster) and Services; a work queue of Rollout keys; each key is observed from the
 // caches, planned (plan.ts) and applied (act.ts).
+import { ConflictError } from '../kube/api-error.js';
 import { Informer } from '../kube/informer.js';
 import { apiListWatch } from '../kube/list-watch.js';
 import type { KubeObject } from '../kube/object.js';
@@ -21,6 +22,7 @@ import { isRestartPending } from './restart.js';
 import type { Deployment, Pod, ReplicaSet, Service } from './workload-types.js';
 
 const WORKERS = 4;
+const CONFLICT_REQUEUE_MS = 100;
 const RESYNC_MS = 15 * 60 * 1000;
 
 function keyOf(namespace: string | undefined, name: string | undefined): string {
@@ -183,6 +185,11 @@ export const rolloutController: ControllerFactory = {
         );
         return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
       } catch (error) {
+        if (error instanceof ConflictError) {
+          // Our cache is behind our own last write; look again once the watch catches up.
+          logger.debug({ rollout: key }, 'status write conflict; requeue');
+          return { requeueAfterMs: CONFLICT_REQUEUE_MS };
+        }
         metrics.reconcileError(namespace, name);
         throw error;
       } finally {

@@ -7,7 +7,7 @@ import { captureRolloutFixture } from './support/argocd-fixtures.js';
 import { startTestController } from './support/controller.js';
 import { getJson, kubectl } from './support/kubectl.js';
 import {
-  eventReasons,
+  expectEvents,
   getRollout,
   operate,
   readyPodsByHash,
@@ -137,14 +137,12 @@ describe('canary rollout with the seed steps', () => {
       serviceHash(`${name}-canary`) === canary ? true : undefined,
     );
     expect(serviceHash(`${name}-stable`)).toBe(stable);
-    expect(eventReasons(namespace, name)).toEqual(
-      expect.arrayContaining([
-        'NewReplicaSetCreated',
-        'RolloutUpdated',
-        'RolloutStepCompleted',
-        'RolloutPaused',
-      ]),
-    );
+    await expectEvents(namespace, name, [
+      'NewReplicaSetCreated',
+      'RolloutUpdated',
+      'RolloutStepCompleted',
+      'RolloutPaused',
+    ]);
   });
 
   it('aborts back to all stable pods and reports Degraded', async () => {
@@ -154,7 +152,7 @@ describe('canary rollout with the seed steps', () => {
     captureRolloutFixture(namespace, name, 'aborted');
     expect(ro.status?.currentStepIndex).toBe(0);
     await expectPods({ [stable]: 5 }, 'all pods back on stable');
-    expect(eventReasons(namespace, name)).toContain('RolloutAborted');
+    await expectEvents(namespace, name, ['RolloutAborted']);
   });
 
   it('retries from the first step', async () => {
@@ -182,9 +180,7 @@ describe('canary rollout with the seed steps', () => {
     expect(ro.status?.currentStepIndex).toBe(6);
     await expectPods({ [canary]: 5 }, '5 pods of the new version');
     expect(serviceHash(`${name}-stable`)).toBe(canary);
-    expect(eventReasons(namespace, name)).toEqual(
-      expect.arrayContaining(['RolloutResumed', 'RolloutCompleted']),
-    );
+    await expectEvents(namespace, name, ['RolloutResumed', 'RolloutCompleted']);
   });
 
   it('skips the steps when the template goes back to the stable one mid-update (fast rollback)', async () => {
@@ -206,7 +202,7 @@ describe('canary rollout with the seed steps', () => {
     expect(ro.status?.stableRS).toBe(canary);
     expect(ro.status?.currentStepIndex).toBe(6);
     await expectPods({ [canary]: 5 }, 'only stable pods');
-    expect(eventReasons(namespace, name)).toContain('SkipSteps');
+    await expectEvents(namespace, name, ['SkipSteps']);
     expect(discarded).not.toBe(canary);
   });
 
@@ -272,6 +268,6 @@ describe('canary rollout with the seed steps', () => {
       `app=${name}`,
     ]).items.map((p) => p.metadata.name);
     expect(after.filter((pod) => before.includes(pod))).toEqual([]);
-    expect(eventReasons(namespace, name)).toContain('RolloutRestarted');
+    await expectEvents(namespace, name, ['RolloutRestarted']);
   });
 });

@@ -231,3 +231,45 @@ spec:
     {{- end }}
   {{- end }}
 {{- end }}
+
+{{/*
+Secret `get` in each namespace of .values.secretNamespaces, one Role + RoleBinding each: by
+name only (no list, no watch), so the component cannot enumerate Secrets. Pass root,
+component, suffix, values, key and serviceAccount.
+*/}}
+{{- define "slipway.secretRoles" -}}
+{{- $ctx := . }}
+{{- range $namespace := .values.secretNamespaces | uniq }}
+{{- if and $ctx.root.Values.namespaced (ne $namespace $ctx.root.Release.Namespace) }}
+{{- fail (printf "%s.secretNamespaces: %q is not the release namespace %q, and a namespaced install watches only that one" $ctx.key $namespace $ctx.root.Release.Namespace) }}
+{{- end }}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: {{ include "slipway.componentName" $ctx }}
+  namespace: {{ $namespace }}
+  labels:
+    {{- include "slipway.labels" $ctx | nindent 4 }}
+rules:
+  - apiGroups: [""]
+    resources: [secrets]
+    verbs: [get]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: {{ include "slipway.componentName" $ctx }}
+  namespace: {{ $namespace }}
+  labels:
+    {{- include "slipway.labels" $ctx | nindent 4 }}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: {{ include "slipway.componentName" $ctx }}
+subjects:
+  - kind: ServiceAccount
+    name: {{ $ctx.serviceAccount }}
+    namespace: {{ $ctx.root.Release.Namespace }}
+{{- end }}
+{{- end }}

@@ -63,7 +63,8 @@ export function validateDatadogSpec(spec: DatadogSpec): void {
   if (spec.formula && queries === 0) {
     throw new Error('Formula are only valid when queries are set. Please review the Analysis Template.');
   }
-  if (!spec.formula && queries > 1) throw new Error('When multiple queries are provided you must include a formula.');
+  if (!spec.formula && queries > 1)
+    throw new Error('When multiple queries are provided you must include a formula.');
   if (apiVersion === 'v1' && spec.aggregator) {
     throw new Error('Aggregator is not supported in v1. Please review the Analysis Template.');
   }
@@ -89,7 +90,11 @@ async function credentials(target: MeasurementTarget, context: ProviderContext):
 }
 
 /** The v2 scalar request body Argo sends (queries named, keys in Go's sorted order). */
-export function datadogScalarRequest(spec: DatadogSpec, nowSeconds: number, intervalSeconds: number): unknown {
+export function datadogScalarRequest(
+  spec: DatadogSpec,
+  nowSeconds: number,
+  intervalSeconds: number,
+): unknown {
   const queries = spec.query ? { query: spec.query } : (spec.queries ?? {});
   const aggregator = spec.aggregator || 'last';
   return {
@@ -179,7 +184,10 @@ export function parseDatadogV2(metric: Metric, status: number, body: string): Ev
   return { value: formatGoFloat(value), phase: evaluate(metric, value) };
 }
 
-export async function datadogProvider(target: MeasurementTarget, context: ProviderContext): Promise<MetricProvider> {
+export async function datadogProvider(
+  target: MeasurementTarget,
+  context: ProviderContext,
+): Promise<MetricProvider> {
   const keys = await credentials(target, context);
   validateDatadogSpec(specOf(target.metric));
   return {

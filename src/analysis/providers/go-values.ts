@@ -10,7 +10,13 @@ export function formatGoFloat(value: number): string {
   const text = String(value);
   const match = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
   if (!match) return text;
-  const [, sign, lead, fraction = '', exponentText] = match as unknown as [string, string, string, string, string];
+  const [, sign, lead, fraction = '', exponentText] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   const digits = lead + fraction;
   const exponent = Number(exponentText);
   if (exponent >= 0) {

@@ -64,7 +64,10 @@ export function httpRequest(request: HttpRequest): Promise<HttpResponse> {
     });
     req.on('error', (error) => {
       if (error instanceof HttpTimeoutError) reject(error);
-      else reject(new Error(`${request.method} ${url.origin}${url.pathname}: ${error.message}`, { cause: error }));
+      else
+        reject(
+          new Error(`${request.method} ${url.origin}${url.pathname}: ${error.message}`, { cause: error }),
+        );
     });
     req.end(request.body);
   });

@@ -17,7 +17,13 @@ import {
   type ProviderContext,
 } from './provider.js';
 
-export const JOBS: ApiResource = { group: 'batch', version: 'v1', plural: 'jobs', kind: 'Job', namespaced: true };
+export const JOBS: ApiResource = {
+  group: 'batch',
+  version: 'v1',
+  plural: 'jobs',
+  kind: 'Job',
+  namespaced: true,
+};
 
 /** On Jobs: the uid of the AnalysisRun they measure for (the controller's Job cache selects on it). */
 export const ANALYSIS_RUN_UID_LABEL = 'analysisrun.argoproj.io/uid';
@@ -99,7 +105,11 @@ function jobNameOf(measurement: Measurement): string {
 export function jobProvider(_target: MeasurementTarget, context: ProviderContext): MetricProvider {
   const { client } = context;
   const deleteJob = (namespace: string, name: string) =>
-    deleteObject(client, { resource: JOBS, namespace, name }, { ifMissing: 'ignore', propagationPolicy: 'Foreground' });
+    deleteObject(
+      client,
+      { resource: JOBS, namespace, name },
+      { ifMissing: 'ignore', propagationPolicy: 'Foreground' },
+    );
 
   return {
     type: 'Job',
@@ -134,14 +144,20 @@ export function jobProvider(_target: MeasurementTarget, context: ProviderContext
         if (!job) {
           // Not in the cache yet (just created): ask the API server before calling it lost.
           try {
-            job = (await client.get<JobObject & { metadata: { name: string } }>(JOBS, namespace, name)) as JobObject;
+            job = (await client.get<JobObject & { metadata: { name: string } }>(
+              JOBS,
+              namespace,
+              name,
+            )) as JobObject;
           } catch (error) {
             if (error instanceof NotFoundError) throw new Error(`job.batch "${name}" not found`);
             throw error;
           }
         }
         const outcome = jobOutcome(job);
-        return outcome ? { ...measurement, phase: outcome, finishedAt: formatMetaTime(context.now()) } : measurement;
+        return outcome
+          ? { ...measurement, phase: outcome, finishedAt: formatMetaTime(context.now()) }
+          : measurement;
       } catch (error) {
         return errorMeasurement(measurement, error, context.now());
       }

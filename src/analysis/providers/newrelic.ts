@@ -60,7 +60,8 @@ async function account(target: MeasurementTarget, context: ProviderContext): Pro
   const accountIdText = data['account-id'] ?? '';
   if (!apiKey || !accountIdText) throw new Error('account ID or personal API key not found');
   const accountId = Number(accountIdText);
-  if (!Number.isInteger(accountId)) throw new Error(`could not parse account ID: "${accountIdText}" is not an integer`);
+  if (!Number.isInteger(accountId))
+    throw new Error(`could not parse account ID: "${accountIdText}" is not an integer`);
   const region = (data.region ?? 'us').toLowerCase();
   const endpoint = data['base-url-nerdgraph'] || NERDGRAPH_URLS[region];
   if (!endpoint) throw new Error(`invalid region "${region}": use us or eu`);
@@ -92,11 +93,16 @@ export function evaluateNrqlResults(
 }
 
 interface NerdGraphResponse {
-  data?: { actor?: { account?: { nrql?: { results?: Record<string, unknown>[] | null } | null } | null } | null };
+  data?: {
+    actor?: { account?: { nrql?: { results?: Record<string, unknown>[] | null } | null } | null } | null;
+  };
   errors?: { message?: string }[];
 }
 
-export async function newRelicProvider(target: MeasurementTarget, context: ProviderContext): Promise<MetricProvider> {
+export async function newRelicProvider(
+  target: MeasurementTarget,
+  context: ProviderContext,
+): Promise<MetricProvider> {
   const nr = await account(target, context);
   return {
     type: 'NewRelic',
@@ -126,7 +132,11 @@ export async function newRelicProvider(target: MeasurementTarget, context: Provi
           throw new Error(`NerdGraph answered HTTP ${response.status}`);
         }
         const results = body.data?.actor?.account?.nrql?.results ?? [];
-        return { ...measurement, ...evaluateNrqlResults(metric, results), finishedAt: formatMetaTime(context.now()) };
+        return {
+          ...measurement,
+          ...evaluateNrqlResults(metric, results),
+          finishedAt: formatMetaTime(context.now()),
+        };
       } catch (error) {
         return errorMeasurement(measurement, error, context.now());
       }

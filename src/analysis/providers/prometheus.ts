@@ -61,7 +61,9 @@ export function rangeBoundSeconds(expression: string, now: Date): number {
   if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
   const parsed = Date.parse(text);
   if (!Number.isNaN(parsed)) return parsed / 1000;
-  throw new Error(`rangeQuery: cannot evaluate ${JSON.stringify(expression)}; use now(), now() - duration("5m"), RFC 3339 or Unix seconds`);
+  throw new Error(
+    `rangeQuery: cannot evaluate ${JSON.stringify(expression)}; use now(), now() - duration("5m"), RFC 3339 or Unix seconds`,
+  );
 }
 
 interface PromResponse {
@@ -73,7 +75,10 @@ interface PromResponse {
 }
 
 /** The condition input and Go rendering of a Prometheus result. */
-export function shapePrometheusResult(resultType: string | undefined, result: unknown): { value: unknown; text: string } {
+export function shapePrometheusResult(
+  resultType: string | undefined,
+  result: unknown,
+): { value: unknown; text: string } {
   switch (resultType) {
     case 'scalar': {
       const [, raw] = result as [number, string];
@@ -81,7 +86,9 @@ export function shapePrometheusResult(resultType: string | undefined, result: un
       return { value, text: formatGoFloat(value) };
     }
     case 'vector': {
-      const values = (result as { value: [number, string] }[]).map((sample) => parsePromValue(sample.value[1]));
+      const values = (result as { value: [number, string] }[]).map((sample) =>
+        parsePromValue(sample.value[1]),
+      );
       return { value: values, text: `[${values.map(formatGoFloat).join(',')}]` };
     }
     case 'matrix': {
@@ -120,7 +127,8 @@ async function oauth2Token(
       return undefined;
     }
   })();
-  if (response.status !== 200 || !token) throw new Error(`oauth2: cannot fetch token: HTTP ${response.status}`);
+  if (response.status !== 200 || !token)
+    throw new Error(`oauth2: cannot fetch token: HTTP ${response.status}`);
   return token;
 }
 
@@ -136,7 +144,8 @@ export function prometheusProvider({ metric }: MeasurementTarget, context: Provi
   } else {
     throw new Error('prometheus address is not configured');
   }
-  if (spec.timeout !== undefined && spec.timeout < 0) throw new Error('prometheus timeout should not be negative');
+  if (spec.timeout !== undefined && spec.timeout < 0)
+    throw new Error('prometheus timeout should not be negative');
   const timeoutMs = (spec.timeout || DEFAULT_TIMEOUT_SECONDS) * 1000;
   const base = address.replace(/\/+$/, '');
 
@@ -155,7 +164,10 @@ export function prometheusProvider({ metric }: MeasurementTarget, context: Provi
         for (const header of prom.headers ?? []) headers[header.key] = header.value;
         const auth = prom.authentication;
         if (auth?.basicAuth?.username !== undefined || auth?.basicAuth?.password !== undefined) {
-          headers.Authorization = basicAuthorization(auth.basicAuth.username ?? '', auth.basicAuth.password ?? '');
+          headers.Authorization = basicAuthorization(
+            auth.basicAuth.username ?? '',
+            auth.basicAuth.password ?? '',
+          );
         } else if (auth?.oauth2?.tokenUrl) {
           headers.Authorization = `Bearer ${await oauth2Token(auth.oauth2, timeoutMs, prom.insecure ?? false)}`;
         }
@@ -185,7 +197,9 @@ export function prometheusProvider({ metric }: MeasurementTarget, context: Provi
         }
         if (body.status !== 'success') {
           throw new Error(
-            body.errorType ? `${body.errorType}: ${body.error ?? ''}` : `server_error: server error: ${response.status}`,
+            body.errorType
+              ? `${body.errorType}: ${body.error ?? ''}`
+              : `server_error: server error: ${response.status}`,
           );
         }
         const shaped = shapePrometheusResult(body.data?.resultType, body.data?.result);

@@ -35,7 +35,10 @@ function specOf(metric: Metric): WebSpec {
 }
 
 /** The first value the jsonPath selects, and Go's JSON rendering of it. */
-export function webResultValue(jsonPath: string | undefined, data: unknown): { value: unknown; text: string } {
+export function webResultValue(
+  jsonPath: string | undefined,
+  data: unknown,
+): { value: unknown; text: string } {
   const values = evaluateJsonPath(compileJsonPath(jsonPath || '{$}'), data);
   if (values.length === 0) throw new Error('result of web metric produced no value');
   const value = values[0];
@@ -66,7 +69,8 @@ export function webProvider({ metric }: MeasurementTarget, context: ProviderCont
           body = JSON.stringify(web.jsonBody);
           headers['Content-Type'] = 'application/json';
         }
-        const timeoutSeconds = web.timeoutSeconds && web.timeoutSeconds > 0 ? web.timeoutSeconds : DEFAULT_TIMEOUT_SECONDS;
+        const timeoutSeconds =
+          web.timeoutSeconds && web.timeoutSeconds > 0 ? web.timeoutSeconds : DEFAULT_TIMEOUT_SECONDS;
         const response = await httpRequest({
           method,
           url: web.url,
@@ -95,7 +99,9 @@ export function webProvider({ metric }: MeasurementTarget, context: ProviderCont
         } catch (error) {
           const reason = (error as Error).message;
           throw new Error(
-            reason === 'result of web metric produced no value' ? reason : `Could not find JSONPath in body: ${reason}`,
+            reason === 'result of web metric produced no value'
+              ? reason
+              : `Could not find JSONPath in body: ${reason}`,
           );
         }
         const evaluation = evaluateMeasurement({

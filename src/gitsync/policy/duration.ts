@@ -7,9 +7,12 @@ const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
 /** Milliseconds, or an error message naming the value. */
 export function parseDuration(text: string): number | { error: string } {
   if (!DURATION.test(text)) {
-    return { error: `"${text}" is not a duration; use a number with a unit (ms, s, m, h, d), e.g. "90s" or "1h30m"` };
+    return {
+      error: `"${text}" is not a duration; use a number with a unit (ms, s, m, h, d), e.g. "90s" or "1h30m"`,
+    };
   }
   let total = 0;
-  for (const [, amount, unit] of text.matchAll(PART)) total += Number(amount) * (UNIT_MS[unit as string] ?? 0);
+  for (const [, amount, unit] of text.matchAll(PART))
+    total += Number(amount) * (UNIT_MS[unit as string] ?? 0);
   return total;
 }

@@ -27,22 +27,31 @@ export function compilePolicy(policy: ImagePolicy): CompiledPolicy | { error: st
     if (typeof parsed !== 'number') return { error: `policy.minAge: ${parsed.error}` };
     minAgeMs = parsed;
   }
-  const base = { strategy: policy.strategy, filter, minAgeMs, prereleases: policy.semver?.prereleases === true };
+  const base = {
+    strategy: policy.strategy,
+    filter,
+    minAgeMs,
+    prereleases: policy.semver?.prereleases === true,
+  };
   switch (policy.strategy) {
     case 'semver': {
       const constraint = policy.semver?.constraint;
-      if (constraint === undefined) return { error: 'policy.semver.constraint is required for strategy semver' };
+      if (constraint === undefined)
+        return { error: 'policy.semver.constraint is required for strategy semver' };
       let range: semver.Range;
       try {
         range = new semver.Range(constraint, { loose: true, includePrerelease: base.prereleases });
       } catch {
-        return { error: `policy.semver.constraint "${constraint}" is not a semver range (e.g. "^1.4" or ">=1.2 <2")` };
+        return {
+          error: `policy.semver.constraint "${constraint}" is not a semver range (e.g. "^1.4" or ">=1.2 <2")`,
+        };
       }
       return { ...base, semverRange: range, description: `semver ${constraint}` };
     }
     case 'digest': {
       const tag = policy.digest?.tag;
-      if (tag === undefined || tag === '') return { error: 'policy.digest.tag is required for strategy digest' };
+      if (tag === undefined || tag === '')
+        return { error: 'policy.digest.tag is required for strategy digest' };
       return { ...base, digestTag: tag, description: `digest of ${tag}` };
     }
     case 'newest-build':

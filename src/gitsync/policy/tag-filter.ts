@@ -6,7 +6,10 @@ export interface TagFilter {
   readonly ignore: readonly RegExp[];
 }
 
-export function compileTagFilter(allowTags: string | undefined, ignoreTags: readonly string[] = []): TagFilter | { error: string } {
+export function compileTagFilter(
+  allowTags: string | undefined,
+  ignoreTags: readonly string[] = [],
+): TagFilter | { error: string } {
   let allow: RegExp | undefined;
   if (allowTags !== undefined) {
     try {

@@ -66,7 +66,7 @@ export class RegistryClient {
   private readonly onThrottled: (waitMs: number) => void;
   private auth: AuthPlan = { kind: 'none' };
   private token: { value: string; expiresAt: number } | undefined;
-  /** Build times by manifest digest: a digest names immutable content, so this never goes stale. */
+  /** Build times by manifest digest and platform: a digest names immutable content, so this never goes stale. */
   private readonly buildTimes = new Map<string, number | undefined>();
 
   constructor(
@@ -89,7 +89,8 @@ export class RegistryClient {
       `${this.repoUrl('tags/list')}${pageSize === undefined ? '' : `?n=${pageSize}`}`;
     const seen = new Set<string>();
     while (url !== undefined) {
-      if (seen.has(url)) throw new RegistryError(`${this.describe()}: tag pages loop at ${url}`, 'BadResponse');
+      if (seen.has(url))
+        throw new RegistryError(`${this.describe()}: tag pages loop at ${url}`, 'BadResponse');
       seen.add(url);
       const response = await this.send('GET', url, { Accept: 'application/json' });
       const body = (await readJson(response, this.describe())) as { tags?: string[] | null };
@@ -117,7 +118,7 @@ export class RegistryClient {
     const bytes = Buffer.from(await response.arrayBuffer());
     const computed = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
     const header = response.headers.get('docker-content-digest');
-    if (header !== null && header.startsWith('sha256:') && header !== computed) {
+    if (header?.startsWith('sha256:') && header !== computed) {
       throw new RegistryError(
         `${this.describe()}: manifest ${reference} hashes to ${computed}, registry says ${header}`,
         'BadResponse',
@@ -137,14 +138,21 @@ export class RegistryClient {
    * When the image was built (`created` of its config blob), in epoch ms; for an index, of the
    * image for `platform` (os/arch[/variant]). Undefined when the config carries no time.
    */
-  async buildTime(reference: string, platform = 'linux/amd64'): Promise<{ digest: string; createdAt?: number }> {
+  async buildTime(
+    reference: string,
+    platform = 'linux/amd64',
+  ): Promise<{ digest: string; createdAt?: number }> {
     const top = await this.manifest(reference);
-    if (this.buildTimes.has(top.digest)) return withCreated(top.digest, this.buildTimes.get(top.digest));
+    const cacheKey = `${top.digest} ${platform}`;
+    if (this.buildTimes.has(cacheKey)) return withCreated(top.digest, this.buildTimes.get(cacheKey));
     let image = top;
     if (isIndex(top.mediaType)) {
       const chosen = pickPlatform(top.document.manifests ?? [], platform);
       if (chosen === undefined) {
-        throw new RegistryError(`${this.describe()}:${reference} has no image for platform ${platform}`, 'NotFound');
+        throw new RegistryError(
+          `${this.describe()}:${reference} has no image for platform ${platform}`,
+          'NotFound',
+        );
       }
       image = await this.manifest(chosen.digest);
     }
@@ -160,7 +168,7 @@ export class RegistryClient {
     const config = (await readJson(response, this.describe())) as { created?: string };
     const created = config.created === undefined ? undefined : Date.parse(config.created);
     const createdAt = created === undefined || Number.isNaN(created) ? undefined : created;
-    this.buildTimes.set(top.digest, createdAt);
+    this.buildTimes.set(cacheKey, createdAt);
     return withCreated(top.digest, createdAt);
   }
 
@@ -173,10 +181,17 @@ export class RegistryClient {
   }
 
   /** One API call with auth and throttling handled; non-2xx (after retries) throws RegistryError. */
-  private async send(method: 'GET' | 'HEAD', url: string, headers: Record<string, string>): Promise<Response> {
+  private async send(
+    method: 'GET' | 'HEAD',
+    url: string,
+    headers: Record<string, string>,
+  ): Promise<Response> {
     let authenticated = false;
     for (let attempt = 0; ; attempt += 1) {
-      const response = await this.fetch(url, { method, headers: { ...headers, ...(await this.authHeader()) } });
+      const response = await this.fetch(url, {
+        method,
+        headers: { ...headers, ...(await this.authHeader()) },
+      });
       if (response.ok) return response;
       await response.body?.cancel();
       if (response.status === 401 && !authenticated) {
@@ -261,7 +276,8 @@ export class RegistryClient {
       expires_in?: number;
     };
     const value = body.token ?? body.access_token;
-    if (value === undefined) throw new RegistryError('token endpoint answered without a token', 'BadResponse');
+    if (value === undefined)
+      throw new RegistryError('token endpoint answered without a token', 'BadResponse');
     // Tokens default to 60 s (distribution token spec); renew a little early.
     const lifetime = Math.max(10, body.expires_in ?? 60) - 5;
     return { value, expiresAt: Date.now() + lifetime * 1000 };
@@ -306,10 +322,17 @@ async function readJson(response: Response, what: string): Promise<unknown> {
 function errorFor(method: string, url: string, status: number, hasCredentials: boolean): RegistryError {
   const path = new URL(url).pathname;
   if (status === 401 || status === 403) {
-    const hint = hasCredentials ? 'the pull secret was refused' : 'the registry wants credentials; set spec.pullSecret';
+    const hint = hasCredentials
+      ? 'the pull secret was refused'
+      : 'the registry wants credentials; set spec.pullSecret';
     return new RegistryError(`${method} ${path}: ${status}, ${hint}`, 'Unauthorized', status);
   }
   if (status === 404) return new RegistryError(`${method} ${path}: not found`, 'NotFound', status);
-  if (status === 429) return new RegistryError(`${method} ${path}: rate limited (429)`, 'RateLimited', status);
-  return new RegistryError(`${method} ${path}: HTTP ${status}`, status >= 500 ? 'Unavailable' : 'BadResponse', status);
+  if (status === 429)
+    return new RegistryError(`${method} ${path}: rate limited (429)`, 'RateLimited', status);
+  return new RegistryError(
+    `${method} ${path}: HTTP ${status}`,
+    status >= 500 ? 'Unavailable' : 'BadResponse',
+    status,
+  );
 }

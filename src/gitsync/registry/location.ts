@@ -20,7 +20,8 @@ export function locateRepository(image: string, insecure = false): RepositoryLoc
   if (ref.tag !== undefined || ref.digest !== undefined) {
     return { error: `image "${image}" must name a repository only, without tag or digest` };
   }
-  const hub = ref.registry === undefined || ref.registry === 'docker.io' || ref.registry === 'index.docker.io';
+  const hub =
+    ref.registry === undefined || ref.registry === 'docker.io' || ref.registry === 'index.docker.io';
   if (hub) {
     const repository = ref.repository.includes('/') ? ref.repository : `library/${ref.repository}`;
     return { host: 'docker.io', baseUrl: 'https://registry-1.docker.io', repository };

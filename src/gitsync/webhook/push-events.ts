@@ -28,7 +28,10 @@ export function pushesFromRegistryNotification(body: unknown): PushedImage[] | {
     if (target.mediaType !== undefined && !MANIFEST_TYPES.has(target.mediaType)) continue;
     const host = hostOf(target.url) ?? event.request?.host;
     if (host === undefined) continue;
-    pushes.push({ name: `${host}/${target.repository}`, ...(target.tag !== undefined && { tag: target.tag }) });
+    pushes.push({
+      name: `${host}/${target.repository}`,
+      ...(target.tag !== undefined && { tag: target.tag }),
+    });
   }
   return pushes;
 }
@@ -36,7 +39,8 @@ export function pushesFromRegistryNotification(body: unknown): PushedImage[] | {
 export function pushFromGenericBody(body: unknown): PushedImage | { error: string } {
   const image = (body as { image?: unknown } | null)?.image;
   const tag = (body as { tag?: unknown } | null)?.tag;
-  if (typeof image !== 'string' || image === '') return { error: 'expected {"image": "<registry>/<repository>", "tag": "..."}' };
+  if (typeof image !== 'string' || image === '')
+    return { error: 'expected {"image": "<registry>/<repository>", "tag": "..."}' };
   return { name: image, ...(typeof tag === 'string' && { tag }) };
 }
 

@@ -48,7 +48,8 @@ export function createWebhookServer(handlers: WebhookHandlers): Server {
         } catch {
           return answer(400, 'bad_request', { error: 'body is not JSON' });
         }
-        const parsed = endpoint === 'registry' ? pushesFromRegistryNotification(json) : pushFromGenericBody(json);
+        const parsed =
+          endpoint === 'registry' ? pushesFromRegistryNotification(json) : pushFromGenericBody(json);
         if ('error' in parsed) return answer(400, 'bad_request', { error: parsed.error });
         const images = Array.isArray(parsed) ? parsed : [parsed];
         const matched = images.length === 0 ? 0 : handlers.onPush(images);

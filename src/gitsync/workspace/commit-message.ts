@@ -20,11 +20,15 @@ const PLACEHOLDER = /\{\{\s*(summary|count|images|changes|branch)\s*\}\}/g;
 
 export function renderCommitMessage(template: string, bumps: readonly ImageBump[], branch: string): string {
   const values: Record<string, string> = {
-    summary: bumps.length === 1 ? `${shortName(bumps[0]!.image)} to ${bumps[0]!.to}` : `${bumps.length} images`,
+    summary:
+      bumps.length === 1 ? `${shortName(bumps[0]!.image)} to ${bumps[0]!.to}` : `${bumps.length} images`,
     count: String(bumps.length),
     images: bumps.map((b) => `${b.image}:${b.to}`).join(', '),
     changes: bumps
-      .map((b) => `- ${b.image}: ${b.from.length === 0 ? '(new)' : b.from.join(', ')} -> ${b.to} (${b.files.join(', ')})`)
+      .map(
+        (b) =>
+          `- ${b.image}: ${b.from.length === 0 ? '(new)' : b.from.join(', ')} -> ${b.to} (${b.files.join(', ')})`,
+      )
       .join('\n'),
     branch,
   };

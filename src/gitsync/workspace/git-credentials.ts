@@ -61,7 +61,8 @@ export async function prepareGitAccess(
     };
   }
   if (data.password === undefined) {
-    if (data.sshPrivateKey !== undefined) throw new Error(`${url} is not an SSH URL but the Secret holds an SSH key`);
+    if (data.sshPrivateKey !== undefined)
+      throw new Error(`${url} is not an SSH URL but the Secret holds an SSH key`);
     return { env: base, secrets: [], dispose: async () => {} };
   }
   const username = data.username ?? 'x-access-token';

@@ -69,7 +69,11 @@ export async function pushEdits(
     const outcomes = await applyEdits(workspace, edits);
     const bumps = bumpsOf(edits, outcomes);
     if (bumps.length === 0) return { head, outcomes, retries: attempt - 1 };
-    const message = renderCommitMessage(options.commitTemplate ?? DEFAULT_COMMIT_TEMPLATE, bumps, workspace.branch);
+    const message = renderCommitMessage(
+      options.commitTemplate ?? DEFAULT_COMMIT_TEMPLATE,
+      bumps,
+      workspace.branch,
+    );
     const commit = await workspace.commit(message);
     await options.beforePush?.();
     const pushed = await workspace.push();
@@ -103,7 +107,8 @@ export async function applyEdits(
     try {
       original = await workspace.readFile(file);
     } catch (error) {
-      for (const edit of fileEdits) outcomes.set(edit.id, { kind: 'error', reason: `${file}: ${(error as Error).message}` });
+      for (const edit of fileEdits)
+        outcomes.set(edit.id, { kind: 'error', reason: `${file}: ${(error as Error).message}` });
       continue;
     }
     let text = original;
@@ -125,12 +130,21 @@ export async function applyEdits(
 
 /** One bump per image and target reference, with every value it replaced and every file it touched. */
 function bumpsOf(edits: readonly PendingEdit[], outcomes: ReadonlyMap<string, EditOutcome>): ImageBump[] {
-  const bumps = new Map<string, { image: string; to: string; policy: string; from: Set<string>; files: Set<string> }>();
+  const bumps = new Map<
+    string,
+    { image: string; to: string; policy: string; from: Set<string>; files: Set<string> }
+  >();
   for (const edit of edits) {
     const outcome = outcomes.get(edit.id);
     if (outcome?.kind !== 'changed') continue;
     const key = `${edit.image}\n${edit.to}`;
-    const bump = bumps.get(key) ?? { image: edit.image, to: edit.to, policy: edit.policy, from: new Set(), files: new Set() };
+    const bump = bumps.get(key) ?? {
+      image: edit.image,
+      to: edit.to,
+      policy: edit.policy,
+      from: new Set(),
+      files: new Set(),
+    };
     for (const change of outcome.changes) if (change.from !== null) bump.from.add(change.from);
     bump.files.add(edit.spec.file);
     bumps.set(key, bump);

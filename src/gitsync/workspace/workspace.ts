@@ -28,7 +28,9 @@ export interface WorkspaceOptions {
   readonly timeoutMs?: number;
 }
 
-export type PushResult = { readonly ok: true } | { readonly ok: false; readonly conflict: boolean; readonly message: string };
+export type PushResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly conflict: boolean; readonly message: string };
 
 // Rejections another writer causes; anything else (auth, hooks, network) is not retried.
 const CONFLICT = /\[rejected\]|non-fast-forward|fetch first|cannot lock ref|stale info|incorrect old value/;
@@ -65,7 +67,12 @@ export class GitWorkspace {
       }
     }
     await this.run(() =>
-      this.git.clone(this.options.url, this.dir, ['--branch', this.options.branch, '--single-branch', '--no-tags']),
+      this.git.clone(this.options.url, this.dir, [
+        '--branch',
+        this.options.branch,
+        '--single-branch',
+        '--no-tags',
+      ]),
     );
     return this.head();
   }
@@ -100,7 +107,9 @@ export class GitWorkspace {
 
   async push(): Promise<PushResult> {
     try {
-      await this.run(() => this.inDir().raw(['push', '--porcelain', 'origin', `HEAD:refs/heads/${this.options.branch}`]));
+      await this.run(() =>
+        this.inDir().raw(['push', '--porcelain', 'origin', `HEAD:refs/heads/${this.options.branch}`]),
+      );
       return { ok: true };
     } catch (error) {
       const message = (error as Error).message;
@@ -114,9 +123,17 @@ export class GitWorkspace {
     await this.run(() => git.raw(['remote', 'set-url', 'origin', url]));
     await rm(join(this.dir, '.git', 'index.lock'), { force: true });
     await this.run(() =>
-      git.raw(['fetch', '--quiet', '--no-tags', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]),
+      git.raw([
+        'fetch',
+        '--quiet',
+        '--no-tags',
+        'origin',
+        `+refs/heads/${branch}:refs/remotes/origin/${branch}`,
+      ]),
     );
-    await this.run(() => git.raw(['checkout', '--quiet', '--force', '-B', branch, `refs/remotes/origin/${branch}`]));
+    await this.run(() =>
+      git.raw(['checkout', '--quiet', '--force', '-B', branch, `refs/remotes/origin/${branch}`]),
+    );
     await this.run(() => git.raw(['reset', '--quiet', '--hard', `refs/remotes/origin/${branch}`]));
     await this.run(() => git.raw(['clean', '--quiet', '-ffdx']));
     return this.head();
@@ -137,7 +154,11 @@ export class GitWorkspace {
 
   private gitIn(baseDir: string): SimpleGit {
     const author = this.options.author ?? DEFAULT_AUTHOR;
-    const env: Record<string, string> = { ...ambientEnv(), ...this.options.access.env, ...this.options.signing?.env };
+    const env: Record<string, string> = {
+      ...ambientEnv(),
+      ...this.options.access.env,
+      ...this.options.signing?.env,
+    };
     return simpleGit({
       baseDir,
       config: [

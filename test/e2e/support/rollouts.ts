@@ -102,3 +102,14 @@ export function eventReasons(namespace: string, name: string): string[] {
     .filter((e) => e.involvedObject.kind === 'Rollout' && e.involvedObject.name === name)
     .map((e) => e.reason);
 }
+
+/** Waits until the Rollout has Events with every one of `reasons` (Events follow the status write). */
+export async function expectEvents(namespace: string, name: string, reasons: string[]): Promise<void> {
+  let seen: string[] = [];
+  await eventually(`events ${reasons.join(', ')}`, () => {
+    seen = eventReasons(namespace, name);
+    return reasons.every((r) => seen.includes(r)) ? true : undefined;
+  }).catch((error: Error) => {
+    throw new Error(`${error.message} (seen: ${[...new Set(seen)].join(', ')})`);
+  });
+}

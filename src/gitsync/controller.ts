@@ -1,0 +1,206 @@
+// The Git-sync controllers: informer caches of ImageWatches and GitTargets, one work queue per
+// kind. An ImageWatch key is reconciled when due (polling) or when a webhook names its image; a
+// GitTarget key is synced when a watch writing to it gets a new candidate or a new spec, and on
+// every resync, so Git converges on desired state even after a lost push or a restart.
+import { GIT_TARGET_KIND, type GitTarget, type ImageWatch } from '../api/gitsync.js';
+import type { EventRecorder } from '../kube/events.js';
+import { Informer } from '../kube/informer.js';
+import { apiListWatch } from '../kube/list-watch.js';
+import type { RestClient } from '../kube/rest.js';
+import { WorkQueue } from '../kube/workqueue.js';
+import type { ProcessMetrics } from '../metrics/registry.js';
+import type { Logger } from '../process/logger.js';
+import { GIT_TARGETS, syncGitTarget } from './git-target-reconciler.js';
+import type { ImageSource } from './image-check.js';
+import { IMAGE_WATCHES, RegistryClients, reconcileImageWatch } from './image-watch-reconciler.js';
+import type { GitSyncMetrics } from './metrics.js';
+import { locateRepository, type RepositoryLocation } from './registry/location.js';
+import type { PushedImage } from './webhook/push-events.js';
+import { KeyedMutex } from './workspace/keyed-mutex.js';
+
+export interface GitSyncControllerOptions {
+  readonly client: RestClient;
+  readonly logger: Logger;
+  readonly events: EventRecorder;
+  readonly processMetrics: ProcessMetrics;
+  readonly metrics: GitSyncMetrics;
+  /** Watch only this namespace; undefined = all. */
+  readonly namespace?: string;
+  /** Cached clones live here. */
+  readonly workDir: string;
+  /** How often every GitTarget is synced even without news; default 10 min. */
+  readonly resyncMs?: number;
+  readonly sshProgram?: string;
+  readonly maxPushAttempts?: number;
+  /** Test and benchmark seam: a registry stand-in for some images. */
+  readonly registryFactory?: (location: RepositoryLocation, watch: ImageWatch) => ImageSource | undefined;
+}
+
+const GIT_TARGET_INDEX = 'gitTarget';
+
+export class GitSyncController {
+  private readonly watches: Informer<ImageWatch>;
+  private readonly targets: Informer<GitTarget>;
+  private readonly watchQueue: WorkQueue;
+  private readonly targetQueue: WorkQueue;
+  private readonly forced = new Set<string>();
+  private running: Promise<void>[] = [];
+
+  constructor(private readonly options: GitSyncControllerOptions) {
+    const { client, logger, namespace } = options;
+    const scope = namespace === undefined ? {} : { namespace };
+    const onError = (what: string) => (error: Error) => logger.warn({ err: error.message }, what);
+    this.watches = new Informer<ImageWatch>(apiListWatch(client, IMAGE_WATCHES, scope), {
+      onError: onError('imagewatch watch'),
+      indexers: {
+        [GIT_TARGET_INDEX]: (w) => [
+          ...new Set(w.spec.targets.map((t) => `${w.metadata.namespace}/${t.gitTarget}`)),
+        ],
+      },
+    });
+    this.targets = new Informer<GitTarget>(apiListWatch(client, GIT_TARGETS, scope), {
+      resyncPeriodMs: options.resyncMs ?? 10 * 60_000,
+      onError: onError('gittarget watch'),
+    });
+    this.watchQueue = new WorkQueue({
+      name: 'imagewatches',
+      metrics: options.processMetrics.workQueue('imagewatches'),
+      onError: (key, error) =>
+        logger.warn({ imageWatch: key, err: (error as Error).message }, 'reconcile failed; retrying'),
+    });
+    this.targetQueue = new WorkQueue({
+      name: 'gittargets',
+      baseDelayMs: 1000,
+      maxDelayMs: 5 * 60_000,
+      metrics: options.processMetrics.workQueue('gittargets'),
+      onError: (key, error) =>
+        logger.warn({ gitTarget: key, err: (error as Error).message }, 'sync failed; retrying'),
+    });
+  }
+
+  async start(): Promise<void> {
+    const { client, logger, events, metrics } = this.options;
+    const registries = new RegistryClients(
+      client,
+      () => metrics.throttled.inc(),
+      this.options.registryFactory,
+    );
+    const keyOf = (o: { metadata: { namespace: string; name: string } }) =>
+      `${o.metadata.namespace}/${o.metadata.name}`;
+    const enqueueTargets = (w: ImageWatch) => {
+      for (const t of new Set(w.spec.targets.map((x) => x.gitTarget)))
+        this.targetQueue.add(`${w.metadata.namespace}/${t}`);
+    };
+    this.watches.addHandlers({
+      add: (w) => {
+        this.watchQueue.add(keyOf(w));
+        enqueueTargets(w);
+      },
+      update: (old, w) => {
+        this.watchQueue.add(keyOf(w));
+        const newCandidate = old.status?.latest?.image !== w.status?.latest?.image;
+        const newSpec = old.metadata.generation !== w.metadata.generation;
+        const caughtUp = old.status?.observedGeneration !== w.status?.observedGeneration;
+        if (newCandidate || newSpec || caughtUp) {
+          enqueueTargets(w);
+          if (newSpec)
+            for (const t of old.spec.targets)
+              this.targetQueue.add(`${old.metadata.namespace}/${t.gitTarget}`);
+        }
+      },
+      delete: (w) => {
+        this.forced.delete(keyOf(w));
+        registries.forget(keyOf(w));
+      },
+    });
+    this.targets.addHandlers({
+      add: (t) => {
+        this.targetQueue.add(keyOf(t));
+        for (const w of this.watches.byIndex(GIT_TARGET_INDEX, keyOf(t))) this.watchQueue.add(keyOf(w));
+      },
+      update: (old, t) => {
+        if (
+          old.metadata.generation !== t.metadata.generation ||
+          old.metadata.resourceVersion === t.metadata.resourceVersion
+        ) {
+          this.targetQueue.add(keyOf(t));
+        }
+      },
+      delete: (t) => {
+        for (const w of this.watches.byIndex(GIT_TARGET_INDEX, keyOf(t))) this.watchQueue.add(keyOf(w));
+      },
+    });
+
+    const watchDeps = {
+      client,
+      events,
+      logger,
+      metrics,
+      registries,
+      now: () => Date.now(),
+      gitTargetExists: (ns: string, name: string) => this.targets.get(ns, name) !== undefined,
+    };
+    const targetDeps = {
+      client,
+      events,
+      logger,
+      metrics,
+      repositories: new KeyedMutex(),
+      watchStatus: new KeyedMutex(),
+      workDir: this.options.workDir,
+      now: () => Date.now(),
+      ...(this.options.sshProgram !== undefined && { sshProgram: this.options.sshProgram }),
+      ...(this.options.maxPushAttempts !== undefined && { maxPushAttempts: this.options.maxPushAttempts }),
+    };
+
+    this.watches.start();
+    this.targets.start();
+    await Promise.all([this.watches.waitForSync(), this.targets.waitForSync()]);
+    this.running = [
+      this.watchQueue.run(async (key) => {
+        const [ns, name] = key.split('/') as [string, string];
+        const watch = this.watches.get(ns, name);
+        if (watch === undefined || watch.metadata.deletionTimestamp !== undefined) return;
+        const forced = this.forced.delete(key);
+        return reconcileImageWatch(watchDeps, watch, forced);
+      }, 4),
+      this.targetQueue.run(async (key) => {
+        const [ns, name] = key.split('/') as [string, string];
+        const target = this.targets.get(ns, name);
+        if (target === undefined || target.metadata.deletionTimestamp !== undefined) return;
+        await syncGitTarget(targetDeps, target, this.watches.byIndex(GIT_TARGET_INDEX, key));
+      }, 2),
+    ];
+    logger.info(
+      { namespace: this.options.namespace ?? '*', kind: GIT_TARGET_KIND.kind },
+      'git-sync controllers started',
+    );
+  }
+
+  hasSynced(): boolean {
+    return this.watches.hasSynced() && this.targets.hasSynced();
+  }
+
+  /** A webhook said these images were pushed: check every ImageWatch of them now. */
+  onPush(images: readonly PushedImage[]): number {
+    const names = new Set(images.map((i) => i.name));
+    let matched = 0;
+    for (const watch of this.watches.list()) {
+      const location = locateRepository(watch.spec.image, watch.spec.insecure === true);
+      if ('error' in location) continue;
+      if (!names.has(`${location.host}/${location.repository}`) && !names.has(watch.spec.image)) continue;
+      const key = `${watch.metadata.namespace}/${watch.metadata.name}`;
+      this.forced.add(key);
+      this.watchQueue.add(key);
+      matched += 1;
+    }
+    return matched;
+  }
+
+  async stop(): Promise<void> {
+    this.watches.stop();
+    this.targets.stop();
+    await Promise.all([this.watchQueue.shutDown(), this.targetQueue.shutDown()]);
+    await Promise.all(this.running);
+  }
+}

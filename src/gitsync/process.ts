@@ -1,0 +1,183 @@
+// The `slipway git-sync` process: connect, serve health, metrics and the webhook, campaign for
+// the Lease (one writer per cluster; a standby takes over), run the Git-sync controllers while
+// leading, and shut down cleanly.
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import { hostname } from 'node:os';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { apiEventSink, EventRecorder } from '../kube/events.js';
+import { apiLeaseStore, LeaderElector } from '../kube/leader-election.js';
+import { RequestCounter } from '../kube/request-counter.js';
+import { RestClient } from '../kube/rest.js';
+import { createProcessMetrics } from '../metrics/registry.js';
+import { closeServer, serveHealth, serveMetrics } from '../process/http-endpoints.js';
+import type { Logger } from '../process/logger.js';
+import { GitSyncController, type GitSyncControllerOptions } from './controller.js';
+import { createGitSyncMetrics } from './metrics.js';
+import { createWebhookServer } from './webhook/server.js';
+
+export const GIT_SYNC_LEASE = 'slipway-git-sync-lock';
+
+export interface GitSyncProcessOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly logger: Logger;
+  readonly namespace?: string;
+  readonly leaderElection: boolean;
+  readonly leaderElectionNamespace: string;
+  readonly bindAddress: string;
+  readonly healthPort: number;
+  readonly metricsPort: number;
+  /** Undefined: no webhook endpoint. */
+  readonly webhookPort?: number;
+  /** The webhook secret, read per request; required with webhookPort. */
+  readonly webhookSecret?: () => string;
+  readonly workDir: string;
+  readonly resyncMs?: number;
+  readonly sshProgram?: string;
+  readonly registryFactory?: GitSyncControllerOptions['registryFactory'];
+}
+
+export interface GitSyncProcess {
+  readonly registry: import('prom-client').Registry;
+  readonly ports: { health: number; metrics: number; webhook?: number };
+  isLeader(): boolean;
+  shutdown(): Promise<void>;
+}
+
+export async function startGitSyncProcess(options: GitSyncProcessOptions): Promise<GitSyncProcess> {
+  const { logger } = options;
+  const requestCounter = new RequestCounter();
+  const client = new RestClient(options.kubeConfig, { requestCounter, userAgent: 'slipway-git-sync' });
+  const processMetrics = createProcessMetrics(requestCounter);
+  const metrics = createGitSyncMetrics(processMetrics.registry);
+  const server = options.kubeConfig.getCurrentCluster()?.server ?? '(no server)';
+  try {
+    await client.request({ method: 'GET', path: '/version', verb: 'get', resource: 'version' });
+  } catch (error) {
+    throw new Error(`cannot reach the Kubernetes API at ${server}: ${(error as Error).message}`);
+  }
+  if (options.webhookPort !== undefined && options.webhookSecret === undefined) {
+    throw new Error('the webhook needs a secret (--webhook-secret-file or SLIPWAY_WEBHOOK_SECRET)');
+  }
+
+  const events = new EventRecorder({
+    sink: apiEventSink(client),
+    component: 'slipway-git-sync',
+    instance: hostname(),
+    onError: (error) => logger.warn({ err: error.message }, 'recording an Event failed'),
+  });
+  let controller: GitSyncController | undefined;
+  let leading = false;
+  const servers: Server[] = [];
+  const address = (s: Server) => {
+    const a = s.address();
+    return typeof a === 'object' && a !== null ? a.port : 0;
+  };
+
+  const health = serveHealth(
+    { live: () => true, ready: () => !leading || controller?.hasSynced() === true },
+    options.bindAddress,
+    options.healthPort,
+  );
+  servers.push(
+    await health,
+    await serveMetrics(processMetrics.registry, options.bindAddress, options.metricsPort),
+  );
+  let webhookPort: number | undefined;
+  if (options.webhookPort !== undefined) {
+    const secret = options.webhookSecret!;
+    const webhook = createWebhookServer({
+      secret,
+      onPush: (images) => controller?.onPush(images) ?? 0,
+      onRequest: (endpoint, result) => {
+        metrics.webhooks.inc({ endpoint, result });
+        if (result === 'unauthorized') metrics.errors.inc({ reason: 'WebhookUnauthorized' });
+      },
+    });
+    await new Promise<void>((done, fail) => {
+      webhook.once('error', fail);
+      webhook.listen(options.webhookPort, options.bindAddress, () => done());
+    });
+    servers.push(webhook);
+    webhookPort = address(webhook);
+  }
+
+  const startLeading = (signal: AbortSignal) => {
+    leading = true;
+    const started = new GitSyncController({
+      client,
+      logger,
+      events,
+      processMetrics,
+      metrics,
+      workDir: options.workDir,
+      ...(options.namespace !== undefined && { namespace: options.namespace }),
+      ...(options.resyncMs !== undefined && { resyncMs: options.resyncMs }),
+      ...(options.sshProgram !== undefined && { sshProgram: options.sshProgram }),
+      ...(options.registryFactory !== undefined && { registryFactory: options.registryFactory }),
+    });
+    controller = started;
+    signal.addEventListener('abort', () => void started.stop());
+    started.start().catch((error: Error) => {
+      logger.error({ err: error.message }, 'starting git-sync failed; giving up leadership');
+      void elector?.release();
+    });
+  };
+  const stopLeading = async () => {
+    leading = false;
+    const stopping = controller;
+    controller = undefined;
+    await stopping?.stop();
+  };
+
+  let elector: LeaderElector | undefined;
+  let standalone: AbortController | undefined;
+  if (options.leaderElection) {
+    const identity = `${hostname()}_${randomBytes(4).toString('hex')}`;
+    elector = new LeaderElector({
+      store: apiLeaseStore(client, { namespace: options.leaderElectionNamespace, name: GIT_SYNC_LEASE }),
+      identity,
+      onStartedLeading: startLeading,
+      onStoppedLeading: () => {
+        logger.info('stopped leading');
+        void stopLeading();
+      },
+      onNewLeader: (holder) => logger.info({ leader: holder, self: holder === identity }, 'leader observed'),
+      onError: (error) => logger.warn({ err: error.message }, 'leader election'),
+    });
+    void elector.run();
+  } else {
+    standalone = new AbortController();
+    startLeading(standalone.signal);
+  }
+  logger.info(
+    {
+      server,
+      healthPort: address(servers[0]!),
+      metricsPort: address(servers[1]!),
+      webhookPort,
+      workDir: options.workDir,
+    },
+    'git-sync process started',
+  );
+
+  let shutdown: Promise<void> | undefined;
+  return {
+    registry: processMetrics.registry,
+    ports: {
+      health: address(servers[0]!),
+      metrics: address(servers[1]!),
+      ...(webhookPort !== undefined && { webhook: webhookPort }),
+    },
+    isLeader: () => leading,
+    shutdown: () => {
+      shutdown ??= (async () => {
+        if (elector) await elector.release();
+        await stopLeading();
+        await Promise.all(servers.map(closeServer));
+        logger.info('shut down');
+      })();
+      return shutdown;
+    },
+  };
+}

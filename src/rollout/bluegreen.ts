@@ -1,0 +1,500 @@
+// The blue-green strategy's part of a pass, in Argo Rollouts' order (rollout/bluegreen.go,
+// rollout/service.go, rollout/replicaset.go): the preview Service follows the new ReplicaSet at
+// once; the new ReplicaSet scales to previewReplicaCount (or replicas) while the active Service
+// stays on the stable one; once the new set is ready the rollout pauses if asked to
+// (BlueGreenPause), passes the pre-promotion gate, scales to full size and switches the active
+// Service; after the post-promotion gate the new set is stable, and older sets scale down once
+// their scale-down-deadline passes. An abort keeps (or puts back) the active Service on the
+// stable set and scales the preview down after abortScaleDownDelaySeconds.
+import type { BlueGreenStrategy, RolloutStatus } from '../api/rollout.js';
+import type { StrategyResult } from './canary.js';
+import { POD_TEMPLATE_HASH_LABEL, SCALE_DOWN_DEADLINE_ANNOTATION } from './labels.js';
+import { formatTime, type ObservedRollout, type RolloutPass, selectorString } from './pass.js';
+import { availableReplicas, hashOf, revisionOf, specReplicas } from './replicasets.js';
+import { Reason } from './status.js';
+import type { ReplicaSet, Service } from './workload-types.js';
+
+type PauseConditions = NonNullable<RolloutStatus['pauseConditions']>;
+type BlueGreenStatus = NonNullable<RolloutStatus['blueGreen']>;
+
+export const DEFAULT_SCALE_DOWN_DELAY_SECONDS = 30;
+export const DEFAULT_ABORT_SCALE_DOWN_DELAY_SECONDS = 30;
+
+// ---------------------------------------------------------------------------------------------
+// The promotion gates: prePromotionAnalysis (before the active switch) and
+// postPromotionAnalysis (after it, before the new set is marked stable).
+
+/** AnalysisRun phases, as Argo Rollouts names them. */
+export type AnalysisPhase = 'Pending' | 'Running' | 'Successful' | 'Failed' | 'Error' | 'Inconclusive';
+
+/** The AnalysisRun of one promotion stage for the current pod hash. */
+export interface AnalysisRunOutcome {
+  name: string;
+  phase: AnalysisPhase;
+  message?: string;
+}
+
+export type PromotionStage = 'prePromotion' | 'postPromotion';
+
+/**
+ * What the analysis module observed for this pass: the run of each stage for the current pod
+ * hash, if one exists. planRollout passes none until that module is wired in, and then a
+ * configured gate waits: it is never skipped.
+ */
+export interface PromotionAnalysis {
+  prePromotion?: AnalysisRunOutcome;
+  postPromotion?: AnalysisRunOutcome;
+}
+
+export type PromotionGateDecision =
+  | { verdict: 'proceed' }
+  /** startRun: no run exists for this gate yet (or a person resumed an inconclusive one). */
+  | { verdict: 'wait'; startRun: boolean; message?: string }
+  /** Inconclusive: pause with InconclusiveAnalysisRun until a person resumes. */
+  | { verdict: 'pause' }
+  /** Failed or Error: abort; the active Service goes back to the stable set. */
+  | { verdict: 'abort'; message: string };
+
+export interface PromotionGateInput {
+  stage: PromotionStage;
+  /** spec.strategy.blueGreen.<stage>Analysis is set. */
+  configured: boolean;
+  /** The analysis module reports runs (false until it is wired in). */
+  wired: boolean;
+  /** The stage's run for the current pod hash; undefined when none was started. */
+  run: AnalysisRunOutcome | undefined;
+  /** A person resumed the rollout after this run paused it as inconclusive. */
+  resumedAfterInconclusive: boolean;
+}
+
+/** The decision at a promotion gate, from the analysis outcome. */
+export function promotionGateDecision(input: PromotionGateInput): PromotionGateDecision {
+  const { stage, run } = input;
+  if (!input.configured) return { verdict: 'proceed' };
+  if (!input.wired) {
+    return {
+      verdict: 'wait',
+      startRun: false,
+      message: `waiting for ${stage}Analysis: this controller does not run AnalysisRuns yet (promote-full skips the analysis)`,
+    };
+  }
+  if (!run) return { verdict: 'wait', startRun: true };
+  switch (run.phase) {
+    case 'Successful':
+      return { verdict: 'proceed' };
+    case 'Pending':
+    case 'Running':
+      return { verdict: 'wait', startRun: false };
+    case 'Inconclusive':
+      return input.resumedAfterInconclusive ? { verdict: 'wait', startRun: true } : { verdict: 'pause' };
+    case 'Failed':
+    case 'Error':
+      return {
+        verdict: 'abort',
+        message: run.message || `${stage} AnalysisRun '${run.name}' ended ${run.phase}`,
+      };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface BlueGreenResult extends StrategyResult {
+  /** Set while a promotion gate holds the rollout and says why (shown as status.message). */
+  waitingFor?: string;
+  /** A promotion gate needs its AnalysisRun created (for the analysis module). */
+  startAnalysis?: PromotionStage;
+}
+
+/**
+ * What validateRollout does not check of blue-green: maxUnavailable's form (restarts use it),
+ * and that the Services it names exist (InvalidSpec, as in Argo Rollouts; the controller looks
+ * again when a named Service appears).
+ */
+export function blueGreenSpecProblem(observed: ObservedRollout): string | undefined {
+  const blueGreen = observed.rollout.spec?.strategy?.blueGreen;
+  if (!blueGreen) return undefined;
+  const { maxUnavailable } = blueGreen;
+  if (
+    maxUnavailable !== undefined &&
+    !(typeof maxUnavailable === 'number'
+      ? Number.isInteger(maxUnavailable) && maxUnavailable >= 0
+      : /^\d+%?$/.test(maxUnavailable))
+  ) {
+    return `spec.strategy.blueGreen.maxUnavailable must be a non-negative integer or a percentage like 25%, got '${maxUnavailable}'`;
+  }
+  const named: [string, string | undefined][] = [
+    ['activeService', blueGreen.activeService],
+    ['previewService', blueGreen.previewService],
+  ];
+  for (const [field, name] of named) {
+    if (name && !observed.services.has(name)) {
+      return `spec.strategy.blueGreen.${field}: Service '${name}' not found in namespace '${observed.rollout.metadata.namespace}': create it or correct the name`;
+    }
+  }
+  return undefined;
+}
+
+function selectedHash(service: Service | undefined): string | undefined {
+  return service?.spec?.selector?.[POD_TEMPLATE_HASH_LABEL] || undefined;
+}
+
+/** The scale-down-deadline of a ReplicaSet in ms since the epoch; NaN if unreadable. */
+function scaleDownDeadline(rs: ReplicaSet | undefined): number | undefined {
+  const value = rs?.metadata?.annotations?.[SCALE_DOWN_DEADLINE_ANNOTATION];
+  return value ? Date.parse(value) : undefined;
+}
+
+/** The ReplicaSet sizes of blue-green (utils/replicaset NewRSNewReplicas). */
+function desiredNewReplicas(pass: RolloutPass, blueGreen: BlueGreenStrategy, promoteFull: boolean): number {
+  const { previous, replicas, newRS, hash } = pass;
+  const previewCount = blueGreen.previewReplicaCount;
+  if (previewCount === undefined) return replicas;
+  const activeRS = pass.replicaSetByHash(previous.blueGreen?.activeSelector);
+  // Already the active set: past the promotion.
+  if (!activeRS || activeRS === newRS || promoteFull) return replicas;
+  // A new update starts at the preview size.
+  if (previous.currentPodHash !== hash) return previewCount;
+  const notPaused = !pass.rollout.spec.paused && (previous.pauseConditions?.length ?? 0) === 0;
+  return notPaused && previous.blueGreen?.scaleUpPreviewCheckPoint ? replicas : previewCount;
+}
+
+export function planBlueGreen(
+  pass: RolloutPass,
+  blueGreen: BlueGreenStrategy,
+  analysis?: PromotionAnalysis,
+): BlueGreenResult {
+  const { previous, hash, newRS, replicas, rollout, now } = pass;
+  const nowMs = now.getTime();
+  const services = pass.observed.services;
+  const liveActive = selectedHash(services.get(blueGreen.activeService));
+  const livePreview = blueGreen.previewService
+    ? selectedHash(services.get(blueGreen.previewService))
+    : undefined;
+  const stableRS = pass.stableRS;
+  let stableHash = previous.stableRS;
+
+  // A new template (or a first pass) starts the update over: no pause, abort or checkpoint.
+  const templateChanged = previous.currentPodHash !== undefined && previous.currentPodHash !== hash;
+  const kept = !templateChanged;
+  let pauseConditions: PauseConditions = kept ? [...(previous.pauseConditions ?? [])] : [];
+  let controllerPause = kept && previous.controllerPause === true;
+  let aborted = kept && previous.abort === true;
+  let abortedAt = aborted ? previous.abortedAt : undefined;
+  let promoteFull = kept && previous.promoteFull === true && stableHash !== hash;
+  let checkpoint = kept && previous.blueGreen?.scaleUpPreviewCheckPoint === true;
+  if (promoteFull) {
+    pauseConditions = [];
+    aborted = false;
+    abortedAt = undefined;
+  }
+
+  // The promotion gates. An outcome only counts while its stage is in play.
+  const gate = (stage: PromotionStage, configured: boolean, run: AnalysisRunOutcome | undefined) =>
+    promotionGateDecision({
+      stage,
+      configured,
+      wired: analysis !== undefined,
+      run,
+      resumedAfterInconclusive: controllerPause && pauseConditions.length === 0,
+    });
+  const pre = gate('prePromotion', blueGreen.prePromotionAnalysis !== undefined, analysis?.prePromotion);
+  const post = gate('postPromotion', blueGreen.postPromotionAnalysis !== undefined, analysis?.postPromotion);
+  const updating = stableRS !== undefined && stableHash !== hash && !promoteFull && !aborted;
+  const preInPlay = updating && liveActive !== undefined && liveActive !== hash;
+  const postInPlay = updating && liveActive === hash;
+  for (const [inPlay, decision] of [
+    [preInPlay, pre],
+    [postInPlay, post],
+  ] as const) {
+    if (!inPlay) continue;
+    if (decision.verdict === 'abort') {
+      aborted = true;
+      abortedAt = pass.nowText;
+    } else if (
+      decision.verdict === 'pause' &&
+      !pauseConditions.some((p) => p.reason === 'InconclusiveAnalysisRun')
+    ) {
+      pauseConditions.push({ reason: 'InconclusiveAnalysisRun', startTime: pass.nowText });
+      controllerPause = true;
+    }
+  }
+  if (aborted) {
+    // An abort ends any pause (as in Argo); retry starts the pause over.
+    pauseConditions = [];
+    controllerPause = false;
+    abortedAt ??= pass.nowText;
+    if (!(previous.conditions ?? []).some((c) => c.reason === Reason.Aborted)) {
+      pass.emit('RolloutAborted', `Rollout aborted update to revision ${pass.revision}`, 'Warning');
+    }
+  }
+  const halted =
+    rollout.spec.paused === true || pauseConditions.some((p) => p.reason === 'InconclusiveAnalysisRun');
+
+  // Observed before this pass changes anything.
+  const newSpecReplicas = specReplicas(newRS);
+  const newAvailable = availableReplicas(newRS);
+  // Going back to a ReplicaSet still inside its scale-down delay skips the pause and analysis.
+  const rollbackWithinDelay = scaleDownDeadline(newRS) !== undefined && previous.currentPodHash !== hash;
+  const fastTracked = rollbackWithinDelay || promoteFull || liveActive === undefined || liveActive === hash;
+
+  // --- ReplicaSets -------------------------------------------------------------------------
+  const abortDelaySeconds = blueGreen.abortScaleDownDelaySeconds ?? DEFAULT_ABORT_SCALE_DOWN_DELAY_SECONDS;
+  const delayAbortScaleDown =
+    aborted && stableRS !== undefined && stableRS !== newRS && abortDelaySeconds > 0;
+  const setDeadline = (rs: ReplicaSet, value: string | null) =>
+    pass.actions.push({
+      kind: 'annotateReplicaSet',
+      name: rs.metadata?.name ?? '',
+      annotations: { [SCALE_DOWN_DEADLINE_ANNOTATION]: value },
+    });
+  // The new and stable sets are not waiting to scale down (any more).
+  if (!delayAbortScaleDown && scaleDownDeadline(newRS) !== undefined) setDeadline(newRS, null);
+  if (stableRS && stableRS !== newRS && scaleDownDeadline(stableRS) !== undefined)
+    setDeadline(stableRS, null);
+
+  // The set the active Service selects runs at full size.
+  const liveActiveRS = pass.replicaSetByHash(liveActive);
+  if (liveActiveRS && liveActiveRS !== newRS) pass.scaleTo(liveActiveRS, replicas);
+
+  const desiredNew = liveActiveRS === newRS ? replicas : desiredNewReplicas(pass, blueGreen, promoteFull);
+  let newTarget = desiredNew;
+  if (delayAbortScaleDown) {
+    // Aborted: the preview stays up for abortScaleDownDelaySeconds once stable is at full size.
+    newTarget = newSpecReplicas;
+    const deadline = scaleDownDeadline(newRS);
+    if (deadline === undefined) {
+      if (newSpecReplicas > 0 && availableReplicas(stableRS) >= replicas) {
+        setDeadline(newRS, formatTime(new Date(nowMs + abortDelaySeconds * 1000)));
+        pass.requeueAfterMs(abortDelaySeconds * 1000);
+      }
+    } else if (Number.isNaN(deadline) || deadline <= nowMs) {
+      newTarget = 0;
+      setDeadline(newRS, null);
+    } else {
+      pass.requeueAfterMs(deadline - nowMs);
+    }
+  }
+  pass.scaleTo(newRS, newTarget);
+
+  const referenced = new Set(
+    [
+      previous.stableRS,
+      previous.currentPodHash,
+      previous.blueGreen?.activeSelector,
+      previous.blueGreen?.previewSelector,
+      liveActive,
+      livePreview,
+    ].filter((h): h is string => Boolean(h)),
+  );
+  const holdOthers =
+    pauseConditions.some((p) => p.reason === 'InconclusiveAnalysisRun') ||
+    (blueGreen.postPromotionAnalysis !== undefined &&
+      blueGreen.scaleDownDelaySeconds === undefined &&
+      postInPlay &&
+      post.verdict !== 'proceed');
+  if (!holdOthers) {
+    const others = pass.owned.filter((rs) => rs !== newRS && rs !== stableRS);
+    scaleDownOlderReplicaSets(pass, blueGreen, others, referenced, setDeadline);
+  }
+  pass.cleanUpHistory([newRS, stableRS, liveActiveRS]);
+
+  // --- Pause (reconcileBlueGreenPause) -------------------------------------------------------
+  const readyForPause = newSpecReplicas === desiredNew && newAvailable === desiredNew;
+  const saturated = newSpecReplicas === replicas && newAvailable === replicas;
+  const needsControllerPause =
+    blueGreen.autoPromotionEnabled === false || (blueGreen.autoPromotionSeconds ?? 0) > 0;
+  const withoutBlueGreenPause = () => pauseConditions.filter((p) => p.reason !== 'BlueGreenPause');
+  let pauseCompleted = false;
+  if (!aborted && readyForPause && !halted) {
+    if (fastTracked || checkpoint || !needsControllerPause) {
+      pauseConditions = withoutBlueGreenPause();
+      pauseCompleted = true;
+    } else if (pre.verdict === 'proceed') {
+      const pause = pauseConditions.find((p) => p.reason === 'BlueGreenPause');
+      const autoSeconds =
+        blueGreen.autoPromotionEnabled === false ? 0 : (blueGreen.autoPromotionSeconds ?? 0);
+      if (pause && autoSeconds > 0) {
+        const endsAt = Date.parse(pause.startTime) + autoSeconds * 1000;
+        if (nowMs >= endsAt) {
+          pauseConditions = withoutBlueGreenPause();
+          pauseCompleted = true;
+        } else {
+          pass.requeueAfterMs(endsAt - nowMs);
+        }
+      } else if (!pause && controllerPause) {
+        // A person promoted (cleared the pause this controller set), or the timer ran out.
+        pauseCompleted = true;
+      } else if (!pause) {
+        pauseConditions = [...pauseConditions, { reason: 'BlueGreenPause', startTime: pass.nowText }];
+        controllerPause = true;
+        if (autoSeconds > 0) pass.requeueAfterMs(autoSeconds * 1000);
+      }
+    }
+  }
+
+  // --- Services (reconcilePreviewService, reconcileActiveService) ----------------------------
+  let activeTarget = { hash: liveActive, minAvailable: 0 };
+  if (!halted && !aborted && readyForPause && saturated) {
+    if (fastTracked || (pauseCompleted && pre.verdict === 'proceed'))
+      activeTarget = { hash, minAvailable: 0 };
+  }
+  if (aborted && stableRS && stableHash) activeTarget = { hash: stableHash, minAvailable: 1 };
+  const targets = new Map<string, { hash: string | undefined; minAvailable: number }>();
+  if (blueGreen.previewService) {
+    targets.set(blueGreen.previewService, { hash: halted ? undefined : hash, minAvailable: 0 });
+  }
+  targets.set(blueGreen.activeService, activeTarget);
+  pass.reconcileServices(targets);
+  const planned = (service: string, live: string | undefined) =>
+    pass.actions.findLast(
+      (a): a is Extract<typeof a, { kind: 'pointServiceAt' }> =>
+        a.kind === 'pointServiceAt' && a.service === service,
+    )?.hash ?? live;
+  const activeSelector = planned(blueGreen.activeService, liveActive);
+  const previewSelector = blueGreen.previewService
+    ? planned(blueGreen.previewService, livePreview)
+    : undefined;
+
+  // --- Promotion (shouldFullPromote) ---------------------------------------------------------
+  const promotion = !stableRS
+    ? 'Initial deploy'
+    : activeSelector === undefined
+      ? // The active Service selects no set yet: the new one becomes stable, then active.
+        'Initial deploy'
+      : activeSelector !== hash
+        ? undefined
+        : promoteFull
+          ? 'Full promotion requested'
+          : aborted
+            ? undefined
+            : !blueGreen.postPromotionAnalysis
+              ? 'Completed blue-green update'
+              : rollbackWithinDelay
+                ? `Rollback to '${newRS.metadata?.name ?? ''}' within scaleDownDelay`
+                : post.verdict === 'proceed'
+                  ? 'Completed blue-green update'
+                  : undefined;
+  if (promotion) {
+    pauseConditions = [];
+    controllerPause = false;
+    aborted = false;
+    abortedAt = undefined;
+    promoteFull = false;
+    checkpoint = false;
+    if (stableHash !== hash) {
+      stableHash = hash;
+      pass.emit(
+        'RolloutCompleted',
+        `Rollout completed update to revision ${pass.revision} (${hash}): ${promotion}`,
+      );
+    }
+  } else if (blueGreen.previewReplicaCount === undefined) {
+    checkpoint = false;
+  } else if (!checkpoint) {
+    // Once pause and pre-promotion gate are done at preview size, scale up to full (one way).
+    checkpoint =
+      pauseCompleted && pre.verdict === 'proceed' && newAvailable === blueGreen.previewReplicaCount;
+  }
+  // The pause this controller managed is over once the active Service runs the new set.
+  if (activeSelector === hash && pauseConditions.length === 0) controllerPause = false;
+
+  // --- Status --------------------------------------------------------------------------------
+  const activeRS = pass.replicaSetByHash(activeSelector);
+  const runStatus = (run: AnalysisRunOutcome | undefined) =>
+    run ? { name: run.name, status: run.phase, ...(run.message ? { message: run.message } : {}) } : undefined;
+  const blueGreenStatus: BlueGreenStatus = Object.fromEntries(
+    Object.entries({
+      activeSelector,
+      previewSelector,
+      scaleUpPreviewCheckPoint: checkpoint || undefined,
+      prePromotionAnalysisRunStatus: runStatus(analysis?.prePromotion),
+      postPromotionAnalysisRunStatus: runStatus(analysis?.postPromotion),
+    }).filter(([, v]) => v !== undefined),
+  );
+  const status: RolloutStatus = {
+    currentPodHash: hash,
+    currentStepHash: undefined,
+    currentStepIndex: undefined,
+    canary: undefined,
+    stableRS: stableHash,
+    pauseConditions: pauseConditions.length > 0 ? pauseConditions : undefined,
+    controllerPause: controllerPause || undefined,
+    abort: aborted || undefined,
+    abortedAt: aborted ? abortedAt : undefined,
+    promoteFull: promoteFull || undefined,
+    blueGreen: blueGreenStatus,
+    // Availability and the HPA's view are the active set's, as Argo reports them.
+    ...(activeRS
+      ? {
+          availableReplicas: activeRS.status?.availableReplicas ?? 0,
+          readyReplicas: activeRS.status?.readyReplicas ?? 0,
+          HPAReplicas: activeRS.status?.replicas ?? 0,
+          selector: selectorString(activeRS.spec?.selector),
+        }
+      : {}),
+  };
+
+  const completed =
+    stableHash === hash &&
+    activeSelector === hash &&
+    (!blueGreen.previewService || previewSelector === hash) &&
+    (newRS.status?.replicas ?? 0) === replicas;
+
+  let waitingFor: string | undefined;
+  let startAnalysis: PromotionStage | undefined;
+  if (!aborted && !promoteFull && stableHash !== hash) {
+    if (activeSelector !== hash && readyForPause && !fastTracked && !halted && pre.verdict === 'wait') {
+      waitingFor = pre.message;
+      if (pre.startRun) startAnalysis = 'prePromotion';
+    } else if (activeSelector === hash && post.verdict === 'wait') {
+      waitingFor = post.message;
+      if (post.startRun && saturated) startAnalysis = 'postPromotion';
+    }
+  }
+  return {
+    status,
+    completed,
+    ...(waitingFor ? { waitingFor } : {}),
+    ...(startAnalysis ? { startAnalysis } : {}),
+  };
+}
+
+/**
+ * Older sets neither new nor stable scale down, newest revision first: each one no Service or
+ * status field references anymore first gets a scale-down-deadline (scaleDownDelaySeconds,
+ * default 30), up to scaleDownDelayRevisionLimit of them; past the deadline or the limit, 0.
+ */
+function scaleDownOlderReplicaSets(
+  pass: RolloutPass,
+  blueGreen: BlueGreenStrategy,
+  others: readonly ReplicaSet[],
+  referenced: ReadonlySet<string>,
+  setDeadline: (rs: ReplicaSet, value: string | null) => void,
+): void {
+  const nowMs = pass.now.getTime();
+  const delaySeconds = blueGreen.scaleDownDelaySeconds ?? DEFAULT_SCALE_DOWN_DELAY_SECONDS;
+  const limit = blueGreen.scaleDownDelayRevisionLimit ?? Number.POSITIVE_INFINITY;
+  let delayed = 0;
+  for (const rs of [...others].sort((a, b) => revisionOf(b) - revisionOf(a))) {
+    const hash = hashOf(rs);
+    if ((hash && referenced.has(hash)) || specReplicas(rs) === 0) continue;
+    const deadline = scaleDownDeadline(rs);
+    if (deadline === undefined) {
+      if (delayed < limit && delaySeconds > 0) {
+        delayed++;
+        setDeadline(rs, formatTime(new Date(nowMs + delaySeconds * 1000)));
+        pass.requeueAfterMs(delaySeconds * 1000);
+        continue;
+      }
+    } else {
+      delayed++;
+      if (delayed <= limit && !Number.isNaN(deadline) && deadline > nowMs) {
+        pass.requeueAfterMs(deadline - nowMs);
+        continue;
+      }
+    }
+    // Scaled to 0 it no longer waits (and a rollback to it is not a fast one).
+    if (deadline !== undefined) setDeadline(rs, null);
+    pass.scaleTo(rs, 0);
+  }
+}

@@ -1,0 +1,294 @@
+// Traffic weights of a traffic-routed canary, with Argo Rollouts' rules (rollout/trafficrouting.go,
+// utils/replicaset/canary.go): which weight the routers should carry this pass, which managed
+// routes the steps ask for, the pod counts that back the weight, and status.canary.weights.
+import { isDeepStrictEqual } from 'node:util';
+import type { RolloutStatus } from '../api/rollout.js';
+import type { RoutedRollout, SetHeaderRoute, SetMirrorRoute, WeightDestination } from './router.js';
+
+export const DEFAULT_MAX_TRAFFIC_WEIGHT = 100;
+const REVISION_ANNOTATION = 'rollout.argoproj.io/revision';
+
+export function maxTrafficWeight(rollout: RoutedRollout): number {
+  return rollout.spec.strategy.canary?.trafficRouting?.maxTrafficWeight ?? DEFAULT_MAX_TRAFFIC_WEIGHT;
+}
+
+/** The Services traffic is split between; with pingPong, the ping and pong Services by status. */
+export function routedServices(rollout: RoutedRollout): { canary: string; stable: string } {
+  const canary = rollout.spec.strategy.canary;
+  if (canary?.pingPong) {
+    const stableIsPong = rollout.status?.canary?.stablePingPong === 'pong';
+    return stableIsPong
+      ? { stable: canary.pingPong.pongService, canary: canary.pingPong.pingService }
+      : { stable: canary.pingPong.pingService, canary: canary.pingPong.pongService };
+  }
+  return { canary: canary?.canaryService ?? '', stable: canary?.stableService ?? '' };
+}
+
+/** What is left for the stable Service once the canary and the experiments have their share. */
+export function stableWeight(
+  rollout: RoutedRollout,
+  canaryWeight: number,
+  additional: readonly WeightDestination[] = [],
+): number {
+  return additional.reduce((rest, d) => rest - d.weight, maxTrafficWeight(rollout) - canaryWeight);
+}
+
+export interface TrafficWeightInput {
+  /** The Rollout with its status as observed at the start of the pass (Argo reads it that way). */
+  rollout: RoutedRollout;
+  /** rollouts-pod-template-hash of the current template's ReplicaSet, if it exists. */
+  canaryHash: string | undefined;
+  stableHash: string | undefined;
+  /** status.availableReplicas of the current template's ReplicaSet (0 when it does not exist yet). */
+  canaryAvailableReplicas: number;
+  stableAvailableReplicas: number;
+  /** Canary and stable are at the counts for the current step and older ReplicaSets are gone. */
+  atDesiredReplicaCounts: boolean;
+  /** Services of the running Experiment of the current experiment step, with their weights. */
+  experimentDestinations?: readonly WeightDestination[];
+}
+
+export interface TrafficWeightDecision {
+  /** The canary weight for the routers, in units of maxTrafficWeight. */
+  weight: number;
+  /** Usually the input's; when rolling back to stable with dynamicStableScale, the previous canary's. */
+  canaryHash: string | undefined;
+  stableHash: string | undefined;
+  additionalDestinations: WeightDestination[];
+  removeManagedRoutes: boolean;
+  headerRoutes: SetHeaderRoute[];
+  mirrorRoutes: SetMirrorRoute[];
+  /** On abort (with dynamicStableScale: once the weight is 0): point canaryService at the stable pods. */
+  canaryServiceToStable: boolean;
+}
+
+/**
+ * The weight the routers should carry this pass. The canary only gets traffic once its pods
+ * are available: while the counts for the current step are not reached, the previous
+ * setWeight stays in force. Fully promoted: 0 (all traffic to the stable, now the new
+ * version) and managed routes removed; aborted: 0 (or what the stable can take, with
+ * dynamicStableScale) and managed routes removed; promote-full: the weight stays where it was
+ * (or follows canary availability, with dynamicStableScale); after the last step: the maximum.
+ */
+export function desiredTrafficWeight(input: TrafficWeightInput): TrafficWeightDecision {
+  const { rollout } = input;
+  const status: RolloutStatus = rollout.status ?? {};
+  const canary = rollout.spec.strategy.canary;
+  const steps = canary?.steps ?? [];
+  const dynamic = canary?.dynamicStableScale === true;
+  const max = maxTrafficWeight(rollout);
+  const replicas = rollout.spec.replicas ?? 1;
+  const fullyPromoted = status.stableRS !== undefined && status.stableRS === status.currentPodHash;
+  const index = steps.length > 0 ? (status.currentStepIndex ?? 0) : undefined;
+  const experiments = [...(input.experimentDestinations ?? [])];
+  const decision: TrafficWeightDecision = {
+    weight: 0,
+    canaryHash: input.canaryHash,
+    stableHash: input.stableHash,
+    additionalDestinations: [],
+    removeManagedRoutes: false,
+    headerRoutes: [],
+    mirrorRoutes: [],
+    canaryServiceToStable: false,
+  };
+  const onAbortOrRollback = (): number => {
+    if (!dynamic) return 0;
+    const supported = max - Math.trunc((max * input.stableAvailableReplicas) / replicas);
+    const previous = status.canary?.weights?.canary.weight;
+    return previous === undefined ? supported : Math.min(supported, previous);
+  };
+
+  const previousCanaryHash = status.canary?.weights?.canary.podTemplateHash;
+  if (
+    fullyPromoted &&
+    dynamic &&
+    canary?.trafficRouting &&
+    status.canary?.weights &&
+    previousCanaryHash !== input.canaryHash &&
+    input.canaryAvailableReplicas < replicas
+  ) {
+    // Back on the stable template: shift traffic off the previous canary as the stable scales up.
+    return { ...decision, weight: onAbortOrRollback(), canaryHash: previousCanaryHash };
+  }
+  if (fullyPromoted) return { ...decision, removeManagedRoutes: true };
+  if (status.abort) {
+    const weight = onAbortOrRollback();
+    return {
+      ...decision,
+      weight,
+      removeManagedRoutes: true,
+      canaryServiceToStable: !dynamic || weight === 0,
+    };
+  }
+
+  if (input.canaryAvailableReplicas === 0) {
+    decision.additionalDestinations = experiments;
+  } else if (status.promoteFull) {
+    decision.weight = dynamic
+      ? Math.trunc((max * input.canaryAvailableReplicas) / replicas)
+      : (status.canary?.weights?.canary.weight ?? 0);
+    decision.removeManagedRoutes = true;
+  } else if (index !== undefined) {
+    if (!input.atDesiredReplicaCounts) {
+      decision.weight = lastSetWeightBefore(steps, index);
+      decision.additionalDestinations = experiments;
+    } else if (index < steps.length) {
+      decision.weight = currentSetWeight(rollout);
+      decision.additionalDestinations = experiments;
+    } else {
+      decision.weight = max;
+    }
+  }
+
+  const revision = Number(rollout.metadata.annotations?.[REVISION_ANNOTATION] ?? '0');
+  if (!decision.removeManagedRoutes && index !== undefined && index < steps.length && revision > 1) {
+    const { headerRoutes, mirrorRoutes } = managedRoutesAtStep(steps, index);
+    decision.headerRoutes = headerRoutes;
+    decision.mirrorRoutes = mirrorRoutes;
+  }
+  return decision;
+}
+
+function lastSetWeightBefore(steps: readonly { setWeight?: number }[], index: number): number {
+  for (let i = Math.min(index, steps.length) - 1; i >= 0; i--) {
+    const weight = steps[i]?.setWeight;
+    if (weight !== undefined) return weight;
+  }
+  return 0;
+}
+
+/** Argo's GetCurrentSetWeight: 0 when aborted, the maximum after the last step. */
+export function currentSetWeight(rollout: RoutedRollout): number {
+  const status = rollout.status ?? {};
+  if (status.abort) return 0;
+  const steps = rollout.spec.strategy.canary?.steps ?? [];
+  const index = status.currentStepIndex ?? 0;
+  if (steps.length === 0 || index >= steps.length) return maxTrafficWeight(rollout);
+  for (let i = index; i >= 0; i--) {
+    const weight = steps[i]?.setWeight;
+    if (weight !== undefined) return weight;
+  }
+  return 0;
+}
+
+/**
+ * The managed routes the steps up to and including `index` leave in place: per route name the
+ * last setHeaderRoute/setMirrorRoute wins; one without `match` asks for the route's removal.
+ */
+export function managedRoutesAtStep(
+  steps: readonly { setHeaderRoute?: SetHeaderRoute; setMirrorRoute?: SetMirrorRoute }[],
+  index: number,
+): { headerRoutes: SetHeaderRoute[]; mirrorRoutes: SetMirrorRoute[] } {
+  const headers = new Map<string, SetHeaderRoute>();
+  const mirrors = new Map<string, SetMirrorRoute>();
+  for (const step of steps.slice(0, index + 1)) {
+    if (step.setHeaderRoute) headers.set(step.setHeaderRoute.name, step.setHeaderRoute);
+    if (step.setMirrorRoute) mirrors.set(step.setMirrorRoute.name, step.setMirrorRoute);
+  }
+  return { headerRoutes: [...headers.values()], mirrorRoutes: [...mirrors.values()] };
+}
+
+/**
+ * Canary and stable pod counts behind the weight (Argo's CalculateReplicaCountsForTrafficRoutedCanary):
+ * canary = ceil(weight × replicas / maxTrafficWeight), or the setCanaryScale in force, at least
+ * minPodsPerReplicaSet; the stable stays at `replicas` unless dynamicStableScale, where it
+ * follows the larger of the desired and the current stable weight (and an aborted canary
+ * keeps the pods its current weight needs).
+ */
+export function trafficRoutedReplicaCounts(rollout: RoutedRollout): { canary: number; stable: number } {
+  const status = rollout.status ?? {};
+  const canary = rollout.spec.strategy.canary;
+  const replicas = rollout.spec.replicas ?? 1;
+  const max = maxTrafficWeight(rollout);
+  const toReplicas = (weight: number) => Math.ceil((weight * replicas) / max);
+  const atLeastMin = (count: number) =>
+    count === 0 || canary?.minPodsPerReplicaSet === undefined
+      ? count
+      : Math.max(count, canary.minPodsPerReplicaSet);
+
+  let canaryCount: number;
+  let weight = max;
+  const promoted = status.promoteFull || !status.stableRS || status.currentPodHash === status.stableRS;
+  const scale = promoted ? undefined : setCanaryScaleInForce(rollout);
+  if (scale?.replicas !== undefined) {
+    canaryCount = scale.replicas;
+  } else {
+    if (!promoted) weight = scale?.weight ?? currentSetWeight(rollout);
+    canaryCount = atLeastMin(toReplicas(weight));
+  }
+  if (!canary?.dynamicStableScale) return { canary: canaryCount, stable: replicas };
+
+  let stableCount = toReplicas(max - weight);
+  const weights = status.canary?.weights;
+  if (weights) {
+    stableCount = Math.max(stableCount, toReplicas(weights.stable.weight));
+    if (status.abort) canaryCount = Math.max(canaryCount, toReplicas(weights.canary.weight));
+  }
+  return { canary: atLeastMin(canaryCount), stable: atLeastMin(stableCount) };
+}
+
+/** Argo's UseSetCanaryScale: ignored after an abort unless abortScaleDownDelaySeconds is 0. */
+function setCanaryScaleInForce(
+  rollout: RoutedRollout,
+): { replicas?: number; weight?: number; matchTrafficWeight?: boolean } | undefined {
+  const canary = rollout.spec.strategy.canary;
+  const status = rollout.status ?? {};
+  if (!canary?.trafficRouting) return undefined;
+  if (status.abort && canary.abortScaleDownDelaySeconds !== 0) return undefined;
+  const steps = canary.steps ?? [];
+  const index = status.currentStepIndex ?? 0;
+  if (steps.length === 0 || index >= steps.length) return undefined;
+  for (let i = index; i >= 0; i--) {
+    const scale = steps[i]?.setCanaryScale;
+    if (!scale) continue;
+    return scale.matchTrafficWeight ? undefined : scale;
+  }
+  return undefined;
+}
+
+type TrafficWeights = NonNullable<NonNullable<RolloutStatus['canary']>['weights']>;
+
+/**
+ * status.canary.weights for the weight the routers were given, whether it changed, and the
+ * TrafficWeightUpdated Event Argo records when it did ("Traffic weight updated from 20 to 40").
+ * `verified` is the router's statusVerified (usually undefined: Argo leaves it unset).
+ */
+export function trafficWeightStatus(
+  rollout: RoutedRollout,
+  decision: Pick<TrafficWeightDecision, 'weight' | 'canaryHash' | 'stableHash' | 'additionalDestinations'>,
+  verified: boolean | undefined,
+): { weights: TrafficWeights; changed: boolean; message: string | undefined } {
+  const canary = rollout.spec.strategy.canary;
+  const additional = decision.additionalDestinations.map((d) => ({ ...d }));
+  const weights: TrafficWeights = {
+    canary: {
+      weight: decision.weight,
+      ...(decision.canaryHash ? { podTemplateHash: decision.canaryHash } : {}),
+      ...(canary?.canaryService ? { serviceName: canary.canaryService } : {}),
+    },
+    stable: {
+      weight: stableWeight(rollout, decision.weight, decision.additionalDestinations),
+      ...(decision.stableHash ? { podTemplateHash: decision.stableHash } : {}),
+      ...(canary?.stableService ? { serviceName: canary.stableService } : {}),
+    },
+    ...(additional.length > 0 ? { additional } : {}),
+    ...(verified !== undefined ? { verified } : {}),
+  };
+  const previous = rollout.status?.canary?.weights;
+  const same = (a: object | undefined, b: object | undefined) => isDeepStrictEqual(a, b);
+  const changed =
+    !previous ||
+    !same(previous.canary, weights.canary) ||
+    !same(previous.stable, weights.stable) ||
+    !same(previous.additional ?? [], weights.additional ?? []);
+  if (!changed) return { weights, changed, message: undefined };
+  const details: string[] = [];
+  if (!previous) details.push(`to ${weights.canary.weight}`);
+  else if (previous.canary.weight !== weights.canary.weight) {
+    details.push(`from ${previous.canary.weight} to ${weights.canary.weight}`);
+  }
+  if (previous && !same(previous.additional ?? [], weights.additional ?? [])) {
+    details.push(`additional: ${JSON.stringify(weights.additional ?? [])}`);
+  }
+  return { weights, changed, message: `Traffic weight updated ${details.join(', ')}` };
+}

@@ -1,0 +1,315 @@
+// Blue-green rollouts on the local cluster, in the Given/When/Then shape of the Argo Rollouts
+// e2e suite: a manual promotion with a preview, abort and retry, a new image while paused,
+// promote-full, auto-promotion after autoPromotionSeconds, and the public Argo example as is.
+// Service selectors are read from the real Services.
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/package-paths.js';
+import type { ControllerProcess } from '../../src/process/controller-process.js';
+import { startTestController } from './support/controller.js';
+import { getJson, kubectl } from './support/kubectl.js';
+import { eventReasons, operate, readyPodsByHash, setImage, waitForRollout } from './support/rollouts.js';
+import { eventually } from './support/wait.js';
+
+const namespace = `bluegreen-${Date.now().toString(36)}`;
+const EXAMPLE = join(
+  PACKAGE_ROOT,
+  '..',
+  'shared',
+  'compat',
+  'argo-rollouts-examples',
+  'rollout-bluegreen.yaml',
+);
+
+const manifest = (name: string, image: string, blueGreen: Record<string, unknown>) =>
+  JSON.stringify({
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name, namespace },
+    spec: {
+      replicas: 3,
+      revisionHistoryLimit: 3,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'app', image }] },
+      },
+      strategy: {
+        blueGreen: { activeService: `${name}-active`, previewService: `${name}-preview`, ...blueGreen },
+      },
+    },
+  });
+
+const services = (name: string) =>
+  [`${name}-active`, `${name}-preview`]
+    .map((svc) =>
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: svc, namespace },
+        spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] },
+      }),
+    )
+    .join('\n');
+
+interface ReplicaSetView {
+  spec: { replicas: number };
+  metadata: { annotations?: Record<string, string> };
+}
+
+const serviceHash = (svc: string) =>
+  getJson<{ spec: { selector: Record<string, string> } }>(['service', svc, '-n', namespace]).spec.selector[
+    'rollouts-pod-template-hash'
+  ];
+const replicaSet = (rollout: string, hash: string) =>
+  getJson<ReplicaSetView>(['replicaset', `${rollout}-${hash}`, '-n', namespace]);
+
+async function expectPods(app: string, expected: Record<string, number>, what: string): Promise<void> {
+  let last: Record<string, number> = {};
+  await eventually(`${what} (pods by hash: ${JSON.stringify(last)})`, () => {
+    last = readyPodsByHash(namespace, `app=${app}`);
+    const same =
+      Object.keys(last).length === Object.keys(expected).length &&
+      Object.entries(expected).every(([hash, count]) => last[hash] === count);
+    return same ? true : undefined;
+  });
+}
+
+/** Events are recorded once the status is written, so they may trail the status a little. */
+async function expectEvents(rollout: string, reasons: string[]): Promise<void> {
+  let last: string[] = [];
+  await eventually(`${rollout} events ${reasons.join(', ')} (last seen ${last.join(', ')})`, () => {
+    last = eventReasons(namespace, rollout);
+    return reasons.every((r) => last.includes(r)) ? true : undefined;
+  });
+}
+
+async function expectServices(name: string, active: string, preview: string): Promise<void> {
+  await eventually(`${name}: active on ${active}, preview on ${preview}`, () =>
+    serviceHash(`${name}-active`) === active && serviceHash(`${name}-preview`) === preview ? true : undefined,
+  );
+}
+
+/** Waits until the ReplicaSet is scaled to 0; returns whether it carried a scale-down-deadline before. */
+async function scaledDownAfterDeadline(rollout: string, hash: string): Promise<boolean> {
+  let sawDeadline = false;
+  await eventually(`${rollout}-${hash} scaled to 0`, () => {
+    const rs = replicaSet(rollout, hash);
+    if (rs.metadata.annotations?.['scale-down-deadline']) sawDeadline = true;
+    return rs.spec.replicas === 0 ? true : undefined;
+  });
+  return sawDeadline;
+}
+
+let controller: ControllerProcess;
+
+beforeAll(async () => {
+  kubectl(['create', 'namespace', namespace]);
+  controller = await startTestController(namespace);
+});
+
+afterAll(async () => {
+  await controller?.shutdown();
+});
+
+describe('blue to green with a preview and manual promotion', () => {
+  const name = 'bg-manual';
+  const blueGreen = { autoPromotionEnabled: false, scaleDownDelaySeconds: 3, abortScaleDownDelaySeconds: 2 };
+  let blue = '';
+  let green = '';
+
+  it('goes straight to active on the first deploy', async () => {
+    kubectl(['apply', '-f', '-'], services(name));
+    kubectl(['apply', '-f', '-'], manifest(name, 'nginx:1.26', blueGreen));
+    const ro = await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
+    blue = ro.status!.currentPodHash!;
+    expect(ro.status?.stableRS).toBe(blue);
+    expect(ro.status?.blueGreen).toMatchObject({ activeSelector: blue, previewSelector: blue });
+    expect(ro.status?.pauseConditions).toBeUndefined();
+    await expectServices(name, blue, blue);
+    await expectPods(name, { [blue]: 3 }, '3 blue pods');
+  });
+
+  it('runs green behind the preview Service and pauses before the switch', async () => {
+    setImage(namespace, name, 'nginx:1.27');
+    const ro = await waitForRollout(
+      namespace,
+      name,
+      'Paused (BlueGreenPause)',
+      (r) => r.status?.phase === 'Paused',
+    );
+    green = ro.status!.currentPodHash!;
+    expect(green).not.toBe(blue);
+    expect(ro.status?.message).toBe('BlueGreenPause');
+    expect(ro.status?.pauseConditions?.map((p) => p.reason)).toEqual(['BlueGreenPause']);
+    expect(ro.status?.controllerPause).toBe(true);
+    expect(ro.status?.stableRS).toBe(blue);
+    expect(ro.status?.blueGreen).toMatchObject({ activeSelector: blue, previewSelector: green });
+    await expectServices(name, blue, green);
+    await expectPods(name, { [blue]: 3, [green]: 3 }, '3 blue and 3 green pods');
+    await expectEvents(name, ['NewReplicaSetCreated', 'SwitchService', 'RolloutPaused']);
+  });
+
+  it('promote switches active to green; blue scales down after scaleDownDelaySeconds', async () => {
+    operate(namespace, name, 'promote');
+    const ro = await waitForRollout(
+      namespace,
+      name,
+      'Healthy on green',
+      (r) => r.status?.phase === 'Healthy' && r.status.stableRS === green,
+    );
+    expect(ro.status?.blueGreen).toMatchObject({ activeSelector: green, previewSelector: green });
+    await expectServices(name, green, green);
+    expect(await scaledDownAfterDeadline(name, blue)).toBe(true);
+    await expectPods(name, { [green]: 3 }, 'only green pods');
+    await expectEvents(name, ['RolloutResumed', 'RolloutCompleted', 'ScalingReplicaSet']);
+  });
+
+  let third = '';
+  it('abort keeps green active and scales the preview down after abortScaleDownDelaySeconds', async () => {
+    setImage(namespace, name, 'nginx:1.28');
+    const paused = await waitForRollout(
+      namespace,
+      name,
+      'Paused on a third version',
+      (r) => r.status?.phase === 'Paused' && r.status.currentPodHash !== green,
+    );
+    third = paused.status!.currentPodHash!;
+    await expectPods(name, { [green]: 3, [third]: 3 }, 'green and preview pods');
+    operate(namespace, name, 'abort');
+    const ro = await waitForRollout(namespace, name, 'Degraded', (r) => r.status?.phase === 'Degraded');
+    expect(ro.status?.message).toBe('RolloutAborted: Rollout aborted update to revision 3');
+    expect(ro.status?.stableRS).toBe(green);
+    expect(await scaledDownAfterDeadline(name, third)).toBe(true);
+    await expectPods(name, { [green]: 3 }, 'only green pods after the abort');
+    expect(serviceHash(`${name}-active`)).toBe(green);
+    await expectEvents(name, ['RolloutAborted']);
+  });
+
+  it('retry brings the preview back and pauses again', async () => {
+    operate(namespace, name, 'retry');
+    await waitForRollout(
+      namespace,
+      name,
+      'Paused again',
+      (r) => r.status?.phase === 'Paused' && r.status.currentPodHash === third && !r.status.abort,
+    );
+    await expectPods(name, { [green]: 3, [third]: 3 }, 'green and preview pods again');
+    await expectServices(name, green, third);
+  });
+
+  let fourth = '';
+  it('a new image while paused moves the preview to it and pauses again', async () => {
+    setImage(namespace, name, 'nginx:1.29');
+    const ro = await waitForRollout(
+      namespace,
+      name,
+      'Paused on a fourth version',
+      (r) => r.status?.phase === 'Paused' && r.status.currentPodHash !== third,
+    );
+    fourth = ro.status!.currentPodHash!;
+    expect(ro.status?.stableRS).toBe(green);
+    await expectServices(name, green, fourth);
+    expect(await scaledDownAfterDeadline(name, third)).toBe(true);
+    await expectPods(name, { [green]: 3, [fourth]: 3 }, 'green and the new preview');
+  });
+
+  it('pause holds it (manually paused); promote resumes and switches', async () => {
+    operate(namespace, name, 'pause');
+    await waitForRollout(namespace, name, 'manually paused', (r) => r.status?.message === 'manually paused');
+    expect(serviceHash(`${name}-active`)).toBe(green);
+    operate(namespace, name, 'promote');
+    await waitForRollout(
+      namespace,
+      name,
+      'Healthy on the fourth version',
+      (r) => r.status?.phase === 'Healthy' && r.status.stableRS === fourth,
+    );
+    await expectServices(name, fourth, fourth);
+    expect(await scaledDownAfterDeadline(name, green)).toBe(true);
+  });
+
+  it('undo to green (scaled down by now) is a new revision through the pause; promote-full skips it', async () => {
+    setImage(namespace, name, 'nginx:1.27');
+    const ro = await waitForRollout(
+      namespace,
+      name,
+      'Paused on green again',
+      (r) => r.status?.phase === 'Paused' && r.status.currentPodHash === green,
+    );
+    expect(ro.metadata?.annotations?.['rollout.argoproj.io/revision']).toBe('5');
+    expect(replicaSet(name, green).metadata.annotations?.['rollout.argoproj.io/revision']).toBe('5');
+    await expectServices(name, fourth, green);
+    operate(namespace, name, 'promote-full');
+    const done = await waitForRollout(
+      namespace,
+      name,
+      'Healthy on green',
+      (r) => r.status?.phase === 'Healthy' && r.status.stableRS === green,
+    );
+    expect(done.status?.promoteFull).toBeUndefined();
+    await expectServices(name, green, green);
+  });
+});
+
+describe('auto-promotion after autoPromotionSeconds', () => {
+  const name = 'bg-auto';
+
+  it('pauses for autoPromotionSeconds, then switches without a person', async () => {
+    kubectl(['apply', '-f', '-'], services(name));
+    kubectl(
+      ['apply', '-f', '-'],
+      manifest(name, 'nginx:1.26', { autoPromotionSeconds: 3, scaleDownDelaySeconds: 3 }),
+    );
+    const first = await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
+    const blue = first.status!.currentPodHash!;
+
+    setImage(namespace, name, 'nginx:1.27');
+    const paused = await waitForRollout(namespace, name, 'Paused', (r) => r.status?.phase === 'Paused');
+    const green = paused.status!.currentPodHash!;
+    const pausedAt = Date.parse(paused.status!.pauseConditions![0]!.startTime);
+    expect(serviceHash(`${name}-active`)).toBe(blue);
+
+    const done = await waitForRollout(
+      namespace,
+      name,
+      'Healthy on green',
+      (r) => r.status?.phase === 'Healthy' && r.status.stableRS === green,
+    );
+    const switchedAt = Date.parse(
+      done.status!.conditions!.find((c) => c.type === 'Paused')?.lastTransitionTime ?? '',
+    );
+    expect(switchedAt - pausedAt).toBeGreaterThanOrEqual(3000);
+    await expectServices(name, green, green);
+    expect(await scaledDownAfterDeadline(name, blue)).toBe(true);
+  });
+});
+
+describe('the Argo Rollouts example rollout-bluegreen.yaml', () => {
+  const name = 'rollout-bluegreen';
+
+  it('is applied unchanged and reaches Healthy with the active Service on its hash', async () => {
+    kubectl(['apply', '-n', namespace, '-f', EXAMPLE]);
+    const ro = await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
+    const hash = ro.status!.currentPodHash!;
+    expect(ro.status?.stableRS).toBe(hash);
+    await expectServices(name, hash, hash);
+    await expectPods(name, { [hash]: 2 }, '2 pods');
+  });
+
+  it('then takes the green image through the manual gate', async () => {
+    setImage(namespace, name, 'argoproj/rollouts-demo:green');
+    const paused = await waitForRollout(namespace, name, 'Paused', (r) => r.status?.phase === 'Paused');
+    const blue = paused.status!.stableRS!;
+    const green = paused.status!.currentPodHash!;
+    await expectServices(name, blue, green);
+    operate(namespace, name, 'promote');
+    await waitForRollout(
+      namespace,
+      name,
+      'Healthy on green',
+      (r) => r.status?.phase === 'Healthy' && r.status.stableRS === green,
+    );
+    await expectServices(name, green, green);
+  });
+});

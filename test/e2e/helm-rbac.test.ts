@@ -1,0 +1,488 @@
+// Given the chart's ServiceAccounts and RBAC (from `helm template`, applied to the local
+// cluster) and tokens minted for its ServiceAccounts, when the real `slipway controller`
+// and `slipway git-sync` run with those tokens and the chart's own args, then the
+// controller leads and drives a canary Rollout through a step to Healthy, git-sync leads,
+// reads a pull Secret and records an ImageWatch's status, with no request refused; and
+// `kubectl auth can-i --list` shows that each ServiceAccount may do exactly the intended
+// things. Cluster-wide and namespaced installs.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { PACKAGE_ROOT } from '../../src/package-paths.js';
+import { findManifest, type Helm, helmBinaries, type Manifest, renderChart } from './support/helm.js';
+import { getJson, kubectl, tryKubectl } from './support/kubectl.js';
+import { eventReasons, operate, readyPodsByHash, setImage, waitForRollout } from './support/rollouts.js';
+import { eventually } from './support/wait.js';
+
+const SLIPWAY = join(PACKAGE_ROOT, 'dist', 'cmd', 'slipway.js');
+const RBAC_KINDS = new Set(['ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding']);
+
+interface Deployment extends Manifest {
+  spec: { template: { spec: { containers: { args: string[] }[] } } };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((done) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+interface KubeConfigFile {
+  'current-context'?: string;
+  contexts: { name: string; context: { cluster: string } }[];
+  clusters: { name: string; cluster: Record<string, string> }[];
+}
+
+/** A kubeconfig for the e2e cluster that authenticates with a ServiceAccount token only. */
+function serviceAccountKubeconfig(namespace: string, serviceAccount: string, dir: string): string {
+  const adminPath = inject('kubeconfig');
+  const admin = parse(readFileSync(adminPath, 'utf8')) as KubeConfigFile;
+  const contextName = admin['current-context'] ?? admin.contexts[0]?.name;
+  const clusterName = admin.contexts.find((c) => c.name === contextName)?.context.cluster;
+  const cluster = { ...admin.clusters.find((c) => c.name === clusterName)?.cluster };
+  const ca = cluster['certificate-authority'];
+  if (ca && !isAbsolute(ca)) cluster['certificate-authority'] = resolve(dirname(adminPath), ca);
+  const token = kubectl(['create', 'token', serviceAccount, '-n', namespace, '--duration', '1h']).trim();
+  const path = join(dir, `${serviceAccount}.kubeconfig`);
+  writeFileSync(
+    path,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'e2e', cluster }],
+      users: [{ name: serviceAccount, user: { token } }],
+      contexts: [{ name: serviceAccount, context: { cluster: 'e2e', user: serviceAccount, namespace } }],
+      'current-context': serviceAccount,
+    }),
+    { mode: 0o600 },
+  );
+  return path;
+}
+
+/** `kubectl auth can-i --list` as the ServiceAccount: resource → sorted verbs, without the defaults every account has. */
+function canIList(namespace: string, serviceAccount: string, where: string): Record<string, string[]> {
+  const output = kubectl([
+    'auth',
+    'can-i',
+    '--list',
+    `--as=system:serviceaccount:${namespace}:${serviceAccount}`,
+    '-n',
+    where,
+  ]);
+  const table: Record<string, string[]> = {};
+  for (const line of output.split('\n').slice(1)) {
+    const match = /^(\S+)\s+(\[[^\]]*\])\s+(\[[^\]]*\])\s+\[([^\]]*)\]\s*$/.exec(line.trim());
+    if (!match?.[1] || match[2] !== '[]') continue; // non-resource URLs (discovery, /version) are everyone's
+    const [, resource, , names, verbs] = match;
+    if (/^self(subjectaccess|subjectrules|subject)reviews\./.test(resource)) continue; // every account's
+    const key = names && names !== '[]' ? `${resource}#${names.slice(1, -1)}` : resource;
+    table[key] = (verbs ?? '').split(' ').filter(Boolean).sort();
+  }
+  return table;
+}
+
+const sortVerbs = (table: Record<string, string[]>) =>
+  Object.fromEntries(Object.entries(table).map(([key, verbs]) => [key, [...verbs].sort()]));
+
+/** The controller's grants as `kubectl auth can-i --list` names them. */
+function controllerGrants(clusterWide: boolean): Record<string, string[]> {
+  return sortVerbs({
+    'rollouts.argoproj.io': ['list', 'watch', 'patch'],
+    'rollouts.argoproj.io/status': ['update', 'patch'],
+    'rollouts.argoproj.io/finalizers': ['update'],
+    'analysisruns.argoproj.io': ['create', 'get', 'list', 'watch', 'update', 'patch', 'delete'],
+    'analysisruns.argoproj.io/status': ['update', 'patch'],
+    'analysisruns.argoproj.io/finalizers': ['update'],
+    'experiments.argoproj.io': ['create', 'get', 'list', 'watch', 'update', 'patch', 'delete'],
+    'experiments.argoproj.io/status': ['update', 'patch'],
+    'experiments.argoproj.io/finalizers': ['update'],
+    'analysistemplates.argoproj.io': ['get', 'list', 'watch'],
+    ...(clusterWide ? { 'clusteranalysistemplates.argoproj.io': ['get', 'list', 'watch'] } : {}),
+    'replicasets.apps': ['list', 'watch', 'create', 'patch', 'delete'],
+    'deployments.apps': ['get', 'list', 'watch', 'patch'],
+    services: ['list', 'watch', 'patch'],
+    pods: ['list'],
+    'pods/eviction': ['create'],
+    'jobs.batch': ['create', 'get', 'list', 'watch', 'delete'],
+    events: ['create', 'patch'],
+  });
+}
+
+const GIT_SYNC_GRANTS = sortVerbs({
+  'imagewatches.slipway.dev': ['get', 'list', 'watch'],
+  'gittargets.slipway.dev': ['get', 'list', 'watch'],
+  'imagewatches.slipway.dev/status': ['update', 'patch'],
+  'gittargets.slipway.dev/status': ['update', 'patch'],
+  events: ['create', 'patch'],
+});
+
+const leaseGrants = (lease: string) => ({
+  'leases.coordination.k8s.io': ['create'],
+  [`leases.coordination.k8s.io#${lease}`]: ['get', 'update'],
+});
+
+/** `kubectl auth can-i` as the ServiceAccount: 'yes' or 'no' (its first line; warnings follow). */
+const canI = (namespace: string, serviceAccount: string, args: string[]) =>
+  tryKubectl(['auth', 'can-i', ...args, `--as=system:serviceaccount:${namespace}:${serviceAccount}`])
+    .output.trim()
+    .split('\n')[0];
+
+interface RunningProcess {
+  child: ChildProcess;
+  lines: string[];
+  healthPort: number;
+  metricsPort: number;
+}
+
+/** Runs `slipway <args>` (a Deployment's args) as that pod would, on loopback ports. */
+async function startProcess(args: string[], kubeconfig: string, namespace: string): Promise<RunningProcess> {
+  const [healthPort, metricsPort] = [await freePort(), await freePort()];
+  const child = spawn(
+    process.execPath,
+    [
+      SLIPWAY,
+      ...args,
+      // Only what a pod gets from elsewhere: the token's kubeconfig and loopback ports.
+      '--kubeconfig',
+      kubeconfig,
+      '--bind-address',
+      '127.0.0.1',
+      '--healthz-port',
+      String(healthPort),
+      '--metrics-port',
+      String(metricsPort),
+      '--loglevel',
+      'debug',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, POD_NAMESPACE: namespace } },
+  );
+  const lines: string[] = [];
+  const collect = (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean));
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  return { child, lines, healthPort, metricsPort };
+}
+
+async function waitForLease(namespace: string, name: string): Promise<void> {
+  await eventually(`a holder of the Lease ${namespace}/${name}`, () => {
+    const lease = tryKubectl(['get', 'lease', name, '-n', namespace, '-o', 'json']);
+    return lease.ok &&
+      (JSON.parse(lease.output) as { spec?: { holderIdentity?: string } }).spec?.holderIdentity
+      ? true
+      : undefined;
+  });
+}
+
+async function waitForReady(proc: RunningProcess): Promise<void> {
+  await eventually('/readyz', async () =>
+    (await fetch(`http://127.0.0.1:${proc.healthPort}/readyz`).catch(() => undefined))?.status === 200
+      ? true
+      : undefined,
+  );
+}
+
+/** The API requests a process made, from its controller_clientset_k8s_request_total series. */
+async function requestsMade(proc: RunningProcess): Promise<Record<string, string>[]> {
+  const metrics = await (await fetch(`http://127.0.0.1:${proc.metricsPort}/metrics`)).text();
+  return [...metrics.matchAll(/^controller_clientset_k8s_request_total\{([^}]*)\}/gm)].map((m) =>
+    Object.fromEntries([...(m[1] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]])),
+  );
+}
+
+function expectNothingRefused(proc: RunningProcess, requests: Record<string, string>[]): void {
+  expect(requests.filter((r) => r.status_code === '403')).toEqual([]);
+  expect(proc.lines.filter((line) => /forbidden/i.test(line))).toEqual([]);
+}
+
+function rolloutManifest(name: string, namespace: string, image: string): string {
+  return JSON.stringify({
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name, namespace },
+    spec: {
+      replicas: 2,
+      revisionHistoryLimit: 0,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image }] } },
+      strategy: {
+        canary: {
+          canaryService: `${name}-canary`,
+          stableService: `${name}-stable`,
+          steps: [{ setWeight: 50 }, { pause: {} }],
+        },
+      },
+    },
+  });
+}
+
+function service(name: string, namespace: string, app: string): string {
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace },
+    spec: { selector: { app }, ports: [{ port: 80, targetPort: 80 }] },
+  });
+}
+
+const modes = [
+  { mode: 'cluster-wide', namespaced: false },
+  { mode: 'namespaced', namespaced: true },
+] as const;
+
+describe.each(modes)('the chart RBAC, $mode', ({ mode, namespaced }) => {
+  const id = `${mode === 'namespaced' ? 'ns' : 'cw'}-${Date.now().toString(36)}`;
+  const release = `rbac-${id}`;
+  const releaseNs = `slipway-rbac-${id}`;
+  // Cluster-wide, the Rollout lives elsewhere; namespaced, it must live in the release namespace.
+  const appNs = namespaced ? releaseNs : `rbac-app-${id}`;
+  const controllerSa = `${release}-slipway-controller`;
+  const gitSyncSa = `${release}-slipway-git-sync`;
+  const rollout = 'rbac-demo';
+  let helm: Helm;
+  let manifests: Manifest[];
+  let controller: RunningProcess | undefined;
+  let gitSync: RunningProcess | undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'slipway-rbac-'));
+  const argsOf = (deployment: string) => {
+    const args = (findManifest(manifests, 'Deployment', deployment) as Deployment).spec.template.spec
+      .containers[0]?.args;
+    if (!args) throw new Error(`the Deployment ${deployment} has no args`);
+    return args;
+  };
+
+  beforeAll(() => {
+    const found = helmBinaries().find((h) => h.major === 3);
+    if (!found) throw new Error('no Helm 3 in test/cluster/versions.env');
+    helm = found;
+    manifests = renderChart(helm, {
+      release,
+      namespace: releaseNs,
+      values: {
+        namespaced,
+        controller: { secretNamespaces: [appNs] },
+        gitSync: { secretNamespaces: [appNs] },
+      },
+    });
+    kubectl(['create', 'namespace', releaseNs]);
+    if (appNs !== releaseNs) kubectl(['create', 'namespace', appNs]);
+    const rbac = manifests.filter((m) => RBAC_KINDS.has(m.kind));
+    kubectl(['apply', '-f', '-'], rbac.map((m) => stringify(m)).join('---\n'));
+  }, 20 * 60_000);
+
+  afterAll(() => {
+    controller?.child.kill('SIGKILL');
+    gitSync?.child.kill('SIGKILL');
+    tryKubectl(['delete', 'clusterrole,clusterrolebinding', '-l', `app.kubernetes.io/instance=${release}`]);
+  });
+
+  it('runs the real controller on a ServiceAccount token, and it drives a canary through a step to Healthy', async () => {
+    const kubeconfig = serviceAccountKubeconfig(releaseNs, controllerSa, dir);
+    controller = await startProcess(argsOf(controllerSa), kubeconfig, releaseNs);
+    const running = controller;
+    await waitForLease(releaseNs, 'slipway-controller-lock');
+    await waitForReady(running);
+
+    kubectl(['apply', '-f', '-'], service(`${rollout}-canary`, appNs, rollout));
+    kubectl(['apply', '-f', '-'], service(`${rollout}-stable`, appNs, rollout));
+    kubectl(['apply', '-f', '-'], rolloutManifest(rollout, appNs, 'nginx:1.26'));
+    const first = await waitForRollout(
+      appNs,
+      rollout,
+      'Healthy at revision 1',
+      (r) => r.status?.phase === 'Healthy',
+    );
+    const stable = first.status?.stableRS ?? '';
+
+    setImage(appNs, rollout, 'nginx:1.27');
+    const paused = await waitForRollout(
+      appNs,
+      rollout,
+      'paused after setWeight 50',
+      (r) => r.status?.phase === 'Paused' && r.status.currentStepIndex === 1,
+    );
+    const canary = paused.status?.currentPodHash ?? '';
+    await eventually('1 canary and 1 stable pod', () => {
+      const pods = readyPodsByHash(appNs, `app=${rollout}`);
+      return pods[canary] === 1 && pods[stable] === 1 ? true : undefined;
+    });
+
+    operate(appNs, rollout, 'promote');
+    const done = await waitForRollout(
+      appNs,
+      rollout,
+      'Healthy on the new revision',
+      (r) => r.status?.phase === 'Healthy' && r.status.stableRS === canary,
+    );
+    expect(done.status?.currentStepIndex).toBe(2);
+    const selector = (svc: string) =>
+      getJson<{ spec: { selector: Record<string, string> } }>(['service', svc, '-n', appNs]).spec.selector[
+        'rollouts-pod-template-hash'
+      ];
+    await eventually('both Services on the new revision', () =>
+      selector(`${rollout}-stable`) === canary && selector(`${rollout}-canary`) === canary ? true : undefined,
+    );
+    await eventually('the old ReplicaSet deleted (revisionHistoryLimit 0)', () =>
+      tryKubectl(['get', 'replicaset', `${rollout}-${stable}`, '-n', appNs]).ok ? undefined : true,
+    );
+    expect(eventReasons(appNs, rollout)).toEqual(
+      expect.arrayContaining(['RolloutUpdated', 'RolloutCompleted']),
+    );
+
+    // Nothing was refused: no 403 in the request metrics, no "forbidden" in the log.
+    const requests = await requestsMade(running);
+    expectNothingRefused(running, requests);
+    const used = new Set(requests.map((r) => `${r.verb} ${r.kind}`));
+    const expectedRequests = [
+      'list rollouts',
+      'watch rollouts',
+      'patch rollouts',
+      'update rollouts', // the status subresource
+      'create replicasets',
+      'patch replicasets',
+      'delete replicasets',
+      'patch services',
+      'create events',
+      'create leases',
+      'update leases',
+    ];
+    for (const request of expectedRequests) {
+      expect(used, `the controller made no "${request}" request`).toContain(request);
+    }
+  });
+
+  it('runs the real git-sync on a ServiceAccount token: it leads, reads a pull Secret and records status', async () => {
+    const kubeconfig = serviceAccountKubeconfig(releaseNs, gitSyncSa, dir);
+    gitSync = await startProcess(argsOf(gitSyncSa), kubeconfig, releaseNs);
+    const running = gitSync;
+    await waitForLease(releaseNs, 'slipway-git-sync-lock');
+    await waitForReady(running);
+
+    // A registry that refuses connections: the check fails after the pull Secret was read,
+    // and git-sync writes that into the ImageWatch's status and an Event.
+    const dockerConfig = { auths: { '127.0.0.1:9': { auth: Buffer.from('bot:token').toString('base64') } } };
+    kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'registry-pull', namespace: appNs },
+        type: 'kubernetes.io/dockerconfigjson',
+        stringData: { '.dockerconfigjson': JSON.stringify(dockerConfig) },
+      }),
+    );
+    kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'slipway.dev/v1alpha1',
+        kind: 'GitTarget',
+        metadata: { name: 'deploy-repo', namespace: appNs },
+        spec: { url: 'file:///nonexistent/deploy.git', branch: 'main' },
+      }),
+    );
+    kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'slipway.dev/v1alpha1',
+        kind: 'ImageWatch',
+        metadata: { name: 'web', namespace: appNs },
+        spec: {
+          image: '127.0.0.1:9/acme/web',
+          pullSecret: { name: 'registry-pull' },
+          interval: '1h',
+          policy: { strategy: 'semver', semver: { constraint: '^1' } },
+          targets: [{ gitTarget: 'deploy-repo', path: 'values.yaml', yaml: { path: 'image.tag' } }],
+        },
+      }),
+    );
+    interface Condition {
+      type: string;
+      status: string;
+      reason?: string;
+      message?: string;
+    }
+    const ready = await eventually('the ImageWatch status written by git-sync', () => {
+      const watch = getJson<{ status?: { conditions?: Condition[] } }>(['imagewatch', 'web', '-n', appNs]);
+      const condition = watch.status?.conditions?.find((c) => c.type === 'Ready');
+      return condition?.reason && condition.reason !== 'Checking' ? condition : undefined;
+    });
+    expect(ready.status).toBe('False');
+    expect(ready.message ?? '').not.toMatch(/forbidden|Secret .* not found/i);
+
+    const requests = await requestsMade(running);
+    expectNothingRefused(running, requests);
+    const used = new Set(requests.map((r) => `${r.verb} ${r.kind}`));
+    for (const request of [
+      'list imagewatches',
+      'watch imagewatches',
+      'list gittargets',
+      'get secrets',
+      'patch imagewatches',
+      'create leases',
+    ]) {
+      expect(used, `git-sync made no "${request}" request`).toContain(request);
+    }
+  });
+
+  it('grants the controller exactly its rules, the Lease in the release namespace and Secrets where listed', () => {
+    const expected = controllerGrants(!namespaced);
+    expect(canIList(releaseNs, controllerSa, releaseNs)).toEqual({
+      ...expected,
+      ...leaseGrants('slipway-controller-lock'),
+      ...(appNs === releaseNs ? { secrets: ['get'] } : {}),
+    });
+    if (namespaced) {
+      // Nothing at all outside the release namespace.
+      expect(canIList(releaseNs, controllerSa, 'default')).toEqual({});
+    } else {
+      expect(canIList(releaseNs, controllerSa, appNs)).toEqual({ ...expected, secrets: ['get'] });
+      expect(canIList(releaseNs, controllerSa, 'default')).toEqual(expected);
+    }
+  });
+
+  it('never lets the controller list Secrets, touch other Leases, or use a wildcard', () => {
+    const cases: [string[], string][] = [
+      [['get', 'secrets', '-n', 'default'], 'no'],
+      [['list', 'secrets', '-n', appNs], 'no'],
+      [['get', 'secrets', '-n', appNs], 'yes'],
+      [['list', 'secrets', '--all-namespaces'], 'no'],
+      [['get', 'leases/kube-controller-manager', '-n', 'kube-system'], 'no'],
+      [['update', 'leases/someone-else', '-n', releaseNs], 'no'],
+      [['update', 'leases/slipway-controller-lock', '-n', releaseNs], 'yes'],
+      [['create', 'pods', '-n', appNs], 'no'],
+      [['delete', 'pods', '-n', appNs], 'no'],
+      [['update', 'rollouts.argoproj.io', '-n', appNs], 'no'],
+      [['*', '*', '-n', appNs], 'no'],
+      [['create', 'clusterrolebindings'], 'no'],
+    ];
+    for (const [args, answer] of cases) {
+      expect(canI(releaseNs, controllerSa, args), `can-i ${args.join(' ')}`).toBe(answer);
+    }
+  });
+
+  it('grants git-sync its own kinds, Events, its Lease and Secrets only where listed', () => {
+    expect(canIList(releaseNs, gitSyncSa, releaseNs)).toEqual({
+      ...GIT_SYNC_GRANTS,
+      ...leaseGrants('slipway-git-sync-lock'),
+      ...(appNs === releaseNs ? { secrets: ['get'] } : {}),
+    });
+    if (namespaced) {
+      expect(canIList(releaseNs, gitSyncSa, 'default')).toEqual({});
+    } else {
+      expect(canIList(releaseNs, gitSyncSa, appNs)).toEqual({ ...GIT_SYNC_GRANTS, secrets: ['get'] });
+      expect(canIList(releaseNs, gitSyncSa, 'default')).toEqual(GIT_SYNC_GRANTS);
+      expect(canI(releaseNs, gitSyncSa, ['get', 'secrets', '-n', releaseNs])).toBe('no');
+    }
+    expect(canI(releaseNs, gitSyncSa, ['list', 'secrets', '-n', appNs])).toBe('no');
+    expect(canI(releaseNs, gitSyncSa, ['patch', 'rollouts.argoproj.io', '-n', appNs])).toBe('no');
+    expect(canI(releaseNs, gitSyncSa, ['update', 'leases/slipway-controller-lock', '-n', releaseNs])).toBe(
+      'no',
+    );
+  });
+});

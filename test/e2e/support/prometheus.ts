@@ -1,0 +1,145 @@
+// A real Prometheus server for provider tests: the Debian package's binary (installed with
+// apt-get when absent and we are root, as on CI), started on 127.0.0.1 and a free port with a
+// throwaway config that scrapes the targets a test serves every second, and stopped by PID.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const PROMETHEUS_BINARY = '/usr/bin/prometheus';
+
+/** The Prometheus binary, installing the Debian package first when it is missing (root only). */
+export function ensurePrometheus(
+  log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): string {
+  if (existsSync(PROMETHEUS_BINARY)) return PROMETHEUS_BINARY;
+  if (process.getuid?.() !== 0) {
+    throw new Error(
+      `${PROMETHEUS_BINARY} is missing and this is not root: install it with \`apt-get install -y prometheus\``,
+    );
+  }
+  log(
+    '[prometheus] /usr/bin/prometheus is missing: running `apt-get update` and `apt-get install -y prometheus`',
+  );
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'prometheus'], {
+    stdio: 'inherit',
+    env,
+  });
+  if (!existsSync(PROMETHEUS_BINARY))
+    throw new Error(`apt-get installed prometheus but ${PROMETHEUS_BINARY} is absent`);
+  return PROMETHEUS_BINARY;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface PrometheusServer {
+  /** http://127.0.0.1:<port> */
+  url: string;
+  pid: number;
+  /** Resolves once `query` returns at least one sample (the first scrapes have landed). */
+  waitForSeries(query: string, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface PrometheusOptions {
+  /** `host:port` targets, scraped at /metrics. */
+  targets: string[];
+  jobName?: string;
+  scrapeIntervalSeconds?: number;
+}
+
+export async function startPrometheus(options: PrometheusOptions): Promise<PrometheusServer> {
+  const binary = ensurePrometheus();
+  const dir = mkdtempSync(join(tmpdir(), 'slipway-prometheus-'));
+  const interval = `${options.scrapeIntervalSeconds ?? 1}s`;
+  const config = [
+    'global:',
+    `  scrape_interval: ${interval}`,
+    `  evaluation_interval: ${interval}`,
+    'scrape_configs:',
+    `  - job_name: ${JSON.stringify(options.jobName ?? 'slipway-e2e')}`,
+    '    static_configs:',
+    `      - targets: ${JSON.stringify(options.targets)}`,
+    '',
+  ].join('\n');
+  writeFileSync(join(dir, 'prometheus.yml'), config);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  let output = '';
+  const child: ChildProcess = spawn(
+    binary,
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not start ${binary}`);
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      process.kill(pid, 'SIGTERM');
+      const timedOut = await Promise.race([exited.then(() => false), sleep(5000).then(() => true)]);
+      if (timedOut) process.kill(pid, 'SIGKILL');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`prometheus exited with ${child.exitCode}: ${output}`);
+    }
+    try {
+      const response = await fetch(`${url}/-/ready`);
+      if (response.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`prometheus did not become ready within 30s: ${output}`);
+    }
+    await sleep(100);
+  }
+
+  return {
+    url,
+    pid,
+    async waitForSeries(query, timeoutMs = 30_000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const response = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(query)}`);
+        const body = (await response.json()) as { data?: { result?: unknown[] } };
+        if ((body.data?.result?.length ?? 0) > 0) return;
+        if (Date.now() > until) throw new Error(`no samples for ${query} within ${timeoutMs} ms`);
+        await sleep(250);
+      }
+    },
+    stop,
+  };
+}

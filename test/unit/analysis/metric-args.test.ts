@@ -1,0 +1,97 @@
+// `{{args.*}}` substitution, Go durations and the metric spec readers the plan relies on.
+import { describe, expect, it } from 'vitest';
+import { parseGoDuration } from '../../../src/analysis/go-duration.js';
+import { resolveMetricArgs, substituteArgs } from '../../../src/analysis/metric-args.js';
+import { effectiveCount, metricNameMatches } from '../../../src/analysis/metric-spec.js';
+import { isWorse, worstPhase } from '../../../src/analysis/phases.js';
+import type { Metric } from '../../../src/api/analysis.js';
+
+describe('resolveMetricArgs', () => {
+  const metric: Metric = {
+    name: 'm',
+    count: '{{args.count}}',
+    successCondition: 'result == "{{ args.expected }}"',
+    provider: { web: { url: 'http://{{args.host}}/x', headers: [{ key: 'X', value: '{{args.multi}}' }] } },
+  };
+
+  it('[argo] substitutes in every string, JSON-safe, spaces in tags allowed', () => {
+    const resolved = resolveMetricArgs(metric, [
+      { name: 'count', value: '3' },
+      { name: 'expected', value: 'ok' },
+      { name: 'host', value: 'svc.shop' },
+      { name: 'multi', value: 'line1\nline "2"' },
+    ]);
+    expect(resolved).toEqual({
+      name: 'm',
+      count: '3',
+      successCondition: 'result == "ok"',
+      provider: { web: { url: 'http://svc.shop/x', headers: [{ key: 'X', value: 'line1\nline "2"' }] } },
+    });
+    expect(effectiveCount(resolved)).toBe(3);
+  });
+
+  it.each<[string, { name: string; value?: string }[], string]>([
+    ['[argo] an unknown tag', [{ name: 'count', value: '1' }], 'failed to resolve {{ args.expected }}'],
+    ['[argo] an arg without value', [{ name: 'count' }], 'argument "count" was not supplied'],
+  ])('%s is an error', (_name, args, message) => {
+    expect(() => resolveMetricArgs(metric, args)).toThrow(message);
+  });
+
+  it('an unclosed tag is an error', () => {
+    expect(() => substituteArgs('a {{args.x', new Map([['x', '1']]))).toThrow('cannot find end tag');
+  });
+});
+
+describe('parseGoDuration', () => {
+  it.each<[string, number]>([
+    ['0', 0],
+    ['1s', 1000],
+    ['5m', 300_000],
+    ['1h30m', 5_400_000],
+    ['1.5s', 1500],
+    ['500ms', 500],
+    ['-2s', -2000],
+  ])('%s = %d ms', (text, ms) => {
+    expect(parseGoDuration(text)).toBe(ms);
+  });
+
+  it.each<[string, string]>([
+    ['5', 'time: missing unit in duration "5"'],
+    ['', 'time: invalid duration ""'],
+    ['5 minutes', 'time: invalid duration "5 minutes"'],
+    ['1d', 'time: invalid duration "1d"'],
+  ])('%s fails', (text, message) => {
+    expect(() => parseGoDuration(text)).toThrow(message);
+  });
+});
+
+describe('metric spec', () => {
+  it.each<[Partial<Metric>, number | undefined]>([
+    [{}, 1],
+    [{ interval: '1m' }, undefined],
+    [{ count: 5, interval: '1m' }, 5],
+    [{ count: 0, interval: '1m' }, undefined],
+    [{ count: 'abc' }, 1],
+  ])('effectiveCount(%o) = %s', (fields, count) => {
+    expect(effectiveCount({ name: 'm', provider: {}, ...fields })).toBe(count);
+  });
+
+  it.each<[string, string, boolean]>([
+    ['total-5xx', 'total-5xx-errors', true],
+    ['.*', 'anything', true],
+    ['*', 'anything', true],
+    ['^b', 'abc', false],
+    ['[', 'x', false],
+  ])('rule %s matches %s: %s', (rule, name, matches) => {
+    expect(metricNameMatches(rule, name)).toBe(matches);
+  });
+});
+
+describe('phase order', () => {
+  it('[argo] Successful < Running < Pending < Inconclusive < Error < Failed', () => {
+    expect(isWorse('Successful', 'Running')).toBe(true);
+    expect(isWorse('Pending', 'Running')).toBe(false);
+    expect(isWorse('Inconclusive', 'Error')).toBe(true);
+    expect(worstPhase(['Inconclusive', 'Failed', 'Error'])).toBe('Failed');
+  });
+});

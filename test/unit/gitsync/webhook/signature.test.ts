@@ -1,0 +1,103 @@
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pushesFromRegistryNotification } from '../../../../src/gitsync/webhook/push-events.js';
+import { createWebhookServer, type WebhookResult } from '../../../../src/gitsync/webhook/server.js';
+import { constantTimeEqual, signatureValid, signBody } from '../../../../src/gitsync/webhook/signature.js';
+
+describe('HMAC-SHA256 signatures', () => {
+  const body = Buffer.from('{"image":"ghcr.io/acme/web","tag":"1.4.2"}');
+
+  it('accepts the signature of the exact body and nothing else', () => {
+    const signature = signBody('s3cret', body);
+    expect(signature).toMatch(/^sha256=[a-f0-9]{64}$/);
+    expect(signatureValid('s3cret', body, signature)).toBe(true);
+    expect(signatureValid('s3cret', Buffer.from(`${body} `), signature)).toBe(false);
+    expect(signatureValid('other', body, signature)).toBe(false);
+    expect(signatureValid('s3cret', body, undefined)).toBe(false);
+    expect(signatureValid('s3cret', body, signature.slice(0, -1))).toBe(false);
+    expect(signatureValid('', body, signBody('', body))).toBe(false);
+  });
+
+  it('compares strings of any length', () => {
+    expect(constantTimeEqual('abc', 'abc')).toBe(true);
+    expect(constantTimeEqual('abc', 'abcd')).toBe(false);
+  });
+});
+
+describe('webhook endpoint', () => {
+  const pushed: string[] = [];
+  const results: WebhookResult[] = [];
+  const server = createWebhookServer({
+    secret: () => 'hook-secret',
+    onPush: (images) => {
+      pushed.push(...images.map((i) => `${i.name}:${i.tag}`));
+      return images.length;
+    },
+    onRequest: (_, result) => results.push(result),
+  });
+  let base = '';
+  beforeAll(async () => {
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => server.close());
+
+  it('takes a signed generic body and rejects a missing or bad signature with 401', async () => {
+    const body = JSON.stringify({ image: '127.0.0.1:5000/acme/web', tag: '1.0.1' });
+    const ok = await fetch(`${base}/webhook/generic`, {
+      method: 'POST',
+      body,
+      headers: { 'X-Slipway-Signature': signBody('hook-secret', body) },
+    });
+    expect(ok.status).toBe(202);
+    expect(await ok.json()).toEqual({ images: 1, matched: 1 });
+    const missing = await fetch(`${base}/webhook/generic`, { method: 'POST', body });
+    const bad = await fetch(`${base}/webhook/generic`, {
+      method: 'POST',
+      body,
+      headers: { 'X-Slipway-Signature': signBody('guess', body) },
+    });
+    expect([missing.status, bad.status]).toEqual([401, 401]);
+    expect(pushed).toEqual(['127.0.0.1:5000/acme/web:1.0.1']);
+    expect(results).toEqual(['accepted', 'unauthorized', 'unauthorized']);
+  });
+
+  it('takes a Docker Registry notification with the bearer secret', async () => {
+    const envelope = {
+      events: [
+        {
+          action: 'push',
+          target: {
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            repository: 'acme/api',
+            tag: '2.0.0',
+            url: 'http://127.0.0.1:5000/v2/acme/api/manifests/sha256:abc',
+          },
+          request: { host: '127.0.0.1:5000' },
+        },
+        { action: 'push', target: { mediaType: 'application/octet-stream', repository: 'acme/api' } },
+        { action: 'pull', target: { repository: 'acme/api', tag: '1' } },
+      ],
+    };
+    const response = await fetch(`${base}/webhook/registry`, {
+      method: 'POST',
+      body: JSON.stringify(envelope),
+      headers: { Authorization: 'Bearer hook-secret', 'Content-Type': 'application/vnd.docker.distribution.events.v1+json' },
+    });
+    expect(response.status).toBe(202);
+    expect(pushed.at(-1)).toBe('127.0.0.1:5000/acme/api:2.0.0');
+    const wrong = await fetch(`${base}/webhook/registry`, { method: 'POST', body: '{}', headers: { Authorization: 'Bearer x' } });
+    expect(wrong.status).toBe(401);
+  });
+
+  it('answers 400 to a signed body that is not a push', async () => {
+    const body = '{"hello":1}';
+    const response = await fetch(`${base}/webhook/generic`, {
+      method: 'POST',
+      body,
+      headers: { 'X-Slipway-Signature': signBody('hook-secret', body) },
+    });
+    expect(response.status).toBe(400);
+    expect(pushesFromRegistryNotification({})).toEqual({ error: 'expected a notification envelope with an events array' });
+  });
+});

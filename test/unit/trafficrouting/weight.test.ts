@@ -1,0 +1,236 @@
+// The weight decision of a traffic-routed canary, the pod counts behind it and status.canary.weights.
+import { describe, expect, it } from 'vitest';
+import type { CanaryStep, RolloutStatus } from '../../../src/api/rollout.js';
+import type { RoutedRollout } from '../../../src/trafficrouting/router.js';
+import {
+  desiredTrafficWeight,
+  managedRoutesAtStep,
+  routedServices,
+  type TrafficWeightInput,
+  trafficRoutedReplicaCounts,
+  trafficWeightStatus,
+} from '../../../src/trafficrouting/weight.js';
+import { routedRollout } from './fixtures.js';
+
+const header = { name: 'beta', match: [{ headerName: 'x-beta', headerValue: { exact: 'yes' } }] };
+const steps: CanaryStep[] = [
+  { setWeight: 20 },
+  { setHeaderRoute: header },
+  { pause: {} },
+  { setWeight: 40 },
+  { setHeaderRoute: { name: 'beta' } },
+  { pause: {} },
+];
+
+function rollout(status: RolloutStatus, canary: Record<string, unknown> = {}, revision = '2'): RoutedRollout {
+  const ro = routedRollout(
+    { istio: { virtualService: { name: 'vs' } }, managedRoutes: [{ name: 'beta' }] },
+    { steps, ...canary },
+    {
+      metadata: {
+        name: 'web',
+        namespace: 'shop',
+        uid: 'u',
+        annotations: { 'rollout.argoproj.io/revision': revision },
+      },
+      status: { stableRS: 'old', currentPodHash: 'new', ...status },
+    },
+  );
+  return { ...ro, spec: { ...ro.spec, replicas: 10 } };
+}
+
+function decide(
+  status: RolloutStatus,
+  more: Partial<TrafficWeightInput> = {},
+  canary: Record<string, unknown> = {},
+) {
+  return desiredTrafficWeight({
+    rollout: rollout(status, canary),
+    canaryHash: 'new',
+    stableHash: 'old',
+    canaryAvailableReplicas: 2,
+    stableAvailableReplicas: 10,
+    atDesiredReplicaCounts: true,
+    ...more,
+  });
+}
+
+describe('desiredTrafficWeight', () => {
+  it.each([
+    ['no canary pod available yet', { currentStepIndex: 0 }, { canaryAvailableReplicas: 0 }, 0],
+    ['the first step once its pods are available', { currentStepIndex: 0 }, {}, 20],
+    [
+      'the previous weight while the canary scales for the next one',
+      { currentStepIndex: 3 },
+      { atDesiredReplicaCounts: false },
+      20,
+    ],
+    ['the new weight once it has', { currentStepIndex: 3 }, {}, 40],
+    ['the maximum after the last step', { currentStepIndex: 6 }, {}, 100],
+  ])('gives %s', (_what, status, more, weight) => {
+    expect(decide(status, more).weight).toBe(weight);
+  });
+
+  it('goes to 0 and removes managed routes when fully promoted and on abort', () => {
+    expect(decide({ stableRS: 'new', currentPodHash: 'new', currentStepIndex: 6 })).toMatchObject({
+      weight: 0,
+      removeManagedRoutes: true,
+      headerRoutes: [],
+    });
+    expect(decide({ abort: true, currentStepIndex: 1 })).toMatchObject({
+      weight: 0,
+      removeManagedRoutes: true,
+      canaryServiceToStable: true,
+      headerRoutes: [],
+    });
+  });
+
+  it('with dynamicStableScale, aborts only as fast as the stable can take traffic', () => {
+    const weights = {
+      canary: { weight: 40, podTemplateHash: 'new' },
+      stable: { weight: 60, podTemplateHash: 'old' },
+    };
+    const decision = decide(
+      { abort: true, currentStepIndex: 3, canary: { weights } },
+      { stableAvailableReplicas: 7 },
+      { dynamicStableScale: true },
+    );
+    expect(decision).toMatchObject({ weight: 30, removeManagedRoutes: true, canaryServiceToStable: false });
+  });
+
+  it('keeps the weight on promote-full until the canary is promoted', () => {
+    const weights = { canary: { weight: 40 }, stable: { weight: 60 } };
+    expect(decide({ promoteFull: true, currentStepIndex: 3, canary: { weights } })).toMatchObject({
+      weight: 40,
+      removeManagedRoutes: true,
+    });
+    expect(
+      decide(
+        { promoteFull: true, currentStepIndex: 3 },
+        { canaryAvailableReplicas: 7 },
+        { dynamicStableScale: true },
+      ).weight,
+    ).toBe(70);
+  });
+
+  it('asks for the header routes the steps so far leave in place, not on the first revision', () => {
+    expect(decide({ currentStepIndex: 1 }).headerRoutes).toEqual([header]);
+    expect(decide({ currentStepIndex: 4 }).headerRoutes).toEqual([{ name: 'beta' }]);
+    const first = desiredTrafficWeight({
+      rollout: rollout({ currentStepIndex: 1 }, {}, '1'),
+      canaryHash: 'new',
+      stableHash: 'old',
+      canaryAvailableReplicas: 2,
+      stableAvailableReplicas: 10,
+      atDesiredReplicaCounts: true,
+    });
+    expect(first.headerRoutes).toEqual([]);
+  });
+
+  it('passes experiment destinations through while a step is running', () => {
+    const experimentDestinations = [{ serviceName: 'exp', podTemplateHash: 'e', weight: 5 }];
+    expect(decide({ currentStepIndex: 0 }, { experimentDestinations }).additionalDestinations).toEqual(
+      experimentDestinations,
+    );
+  });
+
+  it('shifts traffic off the previous canary when rolling back to stable with dynamicStableScale', () => {
+    const weights = {
+      canary: { weight: 50, podTemplateHash: 'bad' },
+      stable: { weight: 50, podTemplateHash: 'new' },
+    };
+    const decision = decide(
+      { stableRS: 'new', currentPodHash: 'new', currentStepIndex: 6, canary: { weights } },
+      { canaryAvailableReplicas: 8, stableAvailableReplicas: 8 },
+      { dynamicStableScale: true },
+    );
+    expect(decision).toMatchObject({ weight: 20, canaryHash: 'bad', removeManagedRoutes: false });
+  });
+});
+
+describe('managedRoutesAtStep', () => {
+  it('keeps the last instruction per route up to the current step', () => {
+    expect(managedRoutesAtStep(steps, 0)).toEqual({ headerRoutes: [], mirrorRoutes: [] });
+    expect(managedRoutesAtStep(steps, 2).headerRoutes).toEqual([header]);
+    expect(managedRoutesAtStep(steps, 5).headerRoutes).toEqual([{ name: 'beta' }]);
+  });
+});
+
+describe('trafficRoutedReplicaCounts', () => {
+  it.each([
+    [
+      'ceil(weight × replicas / 100) with a full stable',
+      { currentStepIndex: 0 },
+      {},
+      { canary: 2, stable: 10 },
+    ],
+    ['the maximum once promoted', { stableRS: 'new', currentPodHash: 'new' }, {}, { canary: 10, stable: 10 }],
+    [
+      'setCanaryScale replicas',
+      { currentStepIndex: 0 },
+      { steps: [{ setCanaryScale: { replicas: 3 } }] },
+      { canary: 3, stable: 10 },
+    ],
+    [
+      'setCanaryScale weight',
+      { currentStepIndex: 0 },
+      { steps: [{ setCanaryScale: { weight: 50 } }] },
+      { canary: 5, stable: 10 },
+    ],
+    ['minPodsPerReplicaSet', { currentStepIndex: 0 }, { minPodsPerReplicaSet: 3 }, { canary: 3, stable: 10 }],
+    [
+      'maxTrafficWeight',
+      { currentStepIndex: 0 },
+      { steps: [{ setWeight: 250 }], trafficRouting: { maxTrafficWeight: 1000 } },
+      { canary: 3, stable: 10 },
+    ],
+    ['dynamicStableScale', { currentStepIndex: 0 }, { dynamicStableScale: true }, { canary: 2, stable: 8 }],
+  ])('uses %s', (_what, status, canary, expected) => {
+    expect(trafficRoutedReplicaCounts(rollout(status, canary))).toEqual(expected);
+  });
+
+  it('keeps the stable scaled for the traffic it still gets with dynamicStableScale', () => {
+    const weights = { canary: { weight: 0 }, stable: { weight: 100 } };
+    expect(
+      trafficRoutedReplicaCounts(
+        rollout({ currentStepIndex: 0, canary: { weights } }, { dynamicStableScale: true }),
+      ),
+    ).toEqual({ canary: 2, stable: 10 });
+  });
+});
+
+describe('trafficWeightStatus', () => {
+  it('reports the weights and the TrafficWeightUpdated message when they change', () => {
+    const ro = rollout({});
+    const decision = { weight: 20, canaryHash: 'new', stableHash: 'old', additionalDestinations: [] };
+    const first = trafficWeightStatus(ro, decision, undefined);
+    expect(first).toEqual({
+      weights: {
+        canary: { weight: 20, podTemplateHash: 'new', serviceName: 'web-canary' },
+        stable: { weight: 80, podTemplateHash: 'old', serviceName: 'web-stable' },
+      },
+      changed: true,
+      message: 'Traffic weight updated to 20',
+    });
+    const withPrevious = rollout({ canary: { weights: first.weights } });
+    expect(trafficWeightStatus(withPrevious, decision, undefined)).toMatchObject({
+      changed: false,
+      message: undefined,
+    });
+    expect(trafficWeightStatus(withPrevious, { ...decision, weight: 40 }, true)).toMatchObject({
+      weights: { stable: { weight: 60 }, verified: true },
+      message: 'Traffic weight updated from 20 to 40',
+    });
+  });
+});
+
+describe('routedServices', () => {
+  it('uses ping and pong by status.canary.stablePingPong', () => {
+    const pingPong = { pingService: 'web-ping', pongService: 'web-pong' };
+    expect(routedServices(rollout({}, { pingPong }))).toEqual({ stable: 'web-ping', canary: 'web-pong' });
+    expect(routedServices(rollout({ canary: { stablePingPong: 'pong' } }, { pingPong }))).toEqual({
+      stable: 'web-pong',
+      canary: 'web-ping',
+    });
+  });
+});
