@@ -3,7 +3,7 @@
 // (a concurrent abort or promote makes that write fail with a conflict, and the retry
 // re-plans from what the user wrote). Events go out once the changes they report are made.
 import { isDeepStrictEqual } from 'node:util';
-import { apiResourceOf, ROLLOUT_KIND } from '../api/kinds.js';
+import { ANALYSIS_RUN_KIND, apiResourceOf, ROLLOUT_KIND } from '../api/kinds.js';
 import { KubeApiError } from '../kube/api-error.js';
 import { createObject, deleteObject, mergePatch, updateStatus } from '../kube/patch.js';
 import { coreResources, resourcePath } from '../kube/resource.js';
@@ -18,6 +18,7 @@ import {
 import type { ObservedRolloutObject, PlannedEvent, RolloutAction, RolloutPlan } from './plan.js';
 
 export const ROLLOUTS = apiResourceOf(ROLLOUT_KIND);
+const ANALYSIS_RUNS = apiResourceOf(ANALYSIS_RUN_KIND);
 
 export interface ActContext {
   client: RestClient;
@@ -102,6 +103,23 @@ async function applyAction(
         client,
         { resource: ROLLOUTS, namespace, name: rollout.metadata.name },
         { metadata: { annotations: { [WORKLOAD_GENERATION_ANNOTATION]: action.generation } } },
+      );
+      return;
+    case 'createAnalysisRun':
+      await createObject(client, ANALYSIS_RUNS, action.run, { ifExists: 'ignore' });
+      return;
+    case 'terminateAnalysisRun':
+      await mergePatch(
+        client,
+        { resource: ANALYSIS_RUNS, namespace, name: action.name },
+        { spec: { terminate: true } },
+      );
+      return;
+    case 'deleteAnalysisRun':
+      await deleteObject(
+        client,
+        { resource: ANALYSIS_RUNS, namespace, name: action.name },
+        { ifMissing: 'ignore' },
       );
       return;
     case 'setRolloutRevision':

@@ -4,6 +4,7 @@
 // ReplicaSet to stable; an abort takes the canary back to 0; otherwise the current step
 // completes when its condition holds, one step per pass. Then the replica counts.
 import type { CanaryStep, CanaryStrategy, RolloutStatus } from '../api/rollout.js';
+import { abortReason, type RunOutcome } from './analysis.js';
 import { asObservedReplicaSet, type PlannedEvent, type RolloutPass } from './pass.js';
 import {
   approximateWeightedCounts,
@@ -84,29 +85,115 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
   }
 
   const others = pass.owned.filter((rs) => rs !== newRS && rs !== stableRS);
-  if (aborted) {
-    index = stepCount > 0 ? (newStableHash === hash ? stepCount : 0) : index;
-    pauseConditions = [];
-    abortedAt ??= pass.nowText;
-    if (!(previous.conditions ?? []).some((c) => c.reason === Reason.Aborted)) {
-      pass.emit('RolloutAborted', `Rollout aborted update to revision ${pass.revision}`, 'Warning');
+  const updating = newStableHash !== hash;
+  const templateChanged = previous.currentPodHash !== hash;
+  const previousRuns = templateChanged ? undefined : previous.canary;
+  let stepRun: RunOutcome | undefined;
+  let backgroundRun: RunOutcome | undefined;
+  const pauseForInconclusive = (run: RunOutcome, previousPhase: string | undefined) => {
+    // Pause once per inconclusive result; a person's promote (clearing the pause) goes on.
+    if (
+      previousPhase === 'Inconclusive' ||
+      pauseConditions.some((p) => p.reason === 'InconclusiveAnalysisRun')
+    ) {
+      return;
     }
-  } else if (!pass.rollout.spec.paused && index < stepCount) {
+    pauseConditions = [...pauseConditions, { reason: 'InconclusiveAnalysisRun', startTime: pass.nowText }];
+    controllerPause = true;
+    pass.emit('RolloutPaused', `Rollout is paused (InconclusiveAnalysisRun: ${run.name})`);
+  };
+  const abortFor = (run: RunOutcome) => {
+    aborted = true;
+    pass.abortReason = abortReason(run);
+  };
+
+  // Background analysis runs from startingStep until the update completes or aborts.
+  if (canary.analysis && updating && !aborted && index >= (canary.analysis.startingStep ?? 0)) {
+    const request = pass.analysis.request(
+      { type: 'Background' },
+      canary.analysis,
+      previousRuns?.currentBackgroundAnalysisRunStatus,
+    );
+    if ('invalid' in request) pass.invalid = `spec.strategy.canary.analysis: ${request.invalid}`;
+    else {
+      backgroundRun = request.outcome;
+      if (backgroundRun.phase === 'Failed' || backgroundRun.phase === 'Error') abortFor(backgroundRun);
+      else if (backgroundRun.phase === 'Inconclusive') {
+        pauseForInconclusive(backgroundRun, previousRuns?.currentBackgroundAnalysisRunStatus?.status);
+      }
+    }
+  }
+
+  if (!aborted && !pass.rollout.spec.paused && index < stepCount && pauseConditions.length === 0) {
     const step = steps[index]!;
+    if (step.analysis) {
+      // An analysis step blocks until its run ends: Successful completes the step.
+      const request = pass.analysis.request(
+        { type: 'Step', stepIndex: index },
+        step.analysis,
+        previousRuns?.currentStepAnalysisRunStatus,
+      );
+      if ('invalid' in request)
+        pass.invalid = `spec.strategy.canary.steps[${index}].analysis: ${request.invalid}`;
+      else {
+        stepRun = request.outcome;
+        const promotedAfterInconclusive =
+          stepRun.phase === 'Inconclusive' &&
+          previousRuns?.currentStepAnalysisRunStatus?.status === 'Inconclusive';
+        if (stepRun.phase === 'Successful' || promotedAfterInconclusive) {
+          pass.emit('RolloutStepCompleted', `Rollout step ${index + 1}/${stepCount} completed (analysis)`);
+          index += 1;
+          controllerPause = false;
+          stepRun = undefined;
+        } else if (stepRun.phase === 'Failed' || stepRun.phase === 'Error') abortFor(stepRun);
+        else if (stepRun.phase === 'Inconclusive') pauseForInconclusive(stepRun, undefined);
+      }
+    } else {
+      const progress = progressStep({
+        step,
+        index,
+        stepCount,
+        pauseConditions,
+        controllerPause,
+        now: pass.now,
+        atDesiredCounts: () => atDesiredCounts(pass, canary, weightAtStep(steps, index), stableRS, others),
+      });
+      index = progress.index;
+      pauseConditions = progress.pauseConditions;
+      controllerPause = progress.controllerPause;
+      for (const event of progress.events) pass.events.push(event);
+      if (progress.requeueAfterMs !== undefined) pass.requeueAfterMs(progress.requeueAfterMs);
+    }
+  } else if (!aborted && index < stepCount && steps[index]?.analysis) {
+    // Paused at an analysis step (inconclusive, or by hand): report its run, keep it running.
+    stepRun = pass.analysis.keep({ type: 'Step', stepIndex: index });
+  } else if (!aborted && !pass.rollout.spec.paused && index < stepCount && steps[index]?.pause) {
+    // A pause step whose pause condition is already set: check its timer or a resume.
     const progress = progressStep({
-      step,
+      step: steps[index]!,
       index,
       stepCount,
       pauseConditions,
       controllerPause,
       now: pass.now,
-      atDesiredCounts: () => atDesiredCounts(pass, canary, weightAtStep(steps, index), stableRS, others),
+      atDesiredCounts: () => false,
     });
     index = progress.index;
     pauseConditions = progress.pauseConditions;
     controllerPause = progress.controllerPause;
     for (const event of progress.events) pass.events.push(event);
     if (progress.requeueAfterMs !== undefined) pass.requeueAfterMs(progress.requeueAfterMs);
+  }
+
+  if (aborted) {
+    index = stepCount > 0 ? (newStableHash === hash ? stepCount : 0) : index;
+    pauseConditions = [];
+    controllerPause = false;
+    abortedAt ??= pass.nowText;
+    if (!(previous.conditions ?? []).some((c) => c.reason === Reason.Aborted)) {
+      const reason = pass.abortReason ? `: ${pass.abortReason}` : '';
+      pass.emit('RolloutAborted', `Rollout aborted update to revision ${pass.revision}${reason}`, 'Warning');
+    }
   }
 
   // Replica counts for the weight now in force; older ReplicaSets drain within maxUnavailable.
@@ -145,9 +232,27 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
     abort: aborted || undefined,
     abortedAt: aborted ? abortedAt : undefined,
     promoteFull: promoteFull || undefined,
+    canary: withoutEmpty({
+      ...previous.canary,
+      currentStepAnalysisRunStatus: stepRun && {
+        name: stepRun.name,
+        status: stepRun.phase,
+        ...(stepRun.message ? { message: stepRun.message } : {}),
+      },
+      currentBackgroundAnalysisRunStatus: backgroundRun && {
+        name: backgroundRun.name,
+        status: backgroundRun.phase,
+        ...(backgroundRun.message ? { message: backgroundRun.message } : {}),
+      },
+    }),
   };
   const completed = newStableHash === hash && (pass.newRS.status?.replicas ?? 0) === replicas;
   return { status, completed };
+}
+
+function withoutEmpty<T extends object>(value: T): T | undefined {
+  const kept = Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+  return Object.keys(kept).length > 0 ? kept : undefined;
 }
 
 /** Canary and stable are exactly at the counts for `weight`, all available, and older sets are gone. */

@@ -92,11 +92,14 @@ export function rolloutConditions(
     pass.actions.some((a) => a.kind === 'createReplicaSet' || a.kind === 'scaleReplicaSet');
   const deadlineMs = (rollout.spec.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_SECONDS) * 1000;
   if (next.abort) {
+    // The reason (a failed AnalysisRun, ...) is known on the pass that aborts; later passes keep it.
+    const kept = previousProgressing?.reason === Reason.Aborted ? previousProgressing.message : undefined;
+    const base = `Rollout aborted update to revision ${pass.revision}`;
     set({
       type: ConditionType.Progressing,
       status: 'False',
       reason: Reason.Aborted,
-      message: `Rollout aborted update to revision ${pass.revision}`,
+      message: pass.abortReason ? `${base}: ${pass.abortReason}` : (kept ?? base),
     });
   } else if (paused) {
     set({

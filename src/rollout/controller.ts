@@ -2,6 +2,13 @@
 // carrying the pod-template-hash label, so we never cache every ReplicaSet of the
 // cluster) and Services; a work queue of Rollout keys; each key is observed from the
 // caches, planned (plan.ts) and applied (act.ts).
+import type { AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate } from '../api/analysis.js';
+import {
+  ANALYSIS_RUN_KIND,
+  ANALYSIS_TEMPLATE_KIND,
+  apiResourceOf,
+  CLUSTER_ANALYSIS_TEMPLATE_KIND,
+} from '../api/kinds.js';
 import { ConflictError } from '../kube/api-error.js';
 import { Informer } from '../kube/informer.js';
 import { apiListWatch } from '../kube/list-watch.js';
@@ -67,6 +74,22 @@ export const rolloutController: ControllerFactory = {
     const deployments = new Informer<Deployment>(apiListWatch(client, coreResources.deployments, scope), {
       onError: onError('deployment watch'),
     });
+    // AnalysisRuns (owned by Rollouts) and the templates new runs are built from. Cluster-scoped
+    // templates cannot be watched by a namespaced install, so there they are not offered.
+    const analysisRuns = new Informer<AnalysisRun & KubeObject>(
+      apiListWatch(client, apiResourceOf(ANALYSIS_RUN_KIND), scope),
+      { onError: onError('analysisrun watch') },
+    );
+    const analysisTemplates = new Informer<AnalysisTemplate & KubeObject>(
+      apiListWatch(client, apiResourceOf(ANALYSIS_TEMPLATE_KIND), scope),
+      { onError: onError('analysistemplate watch') },
+    );
+    const clusterAnalysisTemplates = ctx.namespace
+      ? undefined
+      : new Informer<ClusterAnalysisTemplate & KubeObject>(
+          apiListWatch(client, apiResourceOf(CLUSTER_ANALYSIS_TEMPLATE_KIND)),
+          { onError: onError('clusteranalysistemplate watch') },
+        );
     const services = new Informer<Service>(apiListWatch(client, coreResources.services, scope), {
       onError: onError('service watch'),
     });
@@ -86,6 +109,11 @@ export const rolloutController: ControllerFactory = {
     rollouts.addHandlers({
       add: (ro) => enqueue(keyOf(ro.metadata.namespace, ro.metadata.name)),
       update: (_, ro) => enqueue(keyOf(ro.metadata.namespace, ro.metadata.name)),
+    });
+    analysisRuns.addHandlers({
+      add: (run) => enqueue(rolloutOwnerOf(run)),
+      update: (_, run) => enqueue(rolloutOwnerOf(run)),
+      delete: (run) => enqueue(rolloutOwnerOf(run)),
     });
     replicaSets.addHandlers({
       add: (rs) => enqueue(rolloutOwnerOf(rs)),
@@ -160,6 +188,14 @@ export const rolloutController: ControllerFactory = {
           now,
           ...(pods ? { pods } : {}),
           ...(workload ? { workload } : {}),
+          analysis: {
+            runs: analysisRuns.byOwner(rollout.metadata.uid),
+            templates: {
+              analysisTemplates: analysisTemplates.list(namespace),
+              clusterAnalysisTemplates: clusterAnalysisTemplates?.list() ?? [],
+            },
+            ...(ctx.instanceId ? { instanceId: ctx.instanceId } : {}),
+          },
         });
         if (plan.actions.length > 0 || plan.events.length > 0) {
           logger.debug(
@@ -197,15 +233,24 @@ export const rolloutController: ControllerFactory = {
       }
     };
 
-    for (const informer of [replicaSets, services, deployments, rollouts]) informer.start();
-    await Promise.all([replicaSets, services, deployments, rollouts].map((i) => i.waitForSync()));
+    const informers = [
+      replicaSets,
+      services,
+      deployments,
+      analysisRuns,
+      analysisTemplates,
+      ...(clusterAnalysisTemplates ? [clusterAnalysisTemplates] : []),
+      rollouts,
+    ];
+    for (const informer of informers) informer.start();
+    await Promise.all(informers.map((i) => i.waitForSync()));
     const workers = queue.run(reconcile, WORKERS);
     logger.info({ rollouts: rollouts.list().length }, 'rollout caches synced');
 
     return {
-      hasSynced: () => [rollouts, replicaSets, services, deployments].every((i) => i.hasSynced()),
+      hasSynced: () => informers.every((i) => i.hasSynced()),
       async stop() {
-        for (const informer of [rollouts, replicaSets, services, deployments]) informer.stop();
+        for (const informer of informers) informer.stop();
         await queue.shutDown();
         await workers;
         metrics.unregister();

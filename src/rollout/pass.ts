@@ -2,7 +2,9 @@
 // the pure plan builds up. Strategy modules (canary.ts, bluegreen.ts) work on a pass; this
 // module holds what they share: the ReplicaSet of the current template and its revision,
 // scaling, Service selectors, history clean-up and the replica counts in status.
+import type { AnalysisRun } from '../api/analysis.js';
 import type { Rollout, RolloutStatus } from '../api/rollout.js';
+import { type ObservedAnalysis, RolloutAnalysisRuns } from './analysis.js';
 import { MANAGED_BY_ANNOTATION, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from './labels.js';
 import { podTemplateHash } from './pod-template-hash.js';
 import type { ObservedReplicaSet } from './replica-math.js';
@@ -37,6 +39,8 @@ export interface ObservedRollout {
   pods?: readonly Pod[];
   /** The Deployment spec.workloadRef names, if it exists. */
   workload?: Deployment;
+  /** This Rollout's AnalysisRuns and the templates new ones are built from. */
+  analysis?: ObservedAnalysis;
   now: Date;
 }
 
@@ -52,7 +56,10 @@ export type RolloutAction =
   | { kind: 'setRolloutRevision'; revision: number }
   | { kind: 'evictPod'; name: string }
   | { kind: 'scaleDeployment'; name: string; to: number }
-  | { kind: 'setWorkloadGeneration'; generation: string };
+  | { kind: 'setWorkloadGeneration'; generation: string }
+  | { kind: 'createAnalysisRun'; run: AnalysisRun }
+  | { kind: 'terminateAnalysisRun'; name: string }
+  | { kind: 'deleteAnalysisRun'; name: string };
 
 export interface PlannedEvent {
   type: 'Normal' | 'Warning';
@@ -120,6 +127,12 @@ export class RolloutPass {
   readonly newRS: ReplicaSet;
   /** Revision of the current template. */
   readonly revision: number;
+  /** The AnalysisRuns this pass needs, creates and stops. */
+  readonly analysis: RolloutAnalysisRuns;
+  /** Set when the spec proves invalid during the pass (e.g. an analysis template is missing). */
+  invalid: string | undefined;
+  /** Why this pass aborts the update, for the RolloutAborted message (e.g. a failed AnalysisRun). */
+  abortReason: string | undefined;
   private requeueAfter: number | undefined;
 
   constructor(observed: ObservedRollout) {
@@ -159,6 +172,7 @@ export class RolloutPass {
     if (this.rollout.metadata.annotations?.[REVISION_ANNOTATION] !== String(this.revision)) {
       this.actions.push({ kind: 'setRolloutRevision', revision: this.revision });
     }
+    this.analysis = new RolloutAnalysisRuns(this, observed.analysis);
   }
 
   /** The ReplicaSet status.stableRS names, if it still exists. */

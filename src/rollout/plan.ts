@@ -1,6 +1,8 @@
 // The pure plan of one Rollout reconcile: from what we observed (the Rollout, its
 // ReplicaSets and Services) and the clock, decide the changes to make and the status to
 // write. No I/O here; act.ts applies the plan and the next observe sees the result.
+
+import type { AnalysisRunType } from '../analysis/run-from-templates.js';
 import type { BlueGreenStrategy, RolloutStatus } from '../api/rollout.js';
 import { type BlueGreenResult, blueGreenSpecProblem, planBlueGreen } from './bluegreen.js';
 import { planCanary } from './canary.js';
@@ -43,6 +45,26 @@ function invalidSpecPlan(observed: ObservedRollout, problem: string): RolloutPla
   return { actions: [], events, status: { ...status, ...rolloutPhase(rollout.spec, status) } };
 }
 
+/** Blue-green with its promotion gates fed by this Rollout's pre/post-promotion AnalysisRuns. */
+function planBlueGreenWithAnalysis(pass: RolloutPass, blueGreen: BlueGreenStrategy): BlueGreenResult {
+  const keep = (type: AnalysisRunType) => pass.analysis.keep(type);
+  const pre = keep({ type: 'PrePromotion' });
+  const post = keep({ type: 'PostPromotion' });
+  const result = planBlueGreen(pass, blueGreen, {
+    ...(pre ? { prePromotion: pre } : {}),
+    ...(post ? { postPromotion: post } : {}),
+  });
+  const stage = result.startAnalysis;
+  const analysis =
+    stage === 'prePromotion' ? blueGreen.prePromotionAnalysis : blueGreen.postPromotionAnalysis;
+  if (stage && analysis) {
+    const type: AnalysisRunType = { type: stage === 'prePromotion' ? 'PrePromotion' : 'PostPromotion' };
+    const request = pass.analysis.request(type, analysis, undefined);
+    if ('invalid' in request) pass.invalid = `spec.strategy.blueGreen.${stage}Analysis: ${request.invalid}`;
+  }
+  return result;
+}
+
 export function planRollout(observed: ObservedRollout): RolloutPlan {
   const problem = validateRollout(observed.rollout) ?? blueGreenSpecProblem(observed);
   if (problem) return invalidSpecPlan(observed, problem);
@@ -62,7 +84,9 @@ export function planRollout(observed: ObservedRollout): RolloutPlan {
   // validateRollout made sure exactly one strategy is set.
   const strategy: BlueGreenResult = canary
     ? planCanary(pass, canary)
-    : planBlueGreen(pass, blueGreen as BlueGreenStrategy);
+    : planBlueGreenWithAnalysis(pass, blueGreen!);
+  pass.analysis.finish();
+  if (pass.invalid) return invalidSpecPlan(observed, pass.invalid);
   const restartedAt = planRestart(pass, observed.pods, (canary ?? blueGreen)?.maxUnavailable);
   let status: RolloutStatus = {
     ...previous,

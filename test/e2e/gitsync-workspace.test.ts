@@ -115,7 +115,7 @@ describe('one commit per batch', () => {
 
   it('reports a file that does not parse or a path that does not exist, leaves it untouched, and commits the rest', async () => {
     const bare = seed('broken', 2);
-    externalCommit(`file://${bare}`, { 'apps/app0/values.yaml': 'image: [unclosed\n' }, 'break it');
+    await externalCommit(`file://${bare}`, { 'apps/app0/values.yaml': 'image: [unclosed\n' }, 'break it');
     const edits: PendingEdit[] = [
       editFor('app0', '2.0.0', 'helm'),
       {
@@ -161,7 +161,7 @@ describe('push races', () => {
       onRetry: (attempt) => retries.push(attempt),
       beforePush: async () => {
         if (interfere-- > 0)
-          externalCommit(`file://${bare}`, { [`notes/${interfere}.txt`]: 'hi\n' }, `outside ${interfere}`);
+          await externalCommit(`file://${bare}`, { [`notes/${interfere}.txt`]: 'hi\n' }, `outside ${interfere}`);
       },
     });
     expect(retries).toEqual([1, 2]);
@@ -182,7 +182,7 @@ describe('push races', () => {
     let outside = 0;
     const writer = (async () => {
       while (writing) {
-        externalCommit(
+        await externalCommit(
           url,
           {
             [`outside/${outside}.txt`]: `${outside}\n`,
@@ -191,19 +191,19 @@ describe('push races', () => {
           `outside ${outside}`,
         );
         outside += 1;
-        await new Promise((done) => setTimeout(done, 5));
+        await new Promise((done) => setTimeout(done, 100 + Math.random() * 300));
       }
     })();
     try {
       // Desired state grows round by round, as new images appear; each round re-derives every edit.
       const tags = new Map<string, string>();
       let retries = 0;
-      for (let round = 1; round <= 8; round += 1) {
+      for (let round = 1; round <= 6; round += 1) {
         tags.set(`app${round % 5}`, `1.${round}.0`);
         const edits = [...tags].map(([name, tag], i) => ({
           ...editFor(name, tag, i % 2 === 0 ? 'kustomize' : 'helm'),
         }));
-        const result = await pushEdits(workspace(url), edits, { maxAttempts: 20, retryDelayMs: 5 });
+        const result = await pushEdits(workspace(url), edits, { maxAttempts: 30, retryDelayMs: 10, maxRetryDelayMs: 200 });
         retries += result.retries;
       }
       writing = false;
@@ -215,10 +215,8 @@ describe('push races', () => {
         .flatMap(parseSlipwayTrailers)
         .map((t) => `${t['Slipway-Image']}:${t['Slipway-To']}`);
       expect(bumps.sort()).toEqual([...new Set(bumps)].sort());
-      expect(bumps).toHaveLength(8);
+      expect(bumps).toHaveLength(6);
       for (const [name, tag] of tags) {
-        const file = ['app0', 'app2', 'app4'].includes(name) || name === 'app1' ? undefined : undefined;
-        void file;
         const text =
           showFile(bare, `apps/${name}/kustomization.yaml`) + showFile(bare, `apps/${name}/values.yaml`);
         expect(text).toContain(tag);

@@ -109,18 +109,18 @@ const sorted = (table: Record<string, string[]>) =>
 /** What the controller may do in a default install, and nothing else. */
 const CONTROLLER_GRANTS = sorted({
   'argoproj.io/rollouts': ['list', 'watch', 'patch'],
-  'argoproj.io/rollouts/status': ['update', 'patch'],
+  'argoproj.io/rollouts/status': ['update'],
   'argoproj.io/rollouts/finalizers': ['update'],
-  'argoproj.io/analysisruns': ['create', 'get', 'list', 'watch', 'update', 'patch', 'delete'],
-  'argoproj.io/analysisruns/status': ['update', 'patch'],
+  'argoproj.io/analysisruns': ['create', 'list', 'watch', 'patch', 'delete'],
+  'argoproj.io/analysisruns/status': ['update'],
   'argoproj.io/analysisruns/finalizers': ['update'],
-  'argoproj.io/experiments': ['create', 'get', 'list', 'watch', 'update', 'patch', 'delete'],
-  'argoproj.io/experiments/status': ['update', 'patch'],
+  'argoproj.io/experiments': ['create', 'list', 'watch', 'patch', 'delete'],
+  'argoproj.io/experiments/status': ['update'],
   'argoproj.io/experiments/finalizers': ['update'],
-  'argoproj.io/analysistemplates': ['get', 'list', 'watch'],
-  'argoproj.io/clusteranalysistemplates': ['get', 'list', 'watch'],
+  'argoproj.io/analysistemplates': ['list', 'watch'],
+  'argoproj.io/clusteranalysistemplates': ['list', 'watch'],
   'apps/replicasets': ['list', 'watch', 'create', 'patch', 'delete'],
-  'apps/deployments': ['get', 'list', 'watch', 'patch'],
+  'apps/deployments': ['list', 'watch', 'patch'],
   'core/services': ['list', 'watch', 'patch'],
   'core/pods': ['list'],
   'core/pods/eviction': ['create'],
@@ -130,9 +130,9 @@ const CONTROLLER_GRANTS = sorted({
 
 const GIT_SYNC_GRANTS = sorted({
   'slipway.dev/imagewatches': ['get', 'list', 'watch'],
-  'slipway.dev/gittargets': ['get', 'list', 'watch'],
-  'slipway.dev/imagewatches/status': ['update', 'patch'],
-  'slipway.dev/gittargets/status': ['update', 'patch'],
+  'slipway.dev/gittargets': ['list', 'watch'],
+  'slipway.dev/imagewatches/status': ['patch'],
+  'slipway.dev/gittargets/status': ['patch'],
   'core/events': ['create', 'patch'],
 });
 
@@ -475,7 +475,7 @@ describe.each([3, 4] as const)('the chart with Helm %i', (major) => {
   it('adds only the traffic routers turned on', () => {
     const manifests = render({ controller: { trafficRouters: { istio: true, nginx: true } } });
     const table = roleRules(manifests, 'ClusterRole', CONTROLLER);
-    expect(table['networking.istio.io/virtualservices']).toEqual(['get', 'list', 'patch', 'update', 'watch']);
+    expect(table['networking.istio.io/virtualservices']).toEqual(['get', 'list', 'patch', 'watch']);
     expect(table['networking.k8s.io/ingresses']).toEqual(['create', 'get', 'list', 'patch', 'watch']);
     const extra = Object.keys(table).filter((key) => !(key in CONTROLLER_GRANTS));
     expect(extra.sort()).toEqual([

@@ -35,8 +35,10 @@ export interface BatchOptions {
   readonly commitTemplate?: string;
   /** Push attempts in all; default 5. */
   readonly maxAttempts?: number;
-  /** First retry delay, doubled per retry, times a jitter of 0.5..1.5; default 250 ms. */
+  /** First retry delay, doubled per retry up to maxRetryDelayMs, times a jitter of 0.5..1.5; default 250 ms. */
   readonly retryDelayMs?: number;
+  /** Default 5 s. */
+  readonly maxRetryDelayMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
   /** A rejected push is about to be retried. */
@@ -86,7 +88,8 @@ export async function pushEdits(
       );
     }
     options.onRetry?.(attempt, pushed.message);
-    await sleep(Math.round(baseDelay * 2 ** (attempt - 1) * (0.5 + random())));
+    const delay = Math.min(baseDelay * 2 ** (attempt - 1), options.maxRetryDelayMs ?? 5000);
+    await sleep(Math.round(delay * (0.5 + random())));
   }
 }
 

@@ -2,7 +2,7 @@
 // dropping anything local (a crash or a rejected push leaves nothing behind that matters: the
 // edits are derived again from desired state). Pushes are plain fast-forward pushes, never forced.
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { type SimpleGit, simpleGit } from 'simple-git';
@@ -48,6 +48,7 @@ export class GitWorkspace {
   constructor(options: WorkspaceOptions) {
     this.options = options;
     this.dir = workspaceDir(options.root, options.url, options.branch);
+    mkdirSync(options.root, { recursive: true });
     this.git = this.gitIn(options.root);
   }
 
@@ -184,11 +185,14 @@ export class GitWorkspace {
   }
 }
 
-/** Our environment without GIT_* variables (simple-git refuses unlisted ones; we set our own). */
+// What git may inherit from us: enough to run, find certificates and proxies. Nothing that picks a
+// program for git to run (EDITOR, PAGER, ...): simple-git refuses those, and we need none.
+const INHERITED = /^(PATH|HOME|USER|LOGNAME|TMPDIR|TZ|LANG|LC_[A-Z]+|SSL_CERT_FILE|SSL_CERT_DIR|(HTTPS?|NO|ALL)_PROXY)$/i;
+
 function ambientEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.toUpperCase().startsWith('GIT_')) env[key] = value;
+    if (value !== undefined && INHERITED.test(key)) env[key] = value;
   }
   return env;
 }

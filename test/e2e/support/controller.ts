@@ -6,13 +6,14 @@ import { type ControllerProcess, startControllerProcess } from '../../../src/pro
 import { CONTROLLERS } from '../../../src/process/controllers.js';
 import { createLogger } from '../../../src/process/logger.js';
 
-export async function startTestController(namespace: string): Promise<ControllerProcess> {
+/** A controller for `namespace` only, or for the whole cluster when `namespace` is undefined. */
+export async function startTestController(namespace: string | undefined): Promise<ControllerProcess> {
   return startControllerProcess({
     kubeConfig: loadKubeConfig({ path: inject('kubeconfig') }).kubeConfig,
     logger: createLogger('controller', process.env.SLIPWAY_E2E_LOGLEVEL === 'debug' ? 'debug' : 'warn'),
-    namespace,
+    ...(namespace ? { namespace } : {}),
     leaderElection: false,
-    leaderElectionNamespace: namespace,
+    leaderElectionNamespace: namespace ?? 'default',
     bindAddress: '127.0.0.1',
     healthPort: 0,
     metricsPort: 0,

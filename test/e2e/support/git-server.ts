@@ -1,12 +1,13 @@
 // Real Git for tests: bare repositories on disk, served over smart HTTP by `git http-backend`
 // behind a tiny Node server on loopback (optionally demanding a token), plus helpers to commit as
 // an outside writer would.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 
 export const TEST_AUTHOR = ['-c', 'user.name=Outside Writer', '-c', 'user.email=outside@example.com'];
 
@@ -69,27 +70,39 @@ export function commitMessages(bare: string, branch = 'main'): string[] {
     .filter((m) => m !== '');
 }
 
-/** An outside writer: clone, change files, commit, push (retrying on its own rejections). */
-export function externalCommit(
+const execFileAsync = promisify(execFile);
+
+async function gitAsync(cwd: string, args: string[]): Promise<void> {
+  await execFileAsync('git', [...TEST_AUTHOR, '-c', 'commit.gpgsign=false', ...args], {
+    cwd,
+    env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+  });
+}
+
+/**
+ * An outside writer: clone, change files, commit, push (retrying on its own rejections). Async, so
+ * a git server in this same process keeps serving while it runs.
+ */
+export async function externalCommit(
   url: string,
   files: Record<string, string>,
   message: string,
   branch = 'main',
-): void {
+): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'slipway-outside-'));
   try {
-    git(work, ['clone', '--quiet', '--branch', branch, url, '.']);
+    await gitAsync(work, ['clone', '--quiet', '--branch', branch, url, '.']);
     for (let attempt = 0; ; attempt += 1) {
       writeFiles(work, files);
-      git(work, ['add', '--all']);
-      git(work, ['commit', '--quiet', '--allow-empty', '-m', message]);
+      await gitAsync(work, ['add', '--all']);
+      await gitAsync(work, ['commit', '--quiet', '--allow-empty', '-m', message]);
       try {
-        git(work, ['push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`]);
+        await gitAsync(work, ['push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`]);
         return;
       } catch (error) {
         if (attempt > 20) throw error;
-        git(work, ['fetch', '--quiet', 'origin']);
-        git(work, ['reset', '--quiet', '--hard', `origin/${branch}`]);
+        await gitAsync(work, ['fetch', '--quiet', 'origin']);
+        await gitAsync(work, ['reset', '--quiet', '--hard', `origin/${branch}`]);
       }
     }
   } finally {

@@ -1,7 +1,7 @@
 // Helm 3 and Helm 4, built from their Go modules by test/cluster/build-binaries.sh (cached
 // outside the repo), and the chart rendered or installed with them.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -57,8 +57,9 @@ export function helmBinaries(): Helm[] {
   }));
 }
 
-/** Helm keeps its config, cache and data here instead of the user's home. */
+/** Helm keeps its config, cache and data here instead of the user's home; gone when the worker exits. */
 const helmHome = mkdtempSync(join(tmpdir(), 'slipway-helm-'));
+process.once('exit', () => rmSync(helmHome, { recursive: true, force: true }));
 
 export interface HelmResult {
   ok: boolean;

@@ -2,6 +2,7 @@
 // objects and a fixed clock in; the actions, status and events the controller would apply out.
 // A small world simulator (every pod ready at once) runs multi-pass flows.
 import { describe, expect, it } from 'vitest';
+import type { AnalysisTemplate } from '../../../src/api/analysis.js';
 import type { BlueGreenStrategy, Rollout, RolloutStatus } from '../../../src/api/rollout.js';
 import {
   type AnalysisPhase,
@@ -126,13 +127,23 @@ function plan(
   replicaSets: ReplicaSet[],
   svcs: Service[] = services(),
   now = NOW,
+  analysisTemplates: AnalysisTemplate[] = [],
 ): RolloutPlan {
   return planRollout({
     rollout: ro,
     replicaSets,
     services: new Map(svcs.map((s) => [s.metadata?.name ?? '', s])),
     now,
+    analysis: { runs: [], templates: { analysisTemplates, clusterAnalysisTemplates: [] } },
   });
+}
+
+/** An AnalysisTemplate named `name` with one trivial Web metric. */
+function analysisTemplate(name: string): AnalysisTemplate {
+  return {
+    metadata: { name, namespace: 'shop' },
+    spec: { metrics: [{ name: 'ok', provider: { web: { url: 'http://127.0.0.1/ok' } } }] },
+  };
 }
 
 const scaled = (actions: RolloutAction[]) =>
@@ -888,7 +899,7 @@ describe('blue-green plan: promotion analysis gates', () => {
     message: phase === 'Failed' ? 'too many errors' : '',
   });
 
-  it('prePromotionAnalysis not yet wired: waits before the switch with a clear message', () => {
+  it('prePromotionAnalysis with a missing template is InvalidSpec naming it', () => {
     const result = plan(
       rollout(
         'web:2',
@@ -901,13 +912,32 @@ describe('blue-green plan: promotion analysis gates', () => {
       services(V1, V2),
     );
     expect(pointed(result.actions)).toEqual({});
-    expect(result.status.pauseConditions).toBeUndefined();
-    expect(result.status).toMatchObject({
-      stableRS: V1,
-      phase: 'Progressing',
-      message:
-        'waiting for prePromotionAnalysis: this controller does not run AnalysisRuns yet (promote-full skips the analysis)',
-    });
+    expect(result.status.phase).toBe('Degraded');
+    expect(result.status.message).toMatch(
+      /^InvalidSpec: spec\.strategy\.blueGreen\.prePromotionAnalysis: .*smoke/,
+    );
+  });
+
+  it('prePromotionAnalysis starts its AnalysisRun and waits before the switch', () => {
+    const result = plan(
+      rollout(
+        'web:2',
+        updatingV2(),
+        { prePromotionAnalysis: { templates: [{ templateName: 'smoke' }] } },
+        {},
+        '2',
+      ),
+      ready,
+      services(V1, V2),
+      NOW,
+      [analysisTemplate('smoke')],
+    );
+    expect(pointed(result.actions)).toEqual({});
+    const created = result.actions.find((a) => a.kind === 'createAnalysisRun');
+    expect(created && created.kind === 'createAnalysisRun' && created.run.metadata?.name).toBe(
+      `web-${V2}-2-pre`,
+    );
+    expect(result.status).toMatchObject({ stableRS: V1, phase: 'Progressing' });
   });
 
   it('prePromotionAnalysis not yet wired: promote-full still skips it', () => {
@@ -926,7 +956,7 @@ describe('blue-green plan: promotion analysis gates', () => {
     expect(result.status).toMatchObject({ stableRS: V2, phase: 'Healthy' });
   });
 
-  it('postPromotionAnalysis not yet wired: switches, then waits before marking the new set stable', () => {
+  it('postPromotionAnalysis: switches, starts its AnalysisRun, then waits before marking the new set stable', () => {
     const result = plan(
       rollout(
         'web:2',
@@ -937,14 +967,14 @@ describe('blue-green plan: promotion analysis gates', () => {
       ),
       ready,
       services(V1, V2),
+      NOW,
+      [analysisTemplate('smoke')],
     );
     expect(pointed(result.actions)).toEqual({ 'web-active': V2 });
     expect(result.status).toMatchObject({
       stableRS: V1,
       blueGreen: { activeSelector: V2 },
       phase: 'Progressing',
-      message:
-        'waiting for postPromotionAnalysis: this controller does not run AnalysisRuns yet (promote-full skips the analysis)',
     });
     expect(reasons(result)).not.toContain('RolloutCompleted');
   });

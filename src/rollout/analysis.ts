@@ -1,0 +1,158 @@
+// The Rollout's side of analysis: which AnalysisRuns a pass needs (a canary analysis step,
+// the background analysis, blue-green's pre- and post-promotion gates), creating the ones
+// that do not exist yet from the templates in the caches, reading their outcome, stopping
+// runs that no longer matter, and keeping only spec.analysis' history limits of old runs.
+
+import { analysisRunStatusEvent } from '../analysis/rollout-events.js';
+import {
+  type AnalysisRunType,
+  type AvailableTemplates,
+  analysisRunForRollout,
+  ROLLOUT_TYPE_LABEL,
+  STEP_INDEX_LABEL,
+} from '../analysis/run-from-templates.js';
+import type { AnalysisPhase, AnalysisRun } from '../api/analysis.js';
+import type { RolloutAnalysis } from '../api/rollout.js';
+import { POD_TEMPLATE_HASH_LABEL } from './labels.js';
+import type { RolloutPass } from './pass.js';
+
+export interface ObservedAnalysis {
+  /** AnalysisRuns owned by this Rollout. */
+  runs: readonly AnalysisRun[];
+  templates: AvailableTemplates;
+  instanceId?: string;
+}
+
+/** What a pass learns of one run: enough for status.canary/blueGreen and the decisions. */
+export interface RunOutcome {
+  name: string;
+  phase: AnalysisPhase;
+  message?: string;
+}
+
+export type RunRequest = { outcome: RunOutcome } | { invalid: string };
+
+const DEFAULT_HISTORY_LIMIT = 5;
+const COMPLETED: ReadonlySet<string> = new Set(['Successful', 'Failed', 'Error', 'Inconclusive']);
+
+export function isCompleted(run: AnalysisRun): boolean {
+  return COMPLETED.has(run.status?.phase ?? '');
+}
+
+function matches(run: AnalysisRun, type: AnalysisRunType, hash: string): boolean {
+  const labels = run.metadata?.labels ?? {};
+  if (labels[ROLLOUT_TYPE_LABEL] !== type.type || labels[POD_TEMPLATE_HASH_LABEL] !== hash) return false;
+  return type.type !== 'Step' || labels[STEP_INDEX_LABEL] === String(type.stepIndex);
+}
+
+function outcomeOf(run: AnalysisRun): RunOutcome {
+  return {
+    name: run.metadata?.name ?? '',
+    phase: run.status?.phase ?? 'Pending',
+    ...(run.status?.message ? { message: run.status.message } : {}),
+  };
+}
+
+/** A failed or errored run, as the reason in the abort message. */
+export function abortReason(outcome: RunOutcome): string {
+  return `AnalysisRun '${outcome.name}' ${outcome.phase}${outcome.message ? `: ${outcome.message}` : ''}`;
+}
+
+export class RolloutAnalysisRuns {
+  private readonly pass: RolloutPass;
+  private readonly observed: ObservedAnalysis;
+  /** Names of runs this pass still needs; every other unfinished run is terminated. */
+  private readonly needed = new Set<string>();
+
+  constructor(pass: RolloutPass, observed: ObservedAnalysis | undefined) {
+    this.pass = pass;
+    this.observed = observed ?? {
+      runs: [],
+      templates: { analysisTemplates: [], clusterAnalysisTemplates: [] },
+    };
+  }
+
+  /** The existing run of this type for the current template, if any. */
+  find(type: AnalysisRunType): AnalysisRun | undefined {
+    return this.observed.runs.find(
+      (run) => matches(run, type, this.pass.hash) && !run.metadata?.deletionTimestamp,
+    );
+  }
+
+  /**
+   * The run of this type for the current template: the existing one, or one created now
+   * (reported Pending). `previousStatus` is what status.canary/blueGreen held, for the
+   * AnalysisRun<Phase> Event on a change.
+   */
+  request(
+    type: AnalysisRunType,
+    analysis: RolloutAnalysis,
+    previousStatus: { name: string; status?: string } | undefined,
+  ): RunRequest {
+    const existing = this.find(type);
+    if (existing) {
+      this.needed.add(existing.metadata?.name ?? '');
+      const outcome = outcomeOf(existing);
+      const event = analysisRunStatusEvent(
+        previousStatus,
+        { name: outcome.name, phase: outcome.phase },
+        type.type,
+      );
+      if (event) this.pass.emit(event.reason, event.message, event.type);
+      return { outcome };
+    }
+    const built = analysisRunForRollout({
+      rollout: this.pass.rollout,
+      analysis,
+      runType: type,
+      latestPodHash: this.pass.hash,
+      ...(this.pass.previous.stableRS ? { stablePodHash: this.pass.previous.stableRS } : {}),
+      revision: String(this.pass.revision),
+      templates: this.observed.templates,
+      ...(this.observed.instanceId ? { instanceId: this.observed.instanceId } : {}),
+    });
+    if (!built.ok) return { invalid: built.error };
+    const name = built.run.metadata?.name ?? '';
+    this.needed.add(name);
+    this.pass.actions.push({ kind: 'createAnalysisRun', run: built.run });
+    return { outcome: { name, phase: 'Pending' } };
+  }
+
+  /** Keeps a finished run of this type (its outcome still decides the step) from clean-up. */
+  keep(type: AnalysisRunType): RunOutcome | undefined {
+    const run = this.find(type);
+    if (!run) return undefined;
+    this.needed.add(run.metadata?.name ?? '');
+    return outcomeOf(run);
+  }
+
+  /**
+   * End of the pass: terminates unfinished runs nobody needs any more (an older template,
+   * a completed or aborted update) and deletes finished ones beyond the history limits.
+   */
+  finish(): void {
+    const unfinished = this.observed.runs.filter(
+      (run) => !isCompleted(run) && !this.needed.has(run.metadata?.name ?? '') && !run.spec.terminate,
+    );
+    for (const run of unfinished)
+      this.pass.actions.push({ kind: 'terminateAnalysisRun', name: run.metadata?.name ?? '' });
+
+    const limits = this.pass.rollout.spec.analysis;
+    const byAge = (a: AnalysisRun, b: AnalysisRun) =>
+      Date.parse(b.metadata?.creationTimestamp ?? '') - Date.parse(a.metadata?.creationTimestamp ?? '');
+    const finished = this.observed.runs
+      .filter(
+        (run) =>
+          isCompleted(run) && !this.needed.has(run.metadata?.name ?? '') && !run.metadata?.deletionTimestamp,
+      )
+      .sort(byAge);
+    const successful = finished.filter((run) => run.status?.phase === 'Successful');
+    const unsuccessful = finished.filter((run) => run.status?.phase !== 'Successful');
+    const excess = [
+      ...successful.slice(limits?.successfulRunHistoryLimit ?? DEFAULT_HISTORY_LIMIT),
+      ...unsuccessful.slice(limits?.unsuccessfulRunHistoryLimit ?? DEFAULT_HISTORY_LIMIT),
+    ];
+    for (const run of excess)
+      this.pass.actions.push({ kind: 'deleteAnalysisRun', name: run.metadata?.name ?? '' });
+  }
+}
