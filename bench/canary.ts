@@ -37,7 +37,14 @@ function rolloutManifest(i: number, image: string): unknown {
       selector: { matchLabels: { app: name } },
       template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image }] } },
       strategy: {
-        canary: { steps: [{ setWeight: 25 }, { pause: { duration: 0 } }, { setWeight: 75 }, { pause: { duration: 0 } }] },
+        canary: {
+          steps: [
+            { setWeight: 25 },
+            { pause: { duration: 0 } },
+            { setWeight: 75 },
+            { pause: { duration: 0 } },
+          ],
+        },
       },
     },
   };
@@ -97,7 +104,11 @@ async function main(): Promise<void> {
     kubectl(['create', 'namespace', namespace]);
 
     const applyAll = (image: string) => {
-      const list = { apiVersion: 'v1', kind: 'List', items: Array.from({ length: count }, (_, i) => rolloutManifest(i, image)) };
+      const list = {
+        apiVersion: 'v1',
+        kind: 'List',
+        items: Array.from({ length: count }, (_, i) => rolloutManifest(i, image)),
+      };
       kubectl(['apply', '-f', '-'], JSON.stringify(list));
     };
     const waitAllHealthy = async (what: string, hashNot?: Set<string>): Promise<Set<string>> => {

@@ -1,10 +1,6 @@
-// `npm run generate`: writes the CRD manifests from src/api into the chart. The files are
-// checked in because the chart ships them; test/unit/api/crd-files.test.ts fails when stale.
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// The CRD manifest files generated from src/api. `npm run generate` (scripts/generate.ts)
+// writes them into the chart; test/unit/api/crd.test.ts fails when they are stale.
 import { stringify } from 'yaml';
-import { CRD_DIR } from '../package-paths.js';
 import { buildCrd } from './crd.js';
 import { ALL_KINDS } from './kinds.js';
 
