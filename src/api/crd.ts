@@ -9,9 +9,23 @@ export interface CustomResourceDefinition {
   spec: Record<string, unknown>;
 }
 
-/** A TypeBox schema as plain JSON: TypeBox's symbol keys are dropped. */
+/**
+ * A TypeBox schema as plain JSON: TypeBox's symbol keys dropped, and no empty `properties`
+ * (the API server drops it when it stores the CRD, and a field it drops makes every
+ * later server-side apply by another manager conflict on the CRD).
+ */
 export function toStructuralSchema(schema: unknown): unknown {
-  return JSON.parse(JSON.stringify(schema));
+  return JSON.parse(JSON.stringify(schema), (key, value: unknown) => {
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      const node = value as Record<string, unknown>;
+      const props = node.properties;
+      if (props && typeof props === 'object' && Object.keys(props).length === 0 && key !== 'properties') {
+        const { properties: _empty, ...rest } = node;
+        return rest;
+      }
+    }
+    return value;
+  });
 }
 
 export function buildCrd(def: KindDefinition): CustomResourceDefinition {

@@ -8,9 +8,15 @@
 // stable set and scales the preview down after abortScaleDownDelaySeconds.
 import type { BlueGreenStrategy, RolloutStatus } from '../api/rollout.js';
 import type { StrategyResult } from './canary.js';
-import { POD_TEMPLATE_HASH_LABEL, SCALE_DOWN_DEADLINE_ANNOTATION } from './labels.js';
-import { formatTime, type ObservedRollout, type RolloutPass, selectorString } from './pass.js';
-import { availableReplicas, hashOf, revisionOf, specReplicas } from './replicasets.js';
+import { POD_TEMPLATE_HASH_LABEL } from './labels.js';
+import {
+  formatTime,
+  type ObservedRollout,
+  type RolloutPass,
+  scaleDownDeadlineOf,
+  selectorString,
+} from './pass.js';
+import { availableReplicas, specReplicas } from './replicasets.js';
 import { Reason } from './status.js';
 import type { ReplicaSet, Service } from './workload-types.js';
 
@@ -138,12 +144,6 @@ function selectedHash(service: Service | undefined): string | undefined {
   return service?.spec?.selector?.[POD_TEMPLATE_HASH_LABEL] || undefined;
 }
 
-/** The scale-down-deadline of a ReplicaSet in ms since the epoch; NaN if unreadable. */
-function scaleDownDeadline(rs: ReplicaSet | undefined): number | undefined {
-  const value = rs?.metadata?.annotations?.[SCALE_DOWN_DEADLINE_ANNOTATION];
-  return value ? Date.parse(value) : undefined;
-}
-
 /** The ReplicaSet sizes of blue-green (utils/replicaset NewRSNewReplicas). */
 function desiredNewReplicas(pass: RolloutPass, blueGreen: BlueGreenStrategy, promoteFull: boolean): number {
   const { previous, replicas, newRS, hash } = pass;
@@ -234,22 +234,17 @@ export function planBlueGreen(
   const newSpecReplicas = specReplicas(newRS);
   const newAvailable = availableReplicas(newRS);
   // Going back to a ReplicaSet still inside its scale-down delay skips the pause and analysis.
-  const rollbackWithinDelay = scaleDownDeadline(newRS) !== undefined && previous.currentPodHash !== hash;
+  const rollbackWithinDelay = scaleDownDeadlineOf(newRS) !== undefined && previous.currentPodHash !== hash;
   const fastTracked = rollbackWithinDelay || promoteFull || liveActive === undefined || liveActive === hash;
 
   // --- ReplicaSets -------------------------------------------------------------------------
   const abortDelaySeconds = blueGreen.abortScaleDownDelaySeconds ?? DEFAULT_ABORT_SCALE_DOWN_DELAY_SECONDS;
   const delayAbortScaleDown =
     aborted && stableRS !== undefined && stableRS !== newRS && abortDelaySeconds > 0;
-  const setDeadline = (rs: ReplicaSet, value: string | null) =>
-    pass.actions.push({
-      kind: 'annotateReplicaSet',
-      name: rs.metadata?.name ?? '',
-      annotations: { [SCALE_DOWN_DEADLINE_ANNOTATION]: value },
-    });
+  const setDeadline = (rs: ReplicaSet, value: string | null) => pass.setScaleDownDeadline(rs, value);
   // The new and stable sets are not waiting to scale down (any more).
-  if (!delayAbortScaleDown && scaleDownDeadline(newRS) !== undefined) setDeadline(newRS, null);
-  if (stableRS && stableRS !== newRS && scaleDownDeadline(stableRS) !== undefined)
+  if (!delayAbortScaleDown && scaleDownDeadlineOf(newRS) !== undefined) setDeadline(newRS, null);
+  if (stableRS && stableRS !== newRS && scaleDownDeadlineOf(stableRS) !== undefined)
     setDeadline(stableRS, null);
 
   // The set the active Service selects runs at full size.
@@ -261,7 +256,7 @@ export function planBlueGreen(
   if (delayAbortScaleDown) {
     // Aborted: the preview stays up for abortScaleDownDelaySeconds once stable is at full size.
     newTarget = newSpecReplicas;
-    const deadline = scaleDownDeadline(newRS);
+    const deadline = scaleDownDeadlineOf(newRS);
     if (deadline === undefined) {
       if (newSpecReplicas > 0 && availableReplicas(stableRS) >= replicas) {
         setDeadline(newRS, formatTime(new Date(nowMs + abortDelaySeconds * 1000)));
@@ -294,7 +289,10 @@ export function planBlueGreen(
       post.verdict !== 'proceed');
   if (!holdOthers) {
     const others = pass.owned.filter((rs) => rs !== newRS && rs !== stableRS);
-    scaleDownOlderReplicaSets(pass, blueGreen, others, referenced, setDeadline);
+    pass.scaleDownOlderReplicaSets(others, referenced, {
+      delaySeconds: blueGreen.scaleDownDelaySeconds ?? DEFAULT_SCALE_DOWN_DELAY_SECONDS,
+      revisionLimit: blueGreen.scaleDownDelayRevisionLimit,
+    });
   }
   pass.cleanUpHistory([newRS, stableRS, liveActiveRS]);
 
@@ -457,44 +455,4 @@ export function planBlueGreen(
     ...(waitingFor ? { waitingFor } : {}),
     ...(startAnalysis ? { startAnalysis } : {}),
   };
-}
-
-/**
- * Older sets neither new nor stable scale down, newest revision first: each one no Service or
- * status field references anymore first gets a scale-down-deadline (scaleDownDelaySeconds,
- * default 30), up to scaleDownDelayRevisionLimit of them; past the deadline or the limit, 0.
- */
-function scaleDownOlderReplicaSets(
-  pass: RolloutPass,
-  blueGreen: BlueGreenStrategy,
-  others: readonly ReplicaSet[],
-  referenced: ReadonlySet<string>,
-  setDeadline: (rs: ReplicaSet, value: string | null) => void,
-): void {
-  const nowMs = pass.now.getTime();
-  const delaySeconds = blueGreen.scaleDownDelaySeconds ?? DEFAULT_SCALE_DOWN_DELAY_SECONDS;
-  const limit = blueGreen.scaleDownDelayRevisionLimit ?? Number.POSITIVE_INFINITY;
-  let delayed = 0;
-  for (const rs of [...others].sort((a, b) => revisionOf(b) - revisionOf(a))) {
-    const hash = hashOf(rs);
-    if ((hash && referenced.has(hash)) || specReplicas(rs) === 0) continue;
-    const deadline = scaleDownDeadline(rs);
-    if (deadline === undefined) {
-      if (delayed < limit && delaySeconds > 0) {
-        delayed++;
-        setDeadline(rs, formatTime(new Date(nowMs + delaySeconds * 1000)));
-        pass.requeueAfterMs(delaySeconds * 1000);
-        continue;
-      }
-    } else {
-      delayed++;
-      if (delayed <= limit && !Number.isNaN(deadline) && deadline > nowMs) {
-        pass.requeueAfterMs(deadline - nowMs);
-        continue;
-      }
-    }
-    // Scaled to 0 it no longer waits (and a rollback to it is not a fast one).
-    if (deadline !== undefined) setDeadline(rs, null);
-    pass.scaleTo(rs, 0);
-  }
 }

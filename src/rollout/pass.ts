@@ -5,7 +5,12 @@
 import type { AnalysisRun } from '../api/analysis.js';
 import type { Rollout, RolloutStatus } from '../api/rollout.js';
 import { type ObservedAnalysis, RolloutAnalysisRuns } from './analysis.js';
-import { MANAGED_BY_ANNOTATION, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from './labels.js';
+import {
+  MANAGED_BY_ANNOTATION,
+  POD_TEMPLATE_HASH_LABEL,
+  REVISION_ANNOTATION,
+  SCALE_DOWN_DEADLINE_ANNOTATION,
+} from './labels.js';
 import { podTemplateHash } from './pod-template-hash.js';
 import type { ObservedReplicaSet } from './replica-math.js';
 import {
@@ -82,6 +87,12 @@ export interface RolloutPlan {
 }
 
 export const DEFAULT_REVISION_HISTORY_LIMIT = 10;
+
+/** The scale-down-deadline of a ReplicaSet in ms since the epoch; NaN if unreadable. */
+export function scaleDownDeadlineOf(rs: ReplicaSet | undefined): number | undefined {
+  const value = rs?.metadata?.annotations?.[SCALE_DOWN_DEADLINE_ANNOTATION];
+  return value ? Date.parse(value) : undefined;
+}
 
 /** RFC 3339 with second precision, as metav1.Time serializes. */
 export function formatTime(date: Date): string {
@@ -255,6 +266,52 @@ export class RolloutPass {
       if (service.metadata?.annotations?.[MANAGED_BY_ANNOTATION] === rolloutName) {
         this.actions.push({ kind: 'releaseService', service: name });
       }
+    }
+  }
+
+  /** Sets (or with null removes) a ReplicaSet's scale-down-deadline annotation. */
+  setScaleDownDeadline(rs: ReplicaSet, value: string | null): void {
+    this.actions.push({
+      kind: 'annotateReplicaSet',
+      name: rs.metadata?.name ?? '',
+      annotations: { [SCALE_DOWN_DEADLINE_ANNOTATION]: value },
+    });
+  }
+
+  /**
+   * Older sets that no Service or status references anymore scale down newest revision first:
+   * each first gets a scale-down-deadline (delaySeconds from now, so traffic can drain), up to
+   * revisionLimit of them; past its deadline or beyond the limit, a set goes to 0.
+   */
+  scaleDownOlderReplicaSets(
+    others: readonly ReplicaSet[],
+    referenced: ReadonlySet<string>,
+    delay: { delaySeconds: number; revisionLimit: number | undefined },
+  ): void {
+    const nowMs = this.now.getTime();
+    const limit = delay.revisionLimit ?? Number.POSITIVE_INFINITY;
+    let delayed = 0;
+    for (const rs of [...others].sort((a, b) => revisionOf(b) - revisionOf(a))) {
+      const hash = hashOf(rs);
+      if ((hash && referenced.has(hash)) || specReplicas(rs) === 0) continue;
+      const deadline = scaleDownDeadlineOf(rs);
+      if (deadline === undefined) {
+        if (delayed < limit && delay.delaySeconds > 0) {
+          delayed++;
+          this.setScaleDownDeadline(rs, formatTime(new Date(nowMs + delay.delaySeconds * 1000)));
+          this.requeueAfterMs(delay.delaySeconds * 1000);
+          continue;
+        }
+      } else {
+        delayed++;
+        if (delayed <= limit && !Number.isNaN(deadline) && deadline > nowMs) {
+          this.requeueAfterMs(deadline - nowMs);
+          continue;
+        }
+      }
+      // Scaled to 0 it no longer waits (and a rollback to it is not a fast one).
+      if (deadline !== undefined) this.setScaleDownDeadline(rs, null);
+      this.scaleTo(rs, 0);
     }
   }
 

@@ -161,7 +161,11 @@ describe('push races', () => {
       onRetry: (attempt) => retries.push(attempt),
       beforePush: async () => {
         if (interfere-- > 0)
-          await externalCommit(`file://${bare}`, { [`notes/${interfere}.txt`]: 'hi\n' }, `outside ${interfere}`);
+          await externalCommit(
+            `file://${bare}`,
+            { [`notes/${interfere}.txt`]: 'hi\n' },
+            `outside ${interfere}`,
+          );
       },
     });
     expect(retries).toEqual([1, 2]);
@@ -203,7 +207,11 @@ describe('push races', () => {
         const edits = [...tags].map(([name, tag], i) => ({
           ...editFor(name, tag, i % 2 === 0 ? 'kustomize' : 'helm'),
         }));
-        const result = await pushEdits(workspace(url), edits, { maxAttempts: 30, retryDelayMs: 10, maxRetryDelayMs: 200 });
+        const result = await pushEdits(workspace(url), edits, {
+          maxAttempts: 30,
+          retryDelayMs: 10,
+          maxRetryDelayMs: 200,
+        });
         retries += result.retries;
       }
       writing = false;

@@ -8,10 +8,17 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parseSlipwayTrailers } from '../../src/gitsync/workspace/commit-message.js';
 import { signBody } from '../../src/gitsync/webhook/signature.js';
+import { parseSlipwayTrailers } from '../../src/gitsync/workspace/commit-message.js';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
-import { commitMessages, createBareRepo, git, type GitHttpServer, showFile, startGitHttpServer } from './support/git-server.js';
+import {
+  commitMessages,
+  createBareRepo,
+  type GitHttpServer,
+  git,
+  showFile,
+  startGitHttpServer,
+} from './support/git-server.js';
 import { getJson, kubectl } from './support/kubectl.js';
 import { freePort, pushImage, startRegistry, type TestRegistry } from './support/registry.js';
 import { eventually } from './support/wait.js';
@@ -22,7 +29,14 @@ const WEBHOOK_SECRET = 'webhook-e2e-secret';
 
 interface Status {
   latest?: { image: string; tag?: string };
-  writes?: { gitTarget: string; path: string; state: string; image?: string; commit?: string; message?: string }[];
+  writes?: {
+    gitTarget: string;
+    path: string;
+    state: string;
+    image?: string;
+    commit?: string;
+    message?: string;
+  }[];
   conditions?: { type: string; status: string; reason?: string; message?: string }[];
   lastPushedCommit?: string;
   head?: string;
@@ -91,10 +105,14 @@ async function startGitSync(workDir: string): Promise<GitSync> {
     },
   };
   processes.push(handle);
-  await eventually('git-sync readiness', async () => {
-    const response = await fetch(`http://127.0.0.1:${ports.health}/readyz`).catch(() => undefined);
-    return response?.status === 200 ? true : undefined;
-  }, 60_000).catch((error: Error) => {
+  await eventually(
+    'git-sync readiness',
+    async () => {
+      const response = await fetch(`http://127.0.0.1:${ports.health}/readyz`).catch(() => undefined);
+      return response?.status === 200 ? true : undefined;
+    },
+    60_000,
+  ).catch((error: Error) => {
     throw new Error(`${error.message}\n${output.join('')}`);
   });
   return handle;
@@ -120,9 +138,16 @@ beforeAll(async () => {
   });
   gitServer = await startGitHttpServer(root, { token: TOKEN });
   kubectl(['create', 'namespace', namespace]);
-  kubectl(
-    ['create', 'secret', 'generic', 'repo-creds', '-n', namespace, '--from-literal=username=slipway', `--from-literal=password=${TOKEN}`],
-  );
+  kubectl([
+    'create',
+    'secret',
+    'generic',
+    'repo-creds',
+    '-n',
+    namespace,
+    '--from-literal=username=slipway',
+    `--from-literal=password=${TOKEN}`,
+  ]);
 }, 120_000);
 
 afterAll(async () => {
@@ -136,14 +161,13 @@ afterAll(async () => {
 describe('slipway git-sync against the cluster', () => {
   it('commits a pushed image to the repository and reports it in status, Events and metrics', async () => {
     const bare = createBareRepo(root, 'platform', {
-      'apps/web/kustomization.yaml': 'resources:\n  - deployment.yaml\nimages:\n  - name: IMAGE\n    newTag: 0.9.0\n',
-      'apps/web/values.yaml': '# web chart values\nimage:\n  repository: IMAGE\n  tag: "0.9.0" # bumped by slipway\n',
+      'apps/web/kustomization.yaml':
+        'resources:\n  - deployment.yaml\nimages:\n  - name: IMAGE\n    newTag: 0.9.0\n',
+      'apps/web/values.yaml':
+        '# web chart values\nimage:\n  repository: IMAGE\n  tag: "0.9.0" # bumped by slipway\n',
       'apps/broken/values.yaml': 'image: {tag: [\n',
     });
     const image = `${registry.host}/acme/web`;
-    for (const file of ['apps/web/kustomization.yaml', 'apps/web/values.yaml']) {
-      git(root, ['--git-dir', bare, 'cat-file', '-p', `main:${file}`]);
-    }
     // The seed used a placeholder for the registry port; write the real image name as a person would.
     const seedWork = mkdtempSync(join(tmpdir(), 'slipway-seed-fix-'));
     git(seedWork, ['clone', '--quiet', bare, '.']);
@@ -201,20 +225,33 @@ spec:
 `);
 
     // First check: 1.0.0 replaces 0.9.0 in both files, in one commit.
-    await eventually('1.0.0 in Git', () => (showFile(bare, 'apps/web/values.yaml').includes('"1.0.0"') ? true : undefined), 60_000);
+    await eventually(
+      '1.0.0 in Git',
+      () => (showFile(bare, 'apps/web/values.yaml').includes('"1.0.0"') ? true : undefined),
+      60_000,
+    );
     expect(showFile(bare, 'apps/web/kustomization.yaml')).toContain('newTag: 1.0.0');
 
     // When a new image is pushed, the registry's notification reaches the webhook and 1.1.0 lands.
     await pushImage(registry.url, 'acme/web', '1.1.0');
     await pushImage(registry.url, 'acme/web', '2.0.0');
-    await eventually('1.1.0 in Git', () => (showFile(bare, 'apps/web/values.yaml').includes('"1.1.0"') ? true : undefined), 60_000);
+    await eventually(
+      '1.1.0 in Git',
+      () => (showFile(bare, 'apps/web/values.yaml').includes('"1.1.0"') ? true : undefined),
+      60_000,
+    );
     expect(showFile(bare, 'apps/web/values.yaml')).toBe(
       `# web chart values\nimage:\n  repository: ${image}\n  tag: "1.1.0" # bumped by slipway\n`,
     );
     const head = git(bare, ['rev-parse', 'main']).trim();
     const [message] = commitMessages(bare);
     expect(parseSlipwayTrailers(message!)).toEqual([
-      { 'Slipway-Image': image, 'Slipway-From': '1.0.0', 'Slipway-To': '1.1.0', 'Slipway-Policy': 'semver ^1.0' },
+      {
+        'Slipway-Image': image,
+        'Slipway-From': '1.0.0',
+        'Slipway-To': '1.1.0',
+        'Slipway-Policy': 'semver ^1.0',
+      },
     ]);
     expect(git(bare, ['log', '-1', '--format=%an', 'main']).trim()).toBe('Slipway E2E');
 
@@ -248,7 +285,14 @@ spec:
       status: 'False',
       reason: 'PullRequestModeUnavailable',
     });
-    const events = kubectl(['get', 'events', '-n', namespace, '-o', 'jsonpath={range .items[*]}{.reason}{"\\n"}{end}']);
+    const events = kubectl([
+      'get',
+      'events',
+      '-n',
+      namespace,
+      '-o',
+      'jsonpath={range .items[*]}{.reason}{"\\n"}{end}',
+    ]);
     expect(events).toContain('ImageBumped');
     expect(events).toContain('WriteFailed');
     expect(events).toContain('Pushed');
@@ -268,14 +312,19 @@ spec:
     });
     expect(await good.json()).toEqual({ images: 1, matched: 2 });
     const metrics = await (await fetch(`http://127.0.0.1:${gitSync.ports.metrics}/metrics`)).text();
-    expect(metrics).toMatch(/slipway_gitsync_webhook_requests_total\{endpoint="generic",result="unauthorized"\} 1/);
-    expect(metrics).toMatch(/slipway_gitsync_webhook_requests_total\{endpoint="registry",result="accepted"\} [1-9]/);
+    expect(metrics).toMatch(
+      /slipway_gitsync_webhook_requests_total\{endpoint="generic",result="unauthorized"\} 1/,
+    );
+    expect(metrics).toMatch(
+      /slipway_gitsync_webhook_requests_total\{endpoint="registry",result="accepted"\} [1-9]/,
+    );
     expect(metrics).toMatch(/slipway_gitsync_commits_total [2-9]/);
     expect(metrics).toMatch(/slipway_gitsync_pushes_total\{result="ok"\} [2-9]/);
     expect(metrics).toMatch(/slipway_gitsync_registry_checks_total\{result="candidate"\} [1-9]/);
 
     // No credential anywhere: not in logs, not in any status.
-    const everything = gitSync.output.join('') + kubectl(['get', 'imagewatches,gittargets', '-n', namespace, '-o', 'yaml']);
+    const everything =
+      gitSync.output.join('') + kubectl(['get', 'imagewatches,gittargets', '-n', namespace, '-o', 'yaml']);
     const basic = Buffer.from(`slipway:${TOKEN}`).toString('base64');
     expect(everything).not.toContain(TOKEN);
     expect(everything).not.toContain(basic);
@@ -287,12 +336,16 @@ spec:
     const apps = 12;
     const files: Record<string, string> = {};
     for (let i = 0; i < apps; i += 1) {
-      files[`apps/svc${i}/kustomization.yaml`] = `images:\n  - name: ${registry.host}/team/svc${i}\n    newTag: 0.1.0\n`;
+      files[`apps/svc${i}/kustomization.yaml`] =
+        `images:\n  - name: ${registry.host}/team/svc${i}\n    newTag: 0.1.0\n`;
     }
     const bare = createBareRepo(root, 'monorepo', files);
     // The server takes its time accepting a push, so the kill lands while one is in flight.
     const marker = join(root, 'push-started');
-    writeFileSync(join(bare, 'hooks', 'pre-receive'), `#!/bin/sh\ncat > /dev/null\ntouch '${marker}'\nsleep 2\n`);
+    writeFileSync(
+      join(bare, 'hooks', 'pre-receive'),
+      `#!/bin/sh\ncat > /dev/null\ntouch '${marker}'\nsleep 2\n`,
+    );
     chmodSync(join(bare, 'hooks', 'pre-receive'), 0o755);
     for (let i = 0; i < apps; i += 1) await pushImage(registry.url, `team/svc${i}`, '1.0.0');
     const workDir = join(root, 'work-restart');
@@ -322,13 +375,23 @@ spec:
       },
       90_000,
     );
-    const bumps = commitMessages(bare).flatMap(parseSlipwayTrailers).map((t) => t['Slipway-Image']);
-    expect(bumps.sort()).toEqual(Array.from({ length: apps }, (_, i) => `${registry.host}/team/svc${i}`).sort());
-    await eventually('all watches Ready', () => {
-      const list = getJson<{ items: { status?: Status }[] }>(['imagewatches', '-n', namespace, '-l', '!none']);
-      const svc = list.items.filter((w) => w.status?.latest?.image.includes('/team/svc'));
-      return svc.length === apps && svc.every((w) => condition(w.status!, 'Ready')?.status === 'True') ? true : undefined;
-    }, 60_000);
+    const bumps = commitMessages(bare)
+      .flatMap(parseSlipwayTrailers)
+      .map((t) => t['Slipway-Image']);
+    expect(bumps.sort()).toEqual(
+      Array.from({ length: apps }, (_, i) => `${registry.host}/team/svc${i}`).sort(),
+    );
+    await eventually(
+      'all watches Ready',
+      () => {
+        const list = getJson<{ items: { status?: Status }[] }>(['imagewatches', '-n', namespace]);
+        const svc = list.items.filter((w) => w.status?.latest?.image.includes('/team/svc'));
+        return svc.length === apps && svc.every((w) => condition(w.status!, 'Ready')?.status === 'True')
+          ? true
+          : undefined;
+      },
+      60_000,
+    );
     await second.kill();
   });
 });

@@ -187,7 +187,8 @@ export class GitWorkspace {
 
 // What git may inherit from us: enough to run, find certificates and proxies. Nothing that picks a
 // program for git to run (EDITOR, PAGER, ...): simple-git refuses those, and we need none.
-const INHERITED = /^(PATH|HOME|USER|LOGNAME|TMPDIR|TZ|LANG|LC_[A-Z]+|SSL_CERT_FILE|SSL_CERT_DIR|(HTTPS?|NO|ALL)_PROXY)$/i;
+const INHERITED =
+  /^(PATH|HOME|USER|LOGNAME|TMPDIR|TZ|LANG|LC_[A-Z]+|SSL_CERT_FILE|SSL_CERT_DIR|(HTTPS?|NO|ALL)_PROXY)$/i;
 
 function ambientEnv(): Record<string, string> {
   const env: Record<string, string> = {};

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ImagePolicy } from '../../../../src/api/gitsync.js';
 import { parseDuration } from '../../../../src/gitsync/policy/duration.js';
-import { type CompiledPolicy, compilePolicy, oldEnough, rankTags } from '../../../../src/gitsync/policy/strategy.js';
+import {
+  type CompiledPolicy,
+  compilePolicy,
+  oldEnough,
+  rankTags,
+} from '../../../../src/gitsync/policy/strategy.js';
 
 function compiled(policy: ImagePolicy): CompiledPolicy {
   const result = compilePolicy(policy);
@@ -9,7 +14,17 @@ function compiled(policy: ImagePolicy): CompiledPolicy {
   return result;
 }
 
-const TAGS = ['1.0.0', '1.2.0', '1.10.0', 'v1.3.0', '1.11.0-rc.1', '2.0.0', 'latest', 'main-abc123', 'sha-9f8e'];
+const TAGS = [
+  '1.0.0',
+  '1.2.0',
+  '1.10.0',
+  'v1.3.0',
+  '1.11.0-rc.1',
+  '2.0.0',
+  'latest',
+  'main-abc123',
+  'sha-9f8e',
+];
 
 describe('semver strategy', () => {
   it('ranks versions in the constraint highest first, numerically (1.10 above 1.2), v-prefix included', () => {
@@ -77,7 +92,9 @@ describe('digest strategy', () => {
   });
 
   it('requires the tag', () => {
-    expect(compilePolicy({ strategy: 'digest' })).toEqual({ error: 'policy.digest.tag is required for strategy digest' });
+    expect(compilePolicy({ strategy: 'digest' })).toEqual({
+      error: 'policy.digest.tag is required for strategy digest',
+    });
   });
 });
 

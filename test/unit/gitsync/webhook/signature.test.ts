@@ -82,11 +82,18 @@ describe('webhook endpoint', () => {
     const response = await fetch(`${base}/webhook/registry`, {
       method: 'POST',
       body: JSON.stringify(envelope),
-      headers: { Authorization: 'Bearer hook-secret', 'Content-Type': 'application/vnd.docker.distribution.events.v1+json' },
+      headers: {
+        Authorization: 'Bearer hook-secret',
+        'Content-Type': 'application/vnd.docker.distribution.events.v1+json',
+      },
     });
     expect(response.status).toBe(202);
     expect(pushed.at(-1)).toBe('127.0.0.1:5000/acme/api:2.0.0');
-    const wrong = await fetch(`${base}/webhook/registry`, { method: 'POST', body: '{}', headers: { Authorization: 'Bearer x' } });
+    const wrong = await fetch(`${base}/webhook/registry`, {
+      method: 'POST',
+      body: '{}',
+      headers: { Authorization: 'Bearer x' },
+    });
     expect(wrong.status).toBe(401);
   });
 
@@ -98,6 +105,8 @@ describe('webhook endpoint', () => {
       headers: { 'X-Slipway-Signature': signBody('hook-secret', body) },
     });
     expect(response.status).toBe(400);
-    expect(pushesFromRegistryNotification({})).toEqual({ error: 'expected a notification envelope with an events array' });
+    expect(pushesFromRegistryNotification({})).toEqual({
+      error: 'expected a notification envelope with an events array',
+    });
   });
 });
