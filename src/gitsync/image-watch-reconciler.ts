@@ -42,7 +42,8 @@ interface ValidWatch {
 export function validateImageWatch(watch: ImageWatch): ValidWatch | { error: string } {
   const policy = compilePolicy(watch.spec.policy);
   if ('error' in policy) return policy;
-  const interval = parseDuration(watch.spec.interval ?? '2m');
+  const interval =
+    watch.spec.interval === undefined ? DEFAULT_INTERVAL_MS : parseDuration(watch.spec.interval);
   if (typeof interval !== 'number') return { error: `spec.interval: ${interval.error}` };
   if (interval < 1000) return { error: 'spec.interval must be at least 1s' };
   const location = locateRepository(watch.spec.image, watch.spec.insecure === true);

@@ -8,6 +8,7 @@ import { KubeApiError } from '../kube/api-error.js';
 import { createObject, deleteObject, mergePatch, updateStatus } from '../kube/patch.js';
 import { coreResources, resourcePath } from '../kube/resource.js';
 import type { RestClient } from '../kube/rest.js';
+import { applyTrafficWrite } from '../trafficrouting/apply.js';
 import {
   DESIRED_REPLICAS_ANNOTATION,
   MANAGED_BY_ANNOTATION,
@@ -121,6 +122,9 @@ async function applyAction(
         { resource: ANALYSIS_RUNS, namespace, name: action.name },
         { ifMissing: 'ignore' },
       );
+      return;
+    case 'trafficWrite':
+      await applyTrafficWrite(client, action.write);
       return;
     case 'setRolloutRevision':
       await mergePatch(

@@ -5,6 +5,7 @@
 // completes when its condition holds, one step per pass. Then the replica counts.
 import type { CanaryStep, CanaryStrategy, RolloutStatus } from '../api/rollout.js';
 import { abortReason, type RunOutcome } from './analysis.js';
+import { planTrafficRoutedCanary, trafficStepReached } from './canary-traffic.js';
 import { asObservedReplicaSet, type PlannedEvent, type RolloutPass } from './pass.js';
 import {
   approximateWeightedCounts,
@@ -156,7 +157,10 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
         pauseConditions,
         controllerPause,
         now: pass.now,
-        atDesiredCounts: () => atDesiredCounts(pass, canary, weightAtStep(steps, index), stableRS, others),
+        atDesiredCounts: () =>
+          canary.trafficRouting
+            ? trafficStepReached(pass, stableRS, index, weightAtStep(steps, index))
+            : atDesiredCounts(pass, canary, weightAtStep(steps, index), stableRS, others),
       });
       index = progress.index;
       pauseConditions = progress.pauseConditions;
@@ -208,12 +212,23 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
     ...(stable ? { stable: asObservedReplicaSet(stable) } : {}),
     others: older.map(asObservedReplicaSet),
   };
-  const counts = basicCanaryReplicaCounts({ ...limits, weight });
-  pass.scaleTo(newRS, counts.canary);
-  if (stable && stable !== newRS) pass.scaleTo(stable, counts.stable);
-  for (const target of drainOlderReplicaSets(limits)) {
-    const rs = older.find((o) => o.metadata?.name === target.name);
-    if (rs) pass.scaleTo(rs, target.replicas);
+  let weights: NonNullable<RolloutStatus['canary']>['weights'];
+  if (canary.trafficRouting) {
+    ({ weights } = planTrafficRoutedCanary(
+      pass,
+      canary,
+      { index, aborted, promoteFull, stableHash: newStableHash },
+      stable,
+      older,
+    ));
+  } else {
+    const counts = basicCanaryReplicaCounts({ ...limits, weight });
+    pass.scaleTo(newRS, counts.canary);
+    if (stable && stable !== newRS) pass.scaleTo(stable, counts.stable);
+    for (const target of drainOlderReplicaSets(limits)) {
+      const rs = older.find((o) => o.metadata?.name === target.name);
+      if (rs) pass.scaleTo(rs, target.replicas);
+    }
   }
 
   const services = new Map<string, { hash: string | undefined; minAvailable: number }>();
@@ -234,6 +249,7 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
     promoteFull: promoteFull || undefined,
     canary: withoutEmpty({
       ...previous.canary,
+      weights,
       currentStepAnalysisRunStatus: stepRun && {
         name: stepRun.name,
         status: stepRun.phase,

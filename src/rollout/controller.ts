@@ -9,11 +9,12 @@ import {
   apiResourceOf,
   CLUSTER_ANALYSIS_TEMPLATE_KIND,
 } from '../api/kinds.js';
-import { ConflictError } from '../kube/api-error.js';
+import { ConflictError, NotFoundError } from '../kube/api-error.js';
 import { Informer } from '../kube/informer.js';
 import { apiListWatch } from '../kube/list-watch.js';
 import type { KubeObject } from '../kube/object.js';
 import { coreResources } from '../kube/resource.js';
+import type { RestClient } from '../kube/rest.js';
 import { WorkQueue } from '../kube/workqueue.js';
 import { registerRolloutMetrics } from '../metrics/rollout-metrics.js';
 import type {
@@ -21,6 +22,7 @@ import type {
   ControllerFactory,
   RunningController,
 } from '../process/controller-process.js';
+import { trafficRoutingObjects } from '../trafficrouting/registry.js';
 import { applyRolloutPlan, ROLLOUTS } from './act.js';
 import { INSTANCE_ID_LABEL, MANAGED_BY_ANNOTATION, POD_TEMPLATE_HASH_LABEL } from './labels.js';
 import { selectorString } from './pass.js';
@@ -50,6 +52,18 @@ function namedServices(rollout: ObservedRolloutObject): string[] {
 function rolloutOwnerOf(object: KubeObject): string | undefined {
   const owner = object.metadata?.ownerReferences?.find((ref) => ref.controller && ref.kind === 'Rollout');
   return owner ? keyOf(object.metadata?.namespace, owner.name) : undefined;
+}
+
+async function readTrafficObjects(client: RestClient, rollout: ObservedRolloutObject): Promise<KubeObject[]> {
+  const objects: KubeObject[] = [];
+  for (const ref of trafficRoutingObjects(rollout)) {
+    try {
+      objects.push(await client.get<KubeObject>(ref.resource, ref.namespace, ref.name));
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+    }
+  }
+  return objects;
 }
 
 export const rolloutController: ControllerFactory = {
@@ -179,6 +193,10 @@ export const rolloutController: ControllerFactory = {
               })
             ).items
           : undefined;
+        // Router objects are read live, only for Rollouts with trafficRouting (a few GETs).
+        const trafficObjects = rollout.spec.strategy.canary?.trafficRouting
+          ? await readTrafficObjects(client, rollout)
+          : undefined;
         const workloadName = rollout.spec.workloadRef?.name;
         const workload = workloadName ? deployments.get(namespace, workloadName) : undefined;
         const plan = planRollout({
@@ -188,6 +206,7 @@ export const rolloutController: ControllerFactory = {
           now,
           ...(pods ? { pods } : {}),
           ...(workload ? { workload } : {}),
+          ...(trafficObjects ? { trafficObjects } : {}),
           analysis: {
             runs: analysisRuns.byOwner(rollout.metadata.uid),
             templates: {

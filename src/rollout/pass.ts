@@ -4,6 +4,8 @@
 // scaling, Service selectors, history clean-up and the replica counts in status.
 import type { AnalysisRun } from '../api/analysis.js';
 import type { Rollout, RolloutStatus } from '../api/rollout.js';
+import type { KubeObject } from '../kube/object.js';
+import type { TrafficWrite } from '../trafficrouting/router.js';
 import { type ObservedAnalysis, RolloutAnalysisRuns } from './analysis.js';
 import {
   MANAGED_BY_ANNOTATION,
@@ -46,6 +48,8 @@ export interface ObservedRollout {
   workload?: Deployment;
   /** This Rollout's AnalysisRuns and the templates new ones are built from. */
   analysis?: ObservedAnalysis;
+  /** The traffic-router objects (VirtualServices, Ingresses, ...) the Rollout names, as they are. */
+  trafficObjects?: readonly KubeObject[];
   now: Date;
 }
 
@@ -64,7 +68,8 @@ export type RolloutAction =
   | { kind: 'setWorkloadGeneration'; generation: string }
   | { kind: 'createAnalysisRun'; run: AnalysisRun }
   | { kind: 'terminateAnalysisRun'; name: string }
-  | { kind: 'deleteAnalysisRun'; name: string };
+  | { kind: 'deleteAnalysisRun'; name: string }
+  | { kind: 'trafficWrite'; write: TrafficWrite };
 
 export interface PlannedEvent {
   type: 'Normal' | 'Warning';
