@@ -5,6 +5,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { AnalysisRunSchema, AnalysisTemplateSchema, ClusterAnalysisTemplateSchema } from './analysis.js';
 import { ExperimentSchema } from './experiment.js';
 import { GIT_TARGET_KIND, IMAGE_WATCH_KIND } from './gitsync.js';
+import { PROMOTION_PIPELINE_KIND } from './promotion.js';
 import { RolloutSchema } from './rollout.js';
 
 export interface PrinterColumn {
@@ -142,6 +143,7 @@ export const ALL_KINDS: readonly KindDefinition[] = [
   EXPERIMENT_KIND,
   IMAGE_WATCH_KIND,
   GIT_TARGET_KIND,
+  PROMOTION_PIPELINE_KIND,
 ];
 
 /** The REST identity of a kind, for src/kube clients and informers. */

@@ -1,13 +1,15 @@
 // `slipway dev`: one command to try Slipway locally. Starts the local control plane
-// (building it the first time), installs the CRDs, runs the controller against it and
-// prints how to apply an example and watch it. Ctrl-C stops everything it started.
+// (building it the first time), installs the CRDs, runs the controller and git-sync (on a
+// local Git repository) against it and prints how to apply an example and watch it. Ctrl-C stops everything it started.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
+import { startGitSyncProcess } from '../gitsync/process.js';
 import { loadKubeConfig } from '../kube/config.js';
 import { cacheDir } from '../localcluster/binaries.js';
 import { startControlPlane } from '../localcluster/control-plane.js';
+import { createDevRepository, devGitTarget } from '../localcluster/dev-repository.js';
 import { CRD_DIR, PACKAGE_ROOT } from '../package-paths.js';
 import { startControllerProcess } from '../process/controller-process.js';
 import { CONTROLLERS } from '../process/controllers.js';
@@ -19,6 +21,8 @@ interface DevFlags {
   nodes: number;
   healthzPort: number;
   metricsPort: number;
+  gitSyncHealthzPort: number;
+  gitSyncMetricsPort: number;
   loglevel: LogLevel;
 }
 
@@ -33,6 +37,8 @@ export function devCommand(): Command {
     .option('--nodes <count>', 'number of fake (kwok) nodes', (v) => parsePositive(v, '--nodes'), 3)
     .option('--healthz-port <port>', 'port of the controller /healthz and /readyz', parsePort, 8080)
     .option('--metrics-port <port>', 'port of the controller /metrics', parsePort, 8090)
+    .option('--git-sync-healthz-port <port>', 'port of git-sync /healthz and /readyz', parsePort, 8081)
+    .option('--git-sync-metrics-port <port>', 'port of git-sync /metrics', parsePort, 8091)
     .addOption(new Option('--loglevel <level>', 'controller log level').choices(LOG_LEVELS).default('info'))
     .action(async (flags: DevFlags) => {
       await runDev(flags);
@@ -52,6 +58,7 @@ async function runDev(flags: DevFlags): Promise<void> {
   mkdirSync(flags.dataDir, { recursive: true });
   const cluster = await startControlPlane({ dataDir: flags.dataDir, nodes: flags.nodes, log: say });
   let controller: Awaited<ReturnType<typeof startControllerProcess>> | undefined;
+  let gitSync: Awaited<ReturnType<typeof startGitSyncProcess>> | undefined;
   try {
     say('installing the CRDs');
     execFileSync(
@@ -85,6 +92,22 @@ async function runDev(flags: DevFlags): Promise<void> {
       metricsPort: flags.metricsPort,
       controllers: CONTROLLERS,
     });
+    say('creating the local Git repository and starting git-sync');
+    const repository = createDevRepository(join(flags.dataDir, 'git'));
+    execFileSync(cluster.binaries.kubectl, ['--kubeconfig', cluster.kubeconfigPath, 'apply', '-f', '-'], {
+      input: devGitTarget(repository.url, 'default'),
+      stdio: ['pipe', 'ignore', 'inherit'],
+    });
+    gitSync = await startGitSyncProcess({
+      kubeConfig: loadKubeConfig({ path: cluster.kubeconfigPath }).kubeConfig,
+      logger: createLogger('git-sync', flags.loglevel),
+      leaderElection: true,
+      leaderElectionNamespace: 'default',
+      bindAddress: '127.0.0.1',
+      healthPort: flags.gitSyncHealthzPort,
+      metricsPort: flags.gitSyncMetricsPort,
+      workDir: join(flags.dataDir, 'git-sync'),
+    });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     const example = join(PACKAGE_ROOT, 'examples', 'rollout-canary.yaml');
     process.stdout.write(
@@ -98,6 +121,8 @@ async function runDev(flags: DevFlags): Promise<void> {
         '  kubectl get rollouts,replicasets,pods -w',
         '',
         `Controller health: http://127.0.0.1:${flags.healthzPort}/readyz  metrics: http://127.0.0.1:${flags.metricsPort}/metrics`,
+        `git-sync writes to ${repository.bareDir} (GitTarget dev-repository); look with: git clone ${repository.bareDir}`,
+        `  point an ImageWatch at it: see ${join(PACKAGE_ROOT, 'examples', 'imagewatch-dev.yaml')}`,
         'Press Ctrl-C to stop the controller and the cluster.',
         '',
       ].join('\n'),
@@ -108,6 +133,7 @@ async function runDev(flags: DevFlags): Promise<void> {
     });
     say('stopping');
   } finally {
+    await gitSync?.shutdown();
     await controller?.shutdown();
     await cluster.stop();
   }
