@@ -45,3 +45,46 @@ export function patchesFor(operation: RolloutOperation, rollout: Rollout, now: D
       return { object: { spec: { restartAt: now.toISOString().replace(/\.\d{3}Z$/, 'Z') } } };
   }
 }
+
+interface RevisionedReplicaSet {
+  metadata?: { name?: string; annotations?: Record<string, string>; labels?: Record<string, string> };
+  spec?: {
+    template?: { metadata?: { labels?: Record<string, string> } & Record<string, unknown> } & Record<
+      string,
+      unknown
+    >;
+  };
+}
+
+/**
+ * `undo`: the pod template of an earlier revision's ReplicaSet (default: the one before the
+ * current), without the pod-template-hash label, to put in spec.template — what the Argo
+ * Rollouts plugin sends. Throws, naming the revisions there are, when none matches.
+ */
+export function undoTemplate(
+  rollout: Rollout,
+  replicaSets: readonly RevisionedReplicaSet[],
+  toRevision?: number,
+): Record<string, unknown> {
+  const revisionOf = (rs: RevisionedReplicaSet) =>
+    Number(rs.metadata?.annotations?.['rollout.argoproj.io/revision'] ?? 0);
+  const current = Number(rollout.metadata?.annotations?.['rollout.argoproj.io/revision'] ?? 0);
+  const candidates = replicaSets.filter((rs) => revisionOf(rs) > 0 && revisionOf(rs) !== current);
+  const target =
+    toRevision !== undefined
+      ? candidates.find((rs) => revisionOf(rs) === toRevision)
+      : [...candidates]
+          .filter((rs) => revisionOf(rs) < current)
+          .sort((a, b) => revisionOf(b) - revisionOf(a))[0];
+  if (!target?.spec?.template) {
+    const known = candidates.map(revisionOf).sort((a, b) => a - b);
+    const wanted = toRevision !== undefined ? `revision ${toRevision}` : `a revision before ${current}`;
+    throw new Error(
+      `no ReplicaSet of ${wanted} (earlier revisions: ${known.length > 0 ? known.join(', ') : 'none'})`,
+    );
+  }
+  const template = structuredClone(target.spec.template);
+  const labels = { ...(template.metadata?.labels ?? {}) };
+  delete labels['rollouts-pod-template-hash'];
+  return { ...template, metadata: { ...template.metadata, labels } };
+}

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // `kubectl slipway ...`: the kubectl plugin. Operations send the same patches as Argo CD's
 // actions and the Argo Rollouts plugin (src/cli/rollout-operations.ts).
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { apiResourceOf, ROLLOUT_KIND } from '../api/kinds.js';
 import type { Rollout } from '../api/rollout.js';
-import { patchesFor, type RolloutOperation } from '../cli/rollout-operations.js';
+import { patchesFor, type RolloutOperation, undoTemplate } from '../cli/rollout-operations.js';
 import { loadKubeConfig } from '../kube/config.js';
-import { mergePatch, patchStatus } from '../kube/patch.js';
+import type { KubeObject } from '../kube/object.js';
+import { jsonPatch, mergePatch, patchStatus } from '../kube/patch.js';
+import { coreResources } from '../kube/resource.js';
 import { RestClient } from '../kube/rest.js';
 import { packageVersion } from './version.js';
 
@@ -32,6 +34,27 @@ async function operate(operation: RolloutOperation, name: string, flags: GlobalF
   if (patches.object) await mergePatch(client, target, patches.object);
   if (patches.status) await patchStatus(client, target, patches.status);
   process.stdout.write(`rollout '${name}' ${describe(operation)}\n`);
+}
+
+async function undo(name: string, toRevision: number | undefined, flags: GlobalFlags): Promise<void> {
+  const { client, namespace } = clientFor(flags);
+  const rollout = await client.get<Rollout & { metadata: { name: string; uid?: string } }>(
+    ROLLOUTS,
+    namespace,
+    name,
+  );
+  const owned = (
+    await client.list<KubeObject & { spec?: Record<string, unknown> }>(coreResources.replicaSets, {
+      namespace,
+    })
+  ).items.filter((rs) =>
+    rs.metadata?.ownerReferences?.some((o) => o.kind === 'Rollout' && o.uid === rollout.metadata.uid),
+  );
+  const template = undoTemplate(rollout, owned, toRevision);
+  await jsonPatch(client, { resource: ROLLOUTS, namespace, name }, [
+    { op: 'replace', path: '/spec/template', value: template },
+  ]);
+  process.stdout.write(`rollout '${name}' rolled back to revision ${toRevision ?? 'previous'}\n`);
 }
 
 function describe(operation: RolloutOperation): string {
@@ -70,6 +93,18 @@ export function kubectlSlipwayProgram(): Command {
   operationCommand('pause', 'pause', 'pause the rollout (spec.paused)');
   operationCommand('restart', 'restart', 'restart all pods of the rollout');
   operationCommand('skip-step', 'skip-step', 'skip the current step');
+  program
+    .command('undo <rollout>')
+    .description("roll back to an earlier revision's pod template (default: the previous revision)")
+    .option('--to-revision <n>', 'the revision to go back to', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1)
+        throw new InvalidArgumentError(`must be a revision number >= 1, got '${v}'`);
+      return n;
+    })
+    .action(async (rollout: string, opts: { toRevision?: number }) =>
+      undo(rollout, opts.toRevision, program.opts<GlobalFlags>()),
+    );
   return program;
 }
 

@@ -1,7 +1,10 @@
 // Canary rollouts on the local cluster, in the Given/When/Then shape of the Argo Rollouts
 // e2e suite. The Rollout is the seed example: 5 replicas; setWeight 20, pause {},
 // setWeight 40, pause 10s, setWeight 60, setWeight 80.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import type { ControllerProcess } from '../../src/process/controller-process.js';
 import { captureRolloutFixture } from './support/argocd-fixtures.js';
 import { startTestController } from './support/controller.js';
@@ -269,5 +272,49 @@ describe('canary rollout with the seed steps', () => {
     ]).items.map((p) => p.metadata.name);
     expect(after.filter((pod) => before.includes(pod))).toEqual([]);
     await expectEvents(namespace, name, ['RolloutRestarted']);
+  });
+
+  it('undo with the kubectl plugin goes back to the previous revision through the steps', async () => {
+    const before = getRollout(namespace, name);
+    const result = spawnSync(
+      process.execPath,
+      [
+        join(PACKAGE_ROOT, 'dist', 'cmd', 'kubectl-slipway.js'),
+        'undo',
+        name,
+        '-n',
+        namespace,
+        '--kubeconfig',
+        inject('kubeconfig'),
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(result.status, result.stderr).toBe(0);
+    const ro = await waitForRollout(
+      namespace,
+      name,
+      'paused at step 1 on the previous revision',
+      (r) => r.status?.phase === 'Paused' && r.status.currentPodHash !== before.status?.currentPodHash,
+    );
+    expect(Number(ro.metadata?.annotations?.['rollout.argoproj.io/revision'])).toBeGreaterThan(
+      Number(before.metadata?.annotations?.['rollout.argoproj.io/revision']),
+    );
+    const bad = spawnSync(
+      process.execPath,
+      [
+        join(PACKAGE_ROOT, 'dist', 'cmd', 'kubectl-slipway.js'),
+        'undo',
+        name,
+        '-n',
+        namespace,
+        '--kubeconfig',
+        inject('kubeconfig'),
+        '--to-revision',
+        '99',
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(bad.status).toBe(1);
+    expect(bad.stderr.trim()).toMatch(/^kubectl-slipway: no ReplicaSet of revision 99 \(earlier revisions: /);
   });
 });
