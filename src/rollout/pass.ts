@@ -164,7 +164,13 @@ export class RolloutPass {
     const existing = this.owned.find((rs) => hashOf(rs) === this.hash);
     if (!existing) {
       this.revision = highestRevision + 1;
-      this.newRS = newReplicaSet(this.rollout, this.hash, this.revision, this.stableRS ? 0 : this.replicas);
+      this.newRS = newReplicaSet(
+        this.rollout,
+        this.hash,
+        this.revision,
+        this.stableRS ? 0 : this.replicas,
+        this.stableRS ? this.previous.stableRS : undefined,
+      );
       this.actions.push({ kind: 'createReplicaSet', replicaSet: this.newRS });
       this.emitAfterActions(
         'NewReplicaSetCreated',

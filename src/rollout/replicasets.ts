@@ -40,13 +40,55 @@ export function replicaSetName(rolloutName: string, hash: string): string {
 }
 
 /** The ReplicaSet for a new pod template, owned by the Rollout and selecting only its own pods. */
+type AntiAffinity = NonNullable<NonNullable<Rollout['spec']['strategy']['canary']>['antiAffinity']>;
+
+/**
+ * strategy.antiAffinity: the new pods avoid the nodes of the stable pods (required, or
+ * preferred with a weight), added to whatever affinity the template already has.
+ */
+export function withAntiAffinity(
+  podSpec: Record<string, unknown> | undefined,
+  antiAffinity: AntiAffinity,
+  stableHash: string,
+): Record<string, unknown> {
+  const term = {
+    labelSelector: {
+      matchExpressions: [{ key: POD_TEMPLATE_HASH_LABEL, operator: 'In', values: [stableHash] }],
+    },
+    topologyKey: 'kubernetes.io/hostname',
+  };
+  const spec = structuredClone(podSpec ?? {});
+  const affinity = (spec.affinity ?? {}) as Record<string, unknown>;
+  const anti = { ...((affinity.podAntiAffinity ?? {}) as Record<string, unknown[]>) };
+  if (antiAffinity.requiredDuringSchedulingIgnoredDuringExecution) {
+    anti.requiredDuringSchedulingIgnoredDuringExecution = [
+      ...(anti.requiredDuringSchedulingIgnoredDuringExecution ?? []),
+      term,
+    ];
+  } else if (antiAffinity.preferredDuringSchedulingIgnoredDuringExecution) {
+    anti.preferredDuringSchedulingIgnoredDuringExecution = [
+      ...(anti.preferredDuringSchedulingIgnoredDuringExecution ?? []),
+      { weight: antiAffinity.preferredDuringSchedulingIgnoredDuringExecution.weight, podAffinityTerm: term },
+    ];
+  }
+  return { ...spec, affinity: { ...affinity, podAntiAffinity: anti } };
+}
+
 export function newReplicaSet(
   rollout: Rollout & { metadata: { name: string; namespace: string; uid: string } },
   hash: string,
   revision: number,
   replicas: number,
+  stableHash?: string,
 ): ReplicaSet {
-  const template = rollout.spec.template ?? {};
+  const { canary, blueGreen } = rollout.spec.strategy;
+  const antiAffinity = (canary ?? blueGreen)?.antiAffinity;
+  const base = rollout.spec.template ?? {};
+  // Injected after the hash is computed, as Argo does: the hash stays that of the user's template.
+  const template =
+    antiAffinity && stableHash && stableHash !== hash
+      ? { ...base, spec: withAntiAffinity(base.spec, antiAffinity, stableHash) }
+      : base;
   const templateLabels = { ...(template.metadata?.labels ?? {}), [POD_TEMPLATE_HASH_LABEL]: hash };
   return {
     apiVersion: 'apps/v1',

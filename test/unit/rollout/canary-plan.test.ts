@@ -356,4 +356,31 @@ describe('canary plan', () => {
       expect(result.events).toEqual([{ type: 'Warning', reason: 'InvalidSpec', message }]);
     },
   );
+
+  it('gives the new pods anti-affinity to the stable pods with strategy.canary.antiAffinity', () => {
+    const ro = rollout('web:2', { stableRS: V1, currentPodHash: V1, currentStepIndex: 6 });
+    ro.spec.strategy.canary!.antiAffinity = {
+      preferredDuringSchedulingIgnoredDuringExecution: { weight: 50 },
+    };
+    const create = plan(ro, [rs(V1, 1, 5)]).actions.find((a) => a.kind === 'createReplicaSet');
+    expect(
+      create && create.kind === 'createReplicaSet' && create.replicaSet.spec?.template?.spec,
+    ).toMatchObject({
+      affinity: {
+        podAntiAffinity: {
+          preferredDuringSchedulingIgnoredDuringExecution: [
+            {
+              weight: 50,
+              podAffinityTerm: {
+                labelSelector: {
+                  matchExpressions: [{ key: 'rollouts-pod-template-hash', operator: 'In', values: [V1] }],
+                },
+                topologyKey: 'kubernetes.io/hostname',
+              },
+            },
+          ],
+        },
+      },
+    });
+  });
 });
