@@ -5,18 +5,21 @@
 import { isDeepStrictEqual } from 'node:util';
 import { ANALYSIS_RUN_KIND, apiResourceOf, ROLLOUT_KIND } from '../api/kinds.js';
 import { KubeApiError } from '../kube/api-error.js';
+import type { KubeObject } from '../kube/object.js';
 import { createObject, deleteObject, mergePatch, updateStatus } from '../kube/patch.js';
 import { coreResources, resourcePath } from '../kube/resource.js';
 import type { RestClient } from '../kube/rest.js';
 import { applyTrafficWrite } from '../trafficrouting/apply.js';
 import {
   DESIRED_REPLICAS_ANNOTATION,
+  EPHEMERAL_METADATA_ANNOTATION,
   MANAGED_BY_ANNOTATION,
   POD_TEMPLATE_HASH_LABEL,
   REVISION_ANNOTATION,
   WORKLOAD_GENERATION_ANNOTATION,
 } from './labels.js';
 import type { ObservedRolloutObject, PlannedEvent, RolloutAction, RolloutPlan } from './plan.js';
+import { metadataPatch } from './role-metadata.js';
 
 export const ROLLOUTS = apiResourceOf(ROLLOUT_KIND);
 const ANALYSIS_RUNS = apiResourceOf(ANALYSIS_RUN_KIND);
@@ -126,6 +129,9 @@ async function applyAction(
     case 'trafficWrite':
       await applyTrafficWrite(client, action.write);
       return;
+    case 'syncRoleMetadata':
+      await syncRoleMetadataOnCluster(client, namespace, action);
+      return;
     case 'setRolloutRevision':
       await mergePatch(
         client,
@@ -133,6 +139,46 @@ async function applyAction(
         { metadata: { annotations: { [REVISION_ANNOTATION]: String(action.revision) } } },
       );
       return;
+  }
+}
+
+/**
+ * Swaps role metadata on the ReplicaSet's pod template (new pods) and on its running pods
+ * (one list of the ReplicaSet's pods, only when a role changes), then records it.
+ */
+async function syncRoleMetadataOnCluster(
+  client: RestClient,
+  namespace: string,
+  action: Extract<RolloutAction, { kind: 'syncRoleMetadata' }>,
+): Promise<void> {
+  const patch = metadataPatch(action.previous, action.desired);
+  await mergePatch(
+    client,
+    { resource: coreResources.replicaSets, namespace, name: action.name },
+    {
+      metadata: {
+        annotations: {
+          [EPHEMERAL_METADATA_ANNOTATION]: action.desired ? JSON.stringify(action.desired) : null,
+        },
+      },
+      spec: { template: { metadata: patch } },
+    },
+  );
+  const pods = await client.list<KubeObject>(coreResources.pods, {
+    namespace,
+    labelSelector: `${POD_TEMPLATE_HASH_LABEL}=${action.hash}`,
+  });
+  for (const pod of pods.items) {
+    if (pod.metadata?.deletionTimestamp) continue;
+    try {
+      await mergePatch(
+        client,
+        { resource: coreResources.pods, namespace, name: pod.metadata?.name ?? '' },
+        { metadata: patch },
+      );
+    } catch (error) {
+      if (!(error instanceof KubeApiError && error.statusCode === 404)) throw error;
+    }
   }
 }
 

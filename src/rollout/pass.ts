@@ -24,6 +24,7 @@ import {
   revisionOf,
   specReplicas,
 } from './replicasets.js';
+import { type RoleMetadata, roleMetadata } from './role-metadata.js';
 import type { Deployment, Pod, ReplicaSet, Service } from './workload-types.js';
 
 export type ObservedRolloutObject = Rollout & {
@@ -69,7 +70,9 @@ export type RolloutAction =
   | { kind: 'createAnalysisRun'; run: AnalysisRun }
   | { kind: 'terminateAnalysisRun'; name: string }
   | { kind: 'deleteAnalysisRun'; name: string }
-  | { kind: 'trafficWrite'; write: TrafficWrite };
+  | { kind: 'trafficWrite'; write: TrafficWrite }
+  /** Swap a ReplicaSet's (and its pods') role metadata from `previous` to `desired`. */
+  | { kind: 'syncRoleMetadata'; name: string; hash: string; previous?: RoleMetadata; desired?: RoleMetadata };
 
 export interface PlannedEvent {
   type: 'Normal' | 'Warning';
@@ -170,6 +173,8 @@ export class RolloutPass {
         this.revision,
         this.stableRS ? 0 : this.replicas,
         this.stableRS ? this.previous.stableRS : undefined,
+        // A first deploy is stable at once; later templates start as the canary / preview.
+        roleMetadata(this.rollout, this.stableRS ? 'new' : 'stable'),
       );
       this.actions.push({ kind: 'createReplicaSet', replicaSet: this.newRS });
       this.emitAfterActions(

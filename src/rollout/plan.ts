@@ -10,6 +10,7 @@ import { deadlineExceeded, rolloutConditions } from './conditions.js';
 import { WORKLOAD_GENERATION_ANNOTATION } from './labels.js';
 import { formatTime, type ObservedRollout, RolloutPass, type RolloutPlan, selectorString } from './pass.js';
 import { planRestart } from './restart.js';
+import { syncRoleMetadata } from './role-metadata.js';
 import { ConditionType, findCondition, Reason, rolloutPhase, withCondition } from './status.js';
 import { validateRollout } from './validate.js';
 import { planWorkloadScaleDown, resolveWorkloadRef } from './workload-ref.js';
@@ -87,6 +88,11 @@ export function planRollout(observed: ObservedRollout): RolloutPlan {
     : planBlueGreenWithAnalysis(pass, blueGreen!);
   pass.analysis.finish();
   if (pass.invalid) return invalidSpecPlan(observed, pass.invalid);
+  // Role metadata (canaryMetadata/stableMetadata, previewMetadata/activeMetadata) follows roles.
+  const stableNow = strategy.status.stableRS ?? previous.stableRS;
+  syncRoleMetadata(pass, pass.newRS, stableNow === pass.hash ? 'stable' : 'new');
+  const stableSet = pass.replicaSetByHash(stableNow);
+  if (stableSet && stableSet !== pass.newRS) syncRoleMetadata(pass, stableSet, 'stable');
   const restartedAt = planRestart(pass, observed.pods, (canary ?? blueGreen)?.maxUnavailable);
   let status: RolloutStatus = {
     ...previous,

@@ -1,7 +1,12 @@
 // ReplicaSets of a Rollout: naming, revisions, availability and the object we create for a
 // new pod template. Pure functions over plain objects.
 import type { Rollout } from '../api/rollout.js';
-import { DESIRED_REPLICAS_ANNOTATION, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from './labels.js';
+import {
+  DESIRED_REPLICAS_ANNOTATION,
+  EPHEMERAL_METADATA_ANNOTATION,
+  POD_TEMPLATE_HASH_LABEL,
+  REVISION_ANNOTATION,
+} from './labels.js';
 import type { ReplicaSet } from './workload-types.js';
 
 export function revisionOf(rs: { metadata?: { annotations?: Record<string, string> } }): number {
@@ -80,6 +85,7 @@ export function newReplicaSet(
   revision: number,
   replicas: number,
   stableHash?: string,
+  roleMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> },
 ): ReplicaSet {
   const { canary, blueGreen } = rollout.spec.strategy;
   const antiAffinity = (canary ?? blueGreen)?.antiAffinity;
@@ -89,7 +95,15 @@ export function newReplicaSet(
     antiAffinity && stableHash && stableHash !== hash
       ? { ...base, spec: withAntiAffinity(base.spec, antiAffinity, stableHash) }
       : base;
-  const templateLabels = { ...(template.metadata?.labels ?? {}), [POD_TEMPLATE_HASH_LABEL]: hash };
+  const templateLabels = {
+    ...(template.metadata?.labels ?? {}),
+    ...(roleMetadata?.labels ?? {}),
+    [POD_TEMPLATE_HASH_LABEL]: hash,
+  };
+  const templateAnnotations = {
+    ...(template.metadata?.annotations ?? {}),
+    ...(roleMetadata?.annotations ?? {}),
+  };
   return {
     apiVersion: 'apps/v1',
     kind: 'ReplicaSet',
@@ -100,6 +114,7 @@ export function newReplicaSet(
       annotations: {
         [REVISION_ANNOTATION]: String(revision),
         [DESIRED_REPLICAS_ANNOTATION]: String(rollout.spec.replicas ?? 1),
+        ...(roleMetadata ? { [EPHEMERAL_METADATA_ANNOTATION]: JSON.stringify(roleMetadata) } : {}),
       },
       ownerReferences: [
         {
@@ -121,7 +136,11 @@ export function newReplicaSet(
       },
       template: {
         ...template,
-        metadata: { ...(template.metadata ?? {}), labels: templateLabels },
+        metadata: {
+          ...(template.metadata ?? {}),
+          labels: templateLabels,
+          ...(Object.keys(templateAnnotations).length > 0 ? { annotations: templateAnnotations } : {}),
+        },
       },
     },
   };
