@@ -1,7 +1,8 @@
 // The Git-sync controllers: informer caches of ImageWatches and GitTargets, one work queue per
 // kind. An ImageWatch key is reconciled when due (polling) or when a webhook names its image; a
 // GitTarget key is synced when a watch writing to it gets a new candidate or a new spec, and on
-// every resync, so Git converges on desired state even after a lost push or a restart.
+// every resync, so Git converges on desired state even after a lost push or a restart. The Argo CD
+// actions check-now and sync-now stamp a request annotation; an open request is served at once.
 import { GIT_TARGET_KIND, type GitTarget, type ImageWatch } from '../api/gitsync.js';
 import type { EventRecorder } from '../kube/events.js';
 import { Informer } from '../kube/informer.js';
@@ -10,9 +11,14 @@ import type { RestClient } from '../kube/rest.js';
 import { WorkQueue } from '../kube/workqueue.js';
 import type { ProcessMetrics } from '../metrics/registry.js';
 import type { Logger } from '../process/logger.js';
-import { GIT_TARGETS, syncGitTarget } from './git-target-reconciler.js';
+import { GIT_TARGETS, syncGitTarget, syncRequested } from './git-target-reconciler.js';
 import type { ImageSource } from './image-check.js';
-import { IMAGE_WATCHES, RegistryClients, reconcileImageWatch } from './image-watch-reconciler.js';
+import {
+  IMAGE_WATCHES,
+  pendingCheckRequest,
+  RegistryClients,
+  reconcileImageWatch,
+} from './image-watch-reconciler.js';
 import type { GitSyncMetrics } from './metrics.js';
 import { locateRepository, type RepositoryLocation } from './registry/location.js';
 import type { PushedImage } from './webhook/push-events.js';
@@ -44,6 +50,8 @@ export class GitSyncController {
   private readonly watchQueue: WorkQueue;
   private readonly targetQueue: WorkQueue;
   private readonly forced = new Set<string>();
+  /** Per ImageWatch key, the last check-requested-at value served. */
+  private readonly handledChecks = new Map<string, string>();
   private running: Promise<void>[] = [];
 
   constructor(private readonly options: GitSyncControllerOptions) {
@@ -110,6 +118,7 @@ export class GitSyncController {
       },
       delete: (w) => {
         this.forced.delete(keyOf(w));
+        this.handledChecks.delete(keyOf(w));
         registries.forget(keyOf(w));
       },
     });
@@ -119,9 +128,13 @@ export class GitSyncController {
         for (const w of this.watches.byIndex(GIT_TARGET_INDEX, keyOf(t))) this.watchQueue.add(keyOf(w));
       },
       update: (old, t) => {
+        const requested = syncRequested(old, t);
+        if (requested !== undefined)
+          logger.info({ gitTarget: keyOf(t), requestedAt: requested }, 'sync requested');
         if (
           old.metadata.generation !== t.metadata.generation ||
-          old.metadata.resourceVersion === t.metadata.resourceVersion
+          old.metadata.resourceVersion === t.metadata.resourceVersion ||
+          requested !== undefined
         ) {
           this.targetQueue.add(keyOf(t));
         }
@@ -161,8 +174,13 @@ export class GitSyncController {
         const [ns, name] = key.split('/') as [string, string];
         const watch = this.watches.get(ns, name);
         if (watch === undefined || watch.metadata.deletionTimestamp !== undefined) return;
-        const forced = this.forced.delete(key);
-        return reconcileImageWatch(watchDeps, watch, forced);
+        const requested = pendingCheckRequest(watch, this.handledChecks.get(key));
+        if (requested !== undefined)
+          logger.info({ imageWatch: key, requestedAt: requested }, 'check requested');
+        const forced = this.forced.delete(key) || requested !== undefined;
+        const result = await reconcileImageWatch(watchDeps, watch, forced);
+        if (requested !== undefined) this.handledChecks.set(key, requested);
+        return result;
       }, 4),
       this.targetQueue.run(async (key) => {
         const [ns, name] = key.split('/') as [string, string];

@@ -21,6 +21,8 @@ import { GitWorkspace } from './workspace/workspace.js';
 
 export const GIT_TARGETS = apiResourceOf(GIT_TARGET_KIND);
 export const PULL_REQUEST_UNAVAILABLE = 'pull-request mode is not available yet';
+/** Stamped (RFC 3339 UTC) by the Argo CD action GitTarget/sync-now. */
+export const SYNC_REQUESTED_ANNOTATION = 'slipway.dev/sync-requested-at';
 
 type WriteEntry = NonNullable<ImageWatchStatus['writes']>[number];
 
@@ -37,6 +39,24 @@ export interface GitTargetDeps {
   readonly now: () => number;
   readonly sshProgram?: string;
   readonly maxPushAttempts?: number;
+}
+
+/** The sync-now request still open: it parses and status.lastSyncedAt is not at or after it. */
+export function pendingSyncRequest(target: GitTarget): string | undefined {
+  const requested = target.metadata.annotations?.[SYNC_REQUESTED_ANNOTATION];
+  if (requested === undefined) return undefined;
+  const at = Date.parse(requested);
+  if (Number.isNaN(at)) return undefined;
+  const lastSynced = target.status?.lastSyncedAt;
+  return lastSynced !== undefined && Date.parse(lastSynced) >= at ? undefined : requested;
+}
+
+/** An update that asks for a sync: the request annotation changed and is still open. */
+export function syncRequested(old: GitTarget, target: GitTarget): string | undefined {
+  const requested = pendingSyncRequest(target);
+  return requested !== undefined && old.metadata.annotations?.[SYNC_REQUESTED_ANNOTATION] !== requested
+    ? requested
+    : undefined;
 }
 
 export function validateGitTarget(target: GitTarget): string | undefined {

@@ -1,6 +1,7 @@
-// One pass over an ImageWatch: validate it, ask the registry when a check is due (or a webhook
-// asked), record the candidate and the Ready/Error conditions in status, and say when to look
-// again. Writing to Git is the repository sync's job; it reads the candidate from status.
+// One pass over an ImageWatch: validate it, ask the registry when a check is due (or a webhook or
+// the check-now action asked), record the candidate and the Ready/Error conditions in status, and
+// say when to look again. Writing to Git is the repository sync's job; it reads the candidate from
+// status.
 import { IMAGE_WATCH_KIND, type ImageWatch, type ImageWatchStatus } from '../api/gitsync.js';
 import { apiResourceOf } from '../api/kinds.js';
 import type { EventRecorder } from '../kube/events.js';
@@ -22,6 +23,8 @@ import { validateWriteTarget } from './write-targets.js';
 
 export const IMAGE_WATCHES = apiResourceOf(IMAGE_WATCH_KIND);
 export const DEFAULT_INTERVAL_MS = 2 * 60_000;
+/** Stamped (RFC 3339 UTC) by the Argo CD action ImageWatch/check-now. */
+export const CHECK_REQUESTED_ANNOTATION = 'slipway.dev/check-requested-at';
 
 export interface ImageWatchDeps {
   readonly client: RestClient;
@@ -53,6 +56,20 @@ export function validateImageWatch(watch: ImageWatch): ValidWatch | { error: str
     if (problem !== undefined) return { error: `spec.targets: ${problem}` };
   }
   return { policy, intervalMs: interval, location };
+}
+
+/**
+ * The check-now request to honour, if any: the annotation's value when it parses, is later than
+ * status.lastCheckedAt, and is not the request already handled (kept in memory by the caller, so
+ * a requester whose clock runs ahead of ours gets one check, not one per reconcile).
+ */
+export function pendingCheckRequest(watch: ImageWatch, lastHandled: string | undefined): string | undefined {
+  const requested = watch.metadata.annotations?.[CHECK_REQUESTED_ANNOTATION];
+  if (requested === undefined || requested === lastHandled) return undefined;
+  const at = Date.parse(requested);
+  if (Number.isNaN(at)) return undefined;
+  const lastChecked = watch.status?.lastCheckedAt;
+  return lastChecked !== undefined && at <= Date.parse(lastChecked) ? undefined : requested;
 }
 
 export async function reconcileImageWatch(

@@ -14,6 +14,7 @@ import { closeServer, serveHealth, serveMetrics } from '../process/http-endpoint
 import type { Logger } from '../process/logger.js';
 import { GitSyncController, type GitSyncControllerOptions } from './controller.js';
 import { createGitSyncMetrics } from './metrics.js';
+import { PromotionController } from './promotion/controller.js';
 import { createWebhookServer } from './webhook/server.js';
 
 export const GIT_SYNC_LEASE = 'slipway-git-sync-lock';
@@ -67,6 +68,7 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
     onError: (error) => logger.warn({ err: error.message }, 'recording an Event failed'),
   });
   let controller: GitSyncController | undefined;
+  let promotions: PromotionController | undefined;
   let leading = false;
   const servers: Server[] = [];
   const address = (s: Server) => {
@@ -117,6 +119,17 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
       ...(options.registryFactory !== undefined && { registryFactory: options.registryFactory }),
     });
     controller = started;
+    const promotion = new PromotionController({
+      client,
+      logger,
+      events,
+      processMetrics,
+      workDir: options.workDir,
+      ...(options.namespace !== undefined && { namespace: options.namespace }),
+      ...(options.sshProgram !== undefined && { sshProgram: options.sshProgram }),
+    });
+    promotions = promotion;
+    promotion.start().catch((error: Error) => logger.error({ err: error.message }, 'starting promotions failed'));
     signal.addEventListener('abort', () => void started.stop());
     started.start().catch((error: Error) => {
       logger.error({ err: error.message }, 'starting git-sync failed; giving up leadership');
@@ -127,7 +140,9 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
     leading = false;
     const stopping = controller;
     controller = undefined;
-    await stopping?.stop();
+    const stoppingPromotions = promotions;
+    promotions = undefined;
+    await Promise.all([stopping?.stop(), stoppingPromotions?.stop()]);
   };
 
   let elector: LeaderElector | undefined;

@@ -24,8 +24,12 @@ export function parseDurationSeconds(value: number | string): number | undefined
   return Number(h ?? 0) * 3600 + Number(m ?? 0) * 60 + Number(s ?? 0);
 }
 
+/**
+ * What a step does. A step with several actions is read in Argo Rollouts' order (the order
+ * its completedCurrentCanaryStep checks them): pause, setCanaryScale, setWeight, experiment,
+ * analysis, setHeaderRoute, setMirrorRoute, plugin.
+ */
 export function stepKind(step: CanaryStep): StepKind | undefined {
-  if (step.setWeight !== undefined) return { kind: 'setWeight', weight: step.setWeight };
   if (step.pause !== undefined) {
     const duration = step.pause.duration;
     return {
@@ -34,8 +38,9 @@ export function stepKind(step: CanaryStep): StepKind | undefined {
     };
   }
   if (step.setCanaryScale !== undefined) return { kind: 'setCanaryScale', scale: step.setCanaryScale };
-  if (step.analysis !== undefined) return { kind: 'analysis' };
+  if (step.setWeight !== undefined) return { kind: 'setWeight', weight: step.setWeight };
   if (step.experiment !== undefined) return { kind: 'experiment' };
+  if (step.analysis !== undefined) return { kind: 'analysis' };
   if (step.setHeaderRoute !== undefined) return { kind: 'setHeaderRoute' };
   if (step.setMirrorRoute !== undefined) return { kind: 'setMirrorRoute' };
   if (step.plugin !== undefined) return { kind: 'plugin' };

@@ -1,7 +1,7 @@
 // Spec validation: the first problem found, as a message naming the field and the fix.
 // An invalid Rollout gets the InvalidSpec condition (Degraded) and is otherwise left alone.
 import type { CanaryStep, Rollout } from '../api/rollout.js';
-import { parseDurationSeconds, stepKind } from './steps.js';
+import { parseDurationSeconds } from './steps.js';
 
 /** Resolves an int-or-string like maxSurge against the replica count ("25%" of 4 is 1). */
 export function isZeroIntOrPercent(value: number | string | undefined): boolean {
@@ -17,40 +17,29 @@ function isValidIntOrPercent(value: number | string): boolean {
 
 function validateStep(step: CanaryStep, path: string, maxWeight: number): string | undefined {
   const fields = Object.keys(step).filter((k) => (step as Record<string, unknown>)[k] !== undefined);
-  if (fields.length !== 1) {
-    return `${path} must set exactly one of setWeight, pause, setCanaryScale, analysis, experiment, setHeaderRoute, setMirrorRoute or plugin, got ${fields.length === 0 ? 'none' : fields.join(', ')}`;
+  // Argo Rollouts accepts a step with several actions (its own APISIX example pairs
+  // setCanaryScale with setHeaderRoute); it needs at least one.
+  if (fields.length === 0) {
+    return `${path} must set one of setWeight, pause, setCanaryScale, analysis, experiment, setHeaderRoute, setMirrorRoute or plugin`;
   }
-  const kind = stepKind(step);
-  if (!kind) return `${path}: unknown step '${fields[0]}'`;
-  switch (kind.kind) {
-    case 'setWeight':
-      if (!Number.isInteger(kind.weight) || kind.weight < 0 || kind.weight > maxWeight) {
-        return `${path}.setWeight must be 0..${maxWeight}, got ${kind.weight}`;
-      }
-      return undefined;
-    case 'pause': {
-      const duration = step.pause?.duration;
-      if (duration !== undefined && parseDurationSeconds(duration) === undefined) {
-        return `${path}.pause.duration must be seconds or a duration like 30s, 10m or 1h, got '${duration}'`;
-      }
-      return undefined;
-    }
-    case 'setCanaryScale': {
-      const { weight, replicas } = kind.scale;
-      if (weight !== undefined && (weight < 0 || weight > maxWeight)) {
-        return `${path}.setCanaryScale.weight must be 0..${maxWeight}, got ${weight}`;
-      }
-      if (replicas !== undefined && replicas < 0)
-        return `${path}.setCanaryScale.replicas must be >= 0, got ${replicas}`;
-      return undefined;
-    }
-    case 'analysis':
-    case 'experiment':
-    case 'setHeaderRoute':
-    case 'setMirrorRoute':
-    case 'plugin':
-      return undefined;
+  if (
+    step.setWeight !== undefined &&
+    (!Number.isInteger(step.setWeight) || step.setWeight < 0 || step.setWeight > maxWeight)
+  ) {
+    return `${path}.setWeight must be 0..${maxWeight}, got ${step.setWeight}`;
   }
+  const duration = step.pause?.duration;
+  if (duration !== undefined && parseDurationSeconds(duration) === undefined) {
+    return `${path}.pause.duration must be seconds or a duration like 30s, 10m or 1h, got '${duration}'`;
+  }
+  const scale = step.setCanaryScale;
+  if (scale?.weight !== undefined && (scale.weight < 0 || scale.weight > maxWeight)) {
+    return `${path}.setCanaryScale.weight must be 0..${maxWeight}, got ${scale.weight}`;
+  }
+  if (scale?.replicas !== undefined && scale.replicas < 0) {
+    return `${path}.setCanaryScale.replicas must be >= 0, got ${scale.replicas}`;
+  }
+  return undefined;
 }
 
 function labelsMatch(

@@ -6,7 +6,9 @@ import { isDeepStrictEqual } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
+import { startTestController } from './support/controller.js';
 import { getJson, kubectl, tryKubectl } from './support/kubectl.js';
+import { eventually } from './support/wait.js';
 
 const EXAMPLES_DIR = join(PACKAGE_ROOT, '..', 'shared', 'compat', 'argo-rollouts-examples');
 
@@ -83,4 +85,41 @@ describe('Argo Rollouts compat examples', () => {
       }
     });
   }
+
+  it('reconciles every example Rollout to Healthy on its first deploy', async () => {
+    const controller = await startTestController(undefined);
+    try {
+      const rollouts = exampleFiles
+        .filter((file) => !NOT_APPLICABLE[file])
+        .flatMap((file) => manifestsOf(file))
+        .filter((m) => m.kind === 'Rollout')
+        .map((m) => ({ name: m.metadata?.name ?? '', namespace: m.metadata?.namespace ?? namespace }));
+      expect(rollouts.length).toBeGreaterThan(15);
+      const phases = new Map<string, string>();
+      await eventually(
+        'every example Rollout Healthy',
+        () => {
+          for (const { name, namespace: ns } of rollouts) {
+            const ro = getJson<{ status?: { phase?: string; message?: string } }>([
+              'rollout',
+              name,
+              '-n',
+              ns,
+            ]);
+            phases.set(
+              `${ns}/${name}`,
+              `${ro.status?.phase ?? '(no status)'} ${ro.status?.message ?? ''}`.trim(),
+            );
+          }
+          return [...phases.values()].every((p) => p === 'Healthy') ? true : undefined;
+        },
+        120_000,
+      ).catch((error: Error) => {
+        const pending = [...phases].filter(([, p]) => p !== 'Healthy').map(([k, p]) => `${k}: ${p}`);
+        throw new Error(`${error.message}\n${pending.join('\n')}`);
+      });
+    } finally {
+      await controller.shutdown();
+    }
+  });
 });

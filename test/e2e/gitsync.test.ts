@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { signBody } from '../../src/gitsync/webhook/signature.js';
 import { parseSlipwayTrailers } from '../../src/gitsync/workspace/commit-message.js';
+import { formatTime } from '../../src/kube/timestamps.js';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import {
   commitMessages,
@@ -40,6 +41,8 @@ interface Status {
   conditions?: { type: string; status: string; reason?: string; message?: string }[];
   lastPushedCommit?: string;
   head?: string;
+  lastCheckedAt?: string;
+  lastSyncedAt?: string;
 }
 
 interface GitSync {
@@ -296,6 +299,49 @@ spec:
     expect(events).toContain('ImageBumped');
     expect(events).toContain('WriteFailed');
     expect(events).toContain('Pushed');
+
+    // The Argo CD actions check-now and sync-now stamp an annotation: the watch is checked and the
+    // repository synced at once, though the interval is an hour. The requests come from a clock a
+    // second ahead of ours, so each stays later than our status: it is still served only once.
+    const logged = (msg: string, key: string) =>
+      gitSync.output
+        .join('')
+        .split('\n')
+        .filter((l) => l.includes(`"msg":"${msg}"`) && l.includes(`"${namespace}/${key}"`)).length;
+    const checkedBefore = status('imagewatch', 'web').lastCheckedAt!;
+    const syncedBefore = status('gittarget', 'platform').lastSyncedAt!;
+    const newer = (t: string) => (formatTime(Date.now()) > t ? true : undefined);
+    await eventually('a second after the last check and sync', () =>
+      newer(checkedBefore) && newer(syncedBefore) ? true : undefined,
+    );
+    const requestedAt = formatTime(Date.now() + 1000);
+    for (const [kind, name, annotation] of [
+      ['imagewatch', 'web', 'check-requested-at'],
+      ['gittarget', 'platform', 'sync-requested-at'],
+    ]) {
+      kubectl([
+        'annotate',
+        '--overwrite',
+        '-n',
+        namespace,
+        kind!,
+        name!,
+        `slipway.dev/${annotation}=${requestedAt}`,
+      ]);
+    }
+    await eventually(
+      'the requested check and sync',
+      () =>
+        status('imagewatch', 'web').lastCheckedAt! > checkedBefore &&
+        status('gittarget', 'platform').lastSyncedAt! > syncedBefore &&
+        logged('check requested', 'web') === 1 &&
+        logged('sync requested', 'platform') === 1
+          ? true
+          : undefined,
+      10_000,
+    );
+    await new Promise((done) => setTimeout(done, 2000));
+    expect([logged('check requested', 'web'), logged('sync requested', 'platform')]).toEqual([1, 1]);
 
     // The webhook refuses a bad signature with 401 and counts it.
     const body = JSON.stringify({ image, tag: '1.1.0' });

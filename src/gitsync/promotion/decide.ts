@@ -169,7 +169,12 @@ export function decidePromotions(situation: PromotionSituation): PromotionPlan {
       return;
     }
     const next = envs[i + 1];
-    if (view.state !== 'Healthy' || view.image === undefined || next === undefined || view.proof === undefined)
+    if (
+      view.state !== 'Healthy' ||
+      view.image === undefined ||
+      next === undefined ||
+      view.proof === undefined
+    )
       return;
     const image = view.image;
     const nextStatus = environments[i + 1]!;
@@ -180,7 +185,10 @@ export function decidePromotions(situation: PromotionSituation): PromotionPlan {
       (nextStatus.pullRequest?.kind === 'promote' && nextStatus.pullRequest.image === image);
     if (already) return;
     if (isHeld(image)) {
-      environments[i] = { ...status, waiting: `${image} is held; release it with ${RELEASE_HOLD_ANNOTATION}` };
+      environments[i] = {
+        ...status,
+        waiting: `${image} is held; release it with ${RELEASE_HOLD_ANNOTATION}`,
+      };
       return;
     }
     const gate = checkGates(env, view.proof, status, annotations, image, now);
@@ -197,7 +205,10 @@ export function decidePromotions(situation: PromotionSituation): PromotionPlan {
       image,
       ...(replaces !== undefined && { replaces }),
       mode: next.mode ?? 'commit',
-      evidence: evidenceOf(view.proof, `Rollout ${view.proof.key} completed Healthy in ${env.name}; ${gate.passed}`),
+      evidence: evidenceOf(
+        view.proof,
+        `Rollout ${view.proof.key} completed Healthy in ${env.name}; ${gate.passed}`,
+      ),
     });
   });
   return {
@@ -225,9 +236,12 @@ function checkGates(
   const passed: string[] = [];
   if (gates.analysis !== false) {
     const notDone = proof.analysis.filter((r) => r.phase !== 'Successful');
-    const bad = notDone.find((r) => r.phase === 'Failed' || r.phase === 'Error' || r.phase === 'Inconclusive');
+    const bad = notDone.find(
+      (r) => r.phase === 'Failed' || r.phase === 'Error' || r.phase === 'Inconclusive',
+    );
     if (bad !== undefined) return { open: false, waiting: `AnalysisRun ${bad.name} is ${bad.phase}` };
-    if (notDone.length > 0) return { open: false, waiting: `AnalysisRun ${notDone[0]!.name} is ${notDone[0]!.phase}` };
+    if (notDone.length > 0)
+      return { open: false, waiting: `AnalysisRun ${notDone[0]!.name} is ${notDone[0]!.phase}` };
     passed.push(proof.analysis.length === 0 ? 'no analysis to wait for' : 'analysis Successful');
   }
   if (gates.soak !== undefined) {
@@ -235,13 +249,18 @@ function checkGates(
     const since = status.healthySince === undefined ? now : Date.parse(status.healthySince);
     const left = since + soakMs - now;
     if (left > 0) {
-      return { open: false, waiting: `soaking: ${Math.ceil(left / 1000)}s of ${gates.soak} left`, retryInMs: left };
+      return {
+        open: false,
+        waiting: `soaking: ${Math.ceil(left / 1000)}s of ${gates.soak} left`,
+        retryInMs: left,
+      };
     }
     passed.push(`soaked ${gates.soak}`);
   }
   if (gates.approval === true) {
     const key = `${APPROVE_ANNOTATION_PREFIX}${env.name}`;
-    if (annotations[key] !== image) return { open: false, waiting: `waiting for approval: annotate ${key}=${image}` };
+    if (annotations[key] !== image)
+      return { open: false, waiting: `waiting for approval: annotate ${key}=${image}` };
     passed.push('approved');
   }
   return { open: true, passed: passed.length === 0 ? 'no gates' : passed.join(', ') };
@@ -252,7 +271,8 @@ function viewOf(rollouts: readonly ObservedRollout[]): EnvironmentView {
   const unknown = rollouts.find((r) => r.outcome.kind === 'unknown');
   const failed = rollouts.find((r) => r.outcome.kind === 'failed');
   if (failed !== undefined) return { state: 'Failed', failed, ...imageOf(failed) };
-  if (unknown !== undefined && unknown.outcome.kind === 'unknown') return { state: 'Unknown', why: unknown.outcome.why };
+  if (unknown !== undefined && unknown.outcome.kind === 'unknown')
+    return { state: 'Unknown', why: unknown.outcome.why };
   const images = new Set(rollouts.map((r) => r.image));
   const [first] = rollouts;
   const common = images.size === 1 ? first!.image : undefined;

@@ -106,7 +106,8 @@ export function outcomeOf(rollout: Rollout): RolloutOutcome {
   }
   if (status.phase === 'Degraded') return { kind: 'failed', why: `degraded: ${status.message ?? ''}`.trim() };
   const hash = status.currentPodHash;
-  if (status.phase === 'Healthy' && hash !== undefined && status.stableRS === hash) return { kind: 'healthy' };
+  if (status.phase === 'Healthy' && hash !== undefined && status.stableRS === hash)
+    return { kind: 'healthy' };
   const pause = indefinitePauseKey(rollout);
   if (pause !== undefined) return { kind: 'paused', key: pause };
   return { kind: 'progressing' };
@@ -125,7 +126,8 @@ export function indefinitePauseKey(rollout: Rollout): string | undefined {
     }
     if (condition.reason === 'BlueGreenPause') {
       const blueGreen = rollout.spec.strategy.blueGreen;
-      if (blueGreen?.autoPromotionEnabled === false && blueGreen.autoPromotionSeconds === undefined) return hash;
+      if (blueGreen?.autoPromotionEnabled === false && blueGreen.autoPromotionSeconds === undefined)
+        return hash;
     }
   }
   return undefined;

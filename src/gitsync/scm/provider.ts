@@ -62,7 +62,11 @@ export class ScmError extends Error {
 }
 
 /** Deterministic head branch of a pipeline's pull request into (or releasing) an environment. */
-export function pullRequestBranch(kind: 'promote' | 'release-pause', pipeline: string, environment: string): string {
+export function pullRequestBranch(
+  kind: 'promote' | 'release-pause',
+  pipeline: string,
+  environment: string,
+): string {
   return `slipway/${kind}/${sanitize(pipeline)}/${sanitize(environment)}`;
 }
 

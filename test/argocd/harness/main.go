@@ -504,7 +504,7 @@ func (r *runner) runActions(s *scriptSet, override appv1.ResourceOverride, overr
 				(result.GroupVersionKind() != obj.GroupVersionKind() || result.GetName() != obj.GetName() || result.GetNamespace() != obj.GetNamespace()) {
 				problems = append(problems, "a patch may only change the source object, got "+result.GroupVersionKind().String()+" "+result.GetName())
 			}
-			if p := settleRestartAt(result, want, before, after); p != "" {
+			if p := settleActionTimes(result, want, before, after); p != "" {
 				problems = append(problems, p)
 			}
 			if diff := diffYAML(tc.ExpectedOutputPath, want.Object, "action result", result.Object); diff != "" {
@@ -554,23 +554,40 @@ func findExpected(expected []*unstructured.Unstructured, result *unstructured.Un
 	return nil
 }
 
-// settleRestartAt checks a Rollout's spec.restartAt is an RFC 3339 UTC time taken while the
-// action ran, then copies the expected value over it so the rest compares exactly. (Argo CD's
-// own test drops the field instead.)
-func settleRestartAt(result, want *unstructured.Unstructured, before, after time.Time) string {
-	got, found, _ := unstructured.NestedString(result.Object, "spec", "restartAt")
-	if !found || result.GroupVersionKind().GroupKind() != (schema.GroupKind{Group: "argoproj.io", Kind: "Rollout"}) {
-		return ""
-	}
-	at, err := time.Parse(time.RFC3339, got)
-	if err != nil || !strings.HasSuffix(got, "Z") {
-		return fmt.Sprintf("spec.restartAt %q is not an RFC 3339 UTC time", got)
-	}
-	if at.Before(before) || at.After(after) {
-		return fmt.Sprintf("spec.restartAt %s is not the time the action ran (%s..%s)", got, before.Format(time.RFC3339), after.Format(time.RFC3339))
-	}
-	if wantAt, ok, _ := unstructured.NestedString(want.Object, "spec", "restartAt"); ok {
-		_ = unstructured.SetNestedField(result.Object, wantAt, "spec", "restartAt")
+// actionTimes are the fields actions set to the time they ran, by the kind they belong to.
+var actionTimes = []struct {
+	kind schema.GroupKind
+	path []string
+}{
+	{schema.GroupKind{Group: "argoproj.io", Kind: "Rollout"}, []string{"spec", "restartAt"}},
+	{schema.GroupKind{Group: "slipway.dev", Kind: "ImageWatch"}, []string{"metadata", "annotations", "slipway.dev/check-requested-at"}},
+	{schema.GroupKind{Group: "slipway.dev", Kind: "GitTarget"}, []string{"metadata", "annotations", "slipway.dev/sync-requested-at"}},
+}
+
+// settleActionTimes checks each of actionTimes in a result (a Rollout's spec.restartAt, the
+// request annotations of our git-sync kinds) is an RFC 3339 UTC time taken while the action
+// ran, then copies the expected value over it so the rest compares exactly. (Argo CD's own test
+// drops restartAt instead.)
+func settleActionTimes(result, want *unstructured.Unstructured, before, after time.Time) string {
+	for _, field := range actionTimes {
+		if result.GroupVersionKind().GroupKind() != field.kind {
+			continue
+		}
+		name := strings.Join(field.path, ".")
+		got, found, _ := unstructured.NestedString(result.Object, field.path...)
+		if !found {
+			continue
+		}
+		at, err := time.Parse(time.RFC3339, got)
+		if err != nil || !strings.HasSuffix(got, "Z") {
+			return fmt.Sprintf("%s %q is not an RFC 3339 UTC time", name, got)
+		}
+		if at.Before(before) || at.After(after) {
+			return fmt.Sprintf("%s %s is not the time the action ran (%s..%s)", name, got, before.Format(time.RFC3339), after.Format(time.RFC3339))
+		}
+		if wantAt, ok, _ := unstructured.NestedString(want.Object, field.path...); ok {
+			_ = unstructured.SetNestedField(result.Object, wantAt, field.path...)
+		}
 	}
 	return ""
 }

@@ -16,7 +16,11 @@ const V3 = 'reg.local/acme/web:3.0.0';
 function env(name: string, extra: Partial<Environment> = {}): Environment {
   return {
     name,
-    target: { gitTarget: 'repo', path: `envs/${name}/rollout.yaml`, yaml: { path: 'spec.template.spec.containers[0].image' } },
+    target: {
+      gitTarget: 'repo',
+      path: `envs/${name}/rollout.yaml`,
+      yaml: { path: 'spec.template.spec.containers[0].image' },
+    },
     rollouts: [{ name: 'web', namespace: name }],
     ...extra,
   };
@@ -32,7 +36,11 @@ function pipeline(
   } = {},
 ): PromotionPipeline {
   return {
-    metadata: { name: 'web', namespace: 'ops', ...(options.annotations && { annotations: options.annotations }) },
+    metadata: {
+      name: 'web',
+      namespace: 'ops',
+      ...(options.annotations && { annotations: options.annotations }),
+    },
     spec: {
       image: 'reg.local/acme/web',
       environments: options.envs ?? [env('dev'), env('staging'), env('prod')],
@@ -44,7 +52,12 @@ function pipeline(
   };
 }
 
-function rollout(envName: string, image: string, outcome: RolloutOutcome, analysis: ObservedRollout['analysis'] = []) {
+function rollout(
+  envName: string,
+  image: string,
+  outcome: RolloutOutcome,
+  analysis: ObservedRollout['analysis'] = [],
+) {
   return { key: `${envName}/web`, image, revision: '2', podHash: 'abc', outcome, analysis };
 }
 
@@ -113,7 +126,9 @@ describe('decidePromotions', () => {
     },
     {
       name: 'already written to staging: not decided again',
-      pipeline: pipeline({ status: [st('dev'), st('staging', { desiredImage: V2, state: 'Progressing' }), st('prod')] }),
+      pipeline: pipeline({
+        status: [st('dev'), st('staging', { desiredImage: V2, state: 'Progressing' }), st('prod')],
+      }),
       observed: {
         dev: rollout('dev', V2, healthy),
         staging: rollout('staging', V1, progressing),
@@ -126,7 +141,10 @@ describe('decidePromotions', () => {
       pipeline: pipeline({
         envs: [env('dev'), env('staging', { mode: 'pull-request' })],
         scm: true,
-        status: [st('dev'), st('staging', { pullRequest: { kind: 'promote', image: V2, number: 7, url: 'u' } })],
+        status: [
+          st('dev'),
+          st('staging', { pullRequest: { kind: 'promote', image: V2, number: 7, url: 'u' } }),
+        ],
       }),
       observed: { dev: rollout('dev', V2, healthy), staging: rollout('staging', V1, healthy) },
       want: [],
@@ -210,7 +228,11 @@ describe('decidePromotions', () => {
     {
       name: 'staging aborts: roll staging back to its last good image and hold the failed one',
       pipeline: pipeline({
-        status: [st('dev', { stableImage: V2 }), st('staging', { stableImage: V1, desiredImage: V2 }), st('prod')],
+        status: [
+          st('dev', { stableImage: V2 }),
+          st('staging', { stableImage: V1, desiredImage: V2 }),
+          st('prod'),
+        ],
       }),
       observed: {
         dev: rollout('dev', V2, healthy),
@@ -222,7 +244,11 @@ describe('decidePromotions', () => {
     {
       name: 'failed image held: no rollback again, and dev does not promote it again',
       pipeline: pipeline({
-        status: [st('dev', { stableImage: V2 }), st('staging', { stableImage: V1, desiredImage: V1 }), st('prod')],
+        status: [
+          st('dev', { stableImage: V2 }),
+          st('staging', { stableImage: V1, desiredImage: V1 }),
+          st('prod'),
+        ],
         held: [{ image: V2, environment: 'staging', reason: 'failed', since: '2026-08-01T11:00:00Z' }],
       }),
       observed: {
@@ -236,7 +262,11 @@ describe('decidePromotions', () => {
     {
       name: 'after the rollback synced, a newer dev image is promoted past the hold',
       pipeline: pipeline({
-        status: [st('dev', { stableImage: V3 }), st('staging', { stableImage: V1, desiredImage: V1 }), st('prod')],
+        status: [
+          st('dev', { stableImage: V3 }),
+          st('staging', { stableImage: V1, desiredImage: V1 }),
+          st('prod'),
+        ],
         held: [{ image: V2, environment: 'staging', reason: 'failed', since: '2026-08-01T11:00:00Z' }],
       }),
       observed: {
@@ -249,7 +279,11 @@ describe('decidePromotions', () => {
     {
       name: 'a person releases the hold: the image may move again',
       pipeline: pipeline({
-        status: [st('dev', { stableImage: V2 }), st('staging', { stableImage: V1, desiredImage: V1 }), st('prod')],
+        status: [
+          st('dev', { stableImage: V2 }),
+          st('staging', { stableImage: V1, desiredImage: V1 }),
+          st('prod'),
+        ],
         held: [{ image: V2, environment: 'staging', reason: 'failed', since: '2026-08-01T11:00:00Z' }],
         annotations: { 'slipway.dev/release-hold': V2 },
       }),
@@ -283,26 +317,46 @@ describe('decidePromotions', () => {
     {
       name: 'an indefinite pause with pauseRelease opens a release-pause pull request',
       pipeline: pipeline({
-        envs: [env('dev', { pauseRelease: { gitTarget: 'repo', path: 'envs/dev/rollout.yaml' } }), env('staging')],
+        envs: [
+          env('dev', { pauseRelease: { gitTarget: 'repo', path: 'envs/dev/rollout.yaml' } }),
+          env('staging'),
+        ],
         scm: true,
       }),
-      observed: { dev: rollout('dev', V2, { kind: 'paused', key: 'abc/1' }), staging: rollout('staging', V1, healthy) },
+      observed: {
+        dev: rollout('dev', V2, { kind: 'paused', key: 'abc/1' }),
+        staging: rollout('staging', V1, healthy),
+      },
       want: ['release-pause dev abc/1'],
     },
     {
       name: 'the release-pause pull request is open: not again',
       pipeline: pipeline({
-        envs: [env('dev', { pauseRelease: { gitTarget: 'repo', path: 'envs/dev/rollout.yaml' } }), env('staging')],
+        envs: [
+          env('dev', { pauseRelease: { gitTarget: 'repo', path: 'envs/dev/rollout.yaml' } }),
+          env('staging'),
+        ],
         scm: true,
-        status: [st('dev', { state: 'Paused', pullRequest: { kind: 'release-pause', image: V2, number: 3, url: 'u', key: 'abc/1' } })],
+        status: [
+          st('dev', {
+            state: 'Paused',
+            pullRequest: { kind: 'release-pause', image: V2, number: 3, url: 'u', key: 'abc/1' },
+          }),
+        ],
       }),
-      observed: { dev: rollout('dev', V2, { kind: 'paused', key: 'abc/1' }), staging: rollout('staging', V1, healthy) },
+      observed: {
+        dev: rollout('dev', V2, { kind: 'paused', key: 'abc/1' }),
+        staging: rollout('staging', V1, healthy),
+      },
       want: [],
     },
     {
       name: 'an unknown environment decides nothing for it',
       pipeline: pipeline(),
-      observed: { dev: rollout('dev', V2, { kind: 'unknown', why: 'not observed' }), prod: rollout('prod', V1, healthy) },
+      observed: {
+        dev: rollout('dev', V2, { kind: 'unknown', why: 'not observed' }),
+        prod: rollout('prod', V1, healthy),
+      },
       want: [],
     },
   ];
@@ -334,17 +388,31 @@ describe('decidePromotions', () => {
 
   it('records the last good image and keeps healthySince while the same image stays healthy', () => {
     const p = pipeline({ status: [st('dev', { stableImage: V2, healthySince: '2026-08-01T10:00:00Z' })] });
-    const plan = decidePromotions({ pipeline: p, observed: observed({ dev: rollout('dev', V2, healthy) }), now: NOW });
+    const plan = decidePromotions({
+      pipeline: p,
+      observed: observed({ dev: rollout('dev', V2, healthy) }),
+      now: NOW,
+    });
     expect(plan.environments[0]).toMatchObject({ stableImage: V2, healthySince: '2026-08-01T10:00:00Z' });
-    const moved = decidePromotions({ pipeline: p, observed: observed({ dev: rollout('dev', V3, healthy) }), now: NOW });
+    const moved = decidePromotions({
+      pipeline: p,
+      observed: observed({ dev: rollout('dev', V3, healthy) }),
+      now: NOW,
+    });
     expect(moved.environments[0]).toMatchObject({ stableImage: V3, healthySince: '2026-08-01T12:00:00Z' });
-    const failed = decidePromotions({ pipeline: p, observed: observed({ dev: rollout('dev', V3, aborted) }), now: NOW });
+    const failed = decidePromotions({
+      pipeline: p,
+      observed: observed({ dev: rollout('dev', V3, aborted) }),
+      now: NOW,
+    });
     expect(failed.environments[0]).toMatchObject({ state: 'Failed', stableImage: V2, image: V3 });
   });
 
   it('reports spec problems with the field and decides nothing', () => {
     const plan = decidePromotions({
-      pipeline: pipeline({ envs: [env('dev', { mode: 'pull-request', gates: { soak: '10 minutes' } }), env('dev')] }),
+      pipeline: pipeline({
+        envs: [env('dev', { mode: 'pull-request', gates: { soak: '10 minutes' } }), env('dev')],
+      }),
       observed: new Map(),
       now: NOW,
     });

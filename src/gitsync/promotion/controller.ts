@@ -1,0 +1,202 @@
+// The promotion controller: informer caches of PromotionPipelines, the Rollouts and AnalysisRuns
+// they watch, and GitTargets; one work queue of pipelines. A pipeline is reconciled when it
+// changes, when one of its Rollouts or their AnalysisRuns changes, when a soak time runs out, and
+// on every resync. Each pass: observe, decide (pure), carry out, write status.
+import { type AnalysisRun } from '../../api/analysis.js';
+import type { GitTarget } from '../../api/gitsync.js';
+import { ANALYSIS_RUN_KIND, apiResourceOf, ROLLOUT_KIND } from '../../api/kinds.js';
+import { PROMOTION_PIPELINE_KIND, type PromotionPipeline, RELEASE_HOLD_ANNOTATION } from '../../api/promotion.js';
+import type { Rollout } from '../../api/rollout.js';
+import type { EventRecorder } from '../../kube/events.js';
+import { Informer } from '../../kube/informer.js';
+import { apiListWatch } from '../../kube/list-watch.js';
+import { mergePatch, patchStatus } from '../../kube/patch.js';
+import type { RestClient } from '../../kube/rest.js';
+import { formatTime } from '../../kube/timestamps.js';
+import { WorkQueue } from '../../kube/workqueue.js';
+import type { ProcessMetrics } from '../../metrics/registry.js';
+import type { Logger } from '../../process/logger.js';
+import { conditionsFor, sameConditions } from '../conditions.js';
+import { GIT_TARGETS } from '../git-target-reconciler.js';
+import { createScmProvider } from '../scm/factory.js';
+import type { ScmProvider } from '../scm/provider.js';
+import { readSecretData } from '../secrets.js';
+import { KeyedMutex } from '../workspace/keyed-mutex.js';
+import { carryOut } from './act.js';
+import { decidePromotions } from './decide.js';
+import { type ObservedRollout, observeRollout } from './observe.js';
+
+export const PROMOTION_PIPELINES = apiResourceOf(PROMOTION_PIPELINE_KIND);
+const ROLLOUTS = apiResourceOf(ROLLOUT_KIND);
+const ANALYSIS_RUNS = apiResourceOf(ANALYSIS_RUN_KIND);
+const ROLLOUT_INDEX = 'rollout';
+
+export interface PromotionControllerOptions {
+  readonly client: RestClient;
+  readonly logger: Logger;
+  readonly events: EventRecorder;
+  readonly processMetrics: ProcessMetrics;
+  readonly namespace?: string;
+  readonly workDir: string;
+  readonly resyncMs?: number;
+  readonly sshProgram?: string;
+  /** Shared with the GitTarget syncs so one clone is never used by two writers at once. */
+  readonly repositories?: KeyedMutex;
+  /** Test seam: the SCM provider for a pipeline. */
+  readonly scmFactory?: (pipeline: PromotionPipeline) => ScmProvider | undefined;
+  readonly now?: () => number;
+}
+
+export class PromotionController {
+  private readonly pipelines: Informer<PromotionPipeline>;
+  private readonly rollouts: Informer<Rollout>;
+  private readonly runs: Informer<AnalysisRun>;
+  private readonly targets: Informer<GitTarget>;
+  private readonly queue: WorkQueue;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly options: PromotionControllerOptions) {
+    const { client, logger, namespace } = options;
+    const scope = namespace === undefined ? {} : { namespace };
+    const onError = (what: string) => (error: Error) => logger.warn({ err: error.message }, what);
+    this.pipelines = new Informer<PromotionPipeline>(apiListWatch(client, PROMOTION_PIPELINES, scope), {
+      resyncPeriodMs: options.resyncMs ?? 5 * 60_000,
+      onError: onError('promotionpipeline watch'),
+      indexers: {
+        [ROLLOUT_INDEX]: (p) =>
+          p.spec.environments.flatMap((e) => e.rollouts.map((r) => `${r.namespace ?? p.metadata.namespace}/${r.name}`)),
+      },
+    });
+    this.rollouts = new Informer<Rollout>(apiListWatch(client, ROLLOUTS, scope), { onError: onError('rollout watch') });
+    this.runs = new Informer<AnalysisRun>(apiListWatch(client, ANALYSIS_RUNS, scope), { onError: onError('analysisrun watch') });
+    this.targets = new Informer<GitTarget>(apiListWatch(client, GIT_TARGETS, scope), { onError: onError('gittarget watch') });
+    this.queue = new WorkQueue({
+      name: 'promotionpipelines',
+      baseDelayMs: 1000,
+      maxDelayMs: 5 * 60_000,
+      metrics: options.processMetrics.workQueue('promotionpipelines'),
+      onError: (key, error) => logger.warn({ pipeline: key, err: (error as Error).message }, 'promotion failed; retrying'),
+    });
+  }
+
+  async start(): Promise<void> {
+    const keyOf = (o: { metadata?: { namespace?: string; name?: string } }) => `${o.metadata?.namespace}/${o.metadata?.name}`;
+    const enqueueFor = (rolloutKey: string) => {
+      for (const p of this.pipelines.byIndex(ROLLOUT_INDEX, rolloutKey)) this.queue.add(keyOf(p));
+    };
+    this.pipelines.addHandlers({ add: (p) => this.queue.add(keyOf(p)), update: (_, p) => this.queue.add(keyOf(p)) });
+    this.rollouts.addHandlers({
+      add: (r) => enqueueFor(keyOf(r)),
+      update: (_, r) => enqueueFor(keyOf(r)),
+      delete: (r) => enqueueFor(keyOf(r)),
+    });
+    const onRun = (run: AnalysisRun) => {
+      for (const owner of run.metadata?.ownerReferences ?? []) {
+        if (owner.kind === 'Rollout') enqueueFor(`${run.metadata?.namespace}/${owner.name}`);
+      }
+    };
+    this.runs.addHandlers({ add: onRun, update: (_, run) => onRun(run) });
+    for (const informer of [this.pipelines, this.rollouts, this.runs, this.targets]) informer.start();
+    await Promise.all([this.pipelines, this.rollouts, this.runs, this.targets].map((i) => i.waitForSync()));
+    this.running = this.queue.run(async (key) => {
+      const [ns, name] = key.split('/') as [string, string];
+      if (this.pipelines.get(ns, name) === undefined) return;
+      // Fresh from the API: the cache may not have our last status write yet, and decisions
+      // already carried out are known only from status.
+      const pipeline = await this.options.client
+        .get<PromotionPipeline>(PROMOTION_PIPELINES, ns, name)
+        .catch(() => undefined);
+      if (pipeline === undefined || pipeline.metadata.deletionTimestamp !== undefined) return;
+      return this.reconcile(pipeline);
+    }, 2);
+    this.options.logger.info({ namespace: this.options.namespace ?? '*' }, 'promotion controller started');
+  }
+
+  hasSynced(): boolean {
+    return [this.pipelines, this.rollouts, this.runs, this.targets].every((i) => i.hasSynced());
+  }
+
+  async stop(): Promise<void> {
+    for (const informer of [this.pipelines, this.rollouts, this.runs, this.targets]) informer.stop();
+    await this.queue.shutDown();
+    await this.running;
+  }
+
+  private async reconcile(pipeline: PromotionPipeline): Promise<{ requeueAfterMs?: number } | undefined> {
+    const { client, events, logger } = this.options;
+    const now = (this.options.now ?? Date.now)();
+    const namespace = pipeline.metadata.namespace;
+    const observed = new Map<string, ObservedRollout[]>();
+    for (const env of pipeline.spec.environments) {
+      observed.set(
+        env.name,
+        env.rollouts.map((ref) => {
+          const ns = ref.namespace ?? namespace;
+          return observeRollout(ref, namespace, pipeline.spec.image, this.rollouts.get(ns, ref.name), this.runs.list(ns));
+        }),
+      );
+    }
+    const plan = decidePromotions({ pipeline, observed, now });
+    const target = { resource: PROMOTION_PIPELINES, namespace, name: pipeline.metadata.name };
+    const previousConditions = pipeline.status?.conditions;
+    if (plan.problems.length > 0) {
+      const message = plan.problems.join('; ');
+      const conditions = conditionsFor(previousConditions, { ready: false, error: true, reason: 'InvalidSpec', message }, formatTime(now));
+      await patchStatus(client, target, { environments: plan.environments, conditions });
+      return undefined;
+    }
+    const repositories = this.options.repositories ?? sharedMutex;
+    let status: Awaited<ReturnType<typeof carryOut>>;
+    try {
+      status = await carryOut(
+        {
+          workDir: this.options.workDir,
+          now: () => now,
+          gitTarget: (ns, name) => this.targets.get(ns, name),
+          secretData: async (ns, name) => (await readSecretData(client, ns, name)).data,
+          scm: async (p) => {
+            if (this.options.scmFactory !== undefined) return this.options.scmFactory(p);
+            if (p.spec.scm === undefined) return undefined;
+            return createScmProvider(p.spec.scm, (await readSecretData(client, namespace, p.spec.scm.secretRef.name)).data);
+          },
+          serialize: (key, work) => repositories.run(key, work),
+          ...(this.options.sshProgram !== undefined && { sshProgram: this.options.sshProgram }),
+          onDecision: (p, record) => {
+            logger.info({ pipeline: `${namespace}/${p.metadata.name}`, ...record }, `decision: ${record.type}`);
+            const message = `${record.type} ${record.image} in ${record.environment}${record.commit ? ` (commit ${record.commit.slice(0, 12)})` : ''}${record.pullRequest ? ` (${record.pullRequest})` : ''}: ${record.reason}`;
+            void (record.type === 'rollback' || record.type === 'hold' ? events.warning(p, 'PromotionDecision', message) : events.normal(p, 'PromotionDecision', message));
+          },
+        },
+        pipeline,
+        plan,
+      );
+    } catch (error) {
+      const message = (error as Error).message;
+      const conditions = conditionsFor(previousConditions, { ready: false, error: true, reason: 'DecisionFailed', message }, formatTime(now));
+      await patchStatus(client, target, { conditions }).catch(() => undefined);
+      void events.warning(pipeline, 'DecisionFailed', message);
+      throw new Error(`PromotionPipeline ${namespace}/${pipeline.metadata.name}: ${message}`);
+    }
+    const waiting = plan.environments.find((e) => e.waiting !== undefined);
+    const conditions = conditionsFor(
+      previousConditions,
+      {
+        ready: true,
+        error: false,
+        reason: waiting === undefined ? 'Observed' : 'Waiting',
+        message: waiting === undefined ? 'all environments observed' : `${waiting.name}: ${waiting.waiting}`,
+      },
+      formatTime(now),
+    );
+    await patchStatus(client, target, {
+      ...status,
+      conditions: sameConditions(previousConditions, conditions) ? previousConditions : conditions,
+    });
+    if (plan.decisions.some((d) => d.type === 'release')) {
+      await mergePatch(client, target, { metadata: { annotations: { [RELEASE_HOLD_ANNOTATION]: null } } });
+    }
+    return plan.requeueAfterMs === undefined ? undefined : { requeueAfterMs: plan.requeueAfterMs };
+  }
+}
+
+const sharedMutex = new KeyedMutex();
