@@ -7,7 +7,14 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { GIT_WRITE_MODES, SLIPWAY_GROUP, SLIPWAY_VERSION, WriteTargetSchema } from './gitsync.js';
 import type { KindDefinition } from './kinds.js';
-import { Condition, Int64, KindWithStatus, type ObjectMeta, StringEnum, Timestamp } from './schema-primitives.js';
+import {
+  Condition,
+  Int64,
+  KindWithStatus,
+  type ObjectMeta,
+  StringEnum,
+  Timestamp,
+} from './schema-primitives.js';
 
 /** On a PromotionPipeline: the image a person releases from hold (removed once honoured). */
 export const RELEASE_HOLD_ANNOTATION = 'slipway.dev/release-hold';
@@ -78,7 +85,9 @@ export const EnvironmentSchema = Type.Object({
       {
         gitTarget: Type.String(),
         path: Type.String({ description: 'The file holding the Rollout manifest.' }),
-        rollout: Type.Optional(Type.String({ description: 'The Rollout (document) name; default the first.' })),
+        rollout: Type.Optional(
+          Type.String({ description: 'The Rollout (document) name; default the first.' }),
+        ),
       },
       {
         description: `Open a pull request setting metadata.annotations["${RELEASE_PAUSE_ANNOTATION}"] when a Rollout waits at an indefinite pause; merging it releases the pause.`,
@@ -99,8 +108,7 @@ export const ScmSchema = Type.Object(
     secretRef: Type.Object(
       { name: Type.String() },
       {
-        description:
-          'Key `token` (a PAT), or for a GitHub App `appId`, `installationId` and `privateKey`.',
+        description: 'Key `token` (a PAT), or for a GitHub App `appId`, `installationId` and `privateKey`.',
       },
     ),
     labels: Type.Optional(Type.Array(Type.String(), { description: 'Added to every pull request.' })),

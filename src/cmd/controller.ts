@@ -79,5 +79,15 @@ async function runControllerCommand(flags: ControllerFlags): Promise<void> {
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
   });
+  // A watch or socket left open must not keep a stopped controller alive: give the clean
+  // shutdown a bounded time, then exit.
+  const forced = setTimeout(() => {
+    logger.error('shutdown did not finish within 20 s; exiting');
+    process.exit(1);
+  }, SHUTDOWN_TIMEOUT_MS);
+  forced.unref();
   await proc.shutdown();
+  process.exit(0);
 }
+
+const SHUTDOWN_TIMEOUT_MS = 20_000;

@@ -87,5 +87,11 @@ async function runGitSync(flags: GitSyncFlags): Promise<void> {
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
   });
+  const forced = setTimeout(() => {
+    logger.error('shutdown did not finish within 20 s; exiting');
+    process.exit(1);
+  }, 20_000);
+  forced.unref();
   await proc.shutdown();
+  process.exit(0);
 }

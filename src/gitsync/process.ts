@@ -129,7 +129,9 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
       ...(options.sshProgram !== undefined && { sshProgram: options.sshProgram }),
     });
     promotions = promotion;
-    promotion.start().catch((error: Error) => logger.error({ err: error.message }, 'starting promotions failed'));
+    promotion
+      .start()
+      .catch((error: Error) => logger.error({ err: error.message }, 'starting promotions failed'));
     signal.addEventListener('abort', () => void started.stop());
     started.start().catch((error: Error) => {
       logger.error({ err: error.message }, 'starting git-sync failed; giving up leadership');

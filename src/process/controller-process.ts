@@ -95,17 +95,21 @@ export async function startControllerProcess(options: ControllerProcessOptions):
     for (const factory of options.controllers) {
       if (signal.aborted) return;
       logger.info({ controller: factory.name }, 'starting controller');
-      running.push(
-        await factory.start({
-          client,
-          namespace: options.namespace,
-          instanceId: options.instanceId,
-          logger: logger.child({ controller: factory.name }),
-          metrics,
-          events,
-          signal,
-        }),
-      );
+      const started = await factory.start({
+        client,
+        namespace: options.namespace,
+        instanceId: options.instanceId,
+        logger: logger.child({ controller: factory.name }),
+        metrics,
+        events,
+        signal,
+      });
+      // Leadership may have ended while this controller was syncing its caches.
+      if (signal.aborted) {
+        await started.stop();
+        return;
+      }
+      running.push(started);
     }
   };
   const stopControllers = async (): Promise<void> => {

@@ -201,8 +201,11 @@ describe('rollouts gated by analysis', () => {
     const ro = await waitForRollout(
       namespace,
       'rollout-analysis-step',
-      'past the analysis step',
-      (r) => (r.status?.currentStepIndex ?? 0) >= 2 && r.status?.currentPodHash !== r.status?.stableRS,
+      'Healthy on revision 2, past the analysis step',
+      (r) =>
+        r.status?.phase === 'Healthy' &&
+        r.status.stableRS === r.status.currentPodHash &&
+        r.metadata?.annotations?.['rollout.argoproj.io/revision'] === '2',
       120_000,
     );
     const run = runsOf().find(

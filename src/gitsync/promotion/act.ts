@@ -14,19 +14,14 @@ import {
 import { formatTime } from '../../kube/timestamps.js';
 import { formatImageRef, parseImageRef } from '../editors/image-ref.js';
 import type { EditSpec } from '../editors/registry.js';
+import { pullRequestBranch, type ScmProvider } from '../scm/provider.js';
 import { prepareGitAccess, redact } from '../workspace/git-credentials.js';
 import { applyEdits, PushRejectedError } from '../workspace/push-batch.js';
 import { GitWorkspace } from '../workspace/workspace.js';
 import { editSpecFor, validateWriteTarget } from '../write-targets.js';
 import type { Decision, PromotionPlan } from './decide.js';
-import {
-  decisionCommitMessage,
-  pullRequestBody,
-  pullRequestLabels,
-  pullRequestTitle,
-} from './messages.js';
+import { decisionCommitMessage, pullRequestBody, pullRequestLabels, pullRequestTitle } from './messages.js';
 import { pushProposalBranch } from './proposal-branch.js';
-import { pullRequestBranch, type ScmProvider } from '../scm/provider.js';
 
 export const HISTORY_LIMIT = 20;
 
@@ -61,7 +56,8 @@ export async function carryOut(
   const provider = await deps.scm(pipeline);
   for (const before of pipeline.status?.environments ?? []) {
     const open = before.pullRequest;
-    if (open === undefined || envStatus(before.name)?.pullRequest !== undefined || provider === undefined) continue;
+    if (open === undefined || envStatus(before.name)?.pullRequest !== undefined || provider === undefined)
+      continue;
     const kind = open.kind === 'promote' ? 'promote' : 'release-pause';
     await provider.deleteBranch(pullRequestBranch(kind, pipeline.metadata.name, before.name));
   }
@@ -74,7 +70,12 @@ export async function carryOut(
         break;
       case 'hold':
         if (!held.some((h) => h.image === decision.image)) {
-          held.push({ image: decision.image, environment: decision.environment, reason: decision.reason, since: at });
+          held.push({
+            image: decision.image,
+            environment: decision.environment,
+            reason: decision.reason,
+            since: at,
+          });
         }
         records.push({ ...base, ...evidenceFields(decision.evidence), reason: decision.reason });
         break;
@@ -82,8 +83,19 @@ export async function carryOut(
       case 'promote': {
         if (decision.type === 'promote' && decision.mode === 'pull-request') {
           const pr = await proposeDecision(deps, pipeline, decision, provider);
-          envStatus(decision.environment).pullRequest = { kind: 'promote', image: decision.image, number: pr.number, url: pr.url };
-          records.push({ ...base, ...evidenceFields(decision.evidence), ...fromOf(decision), reason: decision.evidence.summary, pullRequest: pr.url });
+          envStatus(decision.environment).pullRequest = {
+            kind: 'promote',
+            image: decision.image,
+            number: pr.number,
+            url: pr.url,
+          };
+          records.push({
+            ...base,
+            ...evidenceFields(decision.evidence),
+            ...fromOf(decision),
+            reason: decision.evidence.summary,
+            pullRequest: pr.url,
+          });
           break;
         }
         const commit = await commitDecision(deps, pipeline, decision);
@@ -108,7 +120,12 @@ export async function carryOut(
           url: pr.url,
           key: decision.key,
         };
-        records.push({ ...base, ...evidenceFields(decision.evidence), reason: decision.evidence.summary, pullRequest: pr.url });
+        records.push({
+          ...base,
+          ...evidenceFields(decision.evidence),
+          reason: decision.evidence.summary,
+          pullRequest: pr.url,
+        });
         break;
       }
     }
@@ -140,7 +157,10 @@ function dropUndefined(status: EnvironmentStatus): EnvironmentStatus {
 }
 
 /** The file edit a decision makes, and the GitTarget that holds the file. */
-export function editFor(pipeline: PromotionPipeline, decision: GitDecision): { gitTarget: string; spec: EditSpec } {
+export function editFor(
+  pipeline: PromotionPipeline,
+  decision: GitDecision,
+): { gitTarget: string; spec: EditSpec } {
   const env = pipeline.spec.environments.find((e) => e.name === decision.environment);
   if (env === undefined) throw new Error(`environment ${decision.environment} is not in the pipeline`);
   if (decision.type === 'release-pause') {
@@ -161,7 +181,8 @@ export function editFor(pipeline: PromotionPipeline, decision: GitDecision): { g
   const parsed = parseImageRef(decision.image);
   if (!parsed.ok) throw new Error(`environment ${env.name}: ${parsed.reason}`);
   const { tag, digest, ...name } = parsed.ref;
-  if (tag === undefined) throw new Error(`environment ${env.name}: image ${decision.image} has no tag to write`);
+  if (tag === undefined)
+    throw new Error(`environment ${env.name}: image ${decision.image} has no tag to write`);
   return {
     gitTarget: env.target.gitTarget,
     spec: editSpecFor(env.target, {
@@ -205,14 +226,27 @@ async function commitDecision(
       const maxAttempts = deps.maxPushAttempts ?? 5;
       for (let attempt = 1; ; attempt += 1) {
         await workspace.sync();
-        const outcome = (await applyEdits(workspace, [{ id: 'decision', spec: edit.spec, image: decision.image, to: decision.image, policy: 'promotion' }])).get('decision');
+        const outcome = (
+          await applyEdits(workspace, [
+            {
+              id: 'decision',
+              spec: edit.spec,
+              image: decision.image,
+              to: decision.image,
+              policy: 'promotion',
+            },
+          ])
+        ).get('decision');
         if (outcome?.kind === 'error') throw new Error(outcome.reason);
         if (outcome?.kind !== 'changed') return undefined;
         const commit = await workspace.commit(decisionCommitMessage(pipeline, decision));
         const pushed = await workspace.push();
         if (pushed.ok) return commit;
-        if (!pushed.conflict || attempt >= maxAttempts) throw new PushRejectedError(pushed.message, pushed.conflict);
-        await new Promise((done) => setTimeout(done, Math.round(250 * 2 ** (attempt - 1) * (0.5 + Math.random()))));
+        if (!pushed.conflict || attempt >= maxAttempts)
+          throw new PushRejectedError(pushed.message, pushed.conflict);
+        await new Promise((done) =>
+          setTimeout(done, Math.round(250 * 2 ** (attempt - 1) * (0.5 + Math.random()))),
+        );
       }
     });
   } catch (error) {
@@ -237,9 +271,16 @@ async function proposeDecision(
   try {
     const sha = await deps.serialize(`${target.spec.url}\n${target.spec.branch}`, async () => {
       await workspace.sync();
-      const outcome = (await applyEdits(workspace, [{ id: 'decision', spec: edit.spec, image: decision.image, to: decision.image, policy: 'promotion' }])).get('decision');
+      const outcome = (
+        await applyEdits(workspace, [
+          { id: 'decision', spec: edit.spec, image: decision.image, to: decision.image, policy: 'promotion' },
+        ])
+      ).get('decision');
       if (outcome?.kind === 'error') throw new Error(outcome.reason);
-      if (outcome?.kind !== 'changed') throw new Error(`${edit.spec.file} on ${target.spec.branch} already has this change; nothing to propose`);
+      if (outcome?.kind !== 'changed')
+        throw new Error(
+          `${edit.spec.file} on ${target.spec.branch} already has this change; nothing to propose`,
+        );
       const commit = await workspace.commit(decisionCommitMessage(pipeline, decision));
       await pushProposalBranch(workspace.dir, access, head);
       return commit;

@@ -2,10 +2,14 @@
 // they watch, and GitTargets; one work queue of pipelines. A pipeline is reconciled when it
 // changes, when one of its Rollouts or their AnalysisRuns changes, when a soak time runs out, and
 // on every resync. Each pass: observe, decide (pure), carry out, write status.
-import { type AnalysisRun } from '../../api/analysis.js';
+import type { AnalysisRun } from '../../api/analysis.js';
 import type { GitTarget } from '../../api/gitsync.js';
 import { ANALYSIS_RUN_KIND, apiResourceOf, ROLLOUT_KIND } from '../../api/kinds.js';
-import { PROMOTION_PIPELINE_KIND, type PromotionPipeline, RELEASE_HOLD_ANNOTATION } from '../../api/promotion.js';
+import {
+  PROMOTION_PIPELINE_KIND,
+  type PromotionPipeline,
+  RELEASE_HOLD_ANNOTATION,
+} from '../../api/promotion.js';
 import type { Rollout } from '../../api/rollout.js';
 import type { EventRecorder } from '../../kube/events.js';
 import { Informer } from '../../kube/informer.js';
@@ -64,27 +68,40 @@ export class PromotionController {
       onError: onError('promotionpipeline watch'),
       indexers: {
         [ROLLOUT_INDEX]: (p) =>
-          p.spec.environments.flatMap((e) => e.rollouts.map((r) => `${r.namespace ?? p.metadata.namespace}/${r.name}`)),
+          p.spec.environments.flatMap((e) =>
+            e.rollouts.map((r) => `${r.namespace ?? p.metadata.namespace}/${r.name}`),
+          ),
       },
     });
-    this.rollouts = new Informer<Rollout>(apiListWatch(client, ROLLOUTS, scope), { onError: onError('rollout watch') });
-    this.runs = new Informer<AnalysisRun>(apiListWatch(client, ANALYSIS_RUNS, scope), { onError: onError('analysisrun watch') });
-    this.targets = new Informer<GitTarget>(apiListWatch(client, GIT_TARGETS, scope), { onError: onError('gittarget watch') });
+    this.rollouts = new Informer<Rollout>(apiListWatch(client, ROLLOUTS, scope), {
+      onError: onError('rollout watch'),
+    });
+    this.runs = new Informer<AnalysisRun>(apiListWatch(client, ANALYSIS_RUNS, scope), {
+      onError: onError('analysisrun watch'),
+    });
+    this.targets = new Informer<GitTarget>(apiListWatch(client, GIT_TARGETS, scope), {
+      onError: onError('gittarget watch'),
+    });
     this.queue = new WorkQueue({
       name: 'promotionpipelines',
       baseDelayMs: 1000,
       maxDelayMs: 5 * 60_000,
       metrics: options.processMetrics.workQueue('promotionpipelines'),
-      onError: (key, error) => logger.warn({ pipeline: key, err: (error as Error).message }, 'promotion failed; retrying'),
+      onError: (key, error) =>
+        logger.warn({ pipeline: key, err: (error as Error).message }, 'promotion failed; retrying'),
     });
   }
 
   async start(): Promise<void> {
-    const keyOf = (o: { metadata?: { namespace?: string; name?: string } }) => `${o.metadata?.namespace}/${o.metadata?.name}`;
+    const keyOf = (o: { metadata?: { namespace?: string; name?: string } }) =>
+      `${o.metadata?.namespace}/${o.metadata?.name}`;
     const enqueueFor = (rolloutKey: string) => {
       for (const p of this.pipelines.byIndex(ROLLOUT_INDEX, rolloutKey)) this.queue.add(keyOf(p));
     };
-    this.pipelines.addHandlers({ add: (p) => this.queue.add(keyOf(p)), update: (_, p) => this.queue.add(keyOf(p)) });
+    this.pipelines.addHandlers({
+      add: (p) => this.queue.add(keyOf(p)),
+      update: (_, p) => this.queue.add(keyOf(p)),
+    });
     this.rollouts.addHandlers({
       add: (r) => enqueueFor(keyOf(r)),
       update: (_, r) => enqueueFor(keyOf(r)),
@@ -132,7 +149,13 @@ export class PromotionController {
         env.name,
         env.rollouts.map((ref) => {
           const ns = ref.namespace ?? namespace;
-          return observeRollout(ref, namespace, pipeline.spec.image, this.rollouts.get(ns, ref.name), this.runs.list(ns));
+          return observeRollout(
+            ref,
+            namespace,
+            pipeline.spec.image,
+            this.rollouts.get(ns, ref.name),
+            this.runs.list(ns),
+          );
         }),
       );
     }
@@ -141,7 +164,11 @@ export class PromotionController {
     const previousConditions = pipeline.status?.conditions;
     if (plan.problems.length > 0) {
       const message = plan.problems.join('; ');
-      const conditions = conditionsFor(previousConditions, { ready: false, error: true, reason: 'InvalidSpec', message }, formatTime(now));
+      const conditions = conditionsFor(
+        previousConditions,
+        { ready: false, error: true, reason: 'InvalidSpec', message },
+        formatTime(now),
+      );
       await patchStatus(client, target, { environments: plan.environments, conditions });
       return undefined;
     }
@@ -157,14 +184,22 @@ export class PromotionController {
           scm: async (p) => {
             if (this.options.scmFactory !== undefined) return this.options.scmFactory(p);
             if (p.spec.scm === undefined) return undefined;
-            return createScmProvider(p.spec.scm, (await readSecretData(client, namespace, p.spec.scm.secretRef.name)).data);
+            return createScmProvider(
+              p.spec.scm,
+              (await readSecretData(client, namespace, p.spec.scm.secretRef.name)).data,
+            );
           },
           serialize: (key, work) => repositories.run(key, work),
           ...(this.options.sshProgram !== undefined && { sshProgram: this.options.sshProgram }),
           onDecision: (p, record) => {
-            logger.info({ pipeline: `${namespace}/${p.metadata.name}`, ...record }, `decision: ${record.type}`);
+            logger.info(
+              { pipeline: `${namespace}/${p.metadata.name}`, ...record },
+              `decision: ${record.type}`,
+            );
             const message = `${record.type} ${record.image} in ${record.environment}${record.commit ? ` (commit ${record.commit.slice(0, 12)})` : ''}${record.pullRequest ? ` (${record.pullRequest})` : ''}: ${record.reason}`;
-            void (record.type === 'rollback' || record.type === 'hold' ? events.warning(p, 'PromotionDecision', message) : events.normal(p, 'PromotionDecision', message));
+            void (record.type === 'rollback' || record.type === 'hold'
+              ? events.warning(p, 'PromotionDecision', message)
+              : events.normal(p, 'PromotionDecision', message));
           },
         },
         pipeline,
@@ -172,7 +207,11 @@ export class PromotionController {
       );
     } catch (error) {
       const message = (error as Error).message;
-      const conditions = conditionsFor(previousConditions, { ready: false, error: true, reason: 'DecisionFailed', message }, formatTime(now));
+      const conditions = conditionsFor(
+        previousConditions,
+        { ready: false, error: true, reason: 'DecisionFailed', message },
+        formatTime(now),
+      );
       await patchStatus(client, target, { conditions }).catch(() => undefined);
       void events.warning(pipeline, 'DecisionFailed', message);
       throw new Error(`PromotionPipeline ${namespace}/${pipeline.metadata.name}: ${message}`);

@@ -9,8 +9,17 @@ export function createScmProvider(spec: ScmSpec, secret: Record<string, string>)
   switch (spec.provider) {
     case 'github': {
       let auth: GitHubAuth;
-      if (secret.appId !== undefined && secret.installationId !== undefined && secret.privateKey !== undefined) {
-        auth = { kind: 'app', appId: secret.appId, installationId: secret.installationId, privateKey: secret.privateKey };
+      if (
+        secret.appId !== undefined &&
+        secret.installationId !== undefined &&
+        secret.privateKey !== undefined
+      ) {
+        auth = {
+          kind: 'app',
+          appId: secret.appId,
+          installationId: secret.installationId,
+          privateKey: secret.privateKey,
+        };
       } else if (secret.token !== undefined) {
         auth = { kind: 'token', token: secret.token };
       } else {
@@ -26,7 +35,12 @@ export function createScmProvider(spec: ScmSpec, secret: Record<string, string>)
     case 'gitea': {
       if (spec.apiUrl === undefined) throw new Error(`${where}: apiUrl is required for gitea`);
       if (secret.token === undefined) throw new Error(`${where}: give \`token\``);
-      return new GiteaProvider({ owner: spec.owner, repository: spec.repository, baseUrl: spec.apiUrl, token: secret.token });
+      return new GiteaProvider({
+        owner: spec.owner,
+        repository: spec.repository,
+        baseUrl: spec.apiUrl,
+        token: secret.token,
+      });
     }
   }
 }

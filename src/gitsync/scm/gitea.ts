@@ -52,7 +52,11 @@ export class GiteaProvider implements ScmProvider {
   }
 
   async getPullRequest(number: number): Promise<PullRequest> {
-    const { body } = await this.send<GiteaPull>(`get pull request #${number}`, 'GET', `${this.repo()}/pulls/${number}`);
+    const { body } = await this.send<GiteaPull>(
+      `get pull request #${number}`,
+      'GET',
+      `${this.repo()}/pulls/${number}`,
+    );
     return toPullRequest(body);
   }
 
@@ -60,40 +64,67 @@ export class GiteaProvider implements ScmProvider {
     let pr = await this.findPullRequest(spec.head, spec.base);
     let created = false;
     if (pr === undefined) {
-      const answer = await this.send<GiteaPull>('create pull request', 'POST', `${this.repo()}/pulls`, {
-        head: spec.head,
-        base: spec.base,
-        title: spec.title,
-        body: spec.body,
-      }, [409, 422]);
+      const answer = await this.send<GiteaPull>(
+        'create pull request',
+        'POST',
+        `${this.repo()}/pulls`,
+        {
+          head: spec.head,
+          base: spec.base,
+          title: spec.title,
+          body: spec.body,
+        },
+        [409, 422],
+      );
       if (answer.status === 201) {
         pr = toPullRequest(answer.body);
         created = true;
       } else {
         // 409 (422 on older versions): one exists for these branches; take it over.
         pr = await this.findPullRequest(spec.head, spec.base);
-        if (pr === undefined) throw new ScmError(this.name(), 'create pull request', answer.status, messageOf(answer.body));
+        if (pr === undefined)
+          throw new ScmError(this.name(), 'create pull request', answer.status, messageOf(answer.body));
       }
     }
     if (!created) {
-      await this.send('update pull request', 'PATCH', `${this.repo()}/pulls/${pr.number}`, { title: spec.title, body: spec.body });
+      await this.send('update pull request', 'PATCH', `${this.repo()}/pulls/${pr.number}`, {
+        title: spec.title,
+        body: spec.body,
+      });
     }
     if (spec.labels.length > 0) {
       const ids = await this.labelIds(spec.labels);
-      await this.send(`label pull request #${pr.number}`, 'POST', `${this.repo()}/issues/${pr.number}/labels`, { labels: ids });
+      await this.send(
+        `label pull request #${pr.number}`,
+        'POST',
+        `${this.repo()}/issues/${pr.number}/labels`,
+        { labels: ids },
+      );
     }
     return { ...pr, created };
   }
 
-  async mergePullRequest(number: number, options: { method: 'merge' | 'squash' | 'rebase'; sha?: string }): Promise<MergeResult> {
-    const answer = await this.send<unknown>(`merge pull request #${number}`, 'POST', `${this.repo()}/pulls/${number}/merge`, {
-      Do: options.method,
-      ...(options.sha !== undefined && { head_commit_id: options.sha }),
-      delete_branch_after_merge: false,
-    }, [405, 409]);
-    if (answer.status === 405 || answer.status === 409) return { merged: false, reason: messageOf(answer.body) };
+  async mergePullRequest(
+    number: number,
+    options: { method: 'merge' | 'squash' | 'rebase'; sha?: string },
+  ): Promise<MergeResult> {
+    const answer = await this.send<unknown>(
+      `merge pull request #${number}`,
+      'POST',
+      `${this.repo()}/pulls/${number}/merge`,
+      {
+        Do: options.method,
+        ...(options.sha !== undefined && { head_commit_id: options.sha }),
+        delete_branch_after_merge: false,
+      },
+      [405, 409],
+    );
+    if (answer.status === 405 || answer.status === 409)
+      return { merged: false, reason: messageOf(answer.body) };
     const merged = await this.getPullRequest(number);
-    return merged.state === 'merged' ? { merged: true } : { merged: false, reason: 'the merge did not complete' };
+    return merged.state === 'merged'
+      ? { merged: true }
+      : { merged: false, reason: 'the merge did not complete' };
   }
 
   async setCommitStatus(sha: string, status: CommitStatus): Promise<void> {
@@ -106,7 +137,13 @@ export class GiteaProvider implements ScmProvider {
   }
 
   async deleteBranch(branch: string): Promise<void> {
-    await this.send(`delete branch ${branch}`, 'DELETE', `${this.repo()}/branches/${encodeURIComponent(branch)}`, undefined, [404]);
+    await this.send(
+      `delete branch ${branch}`,
+      'DELETE',
+      `${this.repo()}/branches/${encodeURIComponent(branch)}`,
+      undefined,
+      [404],
+    );
   }
 
   private async labelIds(names: readonly string[]): Promise<number[]> {
@@ -115,7 +152,10 @@ export class GiteaProvider implements ScmProvider {
     for (const name of names) {
       let label = existing.find((l) => l.name === name);
       if (label === undefined) {
-        const answer = await this.send<GiteaLabel>(`create label ${name}`, 'POST', `${this.repo()}/labels`, { name, color: '#6f42c1' });
+        const answer = await this.send<GiteaLabel>(`create label ${name}`, 'POST', `${this.repo()}/labels`, {
+          name,
+          color: '#6f42c1',
+        });
         label = answer.body;
         existing.push(label);
       }
@@ -134,7 +174,12 @@ export class GiteaProvider implements ScmProvider {
       items.push(...answer.body);
       const total = Number(answer.headers.get('x-total-count') ?? Number.NaN);
       const hasNext = /rel="next"/.test(answer.headers.get('link') ?? '');
-      if (answer.body.length < limit || (!Number.isNaN(total) && items.length >= total) || (!hasNext && Number.isNaN(total))) break;
+      if (
+        answer.body.length < limit ||
+        (!Number.isNaN(total) && items.length >= total) ||
+        (!hasNext && Number.isNaN(total))
+      )
+        break;
     }
     return items;
   }
@@ -183,7 +228,12 @@ export class GiteaProvider implements ScmProvider {
 }
 
 function toPullRequest(pr: GiteaPull): PullRequest {
-  return { number: pr.number, url: pr.html_url, state: pr.merged ? 'merged' : pr.state, headSha: pr.head.sha };
+  return {
+    number: pr.number,
+    url: pr.html_url,
+    state: pr.merged ? 'merged' : pr.state,
+    headSha: pr.head.sha,
+  };
 }
 
 function messageOf(body: unknown): string {

@@ -86,6 +86,8 @@ function summarize(decisions: readonly Decision[]): string[] {
         return `release ${d.image}`;
       case 'release-pause':
         return `release-pause ${d.environment} ${d.key}`;
+      default:
+        return `unexpected ${JSON.stringify(d)}`;
     }
   });
 }

@@ -1,0 +1,344 @@
+// Promotion on the local cluster: three environments (dev, staging, prod) in one bare repository
+// served by git http-backend, their Rollouts driven by the in-process controller, `slipway git-sync`
+// in process. The test stands in for Argo CD (it applies each environment's manifest from Git).
+// Given all three Healthy on 1.0.0, when 2.0.0 lands in dev and completes with a passing analysis,
+// then staging gets it by a promote commit; when staging's analysis fails and the rollout aborts,
+// then staging is written back to 1.0.0 by a rollback commit, 2.0.0 is held, and prod is untouched.
+// A second case promotes into a pull-request environment through the GitHub stand-in, merges the
+// pull request (a real merge in the repository) and sees the branch cleaned up.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { PromotionPipelineStatus } from '../../src/api/promotion.js';
+import { type GitSyncProcess, startGitSyncProcess } from '../../src/gitsync/process.js';
+import { loadKubeConfig } from '../../src/kube/config.js';
+import type { ControllerProcess } from '../../src/process/controller-process.js';
+import { createLogger } from '../../src/process/logger.js';
+import { startTestController } from './support/controller.js';
+import {
+  commitMessages,
+  createBareRepo,
+  externalCommit,
+  type GitHttpServer,
+  git,
+  showFile,
+  startGitHttpServer,
+} from './support/git-server.js';
+import { type GitHubFixture, startGitHubFixture } from './support/github-fixture.js';
+import { getJson, kubectl } from './support/kubectl.js';
+import { waitForRollout } from './support/rollouts.js';
+import { eventually } from './support/wait.js';
+
+const namespace = `promo-${Date.now().toString(36)}`;
+const V1 = 'reg.local/acme/web:1.0.0';
+const V2 = 'reg.local/acme/web:2.0.0';
+const TOKEN = 'ghp_promotionE2E0123456789';
+
+let root: string;
+let bare: string;
+let gitServer: GitHttpServer;
+let github: GitHubFixture;
+let controller: ControllerProcess;
+let gitSync: GitSyncProcess;
+
+function rolloutManifest(name: string, image: string, analysis: 'job-pass' | 'job-fail'): string {
+  return `apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata:
+  name: ${name}
+  annotations:
+    slipway.dev/release-pause: "" # set by release-pause pull requests
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: ${name}}
+  template:
+    metadata:
+      labels: {app: ${name}}
+    spec:
+      containers:
+        - name: web
+          image: ${image} # promoted by slipway
+  strategy:
+    canary:
+      steps:
+        - setWeight: 50
+        - analysis:
+            templates: [{templateName: ${analysis}}]
+`;
+}
+
+function template(name: string, exitCode?: number): string {
+  return JSON.stringify({
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'AnalysisTemplate',
+    metadata: { name, namespace },
+    spec: {
+      metrics: [
+        {
+          name: 'check',
+          provider: {
+            job: {
+              spec: {
+                backoffLimit: 0,
+                template: {
+                  metadata:
+                    exitCode === undefined
+                      ? {}
+                      : { annotations: { 'slipway.dev/kwok-exit-code': String(exitCode) } },
+                  spec: {
+                    restartPolicy: 'Never',
+                    containers: [{ name: 'check', image: 'busybox', command: ['true'] }],
+                  },
+                },
+              },
+            },
+          },
+        },
+      ],
+    },
+  });
+}
+
+/** What Argo CD would do: apply the environment's manifest as Git has it. */
+function syncFromGit(env: string): void {
+  kubectl(['apply', '-n', namespace, '-f', '-'], showFile(bare, `envs/${env}/rollout.yaml`));
+}
+
+function pipelineStatus(name: string): PromotionPipelineStatus {
+  return (
+    getJson<{ status?: PromotionPipelineStatus }>(['promotionpipeline', name, '-n', namespace]).status ?? {}
+  );
+}
+
+const healthyOn = (image: string) => (r: import('../../src/api/rollout.js').Rollout) =>
+  r.status?.phase === 'Healthy' &&
+  r.status.stableRS === r.status.currentPodHash &&
+  (r.spec.template?.spec?.containers as { image: string }[] | undefined)?.[0]?.image === image;
+
+function trailersOf(message: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of message.split('\n')) {
+    const m = /^(Slipway-[A-Za-z]+): (.*)$/.exec(line);
+    if (m) out[m[1]!] = m[2]!;
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'slipway-promotion-e2e-'));
+  bare = createBareRepo(root, 'platform', {
+    'envs/dev/rollout.yaml': rolloutManifest('web-dev', V1, 'job-pass'),
+    'envs/staging/rollout.yaml': rolloutManifest('web-staging', V1, 'job-fail'),
+    'envs/prod/rollout.yaml': rolloutManifest('web-prod', V1, 'job-pass'),
+  });
+  gitServer = await startGitHttpServer(root);
+  github = await startGitHubFixture({ owner: 'acme', repo: 'platform', token: TOKEN, bareRepo: bare });
+  kubectl(['create', 'namespace', namespace]);
+  kubectl(['create', 'secret', 'generic', 'github', '-n', namespace, `--from-literal=token=${TOKEN}`]);
+  kubectl(['apply', '-f', '-'], template('job-pass'));
+  kubectl(['apply', '-f', '-'], template('job-fail', 1));
+  controller = await startTestController(namespace);
+  gitSync = await startGitSyncProcess({
+    kubeConfig: loadKubeConfig({ path: inject('kubeconfig') }).kubeConfig,
+    logger: createLogger('git-sync', process.env.SLIPWAY_E2E_LOGLEVEL === 'debug' ? 'debug' : 'warn'),
+    namespace,
+    leaderElection: false,
+    leaderElectionNamespace: namespace,
+    bindAddress: '127.0.0.1',
+    healthPort: 0,
+    metricsPort: 0,
+    workDir: join(root, 'work'),
+  });
+  kubectl(
+    ['apply', '-n', namespace, '-f', '-'],
+    `
+apiVersion: slipway.dev/v1alpha1
+kind: GitTarget
+metadata: {name: platform}
+spec:
+  url: ${gitServer.url('platform')}
+  branch: main
+  author: {name: Slipway E2E, email: e2e@slipway.dev}
+`,
+  );
+}, 180_000);
+
+afterAll(async () => {
+  await gitSync?.shutdown();
+  await controller?.shutdown();
+  await github?.stop();
+  await gitServer?.stop();
+  kubectl(['delete', 'namespace', namespace, '--wait=false']);
+  if (!process.env.SLIPWAY_KEEP_E2E_DATA) rmSync(root, { recursive: true, force: true });
+});
+
+describe('promotion decisions written back to Git', () => {
+  it('promotes dev to staging, rolls staging back when its analysis fails, holds the image, leaves prod alone', async () => {
+    // Given: the three environments as Git declares them, Healthy on 1.0.0.
+    for (const env of ['dev', 'staging', 'prod']) syncFromGit(env);
+    for (const env of ['dev', 'staging', 'prod'])
+      await waitForRollout(namespace, `web-${env}`, `${env} Healthy`, healthyOn(V1));
+    const target = (env: string) =>
+      `{gitTarget: platform, path: envs/${env}/rollout.yaml, yaml: {path: "spec.template.spec.containers[name=web].image"}}`;
+    kubectl(
+      ['apply', '-n', namespace, '-f', '-'],
+      `
+apiVersion: slipway.dev/v1alpha1
+kind: PromotionPipeline
+metadata: {name: web}
+spec:
+  image: reg.local/acme/web
+  environments:
+    - {name: dev, target: ${target('dev')}, rollouts: [{name: web-dev}], application: {name: web-dev, url: "https://argocd.example/applications/web-dev"}}
+    - {name: staging, target: ${target('staging')}, rollouts: [{name: web-staging}]}
+    - {name: prod, target: ${target('prod')}, rollouts: [{name: web-prod}]}
+`,
+    );
+    await eventually('pipeline observes all three Healthy on 1.0.0', () => {
+      const envs = pipelineStatus('web').environments ?? [];
+      return envs.length === 3 && envs.every((e) => e.state === 'Healthy' && e.stableImage === V1)
+        ? true
+        : undefined;
+    });
+    const prodBefore = showFile(bare, 'envs/prod/rollout.yaml');
+
+    // When: 2.0.0 lands in dev (as an ImageWatch bump would) and completes with its analysis passing.
+    await externalCommit(
+      gitServer.url('platform'),
+      { 'envs/dev/rollout.yaml': rolloutManifest('web-dev', V2, 'job-pass') },
+      'chore(images): update web to 2.0.0',
+    );
+    syncFromGit('dev');
+    await waitForRollout(namespace, 'web-dev', 'dev Healthy on 2.0.0', healthyOn(V2));
+
+    // Then: a promote commit writes 2.0.0 to staging, with its evidence in trailers.
+    await eventually(
+      'staging promoted in Git',
+      () => (showFile(bare, 'envs/staging/rollout.yaml').includes(V2) ? true : undefined),
+      60_000,
+    );
+    const promote = trailersOf(commitMessages(bare)[0]!);
+    expect(promote).toMatchObject({
+      'Slipway-Decision': 'promote',
+      'Slipway-Environment': 'staging',
+      'Slipway-Image': V2,
+      'Slipway-From': V1,
+      'Slipway-Rollout': `${namespace}/web-dev`,
+    });
+    expect(promote['Slipway-Analysis']).toMatch(/^web-dev-[a-z0-9]+-2-1=Successful$/);
+    expect(showFile(bare, 'envs/staging/rollout.yaml')).toBe(rolloutManifest('web-staging', V2, 'job-fail'));
+
+    // When: staging syncs 2.0.0 and its analysis fails, aborting the rollout.
+    syncFromGit('staging');
+    await waitForRollout(
+      namespace,
+      'web-staging',
+      'staging aborted',
+      (r) => r.status?.abort === true,
+      120_000,
+    );
+
+    // Then: staging is written back to 1.0.0 by a rollback commit, and 2.0.0 is held.
+    await eventually(
+      'staging rolled back in Git',
+      () => (showFile(bare, 'envs/staging/rollout.yaml').includes(V1) ? true : undefined),
+      60_000,
+    );
+    expect(showFile(bare, 'envs/staging/rollout.yaml')).toBe(rolloutManifest('web-staging', V1, 'job-fail'));
+    const rollback = trailersOf(commitMessages(bare)[0]!);
+    expect(rollback).toMatchObject({
+      'Slipway-Decision': 'rollback',
+      'Slipway-Environment': 'staging',
+      'Slipway-Image': V1,
+      'Slipway-From': V2,
+      'Slipway-Rollout': `${namespace}/web-staging`,
+    });
+    expect(rollback['Slipway-Analysis']).toMatch(/=Failed$/);
+    expect(
+      git(bare, ['log', '-1', '--format=%(trailers:key=Slipway-Decision,valueonly)', 'main']).trim(),
+    ).toBe('rollback');
+    const status = await eventually('hold recorded', () => {
+      const s = pipelineStatus('web');
+      return s.held?.some((h) => h.image === V2) ? s : undefined;
+    });
+    expect(status.held).toEqual([expect.objectContaining({ image: V2, environment: 'staging' })]);
+    expect(status.history?.map((h) => `${h.type} ${h.environment} ${h.image}`)).toEqual([
+      `hold staging ${V2}`,
+      `rollback staging ${V1}`,
+      `promote staging ${V2}`,
+    ]);
+    expect(status.history?.[1]?.commit).toBe(git(bare, ['rev-parse', 'main']).trim());
+    expect(status.environments?.find((e) => e.name === 'staging')).toMatchObject({
+      desiredImage: V1,
+      stableImage: V1,
+    });
+
+    // And: once staging is back on 1.0.0, dev's 2.0.0 is not promoted again (held); prod never moved.
+    syncFromGit('staging');
+    await waitForRollout(namespace, 'web-staging', 'staging Healthy on 1.0.0 again', healthyOn(V1), 120_000);
+    await eventually('dev waits on the hold', () =>
+      pipelineStatus('web')
+        .environments?.find((e) => e.name === 'dev')
+        ?.waiting?.includes('is held')
+        ? true
+        : undefined,
+    );
+    expect(showFile(bare, 'envs/staging/rollout.yaml')).toContain(V1);
+    expect(showFile(bare, 'envs/prod/rollout.yaml')).toBe(prodBefore);
+    expect(commitMessages(bare).filter((m) => m.includes('Slipway-Environment: prod'))).toEqual([]);
+  });
+
+  it('promotes into a pull-request environment: a pull request whose merge lands the image', async () => {
+    const target = (env: string) =>
+      `{gitTarget: platform, path: envs/${env}/rollout.yaml, yaml: {path: "spec.template.spec.containers[name=web].image"}}`;
+    kubectl(
+      ['apply', '-n', namespace, '-f', '-'],
+      `
+apiVersion: slipway.dev/v1alpha1
+kind: PromotionPipeline
+metadata: {name: web-pr}
+spec:
+  image: reg.local/acme/web
+  scm: {provider: github, owner: acme, repository: platform, apiUrl: "${github.baseUrl}", secretRef: {name: github}, labels: [team-web]}
+  environments:
+    - {name: dev, target: ${target('dev')}, rollouts: [{name: web-dev}]}
+    - {name: prod, target: ${target('prod')}, rollouts: [{name: web-prod}], mode: pull-request}
+`,
+    );
+    // dev runs 2.0.0 (held by the other pipeline only); here it is promoted by pull request.
+    const number = await eventually(
+      'pull request opened and recorded',
+      () => pipelineStatus('web-pr').environments?.find((e) => e.name === 'prod')?.pullRequest?.number,
+      60_000,
+    );
+    const pr = github.pulls.find((p) => p.number === number)!;
+    expect(pr).toMatchObject({
+      head: 'slipway/promote/web-pr/prod',
+      base: 'main',
+      title: 'Promote web:2.0.0 to prod',
+      labels: ['slipway', 'slipway/promote', 'env/prod', 'team-web'],
+    });
+    expect(pr.body).toContain(`\`envs/prod/rollout.yaml\`: ${V1} → \`${V2}\``);
+    expect(pr.body).toContain('Slipway-Decision: promote');
+    expect(showFile(bare, 'envs/prod/rollout.yaml', 'slipway/promote/web-pr/prod')).toContain(V2);
+    expect(showFile(bare, 'envs/prod/rollout.yaml')).toContain(V1);
+    const headSha = git(bare, ['rev-parse', 'slipway/promote/web-pr/prod']).trim();
+    expect(github.statuses.get(headSha)?.[0]).toMatchObject({ state: 'success', context: 'slipway/promote' });
+
+    // When a person merges it and Argo CD syncs prod, the pull request is done and its branch removed.
+    github.merge(pr.number);
+    expect(showFile(bare, 'envs/prod/rollout.yaml')).toContain(V2);
+    syncFromGit('prod');
+    await waitForRollout(namespace, 'web-prod', 'prod Healthy on 2.0.0', healthyOn(V2), 120_000);
+    await eventually(
+      'bot branch deleted',
+      () => (github.deletedBranches.includes('slipway/promote/web-pr/prod') ? true : undefined),
+      60_000,
+    );
+    expect(
+      pipelineStatus('web-pr').environments?.find((e) => e.name === 'prod')?.pullRequest,
+    ).toBeUndefined();
+  });
+});
