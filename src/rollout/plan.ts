@@ -9,6 +9,7 @@ import { planCanary } from './canary.js';
 import { deadlineExceeded, rolloutConditions } from './conditions.js';
 import { WORKLOAD_GENERATION_ANNOTATION } from './labels.js';
 import { formatTime, type ObservedRollout, RolloutPass, type RolloutPlan, selectorString } from './pass.js';
+import { withDeclarativeRelease } from './release-pause.js';
 import { planRestart } from './restart.js';
 import { syncRoleMetadata } from './role-metadata.js';
 import { ConditionType, findCondition, Reason, rolloutPhase, withCondition } from './status.js';
@@ -71,8 +72,8 @@ export function planRollout(observed: ObservedRollout): RolloutPlan {
   if (problem) return invalidSpecPlan(observed, problem);
   const resolved = resolveWorkloadRef(observed.rollout, observed.workload);
   if ('problem' in resolved) return invalidSpecPlan(observed, resolved.problem);
-  const rollout = resolved.rollout;
-  if (rollout !== observed.rollout) {
+  const rollout = withDeclarativeRelease(resolved.rollout);
+  if (resolved.rollout !== observed.rollout) {
     const inlineProblem = validateRollout({ ...rollout, spec: { ...rollout.spec, workloadRef: undefined } });
     if (inlineProblem)
       return invalidSpecPlan(observed, `spec.workloadRef: the Deployment's ${inlineProblem}`);

@@ -1,26 +1,34 @@
 // A real Gitea for tests, on loopback with SQLite. The binary is built from Gitea's Go module
 // (code.gitea.io/gitea) through a wrapper module that requires it and copies its replace
 // directives (a module's own replaces do not apply when it is a dependency, so `go install
-// pkg@version` cannot build it), cached outside the repository in ~/.cache/slipway-gitea.
-// Set SLIPWAY_GITEA_BINARY to use another build; SLIPWAY_GITEA_BUILD=1 builds when missing.
+// pkg@version` cannot build it), cached outside the repository in
+// ${SLIPWAY_CACHE_DIR:-~/.cache/slipway}/bin/gitea-<version>/ (a cold build takes ~5 minutes
+// on 2 cores). Set SLIPWAY_GITEA_BINARY to use another build.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cacheDir } from '../../../src/localcluster/binaries.js';
 import { freePort } from './registry.js';
 import { eventually } from './wait.js';
 
 export const GITEA_MODULE_VERSION = 'v1.26.0';
-const CACHE = join(homedir(), '.cache', 'slipway-gitea');
+const CACHE = join(cacheDir(), 'bin', `gitea-${GITEA_MODULE_VERSION}`);
 
-/** The Gitea binary, building it if asked to; undefined when there is none. */
-export function giteaBinary(): string | undefined {
+/** The Gitea binary, built (and cached) on first use. */
+export function giteaBinary(): string {
   const given = process.env.SLIPWAY_GITEA_BINARY;
-  if (given !== undefined) return existsSync(given) ? given : undefined;
+  if (given !== undefined) {
+    if (!existsSync(given)) throw new Error(`SLIPWAY_GITEA_BINARY=${given} does not exist`);
+    return given;
+  }
   const binary = join(CACHE, 'gitea');
-  if (existsSync(binary)) return binary;
-  if (process.env.SLIPWAY_GITEA_BUILD !== '1') return undefined;
+  if (existsSync(join(CACHE, '.complete'))) return binary;
+  process.stderr.write(
+    `[gitea] building code.gitea.io/gitea@${GITEA_MODULE_VERSION} into ${CACHE} (cold: ~5 minutes)\n`,
+  );
   buildGitea(binary);
+  writeFileSync(join(CACHE, '.complete'), '');
   return binary;
 }
 

@@ -383,4 +383,22 @@ describe('canary plan', () => {
       },
     });
   });
+
+  it.each([
+    ['the paused revision and step', (hash: string) => `${hash}/1`, 2],
+    ['another step', (hash: string) => `${hash}/3`, 1],
+    ['another revision', () => `${V1}/1`, 1],
+  ])(
+    'releases an indefinite pause declaratively when slipway.dev/release-pause names %s',
+    (_, value, index) => {
+      const paused = updating(1, {
+        controllerPause: true,
+        pauseConditions: [{ reason: 'CanaryPauseStep', startTime: '2026-11-21T11:00:00Z' }],
+      });
+      const ro = rollout('web:2', paused);
+      ro.metadata.annotations = { 'slipway.dev/release-pause': value(V2) };
+      const result = plan(ro, [rs(V1, 1, 4), rs(V2, 2, 1)]);
+      expect(result.status.currentStepIndex).toBe(index);
+    },
+  );
 });
