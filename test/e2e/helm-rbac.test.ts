@@ -108,7 +108,7 @@ function controllerGrants(clusterWide: boolean): Record<string, string[]> {
     'replicasets.apps': ['list', 'watch', 'create', 'patch', 'delete'],
     'deployments.apps': ['list', 'watch', 'patch'],
     services: ['list', 'watch', 'patch'],
-    pods: ['list'],
+    pods: ['list', 'patch'],
     'pods/eviction': ['create'],
     'jobs.batch': ['create', 'get', 'list', 'watch', 'delete'],
     events: ['create', 'patch'],
@@ -120,6 +120,10 @@ const GIT_SYNC_GRANTS = sortVerbs({
   'gittargets.slipway.dev': ['list', 'watch'],
   'imagewatches.slipway.dev/status': ['patch'],
   'gittargets.slipway.dev/status': ['patch'],
+  'promotionpipelines.slipway.dev': ['list', 'watch', 'patch'],
+  'promotionpipelines.slipway.dev/status': ['patch'],
+  'rollouts.argoproj.io': ['list', 'watch'],
+  'analysisruns.argoproj.io': ['list', 'watch'],
   events: ['create', 'patch'],
 });
 

@@ -122,7 +122,7 @@ const CONTROLLER_GRANTS = sorted({
   'apps/replicasets': ['list', 'watch', 'create', 'patch', 'delete'],
   'apps/deployments': ['list', 'watch', 'patch'],
   'core/services': ['list', 'watch', 'patch'],
-  'core/pods': ['list'],
+  'core/pods': ['list', 'patch'],
   'core/pods/eviction': ['create'],
   'batch/jobs': ['create', 'get', 'list', 'watch', 'delete'],
   'core/events': ['create', 'patch'],
@@ -133,6 +133,10 @@ const GIT_SYNC_GRANTS = sorted({
   'slipway.dev/gittargets': ['list', 'watch'],
   'slipway.dev/imagewatches/status': ['patch'],
   'slipway.dev/gittargets/status': ['patch'],
+  'slipway.dev/promotionpipelines': ['list', 'watch', 'patch'],
+  'slipway.dev/promotionpipelines/status': ['patch'],
+  'argoproj.io/rollouts': ['list', 'watch'],
+  'argoproj.io/analysisruns': ['list', 'watch'],
   'core/events': ['create', 'patch'],
 });
 
