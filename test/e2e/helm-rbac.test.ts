@@ -120,7 +120,7 @@ const GIT_SYNC_GRANTS = sortVerbs({
   'gittargets.slipway.dev': ['list', 'watch'],
   'imagewatches.slipway.dev/status': ['patch'],
   'gittargets.slipway.dev/status': ['patch'],
-  'promotionpipelines.slipway.dev': ['list', 'watch', 'patch'],
+  'promotionpipelines.slipway.dev': ['get', 'list', 'watch', 'patch'],
   'promotionpipelines.slipway.dev/status': ['patch'],
   'rollouts.argoproj.io': ['list', 'watch'],
   'analysisruns.argoproj.io': ['list', 'watch'],

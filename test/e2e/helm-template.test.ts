@@ -133,7 +133,7 @@ const GIT_SYNC_GRANTS = sorted({
   'slipway.dev/gittargets': ['list', 'watch'],
   'slipway.dev/imagewatches/status': ['patch'],
   'slipway.dev/gittargets/status': ['patch'],
-  'slipway.dev/promotionpipelines': ['list', 'watch', 'patch'],
+  'slipway.dev/promotionpipelines': ['get', 'list', 'watch', 'patch'],
   'slipway.dev/promotionpipelines/status': ['patch'],
   'argoproj.io/rollouts': ['list', 'watch'],
   'argoproj.io/analysisruns': ['list', 'watch'],

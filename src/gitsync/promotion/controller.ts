@@ -11,6 +11,7 @@ import {
   RELEASE_HOLD_ANNOTATION,
 } from '../../api/promotion.js';
 import type { Rollout } from '../../api/rollout.js';
+import { NotFoundError } from '../../kube/api-error.js';
 import type { EventRecorder } from '../../kube/events.js';
 import { Informer } from '../../kube/informer.js';
 import { apiListWatch } from '../../kube/list-watch.js';
@@ -122,7 +123,11 @@ export class PromotionController {
       // already carried out are known only from status.
       const pipeline = await this.options.client
         .get<PromotionPipeline>(PROMOTION_PIPELINES, ns, name)
-        .catch(() => undefined);
+        .catch((error: unknown) => {
+          // Gone since the event: nothing to do. Anything else (403, network) is a retry.
+          if (error instanceof NotFoundError) return undefined;
+          throw error;
+        });
       if (pipeline === undefined || pipeline.metadata.deletionTimestamp !== undefined) return;
       return this.reconcile(pipeline);
     }, 2);
