@@ -13,7 +13,7 @@ import {
   drainOlderReplicaSets,
   resolveMaxSurgeAndUnavailable,
 } from './replica-math.js';
-import { availableReplicas, isSettledAt, specReplicas } from './replicasets.js';
+import { availableReplicas, isSettledAt, revisionOf, specReplicas } from './replicasets.js';
 import { Reason } from './status.js';
 import { describeStep, stepHash, stepKind, weightAtStep } from './steps.js';
 import type { ReplicaSet } from './workload-types.js';
@@ -52,6 +52,9 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
     if (stableHash === hash && previous.currentPodHash !== undefined && stepCount > 0) {
       index = stepCount;
       pass.emit('SkipSteps', 'Rollback to stable ReplicaSets');
+    } else if (stepCount > 0 && rollbackWithinWindow(pass, stableRS)) {
+      index = stepCount;
+      pass.emit('SkipSteps', 'Rollback to active ReplicaSets within RollbackWindow');
     }
   }
   if (promoteFull) {
@@ -264,6 +267,18 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
   };
   const completed = newStableHash === hash && (pass.newRS.status?.replicas ?? 0) === replicas;
   return { status, completed };
+}
+
+/**
+ * spec.rollbackWindow: going back to one of the last `revisions` revisions before the stable
+ * one, while its ReplicaSet still has pods, skips the steps like a rollback to stable.
+ */
+function rollbackWithinWindow(pass: RolloutPass, stableRS: ReplicaSet | undefined): boolean {
+  const window = pass.rollout.spec.rollbackWindow?.revisions;
+  const prior = pass.priorRevision;
+  if (!window || prior === undefined || !stableRS || specReplicas(pass.newRS) === 0) return false;
+  const stableRevision = revisionOf(stableRS);
+  return prior < stableRevision && prior >= stableRevision - window;
 }
 
 function withoutEmpty<T extends object>(value: T): T | undefined {

@@ -146,6 +146,8 @@ export class RolloutPass {
   readonly newRS: ReplicaSet;
   /** Revision of the current template. */
   readonly revision: number;
+  /** The revision the current template's ReplicaSet had before this pass (undefined: new). */
+  readonly priorRevision: number | undefined;
   /** The AnalysisRuns this pass needs, creates and stops. */
   readonly analysis: RolloutAnalysisRuns;
   /** Set when the spec proves invalid during the pass (e.g. an analysis template is missing). */
@@ -165,6 +167,7 @@ export class RolloutPass {
     this.owned = [...observed.replicaSets];
     const highestRevision = maxRevision(this.owned);
     const existing = this.owned.find((rs) => hashOf(rs) === this.hash);
+    this.priorRevision = existing ? revisionOf(existing) : undefined;
     if (!existing) {
       this.revision = highestRevision + 1;
       this.newRS = newReplicaSet(

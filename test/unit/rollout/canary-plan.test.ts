@@ -401,4 +401,24 @@ describe('canary plan', () => {
       expect(result.status.currentStepIndex).toBe(index);
     },
   );
+
+  it.each([
+    ['within the window, still scaled', { revisions: 2 }, 3, true],
+    ['within the window, scaled down', { revisions: 2 }, 0, false],
+    ['outside the window', { revisions: 1 }, 3, false],
+  ])(
+    'rollbackWindow: going back to an older revision %s skips the steps: %s',
+    (_, window, oldReplicas, skips) => {
+      // Stable is revision 3 (V3); V1 is revision 1, V2 revision 2; the template goes back to V1.
+      const status = {
+        stableRS: V3,
+        currentPodHash: V3,
+        currentStepHash: stepHash(steps),
+        currentStepIndex: 6,
+      };
+      const ro = rollout('web:1', status, { rollbackWindow: window });
+      const result = plan(ro, [rs(V1, 1, oldReplicas), rs(V2, 2, 0, 0), rs(V3, 3, 5)]);
+      expect(result.status.currentStepIndex).toBe(skips ? 6 : 0);
+    },
+  );
 });

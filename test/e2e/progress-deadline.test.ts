@@ -1,0 +1,91 @@
+// Given a canary whose new pods can never be scheduled (a nodeSelector no node matches),
+// when progressDeadlineSeconds passes without progress, then the Rollout is Degraded with
+// ProgressDeadlineExceeded; with progressDeadlineAbort it also aborts back to stable.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ControllerProcess } from '../../src/process/controller-process.js';
+import { startTestController } from './support/controller.js';
+import { kubectl } from './support/kubectl.js';
+import { expectEvents, readyPodsByHash, waitForRollout } from './support/rollouts.js';
+import { eventually } from './support/wait.js';
+
+const namespace = `deadline-${Date.now().toString(36)}`;
+const name = 'stuck';
+let controller: ControllerProcess;
+
+beforeAll(async () => {
+  kubectl(['create', 'namespace', namespace]);
+  controller = await startTestController(namespace);
+});
+afterAll(async () => {
+  await controller?.shutdown();
+});
+
+describe('progress deadline', () => {
+  it('reports ProgressDeadlineExceeded, then aborts with progressDeadlineAbort', async () => {
+    kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Rollout',
+        metadata: { name, namespace },
+        spec: {
+          replicas: 2,
+          progressDeadlineSeconds: 5,
+          selector: { matchLabels: { app: name } },
+          template: {
+            metadata: { labels: { app: name } },
+            spec: { containers: [{ name: 'app', image: 'web:1' }] },
+          },
+          strategy: { canary: { steps: [{ setWeight: 50 }, { pause: {} }] } },
+        },
+      }),
+    );
+    const first = await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
+    const stable = first.status!.stableRS!;
+
+    // The new template's pods stay Pending: no node carries this label.
+    kubectl([
+      'patch',
+      'rollout',
+      name,
+      '-n',
+      namespace,
+      '--type',
+      'merge',
+      '-p',
+      JSON.stringify({
+        spec: { template: { spec: { nodeSelector: { 'slipway.dev/no-such-node': 'true' } } } },
+      }),
+    ]);
+    const degraded = await waitForRollout(
+      namespace,
+      name,
+      'Degraded by the deadline',
+      (r) => r.status?.phase === 'Degraded',
+    );
+    expect(degraded.status?.message).toBe(
+      `ProgressDeadlineExceeded: ReplicaSet "${name}-${degraded.status?.currentPodHash}" has timed out progressing.`,
+    );
+    expect(degraded.status?.abort).toBeUndefined();
+    await expectEvents(namespace, name, ['RolloutTimedOut']);
+
+    kubectl([
+      'patch',
+      'rollout',
+      name,
+      '-n',
+      namespace,
+      '--type',
+      'merge',
+      '-p',
+      '{"spec":{"progressDeadlineAbort":true}}',
+    ]);
+    const aborted = await waitForRollout(namespace, name, 'aborted', (r) => r.status?.abort === true);
+    expect(aborted.status?.phase).toBe('Degraded');
+    await eventually('all pods back on stable', () =>
+      JSON.stringify(readyPodsByHash(namespace, `app=${name}`)) === JSON.stringify({ [stable]: 2 })
+        ? true
+        : undefined,
+    );
+  });
+});
