@@ -38,11 +38,13 @@ describe('argocd-cm fragments', () => {
       'resource.customizations.actions.argoproj.io_Rollout',
       'resource.customizations.actions.slipway.dev_GitTarget',
       'resource.customizations.actions.slipway.dev_ImageWatch',
+      'resource.customizations.actions.slipway.dev_PromotionPipeline',
       'resource.customizations.health.argoproj.io_AnalysisRun',
       'resource.customizations.health.argoproj.io_Experiment',
       'resource.customizations.health.argoproj.io_Rollout',
       'resource.customizations.health.slipway.dev_GitTarget',
       'resource.customizations.health.slipway.dev_ImageWatch',
+      'resource.customizations.health.slipway.dev_PromotionPipeline',
     ]);
     const actions = parse(cm.data['resource.customizations.actions.argoproj.io_Rollout'] ?? '') as {
       'discovery.lua': string;
