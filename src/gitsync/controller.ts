@@ -3,7 +3,11 @@
 // GitTarget key is synced when a watch writing to it gets a new candidate or a new spec, and on
 // every resync, so Git converges on desired state even after a lost push or a restart. The Argo CD
 // actions check-now and sync-now stamp a request annotation; an open request is served at once.
+// PromotionPipelines are watched for their held images: a watch never picks or writes one, and is
+// checked again when the holds on its image change.
 import { GIT_TARGET_KIND, type GitTarget, type ImageWatch } from '../api/gitsync.js';
+import { apiResourceOf } from '../api/kinds.js';
+import { PROMOTION_PIPELINE_KIND, type PromotionPipeline } from '../api/promotion.js';
 import type { EventRecorder } from '../kube/events.js';
 import { Informer } from '../kube/informer.js';
 import { apiListWatch } from '../kube/list-watch.js';
@@ -12,8 +16,9 @@ import { WorkQueue } from '../kube/workqueue.js';
 import type { ProcessMetrics } from '../metrics/registry.js';
 import type { Logger } from '../process/logger.js';
 import { GIT_TARGETS, syncGitTarget, syncRequested } from './git-target-reconciler.js';
-import type { ImageSource } from './image-check.js';
+import { holdsOn, type ImageHold, type ImageSource } from './image-check.js';
 import {
+  CANDIDATE_HELD,
   IMAGE_WATCHES,
   pendingCheckRequest,
   RegistryClients,
@@ -21,6 +26,7 @@ import {
 } from './image-watch-reconciler.js';
 import type { GitSyncMetrics } from './metrics.js';
 import { locateRepository, type RepositoryLocation } from './registry/location.js';
+import { withoutHeldCandidates } from './repository-plan.js';
 import type { PushedImage } from './webhook/push-events.js';
 import { KeyedMutex } from './workspace/keyed-mutex.js';
 
@@ -43,15 +49,19 @@ export interface GitSyncControllerOptions {
 }
 
 const GIT_TARGET_INDEX = 'gitTarget';
+const PROMOTION_PIPELINES = apiResourceOf(PROMOTION_PIPELINE_KIND);
 
 export class GitSyncController {
   private readonly watches: Informer<ImageWatch>;
   private readonly targets: Informer<GitTarget>;
+  private readonly pipelines: Informer<PromotionPipeline>;
   private readonly watchQueue: WorkQueue;
   private readonly targetQueue: WorkQueue;
   private readonly forced = new Set<string>();
   /** Per ImageWatch key, the last check-requested-at value served. */
   private readonly handledChecks = new Map<string, string>();
+  /** Per ImageWatch key, the holds on its image at its last reconcile (a change forces a check). */
+  private readonly holdsSeen = new Map<string, string>();
   private running: Promise<void>[] = [];
 
   constructor(private readonly options: GitSyncControllerOptions) {
@@ -69,6 +79,9 @@ export class GitSyncController {
     this.targets = new Informer<GitTarget>(apiListWatch(client, GIT_TARGETS, scope), {
       resyncPeriodMs: options.resyncMs ?? 10 * 60_000,
       onError: onError('gittarget watch'),
+    });
+    this.pipelines = new Informer<PromotionPipeline>(apiListWatch(client, PROMOTION_PIPELINES, scope), {
+      onError: onError('promotionpipeline watch'),
     });
     this.watchQueue = new WorkQueue({
       name: 'imagewatches',
@@ -119,6 +132,7 @@ export class GitSyncController {
       delete: (w) => {
         this.forced.delete(keyOf(w));
         this.handledChecks.delete(keyOf(w));
+        this.holdsSeen.delete(keyOf(w));
         registries.forget(keyOf(w));
       },
     });
@@ -144,6 +158,23 @@ export class GitSyncController {
       },
     });
 
+    // A changed held list: reconcile the watches of the held images' repositories (the reconcile
+    // sees the holds changed and checks the registry again).
+    const heldOf = (p: PromotionPipeline) =>
+      JSON.stringify((p.status?.held ?? []).map((h) => h.image).sort());
+    const onHeldChange = (pipelines: readonly PromotionPipeline[]) => {
+      const namespace = pipelines[0]!.metadata.namespace;
+      for (const w of this.watches.list(namespace))
+        if (holdsOn(w.spec.image, pipelines).length > 0) this.watchQueue.add(keyOf(w));
+    };
+    this.pipelines.addHandlers({
+      add: (p) => onHeldChange([p]),
+      update: (old, p) => {
+        if (heldOf(old) !== heldOf(p)) onHeldChange([old, p]);
+      },
+      delete: (p) => onHeldChange([p]),
+    });
+
     const watchDeps = {
       client,
       events,
@@ -152,6 +183,7 @@ export class GitSyncController {
       registries,
       now: () => Date.now(),
       gitTargetExists: (ns: string, name: string) => this.targets.get(ns, name) !== undefined,
+      holdsFor: (w: ImageWatch) => this.holdsFor(w),
     };
     const targetDeps = {
       client,
@@ -168,7 +200,8 @@ export class GitSyncController {
 
     this.watches.start();
     this.targets.start();
-    await Promise.all([this.watches.waitForSync(), this.targets.waitForSync()]);
+    this.pipelines.start();
+    await Promise.all([this.watches.waitForSync(), this.targets.waitForSync(), this.pipelines.waitForSync()]);
     this.running = [
       this.watchQueue.run(async (key) => {
         const [ns, name] = key.split('/') as [string, string];
@@ -177,16 +210,30 @@ export class GitSyncController {
         const requested = pendingCheckRequest(watch, this.handledChecks.get(key));
         if (requested !== undefined)
           logger.info({ imageWatch: key, requestedAt: requested }, 'check requested');
-        const forced = this.forced.delete(key) || requested !== undefined;
+        const holds = holdsKey(this.holdsFor(watch));
+        const seen = this.holdsSeen.get(key);
+        // First reconcile since start: check if holds exist or one blocked the last check (it may
+        // have been released while we were away); later, whenever the holds changed.
+        const holdsChanged =
+          seen === undefined
+            ? holds !== '[]' || watch.status?.conditions?.some((c) => c.reason === CANDIDATE_HELD) === true
+            : seen !== holds;
+        const forced = this.forced.delete(key) || requested !== undefined || holdsChanged;
         const result = await reconcileImageWatch(watchDeps, watch, forced);
         if (requested !== undefined) this.handledChecks.set(key, requested);
+        this.holdsSeen.set(key, holds);
         return result;
       }, 4),
       this.targetQueue.run(async (key) => {
         const [ns, name] = key.split('/') as [string, string];
         const target = this.targets.get(ns, name);
         if (target === undefined || target.metadata.deletionTimestamp !== undefined) return;
-        await syncGitTarget(targetDeps, target, this.watches.byIndex(GIT_TARGET_INDEX, key));
+        const watches = this.watches.byIndex(GIT_TARGET_INDEX, key);
+        await syncGitTarget(
+          targetDeps,
+          target,
+          withoutHeldCandidates(watches, (w) => this.holdsFor(w)),
+        );
       }, 2),
     ];
     logger.info(
@@ -196,7 +243,12 @@ export class GitSyncController {
   }
 
   hasSynced(): boolean {
-    return this.watches.hasSynced() && this.targets.hasSynced();
+    return this.watches.hasSynced() && this.targets.hasSynced() && this.pipelines.hasSynced();
+  }
+
+  /** Holds of the PromotionPipelines in the watch's namespace on its image repository. */
+  private holdsFor(watch: ImageWatch): ImageHold[] {
+    return holdsOn(watch.spec.image, this.pipelines.list(watch.metadata.namespace));
   }
 
   /** A webhook said these images were pushed: check every ImageWatch of them now. */
@@ -218,7 +270,12 @@ export class GitSyncController {
   async stop(): Promise<void> {
     this.watches.stop();
     this.targets.stop();
+    this.pipelines.stop();
     await Promise.all([this.watchQueue.shutDown(), this.targetQueue.shutDown()]);
     await Promise.all(this.running);
   }
+}
+
+function holdsKey(holds: readonly ImageHold[]): string {
+  return JSON.stringify(holds.map((h) => `${h.pipeline} ${h.image}`).sort());
 }

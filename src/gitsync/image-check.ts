@@ -1,7 +1,9 @@
 // One registry check of an ImageWatch: list tags, rank them by the policy, and take the best one
 // old enough. Build times are fetched only when the strategy or minAge needs them (each costs a
-// manifest and a config blob request, the calls registries rate-limit).
-import { formatImageRef, parseImageRef } from './editors/image-ref.js';
+// manifest and a config blob request, the calls registries rate-limit). A tag a PromotionPipeline
+// holds (its rollout failed) is passed over, so the next best one is taken instead.
+import type { PromotionPipeline } from '../api/promotion.js';
+import { canonicalImageName, formatImageRef, parseImageRef } from './editors/image-ref.js';
 import { type CompiledPolicy, oldEnough, rankTags, tagsNeedingBuildTime } from './policy/strategy.js';
 import type { RegistryClient } from './registry/client.js';
 
@@ -12,10 +14,87 @@ export interface ImageCandidate {
   readonly createdAt?: number;
 }
 
+/** An image a PromotionPipeline holds (status.held[]): never written by an ImageWatch until released. */
+export interface ImageHold {
+  /** Name of the PromotionPipeline (same namespace as the ImageWatch). */
+  readonly pipeline: string;
+  /** The held reference as the pipeline records it, e.g. `ghcr.io/acme/web:2.0.0`. */
+  readonly image: string;
+  readonly environment: string;
+  readonly tag?: string;
+  readonly digest?: string;
+}
+
+/** Says whether a tag (and, once resolved, its digest) is held; undefined = free to take. */
+export type HoldCheck = (tag: string, digest?: string) => ImageHold | undefined;
+
 export type CheckOutcome =
-  | { readonly kind: 'candidate'; readonly candidate: ImageCandidate; readonly tagsSeen: number }
-  /** No tag passes the policy (or none is old enough yet); `why` says which. */
-  | { readonly kind: 'none'; readonly why: string; readonly tagsSeen: number };
+  | {
+      readonly kind: 'candidate';
+      readonly candidate: ImageCandidate;
+      readonly tagsSeen: number;
+      /** Better-ranked tags passed over because they are held. */
+      readonly skipped: readonly ImageHold[];
+    }
+  /**
+   * No tag passes the policy (or none is old enough yet); `why` says which. `held` is set when
+   * tags that pass are all held (the rest too young), best-ranked first.
+   */
+  | {
+      readonly kind: 'none';
+      readonly why: string;
+      readonly tagsSeen: number;
+      readonly held?: readonly ImageHold[];
+    };
+
+/**
+ * The holds of these PromotionPipelines (callers pass those of the watch's namespace) on the image
+ * repository `image` (tag or digest in it ignored), compared by canonical name: `nginx` and
+ * `docker.io/library/nginx` are one repository. Held references that do not parse are ignored.
+ */
+export function holdsOn(image: string, pipelines: readonly PromotionPipeline[]): ImageHold[] {
+  const watched = parseImageRef(image);
+  if (!watched.ok) return [];
+  const name = canonicalImageName(watched.ref);
+  const holds: ImageHold[] = [];
+  for (const pipeline of pipelines) {
+    for (const held of pipeline.status?.held ?? []) {
+      const parsed = parseImageRef(held.image);
+      if (!parsed.ok || canonicalImageName(parsed.ref) !== name) continue;
+      if (parsed.ref.tag === undefined && parsed.ref.digest === undefined) continue;
+      holds.push({
+        pipeline: pipeline.metadata.name,
+        image: held.image,
+        environment: held.environment,
+        ...(parsed.ref.tag !== undefined && { tag: parsed.ref.tag }),
+        ...(parsed.ref.digest !== undefined && { digest: parsed.ref.digest }),
+      });
+    }
+  }
+  return holds;
+}
+
+/**
+ * The hold on a candidate, if any. A hold naming a digest matches that digest only (a mutable tag
+ * moved on is a new image); a hold naming only a tag matches that tag. Without `digest` only
+ * tag holds can match, which lets a check skip a held tag before resolving it.
+ */
+export function heldCandidate(
+  holds: readonly ImageHold[],
+  tag: string,
+  digest?: string,
+): ImageHold | undefined {
+  return holds.find((h) => (h.digest !== undefined ? h.digest === digest : h.tag === tag));
+}
+
+/** A one-line explanation of a hold, with the command that releases it. */
+export function holdMessage(hold: ImageHold, namespace: string): string {
+  return (
+    `${hold.image} is held by PromotionPipeline ${hold.pipeline} (failed in ${hold.environment}); ` +
+    `release it with: kubectl annotate promotionpipeline ${hold.pipeline} -n ${namespace} ` +
+    `slipway.dev/release-hold=${hold.image} --overwrite`
+  );
+}
 
 /** The registry calls a check makes; RegistryClient implements it, the benchmark fakes it. */
 export type ImageSource = Pick<RegistryClient, 'listTags' | 'resolve' | 'buildTime'>;
@@ -27,6 +106,7 @@ export async function checkImage(
   policy: CompiledPolicy,
   now: number,
   platform?: string,
+  held: HoldCheck = () => undefined,
 ): Promise<CheckOutcome> {
   const tags = await source.listTags();
   const built = new Map<string, { digest: string; createdAt?: number }>();
@@ -51,22 +131,41 @@ export async function checkImage(
     return { kind: 'none', why, tagsSeen: tags.length };
   }
   let tooYoung = 0;
+  const skipped: ImageHold[] = [];
   for (const tag of ranked) {
+    const tagHold = held(tag);
+    if (tagHold !== undefined) {
+      skipped.push(tagHold);
+      continue;
+    }
+    let digest: string;
+    let builtAt: number | undefined;
     if (policy.minAgeMs > 0) {
       const info = await buildTimeOf(tag);
       if (!oldEnough(policy, info.createdAt, now)) {
         tooYoung += 1;
         continue;
       }
-      return {
-        kind: 'candidate',
-        candidate: candidate(tag, info.digest, info.createdAt),
-        tagsSeen: tags.length,
-      };
+      ({ digest, createdAt: builtAt } = info);
+    } else {
+      digest = (built.get(tag) ?? (await source.resolve(tag))).digest;
+      builtAt = built.get(tag)?.createdAt;
     }
-    const info = built.get(tag) ?? (await source.resolve(tag));
-    const created = built.get(tag)?.createdAt;
-    return { kind: 'candidate', candidate: candidate(tag, info.digest, created), tagsSeen: tags.length };
+    const digestHold = held(tag, digest);
+    if (digestHold !== undefined) {
+      skipped.push(digestHold);
+      continue;
+    }
+    return {
+      kind: 'candidate',
+      candidate: candidate(tag, digest, builtAt),
+      tagsSeen: tags.length,
+      skipped,
+    };
+  }
+  if (skipped.length > 0) {
+    const why = `${skipped.length} matching tag(s) are held by a PromotionPipeline${tooYoung > 0 ? `, ${tooYoung} younger than policy.minAge` : ''}`;
+    return { kind: 'none', why, tagsSeen: tags.length, held: skipped };
   }
   return {
     kind: 'none',

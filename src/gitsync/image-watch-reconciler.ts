@@ -1,7 +1,8 @@
 // One pass over an ImageWatch: validate it, ask the registry when a check is due (or a webhook or
 // the check-now action asked), record the candidate and the Ready/Error conditions in status, and
 // say when to look again. Writing to Git is the repository sync's job; it reads the candidate from
-// status.
+// status. A candidate a PromotionPipeline of the namespace holds is never recorded: the best tag
+// not held is, or none (reason CandidateHeld, with how to release the hold).
 import { IMAGE_WATCH_KIND, type ImageWatch, type ImageWatchStatus } from '../api/gitsync.js';
 import { apiResourceOf } from '../api/kinds.js';
 import type { EventRecorder } from '../kube/events.js';
@@ -10,7 +11,14 @@ import type { RestClient } from '../kube/rest.js';
 import { formatTime } from '../kube/timestamps.js';
 import type { Logger } from '../process/logger.js';
 import { conditionsFor, sameConditions } from './conditions.js';
-import { candidateReference, checkImage, type ImageSource } from './image-check.js';
+import {
+  candidateReference,
+  checkImage,
+  heldCandidate,
+  holdMessage,
+  type ImageHold,
+  type ImageSource,
+} from './image-check.js';
 import { type CheckState, imageWatchState, previousCheckState } from './image-watch-state.js';
 import type { GitSyncMetrics } from './metrics.js';
 import { parseDuration } from './policy/duration.js';
@@ -25,6 +33,8 @@ export const IMAGE_WATCHES = apiResourceOf(IMAGE_WATCH_KIND);
 export const DEFAULT_INTERVAL_MS = 2 * 60_000;
 /** Stamped (RFC 3339 UTC) by the Argo CD action ImageWatch/check-now. */
 export const CHECK_REQUESTED_ANNOTATION = 'slipway.dev/check-requested-at';
+/** Ready reason when every candidate the policy would take is held by a PromotionPipeline. */
+export const CANDIDATE_HELD = 'CandidateHeld';
 
 export interface ImageWatchDeps {
   readonly client: RestClient;
@@ -34,6 +44,8 @@ export interface ImageWatchDeps {
   readonly gitTargetExists: (namespace: string, name: string) => boolean;
   readonly registries: RegistryClients;
   readonly now: () => number;
+  /** Holds of PromotionPipelines in the watch's namespace on its image repository; default none. */
+  readonly holdsFor?: (watch: ImageWatch) => readonly ImageHold[];
 }
 
 interface ValidWatch {
@@ -84,30 +96,40 @@ export async function reconcileImageWatch(
   const next: ImageWatchStatus = { ...status, observedGeneration: watch.metadata.generation };
   let check: CheckState | undefined;
   let requeueAfterMs: number | undefined;
+  const holds = deps.holdsFor?.(watch) ?? [];
+  const isHeld = (latest: ImageWatchStatus['latest']) =>
+    latest?.tag !== undefined && heldCandidate(holds, latest.tag, latest.digest) !== undefined;
 
   if ('error' in valid) {
     deps.metrics.errors.inc({ reason: 'InvalidSpec' });
   } else {
     const lastChecked = status.lastCheckedAt === undefined ? 0 : Date.parse(status.lastCheckedAt);
     const specChanged = status.observedGeneration !== watch.metadata.generation;
-    const due = forced || specChanged || now >= lastChecked + valid.intervalMs;
+    // A candidate held since it was picked is dropped, and a new one looked for at once.
+    const latestHeld = isHeld(status.latest);
+    const due = forced || specChanged || latestHeld || now >= lastChecked + valid.intervalMs;
     if (due) {
-      const result = await checkNow(deps, watch, valid, now);
+      const result = await checkNow(deps, watch, valid, now, holds);
       next.lastCheckedAt = formatTime(now);
       check = result.check;
       if (result.latest !== undefined) next.latest = result.latest;
       if (specChanged && result.latest === undefined) delete next.latest;
+      if (isHeld(next.latest)) delete next.latest;
       requeueAfterMs = valid.intervalMs;
       if (result.latest !== undefined && result.latest.image !== status.latest?.image) {
+        const passedOver =
+          result.skipped === undefined || result.skipped.length === 0
+            ? ''
+            : `; passed over held ${result.skipped.map((h) => `${h.image} (PromotionPipeline ${h.pipeline})`).join(', ')}`;
         void deps.events.normal(
           watch,
           'NewCandidate',
-          `picked ${result.latest.image} (${valid.policy.description})`,
+          `picked ${result.latest.image} (${valid.policy.description})${passedOver}`,
         );
         deps.logger.info({ imageWatch: key, image: result.latest.image }, 'new candidate');
       }
     } else {
-      check = previousCheckState(status);
+      check = previousCheckState(status) ?? previousHeldState(status);
       requeueAfterMs = lastChecked + valid.intervalMs - now;
     }
   }
@@ -129,7 +151,8 @@ export async function reconcileImageWatch(
     JSON.stringify(next.latest) !== JSON.stringify(status.latest);
   if (changed) {
     const previousReady = status.conditions?.find((c) => c.type === 'Ready');
-    if (state.error && (previousReady?.reason !== state.reason || previousReady.message !== state.message)) {
+    const tellsPerson = state.error || state.reason === CANDIDATE_HELD;
+    if (tellsPerson && (previousReady?.reason !== state.reason || previousReady.message !== state.message)) {
       void deps.events.warning(watch, state.reason, state.message);
     }
     await patchStatus(
@@ -152,13 +175,23 @@ async function checkNow(
   watch: ImageWatch,
   valid: ValidWatch,
   now: number,
-): Promise<{ latest?: ImageWatchStatus['latest']; check?: CheckState }> {
+  holds: readonly ImageHold[],
+): Promise<{ latest?: ImageWatchStatus['latest']; check?: CheckState; skipped?: readonly ImageHold[] }> {
   try {
     const source = await deps.registries.forWatch(watch, valid.location);
-    const outcome = await checkImage(source, valid.policy, now, watch.spec.platform);
-    if (outcome.kind === 'none') {
+    const outcome = await checkImage(source, valid.policy, now, watch.spec.platform, (tag, digest) =>
+      heldCandidate(holds, tag, digest),
+    );
+    if (outcome.kind === 'none' && outcome.held === undefined) {
       deps.metrics.checks.inc({ result: 'none' });
       return { check: { reason: 'NoCandidate', message: outcome.why, error: false } };
+    }
+    if (outcome.kind === 'none') {
+      deps.metrics.checks.inc({ result: 'none' });
+      const [first, ...more] = outcome.held as [ImageHold, ...ImageHold[]];
+      const also = more.length === 0 ? '' : ` (${more.length} more held tag(s) match the policy)`;
+      const message = `nothing written: ${holdMessage(first, watch.metadata.namespace)}${also}`;
+      return { check: { reason: CANDIDATE_HELD, message, error: false } };
     }
     deps.metrics.checks.inc({ result: 'candidate' });
     const { candidate } = outcome;
@@ -169,6 +202,7 @@ async function checkNow(
         ...(candidate.createdAt !== undefined && { createdAt: formatTime(candidate.createdAt) }),
         image: candidateReference(watch.spec.image, valid.policy, candidate),
       },
+      skipped: outcome.skipped,
     };
   } catch (error) {
     deps.metrics.checks.inc({ result: 'error' });
@@ -181,6 +215,14 @@ async function checkNow(
     deps.metrics.errors.inc({ reason });
     return { check: { reason, message: (error as Error).message, error: true } };
   }
+}
+
+/** A CandidateHeld state is kept between checks like the check reasons of image-watch-state. */
+function previousHeldState(status: ImageWatchStatus): CheckState | undefined {
+  const ready = status.conditions?.find((c) => c.type === 'Ready');
+  return ready?.reason === CANDIDATE_HELD
+    ? { reason: CANDIDATE_HELD, message: ready.message ?? '', error: false }
+    : undefined;
 }
 
 /** Registry clients per ImageWatch, kept while image and pull secret stay the same (tokens and build times are cached inside). */

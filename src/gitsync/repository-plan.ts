@@ -1,8 +1,9 @@
 // The edits one GitTarget owes, derived from desired state alone: every ImageWatch's latest
 // candidate (held in its status) written to each of its targets in this GitTarget. Nothing is
 // remembered in memory, so a restart in the middle of a batch derives the same edits again, and
-// the edits already in Git change nothing.
+// the edits already in Git change nothing. A candidate a PromotionPipeline holds is never planned.
 import type { ImageWatch } from '../api/gitsync.js';
+import { heldCandidate, type ImageHold } from './image-check.js';
 import { compilePolicy } from './policy/strategy.js';
 import type { PendingEdit } from './workspace/push-batch.js';
 import { editSpecFor, referenceOf, validateWriteTarget } from './write-targets.js';
@@ -76,6 +77,24 @@ export function planRepositoryEdits(gitTargetName: string, watches: readonly Ima
     });
   }
   return { edits, invalid, waiting };
+}
+
+/**
+ * The watches as a plan should see them: one whose status.latest a PromotionPipeline holds (a
+ * check before the hold picked it) loses its candidate, so its targets wait instead of the sync
+ * writing the held image back over a rollback. The watch's next check picks another one.
+ */
+export function withoutHeldCandidates(
+  watches: readonly ImageWatch[],
+  holdsFor: (watch: ImageWatch) => readonly ImageHold[],
+): ImageWatch[] {
+  return watches.map((watch) => {
+    const latest = watch.status?.latest;
+    if (latest?.tag === undefined) return watch;
+    if (heldCandidate(holdsFor(watch), latest.tag, latest.digest) === undefined) return watch;
+    const { latest: _held, ...status } = watch.status!;
+    return { ...watch, status };
+  });
 }
 
 function keyOf(watch: ImageWatch): string {

@@ -4,13 +4,16 @@
 // Given all three Healthy on 1.0.0, when 2.0.0 lands in dev and completes with a passing analysis,
 // then staging gets it by a promote commit; when staging's analysis fails and the rollout aborts,
 // then staging is written back to 1.0.0 by a rollback commit, 2.0.0 is held, and prod is untouched.
-// A second case promotes into a pull-request environment through the GitHub stand-in, merges the
+// Then an ImageWatch on the same image, checked after the rollback, does not bump staging back to
+// the held 2.0.0 (it picks 1.0.0, the best tag not held). A last case promotes into a pull-request environment through the GitHub stand-in, merges the
 // pull request (a real merge in the repository) and sees the branch cleaned up.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { ImageWatchStatus } from '../../src/api/gitsync.js';
 import type { PromotionPipelineStatus } from '../../src/api/promotion.js';
+import type { ImageSource } from '../../src/gitsync/image-check.js';
 import { type GitSyncProcess, startGitSyncProcess } from '../../src/gitsync/process.js';
 import { loadKubeConfig } from '../../src/kube/config.js';
 import type { ControllerProcess } from '../../src/process/controller-process.js';
@@ -26,7 +29,7 @@ import {
   startGitHttpServer,
 } from './support/git-server.js';
 import { type GitHubFixture, startGitHubFixture } from './support/github-fixture.js';
-import { getJson, kubectl } from './support/kubectl.js';
+import { getJson, kubectl, tryKubectl } from './support/kubectl.js';
 import { waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
@@ -150,6 +153,19 @@ beforeAll(async () => {
     healthPort: 0,
     metricsPort: 0,
     workDir: join(root, 'work'),
+    // The registry of reg.local/acme/web: both tags exist, as when a watch bumped dev to 2.0.0.
+    registryFactory: (_, watch) =>
+      watch.spec.image === 'reg.local/acme/web'
+        ? ({
+            listTags: async () => ['1.0.0', '2.0.0'],
+            resolve: async (tag: string) => ({
+              digest: `sha256:${tag.replaceAll('.', '').padStart(64, '0')}`,
+            }),
+            buildTime: async (tag: string) => ({
+              digest: `sha256:${tag.replaceAll('.', '').padStart(64, '0')}`,
+            }),
+          } as unknown as ImageSource)
+        : undefined,
   });
   kubectl(
     ['apply', '-n', namespace, '-f', '-'],
@@ -290,6 +306,53 @@ spec:
     expect(commitMessages(bare).filter((m) => m.includes('Slipway-Environment: prod'))).toEqual([]);
   });
 
+  it('an ImageWatch checked after the rollback does not bump staging back to the held image', async ({
+    onTestFinished,
+  }) => {
+    onTestFinished(() => void tryKubectl(['delete', 'imagewatch', 'web-staging', '-n', namespace]));
+    const head = git(bare, ['rev-parse', 'main']).trim();
+    kubectl(
+      ['apply', '-n', namespace, '-f', '-'],
+      `
+apiVersion: slipway.dev/v1alpha1
+kind: ImageWatch
+metadata: {name: web-staging}
+spec:
+  image: reg.local/acme/web
+  interval: 1h
+  policy: {strategy: semver, semver: {constraint: ">=1"}}
+  targets: [{gitTarget: platform, path: envs/staging/rollout.yaml, yaml: {path: "spec.template.spec.containers[name=web].image"}}]
+`,
+    );
+    const watchStatus = () =>
+      getJson<{ status?: ImageWatchStatus }>(['imagewatch', 'web-staging', '-n', namespace]).status ?? {};
+    const first = await eventually('watch checked and its target synced', () => {
+      const s = watchStatus();
+      return s.latest !== undefined && s.writes?.[0]?.state === 'Applied' ? s : undefined;
+    });
+    expect(first.latest?.image).toBe(V1);
+
+    // A newer check (check-now) still passes over the held 2.0.0.
+    await new Promise((done) => setTimeout(done, 1100));
+    kubectl([
+      'annotate',
+      'imagewatch',
+      'web-staging',
+      '-n',
+      namespace,
+      `slipway.dev/check-requested-at=${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`,
+      '--overwrite',
+    ]);
+    const second = await eventually('watch checked again', () => {
+      const s = watchStatus();
+      return s.lastCheckedAt !== first.lastCheckedAt ? s : undefined;
+    });
+    expect(second.latest?.image).toBe(V1);
+    expect(second.writes?.[0]).toMatchObject({ state: 'Applied', image: V1 });
+    expect(showFile(bare, 'envs/staging/rollout.yaml')).toBe(rolloutManifest('web-staging', V1, 'job-fail'));
+    expect(git(bare, ['rev-parse', 'main']).trim()).toBe(head);
+  });
+
   it('promotes into a pull-request environment: a pull request whose merge lands the image', async () => {
     const target = (env: string) =>
       `{gitTarget: platform, path: envs/${env}/rollout.yaml, yaml: {path: "spec.template.spec.containers[name=web].image"}}`;
@@ -337,8 +400,11 @@ spec:
       () => (github.deletedBranches.includes('slipway/promote/web-pr/prod') ? true : undefined),
       60_000,
     );
-    expect(
-      pipelineStatus('web-pr').environments?.find((e) => e.name === 'prod')?.pullRequest,
-    ).toBeUndefined();
+    // The branch goes first, then the status records that no pull request is open.
+    await eventually('no open pull request recorded for prod', () =>
+      pipelineStatus('web-pr').environments?.find((e) => e.name === 'prod')?.pullRequest === undefined
+        ? true
+        : undefined,
+    );
   });
 });
