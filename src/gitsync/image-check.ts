@@ -101,6 +101,15 @@ export type ImageSource = Pick<RegistryClient, 'listTags' | 'resolve' | 'buildTi
 
 const BUILD_TIME_CONCURRENCY = 4;
 
+function heldOutcome(hold: ImageHold, tagsSeen: number): CheckOutcome {
+  return {
+    kind: 'none',
+    why: 'the best matching tag is held by a PromotionPipeline',
+    tagsSeen,
+    held: [hold],
+  };
+}
+
 export async function checkImage(
   source: ImageSource,
   policy: CompiledPolicy,
@@ -133,11 +142,10 @@ export async function checkImage(
   let tooYoung = 0;
   const skipped: ImageHold[] = [];
   for (const tag of ranked) {
+    // A hold blocks the held image only: the watch never falls back to an older tag, which
+    // would downgrade targets that already run the held one. It waits for a newer tag or a release.
     const tagHold = held(tag);
-    if (tagHold !== undefined) {
-      skipped.push(tagHold);
-      continue;
-    }
+    if (tagHold !== undefined) return heldOutcome(tagHold, tags.length);
     let digest: string;
     let builtAt: number | undefined;
     if (policy.minAgeMs > 0) {
@@ -152,20 +160,13 @@ export async function checkImage(
       builtAt = built.get(tag)?.createdAt;
     }
     const digestHold = held(tag, digest);
-    if (digestHold !== undefined) {
-      skipped.push(digestHold);
-      continue;
-    }
+    if (digestHold !== undefined) return heldOutcome(digestHold, tags.length);
     return {
       kind: 'candidate',
       candidate: candidate(tag, digest, builtAt),
       tagsSeen: tags.length,
       skipped,
     };
-  }
-  if (skipped.length > 0) {
-    const why = `${skipped.length} matching tag(s) are held by a PromotionPipeline${tooYoung > 0 ? `, ${tooYoung} younger than policy.minAge` : ''}`;
-    return { kind: 'none', why, tagsSeen: tags.length, held: skipped };
   }
   return {
     kind: 'none',

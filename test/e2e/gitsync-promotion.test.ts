@@ -5,7 +5,7 @@
 // then staging gets it by a promote commit; when staging's analysis fails and the rollout aborts,
 // then staging is written back to 1.0.0 by a rollback commit, 2.0.0 is held, and prod is untouched.
 // Then an ImageWatch on the same image, checked after the rollback, does not bump staging back to
-// the held 2.0.0 (it picks 1.0.0, the best tag not held). A last case promotes into a pull-request environment through the GitHub stand-in, merges the
+// the held 2.0.0 (it reports the hold and writes nothing). A last case promotes into a pull-request environment through the GitHub stand-in, merges the
 // pull request (a real merge in the repository) and sees the branch cleaned up.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -326,13 +326,16 @@ spec:
     );
     const watchStatus = () =>
       getJson<{ status?: ImageWatchStatus }>(['imagewatch', 'web-staging', '-n', namespace]).status ?? {};
-    const first = await eventually('watch checked and its target synced', () => {
+    // Then: the best tag, 2.0.0, is held, so the watch writes nothing (it never falls back to
+    // an older tag) and says how to release it.
+    const first = await eventually('watch checked and the hold reported', () => {
       const s = watchStatus();
-      return s.latest !== undefined && s.writes?.[0]?.state === 'Applied' ? s : undefined;
+      const ready = s.conditions?.find((c) => c.type === 'Ready');
+      return ready?.reason === 'CandidateHeld' ? s : undefined;
     });
-    expect(first.latest?.image).toBe(V1);
+    expect(first.conditions?.find((c) => c.type === 'Ready')?.message).toContain('slipway.dev/release-hold=');
 
-    // A newer check (check-now) still passes over the held 2.0.0.
+    // A newer check (check-now) still writes nothing.
     await new Promise((done) => setTimeout(done, 1100));
     kubectl([
       'annotate',
@@ -343,12 +346,10 @@ spec:
       `slipway.dev/check-requested-at=${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`,
       '--overwrite',
     ]);
-    const second = await eventually('watch checked again', () => {
+    await eventually('watch checked again', () => {
       const s = watchStatus();
       return s.lastCheckedAt !== first.lastCheckedAt ? s : undefined;
     });
-    expect(second.latest?.image).toBe(V1);
-    expect(second.writes?.[0]).toMatchObject({ state: 'Applied', image: V1 });
     expect(showFile(bare, 'envs/staging/rollout.yaml')).toBe(rolloutManifest('web-staging', V1, 'job-fail'));
     expect(git(bare, ['rev-parse', 'main']).trim()).toBe(head);
   });

@@ -92,11 +92,11 @@ describe('a registry check passes over held tags', () => {
   const holds = holdsOn('ghcr.io/acme/web', [pipeline('web', ['ghcr.io/acme/web:2.0.0'])]);
   const held = (tag: string, digest?: string) => heldCandidate(holds, tag, digest);
 
-  it('takes the best tag not held, without resolving the held one', async () => {
+  it('never falls back to an older tag when the best one is held (that would downgrade)', async () => {
     const registry = source(['1.0.0', '2.0.0']);
     const outcome = await checkImage(registry, semver1, 0, undefined, held);
-    expect(outcome).toMatchObject({ kind: 'candidate', candidate: { tag: '1.0.0' }, skipped: holds });
-    expect(registry.resolved).toEqual(['1.0.0']);
+    expect(outcome).toMatchObject({ kind: 'none', held: holds });
+    expect(registry.resolved).toEqual([]);
   });
 
   it('takes a newer tag once one exists', async () => {
@@ -192,20 +192,16 @@ function harness(registry: ImageSource, pipelines: PromotionPipeline[]) {
 describe('an ImageWatch reconcile with holds', () => {
   const policy: ImagePolicy = { strategy: 'semver', semver: { constraint: '>=1' } };
 
-  it('drops a held candidate at once and picks the best one not held', async () => {
-    const { deps, patches, events } = harness(source(['1.0.0', '2.0.0']), [
+  it('drops a held candidate at once and writes nothing older in its place', async () => {
+    const { deps, patches } = harness(source(['1.0.0', '2.0.0']), [
       pipeline('web', ['ghcr.io/acme/web:2.0.0']),
     ]);
     // Checked just now (not due), but its candidate became held since.
     await reconcileImageWatch({ ...deps, now: () => 1 }, watch(policy, 'ghcr.io/acme/web:2.0.0'), false);
-    expect(patches[0]?.status.latest).toMatchObject({ tag: '1.0.0', image: 'ghcr.io/acme/web:1.0.0' });
-    expect(events).toEqual([
-      [
-        'Normal',
-        'NewCandidate',
-        'picked ghcr.io/acme/web:1.0.0 (semver >=1); passed over held ghcr.io/acme/web:2.0.0 (PromotionPipeline web)',
-      ],
-    ]);
+    const status = patches.at(-1)!.status;
+    expect(status.latest).toBeNull();
+    const ready = (status.conditions as { type: string; reason: string }[]).find((c) => c.type === 'Ready')!;
+    expect(ready.reason).toBe(CANDIDATE_HELD);
   });
 
   it('writes nothing and says how to release when every candidate is held', async () => {
