@@ -4,6 +4,7 @@
 // untyped anyOf, so maps, enums and int-or-string are spelled out here in the form the API
 // server accepts.
 import { type TSchema, Type } from '@sinclair/typebox';
+import type { ObjectMeta } from '../kube/object.js';
 
 /** `map[string]string`, such as labels and annotations. */
 export const StringMap = () =>
@@ -109,30 +110,8 @@ export const Condition = () =>
 
 export const ObjectMetaSchema = () => Type.Unsafe<ObjectMeta>({ type: 'object' });
 
-/** The ObjectMeta fields our code reads; the API server owns the schema of metadata. */
-export interface ObjectMeta {
-  name?: string;
-  generateName?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: OwnerReference[];
-  finalizers?: string[];
-}
-
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
+// The ObjectMeta fields our code reads are src/kube's; the API server owns metadata's schema.
+export type { ObjectMeta, OwnerReference } from '../kube/object.js';
 
 /** A top-level kind with a spec and a status (status written only through /status). */
 export const KindWithStatus = <S extends TSchema, St extends TSchema>(

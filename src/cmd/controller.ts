@@ -5,6 +5,7 @@ import { loadKubeConfig } from '../kube/config.js';
 import { startControllerProcess } from '../process/controller-process.js';
 import { CONTROLLERS } from '../process/controllers.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../process/logger.js';
+import { runUntilSignal } from '../process/signals.js';
 
 export function parsePort(value: string): number {
   const port = Number(value);
@@ -71,23 +72,5 @@ async function runControllerCommand(flags: ControllerFlags): Promise<void> {
     metricsPort: flags.metricsPort,
     controllers: CONTROLLERS,
   });
-  await new Promise<void>((resolveSignal) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'signal received');
-      resolveSignal();
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  });
-  // A watch or socket left open must not keep a stopped controller alive: give the clean
-  // shutdown a bounded time, then exit.
-  const forced = setTimeout(() => {
-    logger.error('shutdown did not finish within 20 s; exiting');
-    process.exit(1);
-  }, SHUTDOWN_TIMEOUT_MS);
-  forced.unref();
-  await proc.shutdown();
-  process.exit(0);
+  await runUntilSignal(logger, () => proc.shutdown());
 }
-
-const SHUTDOWN_TIMEOUT_MS = 20_000;

@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { startGitSyncProcess } from '../gitsync/process.js';
 import { loadKubeConfig } from '../kube/config.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../process/logger.js';
+import { runUntilSignal } from '../process/signals.js';
 import { parsePort } from './controller.js';
 
 interface GitSyncFlags {
@@ -79,19 +80,5 @@ async function runGitSync(flags: GitSyncFlags): Promise<void> {
     ...(webhookSecret !== undefined && { webhookSecret }),
     workDir: flags.workDir,
   });
-  await new Promise<void>((resolveSignal) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'signal received');
-      resolveSignal();
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  });
-  const forced = setTimeout(() => {
-    logger.error('shutdown did not finish within 20 s; exiting');
-    process.exit(1);
-  }, 20_000);
-  forced.unref();
-  await proc.shutdown();
-  process.exit(0);
+  await runUntilSignal(logger, () => proc.shutdown());
 }
