@@ -10,10 +10,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
 import { startControlPlane } from '../src/localcluster/control-plane.js';
 import { CRD_DIR, PACKAGE_ROOT } from '../src/package-paths.js';
 
-const count = Number(process.argv[process.argv.indexOf('--rollouts') + 1] || 200);
+const { values: flags } = parseArgs({ options: { rollouts: { type: 'string', default: '200' } } });
+const count = Number(flags.rollouts);
+if (!Number.isInteger(count) || count < 1)
+  throw new Error(`--rollouts must be a whole number >= 1, got '${flags.rollouts}'`);
 const namespace = 'bench';
 
 async function freePort(): Promise<number> {
