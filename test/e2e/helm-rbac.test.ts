@@ -228,11 +228,14 @@ function expectNothingRefused(
 ): void {
   const ours = (namespace: string | undefined) => !namespace || namespaces.includes(namespace);
   expect(requests.filter((r) => r.status_code === '403' && ours(r.namespace))).toEqual([]);
-  const refusedLines = proc.lines.filter((line) => {
-    if (!/forbidden/i.test(line)) return false;
-    const rollout = /"rollout":"([^"/]+)\//.exec(line)?.[1];
-    return ours(rollout);
-  });
+  const others = getJson<{ items: { metadata: { name: string } }[] }>(['namespaces'])
+    .items.map((n) => n.metadata.name)
+    .filter((n) => !namespaces.includes(n));
+  const refusedLines = proc.lines.filter(
+    (line) =>
+      /forbidden/i.test(line) &&
+      !others.some((n) => line.includes(`"${n}/`) || line.includes(`/namespaces/${n}/`)),
+  );
   expect(refusedLines).toEqual([]);
 }
 
