@@ -2,6 +2,7 @@
 // the Argo Rollouts kubectl plugin send (COMPAT-CONTRACT.md, "Steps and operations"), so
 // Slipway honours them from any of the three tools. Status fields go through /status.
 import type { Rollout } from '../api/rollout.js';
+import { formatTime } from '../kube/timestamps.js';
 
 export type RolloutOperation =
   | 'promote'
@@ -42,7 +43,7 @@ export function patchesFor(operation: RolloutOperation, rollout: Rollout, now: D
     case 'pause':
       return { object: { spec: { paused: true } } };
     case 'restart':
-      return { object: { spec: { restartAt: now.toISOString().replace(/\.\d{3}Z$/, 'Z') } } };
+      return { object: { spec: { restartAt: formatTime(now.getTime()) } } };
   }
 }
 

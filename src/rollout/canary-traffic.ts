@@ -11,7 +11,7 @@ import {
   trafficWeightStatus,
 } from '../trafficrouting/weight.js';
 import type { RolloutPass } from './pass.js';
-import { scaleDownDeadlineOf } from './pass.js';
+import { formatTime, scaleDownDeadlineOf } from './pass.js';
 import { availableReplicas, isSettledAt, specReplicas } from './replicasets.js';
 import type { ReplicaSet } from './workload-types.js';
 
@@ -86,10 +86,7 @@ export function planTrafficRoutedCanary(
     const deadline = scaleDownDeadlineOf(newRS);
     if (delay > 0 && specReplicas(newRS) > 0) {
       if (deadline === undefined) {
-        pass.setScaleDownDeadline(
-          newRS,
-          new Date(now.getTime() + delay * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-        );
+        pass.setScaleDownDeadline(newRS, formatTime(new Date(now.getTime() + delay * 1000)));
         pass.requeueAfterMs(delay * 1000);
       } else if (deadline > now.getTime()) {
         pass.requeueAfterMs(deadline - now.getTime());

@@ -6,7 +6,7 @@
 import type { CanaryStep, CanaryStrategy, RolloutStatus } from '../api/rollout.js';
 import { abortReason, type RunOutcome } from './analysis.js';
 import { planTrafficRoutedCanary, trafficStepReached } from './canary-traffic.js';
-import { asObservedReplicaSet, type PlannedEvent, type RolloutPass } from './pass.js';
+import { asObservedReplicaSet, formatTime, type PlannedEvent, type RolloutPass } from './pass.js';
 import {
   approximateWeightedCounts,
   basicCanaryReplicaCounts,
@@ -360,7 +360,7 @@ export function progressStep(input: StepInput): StepProgress {
       if (!pause) {
         const started = {
           reason: 'CanaryPauseStep' as const,
-          startTime: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          startTime: formatTime(now),
         };
         return waiting({
           pauseConditions: [...input.pauseConditions, started],

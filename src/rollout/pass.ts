@@ -5,6 +5,7 @@
 import type { AnalysisRun } from '../api/analysis.js';
 import type { Rollout, RolloutStatus } from '../api/rollout.js';
 import type { KubeObject } from '../kube/object.js';
+import { formatTime as formatMetaTime } from '../kube/timestamps.js';
 import type { TrafficWrite } from '../trafficrouting/router.js';
 import { type ObservedAnalysis, RolloutAnalysisRuns } from './analysis.js';
 import {
@@ -104,7 +105,7 @@ export function scaleDownDeadlineOf(rs: ReplicaSet | undefined): number | undefi
 
 /** RFC 3339 with second precision, as metav1.Time serializes. */
 export function formatTime(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return formatMetaTime(date.getTime());
 }
 
 export function asObservedReplicaSet(rs: ReplicaSet): ObservedReplicaSet {

@@ -1,15 +1,13 @@
 // Given canaryMetadata and stableMetadata, pods carry the labels of the role they play, and
 // when the canary is promoted its running pods swap canary labels for stable ones.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ControllerProcess } from '../../src/process/controller-process.js';
-import { startTestController } from './support/controller.js';
+import { describe, expect, it } from 'vitest';
+import { useControllerNamespace } from './support/controller.js';
 import { getJson, kubectl } from './support/kubectl.js';
 import { operate, setImage, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
-const namespace = `metadata-${Date.now().toString(36)}`;
+const namespace = useControllerNamespace('metadata');
 const name = 'labelled';
-let controller: ControllerProcess;
 
 interface PodList {
   items: { metadata: { labels: Record<string, string>; deletionTimestamp?: string } }[];
@@ -36,14 +34,6 @@ async function expectRoles(expected: Record<string, string[]>, what: string): Pr
     throw new Error(`${error.message} (last seen ${JSON.stringify(last)})`);
   });
 }
-
-beforeAll(async () => {
-  kubectl(['create', 'namespace', namespace]);
-  controller = await startTestController(namespace);
-});
-afterAll(async () => {
-  await controller?.shutdown();
-});
 
 describe('canary and stable metadata', () => {
   it('labels pods by role and swaps the labels on promotion', async () => {

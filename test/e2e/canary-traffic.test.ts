@@ -2,15 +2,13 @@
 // Istio VirtualService (host split) and a real NGINX canary Ingress as the steps go, the
 // canary pods follow ceil(weight x replicas / 100) while the stable set stays at full size,
 // and at the end all traffic goes back to the stable Service, now on the new version.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ControllerProcess } from '../../src/process/controller-process.js';
-import { startTestController } from './support/controller.js';
+import { describe, expect, it } from 'vitest';
+import { useControllerNamespace } from './support/controller.js';
 import { getJson, kubectl } from './support/kubectl.js';
 import { operate, readyPodsByHash, setImage, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
-const namespace = `traffic-${Date.now().toString(36)}`;
-let controller: ControllerProcess;
+const namespace = useControllerNamespace('traffic');
 
 const service = (name: string, app: string) => ({
   apiVersion: 'v1',
@@ -61,14 +59,6 @@ const routeWeights = (name: string) =>
       namespace,
     ]).spec.http[0]!.route.map((r) => [r.destination.host, r.weight]),
   );
-
-beforeAll(async () => {
-  kubectl(['create', 'namespace', namespace]);
-  controller = await startTestController(namespace);
-});
-afterAll(async () => {
-  await controller?.shutdown();
-});
 
 describe('canary with traffic routing', () => {
   it('moves Istio VirtualService weights with the steps and returns all traffic to stable at the end', async () => {

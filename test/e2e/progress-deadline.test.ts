@@ -1,24 +1,14 @@
 // Given a canary whose new pods can never be scheduled (a nodeSelector no node matches),
 // when progressDeadlineSeconds passes without progress, then the Rollout is Degraded with
 // ProgressDeadlineExceeded; with progressDeadlineAbort it also aborts back to stable.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ControllerProcess } from '../../src/process/controller-process.js';
-import { startTestController } from './support/controller.js';
+import { describe, expect, it } from 'vitest';
+import { useControllerNamespace } from './support/controller.js';
 import { kubectl } from './support/kubectl.js';
 import { expectEvents, readyPodsByHash, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
-const namespace = `deadline-${Date.now().toString(36)}`;
+const namespace = useControllerNamespace('deadline');
 const name = 'stuck';
-let controller: ControllerProcess;
-
-beforeAll(async () => {
-  kubectl(['create', 'namespace', namespace]);
-  controller = await startTestController(namespace);
-});
-afterAll(async () => {
-  await controller?.shutdown();
-});
 
 describe('progress deadline', () => {
   it('reports ProgressDeadlineExceeded, then aborts with progressDeadlineAbort', async () => {

@@ -2,10 +2,9 @@
 // Deployment's pod template with its own strategy; updating the Deployment is an update of
 // the Rollout; scaleDown: onsuccess scales the Deployment to 0 once the Rollout is Healthy.
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
-import type { ControllerProcess } from '../../src/process/controller-process.js';
-import { startTestController } from './support/controller.js';
+import { useControllerNamespace } from './support/controller.js';
 import { getJson, kubectl } from './support/kubectl.js';
 import { readyPodsByHash, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
@@ -18,17 +17,8 @@ const EXAMPLE = join(
   'argo-rollouts-examples',
   'workload-ref_workload-ref.yaml',
 );
-const namespace = `workload-${Date.now().toString(36)}`;
+const namespace = useControllerNamespace('workload');
 const name = 'rollout-ref-deployment';
-let controller: ControllerProcess;
-
-beforeAll(async () => {
-  kubectl(['create', 'namespace', namespace]);
-  controller = await startTestController(namespace);
-});
-afterAll(async () => {
-  await controller?.shutdown();
-});
 
 interface DeploymentObject {
   metadata: { generation: number };
