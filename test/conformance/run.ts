@@ -7,8 +7,9 @@
 // - the fixtures take the namespace from the kubeconfig context, and label everything with
 //   E2E_INSTANCE_ID, which the controller must be started with (--instance-id);
 // - the working directory must hold the module's test/e2e (manifests are read by relative path);
-// - TestControllerMetrics GETs localhost:8090, so the controller serves metrics there and only
-//   one product runs at a time.
+// - TestControllerMetrics GETs localhost:8090, so the controller serves metrics there; with
+//   --isolate each run gets its own network namespace (loopback only), so an Argo run and a
+//   Slipway run can go side by side.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +31,7 @@ const { values: flags } = parseArgs({
     'wait-timeout': { type: 'string', default: '90' },
     timeout: { type: 'string', default: '150m' },
     keep: { type: 'boolean', default: false },
+    isolate: { type: 'boolean', default: false },
   },
 });
 
@@ -103,7 +105,23 @@ function startController(argoDir: string, kubeconfig: string, logPath: string): 
   return child;
 }
 
+/** Re-runs this command in a new network namespace whose only interface is loopback. */
+function runIsolated(): Promise<number> {
+  const script = 'ip link set lo up && exec "$0" "$@"';
+  const argv = [process.execPath, ...process.execArgv, ...process.argv.slice(1)];
+  const child = spawn('unshare', ['--net', '--', 'sh', '-c', script, ...argv], {
+    stdio: 'inherit',
+    env: { ...process.env, SLIPWAY_CONFORMANCE_ISOLATED: '1' },
+  });
+  return new Promise((resolveRun) => child.on('close', (code) => resolveRun(code ?? 1)));
+}
+
 async function main(): Promise<void> {
+  if (flags.isolate && !process.env.SLIPWAY_CONFORMANCE_ISOLATED) {
+    buildArgo(); // outside: the build needs the Go module proxy
+    process.exitCode = await runIsolated();
+    return;
+  }
   log(`building Argo Rollouts' suite${flags.baseline ? ' and controller' : ''} (cached after the first run)`);
   const argoDir = buildArgo();
   const dataDir = mkdtempSync(join(tmpdir(), `slipway-conformance-${product}-`));
