@@ -422,3 +422,44 @@ describe('canary plan', () => {
     },
   );
 });
+
+describe('canary plan: managed route steps', () => {
+  const routedSteps = [
+    { setWeight: 20 },
+    {
+      setHeaderRoute: {
+        name: 'header-route',
+        match: [{ headerName: 'agent', headerValue: { exact: 'test' } }],
+      },
+    },
+    { setMirrorRoute: { name: 'mirror-route', percentage: 50, match: [{ method: { exact: 'GET' } }] } },
+    { pause: {} },
+  ];
+  const routed = (index: number) =>
+    rollout(
+      'web:2',
+      { ...updating(index), currentStepHash: stepHash(routedSteps) },
+      {
+        strategy: {
+          canary: {
+            steps: routedSteps,
+            canaryService: 'web-canary',
+            stableService: 'web-stable',
+            trafficRouting: {
+              managedRoutes: [{ name: 'header-route' }, { name: 'mirror-route' }],
+              istio: { virtualService: { name: 'web-vs', routes: ['primary'] } },
+            },
+          },
+        },
+      },
+    );
+
+  it.each([
+    [1, 'setHeaderRoute'],
+    [2, 'setMirrorRoute'],
+  ])('completes step %i (%s) at once, as Argo does', (index) => {
+    const result = plan(routed(index), [rs(V1, 1, 5), rs(V2, 2, 1)]);
+    expect(result.status.currentStepIndex).toBe(index + 1);
+    expect(reasons(result.events)).toContain('RolloutStepCompleted');
+  });
+});
