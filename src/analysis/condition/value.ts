@@ -325,7 +325,8 @@ export function matches(text: unknown, pattern: unknown, meter: Meter = UNMETERE
 
 /** Go's fmt `%v`, which expr's string() uses: `1e+06`, `[1 2]`, `map[a:1]`, `<nil>`. */
 export function formatValue(value: unknown, meter: Meter = UNMETERED): string {
-  meter.step();
+  // Rendering a number (Go's float formatting, bigint to text) costs about two node visits.
+  meter.step(2);
   if (isNil(value)) return '<nil>';
   if (typeof value === 'number') return formatFloat(value);
   if (typeof value === 'string') {

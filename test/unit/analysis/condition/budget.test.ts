@@ -72,7 +72,7 @@ describe('condition budgets: work', () => {
 
   it('the message points at the node that ran out', () => {
     expect(outcome('all(0..99999, all(0..99999, true))').message).toBe(
-      `all(0..99999, all(0..99999, true)): ${STEPS} (the condition does too much work) at 1:29`,
+      `all(0..99999, all(0..99999, true)): ${STEPS} (the condition does too much work) at 1:20`,
     );
   });
 
