@@ -7,9 +7,11 @@
 //   operators and built-ins proportional to their input (comparing, searching, sorting, matching);
 // - elements: array items, map entries and string characters created, summed over the evaluation
 //   (memory that stays alive until it ends, so no single condition can exhaust the heap).
-// Figures: on this project's 2-core CI machine the worst conditions we know of (nested
-// quantifiers over ranges, repeated string building, regexp over the largest string) stop at
-// these budgets in well under 100 ms; see test/unit/analysis/condition/budget.test.ts.
+// Sizing: the worst conditions we know of (test/unit/analysis/condition/budget.test.ts: nested
+// quantifiers over ranges, repeated string building, regexp over a 1 MB string, recompiling the
+// longest pattern) stop at these budgets after 5 to 35 ms, measured on 2 cores shared at a load
+// average of 11; the slowest refusal is parsing a 64 KB chain (about 70 ms there), so no
+// evaluation holds the event loop for much more than the ~100 ms the controller can afford.
 
 import { EvaluationFailure } from './errors.js';
 
