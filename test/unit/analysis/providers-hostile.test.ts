@@ -429,6 +429,13 @@ describe('provider URL deny list', () => {
     expect(server.hits).toBe(0);
   });
 
+  it('a DNS name resolving outside the denied networks is connected to', async () => {
+    server.handle(json(200, true));
+    const port = new URL(server.url).port;
+    const measurement = await measureWeb(webMetric(`http://localhost:${port}/health`));
+    expect(measurement).toMatchObject({ phase: 'Successful', value: 'true' });
+  });
+
   it('is configurable: the same server is reachable once the list allows it', async () => {
     server.handle(json(200, true));
     setProviderDeniedNetworks(['127.0.0.1/32']);
