@@ -288,6 +288,8 @@ describe.each([3, 4] as const)('the chart with Helm %i', (major) => {
         '8090',
         '--loglevel',
         'info',
+        '--metric-provider-denied-networks',
+        '169.254.0.0/16,fd00:ec2::254/128',
       ]);
       expect(parseControllerArgs(controller.args)).toMatchObject({
         namespaced: false,
@@ -296,8 +298,21 @@ describe.each([3, 4] as const)('the chart with Helm %i', (major) => {
         healthzPort: 8080,
         metricsPort: 8090,
         loglevel: 'info',
+        metricProviderDeniedNetworks: ['169.254.0.0/16', 'fd00:ec2::254/128'],
       });
       expect(controller.env?.map((e) => e.name)).toEqual(['POD_NAMESPACE', 'POD_NAME']);
+    });
+
+    it.each([
+      [[], ''],
+      [['10.0.0.0/8', '169.254.169.254'], '10.0.0.0/8,169.254.169.254'],
+    ])('passes controller.metricProviderDeniedNetworks %j to the controller', (networks, flag) => {
+      const controller = containerOf(
+        render({ controller: { metricProviderDeniedNetworks: networks } }),
+        CONTROLLER,
+      );
+      expect(controller.args.slice(-2)).toEqual(['--metric-provider-denied-networks', flag]);
+      expect(parseControllerArgs(controller.args).metricProviderDeniedNetworks).toEqual(networks);
     });
 
     it('starts git-sync with leader election in the release namespace and flags it accepts', () => {
