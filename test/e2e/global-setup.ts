@@ -1,11 +1,13 @@
 // Starts the local control plane once for the e2e tier (building it on first use), or uses
 // the cluster named by SLIPWAY_TEST_KUBECONFIG (kind, k3d or a real one), installs our CRDs
 // and the other projects' test CRDs, and hands the kubeconfig path to the tests.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startControlPlane } from '../../src/localcluster/control-plane.js';
+import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import { installTestCrds, kubectlBinary } from './support/kubectl.js';
 
 declare module 'vitest' {
@@ -15,8 +17,41 @@ declare module 'vitest' {
   }
 }
 
+/** Newest modification time of the TypeScript sources under `dir`. */
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && entry.name.endsWith('.ts')) {
+      newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+    }
+  }
+  return newest;
+}
+
+/** Tests run the built CLI (`slipway controller`, ...): rebuild it when a source is newer. */
+function ensureBuilt(log: (line: string) => void): void {
+  const cli = join(PACKAGE_ROOT, 'dist', 'cmd', 'slipway.js');
+  let built = 0;
+  try {
+    built = statSync(cli).mtimeMs;
+  } catch {
+    // not built yet
+  }
+  if (built >= newestSource(join(PACKAGE_ROOT, 'src'))) return;
+  log('dist/ is older than src/: building it (npm run build)');
+  execFileSync(
+    process.execPath,
+    [join(PACKAGE_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+    {
+      cwd: PACKAGE_ROOT,
+      stdio: 'inherit',
+    },
+  );
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const log = (line: string) => process.stderr.write(`[e2e setup] ${line}\n`);
+  ensureBuilt(log);
   let kubeconfig = process.env.SLIPWAY_TEST_KUBECONFIG;
   let teardown = async (): Promise<void> => {};
   if (kubeconfig) {
