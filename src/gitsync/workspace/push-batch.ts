@@ -71,6 +71,18 @@ export async function pushEdits(
     const outcomes = await applyEdits(workspace, edits);
     const bumps = bumpsOf(edits, outcomes);
     if (bumps.length === 0) return { head, outcomes, retries: attempt - 1 };
+    if (!(await workspace.hasStagedChanges())) {
+      // Edits that say they changed a file but left the tree as it was: claim nothing.
+      for (const [id, outcome] of outcomes) {
+        if (outcome.kind === 'changed') {
+          outcomes.set(id, {
+            kind: 'error',
+            reason: 'the edit left the repository unchanged; nothing was committed',
+          });
+        }
+      }
+      return { head, outcomes, retries: attempt - 1 };
+    }
     const message = renderCommitMessage(
       options.commitTemplate ?? DEFAULT_COMMIT_TEMPLATE,
       bumps,
