@@ -41,7 +41,10 @@ const MAX_REDIRECTS = 5;
 
 export interface RegistryClientOptions {
   credentials?: RegistryCredentials;
-  /** Hosts besides the registry's own that may receive credentials as a token realm; default DEFAULT_TOKEN_HOSTS. */
+  /**
+   * Hosts (`host` or `host:port`) besides the registry's own that may receive credentials as a
+   * token realm; default DEFAULT_TOKEN_HOSTS.
+   */
   tokenHosts?: readonly string[];
   /** Retries of one request after 429 or 503; default 5. */
   maxRetries?: number;
@@ -206,7 +209,9 @@ export class RegistryClient {
   private mayReceiveCredentials(realm: URL): boolean {
     const registry = new URL(this.location.baseUrl);
     if (realm.host === registry.host && realm.protocol === registry.protocol) return true;
-    return realm.protocol === 'https:' && this.tokenHosts.has(realm.hostname.toLowerCase());
+    // Plain http only where the registry itself is plain http already (loopback, --insecure).
+    if (realm.protocol !== 'https:' && registry.protocol === 'https:') return false;
+    return this.tokenHosts.has(realm.hostname.toLowerCase()) || this.tokenHosts.has(realm.host.toLowerCase());
   }
 
   private describe(): string {
