@@ -61,7 +61,11 @@ export function workspaceDir(root: string, url: string, branch: string, scope = 
 
 const KEY_FILE = '.workspace-key';
 
+const keys = new Map<string, Buffer>();
+
 function workspaceKey(root: string): Buffer {
+  const known = keys.get(root);
+  if (known !== undefined && existsSync(join(root, KEY_FILE))) return known;
   mkdirSync(root, { recursive: true, mode: 0o700 });
   const path = join(root, KEY_FILE);
   try {
@@ -76,7 +80,9 @@ function workspaceKey(root: string): Buffer {
   }
   const key = readFileSync(path, 'utf8').trim();
   if (key.length < 32) throw new Error(`workspace key ${path} is damaged; delete it (clones are re-made)`);
-  return Buffer.from(key, 'hex');
+  const buffer = Buffer.from(key, 'hex');
+  keys.set(root, buffer);
+  return buffer;
 }
 
 export class GitWorkspace {
