@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { signRequest } from '../../src/gitsync/webhook/signature.js';
-import type { GitAccess } from '../../src/gitsync/workspace/git-credentials.js';
+import { type GitAccess, prepareGitAccess } from '../../src/gitsync/workspace/git-credentials.js';
 import { GitWorkspace, workspaceDir } from '../../src/gitsync/workspace/workspace.js';
 import { formatTime } from '../../src/kube/timestamps.js';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
@@ -469,16 +469,7 @@ spec:
     createBareRepo(privateRoot, 'private', { 'apps/web/values.yaml': `secret: ${MARKER}\n` });
     const server = await startGitHttpServer(privateRoot, { token: TOKEN });
     const cache = join(root, 'scoped-cache');
-    const withToken: GitAccess = {
-      env: {
-        GIT_TERMINAL_PROMPT: '0',
-        GIT_CONFIG_COUNT: '1',
-        GIT_CONFIG_KEY_0: 'http.extraHeader',
-        GIT_CONFIG_VALUE_0: `Authorization: Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}`,
-      },
-      secrets: [TOKEN],
-      dispose: async () => {},
-    };
+    const withToken = await prepareGitAccess(server.url('private'), { username: 'x', password: TOKEN });
     const anonymous: GitAccess = { env: { GIT_TERMINAL_PROMPT: '0' }, secrets: [], dispose: async () => {} };
     try {
       const url = server.url('private');
@@ -497,6 +488,7 @@ spec:
           new GitWorkspace({ root: cache, url: `file://${tenantA.dir}`, branch: 'main', access: anonymous }),
       ).toThrow('--allow-local-repositories');
     } finally {
+      await withToken.dispose();
       await server.stop();
     }
   });
