@@ -18,7 +18,7 @@ describe('edit runner', () => {
     const result = await runner.run('apps/web/values.yaml', 'image:\n  tag: 1.0.0\n', [spec, spec]);
     expect(result.text).toBe('image:\n  tag: 2.0.0\n');
     expect(result.results.map((r) => r.kind)).toEqual(['changed', 'unchanged']);
-  });
+  }, 120_000);
 
   it('stops a file that needs more memory than the cap, then keeps working', async () => {
     const marker = 'MARKER-OOM-5d2';
@@ -31,5 +31,5 @@ describe('edit runner', () => {
     expect(failure).not.toContain(marker);
     const after = await runner.run('apps/web/values.yaml', 'image:\n  tag: 1.0.0\n', [spec]);
     expect(after.text).toBe('image:\n  tag: 2.0.0\n');
-  });
+  }, 120_000);
 });
