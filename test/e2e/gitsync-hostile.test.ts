@@ -689,3 +689,26 @@ describe('failed fetches (item 7)', () => {
     expect(git(bare, ['rev-parse', 'main']).trim()).toBe(head);
   });
 });
+
+describe('after all of it', () => {
+  it('still checks and writes a new image the webhook announces', async () => {
+    await pushImage(registry.url, 'acme/web', '1.1.0');
+    const body = JSON.stringify({ image, tag: '1.1.0' });
+    const response = await fetch(`http://127.0.0.1:${ports.webhook}/webhook/generic`, {
+      method: 'POST',
+      body,
+      headers: signRequest(WEBHOOK_SECRET, body),
+    });
+    expect(response.status).toBe(202);
+    await eventually(
+      '1.1.0 in both repositories',
+      () =>
+        showFile(cleanBare, 'apps/web/values.yaml').includes('"1.1.0"') &&
+        showFile(hostileBare, 'apps/web/values.yaml').includes('"1.1.0"')
+          ? true
+          : undefined,
+      120_000,
+    );
+    expectNothingLeaked();
+  });
+});

@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushesFromRegistryNotification } from '../../../../src/gitsync/webhook/push-events.js';
 import { createWebhookServer, type WebhookResult } from '../../../../src/gitsync/webhook/server.js';
@@ -153,4 +153,36 @@ describe('webhook endpoint', () => {
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ error: 'events[0] is null; each event must be an object' });
   });
+});
+
+describe('webhook connection cap', () => {
+  it('closes connections beyond the cap at once and serves again when one is free', async () => {
+    const server = createWebhookServer({ secret: () => 's', onPush: () => 0, maxConnections: 2 });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const port = (server.address() as AddressInfo).port;
+    const open = (): Promise<Socket> =>
+      new Promise((done) => {
+        const socket = connect(port, '127.0.0.1', () => done(socket));
+        socket.on('error', () => undefined);
+      });
+    try {
+      const held = [await open(), await open()];
+      // Headers begun but never finished: both slots stay taken.
+      for (const socket of held) socket.write('POST /webhook/generic HTTP/1.1\r\n');
+      const third = await open();
+      await new Promise<void>((done) => third.once('close', () => done()));
+      held[0]!.destroy();
+      const answer = await (async () => {
+        for (;;) {
+          const response = await fetch(`http://127.0.0.1:${port}/nowhere`).catch(() => undefined);
+          if (response !== undefined) return response.status;
+        }
+      })();
+      expect(answer).toBe(404);
+      held[1]!.destroy();
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  }, 60_000);
 });
