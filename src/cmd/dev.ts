@@ -107,6 +107,8 @@ async function runDev(flags: DevFlags): Promise<void> {
       healthPort: flags.gitSyncHealthzPort,
       metricsPort: flags.gitSyncMetricsPort,
       workDir: join(flags.dataDir, 'git-sync'),
+      // The dev repository is a local bare repository (file://), which only the operator may allow.
+      allowLocalRepositories: true,
     });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     const example = join(PACKAGE_ROOT, 'examples', 'rollout-canary.yaml');

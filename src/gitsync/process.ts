@@ -36,6 +36,18 @@ export interface GitSyncProcessOptions {
   readonly resyncMs?: number;
   readonly sshProgram?: string;
   readonly registryFactory?: GitSyncControllerOptions['registryFactory'];
+  /** http:// and git:// repository URLs (operator opt-in). */
+  readonly allowHttpRepositories?: boolean;
+  /** file:// URLs and local paths (operator opt-in: `slipway dev`, tests). */
+  readonly allowLocalRepositories?: boolean;
+  /** Repository files over this size are refused; default 1 MiB. */
+  readonly maxFileBytes?: number;
+  /** Token realm hosts besides the registry's own that may receive credentials; default auth.docker.io. */
+  readonly registryTokenHosts?: readonly string[];
+  /** Replay window of the generic webhook's signed timestamp; default 5 min. */
+  readonly webhookMaxAgeMs?: number;
+  /** Open webhook connections at once; default 64. */
+  readonly webhookMaxConnections?: number;
 }
 
 export interface GitSyncProcess {
@@ -90,6 +102,8 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
     const secret = options.webhookSecret!;
     const webhook = createWebhookServer({
       secret,
+      ...(options.webhookMaxAgeMs !== undefined && { maxAgeMs: options.webhookMaxAgeMs }),
+      ...(options.webhookMaxConnections !== undefined && { maxConnections: options.webhookMaxConnections }),
       onPush: (images) => controller?.onPush(images) ?? 0,
       onRequest: (endpoint, result) => {
         metrics.webhooks.inc({ endpoint, result });
@@ -104,6 +118,10 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
     webhookPort = address(webhook);
   }
 
+  const urlPolicy = {
+    allowHttp: options.allowHttpRepositories === true,
+    allowLocal: options.allowLocalRepositories === true,
+  };
   const startLeading = (signal: AbortSignal) => {
     leading = true;
     const started = new GitSyncController({
@@ -117,6 +135,9 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
       ...(options.resyncMs !== undefined && { resyncMs: options.resyncMs }),
       ...(options.sshProgram !== undefined && { sshProgram: options.sshProgram }),
       ...(options.registryFactory !== undefined && { registryFactory: options.registryFactory }),
+      urlPolicy,
+      ...(options.maxFileBytes !== undefined && { maxFileBytes: options.maxFileBytes }),
+      ...(options.registryTokenHosts !== undefined && { registryTokenHosts: options.registryTokenHosts }),
     });
     controller = started;
     const promotion = new PromotionController({
@@ -127,6 +148,8 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
       workDir: options.workDir,
       ...(options.namespace !== undefined && { namespace: options.namespace }),
       ...(options.sshProgram !== undefined && { sshProgram: options.sshProgram }),
+      urlPolicy,
+      ...(options.maxFileBytes !== undefined && { maxFileBytes: options.maxFileBytes }),
     });
     promotions = promotion;
     promotion

@@ -153,6 +153,7 @@ beforeAll(async () => {
     healthPort: 0,
     metricsPort: 0,
     workDir: join(root, 'work'),
+    allowHttpRepositories: true,
     // The registry of reg.local/acme/web: both tags exist, as when a watch bumped dev to 2.0.0.
     registryFactory: (_, watch) =>
       watch.spec.image === 'reg.local/acme/web'

@@ -325,6 +325,10 @@ describe.each([3, 4] as const)('the chart with Helm %i', (major) => {
         '8080',
         '--metrics-port',
         '8091',
+        '--max-file-size',
+        '1Mi',
+        '--registry-token-hosts',
+        'auth.docker.io',
         '--loglevel',
         'info',
       ]);
@@ -334,6 +338,8 @@ describe.each([3, 4] as const)('the chart with Helm %i', (major) => {
         healthzPort: 8080,
         metricsPort: 8091,
         workDir: '/tmp/slipway-git-sync',
+        maxFileSize: 1024 * 1024,
+        registryTokenHosts: ['auth.docker.io'],
       });
       expect(parseGitSyncArgs(gitSync.args).namespace).toBeUndefined();
       expect(gitSync.env).toContainEqual({ name: 'HOME', value: '/tmp' });
@@ -475,6 +481,7 @@ describe.each([3, 4] as const)('the chart with Helm %i', (major) => {
     expect(parseGitSyncArgs(gitSync.args)).toMatchObject({
       webhookPort: 8092,
       webhookSecretFile: '/etc/slipway/webhook/webhook-secret',
+      webhookMaxAge: 300,
     });
     expect(gitSync.volumeMounts).toContainEqual({
       name: 'webhook-secret',
