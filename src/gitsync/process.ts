@@ -115,6 +115,7 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
 
   const startLeading = (signal: AbortSignal) => {
     leading = true;
+    processMetrics.leading(GIT_SYNC_LEASE, true);
     const started = new GitSyncController({
       client,
       logger,
@@ -150,6 +151,7 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
   };
   const stopLeading = async () => {
     leading = false;
+    processMetrics.leading(GIT_SYNC_LEASE, false);
     const stopping = controller;
     controller = undefined;
     const stoppingPromotions = promotions;
@@ -204,6 +206,7 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
         if (elector) await elector.release();
         await stopLeading();
         await Promise.all(servers.map(closeServer));
+        processMetrics.stop();
         logger.info('shut down');
       })();
       return shutdown;

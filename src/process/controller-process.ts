@@ -159,8 +159,10 @@ export async function startControllerProcess(options: ControllerProcessOptions):
     'controller process started',
   );
 
+  const leaseName = options.instanceId ? `${LEASE_NAME}-${options.instanceId}` : LEASE_NAME;
   const onStartedLeading = (signal: AbortSignal) => {
     leading = true;
+    metrics.leading(leaseName, true);
     startControllers(signal).catch((error: Error) => {
       logger.error({ err: error.message }, 'starting controllers failed; giving up this term');
       elector?.resign();
@@ -168,13 +170,13 @@ export async function startControllerProcess(options: ControllerProcessOptions):
   };
   const onStoppedLeading = async () => {
     leading = false;
+    metrics.leading(leaseName, false);
     logger.info('stopped leading; stopping controllers, then campaigning again');
     await stopControllers();
   };
 
   if (options.leaderElection) {
     const identity = `${hostname()}_${randomBytes(4).toString('hex')}`;
-    const leaseName = options.instanceId ? `${LEASE_NAME}-${options.instanceId}` : LEASE_NAME;
     elector = new LeaderElector({
       store: apiLeaseStore(client, { namespace: options.leaderElectionNamespace, name: leaseName }),
       identity,
@@ -214,6 +216,7 @@ export async function startControllerProcess(options: ControllerProcessOptions):
         }
         await stopControllers();
         await Promise.all(servers.map(closeServer));
+        metrics.stop();
         logger.info('shut down');
       })();
       return shutdown;
