@@ -158,6 +158,17 @@ export const rolloutController: ControllerFactory = {
         if (namedServices(ro).includes(svcName)) enqueue(keyOf(ro.metadata.namespace, ro.metadata.name));
       }
     };
+    // A template created after the Rollout that names it: look again at once instead of at the
+    // next InvalidSpec requeue.
+    const onTemplate = (template: KubeObject) => {
+      for (const ro of rollouts.list(template.metadata?.namespace || undefined)) {
+        if (ro.status?.conditions?.some((c) => c.type === 'InvalidSpec' && c.status === 'True'))
+          enqueue(keyOf(ro.metadata.namespace, ro.metadata.name));
+      }
+    };
+    for (const informer of [analysisTemplates, clusterAnalysisTemplates]) {
+      informer?.addHandlers({ add: onTemplate, update: (_, t) => onTemplate(t), delete: onTemplate });
+    }
     services.addHandlers({
       add: onService,
       update: (_, svc) => onService(svc),
