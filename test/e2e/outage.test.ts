@@ -48,7 +48,7 @@ async function healthz(port: number): Promise<number> {
 /** The rollout controller's reconcile count (its metrics start afresh with each term). */
 async function reconciles(): Promise<number> {
   const metric = controller?.metrics.registry.getSingleMetric('rollout_reconcile');
-  const values = (await metric?.get())?.values ?? [];
+  const values = ((await metric?.get())?.values ?? []) as { metricName?: string; value: number }[];
   return values
     .filter((v) => v.metricName === 'rollout_reconcile_count')
     .reduce((sum, v) => sum + v.value, 0);
