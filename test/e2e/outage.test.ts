@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type GitSyncProcess, startGitSyncProcess } from '../../src/gitsync/process.js';
 import { loadKubeConfig } from '../../src/kube/config.js';
+import { RestClient } from '../../src/kube/rest.js';
 import { type ControllerProcess, startControllerProcess } from '../../src/process/controller-process.js';
 import { CONTROLLERS } from '../../src/process/controllers.js';
 import { createLogger } from '../../src/process/logger.js';
@@ -29,6 +30,7 @@ const OUTAGE_MS = 30_000;
 let controller: ControllerProcess | undefined;
 let gitSync: GitSyncProcess | undefined;
 let controllerHealthPort = 0;
+let client: RestClient;
 let registry: TestRegistry | undefined;
 let gitServer: GitHttpServer | undefined;
 let root = '';
@@ -83,6 +85,7 @@ beforeAll(async () => {
   ]);
 
   const kubeConfig = loadKubeConfig({ path: inject('kubeconfig') }).kubeConfig;
+  client = new RestClient(kubeConfig, { userAgent: 'slipway-outage-e2e' });
   controllerHealthPort = await freePort();
   controller = await startControllerProcess({
     kubeConfig,
@@ -195,49 +198,60 @@ async function outage(stopped: 'kube-apiserver' | 'etcd', nextImage: string, nex
   const remaining = OUTAGE_MS - (Date.now() - stoppedAt);
   if (remaining > 0) await sleep(remaining);
 
+  // Watch for each milestone from the moment the restart is issued, so none is missed.
+  const restartAt = Date.now();
+  const at = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined) =>
+    eventually(what, async () => ((await probe()) !== undefined ? Date.now() : undefined), 180_000);
+  const apiBack = at('the API answering again', async () => {
+    const ok = await client
+      .request({
+        method: 'GET',
+        path: '/api/v1/namespaces/default',
+        verb: 'get',
+        resource: 'namespaces',
+        timeoutMs: 2_000,
+      })
+      .then(
+        () => true,
+        () => undefined,
+      );
+    return ok;
+  });
+  const leading = at('the controller leading again', () => (controller?.isLeader() ? true : undefined));
+  const firstReconcile = at('the first reconcile after the outage', async () =>
+    controller?.isLeader() && (await reconciles()) > 0 ? true : undefined,
+  );
+  const gitSyncLeading = at('git-sync leading again', () => (gitSync?.isLeader() ? true : undefined));
+  const bumped = at(`${nextTag} committed to Git`, () =>
+    showFile(bare, 'apps/web/values.yaml').includes(`"${nextTag}"`) ? true : undefined,
+  );
   await component(stopped, 'start');
-  if (stopped === 'etcd') {
-    // kube-apiserver stayed up; the API is back once it is ready again.
-    await eventually(
-      'kube-apiserver ready again',
-      () => (tryKubectl(['get', '--raw', '/readyz']).ok ? true : undefined),
-      120_000,
-    );
-  }
-  const backAt = Date.now();
-  const before = showFile(bare, 'apps/web/values.yaml');
-  expect(before).not.toContain(`"${nextTag}"`);
-
-  const leading = eventually(
-    'the controller leads again',
-    () => (controller?.isLeader() ? Date.now() : undefined),
-    120_000,
-  );
-  const firstReconcile = eventually(
-    'the first reconcile after the outage',
-    async () => (controller?.isLeader() && (await reconciles()) > 0 ? Date.now() : undefined),
-    120_000,
-  );
-  const bumped = eventually(
-    `${nextTag} committed to Git`,
-    () => (showFile(bare, 'apps/web/values.yaml').includes(`"${nextTag}"`) ? Date.now() : undefined),
-    180_000,
-  );
+  const apiBackAt = await apiBack;
   const reconciledAt = await firstReconcile;
   const ledAt = await leading;
 
   operate(namespace, name, 'promote');
-  const promotedFrom = Date.now();
-  await waitForRollout(namespace, name, 'promoted to Healthy', (r) => r.status?.phase === 'Healthy', 120_000);
+  const promotedAt = Date.now();
+  const actedOn = await waitForRollout(
+    namespace,
+    name,
+    'the promote acted on (last step reached)',
+    (r) => r.status?.currentStepIndex === 2,
+    120_000,
+  ).then(() => Date.now());
+  await waitForRollout(namespace, name, 'promoted to Healthy', (r) => r.status?.phase === 'Healthy', 180_000);
   const healthyAt = Date.now();
   const bumpedAt = await bumped;
+  const gitSyncLedAt = await gitSyncLeading;
 
   const ro = getRollout(namespace, name);
   expect(ro.status?.stableRS).toBe(ro.status?.currentPodHash);
+  const since = (t: number) => seconds(t - apiBackAt);
   console.log(
-    `[outage] ${stopped} stopped ${seconds(OUTAGE_MS)}: API back -> controller leads ${seconds(ledAt - backAt)}, ` +
-      `-> first reconcile ${seconds(reconciledAt - backAt)}; promote -> Healthy ${seconds(healthyAt - promotedFrom)}; ` +
-      `API back -> ${nextTag} in Git ${seconds(bumpedAt - backAt)}`,
+    `[outage] ${stopped} down ${seconds(OUTAGE_MS)}; API answering ${seconds(apiBackAt - restartAt)} after the restart. ` +
+      `From API back: controller leads ${since(ledAt)}, first reconcile ${since(reconciledAt)}, ` +
+      `git-sync leads ${since(gitSyncLedAt)}, ${nextTag} in Git ${since(bumpedAt)}. ` +
+      `Promote acted on ${seconds(actedOn - promotedAt)} after it was sent (Healthy after ${seconds(healthyAt - promotedAt)}, pods by kube-controller-manager and kwok).`,
   );
 }
 
