@@ -273,7 +273,15 @@ export const rolloutController: ControllerFactory = {
       rollouts,
     ];
     for (const informer of informers) informer.start();
+    // Leadership can end while the caches sync (an API outage): stop at once, so the next term
+    // does not wait for this one's informers to come back from their backoff.
+    const abandon = () => {
+      for (const informer of informers) informer.stop();
+    };
+    ctx.signal.addEventListener('abort', abandon, { once: true });
+    if (ctx.signal.aborted) abandon();
     await Promise.all(informers.map((i) => i.waitForSync()));
+    ctx.signal.removeEventListener('abort', abandon);
     const workers = queue.run(reconcile, WORKERS);
     logger.info({ rollouts: rollouts.list().length }, 'rollout caches synced');
 
