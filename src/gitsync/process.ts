@@ -54,6 +54,8 @@ export interface GitSyncProcess {
   readonly registry: import('prom-client').Registry;
   readonly ports: { health: number; metrics: number; webhook?: number };
   isLeader(): boolean;
+  /** What /healthz answers: false once the leader-election loop is no longer running. */
+  isLive(): boolean;
   shutdown(): Promise<void>;
 }
 
@@ -83,13 +85,20 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
   let promotions: PromotionController | undefined;
   let leading = false;
   const servers: Server[] = [];
+  let elector: LeaderElector | undefined;
+  let shuttingDown = false;
   const address = (s: Server) => {
     const a = s.address();
     return typeof a === 'object' && a !== null ? a.port : 0;
   };
 
   const health = serveHealth(
-    { live: () => true, ready: () => !leading || controller?.hasSynced() === true },
+    {
+      // Dead when the campaign loop has ended, so the kubelet restarts a process that would
+      // otherwise never lead again.
+      live: () => elector === undefined || elector.isRunning() || shuttingDown,
+      ready: () => !leading || controller?.hasSynced() === true,
+    },
     options.bindAddress,
     options.healthPort,
   );
@@ -124,6 +133,7 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
   };
   const startLeading = (signal: AbortSignal) => {
     leading = true;
+    processMetrics.leading(GIT_SYNC_LEASE, true);
     const started = new GitSyncController({
       client,
       logger,
@@ -157,12 +167,14 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
       .catch((error: Error) => logger.error({ err: error.message }, 'starting promotions failed'));
     signal.addEventListener('abort', () => void started.stop());
     started.start().catch((error: Error) => {
-      logger.error({ err: error.message }, 'starting git-sync failed; giving up leadership');
-      void elector?.release();
+      if (signal.aborted) return;
+      logger.error({ err: error.message }, 'starting git-sync failed; giving up this term');
+      elector?.resign();
     });
   };
   const stopLeading = async () => {
     leading = false;
+    processMetrics.leading(GIT_SYNC_LEASE, false);
     const stopping = controller;
     controller = undefined;
     const stoppingPromotions = promotions;
@@ -170,7 +182,6 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
     await Promise.all([stopping?.stop(), stoppingPromotions?.stop()]);
   };
 
-  let elector: LeaderElector | undefined;
   let standalone: AbortController | undefined;
   if (options.leaderElection) {
     const identity = `${hostname()}_${randomBytes(4).toString('hex')}`;
@@ -178,9 +189,10 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
       store: apiLeaseStore(client, { namespace: options.leaderElectionNamespace, name: GIT_SYNC_LEASE }),
       identity,
       onStartedLeading: startLeading,
-      onStoppedLeading: () => {
-        logger.info('stopped leading');
-        void stopLeading();
+      // The elector campaigns again once this term's controllers have stopped.
+      onStoppedLeading: async () => {
+        logger.info('stopped leading; stopping git-sync, then campaigning again');
+        await stopLeading();
       },
       onNewLeader: (holder) => logger.info({ leader: holder, self: holder === identity }, 'leader observed'),
       onError: (error) => logger.warn({ err: error.message }, 'leader election'),
@@ -210,11 +222,14 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
       ...(webhookPort !== undefined && { webhook: webhookPort }),
     },
     isLeader: () => leading,
+    isLive: () => elector === undefined || elector.isRunning() || shuttingDown,
     shutdown: () => {
       shutdown ??= (async () => {
+        shuttingDown = true;
         if (elector) await elector.release();
         await stopLeading();
         await Promise.all(servers.map(closeServer));
+        processMetrics.stop();
         logger.info('shut down');
       })();
       return shutdown;

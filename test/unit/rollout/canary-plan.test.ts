@@ -84,11 +84,19 @@ function updating(index: number, extra: RolloutStatus = {}): RolloutStatus {
   };
 }
 
-function plan(ro: ObservedRolloutObject, replicaSets: ReplicaSet[], services: Service[] = [], now = NOW) {
+/** The Services a canary names exist unless a test says otherwise (else it is InvalidSpec). */
+function namedServices(ro: ObservedRolloutObject): Service[] {
+  const canary = ro.spec.strategy.canary;
+  return [canary?.canaryService, canary?.stableService]
+    .filter((name): name is string => !!name)
+    .map((name) => ({ metadata: { name, namespace: 'shop' }, spec: { selector: { app: 'web' } } }));
+}
+
+function plan(ro: ObservedRolloutObject, replicaSets: ReplicaSet[], services?: Service[], now = NOW) {
   return planRollout({
     rollout: ro,
     replicaSets,
-    services: new Map(services.map((s) => [s.metadata?.name ?? '', s])),
+    services: new Map((services ?? namedServices(ro)).map((s) => [s.metadata?.name ?? '', s])),
     now,
   });
 }
