@@ -476,7 +476,13 @@ export function podInfo(pod: PodObject): PodInfo {
   }
   if (pod.metadata?.deletionTimestamp && pod.status?.reason === 'NodeLost') reason = 'Unknown';
   else if (pod.metadata?.deletionTimestamp) reason = 'Terminating';
-  return { meta: slim(pod.metadata), status: reason, icon: podIcon(reason), ready: `${ready}/${total}`, restarts };
+  return {
+    meta: slim(pod.metadata),
+    status: reason,
+    icon: podIcon(reason),
+    ready: `${ready}/${total}`,
+    restarts,
+  };
 }
 
 function podIcon(status: string): string {
@@ -593,7 +599,9 @@ export function rolloutInfo(ro: RolloutObject, related: Related, workload?: Depl
   const experiments = related.experiments
     .filter((e) => ownedBy(e, [uid]))
     .map((e) => experimentInfo(e, related))
-    .sort((a, b) => b.revision - a.revision || time(a.meta.creationTimestamp) - time(b.meta.creationTimestamp));
+    .sort(
+      (a, b) => b.revision - a.revision || time(a.meta.creationTimestamp) - time(b.meta.creationTimestamp),
+    );
   const { phase, message } = rolloutPhase(ro);
   const info: RolloutInfo = {
     meta: slim(ro.metadata),
@@ -644,7 +652,10 @@ export function rolloutInfo(ro: RolloutObject, related: Related, workload?: Depl
     info.strategy = 'BlueGreen';
   }
   const template = workload ? workload.spec?.template : ro.spec?.template;
-  info.containers = (template?.spec?.containers ?? []).map((c) => ({ name: c.name ?? '', image: c.image ?? '' }));
+  info.containers = (template?.spec?.containers ?? []).map((c) => ({
+    name: c.name ?? '',
+    image: c.image ?? '',
+  }));
   info.initContainers = (template?.spec?.initContainers ?? []).map((c) => ({
     name: c.name ?? '',
     image: c.image ?? '',

@@ -1,9 +1,12 @@
 // Text output of `get`, `list` and `status` in the layout of Argo's plugin (cmd/get, cmd/list
 // in Argo Rollouts v1.10.2), so eyes and scripts used to `kubectl argo rollouts` carry over.
 // Pure: objects and the clock in, text out.
+
+import { parseGoDuration } from '../analysis/go-duration.js';
 import { age, humanDuration } from './human-duration.js';
 import {
   type AnalysisRunInfo,
+  currentSetWeight,
   type ExperimentInfo,
   type ExperimentObject,
   experimentImages,
@@ -15,11 +18,9 @@ import {
   revisions,
   rolloutImages,
   rolloutPhase,
-  currentSetWeight,
   Tag,
 } from './info.js';
 import { alignColumns } from './tabwriter.js';
-import { parseGoDuration } from '../analysis/go-duration.js';
 
 export interface RenderOptions {
   /** No ANSI colours (--no-color, or TERM=dumb). */
@@ -286,7 +287,8 @@ export interface ListFlags {
   timestamps: boolean;
 }
 
-export const ROLLOUT_LIST_HEADER = 'NAME\tSTRATEGY\tSTATUS\tSTEP\tSET-WEIGHT\tREADY\tDESIRED\tUP-TO-DATE\tAVAILABLE\n';
+export const ROLLOUT_LIST_HEADER =
+  'NAME\tSTRATEGY\tSTATUS\tSTEP\tSET-WEIGHT\tREADY\tDESIRED\tUP-TO-DATE\tAVAILABLE\n';
 
 export function rolloutListHeader(flags: ListFlags): string {
   let header = ROLLOUT_LIST_HEADER;
@@ -309,7 +311,8 @@ export function rolloutRow(line: RolloutLine, flags: ListFlags, now: number): st
     pad(line.available, 9),
   ].join('\t');
   if (flags.allNamespaces) text = `${pad(line.namespace, 9)}\t${text}`;
-  if (flags.timestamps) text = `${pad(new Date(Math.floor(now / 1000) * 1000).toISOString().replace('.000Z', 'Z'), 20)}\t${text}`;
+  if (flags.timestamps)
+    text = `${pad(new Date(Math.floor(now / 1000) * 1000).toISOString().replace('.000Z', 'Z'), 20)}\t${text}`;
   return `${text}\n`;
 }
 

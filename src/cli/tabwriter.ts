@@ -3,6 +3,7 @@
 // ANSI colour codes, the text after a line's last tab is not aligned. Hand-written because
 // the output must match Go's byte for byte, which no npm table library promises.
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes start with ESC
 const ANSI = /\x1b\[[0-9;]*m/g;
 
 /** Display width: runes without ANSI escapes (as ansiterm's tabwriter counts). */
