@@ -136,13 +136,21 @@ export function bannerCommands(paths: { kubeconfig: string; toolDir: string; exa
   return [
     `export KUBECONFIG=${paths.kubeconfig} PATH=${paths.toolDir}:$PATH`,
     `kubectl apply -f ${paths.example}`,
-    'kubectl slipway get rollout canary-demo',
+    'kubectl slipway status canary-demo',
     'kubectl slipway set image canary-demo app=nginx:1.27',
+    'kubectl slipway get rollout canary-demo',
     'kubectl slipway promote canary-demo',
-    'kubectl slipway status canary-demo --timeout 120s',
+    'kubectl slipway status canary-demo',
     'kubectl get rollouts,replicasets,pods',
   ];
 }
+
+/** What each banner line does, printed after it (so the commands stay copy-pasteable). */
+const BANNER_NOTES: Record<string, string> = {
+  'kubectl slipway status canary-demo': 'waits until the Rollout is Healthy',
+  'kubectl slipway get rollout canary-demo': 'the revision tree; add --watch to follow it live',
+  'kubectl slipway promote canary-demo': 'once it is Paused at the 20% step',
+};
 
 async function runDev(flags: DevFlags): Promise<void> {
   const say = (line: string) => process.stderr.write(`[slipway dev] ${line}\n`);
@@ -217,9 +225,10 @@ async function runDev(flags: DevFlags): Promise<void> {
         `Slipway is up (${seconds}s). In another shell, try a canary (the plugin takes every`,
         '`kubectl argo rollouts` command; `kubectl slipway --help` lists them):',
         '',
-        ...commands.map((c) => `  ${c}`),
+        ...commands.map((c) => (BANNER_NOTES[c] ? `${`  ${c}`.padEnd(60)}# ${BANNER_NOTES[c]}` : `  ${c}`)),
         '',
-        'Watch it live with `kubectl slipway get rollout canary-demo --watch` (Ctrl-C leaves the watch).',
+        'Elsewhere: `npm install -g .` in this checkout (or of the release tarball) puts kubectl-slipway on PATH;',
+        'without installing, `npx kubectl-slipway ...` runs it from the checkout.',
         `Controller health: http://127.0.0.1:${flags.healthzPort}/readyz  metrics: http://127.0.0.1:${flags.metricsPort}/metrics`,
         `git-sync writes to ${repository.bareDir} (GitTarget dev-repository); look with: git clone ${repository.bareDir}`,
         `  point an ImageWatch at it: see ${join(PACKAGE_ROOT, 'examples', 'imagewatch-dev.yaml')}`,

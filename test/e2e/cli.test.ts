@@ -102,7 +102,7 @@ describe('kubectl slipway against a canary Rollout', () => {
     const status = await slipway(['status', name, '--timeout', '120s'], { timeoutMs: 150_000 });
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout.trim().split('\n').at(-1)).toBe('Healthy');
-  });
+  }, 300_000);
 
   it('set image changes a container and an init container by name', async () => {
     const init = await slipway(['set', 'image', name, 'init=busybox:1.37']);
@@ -118,7 +118,7 @@ describe('kubectl slipway against a canary Rollout', () => {
     expect(spec.containers[0]?.ports).toEqual([{ containerPort: 80, protocol: 'TCP' }]);
     const missing = await slipway(['set', 'image', name, 'nope=x:1']);
     expect(missing).toMatchObject({ code: 1, stderr: 'Error: unable to find container named "nope"\n' });
-  });
+  }, 300_000);
 
   it('get rollout draws the revision tree mid-canary, in Argo layout', async () => {
     await waitForRollout(namespace, name, 'paused at step 1', pausedAtStep(1));
@@ -158,7 +158,7 @@ describe('kubectl slipway against a canary Rollout', () => {
     );
     const colored = await slipway(['get', 'rollout', name]);
     expect(colored.stdout).toContain('\x1b[33mcanary\x1b[0m');
-  });
+  }, 300_000);
 
   it('get rollout --watch redraws in place until --timeout-seconds', async () => {
     const watch = await slipway(['get', 'rollout', name, '--watch', '--no-color', '--timeout-seconds', '3']);
@@ -166,7 +166,7 @@ describe('kubectl slipway against a canary Rollout', () => {
     const frames = watch.stdout.split('\x1b[H\x1b[2J\x1b[0;0H').filter((f) => f !== '');
     expect(frames.length).toBeGreaterThanOrEqual(2);
     for (const frame of frames) expect(frame).toMatch(new RegExp(`^Name: +${name}\\n`));
-  });
+  }, 300_000);
 
   it('list rollouts and status print Argo tables and lines; status exits 1 on timeout', async () => {
     const list = await slipway(['list', 'rollouts']);
@@ -189,7 +189,7 @@ describe('kubectl slipway against a canary Rollout', () => {
       code: 1,
       stderr: 'Error: rollouts.argoproj.io "no-such-rollout" not found\n',
     });
-  });
+  }, 300_000);
 
   it('promote moves one step; --skip-current-step skips a pause; --full finishes', async () => {
     const promoted = await slipway(['promote', name]);
@@ -202,7 +202,7 @@ describe('kubectl slipway against a canary Rollout', () => {
     expect(full).toMatchObject({ code: 0, stdout: `rollout '${name}' fully promoted\n` });
     const status = await slipway(['status', name, '--timeout', '120s'], { timeoutMs: 150_000 });
     expect(status.code, status.stderr).toBe(0);
-  });
+  }, 300_000);
 
   it('abort makes it Degraded (status exits 1 with the message); retry resumes', async () => {
     await slipway(['set', 'image', name, 'app=nginx:1.28']);
@@ -219,7 +219,7 @@ describe('kubectl slipway against a canary Rollout', () => {
     const retried = await slipway(['retry', 'rollout', name]);
     expect(retried).toMatchObject({ code: 0, stdout: `rollout '${name}' retried\n` });
     await waitForRollout(namespace, name, 'paused at step 1 again', pausedAtStep(1));
-  });
+  }, 300_000);
 
   it('pause, restart --in and undo --to-revision send what Argo sends', async () => {
     const paused = await slipway(['pause', name]);
@@ -255,7 +255,7 @@ describe('kubectl slipway against a canary Rollout', () => {
     expect(undo).toMatchObject({ code: 0, stdout: `rollout '${name}' undo\n` });
     const spec = getRollout(namespace, name).spec.template?.spec as { containers: { image: string }[] };
     expect(spec.containers[0]?.image).not.toBe('nginx:1.28');
-  });
+  }, 300_000);
 });
 
 describe('kubectl slipway on AnalysisRuns and Experiments', () => {
@@ -303,7 +303,7 @@ describe('kubectl slipway on AnalysisRuns and Experiments', () => {
       getJson<{ spec: { terminate?: boolean } }>(['analysisrun', 'slow-check-1', '-n', namespace]).spec
         .terminate,
     ).toBe(true);
-  });
+  }, 300_000);
 
   it('list, get, terminate and retry an Experiment', async () => {
     const experiment = {
@@ -340,7 +340,7 @@ describe('kubectl slipway on AnalysisRuns and Experiments', () => {
     ).toBe(true);
     const retried = await slipway(['retry', 'experiment', 'exp-1']);
     expect(retried).toMatchObject({ code: 0, stdout: "experiment 'exp-1' retried\n" });
-  });
+  }, 300_000);
 });
 
 describe('kubectl slipway without a Rollout', () => {
@@ -360,7 +360,7 @@ describe('kubectl slipway without a Rollout', () => {
       namespaced: false,
     });
     expect(good).toMatchObject({ code: 0, stdout: '' });
-  });
+  }, 300_000);
 
   it('version names the plugin, and completion prints scripts for four shells', async () => {
     const version = await slipway(['version', '--short'], { namespaced: false });
@@ -372,5 +372,5 @@ describe('kubectl slipway without a Rollout', () => {
     }
     const words = await slipway(['__complete', 'get'], { namespaced: false });
     expect(words.stdout.split('\n')).toEqual(expect.arrayContaining(['rollout', 'experiment', '--help']));
-  });
+  }, 300_000);
 });
