@@ -1,7 +1,7 @@
 // The kubectl plugin against real Rollouts on the local cluster, run as a user runs it:
 // `kubectl slipway ...`, found by kubectl on PATH (the plugin mechanism), with the Slipway
 // controller reconciling. Outputs are checked for Argo's layout, exit codes for Argo's.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -219,6 +219,49 @@ describe('kubectl slipway against a canary Rollout', () => {
     const retried = await slipway(['retry', 'rollout', name]);
     expect(retried).toMatchObject({ code: 0, stdout: `rollout '${name}' retried\n` });
     await waitForRollout(namespace, name, 'paused at step 1 again', pausedAtStep(1));
+  }, 300_000);
+
+  it('list rollouts --watch prints a line when a row changes, until interrupted', async () => {
+    const child = spawn(inject('kubectl'), ['slipway', 'list', 'rollouts', '--watch', '-n', namespace], {
+      env: { ...process.env, PATH: `${binDir}:${process.env.PATH}`, KUBECONFIG: inject('kubeconfig') },
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await eventually('the table', () => (out.includes(`\n${name} `) ? true : undefined));
+      kubectl([
+        'patch',
+        'rollout',
+        name,
+        '-n',
+        namespace,
+        '--type',
+        'merge',
+        '-p',
+        '{"spec":{"paused":true}}',
+      ]);
+      await eventually('a changed row', () =>
+        (out.match(new RegExp(`\\n${name} `, 'g')) ?? []).length >= 2 ? true : undefined,
+      );
+      expect(out.split('\n')[0]).toMatch(/^NAME +STRATEGY +STATUS /);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+    kubectl([
+      'patch',
+      'rollout',
+      name,
+      '-n',
+      namespace,
+      '--type',
+      'merge',
+      '-p',
+      '{"spec":{"paused":false}}',
+    ]);
   }, 300_000);
 
   it('pause, restart --in and undo --to-revision send what Argo sends', async () => {
