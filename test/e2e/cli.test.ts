@@ -232,17 +232,7 @@ describe('kubectl slipway against a canary Rollout', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
       await eventually('the table', () => (out.includes(`\n${name} `) ? true : undefined));
-      kubectl([
-        'patch',
-        'rollout',
-        name,
-        '-n',
-        namespace,
-        '--type',
-        'merge',
-        '-p',
-        '{"spec":{"paused":true}}',
-      ]);
+      await slipway(['promote', name]);
       await eventually('a changed row', () =>
         (out.match(new RegExp(`\\n${name} `, 'g')) ?? []).length >= 2 ? true : undefined,
       );
@@ -251,17 +241,6 @@ describe('kubectl slipway against a canary Rollout', () => {
       child.kill('SIGINT');
     }
     expect(await exited).toBe(0);
-    kubectl([
-      'patch',
-      'rollout',
-      name,
-      '-n',
-      namespace,
-      '--type',
-      'merge',
-      '-p',
-      '{"spec":{"paused":false}}',
-    ]);
   }, 300_000);
 
   it('pause, restart --in and undo --to-revision send what Argo sends', async () => {
