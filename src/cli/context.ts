@@ -21,23 +21,29 @@ export interface CliContext {
   now(): number;
   /** The API client and the namespace to act in (-n, else the context's, else "default"). */
   cluster(): { client: RestClient; namespace: string };
-  /** Resolves when Ctrl-C / SIGTERM arrives (for --watch loops). */
-  interrupted: Promise<void>;
+  /**
+   * Resolves when Ctrl-C / SIGTERM arrives. Only watch loops ask: the handlers are installed
+   * on the first call, so a one-shot command still dies at once on Ctrl-C.
+   */
+  interrupted(): Promise<void>;
   /** The root command (for `completion`). */
   root(): Command;
 }
 
 export function processContext(rootCommand: () => Command): CliContext {
   let cached: { client: RestClient; namespace: string } | undefined;
-  const interrupted = new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
+  let interrupted: Promise<void> | undefined;
   return {
     out: { write: (text) => process.stdout.write(text) },
     err: { write: (text) => process.stderr.write(text) },
     now: () => Date.now(),
-    interrupted,
+    interrupted: () => {
+      interrupted ??= new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
+      return interrupted;
+    },
     root: rootCommand,
     cluster() {
       if (!cached) {
@@ -61,7 +67,7 @@ export function processContext(rootCommand: () => Command): CliContext {
 export async function pause(context: CliContext, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const result = await Promise.race([
-    context.interrupted.then(() => true),
+    context.interrupted().then(() => true),
     new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), ms);
     }),

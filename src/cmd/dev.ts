@@ -128,6 +128,12 @@ function toolDir(dataDir: string, kubectl: string): string {
     `#!/bin/sh\nexec "${process.execPath}" "${join(PACKAGE_ROOT, 'dist', 'cmd', 'kubectl-slipway.js')}" "$@"\n`,
   );
   chmodSync(plugin, 0o755);
+  const complete = join(dir, 'kubectl_complete-slipway');
+  writeFileSync(
+    complete,
+    `#!/bin/sh\nexec "${process.execPath}" "${join(PACKAGE_ROOT, 'dist', 'cmd', 'kubectl_complete-slipway.js')}" "$@"\n`,
+  );
+  chmodSync(complete, 0o755);
   return dir;
 }
 

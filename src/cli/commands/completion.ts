@@ -2,7 +2,10 @@
 // candidates through the hidden `__complete` command (as cobra's scripts do), so they never go
 // stale when commands or flags change.
 import { Command, type Option } from 'commander';
+import type { KubeObject } from '../../kube/object.js';
+import type { ApiResource } from '../../kube/resource.js';
 import type { CliContext } from '../context.js';
+import { ANALYSIS_RUNS, EXPERIMENTS, ROLLOUTS } from '../fetch.js';
 
 const SHELLS = ['bash', 'zsh', 'fish', 'powershell'] as const;
 const BIN = 'kubectl-slipway';
@@ -43,17 +46,65 @@ Register-ArgumentCompleter -Native -CommandName '${BIN}' -ScriptBlock {
 const optionWords = (options: readonly Option[]) =>
   options.flatMap((o) => [o.long, o.short].filter((f): f is string => f !== undefined));
 
-/** Candidates after `words` (the words before the one being completed). */
-export function completions(root: Command, words: readonly string[]): string[] {
+/** The command `words` lead to, and how many positional words it already has. */
+function resolve(root: Command, words: readonly string[]): { command: Command; positionals: number } {
   let command = root;
-  for (const word of words) {
+  let positionals = 0;
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i] ?? '';
+    if (word === '-n' || word === '--namespace') i++;
     if (word.startsWith('-')) continue;
     const next = command.commands.find((c) => c.name() === word || c.aliases().includes(word));
-    if (next) command = next;
+    if (next) {
+      command = next;
+      positionals = 0;
+    } else {
+      positionals++;
+    }
   }
+  return { command, positionals };
+}
+
+/** Candidates after `words` (the words before the one being completed). */
+export function completions(root: Command, words: readonly string[]): string[] {
+  const { command } = resolve(root, words);
   const subcommands = command.commands.filter((c) => !c.name().startsWith('__')).map((c) => c.name());
   const globals = command === root ? [] : optionWords(root.options);
   return [...subcommands, ...optionWords(command.options), ...globals, '--help'];
+}
+
+const NAME_RESOURCES: Record<string, ApiResource> = {
+  ROLLOUT_NAME: ROLLOUTS,
+  ROLLOUT: ROLLOUTS,
+  EXPERIMENT_NAME: EXPERIMENTS,
+  ANALYSISRUN_NAME: ANALYSIS_RUNS,
+};
+
+/** Names of the objects the command takes as its first argument (as cobra's ValidArgsFunction). */
+async function objectNames(context: CliContext, root: Command, words: readonly string[]): Promise<string[]> {
+  const { command, positionals } = resolve(root, words);
+  const [first] = command.registeredArguments;
+  const resource = first ? NAME_RESOURCES[first.name()] : undefined;
+  if (!resource || (positionals > 0 && !first?.variadic)) return [];
+  const at = words.findIndex((w) => w === '-n' || w === '--namespace');
+  try {
+    const { client, namespace } = context.cluster();
+    const list = client.list<KubeObject>(resource, { namespace: at >= 0 ? words[at + 1] : namespace });
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error('slow')), 3000).unref(),
+    );
+    return (await Promise.race([list, timeout])).items.map((o) => o.metadata?.name ?? '').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** Candidates: object names first (when the command takes one), then subcommands and flags. */
+export async function allCompletions(context: CliContext, words: readonly string[]): Promise<string[]> {
+  const root = context.root();
+  // Global flags among the words (--kubeconfig, --context) apply to the name lookup.
+  root.parseOptions([...words]);
+  return [...(await objectNames(context, root, words)), ...completions(root, words)];
 }
 
 export function completionCommand(context: CliContext): Command {
@@ -73,7 +124,7 @@ export function completeCommand(context: CliContext): Command {
     .argument('[words...]')
     .allowUnknownOption()
     .helpOption(false)
-    .action((words: string[]) => {
-      context.out.write(`${completions(context.root(), words).join('\n')}\n`);
+    .action(async (words: string[]) => {
+      context.out.write(`${(await allCompletions(context, words)).join('\n')}\n`);
     });
 }

@@ -38,7 +38,7 @@ async function watchUntilInterrupted<T extends KubeObject>(
   let version = resourceVersion;
   let stopped = false;
   let current: { stop(): void } | undefined;
-  const done = context.interrupted.then(() => {
+  const done = context.interrupted().then(() => {
     stopped = true;
     current?.stop();
   });

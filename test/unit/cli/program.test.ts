@@ -10,7 +10,7 @@ function program(out: string[] = []) {
     out: { write: (t) => out.push(t) },
     err: { write: (t) => out.push(t) },
     now: () => 0,
-    interrupted: new Promise(() => {}),
+    interrupted: () => new Promise(() => {}),
     cluster: () => {
       throw new Error('no cluster in unit tests');
     },

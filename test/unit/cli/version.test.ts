@@ -21,7 +21,7 @@ describe('version', () => {
       out: { write: (t) => out.push(t) },
       err: { write: (t) => out.push(t) },
       now: () => 0,
-      interrupted: new Promise(() => {}),
+      interrupted: () => new Promise(() => {}),
       cluster: () => {
         throw new Error('not used');
       },
