@@ -26,6 +26,12 @@ writeFileSync(
   `#!/bin/sh\nexec "${process.execPath}" "${join(PACKAGE_ROOT, 'dist', 'cmd', 'kubectl-slipway.js')}" "$@"\n`,
 );
 chmodSync(shim, 0o755);
+const completeShim = join(binDir, 'kubectl_complete-slipway');
+writeFileSync(
+  completeShim,
+  `#!/bin/sh\nexec "${process.execPath}" "${join(PACKAGE_ROOT, 'dist', 'cmd', 'kubectl_complete-slipway.js')}" "$@"\n`,
+);
+chmodSync(completeShim, 0o755);
 
 interface Run {
   code: number;
@@ -392,6 +398,19 @@ describe('kubectl slipway without a Rollout', () => {
       expect(script.code).toBe(0);
       expect(script.stdout).toMatch(/kubectl-slipway'? __complete/);
     }
+    // kubectl's own completion asks the plugin's completion hook, which lists Rollout names.
+    const names = await new Promise<string>((resolve) => {
+      execFile(
+        inject('kubectl'),
+        ['__complete', 'slipway', 'promote', '-n', namespace, ''],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, PATH: `${binDir}:${process.env.PATH}`, KUBECONFIG: inject('kubeconfig') },
+        },
+        (_, out) => resolve(out),
+      );
+    });
+    expect(names.split('\n')).toContain(name);
     const words = await slipway(['__complete', 'get'], { namespaced: false });
     expect(words.stdout.split('\n')).toEqual(expect.arrayContaining(['rollout', 'experiment', '--help']));
   }, 300_000);
