@@ -22,6 +22,12 @@ export interface ControlPlaneOptions {
   log?: (line: string) => void;
   /** Build missing binaries first (prints progress; minutes when cold). Default true. */
   build?: boolean;
+  /**
+   * Start the processes in their own process group, so a Ctrl-C to the terminal's group
+   * reaches only the caller, which then stops them last (after its clients released their
+   * Leases). `slipway dev` sets it; tests leave it off so a killed runner takes them along.
+   */
+  ownProcessGroup?: boolean;
 }
 
 export interface RunningControlPlane {
@@ -33,7 +39,8 @@ export interface RunningControlPlane {
   binaries: ControlPlaneBinaries;
   /** PIDs of the processes we started, in start order. */
   pids: number[];
-  stop(): Promise<void>;
+  /** Stops every process: SIGTERM, then SIGKILL after `graceMs` (default 5000) each. */
+  stop(graceMs?: number): Promise<void>;
   /**
    * Stops one component (SIGTERM, then SIGKILL after 5 s), e.g. to test an API outage; the
    * rest keeps running. startComponent starts it again with the same arguments and ports.
@@ -68,10 +75,12 @@ async function freePort(): Promise<number> {
   });
 }
 
+let ownProcessGroup = false;
+
 function startProcess(name: string, binary: string, args: string[], logDir: string): ManagedProcess {
   const logPath = join(logDir, `${name}.log`);
   const fd = openSync(logPath, 'a');
-  const child = spawn(binary, args, { stdio: ['ignore', fd, fd] });
+  const child = spawn(binary, args, { stdio: ['ignore', fd, fd], detached: ownProcessGroup });
   closeSync(fd);
   child.on('error', (error) => {
     writeFileSync(logPath, `\nslipway: failed to start ${binary}: ${error.message}\n`, { flag: 'a' });
@@ -79,11 +88,11 @@ function startProcess(name: string, binary: string, args: string[], logDir: stri
   return { name, child, logPath, binary, args };
 }
 
-async function stopProcess(proc: ManagedProcess): Promise<void> {
+async function stopProcess(proc: ManagedProcess, graceMs = 5000): Promise<void> {
   if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
   const exited = new Promise<void>((done) => proc.child.once('exit', () => done()));
   proc.child.kill('SIGTERM');
-  const timedOut = await Promise.race([exited.then(() => false), sleep(5000).then(() => true)]);
+  const timedOut = await Promise.race([exited.then(() => false), sleep(graceMs).then(() => true)]);
   if (timedOut) {
     proc.child.kill('SIGKILL');
     await exited;
@@ -161,6 +170,7 @@ async function waitFor(
 export async function startControlPlane(options: ControlPlaneOptions): Promise<RunningControlPlane> {
   const log = options.log ?? (() => {});
   if (options.build !== false) ensureBinaries();
+  ownProcessGroup = options.ownProcessGroup === true;
   const binaries = binaryPaths();
   const dir = options.dataDir;
   const logDir = join(dir, 'logs');
@@ -177,9 +187,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
     }
   };
   process.once('exit', killOnExit);
-  const stop = async (): Promise<void> => {
+  const stop = async (graceMs = 5000): Promise<void> => {
     process.removeListener('exit', killOnExit);
-    for (const proc of [...processes].reverse()) await stopProcess(proc);
+    for (const proc of [...processes].reverse()) await stopProcess(proc, graceMs);
   };
   const explainAll = () =>
     processes

@@ -3,6 +3,7 @@
 // queues (workqueue_*), the process itself (RSS, CPU seconds), and the controller's own
 // health: event-loop lag, worker saturation and leadership (slipway_*).
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { packageVersion } from '../cmd/version.js';
 import type { RequestCounter } from '../kube/request-counter.js';
 import type { WorkQueueMetrics } from '../kube/workqueue.js';
 
@@ -56,6 +57,13 @@ export function createProcessMetrics(requestCounter: RequestCounter): ProcessMet
     labelNames: ['name'] as const,
     registers: [registry],
   });
+  // Argo's version gauge; `kubectl slipway version` reads the controller's version from it.
+  new Gauge({
+    name: 'argo_rollouts_controller_info',
+    help: 'Running Argo-rollouts version',
+    labelNames: ['version'] as const,
+    registers: [registry],
+  }).set({ version: `v${packageVersion()}` }, 1);
   const buckets = [0.001, 0.01, 0.1, 1, 10, 100];
   const queueDuration = new Histogram({
     name: 'workqueue_queue_duration_seconds',

@@ -315,6 +315,8 @@ describe('canary rollout with the seed steps', () => {
       { encoding: 'utf8' },
     );
     expect(bad.status).toBe(1);
-    expect(bad.stderr.trim()).toMatch(/^kubectl-slipway: no ReplicaSet of revision 99 \(earlier revisions: /);
+    expect(bad.stderr.trim()).toMatch(
+      /^Error: unable to find specified revision 99 in history \(revisions there: /,
+    );
   });
 });
