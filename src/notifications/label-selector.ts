@@ -65,7 +65,7 @@ export function selectorMatches(
   const l = labels ?? {};
   return selector.every((r) => {
     const has = Object.hasOwn(l, r.key);
-    if (r.op === 'exists' || r.op === 'notexists') return has === (r.op === 'exists');
+    if (!('values' in r)) return has === (r.op === 'exists');
     const listed = has && r.values.includes(l[r.key] ?? '');
     return r.op === 'in' ? listed : !listed;
   });
