@@ -1,5 +1,7 @@
 // The seam every notification service implements, and the HTTP helper they share.
 
+import { request as plainRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { RenderedNotification } from '../render.js';
 import type { Destination } from '../subscriptions.js';
 
@@ -25,30 +27,48 @@ export interface HttpResult {
   body: string;
 }
 
-/** One HTTP call with a timeout; the response body is kept short for error messages. */
-export async function httpRequest(
+/**
+ * One HTTP call with a timeout; the response body is kept short for error messages. node:http
+ * rather than fetch, because Argo's webhook sends its message as the body of a GET.
+ */
+export function httpRequest(
   url: string,
   init: { method: string; headers?: Record<string, string>; body?: string },
 ): Promise<HttpResult> {
-  let response: Response;
+  const fail = (message: string) => new DeliveryError(`${init.method} ${redactUrl(url)}: ${message}`, true);
+  let target: URL;
   try {
-    response = await fetch(url, {
-      method: init.method,
-      headers: init.headers ?? {},
-      ...(init.body !== undefined && init.method !== 'GET' && init.method !== 'HEAD'
-        ? { body: init.body }
-        : {}),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
-  } catch (error) {
-    const cause = (error as Error & { cause?: Error }).cause;
-    throw new DeliveryError(
-      `${init.method} ${redactUrl(url)}: ${cause?.message ?? (error as Error).message}`,
-      true,
-    );
+    target = new URL(url);
+  } catch {
+    return Promise.reject(new DeliveryError(`invalid URL ${redactUrl(url)}`, false));
   }
-  const body = (await response.text()).slice(0, 64 * 1024);
-  return { status: response.status, body };
+  const send = target.protocol === 'https:' ? httpsRequest : plainRequest;
+  const body = init.body ?? '';
+  return new Promise<HttpResult>((resolve, reject) => {
+    const req = send(
+      target,
+      {
+        method: init.method,
+        headers: {
+          ...(init.headers ?? {}),
+          ...(body ? { 'Content-Length': String(Buffer.byteLength(body)) } : {}),
+        },
+        timeout: TIMEOUT_MS,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          if (text.length < 64 * 1024) text += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        res.on('error', (error) => reject(fail(error.message)));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${TIMEOUT_MS / 1000}s`)));
+    req.on('error', (error) => reject(fail(error.message)));
+    req.end(body || undefined);
+  });
 }
 
 export function expectSuccess(what: string, url: string, result: HttpResult): void {
