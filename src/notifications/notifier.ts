@@ -141,10 +141,13 @@ export class Notifier {
     const configs = await this.io.configs(namespace);
     // Cheap test on what the Event carried before reading anything else.
     if (!configs.some((c) => destinationsFor(c, observed.metadata ?? {}, trigger).length > 0)) return [];
-    const object = await this.io.fetch(namespace, name);
-    if (!object) return [];
+    const current = await this.io.fetch(namespace, name);
+    if (!current) return [];
+    // Templates see the object the controller recorded the Event about (Argo passes c.rollout,
+    // whose status is the one before the pass's write); the delivery state is read fresh.
+    const object: NotifiedObject = observed.spec !== undefined ? observed : current;
     const outcomes: DeliveryOutcome[] = [];
-    let state: NotifiedState = parseState(object.metadata?.annotations?.[NOTIFIED_ANNOTATION]);
+    let state: NotifiedState = parseState(current.metadata?.annotations?.[NOTIFIED_ANNOTATION]);
     let vars: Record<string, unknown> | undefined;
     for (const config of configs) {
       const destinations = destinationsFor(config, object.metadata ?? {}, trigger);
@@ -213,7 +216,7 @@ export class Notifier {
       const stamp = Math.floor(this.now() / 1000);
       for (const p of pending) claimed[p.key] = stamp;
       state = truncateState(claimed);
-      await this.io.writeState(object, JSON.stringify(state));
+      await this.io.writeState(current, JSON.stringify(state));
       const failedKeys: string[] = [];
       for (const p of pending) {
         const error = await this.deliver(config, p.notification, p.destination, object);
@@ -241,7 +244,7 @@ export class Notifier {
         const released = { ...state };
         for (const key of failedKeys) delete released[key];
         state = released;
-        await this.io.writeState(object, Object.keys(state).length > 0 ? JSON.stringify(state) : undefined);
+        await this.io.writeState(current, Object.keys(state).length > 0 ? JSON.stringify(state) : undefined);
       }
     }
     return outcomes;
