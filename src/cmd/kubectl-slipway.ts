@@ -10,6 +10,7 @@ import type { KubeObject } from '../kube/object.js';
 import { jsonPatch, mergePatch, patchStatus } from '../kube/patch.js';
 import { coreResources } from '../kube/resource.js';
 import { RestClient } from '../kube/rest.js';
+import { notificationsCommand } from '../notifications/cli.js';
 import { packageVersion } from './version.js';
 
 const ROLLOUTS = apiResourceOf(ROLLOUT_KIND);
@@ -105,6 +106,7 @@ export function kubectlSlipwayProgram(): Command {
     .action(async (rollout: string, opts: { toRevision?: number }) =>
       undo(rollout, opts.toRevision, program.opts<GlobalFlags>()),
     );
+  program.addCommand(notificationsCommand());
   return program;
 }
 
