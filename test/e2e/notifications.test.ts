@@ -93,6 +93,9 @@ function configMap(smtpPort: number): string {
         '',
       ].join('\n'),
       'trigger.on-rollout-completed': '- send: [rollout-completed, github-commit-status]\n',
+      // A template calling a function that does not exist: an Event on the Rollout, nothing sent.
+      'template.broken': 'message: "{{ .rollout.metadata.name | shout }}"\n',
+      'trigger.on-rollout-updated': '- send: [broken]\n',
     },
   });
 }
@@ -224,6 +227,7 @@ describe('notifications', () => {
       'on-analysis-run-failed.hook': '',
       'on-analysis-run-failed.slack': 'alerts',
       'on-analysis-run-failed.email': 'oncall@example.com',
+      'on-rollout-updated.hook': '',
     });
 
     // When the canary and the abort Rollout reach their pause
@@ -317,6 +321,22 @@ describe('notifications', () => {
         target_url: `https://rollouts.example/${namespace}/canary`,
       },
     ]);
+
+    // The broken template is reported on its Rollout, as a Warning Event.
+    await eventually('the NotificationFailed Event', () =>
+      kubectl([
+        'get',
+        'events',
+        '-n',
+        namespace,
+        '--field-selector',
+        'involvedObject.name=analysis,reason=NotificationFailed',
+        '-o',
+        'jsonpath={.items[*].message}',
+      ]).includes('trigger on-rollout-updated: template: broken:1: function "shout" not defined')
+        ? true
+        : undefined,
+    );
 
     // The delivery state is on the Rollout, as notifications-engine records it.
     const notified = JSON.parse(
