@@ -4,8 +4,12 @@
 // or the watched namespace when namespaced) and, with SLIPWAY_SELF_SERVICE_NOTIFICATIONS=true
 // (Argo's --self-service-notification-enabled), also from the Rollout's own namespace.
 
+import type { Registry } from 'prom-client';
+import { IMAGE_WATCH_KIND } from '../api/gitsync.js';
 import { ANALYSIS_RUN_KIND, apiResourceOf, ROLLOUT_KIND } from '../api/kinds.js';
+import { PROMOTION_PIPELINE_KIND } from '../api/promotion.js';
 import { KubeApiError, NotFoundError } from '../kube/api-error.js';
+import type { EventRecorder } from '../kube/events.js';
 import type { KubeObject } from '../kube/object.js';
 import { mergePatch } from '../kube/patch.js';
 import { coreResources } from '../kube/resource.js';
@@ -23,7 +27,14 @@ import { createNotificationMetrics } from './metrics.js';
 import { NOTIFICATION_FAILED_REASON, type NotifiedObject, Notifier, type NotifierIO } from './notifier.js';
 import { NOTIFIED_ANNOTATION } from './subscriptions.js';
 
-const ROLLOUTS = apiResourceOf(ROLLOUT_KIND);
+/** The kinds notifications are about (see subjects.ts). */
+const RESOURCES = {
+  Rollout: apiResourceOf(ROLLOUT_KIND),
+  ImageWatch: apiResourceOf(IMAGE_WATCH_KIND),
+  PromotionPipeline: apiResourceOf(PROMOTION_PIPELINE_KIND),
+} as const;
+const resourceOf = (kind: string | undefined) =>
+  RESOURCES[(kind ?? '') as keyof typeof RESOURCES] as (typeof RESOURCES)['Rollout'] | undefined;
 const ANALYSIS_RUNS = apiResourceOf(ANALYSIS_RUN_KIND);
 const CONFIG_TTL_MS = 2000;
 
@@ -116,19 +127,20 @@ export function apiNotifierIO(options: ApiNotifierOptions): NotifierIO {
       }
       return out;
     },
-    async fetch(namespace, name) {
+    async fetch(kind, namespace, name) {
+      const resource = resourceOf(kind);
+      if (!resource) return undefined;
       // A list by name, not a get: the controller's RBAC reads Rollouts through list/watch only.
-      const { items } = await client.list<KubeObject>(ROLLOUTS, {
+      const { items } = await client.list<KubeObject>(resource, {
         namespace,
         fieldSelector: `metadata.name=${name}`,
       });
       const found = items[0];
-      return found
-        ? ({ ...found, apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout' } as NotifiedObject)
-        : undefined;
+      return found ? ({ ...found, kind } as NotifiedObject) : undefined;
     },
     async extraVars(object) {
       // Argo's analysisRuns: the runs of the current pod hash and revision, newest first.
+      if (object.kind !== 'Rollout') return {};
       const status = (object.status ?? {}) as { currentPodHash?: string };
       const revision = object.metadata?.annotations?.['rollout.argoproj.io/revision'];
       if (!status.currentPodHash) return {};
@@ -146,10 +158,12 @@ export function apiNotifierIO(options: ApiNotifierOptions): NotifierIO {
       return runs.length > 0 ? { analysisRuns: runs } : {};
     },
     async writeState(object, annotation) {
+      const resource = resourceOf(object.kind);
+      if (!resource) return;
       await mergePatch(
         client,
         {
-          resource: ROLLOUTS,
+          resource,
           namespace: object.metadata?.namespace ?? '',
           name: object.metadata?.name ?? '',
         },
@@ -160,33 +174,54 @@ export function apiNotifierIO(options: ApiNotifierOptions): NotifierIO {
   };
 }
 
+export interface AttachOptions {
+  client: RestClient;
+  events: EventRecorder;
+  registry: Registry;
+  logger: Logger;
+  /** Where the configuration lives: the watched namespace when namespaced, else POD_NAMESPACE. */
+  namespace: string | undefined;
+  /** Which kinds' Events this process notifies about. */
+  kinds: readonly string[];
+}
+
+/** Starts notifying on the Events `events` records; returns the function that stops it. */
+export function attachNotifications(options: AttachOptions): () => Promise<void> {
+  const { events } = options;
+  const notifier = new Notifier({
+    io: apiNotifierIO({
+      client: options.client,
+      controllerNamespace: options.namespace ?? process.env.POD_NAMESPACE ?? 'argo-rollouts',
+      selfService: process.env.SLIPWAY_SELF_SERVICE_NOTIFICATIONS === 'true',
+      logger: options.logger,
+      warn: (object, message) => {
+        void events.warning(object as KubeObject, NOTIFICATION_FAILED_REASON, message);
+      },
+    }),
+    metrics: createNotificationMetrics(options.registry),
+    logger: options.logger,
+  });
+  const removeListener = events.addListener((object, type, reason, message) => {
+    if (!options.kinds.includes(object.kind ?? '') || reason === NOTIFICATION_FAILED_REASON) return;
+    void notifier.onEvent(object as NotifiedObject, type, reason, message);
+  });
+  return async () => {
+    removeListener();
+    await notifier.idle();
+  };
+}
+
 export const notificationsController: ControllerFactory = {
   name: 'notifications',
   async start(ctx) {
-    const controllerNamespace = ctx.namespace ?? process.env.POD_NAMESPACE ?? 'argo-rollouts';
-    const notifier = new Notifier({
-      io: apiNotifierIO({
-        client: ctx.client,
-        controllerNamespace,
-        selfService: process.env.SLIPWAY_SELF_SERVICE_NOTIFICATIONS === 'true',
-        logger: ctx.logger,
-        warn: (object, message) => {
-          void ctx.events.warning(object as KubeObject, NOTIFICATION_FAILED_REASON, message);
-        },
-      }),
-      metrics: createNotificationMetrics(ctx.metrics.registry),
+    const stop = attachNotifications({
+      client: ctx.client,
+      events: ctx.events,
+      registry: ctx.metrics.registry,
       logger: ctx.logger,
+      namespace: ctx.namespace,
+      kinds: ['Rollout'],
     });
-    const removeListener = ctx.events.addListener((object, type, reason, message) => {
-      if (object.kind !== 'Rollout' || reason === NOTIFICATION_FAILED_REASON) return;
-      void notifier.onEvent(object as NotifiedObject, type, reason, message);
-    });
-    return {
-      hasSynced: () => true,
-      async stop() {
-        removeListener();
-        await notifier.idle();
-      },
-    };
+    return { hasSynced: () => true, stop };
   },
 };

@@ -14,7 +14,8 @@ import { type RenderedNotification, renderNotification } from './render.js';
 import { createService } from './services/registry.js';
 import { DeliveryError } from './services/service.js';
 import { type NotifiedState, parseState, stateKey, truncateState } from './state.js';
-import { type Destination, destinationsFor, NOTIFIED_ANNOTATION, triggerForReason } from './subscriptions.js';
+import { type NotificationSubject, subjectFor } from './subjects.js';
+import { type Destination, destinationsFor, NOTIFIED_ANNOTATION } from './subscriptions.js';
 import { runTrigger } from './triggers.js';
 
 export const NOTIFICATION_FAILED_REASON = 'NotificationFailed';
@@ -37,7 +38,7 @@ export interface NotifierIO {
   /** The configurations that apply to objects of this namespace (controller's, then self-service). */
   configs(namespace: string): Promise<NotificationConfig[]>;
   /** The object as it is now (annotations included), or undefined if it is gone. */
-  fetch(namespace: string, name: string): Promise<NotifiedObject | undefined>;
+  fetch(kind: string, namespace: string, name: string): Promise<NotifiedObject | undefined>;
   /** Extra template variables for the object, e.g. its AnalysisRuns. */
   extraVars(object: NotifiedObject): Promise<Record<string, unknown>>;
   /** Writes the delivery state annotation (undefined removes it). */
@@ -137,11 +138,13 @@ export class Notifier {
   ): Promise<DeliveryOutcome[]> {
     const namespace = observed.metadata?.namespace ?? '';
     const name = observed.metadata?.name ?? '';
-    const trigger = triggerForReason(reason);
+    const subject: NotificationSubject | undefined = subjectFor(observed.kind);
+    const trigger = subject?.trigger(reason, message);
+    if (!subject || !trigger) return [];
     const configs = await this.io.configs(namespace);
     // Cheap test on what the Event carried before reading anything else.
     if (!configs.some((c) => destinationsFor(c, observed.metadata ?? {}, trigger).length > 0)) return [];
-    const current = await this.io.fetch(namespace, name);
+    const current = await this.io.fetch(subject.kind, namespace, name);
     if (!current) return [];
     // Templates see the object the controller recorded the Event about (Argo passes c.rollout,
     // whose status is the one before the pass's write); the delivery state is read fresh.
@@ -157,14 +160,16 @@ export class Notifier {
         this.logger?.debug({ trigger }, 'trigger is not configured');
         continue;
       }
-      vars ??= { ...(await this.io.extraVars(object)), rollout: object };
+      vars ??= {
+        ...subject.eventVars(reason, message),
+        ...(await this.io.extraVars(object)),
+        [subject.variable]: object,
+      };
       const configVars = { ...vars, secrets: config.secrets };
       const results = runTrigger(conditions, configVars);
-      // A default oncePer: this occurrence of the Event (revision, step and message), so the
-      // same Event recorded again after a restart is recognised.
-      const annotations = object.metadata?.annotations ?? {};
-      const status = (object.status ?? {}) as { currentStepIndex?: number };
-      const occurrence = `${annotations['rollout.argoproj.io/revision'] ?? ''}.${status.currentStepIndex ?? ''}.${shortHash(`${reason}\n${message}`)}`;
+      // A default oncePer: this occurrence of the Event (for a Rollout its revision and step, and
+      // the message), so the same Event recorded again after a restart is recognised.
+      const occurrence = `${subject.occurrence(object)}.${shortHash(`${reason}\n${message}`)}`;
       const pending: {
         key: string;
         destination: Destination;

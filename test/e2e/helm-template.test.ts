@@ -129,7 +129,7 @@ const CONTROLLER_GRANTS = sorted({
 });
 
 const GIT_SYNC_GRANTS = sorted({
-  'slipway.dev/imagewatches': ['get', 'list', 'watch'],
+  'slipway.dev/imagewatches': ['get', 'list', 'watch', 'patch'],
   'slipway.dev/gittargets': ['list', 'watch'],
   'slipway.dev/imagewatches/status': ['patch'],
   'slipway.dev/gittargets/status': ['patch'],
