@@ -66,7 +66,35 @@ export const CATALOG_TEMPLATES: Record<string, NotificationTemplate> = {
   ),
 };
 
+// Git-sync's own (no Argo equivalent): the Event's facts are top-level variables (image, file,
+// repository, branch, commit for a bump; decision, commit and links for a promotion).
+const GIT_SYNC_TEMPLATES: Record<string, NotificationTemplate> = {
+  'image-bumped': {
+    message:
+      'ImageWatch {{.imageWatch.metadata.name}}: wrote {{.image}} to {{.file}} in {{.repository}}@{{.branch}} (commit {{.commit}}).',
+  },
+  promoted: {
+    message:
+      'Promoted {{.decision.image}} to {{.decision.environment}}{{with .commit}} (commit {{.}}){{end}}: {{.decision.reason}}',
+  },
+  'rolled-back': {
+    message:
+      'Rolled back {{.decision.environment}} to {{.decision.image}}{{with .commit}} (commit {{.}}){{end}}: {{.decision.reason}}',
+  },
+  hold: { message: 'Holding {{.decision.image}} in {{.decision.environment}}: {{.decision.reason}}' },
+  'pull-request-opened': {
+    message:
+      'Pull request to promote {{.decision.image}} to {{.decision.environment}}: {{.links.pullRequest}}',
+  },
+};
+Object.assign(CATALOG_TEMPLATES, GIT_SYNC_TEMPLATES);
+
 export const CATALOG_TRIGGERS: Record<string, TriggerCondition[]> = {
+  'on-image-bumped': [{ send: ['image-bumped'] }],
+  'on-promoted': [{ send: ['promoted'] }],
+  'on-rolled-back': [{ send: ['rolled-back'] }],
+  'on-hold': [{ send: ['hold'] }],
+  'on-pull-request-opened': [{ send: ['pull-request-opened'] }],
   'on-analysis-run-error': [{ send: ['analysis-run-error'] }],
   'on-analysis-run-failed': [{ send: ['analysis-run-failed'] }],
   'on-analysis-run-running': [{ send: ['analysis-run-running'] }],

@@ -261,3 +261,63 @@ describe('Notifier', () => {
     ]);
   });
 });
+
+describe("git-sync's triggers", () => {
+  it('ImageBumped on an ImageWatch sends on-image-bumped with the commit and links', async () => {
+    const watch: NotifiedObject = {
+      apiVersion: 'slipway.dev/v1alpha1',
+      kind: 'ImageWatch',
+      metadata: {
+        name: 'web',
+        namespace: 'shop',
+        annotations: { 'notifications.argoproj.io/subscribe.on-image-bumped.hook': '' },
+      },
+    };
+    const { io } = fakeIO(watch, { 'service.webhook.hook': `url: ${base}/hook` });
+    const n = new Notifier({ io, retry: noWait });
+    const message =
+      'wrote ghcr.io/acme/web:1.2.3 to apps/web/kustomization.yaml in https://git.example/acme/deploy.git@main (commit 0123456789ab)';
+    await n.onEvent(watch, 'Normal', 'ImageBumped', message);
+    await n.onEvent(watch, 'Normal', 'NewCandidate', 'picked ghcr.io/acme/web:1.2.3');
+    await n.onEvent(watch, 'Normal', 'ImageBumped', message);
+    expect(received.map((r) => r.body)).toEqual([
+      'ImageWatch web: wrote ghcr.io/acme/web:1.2.3 to apps/web/kustomization.yaml in https://git.example/acme/deploy.git@main (commit 0123456789ab).',
+    ]);
+  });
+
+  it.each([
+    [
+      'promote ghcr.io/acme/web:1.2.3 in prod (commit 0123456789ab): staging healthy',
+      'on-promoted',
+      'Promoted ghcr.io/acme/web:1.2.3 to prod (commit 0123456789ab): staging healthy',
+    ],
+    [
+      'rollback ghcr.io/acme/web:1.2.2 in prod (commit 0123456789ab): analysis failed',
+      'on-rolled-back',
+      'Rolled back prod to ghcr.io/acme/web:1.2.2 (commit 0123456789ab): analysis failed',
+    ],
+    [
+      'hold ghcr.io/acme/web:1.2.3 in prod: held by annotation',
+      'on-hold',
+      'Holding ghcr.io/acme/web:1.2.3 in prod: held by annotation',
+    ],
+    [
+      'promote ghcr.io/acme/web:1.2.3 in prod (https://github.com/acme/deploy/pull/7): staging healthy',
+      'on-pull-request-opened',
+      'Pull request to promote ghcr.io/acme/web:1.2.3 to prod: https://github.com/acme/deploy/pull/7',
+    ],
+  ])('PromotionDecision %s → %s', async (eventMessage, trigger, expected) => {
+    const pipeline: NotifiedObject = {
+      apiVersion: 'slipway.dev/v1alpha1',
+      kind: 'PromotionPipeline',
+      metadata: {
+        name: 'web',
+        namespace: 'shop',
+        annotations: { [`notifications.argoproj.io/subscribe.${trigger}.hook`]: '' },
+      },
+    };
+    const { io } = fakeIO(pipeline, { 'service.webhook.hook': `url: ${base}/hook` });
+    await new Notifier({ io, retry: noWait }).onEvent(pipeline, 'Normal', 'PromotionDecision', eventMessage);
+    expect(received.map((r) => r.body)).toEqual([expected]);
+  });
+});
