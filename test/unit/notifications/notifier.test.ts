@@ -1,8 +1,10 @@
 // The notifier against fake cluster IO and real HTTP receivers on loopback.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseNotificationConfig } from '../../../src/notifications/config.js';
+import { createNotificationMetrics } from '../../../src/notifications/metrics.js';
 import { type NotifiedObject, Notifier, type NotifierIO } from '../../../src/notifications/notifier.js';
 import { NOTIFIED_ANNOTATION } from '../../../src/notifications/subscriptions.js';
 
@@ -107,6 +109,38 @@ describe('Notifier', () => {
     expect(Object.keys(state)).toEqual([
       expect.stringMatching(/^2\.1\.[0-9a-f]{10}:on-rollout-completed:\[0\]\.[\w-]+:hook:$/),
     ]);
+  });
+
+  it("counts sent and failed per service and trigger, with Argo Rollouts' metrics beside", async () => {
+    answers = [200, 400];
+    const ro = rollout({
+      'notifications.argoproj.io/subscribe.on-rollout-completed.hook': '',
+      'notifications.argoproj.io/subscribe.on-rollout-completed.other': '',
+    });
+    const { io } = fakeIO(ro, {
+      'service.webhook.hook': `url: ${base}/hook`,
+      'service.webhook.other': `url: ${base}/other`,
+    });
+    const registry = new Registry();
+    await new Notifier({ io, retry: noWait, metrics: createNotificationMetrics(registry) }).onEvent(
+      ro,
+      'Normal',
+      'RolloutCompleted',
+      'done',
+    );
+    const text = await registry.metrics();
+    expect(text).toContain(
+      'notification_deliveries_total{service="hook",trigger="on-rollout-completed",result="sent"} 1',
+    );
+    expect(text).toContain(
+      'notification_deliveries_total{service="other",trigger="on-rollout-completed",result="failed"} 1',
+    );
+    expect(text).toContain(
+      'notification_send_success{namespace="shop",name="web",type="Normal",reason="RolloutCompleted"} 1',
+    );
+    expect(text).toContain(
+      'notification_send_error{namespace="shop",name="web",type="Normal",reason="RolloutCompleted"} 1',
+    );
   });
 
   it('a later occurrence (another revision) is sent again', async () => {
