@@ -28,7 +28,7 @@ beforeAll(async () => {
     });
     req.on('end', () => {
       received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      if (req.url?.startsWith('/api/chat.postMessage')) {
+      if (req.url?.startsWith('/api/chat.')) {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ ok: true, channel: 'C1', ts: '1.1' }));
         return;
@@ -206,6 +206,27 @@ describe('Notifier', () => {
       },
     ]);
     expect(new URLSearchParams(received[1]?.body).get('channel')).toBe('alerts');
+  });
+
+  it('Slack groupingKey threads later messages; PostAndUpdate also edits the first', async () => {
+    const ro = rollout({ 'notifications.argoproj.io/subscribe.on-rollout-paused.slack': 'threads' });
+    const { io } = fakeIO(ro, {
+      'service.slack': `token: t\napiURL: ${base}/api/`,
+      'template.rollout-paused':
+        'message: paused {{.rollout.status.currentStepIndex}}\nslack:\n  groupingKey: "{{.rollout.metadata.name}}"\n  deliveryPolicy: PostAndUpdate\n  notifyBroadcast: true\n',
+    });
+    const n = new Notifier({ io, retry: noWait });
+    await n.onEvent(ro, 'Normal', 'RolloutPaused', 'first');
+    await n.onEvent(ro, 'Normal', 'RolloutPaused', 'second');
+    const calls = received.map((r) => [r.url, Object.fromEntries(new URLSearchParams(r.body))]);
+    expect(calls).toEqual([
+      ['/api/chat.postMessage', { channel: 'threads', text: 'paused 1', reply_broadcast: 'true' }],
+      [
+        '/api/chat.postMessage',
+        { channel: 'threads', text: 'paused 1', thread_ts: '1.1', reply_broadcast: 'true' },
+      ],
+      ['/api/chat.update', { channel: 'C1', text: 'paused 1', thread_ts: '1.1', ts: '1.1', as_user: 'true' }],
+    ]);
   });
 
   it('posts a MessageCard to the Teams recipient URL', async () => {
