@@ -34,6 +34,11 @@ export function controllerCommand(): Command {
     .option('--healthz-port <port>', 'port of /healthz and /readyz', parsePort, 8080)
     .option('--metrics-port <port>', 'port of /metrics', parsePort, 8090)
     .addOption(new Option('--loglevel <level>', 'log level').choices(LOG_LEVELS).default('info'))
+    .option(
+      '--self-service-notification-enabled',
+      "also read each Rollout's namespace's notification ConfigMap and Secret (as Argo Rollouts)",
+      false,
+    )
     .action(async (flags: ControllerFlags) => {
       await runControllerCommand(flags);
     });
@@ -50,6 +55,7 @@ interface ControllerFlags {
   healthzPort: number;
   metricsPort: number;
   loglevel: LogLevel;
+  selfServiceNotificationEnabled: boolean;
 }
 
 async function runControllerCommand(flags: ControllerFlags): Promise<void> {
@@ -59,6 +65,8 @@ async function runControllerCommand(flags: ControllerFlags): Promise<void> {
   if (flags.namespaced && !namespace) {
     throw new InvalidArgumentError('--namespaced needs --namespace <name> or the POD_NAMESPACE variable');
   }
+  // Read by src/notifications/controller.ts when it starts.
+  if (flags.selfServiceNotificationEnabled) process.env.SLIPWAY_SELF_SERVICE_NOTIFICATIONS = 'true';
   const { kubeConfig } = loadKubeConfig(flags.kubeconfig ? { path: flags.kubeconfig } : {});
   const proc = await startControllerProcess({
     kubeConfig,

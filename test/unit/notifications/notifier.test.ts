@@ -317,6 +317,27 @@ describe('Notifier', () => {
   });
 });
 
+describe('self-service configuration', () => {
+  it("the Rollout's own namespace config sends too, with its namespace in the state key", async () => {
+    const ro = rollout({ 'notifications.argoproj.io/subscribe.on-rollout-completed.hook': '' });
+    const { io } = fakeIO(ro, { 'service.webhook.hook': `url: ${base}/central` });
+    const own = parseNotificationConfig(
+      { 'service.webhook.hook': `url: ${base}/team` },
+      {},
+      { namespace: 'shop', isSelfService: true },
+    );
+    const central = await io.configs('shop');
+    io.configs = async () => [...central, own];
+    await new Notifier({ io, retry: noWait }).onEvent(ro, 'Normal', 'RolloutCompleted', 'done');
+    expect(received.map((r) => r.url).sort()).toEqual(['/central', '/team']);
+    const keys = Object.keys(JSON.parse(ro.metadata?.annotations?.[NOTIFIED_ANNOTATION] ?? '{}'));
+    expect(keys.map((k) => k.split(':').slice(1, 3).join(':')).sort()).toEqual([
+      'on-rollout-completed:[0].2jmj7l5rSw0yVb_vlWAYkK_YBwk',
+      'shop:on-rollout-completed',
+    ]);
+  });
+});
+
 describe("git-sync's triggers", () => {
   it('ImageBumped on an ImageWatch sends on-image-bumped with the commit and links', async () => {
     const watch: NotifiedObject = {
