@@ -111,13 +111,9 @@ export function table(rows: string[][]): string {
   for (const row of rows) {
     for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 5, cell.length + 2);
   }
-  return (
-    rows
-      .map((row) =>
-        row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join(''),
-      )
-      .join('\n') + '\n'
-  );
+  return `${rows
+    .map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join(''))
+    .join('\n')}\n`;
 }
 
 function preview(template: object): string {

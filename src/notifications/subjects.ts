@@ -4,6 +4,7 @@
 // PromotionDecision on a PromotionPipeline (on-promoted, on-rolled-back, on-hold, and
 // on-pull-request-opened when a promotion went through a pull request).
 
+import { createHash } from 'node:crypto';
 import { triggerForReason } from './subscriptions.js';
 
 export interface NotificationSubject {
@@ -23,9 +24,19 @@ export const ROLLOUT_SUBJECT: NotificationSubject = {
   variable: 'rollout',
   trigger: (reason) => triggerForReason(reason),
   eventVars: () => ({}),
+  // The revision and step, and when the conditions last changed: a replay of the same Event
+  // (recorded, then the status write lost to a restart) sees the same Rollout, while the same
+  // message later (paused again after a resume) comes after a condition transition.
   occurrence: (object) => {
-    const status = (object.status ?? {}) as { currentStepIndex?: number };
-    return `${object.metadata?.annotations?.['rollout.argoproj.io/revision'] ?? ''}.${status.currentStepIndex ?? ''}`;
+    const status = (object.status ?? {}) as {
+      currentStepIndex?: number;
+      conditions?: { type?: string; status?: string; lastTransitionTime?: string }[];
+    };
+    const transitions = (status.conditions ?? [])
+      .map((c) => `${c.type}=${c.status}@${c.lastTransitionTime}`)
+      .join(',');
+    const revision = object.metadata?.annotations?.['rollout.argoproj.io/revision'] ?? '';
+    return `${revision}.${status.currentStepIndex ?? ''}.${createHash('sha1').update(transitions).digest('hex').slice(0, 8)}`;
   },
 };
 

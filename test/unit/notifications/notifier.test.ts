@@ -107,7 +107,7 @@ describe('Notifier', () => {
       number
     >;
     expect(Object.keys(state)).toEqual([
-      expect.stringMatching(/^2\.1\.[0-9a-f]{10}:on-rollout-completed:\[0\]\.[\w-]+:hook:$/),
+      expect.stringMatching(/^2\.1\.[0-9a-f]{8}\.[0-9a-f]{10}:on-rollout-completed:\[0\]\.[\w-]+:hook:$/),
     ]);
   });
 
@@ -141,6 +141,24 @@ describe('Notifier', () => {
     expect(text).toContain(
       'notification_send_error{namespace="shop",name="web",type="Normal",reason="RolloutCompleted"} 1',
     );
+  });
+
+  it('the same message after a condition transition (paused again after a resume) is sent again', async () => {
+    const ro = rollout({ 'notifications.argoproj.io/subscribe.on-rollout-paused.hook': '' });
+    const { io } = fakeIO(ro, { 'service.webhook.hook': `url: ${base}/hook` });
+    const n = new Notifier({ io, retry: noWait });
+    const at = (time: string): NotifiedObject => ({
+      ...ro,
+      status: {
+        ...(ro.status as object),
+        conditions: [{ type: 'Paused', status: 'False', lastTransitionTime: time }],
+      },
+    });
+    const message = 'Rollout is paused (manually paused)';
+    await n.onEvent(at('2026-01-01T00:00:00Z'), 'Normal', 'RolloutPaused', message);
+    await n.onEvent(at('2026-01-01T00:00:00Z'), 'Normal', 'RolloutPaused', message);
+    await n.onEvent(at('2026-01-01T00:05:00Z'), 'Normal', 'RolloutPaused', message);
+    expect(received).toHaveLength(2);
   });
 
   it('a later occurrence (another revision) is sent again', async () => {
