@@ -7,9 +7,16 @@
 
 import { generateKeyPairSync } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { Registry } from 'prom-client';
 import { SMTPServer } from 'smtp-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadKubeConfig } from '../../src/kube/config.js';
+import { apiEventSink, EventRecorder } from '../../src/kube/events.js';
+import type { KubeObject } from '../../src/kube/object.js';
+import { RestClient } from '../../src/kube/rest.js';
+import { attachNotifications } from '../../src/notifications/controller.js';
 import type { ControllerProcess } from '../../src/process/controller-process.js';
+import { createLogger } from '../../src/process/logger.js';
 import { startTestController } from './support/controller.js';
 import { type GitHubFixture, startGitHubFixture } from './support/github-fixture.js';
 import { type FixtureServer, type RecordedRequest, startHttpFixture } from './support/http-fixtures.js';
@@ -348,5 +355,39 @@ describe('notifications', () => {
         .map((k) => k.replace(/^.*:on-rollout-completed:\[0\]\.[\w-]+:/, ''))
         .sort(),
     ).toEqual(['email:dev@example.com', 'github:', 'hook:', 'slack:deploys', 'teams:ops']);
+  });
+
+  it('a new leader that records the same Event again sends nothing twice (state on the Rollout)', async () => {
+    // Given a Rollout subscribed to on-rollout-paused, as the Event's recorder saw it
+    kubectl(['apply', '-f', '-'], rollout('replay', [{ setWeight: 50 }]));
+    await waitForRollout(namespace, 'replay', 'replay Healthy', (r) => r.status?.phase === 'Healthy');
+    subscribe('replay', { 'on-rollout-paused.hook': '' });
+    const seen = { ...(getRollout(namespace, 'replay') as unknown as KubeObject), kind: 'Rollout' };
+    const client = new RestClient(loadKubeConfig({ path: inject('kubeconfig') }).kubeConfig);
+    const before = hookBodies().length;
+
+    // When two processes, one after the other, record the same Event about that Rollout
+    for (const process of ['old leader', 'new leader']) {
+      const events = new EventRecorder({ sink: apiEventSink(client), component: `e2e ${process}` });
+      const stop = attachNotifications({
+        client,
+        events,
+        registry: new Registry(),
+        logger: createLogger('notifications', 'warn'),
+        namespace,
+        kinds: ['Rollout'],
+      });
+      await events.normal(seen, 'RolloutPaused', 'Rollout is paused (CanaryPauseStep)');
+      await stop(); // waits for the notifications it started
+    }
+
+    // Then the webhook got the message once, and the Rollout records it.
+    expect(hookBodies().slice(before)).toEqual(['GET Rollout replay has been paused.']);
+    const notified = getRollout(namespace, 'replay').metadata?.annotations?.[
+      'notified.notifications.argoproj.io'
+    ];
+    expect(Object.keys(JSON.parse(notified ?? '{}'))).toEqual([
+      expect.stringMatching(/:on-rollout-paused:\[0\]\.[\w-]+:hook:$/),
+    ]);
   });
 });
