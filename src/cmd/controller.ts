@@ -59,6 +59,11 @@ export function controllerCommand(): Command {
       parseDeniedNetworks,
       [...DEFAULT_DENIED_NETWORKS],
     )
+    .option(
+      '--self-service-notification-enabled',
+      "also read each Rollout's namespace's notification ConfigMap and Secret (as Argo Rollouts)",
+      false,
+    )
     .action(async (flags: ControllerFlags) => {
       await runControllerCommand(flags);
     });
@@ -76,6 +81,7 @@ interface ControllerFlags {
   metricsPort: number;
   loglevel: LogLevel;
   metricProviderDeniedNetworks: string[];
+  selfServiceNotificationEnabled: boolean;
 }
 
 async function runControllerCommand(flags: ControllerFlags): Promise<void> {
@@ -87,6 +93,8 @@ async function runControllerCommand(flags: ControllerFlags): Promise<void> {
   }
   setProviderDeniedNetworks(flags.metricProviderDeniedNetworks);
   logger.info({ deniedNetworks: flags.metricProviderDeniedNetworks }, 'metric provider network deny list');
+  // Read by src/notifications/controller.ts when it starts.
+  if (flags.selfServiceNotificationEnabled) process.env.SLIPWAY_SELF_SERVICE_NOTIFICATIONS = 'true';
   const { kubeConfig } = loadKubeConfig(flags.kubeconfig ? { path: flags.kubeconfig } : {});
   const proc = await startControllerProcess({
     kubeConfig,

@@ -10,6 +10,7 @@ import { apiLeaseStore, LeaderElector } from '../kube/leader-election.js';
 import { RequestCounter } from '../kube/request-counter.js';
 import { RestClient } from '../kube/rest.js';
 import { createProcessMetrics } from '../metrics/registry.js';
+import { attachNotifications } from '../notifications/controller.js';
 import { closeServer, serveHealth, serveMetrics } from '../process/http-endpoints.js';
 import type { Logger } from '../process/logger.js';
 import { GitSyncController, type GitSyncControllerOptions } from './controller.js';
@@ -127,6 +128,7 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
     webhookPort = address(webhook);
   }
 
+  let stopNotifications: (() => Promise<void>) | undefined;
   const urlPolicy = {
     allowHttp: options.allowHttpRepositories === true,
     allowLocal: options.allowLocalRepositories === true,
@@ -134,6 +136,15 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
   const startLeading = (signal: AbortSignal) => {
     leading = true;
     processMetrics.leading(GIT_SYNC_LEASE, true);
+    // Git-sync's own notification triggers (on-image-bumped, on-promoted, ...), from its Events.
+    stopNotifications = attachNotifications({
+      client,
+      events,
+      registry: processMetrics.registry,
+      logger,
+      namespace: options.namespace,
+      kinds: ['ImageWatch', 'PromotionPipeline'],
+    });
     const started = new GitSyncController({
       client,
       logger,
@@ -179,7 +190,9 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
     controller = undefined;
     const stoppingPromotions = promotions;
     promotions = undefined;
-    await Promise.all([stopping?.stop(), stoppingPromotions?.stop()]);
+    const stoppingNotifications = stopNotifications;
+    stopNotifications = undefined;
+    await Promise.all([stopping?.stop(), stoppingPromotions?.stop(), stoppingNotifications?.()]);
   };
 
   let standalone: AbortController | undefined;

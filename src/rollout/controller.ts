@@ -239,7 +239,8 @@ export const rolloutController: ControllerFactory = {
             recordEvent: (event) => {
               metrics.eventRecorded(namespace, name, event.type, event.reason);
               void ctx.events.record(
-                { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: rollout.metadata },
+                // The whole Rollout: notifications render their templates from it, as Argo does.
+                { ...rollout, apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout' },
                 event.type,
                 event.reason,
                 event.message,

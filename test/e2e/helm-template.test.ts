@@ -129,7 +129,7 @@ const CONTROLLER_GRANTS = sorted({
 });
 
 const GIT_SYNC_GRANTS = sorted({
-  'slipway.dev/imagewatches': ['get', 'list', 'watch'],
+  'slipway.dev/imagewatches': ['get', 'list', 'watch', 'patch'],
   'slipway.dev/gittargets': ['list', 'watch'],
   'slipway.dev/imagewatches/status': ['patch'],
   'slipway.dev/gittargets/status': ['patch'],
@@ -224,8 +224,12 @@ describe.each([3, 4] as const)('the chart with Helm %i', (major) => {
           `Deployment/${GIT_SYNC}`,
           `Role/${CONTROLLER}-leader-election`,
           `Role/${GIT_SYNC}-leader-election`,
+          `Role/${CONTROLLER}-notifications`,
+          `Role/${GIT_SYNC}-notifications`,
           `RoleBinding/${CONTROLLER}-leader-election`,
           `RoleBinding/${GIT_SYNC}-leader-election`,
+          `RoleBinding/${CONTROLLER}-notifications`,
+          `RoleBinding/${GIT_SYNC}-notifications`,
           `Service/${CONTROLLER}-metrics`,
           `Service/${GIT_SYNC}-metrics`,
           `ServiceAccount/${CONTROLLER}`,
@@ -236,6 +240,13 @@ describe.each([3, 4] as const)('the chart with Helm %i', (major) => {
         expect(m.metadata.labels?.['app.kubernetes.io/instance'], `${m.kind}/${m.metadata.name}`).toBe(
           RELEASE,
         );
+      }
+      // Notifications read only their ConfigMap and Secret, by name.
+      for (const component of [CONTROLLER, GIT_SYNC]) {
+        expect(roleRules(manifests, 'Role', `${component}-notifications`)).toEqual({
+          'core/configmaps#argo-rollouts-notification-configmap': ['get'],
+          'core/secrets#argo-rollouts-notification-secret': ['get'],
+        });
       }
     });
 
