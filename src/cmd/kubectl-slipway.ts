@@ -5,6 +5,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { apiResourceOf, ROLLOUT_KIND } from '../api/kinds.js';
 import type { Rollout } from '../api/rollout.js';
 import { patchesFor, type RolloutOperation, undoTemplate } from '../cli/rollout-operations.js';
+import { dashboardCommand } from '../dashboard/command.js';
 import { loadKubeConfig } from '../kube/config.js';
 import type { KubeObject } from '../kube/object.js';
 import { jsonPatch, mergePatch, patchStatus } from '../kube/patch.js';
@@ -105,6 +106,7 @@ export function kubectlSlipwayProgram(): Command {
     .action(async (rollout: string, opts: { toRevision?: number }) =>
       undo(rollout, opts.toRevision, program.opts<GlobalFlags>()),
     );
+  program.addCommand(dashboardCommand());
   return program;
 }
 
