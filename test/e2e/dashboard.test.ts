@@ -199,8 +199,8 @@ describe('dashboard in a real browser', () => {
     for (const action of ['Promote', 'Promote full', 'Abort', 'Retry', 'Restart', 'Pause']) {
       await page.getByRole('button', { name: `${action} ${name}`, exact: true }).waitFor();
     }
-    expect(await page.getByLabel('New image').count()).toBe(1);
-    expect(await page.getByLabel('Revision').count()).toBe(1);
+    expect(await page.getByLabel('New image', { exact: true }).count()).toBe(1);
+    expect(await page.getByLabel('Revision', { exact: true }).count()).toBe(1);
     // Tab from the page start reaches the promote button.
     await page.locator('body').focus();
     const reached = await eventually('Tab reaches the promote button', async () => {
@@ -253,7 +253,7 @@ describe('dashboard in a real browser', () => {
     await page.getByLabel('New image').fill('not an image');
     await page.getByRole('button', { name: 'Set image' }).click();
     await page.getByRole('button', { name: 'Confirm set image' }).click();
-    await expectText(page.getByRole('alert'), /Set image failed: 400: invalid image "not an image"/, 'error');
+    await expectText(page.getByRole('alert'), /Set image failed: 400: invalid image "not an image/, 'error');
     const containers = getRollout(namespace, name).spec.template?.spec?.containers as { image: string }[];
     expect(containers[0]?.image).toBe('shop:1.1');
   });

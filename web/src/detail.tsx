@@ -338,7 +338,10 @@ function Actions(props: {
       >
         <label>
           Revision
-          <select value={revision} onChange={(e) => setRevision((e.target as HTMLSelectElement).value)}>
+          <select
+            value={revision || String(revisions[0] ?? '')}
+            onChange={(e) => setRevision((e.target as HTMLSelectElement).value)}
+          >
             {revisions.length === 0 && <option value="">none earlier</option>}
             {revisions.map((r) => (
               <option key={r} value={String(r)}>

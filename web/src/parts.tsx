@@ -27,10 +27,14 @@ export function statusClass(status: string | undefined): string {
   }
 }
 
+// Argo's icons, except its pause sign (Devanagari double danda), which common fonts lack.
+const DISPLAY_ICONS: Record<string, string> = { '॥': '‖' };
+
 export function StatusBadge({ status, icon }: { status?: string | undefined; icon?: string | undefined }) {
+  const shown = icon?.trim() || '•';
   return (
     <span class={`status ${statusClass(status)}`}>
-      <span aria-hidden="true">{icon?.trim() || '•'}</span> {status || 'Unknown'}
+      <span aria-hidden="true">{DISPLAY_ICONS[shown] ?? shown}</span> {status || 'Unknown'}
     </span>
   );
 }
