@@ -7,6 +7,7 @@ import { packageVersion } from '../cmd/version.js';
 import { loadKubeConfig } from '../kube/config.js';
 import { RestClient } from '../kube/rest.js';
 import { PACKAGE_ROOT } from '../package-paths.js';
+import { serveHealth } from '../process/http-endpoints.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../process/logger.js';
 import { runUntilSignal } from '../process/signals.js';
 import { startDashboard } from './server.js';
@@ -21,6 +22,8 @@ interface DashboardFlags {
   port: number;
   rootPath: string;
   readOnly: boolean;
+  namespaced: boolean;
+  healthzPort?: number;
   loglevel: LogLevel;
 }
 
@@ -41,6 +44,8 @@ export function dashboardCommand(): Command {
     .option('-p, --port <port>', 'port to listen on', parsePort, 3100)
     .option('--root-path <path>', 'serve the UI and API under this path (e.g. behind an Ingress)', '')
     .option('--read-only', 'refuse every action (promote, abort, ...)', false)
+    .option('--namespaced', 'serve --namespace only (for a Role-bound ServiceAccount)', false)
+    .option('--healthz-port <port>', 'also serve /healthz and /readyz on this port (in-cluster)', parsePort)
     .addOption(new Option('--loglevel <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .action(async (flags: DashboardFlags, command: Command) => {
       // `kubectl slipway -n NS dashboard` puts the namespace on the parent command.
@@ -69,12 +74,21 @@ async function runDashboard(flags: DashboardFlags): Promise<void> {
     rootPath: flags.rootPath,
     readOnly: flags.readOnly,
     namespace,
+    namespaced: flags.namespaced,
     uiDir: UI_DIR,
     version: packageVersion(),
   });
+  // In-cluster probes: live while the process turns, ready once the server listens.
+  const health =
+    flags.healthzPort !== undefined
+      ? await serveHealth({ live: () => true, ready: () => true }, flags.address, flags.healthzPort)
+      : undefined;
   logger.info(
     { url: dashboard.url, readOnly: flags.readOnly },
     `Slipway dashboard is available at ${dashboard.url}`,
   );
-  await runUntilSignal(logger, () => dashboard.close());
+  await runUntilSignal(logger, async () => {
+    health?.close();
+    await dashboard.close();
+  });
 }

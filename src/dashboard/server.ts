@@ -36,6 +36,8 @@ export interface DashboardOptions {
   readOnly?: boolean;
   /** The namespace the UI opens first. */
   namespace: string;
+  /** Serve this namespace only (the chart's namespaced install: its Role covers no other). */
+  namespaced?: boolean;
   /** Built web UI (index.html and assets); without it only the API is served. */
   uiDir?: string;
   version: string;
@@ -104,10 +106,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
         return sendJson(res, { readOnly: options.readOnly === true, version: options.version });
       }
       if (parts[0] === 'slipway' && parts[1] === 'rollouts' && parts.length === 4) {
-        return sendJson(res, await rolloutExtras(checkName(parts[2]), checkName(parts[3])));
+        return sendJson(res, await rolloutExtras(checkNamespace(parts[2], options), checkName(parts[3])));
       }
       if (parts[0] === 'rollouts' && parts.length >= 3) {
-        const namespace = checkName(parts[1]);
+        const namespace = checkNamespace(parts[1], options);
         if (parts.length === 3 && parts[2] === 'info') return sendJson(res, await listInfos(namespace));
         if (parts.length === 4 && parts[2] === 'info' && parts[3] === 'watch') {
           return watch(req, res, namespace, undefined);
@@ -129,7 +131,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (method === 'PUT' && parts[0] === 'rollouts' && parts.length >= 4) {
       checkSameOrigin(req);
       if (options.readOnly) throw new ApiError(403, 7, 'the dashboard is read-only (--read-only)');
-      const namespace = checkName(parts[1]);
+      const namespace = checkNamespace(parts[1], options);
       const name = checkName(parts[2]);
       const body = await readBody(req);
       const action = actionFor(parts.slice(3), body);
@@ -142,6 +144,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 
   async function namespaceInfo(): Promise<JsonObject> {
     let available: string[] = [];
+    if (options.namespaced) return { namespace: options.namespace, availableNamespaces: [options.namespace] };
     try {
       const all = await client.list<Rollout>(ROLLOUTS, {});
       available = [...new Set(all.items.map((r) => r.metadata?.namespace ?? ''))].filter(Boolean).sort();
@@ -330,6 +333,14 @@ const CONTENT_TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.woff2': 'font/woff2',
 };
+
+function checkNamespace(value: string | undefined, options: DashboardOptions): string {
+  const namespace = checkName(value);
+  if (options.namespaced && namespace !== options.namespace) {
+    throw new ApiError(403, 7, `this dashboard serves namespace ${options.namespace} only`);
+  }
+  return namespace;
+}
 
 function checkName(value: string | undefined): string {
   if (!value || !NAME.test(value)) throw new ApiError(400, 3, `invalid name "${String(value).slice(0, 80)}"`);
