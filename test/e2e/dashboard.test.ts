@@ -199,8 +199,8 @@ describe('dashboard in a real browser', () => {
     for (const action of ['Promote', 'Promote full', 'Abort', 'Retry', 'Restart', 'Pause']) {
       await page.getByRole('button', { name: `${action} ${name}`, exact: true }).waitFor();
     }
-    expect(await page.getByLabel('New image', { exact: true }).count()).toBe(1);
-    expect(await page.getByLabel('Revision', { exact: true }).count()).toBe(1);
+    expect(await page.getByRole('textbox', { name: 'New image' }).count()).toBe(1);
+    expect(await page.getByRole('combobox', { name: /^Revision/ }).count()).toBe(1);
     // Tab from the page start reaches the promote button.
     await page.locator('body').focus();
     const reached = await eventually('Tab reaches the promote button', async () => {
