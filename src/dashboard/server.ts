@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { apiResourceOf, ROLLOUT_KIND } from '../api/kinds.js';
+import type { PromotionPipeline } from '../api/promotion.js';
 import type { Rollout } from '../api/rollout.js';
 import { KubeApiError } from '../kube/api-error.js';
 import type { CoreEvent } from '../kube/events.js';
@@ -16,6 +17,7 @@ import { coreResources } from '../kube/resource.js';
 import type { RestClient } from '../kube/rest.js';
 import type { Logger } from '../process/logger.js';
 import { ActionInputError, type DashboardAction, planAction } from './actions.js';
+import { GitSyncView, PROMOTION_PIPELINES, pipelineActionPatch } from './gitsync-view.js';
 import { compact, type JsonObject } from './info.js';
 import { type NamespaceView, NamespaceViews } from './views.js';
 
@@ -23,6 +25,7 @@ const ROLLOUTS = apiResourceOf(ROLLOUT_KIND);
 const MAX_BODY_BYTES = 64 * 1024;
 const KEEPALIVE_MS = 20_000;
 const MAX_EVENTS = 50;
+const MAX_GITSYNC_VIEWS = 16;
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 export interface DashboardOptions {
@@ -72,6 +75,37 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const root = normalizeRootPath(options.rootPath);
   const views = new NamespaceViews(client, (error) => logger.warn({ err: error.message }, 'watch failed'));
   const streams = new Set<ServerResponse>();
+  const gitSyncViews = new Map<string, Promise<GitSyncView>>();
+
+  async function gitSyncView(namespace: string): Promise<GitSyncView> {
+    let view = gitSyncViews.get(namespace);
+    if (!view) {
+      if (gitSyncViews.size >= MAX_GITSYNC_VIEWS) {
+        // Bounded like the rollout views: drop the oldest (its streams reconnect on their own).
+        const [oldest, stale] = gitSyncViews.entries().next().value as [string, Promise<GitSyncView>];
+        gitSyncViews.delete(oldest);
+        void stale.then((v) => v.stop()).catch(() => {});
+      }
+      const created = new GitSyncView(namespace, client, (error) =>
+        logger.warn({ err: error.message }, 'git-sync watch failed'),
+      );
+      view = created.start().then(() => created);
+      gitSyncViews.set(namespace, view);
+      view.catch(() => {
+        created.stop();
+        gitSyncViews.delete(namespace);
+      });
+    }
+    try {
+      return await view;
+    } catch (error) {
+      throw new ApiError(
+        503,
+        14,
+        `cannot read the Git-sync kinds in ${namespace}: ${(error as Error).message}`,
+      );
+    }
+  }
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => sendError(res, error));
@@ -105,6 +139,14 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       if (parts.length === 2 && parts[0] === 'slipway' && parts[1] === 'settings') {
         return sendJson(res, { readOnly: options.readOnly === true, version: options.version });
       }
+      if (parts[0] === 'slipway' && parts[1] === 'gitsync' && (parts.length === 3 || parts.length === 4)) {
+        const namespace = checkNamespace(parts[2], options);
+        if (parts.length === 3) {
+          const [git, rollouts] = await Promise.all([gitSyncView(namespace), views.get(namespace)]);
+          return sendJson(res, git.snapshot(rollouts.rollouts.list(namespace)));
+        }
+        if (parts[3] === 'watch') return watchGitSync(req, res, namespace);
+      }
       if (parts[0] === 'slipway' && parts[1] === 'rollouts' && parts.length === 4) {
         return sendJson(res, await rolloutExtras(checkNamespace(parts[2], options), checkName(parts[3])));
       }
@@ -127,6 +169,33 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       }
       void url;
       throw notFound(`no API at ${path}`);
+    }
+    if (
+      method === 'PUT' &&
+      parts[0] === 'slipway' &&
+      parts[1] === 'promotionpipelines' &&
+      parts.length === 5
+    ) {
+      checkSameOrigin(req);
+      if (options.readOnly) throw new ApiError(403, 7, 'the dashboard is read-only (--read-only)');
+      const namespace = checkNamespace(parts[2], options);
+      const name = checkName(parts[3]);
+      const action = parts[4];
+      if (action !== 'release' && action !== 'approve')
+        throw notFound(`unknown action ${String(action).slice(0, 40)}`);
+      const body = await readBody(req);
+      const pipeline = await client.get<PromotionPipeline>(PROMOTION_PIPELINES, namespace, name);
+      let patch: Record<string, unknown>;
+      try {
+        patch = pipelineActionPatch(pipeline, action, body);
+      } catch (error) {
+        throw new ApiError(400, 9, (error as Error).message);
+      }
+      const updated = await mergePatch(client, { resource: PROMOTION_PIPELINES, namespace, name }, patch, {
+        resourceVersion: pipeline.metadata.resourceVersion,
+      });
+      logger.info({ namespace, promotionPipeline: name, action }, 'dashboard action');
+      return sendJson(res, updated);
     }
     if (method === 'PUT' && parts[0] === 'rollouts' && parts.length >= 4) {
       checkSameOrigin(req);
@@ -253,6 +322,33 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     res.on('close', close);
   }
 
+  async function watchGitSync(req: IncomingMessage, res: ServerResponse, namespace: string): Promise<void> {
+    const [git, rollouts] = await Promise.all([gitSyncView(namespace), views.get(namespace)]);
+    const sse = (req.headers.accept ?? '').includes('text/event-stream');
+    res.writeHead(200, {
+      'content-type': sse ? 'text/event-stream' : 'application/json',
+      'cache-control': 'no-cache',
+      'x-accel-buffering': 'no',
+    });
+    const send = () => {
+      const line = JSON.stringify({ result: git.snapshot(rollouts.rollouts.list(namespace)) });
+      res.write(sse ? `data: ${line}\n\n` : `${line}\n`);
+    };
+    send();
+    const unsubscribeGit = git.subscribe(send);
+    const unsubscribeRollouts = rollouts.subscribe(() => git.changed());
+    const keepalive = sse ? setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS) : undefined;
+    streams.add(res);
+    const close = () => {
+      unsubscribeGit();
+      unsubscribeRollouts();
+      if (keepalive) clearInterval(keepalive);
+      streams.delete(res);
+    };
+    req.on('close', close);
+    res.on('close', close);
+  }
+
   async function runAction(namespace: string, name: string, action: DashboardAction): Promise<unknown> {
     // Plan on the live object (not the cache), so the patch fits what the API server holds.
     const rollout = await client.get<Rollout>(ROLLOUTS, namespace, name);
@@ -315,6 +411,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     async close() {
       for (const res of streams) res.end();
       await views.stop();
+      for (const view of gitSyncViews.values()) void view.then((v) => v.stop()).catch(() => {});
       await new Promise<void>((done) => {
         server.close(() => done());
         server.closeAllConnections();
