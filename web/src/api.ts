@@ -164,6 +164,10 @@ export const api = {
     const repoPath = repo.split('/').map(seg).join('/');
     return call('PUT', `rollouts/${seg(ns)}/${seg(name)}/set/${seg(container)}/${repoPath}/${seg(tag)}`, {});
   },
+  approve: (ns: string, pipeline: string, environment: string, image: string) =>
+    call('PUT', `slipway/promotionpipelines/${seg(ns)}/${seg(pipeline)}/approve`, { environment, image }),
+  release: (ns: string, pipeline: string, image: string) =>
+    call('PUT', `slipway/promotionpipelines/${seg(ns)}/${seg(pipeline)}/release`, { image }),
   undo: (ns: string, name: string, revision: number) =>
     call('PUT', `rollouts/${seg(ns)}/${seg(name)}/undo/${revision}`, {}),
 };

@@ -4,20 +4,26 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, follow, type RolloutInfo, type Settings } from './api.js';
 import { RolloutDetail } from './detail.js';
+import { GitSyncPage } from './gitsync.js';
 import { LiveDot, rolloutHref, StatusBadge } from './parts.js';
 import './app.css';
 
-type Route = { page: 'list'; namespace?: string } | { page: 'rollout'; namespace: string; name: string };
+type Route =
+  | { page: 'list'; namespace?: string }
+  | { page: 'gitsync'; namespace: string }
+  | { page: 'rollout'; namespace: string; name: string };
 
 function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   if (parts[0] === 'rollout' && parts[1] && parts[2])
     return { page: 'rollout', namespace: parts[1], name: parts[2] };
   if (parts[0] === 'rollouts' && parts[1]) return { page: 'list', namespace: parts[1] };
+  if (parts[0] === 'gitsync' && parts[1]) return { page: 'gitsync', namespace: parts[1] };
   return { page: 'list' };
 }
 
 const listHref = (namespace: string) => `#/rollouts/${encodeURIComponent(namespace)}`;
+const gitSyncHref = (namespace: string) => `#/gitsync/${encodeURIComponent(namespace)}`;
 
 function App() {
   const [route, setRoute] = useState(() => parseRoute(window.location.hash));
@@ -54,6 +60,16 @@ function App() {
             ))}
           </select>
         </label>
+        {namespace && (
+          <nav aria-label="Views">
+            <a href={listHref(namespace)} aria-current={route.page !== 'gitsync' ? 'page' : undefined}>
+              Rollouts
+            </a>
+            <a href={gitSyncHref(namespace)} aria-current={route.page === 'gitsync' ? 'page' : undefined}>
+              Git-sync
+            </a>
+          </nav>
+        )}
         {settings?.readOnly && <span class="badge readonly">read-only</span>}
         <span class="version">{settings ? `v${settings.version}` : ''}</span>
       </header>
@@ -70,6 +86,12 @@ function App() {
             name={route.name}
             readOnly={settings?.readOnly ?? true}
             backHref={listHref(route.namespace)}
+          />
+        ) : route.page === 'gitsync' ? (
+          <GitSyncPage
+            key={route.namespace}
+            namespace={route.namespace}
+            readOnly={settings?.readOnly ?? true}
           />
         ) : namespace ? (
           <RolloutList key={namespace} namespace={namespace} />
