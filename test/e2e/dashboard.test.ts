@@ -16,7 +16,7 @@ import { createLogger } from '../../src/process/logger.js';
 import { launchChromium, type TestBrowser } from './support/browser.js';
 import { useControllerNamespace } from './support/controller.js';
 import { type FixtureServer, startHttpFixture } from './support/http-fixtures.js';
-import { kubectl } from './support/kubectl.js';
+import { getJson, kubectl } from './support/kubectl.js';
 import { getRollout, setImage, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
@@ -256,6 +256,146 @@ describe('dashboard in a real browser', () => {
     await expectText(page.getByRole('alert'), /Set image failed: 400: invalid image "not an image/, 'error');
     const containers = getRollout(namespace, name).spec.template?.spec?.containers as { image: string }[];
     expect(containers[0]?.image).toBe('shop:1.1');
+  });
+});
+
+describe('Git-sync view in the browser', () => {
+  const apply = (object: object) => kubectl(['apply', '-f', '-'], JSON.stringify(object));
+  // What git-sync would have written to status (git-sync itself is tested in gitsync*.test.ts).
+  const setStatus = (kind: string, objectName: string, status: object) =>
+    kubectl([
+      'patch',
+      kind,
+      objectName,
+      '-n',
+      namespace,
+      '--subresource',
+      'status',
+      '--type',
+      'merge',
+      '-p',
+      JSON.stringify({ status }),
+    ]);
+  const commit = '3f2a9c1d5e7b8a0f4c6d2e1b9a8f7c6d5e4b3a21';
+
+  beforeAll(() => {
+    apply({
+      apiVersion: 'slipway.dev/v1alpha1',
+      kind: 'GitTarget',
+      metadata: { name: 'deploy', namespace },
+      spec: { url: 'https://github.com/acme/deploy.git', branch: 'main' },
+    });
+    apply({
+      apiVersion: 'slipway.dev/v1alpha1',
+      kind: 'ImageWatch',
+      metadata: { name: 'shop', namespace },
+      spec: {
+        image: 'shop',
+        policy: { strategy: 'semver', semver: { constraint: '^1' } },
+        targets: [{ gitTarget: 'deploy', path: 'shop/kustomization.yaml', kustomize: {} }],
+      },
+    });
+    apply({
+      apiVersion: 'slipway.dev/v1alpha1',
+      kind: 'PromotionPipeline',
+      metadata: { name: 'shop', namespace },
+      spec: {
+        image: 'shop',
+        environments: [
+          {
+            name: 'staging',
+            target: { gitTarget: 'deploy', path: 'staging/kustomization.yaml', kustomize: {} },
+            rollouts: [{ name }],
+            gates: { approval: true },
+          },
+          {
+            name: 'prod',
+            target: { gitTarget: 'deploy', path: 'prod/kustomization.yaml', kustomize: {} },
+            rollouts: [{ name: 'shop-prod' }],
+          },
+        ],
+      },
+    });
+    setStatus('gittarget', 'deploy', {
+      head: commit,
+      lastPushedCommit: commit,
+      lastPushedAt: '2026-12-06T21:00:00Z',
+    });
+    setStatus('imagewatch', 'shop', {
+      latest: { tag: '1.2', image: 'shop:1.2' },
+      writes: [{ gitTarget: 'deploy', path: 'shop/kustomization.yaml', state: 'Pending', image: 'shop:1.2' }],
+    });
+    setStatus('promotionpipeline', 'shop', {
+      environments: [
+        { name: 'staging', state: 'Healthy', image: 'shop:1.1', waiting: 'waiting for approval of shop:1.1' },
+        { name: 'prod', state: 'Healthy', image: 'shop:1.0', stableImage: 'shop:1.0' },
+      ],
+      held: [
+        {
+          image: 'shop:0.9',
+          environment: 'staging',
+          reason: 'AnalysisRun failed',
+          since: '2026-12-06T20:00:00Z',
+        },
+      ],
+      history: [
+        {
+          type: 'hold',
+          environment: 'staging',
+          image: 'shop:0.9',
+          reason: 'AnalysisRun failed',
+          rollout: `${namespace}/${name}`,
+          analysis: 'shop-web-abc-2',
+          commit,
+          at: '2026-12-06T20:00:00Z',
+        },
+      ],
+    });
+  });
+
+  it('shows the candidate next to what runs, the last commit linked, and the environment grid', async () => {
+    page.on('dialog', (dialog) => void dialog.accept());
+    await page.goto(`${dashboard.url}#/gitsync/${namespace}`);
+    const watch = page.locator('tr[data-imagewatch="shop"]');
+    const watchText = await expectText(watch, /1\.2/, 'the candidate tag');
+    expect(watchText).toContain(`${name}: shop:1.1`);
+    expect(watchText).toContain('newer than running');
+    const link = page.locator('tr[data-gittarget="deploy"] a');
+    expect(await link.getAttribute('href')).toBe(`https://github.com/acme/deploy/commit/${commit}`);
+    const staging = page.locator('tr[data-environment="staging"]');
+    await expectText(staging, /runs/, 'staging runs its image');
+    await expectText(
+      page.locator('[data-pipeline="shop"] table.events'),
+      /hold.*AnalysisRun failed/,
+      'decisions',
+    );
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'dashboard-gitsync.png'), fullPage: true });
+  });
+
+  it('approves and releases from the page: the annotations the controller acts on are set', async () => {
+    await page.getByRole('button', { name: 'Approve shop:1.1 in staging' }).click();
+    await expectText(
+      page.getByRole('status').filter({ hasText: 'Approved' }),
+      /Approved shop:1\.1 in staging\./,
+      'approved',
+    );
+    const annotations = () =>
+      getJson<{ metadata: { annotations?: Record<string, string> } }>([
+        'promotionpipeline',
+        'shop',
+        '-n',
+        namespace,
+      ]).metadata.annotations ?? {};
+    expect(annotations()['slipway.dev/approve.staging']).toBe('shop:1.1');
+    await page.getByRole('button', { name: 'Release shop:0.9' }).click();
+    await expectText(
+      page.getByRole('status').filter({ hasText: 'Released' }),
+      /Released shop:0\.9\./,
+      'released',
+    );
+    expect(annotations()['slipway.dev/release-hold']).toBe('shop:0.9');
+    // The page follows the object: the hold now shows the release as requested.
+    await expectText(page.locator('[data-pipeline="shop"]'), /Release requested/, 'release requested');
   });
 });
 
