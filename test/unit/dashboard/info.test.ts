@@ -246,6 +246,63 @@ describe('RolloutInfo as Argo builds it (pkg/kubectl-argo-rollouts/info)', () =>
   });
 });
 
+describe('Experiments of a rollout', () => {
+  it('carry their ReplicaSets, pods and AnalysisRuns, as Argo nests them', () => {
+    const experiment = {
+      metadata: {
+        name: 'web-2-exp',
+        namespace: 'shop',
+        uid: 'exp-uid',
+        annotations: { 'rollout.argoproj.io/revision': '2' },
+        ownerReferences: owner('Rollout', 'web', 'ro-uid'),
+      },
+      spec: { templates: [] },
+      status: { phase: 'Running', message: 'waiting' },
+    } as never;
+    const rs: ReplicaSet = {
+      ...replicaSet('ccc', 0, 1, 'nginx:1.27'),
+      metadata: {
+        name: 'web-2-exp-baseline',
+        uid: 'rs-exp',
+        annotations: { 'experiments.argoproj.io/experiment-template-name': 'baseline' },
+        ownerReferences: owner('Experiment', 'web-2-exp', 'exp-uid'),
+      },
+    };
+    const pod = {
+      ...runningPod('exp-pod', 'x'),
+      metadata: { name: 'exp-pod', ownerReferences: owner('ReplicaSet', 'x', 'rs-exp') },
+    };
+    const run = {
+      metadata: { name: 'exp-run', ownerReferences: owner('Experiment', 'web-2-exp', 'exp-uid') },
+      spec: { metrics: [] },
+      status: { phase: 'Successful' },
+    } as unknown as AnalysisRun;
+    const info = rolloutInfo(canaryRollout(), {
+      replicaSets: [rs],
+      pods: [pod],
+      experiments: [experiment],
+      analysisRuns: [run],
+    });
+    expect(info).not.toHaveProperty('replicaSets');
+    expect(info).not.toHaveProperty('analysisRuns');
+    expect(info.experiments).toEqual([
+      expect.objectContaining({
+        icon: '◌',
+        revision: 2,
+        status: 'Running',
+        message: 'waiting',
+        replicaSets: [
+          expect.objectContaining({
+            template: 'baseline',
+            pods: [expect.objectContaining({ status: 'Running' })],
+          }),
+        ],
+        analysisRuns: [expect.objectContaining({ status: 'Successful', icon: '✔' })],
+      }),
+    ]);
+  });
+});
+
 describe('pod status as kubectl and Argo print it', () => {
   const pod = (status: Pod['status'], extra: Partial<Pod> = {}): Pod => ({
     metadata: { name: 'p', ...extra.metadata },
