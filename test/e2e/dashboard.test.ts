@@ -451,3 +451,57 @@ describe("Argo's dashboard API", () => {
     await roPage.close();
   });
 });
+
+describe('the other actions from the page', () => {
+  const image = () =>
+    (getRollout(namespace, name).spec.template?.spec?.containers as { image: string }[] | undefined)?.[0]
+      ?.image;
+
+  it('retries, pauses and resumes, each changing the cluster', async () => {
+    await page.goto(`${dashboard.url}#/rollout/${namespace}/${name}`);
+    await page.getByRole('button', { name: `Retry ${name}`, exact: true }).click();
+    await page.getByRole('button', { name: 'Confirm retry' }).click();
+    await waitForRollout(namespace, name, 'retried', (r) => r.status?.abort !== true);
+
+    await page.getByRole('button', { name: `Pause ${name}`, exact: true }).click();
+    await page.getByRole('button', { name: 'Confirm pause' }).click();
+    await waitForRollout(namespace, name, 'paused by the user', (r) => r.spec.paused === true);
+    // The page learns it is paused from the stream and offers Resume instead.
+    await page.getByRole('button', { name: `Resume ${name}`, exact: true }).click();
+    await page.getByRole('button', { name: 'Confirm resume' }).click();
+    await waitForRollout(namespace, name, 'resumed', (r) => r.spec.paused !== true);
+  });
+
+  it('sets an image and undoes to an earlier revision', async () => {
+    await page.getByRole('textbox', { name: 'New image' }).fill('shop:1.2');
+    await page.getByRole('button', { name: 'Set image' }).click();
+    await page.getByRole('button', { name: 'Confirm set image' }).click();
+    await expectText(
+      page.getByRole('status').filter({ hasText: 'Set app' }),
+      /Set app of shop-web to shop:1\.2\./,
+      'set',
+    );
+    expect(image()).toBe('shop:1.2');
+    await waitForRollout(
+      namespace,
+      name,
+      'revision 3',
+      (r) => r.metadata?.annotations?.['rollout.argoproj.io/revision'] === '3',
+    );
+
+    const revision = page.getByRole('combobox', { name: /^Revision/ });
+    // Preact sets option values as properties, so match the option's text, not a [value] attribute.
+    await eventually('revision 1 offered for undo', async () =>
+      (await revision.locator('option', { hasText: /^1$/ }).count()) === 1 ? true : undefined,
+    );
+    await revision.selectOption('1');
+    await page.getByRole('button', { name: 'Undo to revision' }).click();
+    await page.getByRole('button', { name: 'Confirm undo' }).click();
+    await expectText(
+      page.getByRole('status').filter({ hasText: 'Rolled' }),
+      /Rolled shop-web back to revision 1\./,
+      'undo',
+    );
+    expect(image()).toBe('shop:1.0');
+  });
+});
