@@ -112,6 +112,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!hostAllowed(options.host, req.headers.host)) {
+      throw new ApiError(421, 7, 'a dashboard on a loopback address answers only to localhost names');
+    }
     const url = new URL(req.url ?? '/', 'http://dashboard');
     const path = url.pathname;
     if (root !== '/' && (path === '/' || path === root.slice(0, -1))) {
@@ -442,6 +445,22 @@ function checkNamespace(value: string | undefined, options: DashboardOptions): s
 function checkName(value: string | undefined): string {
   if (!value || !NAME.test(value)) throw new ApiError(400, 3, `invalid name "${String(value).slice(0, 80)}"`);
   return value;
+}
+
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+/**
+ * On a loopback address only loopback Host names are served: a DNS-rebinding page (its own
+ * name resolving to 127.0.0.1) would otherwise read and drive the cluster with the user's
+ * kubeconfig. Other bind addresses (in-cluster, behind an Ingress) accept any Host.
+ */
+export function hostAllowed(bindHost: string, hostHeader: string | undefined): boolean {
+  if (!LOOPBACK_NAMES.has(bindHost) && !bindHost.startsWith('127.')) return true;
+  if (!hostHeader) return false;
+  const name = hostHeader.startsWith('[')
+    ? hostHeader.slice(0, hostHeader.indexOf(']') + 1)
+    : hostHeader.split(':')[0];
+  return LOOPBACK_NAMES.has(name ?? '') || (name ?? '').startsWith('127.');
 }
 
 /** Browsers send Origin on cross-site writes: refuse them, so a web page cannot drive the cluster. */

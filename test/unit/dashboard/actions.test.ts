@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Rollout } from '../../../src/api/rollout.js';
 import { ActionInputError, planAction } from '../../../src/dashboard/actions.js';
-import { actionFor, normalizeRootPath } from '../../../src/dashboard/server.js';
+import { actionFor, hostAllowed, normalizeRootPath } from '../../../src/dashboard/server.js';
 
 const NOW = new Date('2026-12-06T12:00:00Z');
 
@@ -152,5 +152,20 @@ describe("action routes as Argo's rollout.proto maps them", () => {
     ['//a//b', '/a/b/'],
   ])('root path %j is %j', (input, output) => {
     expect(normalizeRootPath(input)).toBe(output);
+  });
+});
+
+describe('Host names a loopback dashboard answers to (DNS rebinding)', () => {
+  it.each([
+    ['127.0.0.1', '127.0.0.1:3100', true],
+    ['127.0.0.1', 'localhost:3100', true],
+    ['127.0.0.1', '[::1]:3100', true],
+    ['127.0.0.1', 'evil.example:3100', false],
+    ['127.0.0.1', undefined, false],
+    ['::1', '[::1]:3100', true],
+    ['0.0.0.0', 'slipway.example.com', true],
+    ['10.0.0.5', 'anything', true],
+  ])('bound to %s, Host %s: %s', (bind, host, allowed) => {
+    expect(hostAllowed(bind, host)).toBe(allowed);
   });
 });
