@@ -2,8 +2,9 @@
 // local cluster: a canary paused mid-way with background analysis, seen in the list and the
 // detail page, then promoted and aborted from the page, with the cluster checked each time.
 // Screenshots land in test/e2e/artifacts/ (ignored by git).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -17,6 +18,7 @@ import { launchChromium, type TestBrowser } from './support/browser.js';
 import { useControllerNamespace } from './support/controller.js';
 import { type FixtureServer, startHttpFixture } from './support/http-fixtures.js';
 import { getJson, kubectl } from './support/kubectl.js';
+import { freePort } from './support/prometheus.js';
 import { getRollout, setImage, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
@@ -503,5 +505,72 @@ describe('the other actions from the page', () => {
       'undo',
     );
     expect(image()).toBe('shop:1.0');
+  });
+});
+
+describe('kubectl slipway dashboard, the process', () => {
+  it('serves the API and health checks, refuses foreign Host names, and exits cleanly on SIGTERM', async () => {
+    const plugin = join(PACKAGE_ROOT, 'dist', 'cmd', 'kubectl-slipway.js');
+    if (!existsSync(join(PACKAGE_ROOT, 'dist', 'dashboard', 'command.js'))) {
+      const built = spawnSync('npm', ['run', 'build'], { cwd: PACKAGE_ROOT, encoding: 'utf8' });
+      if (built.status !== 0) throw new Error(`npm run build failed: ${built.stderr}`);
+    }
+    const [port, healthPort] = [await freePort(), await freePort()];
+    const child = spawn(
+      process.execPath,
+      [
+        plugin,
+        '--kubeconfig',
+        inject('kubeconfig'),
+        '-n',
+        namespace,
+        'dashboard',
+        '--port',
+        String(port),
+        '--healthz-port',
+        String(healthPort),
+        '--read-only',
+        '--loglevel',
+        'warn',
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    try {
+      await eventually('the dashboard process is ready', async () =>
+        (await fetch(`http://127.0.0.1:${healthPort}/readyz`).catch(() => undefined))?.status === 200
+          ? true
+          : undefined,
+      );
+      const settings = await (await fetch(`http://127.0.0.1:${port}/api/v1/slipway/settings`)).json();
+      expect(settings).toMatchObject({ readOnly: true });
+      const namespaceInfo = await (await fetch(`http://127.0.0.1:${port}/api/v1/namespace`)).json();
+      expect(namespaceInfo).toMatchObject({ namespace });
+      const list = (await (
+        await fetch(`http://127.0.0.1:${port}/api/v1/rollouts/${namespace}/info`)
+      ).json()) as {
+        rollouts: { objectMeta: { name: string } }[];
+      };
+      expect(list.rollouts.map((r) => r.objectMeta.name)).toEqual([name]);
+      const index = await fetch(`http://localhost:${port}/`);
+      expect(index.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(await index.text()).toContain('<div id="app">');
+      // A page whose own name resolves to 127.0.0.1 (DNS rebinding) gets nothing.
+      const rebound = await new Promise<number>((done, fail) =>
+        request(
+          { host: '127.0.0.1', port, path: '/api/v1/namespace', headers: { host: `evil.example:${port}` } },
+          (res) => {
+            res.resume();
+            done(res.statusCode ?? 0);
+          },
+        )
+          .on('error', fail)
+          .end(),
+      );
+      expect(rebound).toBe(421);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
   });
 });
