@@ -504,7 +504,7 @@ function ReplicaSet({ rs }: { rs: ReplicaSetInfo }) {
           {(rs.pods ?? []).map((p) => (
             <li
               key={p.objectMeta.name}
-              class={`pod ${statusClass(p.status)}`}
+              class={`pod ${p.status === 'Running' ? 'ok' : statusClass(p.status)}`}
               title={`${p.objectMeta.name}: ${p.status}`}
             >
               <span class="sr-only">

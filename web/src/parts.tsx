@@ -8,7 +8,6 @@ export function statusClass(status: string | undefined): string {
   switch (status) {
     case 'Healthy':
     case 'Successful':
-    case 'Running':
     case 'Completed':
       return 'ok';
     case 'Paused':
