@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { controllerCommand } from '../../src/cmd/controller.js';
 import { gitSyncCommand } from '../../src/cmd/git-sync.js';
+import { dashboardCommand } from '../../src/dashboard/command.js';
 import {
   CHART_DIR,
   findManifest,
@@ -185,7 +186,7 @@ describe.each([3, 4] as const)('the chart with Helm %i', (major) => {
         secretNamespaces: [NS],
         webhook: { enabled: true, secretName: 'slipway-webhook' },
       },
-      dashboard: { enabled: true },
+      dashboard: { enabled: true, actions: { enabled: true }, ingress: { enabled: true } },
       networkPolicy: { enabled: true },
       metrics: { serviceMonitor: { enabled: true } },
       argocd: { customizations: { enabled: true } },
@@ -645,14 +646,77 @@ describe.each([3, 4] as const)('the chart with Helm %i', (major) => {
     const manifests = render({ gitSync: { enabled: false }, dashboard: { enabled: true } });
     expect(manifests.filter((m) => m.metadata.name.startsWith(GIT_SYNC))).toEqual([]);
     const dashboard = containerOf(manifests, 'slipway-dashboard');
-    expect(dashboard.args).toEqual(['dashboard', '--port', '3100', '--loglevel', 'info']);
+    expect(dashboard.args).toEqual([
+      'dashboard',
+      '--namespace',
+      NS,
+      '--address',
+      '0.0.0.0',
+      '--port',
+      '3100',
+      '--healthz-port',
+      '8080',
+      '--read-only',
+      '--loglevel',
+      'info',
+    ]);
+    expect(parseArgs(dashboardCommand(), dashboard.args)).toMatchObject({
+      address: '0.0.0.0',
+      port: 3100,
+      healthzPort: 8080,
+      readOnly: true,
+    });
     expect(roleRules(manifests, 'ClusterRole', 'slipway-dashboard')).toEqual({
       'apps/replicasets': ['list', 'watch'],
       'argoproj.io/analysisruns': ['get', 'list', 'watch'],
       'argoproj.io/experiments': ['get', 'list', 'watch'],
       'argoproj.io/rollouts': ['get', 'list', 'watch'],
+      'core/events': ['list'],
       'core/pods': ['list', 'watch'],
     });
+    expect(manifests.filter((m) => m.kind === 'Ingress')).toEqual([]);
+  });
+
+  it('lets the dashboard patch Rollouts only with actions enabled, and exposes it through an Ingress', () => {
+    const manifests = render({
+      namespaced: true,
+      dashboard: {
+        enabled: true,
+        actions: { enabled: true },
+        rootPath: '/rollouts',
+        ingress: { enabled: true, className: 'nginx', host: 'ops.example.com' },
+      },
+    });
+    const args = containerOf(manifests, 'slipway-dashboard').args;
+    expect(args).not.toContain('--read-only');
+    expect(parseArgs(dashboardCommand(), args)).toMatchObject({
+      namespaced: true,
+      namespace: NS,
+      rootPath: '/rollouts',
+      readOnly: false,
+    });
+    expect(roleRules(manifests, 'Role', 'slipway-dashboard')).toMatchObject({
+      'argoproj.io/rollouts': ['get', 'list', 'patch', 'watch'],
+      'argoproj.io/rollouts/status': ['patch'],
+    });
+    const ingress = findManifest(manifests, 'Ingress', 'slipway-dashboard') as Manifest & {
+      spec: { ingressClassName: string; rules: { host: string; http: { paths: unknown[] } }[] };
+    };
+    expect(ingress.spec.ingressClassName).toBe('nginx');
+    expect(ingress.spec.rules).toEqual([
+      {
+        host: 'ops.example.com',
+        http: {
+          paths: [
+            {
+              path: '/rollouts',
+              pathType: 'Prefix',
+              backend: { service: { name: 'slipway-dashboard', port: { name: 'http' } } },
+            },
+          ],
+        },
+      },
+    ]);
   });
 
   it('renders the Argo CD health checks and actions as a fragment ConfigMap, never as argocd-cm', () => {

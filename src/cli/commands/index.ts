@@ -1,6 +1,7 @@
 // The plugin's commands, one module each, registered here. To add one (e.g. `dashboard` or
 // `notifications`, which build their own commander Command), add a line to the list.
 import type { Command } from 'commander';
+import { dashboardCommand } from '../../dashboard/command.js';
 import { notificationsCommand } from '../../notifications/cli.js';
 import type { CliContext } from '../context.js';
 import { completeCommand, completionCommand } from './completion.js';
@@ -28,6 +29,7 @@ export const PLUGIN_COMMANDS: readonly CommandFactory[] = [
   abortCommand,
   completionCommand,
   createCommand,
+  () => dashboardCommand(),
   getCommand,
   lintCommand,
   listCommand,
