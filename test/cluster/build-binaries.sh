@@ -2,7 +2,7 @@
 # Builds the local control plane from Go modules and caches the binaries outside the repo.
 #
 #   test/cluster/build-binaries.sh [component...]   components: kubernetes etcd kwok helm helm4
-#                                                   (default: etcd kwok kubernetes)
+#                                                   argo-rollouts (default: etcd kwok kubernetes)
 #
 # Binaries land in $SLIPWAY_CACHE_DIR (default ~/.cache/slipway)/bin/<component>-<version>/
 # and a finished build leaves a `.complete` marker there, so a second run is a no-op.
@@ -19,8 +19,9 @@ export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false
 
 log() { printf '[slipway cluster build] %s\n' "$*" >&2; }
 
-# Serialize builds across concurrent test runs.
-exec 9>"$cache/build.lock"
+# Serialize builds across concurrent test runs. Argo Rollouts alone serializes with the
+# conformance build of the same module instead, not behind a control-plane build.
+if [ "$*" = argo-rollouts ]; then exec 9>"$cache/build-argo.lock"; else exec 9>"$cache/build.lock"; fi
 flock 9
 
 build_kubernetes() {
@@ -123,6 +124,42 @@ build_helm4() {
   log "helm ready in $out"
 }
 
+# The real Argo Rollouts controller, for the opt-in switch tier (`npm run test:switch`). Its
+# go.mod has replace directives, which `go install pkg@version` refuses and which do not apply
+# to a dependency, so a wrapper module requires it and copies them. It needs a newer Go than
+# the rest (its go.mod says so). Flags match test/conformance/build-argo.sh so the two builds
+# share Go's build cache.
+build_argo_rollouts() {
+  local out="$cache/bin/argo-rollouts-v$ARGO_ROLLOUTS_VERSION"
+  [ -f "$out/.complete" ] && return 0
+  local work="$cache/work/argo-rollouts-v$ARGO_ROLLOUTS_VERSION"
+  local module=github.com/argoproj/argo-rollouts
+  log "building the Argo Rollouts v$ARGO_ROLLOUTS_VERSION controller with $ARGO_ROLLOUTS_GOTOOLCHAIN (cold: 10-20 minutes on 2 cores)"
+  rm -rf "$work" && mkdir -p "$work" "$out"
+  local src
+  src=$(cd "$work" && GOTOOLCHAIN=$ARGO_ROLLOUTS_GOTOOLCHAIN go mod download -json "$module@v$ARGO_ROLLOUTS_VERSION" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -d "$src" ] || { log "could not download $module@v$ARGO_ROLLOUTS_VERSION"; exit 1; }
+  {
+    echo "module slipway.dev/localcluster/argo-rollouts"
+    echo
+    grep -E '^go [0-9]' "$src/go.mod"
+    echo
+    echo "require $module v$ARGO_ROLLOUTS_VERSION"
+    echo
+    sed -n '/^replace (/,/^)/p' "$src/go.mod"
+    grep -E '^replace [^(]' "$src/go.mod" || true
+  } >"$work/go.mod"
+  cp "$src/go.sum" "$work/go.sum" && chmod u+w "$work/go.sum"
+  local pkg=$module/cmd/rollouts-controller
+  (cd "$work" && GOTOOLCHAIN=$ARGO_ROLLOUTS_GOTOOLCHAIN go get "$pkg@v$ARGO_ROLLOUTS_VERSION" >/dev/null)
+  (cd "$work" && GOTOOLCHAIN=$ARGO_ROLLOUTS_GOTOOLCHAIN go build -trimpath \
+    -ldflags "-s -w -X $module/utils/version.version=$ARGO_ROLLOUTS_VERSION -X $module/utils/version.buildDate=1970-01-01T00:00:00Z" \
+    -o "$out/" "$pkg")
+  touch "$out/.complete"
+  log "argo-rollouts controller ready in $out"
+}
+
 components=("$@")
 [ ${#components[@]} -gt 0 ] || components=(etcd kwok kubernetes)
 for c in "${components[@]}"; do
@@ -132,6 +169,7 @@ for c in "${components[@]}"; do
     kwok) build_kwok ;;
     helm) build_helm ;;
     helm4) build_helm4 ;;
-    *) log "unknown component '$c' (expected kubernetes, etcd, kwok, helm or helm4)"; exit 2 ;;
+    argo-rollouts) build_argo_rollouts ;;
+    *) log "unknown component '$c' (expected kubernetes, etcd, kwok, helm, helm4 or argo-rollouts)"; exit 2 ;;
   esac
 done
