@@ -46,6 +46,8 @@ export interface ControllerProcessOptions {
   instanceId?: string;
   leaderElection: boolean;
   leaderElectionNamespace: string;
+  /** The Lease to hold (default: slipway-controller-lock, suffixed with the instance id). */
+  leaseName?: string;
   leaseDurationSeconds?: number;
   renewDeadlineSeconds?: number;
   retryPeriodSeconds?: number;
@@ -150,7 +152,8 @@ export async function startControllerProcess(options: ControllerProcessOptions):
   let elector: LeaderElector | undefined;
   if (options.leaderElection) {
     const identity = `${hostname()}_${randomBytes(4).toString('hex')}`;
-    const leaseName = options.instanceId ? `${LEASE_NAME}-${options.instanceId}` : LEASE_NAME;
+    const leaseName =
+      options.leaseName ?? (options.instanceId ? `${LEASE_NAME}-${options.instanceId}` : LEASE_NAME);
     elector = new LeaderElector({
       store: apiLeaseStore(client, { namespace: options.leaderElectionNamespace, name: leaseName }),
       identity,
