@@ -26,6 +26,37 @@ const NOT_APPLICABLE: Record<string, string> = {
     'invalid YAML upstream: the unquoted `{{args.linkerd-enabled}}` annotation parses as a map key, so kubectl rejects it too',
 };
 
+// The `default:` values of Argo Rollouts' CRDs (ours carry the same), by kind and path.
+const ARGO_CRD_DEFAULTS = (
+  JSON.parse(readFileSync(join(PACKAGE_ROOT, 'test', 'fixtures', 'argo-crds', 'facts.json'), 'utf8')) as {
+    kinds: Record<string, { defaults: Record<string, unknown> }>;
+  }
+).kinds;
+
+/** The object as the API server stores it under Argo's CRDs: defaults set where absent. */
+function withCrdDefaults(kind: string, object: unknown): unknown {
+  const copy = structuredClone(object);
+  for (const [path, value] of Object.entries(ARGO_CRD_DEFAULTS[kind]?.defaults ?? {})) {
+    const segments = path.slice(1).split('.');
+    const visit = (node: unknown, i: number): void => {
+      if (typeof node !== 'object' || node === null || Array.isArray(node)) return;
+      const record = node as Record<string, unknown>;
+      const segment = segments[i]!;
+      const name = segment.replace(/\[\]$/, '');
+      if (i === segments.length - 1) {
+        if (record[name] === undefined) record[name] = value;
+        return;
+      }
+      const child = record[name];
+      if (segment.endsWith('[]')) {
+        if (Array.isArray(child)) for (const item of child) visit(item, i + 1);
+      } else visit(child, i + 1);
+    };
+    visit(copy, 0);
+  }
+  return copy;
+}
+
 const namespace = `compat-${Date.now().toString(36)}`;
 const exampleFiles = readdirSync(EXAMPLES_DIR)
   .filter((f) => f.endsWith('.yaml'))
@@ -77,11 +108,12 @@ describe('Argo Rollouts compat examples', () => {
         const scoped =
           kind === 'ClusterAnalysisTemplate' ? [] : ['-n', manifest.metadata?.namespace ?? namespace];
         const stored = getJson<Manifest>([kind.toLowerCase(), name, ...scoped]);
-        // CRDs apply no defaults, so any difference would be a field our schema pruned.
-        expect(
-          isDeepStrictEqual(stored.spec, manifest.spec),
-          `${kind} ${name}: spec changed when stored`,
-        ).toBe(true);
+        // Our CRDs apply Argo's defaults only, so any other difference would be a field our
+        // schema pruned.
+        const expected = (withCrdDefaults(kind, manifest) as Manifest).spec;
+        expect(isDeepStrictEqual(stored.spec, expected), `${kind} ${name}: spec changed when stored`).toBe(
+          true,
+        );
       }
     });
   }
