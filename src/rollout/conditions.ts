@@ -75,11 +75,12 @@ export function rolloutConditions(
       );
     }
   } else if (wasPaused) {
+    // Argo's checkPausedConditions keeps reason and message when the condition turns False.
     set({
       type: ConditionType.Paused,
       status: 'False',
-      reason: Reason.Resumed,
-      message: 'Rollout is resumed',
+      reason: Reason.Paused,
+      message: 'Rollout is paused',
     });
     pass.emit('RolloutResumed', 'Rollout is resumed');
   }

@@ -130,7 +130,8 @@ export function planRollout(observed: ObservedRollout): RolloutPlan {
   }
   // A promotion gate holding the rollout says why.
   const shown = phase === 'Progressing' && strategy.waitingFor ? strategy.waitingFor : message;
-  status = dropUndefined({ ...status, phase, message: shown });
+  // Argo omits an empty message (omitempty).
+  status = dropUndefined({ ...status, phase, message: shown || undefined });
   return {
     actions: pass.actions,
     events: pass.events,

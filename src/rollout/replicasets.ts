@@ -46,6 +46,25 @@ export function replicaSetName(rolloutName: string, hash: string): string {
   return `${rolloutName}-${hash}`;
 }
 
+// Argo's annotations.copyRolloutAnnotationsToReplicaSet skips these; the revision and desired
+// replicas are the ReplicaSet's own.
+const ANNOTATIONS_NOT_COPIED = new Set([
+  'kubectl.kubernetes.io/last-applied-configuration',
+  REVISION_ANNOTATION,
+  'rollout.argoproj.io/revision-history',
+  DESIRED_REPLICAS_ANNOTATION,
+  'notified.notifications.argoproj.io',
+]);
+
+/** The Rollout's annotations a new ReplicaSet carries too (e.g. notifications subscriptions). */
+export function rolloutAnnotationsForReplicaSet(
+  annotations: Readonly<Record<string, string>> | undefined,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(annotations ?? {}).filter(([key]) => !ANNOTATIONS_NOT_COPIED.has(key)),
+  );
+}
+
 /** The ReplicaSet for a new pod template, owned by the Rollout and selecting only its own pods. */
 type AntiAffinity = NonNullable<NonNullable<Rollout['spec']['strategy']['canary']>['antiAffinity']>;
 
@@ -114,6 +133,7 @@ export function newReplicaSet(
       namespace: rollout.metadata.namespace,
       labels: templateLabels,
       annotations: {
+        ...rolloutAnnotationsForReplicaSet(rollout.metadata.annotations),
         [REVISION_ANNOTATION]: String(revision),
         [DESIRED_REPLICAS_ANNOTATION]: String(rollout.spec.replicas ?? 1),
         ...(roleMetadata ? { [EPHEMERAL_METADATA_ANNOTATION]: JSON.stringify(roleMetadata) } : {}),
