@@ -33,7 +33,8 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
   const stepCount = steps.length;
   const stableHash = previous.stableRS;
   const stableRS = pass.stableRS;
-  const currentStepHash = stepHash(steps);
+  // No steps at all hash as Go's null, not as an empty list.
+  const currentStepHash = stepHash(canary.steps);
 
   let index = Math.min(previous.currentStepIndex ?? 0, stepCount);
   let pauseConditions: PauseConditions = [...(previous.pauseConditions ?? [])];

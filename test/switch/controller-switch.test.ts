@@ -5,7 +5,7 @@
 // and router weights stay as they were.
 //
 // Opt-in (`npm run test:switch`): it needs Argo's controller, built from its Go module.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -24,7 +24,10 @@ import {
   startArgoController,
 } from './argo-controller.js';
 
-const EXAMPLES = join(PACKAGE_ROOT, '..', 'shared', 'compat', 'argo-rollouts-examples');
+// ../shared beside the repository (or beside the worktrees folder of a worktree).
+const EXAMPLES = [join(PACKAGE_ROOT, '..'), join(PACKAGE_ROOT, '..', '..')]
+  .map((dir) => join(dir, 'shared', 'compat', 'argo-rollouts-examples'))
+  .find((dir) => existsSync(dir))!;
 const ARGO_LEASE = 'argo-rollouts-controller-lock';
 const namespace = `switch-${Date.now().toString(36)}`;
 const logDir = mkdtempSync(join(tmpdir(), 'slipway-switch-'));
@@ -111,6 +114,14 @@ interface Snapshot {
 
 function items<T>(kind: string): T[] {
   return getJson<{ items: T[] }>([kind, '-n', namespace]).items;
+}
+
+/** The Rollouts' whole status, kept in the log folder for comparing the two controllers by eye. */
+function saveStatuses(round: string): void {
+  const statuses = Object.fromEntries(
+    items<RolloutObject>('rollouts').map((ro) => [ro.metadata.name, ro.status]),
+  );
+  writeFileSync(join(logDir, `status-${round}.json`), `${JSON.stringify(statuses, null, 2)}\n`);
 }
 
 function snapshot(): Snapshot {
@@ -249,6 +260,7 @@ async function settle(counts: () => Promise<Map<string, number>>, round: string)
   const next = new Map(names.map((name) => [name, (first.get(name) ?? 0) + 1]));
   await eventually(`${round}: every Rollout reconciled again`, () => reconciledAtLeast(next), 120_000);
   await eventually(`${round}: ReplicaSets settled`, () => (replicaSetsSettled() ? true : undefined), 120_000);
+  saveStatuses(round);
 }
 
 async function argoCounts(argo: ArgoController): Promise<Map<string, number>> {
