@@ -167,13 +167,14 @@ export function rolloutConditions(
           type: ConditionType.Completed,
           status: 'True',
           reason: Reason.Completed,
-          message: 'Rollout completed update to desired revision',
+          // Argo v1.10.2 (rollout/sync.go) writes the reason as the message, True or False.
+          message: Reason.Completed,
         }
       : {
           type: ConditionType.Completed,
           status: 'False',
           reason: Reason.Completed,
-          message: 'Rollout not completed update to desired revision',
+          message: Reason.Completed,
         },
   );
   return conditions;

@@ -132,6 +132,8 @@ export function planRollout(observed: ObservedRollout): RolloutPlan {
   const shown = phase === 'Progressing' && strategy.waitingFor ? strategy.waitingFor : message;
   // Argo omits an empty message (omitempty).
   status = dropUndefined({ ...status, phase, message: shown || undefined });
+  // Argo's status holds both strategy structs by value: `canary: {}` and `blueGreen: {}` at least.
+  status = { ...status, canary: status.canary ?? {}, blueGreen: status.blueGreen ?? {} };
   return {
     actions: pass.actions,
     events: pass.events,

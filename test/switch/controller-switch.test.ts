@@ -137,26 +137,9 @@ function snapshot(): Snapshot {
     ]),
   );
   const pods = new Map(items<{ metadata: Meta }>('pods').map((pod) => [pod.metadata.uid, pod.metadata.name]));
-  const rollouts = new Map(
-    items<RolloutObject>('rollouts').map((ro) => {
-      const s = ro.status ?? {};
-      return [
-        ro.metadata.name,
-        {
-          phase: s.phase,
-          currentPodHash: s.currentPodHash,
-          stableRS: s.stableRS,
-          currentStepIndex: s.currentStepIndex,
-          currentStepHash: s.currentStepHash,
-          pauseConditions: s.pauseConditions,
-          controllerPause: s.controllerPause,
-          activeSelector: s.blueGreen?.activeSelector,
-          previewSelector: s.blueGreen?.previewSelector,
-          weights: s.canary?.weights,
-        },
-      ];
-    }),
-  );
+  // The whole status: steps, pause conditions and their start times, weights, conditions
+  // with their timestamps. A controller that agrees with the one before writes nothing.
+  const rollouts = new Map(items<RolloutObject>('rollouts').map((ro) => [ro.metadata.name, ro.status]));
   const services = new Map(
     items<{ metadata: Meta; spec: { selector?: unknown } }>('services').map((svc) => [
       svc.metadata.name,
