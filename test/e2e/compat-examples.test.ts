@@ -1,6 +1,6 @@
 // Given every public Argo Rollouts example, when it is applied to the local cluster with our
 // CRDs, then the API server accepts it and stores every field as written (nothing pruned).
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,10 @@ import { startTestController } from './support/controller.js';
 import { getJson, kubectl, tryKubectl } from './support/kubectl.js';
 import { eventually } from './support/wait.js';
 
-const EXAMPLES_DIR = join(PACKAGE_ROOT, '..', 'shared', 'compat', 'argo-rollouts-examples');
+// ../shared beside the repository (or beside the worktrees folder of a git worktree).
+const EXAMPLES_DIR = [join(PACKAGE_ROOT, '..'), join(PACKAGE_ROOT, '..', '..')]
+  .map((dir) => join(dir, 'shared', 'compat', 'argo-rollouts-examples'))
+  .find((dir) => existsSync(dir))!;
 
 interface Manifest {
   apiVersion?: string;

@@ -423,3 +423,38 @@ describe('canary plan', () => {
     },
   );
 });
+
+describe('promote while paused by hand inside a timed pause (Argo v1.10.2)', () => {
+  // Step 3 is `pause: {duration: 10}`, started a minute before NOW, with the rollout paused by
+  // hand (spec.paused). The plugin's promote patches the status first (pauseConditions: null),
+  // then the spec (paused: false); Argo reconciles in between.
+  const pausedAt = '2026-11-21T11:59:55Z';
+  const atTimedPause = updating(3, {
+    pauseConditions: [{ reason: 'CanaryPauseStep', startTime: pausedAt }],
+    controllerPause: true,
+  });
+  const sets = [rs(V1, 1, 3), rs(V2, 2, 2)];
+
+  it('drops controllerPause with the cleared conditions while paused by hand, and stays on the step', () => {
+    const cleared = { ...atTimedPause, pauseConditions: undefined };
+    const result = plan(rollout('web:2', cleared, { paused: true }), sets);
+    expect(result.status.currentStepIndex).toBe(3);
+    expect(result.status.controllerPause).toBeUndefined();
+  });
+
+  it('then restarts the timed pause on the same step once unpaused', () => {
+    const afterFirstPass = { ...atTimedPause, pauseConditions: undefined, controllerPause: undefined };
+    const result = plan(rollout('web:2', afterFirstPass), sets);
+    expect(result.status.currentStepIndex).toBe(3);
+    expect(result.status.pauseConditions).toEqual([
+      { reason: 'CanaryPauseStep', startTime: '2026-11-21T12:00:00Z' },
+    ]);
+    expect(result.status.controllerPause).toBe(true);
+  });
+
+  it('a promote without a manual pause still completes the step', () => {
+    const cleared = { ...atTimedPause, pauseConditions: undefined };
+    const result = plan(rollout('web:2', cleared), sets);
+    expect(result.status.currentStepIndex).toBeGreaterThan(3);
+  });
+});
