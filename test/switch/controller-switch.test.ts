@@ -41,6 +41,8 @@ interface Case {
   edit?: (text: string) => string;
   /** Updated under Argo until it pauses mid-update. */
   paused: boolean;
+  /** Example files the Rollout needs (Services, routes, analysis templates), applied first. */
+  needs?: string[];
 }
 
 const CASES: Case[] = [
@@ -75,6 +77,41 @@ const CASES: Case[] = [
     paused: true,
   },
   { name: 'rollout-ref-deployment', file: 'workload-ref_workload-ref.yaml', paused: false },
+  { name: 'istio-host-split', file: 'istio_istio-mirror.yaml', paused: false },
+  // Not rollout-analysis-step.yaml: it names a ClusterAnalysisTemplate, which Argo run for one
+  // namespace (--namespaced) does not see, so Argo holds it InvalidSpec.
+  {
+    name: 'rollout-background-analysis',
+    file: 'rollout-background-analysis.yaml',
+    needs: ['analysis-templates.yaml'],
+    paused: false,
+  },
+  { name: 'rollout-secret', file: 'rollout-secret.yaml', paused: false },
+  {
+    name: 'rollout-experiment-step',
+    file: 'rollout-experiment-step.yaml',
+    needs: ['analysis-templates.yaml'],
+    paused: false,
+  },
+  { name: 'rollout-canary-preview', file: 'rollout-canary-preview.yaml', paused: false },
+  { name: 'rollout-baseline-vs-canary', file: 'rollout-baseline-vs-canary.yaml', paused: false },
+  {
+    name: 'rollout-smi-experiment',
+    file: 'traffic-routing-experiment-step_rollout-smi-experiment-step.yaml',
+    paused: false,
+  },
+  {
+    name: 'rollout-apisix-canary',
+    file: 'apisix_rollout.yaml',
+    needs: ['apisix_services.yaml', 'apisix_route.yaml'],
+    paused: false,
+  },
+  {
+    name: 'echo-rollout',
+    file: 'ambassador_rollout.yaml',
+    needs: ['ambassador_echo-service.yaml', 'ambassador_echo-mapping.yaml'],
+    paused: false,
+  },
 ];
 
 interface Meta {
@@ -196,6 +233,7 @@ function compare(before: Snapshot, after: Snapshot): SwitchReport {
 }
 
 function applyCase(c: Case): void {
+  for (const file of c.needs ?? []) kubectl(['apply', '-n', namespace, '-f', join(EXAMPLES, file)]);
   let text = readFileSync(join(EXAMPLES, c.file), 'utf8');
   if (c.rename) text = text.replaceAll(c.rename[0], c.rename[1]);
   if (c.edit) text = c.edit(text);
@@ -203,6 +241,15 @@ function applyCase(c: Case): void {
 }
 
 const phaseOf = (name: string) => getJson<RolloutObject>(['rollout', name, '-n', namespace]).status?.phase;
+const statusLine = (name: string) => {
+  const status = getJson<RolloutObject & { status?: { message?: string } }>([
+    'rollout',
+    name,
+    '-n',
+    namespace,
+  ]).status;
+  return `${status?.phase ?? '(no status)'} ${status?.message ?? ''}`.trim();
+};
 
 /** Every ReplicaSet runs all its pods, available (kwok makes them Ready). */
 function replicaSetsSettled(): boolean {
@@ -328,7 +375,13 @@ describe('switching controllers between Argo Rollouts v1.10.2 and Slipway', () =
     for (const c of CASES) applyCase(c);
     await eventually(
       'every Rollout Healthy under Argo',
-      () => (CASES.every((c) => phaseOf(c.name) === 'Healthy') ? true : undefined),
+      () => {
+        const notHealthy = CASES.map((c) => [c.name, statusLine(c.name)] as const).filter(
+          ([, line]) => !line.startsWith('Healthy'),
+        );
+        if (notHealthy.length === 0) return true;
+        throw new Error(notHealthy.map(([name, line]) => `${name}: ${line}`).join('; '));
+      },
       180_000,
     );
     for (const c of CASES.filter((c) => c.paused)) {
@@ -357,6 +410,10 @@ describe('switching controllers between Argo Rollouts v1.10.2 and Slipway', () =
     );
     await settle(() => argoCounts(argo!), 'argo-1');
     underArgo = snapshot();
+    log(
+      `under Argo: ${underArgo.rollouts.size} Rollouts (${CASES.filter((c) => c.paused).length} paused mid-update), ` +
+        `${underArgo.replicaSets.size} ReplicaSets, ${underArgo.pods.size} pods`,
+    );
     // Mid-update really is mid-update: two ReplicaSets with pods for each paused Rollout.
     for (const c of CASES.filter((c) => c.paused)) {
       const status = underArgo.rollouts.get(c.name) as { currentPodHash?: string; stableRS?: string };
