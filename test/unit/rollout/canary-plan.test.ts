@@ -458,3 +458,58 @@ describe('promote while paused by hand inside a timed pause (Argo v1.10.2)', () 
     expect(result.status.currentStepIndex).toBeGreaterThan(3);
   });
 });
+
+describe('what Argo v1.10.2 writes besides the steps', () => {
+  it("gives a new ReplicaSet the Rollout's annotations, less Argo's skip list", () => {
+    const ro = rollout('web:2', updating(0));
+    ro.metadata.annotations = {
+      'notifications.argoproj.io/subscribe.on-rollout-completed.slack': 'team',
+      'kubectl.kubernetes.io/last-applied-configuration': '{}',
+      'rollout.argoproj.io/revision': '1',
+      'notified.notifications.argoproj.io': '{}',
+    };
+    const result = plan(ro, [rs(V1, 1, 5)]);
+    const create = result.actions.find((a) => a.kind === 'createReplicaSet');
+    const annotations = create?.kind === 'createReplicaSet' ? create.replicaSet.metadata?.annotations : {};
+    expect(annotations).toEqual({
+      'notifications.argoproj.io/subscribe.on-rollout-completed.slack': 'team',
+      'rollout.argoproj.io/revision': '2',
+      'rollout.argoproj.io/desired-replicas': '5',
+    });
+  });
+
+  it('writes canary: {} and blueGreen: {}, no empty message, and the Completed reason as message', () => {
+    const result = plan(
+      rollout('web:1', {
+        stableRS: V1,
+        currentPodHash: V1,
+        currentStepHash: stepHash(steps),
+        currentStepIndex: 6,
+      }),
+      [rs(V1, 1, 5)],
+    );
+    expect(result.status).toMatchObject({ phase: 'Healthy', canary: {}, blueGreen: {} });
+    expect(result.status).not.toHaveProperty('message');
+    expect(result.status.conditions?.find((c) => c.type === 'Completed')?.message).toBe('RolloutCompleted');
+  });
+
+  it('keeps reason RolloutPaused when the Paused condition turns False', () => {
+    const paused = {
+      type: 'Paused',
+      status: 'True',
+      reason: 'RolloutPaused',
+      message: 'Rollout is paused',
+      lastUpdateTime: '2026-11-21T11:00:00Z',
+      lastTransitionTime: '2026-11-21T11:00:00Z',
+    };
+    const result = plan(rollout('web:2', updating(2, { conditions: [paused] })), [
+      rs(V1, 1, 4),
+      rs(V2, 2, 1),
+    ]);
+    expect(result.status.conditions?.find((c) => c.type === 'Paused')).toMatchObject({
+      status: 'False',
+      reason: 'RolloutPaused',
+      message: 'Rollout is paused',
+    });
+  });
+});
