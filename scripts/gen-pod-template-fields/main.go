@@ -5,7 +5,8 @@
 // omitempty/omitzero flags and value kinds. The TypeScript pod-template and step hashers walk a
 // value by this table to reproduce json.Marshal byte for byte.
 //
-// Usage (from this directory): go run . [output path]
+// Usage (from this directory; go.mod pins Argo Rollouts v1.10.2, which needs a newer Go):
+//   GOTOOLCHAIN=go1.27.3 go run . [output path]
 // The golden values the TypeScript tests compare against come from `go run ./hashcheck`.
 package main
 
