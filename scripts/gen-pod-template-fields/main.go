@@ -6,7 +6,9 @@
 // value by this table to reproduce json.Marshal byte for byte.
 //
 // Usage (from this directory; go.mod pins Argo Rollouts v1.10.2, which needs a newer Go):
-//   GOTOOLCHAIN=go1.27.3 go run . [output path]
+//
+//	GOTOOLCHAIN=go1.27.3 go run . [output path]
+//
 // The golden values the TypeScript tests compare against come from `go run ./hashcheck`.
 package main
 
