@@ -23,6 +23,23 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      // Opt-in (`npm run test:switch`): switches a cluster between the real Argo Rollouts
+      // controller, built from its Go module, and Slipway.
+      ...(process.env.SLIPWAY_TEST_SWITCH
+        ? [
+            {
+              test: {
+                name: 'switch',
+                include: ['test/switch/**/*.test.ts'],
+                environment: 'node' as const,
+                globalSetup: ['test/e2e/global-setup.ts'],
+                testTimeout: 600_000,
+                hookTimeout: 3_600_000,
+                fileParallelism: false,
+              },
+            },
+          ]
+        : []),
     ],
   },
 });

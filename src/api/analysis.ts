@@ -5,6 +5,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import {
   Int32,
   IntOrString,
+  JobSpec,
   KindWithoutStatus,
   KindWithStatus,
   LabelsAndAnnotations,
@@ -60,12 +61,14 @@ const WebProvider = OpenObjectOf({
 
 const JobProvider = Type.Object({
   metadata: Type.Optional(LabelsAndAnnotations()),
-  spec: OpenObject('A batch/v1 JobSpec.'),
+  spec: JobSpec(),
 });
 
+// The defaults are those of Argo's CRD (test/unit/api/crd-defaults.test.ts).
 const DatadogProvider = OpenObjectOf({
-  apiVersion: Type.Optional(StringEnum(['v1', 'v2'] as const)),
-  interval: Type.Optional(Type.String()),
+  apiVersion: Type.Optional(Type.Unsafe<'v1' | 'v2'>({ type: 'string', enum: ['v1', 'v2'], default: 'v1' })),
+  interval: Type.Optional(Type.String({ default: '5m' })),
+  requestTimeout: Type.Optional(Type.String({ default: '10s' })),
   query: Type.Optional(Type.String()),
   queries: Type.Optional(StringMap()),
   formula: Type.Optional(Type.String()),

@@ -78,10 +78,78 @@ export const LabelsAndAnnotations = () =>
     annotations: Type.Optional(StringMap()),
   });
 
+// The `default:` values Argo Rollouts' CRDs (controller-gen over k8s.io/api v0.34) carry in
+// every pod spec. The API server applies a CRD's defaults when it stores an object, so a
+// manifest is stored the same under their CRDs and ours only if ours carry the same ones.
+// test/unit/api/crd-defaults.test.ts compares them with Argo's manifests/crds.
+const containerDefaults: Readonly<Record<string, string | boolean>> = {
+  'env[].valueFrom.configMapKeyRef.name': '',
+  'env[].valueFrom.fileKeyRef.optional': false,
+  'env[].valueFrom.secretKeyRef.name': '',
+  'envFrom[].configMapRef.name': '',
+  'envFrom[].secretRef.name': '',
+  'livenessProbe.grpc.service': '',
+  'ports[].protocol': 'TCP',
+  'readinessProbe.grpc.service': '',
+  'startupProbe.grpc.service': '',
+};
+const podSpecDefaults: Readonly<Record<string, string | boolean>> = Object.fromEntries([
+  ['imagePullSecrets[].name', ''],
+  ...['containers', 'initContainers', 'ephemeralContainers'].flatMap((list) =>
+    Object.entries(containerDefaults).map(([path, value]) => [`${list}[].${path}`, value]),
+  ),
+]);
+
+type SchemaNode = Record<string, unknown> & { properties?: Record<string, SchemaNode>; items?: SchemaNode };
+
+/**
+ * An open object (unknown fields kept) that declares only the paths that carry a default:
+ * `a[].b` is member b of the items of list a.
+ */
+export function openObjectWithDefaults(
+  defaults: Readonly<Record<string, string | boolean>>,
+  description?: string,
+): SchemaNode {
+  const open = (): SchemaNode => ({ type: 'object', 'x-kubernetes-preserve-unknown-fields': true });
+  const root: SchemaNode = { ...open(), ...(description ? { description } : {}) };
+  for (const [path, value] of Object.entries(defaults)) {
+    const segments = path.split('.');
+    let node = root;
+    segments.forEach((segment, i) => {
+      const isList = segment.endsWith('[]');
+      const name = isList ? segment.slice(0, -2) : segment;
+      node.properties ??= {};
+      if (i === segments.length - 1) {
+        node.properties[name] = { type: typeof value === 'boolean' ? 'boolean' : 'string', default: value };
+        return;
+      }
+      node.properties[name] ??= isList ? { type: 'array', items: open() } : open();
+      const child = node.properties[name]!;
+      node = isList ? child.items! : child;
+    });
+  }
+  return root;
+}
+
+/** A core/v1 PodSpec: kept verbatim but for the defaults Argo's CRDs give it. */
+export const PodSpec = (description = 'A core/v1 PodSpec.') =>
+  Type.Unsafe<Record<string, unknown>>(openObjectWithDefaults(podSpecDefaults, description));
+
+/** A batch/v1 JobSpec: kept verbatim but for the defaults of its pod template's spec. */
+export const JobSpec = (description = 'A batch/v1 JobSpec.') =>
+  Type.Unsafe<Record<string, unknown>>(
+    openObjectWithDefaults(
+      Object.fromEntries(
+        Object.entries(podSpecDefaults).map(([path, value]) => [`template.spec.${path}`, value]),
+      ),
+      description,
+    ),
+  );
+
 /**
  * A pod template. Its metadata is modelled; its spec is kept verbatim (the API server
  * validates it when we create the ReplicaSet, and keeping it unpruned preserves the exact
- * bytes the pod-template hash is computed from).
+ * bytes the pod-template hash is computed from), with Argo's CRD defaults.
  */
 export const PodTemplateSpec = () =>
   Type.Object({
@@ -94,7 +162,7 @@ export const PodTemplateSpec = () =>
         { 'x-kubernetes-preserve-unknown-fields': true },
       ),
     ),
-    spec: Type.Optional(OpenObject('A core/v1 PodSpec.')),
+    spec: Type.Optional(PodSpec()),
   });
 
 /** A status condition in the shape Argo Rollouts writes (lastUpdateTime included). */

@@ -49,6 +49,10 @@ export function controllerCommand(): Command {
       '--leader-election-namespace <name>',
       'namespace of the Lease (default: $POD_NAMESPACE or default)',
     )
+    .option(
+      '--leader-election-lease-name <name>',
+      "name of the Lease (default: slipway-controller-lock); argo-rollouts-controller-lock contends with Argo Rollouts' controller during a switch",
+    )
     .option('--bind-address <ip>', 'address for the health and metrics endpoints', '0.0.0.0')
     .option('--healthz-port <port>', 'port of /healthz and /readyz', parsePort, 8080)
     .option('--metrics-port <port>', 'port of /metrics', parsePort, 8090)
@@ -76,6 +80,7 @@ interface ControllerFlags {
   instanceId?: string;
   leaderElect: boolean;
   leaderElectionNamespace?: string;
+  leaderElectionLeaseName?: string;
   bindAddress: string;
   healthzPort: number;
   metricsPort: number;
@@ -103,6 +108,7 @@ async function runControllerCommand(flags: ControllerFlags): Promise<void> {
     ...(flags.instanceId ? { instanceId: flags.instanceId } : {}),
     leaderElection: flags.leaderElect,
     leaderElectionNamespace: flags.leaderElectionNamespace ?? namespace ?? podNamespace ?? 'default',
+    ...(flags.leaderElectionLeaseName ? { leaseName: flags.leaderElectionLeaseName } : {}),
     bindAddress: flags.bindAddress,
     healthPort: flags.healthzPort,
     metricsPort: flags.metricsPort,

@@ -46,6 +46,8 @@ export interface ControllerProcessOptions {
   instanceId?: string;
   leaderElection: boolean;
   leaderElectionNamespace: string;
+  /** The Lease to hold (default: slipway-controller-lock, suffixed with the instance id). */
+  leaseName?: string;
   leaseDurationSeconds?: number;
   renewDeadlineSeconds?: number;
   retryPeriodSeconds?: number;
@@ -159,7 +161,8 @@ export async function startControllerProcess(options: ControllerProcessOptions):
     'controller process started',
   );
 
-  const leaseName = options.instanceId ? `${LEASE_NAME}-${options.instanceId}` : LEASE_NAME;
+  const leaseName =
+    options.leaseName ?? (options.instanceId ? `${LEASE_NAME}-${options.instanceId}` : LEASE_NAME);
   const onStartedLeading = (signal: AbortSignal) => {
     leading = true;
     metrics.leading(leaseName, true);

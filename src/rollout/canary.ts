@@ -33,7 +33,8 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
   const stepCount = steps.length;
   const stableHash = previous.stableRS;
   const stableRS = pass.stableRS;
-  const currentStepHash = stepHash(steps);
+  // No steps at all hash as Go's null, not as an empty list.
+  const currentStepHash = stepHash(canary.steps);
 
   let index = Math.min(previous.currentStepIndex ?? 0, stepCount);
   let pauseConditions: PauseConditions = [...(previous.pauseConditions ?? [])];
@@ -246,7 +247,9 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
     stableRS: newStableHash,
     currentStepIndex: stepCount > 0 ? index : undefined,
     pauseConditions: pauseConditions.length > 0 ? pauseConditions : undefined,
-    controllerPause: controllerPause || undefined,
+    // Argo keeps controllerPause only beside a pause condition (pause.go CalculatePauseConditions):
+    // a promote that clears the conditions while spec.paused holds the step then restarts its pause.
+    controllerPause: (pauseConditions.length > 0 && controllerPause) || undefined,
     abort: aborted || undefined,
     abortedAt: aborted ? abortedAt : undefined,
     promoteFull: promoteFull || undefined,

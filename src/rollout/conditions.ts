@@ -75,11 +75,12 @@ export function rolloutConditions(
       );
     }
   } else if (wasPaused) {
+    // Argo's checkPausedConditions keeps reason and message when the condition turns False.
     set({
       type: ConditionType.Paused,
       status: 'False',
-      reason: Reason.Resumed,
-      message: 'Rollout is resumed',
+      reason: Reason.Paused,
+      message: 'Rollout is paused',
     });
     pass.emit('RolloutResumed', 'Rollout is resumed');
   }
@@ -166,13 +167,14 @@ export function rolloutConditions(
           type: ConditionType.Completed,
           status: 'True',
           reason: Reason.Completed,
-          message: 'Rollout completed update to desired revision',
+          // Argo v1.10.2 (rollout/sync.go) writes the reason as the message, True or False.
+          message: Reason.Completed,
         }
       : {
           type: ConditionType.Completed,
           status: 'False',
           reason: Reason.Completed,
-          message: 'Rollout not completed update to desired revision',
+          message: Reason.Completed,
         },
   );
   return conditions;

@@ -18,6 +18,7 @@ import { podTemplateHash } from './pod-template-hash.js';
 import type { ObservedReplicaSet } from './replica-math.js';
 import {
   availableReplicas,
+  findNewReplicaSet,
   hashOf,
   maxRevision,
   newReplicaSet,
@@ -164,10 +165,13 @@ export class RolloutPass {
     this.nowText = formatTime(observed.now);
     this.previous = observed.rollout.status ?? {};
     this.replicas = this.rollout.spec.replicas ?? 1;
-    this.hash = podTemplateHash(this.rollout.spec.template ?? {}, this.previous.collisionCount);
     this.owned = [...observed.replicaSets];
+    const computedHash = podTemplateHash(this.rollout.spec.template ?? {}, this.previous.collisionCount);
+    const existing = findNewReplicaSet(this.rollout, this.owned, computedHash);
+    // A ReplicaSet adopted by template equality keeps its own hash: pods, Services and
+    // router objects already select it (Argo does the same).
+    this.hash = (existing && hashOf(existing)) ?? computedHash;
     const highestRevision = maxRevision(this.owned);
-    const existing = this.owned.find((rs) => hashOf(rs) === this.hash);
     this.priorRevision = existing ? revisionOf(existing) : undefined;
     if (!existing) {
       this.revision = highestRevision + 1;

@@ -171,7 +171,10 @@ export function planRollout(input: ObservedRollout): RolloutPlan {
   }
   // A promotion gate holding the rollout says why.
   const shown = phase === 'Progressing' && strategy.waitingFor ? strategy.waitingFor : message;
-  status = dropUndefined({ ...status, phase, message: shown });
+  // Argo omits an empty message (omitempty).
+  status = dropUndefined({ ...status, phase, message: shown || undefined });
+  // Argo's status holds both strategy structs by value: `canary: {}` and `blueGreen: {}` at least.
+  status = { ...status, canary: status.canary ?? {}, blueGreen: status.blueGreen ?? {} };
   return {
     actions: pass.actions,
     events: pass.events,

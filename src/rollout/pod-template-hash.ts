@@ -1,27 +1,39 @@
-// The `rollouts-pod-template-hash` exactly as Argo Rollouts computes it: FNV-32a over Go's
-// encoding/json of the Rollout's spec.template (a core/v1 PodTemplateSpec decoded from the CRD,
-// not defaulted), then the collision count, then rand.SafeEncodeString of the decimal sum.
+// The `rollouts-pod-template-hash` exactly as Argo Rollouts v1.10.2 computes it (utils/hash):
+// FNV-32a over Go's encoding/json of the Rollout's spec.template (a core/v1 PodTemplateSpec of
+// k8s.io/api v0.34 decoded from the CRD, not defaulted), then the collision count, then
+// rand.SafeEncodeString of the decimal sum.
 //
 // Reproducing json.Marshal byte for byte needs the Go field order, JSON names and omitempty
 // flags of every reachable struct; those come from pod-template-fields.generated.ts. Values with
-// their own MarshalJSON (resource.Quantity, metav1.Time, intstr.IntOrString, FieldsV1) are
-// re-implemented below. Golden values from a real Go program: test/fixtures/pod-template-hash.
+// their own MarshalJSON (resource.Quantity, metav1.Time, intstr.IntOrString, FieldsV1,
+// json.RawMessage) are re-implemented below. Golden values from a Go program calling Argo's own
+// functions: scripts/gen-pod-template-fields/hashcheck, test/fixtures/pod-template-hash.
 
 import { type GoType, podTemplateRootType, podTemplateStructs } from './pod-template-fields.generated.js';
 
+/** Which Argo Rollouts release's hash to compute. */
+export type PodTemplateHashVariant = 'omitted' | 'null';
+
 export interface PodTemplateHashOptions {
   /**
-   * Kubernetes types since apimachinery 0.33 leave a zero `metadata.creationTimestamp` out of
-   * the json. 'restored' (default) is current Argo Rollouts, which puts `"creationTimestamp":null`
-   * back so hashes match those of Argo <= 1.8; 'omitted' is Argo v1.9.0, which did not.
+   * k8s.io/apimachinery >= 0.33 (Argo Rollouts v1.9 and later, v1.10.2 included, whose
+   * utils/hash is a plain json.Marshal) leaves a zero `metadata.creationTimestamp` out of the
+   * json: 'omitted', the default. 'null' is the hash of Argo releases built with older
+   * Kubernetes libraries, which wrote `"creationTimestamp":null`. ReplicaSets of either are
+   * adopted by template equality (replicasets.ts), so the choice only names new ReplicaSets.
    */
-  readonly creationTimestamp?: 'restored' | 'omitted';
+  readonly creationTimestamp?: PodTemplateHashVariant;
 }
 
 /** Go's `json.Marshal` of the template after decoding it into a corev1.PodTemplateSpec. */
 export function goJsonOfPodTemplate(template: unknown): string {
+  return goJsonOf(template, podTemplateRootType, 'template');
+}
+
+/** Go's `json.Marshal` of a value decoded into the Go type `type` (from the generated table). */
+export function goJsonOf(value: unknown, type: GoType, path: string): string {
   const out: string[] = [];
-  writeValue(template, podTemplateRootType, 'template', out);
+  writeValue(value, type, path, out);
   return out.join('');
 }
 
@@ -32,7 +44,7 @@ export function podTemplateHash(
   options: PodTemplateHashOptions = {},
 ): string {
   let json = goJsonOfPodTemplate(template);
-  if ((options.creationTimestamp ?? 'restored') === 'restored') {
+  if (options.creationTimestamp === 'null') {
     json = withNullCreationTimestamp(template, json);
   }
   let hash = fnv32a(Buffer.from(json, 'utf8'));
@@ -56,9 +68,10 @@ export function stableHashOfJson(json: string): string {
   return safeEncodeString(String(fnv32a(Buffer.from(json, 'utf8'))));
 }
 
-// Argo's fix for the omitted timestamp works on the bytes: nothing is done when the template has
-// a timestamp or the text "creationTimestamp" in quotes occurs anywhere (a label key counts);
-// otherwise the first `"metadata":{}` gets the member, or else the first `"metadata":{` object.
+// The json of older releases, rebuilt from the bytes: nothing is done when the template has a
+// timestamp or the text "creationTimestamp" in quotes occurs anywhere (a label key counts);
+// otherwise the first `"metadata":{}` gets the member, or else the first `"metadata":{` object
+// (where ObjectMeta's field order put it for the labels and annotations templates carry).
 function withNullCreationTimestamp(template: unknown, json: string): string {
   const metadata = isObject(template) ? template.metadata : undefined;
   const timestamp = isObject(metadata) ? metadata.creationTimestamp : undefined;
@@ -224,6 +237,9 @@ function isGoEmpty(value: unknown, type: GoType): boolean {
       return value === undefined || value === null || (Array.isArray(value) && value.length === 0);
     case 'map':
       return value === undefined || value === null || (isObject(value) && Object.keys(value).length === 0);
+    case 'raw':
+      // json.RawMessage is a []byte: empty when absent (a JSON null is kept as the 4 bytes).
+      return value === undefined;
     default:
       return false;
   }

@@ -7,6 +7,8 @@ import {
   POD_TEMPLATE_HASH_LABEL,
   REVISION_ANNOTATION,
 } from './labels.js';
+import { defaultPodTemplate } from './pod-template-defaults.js';
+import { goJsonOfPodTemplate } from './pod-template-hash.js';
 import type { ReplicaSet } from './workload-types.js';
 
 export function revisionOf(rs: { metadata?: { annotations?: Record<string, string> } }): number {
@@ -42,6 +44,25 @@ export function isSettledAt(rs: ReplicaSet | undefined, replicas: number): boole
 
 export function replicaSetName(rolloutName: string, hash: string): string {
   return `${rolloutName}-${hash}`;
+}
+
+// Argo's annotations.copyRolloutAnnotationsToReplicaSet skips these; the revision and desired
+// replicas are the ReplicaSet's own.
+const ANNOTATIONS_NOT_COPIED = new Set([
+  'kubectl.kubernetes.io/last-applied-configuration',
+  REVISION_ANNOTATION,
+  'rollout.argoproj.io/revision-history',
+  DESIRED_REPLICAS_ANNOTATION,
+  'notified.notifications.argoproj.io',
+]);
+
+/** The Rollout's annotations a new ReplicaSet carries too (e.g. notifications subscriptions). */
+export function rolloutAnnotationsForReplicaSet(
+  annotations: Readonly<Record<string, string>> | undefined,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(annotations ?? {}).filter(([key]) => !ANNOTATIONS_NOT_COPIED.has(key)),
+  );
 }
 
 /** The ReplicaSet for a new pod template, owned by the Rollout and selecting only its own pods. */
@@ -112,6 +133,7 @@ export function newReplicaSet(
       namespace: rollout.metadata.namespace,
       labels: templateLabels,
       annotations: {
+        ...rolloutAnnotationsForReplicaSet(rollout.metadata.annotations),
         [REVISION_ANNOTATION]: String(revision),
         [DESIRED_REPLICAS_ANNOTATION]: String(rollout.spec.replicas ?? 1),
         ...(roleMetadata ? { [EPHEMERAL_METADATA_ANNOTATION]: JSON.stringify(roleMetadata) } : {}),
@@ -144,4 +166,145 @@ export function newReplicaSet(
       },
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Adoption by template equality (Argo's utils/replicaset FindNewReplicaSet): a ReplicaSet made
+// by another controller version (or by Argo Rollouts, whose hash moved when its Kubernetes
+// libraries changed the json) is the template's own when its template is semantically equal.
+
+type Json = Record<string, unknown>;
+const isJsonObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Argo's PodTemplateEqualIgnoreHash: both templates without the hash label and the deprecated
+ * spec.serviceAccount, the desired one defaulted as Kubernetes does, then compared as Go's
+ * apiequality.Semantic.DeepEqual would (after a decode into core/v1 types and back, so unknown
+ * members, member order and quantity spellings do not count; a nil and an empty list or map
+ * are equal).
+ */
+export function podTemplateEqualIgnoreHash(live: unknown, desired: unknown): boolean {
+  const normalize = (template: unknown): unknown => {
+    const copy: Json = isJsonObject(template) ? structuredClone(template) : {};
+    const metadata = isJsonObject(copy.metadata) ? copy.metadata : undefined;
+    if (metadata && isJsonObject(metadata.labels)) delete metadata.labels[POD_TEMPLATE_HASH_LABEL];
+    if (isJsonObject(copy.spec)) delete copy.spec.serviceAccount;
+    return JSON.parse(goJsonOfPodTemplate(copy));
+  };
+  try {
+    return semanticEqual(normalize(live), normalize(defaultPodTemplate(desired)));
+  } catch {
+    // A template Go could not decode matches nothing; the caller then creates a ReplicaSet,
+    // whose creation reports the problem.
+    return false;
+  }
+}
+
+function isEmptyCollection(value: unknown): boolean {
+  if (value === null || value === undefined) return true;
+  if (Array.isArray(value)) return value.length === 0;
+  return isJsonObject(value) && Object.keys(value).length === 0;
+}
+
+function semanticEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (isEmptyCollection(a) && isEmptyCollection(b)) return true;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((value, i) => semanticEqual(value, b[i]));
+  }
+  if (isJsonObject(a) && isJsonObject(b)) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const key of keys) if (!semanticEqual(a[key], b[key])) return false;
+    return true;
+  }
+  return false;
+}
+
+/**
+ * The ReplicaSet's template without what the controller injected after hashing: the ephemeral
+ * role metadata it records in an annotation, and the anti-affinity term on the stable hash.
+ */
+export function templateWithoutInjected(rs: ReplicaSet, rollout: Rollout): unknown {
+  const template: Json = structuredClone((rs.spec?.template ?? {}) as Json);
+  const recorded = rs.metadata?.annotations?.[EPHEMERAL_METADATA_ANNOTATION];
+  if (recorded) {
+    let injected: { labels?: Record<string, string>; annotations?: Record<string, string> } = {};
+    try {
+      injected = JSON.parse(recorded);
+    } catch {
+      // Unreadable annotation: nothing known to be injected.
+    }
+    const metadata = isJsonObject(template.metadata) ? template.metadata : {};
+    for (const key of ['labels', 'annotations'] as const) {
+      const own = metadata[key];
+      if (!isJsonObject(own)) continue;
+      for (const name of Object.keys(injected[key] ?? {})) delete own[name];
+    }
+  }
+  const { canary, blueGreen } = rollout.spec.strategy;
+  const antiAffinity = (canary ?? blueGreen)?.antiAffinity;
+  const spec = isJsonObject(template.spec) ? template.spec : undefined;
+  const affinity = spec && isJsonObject(spec.affinity) ? spec.affinity : undefined;
+  const anti = affinity && isJsonObject(affinity.podAntiAffinity) ? affinity.podAntiAffinity : undefined;
+  if (antiAffinity && spec && affinity && anti) {
+    const preferred = antiAffinity.preferredDuringSchedulingIgnoredDuringExecution !== undefined;
+    const key = preferred
+      ? 'preferredDuringSchedulingIgnoredDuringExecution'
+      : 'requiredDuringSchedulingIgnoredDuringExecution';
+    const terms = Array.isArray(anti[key]) ? (anti[key] as Json[]) : [];
+    const injectedTerm = (term: Json) => {
+      const podAffinityTerm = preferred ? term.podAffinityTerm : term;
+      const selector = isJsonObject(podAffinityTerm) ? podAffinityTerm.labelSelector : undefined;
+      const expressions = isJsonObject(selector) ? selector.matchExpressions : undefined;
+      return (
+        Array.isArray(expressions) &&
+        expressions.some((e) => isJsonObject(e) && e.key === POD_TEMPLATE_HASH_LABEL)
+      );
+    };
+    const index = terms.findIndex(injectedTerm);
+    if (index >= 0) {
+      const kept = terms.filter((_, i) => i !== index);
+      if (kept.length > 0) anti[key] = kept;
+      else delete anti[key];
+      if (
+        isEmptyCollection(anti.requiredDuringSchedulingIgnoredDuringExecution) &&
+        isEmptyCollection(anti.preferredDuringSchedulingIgnoredDuringExecution)
+      ) {
+        delete affinity.podAntiAffinity;
+      }
+      if (
+        affinity.podAntiAffinity === undefined &&
+        affinity.podAffinity == null &&
+        affinity.nodeAffinity == null
+      ) {
+        delete spec.affinity;
+      }
+    }
+  }
+  return template;
+}
+
+/**
+ * The ReplicaSet of the Rollout's current template, as Argo's FindNewReplicaSet finds it: by
+ * the hash first, else the oldest ReplicaSet whose template (less what was injected) is
+ * semantically equal to the template.
+ */
+export function findNewReplicaSet(
+  rollout: Rollout,
+  replicaSets: readonly ReplicaSet[],
+  hash: string,
+): ReplicaSet | undefined {
+  const byHash = replicaSets.find((rs) => hashOf(rs) === hash);
+  if (byHash) return byHash;
+  const oldestFirst = [...replicaSets].sort(
+    (a, b) =>
+      Date.parse(a.metadata?.creationTimestamp ?? '') - Date.parse(b.metadata?.creationTimestamp ?? '') ||
+      (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''),
+  );
+  const desired = rollout.spec.template ?? {};
+  return oldestFirst.find(
+    (rs) =>
+      hashOf(rs) !== undefined && podTemplateEqualIgnoreHash(templateWithoutInjected(rs, rollout), desired),
+  );
 }

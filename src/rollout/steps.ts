@@ -1,7 +1,8 @@
 // Canary steps: which kind a step is, the weight in force at a step, how a step reads in
 // Events and messages, and the step hash that restarts the steps when they change.
 import type { CanaryStep } from '../api/rollout.js';
-import { stableHashOfJson } from './pod-template-hash.js';
+import { canaryStepsRootType } from './pod-template-fields.generated.js';
+import { goJsonOf, stableHashOfJson } from './pod-template-hash.js';
 
 /** A step as a discriminated union, so a switch over it is exhaustive. */
 export type StepKind =
@@ -93,7 +94,11 @@ export function canaryScaleAtStep(
   return undefined;
 }
 
-/** Hash of the step list; a change of it restarts the steps at 0. */
+/**
+ * Hash of the step list; a change of it restarts the steps at 0. Argo Rollouts'
+ * conditions.ComputeStepHash: json.Marshal of the []CanaryStep (Go struct field order, so
+ * `setHeaderRoute: {name, match}`; no steps at all is `null`), then FNV-32a.
+ */
 export function stepHash(steps: readonly CanaryStep[] | undefined): string {
-  return stableHashOfJson(JSON.stringify(steps ?? []));
+  return stableHashOfJson(goJsonOf(steps, canaryStepsRootType, 'spec.strategy.canary.steps'));
 }

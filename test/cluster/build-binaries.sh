@@ -2,7 +2,7 @@
 # Builds the local control plane from Go modules and caches the binaries outside the repo.
 #
 #   test/cluster/build-binaries.sh [component...]   components: kubernetes etcd kwok helm helm4
-#                                                   (default: etcd kwok kubernetes)
+#                                                   argo-rollouts (default: etcd kwok kubernetes)
 #
 # Binaries land in $SLIPWAY_CACHE_DIR (default ~/.cache/slipway)/bin/<component>-<version>/
 # and a finished build leaves a `.complete` marker there, so a second run is a no-op.
@@ -27,6 +27,7 @@ out_dir() {
     kwok) echo "$cache/bin/kwok-v$KWOK_VERSION" ;;
     helm) echo "$cache/bin/helm-v$HELM_VERSION" ;;
     helm4) echo "$cache/bin/helm-v$HELM4_VERSION" ;;
+    argo-rollouts) echo "$cache/bin/argo-rollouts-v$ARGO_ROLLOUTS_VERSION" ;;
     *) echo "$cache/bin/unknown-$1" ;;
   esac
 }
@@ -37,12 +38,15 @@ take_lock() {
   local missing=() c
   for c in "$@"; do [ -f "$(out_dir "$c")/.complete" ] || missing+=("$c"); done
   [ ${#missing[@]} -gt 0 ] || exit 0
-  exec 9>"$cache/build.lock"
+  # Argo Rollouts alone has a lock of its own, so it does not wait behind a control-plane build.
+  local lock="$cache/build.lock"
+  [ "$*" = argo-rollouts ] && lock="$cache/build-argo.lock"
+  exec 9>"$lock"
   if ! flock -n 9; then
-    log "waiting for another build to finish (lock $cache/build.lock, held by: $(cat "$cache/build.lock.owner" 2>/dev/null || echo unknown)); needed here: ${missing[*]}"
+    log "waiting for another build to finish (lock $lock, held by: $(cat "$lock.owner" 2>/dev/null || echo unknown)); needed here: ${missing[*]}"
     flock 9
   fi
-  echo "pid $$ building ${missing[*]} from $here" >"$cache/build.lock.owner"
+  echo "pid $$ building ${missing[*]} from $here" >"$lock.owner"
 }
 
 build_kubernetes() {
@@ -145,6 +149,42 @@ build_helm4() {
   log "helm ready in $out"
 }
 
+# The real Argo Rollouts controller, for the opt-in switch tier (`npm run test:switch`). Its
+# go.mod has replace directives, which `go install pkg@version` refuses and which do not apply
+# to a dependency, so a wrapper module requires it and copies them. It needs a newer Go than
+# the rest (its go.mod says so). Flags match test/conformance/build-argo.sh so the two builds
+# share Go's build cache.
+build_argo_rollouts() {
+  local out="$cache/bin/argo-rollouts-v$ARGO_ROLLOUTS_VERSION"
+  [ -f "$out/.complete" ] && return 0
+  local work="$cache/work/argo-rollouts-v$ARGO_ROLLOUTS_VERSION"
+  local module=github.com/argoproj/argo-rollouts
+  log "building the Argo Rollouts v$ARGO_ROLLOUTS_VERSION controller with $ARGO_ROLLOUTS_GOTOOLCHAIN (cold: 10-20 minutes on 2 cores)"
+  rm -rf "$work" && mkdir -p "$work" "$out"
+  local src
+  src=$(cd "$work" && GOTOOLCHAIN=$ARGO_ROLLOUTS_GOTOOLCHAIN go mod download -json "$module@v$ARGO_ROLLOUTS_VERSION" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -d "$src" ] || { log "could not download $module@v$ARGO_ROLLOUTS_VERSION"; exit 1; }
+  {
+    echo "module slipway.dev/localcluster/argo-rollouts"
+    echo
+    grep -E '^go [0-9]' "$src/go.mod"
+    echo
+    echo "require $module v$ARGO_ROLLOUTS_VERSION"
+    echo
+    sed -n '/^replace (/,/^)/p' "$src/go.mod"
+    grep -E '^replace [^(]' "$src/go.mod" || true
+  } >"$work/go.mod"
+  cp "$src/go.sum" "$work/go.sum" && chmod u+w "$work/go.sum"
+  local pkg=$module/cmd/rollouts-controller
+  (cd "$work" && GOTOOLCHAIN=$ARGO_ROLLOUTS_GOTOOLCHAIN go get "$pkg@v$ARGO_ROLLOUTS_VERSION" >/dev/null)
+  (cd "$work" && GOTOOLCHAIN=$ARGO_ROLLOUTS_GOTOOLCHAIN go build -trimpath \
+    -ldflags "-s -w -X $module/utils/version.version=$ARGO_ROLLOUTS_VERSION -X $module/utils/version.buildDate=1970-01-01T00:00:00Z" \
+    -o "$out/" "$pkg")
+  touch "$out/.complete"
+  log "argo-rollouts controller ready in $out"
+}
+
 components=("$@")
 [ ${#components[@]} -gt 0 ] || components=(etcd kwok kubernetes)
 take_lock "${components[@]}"
@@ -155,6 +195,7 @@ for c in "${components[@]}"; do
     kwok) build_kwok ;;
     helm) build_helm ;;
     helm4) build_helm4 ;;
-    *) log "unknown component '$c' (expected kubernetes, etcd, kwok, helm or helm4)"; exit 2 ;;
+    argo-rollouts) build_argo_rollouts ;;
+    *) log "unknown component '$c' (expected kubernetes, etcd, kwok, helm, helm4 or argo-rollouts)"; exit 2 ;;
   esac
 done

@@ -1,6 +1,6 @@
 // Given every public Argo Rollouts example, when it is applied to the local cluster with our
 // CRDs, then the API server accepts it and stores every field as written (nothing pruned).
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,10 @@ import { startTestController } from './support/controller.js';
 import { getJson, kubectl, tryKubectl } from './support/kubectl.js';
 import { eventually } from './support/wait.js';
 
-const EXAMPLES_DIR = join(PACKAGE_ROOT, '..', 'shared', 'compat', 'argo-rollouts-examples');
+// ../shared beside the repository (or beside the worktrees folder of a git worktree).
+const EXAMPLES_DIR = [join(PACKAGE_ROOT, '..'), join(PACKAGE_ROOT, '..', '..')]
+  .map((dir) => join(dir, 'shared', 'compat', 'argo-rollouts-examples'))
+  .find((dir) => existsSync(dir))!;
 
 interface Manifest {
   apiVersion?: string;
@@ -25,6 +28,37 @@ const NOT_APPLICABLE: Record<string, string> = {
   'traffic-management_rollout-linkerd.yaml':
     'invalid YAML upstream: the unquoted `{{args.linkerd-enabled}}` annotation parses as a map key, so kubectl rejects it too',
 };
+
+// The `default:` values of Argo Rollouts' CRDs (ours carry the same), by kind and path.
+const ARGO_CRD_DEFAULTS = (
+  JSON.parse(readFileSync(join(PACKAGE_ROOT, 'test', 'fixtures', 'argo-crds', 'facts.json'), 'utf8')) as {
+    kinds: Record<string, { defaults: Record<string, unknown> }>;
+  }
+).kinds;
+
+/** The object as the API server stores it under Argo's CRDs: defaults set where absent. */
+function withCrdDefaults(kind: string, object: unknown): unknown {
+  const copy = structuredClone(object);
+  for (const [path, value] of Object.entries(ARGO_CRD_DEFAULTS[kind]?.defaults ?? {})) {
+    const segments = path.slice(1).split('.');
+    const visit = (node: unknown, i: number): void => {
+      if (typeof node !== 'object' || node === null || Array.isArray(node)) return;
+      const record = node as Record<string, unknown>;
+      const segment = segments[i]!;
+      const name = segment.replace(/\[\]$/, '');
+      if (i === segments.length - 1) {
+        if (record[name] === undefined) record[name] = value;
+        return;
+      }
+      const child = record[name];
+      if (segment.endsWith('[]')) {
+        if (Array.isArray(child)) for (const item of child) visit(item, i + 1);
+      } else visit(child, i + 1);
+    };
+    visit(copy, 0);
+  }
+  return copy;
+}
 
 const namespace = `compat-${Date.now().toString(36)}`;
 const exampleFiles = readdirSync(EXAMPLES_DIR)
@@ -77,11 +111,12 @@ describe('Argo Rollouts compat examples', () => {
         const scoped =
           kind === 'ClusterAnalysisTemplate' ? [] : ['-n', manifest.metadata?.namespace ?? namespace];
         const stored = getJson<Manifest>([kind.toLowerCase(), name, ...scoped]);
-        // CRDs apply no defaults, so any difference would be a field our schema pruned.
-        expect(
-          isDeepStrictEqual(stored.spec, manifest.spec),
-          `${kind} ${name}: spec changed when stored`,
-        ).toBe(true);
+        // Our CRDs apply Argo's defaults only, so any other difference would be a field our
+        // schema pruned.
+        const expected = (withCrdDefaults(kind, manifest) as Manifest).spec;
+        expect(isDeepStrictEqual(stored.spec, expected), `${kind} ${name}: spec changed when stored`).toBe(
+          true,
+        );
       }
     });
   }

@@ -139,7 +139,8 @@ describe('canary plan', () => {
       [service('web-canary', V1), service('web-stable', V1)],
     );
     expect(result.actions).toEqual([{ kind: 'setRolloutRevision', revision: 1 }]);
-    expect(result.status).toMatchObject({ phase: 'Healthy', message: '' });
+    expect(result.status).toMatchObject({ phase: 'Healthy' });
+    expect(result.status).not.toHaveProperty('message');
   });
 
   it('starts an update with 1 canary pod for setWeight 20 of 5', () => {
@@ -469,5 +470,95 @@ describe('canary plan: managed route steps', () => {
     const result = plan(routed(index), [rs(V1, 1, 5), rs(V2, 2, 1)]);
     expect(result.status.currentStepIndex).toBe(index + 1);
     expect(reasons(result.events)).toContain('RolloutStepCompleted');
+  });
+});
+
+describe('promote while paused by hand inside a timed pause (Argo v1.10.2)', () => {
+  // Step 3 is `pause: {duration: 10}`, started a minute before NOW, with the rollout paused by
+  // hand (spec.paused). The plugin's promote patches the status first (pauseConditions: null),
+  // then the spec (paused: false); Argo reconciles in between.
+  const pausedAt = '2026-11-21T11:59:55Z';
+  const atTimedPause = updating(3, {
+    pauseConditions: [{ reason: 'CanaryPauseStep', startTime: pausedAt }],
+    controllerPause: true,
+  });
+  const sets = [rs(V1, 1, 3), rs(V2, 2, 2)];
+
+  it('drops controllerPause with the cleared conditions while paused by hand, and stays on the step', () => {
+    const cleared = { ...atTimedPause, pauseConditions: undefined };
+    const result = plan(rollout('web:2', cleared, { paused: true }), sets);
+    expect(result.status.currentStepIndex).toBe(3);
+    expect(result.status.controllerPause).toBeUndefined();
+  });
+
+  it('then restarts the timed pause on the same step once unpaused', () => {
+    const afterFirstPass = { ...atTimedPause, pauseConditions: undefined, controllerPause: undefined };
+    const result = plan(rollout('web:2', afterFirstPass), sets);
+    expect(result.status.currentStepIndex).toBe(3);
+    expect(result.status.pauseConditions).toEqual([
+      { reason: 'CanaryPauseStep', startTime: '2026-11-21T12:00:00Z' },
+    ]);
+    expect(result.status.controllerPause).toBe(true);
+  });
+
+  it('a promote without a manual pause still completes the step', () => {
+    const cleared = { ...atTimedPause, pauseConditions: undefined };
+    const result = plan(rollout('web:2', cleared), sets);
+    expect(result.status.currentStepIndex).toBeGreaterThan(3);
+  });
+});
+
+describe('what Argo v1.10.2 writes besides the steps', () => {
+  it("gives a new ReplicaSet the Rollout's annotations, less Argo's skip list", () => {
+    const ro = rollout('web:2', updating(0));
+    ro.metadata.annotations = {
+      'notifications.argoproj.io/subscribe.on-rollout-completed.slack': 'team',
+      'kubectl.kubernetes.io/last-applied-configuration': '{}',
+      'rollout.argoproj.io/revision': '1',
+      'notified.notifications.argoproj.io': '{}',
+    };
+    const result = plan(ro, [rs(V1, 1, 5)]);
+    const create = result.actions.find((a) => a.kind === 'createReplicaSet');
+    const annotations = create?.kind === 'createReplicaSet' ? create.replicaSet.metadata?.annotations : {};
+    expect(annotations).toEqual({
+      'notifications.argoproj.io/subscribe.on-rollout-completed.slack': 'team',
+      'rollout.argoproj.io/revision': '2',
+      'rollout.argoproj.io/desired-replicas': '5',
+    });
+  });
+
+  it('writes canary: {} and blueGreen: {}, no empty message, and the Completed reason as message', () => {
+    const result = plan(
+      rollout('web:1', {
+        stableRS: V1,
+        currentPodHash: V1,
+        currentStepHash: stepHash(steps),
+        currentStepIndex: 6,
+      }),
+      [rs(V1, 1, 5)],
+    );
+    expect(result.status).toMatchObject({ phase: 'Healthy', canary: {}, blueGreen: {} });
+    expect(result.status).not.toHaveProperty('message');
+    expect(result.status.conditions?.find((c) => c.type === 'Completed')?.message).toBe('RolloutCompleted');
+  });
+
+  it('keeps reason RolloutPaused when the Paused condition turns False', () => {
+    const paused = {
+      type: 'Paused',
+      status: 'True',
+      reason: 'RolloutPaused',
+      message: 'Rollout is paused',
+      lastUpdateTime: '2026-11-21T11:00:00Z',
+      lastTransitionTime: '2026-11-21T11:00:00Z',
+    };
+    const result = plan(rollout('web:2', updating(2, { conditions: [paused] })), [
+      rs(V1, 1, 4),
+      rs(V2, 2, 1),
+    ]);
+    expect(result.status.conditions?.find((c) => c.type === 'Paused')).toMatchObject({
+      status: 'False',
+      reason: 'RolloutPaused',
+      message: 'Rollout is paused',
+    });
   });
 });

@@ -7,7 +7,8 @@ import {
 } from '../../../src/rollout/pod-template-hash.js';
 
 // Golden values come from scripts/gen-pod-template-fields/hashcheck, a Go program that decodes each
-// fixture into the real corev1.PodTemplateSpec and marshals it with encoding/json.
+// fixture into the real corev1.PodTemplateSpec of k8s.io/api v0.34.5, marshals it with
+// encoding/json and calls Argo Rollouts v1.10.2's own utils/hash.ComputePodTemplateHash.
 const fixtureDir = new URL('../../fixtures/pod-template-hash/', import.meta.url);
 
 interface Fixture {
@@ -20,7 +21,13 @@ interface Fixture {
 interface Golden {
   readonly templates: Record<
     string,
-    { readonly collisionCount: number | null; goJson: string; hash: string; hashWithoutRestore: string }
+    {
+      readonly collisionCount: number | null;
+      goJson: string;
+      hash: string;
+      hashWithNullCreationTimestamp: string;
+      defaulted: string;
+    }
   >;
   readonly quantities: readonly { readonly input: string | number; output?: string; error?: string }[];
 }
@@ -35,7 +42,7 @@ const templateFixtures = fixtures.filter((fixture) => fixture.template !== undef
 describe('goJsonOfPodTemplate and podTemplateHash against real Go output', () => {
   it('has a golden value for every template fixture', () => {
     expect(templateFixtures.map((f) => f.name).sort()).toEqual(Object.keys(golden.templates).sort());
-    expect(templateFixtures.length).toBeGreaterThanOrEqual(10);
+    expect(templateFixtures.length).toBeGreaterThanOrEqual(20);
   });
 
   describe.each(templateFixtures)('$name', (fixture) => {
@@ -45,14 +52,17 @@ describe('goJsonOfPodTemplate and podTemplateHash against real Go output', () =>
       expect(goJsonOfPodTemplate(fixture.template)).toBe(expected.goJson);
     });
 
-    it('hashes like current Argo Rollouts', () => {
+    it("hashes like Argo Rollouts v1.10.2's utils/hash", () => {
       expect(podTemplateHash(fixture.template, fixture.collisionCount)).toBe(expected.hash);
-    });
-
-    it('hashes like Argo Rollouts v1.9.0 when the timestamp is not restored', () => {
       expect(
         podTemplateHash(fixture.template, fixture.collisionCount, { creationTimestamp: 'omitted' }),
-      ).toBe(expected.hashWithoutRestore);
+      ).toBe(expected.hash);
+    });
+
+    it('hashes like Argo releases that wrote a null creationTimestamp, when asked', () => {
+      expect(podTemplateHash(fixture.template, fixture.collisionCount, { creationTimestamp: 'null' })).toBe(
+        expected.hashWithNullCreationTimestamp,
+      );
     });
   });
 });
@@ -61,8 +71,11 @@ describe('podTemplateHash', () => {
   const red = templateFixtures.find((f) => f.name === 'argo-hash-test-red')!.template;
   const canary = templateFixtures.find((f) => f.name === 'rollout-canary')!.template;
 
-  it('matches the value Argo Rollouts pins in utils/hash/hash_test.go (generatePodTemplate("red"))', () => {
-    expect(podTemplateHash(red)).toBe('7bb4fbc896');
+  it('gives the hash of the issue for the canary example: v1.10.2 omits the zero timestamp', () => {
+    // generatePodTemplate("red") of Argo's utils/hash/hash_test.go, through Argo's own function.
+    expect(podTemplateHash(red)).toBe(golden.templates['argo-hash-test-red']!.hash);
+    expect(podTemplateHash(canary)).toBe('79f6747648');
+    expect(podTemplateHash(canary, null, { creationTimestamp: 'null' })).toBe('7474f4ff5b');
   });
 
   it('treats a collision count of 0 as set (8 more bytes), unlike no count', () => {

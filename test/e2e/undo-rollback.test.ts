@@ -1,0 +1,105 @@
+// Given a canary paused at its first step, when it is undone to the stable revision (the
+// Argo Rollouts plugin's undo: spec.template := that revision's ReplicaSet template minus the
+// hash label), then the stable ReplicaSet is adopted by template equality (its template is
+// the API server's defaulted one, so its hash differs from the computed one): no new
+// ReplicaSet, no stable pod replaced, the steps skipped and the Rollout Healthy at once, as
+// Argo's fast rollback does.
+import { describe, expect, it } from 'vitest';
+import { useControllerNamespace } from './support/controller.js';
+import { getJson, kubectl } from './support/kubectl.js';
+import { getRollout, setImage, waitForRollout } from './support/rollouts.js';
+
+const name = 'undo-demo';
+const namespace = useControllerNamespace('undo');
+
+interface ReplicaSet {
+  metadata: {
+    name: string;
+    uid: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  spec: { template: { metadata?: { labels?: Record<string, string> } } };
+}
+const replicaSets = () => getJson<{ items: ReplicaSet[] }>(['replicasets', '-n', namespace]).items;
+const podUids = (hash: string) =>
+  getJson<{ items: { metadata: { uid: string } }[] }>([
+    'pods',
+    '-n',
+    namespace,
+    '-l',
+    `rollouts-pod-template-hash=${hash}`,
+  ])
+    .items.map((pod) => pod.metadata.uid)
+    .sort();
+
+describe('undo to the stable revision', () => {
+  it('is a fast rollback: no new ReplicaSet, Healthy at once', async () => {
+    kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Rollout',
+        metadata: { name, namespace },
+        spec: {
+          replicas: 3,
+          selector: { matchLabels: { app: name } },
+          template: {
+            metadata: { labels: { app: name } },
+            spec: { containers: [{ name: 'app', image: 'demo:1', ports: [{ containerPort: 8080 }] }] },
+          },
+          strategy: { canary: { steps: [{ setWeight: 30 }, { pause: {} }, { setWeight: 60 }] } },
+        },
+      }),
+    );
+    const healthy = await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
+    const stableHash = healthy.status?.stableRS ?? '';
+    setImage(namespace, name, 'demo:2');
+    await waitForRollout(
+      namespace,
+      name,
+      'paused at step 1',
+      (r) =>
+        r.status?.phase === 'Paused' &&
+        r.status.currentStepIndex === 1 &&
+        r.status.currentPodHash !== stableHash,
+    );
+    const before = replicaSets();
+    const stablePods = podUids(stableHash);
+    expect(before).toHaveLength(2);
+
+    // What `kubectl argo rollouts undo` sends.
+    const stable = before.find((rs) => rs.metadata.labels?.['rollouts-pod-template-hash'] === stableHash)!;
+    const template = structuredClone(stable.spec.template);
+    delete template.metadata?.labels?.['rollouts-pod-template-hash'];
+    kubectl([
+      'patch',
+      'rollout',
+      name,
+      '-n',
+      namespace,
+      '--type',
+      'json',
+      '-p',
+      JSON.stringify([{ op: 'replace', path: '/spec/template', value: template }]),
+    ]);
+
+    const rolledBack = await waitForRollout(
+      namespace,
+      name,
+      'Healthy on the stable ReplicaSet',
+      (r) => r.status?.phase === 'Healthy' && r.status.currentPodHash === stableHash,
+    );
+    expect(rolledBack.status?.stableRS).toBe(stableHash);
+    expect(rolledBack.status?.currentStepIndex).toBe(3);
+    expect(
+      replicaSets()
+        .map((rs) => rs.metadata.uid)
+        .sort(),
+    ).toEqual(before.map((rs) => rs.metadata.uid).sort());
+    // The stable pods stay (the stable set grows back to full size beside them).
+    expect(podUids(stableHash)).toEqual(expect.arrayContaining(stablePods));
+    // The ReplicaSet keeps its hash, and with it its pods and the Services selecting them.
+    expect(getRollout(namespace, name).status?.currentPodHash).toBe(stableHash);
+  });
+});
