@@ -1,7 +1,12 @@
 // The controllers `slipway controller` runs while it leads, in start order. A new
 // controller is one module exporting a ControllerFactory and one line here.
 import { analysisRunController } from '../analysis/controller.js';
+import { experimentController } from '../experiment/controller.js';
 import { rolloutController } from '../rollout/controller.js';
 import type { ControllerFactory } from './controller-process.js';
 
-export const CONTROLLERS: ControllerFactory[] = [rolloutController, analysisRunController];
+export const CONTROLLERS: ControllerFactory[] = [
+  rolloutController,
+  analysisRunController,
+  experimentController,
+];
