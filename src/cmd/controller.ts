@@ -34,6 +34,12 @@ export function controllerCommand(): Command {
     .option('--healthz-port <port>', 'port of /healthz and /readyz', parsePort, 8080)
     .option('--metrics-port <port>', 'port of /metrics', parsePort, 8090)
     .addOption(new Option('--loglevel <level>', 'log level').choices(LOG_LEVELS).default('info'))
+    .addHelpText(
+      'after',
+      '\nExperiments: each template runs as a ReplicaSet <experiment>-<template> (with a Service when\n' +
+        'the template asks for one) for spec.duration or until terminated, with its analyses as\n' +
+        'AnalysisRuns; canary experiment steps create them and wait for their result.',
+    )
     .action(async (flags: ControllerFlags) => {
       await runControllerCommand(flags);
     });
