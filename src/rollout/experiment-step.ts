@@ -130,6 +130,7 @@ export function experimentForStep(
       ...(analyses.length > 0 ? { analyses } : {}),
       ...(step.dryRun ? { dryRun: step.dryRun } : {}),
       ...(step.analysisRunMetadata ? { analysisRunMetadata: step.analysisRunMetadata } : {}),
+      ...(step.scaleDownDelaySeconds !== undefined ? { scaleDownDelaySeconds: step.scaleDownDelaySeconds } : {}),
     },
   };
 }
