@@ -10,6 +10,7 @@ import {
   apiResourceOf,
   CLUSTER_ANALYSIS_TEMPLATE_KIND,
 } from '../api/kinds.js';
+import { NotFoundError } from '../kube/api-error.js';
 import { Informer } from '../kube/informer.js';
 import { apiListWatch } from '../kube/list-watch.js';
 import type { KubeObject } from '../kube/object.js';
@@ -34,6 +35,7 @@ import {
 const WORKERS = 4;
 const RESYNC_MS = 15 * 60 * 1000;
 const COMPLETED = new Set(['Successful', 'Failed', 'Error', 'Inconclusive']);
+const ANALYSIS_RUNS = apiResourceOf(ANALYSIS_RUN_KIND);
 
 function keyOf(namespace: string | undefined, name: string | undefined): string {
   return `${namespace ?? ''}/${name ?? ''}`;
@@ -90,10 +92,9 @@ export const experimentController: ControllerFactory = {
     const services = new Informer<TemplateService>(apiListWatch(client, coreResources.services, scope), {
       onError: onError('service watch'),
     });
-    const analysisRuns = new Informer<AnalysisRun & KubeObject>(
-      apiListWatch(client, apiResourceOf(ANALYSIS_RUN_KIND), scope),
-      { onError: onError('analysisrun watch') },
-    );
+    const analysisRuns = new Informer<AnalysisRun & KubeObject>(apiListWatch(client, ANALYSIS_RUNS, scope), {
+      onError: onError('analysisrun watch'),
+    });
     const analysisTemplates = new Informer<AnalysisTemplate & KubeObject>(
       apiListWatch(client, apiResourceOf(ANALYSIS_TEMPLATE_KIND), scope),
       { onError: onError('analysistemplate watch') },
@@ -164,7 +165,14 @@ export const experimentController: ControllerFactory = {
       try {
         const runs = new Map<string, AnalysisRun>();
         for (const entry of ex.status?.analysisRuns ?? []) {
-          const run = entry.analysisRun ? analysisRuns.get(namespace, entry.analysisRun) : undefined;
+          if (!entry.analysisRun || COMPLETED.has(entry.phase)) continue;
+          // A run we just created may not be in the cache yet: ask the API, as Argo does.
+          const run =
+            analysisRuns.get(namespace, entry.analysisRun) ??
+            (await client.get<AnalysisRun>(ANALYSIS_RUNS, namespace, entry.analysisRun).catch((error) => {
+              if (error instanceof NotFoundError) return undefined;
+              throw error;
+            }));
           if (run) runs.set(entry.analysisRun, run);
         }
         const outcome = await reconcileExperiment(actContext, {
