@@ -130,16 +130,33 @@ export function experimentForStep(
       ...(analyses.length > 0 ? { analyses } : {}),
       ...(step.dryRun ? { dryRun: step.dryRun } : {}),
       ...(step.analysisRunMetadata ? { analysisRunMetadata: step.analysisRunMetadata } : {}),
-      ...(step.scaleDownDelaySeconds !== undefined ? { scaleDownDelaySeconds: step.scaleDownDelaySeconds } : {}),
+      ...(step.scaleDownDelaySeconds !== undefined
+        ? { scaleDownDelaySeconds: step.scaleDownDelaySeconds }
+        : {}),
     },
   };
+}
+
+/**
+ * Go's view of a spec: empty objects, empty lists and nulls are what an absent field decodes
+ * to (the API server writes `analysisRunMetadata: {}` back, Argo's structs cannot tell).
+ */
+function normalized(value: unknown): unknown {
+  if (Array.isArray(value)) return value.length === 0 ? undefined : value.map(normalized);
+  // false, like an absent field, is what Go writes as nothing (omitempty).
+  if (value === null || value === false) return undefined;
+  if (typeof value !== 'object') return value;
+  const entries = Object.entries(value)
+    .map(([k, v]) => [k, normalized(v)] as const)
+    .filter(([, v]) => v !== undefined);
+  return entries.length === 0 ? undefined : Object.fromEntries(entries);
 }
 
 /** Argo's IsSemanticallyEqual: the specs match, terminate aside. */
 function sameSpec(a: Experiment['spec'], b: Experiment['spec']): boolean {
   const { terminate: _a, ...left } = a;
   const { terminate: _b, ...right } = b;
-  return isDeepStrictEqual(JSON.parse(JSON.stringify(left)), JSON.parse(JSON.stringify(right)));
+  return isDeepStrictEqual(normalized(left), normalized(right));
 }
 
 /** The Rollout's experiments during one pass: the one the step needs, and the rest to stop. */

@@ -194,6 +194,16 @@ describe('canary experiment step', () => {
     }
   });
 
+  it('our running experiment, as the API server wrote it back, is reused while the status lags', () => {
+    const [create] = ofKind(plan(atStep(1), []).actions, 'createExperiment');
+    const stored = structuredClone(create!.experiment);
+    stored.spec.analysisRunMetadata = {};
+    stored.spec.templates[0]!.service = {};
+    const result = plan(atStep(1), [stored]);
+    expect(ofKind(result.actions, 'createExperiment')).toEqual([]);
+    expect(result.status.canary?.currentExperiment).toBe(EX);
+  });
+
   it('a finished experiment of that name gets a -1 name for the new one', () => {
     const result = plan(atStep(1), [experiment(EX, 'Successful')]);
     expect(ofKind(result.actions, 'createExperiment')[0]?.experiment.metadata?.name).toBe(`${EX}-1`);
