@@ -199,6 +199,9 @@ export class RolloutExperiments {
     const stableRS = this.pass.stableRS;
     if (!ex) {
       if (!stableRS) return { kind: 'waitingForStable' };
+      // The canary template is taken from the ReplicaSet as the API server stored it (defaulted,
+      // as Argo reads it back from its create), so not in the pass that creates it.
+      if (this.pass.creatingNewRS) return { kind: 'waiting' };
       const base = `${this.pass.rollout.metadata.name}-${this.pass.hash}-${this.pass.revision}-${index}`;
       let built = experimentForStep(this.pass, step, stableRS, base);
       // createExperimentWithCollisionHandling, against our cache: a name whose experiment is
