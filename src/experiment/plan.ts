@@ -456,7 +456,9 @@ class ExperimentPass {
   }
 
   requeue(ms: number): void {
-    const at = Math.max(0, ms);
+    // Deadlines are passed only once now is after them: look again at least 1 ms later (a
+    // requeue of 0 would be no requeue at all).
+    const at = Math.max(1, ms);
     this.requeueAfterMs = this.requeueAfterMs === undefined ? at : Math.min(this.requeueAfterMs, at);
   }
 

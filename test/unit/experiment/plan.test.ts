@@ -579,3 +579,35 @@ describe('spec checks and args', () => {
     );
   });
 });
+
+describe('planExperiment: requeue', () => {
+  it('exactly at the end of its duration the experiment still looks again', () => {
+    const status: Status = {
+      phase: 'Running',
+      availableAt: '2026-11-21T11:59:00Z',
+      templateStatuses: [
+        {
+          name: 'baseline',
+          replicas: 1,
+          updatedReplicas: 1,
+          readyReplicas: 1,
+          availableReplicas: 1,
+          status: 'Running',
+        },
+        {
+          name: 'canary',
+          replicas: 2,
+          updatedReplicas: 2,
+          readyReplicas: 2,
+          availableReplicas: 2,
+          status: 'Running',
+        },
+      ],
+    };
+    const plan = planExperiment(
+      observe(experiment(status, { duration: '1m' }), [rs('baseline', 1), rs('canary', 2)]),
+    );
+    expect(plan.status.phase).toBe('Running');
+    expect(plan.requeueAfterMs).toBeGreaterThan(0);
+  });
+});
