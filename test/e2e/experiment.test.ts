@@ -446,3 +446,114 @@ describe('a canary experiment step', () => {
     await waitForRollout(namespace, 'exskip', 'Healthy', (r) => r.status?.phase === 'Healthy', 180_000);
   });
 });
+
+describe('an experiment step with Istio traffic routing', () => {
+  interface Route {
+    name?: string;
+    route: { destination: { host: string }; weight?: number }[];
+  }
+  const weights = () =>
+    Object.fromEntries(
+      getJson<{ spec: { http: Route[] } }>([
+        'virtualservices.networking.istio.io',
+        'exweight-vsvc',
+        '-n',
+        namespace,
+      ]).spec.http[0]!.route.map((r) => [r.destination.host, r.weight ?? 0]),
+    );
+
+  it('gives the weighted template its share while the experiment runs, and takes it back after', async () => {
+    for (const svc of ['exweight-canary', 'exweight-stable']) {
+      kubectl(
+        ['apply', '-n', namespace, '-f', '-'],
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: svc },
+          spec: { selector: { app: 'exweight' }, ports: [{ port: 8080, targetPort: 8080 }] },
+        }),
+      );
+    }
+    kubectl(
+      ['apply', '-n', namespace, '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'networking.istio.io/v1alpha3',
+        kind: 'VirtualService',
+        metadata: { name: 'exweight-vsvc' },
+        spec: {
+          hosts: ['exweight'],
+          http: [
+            {
+              name: 'primary',
+              route: [
+                { destination: { host: 'exweight-stable' }, weight: 100 },
+                { destination: { host: 'exweight-canary' }, weight: 0 },
+              ],
+            },
+          ],
+        },
+      }),
+    );
+    kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Rollout',
+        metadata: { name: 'exweight', namespace },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { app: 'exweight' } },
+          template: podTemplate('exweight', 'web:1'),
+          strategy: {
+            canary: {
+              canaryService: 'exweight-canary',
+              stableService: 'exweight-stable',
+              trafficRouting: { istio: { virtualService: { name: 'exweight-vsvc', routes: ['primary'] } } },
+              steps: [
+                { setWeight: 10 },
+                {
+                  experiment: {
+                    duration: '10s',
+                    templates: [{ name: 'preview', specRef: 'canary', weight: 20 }],
+                  },
+                },
+                { setWeight: 50 },
+              ],
+            },
+          },
+        },
+      }),
+    );
+    await waitForRollout(namespace, 'exweight', 'first deploy Healthy', (r) => r.status?.phase === 'Healthy');
+    setImage(namespace, 'exweight', 'web:2');
+    const atStep = await waitForRollout(
+      namespace,
+      'exweight',
+      'at the experiment step',
+      (r) => !!r.status?.canary?.currentExperiment,
+    );
+    const name = atStep.status?.canary?.currentExperiment ?? '';
+    const running = await waitForExperiment(
+      name,
+      'Running with its Service',
+      (ex) => ex.status?.phase === 'Running' && !!ex.status.templateStatuses?.[0]?.serviceName,
+    );
+    const service = running.status?.templateStatuses?.[0]?.serviceName ?? '';
+    expect(service).toBe(`${name}-preview`);
+    await eventually('the experiment Service gets 20 in the VirtualService', () => {
+      const w = weights();
+      return w[service] === 20 && w['exweight-canary'] === 10 && w['exweight-stable'] === 70 ? w : undefined;
+    });
+    await waitForRollout(
+      namespace,
+      'exweight',
+      'past the experiment',
+      (r) => (r.status?.currentStepIndex ?? 0) >= 2,
+      120_000,
+    );
+    await eventually('the experiment Service has no traffic any more', () => {
+      const w = weights();
+      return (w[service] ?? 0) === 0 && w['exweight-canary'] === 50 ? w : undefined;
+    });
+  });
+});
