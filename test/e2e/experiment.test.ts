@@ -551,9 +551,18 @@ describe('an experiment step with Istio traffic routing', () => {
       (r) => (r.status?.currentStepIndex ?? 0) >= 2,
       120_000,
     );
+    let last: Record<string, number> = {};
     await eventually('the experiment Service has no traffic any more', () => {
-      const w = weights();
-      return (w[service] ?? 0) === 0 && w['exweight-canary'] === 50 ? w : undefined;
+      last = weights();
+      // The Rollout may already be past setWeight 50 and fully promoted (stable 100).
+      return (last[service] ?? 0) === 0 &&
+        (last['exweight-canary'] ?? 0) + (last['exweight-stable'] ?? 0) === 100
+        ? last
+        : undefined;
+    }).catch((error: Error) => {
+      throw new Error(`${error.message} (weights: ${JSON.stringify(last)})`);
     });
+    await waitForRollout(namespace, 'exweight', 'Healthy', (r) => r.status?.phase === 'Healthy', 120_000);
+    expect(weights()).toEqual({ 'exweight-stable': 100, 'exweight-canary': 0 });
   });
 });
