@@ -3,7 +3,7 @@
 // Ready and completes (or fails) the Jobs of Job metrics. Standalone Experiments run for their
 // duration, end on their analyses or on terminate; a canary Rollout runs its experiment step.
 import { afterAll, describe, expect, it } from 'vitest';
-import { terminateExperimentPatch } from '../../src/experiment/operations.js';
+import { retryExperimentPatch, terminateExperimentPatch } from '../../src/experiment/operations.js';
 import { useControllerNamespace } from './support/controller.js';
 import { captureExperimentFixture } from './support/experiment-fixtures.js';
 import { getJson, kubectl, tryKubectl } from './support/kubectl.js';
@@ -267,6 +267,28 @@ describe('a standalone Experiment', () => {
       'Warning',
     );
     captureExperimentFixture(getExperiment('failing'), 'failed');
+
+    // Retry (Argo's `retry experiment`: the status cleared, through /status here): it runs again,
+    // with a new AnalysisRun beside the failed one.
+    kubectl([
+      'patch',
+      'experiment',
+      'failing',
+      '-n',
+      namespace,
+      '--subresource',
+      'status',
+      '--type',
+      'merge',
+      '-p',
+      JSON.stringify(retryExperimentPatch()),
+    ]);
+    const again = await waitForExperiment(
+      'failing',
+      'Failed again after the retry',
+      (ex) => ex.status?.phase === 'Failed' && ex.status.analysisRuns?.[0]?.analysisRun === 'failing-check.1',
+    );
+    expect(again.status?.analysisRuns?.[0]?.phase).toBe('Failed');
   });
 
   it('terminate (the patch Argo CD and the plugin send) ends a running experiment Successful', async () => {
