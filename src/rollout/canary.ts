@@ -123,8 +123,8 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
       pass.abortReason = outcome.message;
     } else if (outcome.kind === 'inconclusive' && !inconclusivePaused) {
       pauseConditions = [...pauseConditions, { reason: 'InconclusiveExperiment', startTime: pass.nowText }];
+      // The Paused condition's RolloutPaused Event names the reason (conditions.ts).
       controllerPause = true;
-      pass.emit('RolloutPaused', 'Rollout is paused (InconclusiveExperiment)');
     } else if (outcome.kind === 'successful' && !paused) {
       pass.emit('RolloutStepCompleted', `Rollout step ${index + 1}/${stepCount} completed (experiment)`);
       index += 1;
