@@ -10,7 +10,7 @@
 ARG NODE_BUILD_IMAGE=node:20-bookworm
 ARG NODE_RUNTIME_IMAGE=node:20-bookworm-slim
 
-# Compile TypeScript to dist/ with the locked toolchain.
+# Compile TypeScript (and bundle the dashboard UI) to dist/ with the locked toolchain.
 FROM ${NODE_BUILD_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
@@ -18,6 +18,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The dashboard UI, built by vite into dist/ui.
+COPY web ./web
 RUN npm run build
 
 # Production dependencies only (none of them has an install script or a native part).

@@ -79,7 +79,13 @@ async function main(): Promise<void> {
   const watches = Array.from({ length: APPS }, (_, i) => watchFor(i));
   const access = { env: { GIT_TERMINAL_PROMPT: '0' }, secrets: [], dispose: async () => {} };
   // Warm the cached clone first, as a running git-sync has it.
-  await new GitWorkspace({ root: join(root, 'cache'), url: `file://${bare}`, branch: 'main', access }).sync();
+  await new GitWorkspace({
+    root: join(root, 'cache'),
+    url: `file://${bare}`,
+    branch: 'main',
+    access,
+    urlPolicy: { allowLocal: true },
+  }).sync();
 
   const started = performance.now();
   for (const watch of watches) {
@@ -103,6 +109,7 @@ async function main(): Promise<void> {
     url: `file://${bare}`,
     branch: 'main',
     access,
+    urlPolicy: { allowLocal: true },
   });
   let pushes = 0;
   const push = workspace.push.bind(workspace);

@@ -24,6 +24,8 @@ import {
   planMeasurements,
 } from './plan.js';
 import {
+  boundMeasurement,
+  boundStatusText,
   errorMeasurement,
   formatMetaTime,
   type MeasurementTarget,
@@ -144,12 +146,16 @@ async function measure(
     const started = task.inFlight ?? { phase: 'Running' as const, startedAt: formatMetaTime(ctx.now()) };
     measurement = errorMeasurement(started, error, ctx.now());
   }
+  // Redacted first, then cut: a secret is never left half-visible by the cut.
   const redactedMetadata =
-    metadata && Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, redact(v, secretValues)]));
+    metadata &&
+    Object.fromEntries(
+      Object.entries(metadata).map(([k, v]) => [k, boundStatusText(redact(v, secretValues))]),
+    );
   return {
     metricName: task.metricName,
     replacesLast,
-    measurement: redactMeasurement(measurement, secretValues),
+    measurement: boundMeasurement(redactMeasurement(measurement, secretValues)),
     ...(redactedMetadata ? { metadata: redactedMetadata } : {}),
   };
 }

@@ -1,6 +1,11 @@
 // `slipway controller`: flags → the controller process. Everything it runs lives in
 // src/process and the controller modules; this file only parses and wires.
 import { Command, InvalidArgumentError, Option } from 'commander';
+import {
+  DEFAULT_DENIED_NETWORKS,
+  NetworkPolicy,
+  setProviderDeniedNetworks,
+} from '../analysis/providers/network-policy.js';
 import { loadKubeConfig } from '../kube/config.js';
 import { startControllerProcess } from '../process/controller-process.js';
 import { CONTROLLERS } from '../process/controllers.js';
@@ -13,6 +18,20 @@ export function parsePort(value: string): number {
     throw new InvalidArgumentError(`must be a port number 0..65535, got '${value}'`);
   }
   return port;
+}
+
+/** `--metric-provider-denied-networks`: comma-separated CIDRs; empty allows every address. */
+export function parseDeniedNetworks(value: string): string[] {
+  const cidrs = value
+    .split(',')
+    .map((cidr) => cidr.trim())
+    .filter((cidr) => cidr !== '');
+  try {
+    NetworkPolicy.of(cidrs);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  return cidrs;
 }
 
 export function controllerCommand(): Command {
@@ -34,6 +53,17 @@ export function controllerCommand(): Command {
     .option('--healthz-port <port>', 'port of /healthz and /readyz', parsePort, 8080)
     .option('--metrics-port <port>', 'port of /metrics', parsePort, 8090)
     .addOption(new Option('--loglevel <level>', 'log level').choices(LOG_LEVELS).default('info'))
+    .option(
+      '--metric-provider-denied-networks <cidrs>',
+      'comma-separated networks analysis providers (Web, Prometheus, Datadog, New Relic) may not connect to, checked on resolved addresses; "" allows all',
+      parseDeniedNetworks,
+      [...DEFAULT_DENIED_NETWORKS],
+    )
+    .option(
+      '--self-service-notification-enabled',
+      "also read each Rollout's namespace's notification ConfigMap and Secret (as Argo Rollouts)",
+      false,
+    )
     .addHelpText(
       'after',
       '\nExperiments: each template runs as a ReplicaSet <experiment>-<template> (with a Service when\n' +
@@ -56,6 +86,8 @@ interface ControllerFlags {
   healthzPort: number;
   metricsPort: number;
   loglevel: LogLevel;
+  metricProviderDeniedNetworks: string[];
+  selfServiceNotificationEnabled: boolean;
 }
 
 async function runControllerCommand(flags: ControllerFlags): Promise<void> {
@@ -65,6 +97,10 @@ async function runControllerCommand(flags: ControllerFlags): Promise<void> {
   if (flags.namespaced && !namespace) {
     throw new InvalidArgumentError('--namespaced needs --namespace <name> or the POD_NAMESPACE variable');
   }
+  setProviderDeniedNetworks(flags.metricProviderDeniedNetworks);
+  logger.info({ deniedNetworks: flags.metricProviderDeniedNetworks }, 'metric provider network deny list');
+  // Read by src/notifications/controller.ts when it starts.
+  if (flags.selfServiceNotificationEnabled) process.env.SLIPWAY_SELF_SERVICE_NOTIFICATIONS = 'true';
   const { kubeConfig } = loadKubeConfig(flags.kubeconfig ? { path: flags.kubeconfig } : {});
   const proc = await startControllerProcess({
     kubeConfig,

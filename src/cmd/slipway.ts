@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `slipway` command: one entry point for every process (controller, dev, ...).
 import { Command, CommanderError } from 'commander';
+import { dashboardCommand } from '../dashboard/command.js';
 import { argocdCmCommand } from './argocd-cm.js';
 import { controllerCommand } from './controller.js';
 import { crdsCommand } from './crds.js';
@@ -18,7 +19,8 @@ export function slipwayProgram(): Command {
     .addCommand(devCommand())
     .addCommand(crdsCommand())
     .addCommand(argocdCmCommand())
-    .addCommand(gitSyncCommand());
+    .addCommand(gitSyncCommand())
+    .addCommand(dashboardCommand());
 }
 
 export async function main(argv: string[]): Promise<void> {

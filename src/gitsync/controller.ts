@@ -29,6 +29,7 @@ import { locateRepository, type RepositoryLocation } from './registry/location.j
 import { withoutHeldCandidates } from './repository-plan.js';
 import type { PushedImage } from './webhook/push-events.js';
 import { KeyedMutex } from './workspace/keyed-mutex.js';
+import type { RepositoryUrlPolicy } from './workspace/repository-url.js';
 
 export interface GitSyncControllerOptions {
   readonly client: RestClient;
@@ -44,6 +45,12 @@ export interface GitSyncControllerOptions {
   readonly resyncMs?: number;
   readonly sshProgram?: string;
   readonly maxPushAttempts?: number;
+  /** Which repository URLs GitTargets may name; default https and ssh only. */
+  readonly urlPolicy?: RepositoryUrlPolicy;
+  /** Repository files over this size are refused. */
+  readonly maxFileBytes?: number;
+  /** Token realm hosts besides the registry's own that may receive pull-secret credentials. */
+  readonly registryTokenHosts?: readonly string[];
   /** Test and benchmark seam: a registry stand-in for some images. */
   readonly registryFactory?: (location: RepositoryLocation, watch: ImageWatch) => ImageSource | undefined;
 }
@@ -105,6 +112,7 @@ export class GitSyncController {
       client,
       () => metrics.throttled.inc(),
       this.options.registryFactory,
+      this.options.registryTokenHosts,
     );
     const keyOf = (o: { metadata: { namespace: string; name: string } }) =>
       `${o.metadata.namespace}/${o.metadata.name}`;
@@ -196,6 +204,8 @@ export class GitSyncController {
       now: () => Date.now(),
       ...(this.options.sshProgram !== undefined && { sshProgram: this.options.sshProgram }),
       ...(this.options.maxPushAttempts !== undefined && { maxPushAttempts: this.options.maxPushAttempts }),
+      ...(this.options.urlPolicy !== undefined && { urlPolicy: this.options.urlPolicy }),
+      ...(this.options.maxFileBytes !== undefined && { maxFileBytes: this.options.maxFileBytes }),
     };
 
     this.watches.start();

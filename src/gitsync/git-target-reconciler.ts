@@ -16,6 +16,7 @@ import { readSecretData } from './secrets.js';
 import { type GitAccess, prepareGitAccess, redact } from './workspace/git-credentials.js';
 import type { KeyedMutex } from './workspace/keyed-mutex.js';
 import { type BatchResult, PushRejectedError, pushEdits } from './workspace/push-batch.js';
+import { checkRepositoryUrl, type RepositoryUrlPolicy } from './workspace/repository-url.js';
 import { type CommitSigning, prepareSigning } from './workspace/signing.js';
 import { GitWorkspace } from './workspace/workspace.js';
 
@@ -39,6 +40,10 @@ export interface GitTargetDeps {
   readonly now: () => number;
   readonly sshProgram?: string;
   readonly maxPushAttempts?: number;
+  /** Which repository URLs GitTargets may name; default https and ssh only. */
+  readonly urlPolicy?: RepositoryUrlPolicy;
+  /** Files over this size are refused; default DEFAULT_MAX_FILE_BYTES. */
+  readonly maxFileBytes?: number;
 }
 
 /** The sync-now request still open: it parses and status.lastSyncedAt is not at or after it. */
@@ -59,9 +64,13 @@ export function syncRequested(old: GitTarget, target: GitTarget): string | undef
     : undefined;
 }
 
-export function validateGitTarget(target: GitTarget): string | undefined {
+export function validateGitTarget(
+  target: GitTarget,
+  urlPolicy: RepositoryUrlPolicy = {},
+): string | undefined {
   const { spec } = target;
-  if (spec.url.trim() === '') return 'spec.url is empty';
+  const badUrl = checkRepositoryUrl(spec.url, urlPolicy);
+  if (badUrl !== undefined) return badUrl;
   if (!/^(?!\/|.*\/\/|.*\.\.|.*@\{|.*[\s~^:?*[\\]|.*\.lock$|.*\/$)[^\0]+$/.test(spec.branch)) {
     return `spec.branch "${spec.branch}" is not a valid branch name`;
   }
@@ -87,7 +96,7 @@ export async function syncGitTarget(
   const now = formatTime(deps.now());
   const name = target.metadata.name;
   const plan = planRepositoryEdits(name, watches);
-  const invalid = validateGitTarget(target);
+  const invalid = validateGitTarget(target, deps.urlPolicy);
   if (invalid !== undefined) {
     deps.metrics.errors.inc({ reason: 'InvalidSpec' });
     await reportTargets(
@@ -148,15 +157,19 @@ export async function syncGitTarget(
   try {
     access = await gitAccessFor(deps, target);
     signing = await signingFor(deps, target);
+    const scope = workspaceScope(target);
     const workspace = new GitWorkspace({
       root: deps.workDir,
       url: target.spec.url,
       branch: target.spec.branch,
       access,
+      scope,
+      ...(deps.urlPolicy !== undefined && { urlPolicy: deps.urlPolicy }),
+      ...(deps.maxFileBytes !== undefined && { maxFileBytes: deps.maxFileBytes }),
       ...(target.spec.author !== undefined && { author: target.spec.author }),
       ...(signing !== undefined && { signing }),
     });
-    const result = await deps.repositories.run(`${target.spec.url}\n${target.spec.branch}`, () =>
+    const result = await deps.repositories.run(`${scope}\n${target.spec.url}\n${target.spec.branch}`, () =>
       pushEdits(workspace, plan.edits, {
         ...(target.spec.commitMessage !== undefined && { commitTemplate: target.spec.commitMessage }),
         ...(deps.maxPushAttempts !== undefined && { maxAttempts: deps.maxPushAttempts }),
@@ -348,6 +361,11 @@ async function signingFor(deps: GitTargetDeps, target: GitTarget): Promise<Commi
   const key = data.signingKey;
   if (key === undefined) throw new Error(`Secret ${signing.secretRef.name} has no signingKey`);
   return prepareSigning(signing.method, key);
+}
+
+/** Whose credentials a clone is made with: the namespace and the Secret, never shared beyond them. */
+export function workspaceScope(target: GitTarget): string {
+  return `${target.metadata.namespace}/${target.spec.secretRef?.name ?? ''}`;
 }
 
 function sameWrites(a: readonly WriteEntry[], b: readonly WriteEntry[]): boolean {

@@ -110,14 +110,26 @@ function heldOutcome(hold: ImageHold, tagsSeen: number): CheckOutcome {
   };
 }
 
+/** The OCI distribution tag grammar: a tag outside it cannot be written or pulled, so never rank it. */
+export const OCI_TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
+
+/** The tags that follow the OCI grammar, and how many did not. */
+export function validTags(tags: readonly string[]): { tags: string[]; invalid: number } {
+  const valid = tags.filter((tag) => OCI_TAG.test(tag));
+  return { tags: valid, invalid: tags.length - valid.length };
+}
+
 export async function checkImage(
   source: ImageSource,
   policy: CompiledPolicy,
   now: number,
   platform?: string,
   held: HoldCheck = () => undefined,
+  onInvalidTags: (count: number) => void = () => {},
 ): Promise<CheckOutcome> {
-  const tags = await source.listTags();
+  const listed = validTags(await source.listTags());
+  if (listed.invalid > 0) onInvalidTags(listed.invalid);
+  const { tags } = listed;
   const built = new Map<string, { digest: string; createdAt?: number }>();
   const buildTimeOf = async (tag: string) => {
     let found = built.get(tag);

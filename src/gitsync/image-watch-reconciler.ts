@@ -179,8 +179,13 @@ async function checkNow(
 ): Promise<{ latest?: ImageWatchStatus['latest']; check?: CheckState; skipped?: readonly ImageHold[] }> {
   try {
     const source = await deps.registries.forWatch(watch, valid.location);
-    const outcome = await checkImage(source, valid.policy, now, watch.spec.platform, (tag, digest) =>
-      heldCandidate(holds, tag, digest),
+    const outcome = await checkImage(
+      source,
+      valid.policy,
+      now,
+      watch.spec.platform,
+      (tag, digest) => heldCandidate(holds, tag, digest),
+      (count) => deps.metrics.invalidTags.inc(count),
     );
     if (outcome.kind === 'none' && outcome.held === undefined) {
       deps.metrics.checks.inc({ result: 'none' });
@@ -236,6 +241,7 @@ export class RegistryClients {
       location: RepositoryLocation,
       watch: ImageWatch,
     ) => ImageSource | undefined = () => undefined,
+    private readonly tokenHosts?: readonly string[],
   ) {}
 
   async forWatch(watch: ImageWatch, location: RepositoryLocation): Promise<ImageSource> {
@@ -263,6 +269,7 @@ export class RegistryClients {
     const client = new RegistryClient(location, {
       ...(credentials !== undefined && { credentials }),
       onThrottled: this.onThrottled,
+      ...(this.tokenHosts !== undefined && { tokenHosts: this.tokenHosts }),
     });
     this.clients.set(key, { fingerprint, client });
     return client;

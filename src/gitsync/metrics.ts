@@ -15,6 +15,11 @@ export function createGitSyncMetrics(registry: Registry) {
       help: 'Registry responses 429/503 that were waited out',
       registers,
     }),
+    invalidTags: new Counter({
+      name: 'slipway_gitsync_registry_invalid_tags_total',
+      help: 'Tags skipped because they break the OCI tag grammar (never ranked or written)',
+      registers,
+    }),
     bumps: new Counter({
       name: 'slipway_gitsync_bumps_total',
       help: 'Files changed to a new image reference and pushed',

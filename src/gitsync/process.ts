@@ -10,6 +10,7 @@ import { apiLeaseStore, LeaderElector } from '../kube/leader-election.js';
 import { RequestCounter } from '../kube/request-counter.js';
 import { RestClient } from '../kube/rest.js';
 import { createProcessMetrics } from '../metrics/registry.js';
+import { attachNotifications } from '../notifications/controller.js';
 import { closeServer, serveHealth, serveMetrics } from '../process/http-endpoints.js';
 import type { Logger } from '../process/logger.js';
 import { GitSyncController, type GitSyncControllerOptions } from './controller.js';
@@ -36,12 +37,26 @@ export interface GitSyncProcessOptions {
   readonly resyncMs?: number;
   readonly sshProgram?: string;
   readonly registryFactory?: GitSyncControllerOptions['registryFactory'];
+  /** http:// and git:// repository URLs (operator opt-in). */
+  readonly allowHttpRepositories?: boolean;
+  /** file:// URLs and local paths (operator opt-in: `slipway dev`, tests). */
+  readonly allowLocalRepositories?: boolean;
+  /** Repository files over this size are refused; default 1 MiB. */
+  readonly maxFileBytes?: number;
+  /** Token realm hosts besides the registry's own that may receive credentials; default auth.docker.io. */
+  readonly registryTokenHosts?: readonly string[];
+  /** Replay window of the generic webhook's signed timestamp; default 5 min. */
+  readonly webhookMaxAgeMs?: number;
+  /** Open webhook connections at once; default 64. */
+  readonly webhookMaxConnections?: number;
 }
 
 export interface GitSyncProcess {
   readonly registry: import('prom-client').Registry;
   readonly ports: { health: number; metrics: number; webhook?: number };
   isLeader(): boolean;
+  /** What /healthz answers: false once the leader-election loop is no longer running. */
+  isLive(): boolean;
   shutdown(): Promise<void>;
 }
 
@@ -71,13 +86,20 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
   let promotions: PromotionController | undefined;
   let leading = false;
   const servers: Server[] = [];
+  let elector: LeaderElector | undefined;
+  let shuttingDown = false;
   const address = (s: Server) => {
     const a = s.address();
     return typeof a === 'object' && a !== null ? a.port : 0;
   };
 
   const health = serveHealth(
-    { live: () => true, ready: () => !leading || controller?.hasSynced() === true },
+    {
+      // Dead when the campaign loop has ended, so the kubelet restarts a process that would
+      // otherwise never lead again.
+      live: () => elector === undefined || elector.isRunning() || shuttingDown,
+      ready: () => !leading || controller?.hasSynced() === true,
+    },
     options.bindAddress,
     options.healthPort,
   );
@@ -90,6 +112,8 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
     const secret = options.webhookSecret!;
     const webhook = createWebhookServer({
       secret,
+      ...(options.webhookMaxAgeMs !== undefined && { maxAgeMs: options.webhookMaxAgeMs }),
+      ...(options.webhookMaxConnections !== undefined && { maxConnections: options.webhookMaxConnections }),
       onPush: (images) => controller?.onPush(images) ?? 0,
       onRequest: (endpoint, result) => {
         metrics.webhooks.inc({ endpoint, result });
@@ -104,8 +128,23 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
     webhookPort = address(webhook);
   }
 
+  let stopNotifications: (() => Promise<void>) | undefined;
+  const urlPolicy = {
+    allowHttp: options.allowHttpRepositories === true,
+    allowLocal: options.allowLocalRepositories === true,
+  };
   const startLeading = (signal: AbortSignal) => {
     leading = true;
+    processMetrics.leading(GIT_SYNC_LEASE, true);
+    // Git-sync's own notification triggers (on-image-bumped, on-promoted, ...), from its Events.
+    stopNotifications = attachNotifications({
+      client,
+      events,
+      registry: processMetrics.registry,
+      logger,
+      namespace: options.namespace,
+      kinds: ['ImageWatch', 'PromotionPipeline'],
+    });
     const started = new GitSyncController({
       client,
       logger,
@@ -117,6 +156,9 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
       ...(options.resyncMs !== undefined && { resyncMs: options.resyncMs }),
       ...(options.sshProgram !== undefined && { sshProgram: options.sshProgram }),
       ...(options.registryFactory !== undefined && { registryFactory: options.registryFactory }),
+      urlPolicy,
+      ...(options.maxFileBytes !== undefined && { maxFileBytes: options.maxFileBytes }),
+      ...(options.registryTokenHosts !== undefined && { registryTokenHosts: options.registryTokenHosts }),
     });
     controller = started;
     const promotion = new PromotionController({
@@ -127,6 +169,8 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
       workDir: options.workDir,
       ...(options.namespace !== undefined && { namespace: options.namespace }),
       ...(options.sshProgram !== undefined && { sshProgram: options.sshProgram }),
+      urlPolicy,
+      ...(options.maxFileBytes !== undefined && { maxFileBytes: options.maxFileBytes }),
     });
     promotions = promotion;
     promotion
@@ -134,20 +178,23 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
       .catch((error: Error) => logger.error({ err: error.message }, 'starting promotions failed'));
     signal.addEventListener('abort', () => void started.stop());
     started.start().catch((error: Error) => {
-      logger.error({ err: error.message }, 'starting git-sync failed; giving up leadership');
-      void elector?.release();
+      if (signal.aborted) return;
+      logger.error({ err: error.message }, 'starting git-sync failed; giving up this term');
+      elector?.resign();
     });
   };
   const stopLeading = async () => {
     leading = false;
+    processMetrics.leading(GIT_SYNC_LEASE, false);
     const stopping = controller;
     controller = undefined;
     const stoppingPromotions = promotions;
     promotions = undefined;
-    await Promise.all([stopping?.stop(), stoppingPromotions?.stop()]);
+    const stoppingNotifications = stopNotifications;
+    stopNotifications = undefined;
+    await Promise.all([stopping?.stop(), stoppingPromotions?.stop(), stoppingNotifications?.()]);
   };
 
-  let elector: LeaderElector | undefined;
   let standalone: AbortController | undefined;
   if (options.leaderElection) {
     const identity = `${hostname()}_${randomBytes(4).toString('hex')}`;
@@ -155,9 +202,10 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
       store: apiLeaseStore(client, { namespace: options.leaderElectionNamespace, name: GIT_SYNC_LEASE }),
       identity,
       onStartedLeading: startLeading,
-      onStoppedLeading: () => {
-        logger.info('stopped leading');
-        void stopLeading();
+      // The elector campaigns again once this term's controllers have stopped.
+      onStoppedLeading: async () => {
+        logger.info('stopped leading; stopping git-sync, then campaigning again');
+        await stopLeading();
       },
       onNewLeader: (holder) => logger.info({ leader: holder, self: holder === identity }, 'leader observed'),
       onError: (error) => logger.warn({ err: error.message }, 'leader election'),
@@ -187,11 +235,14 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
       ...(webhookPort !== undefined && { webhook: webhookPort }),
     },
     isLeader: () => leading,
+    isLive: () => elector === undefined || elector.isRunning() || shuttingDown,
     shutdown: () => {
       shutdown ??= (async () => {
+        shuttingDown = true;
         if (elector) await elector.release();
         await stopLeading();
         await Promise.all(servers.map(closeServer));
+        processMetrics.stop();
         logger.info('shut down');
       })();
       return shutdown;

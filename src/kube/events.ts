@@ -70,6 +70,9 @@ export interface EventRecorderOptions {
   onError?: (error: Error) => void;
 }
 
+/** Told of every Event as it is recorded (notifications map reasons to triggers, as Argo does). */
+export type EventListener = (object: KubeObject, type: EventType, reason: string, message: string) => void;
+
 interface RecordedEvent {
   namespace: string;
   name: string;
@@ -88,6 +91,7 @@ export class EventRecorder {
   /** Writes for one aggregation key run in order, so a repeat never races the create. */
   private readonly pending = new Map<string, Promise<void>>();
   private sequence = 0;
+  private readonly listeners = new Set<EventListener>();
 
   constructor(options: EventRecorderOptions) {
     this.sink = options.sink;
@@ -96,6 +100,12 @@ export class EventRecorder {
     this.clock = options.clock ?? systemClock;
     this.maxCachedEvents = options.maxCachedEvents ?? 4096;
     this.onError = options.onError ?? ((error) => console.error(error));
+  }
+
+  /** Adds a listener; returns the function that removes it. A throwing listener goes to onError. */
+  addListener(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   normal(object: KubeObject, reason: string, message: string): Promise<void> {
@@ -119,6 +129,13 @@ export class EventRecorder {
         ),
       );
       return Promise.resolve();
+    }
+    for (const listener of this.listeners) {
+      try {
+        listener(object, type, reason, message);
+      } catch (error) {
+        this.onError(error instanceof Error ? error : new Error(String(error)));
+      }
     }
     const involvedObject: ObjectReference = {
       apiVersion: object.apiVersion,

@@ -72,8 +72,12 @@ export interface LeaderElectionOptions {
   retryPeriodSeconds?: number;
   /** We became leader; `signal` aborts when we stop leading. */
   onStartedLeading(signal: AbortSignal): void;
-  /** We were leader and no longer are (lost the lease or released it). */
-  onStoppedLeading(): void;
+  /**
+   * We were leader and no longer are (lost the lease or released it). The elector waits for a
+   * returned promise before it campaigns again, so the work of one term has stopped before
+   * the next term can start.
+   */
+  onStoppedLeading(): unknown;
   /** Someone (possibly us) holds the lease now. */
   onNewLeader?(identity: string): void;
   onError?(error: Error): void;
@@ -100,8 +104,12 @@ export class LeaderElector {
   private reportedLeader: string | undefined;
   private leading = false;
   private stopRequested = false;
+  /** Set by resign(): end the current term but keep campaigning. */
+  private resignRequested = false;
   private wakeSleeper: (() => void) | undefined;
   private running: Promise<void> | undefined;
+  private active = false;
+  private terms = 0;
 
   constructor(options: LeaderElectionOptions) {
     this.options = options;
@@ -139,15 +147,31 @@ export class LeaderElector {
     return this.leading;
   }
 
+  /** True from run() until release() or an internal failure ends the campaign loop. */
+  isRunning(): boolean {
+    return this.active;
+  }
+
+  /** How many terms we have led so far (for logs and tests). */
+  termsLed(): number {
+    return this.terms;
+  }
+
   /**
-   * Campaigns until we hold the lease, then renews it until renewal fails for renewDeadline
-   * or release() is called. Resolves when we are no longer leader (or were never, after release).
+   * Campaigns, leads while renewals succeed, and after losing the lease (an API outage longer
+   * than the renew deadline, another holder) campaigns again: as a client-go controller does
+   * after the kubelet restarts it, but without the restart, which nothing performs when the
+   * process runs outside a pod (`slipway dev`, tests). Resolves only after release(), or if
+   * the loop itself fails (isRunning() turns false, so /healthz can report it).
    */
   run(): Promise<void> {
     if (this.running) {
       throw new Error(`leader election on ${this.store.description}: run() called twice`);
     }
-    this.running = this.campaign();
+    this.active = true;
+    this.running = this.loop().finally(() => {
+      this.active = false;
+    });
     return this.running;
   }
 
@@ -161,7 +185,35 @@ export class LeaderElector {
     await this.running;
   }
 
-  private async campaign(): Promise<void> {
+  /**
+   * Ends the current term (releasing the Lease, calling onStoppedLeading) but keeps campaigning,
+   * e.g. when starting the controllers failed and a fresh start may succeed.
+   */
+  resign(): void {
+    if (!this.leading) return;
+    this.resignRequested = true;
+    this.wakeSleeper?.();
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (!this.stopRequested) {
+        await this.term();
+      }
+    } catch (error) {
+      this.report(
+        new Error(
+          `leader election on ${this.store.description}: stopped campaigning: ${errorMessage(error)}`,
+          {
+            cause: error,
+          },
+        ),
+      );
+    }
+  }
+
+  /** One term: campaign until we hold the lease, lead until we lose or give it up. */
+  private async term(): Promise<void> {
     while (!this.stopRequested) {
       if (await this.attempt()) {
         break;
@@ -172,13 +224,15 @@ export class LeaderElector {
       return;
     }
     this.leading = true;
+    this.resignRequested = false;
+    this.terms += 1;
     const leadership = new AbortController();
     this.safely('onStartedLeading', () => this.options.onStartedLeading(leadership.signal));
 
     let lastRenewal = this.clock.now();
-    while (!this.stopRequested) {
+    while (!this.stopRequested && !this.resignRequested) {
       await this.pause(this.retryPeriodMs);
-      if (this.stopRequested) {
+      if (this.stopRequested || this.resignRequested) {
         break;
       }
       if (await this.attempt()) {
@@ -190,12 +244,24 @@ export class LeaderElector {
         break;
       }
     }
-    if (this.stopRequested) {
+    const giveUp = this.stopRequested || this.resignRequested;
+    if (giveUp) {
       await this.releaseLease();
     }
     this.leading = false;
     leadership.abort();
-    this.safely('onStoppedLeading', () => this.options.onStoppedLeading());
+    try {
+      await this.options.onStoppedLeading();
+    } catch (error) {
+      this.report(
+        new Error(`leader election: onStoppedLeading threw: ${errorMessage(error)}`, { cause: error }),
+      );
+    }
+    if (this.resignRequested && !this.stopRequested) {
+      this.resignRequested = false;
+      // A resigned term gave the Lease away; wait a round so a standby can take it.
+      await this.pause(this.retryPeriodMs);
+    }
   }
 
   /**

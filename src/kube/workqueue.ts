@@ -16,6 +16,8 @@ export interface WorkQueueMetrics {
   queueDuration?(seconds: number): void;
   /** Seconds the handler ran for one key (workqueue_work_duration_seconds). */
   workDuration?(seconds: number): void;
+  /** Workers busy with a key right now, of `total` started by run() (worker saturation). */
+  busy?(busy: number, total: number): void;
 }
 
 export interface WorkQueueOptions {
@@ -54,6 +56,8 @@ export class WorkQueue {
   private waitingTimer: { at: number; handle: TimerHandle } | undefined;
   private readonly failures = new Map<string, number>();
   private idleWorkers: (() => void)[] = [];
+  private workers = 0;
+  private busyWorkers = 0;
   private shuttingDown = false;
   private running: Promise<void> | undefined;
 
@@ -143,6 +147,8 @@ export class WorkQueue {
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       throw new Error(`work queue ${this.name}: concurrency must be a positive integer, got ${concurrency}`);
     }
+    this.workers = concurrency;
+    this.metrics.busy?.(0, concurrency);
     const workers = Array.from({ length: concurrency }, () => this.worker(handler));
     this.running = Promise.all(workers).then(() => undefined);
     return this.running;
@@ -172,6 +178,8 @@ export class WorkQueue {
         return;
       }
       const startedAt = this.clock.now();
+      this.busyWorkers += 1;
+      this.metrics.busy?.(this.busyWorkers, this.workers);
       try {
         const result = await handler(key);
         this.forget(key);
@@ -184,6 +192,8 @@ export class WorkQueue {
         this.onError(key, error);
       } finally {
         this.metrics.workDuration?.((this.clock.now() - startedAt) / 1000);
+        this.busyWorkers -= 1;
+        this.metrics.busy?.(this.busyWorkers, this.workers);
         this.done(key);
       }
     }

@@ -22,6 +22,12 @@ export interface ControlPlaneOptions {
   log?: (line: string) => void;
   /** Build missing binaries first (prints progress; minutes when cold). Default true. */
   build?: boolean;
+  /**
+   * Start the processes in their own process group, so a Ctrl-C to the terminal's group
+   * reaches only the caller, which then stops them last (after its clients released their
+   * Leases). `slipway dev` sets it; tests leave it off so a killed runner takes them along.
+   */
+  ownProcessGroup?: boolean;
 }
 
 export interface RunningControlPlane {
@@ -33,13 +39,25 @@ export interface RunningControlPlane {
   binaries: ControlPlaneBinaries;
   /** PIDs of the processes we started, in start order. */
   pids: number[];
-  stop(): Promise<void>;
+  /** Stops every process: SIGTERM, then SIGKILL after `graceMs` (default 5000) each. */
+  stop(graceMs?: number): Promise<void>;
+  /**
+   * Stops one component (SIGTERM, then SIGKILL after 5 s), e.g. to test an API outage; the
+   * rest keeps running. startComponent starts it again with the same arguments and ports.
+   */
+  stopComponent(name: ControlPlaneComponent): Promise<void>;
+  /** Starts a stopped component again; for kube-apiserver, resolves once /readyz answers 200. */
+  startComponent(name: ControlPlaneComponent): Promise<void>;
 }
+
+export type ControlPlaneComponent = 'etcd' | 'kube-apiserver';
 
 interface ManagedProcess {
   name: string;
   child: ChildProcess;
   logPath: string;
+  binary: string;
+  args: string[];
 }
 
 const FAKE_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
@@ -57,15 +75,28 @@ async function freePort(): Promise<number> {
   });
 }
 
+let ownProcessGroup = false;
+
 function startProcess(name: string, binary: string, args: string[], logDir: string): ManagedProcess {
   const logPath = join(logDir, `${name}.log`);
   const fd = openSync(logPath, 'a');
-  const child = spawn(binary, args, { stdio: ['ignore', fd, fd] });
+  const child = spawn(binary, args, { stdio: ['ignore', fd, fd], detached: ownProcessGroup });
   closeSync(fd);
   child.on('error', (error) => {
     writeFileSync(logPath, `\nslipway: failed to start ${binary}: ${error.message}\n`, { flag: 'a' });
   });
-  return { name, child, logPath };
+  return { name, child, logPath, binary, args };
+}
+
+async function stopProcess(proc: ManagedProcess, graceMs = 5000): Promise<void> {
+  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
+  const exited = new Promise<void>((done) => proc.child.once('exit', () => done()));
+  proc.child.kill('SIGTERM');
+  const timedOut = await Promise.race([exited.then(() => false), sleep(graceMs).then(() => true)]);
+  if (timedOut) {
+    proc.child.kill('SIGKILL');
+    await exited;
+  }
 }
 
 function tailOf(path: string, lines = 15): string {
@@ -139,6 +170,7 @@ async function waitFor(
 export async function startControlPlane(options: ControlPlaneOptions): Promise<RunningControlPlane> {
   const log = options.log ?? (() => {});
   if (options.build !== false) ensureBinaries();
+  ownProcessGroup = options.ownProcessGroup === true;
   const binaries = binaryPaths();
   const dir = options.dataDir;
   const logDir = join(dir, 'logs');
@@ -155,15 +187,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
     }
   };
   process.once('exit', killOnExit);
-  const stop = async (): Promise<void> => {
+  const stop = async (graceMs = 5000): Promise<void> => {
     process.removeListener('exit', killOnExit);
-    for (const proc of [...processes].reverse()) {
-      if (proc.child.exitCode !== null || proc.child.signalCode !== null) continue;
-      proc.child.kill('SIGTERM');
-      const exited = new Promise<void>((done) => proc.child.once('exit', () => done()));
-      const timedOut = await Promise.race([exited.then(() => false), sleep(5000).then(() => true)]);
-      if (timedOut) proc.child.kill('SIGKILL');
-    }
+    for (const proc of [...processes].reverse()) await stopProcess(proc, graceMs);
   };
   const explainAll = () =>
     processes
@@ -354,9 +380,44 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
     );
 
     const pids = processes.map((p) => p.child.pid ?? 0);
-    writeFileSync(join(dir, 'pids'), `${pids.join('\n')}\n`);
+    const writePids = () =>
+      writeFileSync(join(dir, 'pids'), `${processes.map((p) => p.child.pid ?? 0).join('\n')}\n`);
+    writePids();
     log(`ready: KUBECONFIG=${kubeconfigPath}`);
-    return { kubeconfigPath, server, adminToken, caCertPath: certs.caCert, binaries, pids, stop };
+    const component = (name: ControlPlaneComponent): ManagedProcess => {
+      const proc = processes.find((p) => p.name === name);
+      if (!proc) throw new Error(`local control plane: no component ${name}`);
+      return proc;
+    };
+    const stopComponent = async (name: ControlPlaneComponent): Promise<void> => {
+      await stopProcess(component(name));
+    };
+    const startComponent = async (name: ControlPlaneComponent): Promise<void> => {
+      const old = component(name);
+      if (old.child.exitCode === null && old.child.signalCode === null) return;
+      const restarted = startProcess(name, old.binary, old.args, logDir);
+      processes[processes.indexOf(old)] = restarted;
+      writePids();
+      if (name === 'kube-apiserver') {
+        await waitFor(
+          'kube-apiserver /readyz after a restart',
+          120_000,
+          async () => (await apiCall(server, ca, adminToken, 'GET', '/readyz')).status === 200,
+          explainAll,
+        );
+      }
+    };
+    return {
+      kubeconfigPath,
+      server,
+      adminToken,
+      caCertPath: certs.caCert,
+      binaries,
+      pids,
+      stop,
+      stopComponent,
+      startComponent,
+    };
   } catch (error) {
     await stop();
     throw error;

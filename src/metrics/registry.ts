@@ -1,7 +1,9 @@
 // The Prometheus registry of the controller process and the metrics shared by every
 // controller: API requests (Argo Rollouts' controller_clientset_k8s_request_total), work
-// queues (workqueue_*) and the process itself (RSS, CPU seconds).
+// queues (workqueue_*), the process itself (RSS, CPU seconds), and the controller's own
+// health: event-loop lag, worker saturation and leadership (slipway_*).
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { packageVersion } from '../cmd/version.js';
 import type { RequestCounter } from '../kube/request-counter.js';
 import type { WorkQueueMetrics } from '../kube/workqueue.js';
 
@@ -9,7 +11,14 @@ export interface ProcessMetrics {
   registry: Registry;
   /** Hooks for a named work queue (label `name`). */
   workQueue(name: string): WorkQueueMetrics;
+  /** Whether this process holds the Lease named `name` (client-go's leader_election_master_status). */
+  leading(name: string, leading: boolean): void;
+  /** Stops the event-loop sampler. */
+  stop(): void;
 }
+
+/** How often the event-loop sampler asks for a timer; its lateness is the lag. */
+export const EVENT_LOOP_SAMPLE_MS = 200;
 
 export function createProcessMetrics(requestCounter: RequestCounter): ProcessMetrics {
   const registry = new Registry();
@@ -48,6 +57,13 @@ export function createProcessMetrics(requestCounter: RequestCounter): ProcessMet
     labelNames: ['name'] as const,
     registers: [registry],
   });
+  // Argo's version gauge; `kubectl slipway version` reads the controller's version from it.
+  new Gauge({
+    name: 'argo_rollouts_controller_info',
+    help: 'Running Argo-rollouts version',
+    labelNames: ['version'] as const,
+    registers: [registry],
+  }).set({ version: `v${packageVersion()}` }, 1);
   const buckets = [0.001, 0.01, 0.1, 1, 10, 100];
   const queueDuration = new Histogram({
     name: 'workqueue_queue_duration_seconds',
@@ -64,9 +80,62 @@ export function createProcessMetrics(requestCounter: RequestCounter): ProcessMet
     registers: [registry],
   });
 
+  // Event-loop lag: how late a timer fires. Everything in this process (reconciles, Lease
+  // renewals, /healthz) shares one loop, so lag is the first sign of CPU-bound work starving it.
+  const lag = new Histogram({
+    name: 'slipway_event_loop_lag_seconds',
+    help: 'How late a timer fired on the event loop, sampled every 200 ms',
+    buckets: [0.005, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  let maxLagSinceScrape = 0;
+  new Gauge({
+    name: 'slipway_event_loop_lag_max_seconds',
+    help: 'The largest event-loop lag sampled since the previous scrape',
+    registers: [registry],
+    collect() {
+      this.set(maxLagSinceScrape);
+      maxLagSinceScrape = 0;
+    },
+  });
+  let expected = performance.now() + EVENT_LOOP_SAMPLE_MS;
+  const sampler = setInterval(() => {
+    const now = performance.now();
+    const lateSeconds = Math.max(0, now - expected) / 1000;
+    expected = now + EVENT_LOOP_SAMPLE_MS;
+    lag.observe(lateSeconds);
+    maxLagSinceScrape = Math.max(maxLagSinceScrape, lateSeconds);
+  }, EVENT_LOOP_SAMPLE_MS);
+  sampler.unref();
+
+  const busyWorkers = new Gauge({
+    name: 'slipway_workqueue_busy_workers',
+    help: 'Workers of the work queue busy with a key right now',
+    labelNames: ['name'] as const,
+    registers: [registry],
+  });
+  const saturation = new Gauge({
+    name: 'slipway_workqueue_worker_saturation',
+    help: 'Busy workers divided by workers (1: every worker is busy and new keys wait)',
+    labelNames: ['name'] as const,
+    registers: [registry],
+  });
+  const masterStatus = new Gauge({
+    name: 'leader_election_master_status',
+    help: 'Whether this process holds the Lease (1) or not (0)',
+    labelNames: ['name'] as const,
+    registers: [registry],
+  });
+
   return {
     registry,
+    leading: (name, leading) => masterStatus.set({ name }, leading ? 1 : 0),
+    stop: () => clearInterval(sampler),
     workQueue: (name) => ({
+      busy: (busy, total) => {
+        busyWorkers.set({ name }, busy);
+        saturation.set({ name }, total > 0 ? busy / total : 0);
+      },
       depth: (value) => depth.set({ name }, value),
       add: () => adds.inc({ name }),
       retry: () => retries.inc({ name }),

@@ -59,6 +59,8 @@ export interface ControllerProcess {
   metrics: ProcessMetrics;
   isLeader(): boolean;
   isReady(): boolean;
+  /** What /healthz answers: false once the leader-election loop is no longer running. */
+  isLive(): boolean;
   /** Stops controllers, releases the Lease, closes the endpoints. Safe to call twice. */
   shutdown(): Promise<void>;
 }
@@ -83,6 +85,8 @@ export async function startControllerProcess(options: ControllerProcessOptions):
   let running: RunningController[] = [];
   let leadership: AbortController | undefined;
   const servers: Server[] = [];
+  let elector: LeaderElector | undefined;
+  let shuttingDown = false;
 
   const events = new EventRecorder({
     sink: apiEventSink(client),
@@ -91,11 +95,14 @@ export async function startControllerProcess(options: ControllerProcessOptions):
     onError: (error) => logger.warn({ err: error.message }, 'recording an Event failed'),
   });
 
+  // Starts that have not finished (caches still syncing) when a term ends are awaited by
+  // stopControllers, so a new term never runs beside the last one's controllers.
+  const pending = new Set<Promise<void>>();
   const startControllers = async (signal: AbortSignal): Promise<void> => {
     for (const factory of options.controllers) {
       if (signal.aborted) return;
       logger.info({ controller: factory.name }, 'starting controller');
-      const started = await factory.start({
+      const starting = factory.start({
         client,
         namespace: options.namespace,
         instanceId: options.instanceId,
@@ -104,22 +111,40 @@ export async function startControllerProcess(options: ControllerProcessOptions):
         events,
         signal,
       });
-      // Leadership may have ended while this controller was syncing its caches.
-      if (signal.aborted) {
-        await started.stop();
-        return;
+      // Leadership may end while this controller syncs its caches (the API server may be the
+      // reason); then it is stopped as soon as its start returns.
+      const settled = starting.then(
+        async (started) => {
+          if (signal.aborted) await started.stop();
+          else running.push(started);
+        },
+        (error: Error) => {
+          if (!signal.aborted) throw error;
+        },
+      );
+      pending.add(settled);
+      try {
+        await settled;
+      } finally {
+        pending.delete(settled);
       }
-      running.push(started);
     }
+    if (!signal.aborted) logger.info({ term: elector?.termsLed() ?? 1 }, 'controllers running');
   };
   const stopControllers = async (): Promise<void> => {
     const stopping = running;
     running = [];
-    await Promise.all(stopping.map((c) => c.stop()));
+    await Promise.all([...stopping.map((c) => c.stop()), ...[...pending].map((p) => p.catch(() => {}))]);
+    // A start that finished while we waited pushed into `running` after its abort check.
+    const late = running;
+    running = [];
+    await Promise.all(late.map((c) => c.stop()));
   };
 
   const health = {
-    live: () => true,
+    // Dead when the campaign loop has ended (it only ends on shutdown or a bug): the kubelet
+    // then restarts us instead of leaving a process that will never lead again.
+    live: () => elector === undefined || elector.isRunning() || shuttingDown,
     ready: () => !leading || running.every((c) => c.hasSynced()),
   };
   servers.push(await serveHealth(health, options.bindAddress, options.healthPort));
@@ -134,23 +159,24 @@ export async function startControllerProcess(options: ControllerProcessOptions):
     'controller process started',
   );
 
+  const leaseName = options.instanceId ? `${LEASE_NAME}-${options.instanceId}` : LEASE_NAME;
   const onStartedLeading = (signal: AbortSignal) => {
     leading = true;
+    metrics.leading(leaseName, true);
     startControllers(signal).catch((error: Error) => {
-      logger.error({ err: error.message }, 'starting controllers failed; giving up leadership');
-      void elector?.release();
+      logger.error({ err: error.message }, 'starting controllers failed; giving up this term');
+      elector?.resign();
     });
   };
-  const onStoppedLeading = () => {
+  const onStoppedLeading = async () => {
     leading = false;
-    logger.info('stopped leading');
-    void stopControllers();
+    metrics.leading(leaseName, false);
+    logger.info('stopped leading; stopping controllers, then campaigning again');
+    await stopControllers();
   };
 
-  let elector: LeaderElector | undefined;
   if (options.leaderElection) {
     const identity = `${hostname()}_${randomBytes(4).toString('hex')}`;
-    const leaseName = options.instanceId ? `${LEASE_NAME}-${options.instanceId}` : LEASE_NAME;
     elector = new LeaderElector({
       store: apiLeaseStore(client, { namespace: options.leaderElectionNamespace, name: leaseName }),
       identity,
@@ -177,8 +203,10 @@ export async function startControllerProcess(options: ControllerProcessOptions):
     metrics,
     isLeader: () => leading,
     isReady: () => health.ready(),
+    isLive: () => health.live(),
     shutdown: () => {
       shutdown ??= (async () => {
+        shuttingDown = true;
         logger.info('shutting down');
         if (elector) {
           await elector.release();
@@ -188,6 +216,7 @@ export async function startControllerProcess(options: ControllerProcessOptions):
         }
         await stopControllers();
         await Promise.all(servers.map(closeServer));
+        metrics.stop();
         logger.info('shut down');
       })();
       return shutdown;

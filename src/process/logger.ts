@@ -7,8 +7,13 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export type { Logger };
 
-export function createLogger(component: string, level: LogLevel = 'info'): Logger {
-  return pino({
+/** `destination`: where the JSON lines go (default stdout), e.g. a file for `slipway dev`. */
+export function createLogger(
+  component: string,
+  level: LogLevel = 'info',
+  destination?: pino.DestinationStream,
+): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { component },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -25,5 +30,6 @@ export function createLogger(component: string, level: LogLevel = 'info'): Logge
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -19,8 +19,15 @@ import {
   REVISION_ANNOTATION,
   WORKLOAD_GENERATION_ANNOTATION,
 } from './labels.js';
-import type { ObservedRolloutObject, PlannedEvent, RolloutAction, RolloutPlan } from './plan.js';
+import {
+  formatTime,
+  type ObservedRolloutObject,
+  type PlannedEvent,
+  type RolloutAction,
+  type RolloutPlan,
+} from './plan.js';
 import { metadataPatch } from './role-metadata.js';
+import { ConditionType, rolloutPhase, withCondition } from './status.js';
 
 export const ROLLOUTS = apiResourceOf(ROLLOUT_KIND);
 const ANALYSIS_RUNS = apiResourceOf(ANALYSIS_RUN_KIND);
@@ -208,6 +215,52 @@ async function evictPod(client: RestClient, namespace: string, name: string): Pr
   }
 }
 
+/** Argo's FailedRSCreateReason / FailedRSCreateMessage (utils/conditions). */
+export const REPLICA_SET_CREATE_ERROR = 'ReplicaSetCreateError';
+// An API refusal quotes at most this much of the server's message into status and the Event.
+const MAX_REFUSAL_MESSAGE = 1024;
+
+/** The API server's own words for a refusal (Go's StatusError.Error()), bounded. */
+function refusalText(error: unknown): string {
+  const text =
+    error instanceof KubeApiError
+      ? (error.status?.message ?? `HTTP ${error.statusCode}`)
+      : error instanceof Error
+        ? error.message
+        : String(error);
+  return text.length > MAX_REFUSAL_MESSAGE ? `${text.slice(0, MAX_REFUSAL_MESSAGE)}...` : text;
+}
+
+/**
+ * The new ReplicaSet was refused (too large, invalid, forbidden): as Argo's createDesiredReplicaSet
+ * does, a Warning Event and Progressing=False/ReplicaSetCreateError in status, then the error
+ * goes back to the work queue, which retries with per-key backoff.
+ */
+async function reportReplicaSetCreateError(
+  ctx: ActContext,
+  rollout: ObservedRolloutObject,
+  name: string,
+  error: unknown,
+): Promise<void> {
+  const message = `Failed to create new replica set "${name}": ${refusalText(error)}`;
+  ctx.recordEvent({ type: 'Warning', reason: REPLICA_SET_CREATE_ERROR, message });
+  const previous = rollout.status ?? {};
+  const conditions = withCondition(
+    previous.conditions,
+    { type: ConditionType.Progressing, status: 'False', reason: REPLICA_SET_CREATE_ERROR, message },
+    formatTime(new Date()),
+  );
+  const status = { ...previous, conditions, observedGeneration: String(rollout.metadata.generation ?? 0) };
+  const { phase, message: phaseMessage } = rolloutPhase(rollout.spec, status);
+  const next = { ...status, phase, message: phaseMessage };
+  if (isDeepStrictEqual(next, previous)) return;
+  try {
+    await updateStatus(ctx.client, ROLLOUTS, { ...rollout, status: next });
+  } catch {
+    // The create error is what gets reported and retried; a stale status write is retried with it.
+  }
+}
+
 export async function applyRolloutPlan(
   ctx: ActContext,
   rollout: ObservedRolloutObject,
@@ -216,7 +269,16 @@ export async function applyRolloutPlan(
   const record = (after: 'actions' | 'status') => {
     for (const event of plan.events.filter((e) => (e.after ?? 'status') === after)) ctx.recordEvent(event);
   };
-  for (const action of plan.actions) await applyAction(ctx, rollout, action);
+  for (const action of plan.actions) {
+    try {
+      await applyAction(ctx, rollout, action);
+    } catch (error) {
+      if (action.kind === 'createReplicaSet') {
+        await reportReplicaSetCreateError(ctx, rollout, action.replicaSet.metadata?.name ?? '', error);
+      }
+      throw error;
+    }
+  }
   record('actions');
   if (!isDeepStrictEqual(plan.status, rollout.status ?? {})) {
     await updateStatus(ctx.client, ROLLOUTS, { ...rollout, status: plan.status });

@@ -398,10 +398,13 @@ export function progressStep(input: StepInput): StepProgress {
       }
       return waiting();
     }
-    case 'analysis':
-    case 'experiment':
     case 'setHeaderRoute':
     case 'setMirrorRoute':
+      // As Argo: done at once. The route stays in the routers' plan for every later step
+      // (managedRoutesAtStep), so moving on in the pass that first asks for it loses nothing.
+      return done();
+    case 'analysis':
+    case 'experiment':
     case 'plugin':
     case undefined:
       // Not handled by this controller yet: the rollout waits here rather than skip a gate.

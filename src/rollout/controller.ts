@@ -170,6 +170,17 @@ export const rolloutController: ControllerFactory = {
         if (namedServices(ro).includes(svcName)) enqueue(keyOf(ro.metadata.namespace, ro.metadata.name));
       }
     };
+    // A template created after the Rollout that names it: look again at once instead of at the
+    // next InvalidSpec requeue.
+    const onTemplate = (template: KubeObject) => {
+      for (const ro of rollouts.list(template.metadata?.namespace || undefined)) {
+        if (ro.status?.conditions?.some((c) => c.type === 'InvalidSpec' && c.status === 'True'))
+          enqueue(keyOf(ro.metadata.namespace, ro.metadata.name));
+      }
+    };
+    for (const informer of [analysisTemplates, clusterAnalysisTemplates]) {
+      informer?.addHandlers({ add: onTemplate, update: (_, t) => onTemplate(t), delete: onTemplate });
+    }
     services.addHandlers({
       add: onService,
       update: (_, svc) => onService(svc),
@@ -241,7 +252,8 @@ export const rolloutController: ControllerFactory = {
             recordEvent: (event) => {
               metrics.eventRecorded(namespace, name, event.type, event.reason);
               void ctx.events.record(
-                { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: rollout.metadata },
+                // The whole Rollout: notifications render their templates from it, as Argo does.
+                { ...rollout, apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout' },
                 event.type,
                 event.reason,
                 event.message,
@@ -276,7 +288,15 @@ export const rolloutController: ControllerFactory = {
       rollouts,
     ];
     for (const informer of informers) informer.start();
+    // Leadership can end while the caches sync (an API outage): stop at once, so the next term
+    // does not wait for this one's informers to come back from their backoff.
+    const abandon = () => {
+      for (const informer of informers) informer.stop();
+    };
+    ctx.signal.addEventListener('abort', abandon, { once: true });
+    if (ctx.signal.aborted) abandon();
     await Promise.all(informers.map((i) => i.waitForSync()));
+    ctx.signal.removeEventListener('abort', abandon);
     const workers = queue.run(reconcile, WORKERS);
     logger.info({ rollouts: rollouts.list().length }, 'rollout caches synced');
 

@@ -8,7 +8,9 @@ import { type BlueGreenResult, blueGreenSpecProblem, planBlueGreen } from './blu
 import { planCanary } from './canary.js';
 import { deadlineExceeded, rolloutConditions } from './conditions.js';
 import { WORKLOAD_GENERATION_ANNOTATION } from './labels.js';
+import { tolerantPodTemplate } from './malformed.js';
 import { formatTime, type ObservedRollout, RolloutPass, type RolloutPlan, selectorString } from './pass.js';
+import { missingReference } from './references.js';
 import { withDeclarativeRelease } from './release-pause.js';
 import { planRestart } from './restart.js';
 import { syncRoleMetadata } from './role-metadata.js';
@@ -29,6 +31,8 @@ function dropUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
+export const INVALID_SPEC_REQUEUE_MS = 20_000;
+
 /** An invalid Rollout gets the InvalidSpec condition (Degraded) and nothing else changes. */
 function invalidSpecPlan(observed: ObservedRollout, problem: string): RolloutPlan {
   const { rollout } = observed;
@@ -44,7 +48,15 @@ function invalidSpecPlan(observed: ObservedRollout, problem: string): RolloutPla
       ? []
       : [{ type: 'Warning' as const, reason: Reason.InvalidSpec, message: problem }];
   const status = { ...previous, observedGeneration: String(rollout.metadata.generation ?? 0), conditions };
-  return { actions: [], events, status: { ...status, ...rolloutPhase(rollout.spec, status) } };
+  // Looked at again in 20 s even without a watch event, as Argo does (the problem may be
+  // timing: the Rollout applied before its Service); no faster, so many invalid Rollouts cost
+  // little next to healthy ones.
+  return {
+    actions: [],
+    events,
+    status: { ...status, ...rolloutPhase(rollout.spec, status) },
+    requeueAfterMs: INVALID_SPEC_REQUEUE_MS,
+  };
 }
 
 /** Blue-green with its promotion gates fed by this Rollout's pre/post-promotion AnalysisRuns. */
@@ -67,8 +79,28 @@ function planBlueGreenWithAnalysis(pass: RolloutPass, blueGreen: BlueGreenStrate
   return result;
 }
 
-export function planRollout(observed: ObservedRollout): RolloutPlan {
-  const problem = validateRollout(observed.rollout) ?? blueGreenSpecProblem(observed);
+/** Reason of the Warning Event for a template decoded around a malformed value. */
+export const MALFORMED_TEMPLATE_REASON = 'MalformedTemplate';
+
+export function planRollout(input: ObservedRollout): RolloutPlan {
+  // `memory: invalid` and the like: decoded as Argo does (malformed.ts), not refused.
+  const tolerant = input.rollout.spec?.template
+    ? tolerantPodTemplate(input.rollout.spec.template)
+    : undefined;
+  const observed: ObservedRollout = tolerant?.malformed
+    ? {
+        ...input,
+        rollout: {
+          ...input.rollout,
+          spec: {
+            ...input.rollout.spec,
+            template: tolerant.template as NonNullable<ObservedRollout['rollout']['spec']['template']>,
+          },
+        },
+      }
+    : input;
+  const problem =
+    validateRollout(observed.rollout) ?? missingReference(observed) ?? blueGreenSpecProblem(observed);
   if (problem) return invalidSpecPlan(observed, problem);
   const resolved = resolveWorkloadRef(observed.rollout, observed.workload);
   if ('problem' in resolved) return invalidSpecPlan(observed, resolved.problem);
@@ -89,6 +121,15 @@ export function planRollout(observed: ObservedRollout): RolloutPlan {
     : planBlueGreenWithAnalysis(pass, blueGreen!);
   pass.analysis.finish();
   if (pass.invalid) return invalidSpecPlan(observed, pass.invalid);
+  if (tolerant?.malformed && pass.creatingNewRS) {
+    // Argo only logs "malformed object"; the Event tells the author what the ReplicaSet lacks.
+    pass.events.push({
+      type: 'Warning',
+      reason: MALFORMED_TEMPLATE_REASON,
+      message: `malformed object: ${tolerant.malformed.path}: ${tolerant.malformed.problem}; the ReplicaSet is created without it and the template fields after it, as Argo Rollouts does`,
+      after: 'actions',
+    });
+  }
   // Role metadata (canaryMetadata/stableMetadata, previewMetadata/activeMetadata) follows roles.
   const stableNow = strategy.status.stableRS ?? previous.stableRS;
   syncRoleMetadata(pass, pass.newRS, stableNow === pass.hash ? 'stable' : 'new');

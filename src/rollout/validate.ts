@@ -1,6 +1,7 @@
 // Spec validation: the first problem found, as a message naming the field and the fix.
 // An invalid Rollout gets the InvalidSpec condition (Degraded) and is otherwise left alone.
 import type { CanaryStep, Rollout } from '../api/rollout.js';
+import { argoInvalidMessage } from './references.js';
 import { parseDurationSeconds } from './steps.js';
 
 /** Resolves an int-or-string like maxSurge against the replica count ("25%" of 4 is 1). */
@@ -74,8 +75,16 @@ export function validateRollout(rollout: Rollout): string | undefined {
     if (!labelsMatch(spec.selector.matchLabels, spec.template.metadata?.labels)) {
       return 'spec.template.metadata.labels must include every spec.selector.matchLabels entry';
     }
-  } else if (spec.template) {
-    return 'spec.template and spec.workloadRef are mutually exclusive: remove one';
+  } else if (
+    Object.keys(spec.template?.metadata?.labels ?? {}).length > 0 ||
+    Object.keys(spec.template?.metadata?.annotations ?? {}).length > 0
+  ) {
+    // Argo's RolloutSpec.EmptyTemplate() looks at the template's labels and annotations only,
+    // and its resolver reports this exact text (rollout/templateref.go).
+    return argoInvalidMessage(
+      rollout.metadata?.name ?? '',
+      'template must be empty for workload reference rollout',
+    );
   }
   if (
     spec.progressDeadlineSeconds !== undefined &&

@@ -19,9 +19,31 @@ export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false
 
 log() { printf '[slipway cluster build] %s\n' "$*" >&2; }
 
-# Serialize builds across concurrent test runs.
-exec 9>"$cache/build.lock"
-flock 9
+# The cache entry of a component, for the .complete check before the lock.
+out_dir() {
+  case "$1" in
+    kubernetes) echo "$cache/bin/kubernetes-v$K8S_VERSION" ;;
+    etcd) echo "$cache/bin/etcd-v$ETCD_VERSION" ;;
+    kwok) echo "$cache/bin/kwok-v$KWOK_VERSION" ;;
+    helm) echo "$cache/bin/helm-v$HELM_VERSION" ;;
+    helm4) echo "$cache/bin/helm-v$HELM4_VERSION" ;;
+    *) echo "$cache/bin/unknown-$1" ;;
+  esac
+}
+
+# Serialize builds across concurrent test runs, but only when something is missing: a
+# finished cache must not wait on another checkout's unrelated build.
+take_lock() {
+  local missing=() c
+  for c in "$@"; do [ -f "$(out_dir "$c")/.complete" ] || missing+=("$c"); done
+  [ ${#missing[@]} -gt 0 ] || exit 0
+  exec 9>"$cache/build.lock"
+  if ! flock -n 9; then
+    log "waiting for another build to finish (lock $cache/build.lock, held by: $(cat "$cache/build.lock.owner" 2>/dev/null || echo unknown)); needed here: ${missing[*]}"
+    flock 9
+  fi
+  echo "pid $$ building ${missing[*]} from $here" >"$cache/build.lock.owner"
+}
 
 build_kubernetes() {
   local out="$cache/bin/kubernetes-v$K8S_VERSION"
@@ -125,6 +147,7 @@ build_helm4() {
 
 components=("$@")
 [ ${#components[@]} -gt 0 ] || components=(etcd kwok kubernetes)
+take_lock "${components[@]}"
 for c in "${components[@]}"; do
   case "$c" in
     kubernetes) build_kubernetes ;;

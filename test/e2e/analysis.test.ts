@@ -1,9 +1,8 @@
 // AnalysisRuns on the local cluster, Given/When/Then: the AnalysisRun controller runs in this
 // process (with a logger we read back), Job metrics run as real Jobs completed or failed by
 // kwok, Web/Datadog/New Relic metrics call local servers replaying the services' documented
-// answers, and a Prometheus metric queries a real Prometheus scraping an endpoint served here.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+// answers, and a Prometheus metric queries a real Prometheus scraping an endpoint served by a
+// child process.
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -29,7 +28,12 @@ import {
   startHttpFixture,
 } from './support/http-fixtures.js';
 import { getJson, kubectl, tryKubectl } from './support/kubectl.js';
-import { type PrometheusServer, startPrometheus } from './support/prometheus.js';
+import {
+  type MetricsTarget,
+  type PrometheusServer,
+  serveMetricsText,
+  startPrometheus,
+} from './support/prometheus.js';
 import { eventually } from './support/wait.js';
 
 const namespace = `analysis-${Date.now().toString(36)}`;
@@ -45,7 +49,7 @@ let controller: ControllerProcess;
 const logLines: string[] = [];
 let fixture: FixtureServer;
 let prometheus: PrometheusServer;
-let metricsTarget: http.Server;
+let metricsTarget: MetricsTarget | undefined;
 const timings: Record<string, number> = {};
 
 type Run = AnalysisRun & { metadata: { name: string; uid: string } };
@@ -179,20 +183,16 @@ beforeAll(async () => {
   });
 
   // The endpoint Prometheus scrapes: two services' success ratios.
-  metricsTarget = http.createServer((_req, res) => {
-    res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' });
-    res.end(
-      [
-        '# HELP slipway_e2e_success_ratio Share of successful requests.',
-        '# TYPE slipway_e2e_success_ratio gauge',
-        'slipway_e2e_success_ratio{service="checkout"} 0.99',
-        'slipway_e2e_success_ratio{service="search"} 0.5',
-        '',
-      ].join('\n'),
-    );
-  });
-  await new Promise<void>((resolve) => metricsTarget.listen(0, '127.0.0.1', resolve));
-  const target = `127.0.0.1:${(metricsTarget.address() as AddressInfo).port}`;
+  metricsTarget = await serveMetricsText(
+    [
+      '# HELP slipway_e2e_success_ratio Share of successful requests.',
+      '# TYPE slipway_e2e_success_ratio gauge',
+      'slipway_e2e_success_ratio{service="checkout"} 0.99',
+      'slipway_e2e_success_ratio{service="search"} 0.5',
+      '',
+    ].join('\n'),
+  );
+  const { target } = metricsTarget;
   prometheus = await startPrometheus({ targets: [target] });
   await prometheus.waitForSeries('slipway_e2e_success_ratio');
 
@@ -226,7 +226,7 @@ afterAll(async () => {
   await controller?.shutdown();
   await prometheus?.stop();
   await fixture?.close();
-  await new Promise<void>((resolve) => (metricsTarget ? metricsTarget.close(() => resolve()) : resolve()));
+  await metricsTarget?.stop();
   tryKubectl(['delete', 'namespace', namespace, '--wait=false']);
   process.stderr.write(`[analysis e2e] timings (ms): ${JSON.stringify(timings)}\n`);
   if (process.env.SLIPWAY_E2E_LOGLEVEL === 'debug') process.stderr.write(logLines.join(''));

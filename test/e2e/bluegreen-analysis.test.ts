@@ -3,13 +3,12 @@
 // The analysis is a Job metric (kwok completes the Job's pod, or fails it when the pod
 // template carries slipway.dev/kwok-exit-code).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ControllerProcess } from '../../src/process/controller-process.js';
-import { startTestController } from './support/controller.js';
+import { startTestController, type TestController } from './support/controller.js';
 import { getJson, kubectl } from './support/kubectl.js';
 import { setImage, waitForRollout } from './support/rollouts.js';
 
 const namespace = `bg-analysis-${Date.now().toString(36)}`;
-let controller: ControllerProcess;
+let controller: TestController;
 
 const jobTemplate = (name: string, exitCode?: number) =>
   JSON.stringify({

@@ -5,8 +5,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
-import type { ControllerProcess } from '../../src/process/controller-process.js';
-import { startTestController } from './support/controller.js';
+
+import { startTestController, type TestController } from './support/controller.js';
 import { getJson, kubectl } from './support/kubectl.js';
 import { eventReasons, operate, readyPodsByHash, setImage, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
@@ -101,7 +101,7 @@ async function scaledDownAfterDeadline(rollout: string, hash: string): Promise<b
   return sawDeadline;
 }
 
-let controller: ControllerProcess;
+let controller: TestController;
 
 beforeAll(async () => {
   kubectl(['create', 'namespace', namespace]);

@@ -5,9 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
-import type { ControllerProcess } from '../../src/process/controller-process.js';
+
 import { captureRolloutFixture } from './support/argocd-fixtures.js';
-import { startTestController } from './support/controller.js';
+import { startTestController, type TestController } from './support/controller.js';
 import { getJson, kubectl } from './support/kubectl.js';
 import {
   expectEvents,
@@ -60,7 +60,7 @@ const service = (svc: string) =>
     spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 80 }] },
   });
 
-let controller: ControllerProcess;
+let controller: TestController;
 
 beforeAll(async () => {
   kubectl(['create', 'namespace', namespace]);
@@ -113,7 +113,7 @@ describe('canary rollout with the seed steps', () => {
     ]);
     expect(rs.metadata.annotations['rollout.argoproj.io/revision']).toBe('1');
 
-    const metrics = await controller.metrics.registry.metrics();
+    const metrics = await controller.metricsText();
     expect(metrics).toContain(
       `rollout_info{namespace="${namespace}",name="${name}",strategy="canary",traffic_router="",phase="Healthy"} 1`,
     );
@@ -315,6 +315,8 @@ describe('canary rollout with the seed steps', () => {
       { encoding: 'utf8' },
     );
     expect(bad.status).toBe(1);
-    expect(bad.stderr.trim()).toMatch(/^kubectl-slipway: no ReplicaSet of revision 99 \(earlier revisions: /);
+    expect(bad.stderr.trim()).toMatch(
+      /^Error: unable to find specified revision 99 in history \(revisions there: /,
+    );
   });
 });

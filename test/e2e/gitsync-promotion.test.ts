@@ -16,9 +16,9 @@ import type { PromotionPipelineStatus } from '../../src/api/promotion.js';
 import type { ImageSource } from '../../src/gitsync/image-check.js';
 import { type GitSyncProcess, startGitSyncProcess } from '../../src/gitsync/process.js';
 import { loadKubeConfig } from '../../src/kube/config.js';
-import type { ControllerProcess } from '../../src/process/controller-process.js';
+
 import { createLogger } from '../../src/process/logger.js';
-import { startTestController } from './support/controller.js';
+import { startTestController, type TestController } from './support/controller.js';
 import {
   commitMessages,
   createBareRepo,
@@ -42,7 +42,7 @@ let root: string;
 let bare: string;
 let gitServer: GitHttpServer;
 let github: GitHubFixture;
-let controller: ControllerProcess;
+let controller: TestController;
 let gitSync: GitSyncProcess;
 
 function rolloutManifest(name: string, image: string, analysis: 'job-pass' | 'job-fail'): string {
@@ -153,6 +153,7 @@ beforeAll(async () => {
     healthPort: 0,
     metricsPort: 0,
     workDir: join(root, 'work'),
+    allowHttpRepositories: true,
     // The registry of reg.local/acme/web: both tags exist, as when a watch bumped dev to 2.0.0.
     registryFactory: (_, watch) =>
       watch.spec.image === 'reg.local/acme/web'

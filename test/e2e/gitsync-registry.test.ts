@@ -160,8 +160,16 @@ describe('registry authentication', () => {
       const push = `Bearer ${tokens.token('repository:team/api:pull,push')}`;
       await pushImage(registry.url, 'team/api', '3.1.0', { headers: { Authorization: push } });
       await pushImage(registry.url, 'team/api', '3.2.0', { headers: { Authorization: push } });
+      // The realm is another host than the registry: without the operator's say-so it gets no
+      // credentials (asked anonymously, it refuses).
+      const unlisted = new RegistryClient(location(registry.host, 'team/api'), {
+        credentials: { username: 'robot', password: 'pull-pass' },
+      });
+      await expect(unlisted.listTags()).rejects.toThrow(/token endpoint .* 401/);
+      expect(tokens.requests.filter((r) => r.user !== undefined)).toEqual([]);
       const client = new RegistryClient(location(registry.host, 'team/api'), {
         credentials: { username: 'robot', password: 'pull-pass' },
+        tokenHosts: [new URL(tokens.realm).host],
       });
       expect((await client.listTags()).sort()).toEqual(['3.1.0', '3.2.0']);
       expect((await client.resolve('3.2.0')).digest).toMatch(/^sha256:/);
@@ -170,6 +178,7 @@ describe('registry authentication', () => {
       expect(asked).toEqual([{ scope: 'repository:team/api:pull', user: 'robot' }]);
       const wrong = new RegistryClient(location(registry.host, 'team/api'), {
         credentials: { username: 'robot', password: 'nope' },
+        tokenHosts: [new URL(tokens.realm).host],
       });
       await expect(wrong.listTags()).rejects.toThrow(/token endpoint .* 401/);
     } finally {

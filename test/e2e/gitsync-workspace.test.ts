@@ -75,6 +75,8 @@ function workspace(
     branch: 'main',
     access,
     author: { name: 'Slipway Bot', email: 'bot@slipway.dev' },
+    // These tests use local and plain-HTTP repositories, which only the operator may allow.
+    urlPolicy: { allowLocal: true, allowHttp: true },
     ...extra,
   });
 }

@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { signBody } from '../../src/gitsync/webhook/signature.js';
+import { signRequest } from '../../src/gitsync/webhook/signature.js';
 import { parseSlipwayTrailers } from '../../src/gitsync/workspace/commit-message.js';
 import { formatTime } from '../../src/kube/timestamps.js';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
@@ -84,6 +84,8 @@ async function startGitSync(workDir: string): Promise<GitSync> {
       workDir,
       '--loglevel',
       'debug',
+      // The test's git server speaks plain HTTP on loopback.
+      '--allow-http-repositories',
     ],
     {
       cwd: PACKAGE_ROOT,
@@ -348,13 +350,13 @@ spec:
     const bad = await fetch(`http://127.0.0.1:${webhookPort}/webhook/generic`, {
       method: 'POST',
       body,
-      headers: { 'X-Slipway-Signature': signBody('wrong', body) },
+      headers: signRequest('wrong', body),
     });
     expect(bad.status).toBe(401);
     const good = await fetch(`http://127.0.0.1:${webhookPort}/webhook/generic`, {
       method: 'POST',
       body,
-      headers: { 'X-Slipway-Signature': signBody(WEBHOOK_SECRET, body) },
+      headers: signRequest(WEBHOOK_SECRET, body),
     });
     expect(await good.json()).toEqual({ images: 1, matched: 2 });
     const metrics = await (await fetch(`http://127.0.0.1:${gitSync.ports.metrics}/metrics`)).text();

@@ -139,8 +139,10 @@ describe.each([3, 4] as const)('helm install and upgrade with Helm %i', (major) 
     ]);
     expect(names(listOf('roles', namespace, release))).toEqual([
       `${prefix}-controller-leader-election`,
+      `${prefix}-controller-notifications`,
       `${prefix}-controller-secrets`,
       `${prefix}-git-sync-leader-election`,
+      `${prefix}-git-sync-notifications`,
       `${prefix}-git-sync-secrets`,
     ]);
     const clusterRoles = getJson<List<{ metadata: Meta; rules: { apiGroups: string[] }[] }>>([

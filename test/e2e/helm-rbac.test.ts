@@ -116,7 +116,7 @@ function controllerGrants(clusterWide: boolean): Record<string, string[]> {
 }
 
 const GIT_SYNC_GRANTS = sortVerbs({
-  'imagewatches.slipway.dev': ['get', 'list', 'watch'],
+  'imagewatches.slipway.dev': ['get', 'list', 'watch', 'patch'],
   'gittargets.slipway.dev': ['list', 'watch'],
   'imagewatches.slipway.dev/status': ['patch'],
   'gittargets.slipway.dev/status': ['patch'],
@@ -126,6 +126,12 @@ const GIT_SYNC_GRANTS = sortVerbs({
   'analysisruns.argoproj.io': ['list', 'watch'],
   events: ['create', 'patch'],
 });
+
+/** Notifications: the notification ConfigMap and Secret, by name, in the release namespace. */
+const NOTIFICATION_GRANTS = {
+  'configmaps#argo-rollouts-notification-configmap': ['get'],
+  'secrets#argo-rollouts-notification-secret': ['get'],
+};
 
 const leaseGrants = (lease: string) => ({
   'leases.coordination.k8s.io': ['create'],
@@ -467,6 +473,7 @@ describe.each(modes)('the chart RBAC, $mode', ({ mode, namespaced }) => {
     expect(canIList(releaseNs, controllerSa, releaseNs)).toEqual({
       ...expected,
       ...leaseGrants('slipway-controller-lock'),
+      ...NOTIFICATION_GRANTS,
       ...(appNs === releaseNs ? { secrets: ['get'] } : {}),
     });
     if (namespaced) {
@@ -502,6 +509,7 @@ describe.each(modes)('the chart RBAC, $mode', ({ mode, namespaced }) => {
     expect(canIList(releaseNs, gitSyncSa, releaseNs)).toEqual({
       ...GIT_SYNC_GRANTS,
       ...leaseGrants('slipway-git-sync-lock'),
+      ...NOTIFICATION_GRANTS,
       ...(appNs === releaseNs ? { secrets: ['get'] } : {}),
     });
     if (namespaced) {

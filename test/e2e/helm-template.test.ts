@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { controllerCommand } from '../../src/cmd/controller.js';
 import { gitSyncCommand } from '../../src/cmd/git-sync.js';
+import { dashboardCommand } from '../../src/dashboard/command.js';
 import {
   CHART_DIR,
   findManifest,
@@ -129,7 +130,7 @@ const CONTROLLER_GRANTS = sorted({
 });
 
 const GIT_SYNC_GRANTS = sorted({
-  'slipway.dev/imagewatches': ['get', 'list', 'watch'],
+  'slipway.dev/imagewatches': ['get', 'list', 'watch', 'patch'],
   'slipway.dev/gittargets': ['list', 'watch'],
   'slipway.dev/imagewatches/status': ['patch'],
   'slipway.dev/gittargets/status': ['patch'],
@@ -185,7 +186,7 @@ describe.each([3, 4] as const)('the chart with Helm %i', (major) => {
         secretNamespaces: [NS],
         webhook: { enabled: true, secretName: 'slipway-webhook' },
       },
-      dashboard: { enabled: true },
+      dashboard: { enabled: true, actions: { enabled: true }, ingress: { enabled: true } },
       networkPolicy: { enabled: true },
       metrics: { serviceMonitor: { enabled: true } },
       argocd: { customizations: { enabled: true } },
@@ -224,8 +225,12 @@ describe.each([3, 4] as const)('the chart with Helm %i', (major) => {
           `Deployment/${GIT_SYNC}`,
           `Role/${CONTROLLER}-leader-election`,
           `Role/${GIT_SYNC}-leader-election`,
+          `Role/${CONTROLLER}-notifications`,
+          `Role/${GIT_SYNC}-notifications`,
           `RoleBinding/${CONTROLLER}-leader-election`,
           `RoleBinding/${GIT_SYNC}-leader-election`,
+          `RoleBinding/${CONTROLLER}-notifications`,
+          `RoleBinding/${GIT_SYNC}-notifications`,
           `Service/${CONTROLLER}-metrics`,
           `Service/${GIT_SYNC}-metrics`,
           `ServiceAccount/${CONTROLLER}`,
@@ -236,6 +241,13 @@ describe.each([3, 4] as const)('the chart with Helm %i', (major) => {
         expect(m.metadata.labels?.['app.kubernetes.io/instance'], `${m.kind}/${m.metadata.name}`).toBe(
           RELEASE,
         );
+      }
+      // Notifications read only their ConfigMap and Secret, by name.
+      for (const component of [CONTROLLER, GIT_SYNC]) {
+        expect(roleRules(manifests, 'Role', `${component}-notifications`)).toEqual({
+          'core/configmaps#argo-rollouts-notification-configmap': ['get'],
+          'core/secrets#argo-rollouts-notification-secret': ['get'],
+        });
       }
     });
 
@@ -288,6 +300,8 @@ describe.each([3, 4] as const)('the chart with Helm %i', (major) => {
         '8090',
         '--loglevel',
         'info',
+        '--metric-provider-denied-networks',
+        '169.254.0.0/16,fd00:ec2::254/128',
       ]);
       expect(parseControllerArgs(controller.args)).toMatchObject({
         namespaced: false,
@@ -296,8 +310,21 @@ describe.each([3, 4] as const)('the chart with Helm %i', (major) => {
         healthzPort: 8080,
         metricsPort: 8090,
         loglevel: 'info',
+        metricProviderDeniedNetworks: ['169.254.0.0/16', 'fd00:ec2::254/128'],
       });
       expect(controller.env?.map((e) => e.name)).toEqual(['POD_NAMESPACE', 'POD_NAME']);
+    });
+
+    it.each([
+      [[], ''],
+      [['10.0.0.0/8', '169.254.169.254'], '10.0.0.0/8,169.254.169.254'],
+    ])('passes controller.metricProviderDeniedNetworks %j to the controller', (networks, flag) => {
+      const controller = containerOf(
+        render({ controller: { metricProviderDeniedNetworks: networks } }),
+        CONTROLLER,
+      );
+      expect(controller.args.slice(-2)).toEqual(['--metric-provider-denied-networks', flag]);
+      expect(parseControllerArgs(controller.args).metricProviderDeniedNetworks).toEqual(networks);
     });
 
     it('starts git-sync with leader election in the release namespace and flags it accepts', () => {
@@ -310,6 +337,10 @@ describe.each([3, 4] as const)('the chart with Helm %i', (major) => {
         '8080',
         '--metrics-port',
         '8091',
+        '--max-file-size',
+        '1Mi',
+        '--registry-token-hosts',
+        'auth.docker.io',
         '--loglevel',
         'info',
       ]);
@@ -319,6 +350,8 @@ describe.each([3, 4] as const)('the chart with Helm %i', (major) => {
         healthzPort: 8080,
         metricsPort: 8091,
         workDir: '/tmp/slipway-git-sync',
+        maxFileSize: 1024 * 1024,
+        registryTokenHosts: ['auth.docker.io'],
       });
       expect(parseGitSyncArgs(gitSync.args).namespace).toBeUndefined();
       expect(gitSync.env).toContainEqual({ name: 'HOME', value: '/tmp' });
@@ -460,6 +493,7 @@ describe.each([3, 4] as const)('the chart with Helm %i', (major) => {
     expect(parseGitSyncArgs(gitSync.args)).toMatchObject({
       webhookPort: 8092,
       webhookSecretFile: '/etc/slipway/webhook/webhook-secret',
+      webhookMaxAge: 300,
     });
     expect(gitSync.volumeMounts).toContainEqual({
       name: 'webhook-secret',
@@ -612,14 +646,77 @@ describe.each([3, 4] as const)('the chart with Helm %i', (major) => {
     const manifests = render({ gitSync: { enabled: false }, dashboard: { enabled: true } });
     expect(manifests.filter((m) => m.metadata.name.startsWith(GIT_SYNC))).toEqual([]);
     const dashboard = containerOf(manifests, 'slipway-dashboard');
-    expect(dashboard.args).toEqual(['dashboard', '--port', '3100', '--loglevel', 'info']);
+    expect(dashboard.args).toEqual([
+      'dashboard',
+      '--namespace',
+      NS,
+      '--address',
+      '0.0.0.0',
+      '--port',
+      '3100',
+      '--healthz-port',
+      '8080',
+      '--read-only',
+      '--loglevel',
+      'info',
+    ]);
+    expect(parseArgs(dashboardCommand(), dashboard.args)).toMatchObject({
+      address: '0.0.0.0',
+      port: 3100,
+      healthzPort: 8080,
+      readOnly: true,
+    });
     expect(roleRules(manifests, 'ClusterRole', 'slipway-dashboard')).toEqual({
       'apps/replicasets': ['list', 'watch'],
       'argoproj.io/analysisruns': ['get', 'list', 'watch'],
       'argoproj.io/experiments': ['get', 'list', 'watch'],
       'argoproj.io/rollouts': ['get', 'list', 'watch'],
+      'core/events': ['list'],
       'core/pods': ['list', 'watch'],
     });
+    expect(manifests.filter((m) => m.kind === 'Ingress')).toEqual([]);
+  });
+
+  it('lets the dashboard patch Rollouts only with actions enabled, and exposes it through an Ingress', () => {
+    const manifests = render({
+      namespaced: true,
+      dashboard: {
+        enabled: true,
+        actions: { enabled: true },
+        rootPath: '/rollouts',
+        ingress: { enabled: true, className: 'nginx', host: 'ops.example.com' },
+      },
+    });
+    const args = containerOf(manifests, 'slipway-dashboard').args;
+    expect(args).not.toContain('--read-only');
+    expect(parseArgs(dashboardCommand(), args)).toMatchObject({
+      namespaced: true,
+      namespace: NS,
+      rootPath: '/rollouts',
+      readOnly: false,
+    });
+    expect(roleRules(manifests, 'Role', 'slipway-dashboard')).toMatchObject({
+      'argoproj.io/rollouts': ['get', 'list', 'patch', 'watch'],
+      'argoproj.io/rollouts/status': ['patch'],
+    });
+    const ingress = findManifest(manifests, 'Ingress', 'slipway-dashboard') as Manifest & {
+      spec: { ingressClassName: string; rules: { host: string; http: { paths: unknown[] } }[] };
+    };
+    expect(ingress.spec.ingressClassName).toBe('nginx');
+    expect(ingress.spec.rules).toEqual([
+      {
+        host: 'ops.example.com',
+        http: {
+          paths: [
+            {
+              path: '/rollouts',
+              pathType: 'Prefix',
+              backend: { service: { name: 'slipway-dashboard', port: { name: 'http' } } },
+            },
+          ],
+        },
+      },
+    ]);
   });
 
   it('renders the Argo CD health checks and actions as a fragment ConfigMap, never as argocd-cm', () => {

@@ -6,15 +6,14 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
-import type { ControllerProcess } from '../../src/process/controller-process.js';
-import { startTestController } from './support/controller.js';
+import { startTestController, type TestController } from './support/controller.js';
 import { type FixtureServer, startHttpFixture } from './support/http-fixtures.js';
 import { getJson, kubectl } from './support/kubectl.js';
 import { expectEvents, getRollout, operate, setImage, waitForRollout } from './support/rollouts.js';
 
 const EXAMPLES = join(PACKAGE_ROOT, '..', 'shared', 'compat', 'argo-rollouts-examples');
 const namespace = `ro-analysis-${Date.now().toString(36)}`;
-let controller: ControllerProcess;
+let controller: TestController;
 let web: FixtureServer;
 let metricValue = 10;
 

@@ -2,6 +2,7 @@
 // and the helpers Argo Rollouts adds to the environment (asInt, asFloat, isNaN, isInf, isNil,
 // default). Anything else is rejected when the condition is compiled.
 
+import { BudgetExceeded, type Meter } from './budget.js';
 import {
   fail,
   fetch,
@@ -29,8 +30,11 @@ export interface Builtin {
   /** Position of the argument written as a predicate (`{# > 0}`, `# > 0` or `.field`). */
   readonly predicateArg?: number;
   readonly returns: StaticType;
-  /** `args` holds the evaluated arguments other than the predicate. */
-  call(args: readonly unknown[], predicate: Predicate | undefined): unknown;
+  /**
+   * `args` holds the evaluated arguments other than the predicate; work proportional to the
+   * input and everything allocated is charged to `meter`.
+   */
+  call(args: readonly unknown[], predicate: Predicate | undefined, meter: Meter): unknown;
 }
 
 type Signature = Omit<Builtin, 'name' | 'call'>;
@@ -112,7 +116,8 @@ function parseGoFloat(text: string): number | undefined {
   return Number.isFinite(value) ? value : undefined;
 }
 
-function numbers(name: string, values: readonly unknown[]): Numeric[] {
+function numbers(name: string, values: readonly unknown[], meter: Meter): Numeric[] {
+  meter.items(values.length);
   return values.map((value) => numericArg(name, value));
 }
 
@@ -123,10 +128,11 @@ function sumOf(values: readonly Numeric[]): Numeric {
   return values.reduce<number>((total, v) => total + Number(v), 0);
 }
 
-function extreme(name: string, args: readonly unknown[], wantLarger: boolean): Numeric {
+function extreme(name: string, args: readonly unknown[], wantLarger: boolean, meter: Meter): Numeric {
   const values = numbers(
     name,
     args.flatMap((a) => (Array.isArray(a) ? a : [a])),
+    meter,
   );
   let best = values[0];
   if (best === undefined) return fail(`${name}: no values`);
@@ -137,12 +143,28 @@ function extreme(name: string, args: readonly unknown[], wantLarger: boolean): N
   return best;
 }
 
+/** A string as error messages quote it: metric results can be long, status messages must not be. */
+function quoted(text: string): string {
+  return text.length <= 64 ? text : `${text.slice(0, 64)}… (${text.length} characters)`;
+}
+
+/** Parsing a string argument reads all of it. */
+function chargeText(meter: Meter, value: unknown): void {
+  if (typeof value === 'string') meter.step(Math.ceil(value.length / 16));
+}
+
 // ---- expr-lang built-ins ---------------------------------------------------------------------
 
-define('len', { minArgs: 1, maxArgs: 1, returns: 'int' }, (args) => {
+define('len', { minArgs: 1, maxArgs: 1, returns: 'int' }, (args, _, meter) => {
   const v = arg(args, 0);
   if (Array.isArray(v)) return BigInt(v.length);
-  if (typeof v === 'string') return BigInt(Array.from(v).length);
+  if (typeof v === 'string') {
+    // Code points, as Go counts runes; counted without building an array of them.
+    meter.step(Math.ceil(v.length / 16));
+    let count = 0;
+    for (const _char of v) count++;
+    return BigInt(count);
+  }
   if (isMap(v)) return BigInt(Object.keys(v).length);
   return fail(`invalid argument for len (type ${typeName(v)})`);
 });
@@ -162,13 +184,20 @@ define('none', { ...PREDICATE, returns: 'bool' }, (args, p) => {
   return !arrayArg('none', arg(args, 0)).some((e, i) => test('none', check, e, i));
 });
 define('one', { ...PREDICATE, returns: 'bool' }, (args, p) => matching('one', args, p) === 1);
-define('filter', { ...PREDICATE, returns: 'array' }, (args, p) => {
+define('filter', { ...PREDICATE, returns: 'array' }, (args, p, meter) => {
   const check = predicateOf('filter', p);
-  return arrayArg('filter', arg(args, 0)).filter((e, i) => test('filter', check, e, i));
+  return arrayArg('filter', arg(args, 0)).filter((e, i) => {
+    const kept = test('filter', check, e, i);
+    if (kept) meter.items(1);
+    return kept;
+  });
 });
-define('map', { ...PREDICATE, returns: 'array' }, (args, p) => {
+define('map', { ...PREDICATE, returns: 'array' }, (args, p, meter) => {
   const transform = predicateOf('map', p);
-  return arrayArg('map', arg(args, 0)).map((e, i) => transform(e, i));
+  return arrayArg('map', arg(args, 0)).map((e, i) => {
+    meter.items(1);
+    return transform(e, i);
+  });
 });
 define('find', { ...PREDICATE, returns: 'unknown' }, (args, p) => {
   const check = predicateOf('find', p);
@@ -178,24 +207,28 @@ define('findIndex', { ...PREDICATE, returns: 'int' }, (args, p) => {
   const check = predicateOf('findIndex', p);
   return BigInt(arrayArg('findIndex', arg(args, 0)).findIndex((e, i) => test('findIndex', check, e, i)));
 });
-define('count', { minArgs: 1, maxArgs: 2, predicateArg: 1, returns: 'int' }, (args, p) => {
+define('count', { minArgs: 1, maxArgs: 2, predicateArg: 1, returns: 'int' }, (args, p, meter) => {
   const items = arrayArg('count', arg(args, 0));
+  meter.step(items.length);
   if (p) return BigInt(matching('count', args, p));
   // Without a predicate, count() counts the true elements.
   return BigInt(items.filter((e, i) => test('count', (x) => x, e, i)).length);
 });
-define('sum', { minArgs: 1, maxArgs: 2, predicateArg: 1, returns: 'unknown' }, (args, p) => {
+define('sum', { minArgs: 1, maxArgs: 2, predicateArg: 1, returns: 'unknown' }, (args, p, meter) => {
   const items = arrayArg('sum', arg(args, 0));
-  return sumOf(numbers('sum', p ? items.map((e, i) => p(e, i)) : items));
+  meter.step(items.length);
+  return sumOf(numbers('sum', p ? items.map((e, i) => p(e, i)) : items, meter));
 });
-define('mean', { minArgs: 1, maxArgs: 1, returns: 'float64' }, (args) => {
-  const values = numbers('mean', arrayArg('mean', arg(args, 0)));
+define('mean', { minArgs: 1, maxArgs: 1, returns: 'float64' }, (args, _, meter) => {
+  const values = numbers('mean', arrayArg('mean', arg(args, 0)), meter);
+  meter.step(values.length);
   return values.length === 0 ? 0 : Number(sumOf(values.map(Number))) / values.length;
 });
-define('median', { minArgs: 1, maxArgs: 1, returns: 'float64' }, (args) => {
-  const values = numbers('median', arrayArg('median', arg(args, 0)))
-    .map(Number)
-    .sort((a, b) => a - b);
+define('median', { minArgs: 1, maxArgs: 1, returns: 'float64' }, (args, _, meter) => {
+  const input = numbers('median', arrayArg('median', arg(args, 0)), meter);
+  // Sorting: n log n comparisons, each far cheaper than evaluating a node.
+  meter.step(Math.ceil((input.length * Math.log2(input.length + 1)) / 8));
+  const values = input.map(Number).sort((a, b) => a - b);
   if (values.length === 0) return 0;
   const mid = Math.floor(values.length / 2);
   const upper = values[mid] ?? 0;
@@ -209,11 +242,11 @@ define('last', { minArgs: 1, maxArgs: 1, returns: 'unknown' }, (args) => {
   const items = arrayArg('last', arg(args, 0));
   return items[items.length - 1] ?? null;
 });
-define('max', { minArgs: 1, maxArgs: Number.POSITIVE_INFINITY, returns: 'unknown' }, (args) =>
-  extreme('max', args, true),
+define('max', { minArgs: 1, maxArgs: Number.POSITIVE_INFINITY, returns: 'unknown' }, (args, _, meter) =>
+  extreme('max', args, true, meter),
 );
-define('min', { minArgs: 1, maxArgs: Number.POSITIVE_INFINITY, returns: 'unknown' }, (args) =>
-  extreme('min', args, false),
+define('min', { minArgs: 1, maxArgs: Number.POSITIVE_INFINITY, returns: 'unknown' }, (args, _, meter) =>
+  extreme('min', args, false, meter),
 );
 define('abs', { minArgs: 1, maxArgs: 1, returns: 'unknown' }, (args) => {
   const v = numericArg('abs', arg(args, 0));
@@ -231,32 +264,41 @@ define('round', { minArgs: 1, maxArgs: 1, returns: 'float64' }, (args) => {
   const x = Number(numericArg('round', arg(args, 0)));
   return Math.sign(x) * Math.round(Math.abs(x));
 });
-define('int', { minArgs: 1, maxArgs: 1, returns: 'int' }, (args) => {
+define('int', { minArgs: 1, maxArgs: 1, returns: 'int' }, (args, _, meter) => {
   const v = arg(args, 0);
+  chargeText(meter, v);
   if (typeof v === 'bigint') return v;
   if (typeof v === 'number') return intFromFloat('int', v);
-  if (typeof v === 'string') return parseGoInt(v) ?? fail(`int: '${v}' is not an integer`);
+  if (typeof v === 'string') return parseGoInt(v) ?? fail(`int: '${quoted(v)}' is not an integer`);
   return fail(`invalid operation: int(${typeName(v)})`);
 });
-define('float', { minArgs: 1, maxArgs: 1, returns: 'float64' }, (args) => {
+define('float', { minArgs: 1, maxArgs: 1, returns: 'float64' }, (args, _, meter) => {
   const v = arg(args, 0);
+  chargeText(meter, v);
   if (isNumeric(v)) return Number(v);
-  if (typeof v === 'string') return parseGoFloat(v) ?? fail(`float: '${v}' is not a number`);
+  if (typeof v === 'string') return parseGoFloat(v) ?? fail(`float: '${quoted(v)}' is not a number`);
   return fail(`invalid operation: float(${typeName(v)})`);
 });
-define('string', { minArgs: 1, maxArgs: 1, returns: 'string' }, (args) => formatValue(arg(args, 0)));
+define('string', { minArgs: 1, maxArgs: 1, returns: 'string' }, (args, _, meter) =>
+  formatValue(arg(args, 0), meter),
+);
 define('type', { minArgs: 1, maxArgs: 1, returns: 'string' }, (args) => {
   const name = typeName(arg(args, 0));
   return name === 'float64' ? 'float' : name;
 });
-define('upper', { minArgs: 1, maxArgs: 1, returns: 'string' }, (args) =>
-  stringArg('upper', arg(args, 0)).toUpperCase(),
-);
-define('lower', { minArgs: 1, maxArgs: 1, returns: 'string' }, (args) =>
-  stringArg('lower', arg(args, 0)).toLowerCase(),
-);
-define('trim', { minArgs: 1, maxArgs: 2, returns: 'string' }, (args) => {
+define('upper', { minArgs: 1, maxArgs: 1, returns: 'string' }, (args, _, meter) => {
+  const text = stringArg('upper', arg(args, 0));
+  meter.chars(text.length);
+  return text.toUpperCase();
+});
+define('lower', { minArgs: 1, maxArgs: 1, returns: 'string' }, (args, _, meter) => {
+  const text = stringArg('lower', arg(args, 0));
+  meter.chars(text.length);
+  return text.toLowerCase();
+});
+define('trim', { minArgs: 1, maxArgs: 2, returns: 'string' }, (args, _, meter) => {
   const text = stringArg('trim', arg(args, 0));
+  meter.chars(text.length * (args.length < 2 ? 1 : 2));
   if (args.length < 2) return text.trim();
   const cut = new Set(stringArg('trim', arg(args, 1)));
   const chars = Array.from(text);
@@ -266,38 +308,47 @@ define('trim', { minArgs: 1, maxArgs: 2, returns: 'string' }, (args) => {
   while (end > start && cut.has(chars[end - 1] ?? '')) end--;
   return chars.slice(start, end).join('');
 });
-define('keys', { minArgs: 1, maxArgs: 1, returns: 'array' }, (args) => {
+define('keys', { minArgs: 1, maxArgs: 1, returns: 'array' }, (args, _, meter) => {
   const v = arg(args, 0);
-  return isMap(v) ? Object.keys(v) : fail(`keys: expected map, got ${typeName(v)}`);
+  if (!isMap(v)) return fail(`keys: expected map, got ${typeName(v)}`);
+  const keys = Object.keys(v);
+  meter.items(keys.length);
+  return keys;
 });
-define('values', { minArgs: 1, maxArgs: 1, returns: 'array' }, (args) => {
+define('values', { minArgs: 1, maxArgs: 1, returns: 'array' }, (args, _, meter) => {
   const v = arg(args, 0);
-  return isMap(v) ? Object.values(v) : fail(`values: expected map, got ${typeName(v)}`);
+  if (!isMap(v)) return fail(`values: expected map, got ${typeName(v)}`);
+  const values = Object.values(v);
+  meter.items(values.length);
+  return values;
 });
-define('get', { minArgs: 2, maxArgs: 2, returns: 'unknown' }, (args) => {
+define('get', { minArgs: 2, maxArgs: 2, returns: 'unknown' }, (args, _, meter) => {
   // Like indexing, but nil instead of an error for nil, missing or out-of-range.
   const container = arg(args, 0);
   if (!Array.isArray(container) && !isMap(container)) return null;
   try {
-    return fetch(container, arg(args, 1), true);
-  } catch {
+    return fetch(container, arg(args, 1), true, meter);
+  } catch (error) {
+    if (error instanceof BudgetExceeded) throw error;
     return null;
   }
 });
 
 // ---- Argo Rollouts helpers -------------------------------------------------------------------
 
-define('asInt', { minArgs: 1, maxArgs: 1, returns: 'int' }, (args) => {
+define('asInt', { minArgs: 1, maxArgs: 1, returns: 'int' }, (args, _, meter) => {
   const v = arg(args, 0);
+  chargeText(meter, v);
   if (typeof v === 'bigint') return v;
   if (typeof v === 'number') return intFromFloat('asInt', v);
-  if (typeof v === 'string') return parseGoInt(v) ?? fail(`asInt: '${v}' is not an integer`);
+  if (typeof v === 'string') return parseGoInt(v) ?? fail(`asInt: '${quoted(v)}' is not an integer`);
   return fail(`asInt: not supported on ${typeName(v)}`);
 });
-define('asFloat', { minArgs: 1, maxArgs: 1, returns: 'float64' }, (args) => {
+define('asFloat', { minArgs: 1, maxArgs: 1, returns: 'float64' }, (args, _, meter) => {
   const v = arg(args, 0);
+  chargeText(meter, v);
   if (isNumeric(v)) return Number(v);
-  if (typeof v === 'string') return parseGoFloat(v) ?? fail(`asFloat: '${v}' is not a number`);
+  if (typeof v === 'string') return parseGoFloat(v) ?? fail(`asFloat: '${quoted(v)}' is not a number`);
   return fail(`asFloat: not supported on ${typeName(v)}`);
 });
 define('isNaN', { minArgs: 1, maxArgs: 1, returns: 'bool' }, (args) => {

@@ -7,7 +7,7 @@ import { check } from './checker.js';
 import { ConditionError, ConditionEvaluationError } from './errors.js';
 import { type Environment, run } from './interpreter.js';
 import { parse } from './parser.js';
-import { typeName } from './value.js';
+import { nestedDeeperThan, typeName } from './value.js';
 
 export {
   ConditionError,
@@ -70,14 +70,32 @@ export function evaluateMeasurement(input: MeasurementConditions): MeasurementEv
   const hasFailure = failureCondition !== undefined && failureCondition !== '';
   let succeeded = false;
   let failed = false;
+  let current = (hasSuccess ? successCondition : failureCondition) ?? '';
   try {
-    if (hasSuccess) succeeded = evaluateCondition(compileCached(successCondition), { result });
-    if (hasFailure) failed = evaluateCondition(compileCached(failureCondition), { result });
+    if ((hasSuccess || hasFailure) && nestedDeeperThan(result, MAX_RESULT_DEPTH)) {
+      return {
+        phase: 'Error',
+        message: `the metric result is nested more than ${MAX_RESULT_DEPTH} levels deep; conditions are not evaluated on it`,
+      };
+    }
+    if (hasSuccess) {
+      current = successCondition;
+      succeeded = evaluateCondition(compileCached(successCondition), { result });
+    }
+    if (hasFailure) {
+      current = failureCondition;
+      failed = evaluateCondition(compileCached(failureCondition), { result });
+    }
   } catch (error) {
     if (error instanceof ConditionError) {
-      return { phase: 'Error', message: `${error.expression}: ${error.message}` };
+      return { phase: 'Error', message: `${shortExpression(error.expression)}: ${error.message}` };
     }
-    throw error;
+    // Nothing may escape an evaluation: a bug here must fail one measurement, not the controller.
+    const detail =
+      error instanceof RangeError
+        ? 'ran out of stack (the condition or the result is nested too deeply)'
+        : `failed unexpectedly (${error instanceof Error ? error.message : String(error)})`;
+    return { phase: 'Error', message: `${shortExpression(current)}: evaluation ${detail}` };
   }
   if (!hasSuccess && !hasFailure) return { phase: 'Successful' };
   if (!hasFailure) failed = !succeeded;
@@ -86,9 +104,26 @@ export function evaluateMeasurement(input: MeasurementConditions): MeasurementEv
   return succeeded ? { phase: 'Successful' } : { phase: 'Inconclusive' };
 }
 
+/**
+ * Deepest metric result conditions run on: results are JSON from providers, and rendering or
+ * comparing them recurses once per level. Real metric results are a few levels deep.
+ */
+export const MAX_RESULT_DEPTH = 64;
+
+/** Longest expression quoted in full in a message; longer ones are cut (status stays small). */
+const QUOTED_EXPRESSION_LIMIT = 256;
+
+function shortExpression(expression: string): string {
+  if (expression.length <= QUOTED_EXPRESSION_LIMIT) return expression;
+  return `${expression.slice(0, QUOTED_EXPRESSION_LIMIT)}… (${expression.length} characters)`;
+}
+
 // Conditions come from a handful of templates and are evaluated every interval; compile each once.
+// The cache is bounded in entries and in the expressions' total length (trees grow with it).
 const compiledCache = new Map<string, CompiledCondition | ConditionError>();
 const COMPILED_CACHE_LIMIT = 1000;
+const COMPILED_CACHE_CHARACTERS = 1024 * 1024;
+let cachedCharacters = 0;
 
 function compileCached(expression: string): CompiledCondition {
   let entry = compiledCache.get(expression);
@@ -99,8 +134,15 @@ function compileCached(expression: string): CompiledCondition {
       if (!(error instanceof ConditionError)) throw error;
       entry = error;
     }
-    if (compiledCache.size >= COMPILED_CACHE_LIMIT) compiledCache.clear();
+    if (
+      compiledCache.size >= COMPILED_CACHE_LIMIT ||
+      cachedCharacters + expression.length > COMPILED_CACHE_CHARACTERS
+    ) {
+      compiledCache.clear();
+      cachedCharacters = 0;
+    }
     compiledCache.set(expression, entry);
+    cachedCharacters += expression.length;
   }
   if (entry instanceof ConditionError) throw entry;
   return entry;

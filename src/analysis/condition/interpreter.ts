@@ -1,8 +1,11 @@
 // Walks the syntax tree against an environment. Errors from value operations and built-ins are
-// pinned to the innermost node that raised them; a step budget stops runaway predicates such as
-// `all(0..99999, all(0..99999, true))` from blocking the controller.
+// pinned to the innermost node that raised them; budgets of steps and allocated elements
+// (budget.ts) stop runaway conditions such as `all(0..99999, all(0..99999, true))` or
+// `len(map(0..99999, 0..99999))` from blocking the controller or exhausting its heap. Recursion
+// is bounded by the parser, which refuses trees deeper than MAX_TREE_DEPTH.
 
 import type { Node, NodeOf } from './ast.js';
+import { Budget, DEFAULT_LIMITS, type Limits } from './budget.js';
 import type { Predicate } from './builtins.js';
 import { ConditionEvaluationError, EvaluationFailure, unreachable } from './errors.js';
 import {
@@ -24,23 +27,12 @@ import {
 
 export type Environment = Readonly<Record<string, unknown>>;
 
-export interface RunLimits {
-  /** Nodes evaluated, predicate bodies counted once per element. */
-  readonly maxSteps: number;
-  /** Longest array `a..b` may build. */
-  readonly maxRange: number;
-}
-
-export const DEFAULT_LIMITS: RunLimits = { maxSteps: 1_000_000, maxRange: 100_000 };
+export type RunLimits = Limits;
+export { DEFAULT_LIMITS };
 
 /** Evaluates `root`, parsed from `source`, and returns whatever value it has. */
-export function run(
-  root: Node,
-  source: string,
-  env: Environment,
-  limits: RunLimits = DEFAULT_LIMITS,
-): unknown {
-  return new Interpreter(source, env, limits).evaluate(root);
+export function run(root: Node, source: string, env: Environment, limits: Partial<RunLimits> = {}): unknown {
+  return new Interpreter(source, env, { ...DEFAULT_LIMITS, ...limits }).evaluate(root);
 }
 
 // Marks a `?.` that met nil; the enclosing chain node turns it into nil.
@@ -52,24 +44,20 @@ interface Scope {
 }
 
 class Interpreter {
-  private steps = 0;
   private readonly scopes: Scope[] = [];
+  private readonly budget: Budget;
 
   constructor(
     private readonly source: string,
     private readonly env: Environment,
     private readonly limits: RunLimits,
-  ) {}
+  ) {
+    this.budget = new Budget(limits);
+  }
 
   evaluate(node: Node): unknown {
-    if (++this.steps > this.limits.maxSteps) {
-      throw new ConditionEvaluationError(
-        this.source,
-        `evaluation took more than ${this.limits.maxSteps} steps`,
-        node.offset,
-      );
-    }
     try {
+      this.budget.step();
       return this.evaluateNode(node);
     } catch (error) {
       if (error instanceof EvaluationFailure) {
@@ -89,8 +77,10 @@ class Interpreter {
       case 'string':
         return node.value;
       case 'array':
+        this.budget.items(node.elements.length);
         return node.elements.map((element) => this.evaluate(element));
       case 'map':
+        this.budget.items(node.entries.length);
         // fromEntries defines own properties, so a `__proto__` key stays an ordinary key.
         return Object.fromEntries(node.entries.map((entry) => [entry.key, this.evaluate(entry.value)]));
       case 'identifier':
@@ -135,7 +125,7 @@ class Interpreter {
   private member(node: NodeOf<'member'>): unknown {
     const object = this.evaluate(node.object);
     if (object === SHORT_CIRCUIT || (node.optional && isNil(object))) return SHORT_CIRCUIT;
-    return fetch(object, this.evaluate(node.property), node.computed);
+    return fetch(object, this.evaluate(node.property), node.computed, this.budget);
   }
 
   private slice(node: NodeOf<'slice'>): unknown {
@@ -143,7 +133,7 @@ class Interpreter {
     if (object === SHORT_CIRCUIT || (node.optional && isNil(object))) return SHORT_CIRCUIT;
     const from = node.from && this.evaluate(node.from);
     const to = node.to && this.evaluate(node.to);
-    return slice(object, from, to);
+    return slice(object, from, to, this.budget);
   }
 
   private unary(node: NodeOf<'unary'>): unknown {
@@ -186,31 +176,31 @@ class Interpreter {
     const right = this.evaluate(node.right);
     switch (operator) {
       case '==':
-        return equal(left, right);
+        return equal(left, right, this.budget);
       case '!=':
-        return !equal(left, right);
+        return !equal(left, right, this.budget);
       case '<':
       case '<=':
       case '>':
       case '>=':
         return compare(operator, left, right);
       case 'in':
-        return isIn(left, right);
+        return isIn(left, right, this.budget);
       case 'contains':
       case 'startsWith':
       case 'endsWith':
-        return stringTest(operator, left, right);
+        return stringTest(operator, left, right, this.budget);
       case 'matches':
-        return matches(left, right);
+        return matches(left, right, this.budget);
       case '+':
       case '-':
       case '*':
       case '/':
       case '%':
       case '**':
-        return arithmetic(operator, left, right);
+        return arithmetic(operator, left, right, this.budget);
       case '..':
-        return range(left, right, this.limits.maxRange);
+        return range(left, right, this.limits.maxRange, this.budget);
       default:
         return unreachable(operator);
     }
@@ -223,7 +213,7 @@ class Interpreter {
       if (arg.kind === 'predicate') predicate = this.predicate(arg);
       else args.push(this.evaluate(arg));
     }
-    return node.builtin.call(args, predicate);
+    return node.builtin.call(args, predicate, this.budget);
   }
 
   private predicate(node: NodeOf<'predicate'>): Predicate {

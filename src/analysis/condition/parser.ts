@@ -50,10 +50,74 @@ const UNARY: Partial<Record<OperatorText, { precedence: number; operator: UnaryO
 /** Operators that may follow `not`: `x not in list` is `not (x in list)`. */
 const NEGATABLE: ReadonlySet<OperatorText> = new Set(['in', 'matches', 'contains', 'startsWith', 'endsWith']);
 
+/** How deeply the parser may recurse (parentheses, unary operators, arguments). */
 const MAX_DEPTH = 100;
 
+/**
+ * How deep the syntax tree may be. Chains the parser builds in a loop (`a && b && c ...`,
+ * `a.b.c...`, `x | f() | g()`) nest one level per link, and the checker and interpreter recurse
+ * once per level: 200 levels keep them far from the stack limit (each level is a handful of
+ * frames) while leaving room for any realistic condition.
+ */
+export const MAX_TREE_DEPTH = 200;
+
+/** Longest condition accepted: compiled trees are cached, so their size is bounded too. */
+export const MAX_EXPRESSION_LENGTH = 64 * 1024;
+
 export function parse(source: string): Node {
-  return new Parser(source, tokenize(source)).parseAll();
+  if (source.length > MAX_EXPRESSION_LENGTH) {
+    throw new ConditionSyntaxError(
+      source,
+      `expression is longer than ${MAX_EXPRESSION_LENGTH} characters`,
+      MAX_EXPRESSION_LENGTH,
+    );
+  }
+  const root = new Parser(source, tokenize(source)).parseAll();
+  checkTreeDepth(root, source);
+  return root;
+}
+
+/** Refuses trees deeper than MAX_TREE_DEPTH; walks with an explicit stack, so it cannot overflow itself. */
+function checkTreeDepth(root: Node, source: string): void {
+  const stack: [Node, number][] = [[root, 1]];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [node, depth] = top;
+    if (depth > MAX_TREE_DEPTH) {
+      throw new ConditionSyntaxError(
+        source,
+        `expression is nested too deeply: more than ${MAX_TREE_DEPTH} levels (every operator, member access and call in a chain adds one)`,
+        node.offset,
+      );
+    }
+    for (const child of childrenOf(node)) stack.push([child, depth + 1]);
+  }
+}
+
+function childrenOf(node: Node): readonly Node[] {
+  switch (node.kind) {
+    case 'array':
+      return node.elements;
+    case 'map':
+      return node.entries.map((entry) => entry.value);
+    case 'member':
+      return [node.object, node.property];
+    case 'slice':
+      return [node.object, ...(node.from ? [node.from] : []), ...(node.to ? [node.to] : [])];
+    case 'chain':
+      return [node.node];
+    case 'unary':
+      return [node.operand];
+    case 'binary':
+      return [node.left, node.right];
+    case 'conditional':
+      return [node.test, node.consequent, node.alternate];
+    case 'call':
+      return node.args;
+    case 'predicate':
+      return [node.body];
+    default:
+      return [];
+  }
 }
 
 class Parser {

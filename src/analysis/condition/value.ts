@@ -3,6 +3,8 @@
 // arrays are arrays and maps are plain objects. A number arriving in the environment is a
 // float64, exactly as Go's JSON decoding hands metric results to expr.
 
+import { RE2JS, RE2JSException } from 're2js';
+import { type Meter, UNMETERED } from './budget.js';
 import { EvaluationFailure, unreachable } from './errors.js';
 
 export type ValueType = 'nil' | 'bool' | 'int' | 'float64' | 'string' | 'array' | 'map';
@@ -65,22 +67,26 @@ export function toInt64(value: bigint): bigint {
 // ---- equality and ordering -------------------------------------------------------------------
 
 /** expr's `==`: numbers by value across int/float, nil equals only nil, containers element-wise. */
-export function equal(a: unknown, b: unknown): boolean {
+export function equal(a: unknown, b: unknown, meter: Meter = UNMETERED): boolean {
+  meter.step();
   if (isNil(a) || isNil(b)) return isNil(a) && isNil(b);
   if (isNumeric(a) && isNumeric(b)) {
     return typeof a === typeof b ? a === b : Number(a) === Number(b);
   }
   if (Array.isArray(a)) {
-    return Array.isArray(b) && a.length === b.length && a.every((element, i) => equal(element, b[i]));
+    return Array.isArray(b) && a.length === b.length && a.every((element, i) => equal(element, b[i], meter));
   }
   if (isMap(a)) {
     if (!isMap(b)) return false;
     const keys = Object.keys(a);
     return (
       keys.length === Object.keys(b).length &&
-      keys.every((key) => Object.hasOwn(b, key) && equal(a[key], b[key]))
+      keys.every((key) => Object.hasOwn(b, key) && equal(a[key], b[key], meter))
     );
   }
+  // Strings: comparing is linear in their length.
+  if (typeof a === 'string' && typeof b === 'string')
+    meter.step(Math.ceil(Math.min(a.length, b.length) / 64));
   return a === b;
 }
 
@@ -109,8 +115,11 @@ export function compare(operator: Comparison, a: unknown, b: unknown): boolean {
 
 export type Arithmetic = '+' | '-' | '*' | '/' | '%' | '**';
 
-export function arithmetic(operator: Arithmetic, a: unknown, b: unknown): unknown {
-  if (operator === '+' && typeof a === 'string' && typeof b === 'string') return a + b;
+export function arithmetic(operator: Arithmetic, a: unknown, b: unknown, meter: Meter = UNMETERED): unknown {
+  if (operator === '+' && typeof a === 'string' && typeof b === 'string') {
+    meter.chars(a.length + b.length);
+    return a + b;
+  }
   if (!isNumeric(a) || !isNumeric(b)) return mismatch(operator, a, b);
   const ints = typeof a === 'bigint' && typeof b === 'bigint';
   switch (operator) {
@@ -153,10 +162,11 @@ export function unaryPlus(value: unknown): Numeric {
 }
 
 /** `a..b`: the ints from a to b inclusive. */
-export function range(from: unknown, to: unknown, maxLength: number): bigint[] {
+export function range(from: unknown, to: unknown, maxLength: number, meter: Meter = UNMETERED): bigint[] {
   if (typeof from !== 'bigint' || typeof to !== 'bigint') return mismatch('..', from, to);
   if (to < from) return [];
   if (to - from >= BigInt(maxLength)) return fail(`range ${from}..${to} is longer than ${maxLength}`);
+  meter.items(Number(to - from) + 1);
   const out: bigint[] = [];
   for (let i = from; i <= to; i++) out.push(i);
   return out;
@@ -172,12 +182,18 @@ export function toIndex(value: unknown, what: string): number {
 }
 
 /** `container.key` (computed false) or `container[key]`. Missing map keys read as nil. */
-export function fetch(container: unknown, key: unknown, computed: boolean): unknown {
-  if (isNil(container)) return fail(computed ? 'cannot index nil' : `cannot fetch '${String(key)}' from nil`);
+export function fetch(
+  container: unknown,
+  key: unknown,
+  computed: boolean,
+  meter: Meter = UNMETERED,
+): unknown {
+  if (isNil(container))
+    return fail(computed ? 'cannot index nil' : `cannot fetch '${String(key).slice(0, 64)}' from nil`);
   if (isMap(container)) return typeof key === 'string' ? mapGet(container, key) : null;
   if (Array.isArray(container) || typeof container === 'string') {
-    if (!computed) return fail(`cannot fetch '${String(key)}' from ${typeName(container)}`);
-    const items: readonly unknown[] = typeof container === 'string' ? Array.from(container) : container;
+    if (!computed) return fail(`cannot fetch '${String(key).slice(0, 64)}' from ${typeName(container)}`);
+    const items = elementsOf(container, meter);
     let index = toIndex(key, `${typeName(container)} index`);
     const asked = index;
     if (index < 0) index += items.length;
@@ -189,16 +205,16 @@ export function fetch(container: unknown, key: unknown, computed: boolean): unkn
   return fail(
     computed
       ? `cannot index ${typeName(container)}`
-      : `cannot fetch '${String(key)}' from ${typeName(container)}`,
+      : `cannot fetch '${String(key).slice(0, 64)}' from ${typeName(container)}`,
   );
 }
 
 /** `a[from:to]`, with expr's clamping of negative and out-of-range bounds. */
-export function slice(container: unknown, from: unknown, to: unknown): unknown {
+export function slice(container: unknown, from: unknown, to: unknown, meter: Meter = UNMETERED): unknown {
   if (!Array.isArray(container) && typeof container !== 'string') {
     return fail(`cannot slice ${typeName(container)}`);
   }
-  const items: readonly unknown[] = typeof container === 'string' ? Array.from(container) : container;
+  const items = elementsOf(container, meter);
   const length = items.length;
   const clamp = (bound: unknown, fallback: number): number => {
     if (bound === undefined) return fallback;
@@ -208,14 +224,29 @@ export function slice(container: unknown, from: unknown, to: unknown): unknown {
   };
   const end = clamp(to, length);
   const start = Math.min(clamp(from, 0), end);
-  const part = items.slice(start, end);
+  if (typeof container === 'string') meter.chars(end - start);
+  else meter.items(end - start);
+  if (typeof items === 'string') return items.slice(start, end);
+  const part = Array.prototype.slice.call(items, start, end);
   return typeof container === 'string' ? part.join('') : part;
 }
 
+/**
+ * An array's items, or a string's characters (code points, as Go's runes). A string without
+ * surrogate pairs is indexed as it is; only others are split, and that is charged per character.
+ */
+export function elementsOf(container: readonly unknown[] | string, meter: Meter): ArrayLike<unknown> {
+  if (typeof container !== 'string') return container;
+  meter.step(Math.ceil(container.length / 64));
+  if (!/[\uD800-\uDFFF]/.test(container)) return container;
+  meter.items(container.length);
+  return Array.from(container);
+}
+
 /** `needle in haystack`: element of an array (by ==) or key of a map; nothing is in nil. */
-export function isIn(needle: unknown, haystack: unknown): boolean {
+export function isIn(needle: unknown, haystack: unknown, meter: Meter = UNMETERED): boolean {
   if (isNil(haystack)) return false;
-  if (Array.isArray(haystack)) return haystack.some((element) => equal(element, needle));
+  if (Array.isArray(haystack)) return haystack.some((element) => equal(element, needle, meter));
   if (isMap(haystack)) {
     if (typeof needle !== 'string') return fail(`cannot use ${typeName(needle)} as a map key`);
     return Object.hasOwn(haystack, needle);
@@ -225,8 +256,14 @@ export function isIn(needle: unknown, haystack: unknown): boolean {
 
 export type StringOperator = 'contains' | 'startsWith' | 'endsWith';
 
-export function stringTest(operator: StringOperator, a: unknown, b: unknown): boolean {
+export function stringTest(
+  operator: StringOperator,
+  a: unknown,
+  b: unknown,
+  meter: Meter = UNMETERED,
+): boolean {
   if (typeof a !== 'string' || typeof b !== 'string') return mismatch(operator, a, b);
+  meter.step(Math.ceil((a.length + b.length) / 64));
   switch (operator) {
     case 'contains':
       return a.includes(b);
@@ -239,59 +276,96 @@ export function stringTest(operator: StringOperator, a: unknown, b: unknown): bo
 
 // ---- regular expressions ---------------------------------------------------------------------
 
-const regexCache = new Map<string, RegExp>();
+const regexCache = new Map<string, RE2JS>();
 const REGEX_CACHE_LIMIT = 256;
 
 /**
- * Compiles a Go (RE2) pattern as a JavaScript RegExp. Leading flag groups such as `(?i)` become
- * flags and `(?P<name>` becomes `(?<name>`; the rest of RE2's syntax is JavaScript's too.
+ * Longest pattern `matches` accepts. RE2 matches in time linear in the text, but the factor is
+ * the size of the compiled pattern, and compiling grows faster than linearly (a 5,000-character
+ * alternation takes tens of milliseconds): 1,024 characters is far more than a metric check
+ * needs and keeps the worst compile within a few milliseconds.
  */
-export function compileRegex(pattern: string): RegExp {
+export const MAX_PATTERN_LENGTH = 1024;
+
+/**
+ * Compiles a Go (RE2) pattern with re2js, a JavaScript port of RE2: the same syntax as Go's
+ * regexp, which Argo uses (flags such as `(?i)`, `(?P<name>...)`, no backreferences or
+ * lookaround), and matching in time linear in the text, so `^(a+)+$` cannot backtrack forever.
+ */
+export function compileRegex(pattern: string): RE2JS {
   const cached = regexCache.get(pattern);
   if (cached) return cached;
-  let body = pattern;
-  let flags = '';
-  const flagGroup = /^\(\?([a-zA-Z]+)\)/.exec(body);
-  if (flagGroup) {
-    const letters = flagGroup[1] ?? '';
-    if (!/^[ims]+$/.test(letters)) return fail(`invalid regular expression: unsupported flags (?${letters})`);
-    flags = [...new Set(letters)].join('');
-    body = body.slice(flagGroup[0].length);
+  if (pattern.length > MAX_PATTERN_LENGTH) {
+    return fail(`invalid regular expression: pattern is longer than ${MAX_PATTERN_LENGTH} characters`);
   }
-  body = body.replaceAll('(?P<', '(?<');
-  let regex: RegExp;
+  let regex: RE2JS;
   try {
-    regex = new RegExp(body, flags);
+    regex = RE2JS.compile(pattern);
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    return fail(`invalid regular expression: ${detail.replace(/^Invalid regular expression: /, '')}`);
+    if (!(error instanceof RE2JSException)) throw error;
+    // re2js words its errors as Go does: `error parsing regexp: missing closing ): `(x``.
+    return fail(`invalid regular expression: ${error.message.replace(/^error parsing regexp: /, '')}`);
   }
   if (regexCache.size >= REGEX_CACHE_LIMIT) regexCache.clear();
   regexCache.set(pattern, regex);
   return regex;
 }
 
-export function matches(text: unknown, pattern: unknown): boolean {
+export function matches(text: unknown, pattern: unknown, meter: Meter = UNMETERED): boolean {
   if (typeof text !== 'string' || typeof pattern !== 'string') return mismatch('matches', text, pattern);
-  return compileRegex(pattern).test(text);
+  // Compiling is charged even when the cache has it, so an outcome never depends on the cache.
+  meter.step(pattern.length * 16);
+  const regex = compileRegex(pattern);
+  // Matching is linear in the text, with a factor growing with the pattern's size.
+  meter.step(Math.ceil((text.length * (1 + pattern.length / 32)) / 16));
+  return regex.test(text);
 }
 
 // ---- formatting ------------------------------------------------------------------------------
 
 /** Go's fmt `%v`, which expr's string() uses: `1e+06`, `[1 2]`, `map[a:1]`, `<nil>`. */
-export function formatValue(value: unknown): string {
+export function formatValue(value: unknown, meter: Meter = UNMETERED): string {
+  // Rendering a number (Go's float formatting, bigint to text) costs about two node visits.
+  meter.step(2);
   if (isNil(value)) return '<nil>';
   if (typeof value === 'number') return formatFloat(value);
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') {
+    meter.chars(value.length);
+    return value;
+  }
   if (typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  if (Array.isArray(value)) return `[${value.map(formatValue).join(' ')}]`;
+  if (Array.isArray(value)) {
+    meter.items(value.length);
+    return `[${value.map((element) => formatValue(element, meter)).join(' ')}]`;
+  }
   if (isMap(value)) {
-    const pairs = Object.keys(value)
-      .sort()
-      .map((key) => `${key}:${formatValue(value[key])}`);
+    const keys = Object.keys(value);
+    meter.items(keys.length);
+    const pairs = keys.sort().map((key) => {
+      meter.chars(key.length);
+      return `${key}:${formatValue(value[key], meter)}`;
+    });
     return `map[${pairs.join(' ')}]`;
   }
   return String(value);
+}
+
+/**
+ * Whether a value holds arrays or maps more than `limit` levels deep. Walks with an explicit
+ * stack: the point is to refuse data that would make recursive code (==, string(), JSON
+ * rendering) run out of stack.
+ */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [item, depth] = top;
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Array.isArray(item) ? item : Object.values(item)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return false;
 }
 
 /** strconv.FormatFloat(x, 'g', -1, 64): shortest digits, exponent form below 1e-4 or from 1e6. */

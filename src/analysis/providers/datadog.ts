@@ -130,7 +130,9 @@ function evaluate(metric: Metric, result: unknown): Measurement['phase'] {
   return evaluation.phase;
 }
 
-function checkStatus(status: number, body: string): void {
+function checkStatus(status: number, text: string): void {
+  // The body is quoted as Argo does, but only its start: an error page can be megabytes.
+  const body = text.length > 256 ? `${text.slice(0, 256)}...` : text;
   if (status === 401 || status === 403) {
     throw new Error(`received authentication error response code: ${status} ${body}`);
   }
@@ -138,24 +140,35 @@ function checkStatus(status: number, body: string): void {
 }
 
 function parseJson<T>(body: string): T {
+  let parsed: unknown;
   try {
-    return JSON.parse(body) as T;
+    parsed = JSON.parse(body);
   } catch (error) {
     throw new Error(`Could not parse JSON body: ${(error as Error).message}`);
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error('malformed Datadog response: not a JSON object');
+  }
+  return parsed as T;
 }
 
 export function parseDatadogV1(metric: Metric, status: number, body: string): Evaluated {
   checkStatus(status, body);
   const response = parseJson<{ series?: { pointlist?: (number | null)[][] }[] | null }>(body);
   const series = response.series ?? null;
+  if (series !== null && !Array.isArray(series))
+    throw new Error('malformed Datadog response: series is not a list');
   const points = series?.[0]?.pointlist ?? [];
+  if (!Array.isArray(points))
+    throw new Error('malformed Datadog response: series[0].pointlist is not a list');
   if (!series || series.length === 0 || points.length === 0) {
     return { value: goJsonMarshal(series), phase: evaluate(metric, null) };
   }
   const point = points[points.length - 1] as (number | null)[];
-  if (point.length !== 2) throw new Error('Datapoint does not have 2 values');
+  if (!Array.isArray(point) || point.length !== 2) throw new Error('Datapoint does not have 2 values');
   const value = point[1] ?? 0;
+  if (typeof value !== 'number')
+    throw new Error('malformed Datadog response: the datapoint value is not a number');
   return { value: formatGoFloat(value), phase: evaluate(metric, value) };
 }
 
@@ -174,8 +187,18 @@ export function parseDatadogV2(metric: Metric, status: number, body: string): Ev
   const errors = response.data?.errors || response.errors;
   if (errors) throw new Error(`There were errors in your query: ${errors}`);
   const columns = response.data?.attributes?.columns ?? [];
-  const numbers = columns.find((c) => c.type === undefined || c.type === 'number');
-  const values = (numbers?.values ?? []).filter((v): v is number => v !== null);
+  if (!Array.isArray(columns))
+    throw new Error('malformed Datadog response: data.attributes.columns is not a list');
+  const numbers = columns.find(
+    (c) => typeof c === 'object' && c !== null && (c.type === undefined || c.type === 'number'),
+  );
+  const raw = numbers?.values ?? [];
+  if (!Array.isArray(raw))
+    throw new Error('malformed Datadog response: a number column has no list of values');
+  const values = raw.filter((v): v is number => v !== null);
+  if (values.some((v) => typeof v !== 'number')) {
+    throw new Error('malformed Datadog response: a number column holds a value that is not a number');
+  }
   if (values.length === 0) {
     const shown = columns.length === 1 ? (columns[0]?.values ?? null) : (response.data?.attributes ?? {});
     return { value: goJsonMarshal(shown), phase: evaluate(metric, null) };

@@ -30,11 +30,15 @@ export function formatGoFloat(value: number): string {
 
 /** A Prometheus sample value string ("0.99", "NaN", "+Inf") as a float. */
 export function parsePromValue(text: string): number {
+  if (typeof text !== 'string') throw new Error(`sample value is a ${typeof text}, not a string`);
   if (text === '+Inf' || text === 'Inf') return Number.POSITIVE_INFINITY;
   if (text === '-Inf') return Number.NEGATIVE_INFINITY;
   if (text === 'NaN') return Number.NaN;
   const value = Number(text);
-  if (text.trim() === '' || Number.isNaN(value)) throw new Error(`cannot parse sample value "${text}"`);
+  if (text.trim() === '' || Number.isNaN(value)) {
+    const shown = text.length > 64 ? `${text.slice(0, 64)}…` : text;
+    throw new Error(`cannot parse sample value "${shown}"`);
+  }
   return value;
 }
 

@@ -125,13 +125,19 @@ export async function newRelicProvider(
         } catch {
           throw new Error(`NerdGraph answered HTTP ${response.status} without JSON`);
         }
-        if (body.errors?.length) {
-          throw new Error(body.errors.map((e) => e.message ?? 'unknown error').join(', '));
+        if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+          throw new Error(`malformed NerdGraph response: not a JSON object (HTTP ${response.status})`);
+        }
+        if (Array.isArray(body.errors) && body.errors.length > 0) {
+          throw new Error(body.errors.map((e) => String(e?.message ?? 'unknown error')).join(', '));
         }
         if (response.status < 200 || response.status >= 300) {
           throw new Error(`NerdGraph answered HTTP ${response.status}`);
         }
         const results = body.data?.actor?.account?.nrql?.results ?? [];
+        if (!Array.isArray(results) || results.some((row) => typeof row !== 'object' || row === null)) {
+          throw new Error('malformed NerdGraph response: nrql.results is not a list of rows');
+        }
         return {
           ...measurement,
           ...evaluateNrqlResults(metric, results),

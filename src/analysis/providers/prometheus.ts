@@ -74,6 +74,29 @@ interface PromResponse {
   data?: { resultType?: string; result?: unknown };
 }
 
+/** A malformed answer, named by where in it the problem is (never by a JavaScript TypeError). */
+function malformed(where: string, want: string): never {
+  throw new Error(`malformed Prometheus response: ${where} is not ${want}`);
+}
+
+/** A `[<time>, "<value>"]` pair's value. */
+function sampleValue(pair: unknown, where: string): number {
+  if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[1] !== 'string') {
+    return malformed(where, 'a [time, "value"] pair');
+  }
+  return parsePromValue(pair[1]);
+}
+
+function list(value: unknown, where: string): readonly unknown[] {
+  return Array.isArray(value) ? value : malformed(where, 'a list');
+}
+
+function field(value: unknown, key: string, where: string): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return malformed(where, 'an object');
+  return (value as Record<string, unknown>)[key];
+}
+
 /** The condition input and Go rendering of a Prometheus result. */
 export function shapePrometheusResult(
   resultType: string | undefined,
@@ -81,19 +104,20 @@ export function shapePrometheusResult(
 ): { value: unknown; text: string } {
   switch (resultType) {
     case 'scalar': {
-      const [, raw] = result as [number, string];
-      const value = parsePromValue(raw);
+      const value = sampleValue(result, 'data.result');
       return { value, text: formatGoFloat(value) };
     }
     case 'vector': {
-      const values = (result as { value: [number, string] }[]).map((sample) =>
-        parsePromValue(sample.value[1]),
+      const values = list(result, 'data.result').map((sample, i) =>
+        sampleValue(field(sample, 'value', `data.result[${i}]`), `data.result[${i}].value`),
       );
       return { value: values, text: `[${values.map(formatGoFloat).join(',')}]` };
     }
     case 'matrix': {
-      const values = (result as { values: [number, string][] }[]).flatMap((series) =>
-        series.values.map(([, raw]) => parsePromValue(raw)),
+      const values = list(result, 'data.result').flatMap((series, i) =>
+        list(field(series, 'values', `data.result[${i}]`), `data.result[${i}].values`).map((pair, j) =>
+          sampleValue(pair, `data.result[${i}].values[${j}]`),
+        ),
       );
       return { value: values, text: `[${values.map(formatGoFloat).join(',')}]` };
     }
@@ -158,6 +182,9 @@ export function prometheusProvider({ metric }: MeasurementTarget, context: Provi
     async run(target: MeasurementTarget): Promise<Measurement> {
       const now = context.now();
       const measurement: Measurement = { phase: 'Running', startedAt: formatMetaTime(now) };
+      // One deadline for the whole measurement, token request included.
+      const deadline = Date.now() + timeoutMs;
+      const remainingMs = () => Math.max(1, deadline - Date.now());
       try {
         const prom = specOf(target.metric);
         const headers: Record<string, string> = { 'Content-Type': 'application/x-www-form-urlencoded' };
@@ -169,7 +196,7 @@ export function prometheusProvider({ metric }: MeasurementTarget, context: Provi
             auth.basicAuth.password ?? '',
           );
         } else if (auth?.oauth2?.tokenUrl) {
-          headers.Authorization = `Bearer ${await oauth2Token(auth.oauth2, timeoutMs, prom.insecure ?? false)}`;
+          headers.Authorization = `Bearer ${await oauth2Token(auth.oauth2, remainingMs(), prom.insecure ?? false)}`;
         }
         const form = new URLSearchParams({ query: prom.query ?? '' });
         let path = '/api/v1/query';
@@ -186,7 +213,7 @@ export function prometheusProvider({ metric }: MeasurementTarget, context: Provi
           url: base + path,
           headers,
           body: form.toString(),
-          timeoutMs,
+          timeoutMs: remainingMs(),
           insecure: prom.insecure ?? false,
         });
         let body: PromResponse;
@@ -194,6 +221,9 @@ export function prometheusProvider({ metric }: MeasurementTarget, context: Provi
           body = JSON.parse(response.body) as PromResponse;
         } catch {
           throw new Error(`server_error: server error: ${response.status}`);
+        }
+        if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+          throw new Error(`malformed Prometheus response: not a JSON object (HTTP ${response.status})`);
         }
         if (body.status !== 'success') {
           throw new Error(
@@ -209,7 +239,9 @@ export function prometheusProvider({ metric }: MeasurementTarget, context: Provi
           result: shaped.value,
         });
         if (evaluation.phase === 'Error') throw new Error(evaluation.message);
-        const warnings = (body.warnings ?? []).map((w) => `"${w}"`).join(', ');
+        const warnings = (Array.isArray(body.warnings) ? body.warnings : [])
+          .map((w) => `"${String(w)}"`)
+          .join(', ');
         return {
           ...measurement,
           value: shaped.text,

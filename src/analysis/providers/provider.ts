@@ -73,9 +73,53 @@ export function errorMeasurement(measurement: Measurement, error: unknown, now: 
   return {
     ...measurement,
     phase: 'Error',
-    message: error instanceof Error ? error.message : String(error),
+    message: describeProviderError(error),
     finishedAt: measurement.finishedAt ?? formatMetaTime(now),
   };
+}
+
+/**
+ * The message of a provider failure. Providers name the malformed parts of an answer they know
+ * about; a JavaScript TypeError or RangeError that still slips through (an answer shaped in a
+ * way nobody checked) is described, not quoted: "Cannot read properties of undefined (reading
+ * 'trim')" tells an operator nothing about their metric.
+ */
+export function describeProviderError(error: unknown): string {
+  if (error instanceof TypeError) return 'the provider answered with a result of an unexpected shape';
+  if (error instanceof RangeError) {
+    return 'the provider answered with a result too large or too deeply nested to process';
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Longest measurement value, message and metadata value written to AnalysisRun status, in
+ * characters. A run keeps up to 10 measurements per metric by default (more with
+ * measurementRetention) and the whole object must stay under etcd's 1.5 MiB request limit:
+ * 10 measurements × (1 KiB value + 1 KiB message) is 20 KiB per metric, so even a run of 50
+ * metrics stays near 1 MiB. A metric value (a number, a short vector, a small JSON object)
+ * fits easily; a longer one is cut with a marker saying so.
+ */
+export const MAX_STATUS_TEXT = 1024;
+
+/** Cuts `text` to MAX_STATUS_TEXT characters, ending with a marker naming the original length. */
+export function boundStatusText(text: string, limit = MAX_STATUS_TEXT): string {
+  if (text.length <= limit) return text;
+  const marker = `...[truncated, ${text.length} characters in all]`;
+  return text.slice(0, Math.max(0, limit - marker.length)) + marker;
+}
+
+/** A measurement whose texts fit in status. */
+export function boundMeasurement(measurement: Measurement): Measurement {
+  const out: Measurement = { ...measurement };
+  if (out.value !== undefined) out.value = boundStatusText(out.value);
+  if (out.message !== undefined) out.message = boundStatusText(out.message);
+  if (out.metadata) {
+    out.metadata = Object.fromEntries(
+      Object.entries(out.metadata).map(([key, value]) => [key, boundStatusText(value)]),
+    );
+  }
+  return out;
 }
 
 /** metav1.Time: RFC 3339 with whole seconds. */

@@ -3,7 +3,8 @@
 // result; a body that is not JSON is the value itself and the measurement is Successful without
 // evaluating any condition; a non-2xx status is an Error.
 import type { Measurement, Metric } from '../../api/analysis.js';
-import { evaluateMeasurement } from '../condition/evaluate.js';
+import { evaluateMeasurement, MAX_RESULT_DEPTH } from '../condition/evaluate.js';
+import { nestedDeeperThan } from '../condition/value.js';
 import { goJsonMarshal } from './go-values.js';
 import { httpRequest } from './http-request.js';
 import { compileJsonPath, evaluateJsonPath } from './jsonpath.js';
@@ -92,6 +93,9 @@ export function webProvider({ metric }: MeasurementTarget, context: ProviderCont
             phase: 'Successful',
             finishedAt: formatMetaTime(context.now()),
           };
+        }
+        if (nestedDeeperThan(data, MAX_RESULT_DEPTH)) {
+          throw new Error(`the response JSON is nested more than ${MAX_RESULT_DEPTH} levels deep`);
         }
         let found: { value: unknown; text: string };
         try {

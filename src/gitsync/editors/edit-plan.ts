@@ -153,7 +153,7 @@ function verify(doc: ParsedDocument, check: Check): string | undefined {
   if (found.kind !== 'found') return 'is missing after the edit';
   const actual = found.node.toJS(doc);
   if (!isDeepStrictEqual(actual, check.expect.value)) {
-    return `reads ${JSON.stringify(actual)} after the edit, expected ${JSON.stringify(check.expect.value)}`;
+    return `reads a different value after the edit than the one planned, ${JSON.stringify(check.expect.value)}`;
   }
   return undefined;
 }

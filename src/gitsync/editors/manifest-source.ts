@@ -31,7 +31,7 @@ export function parseManifest(file: string, text: string): ManifestSource | Edit
     const [first] = doc.errors;
     if (first !== undefined) {
       const pos = first.linePos?.[0];
-      const message = first.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? first.code;
+      const message = parseErrorText(first.message, first.code);
       return editError(file, `does not parse as YAML (${message}); fix the file, nothing was written`, {
         ...(pos !== undefined && { line: pos.line, column: pos.col }),
       });
@@ -39,6 +39,18 @@ export function parseManifest(file: string, text: string): ManifestSource | Edit
     documents.push(doc);
   }
   return { file, text, documents, eol: detectEol(text), lines };
+}
+
+/**
+ * The parser's message without what it quotes from the file (some messages end in `: <source>`
+ * or name a tag or escape sequence): only plain wording passes, anything else becomes the code.
+ */
+export function parseErrorText(message: string, code: string): string {
+  const head = (message.split('\n')[0] ?? '')
+    .replace(/ at line \d+, column \d+:?$/, '')
+    .split(':')[0]!
+    .trim();
+  return /^[A-Za-z ,()-]{1,80}$/.test(head) ? head : code.toLowerCase().replaceAll('_', ' ');
 }
 
 export function detectEol(text: string): '\n' | '\r\n' {
@@ -52,10 +64,15 @@ export function lineOf(source: ManifestSource, offset: number): number {
 
 /** `Deployment/web` for Kubernetes objects, so messages can name documents the way users do. */
 export function describeDocument(doc: ParsedDocument, index: number): string {
-  const kind = stringField(doc.contents, ['kind']);
-  const name = stringField(doc.contents, ['metadata', 'name']);
+  // Only names that look like Kubernetes kinds and names: file text never goes into messages as is.
+  const kind = shown(stringField(doc.contents, ['kind']));
+  const name = shown(stringField(doc.contents, ['metadata', 'name']));
   const label = kind === undefined ? '' : ` (${kind}${name === undefined ? '' : `/${name}`})`;
   return `document ${index}${label}`;
+}
+
+function shown(text: string | undefined): string | undefined {
+  return text !== undefined && /^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$/.test(text) ? text : undefined;
 }
 
 export function stringField(node: ParsedNode | null, keys: readonly string[]): string | undefined {

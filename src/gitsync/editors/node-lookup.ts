@@ -1,6 +1,16 @@
 // Finding the node a value path names, following aliases and `<<` merge keys the way a YAML
 // reader would, and explaining a miss well enough that the user can fix the path.
-import { type Alias, isAlias, isMap, isScalar, isSeq, type Pair, type ParsedNode, type YAMLMap } from 'yaml';
+import {
+  type Alias,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  type Pair,
+  type ParsedNode,
+  type Scalar,
+  type YAMLMap,
+} from 'yaml';
 import type { ParsedDocument } from './manifest-source.js';
 import { formatValuePath, type PathSegment, type ValuePath } from './value-path.js';
 
@@ -69,11 +79,10 @@ export function lookupPath(doc: ParsedDocument, path: ValuePath): Lookup {
         const hits = node.items.filter((item) => fieldOf(doc, item, segment.key) === segment.value);
         const [hit] = hits;
         if (hit === undefined) {
-          const present = node.items
-            .map((item) => fieldOf(doc, item, segment.key))
-            .filter((v) => v !== undefined);
+          // Counted, not listed: values read from the file never go into messages.
+          const present = node.items.filter((item) => fieldOf(doc, item, segment.key) !== undefined).length;
           const listed =
-            present.length === 0 ? 'none has that field' : `present: ${present.slice(0, 8).join(', ')}`;
+            present === 0 ? 'none has that field' : `${present} have the field with other values`;
           return missing(
             `${describeLocation(here)} has no entry with ${segment.key}=${segment.value} (${listed})`,
           );
@@ -136,8 +145,16 @@ function fieldOf(doc: ParsedDocument, item: ParsedNode | null, key: string): str
     : undefined;
 }
 
+/**
+ * A key fit to quote in a message: a plain identifier of modest length. Keys name things, but a
+ * file is attacker-chosen content, so anything that could carry arbitrary bytes is not shown.
+ */
+export function showableName(text: string | undefined): text is string {
+  return text !== undefined && /^[A-Za-z0-9_.-]{1,63}$/.test(text);
+}
+
 function suggestKeys(map: YAMLMap.Parsed, wanted: string): string {
-  const keys = map.items.map((p) => keyText(p.key)).filter((k): k is string => k !== undefined);
+  const keys = map.items.map((p) => keyText(p.key)).filter(showableName);
   const close = keys.filter((k) => k.toLowerCase() === wanted.toLowerCase() || editDistance(k, wanted) <= 2);
   if (close.length > 0) return `; did you mean "${close[0]}"?`;
   return keys.length === 0 ? '' : `; it has ${keys.slice(0, 8).join(', ')}${keys.length > 8 ? ', ...' : ''}`;
@@ -164,7 +181,9 @@ function describeNode(node: ParsedNode): string {
   if (isMap(node)) return 'a map';
   if (isSeq(node)) return 'a list';
   if (isAlias(node)) return `an alias (*${node.source})`;
-  return `the scalar ${JSON.stringify(node.value)}`;
+  // The kind of value only: its text came from the file and stays out of messages.
+  const value = (node as Scalar).value;
+  return value === null ? 'empty' : `a ${typeof value === 'object' ? 'value' : typeof value} scalar`;
 }
 
 export function describeNearest(path: ValuePath): string {

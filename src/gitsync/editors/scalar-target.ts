@@ -4,7 +4,7 @@ import { isMap, isScalar, isSeq } from 'yaml';
 import type { ScalarTarget } from './edit-plan.js';
 import { type EditError, editError } from './manifest-editor.js';
 import { describeDocument, lineOf, type ManifestSource, type ParsedDocument } from './manifest-source.js';
-import { describeNearest, keyText, type Lookup, lookupPath } from './node-lookup.js';
+import { describeNearest, keyText, type Lookup, lookupPath, showableName } from './node-lookup.js';
 import { formatValuePath, type ValuePath } from './value-path.js';
 
 export function findScalar(
@@ -42,7 +42,11 @@ export function findScalar(
   const { node } = lookup;
   if (!isScalar(node)) {
     const inside = isMap(node)
-      ? `a map (keys: ${node.items.map((p) => keyText(p.key)).join(', ')})`
+      ? `a map (keys: ${node.items
+          .map((p) => keyText(p.key))
+          .filter(showableName)
+          .slice(0, 8)
+          .join(', ')})`
       : isSeq(node)
         ? `a list of ${node.items.length}`
         : 'not a scalar';

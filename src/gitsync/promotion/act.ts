@@ -14,9 +14,11 @@ import {
 import { formatTime } from '../../kube/timestamps.js';
 import { formatImageRef, parseImageRef } from '../editors/image-ref.js';
 import type { EditSpec } from '../editors/registry.js';
+import { workspaceScope } from '../git-target-reconciler.js';
 import { pullRequestBranch, type ScmProvider } from '../scm/provider.js';
 import { prepareGitAccess, redact } from '../workspace/git-credentials.js';
 import { applyEdits, PushRejectedError } from '../workspace/push-batch.js';
+import type { RepositoryUrlPolicy } from '../workspace/repository-url.js';
 import { GitWorkspace } from '../workspace/workspace.js';
 import { editSpecFor, validateWriteTarget } from '../write-targets.js';
 import type { Decision, PromotionPlan } from './decide.js';
@@ -36,6 +38,8 @@ export interface ActDeps {
   readonly serialize: <T>(key: string, work: () => Promise<T>) => Promise<T>;
   readonly sshProgram?: string;
   readonly maxPushAttempts?: number;
+  readonly urlPolicy?: RepositoryUrlPolicy;
+  readonly maxFileBytes?: number;
   readonly onDecision?: (pipeline: PromotionPipeline, record: DecisionRecord) => void;
 }
 
@@ -208,6 +212,9 @@ async function openWorkspace(deps: ActDeps, pipeline: PromotionPipeline, gitTarg
     url: target.spec.url,
     branch: target.spec.branch,
     access,
+    scope: workspaceScope(target),
+    ...(deps.urlPolicy !== undefined && { urlPolicy: deps.urlPolicy }),
+    ...(deps.maxFileBytes !== undefined && { maxFileBytes: deps.maxFileBytes }),
     ...(target.spec.author !== undefined && { author: target.spec.author }),
   });
   return { target, access, workspace };
@@ -222,33 +229,36 @@ async function commitDecision(
   const edit = editFor(pipeline, decision);
   const { target, access, workspace } = await openWorkspace(deps, pipeline, edit.gitTarget);
   try {
-    return await deps.serialize(`${target.spec.url}\n${target.spec.branch}`, async () => {
-      const maxAttempts = deps.maxPushAttempts ?? 5;
-      for (let attempt = 1; ; attempt += 1) {
-        await workspace.sync();
-        const outcome = (
-          await applyEdits(workspace, [
-            {
-              id: 'decision',
-              spec: edit.spec,
-              image: decision.image,
-              to: decision.image,
-              policy: 'promotion',
-            },
-          ])
-        ).get('decision');
-        if (outcome?.kind === 'error') throw new Error(outcome.reason);
-        if (outcome?.kind !== 'changed') return undefined;
-        const commit = await workspace.commit(decisionCommitMessage(pipeline, decision));
-        const pushed = await workspace.push();
-        if (pushed.ok) return commit;
-        if (!pushed.conflict || attempt >= maxAttempts)
-          throw new PushRejectedError(pushed.message, pushed.conflict);
-        await new Promise((done) =>
-          setTimeout(done, Math.round(250 * 2 ** (attempt - 1) * (0.5 + Math.random()))),
-        );
-      }
-    });
+    return await deps.serialize(
+      `${workspaceScope(target)}\n${target.spec.url}\n${target.spec.branch}`,
+      async () => {
+        const maxAttempts = deps.maxPushAttempts ?? 5;
+        for (let attempt = 1; ; attempt += 1) {
+          await workspace.sync();
+          const outcome = (
+            await applyEdits(workspace, [
+              {
+                id: 'decision',
+                spec: edit.spec,
+                image: decision.image,
+                to: decision.image,
+                policy: 'promotion',
+              },
+            ])
+          ).get('decision');
+          if (outcome?.kind === 'error') throw new Error(outcome.reason);
+          if (outcome?.kind !== 'changed') return undefined;
+          const commit = await workspace.commit(decisionCommitMessage(pipeline, decision));
+          const pushed = await workspace.push();
+          if (pushed.ok) return commit;
+          if (!pushed.conflict || attempt >= maxAttempts)
+            throw new PushRejectedError(pushed.message, pushed.conflict);
+          await new Promise((done) =>
+            setTimeout(done, Math.round(250 * 2 ** (attempt - 1) * (0.5 + Math.random()))),
+          );
+        }
+      },
+    );
   } catch (error) {
     throw new Error(redact((error as Error).message, access.secrets));
   } finally {
@@ -269,22 +279,31 @@ async function proposeDecision(
   const head = pullRequestBranch(kind, pipeline.metadata.name, decision.environment);
   const { target, access, workspace } = await openWorkspace(deps, pipeline, edit.gitTarget);
   try {
-    const sha = await deps.serialize(`${target.spec.url}\n${target.spec.branch}`, async () => {
-      await workspace.sync();
-      const outcome = (
-        await applyEdits(workspace, [
-          { id: 'decision', spec: edit.spec, image: decision.image, to: decision.image, policy: 'promotion' },
-        ])
-      ).get('decision');
-      if (outcome?.kind === 'error') throw new Error(outcome.reason);
-      if (outcome?.kind !== 'changed')
-        throw new Error(
-          `${edit.spec.file} on ${target.spec.branch} already has this change; nothing to propose`,
-        );
-      const commit = await workspace.commit(decisionCommitMessage(pipeline, decision));
-      await pushProposalBranch(workspace.dir, access, head);
-      return commit;
-    });
+    const sha = await deps.serialize(
+      `${workspaceScope(target)}\n${target.spec.url}\n${target.spec.branch}`,
+      async () => {
+        await workspace.sync();
+        const outcome = (
+          await applyEdits(workspace, [
+            {
+              id: 'decision',
+              spec: edit.spec,
+              image: decision.image,
+              to: decision.image,
+              policy: 'promotion',
+            },
+          ])
+        ).get('decision');
+        if (outcome?.kind === 'error') throw new Error(outcome.reason);
+        if (outcome?.kind !== 'changed')
+          throw new Error(
+            `${edit.spec.file} on ${target.spec.branch} already has this change; nothing to propose`,
+          );
+        const commit = await workspace.commit(decisionCommitMessage(pipeline, decision));
+        await pushProposalBranch(workspace.dir, access, head);
+        return commit;
+      },
+    );
     const env = pipeline.spec.environments.find((e) => e.name === decision.environment);
     const pr = await provider.findOrUpdatePullRequest({
       head,

@@ -27,6 +27,7 @@ import { createScmProvider } from '../scm/factory.js';
 import type { ScmProvider } from '../scm/provider.js';
 import { readSecretData } from '../secrets.js';
 import { KeyedMutex } from '../workspace/keyed-mutex.js';
+import type { RepositoryUrlPolicy } from '../workspace/repository-url.js';
 import { carryOut } from './act.js';
 import { decidePromotions } from './decide.js';
 import { type ObservedRollout, observeRollout } from './observe.js';
@@ -45,6 +46,8 @@ export interface PromotionControllerOptions {
   readonly workDir: string;
   readonly resyncMs?: number;
   readonly sshProgram?: string;
+  readonly urlPolicy?: RepositoryUrlPolicy;
+  readonly maxFileBytes?: number;
   /** Shared with the GitTarget syncs so one clone is never used by two writers at once. */
   readonly repositories?: KeyedMutex;
   /** Test seam: the SCM provider for a pipeline. */
@@ -196,6 +199,8 @@ export class PromotionController {
           },
           serialize: (key, work) => repositories.run(key, work),
           ...(this.options.sshProgram !== undefined && { sshProgram: this.options.sshProgram }),
+          ...(this.options.urlPolicy !== undefined && { urlPolicy: this.options.urlPolicy }),
+          ...(this.options.maxFileBytes !== undefined && { maxFileBytes: this.options.maxFileBytes }),
           onDecision: (p, record) => {
             logger.info(
               { pipeline: `${namespace}/${p.metadata.name}`, ...record },

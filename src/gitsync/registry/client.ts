@@ -21,8 +21,31 @@ export class RegistryError extends Error {
   }
 }
 
+/** distribution refuses manifests over 4 MiB; we read no more than it would accept. */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+/** One page of a tag list: about 200 000 tags of ordinary length. */
+export const MAX_TAG_PAGE_BYTES = 8 * 1024 * 1024;
+/** Tags across all pages; a repository beyond this is refused rather than ranked partially. */
+export const MAX_TAGS = 200_000;
+/** An image config blob (the build time is all we read from it). */
+export const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
+/** A token endpoint's answer: a JWT and a few fields. */
+export const MAX_TOKEN_BYTES = 1024 * 1024;
+/**
+ * Token realms on another host than the registry that may still receive pull-secret credentials:
+ * Docker Hub's (registry-1.docker.io sends auth.docker.io). GHCR, GAR, GCR, Quay, ACR and Harbor
+ * serve their token endpoint on the registry host itself; ECR uses Basic auth.
+ */
+export const DEFAULT_TOKEN_HOSTS: readonly string[] = ['auth.docker.io'];
+const MAX_REDIRECTS = 5;
+
 export interface RegistryClientOptions {
   credentials?: RegistryCredentials;
+  /**
+   * Hosts (`host` or `host:port`) besides the registry's own that may receive credentials as a
+   * token realm; default DEFAULT_TOKEN_HOSTS.
+   */
+  tokenHosts?: readonly string[];
   /** Retries of one request after 429 or 503; default 5. */
   maxRetries?: number;
   /** A longer Retry-After is an error rather than a wait; default 60 s. */
@@ -64,6 +87,7 @@ export class RegistryClient {
   private readonly timeoutMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly onThrottled: (waitMs: number) => void;
+  private readonly tokenHosts: ReadonlySet<string>;
   private auth: AuthPlan = { kind: 'none' };
   private token: { value: string; expiresAt: number } | undefined;
   /** Build times by manifest digest and platform: a digest names immutable content, so this never goes stale. */
@@ -80,6 +104,7 @@ export class RegistryClient {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.sleep = options.sleep ?? ((ms) => new Promise((done) => setTimeout(done, ms)));
     this.onThrottled = options.onThrottled ?? (() => {});
+    this.tokenHosts = new Set((options.tokenHosts ?? DEFAULT_TOKEN_HOSTS).map((h) => h.toLowerCase()));
   }
 
   /** Every tag of the repository, following Link rel="next" pages. */
@@ -93,8 +118,17 @@ export class RegistryClient {
         throw new RegistryError(`${this.describe()}: tag pages loop at ${url}`, 'BadResponse');
       seen.add(url);
       const response = await this.send('GET', url, { Accept: 'application/json' });
-      const body = (await readJson(response, this.describe())) as { tags?: string[] | null };
-      tags.push(...(body.tags ?? []));
+      const body = (await readJson(response, this.describe(), MAX_TAG_PAGE_BYTES)) as { tags?: unknown };
+      if (body.tags !== undefined && body.tags !== null && !Array.isArray(body.tags)) {
+        throw new RegistryError(`${this.describe()}: the tag list is not a list`, 'BadResponse');
+      }
+      for (const tag of (body.tags ?? []) as unknown[]) if (typeof tag === 'string') tags.push(tag);
+      if (tags.length > MAX_TAGS) {
+        throw new RegistryError(
+          `${this.describe()}: more than ${MAX_TAGS} tags; git-sync does not rank repositories this large`,
+          'BadResponse',
+        );
+      }
       url = nextLink(response.headers.get('link'), url);
     }
     return tags;
@@ -115,7 +149,7 @@ export class RegistryClient {
   async manifest(reference: string): Promise<ResolvedManifest & { document: ManifestDocument }> {
     const url = this.repoUrl(`manifests/${encodeURIComponent(reference)}`);
     const response = await this.send('GET', url, { Accept: MANIFEST_ACCEPT });
-    const bytes = Buffer.from(await response.arrayBuffer());
+    const bytes = await readCapped(response, MAX_MANIFEST_BYTES, `${this.describe()}: manifest ${reference}`);
     const computed = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
     const header = response.headers.get('docker-content-digest');
     if (header?.startsWith('sha256:') && header !== computed) {
@@ -165,11 +199,19 @@ export class RegistryClient {
     const response = await this.send('GET', this.repoUrl(`blobs/${image.document.config.digest}`), {
       Accept: '*/*',
     });
-    const config = (await readJson(response, this.describe())) as { created?: string };
+    const config = (await readJson(response, this.describe(), MAX_CONFIG_BYTES)) as { created?: string };
     const created = config.created === undefined ? undefined : Date.parse(config.created);
     const createdAt = created === undefined || Number.isNaN(created) ? undefined : created;
     this.buildTimes.set(cacheKey, createdAt);
     return withCreated(top.digest, createdAt);
+  }
+
+  private mayReceiveCredentials(realm: URL): boolean {
+    const registry = new URL(this.location.baseUrl);
+    if (realm.host === registry.host && realm.protocol === registry.protocol) return true;
+    // Plain http only where the registry itself is plain http already (loopback, --insecure).
+    if (realm.protocol !== 'https:' && registry.protocol === 'https:') return false;
+    return this.tokenHosts.has(realm.hostname.toLowerCase()) || this.tokenHosts.has(realm.host.toLowerCase());
   }
 
   private describe(): string {
@@ -188,10 +230,7 @@ export class RegistryClient {
   ): Promise<Response> {
     let authenticated = false;
     for (let attempt = 0; ; attempt += 1) {
-      const response = await this.fetch(url, {
-        method,
-        headers: { ...headers, ...(await this.authHeader()) },
-      });
+      const response = await this.follow(url, method, headers, await this.authHeader());
       if (response.ok) return response;
       await response.body?.cancel();
       if (response.status === 401 && !authenticated) {
@@ -217,9 +256,52 @@ export class RegistryClient {
     }
   }
 
+  /**
+   * A request with redirects followed by hand: same origin with credentials; another origin only
+   * for blobs (registries hand those to a CDN), and then without credentials; else refused.
+   */
+  private async follow(
+    url: string,
+    method: 'GET' | 'HEAD',
+    headers: Record<string, string>,
+    auth: Record<string, string>,
+  ): Promise<Response> {
+    const origin = new URL(url).origin;
+    const blob = new URL(url).pathname.includes('/blobs/');
+    let current = url;
+    for (let hop = 0; ; hop += 1) {
+      const sameOrigin = new URL(current).origin === origin;
+      const response = await this.fetch(current, {
+        method,
+        headers: sameOrigin ? { ...headers, ...auth } : { ...headers, 'User-Agent': USER_AGENT },
+      });
+      if (response.status < 300 || response.status >= 400 || response.status === 304) return response;
+      await response.body?.cancel();
+      const location = response.headers.get('location');
+      if (location === null) return response;
+      const next = new URL(location, current);
+      if (hop >= MAX_REDIRECTS) {
+        throw new RegistryError(`${method} ${new URL(url).pathname}: too many redirects`, 'BadResponse');
+      }
+      if (next.protocol !== 'https:' && next.protocol !== 'http:') {
+        throw new RegistryError(
+          `${method} ${new URL(url).pathname}: redirect to an unsupported scheme`,
+          'BadResponse',
+        );
+      }
+      if (next.origin !== origin && !blob) {
+        throw new RegistryError(
+          `${method} ${new URL(url).pathname}: redirect to another origin (${next.host}) refused`,
+          'BadResponse',
+        );
+      }
+      current = next.toString();
+    }
+  }
+
   private async fetch(url: string, init: RequestInit): Promise<Response> {
     try {
-      return await fetch(url, { ...init, redirect: 'follow', signal: AbortSignal.timeout(this.timeoutMs) });
+      return await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
       throw new RegistryError(`${init.method} ${url}: ${cause}`, 'Unavailable');
@@ -257,9 +339,23 @@ export class RegistryClient {
     const realm = new URL(challenge.params.realm as string);
     if (challenge.params.service !== undefined) realm.searchParams.set('service', challenge.params.service);
     realm.searchParams.set('scope', `repository:${this.location.repository}:pull`);
+    if (realm.protocol !== 'https:' && realm.protocol !== 'http:') {
+      throw new RegistryError(`${this.describe()}: token realm has an unsupported scheme`, 'BadResponse');
+    }
     const headers: Record<string, string> = { 'User-Agent': USER_AGENT, Accept: 'application/json' };
-    if (this.credentials !== undefined) headers.Authorization = basic(this.credentials);
+    // Credentials go to the registry's own host or a realm the operator allows, never elsewhere:
+    // a realm anywhere else is asked anonymously (public images still work).
+    if (this.credentials !== undefined && this.mayReceiveCredentials(realm)) {
+      headers.Authorization = basic(this.credentials);
+    }
     const response = await this.fetch(realm.toString(), { method: 'GET', headers });
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel();
+      throw new RegistryError(
+        `token endpoint ${realm.origin}${realm.pathname} redirected; refused`,
+        'BadResponse',
+      );
+    }
     if (!response.ok) {
       await response.body?.cancel();
       throw new RegistryError(
@@ -270,13 +366,13 @@ export class RegistryClient {
         response.status,
       );
     }
-    const body = (await readJson(response, 'token endpoint')) as {
+    const body = (await readJson(response, 'token endpoint', MAX_TOKEN_BYTES)) as {
       token?: string;
       access_token?: string;
       expires_in?: number;
     };
     const value = body.token ?? body.access_token;
-    if (value === undefined)
+    if (typeof value !== 'string' || value === '' || /[\r\n]/.test(value))
       throw new RegistryError('token endpoint answered without a token', 'BadResponse');
     // Tokens default to 60 s (distribution token spec); renew a little early.
     const lifetime = Math.max(10, body.expires_in ?? 60) - 5;
@@ -310,8 +406,35 @@ function pickPlatform(manifests: readonly Descriptor[], platform: string): Descr
   );
 }
 
-async function readJson(response: Response, what: string): Promise<unknown> {
-  const text = await response.text();
+/** The body, refusing (and cancelling) one over `max` bytes, whatever Content-Length claims. */
+export async function readCapped(response: Response, max: number, what: string): Promise<Buffer> {
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (declared > max) {
+    await response.body?.cancel();
+    throw new RegistryError(
+      `${what}: response of ${declared} bytes is over the ${max}-byte limit`,
+      'BadResponse',
+    );
+  }
+  if (response.body === null) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      throw new RegistryError(`${what}: response is over the ${max}-byte limit`, 'BadResponse');
+    }
+    chunks.push(Buffer.from(value));
+  }
+  return Buffer.concat(chunks);
+}
+
+async function readJson(response: Response, what: string, max: number): Promise<unknown> {
+  const text = (await readCapped(response, max, what)).toString('utf8');
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -22,15 +22,25 @@ export function pushesFromRegistryNotification(body: unknown): PushedImage[] | {
   const events = (body as { events?: unknown } | null)?.events;
   if (!Array.isArray(events)) return { error: 'expected a notification envelope with an events array' };
   const pushes: PushedImage[] = [];
-  for (const event of events as NotificationEvent[]) {
-    const target = event.target;
-    if (event.action !== 'push' || target?.repository === undefined) continue;
-    if (target.mediaType !== undefined && !MANIFEST_TYPES.has(target.mediaType)) continue;
-    const host = hostOf(target.url) ?? event.request?.host;
+  for (const [index, event] of (events as unknown[]).entries()) {
+    if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+      return {
+        error: `events[${index}] is ${event === null ? 'null' : Array.isArray(event) ? 'a list' : `a ${typeof event}`}; each event must be an object`,
+      };
+    }
+    const { target: rawTarget, action, request } = event as NotificationEvent;
+    if (rawTarget !== undefined && (typeof rawTarget !== 'object' || rawTarget === null)) {
+      return { error: `events[${index}].target must be an object` };
+    }
+    const target = rawTarget;
+    if (action !== 'push' || typeof target?.repository !== 'string') continue;
+    if (target.mediaType !== undefined && !MANIFEST_TYPES.has(String(target.mediaType))) continue;
+    const requestHost = typeof request === 'object' && request !== null ? request.host : undefined;
+    const host = hostOf(target.url) ?? (typeof requestHost === 'string' ? requestHost : undefined);
     if (host === undefined) continue;
     pushes.push({
       name: `${host}/${target.repository}`,
-      ...(target.tag !== undefined && { tag: target.tag }),
+      ...(typeof target.tag === 'string' && { tag: target.tag }),
     });
   }
   return pushes;
@@ -44,8 +54,8 @@ export function pushFromGenericBody(body: unknown): PushedImage | { error: strin
   return { name: image, ...(typeof tag === 'string' && { tag }) };
 }
 
-function hostOf(url: string | undefined): string | undefined {
-  if (url === undefined) return undefined;
+function hostOf(url: unknown): string | undefined {
+  if (typeof url !== 'string') return undefined;
   try {
     return new URL(url).host;
   } catch {

@@ -1,11 +1,21 @@
 // The push-notification endpoint of `slipway git-sync`:
 //   POST /webhook/registry  Docker Registry notifications; `Authorization: Bearer <secret>`
-//   POST /webhook/generic   any JSON {"image", "tag"}; `X-Slipway-Signature: sha256=HMAC(secret, body)`
+//   POST /webhook/generic   any JSON {"image", "tag"}; `X-Slipway-Timestamp: <unix seconds>` and
+//                           `X-Slipway-Signature: sha256=HMAC(secret, "<timestamp>.<body>")`
 // A missing or wrong credential is answered 401 and counted; a valid push queues an early check of
 // every ImageWatch of that image (polling still catches anything a lost webhook missed).
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+// The endpoint faces the network, so it is bounded: body size (413 before the body is read),
+// header and request timeouts, a connection cap, and for the generic endpoint a replay window
+// on the signed timestamp plus a memory of signatures already accepted within it.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type PushedImage, pushesFromRegistryNotification, pushFromGenericBody } from './push-events.js';
-import { constantTimeEqual, SIGNATURE_HEADER, signatureValid } from './signature.js';
+import {
+  constantTimeEqual,
+  SIGNATURE_HEADER,
+  signatureValid,
+  signedPayload,
+  TIMESTAMP_HEADER,
+} from './signature.js';
 
 export type WebhookEndpoint = 'registry' | 'generic';
 export type WebhookResult = 'accepted' | 'unauthorized' | 'bad_request';
@@ -16,32 +26,88 @@ export interface WebhookHandlers {
   /** Queues checks for the pushed images; returns how many ImageWatches matched. */
   onPush(images: readonly PushedImage[]): number;
   onRequest?(endpoint: WebhookEndpoint, result: WebhookResult): void;
+  /** How far a generic request's timestamp may be from now, either way; default 5 min. */
+  maxAgeMs?: number;
+  /** Open connections at once; more are refused by the kernel backlog; default 64. */
+  maxConnections?: number;
+  /** Headers must arrive within this; default 10 s. */
+  headersTimeoutMs?: number;
+  /** The whole request must arrive within this; default 30 s. */
+  requestTimeoutMs?: number;
+  now?: () => number;
 }
 
-const MAX_BODY = 1024 * 1024;
+export const MAX_BODY = 1024 * 1024;
+export const DEFAULT_WEBHOOK_MAX_AGE_MS = 5 * 60_000;
+export const DEFAULT_WEBHOOK_MAX_CONNECTIONS = 64;
+/** Signatures remembered for replay refusal; beyond this the oldest are dropped first. */
+const MAX_REMEMBERED = 10_000;
 
 export function createWebhookServer(handlers: WebhookHandlers): Server {
-  return createServer((req, res) => {
+  const maxAgeMs = handlers.maxAgeMs ?? DEFAULT_WEBHOOK_MAX_AGE_MS;
+  const now = handlers.now ?? Date.now;
+  const accepted = new Map<string, number>();
+  const remember = (signature: string, at: number) => {
+    for (const [key, when] of accepted) {
+      if (accepted.size < MAX_REMEMBERED && when > at - 2 * maxAgeMs) break;
+      accepted.delete(key);
+    }
+    accepted.set(signature, at);
+  };
+
+  const server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
     const endpoint: WebhookEndpoint | undefined =
       path === '/webhook/registry' ? 'registry' : path === '/webhook/generic' ? 'generic' : undefined;
     if (endpoint === undefined || req.method !== 'POST') {
-      res.writeHead(endpoint === undefined ? 404 : 405).end();
+      res.writeHead(endpoint === undefined ? 404 : 405, { connection: 'close' }).end();
+      req.resume();
       return;
     }
     const answer = (status: number, result: WebhookResult, body: Record<string, unknown>) => {
       handlers.onRequest?.(endpoint, result);
+      if (res.headersSent) return;
       res.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify(body)}\n`);
     };
+    const tooLarge = () => {
+      handlers.onRequest?.(endpoint, 'bad_request');
+      refuseLarge(req, res);
+    };
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_BODY) return tooLarge();
     readBody(req)
       .then((body) => {
-        if (body === undefined) return answer(413, 'bad_request', { error: 'body too large' });
+        if (body === undefined) return tooLarge();
         const secret = handlers.secret();
-        const authorized =
-          endpoint === 'registry'
-            ? constantTimeEqual(`Bearer ${secret}`, req.headers.authorization ?? '') && secret !== ''
-            : signatureValid(secret, body, header(req, SIGNATURE_HEADER));
-        if (!authorized) return answer(401, 'unauthorized', { error: 'missing or invalid signature' });
+        let replayKey: string | undefined;
+        if (endpoint === 'registry') {
+          const authorized =
+            constantTimeEqual(`Bearer ${secret}`, req.headers.authorization ?? '') && secret !== '';
+          if (!authorized) return answer(401, 'unauthorized', { error: 'missing or invalid credentials' });
+        } else {
+          const timestamp = header(req, TIMESTAMP_HEADER);
+          const signature = header(req, SIGNATURE_HEADER);
+          if (timestamp === undefined || !/^\d{1,12}$/.test(timestamp)) {
+            return answer(401, 'unauthorized', {
+              error: `missing or malformed ${TIMESTAMP_HEADER} (Unix seconds, signed with the body)`,
+            });
+          }
+          if (!signatureValid(secret, signedPayload(timestamp, body), signature)) {
+            return answer(401, 'unauthorized', { error: 'missing or invalid signature' });
+          }
+          const skew = Math.abs(now() - Number(timestamp) * 1000);
+          if (skew > maxAgeMs) {
+            return answer(401, 'unauthorized', {
+              error: `${TIMESTAMP_HEADER} is outside the ${Math.round(maxAgeMs / 1000)} s replay window; sign with the current time`,
+            });
+          }
+          replayKey = (signature as string).trim();
+          if (accepted.has(replayKey)) {
+            return answer(401, 'unauthorized', {
+              error: 'this signed request was already received (replay)',
+            });
+          }
+        }
         let json: unknown;
         try {
           json = JSON.parse(body.toString('utf8'));
@@ -51,12 +117,23 @@ export function createWebhookServer(handlers: WebhookHandlers): Server {
         const parsed =
           endpoint === 'registry' ? pushesFromRegistryNotification(json) : pushFromGenericBody(json);
         if ('error' in parsed) return answer(400, 'bad_request', { error: parsed.error });
+        if (replayKey !== undefined) remember(replayKey, now());
         const images = Array.isArray(parsed) ? parsed : [parsed];
         const matched = images.length === 0 ? 0 : handlers.onPush(images);
         return answer(202, 'accepted', { images: images.length, matched });
       })
-      .catch(() => answer(400, 'bad_request', { error: 'could not read the body' }));
+      .catch((error: Error) => {
+        // The client went away or sent a broken stream; nothing in it is processed.
+        answer(400, 'bad_request', { error: `the request body could not be received (${error.message})` });
+      });
   });
+  server.maxConnections = handlers.maxConnections ?? DEFAULT_WEBHOOK_MAX_CONNECTIONS;
+  server.headersTimeout = handlers.headersTimeoutMs ?? 10_000;
+  server.requestTimeout = handlers.requestTimeoutMs ?? 30_000;
+  server.keepAliveTimeout = 5_000;
+  // A socket idle this long (slowloris between chunks) is closed.
+  server.setTimeout(server.requestTimeout);
+  return server;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -64,15 +141,35 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** 413 at once; the rest of the body is never read (the connection is closed after the answer). */
+function refuseLarge(req: IncomingMessage, res: ServerResponse): void {
+  if (!res.headersSent) {
+    res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+    res.end(`${JSON.stringify({ error: `body too large (limit ${MAX_BODY} bytes)` })}\n`, () => {
+      req.socket.destroySoon?.();
+      setImmediate(() => req.destroy());
+    });
+  }
+  req.pause();
+}
+
+/** The body, or undefined as soon as it passes MAX_BODY (the rest is not read). */
 function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= MAX_BODY) chunks.push(chunk);
-    });
+      if (size > MAX_BODY) {
+        req.off('data', onData);
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(size > MAX_BODY ? undefined : Buffer.concat(chunks)));
     req.on('error', reject);
+    req.on('aborted', () => reject(new Error('aborted')));
   });
 }

@@ -2,8 +2,10 @@
 // remote head; when someone else pushed first, the clone is reset to the new head and the same
 // edits are applied again (no rebase, no merge, never a force-push), with bounded, jittered
 // retries. An edit already in place changes nothing, so a batch with nothing new makes no commit.
+
+import { type EditJobResult, type EditRunner, sharedEditRunner } from '../editors/edit-runner.js';
 import type { ValueChange } from '../editors/manifest-editor.js';
-import { applyEdit, type EditSpec } from '../editors/registry.js';
+import type { EditSpec } from '../editors/registry.js';
 import { DEFAULT_COMMIT_TEMPLATE, type ImageBump, renderCommitMessage } from './commit-message.js';
 import type { GitWorkspace } from './workspace.js';
 
@@ -71,6 +73,18 @@ export async function pushEdits(
     const outcomes = await applyEdits(workspace, edits);
     const bumps = bumpsOf(edits, outcomes);
     if (bumps.length === 0) return { head, outcomes, retries: attempt - 1 };
+    if (!(await workspace.hasStagedChanges())) {
+      // Edits that say they changed a file but left the tree as it was: claim nothing.
+      for (const [id, outcome] of outcomes) {
+        if (outcome.kind === 'changed') {
+          outcomes.set(id, {
+            kind: 'error',
+            reason: 'the edit left the repository unchanged; nothing was committed',
+          });
+        }
+      }
+      return { head, outcomes, retries: attempt - 1 };
+    }
     const message = renderCommitMessage(
       options.commitTemplate ?? DEFAULT_COMMIT_TEMPLATE,
       bumps,
@@ -97,6 +111,7 @@ export async function pushEdits(
 export async function applyEdits(
   workspace: GitWorkspace,
   edits: readonly PendingEdit[],
+  runner: EditRunner = sharedEditRunner(),
 ): Promise<Map<string, EditOutcome>> {
   const outcomes = new Map<string, EditOutcome>();
   const byFile = new Map<string, PendingEdit[]>();
@@ -110,23 +125,42 @@ export async function applyEdits(
     try {
       original = await workspace.readFile(file);
     } catch (error) {
+      // The message names the file and the reason (link, size, binary), never its content.
       for (const edit of fileEdits)
-        outcomes.set(edit.id, { kind: 'error', reason: `${file}: ${(error as Error).message}` });
+        outcomes.set(edit.id, { kind: 'error', reason: (error as Error).message });
       continue;
     }
-    let text = original;
-    for (const edit of fileEdits) {
-      const result = applyEdit(text, edit.spec);
-      if (result.kind === 'changed') {
-        text = result.text;
+    let applied: EditJobResult;
+    try {
+      applied = await runner.run(
+        file,
+        original,
+        fileEdits.map((e) => e.spec),
+      );
+    } catch (error) {
+      for (const edit of fileEdits)
+        outcomes.set(edit.id, { kind: 'error', reason: (error as Error).message });
+      continue;
+    }
+    fileEdits.forEach((edit, i) => {
+      const result = applied.results[i];
+      if (result === undefined || result.kind === 'error') {
+        outcomes.set(edit.id, { kind: 'error', reason: result?.reason ?? `${file}: no result` });
+      } else if (result.kind === 'changed') {
         outcomes.set(edit.id, { kind: 'changed', changes: result.changes });
-      } else if (result.kind === 'unchanged') {
-        outcomes.set(edit.id, { kind: 'unchanged' });
       } else {
-        outcomes.set(edit.id, { kind: 'error', reason: result.reason });
+        outcomes.set(edit.id, { kind: 'unchanged' });
+      }
+    });
+    const text = applied.text;
+    if (text !== null && text !== original) {
+      try {
+        await workspace.writeFile(file, text);
+      } catch (error) {
+        for (const edit of fileEdits)
+          outcomes.set(edit.id, { kind: 'error', reason: (error as Error).message });
       }
     }
-    if (text !== null && text !== original) await workspace.writeFile(file, text);
   }
   return outcomes;
 }

@@ -1,12 +1,14 @@
 // One cached clone per repository and branch (simple-git). sync() brings it to the remote head,
 // dropping anything local (a crash or a rejected push leaves nothing behind that matters: the
 // edits are derived again from desired state). Pushes are plain fast-forward pushes, never forced.
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { createHmac, randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { type SimpleGit, simpleGit } from 'simple-git';
 import { type GitAccess, redact } from './git-credentials.js';
+import { checkRepositoryUrl, protocolConfig, type RepositoryUrlPolicy } from './repository-url.js';
+import { DEFAULT_MAX_FILE_BYTES, readInside, writeInside } from './safe-files.js';
 import type { CommitSigning } from './signing.js';
 
 export interface GitAuthor {
@@ -26,6 +28,15 @@ export interface WorkspaceOptions {
   readonly signing?: CommitSigning;
   /** Kill a git command silent for this long; default 120 s. */
   readonly timeoutMs?: number;
+  /**
+   * Whose credentials the clone is made with, e.g. `namespace/secret-name`: clones are never
+   * shared across scopes, so one namespace's credentials never serve another's GitTarget.
+   */
+  readonly scope?: string;
+  /** Which URLs may be cloned; default https and ssh only. */
+  readonly urlPolicy?: RepositoryUrlPolicy;
+  /** Larger files are refused; default DEFAULT_MAX_FILE_BYTES. */
+  readonly maxFileBytes?: number;
 }
 
 export type PushResult =
@@ -35,9 +46,43 @@ export type PushResult =
 // Rejections another writer causes; anything else (auth, hooks, network) is not retried.
 const CONFLICT = /\[rejected\]|non-fast-forward|fetch first|cannot lock ref|stale info|incorrect old value/;
 
-/** Where the clone of `url`@`branch` lives under `root`. */
-export function workspaceDir(root: string, url: string, branch: string): string {
-  return join(root, createHash('sha256').update(`${url}\n${branch}`).digest('hex').slice(0, 16));
+// Signs in git's output that the clone itself is broken (not the network or the remote).
+const CORRUPT =
+  /corrupt|bad object|loose object|not a git repository|unable to read|index file|bad signature|packfile|missing (blob|tree|commit)|fatal: bad (tree|revision)/i;
+
+/**
+ * Where the clone of `url`@`branch` for `scope` lives under `root`: an HMAC under a random key
+ * kept in `root`, so a tenant can neither name nor guess another tenant's clone directory.
+ */
+export function workspaceDir(root: string, url: string, branch: string, scope = ''): string {
+  const mac = createHmac('sha256', workspaceKey(root)).update(`${scope}\n${url}\n${branch}`);
+  return join(root, mac.digest('hex').slice(0, 32));
+}
+
+const KEY_FILE = '.workspace-key';
+
+const keys = new Map<string, Buffer>();
+
+function workspaceKey(root: string): Buffer {
+  const known = keys.get(root);
+  if (known !== undefined && existsSync(join(root, KEY_FILE))) return known;
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+  const path = join(root, KEY_FILE);
+  try {
+    const fd = openSync(path, 'wx', 0o600);
+    try {
+      writeSync(fd, randomBytes(32).toString('hex'));
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const key = readFileSync(path, 'utf8').trim();
+  if (key.length < 32) throw new Error(`workspace key ${path} is damaged; delete it (clones are re-made)`);
+  const buffer = Buffer.from(key, 'hex');
+  keys.set(root, buffer);
+  return buffer;
 }
 
 export class GitWorkspace {
@@ -47,8 +92,14 @@ export class GitWorkspace {
 
   constructor(options: WorkspaceOptions) {
     this.options = options;
-    this.dir = workspaceDir(options.root, options.url, options.branch);
-    mkdirSync(options.root, { recursive: true });
+    const refused = checkRepositoryUrl(options.url, options.urlPolicy ?? {});
+    if (refused !== undefined) throw new Error(refused);
+    this.dir = workspaceDir(options.root, options.url, options.branch, options.scope);
+    try {
+      chmodSync(options.root, 0o700);
+    } catch {
+      // Not ours to change (a mounted volume): the unguessable names still protect the clones.
+    }
     this.git = this.gitIn(options.root);
   }
 
@@ -62,10 +113,15 @@ export class GitWorkspace {
     if (existsSync(join(this.dir, '.git'))) {
       try {
         return await this.fetchAndReset();
-      } catch {
-        // A clone left broken by a crash (a stale lock, a half-written pack): start afresh.
+      } catch (error) {
+        // A network blip or a refusing remote keeps the clone (a big monorepo is costly to
+        // clone again); only a clone left broken (a crash mid-write, a damaged pack) is re-made.
+        if (!CORRUPT.test((error as Error).message) && (await this.intact())) throw error;
         await rm(this.dir, { recursive: true, force: true });
       }
+    } else if (existsSync(this.dir)) {
+      // A clone that died before its .git was written.
+      await rm(this.dir, { recursive: true, force: true });
     }
     await this.run(() =>
       this.git.clone(this.options.url, this.dir, [
@@ -82,20 +138,21 @@ export class GitWorkspace {
     return (await this.run(() => this.inDir().revparse(['HEAD']))).trim();
   }
 
-  /** The file's text, or null when it does not exist. */
+  /** The file's text, or null when it does not exist; links, binaries and oversized files are refused. */
   async readFile(file: string): Promise<string | null> {
-    try {
-      return await readFile(this.pathOf(file), 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
+    return readInside(this.dir, file, this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
   }
 
   async writeFile(file: string, text: string): Promise<void> {
-    const path = this.pathOf(file);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, text);
+    await writeInside(this.dir, file, text);
+  }
+
+  /** Whether the index holds changes against HEAD (after staging everything). */
+  async hasStagedChanges(): Promise<boolean> {
+    const git = this.inDir();
+    await this.run(() => git.raw(['add', '--all']));
+    const names = await this.run(() => git.raw(['diff', '--cached', '--name-only']));
+    return names.trim() !== '';
   }
 
   /** Stages every change and commits it; returns the new commit. */
@@ -140,13 +197,16 @@ export class GitWorkspace {
     return this.head();
   }
 
-  /** A file inside the clone; a path that would leave it is refused. */
-  private pathOf(file: string): string {
-    const path = resolve(this.dir, file);
-    if (!path.startsWith(this.dir + sep) || path.startsWith(join(this.dir, '.git') + sep)) {
-      throw new Error(`path "${file}" leaves the repository`);
+  /** The clone reads as a repository with a checked-out commit and a readable index. */
+  private async intact(): Promise<boolean> {
+    const git = this.inDir();
+    try {
+      await this.run(() => git.raw(['rev-parse', '--verify', '--quiet', 'HEAD^{tree}']));
+      await this.run(() => git.raw(['status', '--porcelain', '--untracked-files=no']));
+      return true;
+    } catch {
+      return false;
     }
-    return path;
   }
 
   private inDir(): SimpleGit {
@@ -166,11 +226,18 @@ export class GitWorkspace {
         `user.name=${author.name}`,
         `user.email=${author.email}`,
         'core.hooksPath=/dev/null',
+        ...protocolConfig(this.options.urlPolicy ?? {}),
         ...(this.options.signing?.config ?? ['commit.gpgsign=false']),
       ],
       timeout: { block: this.options.timeoutMs ?? 120_000 },
       allowEnvironment: Object.keys(env).filter((key) => key.startsWith('GIT_')),
-      unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeSshCommand: true, allowUnsafeHooksPath: true },
+      unsafe: {
+        allowUnsafeConfigEnvCount: true,
+        allowUnsafeSshCommand: true,
+        allowUnsafeHooksPath: true,
+        // Only ever to narrow the protocols git may use (protocolConfig).
+        allowUnsafeProtocolOverride: true,
+      },
     }).env(env);
   }
 

@@ -1,25 +1,105 @@
-// Runs the Slipway controller in the test process against the e2e cluster, with the same
-// wiring as `slipway controller` (src/process), on ephemeral ports.
+// Runs `slipway controller` (the built CLI, as users run it) against the e2e cluster on
+// ephemeral loopback ports. A child process, not the test process: the tests' synchronous
+// kubectl calls would otherwise stall the controller's event loop, and under heavy machine
+// load that changed what the controller did (timeouts, late requeues).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { loadKubeConfig } from '../../../src/kube/config.js';
-import { type ControllerProcess, startControllerProcess } from '../../../src/process/controller-process.js';
-import { CONTROLLERS } from '../../../src/process/controllers.js';
-import { createLogger } from '../../../src/process/logger.js';
+import { PACKAGE_ROOT } from '../../../src/package-paths.js';
 import { kubectl } from './kubectl.js';
 
-/** A controller for `namespace` only, or for the whole cluster when `namespace` is undefined. */
-export async function startTestController(namespace: string | undefined): Promise<ControllerProcess> {
-  return startControllerProcess({
-    kubeConfig: loadKubeConfig({ path: inject('kubeconfig') }).kubeConfig,
-    logger: createLogger('controller', process.env.SLIPWAY_E2E_LOGLEVEL === 'debug' ? 'debug' : 'warn'),
-    ...(namespace ? { namespace } : {}),
-    leaderElection: false,
-    leaderElectionNamespace: namespace ?? 'default',
-    bindAddress: '127.0.0.1',
-    healthPort: 0,
-    metricsPort: 0,
-    controllers: CONTROLLERS,
+export const SLIPWAY_CLI = join(PACKAGE_ROOT, 'dist', 'cmd', 'slipway.js');
+
+export interface TestController {
+  /** The controller's /metrics, in Prometheus' text format. */
+  metricsText(): Promise<string>;
+  /** Where its JSON log goes (SLIPWAY_E2E_LOGLEVEL=debug for more). */
+  logPath: string;
+  /** SIGTERM, then wait for the process to exit (SIGKILL after 15 s). */
+  shutdown(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.on('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
+    });
   });
+}
+
+async function httpOk(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+function exitOf(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => child.once('exit', () => done()));
+}
+
+/** A controller for `namespace` only, or for the whole cluster when `namespace` is undefined. */
+export async function startTestController(namespace: string | undefined): Promise<TestController> {
+  const [healthPort, metricsPort] = [await freePort(), await freePort()];
+  const logDir = join(tmpdir(), 'slipway-e2e-logs');
+  mkdirSync(logDir, { recursive: true });
+  const logPath = join(logDir, `controller-${namespace ?? 'cluster'}-${process.pid}-${healthPort}.log`);
+  const log = createWriteStream(logPath);
+  const args = [
+    SLIPWAY_CLI,
+    'controller',
+    '--kubeconfig',
+    inject('kubeconfig'),
+    ...(namespace ? ['--namespaced', '--namespace', namespace] : []),
+    '--no-leader-elect',
+    '--bind-address',
+    '127.0.0.1',
+    '--healthz-port',
+    String(healthPort),
+    '--metrics-port',
+    String(metricsPort),
+    '--loglevel',
+    process.env.SLIPWAY_E2E_LOGLEVEL === 'debug' ? 'debug' : 'info',
+  ];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const exited = exitOf(child);
+
+  const deadline = Date.now() + 60_000;
+  while (!(await httpOk(`http://127.0.0.1:${healthPort}/healthz`))) {
+    if (child.exitCode !== null) {
+      throw new Error(`slipway controller exited with ${child.exitCode} before serving; see ${logPath}`);
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`slipway controller did not serve /healthz within 60 s; see ${logPath}`);
+    }
+    await sleep(100);
+  }
+
+  return {
+    logPath,
+    metricsText: async () => {
+      const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      return response.text();
+    },
+    shutdown: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(killer);
+    },
+  };
 }
 
 /**
@@ -31,7 +111,7 @@ export function useControllerNamespace(
   setup: (namespace: string) => void = () => {},
 ): string {
   const namespace = `${prefix}-${Date.now().toString(36)}`;
-  let controller: ControllerProcess | undefined;
+  let controller: TestController | undefined;
   beforeAll(async () => {
     kubectl(['create', 'namespace', namespace]);
     setup(namespace);

@@ -143,3 +143,45 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
     stop,
   };
 }
+
+export interface MetricsTarget {
+  /** `127.0.0.1:<port>`, for PrometheusOptions.targets. */
+  target: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Serves fixed metrics text at /metrics from a child process. Not from the test process: its
+ * synchronous kubectl calls can hold the event loop past Prometheus' 1 s scrape timeout under
+ * heavy load, and one failed scrape marks every series stale, so a query in that moment finds
+ * nothing (seen as a run Failed with no measurement value).
+ */
+export async function serveMetricsText(text: string): Promise<MetricsTarget> {
+  const port = await freePort();
+  const script = [
+    'const body = process.env.METRICS_TEXT;',
+    "require('node:http').createServer((req, res) => {",
+    "  res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' });",
+    '  res.end(body);',
+    `}).listen(${port}, '127.0.0.1', () => process.stdout.write('listening\\n'));`,
+  ].join('\n');
+  const child = spawn(process.execPath, ['-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, METRICS_TEXT: text },
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`metrics target exited with ${code}`)));
+    child.stdout?.once('data', () => resolve());
+  });
+  child.removeAllListeners('exit');
+  return {
+    target: `127.0.0.1:${port}`,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

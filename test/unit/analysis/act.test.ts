@@ -4,7 +4,11 @@
 import { describe, expect, it } from 'vitest';
 import { type AnalysisActContext, reconcileAnalysisRun } from '../../../src/analysis/act.js';
 import type { ObservedAnalysisRun } from '../../../src/analysis/plan.js';
-import type { MetricProvider, ProviderFactory } from '../../../src/analysis/providers/provider.js';
+import {
+  MAX_STATUS_TEXT,
+  type MetricProvider,
+  type ProviderFactory,
+} from '../../../src/analysis/providers/provider.js';
 import type { Measurement, Metric } from '../../../src/api/analysis.js';
 import { type CoreEvent, EventRecorder } from '../../../src/kube/events.js';
 import type { KubeRequest, RestClient } from '../../../src/kube/rest.js';
@@ -131,6 +135,42 @@ describe('reconcileAnalysisRun', () => {
     expect(written).toContain('GET http://svc/?t=***** refused');
     expect((put?.body as ObservedAnalysisRun | undefined)?.metadata.resourceVersion).toBe('1');
     expect(outcome).toEqual({ requeueAfterMs: 10_001, writtenResourceVersion: '2' });
+  });
+
+  it('bounds measurement value, message and metadata in status, after redacting', async () => {
+    const huge = `${SECRET}${'9'.repeat(1_000_000)}`;
+    const h = harness({
+      run: async () => ({
+        phase: 'Successful',
+        startedAt: '2025-01-01T12:00:00Z',
+        value: huge,
+        message: huge,
+        metadata: { big: huge },
+      }),
+    });
+    await reconcileAnalysisRun(h.ctx, run({}));
+    const put = h.requests.find((r) => r.method === 'PUT')?.body as ObservedAnalysisRun;
+    const written = put.status?.metricResults?.[0]?.measurements?.[0];
+    for (const text of [written?.value, written?.message, written?.metadata?.big]) {
+      expect(text).toHaveLength(MAX_STATUS_TEXT);
+      expect(text?.startsWith('*****9999')).toBe(true);
+      expect(text?.endsWith(`...[truncated, ${1_000_000 + 5} characters in all]`)).toBe(true);
+    }
+    expect(JSON.stringify(put).length).toBeLessThan(10_000);
+  });
+
+  it('a provider throwing a JavaScript TypeError gives a readable Error, not the raw text', async () => {
+    const h = harness({
+      run: async () => {
+        const shape = JSON.parse('{}') as { value: { trim(): string } };
+        return { phase: 'Successful', value: shape.value.trim() };
+      },
+    });
+    await reconcileAnalysisRun(h.ctx, run({}));
+    const put = h.requests.find((r) => r.method === 'PUT')?.body as ObservedAnalysisRun;
+    const measurement = put.status?.metricResults?.[0]?.measurements?.[0];
+    expect(measurement?.phase).toBe('Error');
+    expect(measurement?.message).toBe('the provider answered with a result of an unexpected shape');
   });
 
   it('a missing secret key ends the run with Error and an Event', async () => {

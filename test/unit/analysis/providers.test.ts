@@ -242,7 +242,7 @@ describe('Prometheus provider', () => {
     const metric = promMetric({ timeout: 1 });
     const measurement = await prometheusProvider(target(metric), context()).run(target(metric));
     expect(measurement.phase).toBe('Error');
-    expect(measurement.message).toContain('no response within 1s');
+    expect(measurement.message).toContain('no complete response within 1s');
   });
 
   it.each<[Record<string, unknown>, Record<string, string>, string]>([
@@ -331,7 +331,12 @@ describe('Web provider', () => {
       () => ({ body: {} }),
       'Body/JSONBody can only be used with POST or PUT WebMetric Method types',
     ],
-    ['times out', { timeoutSeconds: 1 }, () => ({ delayMs: 1500, body: {} }), 'no response within 1s'],
+    [
+      'times out',
+      { timeoutSeconds: 1 },
+      () => ({ delayMs: 1500, body: {} }),
+      'no complete response within 1s',
+    ],
   ])('%s', async (_name, fields, answer, message) => {
     server.handle(answer);
     const m = await measure(webMetric(fields));

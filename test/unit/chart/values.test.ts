@@ -151,3 +151,11 @@ describe('Chart.yaml', () => {
     expect(chart.version).toBe(pkg.version);
   });
 });
+
+describe('controller.metricProviderDeniedNetworks', () => {
+  it('defaults to the flag default, which the chart always passes', () => {
+    const command = controllerCommand();
+    const flag = command.options.find((o) => o.long === '--metric-provider-denied-networks');
+    expect(valueAt('controller.metricProviderDeniedNetworks')).toEqual(flag?.defaultValue);
+  });
+});

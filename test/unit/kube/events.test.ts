@@ -160,4 +160,21 @@ describe('EventRecorder', () => {
     await recorder.normal(rollout, 'B', 'b');
     expect(sink.calls.map((c) => c.split(' ')[0])).toEqual(['create', 'create', 'patch', 'create', 'create']);
   });
+
+  it('tells listeners of each Event (notifications), and a throwing listener is an error, not a crash', async () => {
+    const { recorder, errors, sink } = newRecorder();
+    const seen: string[] = [];
+    const remove = recorder.addListener((object, type, reason, message) =>
+      seen.push(`${object.kind}/${object.metadata?.name} ${type} ${reason}: ${message}`),
+    );
+    recorder.addListener(() => {
+      throw new Error('listener broke');
+    });
+    await recorder.normal(rollout, 'RolloutCompleted', 'done');
+    remove();
+    await recorder.warning(rollout, 'RolloutAborted', 'aborted');
+    expect(seen).toEqual(['Rollout/web Normal RolloutCompleted: done']);
+    expect(errors).toEqual(['listener broke', 'listener broke']);
+    expect(sink.events.size).toBe(2);
+  });
 });

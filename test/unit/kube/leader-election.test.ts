@@ -101,21 +101,111 @@ describe('LeaderElector', () => {
     const clock = new FakeClock();
     const store = new MemoryLeaseStore();
     const log: string[] = [];
-    const a = elector(store, clock, 'a', log);
-    const aRun = a.run();
+    // a's own view of the API server, which can be cut off alone.
+    let aCutOff = false;
+    const guard = <T>(call: () => Promise<T>) =>
+      aCutOff ? Promise.reject(new Error('ECONNREFUSED')) : call();
+    const aStore: LeaseStore = {
+      description: store.description,
+      get: () => guard(() => store.get()),
+      create: (spec) => guard(() => store.create(spec)),
+      update: (lease) => guard(() => store.update(lease)),
+    };
+    const a = elector(aStore, clock, 'a', log);
+    void a.run();
     await settle();
-    store.failing = true; // a is cut off from the API server
+    aCutOff = true;
     await clock.advance(10_000);
-    await aRun;
     expect(log).toEqual(['a started', 'a stopped']);
+    expect(a.isRunning()).toBe(true); // still campaigning
 
-    store.failing = false;
     const b = elector(store, clock, 'b', log);
     void b.run();
     await clock.advance(1_000);
     expect(log).toEqual(['a started', 'a stopped']); // b first sees the record now and waits 15 s
     await clock.advance(16_000);
     expect(log.at(-1)).toBe('b started');
+    aCutOff = false;
+    await clock.advance(20_000);
+    expect(log.at(-1)).toBe('b started'); // a campaigns but b holds the Lease
+    expect(a.isLeader()).toBe(false);
+    await a.release();
+    await b.release();
+  });
+
+  it('campaigns again after losing the lease and leads again once the API server is back', async () => {
+    const clock = new FakeClock();
+    const store = new MemoryLeaseStore();
+    const log: string[] = [];
+    const a = elector(store, clock, 'a', log);
+    const aRun = a.run();
+    await settle();
+    store.failing = true; // a 30 s API outage
+    await clock.advance(30_000);
+    expect(log).toEqual(['a started', 'a stopped']);
+    store.failing = false;
+    await clock.advance(5_000); // one retry period with jitter
+    expect(log).toEqual(['a started', 'a stopped', 'a started']);
+    expect(a.isLeader()).toBe(true);
+    expect(a.termsLed()).toBe(2);
+    // Our own record: no wait for it to expire, and no extra transition.
+    expect(store.lease?.spec).toMatchObject({ holderIdentity: 'a', leaseTransitions: 0 });
+    await a.release();
+    await aRun;
+    expect(a.isRunning()).toBe(false);
+  });
+
+  it('waits for onStoppedLeading to finish before the next term starts', async () => {
+    const clock = new FakeClock();
+    const store = new MemoryLeaseStore();
+    const log: string[] = [];
+    let finishStopping = (): void => {};
+    const a = new LeaderElector({
+      store,
+      identity: 'a',
+      clock,
+      random: () => 0,
+      onStartedLeading: () => log.push('started'),
+      onStoppedLeading: () =>
+        new Promise<void>((done) => {
+          log.push('stopping');
+          finishStopping = () => {
+            log.push('stopped');
+            done();
+          };
+        }),
+      onError: () => {},
+    });
+    void a.run();
+    await settle();
+    store.failing = true;
+    await clock.advance(12_000);
+    store.failing = false;
+    await clock.advance(10_000);
+    expect(log).toEqual(['started', 'stopping']);
+    finishStopping();
+    await clock.advance(3_000);
+    expect(log).toEqual(['started', 'stopping', 'stopped', 'started']);
+    const released = a.release();
+    await settle();
+    finishStopping();
+    await released;
+  });
+
+  it('resign ends the term, releases the Lease and campaigns again', async () => {
+    const clock = new FakeClock();
+    const store = new MemoryLeaseStore();
+    const log: string[] = [];
+    const a = elector(store, clock, 'a', log);
+    void a.run();
+    await settle();
+    a.resign();
+    await settle();
+    expect(log).toEqual(['a started', 'a stopped']);
+    expect(store.lease?.spec?.holderIdentity).toBe('');
+    await clock.advance(5_000);
+    expect(log).toEqual(['a started', 'a stopped', 'a started']);
+    await a.release();
   });
 
   it('steps down when a renewal hangs past the renew deadline', async () => {
@@ -123,13 +213,13 @@ describe('LeaderElector', () => {
     const store = new MemoryLeaseStore();
     const log: string[] = [];
     const a = elector(store, clock, 'a', log);
-    const aRun = a.run();
+    void a.run();
     await settle();
     store.get = () => new Promise(() => {}); // the API server stops answering
     await clock.advance(12_000);
-    await aRun;
     expect(log).toEqual(['a started', 'a stopped']);
     expect(a.isLeader()).toBe(false);
+    expect(a.isRunning()).toBe(true);
   });
 
   it('rejects inconsistent timings with the values in the message', () => {

@@ -743,13 +743,13 @@ describe('blue-green plan: invalid specs', () => {
       'a missing active Service',
       [service('web-preview')],
       {},
-      "spec.strategy.blueGreen.activeService: Service 'web-active' not found in namespace 'shop': create it or correct the name",
+      'The Rollout "web" is invalid: spec.strategy.blueGreen.activeService: Invalid value: "web-active": service "web-active" not found',
     ],
     [
       'a missing preview Service',
       [service('web-active')],
       {},
-      "spec.strategy.blueGreen.previewService: Service 'web-preview' not found in namespace 'shop': create it or correct the name",
+      'The Rollout "web" is invalid: spec.strategy.blueGreen.previewService: Invalid value: "web-preview": service "web-preview" not found',
     ],
     [
       'a malformed maxUnavailable',
@@ -913,9 +913,17 @@ describe('blue-green plan: promotion analysis gates', () => {
     );
     expect(pointed(result.actions)).toEqual({});
     expect(result.status.phase).toBe('Degraded');
-    expect(result.status.message).toMatch(
-      /^InvalidSpec: spec\.strategy\.blueGreen\.prePromotionAnalysis: .*smoke/,
+    // Argo's wording (rollout/controller.go getReferencedAnalysisTemplatesFromRef).
+    expect(result.status.message).toBe(
+      `InvalidSpec: The Rollout "web" is invalid: spec.strategy.blueGreen.prePromotionAnalysis.templates: Invalid value: "smoke": AnalysisTemplate 'smoke' not found`,
     );
+    expect(result.events).toEqual([
+      {
+        type: 'Warning',
+        reason: 'InvalidSpec',
+        message: `The Rollout "web" is invalid: spec.strategy.blueGreen.prePromotionAnalysis.templates: Invalid value: "smoke": AnalysisTemplate 'smoke' not found`,
+      },
+    ]);
   });
 
   it('prePromotionAnalysis starts its AnalysisRun and waits before the switch', () => {
@@ -951,6 +959,8 @@ describe('blue-green plan: promotion analysis gates', () => {
       ),
       ready,
       services(V1, V2),
+      NOW,
+      [analysisTemplate('smoke')],
     );
     expect(pointed(result.actions)).toEqual({ 'web-active': V2 });
     expect(result.status).toMatchObject({ stableRS: V2, phase: 'Healthy' });

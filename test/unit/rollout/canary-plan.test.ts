@@ -84,11 +84,19 @@ function updating(index: number, extra: RolloutStatus = {}): RolloutStatus {
   };
 }
 
-function plan(ro: ObservedRolloutObject, replicaSets: ReplicaSet[], services: Service[] = [], now = NOW) {
+/** The Services a canary names exist unless a test says otherwise (else it is InvalidSpec). */
+function namedServices(ro: ObservedRolloutObject): Service[] {
+  const canary = ro.spec.strategy.canary;
+  return [canary?.canaryService, canary?.stableService]
+    .filter((name): name is string => !!name)
+    .map((name) => ({ metadata: { name, namespace: 'shop' }, spec: { selector: { app: 'web' } } }));
+}
+
+function plan(ro: ObservedRolloutObject, replicaSets: ReplicaSet[], services?: Service[], now = NOW) {
   return planRollout({
     rollout: ro,
     replicaSets,
-    services: new Map(services.map((s) => [s.metadata?.name ?? '', s])),
+    services: new Map((services ?? namedServices(ro)).map((s) => [s.metadata?.name ?? '', s])),
     now,
   });
 }
@@ -421,4 +429,45 @@ describe('canary plan', () => {
       expect(result.status.currentStepIndex).toBe(skips ? 6 : 0);
     },
   );
+});
+
+describe('canary plan: managed route steps', () => {
+  const routedSteps = [
+    { setWeight: 20 },
+    {
+      setHeaderRoute: {
+        name: 'header-route',
+        match: [{ headerName: 'agent', headerValue: { exact: 'test' } }],
+      },
+    },
+    { setMirrorRoute: { name: 'mirror-route', percentage: 50, match: [{ method: { exact: 'GET' } }] } },
+    { pause: {} },
+  ];
+  const routed = (index: number) =>
+    rollout(
+      'web:2',
+      { ...updating(index), currentStepHash: stepHash(routedSteps) },
+      {
+        strategy: {
+          canary: {
+            steps: routedSteps,
+            canaryService: 'web-canary',
+            stableService: 'web-stable',
+            trafficRouting: {
+              managedRoutes: [{ name: 'header-route' }, { name: 'mirror-route' }],
+              istio: { virtualService: { name: 'web-vs', routes: ['primary'] } },
+            },
+          },
+        },
+      },
+    );
+
+  it.each([
+    [1, 'setHeaderRoute'],
+    [2, 'setMirrorRoute'],
+  ])('completes step %i (%s) at once, as Argo does', (index) => {
+    const result = plan(routed(index), [rs(V1, 1, 5), rs(V2, 2, 1)]);
+    expect(result.status.currentStepIndex).toBe(index + 1);
+    expect(reasons(result.events)).toContain('RolloutStepCompleted');
+  });
 });

@@ -77,7 +77,7 @@ describe('yaml-path editor', () => {
       [
         'containers:\n- name: web\n- name: db\n',
         'containers[name=api].image',
-        'apps/web/values.yaml: path containers[name=api].image not found (nearest existing: containers; containers has no entry with name=api (present: web, db))',
+        'apps/web/values.yaml: path containers[name=api].image not found (nearest existing: containers; containers has no entry with name=api (2 have the field with other values))',
       ],
       [
         'containers:\n- name: web\n- name: web\n',
@@ -87,7 +87,7 @@ describe('yaml-path editor', () => {
       [
         'image: web:v1\n',
         'image.tag',
-        'apps/web/values.yaml: path image.tag not found (nearest existing: image; image is the scalar "web:v1", not a map)',
+        'apps/web/values.yaml: path image.tag not found (nearest existing: image; image is a string scalar, not a map)',
       ],
       [
         'image:\n  tag: v1\n',

@@ -1,0 +1,109 @@
+// Expected outputs were produced by Go 1.27's text/template (with sprig where noted) on the same data.
+import { describe, expect, it } from 'vitest';
+import { compileGoTemplate, TemplateError } from '../../../src/notifications/template/template.js';
+
+const render = (source: string, data: unknown) => compileGoTemplate('t', source).render(data);
+
+describe('Go text/template', () => {
+  const data = {
+    a: 3,
+    m: { b: 1, a: ['x', 2] },
+    arr: ['q'],
+    n: null,
+    l: ['x', 1],
+    empty: [],
+    big: 1000000,
+    f: 12345678.9,
+    s: 'str',
+    words: ['x', 'y'],
+  };
+
+  it.each([
+    ['{{.a}} {{.m}} {{.missing}} {{index .arr 0}}', '3 map[a:[x 2] b:1] <no value> q'],
+    ['{{printf "%v|%d|%s|%q" .a 3 "x" "y"}} {{eq 1 1}} {{len .arr}} {{.n}}', '3|3|x|"y" true 1 <no value>'],
+    ['{{.big}} {{.f}} {{999999.0}} {{0.000123}}', '1e+06 1.23456789e+07 999999 0.000123'],
+    ['{{if .empty}}y{{else}}n{{end}} {{range $i, $e := .l}}{{$i}}={{$e}},{{end}}', 'n 0=x,1=1,'],
+    [
+      '{{and 1 0}} {{or 0 "x"}} {{not 0}} {{index .m "k"}} {{len "abc"}} {{slice "abcdef" 1 3}}',
+      '0 x true <no value> 3 bc',
+    ],
+    [
+      '{{print 1 2 "a" "b" 3}} {{html "<a>"}} {{js "a\'b"}} {{urlquery "a b&c"}}',
+      "1 2ab3 &lt;a&gt; a\\'b a+b%26c",
+    ],
+    ['{{printf "%5.2f|%x|%t|%v" 3.14159 255 true .l}}', ' 3.14|ff|true|[x 1]'],
+    ['a  {{- " b " -}}  c', 'a b c'],
+    ['{{/* comment */}}x{{- /* trimmed */ -}} y', 'xy'],
+    ['{{with .m.b}}{{.}}{{end}}{{with .missing}}no{{else}}else{{end}}', '1else'],
+    ['{{if eq .s "x"}}1{{else if eq .s "str"}}2{{else}}3{{end}}', '2'],
+    ['{{range .words}}{{if eq . "x"}}{{continue}}{{end}}{{.}}{{end}}|{{range .l}}{{break}}{{end}}', 'y|'],
+    ['{{$x := 1}}{{range .arr}}{{$x = 2}}{{end}}{{$x}}', '2'],
+    ['{{range .missing}}a{{else}}none{{end}}', 'none'],
+    ['{{define "T"}}[{{.}}]{{end}}{{template "T" .s}}', '[str]'],
+  ])('%s', (source, expected) => {
+    expect(render(source, data)).toBe(expected);
+  });
+
+  it('nil and missing receivers: a missing key is <no value>, a nil one is an error as in Go', () => {
+    expect(render('{{.a.b.c}}', {})).toBe('<no value>');
+    expect(() => render('{{.a.b}}', { a: null })).toThrow('nil pointer evaluating interface {}.b');
+    expect(() => render('{{.s.x}}', { s: 'str' })).toThrow("can't evaluate field x in type string");
+    expect(() => render('{{(index .m "a").x}}', { m: { a: [] } })).toThrow(
+      "can't evaluate field x in type []interface {}",
+    );
+  });
+
+  it('eq between a JSON number and an int literal fails as in Go', () => {
+    expect(() => render('{{eq .a 1}}', { a: 1 })).toThrow(
+      'incompatible types for comparison: float64 and int',
+    );
+  });
+
+  it('an unknown function fails at compile time with Go message', () => {
+    expect(() => compileGoTemplate('t', '{{foo 1}}')).toThrow(TemplateError);
+    expect(() => compileGoTemplate('t', '{{foo 1}}')).toThrow('template: t:1: function "foo" not defined');
+  });
+
+  it('syntax errors are reported, not thrown as crashes', () => {
+    expect(() => compileGoTemplate('t', '{{if .a}}x')).toThrow(/unexpected EOF/);
+    expect(() => compileGoTemplate('t', '{{.a')).toThrow(/unclosed action/);
+    expect(() => compileGoTemplate('t', '{{end}}')).toThrow(/unexpected \{\{end\}\}/);
+  });
+
+  it('bounds output and recursion', () => {
+    expect(() =>
+      compileGoTemplate('t', '{{define "x"}}{{template "x" .}}{{end}}{{template "x" .}}').render({}),
+    ).toThrow(/maximum template depth/);
+    expect(() =>
+      compileGoTemplate('t', '{{range until 100000}}{{range until 100000}}x{{end}}{{end}}', {
+        maxOutputBytes: 1000,
+        maxSteps: 1e9,
+        maxDepth: 10,
+      }).render({}),
+    ).toThrow(/output is longer than 1000 bytes/);
+  });
+
+  it('sprig functions Argo templates use', () => {
+    const ro = { status: { currentStepIndex: 1 }, spec: { steps: [1, 2, 3] }, metadata: { name: 'web' } };
+    expect(
+      render('{{ add .rollout.status.currentStepIndex 1}}/{{len .rollout.spec.steps}}', { rollout: ro }),
+    ).toBe('2/3');
+    expect(render('{{.rollout.metadata | toJson}}', { rollout: ro })).toBe('{"name":"web"}');
+    expect(render('{{.x | default "none"}} {{upper "a"}} {{lower "B"}} {{"  t " | trim}}', {})).toBe(
+      'none A b t',
+    );
+    expect(
+      render(
+        '{{ "2026-01-02T03:04:05Z" | toDate "2006-01-02T15:04:05Z07:00" | date "Jan 2, 2006 15:04 MST" }}',
+        {},
+      ),
+    ).toBe('Jan 2, 2026 03:04 UTC');
+    expect(
+      render(
+        '{{ list "b" "a" | sortAlpha | join "," }} {{ dict "k" "v" | toJson }} {{ "a-b" | replace "-" "_" }}',
+        {},
+      ),
+    ).toBe('a,b {"k":"v"} a_b');
+    expect(render('{{ now | date "2006" | len }}', {})).toBe('4');
+  });
+});
