@@ -268,7 +268,19 @@ describe('canary experiment step', () => {
       stableService: 'web-stable',
       trafficRouting: { smi: { trafficSplitName: 'web' } },
     };
-    const result = plan(atStep(1, { canary: { currentExperiment: EX } }), [running], routed);
+    const services = new Map(
+      ['web-canary', 'web-stable'].map((name) => [
+        name,
+        { metadata: { name, namespace: 'shop' }, spec: { selector: { app: 'web' } } },
+      ]),
+    );
+    const result = planRollout({
+      rollout: rollout(atStep(1, { canary: { currentExperiment: EX } }), routed),
+      replicaSets: sets(),
+      services,
+      experiments: [running],
+      now: NOW,
+    });
     const write = result.actions.find((a) => a.kind === 'trafficWrite');
     expect(JSON.stringify(write)).toContain('exp-svc');
     expect(result.status.canary?.weights?.additional).toEqual([
