@@ -67,6 +67,7 @@ const ExperimentStepSchema = Type.Object({
   ),
   dryRun: Type.Optional(Type.Array(Type.Object({ metricName: Type.String() }))),
   analysisRunMetadata: Type.Optional(LabelsAndAnnotations()),
+  scaleDownDelaySeconds: Type.Optional(Int32('How long experiment pods stay after it ends; default 30.')),
 });
 
 /** One canary step. Exactly one field is set; see `stepKind` for the discriminated view. */

@@ -68,6 +68,12 @@ export function controllerCommand(): Command {
       "also read each Rollout's namespace's notification ConfigMap and Secret (as Argo Rollouts)",
       false,
     )
+    .addHelpText(
+      'after',
+      '\nExperiments: each template runs as a ReplicaSet <experiment>-<template> (with a Service when\n' +
+        'the template asks for one) for spec.duration or until terminated, with its analyses as\n' +
+        'AnalysisRuns; canary experiment steps create them and wait for their result.',
+    )
     .action(async (flags: ControllerFlags) => {
       await runControllerCommand(flags);
     });

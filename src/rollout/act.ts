@@ -10,6 +10,7 @@ import { createObject, deleteObject, mergePatch, updateStatus } from '../kube/pa
 import { coreResources, resourcePath } from '../kube/resource.js';
 import type { RestClient } from '../kube/rest.js';
 import { applyTrafficWrite } from '../trafficrouting/apply.js';
+import { applyExperimentAction } from './experiment-step.js';
 import {
   DESIRED_REPLICAS_ANNOTATION,
   EPHEMERAL_METADATA_ANNOTATION,
@@ -135,6 +136,11 @@ async function applyAction(
       return;
     case 'trafficWrite':
       await applyTrafficWrite(client, action.write);
+      return;
+    case 'createExperiment':
+    case 'terminateExperiment':
+    case 'deleteExperiment':
+      await applyExperimentAction(client, namespace, action);
       return;
     case 'syncRoleMetadata':
       await syncRoleMetadataOnCluster(client, namespace, action);

@@ -5,6 +5,7 @@
 // abortScaleDownDelaySeconds.
 import type { CanaryStrategy, RolloutStatus } from '../api/rollout.js';
 import { planTrafficRouting } from '../trafficrouting/registry.js';
+import type { WeightDestination } from '../trafficrouting/router.js';
 import {
   desiredTrafficWeight,
   trafficRoutedReplicaCounts,
@@ -73,6 +74,7 @@ export function planTrafficRoutedCanary(
   draft: CanaryDraft,
   stable: ReplicaSet | undefined,
   older: readonly ReplicaSet[],
+  experimentDestinations: readonly WeightDestination[] = [],
 ): Pick<CanaryStatus, 'weights'> {
   const { newRS, replicas, now } = pass;
   const routed = draftRollout(pass, draft);
@@ -114,6 +116,7 @@ export function planTrafficRoutedCanary(
     atDesiredReplicaCounts:
       isSettledAt(newRS, counts.canary) &&
       (!stable || stable === newRS || isSettledAt(stable, counts.stable)),
+    experimentDestinations,
   });
   const plan = planTrafficRouting({
     rollout: routed,

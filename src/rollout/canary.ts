@@ -6,6 +6,7 @@
 import type { CanaryStep, CanaryStrategy, RolloutStatus } from '../api/rollout.js';
 import { abortReason, type RunOutcome } from './analysis.js';
 import { planTrafficRoutedCanary, trafficStepReached } from './canary-traffic.js';
+import { RolloutExperiments } from './experiment-step.js';
 import { asObservedReplicaSet, formatTime, type PlannedEvent, type RolloutPass } from './pass.js';
 import {
   approximateWeightedCounts,
@@ -111,6 +112,26 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
     aborted = true;
     pass.abortReason = abortReason(run);
   };
+  // Experiment steps (experiment-step.ts); with traffic routing the running experiment's
+  // weighted templates share the traffic, read from the status as observed, as Argo does.
+  const experiments = new RolloutExperiments(pass, templateChanged);
+  const experimentDestinations = experiments.weightDestinations(steps, previous.currentStepIndex ?? 0);
+  const experimentStep = (step: CanaryStep, paused: boolean) => {
+    const inconclusivePaused = pauseConditions.some((p) => p.reason === 'InconclusiveExperiment');
+    const outcome = experiments.request(step.experiment!, index, inconclusivePaused);
+    if (outcome.kind === 'abort') {
+      aborted = true;
+      pass.abortReason = outcome.message;
+    } else if (outcome.kind === 'inconclusive' && !inconclusivePaused) {
+      pauseConditions = [...pauseConditions, { reason: 'InconclusiveExperiment', startTime: pass.nowText }];
+      // The Paused condition's RolloutPaused Event names the reason (conditions.ts).
+      controllerPause = true;
+    } else if (outcome.kind === 'successful' && !paused) {
+      pass.emit('RolloutStepCompleted', `Rollout step ${index + 1}/${stepCount} completed (experiment)`);
+      index += 1;
+      controllerPause = false;
+    }
+  };
 
   // Background analysis runs from startingStep until the update completes or aborts.
   if (canary.analysis && updating && !aborted && index >= (canary.analysis.startingStep ?? 0)) {
@@ -131,7 +152,8 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
 
   if (!aborted && !pass.rollout.spec.paused && index < stepCount && pauseConditions.length === 0) {
     const step = steps[index]!;
-    if (step.analysis) {
+    if (step.experiment) experimentStep(step, false);
+    else if (step.analysis) {
       // An analysis step blocks until its run ends: Successful completes the step.
       const request = pass.analysis.request(
         { type: 'Step', stepIndex: index },
@@ -172,6 +194,9 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
       for (const event of progress.events) pass.events.push(event);
       if (progress.requeueAfterMs !== undefined) pass.requeueAfterMs(progress.requeueAfterMs);
     }
+  } else if (!aborted && index < stepCount && steps[index]?.experiment) {
+    // Paused at an experiment step (by hand, or inconclusive): it keeps running, as in Argo.
+    experimentStep(steps[index]!, true);
   } else if (!aborted && index < stepCount && steps[index]?.analysis) {
     // Paused at an analysis step (inconclusive, or by hand): report its run, keep it running.
     stepRun = pass.analysis.keep({ type: 'Step', stepIndex: index });
@@ -224,6 +249,7 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
       { index, aborted, promoteFull, stableHash: newStableHash },
       stable,
       older,
+      experimentDestinations,
     ));
   } else {
     const counts = basicCanaryReplicaCounts({ ...limits, weight });
@@ -240,6 +266,7 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
   if (canary.canaryService) services.set(canary.canaryService, { hash, minAvailable: 1 });
   pass.reconcileServices(services);
   pass.cleanUpHistory([newRS, stable]);
+  experiments.finish(aborted || previous.promoteFull === true);
 
   const status: RolloutStatus = {
     currentPodHash: hash,
@@ -256,6 +283,7 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
     canary: withoutEmpty({
       ...previous.canary,
       weights,
+      currentExperiment: experiments.currentName,
       currentStepAnalysisRunStatus: stepRun && {
         name: stepRun.name,
         status: stepRun.phase,

@@ -130,7 +130,7 @@ export function rolloutConditions(
       message: `ReplicaSet "${rsName}" is progressing.`,
     });
     pass.requeueAfterMs(deadlineMs);
-  } else if (previousProgressing.reason !== Reason.TimedOut) {
+  } else if (previousProgressing.reason !== Reason.TimedOut && !atIndefiniteStep(pass)) {
     const since = Date.parse(previousProgressing.lastUpdateTime ?? nowText);
     const remainingMs = since + deadlineMs - pass.now.getTime();
     if (remainingMs <= 0) {
@@ -178,6 +178,16 @@ export function rolloutConditions(
         },
   );
   return conditions;
+}
+
+/** Argo's isIndefiniteStep: experiment, analysis and pause steps do not count toward the deadline. */
+function atIndefiniteStep(pass: RolloutPass): boolean {
+  const steps = pass.rollout.spec.strategy.canary?.steps ?? [];
+  const step = steps[pass.previous.currentStepIndex ?? steps.length];
+  return (
+    step !== undefined &&
+    (step.experiment !== undefined || step.analysis !== undefined || step.pause !== undefined)
+  );
 }
 
 /** True once the Progressing condition says the deadline passed (used for progressDeadlineAbort). */

@@ -3,11 +3,13 @@
 // cluster) and Services; a work queue of Rollout keys; each key is observed from the
 // caches, planned (plan.ts) and applied (act.ts).
 import type { AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate } from '../api/analysis.js';
+import type { Experiment } from '../api/experiment.js';
 import {
   ANALYSIS_RUN_KIND,
   ANALYSIS_TEMPLATE_KIND,
   apiResourceOf,
   CLUSTER_ANALYSIS_TEMPLATE_KIND,
+  EXPERIMENT_KIND,
 } from '../api/kinds.js';
 import { ConflictError, NotFoundError } from '../kube/api-error.js';
 import { Informer } from '../kube/informer.js';
@@ -107,6 +109,11 @@ export const rolloutController: ControllerFactory = {
     const services = new Informer<Service>(apiListWatch(client, coreResources.services, scope), {
       onError: onError('service watch'),
     });
+    // Experiments of canary experiment steps: their phase completes, aborts or pauses the step.
+    const experiments = new Informer<Experiment & KubeObject>(
+      apiListWatch(client, apiResourceOf(EXPERIMENT_KIND), scope),
+      { onError: onError('experiment watch') },
+    );
 
     const metrics = registerRolloutMetrics(ctx.metrics.registry, () => rollouts.list());
 
@@ -128,6 +135,11 @@ export const rolloutController: ControllerFactory = {
       add: (run) => enqueue(rolloutOwnerOf(run)),
       update: (_, run) => enqueue(rolloutOwnerOf(run)),
       delete: (run) => enqueue(rolloutOwnerOf(run)),
+    });
+    experiments.addHandlers({
+      add: (ex) => enqueue(rolloutOwnerOf(ex)),
+      update: (_, ex) => enqueue(rolloutOwnerOf(ex)),
+      delete: (ex) => enqueue(rolloutOwnerOf(ex)),
     });
     replicaSets.addHandlers({
       add: (rs) => enqueue(rolloutOwnerOf(rs)),
@@ -218,6 +230,7 @@ export const rolloutController: ControllerFactory = {
           ...(pods ? { pods } : {}),
           ...(workload ? { workload } : {}),
           ...(trafficObjects ? { trafficObjects } : {}),
+          experiments: experiments.byOwner(rollout.metadata.uid),
           analysis: {
             runs: analysisRuns.byOwner(rollout.metadata.uid),
             templates: {
@@ -271,6 +284,7 @@ export const rolloutController: ControllerFactory = {
       analysisRuns,
       analysisTemplates,
       ...(clusterAnalysisTemplates ? [clusterAnalysisTemplates] : []),
+      experiments,
       rollouts,
     ];
     for (const informer of informers) informer.start();

@@ -3,11 +3,13 @@
 // module holds what they share: the ReplicaSet of the current template and its revision,
 // scaling, Service selectors, history clean-up and the replica counts in status.
 import type { AnalysisRun } from '../api/analysis.js';
+import type { Experiment } from '../api/experiment.js';
 import type { Rollout, RolloutStatus } from '../api/rollout.js';
 import type { KubeObject } from '../kube/object.js';
 import { formatTime as formatMetaTime } from '../kube/timestamps.js';
 import type { TrafficWrite } from '../trafficrouting/router.js';
 import { type ObservedAnalysis, RolloutAnalysisRuns } from './analysis.js';
+import type { ExperimentAction } from './experiment-step.js';
 import {
   MANAGED_BY_ANNOTATION,
   POD_TEMPLATE_HASH_LABEL,
@@ -51,6 +53,8 @@ export interface ObservedRollout {
   workload?: Deployment;
   /** This Rollout's AnalysisRuns and the templates new ones are built from. */
   analysis?: ObservedAnalysis;
+  /** Experiments in the Rollout's namespace it owns (canary experiment steps). */
+  experiments?: readonly Experiment[];
   /** The traffic-router objects (VirtualServices, Ingresses, ...) the Rollout names, as they are. */
   trafficObjects?: readonly KubeObject[];
   now: Date;
@@ -73,6 +77,7 @@ export type RolloutAction =
   | { kind: 'terminateAnalysisRun'; name: string }
   | { kind: 'deleteAnalysisRun'; name: string }
   | { kind: 'trafficWrite'; write: TrafficWrite }
+  | ExperimentAction
   /** Swap a ReplicaSet's (and its pods') role metadata from `previous` to `desired`. */
   | { kind: 'syncRoleMetadata'; name: string; hash: string; previous?: RoleMetadata; desired?: RoleMetadata };
 
