@@ -108,6 +108,8 @@ beforeAll(async () => {
     healthPort: 0,
     metricsPort: 0,
     workDir: join(root, 'work'),
+    // The test's Git server speaks plain http on loopback.
+    allowHttpRepositories: true,
   });
 
   for (const svc of [`${name}-canary`, `${name}-stable`]) {
