@@ -23,6 +23,7 @@ import { type CheckState, imageWatchState, previousCheckState } from './image-wa
 import type { GitSyncMetrics } from './metrics.js';
 import { parseDuration } from './policy/duration.js';
 import { type CompiledPolicy, compilePolicy } from './policy/strategy.js';
+import type { PushCheck } from './push-retry.js';
 import { RegistryClient, RegistryError } from './registry/client.js';
 import { locateRepository, type RepositoryLocation } from './registry/location.js';
 import { credentialsFromDockerConfig } from './registry/pull-secret.js';
@@ -88,7 +89,7 @@ export async function reconcileImageWatch(
   deps: ImageWatchDeps,
   watch: ImageWatch,
   forced: boolean,
-): Promise<{ requeueAfterMs?: number }> {
+): Promise<{ requeueAfterMs?: number; check?: PushCheck }> {
   const now = deps.now();
   const status = watch.status ?? {};
   const valid = validateImageWatch(watch);
@@ -96,6 +97,7 @@ export async function reconcileImageWatch(
   const next: ImageWatchStatus = { ...status, observedGeneration: watch.metadata.generation };
   let check: CheckState | undefined;
   let requeueAfterMs: number | undefined;
+  let pushCheck: PushCheck | undefined;
   const holds = deps.holdsFor?.(watch) ?? [];
   const isHeld = (latest: ImageWatchStatus['latest']) =>
     latest?.tag !== undefined && heldCandidate(holds, latest.tag, latest.digest) !== undefined;
@@ -112,6 +114,10 @@ export async function reconcileImageWatch(
       const result = await checkNow(deps, watch, valid, now, holds);
       next.lastCheckedAt = formatTime(now);
       check = result.check;
+      pushCheck = {
+        failed: result.check?.error === true,
+        ...(result.tags !== undefined && { tags: result.tags }),
+      };
       if (result.latest !== undefined) next.latest = result.latest;
       if (specChanged && result.latest === undefined) delete next.latest;
       if (isHeld(next.latest)) delete next.latest;
@@ -167,7 +173,10 @@ export async function reconcileImageWatch(
       },
     );
   }
-  return requeueAfterMs === undefined ? {} : { requeueAfterMs: Math.max(1000, requeueAfterMs) };
+  const checked = pushCheck === undefined ? {} : { check: pushCheck };
+  return requeueAfterMs === undefined
+    ? checked
+    : { ...checked, requeueAfterMs: Math.max(1000, requeueAfterMs) };
 }
 
 async function checkNow(
@@ -176,11 +185,27 @@ async function checkNow(
   valid: ValidWatch,
   now: number,
   holds: readonly ImageHold[],
-): Promise<{ latest?: ImageWatchStatus['latest']; check?: CheckState; skipped?: readonly ImageHold[] }> {
+): Promise<{
+  latest?: ImageWatchStatus['latest'];
+  check?: CheckState;
+  skipped?: readonly ImageHold[];
+  tags?: readonly string[];
+}> {
+  let tags: readonly string[] | undefined;
   try {
     const source = await deps.registries.forWatch(watch, valid.location);
+    // The tags listed, so a webhook-triggered check can tell whether it saw the pushed one.
+    const observed: ImageSource = {
+      listTags: async (...args) => {
+        const listed = await source.listTags(...args);
+        tags = listed;
+        return listed;
+      },
+      resolve: (...args) => source.resolve(...args),
+      buildTime: (...args) => source.buildTime(...args),
+    };
     const outcome = await checkImage(
-      source,
+      observed,
       valid.policy,
       now,
       watch.spec.platform,
@@ -189,14 +214,14 @@ async function checkNow(
     );
     if (outcome.kind === 'none' && outcome.held === undefined) {
       deps.metrics.checks.inc({ result: 'none' });
-      return { check: { reason: 'NoCandidate', message: outcome.why, error: false } };
+      return { check: { reason: 'NoCandidate', message: outcome.why, error: false }, ...(tags && { tags }) };
     }
     if (outcome.kind === 'none') {
       deps.metrics.checks.inc({ result: 'none' });
       const [first, ...more] = outcome.held as [ImageHold, ...ImageHold[]];
       const also = more.length === 0 ? '' : ` (${more.length} more held tag(s) match the policy)`;
       const message = `nothing written: ${holdMessage(first, watch.metadata.namespace)}${also}`;
-      return { check: { reason: CANDIDATE_HELD, message, error: false } };
+      return { check: { reason: CANDIDATE_HELD, message, error: false }, ...(tags && { tags }) };
     }
     deps.metrics.checks.inc({ result: 'candidate' });
     const { candidate } = outcome;
@@ -208,6 +233,7 @@ async function checkNow(
         image: candidateReference(watch.spec.image, valid.policy, candidate),
       },
       skipped: outcome.skipped,
+      ...(tags && { tags }),
     };
   } catch (error) {
     deps.metrics.checks.inc({ result: 'error' });
