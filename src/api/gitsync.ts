@@ -151,7 +151,8 @@ export const ImageWatchSpecSchema = Type.Object({
   ),
   platform: Type.Optional(
     Type.String({
-      description: 'os/arch[/variant] read from an image index for build times; default linux/amd64.',
+      description:
+        'os/arch[/variant]: only tags with an image for it are taken (others are skipped), and build times are read from it; unset: any tag, build times of linux/amd64.',
     }),
   ),
   interval: Type.Optional(Type.String({ description: 'How often the registry is polled; default "2m".' })),
