@@ -52,6 +52,12 @@ export const ImagePolicySchema = Type.Object(
           'A tag is taken only once its image is this old (creation time of the image config), e.g. "30m", "24h".',
       }),
     ),
+    allowDowngrade: Type.Optional(
+      Type.Boolean({
+        description:
+          'Take a candidate that ranks below the current one (e.g. after its tag was deleted). Default false: the current one is kept and a DowngradeRefused Event says so.',
+      }),
+    ),
   },
   { description: 'How the tag to run is chosen.' },
 );
@@ -156,6 +162,12 @@ export const ImageWatchSpecSchema = Type.Object({
     }),
   ),
   interval: Type.Optional(Type.String({ description: 'How often the registry is polled; default "2m".' })),
+  suspend: Type.Optional(
+    Type.Boolean({
+      description:
+        'Pin what Git holds now: no registry checks and nothing written while true (Ready reason Suspended).',
+    }),
+  ),
   policy: ImagePolicySchema,
   targets: Type.Array(WriteTargetSchema, { description: 'The files to edit.' }),
 });

@@ -22,7 +22,7 @@ import {
 import { type CheckState, imageWatchState, previousCheckState } from './image-watch-state.js';
 import type { GitSyncMetrics } from './metrics.js';
 import { parseDuration } from './policy/duration.js';
-import { type CompiledPolicy, compilePolicy } from './policy/strategy.js';
+import { acceptsTag, type CompiledPolicy, compilePolicy, isDowngrade } from './policy/strategy.js';
 import type { PushCheck } from './push-retry.js';
 import { RegistryClient, RegistryError } from './registry/client.js';
 import { locateRepository, type RepositoryLocation } from './registry/location.js';
@@ -102,8 +102,12 @@ export async function reconcileImageWatch(
   const isHeld = (latest: ImageWatchStatus['latest']) =>
     latest?.tag !== undefined && heldCandidate(holds, latest.tag, latest.digest) !== undefined;
 
+  const suspended = watch.spec.suspend === true;
   if ('error' in valid) {
     deps.metrics.errors.inc({ reason: 'InvalidSpec' });
+  } else if (suspended) {
+    // Pinned by a person: no registry calls; the repository sync writes nothing for it either.
+    requeueAfterMs = undefined;
   } else {
     const lastChecked = status.lastCheckedAt === undefined ? 0 : Date.parse(status.lastCheckedAt);
     const specChanged = status.observedGeneration !== watch.metadata.generation;
@@ -113,6 +117,12 @@ export async function reconcileImageWatch(
     if (due) {
       const result = await checkNow(deps, watch, valid, now, holds);
       next.lastCheckedAt = formatTime(now);
+      const refused = refusedDowngrade(watch, valid.policy, status.latest, result.latest);
+      if (refused !== undefined) {
+        result.latest = status.latest;
+        void deps.events.warning(watch, 'DowngradeRefused', refused);
+        deps.logger.info({ imageWatch: key, message: refused }, 'downgrade refused');
+      }
       check = result.check;
       pushCheck = {
         failed: result.check?.error === true,
@@ -146,6 +156,7 @@ export async function reconcileImageWatch(
   const state = imageWatchState({
     watch: { ...watch, status: next },
     ...('error' in valid && { specError: valid.error }),
+    ...(suspended && { suspended: true }),
     ...(check !== undefined && { check }),
     missingGitTargets,
   });
@@ -246,6 +257,32 @@ async function checkNow(
     deps.metrics.errors.inc({ reason });
     return { check: { reason, message: (error as Error).message, error: true } };
   }
+}
+
+/**
+ * Why a new candidate is refused as a downgrade, if it is: it ranks below the current one, the
+ * current one still passes the policy (it was not excluded by a new spec, only perhaps deleted from
+ * the registry), and policy.allowDowngrade is not set. The current one stays and is written.
+ */
+export function refusedDowngrade(
+  watch: ImageWatch,
+  policy: CompiledPolicy,
+  current: ImageWatchStatus['latest'],
+  next: ImageWatchStatus['latest'],
+): string | undefined {
+  if (watch.spec.policy.allowDowngrade === true) return undefined;
+  if (current?.tag === undefined || next?.tag === undefined) return undefined;
+  const sameImage =
+    current.image.startsWith(`${watch.spec.image}:`) || current.image.startsWith(`${watch.spec.image}@`);
+  if (!sameImage || !acceptsTag(policy, current.tag)) return undefined;
+  const time = (t: string | undefined) => (t === undefined ? undefined : Date.parse(t));
+  const from = { tag: current.tag, ...(current.createdAt && { createdAt: time(current.createdAt)! }) };
+  const to = { tag: next.tag, ...(next.createdAt && { createdAt: time(next.createdAt)! }) };
+  if (!isDowngrade(policy, from, to)) return undefined;
+  return (
+    `kept ${current.image}: the best tag the registry offers now, ${next.tag}, ranks below it ` +
+    `(${policy.description}); set spec.policy.allowDowngrade to take it`
+  );
 }
 
 /** A CandidateHeld state is kept between checks like the check reasons of image-watch-state. */

@@ -31,6 +31,8 @@ export interface ImageWatchFacts {
   readonly watch: ImageWatch;
   readonly specError?: string;
   readonly check?: CheckState;
+  /** spec.suspend is true. */
+  readonly suspended?: boolean;
   /** GitTargets named by targets that do not exist. */
   readonly missingGitTargets: readonly string[];
 }
@@ -39,6 +41,14 @@ export function imageWatchState(facts: ImageWatchFacts): ConditionState {
   const { watch } = facts;
   if (facts.specError !== undefined) {
     return { ready: false, error: true, reason: 'InvalidSpec', message: facts.specError };
+  }
+  if (facts.suspended === true) {
+    return {
+      ready: false,
+      error: false,
+      reason: 'Suspended',
+      message: 'spec.suspend is true: no registry checks, nothing written; Git keeps what it holds',
+    };
   }
   if (facts.check !== undefined) return { ready: false, ...facts.check };
   const latest = watch.status?.latest;

@@ -39,6 +39,8 @@ export function planRepositoryEdits(gitTargetName: string, watches: readonly Ima
   const sorted = [...watches].sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
   for (const watch of sorted) {
     const key = keyOf(watch);
+    // Suspended: nothing is planned, so Git keeps what it holds and the targets' writes stay as said.
+    if (watch.spec.suspend === true) continue;
     const policy = compilePolicy(watch.spec.policy);
     const latest = watch.status?.latest;
     // A candidate found for an older spec (another image, another policy) is not written.

@@ -131,6 +131,14 @@ if ready.status == "True" then
 end
 
 local reason = ready.reason
+if reason == "Suspended" then
+  -- spec.suspend: a person pinned what Git holds; nothing is checked or written until resumed.
+  local message = "Suspended: no registry checks, nothing written"
+  if image ~= nil then
+    message = message .. " (last candidate " .. tostring(image) .. ")"
+  end
+  return result("Suspended", message)
+end
 if reason == "NoCandidate" then
   local message = "No candidate: no tag matches the policy yet, nothing to write"
   if nonEmpty(ready.message) then
