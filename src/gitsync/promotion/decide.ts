@@ -67,6 +67,17 @@ export interface PromotionSituation {
   /** Per environment name, its observed Rollouts in spec order. */
   readonly observed: ReadonlyMap<string, readonly ObservedRollout[]>;
   readonly now: number;
+  /** Per environment name, the newest Applied ImageWatch write to its target file. */
+  readonly imageWatchWrites?: ReadonlyMap<string, ImageWatchWrite>;
+}
+
+/** An ImageWatch wrote `image` to an environment's file (its status.writes entry, Applied). */
+export interface ImageWatchWrite {
+  readonly image: string;
+  /** RFC 3339, the entry's updatedAt. */
+  readonly at: string;
+  /** `namespace/name` of the ImageWatch. */
+  readonly watch: string;
 }
 
 export interface PromotionPlan {
@@ -128,7 +139,14 @@ export function decidePromotions(situation: PromotionSituation): PromotionPlan {
   const isHeld = (image: string) => held.some((h) => h.image === image);
   const envs = pipeline.spec.environments;
   const views = envs.map((env) => viewOf(observed.get(env.name) ?? []));
-  const environments = envs.map((env, i) => nextStatus(env, views[i]!, previous.get(env.name), now));
+  const environments = envs.map((env, i) =>
+    withImageWatchWrite(
+      nextStatus(env, views[i]!, previous.get(env.name), now),
+      situation.imageWatchWrites?.get(env.name),
+      lastGitDecision(pipeline, env.name),
+      isHeld,
+    ),
+  );
   if (problems.length > 0) return { decisions, environments, held, problems };
 
   let requeueAfterMs: number | undefined;
@@ -317,6 +335,42 @@ function nextStatus(
     ...(view.why !== undefined && { waiting: view.why }),
     ...(pullRequest !== undefined && { pullRequest }),
   };
+}
+
+/**
+ * An ImageWatch that wrote the environment's file after our last commit there owns what Git
+ * declares now: desiredImage follows it, or the environment would wait for good for an image Git
+ * no longer names (Argo CD health Progressing). A write of a held image, of the image our decision
+ * replaced, or from before our decision (same second included only when it is neither) changes nothing.
+ */
+export function withImageWatchWrite(
+  status: EnvironmentStatus,
+  write: ImageWatchWrite | undefined,
+  decision: { readonly at: string; readonly from?: string } | undefined,
+  isHeld: (image: string) => boolean,
+): EnvironmentStatus {
+  if (write === undefined || status.desiredImage === undefined || write.image === status.desiredImage) {
+    return status;
+  }
+  if (isHeld(write.image) || write.image === decision?.from) return status;
+  if (decision !== undefined && Date.parse(write.at) < Date.parse(decision.at)) return status;
+  return { ...status, desiredImage: write.image };
+}
+
+/** The newest decision of ours that wrote the environment's file (promote or rollback by commit). */
+function lastGitDecision(
+  pipeline: PromotionPipeline,
+  environment: string,
+): { at: string; from?: string } | undefined {
+  const record = (pipeline.status?.history ?? []).find(
+    (r) =>
+      r.environment === environment &&
+      (r.type === 'promote' || r.type === 'rollback') &&
+      r.pullRequest === undefined,
+  );
+  return record === undefined
+    ? undefined
+    : { at: record.at, ...(record.from !== undefined && { from: record.from }) };
 }
 
 function whyFailed(rollout: ObservedRollout): string {

@@ -426,3 +426,53 @@ describe('decidePromotions', () => {
     expect(plan.decisions).toEqual([]);
   });
 });
+
+describe('an ImageWatch writing an environment after our rollback', () => {
+  const V4 = 'reg.local/acme/web:4.0.0';
+  const rolledBack = (history: NonNullable<PromotionPipeline['status']>['history']) => {
+    const p = pipeline({
+      envs: [env('dev'), env('prod')],
+      status: [st('dev', { desiredImage: V1, stableImage: V1 }), st('prod', { stableImage: V1 })],
+      held: [{ image: V2, environment: 'dev', reason: 'failed in dev', since: '2026-08-01T11:00:00Z' }],
+    });
+    return { ...p, status: { ...p.status, history } };
+  };
+  const history = [
+    {
+      type: 'rollback' as const,
+      environment: 'dev',
+      image: V1,
+      from: V2,
+      reason: 'failed',
+      at: '2026-08-01T11:00:00Z',
+    },
+  ];
+  const devRuns = (image: string) =>
+    observed({ dev: rollout('dev', image, healthy), prod: rollout('prod', V1, healthy) });
+  const write = (image: string, at: string) => new Map([['dev', { image, at, watch: 'ops/web' }]]);
+
+  it('follows a newer write so the environment does not wait for good', () => {
+    const plan = decidePromotions({
+      pipeline: rolledBack(history),
+      observed: devRuns(V4),
+      now: NOW,
+      imageWatchWrites: write(V4, '2026-08-01T11:30:00Z'),
+    });
+    expect(plan.environments[0]).toMatchObject({ name: 'dev', image: V4, desiredImage: V4 });
+  });
+
+  it('ignores a write from before the rollback, of the held image, or of the replaced one', () => {
+    for (const [image, at] of [
+      [V3, '2026-08-01T10:59:59Z'],
+      [V2, '2026-08-01T11:30:00Z'],
+    ] as const) {
+      const plan = decidePromotions({
+        pipeline: rolledBack(history),
+        observed: devRuns(V1),
+        now: NOW,
+        imageWatchWrites: write(image, at),
+      });
+      expect(plan.environments[0]).toMatchObject({ desiredImage: V1 });
+    }
+  });
+});
