@@ -157,6 +157,9 @@ export function decidePromotions(situation: PromotionSituation): PromotionPlan {
       const failed = view.failed.image;
       if (isHeld(failed)) return;
       const evidence = evidenceOf(view.failed, `Rollout ${view.failed.key} ${whyFailed(view.failed)}`);
+      // This very failure was held and a person released it (the rollback may not have synced
+      // yet, so the Rollout still shows it): acting on it again would undo the release.
+      if (heldBefore(pipeline, env.name, failed, evidence)) return;
       const lastGood = status.stableImage;
       if (lastGood !== undefined && lastGood !== failed) {
         decisions.push({ type: 'rollback', environment: env.name, image: lastGood, failed, evidence });
@@ -355,6 +358,19 @@ export function withImageWatchWrite(
   if (isHeld(write.image) || write.image === decision?.from) return status;
   if (decision !== undefined && Date.parse(write.at) < Date.parse(decision.at)) return status;
   return { ...status, desiredImage: write.image };
+}
+
+/** Whether the newest hold of `image` in the environment was for this same failed rollout revision. */
+function heldBefore(
+  pipeline: PromotionPipeline,
+  environment: string,
+  image: string,
+  evidence: Evidence,
+): boolean {
+  const hold = (pipeline.status?.history ?? []).find(
+    (r) => r.type === 'hold' && r.environment === environment && r.image === image,
+  );
+  return hold !== undefined && hold.rollout === evidence.rollout && hold.revision === evidence.revision;
 }
 
 /** The newest decision of ours that wrote the environment's file (promote or rollback by commit). */

@@ -476,3 +476,44 @@ describe('an ImageWatch writing an environment after our rollback', () => {
     }
   });
 });
+
+describe('releasing a hold before the rollback has synced', () => {
+  const holdRecord = {
+    type: 'hold' as const,
+    environment: 'prod',
+    image: V2,
+    rollout: 'prod/web',
+    revision: '2 (abc)',
+    reason: 'failed in prod',
+    at: '2026-08-01T11:00:00Z',
+  };
+  const released = (history: (typeof holdRecord)[]) => {
+    const p = pipeline({
+      envs: [env('staging'), env('prod')],
+      status: [st('staging', { stableImage: V2 }), st('prod', { desiredImage: V1, stableImage: V1 })],
+      annotations: { 'slipway.dev/release-hold': V2 },
+      held: [{ image: V2, environment: 'prod', reason: 'failed', since: '2026-08-01T11:00:00Z' }],
+    });
+    return { ...p, status: { ...p.status, history } };
+  };
+  const stillFailed = observed({
+    staging: rollout('staging', V2, healthy),
+    prod: rollout('prod', V2, aborted),
+  });
+
+  it('is not undone while the Rollout still shows the released failure', () => {
+    const plan = decidePromotions({ pipeline: released([holdRecord]), observed: stillFailed, now: NOW });
+    // Released means it may move again: no new rollback or hold for the failure already handled.
+    expect(summarize(plan.decisions)).toEqual([`release ${V2}`, `promote ${V2} staging->prod (commit)`]);
+    expect(plan.held).toEqual([]);
+  });
+
+  it('holds again when a new revision fails', () => {
+    const plan = decidePromotions({
+      pipeline: released([{ ...holdRecord, revision: '1 (old)' }]),
+      observed: stillFailed,
+      now: NOW,
+    });
+    expect(summarize(plan.decisions)).toContain(`hold ${V2} (prod)`);
+  });
+});
