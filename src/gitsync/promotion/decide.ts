@@ -41,6 +41,8 @@ export type Decision =
       /** The last good image, written back. */
       readonly image: string;
       readonly failed: string;
+      /** As promotions into the environment land: a protected branch takes it as a pull request. */
+      readonly mode: 'commit' | 'pull-request';
       readonly evidence: Evidence;
     }
   | {
@@ -162,7 +164,14 @@ export function decidePromotions(situation: PromotionSituation): PromotionPlan {
       if (heldBefore(pipeline, env.name, failed, evidence)) return;
       const lastGood = status.stableImage;
       if (lastGood !== undefined && lastGood !== failed) {
-        decisions.push({ type: 'rollback', environment: env.name, image: lastGood, failed, evidence });
+        decisions.push({
+          type: 'rollback',
+          environment: env.name,
+          image: lastGood,
+          failed,
+          mode: env.mode ?? 'commit',
+          evidence,
+        });
       }
       decisions.push({
         type: 'hold',
@@ -324,7 +333,11 @@ function nextStatus(
   // A pull request for an image the environment now runs (merged and synced) is done.
   const pullRequest =
     previous?.pullRequest !== undefined &&
-    !(previous.pullRequest.kind === 'promote' && healthy && previous.pullRequest.image === view.image) &&
+    !(
+      (previous.pullRequest.kind === 'promote' || previous.pullRequest.kind === 'rollback') &&
+      healthy &&
+      previous.pullRequest.image === view.image
+    ) &&
     !(previous.pullRequest.kind === 'release-pause' && view.state !== 'Paused')
       ? previous.pullRequest
       : undefined;

@@ -517,3 +517,36 @@ describe('releasing a hold before the rollback has synced', () => {
     expect(summarize(plan.decisions)).toContain(`hold ${V2} (prod)`);
   });
 });
+
+describe('rollback in a pull-request environment', () => {
+  it('goes through a pull request like promotions into it', () => {
+    const plan = decidePromotions({
+      pipeline: pipeline({
+        envs: [env('staging'), env('prod', { mode: 'pull-request' })],
+        status: [st('staging', { stableImage: V2 }), st('prod', { stableImage: V1 })],
+        scm: true,
+      }),
+      observed: observed({ staging: rollout('staging', V2, healthy), prod: rollout('prod', V2, aborted) }),
+      now: NOW,
+    });
+    expect(plan.decisions.find((d) => d.type === 'rollback')).toMatchObject({
+      image: V1,
+      mode: 'pull-request',
+    });
+  });
+
+  it('an open rollback pull request is done once the environment runs the image it restores', () => {
+    const pr = { kind: 'rollback' as const, image: V1, number: 7, url: 'https://example/pr/7' };
+    const plan = decidePromotions({
+      pipeline: pipeline({
+        envs: [env('staging'), env('prod', { mode: 'pull-request' })],
+        status: [st('staging', { stableImage: V2 }), st('prod', { stableImage: V1, pullRequest: pr })],
+        held: [{ image: V2, environment: 'prod', reason: 'failed', since: '2026-08-01T11:00:00Z' }],
+        scm: true,
+      }),
+      observed: observed({ staging: rollout('staging', V2, healthy), prod: rollout('prod', V1, healthy) }),
+      now: NOW,
+    });
+    expect(plan.environments[1]!.pullRequest).toBeUndefined();
+  });
+});

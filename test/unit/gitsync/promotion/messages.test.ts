@@ -23,6 +23,7 @@ const rollback: Extract<Decision, { type: 'rollback' }> = {
   environment: 'staging',
   image: 'reg.local/acme/web:1.0.0',
   failed: 'reg.local/acme/web:2.0.0',
+  mode: 'commit',
   evidence,
 };
 
