@@ -147,6 +147,9 @@ export const WriteTargetSchema = Type.Object(
 );
 export type WriteTarget = Static<typeof WriteTargetSchema>;
 
+export const MANUAL_CHANGE_POLICIES = ['respect', 'overwrite'] as const;
+export type ManualChangePolicy = (typeof MANUAL_CHANGE_POLICIES)[number];
+
 export const ImageWatchSpecSchema = Type.Object({
   image: Type.String({ description: 'The image repository to watch, without tag: ghcr.io/acme/web.' }),
   pullSecret: Type.Optional(
@@ -169,11 +172,18 @@ export const ImageWatchSpecSchema = Type.Object({
     }),
   ),
   policy: ImagePolicySchema,
+  manualChanges: Type.Optional(
+    StringEnum(
+      MANUAL_CHANGE_POLICIES,
+      'A managed line changed in Git by someone else after we wrote it (a manual rollback), or during a push conflict. respect (default): keep it, report it (Event ManualChange, Ready reason ManualChangeKept), and write again only for a new candidate. overwrite: write the candidate back, with the Event.',
+    ),
+  ),
   targets: Type.Array(WriteTargetSchema, { description: 'The files to edit.' }),
 });
 export type ImageWatchSpec = Static<typeof ImageWatchSpecSchema>;
 
-export const WRITE_STATES = ['Applied', 'Pending', 'Failed'] as const;
+/** ManualChange: a person changed the managed line in Git; kept, as spec.manualChanges says. */
+export const WRITE_STATES = ['Applied', 'Pending', 'Failed', 'ManualChange'] as const;
 export type WriteState = (typeof WRITE_STATES)[number];
 
 export const ImageWatchStatusSchema = Type.Object({

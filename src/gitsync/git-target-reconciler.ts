@@ -307,7 +307,22 @@ async function reportTargets(
         void deps.events.warning(watch, 'WriteFailed', outcome.reason);
         return { ...base, state: 'Failed', image, message: outcome.reason, updatedAt: now };
       }
+      if (outcome.kind === 'manual') {
+        const theirs = outcome.changes.map((c) => c.from ?? '(absent)').join(', ');
+        const message = `${edit.spec.file} in ${target.spec.url}@${target.spec.branch} was changed by someone else to ${theirs}; kept (spec.manualChanges: respect), ${image} is written again only for a new candidate`;
+        if (old?.state !== 'ManualChange' || old.image !== image) {
+          void deps.events.warning(watch, 'ManualChange', message);
+        }
+        return { ...base, state: 'ManualChange', image, message, updatedAt: now };
+      }
       if (outcome.kind === 'changed') {
+        if (edit.writtenBefore === true) {
+          void deps.events.warning(
+            watch,
+            'ManualChange',
+            `${edit.spec.file} in ${target.spec.url}@${target.spec.branch} was changed by someone else; wrote ${image} back (spec.manualChanges: overwrite)`,
+          );
+        }
         void deps.events.normal(
           watch,
           'ImageBumped',
@@ -317,6 +332,7 @@ async function reportTargets(
       }
       // Already in place: keep the commit that put it there if we know it.
       if (old?.state === 'Applied' && old.image === image) return old;
+      if (old?.state === 'ManualChange' && old.image === image) return old;
       return { ...base, state: 'Applied', image, message: 'already in place', updatedAt: now };
     }
   }

@@ -81,7 +81,16 @@ export function imageWatchState(facts: ImageWatchFacts): ConditionState {
       message: failed.map((w) => w!.message).join('; '),
     };
   }
-  const pending = current.filter((w) => w?.state !== 'Applied');
+  const manual = current.filter((w) => w?.state === 'ManualChange');
+  const pending = current.filter((w) => w?.state !== 'Applied' && w?.state !== 'ManualChange');
+  if (manual.length > 0 && pending.length === 0) {
+    return {
+      ready: true,
+      error: false,
+      reason: 'ManualChangeKept',
+      message: manual.map((w) => w!.message).join('; '),
+    };
+  }
   if (pending.length > 0) {
     const said = pending.find((w) => w?.message !== undefined)?.message;
     return {

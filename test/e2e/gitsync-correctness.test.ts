@@ -14,7 +14,13 @@ import { RegistryClient } from '../../src/gitsync/registry/client.js';
 import { locateRepository } from '../../src/gitsync/registry/location.js';
 import { signRequest } from '../../src/gitsync/webhook/signature.js';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
-import { createBareRepo, type GitHttpServer, showFile, startGitHttpServer } from './support/git-server.js';
+import {
+  createBareRepo,
+  externalCommit,
+  type GitHttpServer,
+  showFile,
+  startGitHttpServer,
+} from './support/git-server.js';
 import { getJson, kubectl } from './support/kubectl.js';
 import { freePort, pushImage, startRegistry, type TestRegistry } from './support/registry.js';
 import { eventually } from './support/wait.js';
@@ -114,6 +120,7 @@ describe('slipway git-sync correctness with the cluster, the registry and a Git 
         'helm:\n  parameters:\n  - name: image.tag\n    value: old\n    forcestring: true\n',
       'apps/race/values.yaml': 'image:\n  tag: 0.0.1\n',
       'apps/keep/values.yaml': 'image:\n  tag: 0.0.1\n',
+      'apps/hand/values.yaml': 'image:\n  tag: 0.0.1\n',
     });
     kubectl(['create', 'namespace', namespace]);
     kubectl([
@@ -345,6 +352,66 @@ spec:
     await eventually(
       '1.2.0 in Git after resuming',
       () => (file('apps/keep/values.yaml').includes('1.2.0') ? true : undefined),
+      90_000,
+    );
+  });
+
+  it('a person rolling back a managed line by hand is kept and reported, until a new tag', async () => {
+    await pushImage(registry.url, 'fix/hand', '1.0.0');
+    await pushImage(registry.url, 'fix/hand', '1.1.0');
+    apply(`
+apiVersion: slipway.dev/v1alpha1
+kind: ImageWatch
+metadata: {name: hand}
+spec:
+  image: ${registry.host}/fix/hand
+  interval: 2s
+  policy: {strategy: semver, semver: {constraint: ^1}}
+  targets:
+    - {gitTarget: platform, path: apps/hand/values.yaml, helm: {tagPath: image.tag}}
+`);
+    await eventually(
+      '1.1.0 in Git',
+      () => (file('apps/hand/values.yaml').includes('1.1.0') ? true : undefined),
+      90_000,
+    );
+    await eventually(
+      'the write Applied',
+      () => (ready('hand')?.reason === 'UpToDate' ? true : undefined),
+      60_000,
+    );
+    await externalCommit(
+      gitServer.url('platform').replace('http://', `http://x:${TOKEN}@`),
+      {
+        'apps/hand/values.yaml': 'image:\n  tag: 1.0.0\n',
+      },
+      'roll web back by hand',
+    );
+    kubectl([
+      'annotate',
+      '--overwrite',
+      '-n',
+      namespace,
+      'gittarget',
+      'platform',
+      `slipway.dev/sync-requested-at=${new Date(Date.now() + 1000).toISOString().replace(/\.\d+Z$/, 'Z')}`,
+    ]);
+    const kept = await eventually(
+      'ManualChangeKept',
+      () => {
+        const r = ready('hand');
+        return r?.reason === 'ManualChangeKept' ? r : undefined;
+      },
+      60_000,
+    );
+    expect(kept.message).toContain('was changed by someone else to 1.0.0');
+    expect(events()).toMatch(/hand ManualChange .*changed by someone else to 1\.0\.0/);
+    expect(file('apps/hand/values.yaml')).toBe('image:\n  tag: 1.0.0\n');
+
+    await pushImage(registry.url, 'fix/hand', '1.2.0');
+    await eventually(
+      '1.2.0 in Git',
+      () => (file('apps/hand/values.yaml').includes('1.2.0') ? true : undefined),
       90_000,
     );
   });

@@ -124,6 +124,10 @@ if ready == nil then
 end
 
 if ready.status == "True" then
+  if ready.reason == "ManualChangeKept" then
+    -- A person changed a managed line in Git; spec.manualChanges respect keeps it.
+    return result("Healthy", "Manual change kept: " .. tostring(ready.message or ""))
+  end
   if image == nil then
     return result("Healthy", "Up to date: " .. tostring(ready.message or ""))
   end

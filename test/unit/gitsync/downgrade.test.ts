@@ -79,3 +79,38 @@ describe('spec.suspend', () => {
     });
   });
 });
+
+describe('a manual change to a managed line', () => {
+  const spec = { strategy: 'semver', semver: { constraint: '^1' } } as const;
+  const applied = (image: string, state: 'Applied' | 'ManualChange' = 'Applied') => {
+    const w = watch(spec);
+    return { ...w, status: { ...w.status, writes: [{ gitTarget: 'repo', path: 'k.yaml', state, image }] } };
+  };
+
+  it('is guarded when we wrote this very value before, and respected by default', () => {
+    const [edit] = planRepositoryEdits('repo', [applied('ghcr.io/acme/web:1.1.6')]).edits;
+    expect(edit).toMatchObject({ respectManualChange: true, writtenBefore: true });
+    const [kept] = planRepositoryEdits('repo', [applied('ghcr.io/acme/web:1.1.6', 'ManualChange')]).edits;
+    expect(kept).toMatchObject({ writtenBefore: true });
+  });
+
+  it('a new candidate is written again; overwrite does not respect', () => {
+    const [fresh] = planRepositoryEdits('repo', [applied('ghcr.io/acme/web:1.1.5')]).edits;
+    expect(fresh?.writtenBefore).toBeUndefined();
+    const w = applied('ghcr.io/acme/web:1.1.6');
+    const [over] = planRepositoryEdits('repo', [
+      { ...w, spec: { ...w.spec, manualChanges: 'overwrite' } },
+    ]).edits;
+    expect(over?.respectManualChange).toBeUndefined();
+  });
+
+  it('reads as Ready ManualChangeKept', () => {
+    const w = applied('ghcr.io/acme/web:1.1.6', 'ManualChange');
+    w.status.writes[0] = { ...w.status.writes[0]!, message: 'changed by someone else to 1.1.5' } as never;
+    expect(imageWatchState({ watch: w, missingGitTargets: [] })).toMatchObject({
+      ready: true,
+      reason: 'ManualChangeKept',
+      message: 'changed by someone else to 1.1.5',
+    });
+  });
+});
