@@ -243,8 +243,37 @@ export const GitTargetSpecSchema = Type.Object({
   ),
   pullRequest: Type.Optional(
     Type.Object({
-      branch: Type.Optional(Type.String({ description: 'Head branch of the pull request.' })),
+      branch: Type.Optional(
+        Type.String({ description: 'Head branch of the pull request; default slipway/bump/<GitTarget>.' }),
+      ),
       title: Type.Optional(Type.String()),
+      labels: Type.Optional(Type.Array(Type.String(), { description: 'Set on the pull request.' })),
+      autoMerge: Type.Optional(
+        Type.Boolean({ description: 'Merge the pull request as soon as the host allows it.' }),
+      ),
+      mergeMethod: Type.Optional(StringEnum(['merge', 'squash', 'rebase'] as const)),
+      scm: Type.Optional(
+        Type.Object(
+          {
+            provider: StringEnum(['github', 'gitea'] as const),
+            owner: Type.String(),
+            repository: Type.String(),
+            apiUrl: Type.Optional(
+              Type.String({ description: 'Default https://api.github.com for github; required for gitea.' }),
+            ),
+            secretRef: LocalSecretRef(
+              'Key `token` (a PAT), or for a GitHub App `appId`, `installationId` and `privateKey`.',
+            ),
+          },
+          { description: 'Where the pull request is opened (required in pull-request mode).' },
+        ),
+      ),
+    }),
+  ),
+  writeBranch: Type.Optional(
+    Type.String({
+      description:
+        'commit mode: push to this branch instead of spec.branch (read from spec.branch, rebuilt from it with the edits, force-pushed).',
     }),
   ),
   author: Type.Optional(
@@ -277,6 +306,12 @@ export const GitTargetStatusSchema = Type.Object({
   head: Type.Optional(Type.String({ description: 'The branch head after the last sync.' })),
   lastPushedCommit: Type.Optional(Type.String()),
   lastPushedAt: Type.Optional(Timestamp()),
+  pullRequest: Type.Optional(
+    Type.Object(
+      { number: Type.Integer(), url: Type.String(), merged: Type.Optional(Type.Boolean()) },
+      { description: 'pull-request mode: the pull request carrying the latest edits.' },
+    ),
+  ),
   conditions: Type.Optional(Type.Array(Condition())),
 });
 export type GitTargetStatus = Static<typeof GitTargetStatusSchema>;

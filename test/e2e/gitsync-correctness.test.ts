@@ -18,9 +18,11 @@ import {
   createBareRepo,
   externalCommit,
   type GitHttpServer,
+  git,
   showFile,
   startGitHttpServer,
 } from './support/git-server.js';
+import { startGitHubFixture } from './support/github-fixture.js';
 import { getJson, kubectl } from './support/kubectl.js';
 import { freePort, pushImage, startRegistry, type TestRegistry } from './support/registry.js';
 import { eventually } from './support/wait.js';
@@ -121,6 +123,8 @@ describe('slipway git-sync correctness with the cluster, the registry and a Git 
       'apps/race/values.yaml': 'image:\n  tag: 0.0.1\n',
       'apps/keep/values.yaml': 'image:\n  tag: 0.0.1\n',
       'apps/hand/values.yaml': 'image:\n  tag: 0.0.1\n',
+      'apps/pr/values.yaml': 'image:\n  tag: 0.0.1\n',
+      'apps/wb/values.yaml': 'image:\n  tag: 0.0.1\n',
     });
     kubectl(['create', 'namespace', namespace]);
     kubectl([
@@ -414,5 +418,134 @@ spec:
       () => (file('apps/hand/values.yaml').includes('1.2.0') ? true : undefined),
       90_000,
     );
+  });
+
+  it('pull-request mode proposes on a branch, labels the pull request, and the write lands when it is merged', async () => {
+    const github = await startGitHubFixture({
+      owner: 'acme',
+      repo: 'platform',
+      token: TOKEN,
+      bareRepo: bare,
+    });
+    try {
+      kubectl(['create', 'secret', 'generic', 'github', '-n', namespace, `--from-literal=token=${TOKEN}`]);
+      await pushImage(registry.url, 'fix/pr', '1.0.0');
+      apply(`
+apiVersion: slipway.dev/v1alpha1
+kind: GitTarget
+metadata: {name: platform-pr}
+spec:
+  url: ${gitServer.url('platform')}
+  branch: main
+  secretRef: {name: repo-creds}
+  mode: pull-request
+  pullRequest:
+    labels: [image-bump]
+    scm: {provider: github, owner: acme, repository: platform, apiUrl: "${github.baseUrl}", secretRef: {name: github}}
+---
+apiVersion: slipway.dev/v1alpha1
+kind: ImageWatch
+metadata: {name: prw}
+spec:
+  image: ${registry.host}/fix/pr
+  interval: 1h
+  policy: {strategy: semver, semver: {constraint: ^1}}
+  targets:
+    - {gitTarget: platform-pr, path: apps/pr/values.yaml, helm: {tagPath: image.tag}}
+`);
+      const pr = await eventually(
+        'a pull request',
+        () => github.pulls.find((p) => p.head === 'slipway/bump/platform-pr'),
+        90_000,
+      );
+      expect(pr).toMatchObject({ base: 'main', state: 'open', labels: ['image-bump'] });
+      expect(showFile(bare, 'apps/pr/values.yaml', 'slipway/bump/platform-pr')).toBe(
+        'image:\n  tag: 1.0.0\n',
+      );
+      expect(file('apps/pr/values.yaml')).toBe('image:\n  tag: 0.0.1\n');
+      const pending = await eventually(
+        'the write waits for the pull request',
+        () => {
+          const w = getJson<{ status?: { writes?: { state: string; message?: string }[] } }>([
+            'imagewatch',
+            'prw',
+            '-n',
+            namespace,
+          ]).status?.writes?.[0];
+          return w?.state === 'Pending' && w.message?.includes(`pull request #${pr.number}`) ? w : undefined;
+        },
+        60_000,
+      );
+      expect(pending.message).toContain('written once it is merged');
+      const targetStatus = getJson<{ status?: { pullRequest?: { number: number } } }>([
+        'gittarget',
+        'platform-pr',
+        '-n',
+        namespace,
+      ]).status;
+      expect(targetStatus?.pullRequest?.number).toBe(pr.number);
+
+      github.merge(pr.number);
+      kubectl([
+        'annotate',
+        '--overwrite',
+        '-n',
+        namespace,
+        'gittarget',
+        'platform-pr',
+        `slipway.dev/sync-requested-at=${new Date(Date.now() + 1000).toISOString().replace(/\.\d+Z$/, 'Z')}`,
+      ]);
+      await eventually(
+        'Applied once merged',
+        () => {
+          const w = getJson<{ status?: { writes?: { state: string }[] } }>([
+            'imagewatch',
+            'prw',
+            '-n',
+            namespace,
+          ]).status?.writes?.[0];
+          return w?.state === 'Applied' ? true : undefined;
+        },
+        60_000,
+      );
+      expect(file('apps/pr/values.yaml')).toBe('image:\n  tag: 1.0.0\n');
+      expect(github.pulls.filter((p) => p.head === 'slipway/bump/platform-pr')).toHaveLength(1);
+    } finally {
+      await github.stop();
+    }
+  });
+
+  it('writeBranch: reads spec.branch and pushes the edits to another branch', async () => {
+    await pushImage(registry.url, 'fix/wb', '1.0.0');
+    apply(`
+apiVersion: slipway.dev/v1alpha1
+kind: GitTarget
+metadata: {name: platform-wb}
+spec:
+  url: ${gitServer.url('platform')}
+  branch: main
+  writeBranch: bumps/staging
+  secretRef: {name: repo-creds}
+---
+apiVersion: slipway.dev/v1alpha1
+kind: ImageWatch
+metadata: {name: wb}
+spec:
+  image: ${registry.host}/fix/wb
+  interval: 1h
+  policy: {strategy: semver, semver: {constraint: ^1}}
+  targets:
+    - {gitTarget: platform-wb, path: apps/wb/values.yaml, helm: {tagPath: image.tag}}
+`);
+    await eventually(
+      '1.0.0 on bumps/staging',
+      () => {
+        const text = git(bare, ['show', 'bumps/staging:apps/wb/values.yaml']).toString();
+        return text.includes('1.0.0') ? true : undefined;
+      },
+      90_000,
+    );
+    expect(file('apps/wb/values.yaml')).toBe('image:\n  tag: 0.0.1\n');
+    await eventually('wb Ready', () => (ready('wb')?.status === 'True' ? true : undefined), 60_000);
   });
 });

@@ -208,7 +208,10 @@ export async function applyEdits(
 }
 
 /** One bump per image and target reference, with every value it replaced and every file it touched. */
-function bumpsOf(edits: readonly PendingEdit[], outcomes: ReadonlyMap<string, EditOutcome>): ImageBump[] {
+export function bumpsOf(
+  edits: readonly PendingEdit[],
+  outcomes: ReadonlyMap<string, EditOutcome>,
+): ImageBump[] {
   const bumps = new Map<
     string,
     { image: string; to: string; policy: string; from: Set<string>; files: Set<string> }
