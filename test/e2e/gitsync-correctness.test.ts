@@ -455,7 +455,7 @@ spec:
 `);
       const pr = await eventually(
         'a pull request',
-        () => github.pulls.find((p) => p.head === 'slipway/bump/platform-pr'),
+        () => github.pulls.find((p) => p.head === 'slipway/bump/platform-pr' && p.labels.length > 0),
         90_000,
       );
       expect(pr).toMatchObject({ base: 'main', state: 'open', labels: ['image-bump'] });

@@ -256,6 +256,7 @@ spec:
         'Slipway-From': '1.0.0',
         'Slipway-To': '1.1.0',
         'Slipway-Policy': 'semver ^1.0',
+        'Slipway-Decision': 'bump',
       },
     ]);
     expect(git(bare, ['log', '-1', '--format=%an', 'main']).trim()).toBe('Slipway E2E');
