@@ -232,11 +232,14 @@ export class GitSyncController {
           seen === undefined
             ? holds !== '[]' || watch.status?.conditions?.some((c) => c.reason === CANDIDATE_HELD) === true
             : seen !== holds;
-        const forced = this.forced.delete(key) || requested !== undefined || holdsChanged;
+        const pending = this.pendingPushes.get(key);
+        // A retry of a webhook-triggered check waits for its backoff, whatever else wakes the key.
+        const pushDue = pending !== undefined && (pending.dueAt ?? 0) <= Date.now();
+        const forced = this.forced.delete(key) || requested !== undefined || holdsChanged || pushDue;
         const result = await reconcileImageWatch(watchDeps, watch, forced);
         if (requested !== undefined) this.handledChecks.set(key, requested);
         this.holdsSeen.set(key, holds);
-        return this.afterPushCheck(key, result);
+        return this.afterPushCheck(key, result, pushDue);
       }, 4),
       this.targetQueue.run(async (key) => {
         const [ns, name] = key.split('/') as [string, string];
@@ -272,14 +275,18 @@ export class GitSyncController {
   private afterPushCheck(
     key: string,
     result: { requeueAfterMs?: number; check?: PushCheck },
+    checkedForPush: boolean,
   ): { requeueAfterMs?: number } {
     const pending = this.pendingPushes.get(key);
     const requeue = result.requeueAfterMs === undefined ? {} : { requeueAfterMs: result.requeueAfterMs };
     if (pending === undefined) return requeue;
+    if (!checkedForPush) {
+      const wait = Math.max(1, (pending.dueAt ?? 0) - Date.now());
+      return { requeueAfterMs: Math.min(wait, result.requeueAfterMs ?? wait) };
+    }
     const next = nextPushRetry(pending, result.check, Date.now());
     if (next.kind === 'retry') {
       this.pendingPushes.set(key, next.pending);
-      this.forced.add(key);
       this.options.logger.debug(
         { imageWatch: key, retryInMs: next.afterMs, attempt: next.pending.attempts },
         'pushed tag not readable yet; checking again',

@@ -10,6 +10,8 @@ export interface PendingPush {
   readonly since: number;
   /** Checks already made for it. */
   readonly attempts: number;
+  /** When the next check is due (ms); undefined: now. */
+  readonly dueAt?: number;
 }
 
 /** What the triggered check saw: failed (registry error), or the tags it listed. */
@@ -30,7 +32,8 @@ const MAX_DELAY_MS = 8_000;
 /** A new notification for a watch: its tags join those still pending; the window keeps its start. */
 export function addPush(pending: PendingPush | undefined, tags: readonly string[], now: number): PendingPush {
   if (pending === undefined) return { tags: new Set(tags), since: now, attempts: 0 };
-  return { ...pending, tags: new Set([...pending.tags, ...tags]) };
+  const { dueAt: _due, ...rest } = pending;
+  return { ...rest, tags: new Set([...pending.tags, ...tags]) };
 }
 
 export function nextPushRetry(
@@ -46,5 +49,9 @@ export function nextPushRetry(
   if (!check.failed && missing.length === 0) return { kind: 'done' };
   const afterMs = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** pending.attempts);
   if (now + afterMs > pending.since + windowMs) return { kind: 'gave-up', missing };
-  return { kind: 'retry', afterMs, pending: { ...pending, attempts: pending.attempts + 1 } };
+  return {
+    kind: 'retry',
+    afterMs,
+    pending: { ...pending, attempts: pending.attempts + 1, dueAt: now + afterMs },
+  };
 }

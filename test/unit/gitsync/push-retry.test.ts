@@ -19,6 +19,9 @@ describe('retrying a webhook-triggered check until the registry shows the pushed
       pending = next.pending;
     }
     expect(delays).toEqual([500, 1000, 2000]);
+    // The next check waits for its backoff, whatever else wakes the watch meanwhile.
+    expect(pending.dueAt).toBe(t0 + 2000);
+    expect(addPush(pending, ['1.2.0'], t0 + 10).dueAt).toBeUndefined();
   });
 
   it('gives up at the end of the window and names the missing tags', () => {
