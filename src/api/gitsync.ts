@@ -52,6 +52,12 @@ export const ImagePolicySchema = Type.Object(
           'A tag is taken only once its image is this old (creation time of the image config), e.g. "30m", "24h".',
       }),
     ),
+    allowDowngrade: Type.Optional(
+      Type.Boolean({
+        description:
+          'Take a candidate that ranks below the current one (e.g. after its tag was deleted). Default false: the current one is kept and a DowngradeRefused Event says so.',
+      }),
+    ),
   },
   { description: 'How the tag to run is chosen.' },
 );
@@ -141,6 +147,9 @@ export const WriteTargetSchema = Type.Object(
 );
 export type WriteTarget = Static<typeof WriteTargetSchema>;
 
+export const MANUAL_CHANGE_POLICIES = ['respect', 'overwrite'] as const;
+export type ManualChangePolicy = (typeof MANUAL_CHANGE_POLICIES)[number];
+
 export const ImageWatchSpecSchema = Type.Object({
   image: Type.String({ description: 'The image repository to watch, without tag: ghcr.io/acme/web.' }),
   pullSecret: Type.Optional(
@@ -151,16 +160,30 @@ export const ImageWatchSpecSchema = Type.Object({
   ),
   platform: Type.Optional(
     Type.String({
-      description: 'os/arch[/variant] read from an image index for build times; default linux/amd64.',
+      description:
+        'os/arch[/variant]: only tags with an image for it are taken (others are skipped), and build times are read from it; unset: any tag, build times of linux/amd64.',
     }),
   ),
   interval: Type.Optional(Type.String({ description: 'How often the registry is polled; default "2m".' })),
+  suspend: Type.Optional(
+    Type.Boolean({
+      description:
+        'Pin what Git holds now: no registry checks and nothing written while true (Ready reason Suspended).',
+    }),
+  ),
   policy: ImagePolicySchema,
+  manualChanges: Type.Optional(
+    StringEnum(
+      MANUAL_CHANGE_POLICIES,
+      'A managed line changed in Git by someone else after we wrote it (a manual rollback), or during a push conflict. respect (default): keep it, report it (Event ManualChange, Ready reason ManualChangeKept), and write again only for a new candidate. overwrite: write the candidate back, with the Event.',
+    ),
+  ),
   targets: Type.Array(WriteTargetSchema, { description: 'The files to edit.' }),
 });
 export type ImageWatchSpec = Static<typeof ImageWatchSpecSchema>;
 
-export const WRITE_STATES = ['Applied', 'Pending', 'Failed'] as const;
+/** ManualChange: a person changed the managed line in Git; kept, as spec.manualChanges says. */
+export const WRITE_STATES = ['Applied', 'Pending', 'Failed', 'ManualChange'] as const;
 export type WriteState = (typeof WRITE_STATES)[number];
 
 export const ImageWatchStatusSchema = Type.Object({
@@ -220,8 +243,37 @@ export const GitTargetSpecSchema = Type.Object({
   ),
   pullRequest: Type.Optional(
     Type.Object({
-      branch: Type.Optional(Type.String({ description: 'Head branch of the pull request.' })),
+      branch: Type.Optional(
+        Type.String({ description: 'Head branch of the pull request; default slipway/bump/<GitTarget>.' }),
+      ),
       title: Type.Optional(Type.String()),
+      labels: Type.Optional(Type.Array(Type.String(), { description: 'Set on the pull request.' })),
+      autoMerge: Type.Optional(
+        Type.Boolean({ description: 'Merge the pull request as soon as the host allows it.' }),
+      ),
+      mergeMethod: Type.Optional(StringEnum(['merge', 'squash', 'rebase'] as const)),
+      scm: Type.Optional(
+        Type.Object(
+          {
+            provider: StringEnum(['github', 'gitea'] as const),
+            owner: Type.String(),
+            repository: Type.String(),
+            apiUrl: Type.Optional(
+              Type.String({ description: 'Default https://api.github.com for github; required for gitea.' }),
+            ),
+            secretRef: LocalSecretRef(
+              'Key `token` (a PAT), or for a GitHub App `appId`, `installationId` and `privateKey`.',
+            ),
+          },
+          { description: 'Where the pull request is opened (required in pull-request mode).' },
+        ),
+      ),
+    }),
+  ),
+  writeBranch: Type.Optional(
+    Type.String({
+      description:
+        'commit mode: push to this branch instead of spec.branch (read from spec.branch, rebuilt from it with the edits, force-pushed).',
     }),
   ),
   author: Type.Optional(
@@ -254,6 +306,12 @@ export const GitTargetStatusSchema = Type.Object({
   head: Type.Optional(Type.String({ description: 'The branch head after the last sync.' })),
   lastPushedCommit: Type.Optional(Type.String()),
   lastPushedAt: Type.Optional(Timestamp()),
+  pullRequest: Type.Optional(
+    Type.Object(
+      { number: Type.Integer(), url: Type.String(), merged: Type.Optional(Type.Boolean()) },
+      { description: 'pull-request mode: the pull request carrying the latest edits.' },
+    ),
+  ),
   conditions: Type.Optional(Type.Array(Condition())),
 });
 export type GitTargetStatus = Static<typeof GitTargetStatusSchema>;
@@ -304,6 +362,18 @@ export const IMAGE_WATCH_KIND: KindDefinition = {
     { name: 'Image', type: 'string', jsonPath: '.spec.image' },
     { name: 'Strategy', type: 'string', jsonPath: '.spec.policy.strategy' },
     { name: 'Latest', type: 'string', jsonPath: '.status.latest.image', description: 'The candidate picked' },
+    {
+      name: 'In Git',
+      type: 'string',
+      jsonPath: '.status.writes[?(@.state=="Applied")].image',
+      description: 'What the targets declare in Git (what Argo CD runs once synced), not just the candidate',
+    },
+    {
+      name: 'Commit',
+      type: 'string',
+      jsonPath: '.status.writes[?(@.state=="Applied")].commit',
+      description: 'The commit that wrote it',
+    },
     readyColumn,
     { name: 'Checked', type: 'date', jsonPath: '.status.lastCheckedAt' },
     AGE_COLUMN,
@@ -329,6 +399,12 @@ export const GIT_TARGET_KIND: KindDefinition = {
       type: 'string',
       jsonPath: '.status.lastPushedCommit',
       description: 'Last commit pushed',
+    },
+    {
+      name: 'Pull Request',
+      type: 'string',
+      jsonPath: '.status.pullRequest.url',
+      description: 'pull-request mode: the open pull request',
     },
     readyColumn,
     AGE_COLUMN,

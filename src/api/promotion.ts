@@ -153,7 +153,7 @@ export const EnvironmentStatusSchema = Type.Object({
   waiting: Type.Optional(Type.String({ description: 'Which gate holds a promotion out of here.' })),
   pullRequest: Type.Optional(
     Type.Object({
-      kind: StringEnum(['promote', 'release-pause'] as const),
+      kind: StringEnum(['promote', 'rollback', 'release-pause'] as const),
       image: Type.String(),
       number: Type.Integer(),
       url: Type.String(),

@@ -25,6 +25,7 @@ import {
   reconcileImageWatch,
 } from './image-watch-reconciler.js';
 import type { GitSyncMetrics } from './metrics.js';
+import { addPush, nextPushRetry, type PendingPush, type PushCheck } from './push-retry.js';
 import { locateRepository, type RepositoryLocation } from './registry/location.js';
 import { withoutHeldCandidates } from './repository-plan.js';
 import type { PushedImage } from './webhook/push-events.js';
@@ -69,6 +70,8 @@ export class GitSyncController {
   private readonly handledChecks = new Map<string, string>();
   /** Per ImageWatch key, the holds on its image at its last reconcile (a change forces a check). */
   private readonly holdsSeen = new Map<string, string>();
+  /** Per ImageWatch key, a webhook push whose tags the registry has not shown yet. */
+  private readonly pendingPushes = new Map<string, PendingPush>();
   private running: Promise<void>[] = [];
 
   constructor(private readonly options: GitSyncControllerOptions) {
@@ -141,6 +144,7 @@ export class GitSyncController {
         this.forced.delete(keyOf(w));
         this.handledChecks.delete(keyOf(w));
         this.holdsSeen.delete(keyOf(w));
+        this.pendingPushes.delete(keyOf(w));
         registries.forget(keyOf(w));
       },
     });
@@ -228,11 +232,14 @@ export class GitSyncController {
           seen === undefined
             ? holds !== '[]' || watch.status?.conditions?.some((c) => c.reason === CANDIDATE_HELD) === true
             : seen !== holds;
-        const forced = this.forced.delete(key) || requested !== undefined || holdsChanged;
+        const pending = this.pendingPushes.get(key);
+        // A retry of a webhook-triggered check waits for its backoff, whatever else wakes the key.
+        const pushDue = pending !== undefined && (pending.dueAt ?? 0) <= Date.now();
+        const forced = this.forced.delete(key) || requested !== undefined || holdsChanged || pushDue;
         const result = await reconcileImageWatch(watchDeps, watch, forced);
         if (requested !== undefined) this.handledChecks.set(key, requested);
         this.holdsSeen.set(key, holds);
-        return result;
+        return this.afterPushCheck(key, result, pushDue);
       }, 4),
       this.targetQueue.run(async (key) => {
         const [ns, name] = key.split('/') as [string, string];
@@ -261,6 +268,41 @@ export class GitSyncController {
     return holdsOn(watch.spec.image, this.pipelines.list(watch.metadata.namespace));
   }
 
+  /**
+   * A webhook-triggered check that has not seen the pushed tags yet (or failed) is checked again
+   * with backoff, within the window of push-retry.ts; otherwise the pending push is done.
+   */
+  private afterPushCheck(
+    key: string,
+    result: { requeueAfterMs?: number; check?: PushCheck },
+    checkedForPush: boolean,
+  ): { requeueAfterMs?: number } {
+    const pending = this.pendingPushes.get(key);
+    const requeue = result.requeueAfterMs === undefined ? {} : { requeueAfterMs: result.requeueAfterMs };
+    if (pending === undefined) return requeue;
+    if (!checkedForPush) {
+      const wait = Math.max(1, (pending.dueAt ?? 0) - Date.now());
+      return { requeueAfterMs: Math.min(wait, result.requeueAfterMs ?? wait) };
+    }
+    const next = nextPushRetry(pending, result.check, Date.now());
+    if (next.kind === 'retry') {
+      this.pendingPushes.set(key, next.pending);
+      this.options.logger.debug(
+        { imageWatch: key, retryInMs: next.afterMs, attempt: next.pending.attempts },
+        'pushed tag not readable yet; checking again',
+      );
+      return { requeueAfterMs: Math.min(next.afterMs, result.requeueAfterMs ?? next.afterMs) };
+    }
+    this.pendingPushes.delete(key);
+    if (next.kind === 'gave-up') {
+      this.options.logger.warn(
+        { imageWatch: key, tags: next.missing },
+        'registry did not show the pushed tag within the retry window; the next poll will',
+      );
+    }
+    return requeue;
+  }
+
   /** A webhook said these images were pushed: check every ImageWatch of them now. */
   onPush(images: readonly PushedImage[]): number {
     const names = new Set(images.map((i) => i.name));
@@ -270,6 +312,13 @@ export class GitSyncController {
       if ('error' in location) continue;
       if (!names.has(`${location.host}/${location.repository}`) && !names.has(watch.spec.image)) continue;
       const key = `${watch.metadata.namespace}/${watch.metadata.name}`;
+      const tags = images.flatMap((i) =>
+        i.tag !== undefined &&
+        (i.name === watch.spec.image || i.name === `${location.host}/${location.repository}`)
+          ? [i.tag]
+          : [],
+      );
+      this.pendingPushes.set(key, addPush(this.pendingPushes.get(key), tags, Date.now()));
       this.forced.add(key);
       this.watchQueue.add(key);
       matched += 1;

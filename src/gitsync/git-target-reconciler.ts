@@ -3,6 +3,7 @@
 // report per target in ImageWatch status, in GitTarget status and as Events.
 import { GIT_TARGET_KIND, type GitTarget, type ImageWatch, type ImageWatchStatus } from '../api/gitsync.js';
 import { apiResourceOf } from '../api/kinds.js';
+import type { ScmSpec } from '../api/promotion.js';
 import type { EventRecorder } from '../kube/events.js';
 import { patchStatus } from '../kube/patch.js';
 import type { RestClient } from '../kube/rest.js';
@@ -12,16 +13,18 @@ import { conditionsFor, sameConditions } from './conditions.js';
 import { IMAGE_WATCHES } from './image-watch-reconciler.js';
 import type { GitSyncMetrics } from './metrics.js';
 import { type PlannedEdit, planRepositoryEdits, type RepositoryPlan, targetId } from './repository-plan.js';
+import { createScmProvider } from './scm/factory.js';
 import { readSecretData } from './secrets.js';
 import { type GitAccess, prepareGitAccess, redact } from './workspace/git-credentials.js';
 import type { KeyedMutex } from './workspace/keyed-mutex.js';
+import { type ProposalResult, proposeEdits } from './workspace/propose-batch.js';
 import { type BatchResult, PushRejectedError, pushEdits } from './workspace/push-batch.js';
 import { checkRepositoryUrl, type RepositoryUrlPolicy } from './workspace/repository-url.js';
 import { type CommitSigning, prepareSigning } from './workspace/signing.js';
 import { GitWorkspace } from './workspace/workspace.js';
 
 export const GIT_TARGETS = apiResourceOf(GIT_TARGET_KIND);
-export const PULL_REQUEST_UNAVAILABLE = 'pull-request mode is not available yet';
+const BRANCH_NAME = /^(?!\/|.*\/\/|.*\.\.|.*@\{|.*[\s~^:?*[\\]|.*\.lock$|.*\/$)[^\0]+$/;
 /** Stamped (RFC 3339 UTC) by the Argo CD action GitTarget/sync-now. */
 export const SYNC_REQUESTED_ANNOTATION = 'slipway.dev/sync-requested-at';
 
@@ -71,7 +74,7 @@ export function validateGitTarget(
   const { spec } = target;
   const badUrl = checkRepositoryUrl(spec.url, urlPolicy);
   if (badUrl !== undefined) return badUrl;
-  if (!/^(?!\/|.*\/\/|.*\.\.|.*@\{|.*[\s~^:?*[\\]|.*\.lock$|.*\/$)[^\0]+$/.test(spec.branch)) {
+  if (!BRANCH_NAME.test(spec.branch)) {
     return `spec.branch "${spec.branch}" is not a valid branch name`;
   }
   if (spec.author !== undefined && !spec.author.email.includes('@')) {
@@ -84,6 +87,21 @@ export function validateGitTarget(
   }
   if (spec.pullRequest?.branch !== undefined && spec.pullRequest.branch === spec.branch) {
     return 'spec.pullRequest.branch must differ from spec.branch';
+  }
+  if (spec.mode === 'pull-request' && spec.pullRequest?.scm === undefined) {
+    return 'spec.pullRequest.scm is required in pull-request mode (where to open the pull request)';
+  }
+  if (spec.writeBranch !== undefined) {
+    if (spec.mode === 'pull-request')
+      return 'spec.writeBranch is for commit mode; use spec.pullRequest.branch';
+    if (spec.writeBranch === spec.branch) return 'spec.writeBranch must differ from spec.branch';
+  }
+  for (const [field, branch] of [
+    ['spec.writeBranch', spec.writeBranch],
+    ['spec.pullRequest.branch', spec.pullRequest?.branch],
+  ] as const) {
+    if (branch !== undefined && !BRANCH_NAME.test(branch))
+      return `${field} "${branch}" is not a valid branch name`;
   }
   return undefined;
 }
@@ -113,27 +131,6 @@ export async function syncGitTarget(
       deps,
       target,
       { ready: false, error: true, reason: 'InvalidSpec', message: invalid },
-      {},
-      now,
-    );
-    return;
-  }
-  if (target.spec.mode === 'pull-request') {
-    const message = `${PULL_REQUEST_UNAVAILABLE}; nothing is written to ${target.spec.branch}`;
-    await reportTargets(
-      deps,
-      target,
-      watches,
-      plan,
-      undefined,
-      `GitTarget ${name}: ${message}`,
-      'Pending',
-      now,
-    );
-    await writeTargetStatus(
-      deps,
-      target,
-      { ready: false, error: false, reason: 'PullRequestModeUnavailable', message },
       {},
       now,
     );
@@ -169,6 +166,22 @@ export async function syncGitTarget(
       ...(target.spec.author !== undefined && { author: target.spec.author }),
       ...(signing !== undefined && { signing }),
     });
+    const proposalBranch =
+      target.spec.mode === 'pull-request'
+        ? (target.spec.pullRequest?.branch ?? `slipway/bump/${name}`)
+        : target.spec.writeBranch;
+    if (proposalBranch !== undefined) {
+      const proposal = await deps.repositories.run(
+        `${scope}\n${target.spec.url}\n${target.spec.branch}`,
+        () =>
+          proposeEdits(workspace, plan.edits, access!, proposalBranch, {
+            ...(target.spec.commitMessage !== undefined && { commitTemplate: target.spec.commitMessage }),
+          }),
+      );
+      deps.metrics.syncSeconds.observe((Date.now() - started) / 1000);
+      await recordProposal(deps, target, watches, plan, proposal, proposalBranch, now);
+      return;
+    }
     const result = await deps.repositories.run(`${scope}\n${target.spec.url}\n${target.spec.branch}`, () =>
       pushEdits(workspace, plan.edits, {
         ...(target.spec.commitMessage !== undefined && { commitTemplate: target.spec.commitMessage }),
@@ -211,6 +224,123 @@ export async function syncGitTarget(
     await access?.dispose();
     await signing?.dispose();
   }
+}
+
+/**
+ * A proposal branch was brought up to date: in pull-request mode the pull request is found or
+ * opened (and merged with autoMerge), and the edits wait for it; with writeBranch they are done.
+ */
+async function recordProposal(
+  deps: GitTargetDeps,
+  target: GitTarget,
+  watches: readonly ImageWatch[],
+  plan: RepositoryPlan,
+  proposal: ProposalResult,
+  branch: string,
+  now: string,
+): Promise<void> {
+  const changed = plan.edits.filter((e) => proposal.outcomes.get(e.id)?.kind === 'changed');
+  if (proposal.pushed) {
+    deps.metrics.pushes.inc({ result: 'ok' });
+    deps.metrics.commits.inc();
+    void deps.events.normal(
+      target,
+      'Pushed',
+      `pushed ${proposal.commit!.slice(0, 12)} to ${branch} with ${changed.length} change(s)`,
+    );
+  }
+  const result: BatchResult = {
+    head: proposal.commit ?? proposal.base,
+    ...(proposal.commit !== undefined && { commit: proposal.commit }),
+    outcomes: proposal.outcomes,
+    retries: 0,
+  };
+  const pullRequest = target.spec.pullRequest;
+  if (
+    target.spec.mode !== 'pull-request' ||
+    proposal.commit === undefined ||
+    pullRequest?.scm === undefined
+  ) {
+    await reportTargets(deps, target, watches, plan, result, undefined, 'Pending', now);
+    const where = target.spec.mode === 'pull-request' ? target.spec.branch : branch;
+    await writeTargetStatus(
+      deps,
+      target,
+      { ready: true, error: false, reason: 'Synced', message: `branch ${where} has every edit` },
+      {
+        head: proposal.commit ?? proposal.base,
+        ...(proposal.pushed && { lastPushedCommit: proposal.commit!, lastPushedAt: now }),
+      },
+      now,
+    );
+    return;
+  }
+  const scm = pullRequest.scm;
+  const secret = (await readSecretData(deps.client, target.metadata.namespace, scm.secretRef.name)).data;
+  const provider = createScmProvider(scm as ScmSpec, secret);
+  const images = [...new Set(changed.map((e) => `${e.image}:${e.to}`))];
+  const title =
+    pullRequest.title ??
+    `Bump ${images.length === 1 ? images[0] : `${images.length} images`} in ${target.spec.branch}`;
+  const body = [
+    'Slipway git-sync proposes these image updates:',
+    '',
+    ...changed.map((e) => `- \`${e.spec.file}\`: \`${e.reference}\` (ImageWatch ${e.watch}, ${e.policy})`),
+  ].join('\n');
+  const pr = await provider.findOrUpdatePullRequest({
+    head: branch,
+    base: target.spec.branch,
+    title,
+    body,
+    labels: pullRequest.labels ?? [],
+  });
+  if (pr.created)
+    void deps.events.normal(target, 'PullRequestOpened', `opened pull request #${pr.number}: ${pr.url}`);
+  let merged: string | undefined;
+  if (pullRequest.autoMerge === true) {
+    const outcome = await provider.mergePullRequest(pr.number, {
+      method: pullRequest.mergeMethod ?? 'merge',
+      sha: proposal.commit,
+    });
+    if (outcome.merged) {
+      merged = outcome.sha ?? proposal.commit;
+      void deps.events.normal(target, 'PullRequestMerged', `merged pull request #${pr.number}: ${pr.url}`);
+    } else {
+      deps.logger.info(
+        { gitTarget: keyOf(target), pullRequest: pr.url, reason: outcome.reason },
+        'not merged yet',
+      );
+    }
+  }
+  const waiting = `proposed in pull request #${pr.number} (${pr.url}); written once it is merged`;
+  await reportTargets(
+    deps,
+    target,
+    watches,
+    plan,
+    merged === undefined ? result : { ...result, head: merged },
+    undefined,
+    'Pending',
+    now,
+    merged === undefined ? waiting : undefined,
+  );
+  await writeTargetStatus(
+    deps,
+    target,
+    {
+      ready: true,
+      error: false,
+      reason: merged === undefined ? 'PullRequestOpen' : 'Synced',
+      message:
+        merged === undefined ? waiting : `pull request #${pr.number} merged into ${target.spec.branch}`,
+    },
+    {
+      head: proposal.base,
+      ...(proposal.pushed && { lastPushedCommit: proposal.commit!, lastPushedAt: now }),
+      pullRequest: { number: pr.number, url: pr.url, ...(merged !== undefined && { merged: true }) },
+    },
+    now,
+  );
 }
 
 async function recordSuccess(
@@ -263,6 +393,8 @@ async function reportTargets(
   failure: string | undefined,
   failureState: 'Failed' | 'Pending',
   now: string,
+  /** Changed edits wait for this (an open pull request) instead of being Applied. */
+  waitingFor?: string,
 ): Promise<void> {
   const name = target.metadata.name;
   const edits = new Map<string, PlannedEdit>(plan.edits.map((e) => [e.id, e]));
@@ -307,7 +439,25 @@ async function reportTargets(
         void deps.events.warning(watch, 'WriteFailed', outcome.reason);
         return { ...base, state: 'Failed', image, message: outcome.reason, updatedAt: now };
       }
+      if (outcome.kind === 'manual') {
+        const theirs = outcome.changes.map((c) => c.from ?? '(absent)').join(', ');
+        const message = `${edit.spec.file} in ${target.spec.url}@${target.spec.branch} was changed by someone else to ${theirs}; kept (spec.manualChanges: respect), ${image} is written again only for a new candidate`;
+        if (old?.state !== 'ManualChange' || old.image !== image) {
+          void deps.events.warning(watch, 'ManualChange', message);
+        }
+        return { ...base, state: 'ManualChange', image, message, updatedAt: now };
+      }
+      if (outcome.kind === 'changed' && waitingFor !== undefined) {
+        return { ...base, state: 'Pending', image, message: waitingFor, updatedAt: now };
+      }
       if (outcome.kind === 'changed') {
+        if (edit.writtenBefore === true) {
+          void deps.events.warning(
+            watch,
+            'ManualChange',
+            `${edit.spec.file} in ${target.spec.url}@${target.spec.branch} was changed by someone else; wrote ${image} back (spec.manualChanges: overwrite)`,
+          );
+        }
         void deps.events.normal(
           watch,
           'ImageBumped',
@@ -317,6 +467,7 @@ async function reportTargets(
       }
       // Already in place: keep the commit that put it there if we know it.
       if (old?.state === 'Applied' && old.image === image) return old;
+      if (old?.state === 'ManualChange' && old.image === image) return old;
       return { ...base, state: 'Applied', image, message: 'already in place', updatedAt: now };
     }
   }
@@ -326,7 +477,12 @@ async function writeTargetStatus(
   deps: GitTargetDeps,
   target: GitTarget,
   state: { ready: boolean; error: boolean; reason: string; message: string },
-  fields: { head?: string; lastPushedCommit?: string; lastPushedAt?: string },
+  fields: {
+    head?: string;
+    lastPushedCommit?: string;
+    lastPushedAt?: string;
+    pullRequest?: { number: number; url: string; merged?: boolean };
+  },
   now: string,
 ): Promise<void> {
   const status = target.status ?? {};

@@ -5,7 +5,7 @@
 import type { PromotionPipeline } from '../api/promotion.js';
 import { canonicalImageName, formatImageRef, parseImageRef } from './editors/image-ref.js';
 import { type CompiledPolicy, oldEnough, rankTags, tagsNeedingBuildTime } from './policy/strategy.js';
-import type { RegistryClient } from './registry/client.js';
+import { PlatformMissingError, type RegistryClient } from './registry/client.js';
 
 export interface ImageCandidate {
   /** The tag picked; for the digest strategy, the mutable tag followed. */
@@ -131,11 +131,18 @@ export async function checkImage(
   if (listed.invalid > 0) onInvalidTags(listed.invalid);
   const { tags } = listed;
   const built = new Map<string, { digest: string; createdAt?: number }>();
+  // Tags without an image for spec.platform: passed over, never the end of the check.
+  const noPlatform = new Set<string>();
   const buildTimeOf = async (tag: string) => {
     let found = built.get(tag);
-    if (found === undefined) {
-      found = await source.buildTime(tag, platform);
-      built.set(tag, found);
+    if (found === undefined && !noPlatform.has(tag)) {
+      try {
+        found = await source.buildTime(tag, platform);
+        built.set(tag, found);
+      } catch (error) {
+        if (!(error instanceof PlatformMissingError)) throw error;
+        noPlatform.add(tag);
+      }
     }
     return found;
   };
@@ -144,12 +151,14 @@ export async function checkImage(
   for (const [tag, info] of built) if (info.createdAt !== undefined) createdAt.set(tag, info.createdAt);
 
   const ranked = rankTags(policy, tags, createdAt);
+  const platformNote = () =>
+    noPlatform.size === 0 ? '' : `; ${noPlatform.size} tag(s) have no image for ${platform}`;
   if (ranked.length === 0) {
     const why =
       policy.strategy === 'digest'
         ? `tag ${policy.digestTag} does not exist`
         : `none of ${tags.length} tags matches the policy (${policy.description})`;
-    return { kind: 'none', why, tagsSeen: tags.length };
+    return { kind: 'none', why: why + platformNote(), tagsSeen: tags.length };
   }
   let tooYoung = 0;
   const skipped: ImageHold[] = [];
@@ -160,8 +169,10 @@ export async function checkImage(
     if (tagHold !== undefined) return heldOutcome(tagHold, tags.length);
     let digest: string;
     let builtAt: number | undefined;
-    if (policy.minAgeMs > 0) {
+    if (policy.minAgeMs > 0 || platform !== undefined) {
+      // With spec.platform, the image's platform is read before the tag is taken.
       const info = await buildTimeOf(tag);
+      if (info === undefined) continue;
       if (!oldEnough(policy, info.createdAt, now)) {
         tooYoung += 1;
         continue;
@@ -180,11 +191,11 @@ export async function checkImage(
       skipped,
     };
   }
-  return {
-    kind: 'none',
-    why: `${tooYoung} matching tag(s) are younger than policy.minAge`,
-    tagsSeen: tags.length,
-  };
+  const why =
+    tooYoung > 0
+      ? `${tooYoung} matching tag(s) are younger than policy.minAge${platformNote()}`
+      : `no matching tag has an image for ${platform}`;
+  return { kind: 'none', why, tagsSeen: tags.length };
 }
 
 function candidate(tag: string, digest: string, createdAt: number | undefined): ImageCandidate {

@@ -22,7 +22,8 @@ import {
 import { type CheckState, imageWatchState, previousCheckState } from './image-watch-state.js';
 import type { GitSyncMetrics } from './metrics.js';
 import { parseDuration } from './policy/duration.js';
-import { type CompiledPolicy, compilePolicy } from './policy/strategy.js';
+import { acceptsTag, type CompiledPolicy, compilePolicy, isDowngrade } from './policy/strategy.js';
+import type { PushCheck } from './push-retry.js';
 import { RegistryClient, RegistryError } from './registry/client.js';
 import { locateRepository, type RepositoryLocation } from './registry/location.js';
 import { credentialsFromDockerConfig } from './registry/pull-secret.js';
@@ -88,7 +89,7 @@ export async function reconcileImageWatch(
   deps: ImageWatchDeps,
   watch: ImageWatch,
   forced: boolean,
-): Promise<{ requeueAfterMs?: number }> {
+): Promise<{ requeueAfterMs?: number; check?: PushCheck }> {
   const now = deps.now();
   const status = watch.status ?? {};
   const valid = validateImageWatch(watch);
@@ -96,12 +97,17 @@ export async function reconcileImageWatch(
   const next: ImageWatchStatus = { ...status, observedGeneration: watch.metadata.generation };
   let check: CheckState | undefined;
   let requeueAfterMs: number | undefined;
+  let pushCheck: PushCheck | undefined;
   const holds = deps.holdsFor?.(watch) ?? [];
   const isHeld = (latest: ImageWatchStatus['latest']) =>
     latest?.tag !== undefined && heldCandidate(holds, latest.tag, latest.digest) !== undefined;
 
+  const suspended = watch.spec.suspend === true;
   if ('error' in valid) {
     deps.metrics.errors.inc({ reason: 'InvalidSpec' });
+  } else if (suspended) {
+    // Pinned by a person: no registry calls; the repository sync writes nothing for it either.
+    requeueAfterMs = undefined;
   } else {
     const lastChecked = status.lastCheckedAt === undefined ? 0 : Date.parse(status.lastCheckedAt);
     const specChanged = status.observedGeneration !== watch.metadata.generation;
@@ -111,7 +117,17 @@ export async function reconcileImageWatch(
     if (due) {
       const result = await checkNow(deps, watch, valid, now, holds);
       next.lastCheckedAt = formatTime(now);
+      const refused = refusedDowngrade(watch, valid.policy, status.latest, result.latest);
+      if (refused !== undefined) {
+        result.latest = status.latest;
+        void deps.events.warning(watch, 'DowngradeRefused', refused);
+        deps.logger.info({ imageWatch: key, message: refused }, 'downgrade refused');
+      }
       check = result.check;
+      pushCheck = {
+        failed: result.check?.error === true,
+        ...(result.tags !== undefined && { tags: result.tags }),
+      };
       if (result.latest !== undefined) next.latest = result.latest;
       if (specChanged && result.latest === undefined) delete next.latest;
       if (isHeld(next.latest)) delete next.latest;
@@ -140,6 +156,7 @@ export async function reconcileImageWatch(
   const state = imageWatchState({
     watch: { ...watch, status: next },
     ...('error' in valid && { specError: valid.error }),
+    ...(suspended && { suspended: true }),
     ...(check !== undefined && { check }),
     missingGitTargets,
   });
@@ -167,7 +184,10 @@ export async function reconcileImageWatch(
       },
     );
   }
-  return requeueAfterMs === undefined ? {} : { requeueAfterMs: Math.max(1000, requeueAfterMs) };
+  const checked = pushCheck === undefined ? {} : { check: pushCheck };
+  return requeueAfterMs === undefined
+    ? checked
+    : { ...checked, requeueAfterMs: Math.max(1000, requeueAfterMs) };
 }
 
 async function checkNow(
@@ -176,11 +196,27 @@ async function checkNow(
   valid: ValidWatch,
   now: number,
   holds: readonly ImageHold[],
-): Promise<{ latest?: ImageWatchStatus['latest']; check?: CheckState; skipped?: readonly ImageHold[] }> {
+): Promise<{
+  latest?: ImageWatchStatus['latest'];
+  check?: CheckState;
+  skipped?: readonly ImageHold[];
+  tags?: readonly string[];
+}> {
+  let tags: readonly string[] | undefined;
   try {
     const source = await deps.registries.forWatch(watch, valid.location);
+    // The tags listed, so a webhook-triggered check can tell whether it saw the pushed one.
+    const observed: ImageSource = {
+      listTags: async (...args) => {
+        const listed = await source.listTags(...args);
+        tags = listed;
+        return listed;
+      },
+      resolve: (...args) => source.resolve(...args),
+      buildTime: (...args) => source.buildTime(...args),
+    };
     const outcome = await checkImage(
-      source,
+      observed,
       valid.policy,
       now,
       watch.spec.platform,
@@ -189,14 +225,14 @@ async function checkNow(
     );
     if (outcome.kind === 'none' && outcome.held === undefined) {
       deps.metrics.checks.inc({ result: 'none' });
-      return { check: { reason: 'NoCandidate', message: outcome.why, error: false } };
+      return { check: { reason: 'NoCandidate', message: outcome.why, error: false }, ...(tags && { tags }) };
     }
     if (outcome.kind === 'none') {
       deps.metrics.checks.inc({ result: 'none' });
       const [first, ...more] = outcome.held as [ImageHold, ...ImageHold[]];
       const also = more.length === 0 ? '' : ` (${more.length} more held tag(s) match the policy)`;
       const message = `nothing written: ${holdMessage(first, watch.metadata.namespace)}${also}`;
-      return { check: { reason: CANDIDATE_HELD, message, error: false } };
+      return { check: { reason: CANDIDATE_HELD, message, error: false }, ...(tags && { tags }) };
     }
     deps.metrics.checks.inc({ result: 'candidate' });
     const { candidate } = outcome;
@@ -208,6 +244,7 @@ async function checkNow(
         image: candidateReference(watch.spec.image, valid.policy, candidate),
       },
       skipped: outcome.skipped,
+      ...(tags && { tags }),
     };
   } catch (error) {
     deps.metrics.checks.inc({ result: 'error' });
@@ -220,6 +257,32 @@ async function checkNow(
     deps.metrics.errors.inc({ reason });
     return { check: { reason, message: (error as Error).message, error: true } };
   }
+}
+
+/**
+ * Why a new candidate is refused as a downgrade, if it is: it ranks below the current one, the
+ * current one still passes the policy (it was not excluded by a new spec, only perhaps deleted from
+ * the registry), and policy.allowDowngrade is not set. The current one stays and is written.
+ */
+export function refusedDowngrade(
+  watch: ImageWatch,
+  policy: CompiledPolicy,
+  current: ImageWatchStatus['latest'],
+  next: ImageWatchStatus['latest'],
+): string | undefined {
+  if (watch.spec.policy.allowDowngrade === true) return undefined;
+  if (current?.tag === undefined || next?.tag === undefined) return undefined;
+  const sameImage =
+    current.image.startsWith(`${watch.spec.image}:`) || current.image.startsWith(`${watch.spec.image}@`);
+  if (!sameImage || !acceptsTag(policy, current.tag)) return undefined;
+  const time = (t: string | undefined) => (t === undefined ? undefined : Date.parse(t));
+  const from = { tag: current.tag, ...(current.createdAt && { createdAt: time(current.createdAt)! }) };
+  const to = { tag: next.tag, ...(next.createdAt && { createdAt: time(next.createdAt)! }) };
+  if (!isDowngrade(policy, from, to)) return undefined;
+  return (
+    `kept ${current.image}: the best tag the registry offers now, ${next.tag}, ranks below it ` +
+    `(${policy.description}); set spec.policy.allowDowngrade to take it`
+  );
 }
 
 /** A CandidateHeld state is kept between checks like the check reasons of image-watch-state. */

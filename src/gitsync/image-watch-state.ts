@@ -31,6 +31,8 @@ export interface ImageWatchFacts {
   readonly watch: ImageWatch;
   readonly specError?: string;
   readonly check?: CheckState;
+  /** spec.suspend is true. */
+  readonly suspended?: boolean;
   /** GitTargets named by targets that do not exist. */
   readonly missingGitTargets: readonly string[];
 }
@@ -39,6 +41,14 @@ export function imageWatchState(facts: ImageWatchFacts): ConditionState {
   const { watch } = facts;
   if (facts.specError !== undefined) {
     return { ready: false, error: true, reason: 'InvalidSpec', message: facts.specError };
+  }
+  if (facts.suspended === true) {
+    return {
+      ready: false,
+      error: false,
+      reason: 'Suspended',
+      message: 'spec.suspend is true: no registry checks, nothing written; Git keeps what it holds',
+    };
   }
   if (facts.check !== undefined) return { ready: false, ...facts.check };
   const latest = watch.status?.latest;
@@ -71,7 +81,16 @@ export function imageWatchState(facts: ImageWatchFacts): ConditionState {
       message: failed.map((w) => w!.message).join('; '),
     };
   }
-  const pending = current.filter((w) => w?.state !== 'Applied');
+  const manual = current.filter((w) => w?.state === 'ManualChange');
+  const pending = current.filter((w) => w?.state !== 'Applied' && w?.state !== 'ManualChange');
+  if (manual.length > 0 && pending.length === 0) {
+    return {
+      ready: true,
+      error: false,
+      reason: 'ManualChangeKept',
+      message: manual.map((w) => w!.message).join('; '),
+    };
+  }
   if (pending.length > 0) {
     const said = pending.find((w) => w?.message !== undefined)?.message;
     return {

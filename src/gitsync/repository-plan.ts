@@ -39,6 +39,8 @@ export function planRepositoryEdits(gitTargetName: string, watches: readonly Ima
   const sorted = [...watches].sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
   for (const watch of sorted) {
     const key = keyOf(watch);
+    // Suspended: nothing is planned, so Git keeps what it holds and the targets' writes stay as said.
+    if (watch.spec.suspend === true) continue;
     const policy = compilePolicy(watch.spec.policy);
     const latest = watch.status?.latest;
     // A candidate found for an older spec (another image, another policy) is not written.
@@ -65,6 +67,15 @@ export function planRepositoryEdits(gitTargetName: string, watches: readonly Ima
         digest: latest!.digest!,
         pinDigest: policy.strategy === 'digest',
       };
+      const reference = referenceOf(write);
+      const respect = (watch.spec.manualChanges ?? 'respect') === 'respect';
+      // We put this very value there before (or kept a person's change over it): a different
+      // value in the file now is someone else's.
+      const before = watch.status?.writes?.find(
+        (w) => w.gitTarget === gitTargetName && w.path === target.path,
+      );
+      const writtenBefore =
+        before?.image === reference && (before.state === 'Applied' || before.state === 'ManualChange');
       edits.push({
         ...ref,
         id: targetId(key, index),
@@ -72,7 +83,9 @@ export function planRepositoryEdits(gitTargetName: string, watches: readonly Ima
         image: watch.spec.image,
         to: write.pinDigest ? `${write.tag}@${write.digest}` : write.tag,
         policy: policy.description,
-        reference: referenceOf(write),
+        reference,
+        ...(respect && { respectManualChange: true }),
+        ...(writtenBefore && { writtenBefore: true }),
       });
     });
   }

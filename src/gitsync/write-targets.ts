@@ -18,7 +18,16 @@ const EDIT_KINDS = ['kustomize', 'helm', 'yaml', 'argocdSourceOverride'] as cons
 
 /** `image:tag`, or `image:tag@digest` when pinning the digest. */
 export function referenceOf(write: ImageToWrite): string {
-  return write.pinDigest ? `${write.image}:${write.tag}@${write.digest}` : `${write.image}:${write.tag}`;
+  return `${write.image}:${tagValueOf(write)}`;
+}
+
+/**
+ * What a tag-only field receives: the tag, or `tag@digest` when pinning. A chart that renders
+ * `repo:{{tag}}` then pulls the pinned digest, as the status and trailers say (writing the bare
+ * mutable tag would deploy whatever it points at when the pod starts).
+ */
+export function tagValueOf(write: ImageToWrite): string {
+  return write.pinDigest ? `${write.tag}@${write.digest}` : write.tag;
 }
 
 /** Problems with a target that no repository content can fix; undefined when it is well-formed. */
@@ -64,8 +73,10 @@ export function editSpecFor(target: WriteTarget, write: ImageToWrite): EditSpec 
   const reference = referenceOf(write);
   if (target.kustomize !== undefined) {
     const name = target.kustomize.name ?? write.image;
+    // kustomize renders `name@digest` from digest alone; mode digest drops a newTag left from
+    // before, which would otherwise read as the version running.
     return write.pinDigest
-      ? { editor: 'kustomize-images', file, name, digest: write.digest, mode: 'merge' }
+      ? { editor: 'kustomize-images', file, name, digest: write.digest, mode: 'digest' }
       : { editor: 'kustomize-images', file, name, newTag: write.tag, mode: 'tag' };
   }
   if (target.helm !== undefined) {
@@ -95,7 +106,7 @@ export function editSpecFor(target: WriteTarget, write: ImageToWrite): EditSpec 
   if (target.yaml !== undefined) {
     const y = target.yaml;
     const format = y.value ?? 'image';
-    const value = format === 'tag' ? write.tag : format === 'digest' ? write.digest : reference;
+    const value = format === 'tag' ? tagValueOf(write) : format === 'digest' ? write.digest : reference;
     const document =
       y.document === undefined
         ? undefined
@@ -114,7 +125,7 @@ export function editSpecFor(target: WriteTarget, write: ImageToWrite): EditSpec 
     const parameters = [
       ...(h.imageParameter !== undefined ? [{ name: h.imageParameter, value: reference }] : []),
       ...(h.repositoryParameter !== undefined ? [{ name: h.repositoryParameter, value: write.image }] : []),
-      ...(h.tagParameter !== undefined ? [{ name: h.tagParameter, value: write.tag }] : []),
+      ...(h.tagParameter !== undefined ? [{ name: h.tagParameter, value: tagValueOf(write) }] : []),
     ];
     return { editor: 'argocd-source-override', file, override: { kind: 'helm', parameters } };
   }

@@ -13,7 +13,7 @@ import {
 } from '../analysis/run-from-templates.js';
 import type { AnalysisPhase, AnalysisRun } from '../api/analysis.js';
 import type { RolloutAnalysis } from '../api/rollout.js';
-import { POD_TEMPLATE_HASH_LABEL } from './labels.js';
+import { POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from './labels.js';
 import type { RolloutPass } from './pass.js';
 
 export interface ObservedAnalysis {
@@ -39,9 +39,13 @@ export function isCompleted(run: AnalysisRun): boolean {
   return COMPLETED.has(run.status?.phase ?? '');
 }
 
-function matches(run: AnalysisRun, type: AnalysisRunType, hash: string): boolean {
+function matches(run: AnalysisRun, type: AnalysisRunType, hash: string, revision: string): boolean {
   const labels = run.metadata?.labels ?? {};
   if (labels[ROLLOUT_TYPE_LABEL] !== type.type || labels[POD_TEMPLATE_HASH_LABEL] !== hash) return false;
+  // A template rolled out again (re-promoted after a failure) is a new revision with the same pod
+  // hash: like Argo, it gets a fresh run rather than the old revision's outcome.
+  const runRevision = run.metadata?.annotations?.[REVISION_ANNOTATION];
+  if (runRevision !== undefined && runRevision !== revision) return false;
   return type.type !== 'Step' || labels[STEP_INDEX_LABEL] === String(type.stepIndex);
 }
 
@@ -75,7 +79,8 @@ export class RolloutAnalysisRuns {
   /** The existing run of this type for the current template, if any. */
   find(type: AnalysisRunType): AnalysisRun | undefined {
     return this.observed.runs.find(
-      (run) => matches(run, type, this.pass.hash) && !run.metadata?.deletionTimestamp,
+      (run) =>
+        matches(run, type, this.pass.hash, String(this.pass.revision)) && !run.metadata?.deletionTimestamp,
     );
   }
 

@@ -36,6 +36,9 @@ import { eventually } from './support/wait.js';
 const namespace = `promo-${Date.now().toString(36)}`;
 const V1 = 'reg.local/acme/web:1.0.0';
 const V2 = 'reg.local/acme/web:2.0.0';
+const V3 = 'reg.local/acme/web:3.0.0';
+/** The tags of reg.local/acme/web; a test adds one. */
+const webTags = ['1.0.0', '2.0.0'];
 const TOKEN = 'ghp_promotionE2E0123456789';
 
 let root: string;
@@ -158,7 +161,7 @@ beforeAll(async () => {
     registryFactory: (_, watch) =>
       watch.spec.image === 'reg.local/acme/web'
         ? ({
-            listTags: async () => ['1.0.0', '2.0.0'],
+            listTags: async () => [...webTags],
             resolve: async (tag: string) => ({
               digest: `sha256:${tag.replaceAll('.', '').padStart(64, '0')}`,
             }),
@@ -353,6 +356,40 @@ spec:
     });
     expect(showFile(bare, 'envs/staging/rollout.yaml')).toBe(rolloutManifest('web-staging', V1, 'job-fail'));
     expect(git(bare, ['rev-parse', 'main']).trim()).toBe(head);
+  });
+
+  it('after the rollback, an ImageWatch writing a newer image to staging moves its desiredImage (not Progressing for good)', async ({
+    onTestFinished,
+  }) => {
+    onTestFinished(() => void tryKubectl(['delete', 'imagewatch', 'web-staging-next', '-n', namespace]));
+    expect(pipelineStatus('web').environments?.find((e) => e.name === 'staging')?.desiredImage).toBe(V1);
+    webTags.push('3.0.0');
+    kubectl(
+      ['apply', '-n', namespace, '-f', '-'],
+      `
+apiVersion: slipway.dev/v1alpha1
+kind: ImageWatch
+metadata: {name: web-staging-next}
+spec:
+  image: reg.local/acme/web
+  interval: 1h
+  policy: {strategy: semver, semver: {constraint: ">=1"}}
+  targets: [{gitTarget: platform, path: envs/staging/rollout.yaml, yaml: {path: "spec.template.spec.containers[name=web].image"}}]
+`,
+    );
+    await eventually(
+      '3.0.0 in Git',
+      () => (showFile(bare, 'envs/staging/rollout.yaml').includes(V3) ? true : undefined),
+      60_000,
+    );
+    await eventually(
+      'staging desiredImage follows the ImageWatch',
+      () =>
+        pipelineStatus('web').environments?.find((e) => e.name === 'staging')?.desiredImage === V3
+          ? true
+          : undefined,
+      60_000,
+    );
   });
 
   it('promotes into a pull-request environment: a pull request whose merge lands the image', async () => {

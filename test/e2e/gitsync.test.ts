@@ -256,6 +256,7 @@ spec:
         'Slipway-From': '1.0.0',
         'Slipway-To': '1.1.0',
         'Slipway-Policy': 'semver ^1.0',
+        'Slipway-Decision': 'bump',
       },
     ]);
     expect(git(bare, ['log', '-1', '--format=%an', 'main']).trim()).toBe('Slipway E2E');
@@ -275,20 +276,20 @@ spec:
     });
     expect(condition(target, 'Ready')).toMatchObject({ status: 'True' });
 
-    // A file that does not parse is reported and left alone; pull-request mode says it is not there yet.
+    // A file that does not parse is reported and left alone; pull-request mode without spec.scm is refused.
     const broken = await eventually('broken reported', () => {
       const s = status('imagewatch', 'broken');
       return condition(s, 'Ready')?.reason === 'WriteFailed' ? s : undefined;
     });
     expect(broken.writes?.find((w) => w.gitTarget === 'platform')).toMatchObject({ state: 'Failed' });
     expect(broken.writes?.find((w) => w.gitTarget === 'platform-pr')).toMatchObject({
-      state: 'Pending',
-      message: expect.stringContaining('pull-request mode is not available yet'),
+      state: 'Failed',
+      message: expect.stringContaining('spec.pullRequest.scm is required in pull-request mode'),
     });
     expect(showFile(bare, 'apps/broken/values.yaml')).toBe('image: {tag: [\n');
     expect(condition(status('gittarget', 'platform-pr'), 'Ready')).toMatchObject({
       status: 'False',
-      reason: 'PullRequestModeUnavailable',
+      reason: 'InvalidSpec',
     });
     const events = kubectl([
       'get',

@@ -124,6 +124,10 @@ if ready == nil then
 end
 
 if ready.status == "True" then
+  if ready.reason == "ManualChangeKept" then
+    -- A person changed a managed line in Git; spec.manualChanges respect keeps it.
+    return result("Healthy", "Manual change kept: " .. tostring(ready.message or ""))
+  end
   if image == nil then
     return result("Healthy", "Up to date: " .. tostring(ready.message or ""))
   end
@@ -131,6 +135,14 @@ if ready.status == "True" then
 end
 
 local reason = ready.reason
+if reason == "Suspended" then
+  -- spec.suspend: a person pinned what Git holds; nothing is checked or written until resumed.
+  local message = "Suspended: no registry checks, nothing written"
+  if image ~= nil then
+    message = message .. " (last candidate " .. tostring(image) .. ")"
+  end
+  return result("Suspended", message)
+end
 if reason == "NoCandidate" then
   local message = "No candidate: no tag matches the policy yet, nothing to write"
   if nonEmpty(ready.message) then

@@ -105,6 +105,8 @@ for _, env in ipairs(environments) do
     local what = "Pull request"
     if pr.kind == "promote" then
       what = "Promotion of " .. tostring(pr.image) .. " to " .. tostring(env.name)
+    elseif pr.kind == "rollback" then
+      what = "Rollback of " .. tostring(env.name) .. " to " .. tostring(pr.image)
     elseif pr.kind == "release-pause" then
       what = "Release of the pause of " .. tostring(pr.image) .. " in " .. tostring(env.name)
     end

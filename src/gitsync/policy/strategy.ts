@@ -94,6 +94,41 @@ export function rankTags(
   }
 }
 
+/**
+ * Whether moving from `current` to `next` goes backwards in the strategy's own order: a lower
+ * version (semver), an earlier name (alphabetical), an older build (newest-build). The digest
+ * strategy follows its tag wherever it points, so it never downgrades. Unknown order: false.
+ */
+export function isDowngrade(
+  policy: CompiledPolicy,
+  current: { readonly tag?: string; readonly createdAt?: number },
+  next: { readonly tag: string; readonly createdAt?: number },
+): boolean {
+  if (current.tag === undefined || current.tag === next.tag) return false;
+  switch (policy.strategy) {
+    case 'semver': {
+      const from = semver.parse(current.tag, { loose: true });
+      const to = semver.parse(next.tag, { loose: true });
+      return from !== null && to !== null && semver.lt(to, from);
+    }
+    case 'alphabetical':
+      return next.tag < current.tag;
+    case 'newest-build':
+      return (
+        current.createdAt !== undefined && next.createdAt !== undefined && next.createdAt < current.createdAt
+      );
+    case 'digest':
+      return false;
+    default:
+      return assertNever(policy.strategy);
+  }
+}
+
+/** Whether the policy's filters and range accept this tag at all (built at any time). */
+export function acceptsTag(policy: CompiledPolicy, tag: string): boolean {
+  return rankTags(policy, [tag], new Map([[tag, 0]])).length > 0;
+}
+
 /** Which tags need a build time before ranking: all allowed ones for newest-build, none otherwise. */
 export function tagsNeedingBuildTime(policy: CompiledPolicy, tags: readonly string[]): string[] {
   return policy.strategy === 'newest-build' ? tags.filter((tag) => tagAllowed(policy.filter, tag)) : [];

@@ -85,10 +85,10 @@ export async function carryOut(
         break;
       case 'rollback':
       case 'promote': {
-        if (decision.type === 'promote' && decision.mode === 'pull-request') {
+        if (decision.mode === 'pull-request') {
           const pr = await proposeDecision(deps, pipeline, decision, provider);
           envStatus(decision.environment).pullRequest = {
-            kind: 'promote',
+            kind: decision.type,
             image: decision.image,
             number: pr.number,
             url: pr.url,

@@ -3,7 +3,7 @@
 // changes, when one of its Rollouts or their AnalysisRuns changes, when a soak time runs out, and
 // on every resync. Each pass: observe, decide (pure), carry out, write status.
 import type { AnalysisRun } from '../../api/analysis.js';
-import type { GitTarget } from '../../api/gitsync.js';
+import { type GitTarget, IMAGE_WATCH_KIND, type ImageWatch } from '../../api/gitsync.js';
 import { ANALYSIS_RUN_KIND, apiResourceOf, ROLLOUT_KIND } from '../../api/kinds.js';
 import {
   PROMOTION_PIPELINE_KIND,
@@ -22,6 +22,7 @@ import { WorkQueue } from '../../kube/workqueue.js';
 import type { ProcessMetrics } from '../../metrics/registry.js';
 import type { Logger } from '../../process/logger.js';
 import { conditionsFor, sameConditions } from '../conditions.js';
+import { canonicalImageName, parseImageRef } from '../editors/image-ref.js';
 import { GIT_TARGETS } from '../git-target-reconciler.js';
 import { createScmProvider } from '../scm/factory.js';
 import type { ScmProvider } from '../scm/provider.js';
@@ -29,13 +30,14 @@ import { readSecretData } from '../secrets.js';
 import { KeyedMutex } from '../workspace/keyed-mutex.js';
 import type { RepositoryUrlPolicy } from '../workspace/repository-url.js';
 import { carryOut } from './act.js';
-import { decidePromotions } from './decide.js';
+import { decidePromotions, type ImageWatchWrite } from './decide.js';
 import { type ObservedRollout, observeRollout } from './observe.js';
 
 export const PROMOTION_PIPELINES = apiResourceOf(PROMOTION_PIPELINE_KIND);
 const ROLLOUTS = apiResourceOf(ROLLOUT_KIND);
 const ANALYSIS_RUNS = apiResourceOf(ANALYSIS_RUN_KIND);
 const ROLLOUT_INDEX = 'rollout';
+const IMAGE_WATCHES = apiResourceOf(IMAGE_WATCH_KIND);
 
 export interface PromotionControllerOptions {
   readonly client: RestClient;
@@ -60,6 +62,8 @@ export class PromotionController {
   private readonly rollouts: Informer<Rollout>;
   private readonly runs: Informer<AnalysisRun>;
   private readonly targets: Informer<GitTarget>;
+  /** Their writes to an environment's file move its desiredImage (see withImageWatchWrite). */
+  private readonly watches: Informer<ImageWatch>;
   private readonly queue: WorkQueue;
   private running: Promise<void> | undefined;
 
@@ -85,6 +89,9 @@ export class PromotionController {
     });
     this.targets = new Informer<GitTarget>(apiListWatch(client, GIT_TARGETS, scope), {
       onError: onError('gittarget watch'),
+    });
+    this.watches = new Informer<ImageWatch>(apiListWatch(client, IMAGE_WATCHES, scope), {
+      onError: onError('imagewatch watch'),
     });
     this.queue = new WorkQueue({
       name: 'promotionpipelines',
@@ -117,8 +124,17 @@ export class PromotionController {
       }
     };
     this.runs.addHandlers({ add: onRun, update: (_, run) => onRun(run) });
-    for (const informer of [this.pipelines, this.rollouts, this.runs, this.targets]) informer.start();
-    await Promise.all([this.pipelines, this.rollouts, this.runs, this.targets].map((i) => i.waitForSync()));
+    this.watches.addHandlers({
+      update: (old, w) => {
+        if (JSON.stringify(old.status?.writes) === JSON.stringify(w.status?.writes)) return;
+        for (const p of this.pipelines.list(w.metadata.namespace)) this.queue.add(keyOf(p));
+      },
+    });
+    for (const informer of [this.pipelines, this.rollouts, this.runs, this.targets, this.watches])
+      informer.start();
+    await Promise.all(
+      [this.pipelines, this.rollouts, this.runs, this.targets, this.watches].map((i) => i.waitForSync()),
+    );
     this.running = this.queue.run(async (key) => {
       const [ns, name] = key.split('/') as [string, string];
       if (this.pipelines.get(ns, name) === undefined) return;
@@ -138,13 +154,41 @@ export class PromotionController {
   }
 
   hasSynced(): boolean {
-    return [this.pipelines, this.rollouts, this.runs, this.targets].every((i) => i.hasSynced());
+    return [this.pipelines, this.rollouts, this.runs, this.targets, this.watches].every((i) => i.hasSynced());
   }
 
   async stop(): Promise<void> {
-    for (const informer of [this.pipelines, this.rollouts, this.runs, this.targets]) informer.stop();
+    for (const informer of [this.pipelines, this.rollouts, this.runs, this.targets, this.watches])
+      informer.stop();
     await this.queue.shutDown();
     await this.running;
+  }
+
+  /** Per environment, the newest Applied write of an ImageWatch of the pipeline's image to its file. */
+  private imageWatchWrites(pipeline: PromotionPipeline): Map<string, ImageWatchWrite> {
+    const canonical = (image: string) => {
+      const parsed = parseImageRef(image);
+      return parsed.ok ? canonicalImageName(parsed.ref) : image;
+    };
+    const image = canonical(pipeline.spec.image);
+    const writes = new Map<string, ImageWatchWrite>();
+    for (const watch of this.watches.list(pipeline.metadata.namespace)) {
+      if (canonical(watch.spec.image) !== image) continue;
+      for (const env of pipeline.spec.environments) {
+        for (const w of watch.status?.writes ?? []) {
+          if (w.gitTarget !== env.target.gitTarget || w.path !== env.target.path) continue;
+          if (w.state !== 'Applied' || w.image === undefined || w.updatedAt === undefined) continue;
+          const seen = writes.get(env.name);
+          if (seen !== undefined && Date.parse(seen.at) >= Date.parse(w.updatedAt)) continue;
+          writes.set(env.name, {
+            image: w.image,
+            at: w.updatedAt,
+            watch: `${watch.metadata.namespace}/${watch.metadata.name}`,
+          });
+        }
+      }
+    }
+    return writes;
   }
 
   private async reconcile(pipeline: PromotionPipeline): Promise<{ requeueAfterMs?: number } | undefined> {
@@ -167,7 +211,12 @@ export class PromotionController {
         }),
       );
     }
-    const plan = decidePromotions({ pipeline, observed, now });
+    const plan = decidePromotions({
+      pipeline,
+      observed,
+      now,
+      imageWatchWrites: this.imageWatchWrites(pipeline),
+    });
     const target = { resource: PROMOTION_PIPELINES, namespace, name: pipeline.metadata.name };
     const previousConditions = pipeline.status?.conditions;
     if (plan.problems.length > 0) {

@@ -41,6 +41,8 @@ export type Decision =
       /** The last good image, written back. */
       readonly image: string;
       readonly failed: string;
+      /** As promotions into the environment land: a protected branch takes it as a pull request. */
+      readonly mode: 'commit' | 'pull-request';
       readonly evidence: Evidence;
     }
   | {
@@ -67,6 +69,17 @@ export interface PromotionSituation {
   /** Per environment name, its observed Rollouts in spec order. */
   readonly observed: ReadonlyMap<string, readonly ObservedRollout[]>;
   readonly now: number;
+  /** Per environment name, the newest Applied ImageWatch write to its target file. */
+  readonly imageWatchWrites?: ReadonlyMap<string, ImageWatchWrite>;
+}
+
+/** An ImageWatch wrote `image` to an environment's file (its status.writes entry, Applied). */
+export interface ImageWatchWrite {
+  readonly image: string;
+  /** RFC 3339, the entry's updatedAt. */
+  readonly at: string;
+  /** `namespace/name` of the ImageWatch. */
+  readonly watch: string;
 }
 
 export interface PromotionPlan {
@@ -128,7 +141,14 @@ export function decidePromotions(situation: PromotionSituation): PromotionPlan {
   const isHeld = (image: string) => held.some((h) => h.image === image);
   const envs = pipeline.spec.environments;
   const views = envs.map((env) => viewOf(observed.get(env.name) ?? []));
-  const environments = envs.map((env, i) => nextStatus(env, views[i]!, previous.get(env.name), now));
+  const environments = envs.map((env, i) =>
+    withImageWatchWrite(
+      nextStatus(env, views[i]!, previous.get(env.name), now),
+      situation.imageWatchWrites?.get(env.name),
+      lastGitDecision(pipeline, env.name),
+      isHeld,
+    ),
+  );
   if (problems.length > 0) return { decisions, environments, held, problems };
 
   let requeueAfterMs: number | undefined;
@@ -139,9 +159,19 @@ export function decidePromotions(situation: PromotionSituation): PromotionPlan {
       const failed = view.failed.image;
       if (isHeld(failed)) return;
       const evidence = evidenceOf(view.failed, `Rollout ${view.failed.key} ${whyFailed(view.failed)}`);
+      // This very failure was held and a person released it (the rollback may not have synced
+      // yet, so the Rollout still shows it): acting on it again would undo the release.
+      if (heldBefore(pipeline, env.name, failed, evidence)) return;
       const lastGood = status.stableImage;
       if (lastGood !== undefined && lastGood !== failed) {
-        decisions.push({ type: 'rollback', environment: env.name, image: lastGood, failed, evidence });
+        decisions.push({
+          type: 'rollback',
+          environment: env.name,
+          image: lastGood,
+          failed,
+          mode: env.mode ?? 'commit',
+          evidence,
+        });
       }
       decisions.push({
         type: 'hold',
@@ -303,7 +333,11 @@ function nextStatus(
   // A pull request for an image the environment now runs (merged and synced) is done.
   const pullRequest =
     previous?.pullRequest !== undefined &&
-    !(previous.pullRequest.kind === 'promote' && healthy && previous.pullRequest.image === view.image) &&
+    !(
+      (previous.pullRequest.kind === 'promote' || previous.pullRequest.kind === 'rollback') &&
+      healthy &&
+      previous.pullRequest.image === view.image
+    ) &&
     !(previous.pullRequest.kind === 'release-pause' && view.state !== 'Paused')
       ? previous.pullRequest
       : undefined;
@@ -317,6 +351,55 @@ function nextStatus(
     ...(view.why !== undefined && { waiting: view.why }),
     ...(pullRequest !== undefined && { pullRequest }),
   };
+}
+
+/**
+ * An ImageWatch that wrote the environment's file after our last commit there owns what Git
+ * declares now: desiredImage follows it, or the environment would wait for good for an image Git
+ * no longer names (Argo CD health Progressing). A write of a held image, of the image our decision
+ * replaced, or from before our decision (same second included only when it is neither) changes nothing.
+ */
+export function withImageWatchWrite(
+  status: EnvironmentStatus,
+  write: ImageWatchWrite | undefined,
+  decision: { readonly at: string; readonly from?: string } | undefined,
+  isHeld: (image: string) => boolean,
+): EnvironmentStatus {
+  if (write === undefined || status.desiredImage === undefined || write.image === status.desiredImage) {
+    return status;
+  }
+  if (isHeld(write.image) || write.image === decision?.from) return status;
+  if (decision !== undefined && Date.parse(write.at) < Date.parse(decision.at)) return status;
+  return { ...status, desiredImage: write.image };
+}
+
+/** Whether the newest hold of `image` in the environment was for this same failed rollout revision. */
+function heldBefore(
+  pipeline: PromotionPipeline,
+  environment: string,
+  image: string,
+  evidence: Evidence,
+): boolean {
+  const hold = (pipeline.status?.history ?? []).find(
+    (r) => r.type === 'hold' && r.environment === environment && r.image === image,
+  );
+  return hold !== undefined && hold.rollout === evidence.rollout && hold.revision === evidence.revision;
+}
+
+/** The newest decision of ours that wrote the environment's file (promote or rollback by commit). */
+function lastGitDecision(
+  pipeline: PromotionPipeline,
+  environment: string,
+): { at: string; from?: string } | undefined {
+  const record = (pipeline.status?.history ?? []).find(
+    (r) =>
+      r.environment === environment &&
+      (r.type === 'promote' || r.type === 'rollback') &&
+      r.pullRequest === undefined,
+  );
+  return record === undefined
+    ? undefined
+    : { at: record.at, ...(record.from !== undefined && { from: record.from }) };
 }
 
 function whyFailed(rollout: ObservedRollout): string {

@@ -11,6 +11,7 @@ export const DECISION_TRAILERS = [
   'Slipway-Pipeline',
   'Slipway-Environment',
   'Slipway-Image',
+  'Slipway-To',
   'Slipway-From',
   'Slipway-Rollout',
   'Slipway-Revision',
@@ -52,12 +53,22 @@ export function decisionTrailers(pipeline: PromotionPipeline, decision: GitDecis
     'Slipway-Pipeline': `${pipeline.metadata.namespace}/${pipeline.metadata.name}`,
     'Slipway-Environment': decision.environment,
     'Slipway-Image': decision.image,
+    'Slipway-To': tagOf(decision.image),
     'Slipway-From': from,
     'Slipway-Rollout': decision.evidence.rollout,
     'Slipway-Revision': decision.evidence.revision,
     'Slipway-Analysis': decision.evidence.analysis,
   };
   return DECISION_TRAILERS.map((key) => `${key}: ${oneLine(values[key])}`);
+}
+
+/** The tag (or tag@digest, or @digest) of a reference, as Slipway-To of a bump commit says it. */
+function tagOf(reference: string): string {
+  const slash = reference.lastIndexOf('/');
+  const colon = reference.indexOf(':', slash + 1);
+  const at = reference.indexOf('@');
+  if (colon >= 0 && (at < 0 || colon < at)) return reference.slice(colon + 1);
+  return at >= 0 ? reference.slice(at) : reference;
 }
 
 export function decisionCommitMessage(pipeline: PromotionPipeline, decision: GitDecision): string {

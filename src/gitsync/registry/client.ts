@@ -21,6 +21,14 @@ export class RegistryError extends Error {
   }
 }
 
+/** The tag exists but holds no image for the platform asked for: a check skips such a tag. */
+export class PlatformMissingError extends RegistryError {
+  constructor(message: string) {
+    super(message, 'NotFound');
+    this.name = 'PlatformMissingError';
+  }
+}
+
 /** distribution refuses manifests over 4 MiB; we read no more than it would accept. */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 /** One page of a tag list: about 200 000 tags of ordinary length. */
@@ -91,7 +99,7 @@ export class RegistryClient {
   private auth: AuthPlan = { kind: 'none' };
   private token: { value: string; expiresAt: number } | undefined;
   /** Build times by manifest digest and platform: a digest names immutable content, so this never goes stale. */
-  private readonly buildTimes = new Map<string, number | undefined>();
+  private readonly buildTimes = new Map<string, { createdAt?: number; platform?: string }>();
 
   constructor(
     readonly location: RepositoryLocation,
@@ -170,24 +178,25 @@ export class RegistryClient {
 
   /**
    * When the image was built (`created` of its config blob), in epoch ms; for an index, of the
-   * image for `platform` (os/arch[/variant]). Undefined when the config carries no time.
+   * image for `platform` (os/arch[/variant], default linux/amd64). Undefined when the config
+   * carries no time. With `platform` given, a single image built for another one is refused too
+   * (PlatformMissingError), as is an index without it.
    */
-  async buildTime(
-    reference: string,
-    platform = 'linux/amd64',
-  ): Promise<{ digest: string; createdAt?: number }> {
+  async buildTime(reference: string, platform?: string): Promise<{ digest: string; createdAt?: number }> {
+    const wanted = platform ?? 'linux/amd64';
     const top = await this.manifest(reference);
-    const cacheKey = `${top.digest} ${platform}`;
-    if (this.buildTimes.has(cacheKey)) return withCreated(top.digest, this.buildTimes.get(cacheKey));
+    const cacheKey = `${top.digest} ${wanted}`;
+    const missing = () =>
+      new PlatformMissingError(`${this.describe()}:${reference} has no image for platform ${wanted}`);
+    const cached = this.buildTimes.get(cacheKey);
+    if (cached !== undefined) {
+      if (platform !== undefined && !platformMatches(cached.platform, platform)) throw missing();
+      return withCreated(top.digest, cached.createdAt);
+    }
     let image = top;
     if (isIndex(top.mediaType)) {
-      const chosen = pickPlatform(top.document.manifests ?? [], platform);
-      if (chosen === undefined) {
-        throw new RegistryError(
-          `${this.describe()}:${reference} has no image for platform ${platform}`,
-          'NotFound',
-        );
-      }
+      const chosen = pickPlatform(top.document.manifests ?? [], wanted);
+      if (chosen === undefined) throw missing();
       image = await this.manifest(chosen.digest);
     }
     if (!isImageManifest(image.mediaType) || image.document.config === undefined) {
@@ -199,10 +208,27 @@ export class RegistryClient {
     const response = await this.send('GET', this.repoUrl(`blobs/${image.document.config.digest}`), {
       Accept: '*/*',
     });
-    const config = (await readJson(response, this.describe(), MAX_CONFIG_BYTES)) as { created?: string };
-    const created = config.created === undefined ? undefined : Date.parse(config.created);
-    const createdAt = created === undefined || Number.isNaN(created) ? undefined : created;
-    this.buildTimes.set(cacheKey, createdAt);
+    const config = (await readJson(response, this.describe(), MAX_CONFIG_BYTES)) as {
+      created?: unknown;
+      os?: unknown;
+      architecture?: unknown;
+      variant?: unknown;
+    };
+    const created = typeof config.created === 'string' ? Date.parse(config.created) : Number.NaN;
+    const createdAt = Number.isNaN(created) ? undefined : created;
+    const built =
+      typeof config.os === 'string' && typeof config.architecture === 'string'
+        ? [
+            config.os,
+            config.architecture,
+            ...(typeof config.variant === 'string' ? [config.variant] : []),
+          ].join('/')
+        : undefined;
+    this.buildTimes.set(cacheKey, {
+      ...(createdAt !== undefined && { createdAt }),
+      ...(built && { platform: built }),
+    });
+    if (platform !== undefined && !platformMatches(built, platform)) throw missing();
     return withCreated(top.digest, createdAt);
   }
 
@@ -390,6 +416,14 @@ function jittered(ms: number): number {
 
 function contentType(response: Response): string {
   return (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
+}
+
+/** A config naming no platform is taken to fit (old images); os/arch must match, variant when asked. */
+function platformMatches(built: string | undefined, wanted: string): boolean {
+  if (built === undefined) return true;
+  const [os, arch, variant] = wanted.split('/');
+  const [bOs, bArch, bVariant] = built.split('/');
+  return os === bOs && arch === bArch && (variant === undefined || variant === bVariant);
 }
 
 function withCreated(digest: string, createdAt: number | undefined): { digest: string; createdAt?: number } {

@@ -14,7 +14,18 @@ export interface ImageBump {
 
 export const DEFAULT_COMMIT_TEMPLATE = 'chore(images): update {{summary}}\n\n{{changes}}';
 
-export const TRAILER_KEYS = ['Slipway-Image', 'Slipway-From', 'Slipway-To', 'Slipway-Policy'] as const;
+/**
+ * Every Slipway commit (bump or promotion decision) carries Slipway-Decision, Slipway-Image,
+ * Slipway-From and Slipway-To, so one query lists all decisions:
+ * `git log --format='%(trailers:key=Slipway-Decision,key=Slipway-Image,key=Slipway-To)'`.
+ */
+export const TRAILER_KEYS = [
+  'Slipway-Image',
+  'Slipway-From',
+  'Slipway-To',
+  'Slipway-Policy',
+  'Slipway-Decision',
+] as const;
 
 const PLACEHOLDER = /\{\{\s*(summary|count|images|changes|branch)\s*\}\}/g;
 
@@ -38,6 +49,7 @@ export function renderCommitMessage(template: string, bumps: readonly ImageBump[
     `Slipway-From: ${oneLine(b.from.join(', ')) || '(none)'}`,
     `Slipway-To: ${oneLine(b.to)}`,
     `Slipway-Policy: ${oneLine(b.policy)}`,
+    'Slipway-Decision: bump',
   ]);
   return `${text}\n\n${trailers.join('\n')}\n`;
 }
@@ -53,6 +65,62 @@ export function parseSlipwayTrailers(message: string): Record<string, string>[] 
     if (group !== undefined) group[m[1] as string] = m[2] as string;
   }
   return groups;
+}
+
+/** One decision a commit records, the same for bumps and promotion decisions. */
+export interface RecordedDecision {
+  /** bump, promote, rollback, release-pause. */
+  readonly decision: string;
+  /** The image repository, without tag or digest. */
+  readonly image: string;
+  readonly from?: string;
+  /** The tag (or tag@digest) written. */
+  readonly to?: string;
+  /** Every Slipway-* trailer of the group, as written. */
+  readonly trailers: Readonly<Record<string, string>>;
+}
+
+/**
+ * The decisions of a commit message, from current and older trailers alike: bumps written before
+ * Slipway-Decision existed read as `bump`; promotion commits written before Slipway-To existed
+ * carry the whole reference in Slipway-Image, split here into image and to.
+ */
+export function readDecisions(message: string): RecordedDecision[] {
+  const groups: Record<string, string>[] = [];
+  for (const line of message.split('\n')) {
+    const m = /^(Slipway-[A-Za-z]+):\s?(.*)$/.exec(line);
+    if (m === null) continue;
+    const key = m[1] as string;
+    const current = groups[groups.length - 1];
+    // A bump group opens with Slipway-Image, a promotion group with Slipway-Decision.
+    if (
+      current === undefined ||
+      ((key === 'Slipway-Image' || key === 'Slipway-Decision') && key in current)
+    ) {
+      groups.push({});
+    }
+    groups[groups.length - 1]![key] = m[2] as string;
+  }
+  return groups
+    .filter((g) => g['Slipway-Image'] !== undefined)
+    .map((trailers) => {
+      const written = trailers['Slipway-Image']!;
+      const slash = written.lastIndexOf('/');
+      const at = written.indexOf('@');
+      const colon = written.indexOf(':', slash + 1);
+      const cut = colon >= 0 && (at < 0 || colon < at) ? colon : at;
+      const image = cut >= 0 ? written.slice(0, cut) : written;
+      const inImage = cut >= 0 ? written.slice(cut + (written[cut] === ':' ? 1 : 0)) : undefined;
+      const to = trailers['Slipway-To'] ?? inImage;
+      const from = trailers['Slipway-From'];
+      return {
+        decision: trailers['Slipway-Decision'] ?? 'bump',
+        image,
+        ...(from !== undefined && { from }),
+        ...(to !== undefined && { to }),
+        trailers,
+      };
+    });
 }
 
 function shortName(image: string): string {

@@ -17,11 +17,21 @@ export interface PendingEdit {
   readonly image: string;
   readonly to: string;
   readonly policy: string;
+  /**
+   * Keep a person's change to the managed line (spec.manualChanges respect): set when this exact
+   * value was written here before, so a difference now is someone else's; a line that changes
+   * between push attempts (a conflicting commit edited it) counts too.
+   */
+  readonly respectManualChange?: boolean;
+  /** We wrote this value here before (status.writes Applied): a change now is someone else's. */
+  readonly writtenBefore?: boolean;
 }
 
 export type EditOutcome =
   | { readonly kind: 'changed'; readonly changes: readonly ValueChange[] }
   | { readonly kind: 'unchanged' }
+  /** Someone else changed the managed line; left as they wrote it (changes say from what to what we would write). */
+  | { readonly kind: 'manual'; readonly changes: readonly ValueChange[] }
   | { readonly kind: 'error'; readonly reason: string };
 
 export interface BatchResult {
@@ -68,9 +78,20 @@ export async function pushEdits(
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
   const random = options.random ?? Math.random;
   const baseDelay = options.retryDelayMs ?? 250;
+  // The values each edit replaced at the first attempt: a different one at a retry was written by
+  // the commit we conflicted with.
+  const firstFrom = new Map<string, string>();
+  const isManual = (edit: PendingEdit, changes: readonly ValueChange[]) => {
+    if (edit.respectManualChange !== true) return false;
+    if (edit.writtenBefore === true) return true;
+    const from = JSON.stringify(changes.map((c) => c.from));
+    const seen = firstFrom.get(edit.id);
+    if (seen === undefined) firstFrom.set(edit.id, from);
+    return seen !== undefined && seen !== from;
+  };
   for (let attempt = 1; ; attempt += 1) {
     const head = await workspace.sync();
-    const outcomes = await applyEdits(workspace, edits);
+    const outcomes = await applyEdits(workspace, edits, undefined, isManual);
     const bumps = bumpsOf(edits, outcomes);
     if (bumps.length === 0) return { head, outcomes, retries: attempt - 1 };
     if (!(await workspace.hasStagedChanges())) {
@@ -112,6 +133,7 @@ export async function applyEdits(
   workspace: GitWorkspace,
   edits: readonly PendingEdit[],
   runner: EditRunner = sharedEditRunner(),
+  isManual: (edit: PendingEdit, changes: readonly ValueChange[]) => boolean = () => false,
 ): Promise<Map<string, EditOutcome>> {
   const outcomes = new Map<string, EditOutcome>();
   const byFile = new Map<string, PendingEdit[]>();
@@ -131,18 +153,39 @@ export async function applyEdits(
       continue;
     }
     let applied: EditJobResult;
+    let kept = fileEdits;
     try {
       applied = await runner.run(
         file,
         original,
         fileEdits.map((e) => e.spec),
       );
+      // Edits over a person's change are left out: the file is edited again without them.
+      const manual = fileEdits.filter((edit, i) => {
+        const result = applied.results[i];
+        return result?.kind === 'changed' && isManual(edit, result.changes);
+      });
+      if (manual.length > 0) {
+        for (const edit of manual) {
+          const result = applied.results[fileEdits.indexOf(edit)];
+          if (result?.kind === 'changed') outcomes.set(edit.id, { kind: 'manual', changes: result.changes });
+        }
+        kept = fileEdits.filter((edit) => !manual.includes(edit));
+        applied =
+          kept.length === 0
+            ? { id: applied.id, text: original, results: [] }
+            : await runner.run(
+                file,
+                original,
+                kept.map((e) => e.spec),
+              );
+      }
     } catch (error) {
       for (const edit of fileEdits)
         outcomes.set(edit.id, { kind: 'error', reason: (error as Error).message });
       continue;
     }
-    fileEdits.forEach((edit, i) => {
+    kept.forEach((edit, i) => {
       const result = applied.results[i];
       if (result === undefined || result.kind === 'error') {
         outcomes.set(edit.id, { kind: 'error', reason: result?.reason ?? `${file}: no result` });
@@ -157,8 +200,7 @@ export async function applyEdits(
       try {
         await workspace.writeFile(file, text);
       } catch (error) {
-        for (const edit of fileEdits)
-          outcomes.set(edit.id, { kind: 'error', reason: (error as Error).message });
+        for (const edit of kept) outcomes.set(edit.id, { kind: 'error', reason: (error as Error).message });
       }
     }
   }
@@ -166,7 +208,10 @@ export async function applyEdits(
 }
 
 /** One bump per image and target reference, with every value it replaced and every file it touched. */
-function bumpsOf(edits: readonly PendingEdit[], outcomes: ReadonlyMap<string, EditOutcome>): ImageBump[] {
+export function bumpsOf(
+  edits: readonly PendingEdit[],
+  outcomes: ReadonlyMap<string, EditOutcome>,
+): ImageBump[] {
   const bumps = new Map<
     string,
     { image: string; to: string; policy: string; from: Set<string>; files: Set<string> }

@@ -153,6 +153,8 @@ export interface PushOptions {
   headers?: Record<string, string>;
   /** Makes otherwise identical pushes different images. */
   salt?: string;
+  /** Architectures (linux) to build; default amd64, or amd64 and arm64 for an index or list. */
+  architectures?: string[];
 }
 
 const TYPES = {
@@ -185,7 +187,9 @@ export async function pushImage(
   const types = format.startsWith('oci') ? TYPES.oci : TYPES.docker;
   const created = (options.created ?? new Date()).toISOString();
   const headers = options.headers ?? {};
-  const platforms = format.endsWith('index') || format.endsWith('list') ? ['amd64', 'arm64'] : ['amd64'];
+  const platforms =
+    options.architectures ??
+    (format.endsWith('index') || format.endsWith('list') ? ['amd64', 'arm64'] : ['amd64']);
   const children: { digest: string; size: number; architecture: string }[] = [];
   for (const architecture of platforms) {
     const layer = Buffer.from(`layer ${repository}:${tag} ${architecture} ${options.salt ?? ''} ${created}`);
@@ -208,7 +212,7 @@ export async function pushImage(
         layers: [{ mediaType: types.layer, digest: sha256(layer), size: layer.length }],
       }),
     );
-    if (platforms.length === 1)
+    if (platforms.length === 1 && !format.endsWith('index') && !format.endsWith('list'))
       return putManifest(registryUrl, repository, tag, manifest, types.manifest, headers);
     const digest = await putManifest(
       registryUrl,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ImageWatch, WriteTarget } from '../../../src/api/gitsync.js';
 import { conditionsFor } from '../../../src/gitsync/conditions.js';
+import type { KustomizeImagesEdit } from '../../../src/gitsync/editors/kustomize-images.js';
+import { kustomizeImagesEditor } from '../../../src/gitsync/editors/kustomize-images.js';
 import { imageWatchState } from '../../../src/gitsync/image-watch-state.js';
 import { planRepositoryEdits } from '../../../src/gitsync/repository-plan.js';
 import { editSpecFor, fileOf, validateWriteTarget } from '../../../src/gitsync/write-targets.js';
@@ -23,7 +25,45 @@ describe('write targets to editor calls', () => {
       newTag: '1.4.2',
       mode: 'tag',
     });
-    expect(editSpecFor(target, digestWrite)).toMatchObject({ digest: digestWrite.digest, mode: 'merge' });
+    expect(editSpecFor(target, digestWrite)).toEqual({
+      editor: 'kustomize-images',
+      file: 'apps/web/kustomization.yaml',
+      name: 'ghcr.io/acme/web',
+      digest: digestWrite.digest,
+      mode: 'digest',
+    });
+  });
+
+  it('pins the digest in a stale-newTag kustomization by removing newTag', () => {
+    const target: WriteTarget = { gitTarget: 'repo', path: 'k.yaml', kustomize: {} };
+    const result = kustomizeImagesEditor.apply(
+      'images:\n  - name: ghcr.io/acme/web\n    newTag: 1.0.0\n',
+      editSpecFor(target, digestWrite) as KustomizeImagesEdit,
+    );
+    expect(result).toMatchObject({
+      kind: 'changed',
+      text: `images:\n  - name: ghcr.io/acme/web\n    digest: ${digestWrite.digest}\n`,
+    });
+  });
+
+  it('writes tag@digest to tag-only fields when pinning the digest', () => {
+    const pinned = `latest@${digestWrite.digest}`;
+    expect(
+      editSpecFor({ gitTarget: 'r', path: 'd.yaml', yaml: { path: 'x', value: 'tag' } }, digestWrite),
+    ).toMatchObject({ value: pinned });
+    expect(
+      editSpecFor({ gitTarget: 'r', path: 'd.yaml', yaml: { path: 'x', value: 'digest' } }, digestWrite),
+    ).toMatchObject({ value: digestWrite.digest });
+    expect(
+      editSpecFor(
+        {
+          gitTarget: 'r',
+          path: 'apps/web',
+          argocdSourceOverride: { application: 'web', helm: { tagParameter: 'image.tag' } },
+        },
+        digestWrite,
+      ),
+    ).toMatchObject({ override: { kind: 'helm', parameters: [{ name: 'image.tag', value: pinned }] } });
   });
 
   it('maps Helm values paths, split or combined', () => {

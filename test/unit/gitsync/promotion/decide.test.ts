@@ -426,3 +426,127 @@ describe('decidePromotions', () => {
     expect(plan.decisions).toEqual([]);
   });
 });
+
+describe('an ImageWatch writing an environment after our rollback', () => {
+  const V4 = 'reg.local/acme/web:4.0.0';
+  const rolledBack = (history: NonNullable<PromotionPipeline['status']>['history']) => {
+    const p = pipeline({
+      envs: [env('dev'), env('prod')],
+      status: [st('dev', { desiredImage: V1, stableImage: V1 }), st('prod', { stableImage: V1 })],
+      held: [{ image: V2, environment: 'dev', reason: 'failed in dev', since: '2026-08-01T11:00:00Z' }],
+    });
+    return { ...p, status: { ...p.status, history } };
+  };
+  const history = [
+    {
+      type: 'rollback' as const,
+      environment: 'dev',
+      image: V1,
+      from: V2,
+      reason: 'failed',
+      at: '2026-08-01T11:00:00Z',
+    },
+  ];
+  const devRuns = (image: string) =>
+    observed({ dev: rollout('dev', image, healthy), prod: rollout('prod', V1, healthy) });
+  const write = (image: string, at: string) => new Map([['dev', { image, at, watch: 'ops/web' }]]);
+
+  it('follows a newer write so the environment does not wait for good', () => {
+    const plan = decidePromotions({
+      pipeline: rolledBack(history),
+      observed: devRuns(V4),
+      now: NOW,
+      imageWatchWrites: write(V4, '2026-08-01T11:30:00Z'),
+    });
+    expect(plan.environments[0]).toMatchObject({ name: 'dev', image: V4, desiredImage: V4 });
+  });
+
+  it('ignores a write from before the rollback, of the held image, or of the replaced one', () => {
+    for (const [image, at] of [
+      [V3, '2026-08-01T10:59:59Z'],
+      [V2, '2026-08-01T11:30:00Z'],
+    ] as const) {
+      const plan = decidePromotions({
+        pipeline: rolledBack(history),
+        observed: devRuns(V1),
+        now: NOW,
+        imageWatchWrites: write(image, at),
+      });
+      expect(plan.environments[0]).toMatchObject({ desiredImage: V1 });
+    }
+  });
+});
+
+describe('releasing a hold before the rollback has synced', () => {
+  const holdRecord = {
+    type: 'hold' as const,
+    environment: 'prod',
+    image: V2,
+    rollout: 'prod/web',
+    revision: '2 (abc)',
+    reason: 'failed in prod',
+    at: '2026-08-01T11:00:00Z',
+  };
+  const released = (history: (typeof holdRecord)[]) => {
+    const p = pipeline({
+      envs: [env('staging'), env('prod')],
+      status: [st('staging', { stableImage: V2 }), st('prod', { desiredImage: V1, stableImage: V1 })],
+      annotations: { 'slipway.dev/release-hold': V2 },
+      held: [{ image: V2, environment: 'prod', reason: 'failed', since: '2026-08-01T11:00:00Z' }],
+    });
+    return { ...p, status: { ...p.status, history } };
+  };
+  const stillFailed = observed({
+    staging: rollout('staging', V2, healthy),
+    prod: rollout('prod', V2, aborted),
+  });
+
+  it('is not undone while the Rollout still shows the released failure', () => {
+    const plan = decidePromotions({ pipeline: released([holdRecord]), observed: stillFailed, now: NOW });
+    // Released means it may move again: no new rollback or hold for the failure already handled.
+    expect(summarize(plan.decisions)).toEqual([`release ${V2}`, `promote ${V2} staging->prod (commit)`]);
+    expect(plan.held).toEqual([]);
+  });
+
+  it('holds again when a new revision fails', () => {
+    const plan = decidePromotions({
+      pipeline: released([{ ...holdRecord, revision: '1 (old)' }]),
+      observed: stillFailed,
+      now: NOW,
+    });
+    expect(summarize(plan.decisions)).toContain(`hold ${V2} (prod)`);
+  });
+});
+
+describe('rollback in a pull-request environment', () => {
+  it('goes through a pull request like promotions into it', () => {
+    const plan = decidePromotions({
+      pipeline: pipeline({
+        envs: [env('staging'), env('prod', { mode: 'pull-request' })],
+        status: [st('staging', { stableImage: V2 }), st('prod', { stableImage: V1 })],
+        scm: true,
+      }),
+      observed: observed({ staging: rollout('staging', V2, healthy), prod: rollout('prod', V2, aborted) }),
+      now: NOW,
+    });
+    expect(plan.decisions.find((d) => d.type === 'rollback')).toMatchObject({
+      image: V1,
+      mode: 'pull-request',
+    });
+  });
+
+  it('an open rollback pull request is done once the environment runs the image it restores', () => {
+    const pr = { kind: 'rollback' as const, image: V1, number: 7, url: 'https://example/pr/7' };
+    const plan = decidePromotions({
+      pipeline: pipeline({
+        envs: [env('staging'), env('prod', { mode: 'pull-request' })],
+        status: [st('staging', { stableImage: V2 }), st('prod', { stableImage: V1, pullRequest: pr })],
+        held: [{ image: V2, environment: 'prod', reason: 'failed', since: '2026-08-01T11:00:00Z' }],
+        scm: true,
+      }),
+      observed: observed({ staging: rollout('staging', V2, healthy), prod: rollout('prod', V1, healthy) }),
+      now: NOW,
+    });
+    expect(plan.environments[1]!.pullRequest).toBeUndefined();
+  });
+});

@@ -26,6 +26,7 @@ describe('editFor', () => {
       environment: 'prod',
       image: 'reg.local/acme/web:1.0.0',
       failed: 'reg.local/acme/web:2.0.0',
+      mode: 'commit',
       evidence,
     });
     expect(edit).toEqual({

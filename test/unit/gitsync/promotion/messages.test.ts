@@ -23,6 +23,7 @@ const rollback: Extract<Decision, { type: 'rollback' }> = {
   environment: 'staging',
   image: 'reg.local/acme/web:1.0.0',
   failed: 'reg.local/acme/web:2.0.0',
+  mode: 'commit',
   evidence,
 };
 
@@ -36,6 +37,7 @@ describe('decision messages', () => {
       'Slipway-Pipeline: ops/web',
       'Slipway-Environment: staging',
       'Slipway-Image: reg.local/acme/web:1.0.0',
+      'Slipway-To: 1.0.0',
       'Slipway-From: reg.local/acme/web:2.0.0',
       'Slipway-Rollout: staging/web',
       'Slipway-Revision: 7 (abc)',

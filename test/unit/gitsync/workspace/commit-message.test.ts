@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_COMMIT_TEMPLATE,
   parseSlipwayTrailers,
+  readDecisions,
   renderCommitMessage,
 } from '../../../../src/gitsync/workspace/commit-message.js';
 
@@ -33,6 +34,7 @@ describe('commit messages', () => {
         'Slipway-From: 1.4.1',
         'Slipway-To: 1.4.2',
         'Slipway-Policy: semver ^1.4',
+        'Slipway-Decision: bump',
         '',
       ].join('\n'),
     );
@@ -55,12 +57,14 @@ describe('commit messages', () => {
         'Slipway-From': '1.4.1',
         'Slipway-To': '1.4.2',
         'Slipway-Policy': 'semver ^1.4',
+        'Slipway-Decision': 'bump',
       },
       {
         'Slipway-Image': 'ghcr.io/acme/api',
         'Slipway-From': '(none)',
         'Slipway-To': '2.0.0',
         'Slipway-Policy': 'newest-build',
+        'Slipway-Decision': 'bump',
       },
     ]);
   });
@@ -71,12 +75,41 @@ describe('commit messages', () => {
       input: message,
       encoding: 'utf8',
     });
-    expect(parsed.trim().split('\n')).toHaveLength(8);
+    expect(parsed.trim().split('\n')).toHaveLength(10);
     expect(parsed).toContain('Slipway-To: 2.0.0');
   });
 
   it('keeps every trailer on one line', () => {
     const message = renderCommitMessage('x', [{ ...web, policy: 'semver\n^1' }], 'main');
     expect(message).toContain('Slipway-Policy: semver ^1\n');
+  });
+});
+
+describe('one reader for every decision in git log', () => {
+  it('reads bumps and promotion decisions, old trailers included', () => {
+    const bump = renderCommitMessage(DEFAULT_COMMIT_TEMPLATE, [web], 'main');
+    const oldBump =
+      'chore: x\n\nSlipway-Image: ghcr.io/acme/api\nSlipway-From: 1.0.0\nSlipway-To: 1.1.0\nSlipway-Policy: semver ^1\n';
+    const promotion =
+      'promote(prod): web\n\nwhy\n\nSlipway-Decision: promote\nSlipway-Pipeline: ops/web\nSlipway-Environment: prod\nSlipway-Image: reg.local:5000/acme/web:2.0.0\nSlipway-To: 2.0.0\nSlipway-From: reg.local:5000/acme/web:1.0.0\n';
+    const oldRollback =
+      'rollback(prod): web\n\nSlipway-Decision: rollback\nSlipway-Environment: prod\nSlipway-Image: reg.local:5000/acme/web:1.0.0\nSlipway-From: reg.local:5000/acme/web:2.0.0\n';
+    const read = [bump, oldBump, promotion, oldRollback]
+      .flatMap(readDecisions)
+      .map((d) => [d.decision, d.image, d.to]);
+    expect(read).toEqual([
+      ['bump', 'ghcr.io/acme/web', '1.4.2'],
+      ['bump', 'ghcr.io/acme/api', '1.1.0'],
+      ['promote', 'reg.local:5000/acme/web', '2.0.0'],
+      ['rollback', 'reg.local:5000/acme/web', '1.0.0'],
+    ]);
+  });
+
+  it('keeps the groups of a commit with several bumps apart', () => {
+    const message = renderCommitMessage(DEFAULT_COMMIT_TEMPLATE, [web, api], 'main');
+    expect(readDecisions(message).map((d) => `${d.decision} ${d.image}:${d.to}`)).toEqual([
+      'bump ghcr.io/acme/web:1.4.2',
+      'bump ghcr.io/acme/api:2.0.0',
+    ]);
   });
 });

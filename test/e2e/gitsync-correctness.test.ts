@@ -1,0 +1,551 @@
+// Git-sync correctness against a real docker-registry on loopback (part 3 of the git-sync work):
+// spec.platform filters tags of real single-platform images and OCI indexes; and, with the local
+// cluster, a bare repository served over HTTP and `slipway git-sync` as a process: the digest
+// strategy writes the pinned digest everywhere, a webhook that arrives before its tag is readable
+// still gets the tag written, a deleted tag never downgrades, and spec.suspend pins Git.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { checkImage } from '../../src/gitsync/image-check.js';
+import { compilePolicy } from '../../src/gitsync/policy/strategy.js';
+import { RegistryClient } from '../../src/gitsync/registry/client.js';
+import { locateRepository } from '../../src/gitsync/registry/location.js';
+import { signRequest } from '../../src/gitsync/webhook/signature.js';
+import { PACKAGE_ROOT } from '../../src/package-paths.js';
+import {
+  createBareRepo,
+  externalCommit,
+  type GitHttpServer,
+  git,
+  showFile,
+  startGitHttpServer,
+} from './support/git-server.js';
+import { startGitHubFixture } from './support/github-fixture.js';
+import { getJson, kubectl } from './support/kubectl.js';
+import { freePort, pushImage, startRegistry, type TestRegistry } from './support/registry.js';
+import { eventually } from './support/wait.js';
+
+let registry: TestRegistry;
+
+beforeAll(async () => {
+  registry = await startRegistry();
+}, 60_000);
+afterAll(async () => registry?.stop());
+
+function client(repository: string): RegistryClient {
+  const found = locateRepository(`${registry.host}/${repository}`);
+  if ('error' in found) throw new Error(found.error);
+  return new RegistryClient(found);
+}
+
+function policyOf(spec: Parameters<typeof compilePolicy>[0]) {
+  const compiled = compilePolicy(spec);
+  if ('error' in compiled) throw new Error(compiled.error);
+  return compiled;
+}
+
+describe('spec.platform against real images', () => {
+  it('skips tags without an image for the platform, in semver and newest-build', async () => {
+    const base = Date.parse('2026-01-01T00:00:00Z');
+    const day = 86_400_000;
+    await pushImage(registry.url, 'plat/web', '1.0.0', { created: new Date(base) });
+    await pushImage(registry.url, 'plat/web', '1.1.0', {
+      format: 'oci-index',
+      created: new Date(base + day),
+    });
+    // The newest and highest: an index and a single image with arm64 only.
+    await pushImage(registry.url, 'plat/web', '1.2.0', {
+      created: new Date(base + 2 * day),
+      architectures: ['arm64'],
+    });
+    await pushImage(registry.url, 'plat/web', '1.3.0', {
+      format: 'oci-index',
+      created: new Date(base + 3 * day),
+      architectures: ['arm64'],
+    });
+    const now = base + 10 * day;
+    const semver = policyOf({ strategy: 'semver', semver: { constraint: '^1' } });
+    const newest = policyOf({ strategy: 'newest-build' });
+    const pick = async (policy: typeof semver, platform?: string) => {
+      const outcome = await checkImage(client('plat/web'), policy, now, platform);
+      return outcome.kind === 'candidate' ? outcome.candidate.tag : outcome.why;
+    };
+    expect(await pick(semver, 'linux/amd64')).toBe('1.1.0');
+    expect(await pick(newest, 'linux/amd64')).toBe('1.1.0');
+    expect(await pick(semver, 'linux/arm64')).toBe('1.3.0');
+    expect(await pick(semver)).toBe('1.3.0');
+    expect(await pick(semver, 'linux/s390x')).toBe('no matching tag has an image for linux/s390x');
+  });
+});
+
+const namespace = `gitsync-fix-${Date.now().toString(36)}`;
+const TOKEN = 'glpat-SLIPWAY-FIX-0123456789';
+const WEBHOOK_SECRET = 'webhook-fix-secret';
+
+interface WatchStatus {
+  latest?: { image: string; tag?: string; digest?: string };
+  conditions?: { type: string; status: string; reason?: string; message?: string }[];
+}
+
+describe('slipway git-sync correctness with the cluster, the registry and a Git repository', () => {
+  let root: string;
+  let gitServer: GitHttpServer;
+  let bare: string;
+  let child: ChildProcess | undefined;
+  const output: string[] = [];
+  let webhookPort: number;
+
+  const apply = (yaml: string) => kubectl(['apply', '-n', namespace, '-f', '-'], yaml);
+  const watchStatus = (name: string): WatchStatus =>
+    getJson<{ status?: WatchStatus }>(['imagewatch', name, '-n', namespace]).status ?? {};
+  const ready = (name: string) => watchStatus(name).conditions?.find((c) => c.type === 'Ready');
+  const file = (path: string) => showFile(bare, path);
+  const events = () =>
+    kubectl([
+      'get',
+      'events',
+      '-n',
+      namespace,
+      '-o',
+      'jsonpath={range .items[*]}{.involvedObject.name} {.reason} {.message}{"\\n"}{end}',
+    ]);
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'slipway-gitsync-fix-'));
+    gitServer = await startGitHttpServer(root, { token: TOKEN });
+    const host = registry.host;
+    bare = createBareRepo(root, 'platform', {
+      'apps/dig/kustomization.yaml': `images:\n  - name: ${host}/fix/dig\n    newTag: old\n`,
+      'apps/dig/.argocd-source-dig.yaml':
+        'helm:\n  parameters:\n  - name: image.tag\n    value: old\n    forcestring: true\n',
+      'apps/race/values.yaml': 'image:\n  tag: 0.0.1\n',
+      'apps/keep/values.yaml': 'image:\n  tag: 0.0.1\n',
+      'apps/hand/values.yaml': 'image:\n  tag: 0.0.1\n',
+      'apps/pr/values.yaml': 'image:\n  tag: 0.0.1\n',
+      'apps/wb/values.yaml': 'image:\n  tag: 0.0.1\n',
+    });
+    kubectl(['create', 'namespace', namespace]);
+    kubectl([
+      'create',
+      'secret',
+      'generic',
+      'repo-creds',
+      '-n',
+      namespace,
+      '--from-literal=username=slipway',
+      `--from-literal=password=${TOKEN}`,
+    ]);
+    webhookPort = await freePort();
+    const health = await freePort();
+    child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(PACKAGE_ROOT, 'src', 'cmd', 'slipway.ts'),
+        'git-sync',
+        '--kubeconfig',
+        inject('kubeconfig'),
+        '--namespace',
+        namespace,
+        '--no-leader-elect',
+        '--bind-address',
+        '127.0.0.1',
+        '--healthz-port',
+        String(health),
+        '--metrics-port',
+        String(await freePort()),
+        '--webhook-port',
+        String(webhookPort),
+        '--work-dir',
+        join(root, 'work'),
+        '--loglevel',
+        'debug',
+        '--allow-http-repositories',
+      ],
+      {
+        cwd: PACKAGE_ROOT,
+        detached: true,
+        env: { ...process.env, SLIPWAY_WEBHOOK_SECRET: WEBHOOK_SECRET },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    child.stdout!.on('data', (c: Buffer) => output.push(c.toString()));
+    child.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
+    await eventually(
+      'git-sync readiness',
+      async () => {
+        const response = await fetch(`http://127.0.0.1:${health}/readyz`).catch(() => undefined);
+        return response?.status === 200 ? true : undefined;
+      },
+      90_000,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n${output.join('')}`);
+    });
+    apply(`
+apiVersion: slipway.dev/v1alpha1
+kind: GitTarget
+metadata: {name: platform}
+spec:
+  url: ${gitServer.url('platform')}
+  branch: main
+  secretRef: {name: repo-creds}
+`);
+  }, 180_000);
+
+  afterAll(async () => {
+    if (child?.pid !== undefined && child.exitCode === null) {
+      const exited = new Promise((done) => child!.once('exit', done));
+      process.kill(-child.pid, 'SIGTERM');
+      await exited;
+    }
+    await gitServer?.stop();
+    kubectl(['delete', 'namespace', namespace, '--wait=false']);
+    if (!process.env.SLIPWAY_KEEP_E2E_DATA) rmSync(root, { recursive: true, force: true });
+  });
+
+  it('digest strategy: tag@digest in the Helm tag parameter, digest without a stale newTag in kustomize', async () => {
+    const digest = await pushImage(registry.url, 'fix/dig', 'latest');
+    apply(`
+apiVersion: slipway.dev/v1alpha1
+kind: ImageWatch
+metadata: {name: dig}
+spec:
+  image: ${registry.host}/fix/dig
+  interval: 1h
+  policy: {strategy: digest, digest: {tag: latest}}
+  targets:
+    - {gitTarget: platform, path: apps/dig/kustomization.yaml, kustomize: {}}
+    - {gitTarget: platform, path: apps/dig, argocdSourceOverride: {application: dig, helm: {tagParameter: image.tag}}}
+`);
+    await eventually(
+      'the digest in Git',
+      () => (file('apps/dig/kustomization.yaml').includes(digest) ? true : undefined),
+      90_000,
+    );
+    expect(file('apps/dig/kustomization.yaml')).toBe(
+      `images:\n  - name: ${registry.host}/fix/dig\n    digest: ${digest}\n`,
+    );
+    expect(file('apps/dig/.argocd-source-dig.yaml')).toBe(
+      `helm:\n  parameters:\n  - name: image.tag\n    value: latest@${digest}\n    forcestring: true\n`,
+    );
+    expect(watchStatus('dig').latest?.image).toBe(`${registry.host}/fix/dig:latest@${digest}`);
+  });
+
+  it('a webhook that arrives before its tag is readable still gets the tag written', async () => {
+    await pushImage(registry.url, 'fix/race', '1.0.0');
+    apply(`
+apiVersion: slipway.dev/v1alpha1
+kind: ImageWatch
+metadata: {name: race}
+spec:
+  image: ${registry.host}/fix/race
+  interval: 1h
+  policy: {strategy: semver, semver: {constraint: ^1}}
+  targets:
+    - {gitTarget: platform, path: apps/race/values.yaml, helm: {tagPath: image.tag}}
+`);
+    await eventually(
+      '1.0.0 in Git',
+      () => (file('apps/race/values.yaml').includes('1.0.0') ? true : undefined),
+      90_000,
+    );
+    // The notification comes first, as a registry's sometimes does; the image lands afterwards.
+    const body = JSON.stringify({ image: `${registry.host}/fix/race`, tag: '1.1.0' });
+    const answer = await fetch(`http://127.0.0.1:${webhookPort}/webhook/generic`, {
+      method: 'POST',
+      body,
+      headers: signRequest(WEBHOOK_SECRET, body),
+    });
+    expect(await answer.json()).toEqual({ images: 1, matched: 1 });
+    const retries = () =>
+      output
+        .join('')
+        .split('\n')
+        .filter((l) => l.includes('pushed tag not readable yet') && l.includes(`${namespace}/race`)).length;
+    await eventually('a retried check', () => (retries() > 0 ? true : undefined), 60_000);
+    await pushImage(registry.url, 'fix/race', '1.1.0');
+    // The interval is an hour: only the retry can bring it.
+    await eventually(
+      '1.1.0 in Git',
+      () => (file('apps/race/values.yaml').includes('1.1.0') ? true : undefined),
+      90_000,
+    );
+  });
+
+  it('a deleted tag does not downgrade, and spec.suspend pins what Git holds', async () => {
+    await pushImage(registry.url, 'fix/keep', '1.1.5');
+    const newest = await pushImage(registry.url, 'fix/keep', '1.1.6');
+    apply(`
+apiVersion: slipway.dev/v1alpha1
+kind: ImageWatch
+metadata: {name: keep}
+spec:
+  image: ${registry.host}/fix/keep
+  interval: 2s
+  policy: {strategy: semver, semver: {constraint: ^1}}
+  targets:
+    - {gitTarget: platform, path: apps/keep/values.yaml, helm: {tagPath: image.tag}}
+`);
+    await eventually(
+      '1.1.6 in Git',
+      () => (file('apps/keep/values.yaml').includes('1.1.6') ? true : undefined),
+      90_000,
+    );
+    const deleted = await fetch(`${registry.url}/v2/fix/keep/manifests/${newest}`, { method: 'DELETE' });
+    expect(deleted.status).toBe(202);
+    await eventually(
+      'DowngradeRefused',
+      () => (/keep DowngradeRefused kept .*1\.1\.6/.test(events()) ? true : undefined),
+      60_000,
+    );
+    expect(watchStatus('keep').latest?.tag).toBe('1.1.6');
+    expect(file('apps/keep/values.yaml')).toBe('image:\n  tag: 1.1.6\n');
+
+    kubectl([
+      'patch',
+      'imagewatch',
+      'keep',
+      '-n',
+      namespace,
+      '--type=merge',
+      '-p',
+      '{"spec":{"suspend":true}}',
+    ]);
+    await eventually('Suspended', () => (ready('keep')?.reason === 'Suspended' ? true : undefined), 60_000);
+    await pushImage(registry.url, 'fix/keep', '1.2.0');
+    const synced =
+      getJson<{ status?: { lastSyncedAt?: string } }>(['gittarget', 'platform', '-n', namespace]).status
+        ?.lastSyncedAt ?? '';
+    await eventually('a second later', () =>
+      new Date().toISOString().slice(0, 19) > synced.slice(0, 19) ? true : undefined,
+    );
+    kubectl([
+      'annotate',
+      '--overwrite',
+      '-n',
+      namespace,
+      'gittarget',
+      'platform',
+      `slipway.dev/sync-requested-at=${new Date(Date.now() + 1000).toISOString().replace(/\.\d+Z$/, 'Z')}`,
+    ]);
+    await eventually(
+      'a sync while suspended',
+      () => {
+        const at =
+          getJson<{ status?: { lastSyncedAt?: string } }>(['gittarget', 'platform', '-n', namespace]).status
+            ?.lastSyncedAt ?? '';
+        return at > synced ? true : undefined;
+      },
+      60_000,
+    );
+    expect(file('apps/keep/values.yaml')).toBe('image:\n  tag: 1.1.6\n');
+
+    kubectl([
+      'patch',
+      'imagewatch',
+      'keep',
+      '-n',
+      namespace,
+      '--type=merge',
+      '-p',
+      '{"spec":{"suspend":false}}',
+    ]);
+    await eventually(
+      '1.2.0 in Git after resuming',
+      () => (file('apps/keep/values.yaml').includes('1.2.0') ? true : undefined),
+      90_000,
+    );
+  });
+
+  it('a person rolling back a managed line by hand is kept and reported, until a new tag', async () => {
+    await pushImage(registry.url, 'fix/hand', '1.0.0');
+    await pushImage(registry.url, 'fix/hand', '1.1.0');
+    apply(`
+apiVersion: slipway.dev/v1alpha1
+kind: ImageWatch
+metadata: {name: hand}
+spec:
+  image: ${registry.host}/fix/hand
+  interval: 2s
+  policy: {strategy: semver, semver: {constraint: ^1}}
+  targets:
+    - {gitTarget: platform, path: apps/hand/values.yaml, helm: {tagPath: image.tag}}
+`);
+    await eventually(
+      '1.1.0 in Git',
+      () => (file('apps/hand/values.yaml').includes('1.1.0') ? true : undefined),
+      90_000,
+    );
+    await eventually(
+      'the write Applied',
+      () => (ready('hand')?.reason === 'UpToDate' ? true : undefined),
+      60_000,
+    );
+    await externalCommit(
+      gitServer.url('platform').replace('http://', `http://x:${TOKEN}@`),
+      {
+        'apps/hand/values.yaml': 'image:\n  tag: 1.0.0\n',
+      },
+      'roll web back by hand',
+    );
+    kubectl([
+      'annotate',
+      '--overwrite',
+      '-n',
+      namespace,
+      'gittarget',
+      'platform',
+      `slipway.dev/sync-requested-at=${new Date(Date.now() + 1000).toISOString().replace(/\.\d+Z$/, 'Z')}`,
+    ]);
+    const kept = await eventually(
+      'ManualChangeKept',
+      () => {
+        const r = ready('hand');
+        return r?.reason === 'ManualChangeKept' ? r : undefined;
+      },
+      60_000,
+    );
+    expect(kept.message).toContain('was changed by someone else to 1.0.0');
+    expect(events()).toMatch(/hand ManualChange .*changed by someone else to 1\.0\.0/);
+    expect(file('apps/hand/values.yaml')).toBe('image:\n  tag: 1.0.0\n');
+
+    await pushImage(registry.url, 'fix/hand', '1.2.0');
+    await eventually(
+      '1.2.0 in Git',
+      () => (file('apps/hand/values.yaml').includes('1.2.0') ? true : undefined),
+      90_000,
+    );
+  });
+
+  it('pull-request mode proposes on a branch, labels the pull request, and the write lands when it is merged', async () => {
+    const github = await startGitHubFixture({
+      owner: 'acme',
+      repo: 'platform',
+      token: TOKEN,
+      bareRepo: bare,
+    });
+    try {
+      kubectl(['create', 'secret', 'generic', 'github', '-n', namespace, `--from-literal=token=${TOKEN}`]);
+      await pushImage(registry.url, 'fix/pr', '1.0.0');
+      apply(`
+apiVersion: slipway.dev/v1alpha1
+kind: GitTarget
+metadata: {name: platform-pr}
+spec:
+  url: ${gitServer.url('platform')}
+  branch: main
+  secretRef: {name: repo-creds}
+  mode: pull-request
+  pullRequest:
+    labels: [image-bump]
+    scm: {provider: github, owner: acme, repository: platform, apiUrl: "${github.baseUrl}", secretRef: {name: github}}
+---
+apiVersion: slipway.dev/v1alpha1
+kind: ImageWatch
+metadata: {name: prw}
+spec:
+  image: ${registry.host}/fix/pr
+  interval: 1h
+  policy: {strategy: semver, semver: {constraint: ^1}}
+  targets:
+    - {gitTarget: platform-pr, path: apps/pr/values.yaml, helm: {tagPath: image.tag}}
+`);
+      const pr = await eventually(
+        'a pull request',
+        () => github.pulls.find((p) => p.head === 'slipway/bump/platform-pr' && p.labels.length > 0),
+        90_000,
+      );
+      expect(pr).toMatchObject({ base: 'main', state: 'open', labels: ['image-bump'] });
+      expect(showFile(bare, 'apps/pr/values.yaml', 'slipway/bump/platform-pr')).toBe(
+        'image:\n  tag: 1.0.0\n',
+      );
+      expect(file('apps/pr/values.yaml')).toBe('image:\n  tag: 0.0.1\n');
+      const pending = await eventually(
+        'the write waits for the pull request',
+        () => {
+          const w = getJson<{ status?: { writes?: { state: string; message?: string }[] } }>([
+            'imagewatch',
+            'prw',
+            '-n',
+            namespace,
+          ]).status?.writes?.[0];
+          return w?.state === 'Pending' && w.message?.includes(`pull request #${pr.number}`) ? w : undefined;
+        },
+        60_000,
+      );
+      expect(pending.message).toContain('written once it is merged');
+      const targetStatus = getJson<{ status?: { pullRequest?: { number: number } } }>([
+        'gittarget',
+        'platform-pr',
+        '-n',
+        namespace,
+      ]).status;
+      expect(targetStatus?.pullRequest?.number).toBe(pr.number);
+
+      github.merge(pr.number);
+      kubectl([
+        'annotate',
+        '--overwrite',
+        '-n',
+        namespace,
+        'gittarget',
+        'platform-pr',
+        `slipway.dev/sync-requested-at=${new Date(Date.now() + 1000).toISOString().replace(/\.\d+Z$/, 'Z')}`,
+      ]);
+      await eventually(
+        'Applied once merged',
+        () => {
+          const w = getJson<{ status?: { writes?: { state: string }[] } }>([
+            'imagewatch',
+            'prw',
+            '-n',
+            namespace,
+          ]).status?.writes?.[0];
+          return w?.state === 'Applied' ? true : undefined;
+        },
+        60_000,
+      );
+      expect(file('apps/pr/values.yaml')).toBe('image:\n  tag: 1.0.0\n');
+      expect(github.pulls.filter((p) => p.head === 'slipway/bump/platform-pr')).toHaveLength(1);
+    } finally {
+      await github.stop();
+    }
+  });
+
+  it('writeBranch: reads spec.branch and pushes the edits to another branch', async () => {
+    await pushImage(registry.url, 'fix/wb', '1.0.0');
+    apply(`
+apiVersion: slipway.dev/v1alpha1
+kind: GitTarget
+metadata: {name: platform-wb}
+spec:
+  url: ${gitServer.url('platform')}
+  branch: main
+  writeBranch: bumps/staging
+  secretRef: {name: repo-creds}
+---
+apiVersion: slipway.dev/v1alpha1
+kind: ImageWatch
+metadata: {name: wb}
+spec:
+  image: ${registry.host}/fix/wb
+  interval: 1h
+  policy: {strategy: semver, semver: {constraint: ^1}}
+  targets:
+    - {gitTarget: platform-wb, path: apps/wb/values.yaml, helm: {tagPath: image.tag}}
+`);
+    await eventually(
+      '1.0.0 on bumps/staging',
+      () => {
+        const text = git(bare, ['show', 'bumps/staging:apps/wb/values.yaml']).toString();
+        return text.includes('1.0.0') ? true : undefined;
+      },
+      90_000,
+    );
+    expect(file('apps/wb/values.yaml')).toBe('image:\n  tag: 0.0.1\n');
+    await eventually('wb Ready', () => (ready('wb')?.status === 'True' ? true : undefined), 60_000);
+  });
+});
