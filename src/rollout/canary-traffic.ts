@@ -73,7 +73,7 @@ export function planTrafficRoutedCanary(
   draft: CanaryDraft,
   stable: ReplicaSet | undefined,
   older: readonly ReplicaSet[],
-): Pick<CanaryStatus, 'weights'> {
+): Pick<CanaryStatus, 'weights'> & { canaryServiceToStable: boolean } {
   const { newRS, replicas, now } = pass;
   const routed = draftRollout(pass, draft);
   const counts = trafficRoutedReplicaCounts(routed);
@@ -128,7 +128,7 @@ export function planTrafficRoutedCanary(
   });
   if (plan.error) {
     pass.emit('TrafficRoutingError', plan.error, 'Warning');
-    return { weights: pass.previous.canary?.weights };
+    return { weights: pass.previous.canary?.weights, canaryServiceToStable: false };
   }
   for (const write of plan.writes) {
     pass.actions.push({ kind: 'trafficWrite', write });
@@ -137,5 +137,5 @@ export function planTrafficRoutedCanary(
   if (plan.requeueAfterMs !== undefined) pass.requeueAfterMs(plan.requeueAfterMs);
   const weights = trafficWeightStatus(pass.rollout, decision, plan.statusVerified);
   if (weights.changed && weights.message) pass.emitAfterActions('TrafficWeightUpdated', weights.message);
-  return { weights: weights.weights };
+  return { weights: weights.weights, canaryServiceToStable: decision.canaryServiceToStable };
 }

@@ -216,8 +216,11 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
     others: older.map(asObservedReplicaSet),
   };
   let weights: NonNullable<RolloutStatus['canary']>['weights'];
+  // Argo points canaryService back at the stable pods on abort (reconcileStableAndCanaryService
+  // without a router; with one, once the weight is 0 under dynamicStableScale).
+  let canaryServiceToStable = aborted && !canary.trafficRouting;
   if (canary.trafficRouting) {
-    ({ weights } = planTrafficRoutedCanary(
+    ({ weights, canaryServiceToStable } = planTrafficRoutedCanary(
       pass,
       canary,
       { index, aborted, promoteFull, stableHash: newStableHash },
@@ -236,7 +239,12 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
 
   const services = new Map<string, { hash: string | undefined; minAvailable: number }>();
   if (canary.stableService) services.set(canary.stableService, { hash: newStableHash, minAvailable: 1 });
-  if (canary.canaryService) services.set(canary.canaryService, { hash, minAvailable: 1 });
+  if (canary.canaryService) {
+    services.set(
+      canary.canaryService,
+      canaryServiceToStable ? { hash: newStableHash, minAvailable: 0 } : { hash, minAvailable: 1 },
+    );
+  }
   pass.reconcileServices(services);
   pass.cleanUpHistory([newRS, stable]);
 

@@ -331,6 +331,33 @@ describe('canary plan', () => {
     expect(ready.actions).toContainEqual({ kind: 'pointServiceAt', service: 'web-canary', hash: V2 });
   });
 
+  it('points the canary Service back at the stable pods on abort (no router)', () => {
+    const services = [service('web-canary', V2), service('web-stable', V1)];
+    const result = plan(
+      rollout('web:2', updating(1, { abort: true })),
+      [rs(V1, 1, 4), rs(V2, 2, 1)],
+      services,
+    );
+    expect(result.actions).toContainEqual({ kind: 'pointServiceAt', service: 'web-canary', hash: V1 });
+  });
+
+  it('points the canary Service back at the stable pods on abort (with a router)', () => {
+    const services = [service('web-canary', V2), service('web-stable', V1)];
+    const routed = rollout('web:2', updating(1, { abort: true }), {
+      strategy: {
+        canary: {
+          steps,
+          canaryService: 'web-canary',
+          stableService: 'web-stable',
+          // SMI creates its TrafficSplit, so the plan needs no live router object.
+          trafficRouting: { smi: {} },
+        },
+      },
+    });
+    const result = plan(routed, [rs(V1, 1, 5), rs(V2, 2, 1)], services);
+    expect(result.actions).toContainEqual({ kind: 'pointServiceAt', service: 'web-canary', hash: V1 });
+  });
+
   it.each([
     [{ replicas: -1 }, 'spec.replicas must be >= 0, got -1'],
     [
