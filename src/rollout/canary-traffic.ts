@@ -27,6 +27,8 @@ export interface CanaryDraft {
   promoteFull: boolean;
   /** status.stableRS after this pass (the new hash once promoted). */
   stableHash: string | undefined;
+  /** status.canary.stablePingPong after this pass (switched on promotion). */
+  stablePingPong?: string | undefined;
 }
 
 function draftRollout(pass: RolloutPass, draft: CanaryDraft) {
@@ -39,6 +41,7 @@ function draftRollout(pass: RolloutPass, draft: CanaryDraft) {
       stableRS: draft.stableHash,
       abort: draft.aborted || undefined,
       promoteFull: draft.promoteFull || undefined,
+      canary: { ...pass.previous.canary, stablePingPong: draft.stablePingPong },
     },
   };
 }
@@ -73,7 +76,7 @@ export function planTrafficRoutedCanary(
   draft: CanaryDraft,
   stable: ReplicaSet | undefined,
   older: readonly ReplicaSet[],
-): Pick<CanaryStatus, 'weights'> & { canaryServiceToStable: boolean } {
+): Pick<CanaryStatus, 'weights'> & { canaryServiceToStable: boolean; holdCanaryService?: boolean } {
   const { newRS, replicas, now } = pass;
   const routed = draftRollout(pass, draft);
   const counts = trafficRoutedReplicaCounts(routed);
@@ -137,5 +140,9 @@ export function planTrafficRoutedCanary(
   if (plan.requeueAfterMs !== undefined) pass.requeueAfterMs(plan.requeueAfterMs);
   const weights = trafficWeightStatus(pass.rollout, decision, plan.statusVerified);
   if (weights.changed && weights.message) pass.emitAfterActions('TrafficWeightUpdated', weights.message);
-  return { weights: weights.weights, canaryServiceToStable: decision.canaryServiceToStable };
+  return {
+    weights: weights.weights,
+    canaryServiceToStable: decision.canaryServiceToStable,
+    holdCanaryService: decision.holdCanaryService === true,
+  };
 }

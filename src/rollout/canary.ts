@@ -4,6 +4,7 @@
 // ReplicaSet to stable; an abort takes the canary back to 0; otherwise the current step
 // completes when its condition holds, one step per pass. Then the replica counts.
 import type { CanaryStep, CanaryStrategy, RolloutStatus } from '../api/rollout.js';
+import { routedServices } from '../trafficrouting/weight.js';
 import { abortReason, type RunOutcome } from './analysis.js';
 import { planTrafficRoutedCanary, trafficStepReached } from './canary-traffic.js';
 import { asObservedReplicaSet, formatTime, type PlannedEvent, type RolloutPass } from './pass.js';
@@ -73,7 +74,11 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
         : index >= stepCount
           ? `Completed all ${stepCount} canary steps`
           : undefined;
+  // Ping-pong: the Service that was the canary becomes the stable one on every switch of the
+  // stable set (Argo's promoteStable; anything but 'ping', the initial deploy too, turns 'ping').
+  let stablePingPong = previous.canary?.stablePingPong;
   if (promotion) {
+    if (canary.pingPong && stableHash !== hash) stablePingPong = stablePingPong === 'ping' ? 'pong' : 'ping';
     newStableHash = hash;
     pauseConditions = [];
     controllerPause = false;
@@ -219,11 +224,18 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
   // Argo points canaryService back at the stable pods on abort (reconcileStableAndCanaryService
   // without a router; with one, once the weight is 0 under dynamicStableScale).
   let canaryServiceToStable = aborted && !canary.trafficRouting;
+  // Rolling back to stable under dynamicStableScale: the stable may not take the canary's
+  // traffic yet, so canaryService stays where it is (Argo's IsDynamicallyRollingBackToStable).
+  let holdCanaryService = false;
   if (canary.trafficRouting) {
-    ({ weights, canaryServiceToStable } = planTrafficRoutedCanary(
+    ({
+      weights,
+      canaryServiceToStable,
+      holdCanaryService = false,
+    } = planTrafficRoutedCanary(
       pass,
       canary,
-      { index, aborted, promoteFull, stableHash: newStableHash },
+      { index, aborted, promoteFull, stableHash: newStableHash, stablePingPong },
       stable,
       older,
     ));
@@ -239,10 +251,19 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
 
   const services = new Map<string, { hash: string | undefined; minAvailable: number }>();
   if (canary.stableService) services.set(canary.stableService, { hash: newStableHash, minAvailable: 1 });
+  if (canary.pingPong) {
+    // Argo's reconcilePingAndPongService: the canary side follows the new pods while updating;
+    // otherwise the ping and pong Services keep their selectors (no hash: left as they are).
+    const pingPong = routedServices({ ...pass.rollout, status: { canary: { stablePingPong } } });
+    services.set(pingPong.stable, { hash: undefined, minAvailable: 0 });
+    services.set(pingPong.canary, { hash: newStableHash !== hash ? hash : undefined, minAvailable: 0 });
+  }
   if (canary.canaryService) {
     services.set(
       canary.canaryService,
-      canaryServiceToStable ? { hash: newStableHash, minAvailable: 0 } : { hash, minAvailable: 1 },
+      canaryServiceToStable
+        ? { hash: newStableHash, minAvailable: 0 }
+        : { hash: holdCanaryService ? undefined : hash, minAvailable: 1 },
     );
   }
   pass.reconcileServices(services);
@@ -260,6 +281,7 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
     promoteFull: promoteFull || undefined,
     canary: withoutEmpty({
       ...previous.canary,
+      stablePingPong,
       weights,
       currentStepAnalysisRunStatus: stepRun && {
         name: stepRun.name,

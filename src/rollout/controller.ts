@@ -44,6 +44,8 @@ function namedServices(rollout: ObservedRolloutObject): string[] {
   return [
     canary?.canaryService,
     canary?.stableService,
+    canary?.pingPong?.pingService,
+    canary?.pingPong?.pongService,
     blueGreen?.activeService,
     blueGreen?.previewService,
   ].filter((n): n is string => typeof n === 'string' && n !== '');

@@ -365,7 +365,7 @@ function desiredRoutes(
 
 function planContext(input: TrafficRoutingInput, destinationRuleHost: string | undefined): PlanContext {
   const { rollout } = input;
-  const services = routedServices(rollout);
+  const services = routedServices(rollout, false);
   return {
     input,
     canaryService: services.canary,

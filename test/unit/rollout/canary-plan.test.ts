@@ -490,3 +490,41 @@ describe('canary plan: managed route steps', () => {
     expect(reasons(result.events)).toContain('RolloutStepCompleted');
   });
 });
+
+describe('canary plan: ping-pong', () => {
+  const pingPongRollout = (image: string, status: RolloutStatus) =>
+    rollout(image, status, {
+      strategy: {
+        canary: {
+          steps,
+          pingPong: { pingService: 'web-ping', pongService: 'web-pong' },
+          trafficRouting: { smi: {} },
+        },
+      },
+    });
+
+  it('the initial deploy makes ping the stable Service', () => {
+    const result = plan(pingPongRollout('web:1', {}), []);
+    expect(result.status.canary?.stablePingPong).toBe('ping');
+  });
+
+  it.each([
+    ['ping', 'pong'],
+    ['pong', 'ping'],
+  ])('promotion switches the stable Service from %s to %s', (from, to) => {
+    const status = updating(steps.length, { canary: { stablePingPong: from } });
+    const result = plan(pingPongRollout('web:2', status), [rs(V1, 1, 5), rs(V2, 2, 5)]);
+    expect(result.status.stableRS).toBe(V2);
+    expect(result.status.canary?.stablePingPong).toBe(to);
+  });
+
+  it('points the canary side (pong while ping is stable) at the new pods while updating', () => {
+    const services = [service('web-ping', V1), service('web-pong', V1)];
+    const status = updating(0, { canary: { stablePingPong: 'ping' } });
+    const result = plan(pingPongRollout('web:2', status), [rs(V1, 1, 5), rs(V2, 2, 1, 0)], services);
+    expect(result.actions).toContainEqual({ kind: 'pointServiceAt', service: 'web-pong', hash: V2 });
+    expect(result.actions.some((a) => a.kind === 'pointServiceAt' && a.service === 'web-ping')).toBe(false);
+    expect(result.actions.some((a) => a.kind === 'releaseService')).toBe(false);
+    expect(result.status.canary?.stablePingPong).toBe('ping');
+  });
+});
