@@ -4,12 +4,13 @@
 // re-plans from what the user wrote). Events go out once the changes they report are made.
 import { isDeepStrictEqual } from 'node:util';
 import { ANALYSIS_RUN_KIND, apiResourceOf, ROLLOUT_KIND } from '../api/kinds.js';
-import { KubeApiError } from '../kube/api-error.js';
+import { KubeApiError, NotFoundError } from '../kube/api-error.js';
 import type { KubeObject } from '../kube/object.js';
 import { createObject, deleteObject, mergePatch, updateStatus } from '../kube/patch.js';
 import { coreResources, resourcePath } from '../kube/resource.js';
 import type { RestClient } from '../kube/rest.js';
 import { applyTrafficWrite } from '../trafficrouting/apply.js';
+import { destinationRuleResource, releaseDestinationRuleWrite } from '../trafficrouting/istio.js';
 import {
   DESIRED_REPLICAS_ANNOTATION,
   EPHEMERAL_METADATA_ANNOTATION,
@@ -129,6 +130,21 @@ async function applyAction(
     case 'trafficWrite':
       await applyTrafficWrite(client, action.write);
       return;
+    case 'releaseDestinationRules': {
+      let rules: KubeObject[];
+      try {
+        rules = (await client.list<KubeObject>(destinationRuleResource(), { namespace })).items;
+      } catch (error) {
+        // No Istio CRDs in this cluster: nothing can have been managed.
+        if (error instanceof NotFoundError) return;
+        throw error;
+      }
+      for (const rule of rules) {
+        const write = releaseDestinationRuleWrite(rule, rollout.metadata.name);
+        if (write) await applyTrafficWrite(client, write);
+      }
+      return;
+    }
     case 'syncRoleMetadata':
       await syncRoleMetadataOnCluster(client, namespace, action);
       return;

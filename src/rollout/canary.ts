@@ -240,6 +240,9 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
       older,
     ));
   } else {
+    // trafficRouting just removed (weights still in status): Argo's Istio controller cleans the
+    // DestinationRules the Rollout no longer references.
+    if (previous.canary?.weights) pass.actions.push({ kind: 'releaseDestinationRules' });
     const counts = basicCanaryReplicaCounts({ ...limits, weight });
     pass.scaleTo(newRS, counts.canary);
     if (stable && stable !== newRS) pass.scaleTo(stable, counts.stable);

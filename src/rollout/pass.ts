@@ -64,6 +64,8 @@ export type RolloutAction =
   | { kind: 'annotateReplicaSet'; name: string; annotations: Record<string, string | null> }
   | { kind: 'pointServiceAt'; service: string; hash: string }
   | { kind: 'releaseService'; service: string }
+  /** trafficRouting was removed: undo what the Rollout wrote into its Istio DestinationRules. */
+  | { kind: 'releaseDestinationRules' }
   | { kind: 'setRolloutRevision'; revision: number }
   | { kind: 'evictPod'; name: string }
   | { kind: 'scaleDeployment'; name: string; to: number }

@@ -528,3 +528,23 @@ describe('canary plan: ping-pong', () => {
     expect(result.status.canary?.stablePingPong).toBe('ping');
   });
 });
+
+describe('canary plan: trafficRouting removed', () => {
+  it('releases the Istio DestinationRules once, when the weights are still in status', () => {
+    const weights = {
+      canary: { weight: 0, podTemplateHash: V1 },
+      stable: { weight: 100, podTemplateHash: V1 },
+    };
+    const healthy = {
+      stableRS: V1,
+      currentPodHash: V1,
+      currentStepHash: stepHash(steps),
+      currentStepIndex: 6,
+    };
+    const removed = plan(rollout('web:1', { ...healthy, canary: { weights } }), [rs(V1, 1, 5)]);
+    expect(removed.actions).toContainEqual({ kind: 'releaseDestinationRules' });
+    expect(removed.status.canary?.weights).toBeUndefined();
+    const after = plan(rollout('web:1', healthy), [rs(V1, 1, 5)]);
+    expect(after.actions).not.toContainEqual({ kind: 'releaseDestinationRules' });
+  });
+});
