@@ -39,8 +39,11 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
   let index = Math.min(previous.currentStepIndex ?? 0, stepCount);
   let pauseConditions: PauseConditions = [...(previous.pauseConditions ?? [])];
   let controllerPause = previous.controllerPause ?? false;
-  let aborted = previous.abort === true;
-  let abortedAt = previous.abortedAt;
+  // An abort of a fully promoted rollout is dropped (Argo's newRolloutContext): there is no
+  // update left to abort, so it must not leave the rollout Degraded.
+  const fullyPromoted = stableHash !== undefined && stableHash === previous.currentPodHash;
+  let aborted = previous.abort === true && !fullyPromoted;
+  let abortedAt = aborted ? previous.abortedAt : undefined;
   let promoteFull = previous.promoteFull === true;
 
   if (previous.currentPodHash !== hash || previous.currentStepHash !== currentStepHash) {

@@ -236,6 +236,21 @@ describe('canary plan', () => {
     expect(result.status.pauseConditions).toBeUndefined();
   });
 
+  it('drops an abort of a fully promoted rollout, which stays Healthy (Argo removes it)', () => {
+    const healthy = {
+      stableRS: V1,
+      currentPodHash: V1,
+      currentStepHash: stepHash(steps),
+      currentStepIndex: 6,
+    };
+    const result = plan(rollout('web:1', { ...healthy, abort: true, observedGeneration: '2' }), [
+      rs(V1, 1, 5),
+    ]);
+    expect(result.status.abort).toBeUndefined();
+    expect(result.status.phase).toBe('Healthy');
+    expect(reasons(result.events)).not.toContain('RolloutAborted');
+  });
+
   it('promote-full goes to 100% and skips the remaining steps', () => {
     const result = plan(rollout('web:2', updating(1, { promoteFull: true })), [rs(V1, 1, 4), rs(V2, 2, 1)]);
     expect(result.status.currentStepIndex).toBe(6);
