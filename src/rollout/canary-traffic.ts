@@ -131,6 +131,7 @@ export function planTrafficRoutedCanary(
   });
   if (plan.error) {
     pass.emit('TrafficRoutingError', plan.error, 'Warning');
+    pass.trafficRoutingError = plan.error;
     return { weights: pass.previous.canary?.weights, canaryServiceToStable: false };
   }
   for (const write of plan.writes) {

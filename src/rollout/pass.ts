@@ -157,6 +157,8 @@ export class RolloutPass {
   invalid: string | undefined;
   /** Why this pass aborts the update, for the RolloutAborted message (e.g. a failed AnalysisRun). */
   abortReason: string | undefined;
+  /** A router could not be reconciled: like Argo, this pass's status is not persisted. */
+  trafficRoutingError: string | undefined;
   private requeueAfter: number | undefined;
 
   constructor(observed: ObservedRollout) {

@@ -67,6 +67,9 @@ function planBlueGreenWithAnalysis(pass: RolloutPass, blueGreen: BlueGreenStrate
   return result;
 }
 
+/** How soon a pass whose router failed looks again (the router objects have no informer). */
+const TRAFFIC_ERROR_RETRY_MS = 2000;
+
 export function planRollout(observed: ObservedRollout): RolloutPlan {
   const problem = validateRollout(observed.rollout) ?? blueGreenSpecProblem(observed);
   if (problem) return invalidSpecPlan(observed, problem);
@@ -89,6 +92,17 @@ export function planRollout(observed: ObservedRollout): RolloutPlan {
     : planBlueGreenWithAnalysis(pass, blueGreen!);
   pass.analysis.finish();
   if (pass.invalid) return invalidSpecPlan(observed, pass.invalid);
+  if (pass.trafficRoutingError) {
+    // Argo's reconcileTrafficRouting returns the error before the status is synced: the
+    // ReplicaSet and Service work stands, the status (and what it would announce) waits for
+    // the router, so Healthy is never reported on weights that were not written.
+    return {
+      actions: pass.actions,
+      events: pass.events.filter((e) => e.after === 'actions' || e.reason === 'TrafficRoutingError'),
+      status: previous,
+      requeueAfterMs: Math.min(pass.requeue ?? TRAFFIC_ERROR_RETRY_MS, TRAFFIC_ERROR_RETRY_MS),
+    };
+  }
   // Role metadata (canaryMetadata/stableMetadata, previewMetadata/activeMetadata) follows roles.
   const stableNow = strategy.status.stableRS ?? previous.stableRS;
   syncRoleMetadata(pass, pass.newRS, stableNow === pass.hash ? 'stable' : 'new');

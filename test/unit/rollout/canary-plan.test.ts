@@ -500,7 +500,29 @@ describe('canary plan: managed route steps', () => {
     [1, 'setHeaderRoute'],
     [2, 'setMirrorRoute'],
   ])('completes step %i (%s) at once, as Argo does', (index) => {
-    const result = plan(routed(index), [rs(V1, 1, 5), rs(V2, 2, 1)]);
+    const virtualService = {
+      apiVersion: 'networking.istio.io/v1alpha3',
+      kind: 'VirtualService',
+      metadata: { name: 'web-vs', namespace: 'shop', resourceVersion: '1' },
+      spec: {
+        http: [
+          {
+            name: 'primary',
+            route: [
+              { destination: { host: 'web-stable' }, weight: 100 },
+              { destination: { host: 'web-canary' }, weight: 0 },
+            ],
+          },
+        ],
+      },
+    };
+    const result = planRollout({
+      rollout: routed(index),
+      replicaSets: [rs(V1, 1, 5), rs(V2, 2, 1)],
+      services: new Map(),
+      now: NOW,
+      trafficObjects: [virtualService],
+    });
     expect(result.status.currentStepIndex).toBe(index + 1);
     expect(reasons(result.events)).toContain('RolloutStepCompleted');
   });
@@ -561,5 +583,28 @@ describe('canary plan: trafficRouting removed', () => {
     expect(removed.status.canary?.weights).toBeUndefined();
     const after = plan(rollout('web:1', healthy), [rs(V1, 1, 5)]);
     expect(after.actions).not.toContainEqual({ kind: 'releaseDestinationRules' });
+  });
+});
+
+describe('canary plan: router errors', () => {
+  it('does not persist the status while a router object is missing (Argo returns before the status sync)', () => {
+    const ro = rollout(
+      'web:1',
+      {},
+      {
+        strategy: {
+          canary: {
+            steps,
+            canaryService: 'web-canary',
+            stableService: 'web-stable',
+            trafficRouting: { istio: { virtualService: { name: 'missing', routes: ['primary'] } } },
+          },
+        },
+      },
+    );
+    const result = plan(ro, [rs(V1, 1, 5)]);
+    expect(result.status).toEqual({});
+    expect(reasons(result.events)).toEqual(['TrafficRoutingError']);
+    expect(result.requeueAfterMs).toBeGreaterThan(0);
   });
 });
