@@ -13,7 +13,7 @@ import {
 } from '../analysis/run-from-templates.js';
 import type { AnalysisPhase, AnalysisRun } from '../api/analysis.js';
 import type { RolloutAnalysis } from '../api/rollout.js';
-import { POD_TEMPLATE_HASH_LABEL } from './labels.js';
+import { POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from './labels.js';
 import type { RolloutPass } from './pass.js';
 
 export interface ObservedAnalysis {
@@ -74,8 +74,15 @@ export class RolloutAnalysisRuns {
 
   /** The existing run of this type for the current template, if any. */
   find(type: AnalysisRunType): AnalysisRun | undefined {
+    // A run made for an earlier revision of the same template (a rollback outside the
+    // rollbackWindow) does not count: Argo names runs per revision and resets the current
+    // ones on every template change, so the steps measure again.
+    const revision = String(this.pass.revision);
     return this.observed.runs.find(
-      (run) => matches(run, type, this.pass.hash) && !run.metadata?.deletionTimestamp,
+      (run) =>
+        matches(run, type, this.pass.hash) &&
+        !run.metadata?.deletionTimestamp &&
+        (run.metadata?.annotations?.[REVISION_ANNOTATION] ?? revision) === revision,
     );
   }
 

@@ -608,3 +608,61 @@ describe('canary plan: router errors', () => {
     expect(result.requeueAfterMs).toBeGreaterThan(0);
   });
 });
+
+describe('canary plan: rollback outside rollbackWindow', () => {
+  const analysisSteps = [{ setWeight: 50 }, { analysis: { templates: [{ templateName: 'check' }] } }];
+  const template = {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'AnalysisTemplate',
+    metadata: { name: 'check', namespace: 'shop' },
+    spec: { metrics: [{ name: 'm', provider: { job: { spec: {} } } }] },
+  };
+  const oldRun = {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'AnalysisRun',
+    metadata: {
+      name: `web-${V1}-1-1`,
+      namespace: 'shop',
+      labels: { 'rollouts-pod-template-hash': V1, 'rollout-type': 'Step', 'step-index': '1' },
+      annotations: { 'rollout.argoproj.io/revision': '1' },
+    },
+    spec: { metrics: [] },
+    status: { phase: 'Successful' },
+  };
+
+  it('measures again instead of reusing the run of the earlier revision', () => {
+    // V1 (revision 1, scaled down) comes back over stable V3 (revision 3): now revision 4 at step 1.
+    const ro = rollout(
+      'web:1',
+      {
+        stableRS: V3,
+        currentPodHash: V1,
+        currentStepHash: stepHash(analysisSteps),
+        currentStepIndex: 1,
+        observedGeneration: '2',
+      },
+      {
+        rollbackWindow: { revisions: 1 },
+        strategy: {
+          canary: { steps: analysisSteps, canaryService: 'web-canary', stableService: 'web-stable' },
+        },
+      },
+    );
+    ro.metadata.annotations = { 'rollout.argoproj.io/revision': '4' };
+    const result = planRollout({
+      rollout: ro,
+      replicaSets: [rs(V1, 4, 3), rs(V2, 2, 0), rs(V3, 3, 3)],
+      services: new Map(),
+      now: NOW,
+      analysis: {
+        runs: [oldRun as never],
+        templates: { analysisTemplates: [template as never], clusterAnalysisTemplates: [] },
+      },
+    });
+    const created = result.actions.find((a) => a.kind === 'createAnalysisRun');
+    expect(created && created.kind === 'createAnalysisRun' && created.run.metadata?.name).toBe(
+      `web-${V1}-4-1`,
+    );
+    expect(result.status.stableRS).toBe(V3);
+  });
+});
