@@ -14,7 +14,7 @@ import {
   drainOlderReplicaSets,
   resolveMaxSurgeAndUnavailable,
 } from './replica-math.js';
-import { availableReplicas, isSettledAt, revisionOf, specReplicas } from './replicasets.js';
+import { availableReplicas, isSettledAt, specReplicas } from './replicasets.js';
 import { Reason } from './status.js';
 import { describeStep, stepHash, stepKind, weightAtStep } from './steps.js';
 import type { ReplicaSet } from './workload-types.js';
@@ -56,12 +56,35 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
     if (stableHash === hash && previous.currentPodHash !== undefined && stepCount > 0) {
       index = stepCount;
       pass.emit('SkipSteps', 'Rollback to stable ReplicaSets');
-    } else if (stepCount > 0 && rollbackWithinWindow(pass, stableRS)) {
+    } else if (stepCount > 0 && rollbackWithinWindow(pass, stableRS) && specReplicas(newRS) > 0) {
       index = stepCount;
       pass.emit('SkipSteps', 'Rollback to active ReplicaSets within RollbackWindow');
     }
   }
-  if (promoteFull) {
+  if (previous.currentPodHash !== hash || previous.currentStepHash !== currentStepHash) {
+    // Argo's rolloutCanary: a template or steps change only creates the ReplicaSet (at 0) and
+    // syncs the status; scaling, Services, routers and analysis start on the next pass. This
+    // is what puts RolloutNotCompleted before the first ScalingReplicaSet in Argo's Events.
+    return {
+      status: {
+        currentPodHash: hash,
+        currentStepHash,
+        stableRS: stableHash,
+        currentStepIndex: stepCount > 0 ? index : undefined,
+        pauseConditions: undefined,
+        controllerPause: undefined,
+        abort: undefined,
+        abortedAt: undefined,
+        promoteFull: undefined,
+        canary: withoutEmpty({
+          stablePingPong: previous.canary?.stablePingPong,
+          weights: previous.canary?.weights,
+        }),
+      },
+      completed: stableHash === hash,
+    };
+  }
+  if (promoteFull || rollbackWithinWindow(pass, stableRS)) {
     pauseConditions = [];
     aborted = false;
     index = stepCount;
@@ -306,15 +329,24 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
 }
 
 /**
- * spec.rollbackWindow: going back to one of the last `revisions` revisions before the stable
- * one, while its ReplicaSet still has pods, skips the steps like a rollback to stable.
+ * spec.rollbackWindow (Argo's isRollbackWithinWindow): the current template's ReplicaSet was
+ * created before the stable one, with fewer than `revisions` ReplicaSets (experiments' aside)
+ * created in between. Such a rollback skips the steps like a rollback to stable.
  */
 function rollbackWithinWindow(pass: RolloutPass, stableRS: ReplicaSet | undefined): boolean {
   const window = pass.rollout.spec.rollbackWindow?.revisions;
-  const prior = pass.priorRevision;
-  if (!window || prior === undefined || !stableRS || specReplicas(pass.newRS) === 0) return false;
-  const stableRevision = revisionOf(stableRS);
-  return prior < stableRevision && prior >= stableRevision - window;
+  if (!window || window <= 0 || !stableRS || stableRS === pass.newRS) return false;
+  const created = (rs: ReplicaSet) => Date.parse(rs.metadata?.creationTimestamp ?? '');
+  const newCreated = created(pass.newRS);
+  const stableCreated = created(stableRS);
+  if (!(newCreated < stableCreated)) return false;
+  const between = pass.owned.filter(
+    (rs) =>
+      !rs.metadata?.annotations?.['experiment.argoproj.io/name'] &&
+      created(rs) < stableCreated &&
+      newCreated < created(rs),
+  ).length;
+  return between < window;
 }
 
 function withoutEmpty<T extends object>(value: T): T | undefined {

@@ -179,17 +179,20 @@ export class RolloutPass {
         this.rollout,
         this.hash,
         this.revision,
-        this.stableRS ? 0 : this.replicas,
+        // Argo creates every ReplicaSet at 0 and scales it up after (ScalingReplicaSet).
+        0,
         this.stableRS ? this.previous.stableRS : undefined,
         // A first deploy is stable at once; later templates start as the canary / preview.
         roleMetadata(this.rollout, this.stableRS ? 'new' : 'stable'),
       );
       this.actions.push({ kind: 'createReplicaSet', replicaSet: this.newRS });
+      // Argo's order: the revision is set on the Rollout (RolloutUpdated), then the Event of the
+      // ReplicaSet it created.
+      this.emitAfterActions('RolloutUpdated', `Rollout updated to revision ${this.revision}`);
       this.emitAfterActions(
         'NewReplicaSetCreated',
         `Created ReplicaSet ${replicaSetName(this.rollout.metadata.name, this.hash)} (revision ${this.revision})`,
       );
-      this.emitAfterActions('RolloutUpdated', `Rollout updated to revision ${this.revision}`);
     } else if (revisionOf(existing) < highestRevision && this.hash !== this.previous.currentPodHash) {
       // Back to an older template (undo, or a revert in Git): it becomes the newest revision.
       this.newRS = existing;
@@ -249,7 +252,15 @@ export class RolloutPass {
         a.kind === 'createReplicaSet' && a.replicaSet.metadata?.name === name,
     );
     if (create?.replicaSet.spec) {
+      // Created at 0 and scaled in the same pass: one write, Argo's ScalingReplicaSet Event.
+      const created = create.replicaSet.spec.replicas ?? 0;
       create.replicaSet.spec.replicas = to;
+      if (to !== created) {
+        this.emitAfterActions(
+          'ScalingReplicaSet',
+          `Scaled ${to > created ? 'up' : 'down'} ReplicaSet ${name} (revision ${revisionOf(rs)}) from ${created} to ${to}`,
+        );
+      }
       return;
     }
     const from = specReplicas(rs);

@@ -727,8 +727,11 @@ describe('blue-green plan: a whole update, blue to green with a manual promotion
     expect(world.rollout.status).toMatchObject({ phase: 'Healthy', stableRS: V2, currentPodHash: V2 });
     expect(selectorOf(world, 'web-active')).toBe(V2);
     expect(allEvents(promoted.results)).toEqual(
-      expect.arrayContaining(['RolloutResumed', 'SwitchService', 'RolloutCompleted']),
+      expect.arrayContaining(['SwitchService', 'RolloutCompleted']),
     );
+    // Argo's sendStateChangeEvents compares with the status it read: a promotion that cleared
+    // the pause conditions already is no RolloutResumed.
+    expect(allEvents(promoted.results)).not.toContain('RolloutResumed');
     expect(sizes(world)).toEqual({ [V1]: 3, [V2]: 3 });
 
     const retired = settle(world, at(13)).world;

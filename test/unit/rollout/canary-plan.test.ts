@@ -100,23 +100,32 @@ const scaled = (actions: RolloutAction[]) =>
 const reasons = (events: { reason: string }[]) => events.map((e) => e.reason);
 
 describe('canary plan', () => {
-  it('creates the first ReplicaSet at full size and marks it stable (initial deploy skips steps)', () => {
+  it('first creates the ReplicaSet at 0 and only syncs the status (Argo: RolloutNotCompleted first)', () => {
     const result = plan(rollout('web:1'), []);
     const create = result.actions.find((a) => a.kind === 'createReplicaSet');
-    expect(create && create.kind === 'createReplicaSet' && create.replicaSet.spec?.replicas).toBe(5);
+    expect(create && create.kind === 'createReplicaSet' && create.replicaSet.spec?.replicas).toBe(0);
     expect(create && create.kind === 'createReplicaSet' && create.replicaSet.metadata?.name).toBe(
       `web-${V1}`,
     );
+    expect(result.status).toMatchObject({ currentPodHash: V1, currentStepIndex: 0, phase: 'Progressing' });
+    expect(result.status.stableRS).toBeUndefined();
+    expect(result.status.observedGeneration).toBe('2');
+    expect(reasons(result.events)).toEqual(['RolloutUpdated', 'NewReplicaSetCreated', 'RolloutNotCompleted']);
+  });
+
+  it('then scales the first ReplicaSet up and marks it stable (initial deploy skips steps)', () => {
+    const first = { currentPodHash: V1, currentStepHash: stepHash(steps), currentStepIndex: 0 };
+    const result = plan(rollout('web:1', first), [rs(V1, 1, 0)]);
+    expect(scaled(result.actions)).toEqual({ [`web-${V1}`]: 5 });
     expect(result.status).toMatchObject({
       stableRS: V1,
       currentPodHash: V1,
       currentStepIndex: 6,
       phase: 'Progressing',
     });
-    expect(result.status.observedGeneration).toBe('2');
-    expect(reasons(result.events)).toEqual(
-      expect.arrayContaining(['NewReplicaSetCreated', 'RolloutUpdated', 'RolloutCompleted']),
-    );
+    // Recorded in this order: the Events of the writes first, then those of the status.
+    expect(reasons(result.events.filter((e) => e.after === 'actions'))).toEqual(['ScalingReplicaSet']);
+    expect(reasons(result.events.filter((e) => e.after !== 'actions'))).toEqual(['RolloutCompleted']);
   });
 
   it('is Healthy once the stable pods are all available', () => {
@@ -134,23 +143,31 @@ describe('canary plan', () => {
     expect(result.status).toMatchObject({ phase: 'Healthy', message: '' });
   });
 
-  it('starts an update with 1 canary pod for setWeight 20 of 5', () => {
-    const result = plan(rollout('web:2', { stableRS: V1, currentPodHash: V1, currentStepIndex: 6 }), [
-      rs(V1, 1, 5),
-    ]);
-    const create = result.actions.find((a) => a.kind === 'createReplicaSet');
-    expect(create && create.kind === 'createReplicaSet' && create.replicaSet.spec?.replicas).toBe(1);
+  it('starts an update with 1 canary pod for setWeight 20 of 5, after a status-only pass', () => {
+    const healthy = {
+      stableRS: V1,
+      currentPodHash: V1,
+      currentStepHash: stepHash(steps),
+      currentStepIndex: 6,
+    };
+    const first = plan(rollout('web:2', healthy), [rs(V1, 1, 5)]);
+    const create = first.actions.find((a) => a.kind === 'createReplicaSet');
+    expect(create && create.kind === 'createReplicaSet' && create.replicaSet.spec?.replicas).toBe(0);
     expect(
       create && create.kind === 'createReplicaSet' && create.replicaSet.metadata?.annotations,
     ).toMatchObject({
       'rollout.argoproj.io/revision': '2',
     });
-    expect(result.status).toMatchObject({
+    expect(first.status).toMatchObject({
       currentStepIndex: 0,
       currentPodHash: V2,
       stableRS: V1,
       phase: 'Progressing',
     });
+    expect(reasons(first.events)).toContain('RolloutNotCompleted');
+    const second = plan(rollout('web:2', first.status), [rs(V1, 1, 5), rs(V2, 2, 0)]);
+    expect(scaled(second.actions)).toEqual({ [`web-${V2}`]: 1, [`web-${V1}`]: 4 });
+    expect(reasons(second.events)).toEqual(['ScalingReplicaSet', 'ScalingReplicaSet']);
   });
 
   it.each([
@@ -258,10 +275,11 @@ describe('canary plan', () => {
   });
 
   it('restarts the steps when the template changes mid-update and drains the superseded canary', () => {
-    const result = plan(rollout('web:3', updating(2)), [rs(V1, 1, 3), rs(V2, 2, 2)]);
-    expect(result.status).toMatchObject({ currentPodHash: V3, currentStepIndex: 0 });
-    expect(result.actions.some((a) => a.kind === 'createReplicaSet')).toBe(true);
-    expect(scaled(result.actions)[`web-${V2}`]).toBeLessThan(2);
+    const first = plan(rollout('web:3', updating(2)), [rs(V1, 1, 3), rs(V2, 2, 2)]);
+    expect(first.status).toMatchObject({ currentPodHash: V3, currentStepIndex: 0 });
+    expect(first.actions.some((a) => a.kind === 'createReplicaSet')).toBe(true);
+    const second = plan(rollout('web:3', first.status), [rs(V1, 1, 3), rs(V2, 2, 2), rs(V3, 3, 0)]);
+    expect(scaled(second.actions)[`web-${V2}`]).toBeLessThan(2);
   });
 
   it('skips the steps when the template goes back to the stable one', () => {
@@ -445,12 +463,13 @@ describe('canary plan', () => {
   );
 
   it.each([
-    ['within the window, still scaled', { revisions: 2 }, 3, true],
-    ['within the window, scaled down', { revisions: 2 }, 0, false],
-    ['outside the window', { revisions: 1 }, 3, false],
+    // [what, window, replicas of V1, SkipSteps on the first pass, step index after the second]
+    ['within the window, still scaled', { revisions: 2 }, 3, true, 6],
+    ['within the window, scaled down', { revisions: 2 }, 0, false, 6],
+    ['outside the window', { revisions: 1 }, 3, false, 0],
   ])(
     'rollbackWindow: going back to an older revision %s skips the steps: %s',
-    (_, window, oldReplicas, skips) => {
+    (_, window, oldReplicas, skipsAtOnce, indexAfter) => {
       // Stable is revision 3 (V3); V1 is revision 1, V2 revision 2; the template goes back to V1.
       const status = {
         stableRS: V3,
@@ -458,9 +477,22 @@ describe('canary plan', () => {
         currentStepHash: stepHash(steps),
         currentStepIndex: 6,
       };
+      // Argo compares creation times: V1, then V2, then V3.
+      const createdAt = (set: ReplicaSet, minute: number): ReplicaSet => ({
+        ...set,
+        metadata: { ...set.metadata, creationTimestamp: `2026-11-21T1${minute}:00:00Z` },
+      });
+      const sets = [
+        createdAt(rs(V1, 1, oldReplicas), 1),
+        createdAt(rs(V2, 2, 0, 0), 2),
+        createdAt(rs(V3, 3, 5), 3),
+      ];
       const ro = rollout('web:1', status, { rollbackWindow: window });
-      const result = plan(ro, [rs(V1, 1, oldReplicas), rs(V2, 2, 0, 0), rs(V3, 3, 5)]);
-      expect(result.status.currentStepIndex).toBe(skips ? 6 : 0);
+      const first = plan(ro, sets);
+      expect(first.status.currentStepIndex).toBe(skipsAtOnce ? 6 : 0);
+      expect(reasons(first.events).includes('SkipSteps')).toBe(skipsAtOnce);
+      const second = plan(rollout('web:1', first.status, { rollbackWindow: window }), sets);
+      expect(second.status.currentStepIndex).toBe(indexAfter);
     },
   );
 });
@@ -541,7 +573,9 @@ describe('canary plan: ping-pong', () => {
     });
 
   it('the initial deploy makes ping the stable Service', () => {
-    const result = plan(pingPongRollout('web:1', {}), []);
+    const first = plan(pingPongRollout('web:1', {}), []);
+    expect(first.status.canary?.stablePingPong).toBeUndefined();
+    const result = plan(pingPongRollout('web:1', first.status), [rs(V1, 1, 0)]);
     expect(result.status.canary?.stablePingPong).toBe('ping');
   });
 
@@ -602,9 +636,10 @@ describe('canary plan: router errors', () => {
         },
       },
     );
-    const result = plan(ro, [rs(V1, 1, 5)]);
-    expect(result.status).toEqual({});
-    expect(reasons(result.events)).toEqual(['TrafficRoutingError']);
+    const status = { currentPodHash: V1, currentStepHash: stepHash(steps), currentStepIndex: 0 };
+    const result = plan({ ...ro, status }, [rs(V1, 1, 0)]);
+    expect(result.status).toEqual(status);
+    expect(reasons(result.events)).toEqual(['ScalingReplicaSet', 'TrafficRoutingError']);
     expect(result.requeueAfterMs).toBeGreaterThan(0);
   });
 });
