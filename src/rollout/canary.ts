@@ -142,6 +142,11 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
     pass.abortReason = abortReason(run);
   };
 
+  // Argo scales the ReplicaSets before it moves to the next step (reconcileCanaryReplicaSets
+  // runs before reconcileCanaryPause and the status sync): a step completed in this pass takes
+  // effect on the pod counts in the next one.
+  const scalingIndex = index;
+
   // Background analysis runs from startingStep until the update completes or aborts.
   if (canary.analysis && updating && !aborted && index >= (canary.analysis.startingStep ?? 0)) {
     const request = pass.analysis.request(
@@ -235,7 +240,7 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
   }
 
   // Replica counts for the weight now in force; older ReplicaSets drain within maxUnavailable.
-  const weight = aborted ? 0 : newStableHash === hash ? 100 : weightAtStep(steps, index);
+  const weight = aborted ? 0 : newStableHash === hash ? 100 : weightAtStep(steps, scalingIndex);
   const stable = newStableHash === hash ? newRS : stableRS;
   const older = pass.owned.filter((rs) => rs !== newRS && rs !== stable);
   const limits = {

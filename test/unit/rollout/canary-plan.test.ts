@@ -202,7 +202,10 @@ describe('canary plan', () => {
     ]);
     expect(result.status.currentStepIndex).toBe(2);
     expect(result.status.controllerPause).toBeUndefined();
-    expect(scaled(result.actions)).toEqual({ [`web-${V2}`]: 2, [`web-${V1}`]: 3 });
+    // As in Argo, the pods follow the next step's weight on the next pass.
+    expect(scaled(result.actions)).toEqual({});
+    const next = plan(rollout('web:2', result.status), [rs(V1, 1, 4), rs(V2, 2, 1)]);
+    expect(scaled(next.actions)).toEqual({ [`web-${V2}`]: 2, [`web-${V1}`]: 3 });
   });
 
   it.each([
