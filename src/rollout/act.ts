@@ -35,7 +35,7 @@ async function applyAction(
   ctx: ActContext,
   rollout: ObservedRolloutObject,
   action: RolloutAction,
-): Promise<void> {
+): Promise<KubeObject | undefined> {
   const namespace = rollout.metadata.namespace;
   const { client } = ctx;
   switch (action.kind) {
@@ -149,12 +149,11 @@ async function applyAction(
       await syncRoleMetadataOnCluster(client, namespace, action);
       return;
     case 'setRolloutRevision':
-      await mergePatch(
+      return mergePatch(
         client,
         { resource: ROLLOUTS, namespace, name: rollout.metadata.name },
         { metadata: { annotations: { [REVISION_ANNOTATION]: String(action.revision) } } },
       );
-      return;
   }
 }
 
@@ -226,10 +225,22 @@ export async function applyRolloutPlan(
   const record = (after: 'actions' | 'status') => {
     for (const event of plan.events.filter((e) => (e.after ?? 'status') === after)) ctx.recordEvent(event);
   };
-  for (const action of plan.actions) await applyAction(ctx, rollout, action);
+  // Our own revision patch moves the Rollout's resourceVersion: the status write goes on from
+  // the object it returned (as Argo goes on from the updated Rollout), not into a conflict.
+  let resourceVersion = rollout.metadata.resourceVersion;
+  for (const action of plan.actions) {
+    const updated = await applyAction(ctx, rollout, action);
+    if (action.kind === 'setRolloutRevision' && updated?.metadata?.resourceVersion) {
+      resourceVersion = updated.metadata.resourceVersion;
+    }
+  }
   record('actions');
   if (!isDeepStrictEqual(plan.status, rollout.status ?? {})) {
-    await updateStatus(ctx.client, ROLLOUTS, { ...rollout, status: plan.status });
+    await updateStatus(ctx.client, ROLLOUTS, {
+      ...rollout,
+      metadata: { ...rollout.metadata, ...(resourceVersion ? { resourceVersion } : {}) },
+      status: plan.status,
+    });
   }
   record('status');
 }
