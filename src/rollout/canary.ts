@@ -148,7 +148,14 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
   const scalingIndex = index;
 
   // Background analysis runs from startingStep until the update completes or aborts.
-  if (canary.analysis && updating && !aborted && index >= (canary.analysis.startingStep ?? 0)) {
+  // Not under promote-full either: Argo's reconcileAnalysisRuns skips (and cancels) analysis then.
+  if (
+    canary.analysis &&
+    updating &&
+    !aborted &&
+    !promoteFull &&
+    index >= (canary.analysis.startingStep ?? 0)
+  ) {
     const request = pass.analysis.request(
       { type: 'Background' },
       canary.analysis,

@@ -704,3 +704,35 @@ describe('canary plan: rollback outside rollbackWindow', () => {
     expect(result.status.stableRS).toBe(V3);
   });
 });
+
+describe('canary plan: promote-full and background analysis', () => {
+  it('starts no background run under promote-full, even past startingStep (Argo skips analysis)', () => {
+    const template = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'AnalysisTemplate',
+      metadata: { name: 'check', namespace: 'shop' },
+      spec: { metrics: [{ name: 'm', provider: { job: { spec: {} } } }] },
+    };
+    const ro = rollout('web:2', updating(1, { promoteFull: true }), {
+      strategy: {
+        canary: {
+          steps,
+          canaryService: 'web-canary',
+          stableService: 'web-stable',
+          analysis: { templates: [{ templateName: 'check' }], startingStep: 4 },
+        },
+      },
+    });
+    const result = planRollout({
+      rollout: ro,
+      replicaSets: [rs(V1, 1, 4), rs(V2, 2, 1)],
+      services: new Map(),
+      now: NOW,
+      analysis: {
+        runs: [],
+        templates: { analysisTemplates: [template as never], clusterAnalysisTemplates: [] },
+      },
+    });
+    expect(result.actions.some((a) => a.kind === 'createAnalysisRun')).toBe(false);
+  });
+});
