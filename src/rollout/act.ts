@@ -39,9 +39,25 @@ async function applyAction(
   const namespace = rollout.metadata.namespace;
   const { client } = ctx;
   switch (action.kind) {
-    case 'createReplicaSet':
-      await createObject(client, coreResources.replicaSets, action.replicaSet, { ifExists: 'ignore' });
+    case 'createReplicaSet': {
+      const created = await createObject(client, coreResources.replicaSets, action.replicaSet, {
+        ifExists: 'ignore',
+      });
+      const replicas = action.replicaSet.spec?.replicas ?? 0;
+      if (!created && replicas > 0) {
+        // Already there (our cache had not seen it yet): the scale-up this pass planned for the
+        // set it thought it was creating still has to happen.
+        await mergePatch(
+          client,
+          { resource: coreResources.replicaSets, namespace, name: action.replicaSet.metadata?.name ?? '' },
+          {
+            metadata: { annotations: { [DESIRED_REPLICAS_ANNOTATION]: String(rollout.spec.replicas ?? 1) } },
+            spec: { replicas },
+          },
+        );
+      }
       return;
+    }
     case 'scaleReplicaSet':
       await mergePatch(
         client,
