@@ -4,6 +4,7 @@
 // measurement is due. A finished Job wakes its run at once.
 import { Informer } from '../kube/informer.js';
 import { apiListWatch } from '../kube/list-watch.js';
+import { coreResources } from '../kube/resource.js';
 import { WorkQueue } from '../kube/workqueue.js';
 import type {
   ControllerContext,
@@ -14,8 +15,8 @@ import { INSTANCE_ID_LABEL } from '../rollout/labels.js';
 import { ANALYSIS_RUNS, reconcileAnalysisRun } from './act.js';
 import { registerAnalysisMetrics } from './metrics.js';
 import type { ObservedAnalysisRun } from './plan.js';
-import { ANALYSIS_RUN_UID_LABEL, JOBS, jobOutcome } from './providers/job.js';
-import type { JobObject } from './providers/provider.js';
+import { ANALYSIS_RUN_UID_LABEL, JOBS, jobOutcome, terminalPodError } from './providers/job.js';
+import type { JobObject, JobPod } from './providers/provider.js';
 
 const WORKERS = 4;
 const RESYNC_MS = 15 * 60 * 1000;
@@ -54,6 +55,13 @@ export const analysisRunController: ControllerFactory = {
       },
     );
 
+    // Pods of measurement Jobs (Argo labels them with the run's uid too): a pod that can never
+    // pull its image makes the measurement Inconclusive instead of waiting forever.
+    const jobPods = new Informer<JobPod & { metadata: { name: string } }>(
+      apiListWatch(client, coreResources.pods, { ...scope, labelSelector: ANALYSIS_RUN_UID_LABEL }),
+      { onError: onError('job pod watch') },
+    );
+
     const metrics = registerAnalysisMetrics(ctx.metrics.registry, () => runs.list());
     const queue = new WorkQueue({
       name: 'analysisruns',
@@ -72,6 +80,16 @@ export const analysisRunController: ControllerFactory = {
       if (jobOutcome(job)) enqueue(runOwnerOf(job));
     };
     jobs.addHandlers({ add: onJob, update: (_, job) => onJob(job), delete: onJob });
+    const onJobPod = (
+      pod: JobPod & { metadata: { namespace?: string; ownerReferences?: { uid: string }[] } },
+    ) => {
+      if (!terminalPodError([pod])) return;
+      const owners = new Set((pod.metadata.ownerReferences ?? []).map((ref) => ref.uid));
+      for (const job of jobs.list(pod.metadata.namespace)) {
+        if (job.metadata.uid && owners.has(job.metadata.uid)) enqueue(runOwnerOf(job));
+      }
+    };
+    jobPods.addHandlers({ add: onJobPod, update: (_, pod) => onJobPod(pod) });
 
     // Our own status write reaches the cache a moment later; until it does, the cached run is
     // stale and measuring from it would repeat work. Key → resourceVersion we wrote over.
@@ -92,6 +110,7 @@ export const analysisRunController: ControllerFactory = {
           get: (namespace: string, name: string) => jobs.get(namespace, name),
           ownedBy: (runUid: string) => jobs.byIndex(RUN_UID_INDEX, runUid),
         },
+        jobPods: (jobUid: string) => jobPods.byOwner(jobUid),
       },
     };
 
@@ -122,15 +141,15 @@ export const analysisRunController: ControllerFactory = {
       }
     };
 
-    for (const informer of [jobs, runs]) informer.start();
-    await Promise.all([jobs.waitForSync(), runs.waitForSync()]);
+    for (const informer of [jobs, jobPods, runs]) informer.start();
+    await Promise.all([jobs.waitForSync(), jobPods.waitForSync(), runs.waitForSync()]);
     const workers = queue.run(reconcile, WORKERS);
     logger.info({ analysisruns: runs.list().length }, 'analysisrun caches synced');
 
     return {
-      hasSynced: () => runs.hasSynced() && jobs.hasSynced(),
+      hasSynced: () => runs.hasSynced() && jobs.hasSynced() && jobPods.hasSynced(),
       async stop() {
-        for (const informer of [runs, jobs]) informer.stop();
+        for (const informer of [runs, jobs, jobPods]) informer.stop();
         await queue.shutDown();
         await workers;
         metrics.unregister();

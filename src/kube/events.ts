@@ -148,12 +148,15 @@ export class EventRecorder {
     const key = [object.kind, meta.namespace ?? '', meta.name, meta.uid ?? '', type, reason, message].join(
       '\u0000',
     );
-    const previous = this.pending.get(key) ?? Promise.resolve();
+    // One chain per involved object: its Events reach the API server in the order recorded
+    // (Argo's e2e suite compares a Rollout's Event reasons in order).
+    const chain = [object.kind, meta.namespace ?? '', meta.name, meta.uid ?? ''].join('\u0000');
+    const previous = this.pending.get(chain) ?? Promise.resolve();
     const write = previous.then(() => this.write(key, involvedObject, type, reason, message));
-    this.pending.set(key, write);
+    this.pending.set(chain, write);
     return write.finally(() => {
-      if (this.pending.get(key) === write) {
-        this.pending.delete(key);
+      if (this.pending.get(chain) === write) {
+        this.pending.delete(chain);
       }
     });
   }

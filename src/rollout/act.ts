@@ -4,12 +4,13 @@
 // re-plans from what the user wrote). Events go out once the changes they report are made.
 import { isDeepStrictEqual } from 'node:util';
 import { ANALYSIS_RUN_KIND, apiResourceOf, ROLLOUT_KIND } from '../api/kinds.js';
-import { KubeApiError } from '../kube/api-error.js';
+import { KubeApiError, NotFoundError } from '../kube/api-error.js';
 import type { KubeObject } from '../kube/object.js';
 import { createObject, deleteObject, mergePatch, updateStatus } from '../kube/patch.js';
 import { coreResources, resourcePath } from '../kube/resource.js';
 import type { RestClient } from '../kube/rest.js';
 import { applyTrafficWrite } from '../trafficrouting/apply.js';
+import { destinationRuleResource, releaseDestinationRuleWrite } from '../trafficrouting/istio.js';
 import { applyExperimentAction } from './experiment-step.js';
 import {
   DESIRED_REPLICAS_ANNOTATION,
@@ -42,13 +43,29 @@ async function applyAction(
   ctx: ActContext,
   rollout: ObservedRolloutObject,
   action: RolloutAction,
-): Promise<void> {
+): Promise<KubeObject | undefined> {
   const namespace = rollout.metadata.namespace;
   const { client } = ctx;
   switch (action.kind) {
-    case 'createReplicaSet':
-      await createObject(client, coreResources.replicaSets, action.replicaSet, { ifExists: 'ignore' });
+    case 'createReplicaSet': {
+      const created = await createObject(client, coreResources.replicaSets, action.replicaSet, {
+        ifExists: 'ignore',
+      });
+      const replicas = action.replicaSet.spec?.replicas ?? 0;
+      if (!created && replicas > 0) {
+        // Already there (our cache had not seen it yet): the scale-up this pass planned for the
+        // set it thought it was creating still has to happen.
+        await mergePatch(
+          client,
+          { resource: coreResources.replicaSets, namespace, name: action.replicaSet.metadata?.name ?? '' },
+          {
+            metadata: { annotations: { [DESIRED_REPLICAS_ANNOTATION]: String(rollout.spec.replicas ?? 1) } },
+            spec: { replicas },
+          },
+        );
+      }
       return;
+    }
     case 'scaleReplicaSet':
       await mergePatch(
         client,
@@ -142,16 +159,30 @@ async function applyAction(
     case 'deleteExperiment':
       await applyExperimentAction(client, namespace, action);
       return;
+    case 'releaseDestinationRules': {
+      let rules: KubeObject[];
+      try {
+        rules = (await client.list<KubeObject>(destinationRuleResource(), { namespace })).items;
+      } catch (error) {
+        // No Istio CRDs in this cluster: nothing can have been managed.
+        if (error instanceof NotFoundError) return;
+        throw error;
+      }
+      for (const rule of rules) {
+        const write = releaseDestinationRuleWrite(rule, rollout.metadata.name);
+        if (write) await applyTrafficWrite(client, write);
+      }
+      return;
+    }
     case 'syncRoleMetadata':
       await syncRoleMetadataOnCluster(client, namespace, action);
       return;
     case 'setRolloutRevision':
-      await mergePatch(
+      return mergePatch(
         client,
         { resource: ROLLOUTS, namespace, name: rollout.metadata.name },
         { metadata: { annotations: { [REVISION_ANNOTATION]: String(action.revision) } } },
       );
-      return;
   }
 }
 
@@ -269,19 +300,30 @@ export async function applyRolloutPlan(
   const record = (after: 'actions' | 'status') => {
     for (const event of plan.events.filter((e) => (e.after ?? 'status') === after)) ctx.recordEvent(event);
   };
+  // Our own revision patch moves the Rollout's resourceVersion: the status write goes on from
+  // the object it returned (as Argo goes on from the updated Rollout), not into a conflict.
+  let resourceVersion = rollout.metadata.resourceVersion;
   for (const action of plan.actions) {
+    let updated: KubeObject | undefined;
     try {
-      await applyAction(ctx, rollout, action);
+      updated = await applyAction(ctx, rollout, action);
     } catch (error) {
       if (action.kind === 'createReplicaSet') {
         await reportReplicaSetCreateError(ctx, rollout, action.replicaSet.metadata?.name ?? '', error);
       }
       throw error;
     }
+    if (action.kind === 'setRolloutRevision' && updated?.metadata?.resourceVersion) {
+      resourceVersion = updated.metadata.resourceVersion;
+    }
   }
   record('actions');
   if (!isDeepStrictEqual(plan.status, rollout.status ?? {})) {
-    await updateStatus(ctx.client, ROLLOUTS, { ...rollout, status: plan.status });
+    await updateStatus(ctx.client, ROLLOUTS, {
+      ...rollout,
+      metadata: { ...rollout.metadata, ...(resourceVersion ? { resourceVersion } : {}) },
+      status: plan.status,
+    });
   }
   record('status');
 }

@@ -78,9 +78,12 @@ export class RolloutAnalysisRuns {
 
   /** The existing run of this type for the current template, if any. */
   find(type: AnalysisRunType): AnalysisRun | undefined {
+    // A run made for an earlier revision of the same template (a rollback outside the
+    // rollbackWindow, a re-promotion) does not count: Argo names runs per revision and resets
+    // the current ones on every template change, so the steps measure again.
+    const revision = String(this.pass.revision);
     return this.observed.runs.find(
-      (run) =>
-        matches(run, type, this.pass.hash, String(this.pass.revision)) && !run.metadata?.deletionTimestamp,
+      (run) => matches(run, type, this.pass.hash, revision) && !run.metadata?.deletionTimestamp,
     );
   }
 

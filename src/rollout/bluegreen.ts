@@ -269,7 +269,9 @@ export function planBlueGreen(
       pass.requeueAfterMs(deadline - nowMs);
     }
   }
-  pass.scaleTo(newRS, newTarget);
+  // Argo's rolloutBlueGreen: a new template's ReplicaSet is created (at 0) in a pass that only
+  // syncs the status; it scales up on the next one (RolloutNotCompleted, then ScalingReplicaSet).
+  if (!(templateChanged && pass.creatingNewRS)) pass.scaleTo(newRS, newTarget);
 
   const referenced = new Set(
     [

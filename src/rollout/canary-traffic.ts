@@ -28,6 +28,8 @@ export interface CanaryDraft {
   promoteFull: boolean;
   /** status.stableRS after this pass (the new hash once promoted). */
   stableHash: string | undefined;
+  /** status.canary.stablePingPong after this pass (switched on promotion). */
+  stablePingPong?: string | undefined;
 }
 
 function draftRollout(pass: RolloutPass, draft: CanaryDraft) {
@@ -40,6 +42,7 @@ function draftRollout(pass: RolloutPass, draft: CanaryDraft) {
       stableRS: draft.stableHash,
       abort: draft.aborted || undefined,
       promoteFull: draft.promoteFull || undefined,
+      canary: { ...pass.previous.canary, stablePingPong: draft.stablePingPong },
     },
   };
 }
@@ -75,7 +78,7 @@ export function planTrafficRoutedCanary(
   stable: ReplicaSet | undefined,
   older: readonly ReplicaSet[],
   experimentDestinations: readonly WeightDestination[] = [],
-): Pick<CanaryStatus, 'weights'> {
+): Pick<CanaryStatus, 'weights'> & { canaryServiceToStable: boolean; holdCanaryService?: boolean } {
   const { newRS, replicas, now } = pass;
   const routed = draftRollout(pass, draft);
   const counts = trafficRoutedReplicaCounts(routed);
@@ -131,7 +134,8 @@ export function planTrafficRoutedCanary(
   });
   if (plan.error) {
     pass.emit('TrafficRoutingError', plan.error, 'Warning');
-    return { weights: pass.previous.canary?.weights };
+    pass.trafficRoutingError = plan.error;
+    return { weights: pass.previous.canary?.weights, canaryServiceToStable: false };
   }
   for (const write of plan.writes) {
     pass.actions.push({ kind: 'trafficWrite', write });
@@ -140,5 +144,9 @@ export function planTrafficRoutedCanary(
   if (plan.requeueAfterMs !== undefined) pass.requeueAfterMs(plan.requeueAfterMs);
   const weights = trafficWeightStatus(pass.rollout, decision, plan.statusVerified);
   if (weights.changed && weights.message) pass.emitAfterActions('TrafficWeightUpdated', weights.message);
-  return { weights: weights.weights };
+  return {
+    weights: weights.weights,
+    canaryServiceToStable: decision.canaryServiceToStable,
+    holdCanaryService: decision.holdCanaryService === true,
+  };
 }

@@ -4,6 +4,7 @@
 // ReplicaSet to stable; an abort takes the canary back to 0; otherwise the current step
 // completes when its condition holds, one step per pass. Then the replica counts.
 import type { CanaryStep, CanaryStrategy, RolloutStatus } from '../api/rollout.js';
+import { routedServices } from '../trafficrouting/weight.js';
 import { abortReason, type RunOutcome } from './analysis.js';
 import { planTrafficRoutedCanary, trafficStepReached } from './canary-traffic.js';
 import { RolloutExperiments } from './experiment-step.js';
@@ -14,7 +15,7 @@ import {
   drainOlderReplicaSets,
   resolveMaxSurgeAndUnavailable,
 } from './replica-math.js';
-import { availableReplicas, isSettledAt, revisionOf, specReplicas } from './replicasets.js';
+import { availableReplicas, isSettledAt, specReplicas } from './replicasets.js';
 import { Reason } from './status.js';
 import { describeStep, stepHash, stepKind, weightAtStep } from './steps.js';
 import type { ReplicaSet } from './workload-types.js';
@@ -40,8 +41,11 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
   let index = Math.min(previous.currentStepIndex ?? 0, stepCount);
   let pauseConditions: PauseConditions = [...(previous.pauseConditions ?? [])];
   let controllerPause = previous.controllerPause ?? false;
-  let aborted = previous.abort === true;
-  let abortedAt = previous.abortedAt;
+  // An abort of a fully promoted rollout is dropped (Argo's newRolloutContext): there is no
+  // update left to abort, so it must not leave the rollout Degraded.
+  const fullyPromoted = stableHash !== undefined && stableHash === previous.currentPodHash;
+  let aborted = previous.abort === true && !fullyPromoted;
+  let abortedAt = aborted ? previous.abortedAt : undefined;
   let promoteFull = previous.promoteFull === true;
 
   if (previous.currentPodHash !== hash || previous.currentStepHash !== currentStepHash) {
@@ -54,12 +58,35 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
     if (stableHash === hash && previous.currentPodHash !== undefined && stepCount > 0) {
       index = stepCount;
       pass.emit('SkipSteps', 'Rollback to stable ReplicaSets');
-    } else if (stepCount > 0 && rollbackWithinWindow(pass, stableRS)) {
+    } else if (stepCount > 0 && rollbackWithinWindow(pass, stableRS) && specReplicas(newRS) > 0) {
       index = stepCount;
       pass.emit('SkipSteps', 'Rollback to active ReplicaSets within RollbackWindow');
     }
   }
-  if (promoteFull) {
+  if (previous.currentPodHash !== hash || previous.currentStepHash !== currentStepHash) {
+    // Argo's rolloutCanary: a template or steps change only creates the ReplicaSet (at 0) and
+    // syncs the status; scaling, Services, routers and analysis start on the next pass. This
+    // is what puts RolloutNotCompleted before the first ScalingReplicaSet in Argo's Events.
+    return {
+      status: {
+        currentPodHash: hash,
+        currentStepHash,
+        stableRS: stableHash,
+        currentStepIndex: stepCount > 0 ? index : undefined,
+        pauseConditions: undefined,
+        controllerPause: undefined,
+        abort: undefined,
+        abortedAt: undefined,
+        promoteFull: undefined,
+        canary: withoutEmpty({
+          stablePingPong: previous.canary?.stablePingPong,
+          weights: previous.canary?.weights,
+        }),
+      },
+      completed: stableHash === hash,
+    };
+  }
+  if (promoteFull || rollbackWithinWindow(pass, stableRS)) {
     pauseConditions = [];
     aborted = false;
     index = stepCount;
@@ -75,7 +102,11 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
         : index >= stepCount
           ? `Completed all ${stepCount} canary steps`
           : undefined;
+  // Ping-pong: the Service that was the canary becomes the stable one on every switch of the
+  // stable set (Argo's promoteStable; anything but 'ping', the initial deploy too, turns 'ping').
+  let stablePingPong = previous.canary?.stablePingPong;
   if (promotion) {
+    if (canary.pingPong && stableHash !== hash) stablePingPong = stablePingPong === 'ping' ? 'pong' : 'ping';
     newStableHash = hash;
     pauseConditions = [];
     controllerPause = false;
@@ -133,8 +164,20 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
     }
   };
 
+  // Argo scales the ReplicaSets before it moves to the next step (reconcileCanaryReplicaSets
+  // runs before reconcileCanaryPause and the status sync): a step completed in this pass takes
+  // effect on the pod counts in the next one.
+  const scalingIndex = index;
+
   // Background analysis runs from startingStep until the update completes or aborts.
-  if (canary.analysis && updating && !aborted && index >= (canary.analysis.startingStep ?? 0)) {
+  // Not under promote-full either: Argo's reconcileAnalysisRuns skips (and cancels) analysis then.
+  if (
+    canary.analysis &&
+    updating &&
+    !aborted &&
+    !promoteFull &&
+    index >= (canary.analysis.startingStep ?? 0)
+  ) {
     const request = pass.analysis.request(
       { type: 'Background' },
       canary.analysis,
@@ -230,7 +273,7 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
   }
 
   // Replica counts for the weight now in force; older ReplicaSets drain within maxUnavailable.
-  const weight = aborted ? 0 : newStableHash === hash ? 100 : weightAtStep(steps, index);
+  const weight = aborted ? 0 : newStableHash === hash ? 100 : weightAtStep(steps, scalingIndex);
   const stable = newStableHash === hash ? newRS : stableRS;
   const older = pass.owned.filter((rs) => rs !== newRS && rs !== stable);
   const limits = {
@@ -242,16 +285,29 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
     others: older.map(asObservedReplicaSet),
   };
   let weights: NonNullable<RolloutStatus['canary']>['weights'];
+  // Argo points canaryService back at the stable pods on abort (reconcileStableAndCanaryService
+  // without a router; with one, once the weight is 0 under dynamicStableScale).
+  let canaryServiceToStable = aborted && !canary.trafficRouting;
+  // Rolling back to stable under dynamicStableScale: the stable may not take the canary's
+  // traffic yet, so canaryService stays where it is (Argo's IsDynamicallyRollingBackToStable).
+  let holdCanaryService = false;
   if (canary.trafficRouting) {
-    ({ weights } = planTrafficRoutedCanary(
+    ({
+      weights,
+      canaryServiceToStable,
+      holdCanaryService = false,
+    } = planTrafficRoutedCanary(
       pass,
       canary,
-      { index, aborted, promoteFull, stableHash: newStableHash },
+      { index, aborted, promoteFull, stableHash: newStableHash, stablePingPong },
       stable,
       older,
       experimentDestinations,
     ));
   } else {
+    // trafficRouting just removed (weights still in status): Argo's Istio controller cleans the
+    // DestinationRules the Rollout no longer references.
+    if (previous.canary?.weights) pass.actions.push({ kind: 'releaseDestinationRules' });
     const counts = basicCanaryReplicaCounts({ ...limits, weight });
     pass.scaleTo(newRS, counts.canary);
     if (stable && stable !== newRS) pass.scaleTo(stable, counts.stable);
@@ -263,7 +319,21 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
 
   const services = new Map<string, { hash: string | undefined; minAvailable: number }>();
   if (canary.stableService) services.set(canary.stableService, { hash: newStableHash, minAvailable: 1 });
-  if (canary.canaryService) services.set(canary.canaryService, { hash, minAvailable: 1 });
+  if (canary.pingPong) {
+    // Argo's reconcilePingAndPongService: the canary side follows the new pods while updating;
+    // otherwise the ping and pong Services keep their selectors (no hash: left as they are).
+    const pingPong = routedServices({ ...pass.rollout, status: { canary: { stablePingPong } } });
+    services.set(pingPong.stable, { hash: undefined, minAvailable: 0 });
+    services.set(pingPong.canary, { hash: newStableHash !== hash ? hash : undefined, minAvailable: 0 });
+  }
+  if (canary.canaryService) {
+    services.set(
+      canary.canaryService,
+      canaryServiceToStable
+        ? { hash: newStableHash, minAvailable: 0 }
+        : { hash: holdCanaryService ? undefined : hash, minAvailable: 1 },
+    );
+  }
   pass.reconcileServices(services);
   pass.cleanUpHistory([newRS, stable]);
   experiments.finish(aborted || previous.promoteFull === true);
@@ -282,6 +352,7 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
     promoteFull: promoteFull || undefined,
     canary: withoutEmpty({
       ...previous.canary,
+      stablePingPong,
       weights,
       currentExperiment: experiments.currentName,
       currentStepAnalysisRunStatus: stepRun && {
@@ -301,15 +372,24 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
 }
 
 /**
- * spec.rollbackWindow: going back to one of the last `revisions` revisions before the stable
- * one, while its ReplicaSet still has pods, skips the steps like a rollback to stable.
+ * spec.rollbackWindow (Argo's isRollbackWithinWindow): the current template's ReplicaSet was
+ * created before the stable one, with fewer than `revisions` ReplicaSets (experiments' aside)
+ * created in between. Such a rollback skips the steps like a rollback to stable.
  */
 function rollbackWithinWindow(pass: RolloutPass, stableRS: ReplicaSet | undefined): boolean {
   const window = pass.rollout.spec.rollbackWindow?.revisions;
-  const prior = pass.priorRevision;
-  if (!window || prior === undefined || !stableRS || specReplicas(pass.newRS) === 0) return false;
-  const stableRevision = revisionOf(stableRS);
-  return prior < stableRevision && prior >= stableRevision - window;
+  if (!window || window <= 0 || !stableRS || stableRS === pass.newRS) return false;
+  const created = (rs: ReplicaSet) => Date.parse(rs.metadata?.creationTimestamp ?? '');
+  const newCreated = created(pass.newRS);
+  const stableCreated = created(stableRS);
+  if (!(newCreated < stableCreated)) return false;
+  const between = pass.owned.filter(
+    (rs) =>
+      !rs.metadata?.annotations?.['experiment.argoproj.io/name'] &&
+      created(rs) < stableCreated &&
+      newCreated < created(rs),
+  ).length;
+  return between < window;
 }
 
 function withoutEmpty<T extends object>(value: T): T | undefined {

@@ -68,12 +68,6 @@ export function rolloutConditions(
   const wasPaused = findCondition(previous.conditions, ConditionType.Paused)?.status === 'True';
   if (paused) {
     set({ type: ConditionType.Paused, status: 'True', reason: Reason.Paused, message: 'Rollout is paused' });
-    if (!wasPaused) {
-      pass.emit(
-        'RolloutPaused',
-        `Rollout is paused (${next.pauseConditions?.[0]?.reason ?? 'manually paused'})`,
-      );
-    }
   } else if (wasPaused) {
     // Argo's checkPausedConditions keeps reason and message when the condition turns False.
     set({
@@ -82,6 +76,14 @@ export function rolloutConditions(
       reason: Reason.Paused,
       message: 'Rollout is paused',
     });
+  }
+  // Argo's sendStateChangeEvents: the Events follow status.pauseConditions (not spec.paused),
+  // and an abort, which clears them too, is no resume.
+  const hadPauseConditions = (previous.pauseConditions?.length ?? 0) > 0;
+  const hasPauseConditions = (next.pauseConditions?.length ?? 0) > 0;
+  if (hasPauseConditions && !hadPauseConditions) {
+    pass.emit('RolloutPaused', `Rollout is paused (${next.pauseConditions?.[0]?.reason ?? ''})`);
+  } else if (hadPauseConditions && !hasPauseConditions && !next.abortedAt) {
     pass.emit('RolloutResumed', 'Rollout is resumed');
   }
 
@@ -161,6 +163,17 @@ export function rolloutConditions(
           message: 'Rollout is not healthy',
         },
   );
+  // Argo's calculateRolloutConditions: its Completed condition (stableRS is the current
+  // template) turning False, or first set False, records RolloutNotCompleted.
+  const argoCompleted = (status: RolloutStatus) =>
+    status.stableRS !== undefined && status.stableRS !== '' && status.stableRS === status.currentPodHash;
+  const hadCompleted = findCondition(previous.conditions, ConditionType.Completed) !== undefined;
+  if (!argoCompleted(next) && (!hadCompleted || argoCompleted(previous))) {
+    pass.emit(
+      'RolloutNotCompleted',
+      `Rollout not completed, started update to revision ${pass.revision} (${next.currentPodHash ?? pass.hash})`,
+    );
+  }
   set(
     facts.completed
       ? {

@@ -46,6 +46,8 @@ function namedServices(rollout: ObservedRolloutObject): string[] {
   return [
     canary?.canaryService,
     canary?.stableService,
+    canary?.pingPong?.pingService,
+    canary?.pingPong?.pongService,
     blueGreen?.activeService,
     blueGreen?.previewService,
   ].filter((n): n is string => typeof n === 'string' && n !== '');
@@ -128,7 +130,16 @@ export const rolloutController: ControllerFactory = {
     };
 
     rollouts.addHandlers({
-      add: (ro) => enqueue(keyOf(ro.metadata.namespace, ro.metadata.name)),
+      add: (ro) => {
+        enqueue(keyOf(ro.metadata.namespace, ro.metadata.name));
+        // Argo records this on every informer add (a new Rollout, or each one at start-up).
+        void ctx.events.record(
+          { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: ro.metadata },
+          'Normal',
+          'RolloutAddedToInformer',
+          `Rollout resource added to informer: ${ro.metadata.namespace}/${ro.metadata.name}`,
+        );
+      },
       update: (_, ro) => enqueue(keyOf(ro.metadata.namespace, ro.metadata.name)),
     });
     analysisRuns.addHandlers({

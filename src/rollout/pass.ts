@@ -69,6 +69,8 @@ export type RolloutAction =
   | { kind: 'annotateReplicaSet'; name: string; annotations: Record<string, string | null> }
   | { kind: 'pointServiceAt'; service: string; hash: string }
   | { kind: 'releaseService'; service: string }
+  /** trafficRouting was removed: undo what the Rollout wrote into its Istio DestinationRules. */
+  | { kind: 'releaseDestinationRules' }
   | { kind: 'setRolloutRevision'; revision: number }
   | { kind: 'evictPod'; name: string }
   | { kind: 'scaleDeployment'; name: string; to: number }
@@ -161,6 +163,8 @@ export class RolloutPass {
   invalid: string | undefined;
   /** Why this pass aborts the update, for the RolloutAborted message (e.g. a failed AnalysisRun). */
   abortReason: string | undefined;
+  /** A router could not be reconciled: like Argo, this pass's status is not persisted. */
+  trafficRoutingError: string | undefined;
   private requeueAfter: number | undefined;
 
   constructor(observed: ObservedRollout) {
@@ -184,17 +188,20 @@ export class RolloutPass {
         this.rollout,
         this.hash,
         this.revision,
-        this.stableRS ? 0 : this.replicas,
+        // Argo creates every ReplicaSet at 0 and scales it up after (ScalingReplicaSet).
+        0,
         this.stableRS ? this.previous.stableRS : undefined,
         // A first deploy is stable at once; later templates start as the canary / preview.
         roleMetadata(this.rollout, this.stableRS ? 'new' : 'stable'),
       );
       this.actions.push({ kind: 'createReplicaSet', replicaSet: this.newRS });
+      // Argo's order: the revision is set on the Rollout (RolloutUpdated), then the Event of the
+      // ReplicaSet it created.
+      this.emitAfterActions('RolloutUpdated', `Rollout updated to revision ${this.revision}`);
       this.emitAfterActions(
         'NewReplicaSetCreated',
         `Created ReplicaSet ${replicaSetName(this.rollout.metadata.name, this.hash)} (revision ${this.revision})`,
       );
-      this.emitAfterActions('RolloutUpdated', `Rollout updated to revision ${this.revision}`);
     } else if (revisionOf(existing) < highestRevision && this.hash !== this.previous.currentPodHash) {
       // Back to an older template (undo, or a revert in Git): it becomes the newest revision.
       this.newRS = existing;
@@ -254,7 +261,15 @@ export class RolloutPass {
         a.kind === 'createReplicaSet' && a.replicaSet.metadata?.name === name,
     );
     if (create?.replicaSet.spec) {
+      // Created at 0 and scaled in the same pass: one write, Argo's ScalingReplicaSet Event.
+      const created = create.replicaSet.spec.replicas ?? 0;
       create.replicaSet.spec.replicas = to;
+      if (to !== created) {
+        this.emitAfterActions(
+          'ScalingReplicaSet',
+          `Scaled ${to > created ? 'up' : 'down'} ReplicaSet ${name} (revision ${revisionOf(rs)}) from ${created} to ${to}`,
+        );
+      }
       return;
     }
     const from = specReplicas(rs);

@@ -79,6 +79,9 @@ function planBlueGreenWithAnalysis(pass: RolloutPass, blueGreen: BlueGreenStrate
   return result;
 }
 
+/** How soon a pass whose router failed looks again (the router objects have no informer). */
+const TRAFFIC_ERROR_RETRY_MS = 2000;
+
 /** Reason of the Warning Event for a template decoded around a malformed value. */
 export const MALFORMED_TEMPLATE_REASON = 'MalformedTemplate';
 
@@ -130,6 +133,17 @@ export function planRollout(input: ObservedRollout): RolloutPlan {
       after: 'actions',
     });
   }
+  if (pass.trafficRoutingError) {
+    // Argo's reconcileTrafficRouting returns the error before the status is synced: the
+    // ReplicaSet and Service work stands, the status (and what it would announce) waits for
+    // the router, so Healthy is never reported on weights that were not written.
+    return {
+      actions: pass.actions,
+      events: pass.events.filter((e) => e.after === 'actions' || e.reason === 'TrafficRoutingError'),
+      status: previous,
+      requeueAfterMs: Math.min(pass.requeue ?? TRAFFIC_ERROR_RETRY_MS, TRAFFIC_ERROR_RETRY_MS),
+    };
+  }
   // Role metadata (canaryMetadata/stableMetadata, previewMetadata/activeMetadata) follows roles.
   const stableNow = strategy.status.stableRS ?? previous.stableRS;
   syncRoleMetadata(pass, pass.newRS, stableNow === pass.hash ? 'stable' : 'new');
@@ -156,7 +170,8 @@ export function planRollout(input: ObservedRollout): RolloutPlan {
     pass.emit('RolloutAborted', `Rollout aborted update to revision ${pass.revision}`, 'Warning');
   }
   const { phase, message } = rolloutPhase(rollout.spec, status);
-  if (phase === 'Healthy' && previous.phase !== 'Healthy') pass.emit('RolloutHealthy', 'Rollout is healthy');
+  // No RolloutHealthy Event: Argo v1.10.2 records none (its calculateRolloutConditions has it
+  // commented out as too noisy), and its e2e suite compares the exact Event sequence.
   if (observed.workload) {
     const generation = planWorkloadScaleDown(
       pass,

@@ -365,7 +365,7 @@ function desiredRoutes(
 
 function planContext(input: TrafficRoutingInput, destinationRuleHost: string | undefined): PlanContext {
   const { rollout } = input;
-  const services = routedServices(rollout);
+  const services = routedServices(rollout, false);
   return {
     input,
     canaryService: services.canary,
@@ -432,6 +432,39 @@ function destinationRuleWrite(
       message: `DestinationRule ${rule.name} subset updated (${rule.canarySubsetName}: ${input.canaryHash ?? ''}, ${rule.stableSubsetName}: ${input.stableHash ?? ''})`,
     },
   };
+}
+
+/**
+ * A DestinationRule a Rollout no longer references goes back to how it was before the Rollout
+ * managed it: no managed-by annotation, no pod-template-hash in its subsets (Argo's
+ * IstioController.syncDestinationRule). Undefined when `rolloutName` does not manage it.
+ */
+export function releaseDestinationRuleWrite(
+  live: KubeObject,
+  rolloutName: string,
+  config?: TrafficRouterConfig,
+): TrafficWrite | undefined {
+  if (live.metadata?.annotations?.[MANAGED_BY_ANNOTATION] !== rolloutName) return undefined;
+  const subsets = asArray(field(live, 'spec', 'subsets')).map((subset) => {
+    if (!isObject(subset) || !isObject(subset.labels)) return subset;
+    const { [POD_TEMPLATE_HASH_LABEL]: _hash, ...labels } = subset.labels;
+    return { ...subset, labels };
+  });
+  return {
+    op: 'mergePatch',
+    target: {
+      resource: istioResources(config).destinationRules,
+      namespace: live.metadata?.namespace ?? '',
+      name: live.metadata?.name ?? '',
+    },
+    patch: { metadata: { annotations: { [MANAGED_BY_ANNOTATION]: null } }, spec: { subsets } },
+    ...(live.metadata?.resourceVersion ? { resourceVersion: live.metadata.resourceVersion } : {}),
+  };
+}
+
+/** The DestinationRule resource (for listing the ones a Rollout may have left managed). */
+export function destinationRuleResource(config?: TrafficRouterConfig): ApiResource {
+  return istioResources(config).destinationRules;
 }
 
 function plan(input: TrafficRoutingInput): RouterPlan {

@@ -12,14 +12,23 @@ export function maxTrafficWeight(rollout: RoutedRollout): number {
   return rollout.spec.strategy.canary?.trafficRouting?.maxTrafficWeight ?? DEFAULT_MAX_TRAFFIC_WEIGHT;
 }
 
-/** The Services traffic is split between; with pingPong, the ping and pong Services by status. */
-export function routedServices(rollout: RoutedRollout): { canary: string; stable: string } {
+/**
+ * The Services traffic is split between; with pingPong, the ping and pong Services by status:
+ * the stable is ping only when status says 'ping' (Argo's IsStablePing; empty means pong),
+ * as Argo's GetStableAndCanaryServices.
+ */
+export function routedServices(
+  rollout: RoutedRollout,
+  pingPongPreferred = true,
+): { canary: string; stable: string } {
   const canary = rollout.spec.strategy.canary;
-  if (canary?.pingPong) {
-    const stableIsPong = rollout.status?.canary?.stablePingPong === 'pong';
-    return stableIsPong
-      ? { stable: canary.pingPong.pongService, canary: canary.pingPong.pingService }
-      : { stable: canary.pingPong.pingService, canary: canary.pingPong.pongService };
+  // Istio does not prefer ping-pong: with stable/canary Services named, those carry its split.
+  const named = Boolean(canary?.stableService || canary?.canaryService);
+  if (canary?.pingPong && (pingPongPreferred || !named)) {
+    const stableIsPing = rollout.status?.canary?.stablePingPong === 'ping';
+    return stableIsPing
+      ? { stable: canary.pingPong.pingService, canary: canary.pingPong.pongService }
+      : { stable: canary.pingPong.pongService, canary: canary.pingPong.pingService };
   }
   return { canary: canary?.canaryService ?? '', stable: canary?.stableService ?? '' };
 }
@@ -60,6 +69,8 @@ export interface TrafficWeightDecision {
   mirrorRoutes: SetMirrorRoute[];
   /** On abort (with dynamicStableScale: once the weight is 0): point canaryService at the stable pods. */
   canaryServiceToStable: boolean;
+  /** Rolling back to stable with dynamicStableScale: leave canaryService on the previous canary. */
+  holdCanaryService?: boolean;
 }
 
 /**
@@ -91,11 +102,19 @@ export function desiredTrafficWeight(input: TrafficWeightInput): TrafficWeightDe
     mirrorRoutes: [],
     canaryServiceToStable: false,
   };
+  // Argo's calculateDesiredWeightOnAbortOrStableRollback: traffic leaves the canary only as
+  // fast as the stable can take it, never below 0 (a scale-down can leave more stable pods
+  // available than spec.replicas) and never above the weight already in force.
   const onAbortOrRollback = (): number => {
-    if (!dynamic) return 0;
-    const supported = max - Math.trunc((max * input.stableAvailableReplicas) / replicas);
-    const previous = status.canary?.weights?.canary.weight;
-    return previous === undefined ? supported : Math.min(supported, previous);
+    if (!dynamic || replicas === 0) return 0;
+    const desired = desiredCanaryWeightOnAbort(rollout, input);
+    const expected = Math.max(0, max - Math.trunc((max * input.stableAvailableReplicas) / replicas));
+    const current = status.canary?.weights?.canary.weight;
+    if (current === undefined) return Math.max(expected, desired);
+    if (desired <= 0) return Math.min(expected, current);
+    const stableCarries = Math.trunc((max * input.stableAvailableReplicas) / replicas);
+    if (stableCarries < max - desired) return current;
+    return Math.min(desired, current);
   };
 
   const previousCanaryHash = status.canary?.weights?.canary.podTemplateHash;
@@ -108,7 +127,12 @@ export function desiredTrafficWeight(input: TrafficWeightInput): TrafficWeightDe
     input.canaryAvailableReplicas < replicas
   ) {
     // Back on the stable template: shift traffic off the previous canary as the stable scales up.
-    return { ...decision, weight: onAbortOrRollback(), canaryHash: previousCanaryHash };
+    return {
+      ...decision,
+      weight: onAbortOrRollback(),
+      canaryHash: previousCanaryHash,
+      holdCanaryService: true,
+    };
   }
   if (fullyPromoted) return { ...decision, removeManagedRoutes: true };
   if (status.abort) {
@@ -147,6 +171,24 @@ export function desiredTrafficWeight(input: TrafficWeightInput): TrafficWeightDe
     decision.mirrorRoutes = mirrorRoutes;
   }
   return decision;
+}
+
+/**
+ * Argo's GetDesiredCanaryWeight: after an abort with dynamicStableScale, the canary steps down
+ * through the setWeight steps in reverse as the stable pods come up; otherwise the set weight.
+ */
+function desiredCanaryWeightOnAbort(rollout: RoutedRollout, input: TrafficWeightInput): number {
+  const canary = rollout.spec.strategy.canary;
+  if (!rollout.status?.abort || !canary?.dynamicStableScale) return currentSetWeight(rollout);
+  const max = maxTrafficWeight(rollout);
+  const replicas = rollout.spec.replicas ?? 1;
+  const canaryReplicas = Math.max(replicas - input.stableAvailableReplicas, input.canaryAvailableReplicas);
+  const steps = canary.steps ?? [];
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const weight = steps[i]?.setWeight;
+    if (weight !== undefined && Math.ceil((replicas * weight) / max) < canaryReplicas) return weight;
+  }
+  return 0;
 }
 
 function lastSetWeightBefore(steps: readonly { setWeight?: number }[], index: number): number {

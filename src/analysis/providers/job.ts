@@ -2,7 +2,9 @@
 // by the AnalysisRun. Names, labels and annotations are Argo Rollouts': the Job is
 // `<run uid>.<metric>.<n>` (n = measurements taken + 1), labelled with the run's uid and
 // annotated with the run and metric names. A Job with condition Complete is Successful, Failed
-// is Failed; terminating deletes the Job (foreground, so its pods go first).
+// is Failed, and one whose pod cannot pull its image is Inconclusive (it would never start);
+// terminating deletes the Job (foreground, so its pods go first) and is Inconclusive, as in
+// Argo v1.10.2: the Job never finished, so it proved nothing.
 import type { Measurement, Metric } from '../../api/analysis.js';
 import { AlreadyExistsError, NotFoundError } from '../../kube/api-error.js';
 import type { OwnerReference } from '../../kube/object.js';
@@ -12,6 +14,7 @@ import {
   errorMeasurement,
   formatMetaTime,
   type JobObject,
+  type JobPod,
   type MeasurementTarget,
   type MetricProvider,
   type ProviderContext,
@@ -28,6 +31,7 @@ export const JOBS: ApiResource = {
 /** On Jobs: the uid of the AnalysisRun they measure for (the controller's Job cache selects on it). */
 export const ANALYSIS_RUN_UID_LABEL = 'analysisrun.argoproj.io/uid';
 export const ANALYSIS_RUN_NAME_ANNOTATION = 'analysisrun.argoproj.io/name';
+export const ANALYSIS_RUN_NAMESPACE_ANNOTATION = 'analysisrun.argoproj.io/namespace';
 export const ANALYSIS_RUN_METRIC_ANNOTATION = 'analysisrun.argoproj.io/metric-name';
 /** On measurements: the Job they wait for. */
 export const JOB_NAME_KEY = 'job-name';
@@ -43,11 +47,39 @@ function jobSpecOf(metric: Metric): JobSpecOfMetric {
   return job as JobSpecOfMetric;
 }
 
-/** `<run uid>.<metric>.<measurements so far + 1>`, as Argo names measurement Jobs. */
+/** Kubernetes' DNS label limit: the Job controller copies the Job's name into a pod label. */
+const JOB_NAME_LIMIT = 63;
+
+/**
+ * `<run uid>.<metric>.<measurements so far + 1>`, as Argo names measurement Jobs; over 63
+ * characters the metric name is cut (Argo's newJobName), keeping uid and number whole.
+ */
 export function measurementJobName(target: MeasurementTarget): string {
   const result = target.run.status?.metricResults?.find((r) => r.name === target.metric.name);
   const id = (result?.count ?? 0) + (result?.error ?? 0) + 1;
-  return `${target.run.metadata.uid}.${target.metric.name}.${id}`;
+  const uid = target.run.metadata.uid;
+  const metric = target.metric.name;
+  const name = `${uid}.${metric}.${id}`;
+  if (name.length <= JOB_NAME_LIMIT) return name;
+  const keep = Math.max(0, metric.length - (name.length - JOB_NAME_LIMIT));
+  return `${uid}.${metric.slice(0, keep)}.${id}`;
+}
+
+/** Container waiting reasons that never resolve on their own (Argo's terminalWaitingReasons). */
+const TERMINAL_WAITING_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName']);
+
+/** The first pod container stuck for good, as Argo's processJobPods words it; undefined if none. */
+export function terminalPodError(pods: readonly JobPod[]): string | undefined {
+  for (const pod of pods) {
+    const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+    for (const status of statuses) {
+      const waiting = status.state?.waiting;
+      if (waiting?.reason && TERMINAL_WAITING_REASONS.has(waiting.reason)) {
+        return `Pod ${pod.metadata?.name ?? ''}, container ${status.name ?? ''} has terminal error (${waiting.reason}): ${waiting.message ?? ''}\n`;
+      }
+    }
+  }
+  return undefined;
 }
 
 export function measurementJob(target: MeasurementTarget): JobObject {
@@ -61,6 +93,19 @@ export function measurementJob(target: MeasurementTarget): JobObject {
     controller: true,
     blockOwnerDeletion: true,
   };
+  // The run's uid on the pods too: the controller's pod cache selects on it (image pull errors).
+  const spec = { ...job.spec } as Record<string, unknown> & {
+    template?: { metadata?: { labels?: Record<string, string> } };
+  };
+  if (spec.template) {
+    spec.template = {
+      ...spec.template,
+      metadata: {
+        ...spec.template.metadata,
+        labels: { ...spec.template.metadata?.labels, [ANALYSIS_RUN_UID_LABEL]: run.metadata.uid },
+      },
+    };
+  }
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -72,10 +117,11 @@ export function measurementJob(target: MeasurementTarget): JobObject {
       annotations: {
         ...job.metadata?.annotations,
         [ANALYSIS_RUN_NAME_ANNOTATION]: run.metadata.name,
+        [ANALYSIS_RUN_NAMESPACE_ANNOTATION]: run.metadata.namespace ?? '',
         [ANALYSIS_RUN_METRIC_ANNOTATION]: metric.name,
       },
     },
-    spec: job.spec,
+    spec,
   };
 }
 
@@ -155,9 +201,19 @@ export function jobProvider(_target: MeasurementTarget, context: ProviderContext
           }
         }
         const outcome = jobOutcome(job);
-        return outcome
-          ? { ...measurement, phase: outcome, finishedAt: formatMetaTime(context.now()) }
-          : measurement;
+        if (outcome) return { ...measurement, phase: outcome, finishedAt: formatMetaTime(context.now()) };
+        const stuck = job.metadata.uid
+          ? terminalPodError(context.jobPods?.(job.metadata.uid) ?? [])
+          : undefined;
+        if (stuck) {
+          return {
+            ...measurement,
+            phase: 'Inconclusive',
+            message: stuck,
+            finishedAt: formatMetaTime(context.now()),
+          };
+        }
+        return measurement;
       } catch (error) {
         return errorMeasurement(measurement, error, context.now());
       }
@@ -165,7 +221,7 @@ export function jobProvider(_target: MeasurementTarget, context: ProviderContext
     async terminate(target, measurement) {
       try {
         await deleteJob(target.run.metadata.namespace, jobNameOf(measurement));
-        return { ...measurement, phase: 'Successful', finishedAt: formatMetaTime(context.now()) };
+        return { ...measurement, phase: 'Inconclusive', finishedAt: formatMetaTime(context.now()) };
       } catch (error) {
         return errorMeasurement(measurement, error, context.now());
       }

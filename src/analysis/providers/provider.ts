@@ -47,6 +47,15 @@ export interface JobObject {
   status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
 }
 
+/** A pod of a measurement Job, as far as the Job provider reads it. */
+export interface JobPod {
+  metadata?: { name?: string };
+  status?: {
+    initContainerStatuses?: { name?: string; state?: { waiting?: { reason?: string; message?: string } } }[];
+    containerStatuses?: { name?: string; state?: { waiting?: { reason?: string; message?: string } } }[];
+  };
+}
+
 /** Everything providers may use; the controller builds it once. */
 export interface ProviderContext {
   client: RestClient;
@@ -58,6 +67,8 @@ export interface ProviderContext {
     get(namespace: string, name: string): JobObject | undefined;
     ownedBy(runUid: string): JobObject[];
   };
+  /** Pods of the Job with this uid, from the controller's cache (absent: pods are not looked at). */
+  jobPods?(jobUid: string): JobPod[];
   /** Environment variables for provider defaults (DD_API_KEY, ARGO_ROLLOUTS_PROMETHEUS_ADDRESS, ...). */
   env: Readonly<Record<string, string | undefined>>;
 }

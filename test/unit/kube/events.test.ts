@@ -178,3 +178,34 @@ describe('EventRecorder', () => {
     expect(sink.events.size).toBe(2);
   });
 });
+
+describe('EventRecorder ordering', () => {
+  it("writes one object's Events in the order recorded, even when the first write is slow", async () => {
+    const order: string[] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const sink: EventSink = {
+      async create(event) {
+        if (event.reason === 'First') await gate;
+        order.push(event.reason);
+        return event;
+      },
+      async patch() {
+        throw new Error('unexpected patch');
+      },
+    };
+    const recorder = new EventRecorder({
+      sink,
+      clock: new FakeClock(Date.UTC(2025, 5, 1, 12, 0, 0)),
+      instance: 'slipway-0',
+      onError: () => {},
+    });
+    const first = recorder.normal(rollout, 'First', 'one');
+    const second = recorder.normal(rollout, 'Second', 'two');
+    release();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['First', 'Second']);
+  });
+});

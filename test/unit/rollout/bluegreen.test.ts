@@ -314,11 +314,13 @@ describe('blue-green plan: first deploy', () => {
 });
 
 describe('blue-green plan: an update', () => {
-  it('creates the new set at full size and points only preview at it', () => {
+  it('creates the new set (at 0, scaled up on the next pass as in Argo) and points only preview at it', () => {
     const result = plan(rollout('web:2', steadyV1), [rs(V1, 1, 3)], services(V1, V1));
     const [created2] = created(result.actions);
     expect(created2?.metadata?.name).toBe(`web-${V2}`);
-    expect(created2?.spec?.replicas).toBe(3);
+    expect(created2?.spec?.replicas).toBe(0);
+    const next = plan(rollout('web:2', result.status), [rs(V1, 1, 3), rs(V2, 2, 0, 0)], services(V1, V2));
+    expect(scaled(next.actions)).toEqual({ [`web-${V2}`]: 3 });
     expect(created2?.metadata?.annotations?.['rollout.argoproj.io/revision']).toBe('2');
     expect(pointed(result.actions)).toEqual({ 'web-preview': V2 });
     expect(result.status).toMatchObject({
@@ -607,7 +609,9 @@ describe('blue-green plan: previewReplicaCount', () => {
 
   it('creates the new set at previewReplicaCount', () => {
     const result = plan(rollout('web:2', steadyV1, bg), [rs(V1, 1, 3)], services(V1, V1));
-    expect(created(result.actions)[0]?.spec?.replicas).toBe(1);
+    expect(created(result.actions)[0]?.spec?.replicas).toBe(0);
+    const next = plan(rollout('web:2', result.status, bg), [rs(V1, 1, 3), rs(V2, 2, 0, 0)], services(V1, V2));
+    expect(scaled(next.actions)).toEqual({ [`web-${V2}`]: 1 });
   });
 
   it('after promotion sets scaleUpPreviewCheckPoint, scales to full, then switches', () => {
@@ -653,8 +657,10 @@ describe('blue-green plan: new templates during an update', () => {
     expect(annotated(first.result.actions)).toEqual({});
     const second = step(first.world, NOW);
     expect(annotated(second.result.actions)).toEqual({ [`web-${V2}`]: formatAt(3) });
-    expect(second.result.status).toMatchObject({ phase: 'Paused', pauseConditions: [bgPause()] });
-    const later = settle(second.world, at(3)).world;
+    // V3 scales up on this pass (created at 0 in the first) and pauses once its preview is ready.
+    const third = step(second.world, NOW);
+    expect(third.result.status).toMatchObject({ phase: 'Paused', pauseConditions: [bgPause()] });
+    const later = settle(third.world, at(3)).world;
     expect(sizes(later)).toEqual({ [V1]: 3, [V2]: 0, [V3]: 3 });
     expect(selectorOf(later, 'web-active')).toBe(V1);
   });
@@ -727,8 +733,11 @@ describe('blue-green plan: a whole update, blue to green with a manual promotion
     expect(world.rollout.status).toMatchObject({ phase: 'Healthy', stableRS: V2, currentPodHash: V2 });
     expect(selectorOf(world, 'web-active')).toBe(V2);
     expect(allEvents(promoted.results)).toEqual(
-      expect.arrayContaining(['RolloutResumed', 'SwitchService', 'RolloutCompleted']),
+      expect.arrayContaining(['SwitchService', 'RolloutCompleted']),
     );
+    // Argo's sendStateChangeEvents compares with the status it read: a promotion that cleared
+    // the pause conditions already is no RolloutResumed.
+    expect(allEvents(promoted.results)).not.toContain('RolloutResumed');
     expect(sizes(world)).toEqual({ [V1]: 3, [V2]: 3 });
 
     const retired = settle(world, at(13)).world;

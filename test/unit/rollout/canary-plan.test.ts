@@ -87,9 +87,18 @@ function updating(index: number, extra: RolloutStatus = {}): RolloutStatus {
 /** The Services a canary names exist unless a test says otherwise (else it is InvalidSpec). */
 function namedServices(ro: ObservedRolloutObject): Service[] {
   const canary = ro.spec.strategy.canary;
-  return [canary?.canaryService, canary?.stableService]
+  return [
+    canary?.canaryService,
+    canary?.stableService,
+    canary?.pingPong?.pingService,
+    canary?.pingPong?.pongService,
+  ]
     .filter((name): name is string => !!name)
     .map((name) => ({ metadata: { name, namespace: 'shop' }, spec: { selector: { app: 'web' } } }));
+}
+
+function serviceMap(ro: ObservedRolloutObject): Map<string, Service> {
+  return new Map(namedServices(ro).map((s) => [s.metadata?.name ?? '', s]));
 }
 
 function plan(ro: ObservedRolloutObject, replicaSets: ReplicaSet[], services?: Service[], now = NOW) {
@@ -108,23 +117,32 @@ const scaled = (actions: RolloutAction[]) =>
 const reasons = (events: { reason: string }[]) => events.map((e) => e.reason);
 
 describe('canary plan', () => {
-  it('creates the first ReplicaSet at full size and marks it stable (initial deploy skips steps)', () => {
+  it('first creates the ReplicaSet at 0 and only syncs the status (Argo: RolloutNotCompleted first)', () => {
     const result = plan(rollout('web:1'), []);
     const create = result.actions.find((a) => a.kind === 'createReplicaSet');
-    expect(create && create.kind === 'createReplicaSet' && create.replicaSet.spec?.replicas).toBe(5);
+    expect(create && create.kind === 'createReplicaSet' && create.replicaSet.spec?.replicas).toBe(0);
     expect(create && create.kind === 'createReplicaSet' && create.replicaSet.metadata?.name).toBe(
       `web-${V1}`,
     );
+    expect(result.status).toMatchObject({ currentPodHash: V1, currentStepIndex: 0, phase: 'Progressing' });
+    expect(result.status.stableRS).toBeUndefined();
+    expect(result.status.observedGeneration).toBe('2');
+    expect(reasons(result.events)).toEqual(['RolloutUpdated', 'NewReplicaSetCreated', 'RolloutNotCompleted']);
+  });
+
+  it('then scales the first ReplicaSet up and marks it stable (initial deploy skips steps)', () => {
+    const first = { currentPodHash: V1, currentStepHash: stepHash(steps), currentStepIndex: 0 };
+    const result = plan(rollout('web:1', first), [rs(V1, 1, 0)]);
+    expect(scaled(result.actions)).toEqual({ [`web-${V1}`]: 5 });
     expect(result.status).toMatchObject({
       stableRS: V1,
       currentPodHash: V1,
       currentStepIndex: 6,
       phase: 'Progressing',
     });
-    expect(result.status.observedGeneration).toBe('2');
-    expect(reasons(result.events)).toEqual(
-      expect.arrayContaining(['NewReplicaSetCreated', 'RolloutUpdated', 'RolloutCompleted']),
-    );
+    // Recorded in this order: the Events of the writes first, then those of the status.
+    expect(reasons(result.events.filter((e) => e.after === 'actions'))).toEqual(['ScalingReplicaSet']);
+    expect(reasons(result.events.filter((e) => e.after !== 'actions'))).toEqual(['RolloutCompleted']);
   });
 
   it('is Healthy once the stable pods are all available', () => {
@@ -143,23 +161,33 @@ describe('canary plan', () => {
     expect(result.status).not.toHaveProperty('message');
   });
 
-  it('starts an update with 1 canary pod for setWeight 20 of 5', () => {
-    const result = plan(rollout('web:2', { stableRS: V1, currentPodHash: V1, currentStepIndex: 6 }), [
-      rs(V1, 1, 5),
-    ]);
-    const create = result.actions.find((a) => a.kind === 'createReplicaSet');
-    expect(create && create.kind === 'createReplicaSet' && create.replicaSet.spec?.replicas).toBe(1);
+  it('starts an update with 1 canary pod for setWeight 20 of 5, after a status-only pass', () => {
+    const healthy = {
+      stableRS: V1,
+      currentPodHash: V1,
+      currentStepHash: stepHash(steps),
+      currentStepIndex: 6,
+    };
+    // Both Services select the stable pods, as after the first deploy.
+    const services = [service('web-canary', V1), service('web-stable', V1)];
+    const first = plan(rollout('web:2', healthy), [rs(V1, 1, 5)], services);
+    const create = first.actions.find((a) => a.kind === 'createReplicaSet');
+    expect(create && create.kind === 'createReplicaSet' && create.replicaSet.spec?.replicas).toBe(0);
     expect(
       create && create.kind === 'createReplicaSet' && create.replicaSet.metadata?.annotations,
     ).toMatchObject({
       'rollout.argoproj.io/revision': '2',
     });
-    expect(result.status).toMatchObject({
+    expect(first.status).toMatchObject({
       currentStepIndex: 0,
       currentPodHash: V2,
       stableRS: V1,
       phase: 'Progressing',
     });
+    expect(reasons(first.events)).toContain('RolloutNotCompleted');
+    const second = plan(rollout('web:2', first.status), [rs(V1, 1, 5), rs(V2, 2, 0)], services);
+    expect(scaled(second.actions)).toEqual({ [`web-${V2}`]: 1, [`web-${V1}`]: 4 });
+    expect(reasons(second.events)).toEqual(['ScalingReplicaSet', 'ScalingReplicaSet']);
   });
 
   it.each([
@@ -194,7 +222,10 @@ describe('canary plan', () => {
     ]);
     expect(result.status.currentStepIndex).toBe(2);
     expect(result.status.controllerPause).toBeUndefined();
-    expect(scaled(result.actions)).toEqual({ [`web-${V2}`]: 2, [`web-${V1}`]: 3 });
+    // As in Argo, the pods follow the next step's weight on the next pass.
+    expect(scaled(result.actions)).toEqual({});
+    const next = plan(rollout('web:2', result.status), [rs(V1, 1, 4), rs(V2, 2, 1)]);
+    expect(scaled(next.actions)).toEqual({ [`web-${V2}`]: 2, [`web-${V1}`]: 3 });
   });
 
   it.each([
@@ -245,6 +276,21 @@ describe('canary plan', () => {
     expect(result.status.pauseConditions).toBeUndefined();
   });
 
+  it('drops an abort of a fully promoted rollout, which stays Healthy (Argo removes it)', () => {
+    const healthy = {
+      stableRS: V1,
+      currentPodHash: V1,
+      currentStepHash: stepHash(steps),
+      currentStepIndex: 6,
+    };
+    const result = plan(rollout('web:1', { ...healthy, abort: true, observedGeneration: '2' }), [
+      rs(V1, 1, 5),
+    ]);
+    expect(result.status.abort).toBeUndefined();
+    expect(result.status.phase).toBe('Healthy');
+    expect(reasons(result.events)).not.toContain('RolloutAborted');
+  });
+
   it('promote-full goes to 100% and skips the remaining steps', () => {
     const result = plan(rollout('web:2', updating(1, { promoteFull: true })), [rs(V1, 1, 4), rs(V2, 2, 1)]);
     expect(result.status.currentStepIndex).toBe(6);
@@ -252,10 +298,11 @@ describe('canary plan', () => {
   });
 
   it('restarts the steps when the template changes mid-update and drains the superseded canary', () => {
-    const result = plan(rollout('web:3', updating(2)), [rs(V1, 1, 3), rs(V2, 2, 2)]);
-    expect(result.status).toMatchObject({ currentPodHash: V3, currentStepIndex: 0 });
-    expect(result.actions.some((a) => a.kind === 'createReplicaSet')).toBe(true);
-    expect(scaled(result.actions)[`web-${V2}`]).toBeLessThan(2);
+    const first = plan(rollout('web:3', updating(2)), [rs(V1, 1, 3), rs(V2, 2, 2)]);
+    expect(first.status).toMatchObject({ currentPodHash: V3, currentStepIndex: 0 });
+    expect(first.actions.some((a) => a.kind === 'createReplicaSet')).toBe(true);
+    const second = plan(rollout('web:3', first.status), [rs(V1, 1, 3), rs(V2, 2, 2), rs(V3, 3, 0)]);
+    expect(scaled(second.actions)[`web-${V2}`]).toBeLessThan(2);
   });
 
   it('skips the steps when the template goes back to the stable one', () => {
@@ -340,6 +387,33 @@ describe('canary plan', () => {
     expect(ready.actions).toContainEqual({ kind: 'pointServiceAt', service: 'web-canary', hash: V2 });
   });
 
+  it('points the canary Service back at the stable pods on abort (no router)', () => {
+    const services = [service('web-canary', V2), service('web-stable', V1)];
+    const result = plan(
+      rollout('web:2', updating(1, { abort: true })),
+      [rs(V1, 1, 4), rs(V2, 2, 1)],
+      services,
+    );
+    expect(result.actions).toContainEqual({ kind: 'pointServiceAt', service: 'web-canary', hash: V1 });
+  });
+
+  it('points the canary Service back at the stable pods on abort (with a router)', () => {
+    const services = [service('web-canary', V2), service('web-stable', V1)];
+    const routed = rollout('web:2', updating(1, { abort: true }), {
+      strategy: {
+        canary: {
+          steps,
+          canaryService: 'web-canary',
+          stableService: 'web-stable',
+          // SMI creates its TrafficSplit, so the plan needs no live router object.
+          trafficRouting: { smi: {} },
+        },
+      },
+    });
+    const result = plan(routed, [rs(V1, 1, 5), rs(V2, 2, 1)], services);
+    expect(result.actions).toContainEqual({ kind: 'pointServiceAt', service: 'web-canary', hash: V1 });
+  });
+
   it.each([
     [{ replicas: -1 }, 'spec.replicas must be >= 0, got -1'],
     [
@@ -412,12 +486,13 @@ describe('canary plan', () => {
   );
 
   it.each([
-    ['within the window, still scaled', { revisions: 2 }, 3, true],
-    ['within the window, scaled down', { revisions: 2 }, 0, false],
-    ['outside the window', { revisions: 1 }, 3, false],
+    // [what, window, replicas of V1, SkipSteps on the first pass, step index after the second]
+    ['within the window, still scaled', { revisions: 2 }, 3, true, 6],
+    ['within the window, scaled down', { revisions: 2 }, 0, false, 6],
+    ['outside the window', { revisions: 1 }, 3, false, 0],
   ])(
     'rollbackWindow: going back to an older revision %s skips the steps: %s',
-    (_, window, oldReplicas, skips) => {
+    (_, window, oldReplicas, skipsAtOnce, indexAfter) => {
       // Stable is revision 3 (V3); V1 is revision 1, V2 revision 2; the template goes back to V1.
       const status = {
         stableRS: V3,
@@ -425,9 +500,22 @@ describe('canary plan', () => {
         currentStepHash: stepHash(steps),
         currentStepIndex: 6,
       };
+      // Argo compares creation times: V1, then V2, then V3.
+      const createdAt = (set: ReplicaSet, minute: number): ReplicaSet => ({
+        ...set,
+        metadata: { ...set.metadata, creationTimestamp: `2026-11-21T1${minute}:00:00Z` },
+      });
+      const sets = [
+        createdAt(rs(V1, 1, oldReplicas), 1),
+        createdAt(rs(V2, 2, 0, 0), 2),
+        createdAt(rs(V3, 3, 5), 3),
+      ];
       const ro = rollout('web:1', status, { rollbackWindow: window });
-      const result = plan(ro, [rs(V1, 1, oldReplicas), rs(V2, 2, 0, 0), rs(V3, 3, 5)]);
-      expect(result.status.currentStepIndex).toBe(skips ? 6 : 0);
+      const first = plan(ro, sets);
+      expect(first.status.currentStepIndex).toBe(skipsAtOnce ? 6 : 0);
+      expect(reasons(first.events).includes('SkipSteps')).toBe(skipsAtOnce);
+      const second = plan(rollout('web:1', first.status, { rollbackWindow: window }), sets);
+      expect(second.status.currentStepIndex).toBe(indexAfter);
     },
   );
 });
@@ -467,7 +555,29 @@ describe('canary plan: managed route steps', () => {
     [1, 'setHeaderRoute'],
     [2, 'setMirrorRoute'],
   ])('completes step %i (%s) at once, as Argo does', (index) => {
-    const result = plan(routed(index), [rs(V1, 1, 5), rs(V2, 2, 1)]);
+    const virtualService = {
+      apiVersion: 'networking.istio.io/v1alpha3',
+      kind: 'VirtualService',
+      metadata: { name: 'web-vs', namespace: 'shop', resourceVersion: '1' },
+      spec: {
+        http: [
+          {
+            name: 'primary',
+            route: [
+              { destination: { host: 'web-stable' }, weight: 100 },
+              { destination: { host: 'web-canary' }, weight: 0 },
+            ],
+          },
+        ],
+      },
+    };
+    const result = planRollout({
+      rollout: routed(index),
+      replicaSets: [rs(V1, 1, 5), rs(V2, 2, 1)],
+      services: serviceMap(routed(index)),
+      now: NOW,
+      trafficObjects: [virtualService],
+    });
     expect(result.status.currentStepIndex).toBe(index + 1);
     expect(reasons(result.events)).toContain('RolloutStepCompleted');
   });
@@ -560,5 +670,179 @@ describe('what Argo v1.10.2 writes besides the steps', () => {
       reason: 'RolloutPaused',
       message: 'Rollout is paused',
     });
+  });
+});
+
+describe('canary plan: ping-pong', () => {
+  const pingPongRollout = (image: string, status: RolloutStatus) =>
+    rollout(image, status, {
+      strategy: {
+        canary: {
+          steps,
+          pingPong: { pingService: 'web-ping', pongService: 'web-pong' },
+          trafficRouting: { smi: {} },
+        },
+      },
+    });
+
+  it('the initial deploy makes ping the stable Service', () => {
+    const first = plan(pingPongRollout('web:1', {}), []);
+    expect(first.status.canary?.stablePingPong).toBeUndefined();
+    const result = plan(pingPongRollout('web:1', first.status), [rs(V1, 1, 0)]);
+    expect(result.status.canary?.stablePingPong).toBe('ping');
+  });
+
+  it.each([
+    ['ping', 'pong'],
+    ['pong', 'ping'],
+  ])('promotion switches the stable Service from %s to %s', (from, to) => {
+    const status = updating(steps.length, { canary: { stablePingPong: from } });
+    const result = plan(pingPongRollout('web:2', status), [rs(V1, 1, 5), rs(V2, 2, 5)]);
+    expect(result.status.stableRS).toBe(V2);
+    expect(result.status.canary?.stablePingPong).toBe(to);
+  });
+
+  it('points the canary side (pong while ping is stable) at the new pods while updating', () => {
+    const services = [service('web-ping', V1), service('web-pong', V1)];
+    const status = updating(0, { canary: { stablePingPong: 'ping' } });
+    const result = plan(pingPongRollout('web:2', status), [rs(V1, 1, 5), rs(V2, 2, 1, 0)], services);
+    expect(result.actions).toContainEqual({ kind: 'pointServiceAt', service: 'web-pong', hash: V2 });
+    expect(result.actions.some((a) => a.kind === 'pointServiceAt' && a.service === 'web-ping')).toBe(false);
+    expect(result.actions.some((a) => a.kind === 'releaseService')).toBe(false);
+    expect(result.status.canary?.stablePingPong).toBe('ping');
+  });
+});
+
+describe('canary plan: trafficRouting removed', () => {
+  it('releases the Istio DestinationRules once, when the weights are still in status', () => {
+    const weights = {
+      canary: { weight: 0, podTemplateHash: V1 },
+      stable: { weight: 100, podTemplateHash: V1 },
+    };
+    const healthy = {
+      stableRS: V1,
+      currentPodHash: V1,
+      currentStepHash: stepHash(steps),
+      currentStepIndex: 6,
+    };
+    const removed = plan(rollout('web:1', { ...healthy, canary: { weights } }), [rs(V1, 1, 5)]);
+    expect(removed.actions).toContainEqual({ kind: 'releaseDestinationRules' });
+    expect(removed.status.canary?.weights).toBeUndefined();
+    const after = plan(rollout('web:1', healthy), [rs(V1, 1, 5)]);
+    expect(after.actions).not.toContainEqual({ kind: 'releaseDestinationRules' });
+  });
+});
+
+describe('canary plan: router errors', () => {
+  it('does not persist the status while a router object is missing (Argo returns before the status sync)', () => {
+    const ro = rollout(
+      'web:1',
+      {},
+      {
+        strategy: {
+          canary: {
+            steps,
+            canaryService: 'web-canary',
+            stableService: 'web-stable',
+            trafficRouting: { istio: { virtualService: { name: 'missing', routes: ['primary'] } } },
+          },
+        },
+      },
+    );
+    const status = { currentPodHash: V1, currentStepHash: stepHash(steps), currentStepIndex: 0 };
+    const result = plan({ ...ro, status }, [rs(V1, 1, 0)]);
+    expect(result.status).toEqual(status);
+    expect(reasons(result.events)).toEqual(['ScalingReplicaSet', 'TrafficRoutingError']);
+    expect(result.requeueAfterMs).toBeGreaterThan(0);
+  });
+});
+
+describe('canary plan: rollback outside rollbackWindow', () => {
+  const analysisSteps = [{ setWeight: 50 }, { analysis: { templates: [{ templateName: 'check' }] } }];
+  const template = {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'AnalysisTemplate',
+    metadata: { name: 'check', namespace: 'shop' },
+    spec: { metrics: [{ name: 'm', provider: { job: { spec: {} } } }] },
+  };
+  const oldRun = {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'AnalysisRun',
+    metadata: {
+      name: `web-${V1}-1-1`,
+      namespace: 'shop',
+      labels: { 'rollouts-pod-template-hash': V1, 'rollout-type': 'Step', 'step-index': '1' },
+      annotations: { 'rollout.argoproj.io/revision': '1' },
+    },
+    spec: { metrics: [] },
+    status: { phase: 'Successful' },
+  };
+
+  it('measures again instead of reusing the run of the earlier revision', () => {
+    // V1 (revision 1, scaled down) comes back over stable V3 (revision 3): now revision 4 at step 1.
+    const ro = rollout(
+      'web:1',
+      {
+        stableRS: V3,
+        currentPodHash: V1,
+        currentStepHash: stepHash(analysisSteps),
+        currentStepIndex: 1,
+        observedGeneration: '2',
+      },
+      {
+        rollbackWindow: { revisions: 1 },
+        strategy: {
+          canary: { steps: analysisSteps, canaryService: 'web-canary', stableService: 'web-stable' },
+        },
+      },
+    );
+    ro.metadata.annotations = { 'rollout.argoproj.io/revision': '4' };
+    const result = planRollout({
+      rollout: ro,
+      replicaSets: [rs(V1, 4, 3), rs(V2, 2, 0), rs(V3, 3, 3)],
+      services: serviceMap(ro),
+      now: NOW,
+      analysis: {
+        runs: [oldRun as never],
+        templates: { analysisTemplates: [template as never], clusterAnalysisTemplates: [] },
+      },
+    });
+    const created = result.actions.find((a) => a.kind === 'createAnalysisRun');
+    expect(created && created.kind === 'createAnalysisRun' && created.run.metadata?.name).toBe(
+      `web-${V1}-4-1`,
+    );
+    expect(result.status.stableRS).toBe(V3);
+  });
+});
+
+describe('canary plan: promote-full and background analysis', () => {
+  it('starts no background run under promote-full, even past startingStep (Argo skips analysis)', () => {
+    const template = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'AnalysisTemplate',
+      metadata: { name: 'check', namespace: 'shop' },
+      spec: { metrics: [{ name: 'm', provider: { job: { spec: {} } } }] },
+    };
+    const ro = rollout('web:2', updating(1, { promoteFull: true }), {
+      strategy: {
+        canary: {
+          steps,
+          canaryService: 'web-canary',
+          stableService: 'web-stable',
+          analysis: { templates: [{ templateName: 'check' }], startingStep: 4 },
+        },
+      },
+    });
+    const result = planRollout({
+      rollout: ro,
+      replicaSets: [rs(V1, 1, 4), rs(V2, 2, 1)],
+      services: serviceMap(ro),
+      now: NOW,
+      analysis: {
+        runs: [],
+        templates: { analysisTemplates: [template as never], clusterAnalysisTemplates: [] },
+      },
+    });
+    expect(result.actions.some((a) => a.kind === 'createAnalysisRun')).toBe(false);
   });
 });

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TrafficRouting } from '../../../src/api/rollout.js';
 import type { KubeObject } from '../../../src/kube/object.js';
-import { istioRouter } from '../../../src/trafficrouting/istio.js';
+import { istioRouter, releaseDestinationRuleWrite } from '../../../src/trafficrouting/istio.js';
 import type { TrafficRoutingInput } from '../../../src/trafficrouting/router.js';
 import { applyWrites, input, routedRollout, writesOf } from './fixtures.js';
 
@@ -374,5 +374,39 @@ describe('istio: managed routes', () => {
       { name: 'manual', route: [{ destination: { host: 'x' } }] },
       weighted(100, 0),
     ]);
+  });
+});
+
+describe('releaseDestinationRuleWrite', () => {
+  const managed = (by: string): KubeObject =>
+    ({
+      apiVersion: 'networking.istio.io/v1alpha3',
+      kind: 'DestinationRule',
+      metadata: {
+        name: 'web-dr',
+        namespace: 'shop',
+        resourceVersion: '9',
+        annotations: { 'argo-rollouts.argoproj.io/managed-by-rollouts': by, keep: 'me' },
+      },
+      spec: {
+        host: 'web',
+        subsets: [
+          { name: 'stable', labels: { app: 'web', 'rollouts-pod-template-hash': 'abc' } },
+          { name: 'canary', labels: { 'rollouts-pod-template-hash': 'def' } },
+        ],
+      },
+    }) as KubeObject;
+
+  it('removes the managed-by annotation and the subsets hash labels', () => {
+    const [after] = applyWrites([managed('web')], [releaseDestinationRuleWrite(managed('web'), 'web')!]);
+    expect(after?.metadata?.annotations).toEqual({ keep: 'me' });
+    expect((after as unknown as { spec: { subsets: unknown } }).spec.subsets).toEqual([
+      { name: 'stable', labels: { app: 'web' } },
+      { name: 'canary', labels: {} },
+    ]);
+  });
+
+  it('leaves a rule another Rollout manages alone', () => {
+    expect(releaseDestinationRuleWrite(managed('other'), 'web')).toBeUndefined();
   });
 });

@@ -95,7 +95,34 @@ describe('desiredTrafficWeight', () => {
       { stableAvailableReplicas: 7 },
       { dynamicStableScale: true },
     );
-    expect(decision).toMatchObject({ weight: 30, removeManagedRoutes: true, canaryServiceToStable: false });
+    // Argo: the reverse step for 3 canary pods is 20, but 7 stable pods carry only 70 < 80,
+    // so the weight in force (40) stays.
+    expect(decision).toMatchObject({ weight: 40, removeManagedRoutes: true, canaryServiceToStable: false });
+    const caughtUp = decide(
+      { abort: true, currentStepIndex: 3, canary: { weights } },
+      { stableAvailableReplicas: 8 },
+      { dynamicStableScale: true },
+    );
+    expect(caughtUp.weight).toBe(20);
+  });
+
+  it('with dynamicStableScale, an abort then a scale-down never gives a negative weight', () => {
+    const weights = {
+      canary: { weight: 0, podTemplateHash: 'new' },
+      stable: { weight: 100, podTemplateHash: 'old' },
+    };
+    const decision = decide(
+      { abort: true, currentStepIndex: 0, canary: { weights } },
+      { stableAvailableReplicas: 4, canaryAvailableReplicas: 1 },
+      { dynamicStableScale: true },
+    );
+    expect(decision.weight).toBe(0);
+    const unset = decide(
+      { abort: true, currentStepIndex: 0 },
+      { stableAvailableReplicas: 40, canaryAvailableReplicas: 0 },
+      { dynamicStableScale: true },
+    );
+    expect(unset.weight).toBe(0);
   });
 
   it('keeps the weight on promote-full until the canary is promoted', () => {
@@ -144,7 +171,13 @@ describe('desiredTrafficWeight', () => {
       { canaryAvailableReplicas: 8, stableAvailableReplicas: 8 },
       { dynamicStableScale: true },
     );
-    expect(decision).toMatchObject({ weight: 20, canaryHash: 'bad', removeManagedRoutes: false });
+    // Argo keeps the weight in force until the stable set is fully available again.
+    expect(decision).toMatchObject({
+      weight: 50,
+      canaryHash: 'bad',
+      removeManagedRoutes: false,
+      holdCanaryService: true,
+    });
   });
 });
 
@@ -225,9 +258,20 @@ describe('trafficWeightStatus', () => {
 });
 
 describe('routedServices', () => {
-  it('uses ping and pong by status.canary.stablePingPong', () => {
+  it('without ping-pong preferred (Istio), named stable/canary Services win', () => {
     const pingPong = { pingService: 'web-ping', pongService: 'web-pong' };
-    expect(routedServices(rollout({}, { pingPong }))).toEqual({ stable: 'web-ping', canary: 'web-pong' });
+    const both = rollout({}, { pingPong, stableService: 'web-stable', canaryService: 'web-canary' });
+    expect(routedServices(both, false)).toEqual({ stable: 'web-stable', canary: 'web-canary' });
+    expect(routedServices(both)).toEqual({ stable: 'web-pong', canary: 'web-ping' });
+  });
+
+  it('uses ping and pong by status.canary.stablePingPong (stable is ping only when it says so)', () => {
+    const pingPong = { pingService: 'web-ping', pongService: 'web-pong' };
+    expect(routedServices(rollout({}, { pingPong }))).toEqual({ stable: 'web-pong', canary: 'web-ping' });
+    expect(routedServices(rollout({ canary: { stablePingPong: 'ping' } }, { pingPong }))).toEqual({
+      stable: 'web-ping',
+      canary: 'web-pong',
+    });
     expect(routedServices(rollout({ canary: { stablePingPong: 'pong' } }, { pingPong }))).toEqual({
       stable: 'web-pong',
       canary: 'web-ping',
