@@ -1,7 +1,9 @@
 // Applies a RolloutPlan through the API: ReplicaSets, Services and the Rollout's revision
-// first, in plan order, then the status through /status with the resourceVersion we read
-// (a concurrent abort or promote makes that write fail with a conflict, and the retry
-// re-plans from what the user wrote). Events go out once the changes they report are made.
+// first, in plan order, then the status through /status with the resourceVersion we read, or
+// the one our own patch of the Rollout returned (else every new Rollout's status write would
+// conflict with our own revision patch). A concurrent abort or promote still makes that write
+// fail with a conflict, and the retry re-plans from what the user wrote. Events go out once
+// the changes they report are made.
 import { isDeepStrictEqual } from 'node:util';
 import { ANALYSIS_RUN_KIND, apiResourceOf, ROLLOUT_KIND } from '../api/kinds.js';
 import { KubeApiError } from '../kube/api-error.js';
@@ -37,11 +39,12 @@ export interface ActContext {
   recordEvent(event: PlannedEvent): void;
 }
 
+/** Returns the Rollout as the API answered when the action patched the Rollout itself. */
 async function applyAction(
   ctx: ActContext,
   rollout: ObservedRolloutObject,
   action: RolloutAction,
-): Promise<void> {
+): Promise<KubeObject | undefined> {
   const namespace = rollout.metadata.namespace;
   const { client } = ctx;
   switch (action.kind) {
@@ -110,12 +113,11 @@ async function applyAction(
       );
       return;
     case 'setWorkloadGeneration':
-      await mergePatch(
+      return mergePatch(
         client,
         { resource: ROLLOUTS, namespace, name: rollout.metadata.name },
         { metadata: { annotations: { [WORKLOAD_GENERATION_ANNOTATION]: action.generation } } },
       );
-      return;
     case 'createAnalysisRun':
       await createObject(client, ANALYSIS_RUNS, action.run, { ifExists: 'ignore' });
       return;
@@ -140,13 +142,13 @@ async function applyAction(
       await syncRoleMetadataOnCluster(client, namespace, action);
       return;
     case 'setRolloutRevision':
-      await mergePatch(
+      return mergePatch(
         client,
         { resource: ROLLOUTS, namespace, name: rollout.metadata.name },
         { metadata: { annotations: { [REVISION_ANNOTATION]: String(action.revision) } } },
       );
-      return;
   }
+  return undefined;
 }
 
 /**
@@ -255,6 +257,14 @@ async function reportReplicaSetCreateError(
   }
 }
 
+function sameSpecAndStatus(patched: KubeObject, observed: ObservedRolloutObject): boolean {
+  const answer = patched as { spec?: unknown; status?: unknown };
+  return (
+    isDeepStrictEqual(answer.spec, observed.spec) &&
+    isDeepStrictEqual(answer.status ?? {}, observed.status ?? {})
+  );
+}
+
 export async function applyRolloutPlan(
   ctx: ActContext,
   rollout: ObservedRolloutObject,
@@ -263,9 +273,15 @@ export async function applyRolloutPlan(
   const record = (after: 'actions' | 'status') => {
     for (const event of plan.events.filter((e) => (e.after ?? 'status') === after)) ctx.recordEvent(event);
   };
+  let resourceVersion = rollout.metadata.resourceVersion;
   for (const action of plan.actions) {
     try {
-      await applyAction(ctx, rollout, action);
+      const patched = await applyAction(ctx, rollout, action);
+      // Our patch changed only metadata; if spec and status are still what we planned from
+      // (no abort or promote slipped in between), the plan stands on the patched version.
+      if (patched?.metadata?.resourceVersion && sameSpecAndStatus(patched, rollout)) {
+        resourceVersion = patched.metadata.resourceVersion;
+      }
     } catch (error) {
       if (action.kind === 'createReplicaSet') {
         await reportReplicaSetCreateError(ctx, rollout, action.replicaSet.metadata?.name ?? '', error);
@@ -275,7 +291,11 @@ export async function applyRolloutPlan(
   }
   record('actions');
   if (!isDeepStrictEqual(plan.status, rollout.status ?? {})) {
-    await updateStatus(ctx.client, ROLLOUTS, { ...rollout, status: plan.status });
+    await updateStatus(ctx.client, ROLLOUTS, {
+      ...rollout,
+      metadata: { ...rollout.metadata, resourceVersion },
+      status: plan.status,
+    });
   }
   record('status');
 }
