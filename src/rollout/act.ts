@@ -33,8 +33,42 @@ import { ConditionType, rolloutPhase, withCondition } from './status.js';
 export const ROLLOUTS = apiResourceOf(ROLLOUT_KIND);
 const ANALYSIS_RUNS = apiResourceOf(ANALYSIS_RUN_KIND);
 
+/**
+ * The resourceVersion of our last write to each Rollout. A reconcile whose cached Rollout is
+ * older than that is skipped: the watch event of our own write enqueues it again, whereas
+ * planning from the stale copy would write status on an old version and draw a 409 (Argo
+ * avoids the same by writing its result back into its informer).
+ */
+export class OwnRolloutWrites {
+  private readonly versions = new Map<string, bigint>();
+
+  /** True while the cache has not yet seen our last write to this Rollout. */
+  isStale(rollout: { metadata: { uid: string; resourceVersion?: string } }): boolean {
+    const ours = this.versions.get(rollout.metadata.uid);
+    if (ours === undefined) return false;
+    const cached = versionNumber(rollout.metadata.resourceVersion);
+    if (cached === undefined || cached >= ours) {
+      this.versions.delete(rollout.metadata.uid);
+      return false;
+    }
+    return true;
+  }
+
+  record(uid: string, resourceVersion: string | undefined): void {
+    const version = versionNumber(resourceVersion);
+    if (version !== undefined) this.versions.set(uid, version);
+  }
+}
+
+/** etcd's resourceVersions are integers; anything else (another storage) is never compared. */
+function versionNumber(resourceVersion: string | undefined): bigint | undefined {
+  return resourceVersion && /^\d{1,30}$/.test(resourceVersion) ? BigInt(resourceVersion) : undefined;
+}
+
 export interface ActContext {
   client: RestClient;
+  /** Told of each write to the Rollout itself, so stale reconciles can be skipped. */
+  ownWrites?: OwnRolloutWrites;
   /** Records one planned event (an Event object and the rollout_events_total metric). */
   recordEvent(event: PlannedEvent): void;
 }
@@ -279,8 +313,9 @@ export async function applyRolloutPlan(
       const patched = await applyAction(ctx, rollout, action);
       // Our patch changed only metadata; if spec and status are still what we planned from
       // (no abort or promote slipped in between), the plan stands on the patched version.
-      if (patched?.metadata?.resourceVersion && sameSpecAndStatus(patched, rollout)) {
-        resourceVersion = patched.metadata.resourceVersion;
+      if (patched?.metadata?.resourceVersion) {
+        ctx.ownWrites?.record(rollout.metadata.uid, patched.metadata.resourceVersion);
+        if (sameSpecAndStatus(patched, rollout)) resourceVersion = patched.metadata.resourceVersion;
       }
     } catch (error) {
       if (action.kind === 'createReplicaSet') {
@@ -291,11 +326,12 @@ export async function applyRolloutPlan(
   }
   record('actions');
   if (!isDeepStrictEqual(plan.status, rollout.status ?? {})) {
-    await updateStatus(ctx.client, ROLLOUTS, {
+    const written = await updateStatus(ctx.client, ROLLOUTS, {
       ...rollout,
       metadata: { ...rollout.metadata, resourceVersion },
       status: plan.status,
     });
+    ctx.ownWrites?.record(rollout.metadata.uid, written?.metadata?.resourceVersion);
   }
   record('status');
 }

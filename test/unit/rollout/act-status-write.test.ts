@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError } from '../../../src/kube/api-error.js';
 import type { KubeRequest, RestClient } from '../../../src/kube/rest.js';
-import { applyRolloutPlan } from '../../../src/rollout/act.js';
+import { applyRolloutPlan, OwnRolloutWrites } from '../../../src/rollout/act.js';
 import type { ObservedRolloutObject, RolloutPlan } from '../../../src/rollout/pass.js';
 
 function fakeApi(stored: ObservedRolloutObject) {
@@ -84,5 +84,22 @@ describe('applyRolloutPlan status write', () => {
       applyRolloutPlan({ client: api.client, recordEvent: () => {} }, structuredClone(observed), plan),
     ).rejects.toBeInstanceOf(ConflictError);
     expect(api.calls).toEqual(['patch', 'put status 409']);
+  });
+
+  it('remembers its writes, so a reconcile from a cache that has not seen them is skipped', async () => {
+    const api = fakeApi(observed);
+    const ownWrites = new OwnRolloutWrites();
+    await applyRolloutPlan(
+      { client: api.client, ownWrites, recordEvent: () => {} },
+      structuredClone(observed),
+      plan,
+    );
+    // The watch has delivered our revision patch (11) but not yet our status write (12).
+    const behind = { metadata: { uid: 'uid-web', resourceVersion: '11' } };
+    expect(ownWrites.isStale(behind)).toBe(true);
+    expect(ownWrites.isStale({ metadata: { uid: 'uid-web', resourceVersion: '12' } })).toBe(false);
+    // Caught up once, forgotten: an older copy is no longer judged (nothing to compare with).
+    expect(ownWrites.isStale(behind)).toBe(false);
+    expect(ownWrites.isStale({ metadata: { uid: 'other', resourceVersion: '1' } })).toBe(false);
   });
 });
