@@ -339,9 +339,20 @@ async function runCanary(product: Product, argo: string): Promise<Figures> {
         ),
       }),
     );
+  const spawnedAt = Date.now();
   const controller = await startController(product, bench, argo);
   try {
-    await sleep(3000);
+    // Time the deploy from a running controller: wait for its first LIST of Rollouts.
+    const listDeadline = Date.now() + 120_000;
+    while (
+      Date.now() < listDeadline &&
+      !auditEntries(bench.auditLog).some(
+        (e) => e.at >= spawnedAt && e.resource === 'rollouts' && e.verb === 'list',
+      )
+    ) {
+      await sleep(1000);
+    }
+    await sleep(1000);
     let started = Date.now();
     apply('web:1');
     const first = await waitAllHealthy(bench, n, `${product} canary first deploy`);
@@ -449,7 +460,7 @@ async function runIdle(product: Product, argo: string): Promise<Figures> {
     await sleep(2500);
     const idle = count(auditEntries(bench.auditLog), idleFrom, idleTo);
     return {
-      [`idle ${m}: first deploy to all Healthy (s)`]: deployS,
+      [`idle ${m}: process start to all Healthy (s)`]: deployS,
       [`idle ${m}: API requests/min`]: idle.requests / idleMinutes,
       [`idle ${m}: Lease requests/min (GET + writes)`]: (idle.leaseReads + idle.leaseWrites) / idleMinutes,
       [`idle ${m}: CPU (% of a core)`]:
@@ -513,6 +524,7 @@ async function main(): Promise<void> {
         );
       }
       results[product].push(figures);
+      say(`round ${round} ${product}: ${JSON.stringify(figures)}`);
       loadSeen.push(load());
     }
   }
