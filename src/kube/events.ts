@@ -4,8 +4,10 @@
 //   existing Event instead of creating another one;
 // - from the 10th distinct message of one (object, type, reason) within 10 minutes on, they
 //   fold into one "(combined from similar events): ..." Event;
-// - each (object, type) has a token bucket of 25 writes refilled one per 5 minutes; beyond it
-//   writes are dropped (listeners, i.e. notifications, still hear of every event).
+// - optionally (spamBurst), client-go's spam filter: each (object, type) has a token bucket of
+//   25 writes refilled one per 5 minutes, beyond which writes are dropped (listeners, i.e.
+//   notifications, still hear of every event). Off by default: `kubectl describe` and our
+//   tests should see every reason a long-lived Rollout goes through.
 // Repeats recorded while an earlier write of the same Event is still waiting to start fold
 // into that write, so one reconcile never writes the same Event twice.
 import { NotFoundError } from './api-error.js';
@@ -77,7 +79,7 @@ export interface EventRecorderOptions {
   maxCachedEvents?: number;
   /** Recording never throws into a reconcile; failures go here. */
   onError?: (error: Error) => void;
-  /** client-go's spam filter: writes per (object, type) at once. Default 25. */
+  /** client-go's spam filter (25 there): writes per (object, type) at once. Default: no filter. */
   spamBurst?: number;
   /** One more write allowed per this many ms. Default 300,000 (client-go's 1/300 QPS). */
   spamRefillMs?: number;
@@ -140,7 +142,7 @@ export class EventRecorder {
     this.clock = options.clock ?? systemClock;
     this.maxCachedEvents = options.maxCachedEvents ?? 4096;
     this.onError = options.onError ?? ((error) => console.error(error));
-    this.spamBurst = options.spamBurst ?? 25;
+    this.spamBurst = options.spamBurst ?? Number.POSITIVE_INFINITY;
     this.spamRefillMs = options.spamRefillMs ?? 300_000;
   }
 
@@ -199,7 +201,7 @@ export class EventRecorder {
       waiting.message = text;
       return waiting.done;
     }
-    if (!this.takeToken(`${objectKey}\u0000${object.apiVersion ?? ''}`)) {
+    if (Number.isFinite(this.spamBurst) && !this.takeToken(`${objectKey}\u0000${object.apiVersion ?? ''}`)) {
       return Promise.resolve();
     }
     const queued: QueuedWrite = { repeats: 1, message: text, done: Promise.resolve() };

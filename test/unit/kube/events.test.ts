@@ -126,8 +126,10 @@ describe('EventRecorder', () => {
     expect(combined).toMatchObject({ message: '(combined from similar events): Scaled to 12', count: 3 });
   });
 
-  it('drops writes beyond 25 per object and type until the bucket refills, but listeners hear all', async () => {
-    const { sink, recorder, clock } = newRecorder();
+  it('with the spam filter on, drops writes beyond 25 per object and type until the bucket refills, but listeners hear all', async () => {
+    const clock = new FakeClock(Date.UTC(2025, 5, 1, 12, 0, 0));
+    const sink = new MemorySink();
+    const recorder = new EventRecorder({ sink, clock, spamBurst: 25 });
     let heard = 0;
     recorder.addListener(() => {
       heard += 1;
@@ -140,6 +142,12 @@ describe('EventRecorder', () => {
     await clock.advance(300_000);
     await recorder.normal(rollout, 'Reason0', 'same 0');
     expect(sink.calls).toHaveLength(27);
+  });
+
+  it('without the spam filter (the default) writes every Event', async () => {
+    const { sink, recorder } = newRecorder();
+    for (let i = 0; i < 40; i++) await recorder.normal(rollout, `Reason${i}`, 'message');
+    expect(sink.calls).toHaveLength(40);
   });
 
   it('keeps different reasons, messages, types and objects apart', async () => {
