@@ -160,6 +160,21 @@ function count(entries: AuditEntry[], from = 0, to = Number.POSITIVE_INFINITY): 
   };
 }
 
+/** The most frequent (verb, resource, code) in a window, for reading a surprising figure. */
+function breakdown(entries: AuditEntry[], from: number, to: number): string {
+  const counts = new Map<string, number>();
+  for (const e of entries) {
+    if (e.at < from || e.at >= to) continue;
+    const key = `${e.verb} ${e.resource}${e.subresource ? `/${e.subresource}` : ''} ${e.code}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 6)
+    .map(([k, n]) => `${k}: ${n}`)
+    .join(', ');
+}
+
 interface Bench {
   cluster: RunningControlPlane;
   dataDir: string;
@@ -516,6 +531,9 @@ async function runIdle(product: Product, argo: string): Promise<Figures> {
     }
     await sleep(2500);
     const idle = count(auditEntries(bench.auditLog), idleFrom, idleTo);
+    say(
+      `${product}: idle window requests by kind: ${breakdown(auditEntries(bench.auditLog), idleFrom, idleTo)}`,
+    );
     return {
       [`idle ${m}: process start to all Healthy (s)`]: deployS,
       [`idle ${m}: API requests/min`]: idle.requests / idleMinutes,
