@@ -458,7 +458,16 @@ async function runIdle(product: Product, argo: string): Promise<Figures> {
     const deployS = (Date.now() - started) / 1000;
 
     say(`${product}: idle for ${settings.idleSeconds} s`);
-    await sleep(5000); // let the last status writes settle
+    // Idle means idle: wait until 10 s pass with no request but Lease renewals (at most 5
+    // minutes; a controller still working through its backlog is not idle yet).
+    const settleDeadline = Date.now() + 300_000;
+    for (;;) {
+      await sleep(2500);
+      const recent = auditEntries(bench.auditLog).filter(
+        (e) => e.at >= Date.now() - 12_500 && e.resource !== 'leases',
+      );
+      if (recent.length === 0 || Date.now() > settleDeadline) break;
+    }
     const idleFrom = Date.now();
     const cpuBefore = usageOf(controller.pid ?? 0).cpuSeconds;
     await sleep(settings.idleSeconds * 1000);
