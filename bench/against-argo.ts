@@ -411,6 +411,21 @@ async function runCanary(product: Product, argo: string): Promise<Figures> {
     const updateS = (Date.now() - started) / 1000;
     const usage = usageOf(controller.pid ?? 0);
     await sleep(2500); // the audit log's batch flush
+    const events = JSON.parse(bench.kubectl(['get', 'events', '-n', NAMESPACE, '-o', 'json'])) as {
+      items: { reason?: string; count?: number; involvedObject?: { kind?: string } }[];
+    };
+    const reasons = new Map<string, string>();
+    for (const e of events.items) {
+      const key = `${e.involvedObject?.kind}/${e.reason}`;
+      const [objects, total] = (reasons.get(key) ?? '0 0').split(' ').map(Number);
+      reasons.set(key, `${(objects ?? 0) + 1} ${(total ?? 0) + (e.count ?? 1)}`);
+    }
+    say(
+      `${product} Events (kind/reason: Event objects, total count): ${[...reasons]
+        .sort()
+        .map(([k, v]) => `${k}: ${v.replace(' ', ', ')}`)
+        .join('; ')}`,
+    );
     const entries = auditEntries(bench.auditLog);
     const update = count(entries, afterDeploy);
     const all = count(entries);
