@@ -1,6 +1,15 @@
 // Records core/v1 Events (what `kubectl describe` and Argo's notifications read). Like
-// client-go's recorder, a repeat of the same (object, type, reason, message) bumps count and
-// lastTimestamp on the existing Event instead of creating another one.
+// client-go's recorder and its EventCorrelator (which Argo Rollouts uses at its defaults):
+// - a repeat of the same (object, type, reason, message) bumps count and lastTimestamp on the
+//   existing Event instead of creating another one;
+// - from the 10th distinct message of one (object, type, reason) within 10 minutes on, they
+//   fold into one "(combined from similar events): ..." Event;
+// - optionally (spamBurst), client-go's spam filter: each (object, type) has a token bucket of
+//   25 writes refilled one per 5 minutes, beyond which writes are dropped (listeners, i.e.
+//   notifications, still hear of every event). Off by default: `kubectl describe` and our
+//   tests should see every reason a long-lived Rollout goes through.
+// Repeats recorded while an earlier write of the same Event is still waiting to start fold
+// into that write, so one reconcile never writes the same Event twice.
 import { NotFoundError } from './api-error.js';
 import { type Clock, systemClock } from './clock.js';
 import { describeObject, type KubeObject, type ObjectMeta } from './object.js';
@@ -39,6 +48,8 @@ export interface CoreEvent {
 export interface EventCountUpdate {
   count: number;
   lastTimestamp: string;
+  /** Sent for combined Events, whose message names the latest of the similar events. */
+  message?: string;
 }
 
 /** Where events go; the API implementation is apiEventSink, tests pass a fake. */
@@ -68,7 +79,16 @@ export interface EventRecorderOptions {
   maxCachedEvents?: number;
   /** Recording never throws into a reconcile; failures go here. */
   onError?: (error: Error) => void;
+  /** client-go's spam filter (25 there): writes per (object, type) at once. Default: no filter. */
+  spamBurst?: number;
+  /** One more write allowed per this many ms. Default 300,000 (client-go's 1/300 QPS). */
+  spamRefillMs?: number;
 }
+
+/** client-go's defaultAggregateMaxEvents and defaultAggregateIntervalInSeconds. */
+const AGGREGATE_MAX_EVENTS = 10;
+const AGGREGATE_INTERVAL_MS = 600_000;
+const COMBINED_PREFIX = '(combined from similar events): ';
 
 /** Told of every Event as it is recorded (notifications map reasons to triggers, as Argo does). */
 export type EventListener = (object: KubeObject, type: EventType, reason: string, message: string) => void;
@@ -77,6 +97,23 @@ interface RecordedEvent {
   namespace: string;
   name: string;
   count: number;
+}
+
+interface SimilarEvents {
+  messages: Set<string>;
+  lastSeen: number;
+}
+
+interface TokenBucket {
+  tokens: number;
+  updated: number;
+}
+
+/** A write not yet started: later repeats add to `repeats` instead of queueing another. */
+interface QueuedWrite {
+  repeats: number;
+  message: string;
+  done: Promise<void>;
 }
 
 export class EventRecorder {
@@ -90,6 +127,11 @@ export class EventRecorder {
   private readonly recorded = new Map<string, RecordedEvent>();
   /** Writes for one aggregation key run in order, so a repeat never races the create. */
   private readonly pending = new Map<string, Promise<void>>();
+  private readonly queued = new Map<string, QueuedWrite>();
+  private readonly similar = new Map<string, SimilarEvents>();
+  private readonly buckets = new Map<string, TokenBucket>();
+  private readonly spamBurst: number;
+  private readonly spamRefillMs: number;
   private sequence = 0;
   private readonly listeners = new Set<EventListener>();
 
@@ -100,6 +142,8 @@ export class EventRecorder {
     this.clock = options.clock ?? systemClock;
     this.maxCachedEvents = options.maxCachedEvents ?? 4096;
     this.onError = options.onError ?? ((error) => console.error(error));
+    this.spamBurst = options.spamBurst ?? Number.POSITIVE_INFINITY;
+    this.spamRefillMs = options.spamRefillMs ?? 300_000;
   }
 
   /** Adds a listener; returns the function that removes it. A throwing listener goes to onError. */
@@ -145,14 +189,32 @@ export class EventRecorder {
       uid: meta.uid,
       resourceVersion: meta.resourceVersion,
     };
-    const key = [object.kind, meta.namespace ?? '', meta.name, meta.uid ?? '', type, reason, message].join(
-      '\u0000',
-    );
+    const objectKey = [object.kind, meta.namespace ?? '', meta.name, meta.uid ?? '', type].join('\u0000');
+    const similarKey = `${objectKey}\u0000${reason}`;
+    const combined = this.correlate(similarKey, message);
+    const key = combined ? `${similarKey}\u0000combined` : `${similarKey}\u0000${message}`;
+    const text = combined ? `${COMBINED_PREFIX}${message}` : message;
+    const waiting = this.queued.get(key);
+    if (waiting) {
+      // Same Event again before its write started (e.g. twice in one reconcile): one write.
+      waiting.repeats += 1;
+      waiting.message = text;
+      return waiting.done;
+    }
+    if (Number.isFinite(this.spamBurst) && !this.takeToken(`${objectKey}\u0000${object.apiVersion ?? ''}`)) {
+      return Promise.resolve();
+    }
+    const queued: QueuedWrite = { repeats: 1, message: text, done: Promise.resolve() };
     // One chain per involved object: its Events reach the API server in the order recorded
     // (Argo's e2e suite compares a Rollout's Event reasons in order).
     const chain = [object.kind, meta.namespace ?? '', meta.name, meta.uid ?? ''].join('\u0000');
     const previous = this.pending.get(chain) ?? Promise.resolve();
-    const write = previous.then(() => this.write(key, involvedObject, type, reason, message));
+    const write = previous.then(() => {
+      this.queued.delete(key);
+      return this.write(key, involvedObject, type, reason, queued.message, queued.repeats, combined);
+    });
+    queued.done = write;
+    this.queued.set(key, queued);
     this.pending.set(chain, write);
     return write.finally(() => {
       if (this.pending.get(chain) === write) {
@@ -161,20 +223,67 @@ export class EventRecorder {
     });
   }
 
+  /** client-go's EventAggregator: true once this is the 10th+ distinct message within 10 minutes. */
+  private correlate(similarKey: string, message: string): boolean {
+    const now = this.clock.now();
+    let entry = this.similar.get(similarKey);
+    if (!entry || now - entry.lastSeen > AGGREGATE_INTERVAL_MS) {
+      entry = { messages: new Set(), lastSeen: now };
+    }
+    this.similar.delete(similarKey);
+    this.similar.set(similarKey, entry);
+    entry.lastSeen = now;
+    if (entry.messages.size < AGGREGATE_MAX_EVENTS) entry.messages.add(message);
+    this.trim(this.similar);
+    return entry.messages.size >= AGGREGATE_MAX_EVENTS;
+  }
+
+  /** client-go's EventSourceObjectSpamFilter: a token bucket per (object, type). */
+  private takeToken(spamKey: string): boolean {
+    const now = this.clock.now();
+    const bucket = this.buckets.get(spamKey) ?? { tokens: this.spamBurst, updated: now };
+    const refilled = Math.floor((now - bucket.updated) / this.spamRefillMs);
+    if (refilled > 0) {
+      bucket.tokens = Math.min(this.spamBurst, bucket.tokens + refilled);
+      bucket.updated += refilled * this.spamRefillMs;
+    }
+    if (bucket.tokens >= this.spamBurst) bucket.updated = now;
+    this.buckets.delete(spamKey);
+    this.buckets.set(spamKey, bucket);
+    this.trim(this.buckets);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+
+  private trim(map: Map<string, unknown>): void {
+    while (map.size > this.maxCachedEvents) {
+      const oldest = map.keys().next().value;
+      if (oldest === undefined) break;
+      map.delete(oldest);
+    }
+  }
+
   private async write(
     key: string,
     involvedObject: ObjectReference,
     type: EventType,
     reason: string,
     message: string,
+    repeats: number,
+    combined: boolean,
   ): Promise<void> {
     const now = formatTime(this.clock.now());
     const seen = this.recorded.get(key);
     try {
       if (seen) {
         try {
-          await this.sink.patch(seen.namespace, seen.name, { count: seen.count + 1, lastTimestamp: now });
-          seen.count += 1;
+          await this.sink.patch(seen.namespace, seen.name, {
+            count: seen.count + repeats,
+            lastTimestamp: now,
+            ...(combined ? { message } : {}),
+          });
+          seen.count += repeats;
           this.remember(key, seen);
           return;
         } catch (error) {
@@ -194,14 +303,14 @@ export class EventRecorder {
         reason,
         message,
         type,
-        count: 1,
+        count: repeats,
         firstTimestamp: now,
         lastTimestamp: now,
         source: { component: this.component, host: this.instance },
         reportingComponent: this.component,
         reportingInstance: this.instance,
       });
-      this.remember(key, { namespace, name: created.metadata.name ?? '', count: 1 });
+      this.remember(key, { namespace, name: created.metadata.name ?? '', count: repeats });
     } catch (error) {
       const what = `${involvedObject.kind} ${involvedObject.namespace ? `${involvedObject.namespace}/` : ''}${involvedObject.name}`;
       this.onError(
@@ -218,13 +327,7 @@ export class EventRecorder {
   private remember(key: string, event: RecordedEvent): void {
     this.recorded.delete(key);
     this.recorded.set(key, event);
-    while (this.recorded.size > this.maxCachedEvents) {
-      const oldest = this.recorded.keys().next().value;
-      if (oldest === undefined) {
-        break;
-      }
-      this.recorded.delete(oldest);
-    }
+    this.trim(this.recorded);
   }
 
   /** client-go's `<object name>.<hex nanoseconds>`, with a sequence so same-millisecond names differ. */

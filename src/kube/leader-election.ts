@@ -289,6 +289,28 @@ export class LeaderElector {
 
   private async tryAcquireOrRenew(): Promise<boolean> {
     const now = this.clock.now();
+    // client-go's fast path: the leader renews with the Lease its own last write returned (one
+    // PUT, no GET); a conflict or any failure falls back to reading the Lease.
+    const ours = this.observedLease;
+    if (
+      this.leading &&
+      ours &&
+      this.holdsLease() &&
+      this.observedAt + this.leaseDurationSeconds * 1000 > now
+    ) {
+      try {
+        const renewed = await this.store.update({ ...ours, spec: this.ourSpec(now, ours.spec) });
+        this.observe(renewed, now);
+        return true;
+      } catch (error) {
+        this.report(
+          new Error(
+            `leader election on ${this.store.description}: renewing without a read failed (${errorMessage(error)}); reading the Lease`,
+            { cause: error },
+          ),
+        );
+      }
+    }
     const existing = await this.store.get();
     if (!existing) {
       try {

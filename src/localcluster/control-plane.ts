@@ -28,6 +28,17 @@ export interface ControlPlaneOptions {
    * Leases). `slipway dev` sets it; tests leave it off so a killed runner takes them along.
    */
   ownProcessGroup?: boolean;
+  /**
+   * Extra token users (group system:masters), each with its own kubeconfig, so a benchmark can
+   * tell one client's requests apart in the audit log.
+   */
+  users?: string[];
+  /**
+   * Write an audit log (JSON lines, level Metadata, one line per finished request) here, for
+   * the requests of `auditUsers` only (all users when empty).
+   */
+  auditLogPath?: string;
+  auditUsers?: string[];
 }
 
 export interface RunningControlPlane {
@@ -37,6 +48,8 @@ export interface RunningControlPlane {
   adminToken: string;
   caCertPath: string;
   binaries: ControlPlaneBinaries;
+  /** Kubeconfig path of each extra user from options.users. */
+  userKubeconfigs: Record<string, string>;
   /** PIDs of the processes we started, in start order. */
   pids: number[];
   /** Stops every process: SIGTERM, then SIGKILL after `graceMs` (default 5000) each. */
@@ -204,7 +217,38 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
     const certs = createCertificates(pkiDir);
     const adminToken = randomBytes(24).toString('hex');
     const tokenFile = join(pkiDir, 'tokens.csv');
-    writeFileSync(tokenFile, `${adminToken},slipway-admin,slipway-admin,"system:masters"\n`, { mode: 0o600 });
+    const userTokens = new Map((options.users ?? []).map((user) => [user, randomBytes(24).toString('hex')]));
+    writeFileSync(
+      tokenFile,
+      `${[
+        `${adminToken},slipway-admin,slipway-admin,"system:masters"`,
+        ...[...userTokens].map(([user, token]) => `${token},${user},${user},"system:masters"`),
+      ].join('\n')}\n`,
+      { mode: 0o600 },
+    );
+    const auditArgs: string[] = [];
+    if (options.auditLogPath) {
+      const policyPath = join(pkiDir, 'audit-policy.yaml');
+      const users = options.auditUsers ?? [];
+      writeFileSync(
+        policyPath,
+        stringify({
+          apiVersion: 'audit.k8s.io/v1',
+          kind: 'Policy',
+          // One line per request, when it finished (or failed).
+          omitStages: ['RequestReceived', 'ResponseStarted'],
+          rules: [{ level: 'Metadata', ...(users.length > 0 ? { users } : {}) }, { level: 'None' }],
+        }),
+      );
+      auditArgs.push(
+        `--audit-policy-file=${policyPath}`,
+        `--audit-log-path=${options.auditLogPath}`,
+        '--audit-log-format=json',
+        '--audit-log-maxsize=0',
+        '--audit-log-mode=batch',
+        '--audit-log-batch-max-wait=1s',
+      );
+    }
 
     const [etcdClientPort, etcdPeerPort, apiPort, kwokPort] = await Promise.all([
       freePort(),
@@ -261,6 +305,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
           '--max-requests-inflight=2000',
           '--max-mutating-requests-inflight=1000',
           '--enable-priority-and-fairness=false',
+          ...auditArgs,
         ],
         logDir,
       ),
@@ -272,21 +317,31 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
       explainAll,
     );
 
+    const writeKubeconfig = (path: string, user: string, token: string) =>
+      writeFileSync(
+        path,
+        stringify({
+          apiVersion: 'v1',
+          kind: 'Config',
+          clusters: [
+            {
+              name: 'slipway-local',
+              cluster: { server, 'certificate-authority-data': ca.toString('base64') },
+            },
+          ],
+          users: [{ name: user, user: { token } }],
+          contexts: [{ name: 'slipway-local', context: { cluster: 'slipway-local', user } }],
+          'current-context': 'slipway-local',
+        }),
+        { mode: 0o600 },
+      );
     const kubeconfigPath = join(dir, 'kubeconfig');
-    writeFileSync(
-      kubeconfigPath,
-      stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [
-          { name: 'slipway-local', cluster: { server, 'certificate-authority-data': ca.toString('base64') } },
-        ],
-        users: [{ name: 'slipway-admin', user: { token: adminToken } }],
-        contexts: [{ name: 'slipway-local', context: { cluster: 'slipway-local', user: 'slipway-admin' } }],
-        'current-context': 'slipway-local',
-      }),
-      { mode: 0o600 },
-    );
+    writeKubeconfig(kubeconfigPath, 'slipway-admin', adminToken);
+    const userKubeconfigs: Record<string, string> = {};
+    for (const [user, token] of userTokens) {
+      userKubeconfigs[user] = join(dir, `kubeconfig-${user}`);
+      writeKubeconfig(userKubeconfigs[user], user, token);
+    }
 
     log('starting kube-controller-manager, kube-scheduler and kwok');
     processes.push(
@@ -413,6 +468,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
       adminToken,
       caCertPath: certs.caCert,
       binaries,
+      userKubeconfigs,
       pids,
       stop,
       stopComponent,

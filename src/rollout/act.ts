@@ -1,7 +1,9 @@
 // Applies a RolloutPlan through the API: ReplicaSets, Services and the Rollout's revision
-// first, in plan order, then the status through /status with the resourceVersion we read
-// (a concurrent abort or promote makes that write fail with a conflict, and the retry
-// re-plans from what the user wrote). Events go out once the changes they report are made.
+// first, in plan order, then the status through /status with the resourceVersion we read, or
+// the one our own patch of the Rollout returned (else every new Rollout's status write would
+// conflict with our own revision patch). A concurrent abort or promote still makes that write
+// fail with a conflict, and the retry re-plans from what the user wrote. Events go out once
+// the changes they report are made.
 import { isDeepStrictEqual } from 'node:util';
 import { ANALYSIS_RUN_KIND, apiResourceOf, ROLLOUT_KIND } from '../api/kinds.js';
 import { KubeApiError, NotFoundError } from '../kube/api-error.js';
@@ -33,12 +35,47 @@ import { ConditionType, rolloutPhase, withCondition } from './status.js';
 export const ROLLOUTS = apiResourceOf(ROLLOUT_KIND);
 const ANALYSIS_RUNS = apiResourceOf(ANALYSIS_RUN_KIND);
 
+/**
+ * The resourceVersion of our last write to each Rollout. A reconcile whose cached Rollout is
+ * older than that is skipped: the watch event of our own write enqueues it again, whereas
+ * planning from the stale copy would write status on an old version and draw a 409 (Argo
+ * avoids the same by writing its result back into its informer).
+ */
+export class OwnRolloutWrites {
+  private readonly versions = new Map<string, bigint>();
+
+  /** True while the cache has not yet seen our last write to this Rollout. */
+  isStale(rollout: { metadata: { uid: string; resourceVersion?: string } }): boolean {
+    const ours = this.versions.get(rollout.metadata.uid);
+    if (ours === undefined) return false;
+    const cached = versionNumber(rollout.metadata.resourceVersion);
+    if (cached === undefined || cached >= ours) {
+      this.versions.delete(rollout.metadata.uid);
+      return false;
+    }
+    return true;
+  }
+
+  record(uid: string, resourceVersion: string | undefined): void {
+    const version = versionNumber(resourceVersion);
+    if (version !== undefined) this.versions.set(uid, version);
+  }
+}
+
+/** etcd's resourceVersions are integers; anything else (another storage) is never compared. */
+function versionNumber(resourceVersion: string | undefined): bigint | undefined {
+  return resourceVersion && /^\d{1,30}$/.test(resourceVersion) ? BigInt(resourceVersion) : undefined;
+}
+
 export interface ActContext {
   client: RestClient;
+  /** Told of each write to the Rollout itself, so stale reconciles can be skipped. */
+  ownWrites?: OwnRolloutWrites;
   /** Records one planned event (an Event object and the rollout_events_total metric). */
   recordEvent(event: PlannedEvent): void;
 }
 
+/** Returns the Rollout as the API answered when the action patched the Rollout itself. */
 async function applyAction(
   ctx: ActContext,
   rollout: ObservedRolloutObject,
@@ -128,12 +165,11 @@ async function applyAction(
       );
       return;
     case 'setWorkloadGeneration':
-      await mergePatch(
+      return mergePatch(
         client,
         { resource: ROLLOUTS, namespace, name: rollout.metadata.name },
         { metadata: { annotations: { [WORKLOAD_GENERATION_ANNOTATION]: action.generation } } },
       );
-      return;
     case 'createAnalysisRun':
       await createObject(client, ANALYSIS_RUNS, action.run, { ifExists: 'ignore' });
       return;
@@ -184,6 +220,7 @@ async function applyAction(
         { metadata: { annotations: { [REVISION_ANNOTATION]: String(action.revision) } } },
       );
   }
+  return undefined;
 }
 
 /**
@@ -292,6 +329,14 @@ async function reportReplicaSetCreateError(
   }
 }
 
+function sameSpecAndStatus(patched: KubeObject, observed: ObservedRolloutObject): boolean {
+  const answer = patched as { spec?: unknown; status?: unknown };
+  return (
+    isDeepStrictEqual(answer.spec, observed.spec) &&
+    isDeepStrictEqual(answer.status ?? {}, observed.status ?? {})
+  );
+}
+
 export async function applyRolloutPlan(
   ctx: ActContext,
   rollout: ObservedRolloutObject,
@@ -300,30 +345,31 @@ export async function applyRolloutPlan(
   const record = (after: 'actions' | 'status') => {
     for (const event of plan.events.filter((e) => (e.after ?? 'status') === after)) ctx.recordEvent(event);
   };
-  // Our own revision patch moves the Rollout's resourceVersion: the status write goes on from
-  // the object it returned (as Argo goes on from the updated Rollout), not into a conflict.
   let resourceVersion = rollout.metadata.resourceVersion;
   for (const action of plan.actions) {
-    let updated: KubeObject | undefined;
     try {
-      updated = await applyAction(ctx, rollout, action);
+      const patched = await applyAction(ctx, rollout, action);
+      // Our patch changed only metadata; if spec and status are still what we planned from
+      // (no abort or promote slipped in between), the plan stands on the patched version.
+      if (patched?.metadata?.resourceVersion) {
+        ctx.ownWrites?.record(rollout.metadata.uid, patched.metadata.resourceVersion);
+        if (sameSpecAndStatus(patched, rollout)) resourceVersion = patched.metadata.resourceVersion;
+      }
     } catch (error) {
       if (action.kind === 'createReplicaSet') {
         await reportReplicaSetCreateError(ctx, rollout, action.replicaSet.metadata?.name ?? '', error);
       }
       throw error;
     }
-    if (action.kind === 'setRolloutRevision' && updated?.metadata?.resourceVersion) {
-      resourceVersion = updated.metadata.resourceVersion;
-    }
   }
   record('actions');
   if (!isDeepStrictEqual(plan.status, rollout.status ?? {})) {
-    await updateStatus(ctx.client, ROLLOUTS, {
+    const written = await updateStatus(ctx.client, ROLLOUTS, {
       ...rollout,
-      metadata: { ...rollout.metadata, ...(resourceVersion ? { resourceVersion } : {}) },
+      metadata: { ...rollout.metadata, resourceVersion },
       status: plan.status,
     });
+    ctx.ownWrites?.record(rollout.metadata.uid, written?.metadata?.resourceVersion);
   }
   record('status');
 }

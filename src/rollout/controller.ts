@@ -25,7 +25,7 @@ import type {
   RunningController,
 } from '../process/controller-process.js';
 import { trafficRoutingObjects } from '../trafficrouting/registry.js';
-import { applyRolloutPlan, ROLLOUTS } from './act.js';
+import { applyRolloutPlan, OwnRolloutWrites, ROLLOUTS } from './act.js';
 import { INSTANCE_ID_LABEL, MANAGED_BY_ANNOTATION, POD_TEMPLATE_HASH_LABEL } from './labels.js';
 import { selectorString } from './pass.js';
 import { type ObservedRolloutObject, planRollout } from './plan.js';
@@ -198,10 +198,12 @@ export const rolloutController: ControllerFactory = {
       delete: onService,
     });
 
+    const ownWrites = new OwnRolloutWrites();
     const reconcile = async (key: string) => {
       const [namespace, name] = key.split('/') as [string, string];
       const rollout = rollouts.get(namespace, name);
       if (!rollout || rollout.metadata.deletionTimestamp) return;
+      if (ownWrites.isStale(rollout)) return; // our own write's watch event brings it back
       const timer = metrics.startReconcile(namespace, name);
       try {
         const owned = replicaSets
@@ -260,6 +262,7 @@ export const rolloutController: ControllerFactory = {
         await applyRolloutPlan(
           {
             client,
+            ownWrites,
             recordEvent: (event) => {
               metrics.eventRecorded(namespace, name, event.type, event.reason);
               void ctx.events.record(

@@ -91,7 +91,7 @@ describe('EventRecorder', () => {
     const { sink, recorder, clock } = newRecorder();
     await recorder.warning(rollout, 'RolloutAborted', 'Rollout aborted update to revision 3');
     await clock.advance(30_000);
-    // Fired without awaiting each other: the second must still patch, not create.
+    // Fired without awaiting each other (as in one reconcile): one patch, never a second create.
     await Promise.all([
       recorder.warning(rollout, 'RolloutAborted', 'Rollout aborted update to revision 3'),
       recorder.warning(rollout, 'RolloutAborted', 'Rollout aborted update to revision 3'),
@@ -101,11 +101,53 @@ describe('EventRecorder', () => {
     expect(event?.count).toBe(3);
     expect(event?.firstTimestamp).toBe('2025-06-01T12:00:00Z');
     expect(event?.lastTimestamp).toBe('2025-06-01T12:00:30Z');
+    expect(sink.calls.map((c) => c.replace(/ web\.[0-9a-f]+/, ''))).toEqual(['create', 'patch count=3']);
+  });
+
+  it('writes an Event recorded several times in one reconcile once, with its count', async () => {
+    const { sink, recorder } = newRecorder();
+    const writes = [1, 2, 3].map(() => recorder.normal(rollout, 'RolloutStepCompleted', 'step 1/4'));
+    await Promise.all(writes);
+    expect(sink.calls.map((c) => c.split(' ')[0])).toEqual(['create']);
+    expect([...sink.events.values()][0]?.count).toBe(3);
+  });
+
+  it('combines the 10th and later distinct messages of one reason into one Event, as client-go does', async () => {
+    const { sink, recorder } = newRecorder();
+    for (let i = 1; i <= 12; i++) await recorder.normal(rollout, 'ScalingReplicaSet', `Scaled to ${i}`);
+    // 9 plain Events, then one combined Event created and patched twice.
     expect(sink.calls.map((c) => c.replace(/ web\.[0-9a-f]+/, ''))).toEqual([
+      ...Array.from({ length: 9 }, () => 'create'),
       'create',
       'patch count=2',
       'patch count=3',
     ]);
+    const combined = [...sink.events.values()].find((e) => e.message.startsWith('(combined'));
+    expect(combined).toMatchObject({ message: '(combined from similar events): Scaled to 12', count: 3 });
+  });
+
+  it('with the spam filter on, drops writes beyond 25 per object and type until the bucket refills, but listeners hear all', async () => {
+    const clock = new FakeClock(Date.UTC(2025, 5, 1, 12, 0, 0));
+    const sink = new MemorySink();
+    const recorder = new EventRecorder({ sink, clock, spamBurst: 25 });
+    let heard = 0;
+    recorder.addListener(() => {
+      heard += 1;
+    });
+    for (let i = 0; i < 30; i++) await recorder.normal(rollout, `Reason${i % 3}`, `same ${i % 3}`);
+    expect(sink.calls).toHaveLength(25);
+    expect(heard).toBe(30);
+    await recorder.warning(rollout, 'Other', 'a warning has its own bucket');
+    expect(sink.calls).toHaveLength(26);
+    await clock.advance(300_000);
+    await recorder.normal(rollout, 'Reason0', 'same 0');
+    expect(sink.calls).toHaveLength(27);
+  });
+
+  it('without the spam filter (the default) writes every Event', async () => {
+    const { sink, recorder } = newRecorder();
+    for (let i = 0; i < 40; i++) await recorder.normal(rollout, `Reason${i}`, 'message');
+    expect(sink.calls).toHaveLength(40);
   });
 
   it('keeps different reasons, messages, types and objects apart', async () => {

@@ -79,6 +79,40 @@ describe('LeaderElector', () => {
     expect(b.isLeader()).toBe(false);
   });
 
+  it('renews with one PUT per period, no GET, and reads the Lease again after a conflict', async () => {
+    const clock = new FakeClock();
+    const store = new MemoryLeaseStore();
+    const calls: string[] = [];
+    const counting: LeaseStore = {
+      description: store.description,
+      get: () => {
+        calls.push('get');
+        return store.get();
+      },
+      create: (spec) => {
+        calls.push('create');
+        return store.create(spec);
+      },
+      update: (lease) => {
+        calls.push('update');
+        return store.update(lease);
+      },
+    };
+    const log: string[] = [];
+    const a = elector(counting, clock, 'a', log);
+    void a.run();
+    await settle();
+    await clock.advance(10_000); // five renewals at 2 s
+    expect(calls).toEqual(['get', 'create', 'update', 'update', 'update', 'update', 'update']);
+    // Someone else wrote the Lease (e.g. kubectl): the fast path's PUT conflicts, then get + update.
+    if (store.lease) await store.update({ ...store.lease });
+    calls.length = 0;
+    await clock.advance(2_000);
+    expect(calls).toEqual(['update', 'get', 'update']);
+    expect(a.isLeader()).toBe(true);
+    expect(log).toEqual(['a started']);
+  });
+
   it('hands over at once on release', async () => {
     const clock = new FakeClock();
     const store = new MemoryLeaseStore();
@@ -215,7 +249,9 @@ describe('LeaderElector', () => {
     const a = elector(store, clock, 'a', log);
     void a.run();
     await settle();
-    store.get = () => new Promise(() => {}); // the API server stops answering
+    // The API server stops answering (renewals PUT without a GET, so both hang).
+    store.get = () => new Promise(() => {});
+    store.update = () => new Promise(() => {});
     await clock.advance(12_000);
     expect(log).toEqual(['a started', 'a stopped']);
     expect(a.isLeader()).toBe(false);

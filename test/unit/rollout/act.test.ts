@@ -8,13 +8,6 @@ import type { ObservedRolloutObject } from '../../../src/rollout/plan.js';
 describe('applyRolloutPlan', () => {
   it('writes the status on the resourceVersion its own revision patch returned (no conflict)', async () => {
     const requests: KubeRequest[] = [];
-    const client = {
-      async request(request: KubeRequest) {
-        requests.push(request);
-        if (request.method === 'PATCH') return { metadata: { name: 'web', resourceVersion: '11' } };
-        return request.body;
-      },
-    } as unknown as RestClient;
     const rollout = {
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'Rollout',
@@ -22,6 +15,16 @@ describe('applyRolloutPlan', () => {
       spec: {},
       status: {},
     } as unknown as ObservedRolloutObject;
+    const client = {
+      async request(request: KubeRequest) {
+        requests.push(request);
+        // The API answers a patch of metadata with the whole object at its new version.
+        if (request.method === 'PATCH') {
+          return { ...rollout, metadata: { ...rollout.metadata, resourceVersion: '11' } };
+        }
+        return request.body;
+      },
+    } as unknown as RestClient;
     await applyRolloutPlan({ client, recordEvent: () => {} }, rollout, {
       actions: [{ kind: 'setRolloutRevision', revision: 2 }],
       events: [],

@@ -1,0 +1,652 @@
+// Benchmark: Slipway side by side with the real Argo Rollouts v1.10.2 controller. Each
+// (round, product, workload) runs on a fresh local control plane; products alternate within
+// a round and swap order between rounds. Every API request of the controller is counted from
+// the API server's audit log (the controller runs as its own token user), not only from
+// what it reports itself. Prints each figure for both products and Slipway's ratio to Argo
+// with its spread over rounds.
+//
+//   npm run bench -- --against argo [--rollouts 200] [--replicas 5] [--idle 1000] [--burst 50]
+//     [--idle-seconds 60] [--rounds 2] [--workloads canary,idle] [--argo-qps 40 --argo-burst 80]
+//
+// Workloads:
+//   canary  N Rollouts x R replicas: first deploy, then a 6-step canary update to all Healthy.
+//   idle    M Rollouts of 1 replica: first deploy, an idle window (requests/min, CPU, RSS),
+//           a burst of B image changes (spec change -> new currentPodHash), then a restart
+//           (start-up: process start -> Lease held, -> first LIST of Rollouts).
+import { type ChildProcess, execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { type RunningControlPlane, startControlPlane } from '../src/localcluster/control-plane.js';
+import { CRD_DIR, PACKAGE_ROOT } from '../src/package-paths.js';
+
+const { values: flags } = parseArgs({
+  options: {
+    against: { type: 'string', default: 'argo' },
+    rollouts: { type: 'string', default: '200' },
+    replicas: { type: 'string', default: '5' },
+    idle: { type: 'string', default: '1000' },
+    burst: { type: 'string', default: '50' },
+    'idle-seconds': { type: 'string', default: '60' },
+    rounds: { type: 'string', default: '2' },
+    workloads: { type: 'string', default: 'canary,idle' },
+    'argo-qps': { type: 'string' },
+    'argo-burst': { type: 'string' },
+  },
+});
+function whole(name: string, value: string | undefined): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number >= 1, got '${value}'`);
+  return n;
+}
+if (flags.against !== 'argo') throw new Error(`--against: only 'argo' is known, got '${flags.against}'`);
+const settings = {
+  rollouts: whole('rollouts', flags.rollouts),
+  replicas: whole('replicas', flags.replicas),
+  idle: whole('idle', flags.idle),
+  burst: whole('burst', flags.burst),
+  idleSeconds: whole('idle-seconds', flags['idle-seconds']),
+  rounds: whole('rounds', flags.rounds),
+  workloads: (flags.workloads ?? '').split(',').filter(Boolean),
+};
+for (const w of settings.workloads) {
+  if (w !== 'canary' && w !== 'idle') throw new Error(`--workloads: unknown '${w}' (known: canary, idle)`);
+}
+if (settings.burst > settings.idle) throw new Error('--burst must not exceed --idle');
+
+type Product = 'slipway' | 'argo';
+const NAMESPACE = 'bench';
+const CONTROLLER_USER = 'bench-controller';
+const LEASE_NAMESPACE = 'argo-rollouts';
+const say = (line: string) => process.stderr.write(`[bench vs argo] ${line}\n`);
+
+/** Argo's controller and CRDs, built from its Go module by the conformance build script. */
+function argoDir(): string {
+  const script = join(PACKAGE_ROOT, 'test', 'conformance', 'build-argo.sh');
+  const result = spawnSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const dir = result.stdout.trim().split('\n').pop() ?? '';
+  if (result.status !== 0 || !existsSync(join(dir, 'rollouts-controller'))) {
+    throw new Error(`building Argo Rollouts failed (exit ${result.status})`);
+  }
+  return dir;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((done) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+interface Usage {
+  peakRssMiB: number;
+  rssMiB: number;
+  cpuSeconds: number;
+}
+
+/** From /proc: peak and current RSS, CPU seconds (user + system). */
+function usageOf(pid: number): Usage {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return {
+    peakRssMiB: kb('VmHWM') / 1024,
+    rssMiB: kb('VmRSS') / 1024,
+    cpuSeconds: (Number(fields[11]) + Number(fields[12])) / 100,
+  };
+}
+
+interface AuditEntry {
+  verb: string;
+  resource: string;
+  subresource?: string;
+  name?: string;
+  code: number;
+  /** ms since the epoch, when the response completed. */
+  at: number;
+}
+
+/** The controller user's finished requests, from the audit log (JSON lines). */
+function auditEntries(path: string): AuditEntry[] {
+  if (!existsSync(path)) return [];
+  const entries: AuditEntry[] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (!line) continue;
+    const e = JSON.parse(line) as {
+      stage?: string;
+      verb?: string;
+      user?: { username?: string };
+      objectRef?: { resource?: string; subresource?: string; name?: string };
+      responseStatus?: { code?: number };
+      stageTimestamp?: string;
+    };
+    if (e.user?.username !== CONTROLLER_USER || (e.stage !== 'ResponseComplete' && e.stage !== 'Panic'))
+      continue;
+    entries.push({
+      verb: e.verb ?? '',
+      resource: e.objectRef?.resource ?? '',
+      ...(e.objectRef?.subresource ? { subresource: e.objectRef.subresource } : {}),
+      ...(e.objectRef?.name ? { name: e.objectRef.name } : {}),
+      code: e.responseStatus?.code ?? 0,
+      at: Date.parse(e.stageTimestamp ?? ''),
+    });
+  }
+  return entries;
+}
+
+interface Counts {
+  requests: number;
+  eventWrites: number;
+  conflicts: number;
+  leaseWrites: number;
+  leaseReads: number;
+}
+
+function count(entries: AuditEntry[], from = 0, to = Number.POSITIVE_INFINITY): Counts {
+  const within = entries.filter((e) => e.at >= from && e.at < to);
+  const writes = new Set(['create', 'update', 'patch']);
+  return {
+    requests: within.length,
+    eventWrites: within.filter((e) => e.resource === 'events' && writes.has(e.verb)).length,
+    conflicts: within.filter((e) => e.code === 409).length,
+    leaseWrites: within.filter((e) => e.resource === 'leases' && writes.has(e.verb)).length,
+    leaseReads: within.filter((e) => e.resource === 'leases' && e.verb === 'get').length,
+  };
+}
+
+/** The most frequent (verb, resource, code) in a window, for reading a surprising figure. */
+function breakdown(entries: AuditEntry[], from: number, to: number): string {
+  const counts = new Map<string, number>();
+  for (const e of entries) {
+    if (e.at < from || e.at >= to) continue;
+    const key = `${e.verb} ${e.resource}${e.subresource ? `/${e.subresource}` : ''} ${e.code}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 6)
+    .map(([k, n]) => `${k}: ${n}`)
+    .join(', ');
+}
+
+interface Bench {
+  cluster: RunningControlPlane;
+  dataDir: string;
+  auditLog: string;
+  kubectl(args: string[], input?: string): string;
+}
+
+async function freshCluster(product: Product, argo: string): Promise<Bench> {
+  const dataDir = mkdtempSync(join(tmpdir(), `slipway-bench-${product}-`));
+  const auditLog = join(dataDir, 'audit.log');
+  const cluster = await startControlPlane({
+    dataDir,
+    nodes: 4,
+    users: [CONTROLLER_USER],
+    auditLogPath: auditLog,
+    auditUsers: [CONTROLLER_USER],
+  });
+  const kubectl = (args: string[], input?: string) =>
+    execFileSync(cluster.binaries.kubectl, ['--kubeconfig', cluster.kubeconfigPath, ...args], {
+      encoding: 'utf8',
+      input,
+      maxBuffer: 512 * 1024 * 1024,
+    });
+  // Each product with its own CRDs, as its users install it.
+  kubectl(['apply', '--server-side', '-f', product === 'slipway' ? CRD_DIR : join(argo, 'crds')]);
+  kubectl(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=120s']);
+  kubectl(['create', 'namespace', NAMESPACE]);
+  kubectl(['create', 'namespace', LEASE_NAMESPACE]);
+  return { cluster, dataDir, auditLog, kubectl };
+}
+
+/** Both at their defaults (leader election on, Argo's client QPS 40 / burst 80 unless raised). */
+async function startController(product: Product, bench: Bench, argo: string): Promise<ChildProcess> {
+  const kubeconfig = bench.cluster.userKubeconfigs[CONTROLLER_USER] ?? '';
+  const [healthPort, metricsPort] = [await freePort(), await freePort()];
+  const child =
+    product === 'slipway'
+      ? spawn(
+          process.execPath,
+          [
+            join(PACKAGE_ROOT, 'dist', 'cmd', 'slipway.js'),
+            'controller',
+            '--kubeconfig',
+            kubeconfig,
+            '--leader-election-namespace',
+            LEASE_NAMESPACE,
+            '--bind-address',
+            '127.0.0.1',
+            '--healthz-port',
+            String(healthPort),
+            '--metrics-port',
+            String(metricsPort),
+            '--loglevel',
+            'warn',
+          ],
+          { stdio: ['ignore', 'ignore', 'ignore'] },
+        )
+      : spawn(
+          join(argo, 'rollouts-controller'),
+          [
+            '--kubeconfig',
+            kubeconfig,
+            '--healthzPort',
+            String(healthPort),
+            '--metricsPort',
+            String(metricsPort),
+            '--loglevel',
+            'warn',
+            ...(flags['argo-qps'] ? ['--qps', flags['argo-qps']] : []),
+            ...(flags['argo-burst'] ? ['--burst', flags['argo-burst']] : []),
+          ],
+          { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, POD_NAMESPACE: LEASE_NAMESPACE } },
+        );
+  await sleep(200);
+  if (child.exitCode !== null) throw new Error(`${product} controller exited at once (${child.exitCode})`);
+  return child;
+}
+
+async function stopController(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  child.kill('SIGTERM');
+  if (await Promise.race([exited.then(() => false), sleep(20_000).then(() => true)])) {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+function rolloutManifest(
+  name: string,
+  replicas: number,
+  image: string,
+  steps: unknown[],
+  labels = {},
+): unknown {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name, namespace: NAMESPACE, labels },
+    spec: {
+      replicas,
+      revisionHistoryLimit: 2,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image }] } },
+      strategy: { canary: { steps } },
+    },
+  };
+}
+
+interface RolloutState {
+  name: string;
+  phase: string;
+  stable: string;
+  current: string;
+}
+
+/** Runs a command without blocking the event loop (the burst's patches and polls run side by side). */
+function run(command: string, args: string[]): Promise<string> {
+  return new Promise((done, fail) => {
+    execFile(command, args, { maxBuffer: 512 * 1024 * 1024 }, (error, stdout) =>
+      error ? fail(error) : done(stdout),
+    );
+  });
+}
+
+async function burstStates(bench: Bench): Promise<RolloutState[]> {
+  const out = await run(bench.cluster.binaries.kubectl, [
+    '--kubeconfig',
+    bench.cluster.kubeconfigPath,
+    'get',
+    'rollouts',
+    '-n',
+    NAMESPACE,
+    '-l',
+    'burst=yes',
+    '--no-headers',
+    '-o',
+    'custom-columns=N:.metadata.name,C:.status.currentPodHash',
+  ]);
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [name = '', current = ''] = line.trim().split(/\s+/);
+      return { name, phase: '', stable: '', current };
+    });
+}
+
+function rolloutStates(bench: Bench, selector?: string): RolloutState[] {
+  const out = bench.kubectl([
+    'get',
+    'rollouts',
+    '-n',
+    NAMESPACE,
+    ...(selector ? ['-l', selector] : []),
+    '--no-headers',
+    '-o',
+    'custom-columns=N:.metadata.name,P:.status.phase,S:.status.stableRS,C:.status.currentPodHash',
+  ]);
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [name = '', phase = '', stable = '', current = ''] = line.trim().split(/\s+/);
+      return { name, phase, stable, current };
+    });
+}
+
+/** Polls until every Rollout is Healthy on a stable hash not in `old`; returns name -> hash. */
+async function waitAllHealthy(bench: Bench, total: number, what: string, old?: Map<string, string>) {
+  let last = -1;
+  for (;;) {
+    const states = rolloutStates(bench);
+    const done = states.filter(
+      (r) =>
+        r.phase === 'Healthy' &&
+        r.stable === r.current &&
+        r.stable !== '<none>' &&
+        old?.get(r.name) !== r.stable,
+    );
+    if (done.length === total) return new Map(done.map((r) => [r.name, r.stable]));
+    if (done.length !== last) say(`${what}: ${done.length}/${total} Healthy`);
+    last = done.length;
+    await sleep(2000);
+  }
+}
+
+type Figures = Record<string, number>;
+
+async function runCanary(product: Product, argo: string): Promise<Figures> {
+  const n = settings.rollouts;
+  const bench = await freshCluster(product, argo);
+  const steps = [
+    { setWeight: 20 },
+    { pause: { duration: 0 } },
+    { setWeight: 40 },
+    { pause: { duration: 0 } },
+    { setWeight: 60 },
+    { setWeight: 80 },
+  ];
+  const apply = (image: string) =>
+    bench.kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: Array.from({ length: n }, (_, i) =>
+          rolloutManifest(`bench-${i}`, settings.replicas, image, steps),
+        ),
+      }),
+    );
+  const spawnedAt = Date.now();
+  const controller = await startController(product, bench, argo);
+  try {
+    // Time the deploy from a running controller: wait for its first LIST of Rollouts.
+    const listDeadline = Date.now() + 120_000;
+    while (
+      Date.now() < listDeadline &&
+      !auditEntries(bench.auditLog).some(
+        (e) => e.at >= spawnedAt && e.resource === 'rollouts' && e.verb === 'list',
+      )
+    ) {
+      await sleep(1000);
+    }
+    await sleep(1000);
+    let started = Date.now();
+    apply('web:1');
+    const first = await waitAllHealthy(bench, n, `${product} canary first deploy`);
+    const deployS = (Date.now() - started) / 1000;
+    const afterDeploy = Date.now();
+    started = Date.now();
+    apply('web:2');
+    await waitAllHealthy(bench, n, `${product} canary update`, first);
+    const updateS = (Date.now() - started) / 1000;
+    const usage = usageOf(controller.pid ?? 0);
+    await sleep(2500); // the audit log's batch flush
+    const events = JSON.parse(bench.kubectl(['get', 'events', '-n', NAMESPACE, '-o', 'json'])) as {
+      items: { reason?: string; count?: number; involvedObject?: { kind?: string } }[];
+    };
+    const reasons = new Map<string, string>();
+    for (const e of events.items) {
+      const key = `${e.involvedObject?.kind}/${e.reason}`;
+      const [objects, total] = (reasons.get(key) ?? '0 0').split(' ').map(Number);
+      reasons.set(key, `${(objects ?? 0) + 1} ${(total ?? 0) + (e.count ?? 1)}`);
+    }
+    say(
+      `${product} Events (kind/reason: Event objects, total count): ${[...reasons]
+        .sort()
+        .map(([k, v]) => `${k}: ${v.replace(' ', ', ')}`)
+        .join('; ')}`,
+    );
+    const entries = auditEntries(bench.auditLog);
+    const update = count(entries, afterDeploy);
+    const all = count(entries);
+    return {
+      'canary: first deploy to all Healthy (s)': deployS,
+      'canary: update to all Healthy (s)': updateS,
+      'canary: peak RSS (MiB)': usage.peakRssMiB,
+      'canary: CPU (s)': usage.cpuSeconds,
+      'canary: API requests per rollout update': update.requests / n,
+      'canary: Event writes (create+patch), whole run': all.eventWrites,
+      'canary: 409 conflicts, whole run': all.conflicts,
+    };
+  } finally {
+    await stopController(controller);
+    await bench.cluster.stop();
+    rmSync(bench.dataDir, { recursive: true, force: true });
+  }
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+async function runIdle(product: Product, argo: string): Promise<Figures> {
+  const m = settings.idle;
+  const bench = await freshCluster(product, argo);
+  const steps = [{ setWeight: 50 }, { pause: { duration: 0 } }];
+  const manifests = (image: (i: number) => string) =>
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: Array.from({ length: m }, (_, i) =>
+        rolloutManifest(`idle-${i}`, 1, image(i), steps, { burst: i < settings.burst ? 'yes' : 'no' }),
+      ),
+    });
+  bench.kubectl(
+    ['apply', '-f', '-'],
+    manifests(() => 'web:1'),
+  );
+  let controller = await startController(product, bench, argo);
+  try {
+    const started = Date.now();
+    const first = await waitAllHealthy(bench, m, `${product} idle first deploy`);
+    const deployS = (Date.now() - started) / 1000;
+
+    say(`${product}: idle for ${settings.idleSeconds} s`);
+    // Idle means idle: wait until 10 s pass with no request but Lease renewals (at most 5
+    // minutes; a controller still working through its backlog is not idle yet).
+    const settleDeadline = Date.now() + 300_000;
+    for (;;) {
+      await sleep(2500);
+      const recent = auditEntries(bench.auditLog).filter(
+        (e) => e.at >= Date.now() - 12_500 && e.resource !== 'leases',
+      );
+      if (recent.length === 0 || Date.now() > settleDeadline) break;
+    }
+    const idleFrom = Date.now();
+    const cpuBefore = usageOf(controller.pid ?? 0).cpuSeconds;
+    await sleep(settings.idleSeconds * 1000);
+    const idleTo = Date.now();
+    const idleUsage = usageOf(controller.pid ?? 0);
+    const idleMinutes = (idleTo - idleFrom) / 60_000;
+
+    // Burst: B Rollouts get a new image at once, each by its own `kubectl patch` (in parallel);
+    // latency runs from that patch's completion (the spec change is in by then) to a new
+    // currentPodHash, seen by polling every 250 ms.
+    const patchedAt = new Map<string, number>();
+    const patches = Array.from({ length: settings.burst }, (_, i) =>
+      run(bench.cluster.binaries.kubectl, [
+        '--kubeconfig',
+        bench.cluster.kubeconfigPath,
+        'patch',
+        'rollout',
+        `idle-${i}`,
+        '-n',
+        NAMESPACE,
+        '--type',
+        'json',
+        '-p',
+        JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'web:2' }]),
+      ]).then(() => patchedAt.set(`idle-${i}`, Date.now())),
+    );
+    const burstFrom = Date.now();
+    const latency = new Map<string, number>();
+    let patchesDone = false;
+    void Promise.all(patches).then(() => {
+      patchesDone = true;
+    });
+    while (latency.size < settings.burst) {
+      const states = await burstStates(bench);
+      const now = Date.now();
+      for (const r of states) {
+        const at = patchedAt.get(r.name);
+        if (
+          at !== undefined &&
+          !latency.has(r.name) &&
+          r.current !== '<none>' &&
+          r.current !== first.get(r.name)
+        ) {
+          latency.set(r.name, (now - at) / 1000);
+        }
+      }
+      if (now - burstFrom > 600_000) throw new Error(`${product}: burst did not finish in 10 minutes`);
+      await sleep(patchesDone ? 250 : 100);
+    }
+    const latencies = [...latency.values()];
+
+    // Start-up: stop, drop the Lease (a standby would otherwise wait out its 15 s), start again.
+    await waitAllHealthy(bench, m, `${product} after the burst`, undefined);
+    await stopController(controller);
+    bench.kubectl(['delete', 'leases', '--all', '-n', LEASE_NAMESPACE, '--wait=true']);
+    await sleep(2500);
+    const restartAt = Date.now();
+    controller = await startController(product, bench, argo);
+    let leaseAt = 0;
+    let listAt = 0;
+    const deadline = Date.now() + 300_000;
+    while ((leaseAt === 0 || listAt === 0) && Date.now() < deadline) {
+      await sleep(1500);
+      const after = auditEntries(bench.auditLog).filter((e) => e.at >= restartAt);
+      leaseAt ||=
+        after.find(
+          (e) => e.resource === 'leases' && (e.verb === 'create' || e.verb === 'update') && e.code < 300,
+        )?.at ?? 0;
+      listAt ||= after.find((e) => e.resource === 'rollouts' && e.verb === 'list' && e.code === 200)?.at ?? 0;
+    }
+    await sleep(2500);
+    const idle = count(auditEntries(bench.auditLog), idleFrom, idleTo);
+    say(
+      `${product}: idle window requests by kind: ${breakdown(auditEntries(bench.auditLog), idleFrom, idleTo)}`,
+    );
+    return {
+      [`idle ${m}: process start to all Healthy (s)`]: deployS,
+      [`idle ${m}: API requests/min`]: idle.requests / idleMinutes,
+      [`idle ${m}: Lease requests/min (GET + writes)`]: (idle.leaseReads + idle.leaseWrites) / idleMinutes,
+      [`idle ${m}: CPU (% of a core)`]:
+        ((idleUsage.cpuSeconds - cpuBefore) / ((idleTo - idleFrom) / 1000)) * 100,
+      [`idle ${m}: RSS (MiB)`]: idleUsage.rssMiB,
+      [`burst ${settings.burst} of ${m}: patch -> new currentPodHash p50 (s)`]: percentile(latencies, 50),
+      [`burst ${settings.burst} of ${m}: p99 (s)`]: percentile(latencies, 99),
+      [`start-up at ${m}: process start -> Lease held (s)`]: leaseAt
+        ? (leaseAt - restartAt) / 1000
+        : Number.NaN,
+      [`start-up at ${m}: process start -> first LIST of Rollouts (s)`]: listAt
+        ? (listAt - restartAt) / 1000
+        : Number.NaN,
+      [`idle ${m}: 409 conflicts, whole run`]: count(auditEntries(bench.auditLog)).conflicts,
+    };
+  } finally {
+    await stopController(controller);
+    await bench.cluster.stop();
+    rmSync(bench.dataDir, { recursive: true, force: true });
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+function fmt(value: number): string {
+  if (Number.isNaN(value)) return 'n/a';
+  return Math.abs(value) >= 100
+    ? value.toFixed(0)
+    : Math.abs(value) >= 10
+      ? value.toFixed(1)
+      : value.toFixed(2);
+}
+
+async function main(): Promise<void> {
+  execFileSync(
+    process.execPath,
+    [join(PACKAGE_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+    {
+      cwd: PACKAGE_ROOT,
+      stdio: 'inherit',
+    },
+  );
+  const argo = argoDir();
+  const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  const loadSeen: string[] = [load()];
+  const results: Record<Product, Figures[]> = { slipway: [], argo: [] };
+  for (let round = 1; round <= settings.rounds; round++) {
+    const order: Product[] = round % 2 === 1 ? ['slipway', 'argo'] : ['argo', 'slipway'];
+    for (const product of order) {
+      const figures: Figures = {};
+      for (const workload of settings.workloads) {
+        say(`round ${round}: ${product} ${workload} (load ${load()})`);
+        Object.assign(
+          figures,
+          workload === 'canary' ? await runCanary(product, argo) : await runIdle(product, argo),
+        );
+      }
+      results[product].push(figures);
+      say(`round ${round} ${product}: ${JSON.stringify(figures)}`);
+      loadSeen.push(load());
+    }
+  }
+  const names = Object.keys(results.slipway[0] ?? {});
+  const lines = [
+    `Slipway vs Argo Rollouts v1.10.2, ${settings.rounds} round(s), fresh cluster per run, requests from the audit log`,
+    `canary: ${settings.rollouts} x ${settings.replicas} replicas, 6 steps; idle: ${settings.idle} x 1, burst ${settings.burst}, idle window ${settings.idleSeconds} s`,
+    `Argo client: ${flags['argo-qps'] ? `--qps ${flags['argo-qps']} --burst ${flags['argo-burst'] ?? ''}` : 'defaults (QPS 40, burst 80)'}`,
+    `machine load average (1/5/15 min) at each run: ${loadSeen.join(' | ')}`,
+    '',
+    '| figure | Argo | Slipway | ratio (spread) |',
+    '|---|---|---|---|',
+  ];
+  for (const name of names) {
+    const a = results.argo.map((f) => f[name] ?? Number.NaN);
+    const s = results.slipway.map((f) => f[name] ?? Number.NaN);
+    const ratios = s.map((v, i) => v / (a[i] ?? Number.NaN)).filter((r) => Number.isFinite(r));
+    const spread = ratios.length > 1 ? ` (${fmt(Math.min(...ratios))}–${fmt(Math.max(...ratios))})` : '';
+    lines.push(
+      `| ${name} | ${a.map(fmt).join(' / ')} | ${s.map(fmt).join(' / ')} | ${ratios.length ? `${fmt(median(ratios))}×${spread}` : 'n/a'} |`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+await main();

@@ -1,0 +1,105 @@
+// The act layer's status write against a fake API that checks resourceVersions as the API
+// server does: a new Rollout's revision patch must not make our own status write conflict,
+// while an abort that lands between our read and our write still does.
+import { describe, expect, it } from 'vitest';
+import { ConflictError } from '../../../src/kube/api-error.js';
+import type { KubeRequest, RestClient } from '../../../src/kube/rest.js';
+import { applyRolloutPlan, OwnRolloutWrites } from '../../../src/rollout/act.js';
+import type { ObservedRolloutObject, RolloutPlan } from '../../../src/rollout/pass.js';
+
+function fakeApi(stored: ObservedRolloutObject) {
+  let current = structuredClone(stored);
+  const calls: string[] = [];
+  const client = {
+    async request(req: KubeRequest): Promise<unknown> {
+      const body = req.body as {
+        metadata?: { resourceVersion?: string; annotations?: Record<string, string> };
+      };
+      const bump = () => {
+        current.metadata.resourceVersion = String(Number(current.metadata.resourceVersion) + 1);
+      };
+      if (req.method === 'PATCH' && !req.path.endsWith('/status')) {
+        calls.push('patch');
+        current.metadata.annotations = { ...current.metadata.annotations, ...body.metadata?.annotations };
+        bump();
+        return structuredClone(current);
+      }
+      if (req.method === 'PUT' && req.path.endsWith('/status')) {
+        const status = (req.body as { status: ObservedRolloutObject['status'] }).status;
+        if (body.metadata?.resourceVersion !== current.metadata.resourceVersion) {
+          calls.push('put status 409');
+          throw new ConflictError({ method: req.method, path: req.path }, 409, { reason: 'Conflict' });
+        }
+        calls.push('put status');
+        current = { ...current, status };
+        bump();
+        return structuredClone(current);
+      }
+      throw new Error(`unexpected ${req.method} ${req.path}`);
+    },
+  } as unknown as RestClient;
+  return {
+    client,
+    calls,
+    /** Someone else writes the Rollout (e.g. `kubectl argo rollouts abort`). */
+    abort() {
+      current = { ...current, status: { ...current.status, abort: true } };
+      current.metadata.resourceVersion = String(Number(current.metadata.resourceVersion) + 1);
+    },
+  };
+}
+
+const observed: ObservedRolloutObject = {
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'Rollout',
+  metadata: { name: 'web', namespace: 'shop', uid: 'uid-web', generation: 1, resourceVersion: '10' },
+  spec: {
+    replicas: 1,
+    selector: { matchLabels: { app: 'web' } },
+    template: {
+      metadata: { labels: { app: 'web' } },
+      spec: { containers: [{ name: 'app', image: 'web:1' }] },
+    },
+    strategy: { canary: {} },
+  },
+} as ObservedRolloutObject;
+
+const plan: RolloutPlan = {
+  actions: [{ kind: 'setRolloutRevision', revision: 1 }] as RolloutPlan['actions'],
+  status: { observedGeneration: '1', phase: 'Progressing' } as RolloutPlan['status'],
+  events: [],
+};
+
+describe('applyRolloutPlan status write', () => {
+  it('writes a new Rollout status with the resourceVersion its own revision patch returned: no 409', async () => {
+    const api = fakeApi(observed);
+    await applyRolloutPlan({ client: api.client, recordEvent: () => {} }, structuredClone(observed), plan);
+    expect(api.calls).toEqual(['patch', 'put status']);
+  });
+
+  it('still conflicts when someone else changed the Rollout between our read and our write', async () => {
+    const api = fakeApi(observed);
+    api.abort();
+    await expect(
+      applyRolloutPlan({ client: api.client, recordEvent: () => {} }, structuredClone(observed), plan),
+    ).rejects.toBeInstanceOf(ConflictError);
+    expect(api.calls).toEqual(['patch', 'put status 409']);
+  });
+
+  it('remembers its writes, so a reconcile from a cache that has not seen them is skipped', async () => {
+    const api = fakeApi(observed);
+    const ownWrites = new OwnRolloutWrites();
+    await applyRolloutPlan(
+      { client: api.client, ownWrites, recordEvent: () => {} },
+      structuredClone(observed),
+      plan,
+    );
+    // The watch has delivered our revision patch (11) but not yet our status write (12).
+    const behind = { metadata: { uid: 'uid-web', resourceVersion: '11' } };
+    expect(ownWrites.isStale(behind)).toBe(true);
+    expect(ownWrites.isStale({ metadata: { uid: 'uid-web', resourceVersion: '12' } })).toBe(false);
+    // Caught up once, forgotten: an older copy is no longer judged (nothing to compare with).
+    expect(ownWrites.isStale(behind)).toBe(false);
+    expect(ownWrites.isStale({ metadata: { uid: 'other', resourceVersion: '1' } })).toBe(false);
+  });
+});
