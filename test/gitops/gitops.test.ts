@@ -452,3 +452,270 @@ describe('Argo CD syncs Slipway Rollouts from Git and reads them with our Lua', 
     ).toBe(1);
   });
 });
+
+function envRollout(env: 'dev' | 'prod', image: string): string {
+  return `apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata:
+  name: web-${env}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web-${env}}
+  template:
+    metadata:
+      labels: {app: web-${env}}
+    spec:
+      containers:
+        - name: web
+          image: ${image}
+  strategy:
+    canary:
+      steps:
+        - setWeight: 50
+        - analysis:
+            templates: [{templateName: check-${env}}]
+`;
+}
+
+/** A Job analysis; kwok fails the pod with exit code 1 when `fail` (slipway.dev/kwok-exit-code). */
+function checkTemplate(env: 'dev' | 'prod', fail: boolean): string {
+  return JSON.stringify({
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'AnalysisTemplate',
+    metadata: { name: `check-${env}`, namespace },
+    spec: {
+      metrics: [
+        {
+          name: 'smoke',
+          provider: {
+            job: {
+              spec: {
+                backoffLimit: 0,
+                template: {
+                  metadata: fail ? { annotations: { 'slipway.dev/kwok-exit-code': '1' } } : {},
+                  spec: {
+                    restartPolicy: 'Never',
+                    containers: [{ name: 'smoke', image: 'busybox', command: ['true'] }],
+                  },
+                },
+              },
+            },
+          },
+        },
+      ],
+    },
+  });
+}
+
+function deliveryManifests(repository: string): string {
+  const target = (env: string) =>
+    `{gitTarget: gitops, path: envs/${env}/rollout.yaml, yaml: {path: "spec.template.spec.containers[name=web].image"}}`;
+  return `apiVersion: slipway.dev/v1alpha1
+kind: GitTarget
+metadata: {name: gitops}
+spec:
+  url: ${gitServer.url('gitops')}
+  branch: main
+  author: {name: Slipway GitOps, email: gitops@slipway.dev}
+---
+apiVersion: slipway.dev/v1alpha1
+kind: ImageWatch
+metadata: {name: web-dev}
+spec:
+  image: ${repository}
+  interval: 5s
+  policy: {strategy: semver, semver: {constraint: ">=1"}}
+  targets: [${target('dev')}]
+---
+apiVersion: slipway.dev/v1alpha1
+kind: PromotionPipeline
+metadata: {name: web}
+spec:
+  image: ${repository}
+  environments:
+    - {name: dev, target: ${target('dev')}, rollouts: [{name: web-dev}], application: {name: web-dev}}
+    - {name: prod, target: ${target('prod')}, rollouts: [{name: web-prod}], application: {name: web-prod}}
+`;
+}
+
+function trailersOf(message: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of message.split('\n')) {
+    const m = /^(Slipway-[A-Za-z]+): (.*)$/.exec(line);
+    if (m) out[m[1]!] = m[2]!;
+  }
+  return out;
+}
+
+/** The newest commit whose trailers include `wanted`, once there is one. */
+async function commitWith(wanted: Record<string, string>, what: string): Promise<Record<string, string>> {
+  const bare = join(root, 'gitops.git');
+  const deadline = Date.now() + 240_000;
+  while (Date.now() < deadline) {
+    for (const message of commitMessages(bare)) {
+      const trailers = trailersOf(message);
+      if (Object.entries(wanted).every(([k, v]) => trailers[k] === v)) return trailers;
+    }
+    await sleep(500);
+  }
+  throw new Error(`timed out waiting for ${what}; newest commit: ${commitMessages(bare)[0]}`);
+}
+
+const PIPELINE: ResourceRef = {
+  group: 'slipway.dev',
+  version: 'v1alpha1',
+  kind: 'PromotionPipeline',
+  namespace,
+  name: 'web',
+};
+
+describe('image to prod through Git: ImageWatch, PromotionPipeline and Argo CD', () => {
+  let repository = '';
+  const R = (tag: string) => `${repository}:${tag}`;
+  const envHealthy = (env: 'dev' | 'prod', tag: string, what: string) =>
+    appUntil(`web-${env}`, what, (app) => {
+      const h = healthOf(app, 'Rollout', `web-${env}`);
+      if (h.app !== 'Healthy' || h.status !== 'Healthy' || app.status?.sync?.status !== 'Synced')
+        return false;
+      const r = getRollout(namespace, `web-${env}`);
+      const image = (r.spec.template?.spec?.containers as { image: string }[] | undefined)?.[0]?.image;
+      return image === R(tag) && r.status?.stableRS === r.status?.currentPodHash;
+    });
+  const pipelineHealth = (status: string, message: string | RegExp, what: string) =>
+    expectHealth('delivery', 'PromotionPipeline', 'web', { app: status, status, message }, what);
+
+  beforeAll(async () => {
+    registry = await startRegistry();
+    repository = `${registry.host}/acme/web`;
+    await pushImage(registry.url, 'acme/web', '1.0.0');
+    kubectl(['apply', '-f', '-'], checkTemplate('dev', false));
+    kubectl(['apply', '-f', '-'], checkTemplate('prod', false));
+    await webCommit(
+      {
+        'envs/dev/rollout.yaml': envRollout('dev', R('1.0.0')),
+        'envs/prod/rollout.yaml': envRollout('prod', R('1.0.0')),
+        'delivery/delivery.yaml': deliveryManifests(repository),
+      },
+      'dev and prod environments, delivered by Slipway',
+    );
+    gitSync = await startGitSyncProcess({
+      kubeConfig: loadKubeConfig({ path: inject('kubeconfig') }).kubeConfig,
+      logger: createLogger('git-sync', process.env.SLIPWAY_E2E_LOGLEVEL === 'debug' ? 'debug' : 'warn'),
+      namespace,
+      leaderElection: false,
+      leaderElectionNamespace: namespace,
+      bindAddress: '127.0.0.1',
+      healthPort: 0,
+      metricsPort: 0,
+      workDir: join(root, 'git-sync'),
+      allowHttpRepositories: true,
+    });
+    for (const name of ['web-dev', 'web-prod', 'delivery'])
+      kubectl(
+        ['apply', '-f', '-'],
+        application(name, name === 'delivery' ? 'delivery' : `envs/${name.slice(4)}`),
+      );
+  }, 600_000);
+
+  it('5. a pushed tag reaches prod: ImageWatch commit, dev Healthy, promote commit, prod Healthy', async () => {
+    await envHealthy('dev', '1.0.0', 'dev Healthy on 1.0.0');
+    await envHealthy('prod', '1.0.0', 'prod Healthy on 1.0.0');
+    await pipelineHealth('Healthy', `dev ${R('1.0.0')}, prod ${R('1.0.0')}`, 'pipeline Healthy on 1.0.0');
+
+    const started = Date.now();
+    await pushImage(registry!.url, 'acme/web', '2.0.0');
+    const bump = await commitWith({ 'Slipway-Image': R('2.0.0') }, 'the ImageWatch commit of 2.0.0');
+    expect(bump['Slipway-From']).toBe(R('1.0.0'));
+    await envHealthy('dev', '2.0.0', 'dev Healthy on 2.0.0');
+    const promote = await commitWith(
+      { 'Slipway-Decision': 'promote', 'Slipway-Environment': 'prod', 'Slipway-Image': R('2.0.0') },
+      'the promote commit of 2.0.0 to prod',
+    );
+    expect(promote['Slipway-From']).toBe(R('1.0.0'));
+    expect(promote['Slipway-Analysis']).toMatch(/=Successful$/);
+    await envHealthy('prod', '2.0.0', 'prod Healthy on 2.0.0');
+    log(`registry push of 2.0.0 to prod Healthy in Argo CD: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    await pipelineHealth('Healthy', `dev ${R('2.0.0')}, prod ${R('2.0.0')}`, 'pipeline Healthy on 2.0.0');
+  });
+
+  it('6. an analysis failing in prod: Degraded, rollback commit and hold, released through Argo CD', async () => {
+    kubectl(['apply', '-f', '-'], checkTemplate('prod', true));
+    await pushImage(registry!.url, 'acme/web', '3.0.0');
+    await envHealthy('dev', '3.0.0', 'dev Healthy on 3.0.0');
+    await commitWith(
+      { 'Slipway-Decision': 'promote', 'Slipway-Environment': 'prod', 'Slipway-Image': R('3.0.0') },
+      'the promote commit of 3.0.0 to prod',
+    );
+    await expectHealth(
+      'web-prod',
+      'Rollout',
+      'web-prod',
+      {
+        app: 'Degraded',
+        status: 'Degraded',
+        message: /^RolloutAborted: Rollout aborted update to revision 2/,
+      },
+      'prod Degraded after its analysis failed',
+    );
+    const rollback = await commitWith(
+      { 'Slipway-Decision': 'rollback', 'Slipway-Environment': 'prod', 'Slipway-Image': R('2.0.0') },
+      'the rollback commit of prod',
+    );
+    expect(rollback['Slipway-From']).toBe(R('3.0.0'));
+    expect(rollback['Slipway-Analysis']).toMatch(/=Failed$/);
+    await envHealthy('prod', '2.0.0', 'prod synced back to 2.0.0 and Healthy');
+    await pipelineHealth(
+      'Suspended',
+      `${R('3.0.0')} held in prod (failed in prod; prod rolled back to ${R('2.0.0')}): release it with the release-hold action`,
+      'pipeline Suspended on the hold',
+    );
+    const offered = (await argo.actions('delivery', PIPELINE)).find((a) => a.name === 'release-hold');
+    expect(offered).toMatchObject({ disabled: false, displayName: `Release Hold on ${R('3.0.0')}` });
+
+    // The analysis is fixed; the hold is released through Argo CD and 3.0.0 is promoted again.
+    kubectl(['apply', '-f', '-'], checkTemplate('prod', false));
+    await argo.runAction('delivery', PIPELINE, 'release-hold');
+    expect(
+      getJson<{ metadata: { annotations?: Record<string, string> } }>([
+        'promotionpipeline',
+        'web',
+        '-n',
+        namespace,
+      ]).metadata.annotations?.['slipway.dev/release-hold'],
+    ).toBe(R('3.0.0'));
+    await envHealthy('prod', '3.0.0', 'prod Healthy on 3.0.0 after the release');
+  });
+
+  it('7. the PromotionPipeline is Healthy again after a rollback, in prod and in dev', async () => {
+    await pipelineHealth(
+      'Healthy',
+      `dev ${R('3.0.0')}, prod ${R('3.0.0')}`,
+      'pipeline Healthy after the prod rollback',
+    );
+
+    // A rollback in dev, the environment an ImageWatch writes: released, the watch writes the
+    // image again, and the pipeline must follow it to prod and be Healthy.
+    kubectl(['apply', '-f', '-'], checkTemplate('dev', true));
+    await pushImage(registry!.url, 'acme/web', '4.0.0');
+    await commitWith(
+      { 'Slipway-Decision': 'rollback', 'Slipway-Environment': 'dev', 'Slipway-Image': R('3.0.0') },
+      'the rollback commit of dev',
+    );
+    await envHealthy('dev', '3.0.0', 'dev synced back to 3.0.0 and Healthy');
+    await pipelineHealth(
+      'Suspended',
+      new RegExp(`^${R('4.0.0').replaceAll('.', '\\.')} held in dev`),
+      'pipeline Suspended on the dev hold',
+    );
+    kubectl(['apply', '-f', '-'], checkTemplate('dev', false));
+    await argo.runAction('delivery', PIPELINE, 'release-hold');
+    await envHealthy('dev', '4.0.0', 'dev Healthy on 4.0.0 after the release');
+    await envHealthy('prod', '4.0.0', 'prod Healthy on 4.0.0');
+    await pipelineHealth(
+      'Healthy',
+      `dev ${R('4.0.0')}, prod ${R('4.0.0')}`,
+      'pipeline Healthy after the dev rollback',
+    );
+  });
+});
