@@ -20,7 +20,6 @@ import {
   createBareRepo,
   externalCommit,
   type GitHttpServer,
-  showFile,
   startGitHttpServer,
 } from '../e2e/support/git-server.js';
 import { getJson, kubectl } from '../e2e/support/kubectl.js';
