@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parse } from 'yaml';
 import type { Rollout } from '../../src/api/rollout.js';
 import { readKindScripts, renderArgoCdCm } from '../../src/argocd/argocd-cm.js';
 import { type GitSyncProcess, startGitSyncProcess } from '../../src/gitsync/process.js';
@@ -43,11 +44,7 @@ function argocdCmData(options: {
   builtinRolloutHealth?: boolean;
 }): Record<string, string> {
   const rendered = renderArgoCdCm(readKindScripts(), { pausedAsHealthy: options.pausedAsHealthy });
-  const data = (
-    JSON.parse(kubectl(['create', '--dry-run=client', '-o', 'json', '-f', '-'], rendered)) as {
-      data: Record<string, string>;
-    }
-  ).data;
+  const data = { ...(parse(rendered) as { data: Record<string, string> }).data };
   if (options.builtinRolloutHealth) delete data['resource.customizations.health.argoproj.io_Rollout'];
   return data;
 }
