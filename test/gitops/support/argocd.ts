@@ -104,6 +104,12 @@ export interface ArgoCd {
   sync(name: string): Promise<void>;
   actions(app: string, resource: ResourceRef): Promise<ResourceAction[]>;
   runAction(app: string, resource: ResourceRef, action: string): Promise<void>;
+  /**
+   * Every state of the Application that Argo CD's watch stream reports from now on, for states
+   * too short-lived to be caught by polling (a Degraded Rollout that git-sync rolls back within
+   * a second). `close()` ends the stream.
+   */
+  watch(name: string): { seen: Application[]; close(): void };
   stop(): Promise<void>;
 }
 
@@ -389,6 +395,31 @@ export async function startArgoCd(options: {
         kind: resource.kind,
         action,
       });
+    },
+    watch: (name) => {
+      const seen: Application[] = [];
+      const abort = new AbortController();
+      void (async () => {
+        const response = await fetch(`${apiUrl}/api/v1/stream/applications?name=${name}`, {
+          signal: abort.signal,
+        });
+        if (!response.body) return;
+        const decoder = new TextDecoder();
+        let buffer = '';
+        for await (const chunk of response.body) {
+          buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+          for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+            const line = buffer.slice(0, nl).trim();
+            buffer = buffer.slice(nl + 1);
+            if (line === '') continue;
+            const event = JSON.parse(line) as { result?: { application?: Application } };
+            if (event.result?.application) seen.push(event.result.application);
+          }
+        }
+      })().catch(() => {
+        // closed, or the server stopped: `seen` keeps what arrived
+      });
+      return { seen, close: () => abort.abort() };
     },
     stop,
   };
