@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Rollout } from '../../src/api/rollout.js';
@@ -658,18 +657,20 @@ describe('image to prod through Git: ImageWatch, PromotionPipeline and Argo CD',
         { 'Slipway-Decision': 'promote', 'Slipway-Environment': 'prod', 'Slipway-Image': R('3.0.0') },
         'the promote commit of 3.0.0 to prod',
       );
-      const degraded = {
-        app: 'Degraded',
-        status: 'Degraded',
-        message:
-          'RolloutAborted: Rollout aborted update to revision 3; the stable version keeps serving, run the retry action to roll out again',
+      // The abort message names the failed AnalysisRun, whose name has the pod hash in it.
+      const degraded = (app: Application) => {
+        const h = healthOf(app, 'Rollout', 'web-prod');
+        return (
+          h.app === 'Degraded' &&
+          h.status === 'Degraded' &&
+          /^RolloutAborted: Rollout aborted update to revision 3: AnalysisRun 'web-prod-[a-z0-9]+-3-1' Failed: Metric "smoke" assessed Failed due to failed \(1\) > failureLimit \(0\); the stable version keeps serving, run the retry action to roll out again$/.test(
+            h.message,
+          )
+        );
       };
       await eventually(
-        `Argo CD reporting prod ${JSON.stringify(degraded)}`,
-        () =>
-          prodStates.seen.some((app) => isDeepStrictEqual(healthOf(app, 'Rollout', 'web-prod'), degraded))
-            ? true
-            : undefined,
+        'Argo CD reporting prod Degraded, naming the failed analysis',
+        () => (prodStates.seen.some(degraded) ? true : undefined),
         240_000,
       ).catch((error: Error) => {
         const states = new Set(
