@@ -31,7 +31,22 @@ export function runKubectl(kubectl: string, kubeconfig: string, args: string[], 
 
 export function installTestCrds(kubectl: string, kubeconfig: string): void {
   runKubectl(kubectl, kubeconfig, ['apply', '--server-side', '-f', CRD_DIR, '-f', FOREIGN_CRDS]);
-  runKubectl(kubectl, kubeconfig, ['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
+  // `kubectl wait` fails at once, instead of waiting, while a just-created CRD has no conditions.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      runKubectl(kubectl, kubeconfig, [
+        'wait',
+        '--for=condition=Established',
+        'crd',
+        '--all',
+        '--timeout=60s',
+      ]);
+      return;
+    } catch (error) {
+      if (attempt >= 30) throw error;
+      spawnSync('sleep', ['1']);
+    }
+  }
 }
 
 /** kubectl bound to the e2e cluster of this test run. */

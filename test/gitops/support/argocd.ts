@@ -153,7 +153,16 @@ export async function startArgoCd(options: {
 
   // Argo CD's CRDs, its namespace, settings, the default project and the destination cluster.
   kube.kubectl(['apply', '--server-side', '-f', join(binDir, 'crds')]);
-  kube.kubectl(['wait', '--for=condition=Established', 'crd/applications.argoproj.io', '--timeout=60s']);
+  // `kubectl wait` fails at once, instead of waiting, while a just-created CRD has no conditions.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      kube.kubectl(['wait', '--for=condition=Established', 'crd/applications.argoproj.io', '--timeout=60s']);
+      break;
+    } catch (error) {
+      if (attempt >= 30) throw error;
+      await sleep(1000);
+    }
+  }
   kube.kubectl(['create', 'namespace', namespace]);
   const kubeconfig = parse(readFileSync(kube.kubeconfig, 'utf8')) as {
     clusters: { cluster: { server: string; 'certificate-authority-data'?: string } }[];
