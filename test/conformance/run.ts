@@ -23,6 +23,14 @@ import { parseGoTestOutput, summarize, type TestResult } from './results.js';
 const INSTANCE_ID = 'conformance';
 const NAMESPACE = 'argo-rollouts-e2e';
 
+/**
+ * Tests that leave an object the suite itself cannot decode (a Rollout with `memory: invalid`):
+ * in a shared namespace every later typed LIST of the suite fails and its waits never end (seen
+ * as TestRolloutBadToBadUpdate hanging under both controllers). They run in a namespace of
+ * their own, after the rest.
+ */
+const UNDECODABLE_LEFTOVERS = '/TestMalformedRollout';
+
 const { values: flags } = parseArgs({
   options: {
     baseline: { type: 'boolean', default: false },
@@ -52,13 +60,13 @@ function kubectl(bin: string, kubeconfig: string, args: string[], input?: string
   });
 }
 
-/** A copy of the admin kubeconfig whose context defaults to the suite's namespace. */
-function namespacedKubeconfig(adminKubeconfig: string, dir: string): string {
+/** A copy of the admin kubeconfig whose context defaults to `namespace`. */
+function namespacedKubeconfig(adminKubeconfig: string, dir: string, namespace: string): string {
   const config = parse(readFileSync(adminKubeconfig, 'utf8')) as {
     contexts: { context: { namespace?: string } }[];
   };
-  for (const entry of config.contexts) entry.context.namespace = NAMESPACE;
-  const path = join(dir, 'kubeconfig-e2e');
+  for (const entry of config.contexts) entry.context.namespace = namespace;
+  const path = join(dir, `kubeconfig-${namespace}`);
   writeFileSync(path, stringify(config));
   return path;
 }
@@ -141,23 +149,31 @@ async function main(): Promise<void> {
     // The suite's own CRDs of the other projects' kinds (Istio, SMI, APISIX).
     kubectl(bin, admin, ['apply', '--server-side', '--force-conflicts', '-f', join(argoDir, 'e2e', 'crds')]);
     kubectl(bin, admin, ['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
-    kubectl(bin, admin, ['create', 'namespace', NAMESPACE]);
-    const kubeconfig = namespacedKubeconfig(admin, dataDir);
+    // Without --run: everything else first, then the tests with undecodable leftovers apart.
+    const phases: { namespace: string; selection: string[] }[] = flags.run
+      ? [{ namespace: NAMESPACE, selection: ['-test.run', flags.run] }]
+      : [
+          { namespace: NAMESPACE, selection: ['-test.skip', UNDECODABLE_LEFTOVERS] },
+          { namespace: `${NAMESPACE}-malformed`, selection: ['-test.run', UNDECODABLE_LEFTOVERS] },
+        ];
+    for (const phase of phases) kubectl(bin, admin, ['create', 'namespace', phase.namespace]);
 
     const controllerLog = join(dataDir, `${product}-controller.log`);
     log(`starting the ${product} controller (log: ${controllerLog})`);
-    controller = startController(argoDir, kubeconfig, controllerLog);
+    controller = startController(argoDir, namespacedKubeconfig(admin, dataDir, NAMESPACE), controllerLog);
 
-    const goTestArgs = ['-test.v', '-test.timeout', flags.timeout as string];
-    if (flags.run) goTestArgs.push('-test.run', flags.run);
-    const suiteLog = join(dataDir, 'e2e.log');
-    log(`running Argo's e2e suite (log: ${suiteLog})`);
-    const output = await runSuite(join(argoDir, 'e2e.test'), goTestArgs, join(argoDir, 'e2e'), suiteLog, {
-      ...process.env,
-      KUBECONFIG: kubeconfig,
-      E2E_INSTANCE_ID: INSTANCE_ID,
-      E2E_WAIT_TIMEOUT: flags['wait-timeout'] as string,
-    });
+    let output = '';
+    for (const [i, phase] of phases.entries()) {
+      const suiteLog = join(dataDir, `e2e-${i + 1}.log`);
+      log(`running Argo's e2e suite in ${phase.namespace} (${phase.selection.join(' ')}; log: ${suiteLog})`);
+      const goTestArgs = ['-test.v', '-test.timeout', flags.timeout as string, ...phase.selection];
+      output += await runSuite(join(argoDir, 'e2e.test'), goTestArgs, join(argoDir, 'e2e'), suiteLog, {
+        ...process.env,
+        KUBECONFIG: namespacedKubeconfig(admin, dataDir, phase.namespace),
+        E2E_INSTANCE_ID: INSTANCE_ID,
+        E2E_WAIT_TIMEOUT: flags['wait-timeout'] as string,
+      });
+    }
     const results = parseGoTestOutput(output);
     report(results);
   } finally {
