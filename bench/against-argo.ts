@@ -15,12 +15,11 @@
 //           (start-up: process start -> Lease held, -> first LIST of Rollouts).
 import { type ChildProcess, execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { type RunningControlPlane, startControlPlane } from '../src/localcluster/control-plane.js';
+import { freePort, type RunningControlPlane, startControlPlane } from '../src/localcluster/control-plane.js';
 import { CRD_DIR, PACKAGE_ROOT } from '../src/package-paths.js';
 
 const { values: flags } = parseArgs({
@@ -72,15 +71,6 @@ function argoDir(): string {
     throw new Error(`building Argo Rollouts failed (exit ${result.status})`);
   }
   return dir;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 interface Usage {

@@ -6,12 +6,11 @@
 //   npx tsx bench/canary.ts [--rollouts 200]
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { startControlPlane } from '../src/localcluster/control-plane.js';
+import { freePort, startControlPlane } from '../src/localcluster/control-plane.js';
 import { CRD_DIR, PACKAGE_ROOT } from '../src/package-paths.js';
 
 const { values: flags } = parseArgs({ options: { rollouts: { type: 'string', default: '200' } } });
@@ -19,15 +18,6 @@ const count = Number(flags.rollouts);
 if (!Number.isInteger(count) || count < 1)
   throw new Error(`--rollouts must be a whole number >= 1, got '${flags.rollouts}'`);
 const namespace = 'bench';
-
-async function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 function rolloutManifest(i: number, image: string): unknown {
   const name = `bench-${i}`;

@@ -75,7 +75,8 @@ interface ManagedProcess {
 
 const FAKE_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
 
-async function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1 (for tests, benchmarks and the processes started here). */
+export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.unref();

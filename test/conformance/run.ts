@@ -136,6 +136,13 @@ async function main(): Promise<void> {
   log(`starting a fresh local control plane in ${dataDir}`);
   const cluster = await startControlPlane({ dataDir, log });
   let controller: ChildProcess | undefined;
+  // Interrupted (Ctrl-C, a killed parent): stop what we started, not only ourselves.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      controller?.kill('SIGTERM');
+      void cluster.stop().finally(() => process.exit(130));
+    });
+  }
   try {
     const bin = cluster.binaries.kubectl;
     const admin = cluster.kubeconfigPath;

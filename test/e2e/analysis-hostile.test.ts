@@ -7,11 +7,12 @@
 // answering and another Rollout progresses to Healthy meanwhile.
 import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
-import { type AddressInfo, createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AnalysisRun, Metric } from '../../src/api/analysis.js';
+import { freePort } from '../../src/localcluster/control-plane.js';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import { getJson, kubectl, tryKubectl } from './support/kubectl.js';
 import { setImage, waitForRollout } from './support/rollouts.js';
@@ -33,15 +34,6 @@ let exitCode: number | null | undefined;
 const healthAnswers: (number | string)[] = [];
 let polling = false;
 let poller: Promise<void> | undefined;
-
-async function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => done(port));
-    });
-  });
-}
 
 /** The misbehaving metric servers: dribbling, flooding, malformed. */
 function startHostileServer(): Promise<http.Server> {

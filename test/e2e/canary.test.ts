@@ -247,13 +247,11 @@ describe('canary rollout with the seed steps', () => {
   });
 
   it('restarts every pod through the eviction API and records restartedAt', async () => {
-    const before = getJson<{ items: { metadata: { name: string } }[] }>([
-      'pods',
-      '-n',
-      namespace,
-      '-l',
-      `app=${name}`,
-    ]).items.map((p) => p.metadata.name);
+    const podsNow = () =>
+      getJson<{
+        items: { metadata: { name: string; creationTimestamp: string; deletionTimestamp?: string } }[];
+      }>(['pods', '-n', namespace, '-l', `app=${name}`]).items;
+    const before = podsNow();
     operate(namespace, name, 'restart');
     const restartAt = getRollout(namespace, name).spec.restartAt;
     const ro = await waitForRollout(
@@ -263,18 +261,18 @@ describe('canary rollout with the seed steps', () => {
       (r) => r.status?.restartedAt === restartAt && r.status?.phase === 'Healthy',
     );
     expect(ro.status?.restartedAt).toBe(restartAt);
-    // An evicted pod may still be terminating (kwok deletes it a moment later): only pods
-    // that are not being deleted count as running.
-    const after = getJson<{ items: { metadata: { name: string; deletionTimestamp?: string } }[] }>([
-      'pods',
-      '-n',
-      namespace,
-      '-l',
-      `app=${name}`,
-    ])
-      .items.filter((p) => !p.metadata.deletionTimestamp)
+    // As Argo: a pod counts as restarted when created at or after restartAt (seconds, as the API
+    // stores creationTimestamp); an evicted pod may still be terminating a moment longer.
+    const olderThanRestart = new Set(
+      before
+        .filter((p) => Date.parse(p.metadata.creationTimestamp) < Date.parse(restartAt ?? ''))
+        .map((p) => p.metadata.name),
+    );
+    const after = podsNow()
+      .filter((p) => !p.metadata.deletionTimestamp)
       .map((p) => p.metadata.name);
-    expect(after.filter((pod) => before.includes(pod))).toEqual([]);
+    expect(olderThanRestart.size).toBeGreaterThan(0);
+    expect(after.filter((pod) => olderThanRestart.has(pod))).toEqual([]);
     await expectEvents(namespace, name, ['RolloutRestarted']);
   });
 

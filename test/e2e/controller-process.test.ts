@@ -2,10 +2,10 @@
 // then one leads, both serve health and metrics, JSON logs go to stdout, and SIGTERM on the
 // leader releases the Lease so the standby takes over at once.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { freePort } from '../../src/localcluster/control-plane.js';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import { getJson, kubectl } from './support/kubectl.js';
 
@@ -18,15 +18,6 @@ interface Controller {
   metricsPort: number;
   stdout: string[];
   exited: Promise<number | null>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 async function startController(): Promise<Controller> {

@@ -7,11 +7,11 @@
 // things. Cluster-wide and namespaced installs.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { freePort } from '../../src/localcluster/control-plane.js';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import { findManifest, type Helm, helmBinaries, type Manifest, renderChart } from './support/helm.js';
 import { getJson, kubectl, tryKubectl } from './support/kubectl.js';
@@ -23,15 +23,6 @@ const RBAC_KINDS = new Set(['ServiceAccount', 'Role', 'RoleBinding', 'ClusterRol
 
 interface Deployment extends Manifest {
   spec: { template: { spec: { containers: { args: string[] }[] } } };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 interface KubeConfigFile {

@@ -2,9 +2,9 @@
 // argo-rollouts) as a child process, for the controller switch tier.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { cacheDir } from '../../src/localcluster/binaries.js';
+import { freePort } from '../../src/localcluster/control-plane.js';
 import { CLUSTER_ASSETS_DIR } from '../../src/package-paths.js';
 
 function argoVersion(): string {
@@ -22,16 +22,7 @@ export function ensureArgoController(): string {
   return join(cacheDir(), 'bin', `argo-rollouts-v${argoVersion()}`, 'rollouts-controller');
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
-    });
-  });
-}
+export { freePort };
 
 export interface ArgoController {
   readonly metricsPort: number;

@@ -4,11 +4,11 @@
 // load that changed what the controller did (timeouts, late requeues).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, inject } from 'vitest';
+import { freePort } from '../../../src/localcluster/control-plane.js';
 import { PACKAGE_ROOT } from '../../../src/package-paths.js';
 import { kubectl } from './kubectl.js';
 
@@ -23,16 +23,7 @@ export interface TestController {
   shutdown(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.on('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+export { freePort };
 
 async function httpOk(url: string): Promise<boolean> {
   try {

@@ -3,10 +3,10 @@
 // throwaway config that scrapes the targets a test serves every second, and stopped by PID.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../../../src/localcluster/control-plane.js';
 
 export const PROMETHEUS_BINARY = '/usr/bin/prometheus';
 
@@ -34,16 +34,7 @@ export function ensurePrometheus(
   return PROMETHEUS_BINARY;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface PrometheusServer {
   /** http://127.0.0.1:<port> */

@@ -7,11 +7,11 @@ import { createHash, createSign, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
+import { freePort } from '../../../src/localcluster/control-plane.js';
 
 export const REGISTRY_BINARY = '/usr/bin/docker-registry';
 
@@ -40,14 +40,7 @@ export function ensureRegistryBinary(): string {
   return REGISTRY_BINARY;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createNetServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => done(port));
-    });
-  });
-}
+export { freePort };
 
 export interface RegistryAuthConfig {
   htpasswd?: { username: string; password: string };
