@@ -15,22 +15,22 @@ import type { RestClient } from '../kube/rest.js';
 import { WorkQueue } from '../kube/workqueue.js';
 import type { ProcessMetrics } from '../metrics/registry.js';
 import type { Logger } from '../process/logger.js';
-import { GIT_TARGETS, syncGitTarget, syncRequested } from './git-target-reconciler.js';
-import { holdsOn, type ImageHold, type ImageSource } from './image-check.js';
+import { GIT_TARGETS, syncGitTarget, syncRequested } from './gittarget/reconciler.js';
+import { holdsOn, type ImageHold, type ImageSource } from './imagewatch/check.js';
 import {
   CANDIDATE_HELD,
   IMAGE_WATCHES,
   pendingCheckRequest,
   RegistryClients,
   reconcileImageWatch,
-} from './image-watch-reconciler.js';
+} from './imagewatch/reconciler.js';
 import type { GitSyncMetrics } from './metrics.js';
-import { addPush, nextPushRetry, type PendingPush, type PushCheck } from './push-retry.js';
-import { locateRepository, type RepositoryLocation } from './registry/location.js';
-import { withoutHeldCandidates } from './repository-plan.js';
-import type { PushedImage } from './webhook/push-events.js';
-import { KeyedMutex } from './workspace/keyed-mutex.js';
-import type { RepositoryUrlPolicy } from './workspace/repository-url.js';
+import { addPush, nextPushRetry, type PendingPush, type PushCheck } from './gittarget/push-retry.js';
+import { locateRepository, type RepositoryLocation } from './imagewatch/registry/location.js';
+import { withoutHeldCandidates } from './gittarget/repository-plan.js';
+import type { PushedImage } from './imagewatch/webhook/push-events.js';
+import { KeyedMutex } from './gittarget/workspace/keyed-mutex.js';
+import type { RepositoryUrlPolicy } from './gittarget/workspace/repository-url.js';
 
 export interface GitSyncControllerOptions {
   readonly client: RestClient;

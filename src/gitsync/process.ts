@@ -16,7 +16,7 @@ import type { Logger } from '../process/logger.js';
 import { GitSyncController, type GitSyncControllerOptions } from './controller.js';
 import { createGitSyncMetrics } from './metrics.js';
 import { PromotionController } from './promotion/controller.js';
-import { createWebhookServer } from './webhook/server.js';
+import { createWebhookServer } from './imagewatch/webhook/server.js';
 
 export const GIT_SYNC_LEASE = 'slipway-git-sync-lock';
 

@@ -40,7 +40,7 @@ export const ROLLOUT_SUBJECT: NotificationSubject = {
   },
 };
 
-// `wrote <image> to <file> in <url>@<branch> (commit <sha>)` (src/gitsync/git-target-reconciler.ts)
+// `wrote <image> to <file> in <url>@<branch> (commit <sha>)` (src/gitsync/gittarget/reconciler.ts)
 const IMAGE_BUMPED = /^wrote (\S+) to (.+) in (\S+)@(\S+) \(commit ([0-9a-f]+)\)$/;
 
 export const IMAGE_WATCH_SUBJECT: NotificationSubject = {

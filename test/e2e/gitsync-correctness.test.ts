@@ -8,11 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { checkImage } from '../../src/gitsync/image-check.js';
-import { compilePolicy } from '../../src/gitsync/policy/strategy.js';
-import { RegistryClient } from '../../src/gitsync/registry/client.js';
-import { locateRepository } from '../../src/gitsync/registry/location.js';
-import { signRequest } from '../../src/gitsync/webhook/signature.js';
+import { checkImage } from '../../src/gitsync/imagewatch/check.js';
+import { compilePolicy } from '../../src/gitsync/imagewatch/policy/strategy.js';
+import { RegistryClient } from '../../src/gitsync/imagewatch/registry/client.js';
+import { locateRepository } from '../../src/gitsync/imagewatch/registry/location.js';
+import { signRequest } from '../../src/gitsync/imagewatch/webhook/signature.js';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import {
   createBareRepo,

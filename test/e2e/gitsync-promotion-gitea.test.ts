@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GiteaProvider } from '../../src/gitsync/scm/gitea.js';
+import { GiteaProvider } from '../../src/gitsync/gittarget/scm/gitea.js';
 import { git } from './support/git-server.js';
 import { giteaBinary, startGitea, type TestGitea } from './support/gitea.js';
 import { eventually } from './support/wait.js';

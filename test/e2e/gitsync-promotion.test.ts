@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ImageWatchStatus } from '../../src/api/gitsync.js';
 import type { PromotionPipelineStatus } from '../../src/api/promotion.js';
-import type { ImageSource } from '../../src/gitsync/image-check.js';
+import type { ImageSource } from '../../src/gitsync/imagewatch/check.js';
 import { type GitSyncProcess, startGitSyncProcess } from '../../src/gitsync/process.js';
 import { loadKubeConfig } from '../../src/kube/config.js';
 

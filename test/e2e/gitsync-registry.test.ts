@@ -5,11 +5,11 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkImage } from '../../src/gitsync/image-check.js';
-import { compilePolicy } from '../../src/gitsync/policy/strategy.js';
-import { RegistryClient, RegistryError } from '../../src/gitsync/registry/client.js';
-import { locateRepository, type RepositoryLocation } from '../../src/gitsync/registry/location.js';
-import { credentialsFromDockerConfig } from '../../src/gitsync/registry/pull-secret.js';
+import { checkImage } from '../../src/gitsync/imagewatch/check.js';
+import { compilePolicy } from '../../src/gitsync/imagewatch/policy/strategy.js';
+import { RegistryClient, RegistryError } from '../../src/gitsync/imagewatch/registry/client.js';
+import { locateRepository, type RepositoryLocation } from '../../src/gitsync/imagewatch/registry/location.js';
+import { credentialsFromDockerConfig } from '../../src/gitsync/imagewatch/registry/pull-secret.js';
 import {
   pushImage,
   startRegistry,

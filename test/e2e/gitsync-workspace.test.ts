@@ -8,11 +8,11 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSlipwayTrailers } from '../../src/gitsync/workspace/commit-message.js';
-import { type GitAccess, prepareGitAccess } from '../../src/gitsync/workspace/git-credentials.js';
-import { type PendingEdit, PushRejectedError, pushEdits } from '../../src/gitsync/workspace/push-batch.js';
-import { prepareSigning } from '../../src/gitsync/workspace/signing.js';
-import { GitWorkspace, workspaceDir } from '../../src/gitsync/workspace/workspace.js';
+import { parseSlipwayTrailers } from '../../src/gitsync/gittarget/workspace/commit-message.js';
+import { type GitAccess, prepareGitAccess } from '../../src/gitsync/gittarget/workspace/git-credentials.js';
+import { type PendingEdit, PushRejectedError, pushEdits } from '../../src/gitsync/gittarget/workspace/push-batch.js';
+import { prepareSigning } from '../../src/gitsync/gittarget/workspace/signing.js';
+import { GitWorkspace, workspaceDir } from '../../src/gitsync/gittarget/workspace/workspace.js';
 import {
   commitMessages,
   createBareRepo,

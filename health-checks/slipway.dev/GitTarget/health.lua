@@ -3,7 +3,7 @@
 -- Runs in Argo CD's Lua sandbox: Lua 5.1 base functions and `table` only (no string, math or
 -- JSON), with `obj` a copy of the live object. Every field may be missing.
 --
--- The repository sync (src/gitsync/git-target-reconciler.ts) writes observedGeneration,
+-- The repository sync (src/gitsync/gittarget/reconciler.ts) writes observedGeneration,
 -- lastSyncedAt, head, lastPushedCommit/lastPushedAt and two conditions: Ready (the branch is
 -- synced) and Error (the last sync failed; its reason says how: InvalidSpec, PushConflict,
 -- PushRejected, GitError).

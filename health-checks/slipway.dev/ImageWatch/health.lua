@@ -3,10 +3,10 @@
 -- Runs in Argo CD's Lua sandbox: Lua 5.1 base functions and `table` only (no string, math or
 -- JSON), with `obj` a copy of the live object. Every field may be missing.
 --
--- The controller (src/gitsync/image-watch-reconciler.ts) writes observedGeneration, latest (the
+-- The controller (src/gitsync/imagewatch/reconciler.ts) writes observedGeneration, latest (the
 -- candidate its policy picked) and two conditions: Ready (the candidate is in every target file)
 -- and Error (the last attempt failed; its reason says what failed). The repository sync
--- (src/gitsync/git-target-reconciler.ts) writes status.writes: per target file, whether the
+-- (src/gitsync/gittarget/reconciler.ts) writes status.writes: per target file, whether the
 -- candidate is Applied, Pending or Failed.
 --
 -- Not reconciled yet, or a new spec not yet seen: Progressing. Error True, a failed write of the
@@ -108,7 +108,7 @@ if image ~= nil then
     elseif write ~= nil and startsWith(write.message, "GitTarget " .. tostring(target.gitTarget)
       .. ": pull-request mode is not available yet") then
       -- The message the repository sync writes for a GitTarget with mode pull-request
-      -- (PULL_REQUEST_UNAVAILABLE in src/gitsync/git-target-reconciler.ts): nothing will ever be
+      -- (PULL_REQUEST_UNAVAILABLE in src/gitsync/gittarget/reconciler.ts): nothing will ever be
       -- written until the GitTarget's spec changes, so waiting would never end.
       return result("Degraded", "PullRequestModeUnavailable: " .. tostring(write.message)
         .. "; set mode: commit on GitTarget " .. tostring(target.gitTarget) .. " to push to the branch")

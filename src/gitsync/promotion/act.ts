@@ -12,15 +12,15 @@ import {
   RELEASE_PAUSE_ANNOTATION,
 } from '../../api/promotion.js';
 import { formatTime } from '../../kube/timestamps.js';
-import { formatImageRef, parseImageRef } from '../editors/image-ref.js';
-import type { EditSpec } from '../editors/registry.js';
-import { workspaceScope } from '../git-target-reconciler.js';
-import { pullRequestBranch, type ScmProvider } from '../scm/provider.js';
-import { prepareGitAccess, redact } from '../workspace/git-credentials.js';
-import { applyEdits, PushRejectedError } from '../workspace/push-batch.js';
-import type { RepositoryUrlPolicy } from '../workspace/repository-url.js';
-import { GitWorkspace } from '../workspace/workspace.js';
-import { editSpecFor, validateWriteTarget } from '../write-targets.js';
+import { formatImageRef, parseImageRef } from '../gittarget/editors/image-ref.js';
+import type { EditSpec } from '../gittarget/editors/registry.js';
+import { workspaceScope } from '../gittarget/reconciler.js';
+import { pullRequestBranch, type ScmProvider } from '../gittarget/scm/provider.js';
+import { prepareGitAccess, redact } from '../gittarget/workspace/git-credentials.js';
+import { applyEdits, PushRejectedError } from '../gittarget/workspace/push-batch.js';
+import type { RepositoryUrlPolicy } from '../gittarget/workspace/repository-url.js';
+import { GitWorkspace } from '../gittarget/workspace/workspace.js';
+import { editSpecFor, validateWriteTarget } from '../gittarget/write-targets.js';
 import type { Decision, PromotionPlan } from './decide.js';
 import { decisionCommitMessage, pullRequestBody, pullRequestLabels, pullRequestTitle } from './messages.js';
 import { pushProposalBranch } from './proposal-branch.js';

@@ -12,7 +12,7 @@ import {
   RELEASE_HOLD_ANNOTATION,
 } from '../../api/promotion.js';
 import { formatTime } from '../../kube/timestamps.js';
-import { parseDuration } from '../policy/duration.js';
+import { parseDuration } from '../imagewatch/policy/duration.js';
 import type { AnalysisRunSummary, ObservedRollout } from './observe.js';
 
 /** Why a decision was made: the Rollout and revision that proved (or disproved) the image. */

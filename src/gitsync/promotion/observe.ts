@@ -4,7 +4,7 @@ import type { AnalysisPhase } from '../../api/analysis.js';
 import type { RolloutRef } from '../../api/promotion.js';
 import type { Rollout } from '../../api/rollout.js';
 import { POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from '../../rollout/labels.js';
-import { parseImageRef, sameImageName } from '../editors/image-ref.js';
+import { parseImageRef, sameImageName } from '../gittarget/editors/image-ref.js';
 
 /** The outcome of a Rollout's current revision, as far as promotion cares. */
 export type RolloutOutcome =

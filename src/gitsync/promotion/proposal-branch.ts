@@ -3,7 +3,7 @@
 // branch never is. Credentials come from the environment GitAccess prepared, as for every push.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { GitAccess } from '../workspace/git-credentials.js';
+import type { GitAccess } from '../gittarget/workspace/git-credentials.js';
 
 const run = promisify(execFile);
 

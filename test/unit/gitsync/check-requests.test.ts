@@ -4,11 +4,11 @@ import {
   pendingSyncRequest,
   SYNC_REQUESTED_ANNOTATION,
   syncRequested,
-} from '../../../src/gitsync/git-target-reconciler.js';
+} from '../../../src/gitsync/gittarget/reconciler.js';
 import {
   CHECK_REQUESTED_ANNOTATION,
   pendingCheckRequest,
-} from '../../../src/gitsync/image-watch-reconciler.js';
+} from '../../../src/gitsync/imagewatch/reconciler.js';
 
 function watch(requested: string | undefined, lastCheckedAt: string | undefined): ImageWatch {
   return {

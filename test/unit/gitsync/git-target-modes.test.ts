@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GitTarget } from '../../../src/api/gitsync.js';
-import { validateGitTarget } from '../../../src/gitsync/git-target-reconciler.js';
+import { validateGitTarget } from '../../../src/gitsync/gittarget/reconciler.js';
 
 function target(spec: Partial<GitTarget['spec']>): GitTarget {
   return {

@@ -10,15 +10,15 @@ import {
   holdsOn,
   type ImageHold,
   type ImageSource,
-} from '../../../src/gitsync/image-check.js';
+} from '../../../src/gitsync/imagewatch/check.js';
 import {
   CANDIDATE_HELD,
   RegistryClients,
   reconcileImageWatch,
-} from '../../../src/gitsync/image-watch-reconciler.js';
+} from '../../../src/gitsync/imagewatch/reconciler.js';
 import { createGitSyncMetrics } from '../../../src/gitsync/metrics.js';
-import { type CompiledPolicy, compilePolicy } from '../../../src/gitsync/policy/strategy.js';
-import { planRepositoryEdits, withoutHeldCandidates } from '../../../src/gitsync/repository-plan.js';
+import { type CompiledPolicy, compilePolicy } from '../../../src/gitsync/imagewatch/policy/strategy.js';
+import { planRepositoryEdits, withoutHeldCandidates } from '../../../src/gitsync/gittarget/repository-plan.js';
 import type { EventRecorder } from '../../../src/kube/events.js';
 import type { RestClient } from '../../../src/kube/rest.js';
 import type { Logger } from '../../../src/process/logger.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { checkImage, type ImageSource } from '../../../src/gitsync/image-check.js';
-import { compilePolicy } from '../../../src/gitsync/policy/strategy.js';
-import { PlatformMissingError } from '../../../src/gitsync/registry/client.js';
+import { checkImage, type ImageSource } from '../../../src/gitsync/imagewatch/check.js';
+import { compilePolicy } from '../../../src/gitsync/imagewatch/policy/strategy.js';
+import { PlatformMissingError } from '../../../src/gitsync/imagewatch/registry/client.js';
 
 function policyOf(spec: Parameters<typeof compilePolicy>[0]) {
   const compiled = compilePolicy(spec);

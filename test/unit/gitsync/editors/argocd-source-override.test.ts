@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   argocdSourceOverrideEditor,
   type SourceOverride,
-} from '../../../../src/gitsync/editors/argocd-source-override.js';
-import type { EditResult } from '../../../../src/gitsync/editors/manifest-editor.js';
+} from '../../../../src/gitsync/gittarget/editors/argocd-source-override.js';
+import type { EditResult } from '../../../../src/gitsync/gittarget/editors/manifest-editor.js';
 
 const FILE = 'apps/web/.argocd-source-web.yaml';
 const edit = (source: string | null, override: SourceOverride, file = FILE): EditResult =>

@@ -1,8 +1,8 @@
 // Edits run in a worker thread with a capped heap: a file built to exhaust memory fails its own
 // edit with a clear message (no file content in it), and the next edit runs in a fresh worker.
 import { afterAll, describe, expect, it } from 'vitest';
-import { EditRunner } from '../../../../src/gitsync/editors/edit-runner.js';
-import type { EditSpec } from '../../../../src/gitsync/editors/registry.js';
+import { EditRunner } from '../../../../src/gitsync/gittarget/editors/edit-runner.js';
+import type { EditSpec } from '../../../../src/gitsync/gittarget/editors/registry.js';
 
 const runner = new EditRunner({ maxHeapMb: 48, timeoutMs: 120_000 });
 afterAll(() => runner.close());

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type HelmImageTarget, helmValuesEditor } from '../../../../src/gitsync/editors/helm-values.js';
-import type { EditResult } from '../../../../src/gitsync/editors/manifest-editor.js';
+import { type HelmImageTarget, helmValuesEditor } from '../../../../src/gitsync/gittarget/editors/helm-values.js';
+import type { EditResult } from '../../../../src/gitsync/gittarget/editors/manifest-editor.js';
 
 const digest = `sha256:${'9e'.repeat(32)}`;
 const edit = (source: string | null, ...targets: HelmImageTarget[]): EditResult =>

@@ -5,7 +5,7 @@ import {
   isValidDigest,
   parseImageRef,
   sameImageName,
-} from '../../../../src/gitsync/editors/image-ref.js';
+} from '../../../../src/gitsync/gittarget/editors/image-ref.js';
 
 const digest = `sha256:${'0a'.repeat(32)}`;
 

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   type KustomizeImagesEdit,
   kustomizeImagesEditor,
-} from '../../../../src/gitsync/editors/kustomize-images.js';
-import type { EditResult } from '../../../../src/gitsync/editors/manifest-editor.js';
+} from '../../../../src/gitsync/gittarget/editors/kustomize-images.js';
+import type { EditResult } from '../../../../src/gitsync/gittarget/editors/manifest-editor.js';
 
 const digest = `sha256:${'c4'.repeat(32)}`;
 const edit = (source: string | null, fields: Omit<KustomizeImagesEdit, 'editor' | 'file'>): EditResult =>

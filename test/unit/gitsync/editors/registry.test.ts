@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyEdit, editorFor, isEditorKey } from '../../../../src/gitsync/editors/registry.js';
+import { applyEdit, editorFor, isEditorKey } from '../../../../src/gitsync/gittarget/editors/registry.js';
 
 describe('editor registry', () => {
   it('maps every key to the editor that carries it', () => {

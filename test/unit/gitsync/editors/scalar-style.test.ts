@@ -6,7 +6,7 @@ import {
   quoteSingle,
   renderNewScalar,
   rewriteScalar,
-} from '../../../../src/gitsync/editors/scalar-style.js';
+} from '../../../../src/gitsync/gittarget/editors/scalar-style.js';
 
 describe('plainReadsAsString', () => {
   it.each(['v1.4.2', '1.4.2', 'latest', 'sha-3f2a1b', 'ghcr.io/acme/web:1.4', '2024.06.1', 'a:b', 'it-s'])(

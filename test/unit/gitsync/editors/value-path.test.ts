@@ -3,7 +3,7 @@ import {
   formatValuePath,
   parseValuePath,
   type ValuePath,
-} from '../../../../src/gitsync/editors/value-path.js';
+} from '../../../../src/gitsync/gittarget/editors/value-path.js';
 
 describe('value paths', () => {
   it.each<[string, ValuePath]>([

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { DocumentSelector } from '../../../../src/gitsync/editors/document-select.js';
-import type { EditResult } from '../../../../src/gitsync/editors/manifest-editor.js';
-import { yamlPathEditor } from '../../../../src/gitsync/editors/yaml-path.js';
+import type { DocumentSelector } from '../../../../src/gitsync/gittarget/editors/document-select.js';
+import type { EditResult } from '../../../../src/gitsync/gittarget/editors/manifest-editor.js';
+import { yamlPathEditor } from '../../../../src/gitsync/gittarget/editors/yaml-path.js';
 
 const set = (
   source: string | null,

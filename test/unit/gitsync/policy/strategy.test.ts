@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ImagePolicy } from '../../../../src/api/gitsync.js';
-import { parseDuration } from '../../../../src/gitsync/policy/duration.js';
+import { parseDuration } from '../../../../src/gitsync/imagewatch/policy/duration.js';
 import {
   type CompiledPolicy,
   compilePolicy,
   oldEnough,
   rankTags,
-} from '../../../../src/gitsync/policy/strategy.js';
+} from '../../../../src/gitsync/imagewatch/policy/strategy.js';
 
 function compiled(policy: ImagePolicy): CompiledPolicy {
   const result = compilePolicy(policy);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PromotionPipeline } from '../../../../src/api/promotion.js';
-import { applyEdit } from '../../../../src/gitsync/editors/registry.js';
+import { applyEdit } from '../../../../src/gitsync/gittarget/editors/registry.js';
 import { editFor } from '../../../../src/gitsync/promotion/act.js';
 
 const pipeline = {

@@ -5,8 +5,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validTags } from '../../../../src/gitsync/image-check.js';
-import { MAX_MANIFEST_BYTES, RegistryClient } from '../../../../src/gitsync/registry/client.js';
+import { validTags } from '../../../../src/gitsync/imagewatch/check.js';
+import { MAX_MANIFEST_BYTES, RegistryClient } from '../../../../src/gitsync/imagewatch/registry/client.js';
 
 interface Seen {
   readonly path: string;

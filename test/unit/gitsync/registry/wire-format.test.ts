@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { nextLink, parseChallenge, parseRetryAfter } from '../../../../src/gitsync/registry/challenge.js';
-import { locateRepository } from '../../../../src/gitsync/registry/location.js';
-import { credentialsFromDockerConfig } from '../../../../src/gitsync/registry/pull-secret.js';
+import { nextLink, parseChallenge, parseRetryAfter } from '../../../../src/gitsync/imagewatch/registry/challenge.js';
+import { locateRepository } from '../../../../src/gitsync/imagewatch/registry/location.js';
+import { credentialsFromDockerConfig } from '../../../../src/gitsync/imagewatch/registry/pull-secret.js';
 
 describe('WWW-Authenticate challenges', () => {
   it('reads a Bearer challenge with quoted parameters', () => {

@@ -1,8 +1,8 @@
 // The GitHub provider against a local server answering as GitHub documents it, errors included.
 import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GitHubProvider } from '../../../../src/gitsync/scm/github.js';
-import { ScmError } from '../../../../src/gitsync/scm/provider.js';
+import { GitHubProvider } from '../../../../src/gitsync/gittarget/scm/github.js';
+import { ScmError } from '../../../../src/gitsync/gittarget/scm/provider.js';
 import {
   GITHUB_ERRORS,
   type GitHubFixture,

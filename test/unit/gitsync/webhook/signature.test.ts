@@ -1,13 +1,13 @@
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pushesFromRegistryNotification } from '../../../../src/gitsync/webhook/push-events.js';
-import { createWebhookServer, type WebhookResult } from '../../../../src/gitsync/webhook/server.js';
+import { pushesFromRegistryNotification } from '../../../../src/gitsync/imagewatch/webhook/push-events.js';
+import { createWebhookServer, type WebhookResult } from '../../../../src/gitsync/imagewatch/webhook/server.js';
 import {
   constantTimeEqual,
   signatureValid,
   signBody,
   signRequest,
-} from '../../../../src/gitsync/webhook/signature.js';
+} from '../../../../src/gitsync/imagewatch/webhook/signature.js';
 
 describe('HMAC-SHA256 signatures', () => {
   const body = Buffer.from('{"image":"ghcr.io/acme/web","tag":"1.4.2"}');

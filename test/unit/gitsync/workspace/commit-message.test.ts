@@ -5,7 +5,7 @@ import {
   parseSlipwayTrailers,
   readDecisions,
   renderCommitMessage,
-} from '../../../../src/gitsync/workspace/commit-message.js';
+} from '../../../../src/gitsync/gittarget/workspace/commit-message.js';
 
 const web = {
   image: 'ghcr.io/acme/web',

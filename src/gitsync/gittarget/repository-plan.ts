@@ -2,9 +2,9 @@
 // candidate (held in its status) written to each of its targets in this GitTarget. Nothing is
 // remembered in memory, so a restart in the middle of a batch derives the same edits again, and
 // the edits already in Git change nothing. A candidate a PromotionPipeline holds is never planned.
-import type { ImageWatch } from '../api/gitsync.js';
-import { heldCandidate, type ImageHold } from './image-check.js';
-import { compilePolicy } from './policy/strategy.js';
+import type { ImageWatch } from '../../api/gitsync.js';
+import { heldCandidate, type ImageHold } from '../imagewatch/check.js';
+import { compilePolicy } from '../imagewatch/policy/strategy.js';
 import type { PendingEdit } from './workspace/push-batch.js';
 import { editSpecFor, referenceOf, validateWriteTarget } from './write-targets.js';
 

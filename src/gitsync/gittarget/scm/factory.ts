@@ -1,5 +1,5 @@
 // Picks the SCM provider a pipeline names and hands it its credentials from the Secret.
-import type { ScmSpec } from '../../api/promotion.js';
+import type { ScmSpec } from '../../../api/promotion.js';
 import { GiteaProvider } from './gitea.js';
 import { type GitHubAuth, GitHubProvider } from './github.js';
 import type { ScmProvider } from './provider.js';

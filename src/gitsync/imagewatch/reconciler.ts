@@ -3,14 +3,14 @@
 // say when to look again. Writing to Git is the repository sync's job; it reads the candidate from
 // status. A candidate a PromotionPipeline of the namespace holds is never recorded: the best tag
 // not held is, or none (reason CandidateHeld, with how to release the hold).
-import { IMAGE_WATCH_KIND, type ImageWatch, type ImageWatchStatus } from '../api/gitsync.js';
-import { apiResourceOf } from '../api/kinds.js';
-import type { EventRecorder } from '../kube/events.js';
-import { patchStatus } from '../kube/patch.js';
-import type { RestClient } from '../kube/rest.js';
-import { formatTime } from '../kube/timestamps.js';
-import type { Logger } from '../process/logger.js';
-import { conditionsFor, sameConditions } from './conditions.js';
+import { IMAGE_WATCH_KIND, type ImageWatch, type ImageWatchStatus } from '../../api/gitsync.js';
+import { apiResourceOf } from '../../api/kinds.js';
+import type { EventRecorder } from '../../kube/events.js';
+import { patchStatus } from '../../kube/patch.js';
+import type { RestClient } from '../../kube/rest.js';
+import { formatTime } from '../../kube/timestamps.js';
+import type { Logger } from '../../process/logger.js';
+import { conditionsFor, sameConditions } from '../conditions.js';
 import {
   candidateReference,
   checkImage,
@@ -18,17 +18,17 @@ import {
   holdMessage,
   type ImageHold,
   type ImageSource,
-} from './image-check.js';
-import { type CheckState, imageWatchState, previousCheckState } from './image-watch-state.js';
-import type { GitSyncMetrics } from './metrics.js';
+} from './check.js';
+import { type CheckState, imageWatchState, previousCheckState } from './state.js';
+import type { GitSyncMetrics } from '../metrics.js';
 import { parseDuration } from './policy/duration.js';
 import { acceptsTag, type CompiledPolicy, compilePolicy, isDowngrade } from './policy/strategy.js';
-import type { PushCheck } from './push-retry.js';
+import type { PushCheck } from '../gittarget/push-retry.js';
 import { RegistryClient, RegistryError } from './registry/client.js';
 import { locateRepository, type RepositoryLocation } from './registry/location.js';
 import { credentialsFromDockerConfig } from './registry/pull-secret.js';
-import { readSecretData, SecretError } from './secrets.js';
-import { validateWriteTarget } from './write-targets.js';
+import { readSecretData, SecretError } from '../secrets.js';
+import { validateWriteTarget } from '../gittarget/write-targets.js';
 
 export const IMAGE_WATCHES = apiResourceOf(IMAGE_WATCH_KIND);
 export const DEFAULT_INTERVAL_MS = 2 * 60_000;

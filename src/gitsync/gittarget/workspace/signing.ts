@@ -6,7 +6,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { SigningMethod } from '../../api/gitsync.js';
+import type { SigningMethod } from '../../../api/gitsync.js';
 
 const run = promisify(execFile);
 

@@ -1,7 +1,7 @@
 // The update strategies, as pure functions over tags and what the registry told us about them:
 // filter with allowTags/ignoreTags, rank best first, then take the first tag old enough.
 import semver from 'semver';
-import type { ImagePolicy, UpdateStrategy } from '../../api/gitsync.js';
+import type { ImagePolicy, UpdateStrategy } from '../../../api/gitsync.js';
 import { parseDuration } from './duration.js';
 import { compileTagFilter, type TagFilter, tagAllowed } from './tag-filter.js';
 

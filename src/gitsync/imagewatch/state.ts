@@ -1,7 +1,7 @@
 // The Ready/Error state of an ImageWatch from what is known about it: its spec, the last registry
 // check, and what the repository syncs wrote to its targets. Pure.
-import type { ImageWatch, ImageWatchStatus } from '../api/gitsync.js';
-import type { ConditionState } from './conditions.js';
+import type { ImageWatch, ImageWatchStatus } from '../../api/gitsync.js';
+import type { ConditionState } from '../conditions.js';
 
 /** How the last registry check went; undefined fields mean it succeeded. */
 export interface CheckState {

@@ -1,7 +1,7 @@
 // From an ImageWatch target and the image to run to the edit the manifest editors apply. Pure;
 // the repository sync reads and writes the files.
 import { posix } from 'node:path';
-import type { WriteTarget } from '../api/gitsync.js';
+import type { WriteTarget } from '../../api/gitsync.js';
 import type { EditSpec } from './editors/registry.js';
 
 /** What a target is told to write: the watched image, the candidate and how to pin it. */

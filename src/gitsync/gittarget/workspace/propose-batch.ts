@@ -5,7 +5,7 @@
 // churn the pull request.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { pushProposalBranch } from '../promotion/proposal-branch.js';
+import { pushProposalBranch } from '../../promotion/proposal-branch.js';
 import { DEFAULT_COMMIT_TEMPLATE, renderCommitMessage } from './commit-message.js';
 import type { GitAccess } from './git-credentials.js';
 import { applyEdits, bumpsOf, type EditOutcome, type PendingEdit } from './push-batch.js';
