@@ -9,11 +9,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ImageWatch } from '../src/api/gitsync.js';
-import { candidateReference, checkImage, type ImageSource } from '../src/gitsync/imagewatch/check.js';
-import { compilePolicy } from '../src/gitsync/imagewatch/policy/strategy.js';
 import { planRepositoryEdits } from '../src/gitsync/gittarget/repository-plan.js';
 import { pushEdits } from '../src/gitsync/gittarget/workspace/push-batch.js';
 import { GitWorkspace } from '../src/gitsync/gittarget/workspace/workspace.js';
+import { candidateReference, checkImage, type ImageSource } from '../src/gitsync/imagewatch/check.js';
+import { compilePolicy } from '../src/gitsync/imagewatch/policy/strategy.js';
 
 const APPS = Number(process.argv[2] ?? 500);
 const root = mkdtempSync(join(tmpdir(), 'slipway-bench-'));

@@ -3,10 +3,13 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { startGitSyncProcess } from '../gitsync/process.js';
-import { DEFAULT_TOKEN_HOSTS } from '../gitsync/imagewatch/registry/client.js';
-import { DEFAULT_WEBHOOK_MAX_AGE_MS, DEFAULT_WEBHOOK_MAX_CONNECTIONS } from '../gitsync/imagewatch/webhook/server.js';
 import { DEFAULT_MAX_FILE_BYTES } from '../gitsync/gittarget/workspace/safe-files.js';
+import { DEFAULT_TOKEN_HOSTS } from '../gitsync/imagewatch/registry/client.js';
+import {
+  DEFAULT_WEBHOOK_MAX_AGE_MS,
+  DEFAULT_WEBHOOK_MAX_CONNECTIONS,
+} from '../gitsync/imagewatch/webhook/server.js';
+import { startGitSyncProcess } from '../gitsync/process.js';
 import { loadKubeConfig } from '../kube/config.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../process/logger.js';
 import { runUntilSignal } from '../process/signals.js';

@@ -15,7 +15,11 @@ import type { RestClient } from '../kube/rest.js';
 import { WorkQueue } from '../kube/workqueue.js';
 import type { ProcessMetrics } from '../metrics/registry.js';
 import type { Logger } from '../process/logger.js';
+import { addPush, nextPushRetry, type PendingPush, type PushCheck } from './gittarget/push-retry.js';
 import { GIT_TARGETS, syncGitTarget, syncRequested } from './gittarget/reconciler.js';
+import { withoutHeldCandidates } from './gittarget/repository-plan.js';
+import { KeyedMutex } from './gittarget/workspace/keyed-mutex.js';
+import type { RepositoryUrlPolicy } from './gittarget/workspace/repository-url.js';
 import { holdsOn, type ImageHold, type ImageSource } from './imagewatch/check.js';
 import {
   CANDIDATE_HELD,
@@ -24,13 +28,9 @@ import {
   RegistryClients,
   reconcileImageWatch,
 } from './imagewatch/reconciler.js';
-import type { GitSyncMetrics } from './metrics.js';
-import { addPush, nextPushRetry, type PendingPush, type PushCheck } from './gittarget/push-retry.js';
 import { locateRepository, type RepositoryLocation } from './imagewatch/registry/location.js';
-import { withoutHeldCandidates } from './gittarget/repository-plan.js';
 import type { PushedImage } from './imagewatch/webhook/push-events.js';
-import { KeyedMutex } from './gittarget/workspace/keyed-mutex.js';
-import type { RepositoryUrlPolicy } from './gittarget/workspace/repository-url.js';
+import type { GitSyncMetrics } from './metrics.js';
 
 export interface GitSyncControllerOptions {
   readonly client: RestClient;

@@ -14,9 +14,9 @@ import { attachNotifications } from '../notifications/controller.js';
 import { closeServer, serveHealth, serveMetrics } from '../process/http-endpoints.js';
 import type { Logger } from '../process/logger.js';
 import { GitSyncController, type GitSyncControllerOptions } from './controller.js';
+import { createWebhookServer } from './imagewatch/webhook/server.js';
 import { createGitSyncMetrics } from './metrics.js';
 import { PromotionController } from './promotion/controller.js';
-import { createWebhookServer } from './imagewatch/webhook/server.js';
 
 export const GIT_SYNC_LEASE = 'slipway-git-sync-lock';
 

@@ -23,9 +23,9 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { signRequest } from '../../src/gitsync/imagewatch/webhook/signature.js';
 import { type GitAccess, prepareGitAccess } from '../../src/gitsync/gittarget/workspace/git-credentials.js';
 import { GitWorkspace, workspaceDir } from '../../src/gitsync/gittarget/workspace/workspace.js';
+import { signRequest } from '../../src/gitsync/imagewatch/webhook/signature.js';
 import { formatTime } from '../../src/kube/timestamps.js';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import {

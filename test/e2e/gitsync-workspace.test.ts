@@ -10,7 +10,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSlipwayTrailers } from '../../src/gitsync/gittarget/workspace/commit-message.js';
 import { type GitAccess, prepareGitAccess } from '../../src/gitsync/gittarget/workspace/git-credentials.js';
-import { type PendingEdit, PushRejectedError, pushEdits } from '../../src/gitsync/gittarget/workspace/push-batch.js';
+import {
+  type PendingEdit,
+  PushRejectedError,
+  pushEdits,
+} from '../../src/gitsync/gittarget/workspace/push-batch.js';
 import { prepareSigning } from '../../src/gitsync/gittarget/workspace/signing.js';
 import { GitWorkspace, workspaceDir } from '../../src/gitsync/gittarget/workspace/workspace.js';
 import {

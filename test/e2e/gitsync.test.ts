@@ -8,8 +8,8 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { signRequest } from '../../src/gitsync/imagewatch/webhook/signature.js';
 import { parseSlipwayTrailers } from '../../src/gitsync/gittarget/workspace/commit-message.js';
+import { signRequest } from '../../src/gitsync/imagewatch/webhook/signature.js';
 import { formatTime } from '../../src/kube/timestamps.js';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import {

@@ -1,7 +1,12 @@
 // One repository sync for a GitTarget: derive the edits every ImageWatch owes it, apply them on
 // the branch head in one commit, push (re-applying on a new head when someone pushed first), and
 // report per target in ImageWatch status, in GitTarget status and as Events.
-import { GIT_TARGET_KIND, type GitTarget, type ImageWatch, type ImageWatchStatus } from '../../api/gitsync.js';
+import {
+  GIT_TARGET_KIND,
+  type GitTarget,
+  type ImageWatch,
+  type ImageWatchStatus,
+} from '../../api/gitsync.js';
 import { apiResourceOf } from '../../api/kinds.js';
 import type { ScmSpec } from '../../api/promotion.js';
 import type { EventRecorder } from '../../kube/events.js';
@@ -12,9 +17,9 @@ import type { Logger } from '../../process/logger.js';
 import { conditionsFor, sameConditions } from '../conditions.js';
 import { IMAGE_WATCHES } from '../imagewatch/reconciler.js';
 import type { GitSyncMetrics } from '../metrics.js';
+import { readSecretData } from '../secrets.js';
 import { type PlannedEdit, planRepositoryEdits, type RepositoryPlan, targetId } from './repository-plan.js';
 import { createScmProvider } from './scm/factory.js';
-import { readSecretData } from '../secrets.js';
 import { type GitAccess, prepareGitAccess, redact } from './workspace/git-credentials.js';
 import type { KeyedMutex } from './workspace/keyed-mutex.js';
 import { type ProposalResult, proposeEdits } from './workspace/propose-batch.js';

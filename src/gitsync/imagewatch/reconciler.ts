@@ -11,6 +11,10 @@ import type { RestClient } from '../../kube/rest.js';
 import { formatTime } from '../../kube/timestamps.js';
 import type { Logger } from '../../process/logger.js';
 import { conditionsFor, sameConditions } from '../conditions.js';
+import type { PushCheck } from '../gittarget/push-retry.js';
+import { validateWriteTarget } from '../gittarget/write-targets.js';
+import type { GitSyncMetrics } from '../metrics.js';
+import { readSecretData, SecretError } from '../secrets.js';
 import {
   candidateReference,
   checkImage,
@@ -19,16 +23,12 @@ import {
   type ImageHold,
   type ImageSource,
 } from './check.js';
-import { type CheckState, imageWatchState, previousCheckState } from './state.js';
-import type { GitSyncMetrics } from '../metrics.js';
 import { parseDuration } from './policy/duration.js';
 import { acceptsTag, type CompiledPolicy, compilePolicy, isDowngrade } from './policy/strategy.js';
-import type { PushCheck } from '../gittarget/push-retry.js';
 import { RegistryClient, RegistryError } from './registry/client.js';
 import { locateRepository, type RepositoryLocation } from './registry/location.js';
 import { credentialsFromDockerConfig } from './registry/pull-secret.js';
-import { readSecretData, SecretError } from '../secrets.js';
-import { validateWriteTarget } from '../gittarget/write-targets.js';
+import { type CheckState, imageWatchState, previousCheckState } from './state.js';
 
 export const IMAGE_WATCHES = apiResourceOf(IMAGE_WATCH_KIND);
 export const DEFAULT_INTERVAL_MS = 2 * 60_000;

@@ -26,9 +26,9 @@ import { canonicalImageName, parseImageRef } from '../gittarget/editors/image-re
 import { GIT_TARGETS } from '../gittarget/reconciler.js';
 import { createScmProvider } from '../gittarget/scm/factory.js';
 import type { ScmProvider } from '../gittarget/scm/provider.js';
-import { readSecretData } from '../secrets.js';
 import { KeyedMutex } from '../gittarget/workspace/keyed-mutex.js';
 import type { RepositoryUrlPolicy } from '../gittarget/workspace/repository-url.js';
+import { readSecretData } from '../secrets.js';
 import { carryOut } from './act.js';
 import { decidePromotions, type ImageWatchWrite } from './decide.js';
 import { type ObservedRollout, observeRollout } from './observe.js';

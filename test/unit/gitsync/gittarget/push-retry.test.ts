@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { addPush, nextPushRetry, PUSH_RETRY_WINDOW_MS } from '../../../../src/gitsync/gittarget/push-retry.js';
+import {
+  addPush,
+  nextPushRetry,
+  PUSH_RETRY_WINDOW_MS,
+} from '../../../../src/gitsync/gittarget/push-retry.js';
 
 describe('retrying a webhook-triggered check until the registry shows the pushed tag', () => {
   const t0 = 1_000_000;

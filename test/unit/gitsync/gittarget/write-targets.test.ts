@@ -3,9 +3,9 @@ import type { ImageWatch, WriteTarget } from '../../../../src/api/gitsync.js';
 import { conditionsFor } from '../../../../src/gitsync/conditions.js';
 import type { KustomizeImagesEdit } from '../../../../src/gitsync/gittarget/editors/kustomize-images.js';
 import { kustomizeImagesEditor } from '../../../../src/gitsync/gittarget/editors/kustomize-images.js';
-import { imageWatchState } from '../../../../src/gitsync/imagewatch/state.js';
 import { planRepositoryEdits } from '../../../../src/gitsync/gittarget/repository-plan.js';
 import { editSpecFor, fileOf, validateWriteTarget } from '../../../../src/gitsync/gittarget/write-targets.js';
+import { imageWatchState } from '../../../../src/gitsync/imagewatch/state.js';
 
 const tagWrite = {
   image: 'ghcr.io/acme/web',

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ImageWatch } from '../../../../src/api/gitsync.js';
+import { planRepositoryEdits } from '../../../../src/gitsync/gittarget/repository-plan.js';
+import { compilePolicy, isDowngrade } from '../../../../src/gitsync/imagewatch/policy/strategy.js';
 import { refusedDowngrade } from '../../../../src/gitsync/imagewatch/reconciler.js';
 import { imageWatchState } from '../../../../src/gitsync/imagewatch/state.js';
-import { compilePolicy, isDowngrade } from '../../../../src/gitsync/imagewatch/policy/strategy.js';
-import { planRepositoryEdits } from '../../../../src/gitsync/gittarget/repository-plan.js';
 
 function policyOf(spec: Parameters<typeof compilePolicy>[0]) {
   const compiled = compilePolicy(spec);

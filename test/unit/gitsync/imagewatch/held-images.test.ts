@@ -5,20 +5,23 @@ import { describe, expect, it } from 'vitest';
 import type { ImagePolicy, ImageWatch } from '../../../../src/api/gitsync.js';
 import type { PromotionPipeline } from '../../../../src/api/promotion.js';
 import {
+  planRepositoryEdits,
+  withoutHeldCandidates,
+} from '../../../../src/gitsync/gittarget/repository-plan.js';
+import {
   checkImage,
   heldCandidate,
   holdsOn,
   type ImageHold,
   type ImageSource,
 } from '../../../../src/gitsync/imagewatch/check.js';
+import { type CompiledPolicy, compilePolicy } from '../../../../src/gitsync/imagewatch/policy/strategy.js';
 import {
   CANDIDATE_HELD,
   RegistryClients,
   reconcileImageWatch,
 } from '../../../../src/gitsync/imagewatch/reconciler.js';
 import { createGitSyncMetrics } from '../../../../src/gitsync/metrics.js';
-import { type CompiledPolicy, compilePolicy } from '../../../../src/gitsync/imagewatch/policy/strategy.js';
-import { planRepositoryEdits, withoutHeldCandidates } from '../../../../src/gitsync/gittarget/repository-plan.js';
 import type { EventRecorder } from '../../../../src/kube/events.js';
 import type { RestClient } from '../../../../src/kube/rest.js';
 import type { Logger } from '../../../../src/process/logger.js';

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { type HelmImageTarget, helmValuesEditor } from '../../../../../src/gitsync/gittarget/editors/helm-values.js';
+import {
+  type HelmImageTarget,
+  helmValuesEditor,
+} from '../../../../../src/gitsync/gittarget/editors/helm-values.js';
 import type { EditResult } from '../../../../../src/gitsync/gittarget/editors/manifest-editor.js';
 
 const digest = `sha256:${'9e'.repeat(32)}`;

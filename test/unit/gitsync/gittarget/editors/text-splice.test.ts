@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { applySplices, endOfLine, linesAt } from '../../../../../src/gitsync/gittarget/editors/text-splice.js';
+import {
+  applySplices,
+  endOfLine,
+  linesAt,
+} from '../../../../../src/gitsync/gittarget/editors/text-splice.js';
 
 describe('applySplices', () => {
   it('replaces ranges in any order and keeps insertions at one offset in plan order', () => {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { checkRepositoryUrl, schemeOf } from '../../../../../src/gitsync/gittarget/workspace/repository-url.js';
+import {
+  checkRepositoryUrl,
+  schemeOf,
+} from '../../../../../src/gitsync/gittarget/workspace/repository-url.js';
 
 describe('repository URL policy', () => {
   it.each([

@@ -8,7 +8,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pathSegments, readInside, writeInside } from '../../../../../src/gitsync/gittarget/workspace/safe-files.js';
+import {
+  pathSegments,
+  readInside,
+  writeInside,
+} from '../../../../../src/gitsync/gittarget/workspace/safe-files.js';
 
 const MARKER = 'PLANTED-SECRET-7c1e9b';
 let base: string;

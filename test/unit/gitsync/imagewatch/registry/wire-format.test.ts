@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { nextLink, parseChallenge, parseRetryAfter } from '../../../../../src/gitsync/imagewatch/registry/challenge.js';
+import {
+  nextLink,
+  parseChallenge,
+  parseRetryAfter,
+} from '../../../../../src/gitsync/imagewatch/registry/challenge.js';
 import { locateRepository } from '../../../../../src/gitsync/imagewatch/registry/location.js';
 import { credentialsFromDockerConfig } from '../../../../../src/gitsync/imagewatch/registry/pull-secret.js';
 

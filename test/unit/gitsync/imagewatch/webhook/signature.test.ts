@@ -1,7 +1,10 @@
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushesFromRegistryNotification } from '../../../../../src/gitsync/imagewatch/webhook/push-events.js';
-import { createWebhookServer, type WebhookResult } from '../../../../../src/gitsync/imagewatch/webhook/server.js';
+import {
+  createWebhookServer,
+  type WebhookResult,
+} from '../../../../../src/gitsync/imagewatch/webhook/server.js';
 import {
   constantTimeEqual,
   signatureValid,
