@@ -280,8 +280,9 @@ export const rolloutController: ControllerFactory = {
         return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
       } catch (error) {
         if (error instanceof ConflictError) {
-          // Our cache is behind our own last write; look again once the watch catches up.
-          logger.debug({ rollout: key }, 'status write conflict; requeue');
+          // Our cache is behind our own last write, or a ReplicaSet changed after we planned from
+          // it (act.ts guards those writes): look again once the watch catches up.
+          logger.debug({ rollout: key }, 'write conflict; requeue');
           return { requeueAfterMs: CONFLICT_REQUEUE_MS };
         }
         metrics.reconcileError(namespace, name);

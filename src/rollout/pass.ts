@@ -24,9 +24,11 @@ import {
   hashOf,
   maxRevision,
   newReplicaSet,
+  type ReplicaSetVersion,
   replicaSetName,
   revisionOf,
   specReplicas,
+  versionOf,
 } from './replicasets.js';
 import { type RoleMetadata, roleMetadata } from './role-metadata.js';
 import type { Deployment, Pod, ReplicaSet, Service } from './workload-types.js';
@@ -62,11 +64,21 @@ export interface ObservedRollout {
 
 export type RolloutAction =
   | { kind: 'createReplicaSet'; replicaSet: ReplicaSet }
-  | { kind: 'scaleReplicaSet'; name: string; from: number; to: number; revision: number }
-  | { kind: 'setReplicaSetRevision'; name: string; revision: number }
+  | ({
+      kind: 'scaleReplicaSet';
+      name: string;
+      from: number;
+      to: number;
+      revision: number;
+    } & ReplicaSetVersion)
+  | ({ kind: 'setReplicaSetRevision'; name: string; revision: number } & ReplicaSetVersion)
   | { kind: 'deleteReplicaSet'; name: string }
   /** Merge these annotations into a ReplicaSet's metadata; null removes one (e.g. scale-down-deadline). */
-  | { kind: 'annotateReplicaSet'; name: string; annotations: Record<string, string | null> }
+  | ({
+      kind: 'annotateReplicaSet';
+      name: string;
+      annotations: Record<string, string | null>;
+    } & ReplicaSetVersion)
   | { kind: 'pointServiceAt'; service: string; hash: string }
   | { kind: 'releaseService'; service: string }
   /** trafficRouting was removed: undo what the Rollout wrote into its Istio DestinationRules. */
@@ -81,7 +93,13 @@ export type RolloutAction =
   | { kind: 'trafficWrite'; write: TrafficWrite }
   | ExperimentAction
   /** Swap a ReplicaSet's (and its pods') role metadata from `previous` to `desired`. */
-  | { kind: 'syncRoleMetadata'; name: string; hash: string; previous?: RoleMetadata; desired?: RoleMetadata };
+  | ({
+      kind: 'syncRoleMetadata';
+      name: string;
+      hash: string;
+      previous?: RoleMetadata;
+      desired?: RoleMetadata;
+    } & ReplicaSetVersion);
 
 export interface PlannedEvent {
   type: 'Normal' | 'Warning';
@@ -210,6 +228,7 @@ export class RolloutPass {
         kind: 'setReplicaSetRevision',
         name: existing.metadata?.name ?? '',
         revision: this.revision,
+        ...versionOf(existing),
       });
       this.emitAfterActions('RolloutUpdated', `Rollout updated to revision ${this.revision}`);
     } else {
@@ -274,7 +293,14 @@ export class RolloutPass {
     }
     const from = specReplicas(rs);
     if (from === to) return;
-    this.actions.push({ kind: 'scaleReplicaSet', name, from, to, revision: revisionOf(rs) });
+    this.actions.push({
+      kind: 'scaleReplicaSet',
+      name,
+      from,
+      to,
+      revision: revisionOf(rs),
+      ...versionOf(rs),
+    });
     this.emitAfterActions(
       'ScalingReplicaSet',
       `Scaled ${to > from ? 'up' : 'down'} ReplicaSet ${name} (revision ${revisionOf(rs)}) from ${from} to ${to}`,
@@ -319,6 +345,7 @@ export class RolloutPass {
       kind: 'annotateReplicaSet',
       name: rs.metadata?.name ?? '',
       annotations: { [SCALE_DOWN_DEADLINE_ANNOTATION]: value },
+      ...versionOf(rs),
     });
   }
 
