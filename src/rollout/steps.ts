@@ -1,5 +1,6 @@
-// Canary steps: which kind a step is, the weight in force at a step, how a step reads in
-// Events and messages, and the step hash that restarts the steps when they change.
+// Canary steps, the one home of what a step means: which kind a step is, the weight, the
+// setCanaryScale and the managed routes in force at a step, how a step reads in Events and
+// messages, and the step hash that restarts the steps when they change.
 import type { CanaryStep } from '../api/rollout.js';
 import { canaryStepsRootType } from './pod-template-fields.generated.js';
 import { goJsonOf, stableHashOfJson } from './pod-template-hash.js';
@@ -71,27 +72,67 @@ export function describeStep(step: CanaryStep): string {
 
 /**
  * The canary weight in force at step `index`: the last setWeight at or before it (0 before
- * any), or 100 once every step is done.
+ * any), or `maxWeight` once every step is done (or with no steps). Argo's GetCurrentSetWeight
+ * without the abort, which the caller decides.
  */
-export function weightAtStep(steps: readonly CanaryStep[], index: number): number {
-  if (index >= steps.length) return 100;
-  for (let i = Math.min(index, steps.length - 1); i >= 0; i--) {
+export function weightAtStep(
+  steps: readonly Pick<CanaryStep, 'setWeight'>[],
+  index: number,
+  maxWeight = 100,
+): number {
+  if (index >= steps.length) return maxWeight;
+  for (let i = index; i >= 0; i--) {
     const weight = steps[i]?.setWeight;
     if (weight !== undefined) return weight;
   }
   return 0;
 }
 
-/** The setCanaryScale in force at step `index`, if any (it lasts until the next setWeight resets it). */
+/** The last setWeight before step `index` (0 if none): what stays in force while a step scales up. */
+export function weightBeforeStep(steps: readonly Pick<CanaryStep, 'setWeight'>[], index: number): number {
+  for (let i = Math.min(index, steps.length) - 1; i >= 0; i--) {
+    const weight = steps[i]?.setWeight;
+    if (weight !== undefined) return weight;
+  }
+  return 0;
+}
+
+/**
+ * The setCanaryScale in force at step `index` (Argo's UseSetCanaryScale, without its traffic
+ * routing and abort checks, which the caller decides): the last one at or before the step, none
+ * past the last step, and none when that one says matchTrafficWeight.
+ */
 export function canaryScaleAtStep(
   steps: readonly CanaryStep[],
   index: number,
 ): NonNullable<CanaryStep['setCanaryScale']> | undefined {
-  for (let i = Math.min(index, steps.length - 1); i >= 0; i--) {
-    const step = steps[i];
-    if (step?.setCanaryScale) return step.setCanaryScale;
+  if (index >= steps.length) return undefined;
+  for (let i = index; i >= 0; i--) {
+    const scale = steps[i]?.setCanaryScale;
+    if (!scale) continue;
+    return scale.matchTrafficWeight ? undefined : scale;
   }
   return undefined;
+}
+
+/**
+ * The managed routes the steps up to and including `index` leave in place: per route name the
+ * last setHeaderRoute/setMirrorRoute wins; one without `match` asks for the route's removal.
+ */
+export function managedRoutesAtStep(
+  steps: readonly CanaryStep[],
+  index: number,
+): {
+  headerRoutes: NonNullable<CanaryStep['setHeaderRoute']>[];
+  mirrorRoutes: NonNullable<CanaryStep['setMirrorRoute']>[];
+} {
+  const headers = new Map<string, NonNullable<CanaryStep['setHeaderRoute']>>();
+  const mirrors = new Map<string, NonNullable<CanaryStep['setMirrorRoute']>>();
+  for (const step of steps.slice(0, index + 1)) {
+    if (step.setHeaderRoute) headers.set(step.setHeaderRoute.name, step.setHeaderRoute);
+    if (step.setMirrorRoute) mirrors.set(step.setMirrorRoute.name, step.setMirrorRoute);
+  }
+  return { headerRoutes: [...headers.values()], mirrorRoutes: [...mirrors.values()] };
 }
 
 /**
