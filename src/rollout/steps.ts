@@ -1,6 +1,7 @@
 // Canary steps, the one home of what a step means: which kind a step is, the weight, the
 // setCanaryScale and the managed routes in force at a step, how a step reads in Events and
 // messages, and the step hash that restarts the steps when they change.
+import { pauseDurationSeconds } from '../api/duration.js';
 import type { CanaryStep } from '../api/rollout.js';
 import { canaryStepsRootType } from './pod-template-fields.generated.js';
 import { goJsonOf, stableHashOfJson } from './pod-template-hash.js';
@@ -16,16 +17,6 @@ export type StepKind =
   | { kind: 'setMirrorRoute' }
   | { kind: 'plugin' };
 
-/** Parses a pause duration: an integer (seconds) or a string like "30s", "10m", "1h", "1h30m". */
-export function parseDurationSeconds(value: number | string): number | undefined {
-  if (typeof value === 'number') return Number.isInteger(value) && value >= 0 ? value : undefined;
-  if (/^\d+$/.test(value)) return Number(value);
-  const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(value);
-  if (!match || value === '') return undefined;
-  const [, h, m, s] = match;
-  return Number(h ?? 0) * 3600 + Number(m ?? 0) * 60 + Number(s ?? 0);
-}
-
 /**
  * What a step does. A step with several actions is read in Argo Rollouts' order (the order
  * its completedCurrentCanaryStep checks them): pause, setCanaryScale, setWeight, experiment,
@@ -36,7 +27,7 @@ export function stepKind(step: CanaryStep): StepKind | undefined {
     const duration = step.pause.duration;
     return {
       kind: 'pause',
-      durationSeconds: duration === undefined ? undefined : parseDurationSeconds(duration),
+      durationSeconds: duration === undefined ? undefined : pauseDurationSeconds(duration),
     };
   }
   if (step.setCanaryScale !== undefined) return { kind: 'setCanaryScale', scale: step.setCanaryScale };
