@@ -8,7 +8,7 @@ import type { Rollout, RolloutStatus } from '../api/rollout.js';
 import type { KubeObject } from '../kube/object.js';
 import { formatTime as formatMetaTime } from '../kube/timestamps.js';
 import type { TrafficWrite } from '../trafficrouting/router.js';
-import { type ObservedAnalysis, RolloutAnalysisRuns } from './analysis.js';
+import { type AnalysisRunProtocol, type ObservedAnalysis, RolloutAnalysisRuns } from './analysis.js';
 import type { ExperimentAction } from './experiment-step.js';
 import {
   MANAGED_BY_ANNOTATION,
@@ -175,8 +175,8 @@ export class RolloutPass {
   readonly revision: number;
   /** The revision the current template's ReplicaSet had before this pass (undefined: new). */
   readonly priorRevision: number | undefined;
-  /** The AnalysisRuns this pass needs, creates and stops. */
-  readonly analysis: RolloutAnalysisRuns;
+  /** The AnalysisRuns this pass needs, creates and stops (request, keep, finish). */
+  readonly analysis: AnalysisRunProtocol;
   /** Set when the spec proves invalid during the pass (e.g. an analysis template is missing). */
   invalid: string | undefined;
   /** Why this pass aborts the update, for the RolloutAborted message (e.g. a failed AnalysisRun). */
