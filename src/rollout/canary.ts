@@ -59,8 +59,9 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
   const state = startingState(pass, canary);
   promoteIfDone(pass, canary, state);
   // Experiment steps (experiment-step.ts); with traffic routing the running experiment's
-  // weighted templates share the traffic, read from the status as observed, as Argo does.
-  const experiments = new RolloutExperiments(pass, false);
+  // weighted templates share the traffic, read from the status as observed, as Argo does. The
+  // template is unchanged here (a change returned above), so the current experiment stands.
+  const experiments = new RolloutExperiments(pass);
   const experimentDestinations = experiments.weightDestinations(steps, previous.currentStepIndex ?? 0);
   // Argo scales the ReplicaSets before it moves to the next step (reconcileCanaryReplicaSets
   // runs before reconcileCanaryPause and the status sync): a step completed in this pass takes
