@@ -6,6 +6,7 @@
 // Service; after the post-promotion gate the new set is stable, and older sets scale down once
 // their scale-down-deadline passes. An abort keeps (or puts back) the active Service on the
 // stable set and scales the preview down after abortScaleDownDelaySeconds.
+import type { AnalysisRunType } from '../analysis/run-from-templates.js';
 import type { BlueGreenStrategy, RolloutStatus } from '../api/rollout.js';
 import type { StrategyResult } from './canary.js';
 import { POD_TEMPLATE_HASH_LABEL } from './labels.js';
@@ -153,6 +154,29 @@ function desiredNewReplicas(pass: RolloutPass, blueGreen: BlueGreenStrategy, pro
   if (previous.currentPodHash !== hash) return previewCount;
   const notPaused = !pass.rollout.spec.paused && (previous.pauseConditions?.length ?? 0) === 0;
   return notPaused && previous.blueGreen?.scaleUpPreviewCheckPoint ? replicas : previewCount;
+}
+
+/**
+ * Blue-green with its promotion gates fed by this Rollout's pre/post-promotion AnalysisRuns:
+ * the gates' runs are kept (their outcome decides), and the one a gate asks for is requested.
+ */
+export function planBlueGreenWithAnalysis(pass: RolloutPass, blueGreen: BlueGreenStrategy): BlueGreenResult {
+  const keep = (type: AnalysisRunType) => pass.analysis.keep(type);
+  const pre = keep({ type: 'PrePromotion' });
+  const post = keep({ type: 'PostPromotion' });
+  const result = planBlueGreen(pass, blueGreen, {
+    ...(pre ? { prePromotion: pre } : {}),
+    ...(post ? { postPromotion: post } : {}),
+  });
+  const stage = result.startAnalysis;
+  const analysis =
+    stage === 'prePromotion' ? blueGreen.prePromotionAnalysis : blueGreen.postPromotionAnalysis;
+  if (stage && analysis) {
+    const type: AnalysisRunType = { type: stage === 'prePromotion' ? 'PrePromotion' : 'PostPromotion' };
+    const request = pass.analysis.request(type, analysis, undefined);
+    if ('invalid' in request) pass.invalid = `spec.strategy.blueGreen.${stage}Analysis: ${request.invalid}`;
+  }
+  return result;
 }
 
 /** What a pass observed, fixed for the whole pass: the live selectors and the gates' decisions. */
