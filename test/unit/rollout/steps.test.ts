@@ -8,14 +8,15 @@ import {
   weightBeforeStep,
 } from '../../../src/rollout/steps.js';
 
-const header = { name: 'beta', match: [{ headerName: 'x-beta', headerValue: { exact: 'yes' } }] };
+const mirror = { name: 'shadow', percentage: 10, match: [{ method: { exact: 'GET' } }] };
+const header = { name: 'beta', match: [{ headerName: 'x-beta', headerValue: { prefix: 'y' } }] };
 const steps: CanaryStep[] = [
   { setWeight: 20 },
-  { setHeaderRoute: header },
-  { pause: {} },
+  { setMirrorRoute: mirror, setHeaderRoute: header },
+  { pause: { duration: '1m' } },
   { setWeight: 40 },
-  { setHeaderRoute: { name: 'beta' } },
-  { pause: {} },
+  { setMirrorRoute: { name: 'shadow' } },
+  { analysis: { templates: [{ templateName: 'ok' }] } },
 ];
 
 describe('weightAtStep', () => {
@@ -71,7 +72,11 @@ describe('canaryScaleAtStep', () => {
 describe('managedRoutesAtStep', () => {
   it('keeps the last instruction per route up to the current step', () => {
     expect(managedRoutesAtStep(steps, 0)).toEqual({ headerRoutes: [], mirrorRoutes: [] });
-    expect(managedRoutesAtStep(steps, 2).headerRoutes).toEqual([header]);
-    expect(managedRoutesAtStep(steps, 5).headerRoutes).toEqual([{ name: 'beta' }]);
+    expect(managedRoutesAtStep(steps, 2)).toEqual({ headerRoutes: [header], mirrorRoutes: [mirror] });
+    // A route without match asks for its removal; the header route stays.
+    expect(managedRoutesAtStep(steps, 5)).toEqual({
+      headerRoutes: [header],
+      mirrorRoutes: [{ name: 'shadow' }],
+    });
   });
 });
