@@ -108,7 +108,7 @@ function weightDelta(weight: number, option: { canary: number; total: number }):
 export interface BasicCanaryInput {
   /** spec.replicas */
   readonly replicas: number;
-  /** Desired canary weight, 0..100 (see desiredCanaryScale). */
+  /** Desired canary weight, 0..100: the setWeight in force (steps.ts weightAtStep), 0 on abort. */
   readonly weight: number;
   readonly maxSurge?: IntOrPercent;
   readonly maxUnavailable?: IntOrPercent;
