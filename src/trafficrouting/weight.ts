@@ -224,7 +224,7 @@ function desiredCanaryWeightOnAbort(rollout: RoutedRollout, input: TrafficWeight
 }
 
 /** Argo's GetCurrentSetWeight: 0 when aborted, the maximum after the last step. */
-export function currentSetWeight(rollout: RoutedRollout, position: CanaryPosition): number {
+function currentSetWeight(rollout: RoutedRollout, position: CanaryPosition): number {
   if (position.aborted) return 0;
   return weightAtStep(
     rollout.spec.strategy.canary?.steps ?? [],
