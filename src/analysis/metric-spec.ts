@@ -2,7 +2,7 @@
 // which provider is set, spec validation, and the dryRun / measurementRetention rules (regular
 // expressions matched anywhere in the metric name).
 import type { AnalysisRun, Metric, MetricProvider } from '../api/analysis.js';
-import { parseGoDuration } from './go-duration.js';
+import { parseGoDuration } from '../api/duration.js';
 
 /** How Go's IntOrString.IntValue reads a number or string: a string that is not an integer is 0. */
 export function intValue(value: number | string | undefined): number | undefined {

@@ -16,8 +16,8 @@ import type {
   Metric,
   MetricResult,
 } from '../api/analysis.js';
+import { goDurationOrUndefined } from '../api/duration.js';
 import { formatTime } from '../kube/timestamps.js';
-import { parseGoDuration } from './go-duration.js';
 import { ArgumentResolutionError, resolveMetricArgs } from './metric-args.js';
 import { assessMetricPhase, isTerminating, limitBreach } from './metric-assessment.js';
 import {
@@ -108,14 +108,6 @@ function timeOf(timestamp: string | undefined): number | undefined {
   if (!timestamp) return undefined;
   const ms = Date.parse(timestamp);
   return Number.isNaN(ms) ? undefined : ms;
-}
-
-function durationOrUndefined(text: string): number | undefined {
-  try {
-    return parseGoDuration(text);
-  } catch {
-    return undefined;
-  }
 }
 
 /** The metrics with `{{args.*}}` resolved and secret arguments replaced by a placeholder. */
@@ -234,7 +226,7 @@ export function measurementTasks(
     if (!last) {
       if (metric.initialDelay) {
         const startedAt = timeOf(run.status?.startedAt);
-        const delay = durationOrUndefined(metric.initialDelay);
+        const delay = goDurationOrUndefined(metric.initialDelay);
         if (startedAt === undefined || delay === undefined || startedAt + delay > nowMs) continue;
       }
       tasks.push({ metricIndex, metricName: metric.name, action: 'run' });
@@ -253,7 +245,7 @@ export function measurementTasks(
 /** After an error: 10 s; otherwise the metric's interval (10 s when it has none, e.g. retrying). */
 function retryInterval(metric: Metric, last: Measurement): number | undefined {
   if (last.phase === 'Error' || !metric.interval) return ERROR_RETRY_INTERVAL_MS;
-  return durationOrUndefined(metric.interval);
+  return goDurationOrUndefined(metric.interval);
 }
 
 function applyOutcome(
@@ -469,7 +461,7 @@ export function nextReconcileTime(
     const last = result?.measurements?.at(-1);
     if (!last) {
       if (metric.initialDelay) {
-        const delay = durationOrUndefined(metric.initialDelay);
+        const delay = goDurationOrUndefined(metric.initialDelay);
         const start = timeOf(run.status?.startedAt) ?? now.getTime();
         if (delay !== undefined) consider(start + delay);
       }
@@ -483,7 +475,7 @@ export function nextReconcileTime(
     if (count !== undefined && (result?.count ?? 0) >= count) continue;
     let interval: number | undefined;
     if (last.phase === 'Error') interval = ERROR_RETRY_INTERVAL_MS;
-    else if (metric.interval) interval = durationOrUndefined(metric.interval);
+    else if (metric.interval) interval = goDurationOrUndefined(metric.interval);
     const finishedAt = timeOf(last.finishedAt);
     if (interval !== undefined && finishedAt !== undefined) consider(finishedAt + interval);
   }

@@ -1,7 +1,7 @@
 // The writes of Argo's kubectl plugin (pkg/kubectl-argo-rollouts/cmd/* in Argo Rollouts
 // v1.10.2), byte-for-byte in content, so a Slipway user's `kubectl slipway X` does exactly what
 // `kubectl argo rollouts X` does. Pure; the commands send them.
-import { parseGoDuration } from '../analysis/go-duration.js';
+import { parseSecondsOrGoDuration } from '../api/duration.js';
 import type { ReplicaSetObject, RolloutObject } from './info.js';
 
 export interface SplitPatch {
@@ -96,18 +96,9 @@ export const RETRY_EXPERIMENT_PATCH = { status: null };
 export const PAUSE_PATCH = { spec: { paused: true } };
 export const TERMINATE_PATCH = { spec: { terminate: true } };
 
-/**
- * Argo's DurationString: whole seconds ("30") or a Go duration ("30s", "5m", "1h").
- * Returns milliseconds; throws Go's message on anything else.
- */
-export function parseArgoDuration(text: string): number {
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  return parseGoDuration(text);
-}
-
 /** restart: spec.restartAt `in` from now, RFC 3339 to the second as Go formats it. */
 export function restartPatch(now: Date, inText: string | undefined): { spec: { restartAt: string } } {
-  const at = new Date(now.getTime() + (inText ? parseArgoDuration(inText) : 0));
+  const at = new Date(now.getTime() + (inText ? parseSecondsOrGoDuration(inText) : 0));
   return { spec: { restartAt: at.toISOString().replace(/\.\d{3}Z$/, 'Z') } };
 }
 

@@ -4,6 +4,7 @@
 import type { RolloutSpec, RolloutStatus } from '../api/rollout.js';
 import type { KubeObject, ObjectMeta } from '../kube/object.js';
 import { rolloutPhase as calculatePhase } from '../rollout/status.js';
+import { weightAtStep } from '../rollout/steps.js';
 
 export const Icon = {
   Waiting: '◷',
@@ -252,12 +253,7 @@ export function currentSetWeight(ro: RolloutObject): number {
   if (ro.status?.abort) return 0;
   const { step, index } = currentCanaryStep(ro);
   if (!step || index === undefined) return maxTrafficWeight(ro);
-  const steps = ro.spec?.strategy?.canary?.steps ?? [];
-  for (let i = index; i >= 0; i--) {
-    const weight = steps[i]?.setWeight;
-    if (weight !== undefined) return weight;
-  }
-  return 0;
+  return weightAtStep(ro.spec?.strategy?.canary?.steps ?? [], index, maxTrafficWeight(ro));
 }
 
 /**

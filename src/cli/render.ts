@@ -2,7 +2,7 @@
 // in Argo Rollouts v1.10.2), so eyes and scripts used to `kubectl argo rollouts` carry over.
 // Pure: objects and the clock in, text out.
 
-import { parseGoDuration } from '../analysis/go-duration.js';
+import { parseSecondsOrGoDuration } from '../api/duration.js';
 import { age, humanDuration } from './human-duration.js';
 import {
   type AnalysisRunInfo,
@@ -338,7 +338,7 @@ export function renderExperimentList(
     if (spec) {
       let ms: number | undefined;
       try {
-        ms = parseGoDuration(/^\d+$/.test(spec) ? `${spec}s` : spec);
+        ms = parseSecondsOrGoDuration(spec);
       } catch {
         ms = undefined;
       }

@@ -6,6 +6,7 @@ import type { AnalysisRun } from '../api/analysis.js';
 import type { Experiment } from '../api/experiment.js';
 import type { CanaryStep, Rollout } from '../api/rollout.js';
 import type { KubeObject, ObjectMeta } from '../kube/object.js';
+import { weightAtStep } from '../rollout/steps.js';
 
 export const ICONS = {
   waiting: '◷',
@@ -437,12 +438,7 @@ export function currentSetWeight(rollout: Rollout): number {
   if (rollout.status?.abort) return 0;
   const current = currentStep(rollout);
   if (!current) return maxTrafficWeight(rollout);
-  const steps = rollout.spec.strategy.canary?.steps ?? [];
-  for (let i = current.index; i >= 0; i--) {
-    const weight = steps[i]?.setWeight;
-    if (weight !== undefined) return weight;
-  }
-  return 0;
+  return weightAtStep(rollout.spec.strategy.canary?.steps ?? [], current.index, maxTrafficWeight(rollout));
 }
 
 export interface RolloutObjects {

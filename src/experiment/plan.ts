@@ -7,6 +7,7 @@
 import { isCompleted, isWorse } from '../analysis/phases.js';
 import { type AvailableTemplates, analysisRunFromTemplates } from '../analysis/run-from-templates.js';
 import type { AnalysisPhase, AnalysisRun, Argument } from '../api/analysis.js';
+import { goDurationOrUndefined } from '../api/duration.js';
 import type { Experiment } from '../api/experiment.js';
 import type { OwnerReference } from '../kube/object.js';
 import { formatTime } from '../kube/timestamps.js';
@@ -17,7 +18,6 @@ import {
 } from '../rollout/labels.js';
 import { podTemplateHash } from '../rollout/pod-template-hash.js';
 import type { ReplicaSet, Service } from '../rollout/workload-types.js';
-import { parseExperimentDuration } from './duration.js';
 
 export const EXPERIMENT_NAME_ANNOTATION = 'experiment.argoproj.io/name';
 export const EXPERIMENT_TEMPLATE_NAME_ANNOTATION = 'experiment.argoproj.io/template-name';
@@ -148,7 +148,7 @@ export function isTerminating(ex: Experiment): boolean {
 function passedDuration(ex: Experiment, nowMs: number): { passed: boolean; remainingMs: number } {
   const availableAt = ex.status?.availableAt;
   if (!ex.spec.duration || !availableAt) return { passed: false, remainingMs: 0 };
-  const durationMs = parseExperimentDuration(ex.spec.duration);
+  const durationMs = goDurationOrUndefined(ex.spec.duration);
   if (durationMs === undefined) return { passed: false, remainingMs: 0 };
   const endsAt = Date.parse(availableAt) + durationMs;
   return { passed: nowMs > endsAt, remainingMs: endsAt - nowMs };
@@ -282,7 +282,7 @@ export function resolveExperimentArg(
   if (availableAt) {
     values.set('experiment.availableAt', availableAt);
     if (ex.spec.duration) {
-      const durationMs = parseExperimentDuration(ex.spec.duration);
+      const durationMs = goDurationOrUndefined(ex.spec.duration);
       if (durationMs === undefined) throw new Error(`time: invalid duration "${ex.spec.duration}"`);
       values.set('experiment.finishedAt', formatTime(Date.parse(availableAt) + durationMs));
     }

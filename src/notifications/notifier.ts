@@ -7,6 +7,7 @@
 // that records the same Event again sends nothing twice.
 
 import { createHash } from 'node:crypto';
+import { goDurationOrUndefined } from '../api/duration.js';
 import type { Logger } from '../process/logger.js';
 import type { NotificationConfig } from './config.js';
 import type { NotificationMetrics } from './metrics.js';
@@ -78,9 +79,8 @@ export interface DeliveryOutcome {
 function durationMs(value: unknown, fallback: number): number {
   if (typeof value === 'number') return value / 1e6; // a Go time.Duration in nanoseconds
   if (typeof value !== 'string') return fallback;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(value.trim());
-  if (!m) return fallback;
-  return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000);
+  const ms = goDurationOrUndefined(value.trim());
+  return ms === undefined || ms < 0 ? fallback : ms;
 }
 
 function shortHash(text: string): string {

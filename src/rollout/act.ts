@@ -8,7 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { ANALYSIS_RUN_KIND, apiResourceOf, ROLLOUT_KIND } from '../api/kinds.js';
 import { KubeApiError, NotFoundError } from '../kube/api-error.js';
 import type { KubeObject } from '../kube/object.js';
-import { createObject, deleteObject, mergePatch, updateStatus } from '../kube/patch.js';
+import { createObject, deleteObject, mergePatch, type PatchOptions, updateStatus } from '../kube/patch.js';
 import { coreResources, resourcePath } from '../kube/resource.js';
 import type { RestClient } from '../kube/rest.js';
 import { applyTrafficWrite } from '../trafficrouting/apply.js';
@@ -75,11 +75,33 @@ export interface ActContext {
   recordEvent(event: PlannedEvent): void;
 }
 
+/**
+ * Makes the ReplicaSet writes of one plan conditional: the first write to a set on the
+ * resourceVersion the plan was made from, each later one on what our own previous write to it
+ * returned. A set someone else changed meanwhile (the ReplicaSet controller's status, a
+ * person's scale) answers 409, and the controller requeues to plan again from the new state,
+ * as Argo's Update of its informer copy does.
+ */
+class ReplicaSetVersions {
+  private readonly written = new Map<string, string>();
+
+  guard(name: string, planned: string | undefined): PatchOptions {
+    const resourceVersion = this.written.get(name) ?? planned;
+    return resourceVersion ? { resourceVersion } : {};
+  }
+
+  record(name: string, answer: KubeObject | undefined): void {
+    const resourceVersion = answer?.metadata?.resourceVersion;
+    if (resourceVersion) this.written.set(name, resourceVersion);
+  }
+}
+
 /** Returns the Rollout as the API answered when the action patched the Rollout itself. */
 async function applyAction(
   ctx: ActContext,
   rollout: ObservedRolloutObject,
   action: RolloutAction,
+  versions: ReplicaSetVersions,
 ): Promise<KubeObject | undefined> {
   const namespace = rollout.metadata.namespace;
   const { client } = ctx;
@@ -88,6 +110,7 @@ async function applyAction(
       const created = await createObject(client, coreResources.replicaSets, action.replicaSet, {
         ifExists: 'ignore',
       });
+      versions.record(action.replicaSet.metadata?.name ?? '', created);
       const replicas = action.replicaSet.spec?.replicas ?? 0;
       if (!created && replicas > 0) {
         // Already there (our cache had not seen it yet): the scale-up this pass planned for the
@@ -104,27 +127,39 @@ async function applyAction(
       return;
     }
     case 'scaleReplicaSet':
-      await mergePatch(
-        client,
-        { resource: coreResources.replicaSets, namespace, name: action.name },
-        {
-          metadata: { annotations: { [DESIRED_REPLICAS_ANNOTATION]: String(rollout.spec.replicas ?? 1) } },
-          spec: { replicas: action.to },
-        },
+      versions.record(
+        action.name,
+        await mergePatch(
+          client,
+          { resource: coreResources.replicaSets, namespace, name: action.name },
+          {
+            metadata: { annotations: { [DESIRED_REPLICAS_ANNOTATION]: String(rollout.spec.replicas ?? 1) } },
+            spec: { replicas: action.to },
+          },
+          versions.guard(action.name, action.resourceVersion),
+        ),
       );
       return;
     case 'setReplicaSetRevision':
-      await mergePatch(
-        client,
-        { resource: coreResources.replicaSets, namespace, name: action.name },
-        { metadata: { annotations: { [REVISION_ANNOTATION]: String(action.revision) } } },
+      versions.record(
+        action.name,
+        await mergePatch(
+          client,
+          { resource: coreResources.replicaSets, namespace, name: action.name },
+          { metadata: { annotations: { [REVISION_ANNOTATION]: String(action.revision) } } },
+          versions.guard(action.name, action.resourceVersion),
+        ),
       );
       return;
     case 'annotateReplicaSet':
-      await mergePatch(
-        client,
-        { resource: coreResources.replicaSets, namespace, name: action.name },
-        { metadata: { annotations: action.annotations } },
+      versions.record(
+        action.name,
+        await mergePatch(
+          client,
+          { resource: coreResources.replicaSets, namespace, name: action.name },
+          { metadata: { annotations: action.annotations } },
+          versions.guard(action.name, action.resourceVersion),
+        ),
       );
       return;
     case 'deleteReplicaSet':
@@ -211,7 +246,7 @@ async function applyAction(
       return;
     }
     case 'syncRoleMetadata':
-      await syncRoleMetadataOnCluster(client, namespace, action);
+      await syncRoleMetadataOnCluster(client, namespace, action, versions);
       return;
     case 'setRolloutRevision':
       return mergePatch(
@@ -231,19 +266,24 @@ async function syncRoleMetadataOnCluster(
   client: RestClient,
   namespace: string,
   action: Extract<RolloutAction, { kind: 'syncRoleMetadata' }>,
+  versions: ReplicaSetVersions,
 ): Promise<void> {
   const patch = metadataPatch(action.previous, action.desired);
-  await mergePatch(
-    client,
-    { resource: coreResources.replicaSets, namespace, name: action.name },
-    {
-      metadata: {
-        annotations: {
-          [EPHEMERAL_METADATA_ANNOTATION]: action.desired ? JSON.stringify(action.desired) : null,
+  versions.record(
+    action.name,
+    await mergePatch(
+      client,
+      { resource: coreResources.replicaSets, namespace, name: action.name },
+      {
+        metadata: {
+          annotations: {
+            [EPHEMERAL_METADATA_ANNOTATION]: action.desired ? JSON.stringify(action.desired) : null,
+          },
         },
+        spec: { template: { metadata: patch } },
       },
-      spec: { template: { metadata: patch } },
-    },
+      versions.guard(action.name, action.resourceVersion),
+    ),
   );
   const pods = await client.list<KubeObject>(coreResources.pods, {
     namespace,
@@ -346,9 +386,10 @@ export async function applyRolloutPlan(
     for (const event of plan.events.filter((e) => (e.after ?? 'status') === after)) ctx.recordEvent(event);
   };
   let resourceVersion = rollout.metadata.resourceVersion;
+  const versions = new ReplicaSetVersions();
   for (const action of plan.actions) {
     try {
-      const patched = await applyAction(ctx, rollout, action);
+      const patched = await applyAction(ctx, rollout, action, versions);
       // Our patch changed only metadata; if spec and status are still what we planned from
       // (no abort or promote slipped in between), the plan stands on the patched version.
       if (patched?.metadata?.resourceVersion) {

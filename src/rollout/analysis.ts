@@ -62,7 +62,24 @@ export function abortReason(outcome: RunOutcome): string {
   return `AnalysisRun '${outcome.name}' ${outcome.phase}${outcome.message ? `: ${outcome.message}` : ''}`;
 }
 
-export class RolloutAnalysisRuns {
+/**
+ * The analysis-run protocol of one pass, three verbs in this order: `request` each run the pass
+ * needs (the existing run for the current template, or one created now); `keep` a run whose
+ * outcome still decides something without creating one (a paused analysis step, a blue-green
+ * gate); `finish` once, at the end: unfinished runs nobody requested or kept are terminated and
+ * finished ones beyond spec.analysis' history limits deleted.
+ */
+export interface AnalysisRunProtocol {
+  request(
+    type: AnalysisRunType,
+    analysis: RolloutAnalysis,
+    previousStatus: { name: string; status?: string } | undefined,
+  ): RunRequest;
+  keep(type: AnalysisRunType): RunOutcome | undefined;
+  finish(): void;
+}
+
+export class RolloutAnalysisRuns implements AnalysisRunProtocol {
   private readonly pass: RolloutPass;
   private readonly observed: ObservedAnalysis;
   /** Names of runs this pass still needs; every other unfinished run is terminated. */

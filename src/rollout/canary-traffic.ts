@@ -7,7 +7,9 @@ import type { CanaryStrategy, RolloutStatus } from '../api/rollout.js';
 import { planTrafficRouting } from '../trafficrouting/registry.js';
 import type { WeightDestination } from '../trafficrouting/router.js';
 import {
+  type CanaryPosition,
   desiredTrafficWeight,
+  positionOf,
   trafficRoutedReplicaCounts,
   trafficWeightStatus,
 } from '../trafficrouting/weight.js';
@@ -32,18 +34,13 @@ export interface CanaryDraft {
   stablePingPong?: string | undefined;
 }
 
-function draftRollout(pass: RolloutPass, draft: CanaryDraft) {
+function positionOfDraft(pass: RolloutPass, draft: CanaryDraft): CanaryPosition {
   return {
-    ...pass.rollout,
-    status: {
-      ...pass.previous,
-      currentStepIndex: draft.index,
-      currentPodHash: pass.hash,
-      stableRS: draft.stableHash,
-      abort: draft.aborted || undefined,
-      promoteFull: draft.promoteFull || undefined,
-      canary: { ...pass.previous.canary, stablePingPong: draft.stablePingPong },
-    },
+    stepIndex: draft.index,
+    aborted: draft.aborted,
+    promoteFull: draft.promoteFull,
+    stableHash: draft.stableHash,
+    currentPodHash: pass.hash,
   };
 }
 
@@ -58,12 +55,8 @@ export function trafficStepReached(
   weight: number,
 ): boolean {
   const counts = trafficRoutedReplicaCounts(
-    draftRollout(pass, {
-      index,
-      aborted: false,
-      promoteFull: false,
-      stableHash: pass.previous.stableRS,
-    }),
+    pass.rollout,
+    positionOfDraft(pass, { index, aborted: false, promoteFull: false, stableHash: pass.previous.stableRS }),
   );
   if (!isSettledAt(pass.newRS, counts.canary)) return false;
   if (stableRS && stableRS !== pass.newRS && !isSettledAt(stableRS, counts.stable)) return false;
@@ -80,8 +73,7 @@ export function planTrafficRoutedCanary(
   experimentDestinations: readonly WeightDestination[] = [],
 ): Pick<CanaryStatus, 'weights'> & { canaryServiceToStable: boolean; holdCanaryService?: boolean } {
   const { newRS, replicas, now } = pass;
-  const routed = draftRollout(pass, draft);
-  const counts = trafficRoutedReplicaCounts(routed);
+  const counts = trafficRoutedReplicaCounts(pass.rollout, positionOfDraft(pass, draft));
 
   if (draft.aborted && stable && stable !== newRS) {
     // Aborted: the stable set takes all traffic at once; the canary pods stay for
@@ -112,6 +104,7 @@ export function planTrafficRoutedCanary(
 
   const decision = desiredTrafficWeight({
     rollout: pass.rollout,
+    position: positionOf(pass.previous),
     canaryHash: pass.hash,
     stableHash: draft.stableHash,
     canaryAvailableReplicas: availableReplicas(newRS),
@@ -122,7 +115,11 @@ export function planTrafficRoutedCanary(
     experimentDestinations,
   });
   const plan = planTrafficRouting({
-    rollout: routed,
+    // The routers read one decided status field: which of ping and pong is stable now.
+    rollout: {
+      ...pass.rollout,
+      status: { ...pass.previous, canary: { ...pass.previous.canary, stablePingPong: draft.stablePingPong } },
+    },
     desiredWeight: decision.weight,
     additionalDestinations: decision.additionalDestinations,
     ...(decision.canaryHash ? { canaryHash: decision.canaryHash } : {}),

@@ -4,6 +4,7 @@
 // ReplicaSet to stable; an abort takes the canary back to 0; otherwise the current step
 // completes when its condition holds, one step per pass. Then the replica counts.
 import type { CanaryStep, CanaryStrategy, RolloutStatus } from '../api/rollout.js';
+import type { WeightDestination } from '../trafficrouting/router.js';
 import { routedServices } from '../trafficrouting/weight.js';
 import { abortReason, type RunOutcome } from './analysis.js';
 import { planTrafficRoutedCanary, trafficStepReached } from './canary-traffic.js';
@@ -29,253 +30,385 @@ export interface StrategyResult {
   completed: boolean;
 }
 
+/** The strategy fields of status that the pass moves along (status.* after this pass). */
+interface CanaryState {
+  /** status.currentStepIndex */
+  index: number;
+  pauseConditions: PauseConditions;
+  controllerPause: boolean;
+  aborted: boolean;
+  abortedAt: string | undefined;
+  promoteFull: boolean;
+  /** status.stableRS: the new hash once promoted. */
+  stableHash: string | undefined;
+  /** status.canary.stablePingPong: switched on promotion. */
+  stablePingPong: string | undefined;
+  /** The AnalysisRun of the current analysis step, while it decides the step. */
+  stepRun?: RunOutcome | undefined;
+  backgroundRun?: RunOutcome | undefined;
+}
+
 export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyResult {
-  const { previous, hash, newRS, replicas } = pass;
-  const steps: readonly CanaryStep[] = canary.steps ?? [];
-  const stepCount = steps.length;
-  const stableHash = previous.stableRS;
-  const stableRS = pass.stableRS;
+  const { previous, hash } = pass;
   // No steps at all hash as Go's null, not as an empty list.
   const currentStepHash = stepHash(canary.steps);
+  if (previous.currentPodHash !== hash || previous.currentStepHash !== currentStepHash) {
+    return restartSteps(pass, canary, currentStepHash);
+  }
+  const steps: readonly CanaryStep[] = canary.steps ?? [];
+  const state = startingState(pass, canary);
+  promoteIfDone(pass, canary, state);
+  // Experiment steps (experiment-step.ts); with traffic routing the running experiment's
+  // weighted templates share the traffic, read from the status as observed, as Argo does. The
+  // template is unchanged here (a change returned above), so the current experiment stands.
+  const experiments = new RolloutExperiments(pass);
+  const experimentDestinations = experiments.weightDestinations(steps, previous.currentStepIndex ?? 0);
+  // Argo scales the ReplicaSets before it moves to the next step (reconcileCanaryReplicaSets
+  // runs before reconcileCanaryPause and the status sync): a step completed in this pass takes
+  // effect on the pod counts in the next one.
+  const scalingIndex = state.index;
+  runBackgroundAnalysis(pass, canary, state);
+  progressCurrentStep(pass, canary, state, experiments);
+  settleAbort(pass, state, steps.length);
+  const routing = scaleCanary(pass, canary, state, scalingIndex, experimentDestinations);
+  reconcileCanaryServices(pass, canary, state, routing);
+  pass.cleanUpHistory([pass.newRS, state.stableHash === hash ? pass.newRS : pass.stableRS]);
+  experiments.finish(state.aborted || previous.promoteFull === true);
+  return {
+    status: canaryStatus(pass, state, steps.length, currentStepHash, {
+      weights: routing.weights,
+      currentExperiment: experiments.currentName,
+    }),
+    completed: state.stableHash === hash && (pass.newRS.status?.replicas ?? 0) === pass.replicas,
+  };
+}
 
-  let index = Math.min(previous.currentStepIndex ?? 0, stepCount);
-  let pauseConditions: PauseConditions = [...(previous.pauseConditions ?? [])];
-  let controllerPause = previous.controllerPause ?? false;
+/**
+ * A changed template or step list restarts the steps (back on the stable template, or within
+ * the rollbackWindow, they are skipped). As Argo's rolloutCanary, such a pass only creates the
+ * ReplicaSet (at 0) and syncs the status; scaling, Services, routers and analysis start on the
+ * next pass. This is what puts RolloutNotCompleted before the first ScalingReplicaSet in Argo's
+ * Events.
+ */
+function restartSteps(pass: RolloutPass, canary: CanaryStrategy, currentStepHash: string): StrategyResult {
+  const { previous, hash, newRS } = pass;
+  const stepCount = canary.steps?.length ?? 0;
+  const stableHash = previous.stableRS;
+  let index = 0;
+  if (stableHash === hash && previous.currentPodHash !== undefined && stepCount > 0) {
+    index = stepCount;
+    pass.emit('SkipSteps', 'Rollback to stable ReplicaSets');
+  } else if (stepCount > 0 && rollbackWithinWindow(pass, pass.stableRS) && specReplicas(newRS) > 0) {
+    index = stepCount;
+    pass.emit('SkipSteps', 'Rollback to active ReplicaSets within RollbackWindow');
+  }
+  return {
+    status: {
+      currentPodHash: hash,
+      currentStepHash,
+      stableRS: stableHash,
+      currentStepIndex: stepCount > 0 ? index : undefined,
+      pauseConditions: undefined,
+      controllerPause: undefined,
+      abort: undefined,
+      abortedAt: undefined,
+      promoteFull: undefined,
+      canary: withoutEmpty({
+        stablePingPong: previous.canary?.stablePingPong,
+        weights: previous.canary?.weights,
+      }),
+    },
+    completed: stableHash === hash,
+  };
+}
+
+/** Where the canary stood, with promote-full and a rollback within the window skipping ahead. */
+function startingState(pass: RolloutPass, canary: CanaryStrategy): CanaryState {
+  const { previous } = pass;
+  const stepCount = canary.steps?.length ?? 0;
+  const stableHash = previous.stableRS;
   // An abort of a fully promoted rollout is dropped (Argo's newRolloutContext): there is no
   // update left to abort, so it must not leave the rollout Degraded.
   const fullyPromoted = stableHash !== undefined && stableHash === previous.currentPodHash;
-  let aborted = previous.abort === true && !fullyPromoted;
-  let abortedAt = aborted ? previous.abortedAt : undefined;
-  let promoteFull = previous.promoteFull === true;
+  const aborted = previous.abort === true && !fullyPromoted;
+  const state: CanaryState = {
+    index: Math.min(previous.currentStepIndex ?? 0, stepCount),
+    pauseConditions: [...(previous.pauseConditions ?? [])],
+    controllerPause: previous.controllerPause ?? false,
+    aborted,
+    abortedAt: aborted ? previous.abortedAt : undefined,
+    promoteFull: previous.promoteFull === true,
+    stableHash,
+    stablePingPong: previous.canary?.stablePingPong,
+  };
+  if (state.promoteFull || rollbackWithinWindow(pass, pass.stableRS)) {
+    state.pauseConditions = [];
+    state.aborted = false;
+    state.index = stepCount;
+  }
+  return state;
+}
 
-  if (previous.currentPodHash !== hash || previous.currentStepHash !== currentStepHash) {
-    index = 0;
-    pauseConditions = [];
-    controllerPause = false;
-    aborted = false;
-    abortedAt = undefined;
-    promoteFull = false;
-    if (stableHash === hash && previous.currentPodHash !== undefined && stepCount > 0) {
-      index = stepCount;
-      pass.emit('SkipSteps', 'Rollback to stable ReplicaSets');
-    } else if (stepCount > 0 && rollbackWithinWindow(pass, stableRS) && specReplicas(newRS) > 0) {
-      index = stepCount;
-      pass.emit('SkipSteps', 'Rollback to active ReplicaSets within RollbackWindow');
-    }
-  }
-  if (previous.currentPodHash !== hash || previous.currentStepHash !== currentStepHash) {
-    // Argo's rolloutCanary: a template or steps change only creates the ReplicaSet (at 0) and
-    // syncs the status; scaling, Services, routers and analysis start on the next pass. This
-    // is what puts RolloutNotCompleted before the first ScalingReplicaSet in Argo's Events.
-    return {
-      status: {
-        currentPodHash: hash,
-        currentStepHash,
-        stableRS: stableHash,
-        currentStepIndex: stepCount > 0 ? index : undefined,
-        pauseConditions: undefined,
-        controllerPause: undefined,
-        abort: undefined,
-        abortedAt: undefined,
-        promoteFull: undefined,
-        canary: withoutEmpty({
-          stablePingPong: previous.canary?.stablePingPong,
-          weights: previous.canary?.weights,
-        }),
-      },
-      completed: stableHash === hash,
-    };
-  }
-  if (promoteFull || rollbackWithinWindow(pass, stableRS)) {
-    pauseConditions = [];
-    aborted = false;
-    index = stepCount;
-  }
-
-  let newStableHash = stableHash;
-  const promotion = !stableRS
+/**
+ * Promote-full, the first deploy, or every step done with all new pods available makes the new
+ * ReplicaSet stable (Argo's promoteStable).
+ */
+function promoteIfDone(pass: RolloutPass, canary: CanaryStrategy, state: CanaryState): void {
+  const { hash, newRS, replicas } = pass;
+  const stepCount = canary.steps?.length ?? 0;
+  const stableHash = state.stableHash;
+  const promotion = !pass.stableRS
     ? 'Initial deploy'
-    : aborted || stableHash === hash || availableReplicas(newRS) !== replicas
+    : state.aborted || stableHash === hash || availableReplicas(newRS) !== replicas
       ? undefined
-      : promoteFull
+      : state.promoteFull
         ? 'Full promotion requested'
-        : index >= stepCount
+        : state.index >= stepCount
           ? `Completed all ${stepCount} canary steps`
           : undefined;
-  // Ping-pong: the Service that was the canary becomes the stable one on every switch of the
-  // stable set (Argo's promoteStable; anything but 'ping', the initial deploy too, turns 'ping').
-  let stablePingPong = previous.canary?.stablePingPong;
   if (promotion) {
-    if (canary.pingPong && stableHash !== hash) stablePingPong = stablePingPong === 'ping' ? 'pong' : 'ping';
-    newStableHash = hash;
-    pauseConditions = [];
-    controllerPause = false;
-    aborted = false;
-    promoteFull = false;
-    index = stepCount;
+    // Ping-pong: the Service that was the canary becomes the stable one on every switch of the
+    // stable set (anything but 'ping', the initial deploy too, turns 'ping').
+    if (canary.pingPong && stableHash !== hash) {
+      state.stablePingPong = state.stablePingPong === 'ping' ? 'pong' : 'ping';
+    }
+    state.stableHash = hash;
+    state.pauseConditions = [];
+    state.controllerPause = false;
+    state.aborted = false;
+    state.promoteFull = false;
+    state.index = stepCount;
     pass.emit(
       'RolloutCompleted',
       `Rollout completed update to revision ${pass.revision} (${hash}): ${promotion}`,
     );
   } else if (stableHash === hash) {
-    index = stepCount;
+    state.index = stepCount;
   }
+}
 
-  const others = pass.owned.filter((rs) => rs !== newRS && rs !== stableRS);
-  const updating = newStableHash !== hash;
-  const templateChanged = previous.currentPodHash !== hash;
-  const previousRuns = templateChanged ? undefined : previous.canary;
-  let stepRun: RunOutcome | undefined;
-  let backgroundRun: RunOutcome | undefined;
-  const pauseForInconclusive = (run: RunOutcome, previousPhase: string | undefined) => {
-    // Pause once per inconclusive result; a person's promote (clearing the pause) goes on.
-    if (
-      previousPhase === 'Inconclusive' ||
-      pauseConditions.some((p) => p.reason === 'InconclusiveAnalysisRun')
-    ) {
-      return;
-    }
-    pauseConditions = [...pauseConditions, { reason: 'InconclusiveAnalysisRun', startTime: pass.nowText }];
-    controllerPause = true;
-    pass.emit('RolloutPaused', `Rollout is paused (InconclusiveAnalysisRun: ${run.name})`);
-  };
-  const abortFor = (run: RunOutcome) => {
-    aborted = true;
-    pass.abortReason = abortReason(run);
-  };
-  // Experiment steps (experiment-step.ts); with traffic routing the running experiment's
-  // weighted templates share the traffic, read from the status as observed, as Argo does.
-  const experiments = new RolloutExperiments(pass, templateChanged);
-  const experimentDestinations = experiments.weightDestinations(steps, previous.currentStepIndex ?? 0);
-  const experimentStep = (step: CanaryStep, paused: boolean) => {
-    const inconclusivePaused = pauseConditions.some((p) => p.reason === 'InconclusiveExperiment');
-    const outcome = experiments.request(step.experiment!, index, inconclusivePaused);
-    if (outcome.kind === 'abort') {
-      aborted = true;
-      pass.abortReason = outcome.message;
-    } else if (outcome.kind === 'inconclusive' && !inconclusivePaused) {
-      pauseConditions = [...pauseConditions, { reason: 'InconclusiveExperiment', startTime: pass.nowText }];
-      // The Paused condition's RolloutPaused Event names the reason (conditions.ts).
-      controllerPause = true;
-    } else if (outcome.kind === 'successful' && !paused) {
-      pass.emit('RolloutStepCompleted', `Rollout step ${index + 1}/${stepCount} completed (experiment)`);
-      index += 1;
-      controllerPause = false;
-    }
-  };
-
-  // Argo scales the ReplicaSets before it moves to the next step (reconcileCanaryReplicaSets
-  // runs before reconcileCanaryPause and the status sync): a step completed in this pass takes
-  // effect on the pod counts in the next one.
-  const scalingIndex = index;
-
-  // Background analysis runs from startingStep until the update completes or aborts.
-  // Not under promote-full either: Argo's reconcileAnalysisRuns skips (and cancels) analysis then.
+/** Pause once per inconclusive result; a person's promote (clearing the pause) goes on. */
+function pauseForInconclusive(
+  pass: RolloutPass,
+  state: CanaryState,
+  run: RunOutcome,
+  previousPhase: string | undefined,
+): void {
   if (
-    canary.analysis &&
-    updating &&
-    !aborted &&
-    !promoteFull &&
-    index >= (canary.analysis.startingStep ?? 0)
+    previousPhase === 'Inconclusive' ||
+    state.pauseConditions.some((p) => p.reason === 'InconclusiveAnalysisRun')
   ) {
-    const request = pass.analysis.request(
-      { type: 'Background' },
-      canary.analysis,
-      previousRuns?.currentBackgroundAnalysisRunStatus,
-    );
-    if ('invalid' in request) pass.invalid = `spec.strategy.canary.analysis: ${request.invalid}`;
+    return;
+  }
+  state.pauseConditions = [
+    ...state.pauseConditions,
+    { reason: 'InconclusiveAnalysisRun', startTime: pass.nowText },
+  ];
+  state.controllerPause = true;
+  pass.emit('RolloutPaused', `Rollout is paused (InconclusiveAnalysisRun: ${run.name})`);
+}
+
+function abortFor(pass: RolloutPass, state: CanaryState, run: RunOutcome): void {
+  state.aborted = true;
+  pass.abortReason = abortReason(run);
+}
+
+/**
+ * Background analysis runs from startingStep until the update completes or aborts. Not under
+ * promote-full either: Argo's reconcileAnalysisRuns skips (and cancels) analysis then.
+ */
+function runBackgroundAnalysis(pass: RolloutPass, canary: CanaryStrategy, state: CanaryState): void {
+  const updating = state.stableHash !== pass.hash;
+  if (
+    !canary.analysis ||
+    !updating ||
+    state.aborted ||
+    state.promoteFull ||
+    state.index < (canary.analysis.startingStep ?? 0)
+  ) {
+    return;
+  }
+  const previous = pass.previous.canary?.currentBackgroundAnalysisRunStatus;
+  const request = pass.analysis.request({ type: 'Background' }, canary.analysis, previous);
+  if ('invalid' in request) {
+    pass.invalid = `spec.strategy.canary.analysis: ${request.invalid}`;
+    return;
+  }
+  const run = request.outcome;
+  state.backgroundRun = run;
+  if (run.phase === 'Failed' || run.phase === 'Error') abortFor(pass, state, run);
+  else if (run.phase === 'Inconclusive') pauseForInconclusive(pass, state, run, previous?.status);
+}
+
+/** The current step completes when its condition holds, one step per pass. */
+function progressCurrentStep(
+  pass: RolloutPass,
+  canary: CanaryStrategy,
+  state: CanaryState,
+  experiments: RolloutExperiments,
+): void {
+  const steps: readonly CanaryStep[] = canary.steps ?? [];
+  const step = state.index < steps.length ? steps[state.index] : undefined;
+  if (!step || state.aborted) return;
+  const running = !pass.rollout.spec.paused;
+  if (running && state.pauseConditions.length === 0) {
+    if (step.experiment) experimentStep(pass, state, experiments, step, steps.length, false);
+    else if (step.analysis) analysisStep(pass, state, step, steps.length);
     else {
-      backgroundRun = request.outcome;
-      if (backgroundRun.phase === 'Failed' || backgroundRun.phase === 'Error') abortFor(backgroundRun);
-      else if (backgroundRun.phase === 'Inconclusive') {
-        pauseForInconclusive(backgroundRun, previousRuns?.currentBackgroundAnalysisRunStatus?.status);
-      }
-    }
-  }
-
-  if (!aborted && !pass.rollout.spec.paused && index < stepCount && pauseConditions.length === 0) {
-    const step = steps[index]!;
-    if (step.experiment) experimentStep(step, false);
-    else if (step.analysis) {
-      // An analysis step blocks until its run ends: Successful completes the step.
-      const request = pass.analysis.request(
-        { type: 'Step', stepIndex: index },
-        step.analysis,
-        previousRuns?.currentStepAnalysisRunStatus,
+      const stableRS = pass.stableRS;
+      const index = state.index;
+      const others = pass.owned.filter((rs) => rs !== pass.newRS && rs !== stableRS);
+      applyStepProgress(pass, state, step, steps.length, () =>
+        canary.trafficRouting
+          ? trafficStepReached(pass, stableRS, index, weightAtStep(steps, index))
+          : atDesiredCounts(pass, canary, weightAtStep(steps, index), stableRS, others),
       );
-      if ('invalid' in request)
-        pass.invalid = `spec.strategy.canary.steps[${index}].analysis: ${request.invalid}`;
-      else {
-        stepRun = request.outcome;
-        const promotedAfterInconclusive =
-          stepRun.phase === 'Inconclusive' &&
-          previousRuns?.currentStepAnalysisRunStatus?.status === 'Inconclusive';
-        if (stepRun.phase === 'Successful' || promotedAfterInconclusive) {
-          pass.emit('RolloutStepCompleted', `Rollout step ${index + 1}/${stepCount} completed (analysis)`);
-          index += 1;
-          controllerPause = false;
-          stepRun = undefined;
-        } else if (stepRun.phase === 'Failed' || stepRun.phase === 'Error') abortFor(stepRun);
-        else if (stepRun.phase === 'Inconclusive') pauseForInconclusive(stepRun, undefined);
-      }
-    } else {
-      const progress = progressStep({
-        step,
-        index,
-        stepCount,
-        pauseConditions,
-        controllerPause,
-        now: pass.now,
-        atDesiredCounts: () =>
-          canary.trafficRouting
-            ? trafficStepReached(pass, stableRS, index, weightAtStep(steps, index))
-            : atDesiredCounts(pass, canary, weightAtStep(steps, index), stableRS, others),
-      });
-      index = progress.index;
-      pauseConditions = progress.pauseConditions;
-      controllerPause = progress.controllerPause;
-      for (const event of progress.events) pass.events.push(event);
-      if (progress.requeueAfterMs !== undefined) pass.requeueAfterMs(progress.requeueAfterMs);
     }
-  } else if (!aborted && index < stepCount && steps[index]?.experiment) {
+  } else if (step.experiment) {
     // Paused at an experiment step (by hand, or inconclusive): it keeps running, as in Argo.
-    experimentStep(steps[index]!, true);
-  } else if (!aborted && index < stepCount && steps[index]?.analysis) {
+    experimentStep(pass, state, experiments, step, steps.length, true);
+  } else if (step.analysis) {
     // Paused at an analysis step (inconclusive, or by hand): report its run, keep it running.
-    stepRun = pass.analysis.keep({ type: 'Step', stepIndex: index });
-  } else if (!aborted && !pass.rollout.spec.paused && index < stepCount && steps[index]?.pause) {
+    state.stepRun = pass.analysis.keep({ type: 'Step', stepIndex: state.index });
+  } else if (running && step.pause) {
     // A pause step whose pause condition is already set: check its timer or a resume.
-    const progress = progressStep({
-      step: steps[index]!,
-      index,
-      stepCount,
-      pauseConditions,
-      controllerPause,
-      now: pass.now,
-      atDesiredCounts: () => false,
-    });
-    index = progress.index;
-    pauseConditions = progress.pauseConditions;
-    controllerPause = progress.controllerPause;
-    for (const event of progress.events) pass.events.push(event);
-    if (progress.requeueAfterMs !== undefined) pass.requeueAfterMs(progress.requeueAfterMs);
+    applyStepProgress(pass, state, step, steps.length, () => false);
   }
+}
 
-  if (aborted) {
-    index = stepCount > 0 ? (newStableHash === hash ? stepCount : 0) : index;
-    pauseConditions = [];
-    controllerPause = false;
-    abortedAt ??= pass.nowText;
-    if (!(previous.conditions ?? []).some((c) => c.reason === Reason.Aborted)) {
-      const reason = pass.abortReason ? `: ${pass.abortReason}` : '';
-      pass.emit('RolloutAborted', `Rollout aborted update to revision ${pass.revision}${reason}`, 'Warning');
-    }
+function applyStepProgress(
+  pass: RolloutPass,
+  state: CanaryState,
+  step: CanaryStep,
+  stepCount: number,
+  atDesiredCounts: () => boolean,
+): void {
+  const progress = progressStep({
+    step,
+    index: state.index,
+    stepCount,
+    pauseConditions: state.pauseConditions,
+    controllerPause: state.controllerPause,
+    now: pass.now,
+    atDesiredCounts,
+  });
+  state.index = progress.index;
+  state.pauseConditions = progress.pauseConditions;
+  state.controllerPause = progress.controllerPause;
+  for (const event of progress.events) pass.events.push(event);
+  if (progress.requeueAfterMs !== undefined) pass.requeueAfterMs(progress.requeueAfterMs);
+}
+
+/** An experiment step completes when its Experiment succeeds; a failed one aborts. */
+function experimentStep(
+  pass: RolloutPass,
+  state: CanaryState,
+  experiments: RolloutExperiments,
+  step: CanaryStep,
+  stepCount: number,
+  paused: boolean,
+): void {
+  const inconclusivePaused = state.pauseConditions.some((p) => p.reason === 'InconclusiveExperiment');
+  const outcome = experiments.request(step.experiment!, state.index, inconclusivePaused);
+  if (outcome.kind === 'abort') {
+    state.aborted = true;
+    pass.abortReason = outcome.message;
+  } else if (outcome.kind === 'inconclusive' && !inconclusivePaused) {
+    state.pauseConditions = [
+      ...state.pauseConditions,
+      { reason: 'InconclusiveExperiment', startTime: pass.nowText },
+    ];
+    // The Paused condition's RolloutPaused Event names the reason (conditions.ts).
+    state.controllerPause = true;
+  } else if (outcome.kind === 'successful' && !paused) {
+    pass.emit('RolloutStepCompleted', `Rollout step ${state.index + 1}/${stepCount} completed (experiment)`);
+    state.index += 1;
+    state.controllerPause = false;
   }
+}
 
-  // Replica counts for the weight now in force; older ReplicaSets drain within maxUnavailable.
-  const weight = aborted ? 0 : newStableHash === hash ? 100 : weightAtStep(steps, scalingIndex);
-  const stable = newStableHash === hash ? newRS : stableRS;
+/** An analysis step blocks until its run ends: Successful completes the step. */
+function analysisStep(pass: RolloutPass, state: CanaryState, step: CanaryStep, stepCount: number): void {
+  const previous = pass.previous.canary?.currentStepAnalysisRunStatus;
+  const request = pass.analysis.request({ type: 'Step', stepIndex: state.index }, step.analysis!, previous);
+  if ('invalid' in request) {
+    pass.invalid = `spec.strategy.canary.steps[${state.index}].analysis: ${request.invalid}`;
+    return;
+  }
+  const run = request.outcome;
+  state.stepRun = run;
+  const promotedAfterInconclusive = run.phase === 'Inconclusive' && previous?.status === 'Inconclusive';
+  if (run.phase === 'Successful' || promotedAfterInconclusive) {
+    pass.emit('RolloutStepCompleted', `Rollout step ${state.index + 1}/${stepCount} completed (analysis)`);
+    state.index += 1;
+    state.controllerPause = false;
+    state.stepRun = undefined;
+  } else if (run.phase === 'Failed' || run.phase === 'Error') abortFor(pass, state, run);
+  else if (run.phase === 'Inconclusive') pauseForInconclusive(pass, state, run, undefined);
+}
+
+/** An abort takes the canary back to the first step (0 pods) and ends any pause. */
+function settleAbort(pass: RolloutPass, state: CanaryState, stepCount: number): void {
+  if (!state.aborted) return;
+  if (stepCount > 0) state.index = state.stableHash === pass.hash ? stepCount : 0;
+  state.pauseConditions = [];
+  state.controllerPause = false;
+  state.abortedAt ??= pass.nowText;
+  if (!(pass.previous.conditions ?? []).some((c) => c.reason === Reason.Aborted)) {
+    const reason = pass.abortReason ? `: ${pass.abortReason}` : '';
+    pass.emit('RolloutAborted', `Rollout aborted update to revision ${pass.revision}${reason}`, 'Warning');
+  }
+}
+
+interface CanaryRouting {
+  weights: NonNullable<RolloutStatus['canary']>['weights'];
+  /** Point canaryService at the stable pods (abort). */
+  canaryServiceToStable: boolean;
+  /** Leave canaryService where it is (rolling back to stable under dynamicStableScale). */
+  holdCanaryService: boolean;
+}
+
+/**
+ * Replica counts for the weight in force at `scalingIndex`: through the routers with traffic
+ * routing (canary-traffic.ts), else the basic split, older ReplicaSets draining within
+ * maxUnavailable.
+ */
+function scaleCanary(
+  pass: RolloutPass,
+  canary: CanaryStrategy,
+  state: CanaryState,
+  scalingIndex: number,
+  experimentDestinations: readonly WeightDestination[],
+): CanaryRouting {
+  const { previous, hash, newRS, replicas } = pass;
+  const promoted = state.stableHash === hash;
+  const stable = promoted ? newRS : pass.stableRS;
   const older = pass.owned.filter((rs) => rs !== newRS && rs !== stable);
+  if (canary.trafficRouting) {
+    const routed = planTrafficRoutedCanary(
+      pass,
+      canary,
+      {
+        index: state.index,
+        aborted: state.aborted,
+        promoteFull: state.promoteFull,
+        stableHash: state.stableHash,
+        stablePingPong: state.stablePingPong,
+      },
+      stable,
+      older,
+      experimentDestinations,
+    );
+    return {
+      weights: routed.weights,
+      canaryServiceToStable: routed.canaryServiceToStable,
+      holdCanaryService: routed.holdCanaryService ?? false,
+    };
+  }
+  // trafficRouting just removed (weights still in status): Argo's Istio controller cleans the
+  // DestinationRules the Rollout no longer references.
+  if (previous.canary?.weights) pass.actions.push({ kind: 'releaseDestinationRules' });
+  const weight = state.aborted ? 0 : promoted ? 100 : weightAtStep(canary.steps ?? [], scalingIndex);
   const limits = {
     replicas,
     ...(canary.maxSurge !== undefined ? { maxSurge: canary.maxSurge } : {}),
@@ -284,77 +417,76 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
     ...(stable ? { stable: asObservedReplicaSet(stable) } : {}),
     others: older.map(asObservedReplicaSet),
   };
-  let weights: NonNullable<RolloutStatus['canary']>['weights'];
-  // Argo points canaryService back at the stable pods on abort (reconcileStableAndCanaryService
-  // without a router; with one, once the weight is 0 under dynamicStableScale).
-  let canaryServiceToStable = aborted && !canary.trafficRouting;
-  // Rolling back to stable under dynamicStableScale: the stable may not take the canary's
-  // traffic yet, so canaryService stays where it is (Argo's IsDynamicallyRollingBackToStable).
-  let holdCanaryService = false;
-  if (canary.trafficRouting) {
-    ({
-      weights,
-      canaryServiceToStable,
-      holdCanaryService = false,
-    } = planTrafficRoutedCanary(
-      pass,
-      canary,
-      { index, aborted, promoteFull, stableHash: newStableHash, stablePingPong },
-      stable,
-      older,
-      experimentDestinations,
-    ));
-  } else {
-    // trafficRouting just removed (weights still in status): Argo's Istio controller cleans the
-    // DestinationRules the Rollout no longer references.
-    if (previous.canary?.weights) pass.actions.push({ kind: 'releaseDestinationRules' });
-    const counts = basicCanaryReplicaCounts({ ...limits, weight });
-    pass.scaleTo(newRS, counts.canary);
-    if (stable && stable !== newRS) pass.scaleTo(stable, counts.stable);
-    for (const target of drainOlderReplicaSets(limits)) {
-      const rs = older.find((o) => o.metadata?.name === target.name);
-      if (rs) pass.scaleTo(rs, target.replicas);
-    }
+  const counts = basicCanaryReplicaCounts({ ...limits, weight });
+  pass.scaleTo(newRS, counts.canary);
+  if (stable && stable !== newRS) pass.scaleTo(stable, counts.stable);
+  for (const target of drainOlderReplicaSets(limits)) {
+    const rs = older.find((o) => o.metadata?.name === target.name);
+    if (rs) pass.scaleTo(rs, target.replicas);
   }
+  // Argo points canaryService back at the stable pods on abort (reconcileStableAndCanaryService).
+  return { weights: undefined, canaryServiceToStable: state.aborted, holdCanaryService: false };
+}
 
+/** The stable, canary and ping/pong Services' selectors. */
+function reconcileCanaryServices(
+  pass: RolloutPass,
+  canary: CanaryStrategy,
+  state: CanaryState,
+  routing: CanaryRouting,
+): void {
+  const { hash } = pass;
+  const stableHash = state.stableHash;
   const services = new Map<string, { hash: string | undefined; minAvailable: number }>();
-  if (canary.stableService) services.set(canary.stableService, { hash: newStableHash, minAvailable: 1 });
+  if (canary.stableService) services.set(canary.stableService, { hash: stableHash, minAvailable: 1 });
   if (canary.pingPong) {
     // Argo's reconcilePingAndPongService: the canary side follows the new pods while updating;
     // otherwise the ping and pong Services keep their selectors (no hash: left as they are).
-    const pingPong = routedServices({ ...pass.rollout, status: { canary: { stablePingPong } } });
+    const pingPong = routedServices({
+      ...pass.rollout,
+      status: { canary: { stablePingPong: state.stablePingPong } },
+    });
     services.set(pingPong.stable, { hash: undefined, minAvailable: 0 });
-    services.set(pingPong.canary, { hash: newStableHash !== hash ? hash : undefined, minAvailable: 0 });
+    services.set(pingPong.canary, { hash: stableHash !== hash ? hash : undefined, minAvailable: 0 });
   }
   if (canary.canaryService) {
     services.set(
       canary.canaryService,
-      canaryServiceToStable
-        ? { hash: newStableHash, minAvailable: 0 }
-        : { hash: holdCanaryService ? undefined : hash, minAvailable: 1 },
+      routing.canaryServiceToStable
+        ? { hash: stableHash, minAvailable: 0 }
+        : { hash: routing.holdCanaryService ? undefined : hash, minAvailable: 1 },
     );
   }
   pass.reconcileServices(services);
-  pass.cleanUpHistory([newRS, stable]);
-  experiments.finish(aborted || previous.promoteFull === true);
+}
 
-  const status: RolloutStatus = {
+/** The strategy fields of the new status. */
+function canaryStatus(
+  pass: RolloutPass,
+  state: CanaryState,
+  stepCount: number,
+  currentStepHash: string,
+  canary: { weights: CanaryRouting['weights']; currentExperiment: string | undefined },
+): RolloutStatus {
+  const { previous, hash } = pass;
+  const { pauseConditions, aborted, stepRun, backgroundRun } = state;
+  return {
     currentPodHash: hash,
     currentStepHash,
-    stableRS: newStableHash,
-    currentStepIndex: stepCount > 0 ? index : undefined,
+    stableRS: state.stableHash,
+    currentStepIndex: stepCount > 0 ? state.index : undefined,
     pauseConditions: pauseConditions.length > 0 ? pauseConditions : undefined,
     // Argo keeps controllerPause only beside a pause condition (pause.go CalculatePauseConditions):
     // a promote that clears the conditions while spec.paused holds the step then restarts its pause.
-    controllerPause: (pauseConditions.length > 0 && controllerPause) || undefined,
+    controllerPause: (pauseConditions.length > 0 && state.controllerPause) || undefined,
     abort: aborted || undefined,
-    abortedAt: aborted ? abortedAt : undefined,
-    promoteFull: promoteFull || undefined,
+    abortedAt: aborted ? state.abortedAt : undefined,
+    promoteFull: state.promoteFull || undefined,
     canary: withoutEmpty({
       ...previous.canary,
-      stablePingPong,
-      weights,
-      currentExperiment: experiments.currentName,
+      stablePingPong: state.stablePingPong,
+      weights: canary.weights,
+      currentExperiment: canary.currentExperiment,
       currentStepAnalysisRunStatus: stepRun && {
         name: stepRun.name,
         status: stepRun.phase,
@@ -367,8 +499,6 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
       },
     }),
   };
-  const completed = newStableHash === hash && (pass.newRS.status?.replicas ?? 0) === replicas;
-  return { status, completed };
 }
 
 /**

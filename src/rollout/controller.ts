@@ -1,7 +1,7 @@
 // The Rollout controller: informer caches for Rollouts, their ReplicaSets (only those
 // carrying the pod-template-hash label, so we never cache every ReplicaSet of the
 // cluster) and Services; a work queue of Rollout keys; each key is observed from the
-// caches, planned (plan.ts) and applied (act.ts).
+// caches (observe.ts), planned (plan.ts) and applied (act.ts).
 import type { AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate } from '../api/analysis.js';
 import type { Experiment } from '../api/experiment.js';
 import {
@@ -11,12 +11,11 @@ import {
   CLUSTER_ANALYSIS_TEMPLATE_KIND,
   EXPERIMENT_KIND,
 } from '../api/kinds.js';
-import { ConflictError, NotFoundError } from '../kube/api-error.js';
+import { ConflictError } from '../kube/api-error.js';
 import { Informer } from '../kube/informer.js';
 import { apiListWatch } from '../kube/list-watch.js';
 import type { KubeObject } from '../kube/object.js';
 import { coreResources } from '../kube/resource.js';
-import type { RestClient } from '../kube/rest.js';
 import { WorkQueue } from '../kube/workqueue.js';
 import { registerRolloutMetrics } from '../metrics/rollout-metrics.js';
 import type {
@@ -24,13 +23,11 @@ import type {
   ControllerFactory,
   RunningController,
 } from '../process/controller-process.js';
-import { trafficRoutingObjects } from '../trafficrouting/registry.js';
 import { applyRolloutPlan, OwnRolloutWrites, ROLLOUTS } from './act.js';
 import { INSTANCE_ID_LABEL, MANAGED_BY_ANNOTATION, POD_TEMPLATE_HASH_LABEL } from './labels.js';
-import { selectorString } from './pass.js';
+import { namedServices, observeRollout } from './observe.js';
 import { type ObservedRolloutObject, planRollout } from './plan.js';
-import { isRestartPending } from './restart.js';
-import type { Deployment, Pod, ReplicaSet, Service } from './workload-types.js';
+import type { Deployment, ReplicaSet, Service } from './workload-types.js';
 
 const WORKERS = 4;
 const CONFLICT_REQUEUE_MS = 100;
@@ -40,34 +37,9 @@ function keyOf(namespace: string | undefined, name: string | undefined): string 
   return `${namespace ?? ''}/${name ?? ''}`;
 }
 
-/** The Services a Rollout's strategy names (they are observed even before it manages them). */
-function namedServices(rollout: ObservedRolloutObject): string[] {
-  const { canary, blueGreen } = rollout.spec.strategy ?? {};
-  return [
-    canary?.canaryService,
-    canary?.stableService,
-    canary?.pingPong?.pingService,
-    canary?.pingPong?.pongService,
-    blueGreen?.activeService,
-    blueGreen?.previewService,
-  ].filter((n): n is string => typeof n === 'string' && n !== '');
-}
-
 function rolloutOwnerOf(object: KubeObject): string | undefined {
   const owner = object.metadata?.ownerReferences?.find((ref) => ref.controller && ref.kind === 'Rollout');
   return owner ? keyOf(object.metadata?.namespace, owner.name) : undefined;
-}
-
-async function readTrafficObjects(client: RestClient, rollout: ObservedRolloutObject): Promise<KubeObject[]> {
-  const objects: KubeObject[] = [];
-  for (const ref of trafficRoutingObjects(rollout)) {
-    try {
-      objects.push(await client.get<KubeObject>(ref.resource, ref.namespace, ref.name));
-    } catch (error) {
-      if (!(error instanceof NotFoundError)) throw error;
-    }
-  }
-  return objects;
 }
 
 export const rolloutController: ControllerFactory = {
@@ -206,53 +178,21 @@ export const rolloutController: ControllerFactory = {
       if (ownWrites.isStale(rollout)) return; // our own write's watch event brings it back
       const timer = metrics.startReconcile(namespace, name);
       try {
-        const owned = replicaSets
-          .byOwner(rollout.metadata.uid)
-          .filter((rs) =>
-            rs.metadata?.ownerReferences?.some((o) => o.uid === rollout.metadata.uid && o.controller),
-          );
-        const named = namedServices(rollout);
-        const relevant = new Map<string, Service>();
-        for (const svc of services.list(namespace)) {
-          const svcName = svc.metadata?.name ?? '';
-          if (named.includes(svcName) || svc.metadata?.annotations?.[MANAGED_BY_ANNOTATION] === name) {
-            relevant.set(svcName, svc);
-          }
-        }
-        const now = new Date();
-        // Pods are read only while a restart is pending, so no cache holds every pod of the cluster.
-        const pods = isRestartPending(rollout.spec.restartAt, rollout.status?.restartedAt, now)
-          ? (
-              await client.list<Pod>(coreResources.pods, {
-                namespace,
-                labelSelector: selectorString(rollout.spec.selector),
-              })
-            ).items
-          : undefined;
-        // Router objects are read live, only for Rollouts with trafficRouting (a few GETs).
-        const trafficObjects = rollout.spec.strategy.canary?.trafficRouting
-          ? await readTrafficObjects(client, rollout)
-          : undefined;
-        const workloadName = rollout.spec.workloadRef?.name;
-        const workload = workloadName ? deployments.get(namespace, workloadName) : undefined;
-        const plan = planRollout({
-          rollout,
-          replicaSets: owned,
-          services: relevant,
-          now,
-          ...(pods ? { pods } : {}),
-          ...(workload ? { workload } : {}),
-          ...(trafficObjects ? { trafficObjects } : {}),
-          experiments: experiments.byOwner(rollout.metadata.uid),
-          analysis: {
-            runs: analysisRuns.byOwner(rollout.metadata.uid),
-            templates: {
-              analysisTemplates: analysisTemplates.list(namespace),
-              clusterAnalysisTemplates: clusterAnalysisTemplates?.list() ?? [],
-            },
-            ...(ctx.instanceId ? { instanceId: ctx.instanceId } : {}),
+        const observed = await observeRollout(
+          client,
+          {
+            replicaSets,
+            services,
+            deployments,
+            analysisRuns,
+            analysisTemplates,
+            ...(clusterAnalysisTemplates ? { clusterAnalysisTemplates } : {}),
+            experiments,
           },
-        });
+          rollout,
+          { instanceId: ctx.instanceId, now: new Date() },
+        );
+        const plan = planRollout(observed);
         if (plan.actions.length > 0 || plan.events.length > 0) {
           logger.debug(
             { rollout: key, actions: plan.actions.map((a) => a.kind), phase: plan.status.phase },
@@ -280,8 +220,9 @@ export const rolloutController: ControllerFactory = {
         return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
       } catch (error) {
         if (error instanceof ConflictError) {
-          // Our cache is behind our own last write; look again once the watch catches up.
-          logger.debug({ rollout: key }, 'status write conflict; requeue');
+          // Our cache is behind our own last write, or a ReplicaSet changed after we planned from
+          // it (act.ts guards those writes): look again once the watch catches up.
+          logger.debug({ rollout: key }, 'write conflict; requeue');
           return { requeueAfterMs: CONFLICT_REQUEUE_MS };
         }
         metrics.reconcileError(namespace, name);

@@ -8,7 +8,7 @@ import type { Rollout, RolloutStatus } from '../api/rollout.js';
 import type { KubeObject } from '../kube/object.js';
 import { formatTime as formatMetaTime } from '../kube/timestamps.js';
 import type { TrafficWrite } from '../trafficrouting/router.js';
-import { type ObservedAnalysis, RolloutAnalysisRuns } from './analysis.js';
+import { type AnalysisRunProtocol, type ObservedAnalysis, RolloutAnalysisRuns } from './analysis.js';
 import type { ExperimentAction } from './experiment-step.js';
 import {
   MANAGED_BY_ANNOTATION,
@@ -24,9 +24,11 @@ import {
   hashOf,
   maxRevision,
   newReplicaSet,
+  type ReplicaSetVersion,
   replicaSetName,
   revisionOf,
   specReplicas,
+  versionOf,
 } from './replicasets.js';
 import { type RoleMetadata, roleMetadata } from './role-metadata.js';
 import type { Deployment, Pod, ReplicaSet, Service } from './workload-types.js';
@@ -62,11 +64,21 @@ export interface ObservedRollout {
 
 export type RolloutAction =
   | { kind: 'createReplicaSet'; replicaSet: ReplicaSet }
-  | { kind: 'scaleReplicaSet'; name: string; from: number; to: number; revision: number }
-  | { kind: 'setReplicaSetRevision'; name: string; revision: number }
+  | ({
+      kind: 'scaleReplicaSet';
+      name: string;
+      from: number;
+      to: number;
+      revision: number;
+    } & ReplicaSetVersion)
+  | ({ kind: 'setReplicaSetRevision'; name: string; revision: number } & ReplicaSetVersion)
   | { kind: 'deleteReplicaSet'; name: string }
   /** Merge these annotations into a ReplicaSet's metadata; null removes one (e.g. scale-down-deadline). */
-  | { kind: 'annotateReplicaSet'; name: string; annotations: Record<string, string | null> }
+  | ({
+      kind: 'annotateReplicaSet';
+      name: string;
+      annotations: Record<string, string | null>;
+    } & ReplicaSetVersion)
   | { kind: 'pointServiceAt'; service: string; hash: string }
   | { kind: 'releaseService'; service: string }
   /** trafficRouting was removed: undo what the Rollout wrote into its Istio DestinationRules. */
@@ -81,7 +93,13 @@ export type RolloutAction =
   | { kind: 'trafficWrite'; write: TrafficWrite }
   | ExperimentAction
   /** Swap a ReplicaSet's (and its pods') role metadata from `previous` to `desired`. */
-  | { kind: 'syncRoleMetadata'; name: string; hash: string; previous?: RoleMetadata; desired?: RoleMetadata };
+  | ({
+      kind: 'syncRoleMetadata';
+      name: string;
+      hash: string;
+      previous?: RoleMetadata;
+      desired?: RoleMetadata;
+    } & ReplicaSetVersion);
 
 export interface PlannedEvent {
   type: 'Normal' | 'Warning';
@@ -157,8 +175,8 @@ export class RolloutPass {
   readonly revision: number;
   /** The revision the current template's ReplicaSet had before this pass (undefined: new). */
   readonly priorRevision: number | undefined;
-  /** The AnalysisRuns this pass needs, creates and stops. */
-  readonly analysis: RolloutAnalysisRuns;
+  /** The AnalysisRuns this pass needs, creates and stops (request, keep, finish). */
+  readonly analysis: AnalysisRunProtocol;
   /** Set when the spec proves invalid during the pass (e.g. an analysis template is missing). */
   invalid: string | undefined;
   /** Why this pass aborts the update, for the RolloutAborted message (e.g. a failed AnalysisRun). */
@@ -210,6 +228,7 @@ export class RolloutPass {
         kind: 'setReplicaSetRevision',
         name: existing.metadata?.name ?? '',
         revision: this.revision,
+        ...versionOf(existing),
       });
       this.emitAfterActions('RolloutUpdated', `Rollout updated to revision ${this.revision}`);
     } else {
@@ -274,7 +293,14 @@ export class RolloutPass {
     }
     const from = specReplicas(rs);
     if (from === to) return;
-    this.actions.push({ kind: 'scaleReplicaSet', name, from, to, revision: revisionOf(rs) });
+    this.actions.push({
+      kind: 'scaleReplicaSet',
+      name,
+      from,
+      to,
+      revision: revisionOf(rs),
+      ...versionOf(rs),
+    });
     this.emitAfterActions(
       'ScalingReplicaSet',
       `Scaled ${to > from ? 'up' : 'down'} ReplicaSet ${name} (revision ${revisionOf(rs)}) from ${from} to ${to}`,
@@ -319,6 +345,7 @@ export class RolloutPass {
       kind: 'annotateReplicaSet',
       name: rs.metadata?.name ?? '',
       annotations: { [SCALE_DOWN_DEADLINE_ANNOTATION]: value },
+      ...versionOf(rs),
     });
   }
 

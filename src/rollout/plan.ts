@@ -2,9 +2,8 @@
 // ReplicaSets and Services) and the clock, decide the changes to make and the status to
 // write. No I/O here; act.ts applies the plan and the next observe sees the result.
 
-import type { AnalysisRunType } from '../analysis/run-from-templates.js';
-import type { BlueGreenStrategy, RolloutStatus } from '../api/rollout.js';
-import { type BlueGreenResult, blueGreenSpecProblem, planBlueGreen } from './bluegreen.js';
+import type { RolloutStatus } from '../api/rollout.js';
+import { type BlueGreenResult, blueGreenSpecProblem, planBlueGreenWithAnalysis } from './bluegreen.js';
 import { planCanary } from './canary.js';
 import { deadlineExceeded, rolloutConditions } from './conditions.js';
 import { WORKLOAD_GENERATION_ANNOTATION } from './labels.js';
@@ -57,26 +56,6 @@ function invalidSpecPlan(observed: ObservedRollout, problem: string): RolloutPla
     status: { ...status, ...rolloutPhase(rollout.spec, status) },
     requeueAfterMs: INVALID_SPEC_REQUEUE_MS,
   };
-}
-
-/** Blue-green with its promotion gates fed by this Rollout's pre/post-promotion AnalysisRuns. */
-function planBlueGreenWithAnalysis(pass: RolloutPass, blueGreen: BlueGreenStrategy): BlueGreenResult {
-  const keep = (type: AnalysisRunType) => pass.analysis.keep(type);
-  const pre = keep({ type: 'PrePromotion' });
-  const post = keep({ type: 'PostPromotion' });
-  const result = planBlueGreen(pass, blueGreen, {
-    ...(pre ? { prePromotion: pre } : {}),
-    ...(post ? { postPromotion: post } : {}),
-  });
-  const stage = result.startAnalysis;
-  const analysis =
-    stage === 'prePromotion' ? blueGreen.prePromotionAnalysis : blueGreen.postPromotionAnalysis;
-  if (stage && analysis) {
-    const type: AnalysisRunType = { type: stage === 'prePromotion' ? 'PrePromotion' : 'PostPromotion' };
-    const request = pass.analysis.request(type, analysis, undefined);
-    if ('invalid' in request) pass.invalid = `spec.strategy.blueGreen.${stage}Analysis: ${request.invalid}`;
-  }
-  return result;
 }
 
 /** How soon a pass whose router failed looks again (the router objects have no informer). */

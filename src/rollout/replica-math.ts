@@ -1,7 +1,8 @@
-// Canary replica math with Argo Rollouts' exact semantics (utils/replicaset/canary.go,
-// utils/replicaset/replicaset.go resolveFenceposts, utils/defaults, rollout/canary.go
-// scaleDownOldReplicaSetsForCanary). Pure functions over plain numbers; applying the counts
-// (stable first, then canary, then older ReplicaSets, one change per reconcile) is the caller's job.
+// Replica math of the canary without traffic routing, with Argo Rollouts' exact semantics
+// (utils/replicaset/canary.go, utils/replicaset/replicaset.go resolveFenceposts, utils/defaults,
+// rollout/canary.go scaleDownOldReplicaSetsForCanary). Pure functions over plain numbers; applying
+// the counts (stable first, then canary, then older ReplicaSets, one change per reconcile) is the
+// caller's job. The traffic-routed canary's counts follow its weight: trafficrouting/weight.ts.
 
 /** An int, or a percentage string such as "25%". */
 export type IntOrPercent = number | string;
@@ -24,7 +25,6 @@ export interface CanaryStableCounts {
 
 export const defaultMaxSurge = '25%';
 export const defaultMaxUnavailable = '25%';
-export const defaultMaxTrafficWeight = 100;
 
 /**
  * maxSurge and maxUnavailable as pod counts for `replicas`: percentages of surge round up, of
@@ -108,7 +108,7 @@ function weightDelta(weight: number, option: { canary: number; total: number }):
 export interface BasicCanaryInput {
   /** spec.replicas */
   readonly replicas: number;
-  /** Desired canary weight, 0..100 (see desiredCanaryScale). */
+  /** Desired canary weight, 0..100: the setWeight in force (steps.ts weightAtStep), 0 on abort. */
   readonly weight: number;
   readonly maxSurge?: IntOrPercent;
   readonly maxUnavailable?: IntOrPercent;
@@ -274,104 +274,4 @@ export function drainOlderReplicaSets(
     maxScaleDown -= healthy - replicas;
     return { name: rs.name, replicas };
   });
-}
-
-export interface TrafficRoutedCanaryInput {
-  /** spec.replicas */
-  readonly replicas: number;
-  /** Desired canary weight, 0..maxTrafficWeight (see desiredCanaryScale). */
-  readonly weight: number;
-  /** An explicit canary pod count from setCanaryScale.replicas; takes precedence over weight. */
-  readonly canaryReplicas?: number;
-  readonly minPodsPerReplicaSet?: number;
-  readonly dynamicStableScale?: boolean;
-  readonly maxTrafficWeight?: number;
-  /** status.canary.weights: the weights the router currently has. */
-  readonly actualWeights?: { readonly canary: number; readonly stable: number };
-  /** status.abort */
-  readonly abort?: boolean;
-}
-
-/**
- * Canary and stable spec.replicas with a traffic router: canary = ceil(weight × replicas /
- * maxTrafficWeight) (at least minPodsPerReplicaSet unless 0), stable stays at `replicas`. With
- * dynamicStableScale the stable follows the higher of desired and actual stable weight, and on
- * abort the canary keeps pods for the traffic it still has.
- */
-export function trafficRoutedCanaryReplicaCounts(input: TrafficRoutedCanaryInput): CanaryStableCounts {
-  const { replicas, weight } = input;
-  const maxWeight = input.maxTrafficWeight ?? defaultMaxTrafficWeight;
-  const toReplicas = (w: number) => Math.ceil((w * replicas) / maxWeight);
-  const atLeastMinPods = (count: number) =>
-    count === 0 || input.minPodsPerReplicaSet === undefined
-      ? count
-      : Math.max(count, input.minPodsPerReplicaSet);
-
-  let canary = input.canaryReplicas ?? atLeastMinPods(toReplicas(weight));
-  if (!input.dynamicStableScale) return { canary, stable: replicas };
-
-  let stable = toReplicas(maxWeight - weight);
-  if (input.actualWeights !== undefined) {
-    stable = Math.max(stable, toReplicas(input.actualWeights.stable));
-    if (input.abort) canary = Math.max(canary, toReplicas(input.actualWeights.canary));
-  }
-  return { canary: atLeastMinPods(canary), stable: atLeastMinPods(stable) };
-}
-
-/** The parts of a canary step that set the scale. */
-export interface CanaryScaleStep {
-  readonly setWeight?: number;
-  readonly setCanaryScale?: {
-    readonly replicas?: number;
-    readonly weight?: number;
-    readonly matchTrafficWeight?: boolean;
-  };
-}
-
-export interface CanaryProgress {
-  readonly steps: readonly CanaryScaleStep[];
-  /** status.currentStepIndex (absent means 0) */
-  readonly currentStepIndex?: number;
-  readonly abort?: boolean;
-  readonly promoteFull?: boolean;
-  /** status.stableRS and status.currentPodHash */
-  readonly stableHash?: string;
-  readonly currentPodHash?: string;
-  /** Whether spec.strategy.canary.trafficRouting is set; setCanaryScale needs it. */
-  readonly trafficRouting: boolean;
-  /** spec.strategy.canary.abortScaleDownDelaySeconds (absent means 30) */
-  readonly abortScaleDownDelaySeconds?: number;
-  readonly maxTrafficWeight?: number;
-}
-
-/**
- * The weight (and, from setCanaryScale.replicas, an explicit canary count) the replica math
- * should aim for now: full weight when promoted fully, without a stable or back on it, or past
- * the last step; 0 on abort; otherwise the last setCanaryScale (traffic routing only, unless
- * matchTrafficWeight or an abort that scales the canary down) or the last setWeight at or before
- * the current step (0 if none).
- */
-export function desiredCanaryScale(progress: CanaryProgress): {
-  readonly weight: number;
-  readonly canaryReplicas?: number;
-} {
-  const fullWeight = progress.maxTrafficWeight ?? defaultMaxTrafficWeight;
-  if (progress.promoteFull || !progress.stableHash || progress.currentPodHash === progress.stableHash) {
-    return { weight: fullWeight };
-  }
-  const index = progress.currentStepIndex ?? 0;
-  const onStep = progress.steps.length > 0 && index < progress.steps.length;
-  const upToCurrent = progress.steps.slice(0, index + 1).reverse();
-
-  const abortScalesCanaryDown = progress.abort && progress.abortScaleDownDelaySeconds !== 0;
-  if (progress.trafficRouting && onStep && !abortScalesCanaryDown) {
-    const scale = upToCurrent.find((step) => step.setCanaryScale !== undefined)?.setCanaryScale;
-    if (scale !== undefined && !scale.matchTrafficWeight) {
-      if (scale.replicas !== undefined) return { weight: 0, canaryReplicas: scale.replicas };
-      if (scale.weight !== undefined) return { weight: scale.weight };
-    }
-  }
-  if (progress.abort) return { weight: 0 };
-  if (!onStep) return { weight: fullWeight };
-  return { weight: upToCurrent.find((step) => step.setWeight !== undefined)?.setWeight ?? 0 };
 }

@@ -24,6 +24,20 @@ export function hashOf(rs: ReplicaSet): string | undefined {
   return rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL];
 }
 
+/**
+ * The metadata.resourceVersion of the ReplicaSet a plan was made from: act.ts makes each write
+ * to that ReplicaSet conditional on it (409 if anyone changed the set since), so a stale plan
+ * never overwrites a newer state. Absent when the observed object had none.
+ */
+export interface ReplicaSetVersion {
+  resourceVersion?: string;
+}
+
+export function versionOf(rs: ReplicaSet): ReplicaSetVersion {
+  const resourceVersion = rs.metadata?.resourceVersion;
+  return resourceVersion ? { resourceVersion } : {};
+}
+
 export function specReplicas(rs: ReplicaSet | undefined): number {
   return rs?.spec?.replicas ?? 0;
 }

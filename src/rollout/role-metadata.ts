@@ -5,6 +5,7 @@
 import type { Rollout } from '../api/rollout.js';
 import { EPHEMERAL_METADATA_ANNOTATION } from './labels.js';
 import type { RolloutPass } from './pass.js';
+import { versionOf } from './replicasets.js';
 import type { ReplicaSet } from './workload-types.js';
 
 export interface RoleMetadata {
@@ -76,5 +77,6 @@ export function syncRoleMetadata(pass: RolloutPass, rs: ReplicaSet | undefined, 
     hash: rs.metadata?.labels?.['rollouts-pod-template-hash'] ?? '',
     ...(previous ? { previous } : {}),
     ...(desired ? { desired } : {}),
+    ...versionOf(rs),
   });
 }

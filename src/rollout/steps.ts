@@ -1,5 +1,7 @@
-// Canary steps: which kind a step is, the weight in force at a step, how a step reads in
-// Events and messages, and the step hash that restarts the steps when they change.
+// Canary steps, the one home of what a step means: which kind a step is, the weight, the
+// setCanaryScale and the managed routes in force at a step, how a step reads in Events and
+// messages, and the step hash that restarts the steps when they change.
+import { pauseDurationSeconds } from '../api/duration.js';
 import type { CanaryStep } from '../api/rollout.js';
 import { canaryStepsRootType } from './pod-template-fields.generated.js';
 import { goJsonOf, stableHashOfJson } from './pod-template-hash.js';
@@ -15,16 +17,6 @@ export type StepKind =
   | { kind: 'setMirrorRoute' }
   | { kind: 'plugin' };
 
-/** Parses a pause duration: an integer (seconds) or a string like "30s", "10m", "1h", "1h30m". */
-export function parseDurationSeconds(value: number | string): number | undefined {
-  if (typeof value === 'number') return Number.isInteger(value) && value >= 0 ? value : undefined;
-  if (/^\d+$/.test(value)) return Number(value);
-  const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(value);
-  if (!match || value === '') return undefined;
-  const [, h, m, s] = match;
-  return Number(h ?? 0) * 3600 + Number(m ?? 0) * 60 + Number(s ?? 0);
-}
-
 /**
  * What a step does. A step with several actions is read in Argo Rollouts' order (the order
  * its completedCurrentCanaryStep checks them): pause, setCanaryScale, setWeight, experiment,
@@ -35,7 +27,7 @@ export function stepKind(step: CanaryStep): StepKind | undefined {
     const duration = step.pause.duration;
     return {
       kind: 'pause',
-      durationSeconds: duration === undefined ? undefined : parseDurationSeconds(duration),
+      durationSeconds: duration === undefined ? undefined : pauseDurationSeconds(duration),
     };
   }
   if (step.setCanaryScale !== undefined) return { kind: 'setCanaryScale', scale: step.setCanaryScale };
@@ -71,27 +63,67 @@ export function describeStep(step: CanaryStep): string {
 
 /**
  * The canary weight in force at step `index`: the last setWeight at or before it (0 before
- * any), or 100 once every step is done.
+ * any), or `maxWeight` once every step is done (or with no steps). Argo's GetCurrentSetWeight
+ * without the abort, which the caller decides.
  */
-export function weightAtStep(steps: readonly CanaryStep[], index: number): number {
-  if (index >= steps.length) return 100;
-  for (let i = Math.min(index, steps.length - 1); i >= 0; i--) {
+export function weightAtStep(
+  steps: readonly Pick<CanaryStep, 'setWeight'>[],
+  index: number,
+  maxWeight = 100,
+): number {
+  if (index >= steps.length) return maxWeight;
+  for (let i = index; i >= 0; i--) {
     const weight = steps[i]?.setWeight;
     if (weight !== undefined) return weight;
   }
   return 0;
 }
 
-/** The setCanaryScale in force at step `index`, if any (it lasts until the next setWeight resets it). */
+/** The last setWeight before step `index` (0 if none): what stays in force while a step scales up. */
+export function weightBeforeStep(steps: readonly Pick<CanaryStep, 'setWeight'>[], index: number): number {
+  for (let i = Math.min(index, steps.length) - 1; i >= 0; i--) {
+    const weight = steps[i]?.setWeight;
+    if (weight !== undefined) return weight;
+  }
+  return 0;
+}
+
+/**
+ * The setCanaryScale in force at step `index` (Argo's UseSetCanaryScale, without its traffic
+ * routing and abort checks, which the caller decides): the last one at or before the step, none
+ * past the last step, and none when that one says matchTrafficWeight.
+ */
 export function canaryScaleAtStep(
   steps: readonly CanaryStep[],
   index: number,
 ): NonNullable<CanaryStep['setCanaryScale']> | undefined {
-  for (let i = Math.min(index, steps.length - 1); i >= 0; i--) {
-    const step = steps[i];
-    if (step?.setCanaryScale) return step.setCanaryScale;
+  if (index >= steps.length) return undefined;
+  for (let i = index; i >= 0; i--) {
+    const scale = steps[i]?.setCanaryScale;
+    if (!scale) continue;
+    return scale.matchTrafficWeight ? undefined : scale;
   }
   return undefined;
+}
+
+/**
+ * The managed routes the steps up to and including `index` leave in place: per route name the
+ * last setHeaderRoute/setMirrorRoute wins; one without `match` asks for the route's removal.
+ */
+export function managedRoutesAtStep(
+  steps: readonly CanaryStep[],
+  index: number,
+): {
+  headerRoutes: NonNullable<CanaryStep['setHeaderRoute']>[];
+  mirrorRoutes: NonNullable<CanaryStep['setMirrorRoute']>[];
+} {
+  const headers = new Map<string, NonNullable<CanaryStep['setHeaderRoute']>>();
+  const mirrors = new Map<string, NonNullable<CanaryStep['setMirrorRoute']>>();
+  for (const step of steps.slice(0, index + 1)) {
+    if (step.setHeaderRoute) headers.set(step.setHeaderRoute.name, step.setHeaderRoute);
+    if (step.setMirrorRoute) mirrors.set(step.setMirrorRoute.name, step.setMirrorRoute);
+  }
+  return { headerRoutes: [...headers.values()], mirrorRoutes: [...mirrors.values()] };
 }
 
 /**

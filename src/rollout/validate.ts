@@ -1,8 +1,9 @@
 // Spec validation: the first problem found, as a message naming the field and the fix.
 // An invalid Rollout gets the InvalidSpec condition (Degraded) and is otherwise left alone.
+
+import { pauseDurationSeconds } from '../api/duration.js';
 import type { CanaryStep, Rollout } from '../api/rollout.js';
 import { argoInvalidMessage } from './references.js';
-import { parseDurationSeconds } from './steps.js';
 
 /** Resolves an int-or-string like maxSurge against the replica count ("25%" of 4 is 1). */
 export function isZeroIntOrPercent(value: number | string | undefined): boolean {
@@ -30,7 +31,7 @@ function validateStep(step: CanaryStep, path: string, maxWeight: number): string
     return `${path}.setWeight must be 0..${maxWeight}, got ${step.setWeight}`;
   }
   const duration = step.pause?.duration;
-  if (duration !== undefined && parseDurationSeconds(duration) === undefined) {
+  if (duration !== undefined && pauseDurationSeconds(duration) === undefined) {
     return `${path}.pause.duration must be seconds or a duration like 30s, 10m or 1h, got '${duration}'`;
   }
   const scale = step.setCanaryScale;

@@ -1,12 +1,41 @@
 // Traffic weights of a traffic-routed canary, with Argo Rollouts' rules (rollout/trafficrouting.go,
 // utils/replicaset/canary.go): which weight the routers should carry this pass, which managed
 // routes the steps ask for, the pod counts that back the weight, and status.canary.weights.
+// Where the canary stands (step, abort, promote-full, stable hash) comes in as a CanaryPosition
+// the caller decided; what a step means comes from src/rollout/steps.ts.
 import { isDeepStrictEqual } from 'node:util';
 import type { RolloutStatus } from '../api/rollout.js';
+import { canaryScaleAtStep, managedRoutesAtStep, weightAtStep, weightBeforeStep } from '../rollout/steps.js';
 import type { RoutedRollout, SetHeaderRoute, SetMirrorRoute, WeightDestination } from './router.js';
 
 export const DEFAULT_MAX_TRAFFIC_WEIGHT = 100;
 const REVISION_ANNOTATION = 'rollout.argoproj.io/revision';
+
+/**
+ * Where a canary stands: the status fields the weight and replica math depend on, as the caller
+ * decided them for this pass (or as observed, where Argo reads them that way).
+ */
+export interface CanaryPosition {
+  /** status.currentStepIndex (absent means 0). */
+  stepIndex: number | undefined;
+  aborted: boolean;
+  promoteFull: boolean;
+  /** status.stableRS */
+  stableHash: string | undefined;
+  /** status.currentPodHash */
+  currentPodHash: string | undefined;
+}
+
+/** The position a status records. */
+export function positionOf(status: RolloutStatus | undefined): CanaryPosition {
+  return {
+    stepIndex: status?.currentStepIndex,
+    aborted: status?.abort === true,
+    promoteFull: status?.promoteFull === true,
+    stableHash: status?.stableRS,
+    currentPodHash: status?.currentPodHash,
+  };
+}
 
 export function maxTrafficWeight(rollout: RoutedRollout): number {
   return rollout.spec.strategy.canary?.trafficRouting?.maxTrafficWeight ?? DEFAULT_MAX_TRAFFIC_WEIGHT;
@@ -43,8 +72,10 @@ export function stableWeight(
 }
 
 export interface TrafficWeightInput {
-  /** The Rollout with its status as observed at the start of the pass (Argo reads it that way). */
+  /** The Rollout; its status is read for the weights the routers carry now. */
   rollout: RoutedRollout;
+  /** Where the canary stood at the start of the pass (Argo reads it that way). */
+  position: CanaryPosition;
   /** rollouts-pod-template-hash of the current template's ReplicaSet, if it exists. */
   canaryHash: string | undefined;
   stableHash: string | undefined;
@@ -82,15 +113,15 @@ export interface TrafficWeightDecision {
  * (or follows canary availability, with dynamicStableScale); after the last step: the maximum.
  */
 export function desiredTrafficWeight(input: TrafficWeightInput): TrafficWeightDecision {
-  const { rollout } = input;
+  const { rollout, position } = input;
   const status: RolloutStatus = rollout.status ?? {};
   const canary = rollout.spec.strategy.canary;
   const steps = canary?.steps ?? [];
   const dynamic = canary?.dynamicStableScale === true;
   const max = maxTrafficWeight(rollout);
   const replicas = rollout.spec.replicas ?? 1;
-  const fullyPromoted = status.stableRS !== undefined && status.stableRS === status.currentPodHash;
-  const index = steps.length > 0 ? (status.currentStepIndex ?? 0) : undefined;
+  const fullyPromoted = position.stableHash !== undefined && position.stableHash === position.currentPodHash;
+  const index = steps.length > 0 ? (position.stepIndex ?? 0) : undefined;
   const experiments = [...(input.experimentDestinations ?? [])];
   const decision: TrafficWeightDecision = {
     weight: 0,
@@ -135,7 +166,7 @@ export function desiredTrafficWeight(input: TrafficWeightInput): TrafficWeightDe
     };
   }
   if (fullyPromoted) return { ...decision, removeManagedRoutes: true };
-  if (status.abort) {
+  if (position.aborted) {
     const weight = onAbortOrRollback();
     return {
       ...decision,
@@ -147,17 +178,17 @@ export function desiredTrafficWeight(input: TrafficWeightInput): TrafficWeightDe
 
   if (input.canaryAvailableReplicas === 0) {
     decision.additionalDestinations = experiments;
-  } else if (status.promoteFull) {
+  } else if (position.promoteFull) {
     decision.weight = dynamic
       ? Math.trunc((max * input.canaryAvailableReplicas) / replicas)
       : (status.canary?.weights?.canary.weight ?? 0);
     decision.removeManagedRoutes = true;
   } else if (index !== undefined) {
     if (!input.atDesiredReplicaCounts) {
-      decision.weight = lastSetWeightBefore(steps, index);
+      decision.weight = weightBeforeStep(steps, index);
       decision.additionalDestinations = experiments;
     } else if (index < steps.length) {
-      decision.weight = currentSetWeight(rollout);
+      decision.weight = currentSetWeight(rollout, position);
       decision.additionalDestinations = experiments;
     } else {
       decision.weight = max;
@@ -179,7 +210,8 @@ export function desiredTrafficWeight(input: TrafficWeightInput): TrafficWeightDe
  */
 function desiredCanaryWeightOnAbort(rollout: RoutedRollout, input: TrafficWeightInput): number {
   const canary = rollout.spec.strategy.canary;
-  if (!rollout.status?.abort || !canary?.dynamicStableScale) return currentSetWeight(rollout);
+  if (!input.position.aborted || !canary?.dynamicStableScale)
+    return currentSetWeight(rollout, input.position);
   const max = maxTrafficWeight(rollout);
   const replicas = rollout.spec.replicas ?? 1;
   const canaryReplicas = Math.max(replicas - input.stableAvailableReplicas, input.canaryAvailableReplicas);
@@ -191,43 +223,14 @@ function desiredCanaryWeightOnAbort(rollout: RoutedRollout, input: TrafficWeight
   return 0;
 }
 
-function lastSetWeightBefore(steps: readonly { setWeight?: number }[], index: number): number {
-  for (let i = Math.min(index, steps.length) - 1; i >= 0; i--) {
-    const weight = steps[i]?.setWeight;
-    if (weight !== undefined) return weight;
-  }
-  return 0;
-}
-
 /** Argo's GetCurrentSetWeight: 0 when aborted, the maximum after the last step. */
-export function currentSetWeight(rollout: RoutedRollout): number {
-  const status = rollout.status ?? {};
-  if (status.abort) return 0;
-  const steps = rollout.spec.strategy.canary?.steps ?? [];
-  const index = status.currentStepIndex ?? 0;
-  if (steps.length === 0 || index >= steps.length) return maxTrafficWeight(rollout);
-  for (let i = index; i >= 0; i--) {
-    const weight = steps[i]?.setWeight;
-    if (weight !== undefined) return weight;
-  }
-  return 0;
-}
-
-/**
- * The managed routes the steps up to and including `index` leave in place: per route name the
- * last setHeaderRoute/setMirrorRoute wins; one without `match` asks for the route's removal.
- */
-export function managedRoutesAtStep(
-  steps: readonly { setHeaderRoute?: SetHeaderRoute; setMirrorRoute?: SetMirrorRoute }[],
-  index: number,
-): { headerRoutes: SetHeaderRoute[]; mirrorRoutes: SetMirrorRoute[] } {
-  const headers = new Map<string, SetHeaderRoute>();
-  const mirrors = new Map<string, SetMirrorRoute>();
-  for (const step of steps.slice(0, index + 1)) {
-    if (step.setHeaderRoute) headers.set(step.setHeaderRoute.name, step.setHeaderRoute);
-    if (step.setMirrorRoute) mirrors.set(step.setMirrorRoute.name, step.setMirrorRoute);
-  }
-  return { headerRoutes: [...headers.values()], mirrorRoutes: [...mirrors.values()] };
+function currentSetWeight(rollout: RoutedRollout, position: CanaryPosition): number {
+  if (position.aborted) return 0;
+  return weightAtStep(
+    rollout.spec.strategy.canary?.steps ?? [],
+    position.stepIndex ?? 0,
+    maxTrafficWeight(rollout),
+  );
 }
 
 /**
@@ -237,7 +240,10 @@ export function managedRoutesAtStep(
  * follows the larger of the desired and the current stable weight (and an aborted canary
  * keeps the pods its current weight needs).
  */
-export function trafficRoutedReplicaCounts(rollout: RoutedRollout): { canary: number; stable: number } {
+export function trafficRoutedReplicaCounts(
+  rollout: RoutedRollout,
+  position: CanaryPosition,
+): { canary: number; stable: number } {
   const status = rollout.status ?? {};
   const canary = rollout.spec.strategy.canary;
   const replicas = rollout.spec.replicas ?? 1;
@@ -250,12 +256,13 @@ export function trafficRoutedReplicaCounts(rollout: RoutedRollout): { canary: nu
 
   let canaryCount: number;
   let weight = max;
-  const promoted = status.promoteFull || !status.stableRS || status.currentPodHash === status.stableRS;
-  const scale = promoted ? undefined : setCanaryScaleInForce(rollout);
+  const promoted =
+    position.promoteFull || !position.stableHash || position.currentPodHash === position.stableHash;
+  const scale = promoted ? undefined : setCanaryScaleInForce(rollout, position);
   if (scale?.replicas !== undefined) {
     canaryCount = scale.replicas;
   } else {
-    if (!promoted) weight = scale?.weight ?? currentSetWeight(rollout);
+    if (!promoted) weight = scale?.weight ?? currentSetWeight(rollout, position);
     canaryCount = atLeastMin(toReplicas(weight));
   }
   if (!canary?.dynamicStableScale) return { canary: canaryCount, stable: replicas };
@@ -264,28 +271,17 @@ export function trafficRoutedReplicaCounts(rollout: RoutedRollout): { canary: nu
   const weights = status.canary?.weights;
   if (weights) {
     stableCount = Math.max(stableCount, toReplicas(weights.stable.weight));
-    if (status.abort) canaryCount = Math.max(canaryCount, toReplicas(weights.canary.weight));
+    if (position.aborted) canaryCount = Math.max(canaryCount, toReplicas(weights.canary.weight));
   }
   return { canary: atLeastMin(canaryCount), stable: atLeastMin(stableCount) };
 }
 
-/** Argo's UseSetCanaryScale: ignored after an abort unless abortScaleDownDelaySeconds is 0. */
-function setCanaryScaleInForce(
-  rollout: RoutedRollout,
-): { replicas?: number; weight?: number; matchTrafficWeight?: boolean } | undefined {
+/** Argo's UseSetCanaryScale: traffic routing only; ignored after an abort unless abortScaleDownDelaySeconds is 0. */
+function setCanaryScaleInForce(rollout: RoutedRollout, position: CanaryPosition) {
   const canary = rollout.spec.strategy.canary;
-  const status = rollout.status ?? {};
   if (!canary?.trafficRouting) return undefined;
-  if (status.abort && canary.abortScaleDownDelaySeconds !== 0) return undefined;
-  const steps = canary.steps ?? [];
-  const index = status.currentStepIndex ?? 0;
-  if (steps.length === 0 || index >= steps.length) return undefined;
-  for (let i = index; i >= 0; i--) {
-    const scale = steps[i]?.setCanaryScale;
-    if (!scale) continue;
-    return scale.matchTrafficWeight ? undefined : scale;
-  }
-  return undefined;
+  if (position.aborted && canary.abortScaleDownDelaySeconds !== 0) return undefined;
+  return canaryScaleAtStep(canary.steps ?? [], position.stepIndex ?? 0);
 }
 
 type TrafficWeights = NonNullable<NonNullable<RolloutStatus['canary']>['weights']>;

@@ -5,8 +5,8 @@
 // from the `datadog` Secret (address, api-key, app-key) in the controller's namespace, or from
 // DD_API_KEY, DD_APP_KEY and DD_ADDRESS when all three are set.
 import type { Measurement, Metric } from '../../api/analysis.js';
+import { parseGoDuration } from '../../api/duration.js';
 import { evaluateMeasurement } from '../condition/evaluate.js';
-import { parseGoDuration } from '../go-duration.js';
 import { credentialSecretLocation, readSecretData, type SecretRef } from './credentials.js';
 import { formatGoFloat, goJsonMarshal } from './go-values.js';
 import { httpRequest } from './http-request.js';

@@ -3,8 +3,8 @@
 // is an array of floats (a matrix flattened series by series), a scalar is a number, and
 // measurement.value is Go's rendering, e.g. "[0.99]" or "0.5".
 import type { Measurement, Metric } from '../../api/analysis.js';
+import { parseGoDuration } from '../../api/duration.js';
 import { evaluateMeasurement } from '../condition/evaluate.js';
-import { parseGoDuration } from '../go-duration.js';
 import { formatGoFloat, parsePromValue } from './go-values.js';
 import { basicAuthorization, httpRequest } from './http-request.js';
 import {

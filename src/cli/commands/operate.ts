@@ -1,6 +1,7 @@
 // The commands that act: promote, abort, pause, restart, retry, terminate, undo, set image.
 // Each sends what Argo's plugin sends (../argo-patches.ts) and prints Argo's line.
 import { Command, InvalidArgumentError } from 'commander';
+import { parseSecondsOrGoDuration } from '../../api/duration.js';
 import { ConflictError, NotFoundError } from '../../kube/api-error.js';
 import type { KubeObject } from '../../kube/object.js';
 import { jsonPatch, mergePatch, updateObject } from '../../kube/patch.js';
@@ -9,7 +10,6 @@ import type { RestClient } from '../../kube/rest.js';
 import {
   ABORT_PATCH,
   PAUSE_PATCH,
-  parseArgoDuration,
   promotePatches,
   RETRY_EXPERIMENT_PATCH,
   RETRY_ROLLOUT_PATCH,
@@ -102,7 +102,7 @@ export function restartCommand(context: CliContext): Command {
     .description('Restart the pods of a rollout')
     .option('-i, --in <duration>', 'Amount of time before a restart. (e.g. 30s, 5m, 1h)', (value: string) => {
       try {
-        parseArgoDuration(value);
+        parseSecondsOrGoDuration(value);
       } catch (error) {
         throw new InvalidArgumentError((error as Error).message);
       }

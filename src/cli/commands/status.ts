@@ -2,7 +2,7 @@
 // Healthy; 1 with "The rollout is in a degraded state..." when Degraded, or with "Rollout
 // status watch exceeded timeout" when the watch ends (timeout, Ctrl-C) before Healthy.
 import { Command, InvalidArgumentError } from 'commander';
-import { parseGoDuration } from '../../analysis/go-duration.js';
+import { parseSecondsOrGoDuration } from '../../api/duration.js';
 import { type CliContext, pause } from '../context.js';
 import { fetchRolloutInfo } from '../fetch.js';
 import { statusLine, watchStatusLine } from '../render.js';
@@ -11,7 +11,7 @@ const POLL_MS = 1000;
 
 function duration(value: string): number {
   try {
-    return parseGoDuration(/^\d+$/.test(value) ? `${value}s` : value);
+    return parseSecondsOrGoDuration(value);
   } catch (error) {
     throw new InvalidArgumentError((error as Error).message);
   }

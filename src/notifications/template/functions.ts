@@ -3,6 +3,7 @@
 // Go's own message, `function "x" not defined`, which the notifier reports on the Rollout.
 
 import { createHash } from 'node:crypto';
+import { parseGoDuration } from '../../api/duration.js';
 import type { TemplateFunction } from './execute.js';
 import { goTypeName } from './execute.js';
 import {
@@ -460,7 +461,7 @@ const FUNCTIONS: Record<string, TemplateFunction> = {
   },
   unixEpoch: (t) => String(Math.floor(toTime(t).ms / 1000)),
   dateModify: (mod, t) => {
-    const ms = goDurationMs(toText(mod));
+    const ms = parseGoDuration(toText(mod));
     return new GoTime(toTime(t).ms + ms);
   },
   ago: (t) => goDurationText(Math.round((Date.now() - toTime(t).ms) / 1000) * 1000),
@@ -488,24 +489,6 @@ function indent(n: number, s: string): string {
 function safeRegex(pattern: string, flags = ''): RegExp {
   if (pattern.length > 512) throw new Error('regular expression is longer than 512 characters');
   return new RegExp(pattern, flags);
-}
-
-function goDurationMs(text: string): number {
-  const m = /^([+-])?((?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+)$/.exec(text);
-  if (!m?.[2]) throw new Error(`time: invalid duration ${JSON.stringify(text)}`);
-  const unit: Record<string, number> = {
-    ns: 1e-6,
-    us: 1e-3,
-    µs: 1e-3,
-    ms: 1,
-    s: 1000,
-    m: 60_000,
-    h: 3_600_000,
-  };
-  let total = 0;
-  for (const part of m[2].matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g))
-    total += Number(part[1]) * (unit[part[2] ?? 's'] ?? 0);
-  return m[1] === '-' ? -total : total;
 }
 
 /** time.Duration.String for whole seconds: 1h2m3s, 45s, 0s. */

@@ -1,6 +1,5 @@
-// `{{args.*}}` substitution, Go durations and the metric spec readers the plan relies on.
+// `{{args.*}}` substitution and the metric spec readers the plan relies on.
 import { describe, expect, it } from 'vitest';
-import { parseGoDuration } from '../../../src/analysis/go-duration.js';
 import { resolveMetricArgs, substituteArgs } from '../../../src/analysis/metric-args.js';
 import { effectiveCount, metricNameMatches } from '../../../src/analysis/metric-spec.js';
 import { isWorse, worstPhase } from '../../../src/analysis/phases.js';
@@ -39,29 +38,6 @@ describe('resolveMetricArgs', () => {
 
   it('an unclosed tag is an error', () => {
     expect(() => substituteArgs('a {{args.x', new Map([['x', '1']]))).toThrow('cannot find end tag');
-  });
-});
-
-describe('parseGoDuration', () => {
-  it.each<[string, number]>([
-    ['0', 0],
-    ['1s', 1000],
-    ['5m', 300_000],
-    ['1h30m', 5_400_000],
-    ['1.5s', 1500],
-    ['500ms', 500],
-    ['-2s', -2000],
-  ])('%s = %d ms', (text, ms) => {
-    expect(parseGoDuration(text)).toBe(ms);
-  });
-
-  it.each<[string, string]>([
-    ['5', 'time: missing unit in duration "5"'],
-    ['', 'time: invalid duration ""'],
-    ['5 minutes', 'time: invalid duration "5 minutes"'],
-    ['1d', 'time: invalid duration "1d"'],
-  ])('%s fails', (text, message) => {
-    expect(() => parseGoDuration(text)).toThrow(message);
   });
 });
 

@@ -570,7 +570,7 @@ describe('planMeasurements: invalid specs and completed runs', () => {
       'bad interval',
       [metric('m', { interval: '5 minutes' })],
       {},
-      'Analysis spec invalid: metrics[0]: invalid interval string: time: invalid duration "5 minutes"',
+      'Analysis spec invalid: metrics[0]: invalid interval string: time: unknown unit " minutes" in duration "5 minutes"',
     ],
     [
       'no provider',

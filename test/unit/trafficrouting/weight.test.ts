@@ -1,10 +1,11 @@
 // The weight decision of a traffic-routed canary, the pod counts behind it and status.canary.weights.
 import { describe, expect, it } from 'vitest';
-import type { CanaryStep, RolloutStatus } from '../../../src/api/rollout.js';
+import type { CanaryStep, CanaryStrategy, RolloutStatus } from '../../../src/api/rollout.js';
 import type { RoutedRollout } from '../../../src/trafficrouting/router.js';
 import {
+  type CanaryPosition,
   desiredTrafficWeight,
-  managedRoutesAtStep,
+  positionOf,
   routedServices,
   type TrafficWeightInput,
   trafficRoutedReplicaCounts,
@@ -44,8 +45,10 @@ function decide(
   more: Partial<TrafficWeightInput> = {},
   canary: Record<string, unknown> = {},
 ) {
+  const ro = rollout(status, canary);
   return desiredTrafficWeight({
-    rollout: rollout(status, canary),
+    rollout: ro,
+    position: positionOf(ro.status),
     canaryHash: 'new',
     stableHash: 'old',
     canaryAvailableReplicas: 2,
@@ -143,8 +146,10 @@ describe('desiredTrafficWeight', () => {
   it('asks for the header routes the steps so far leave in place, not on the first revision', () => {
     expect(decide({ currentStepIndex: 1 }).headerRoutes).toEqual([header]);
     expect(decide({ currentStepIndex: 4 }).headerRoutes).toEqual([{ name: 'beta' }]);
+    const firstRevision = rollout({ currentStepIndex: 1 }, {}, '1');
     const first = desiredTrafficWeight({
-      rollout: rollout({ currentStepIndex: 1 }, {}, '1'),
+      rollout: firstRevision,
+      position: positionOf(firstRevision.status),
       canaryHash: 'new',
       stableHash: 'old',
       canaryAvailableReplicas: 2,
@@ -181,15 +186,9 @@ describe('desiredTrafficWeight', () => {
   });
 });
 
-describe('managedRoutesAtStep', () => {
-  it('keeps the last instruction per route up to the current step', () => {
-    expect(managedRoutesAtStep(steps, 0)).toEqual({ headerRoutes: [], mirrorRoutes: [] });
-    expect(managedRoutesAtStep(steps, 2).headerRoutes).toEqual([header]);
-    expect(managedRoutesAtStep(steps, 5).headerRoutes).toEqual([{ name: 'beta' }]);
-  });
-});
-
 describe('trafficRoutedReplicaCounts', () => {
+  // The position as the status records it (the planner passes the one it decided).
+  const counts = (ro: RoutedRollout) => trafficRoutedReplicaCounts(ro, positionOf(ro.status));
   it.each([
     [
       'ceil(weight × replicas / 100) with a full stable',
@@ -219,16 +218,219 @@ describe('trafficRoutedReplicaCounts', () => {
     ],
     ['dynamicStableScale', { currentStepIndex: 0 }, { dynamicStableScale: true }, { canary: 2, stable: 8 }],
   ])('uses %s', (_what, status, canary, expected) => {
-    expect(trafficRoutedReplicaCounts(rollout(status, canary))).toEqual(expected);
+    expect(counts(rollout(status, canary))).toEqual(expected);
   });
 
   it('keeps the stable scaled for the traffic it still gets with dynamicStableScale', () => {
     const weights = { canary: { weight: 0 }, stable: { weight: 100 } };
     expect(
-      trafficRoutedReplicaCounts(
-        rollout({ currentStepIndex: 0, canary: { weights } }, { dynamicStableScale: true }),
-      ),
+      counts(rollout({ currentStepIndex: 0, canary: { weights } }, { dynamicStableScale: true })),
     ).toEqual({ canary: 2, stable: 10 });
+  });
+});
+
+describe('trafficRoutedReplicaCounts from decided values', () => {
+  // Cases marked [argo] restate, as facts, argo-rollouts utils/replicaset/canary_test.go
+  // (TestTrafficWeightToReplicas, TestCalculateReplicaCountsForCanary); [contract] the examples
+  // of docs/COMPAT-CONTRACT.md "Replica math".
+  type Case = {
+    replicas: number;
+    steps: CanaryStep[];
+    canary?: Partial<CanaryStrategy>;
+    position?: Partial<CanaryPosition>;
+    /** status.canary.weights: what the routers carry now. */
+    actual?: { canary: number; stable: number };
+  };
+  const counts = ({ replicas, steps, canary = {}, position = {}, actual }: Case) => {
+    const ro = routedRollout({ istio: { virtualService: { name: 'vs' } } }, { steps, ...canary });
+    const withStatus: RoutedRollout = {
+      ...ro,
+      spec: { ...ro.spec, replicas },
+      ...(actual
+        ? {
+            status: {
+              canary: { weights: { canary: { weight: actual.canary }, stable: { weight: actual.stable } } },
+            },
+          }
+        : {}),
+    };
+    return trafficRoutedReplicaCounts(withStatus, {
+      stepIndex: 0,
+      aborted: false,
+      promoteFull: false,
+      stableHash: 'stable',
+      currentPodHash: 'canary',
+      ...position,
+    });
+  };
+  const scs = (replicas?: number, weight?: number, matchTrafficWeight?: boolean): CanaryStep => ({
+    setCanaryScale: {
+      ...(replicas === undefined ? {} : { replicas }),
+      ...(weight === undefined ? {} : { weight }),
+      ...(matchTrafficWeight === undefined ? {} : { matchTrafficWeight }),
+    },
+  });
+
+  it.each([
+    [0, 0],
+    [10, 1],
+    [20, 2],
+    [25, 3],
+    [33, 4],
+    [99, 10],
+    [100, 10],
+  ])('[argo] weight %i of 10 replicas → %i canary pods, stable stays at 10', (weight, canary) => {
+    expect(counts({ replicas: 10, steps: [{ setWeight: weight }] })).toEqual({ canary, stable: 10 });
+  });
+
+  it.each<[string, Case, { canary: number; stable: number }]>([
+    [
+      '[argo] minPodsPerReplicaSet lifts a small canary',
+      { replicas: 10, steps: [{ setWeight: 5 }], canary: { minPodsPerReplicaSet: 2 } },
+      { canary: 2, stable: 10 },
+    ],
+    [
+      'minPodsPerReplicaSet leaves 0 at 0',
+      { replicas: 10, steps: [{ setWeight: 0 }], canary: { minPodsPerReplicaSet: 2 } },
+      { canary: 0, stable: 10 },
+    ],
+    [
+      '[contract] weight relative to maxTrafficWeight',
+      {
+        replicas: 10,
+        steps: [{ setWeight: 300 }],
+        canary: { trafficRouting: { maxTrafficWeight: 1000, istio: { virtualService: { name: 'vs' } } } },
+      },
+      { canary: 3, stable: 10 },
+    ],
+    [
+      'past the last step: maxTrafficWeight is all pods',
+      {
+        replicas: 10,
+        steps: [{ setWeight: 10 }],
+        canary: { trafficRouting: { maxTrafficWeight: 1000, istio: { virtualService: { name: 'vs' } } } },
+        position: { stepIndex: 1 },
+      },
+      { canary: 10, stable: 10 },
+    ],
+    [
+      'no setWeight yet → 0',
+      { replicas: 10, steps: [{ pause: {} }, { setWeight: 40 }] },
+      { canary: 0, stable: 10 },
+    ],
+    [
+      '[argo] promote full → all pods',
+      { replicas: 10, steps: [{ setWeight: 10 }], position: { promoteFull: true } },
+      { canary: 10, stable: 10 },
+    ],
+    [
+      '[argo] no stable yet → all pods',
+      { replicas: 10, steps: [{ setWeight: 10 }], position: { stableHash: undefined } },
+      { canary: 10, stable: 10 },
+    ],
+    [
+      'back on the stable template → all pods',
+      { replicas: 10, steps: [{ setWeight: 10 }], position: { currentPodHash: 'stable' } },
+      { canary: 10, stable: 10 },
+    ],
+    [
+      '[argo] dynamic stable scale follows actual stable weight',
+      {
+        replicas: 10,
+        steps: [{ setWeight: 10 }],
+        canary: { dynamicStableScale: true },
+        actual: { canary: 10, stable: 90 },
+      },
+      { canary: 1, stable: 9 },
+    ],
+    [
+      '[argo] dynamic: desired canary 20 above actual 10, stable waits for traffic',
+      {
+        replicas: 10,
+        steps: [{ setWeight: 20 }],
+        canary: { dynamicStableScale: true },
+        actual: { canary: 10, stable: 90 },
+      },
+      { canary: 2, stable: 9 },
+    ],
+    [
+      '[argo] dynamic abort keeps canary pods while traffic still reaches them',
+      {
+        replicas: 10,
+        steps: [{ setWeight: 20 }],
+        canary: { dynamicStableScale: true },
+        position: { aborted: true },
+        actual: { canary: 20, stable: 80 },
+      },
+      { canary: 2, stable: 10 },
+    ],
+    [
+      '[argo] dynamic abort shrinks canary with its traffic',
+      {
+        replicas: 10,
+        steps: [{ setWeight: 20 }],
+        canary: { dynamicStableScale: true },
+        position: { aborted: true },
+        actual: { canary: 10, stable: 90 },
+      },
+      { canary: 1, stable: 10 },
+    ],
+    [
+      'dynamic without known weights uses the desired split, with the min pods floor',
+      {
+        replicas: 10,
+        steps: [{ setWeight: 95 }],
+        canary: { dynamicStableScale: true, minPodsPerReplicaSet: 2 },
+      },
+      { canary: 10, stable: 2 },
+    ],
+    [
+      '[argo] setCanaryScale.replicas 9',
+      { replicas: 1, steps: [{ setWeight: 100, ...scs(9) }] },
+      { canary: 9, stable: 1 },
+    ],
+    [
+      '[argo] setCanaryScale.weight 200',
+      { replicas: 4, steps: [{ setWeight: 100, ...scs(undefined, 200) }] },
+      { canary: 8, stable: 4 },
+    ],
+    [
+      '[argo] setCanaryScale weight at a later step',
+      { replicas: 10, steps: [{ setWeight: 10 }, scs(undefined, 20)], position: { stepIndex: 1 } },
+      { canary: 2, stable: 10 },
+    ],
+    [
+      '[argo] matchTrafficWeight ignores setCanaryScale',
+      { replicas: 10, steps: [{ setWeight: 20, ...scs(9, 100, true) }] },
+      { canary: 2, stable: 10 },
+    ],
+    [
+      '[argo] aborted, abortScaleDownDelaySeconds 0: setCanaryScale keeps the canary',
+      {
+        replicas: 1,
+        steps: [scs(1)],
+        canary: { abortScaleDownDelaySeconds: 0 },
+        position: { aborted: true },
+      },
+      { canary: 1, stable: 1 },
+    ],
+    [
+      '[argo] aborted, abortScaleDownDelaySeconds 30: the canary goes',
+      {
+        replicas: 1,
+        steps: [scs(1)],
+        canary: { abortScaleDownDelaySeconds: 30 },
+        position: { aborted: true },
+      },
+      { canary: 0, stable: 1 },
+    ],
+    [
+      'aborted with the default delay: the canary goes',
+      { replicas: 1, steps: [scs(1)], position: { aborted: true } },
+      { canary: 0, stable: 1 },
+    ],
+  ])('%s', (_name, input, expected) => {
+    expect(counts(input)).toEqual(expected);
   });
 });
 
