@@ -12,18 +12,16 @@ import {
   EXPERIMENT_KIND,
 } from '../api/kinds.js';
 import { ConflictError, NotFoundError } from '../kube/api-error.js';
-import { Informer } from '../kube/informer.js';
-import { apiListWatch } from '../kube/list-watch.js';
-import type { KubeObject } from '../kube/object.js';
+import {
+  ControllerBuilder,
+  type ControllerContext,
+  type ControllerFactory,
+  type RunningController,
+} from '../kube/controller.js';
+import { type KubeObject, objectKey, splitObjectKey } from '../kube/object.js';
 import { coreResources } from '../kube/resource.js';
 import type { RestClient } from '../kube/rest.js';
-import { WorkQueue } from '../kube/workqueue.js';
 import { registerRolloutMetrics } from '../metrics/rollout-metrics.js';
-import type {
-  ControllerContext,
-  ControllerFactory,
-  RunningController,
-} from '../process/controller-process.js';
 import { trafficRoutingObjects } from '../trafficrouting/registry.js';
 import { applyRolloutPlan, OwnRolloutWrites, ROLLOUTS } from './act.js';
 import { INSTANCE_ID_LABEL, MANAGED_BY_ANNOTATION, POD_TEMPLATE_HASH_LABEL } from './labels.js';
@@ -36,10 +34,6 @@ const WORKERS = 4;
 const CONFLICT_REQUEUE_MS = 100;
 const RESYNC_MS = 15 * 60 * 1000;
 
-function keyOf(namespace: string | undefined, name: string | undefined): string {
-  return `${namespace ?? ''}/${name ?? ''}`;
-}
-
 /** The Services a Rollout's strategy names (they are observed even before it manages them). */
 function namedServices(rollout: ObservedRolloutObject): string[] {
   const { canary, blueGreen } = rollout.spec.strategy ?? {};
@@ -51,11 +45,6 @@ function namedServices(rollout: ObservedRolloutObject): string[] {
     blueGreen?.activeService,
     blueGreen?.previewService,
   ].filter((n): n is string => typeof n === 'string' && n !== '');
-}
-
-function rolloutOwnerOf(object: KubeObject): string | undefined {
-  const owner = object.metadata?.ownerReferences?.find((ref) => ref.controller && ref.kind === 'Rollout');
-  return owner ? keyOf(object.metadata?.namespace, owner.name) : undefined;
 }
 
 async function readTrafficObjects(client: RestClient, rollout: ObservedRolloutObject): Promise<KubeObject[]> {
@@ -73,134 +62,95 @@ async function readTrafficObjects(client: RestClient, rollout: ObservedRolloutOb
 export const rolloutController: ControllerFactory = {
   name: 'rollouts',
   async start(ctx: ControllerContext): Promise<RunningController> {
-    const { client, logger } = ctx;
+    const { client, logger, caches } = ctx;
     const scope = ctx.namespace ? { namespace: ctx.namespace } : {};
     const instanceSelector = ctx.instanceId
       ? `${INSTANCE_ID_LABEL}=${ctx.instanceId}`
       : `!${INSTANCE_ID_LABEL}`;
-    const onError = (what: string) => (error: Error) => logger.warn({ err: error.message }, what);
+    // Argo kinds are cached per instance id, as Argo's shared informer factory does.
+    const ours = { ...scope, labelSelector: instanceSelector };
 
-    const rollouts = new Informer<ObservedRolloutObject>(
-      apiListWatch(client, ROLLOUTS, { ...scope, labelSelector: instanceSelector }),
-      { resyncPeriodMs: RESYNC_MS, onError: onError('rollout watch') },
-    );
-    const replicaSets = new Informer<ReplicaSet>(
-      apiListWatch(client, coreResources.replicaSets, { ...scope, labelSelector: POD_TEMPLATE_HASH_LABEL }),
-      { onError: onError('replicaset watch') },
-    );
-    // Deployments referenced by spec.workloadRef: a change of the Deployment's template is an update.
-    const deployments = new Informer<Deployment>(apiListWatch(client, coreResources.deployments, scope), {
-      onError: onError('deployment watch'),
+    const rollouts = caches.informer<ObservedRolloutObject>(ROLLOUTS, ours);
+    const replicaSets = caches.informer<ReplicaSet>(coreResources.replicaSets, {
+      ...scope,
+      labelSelector: POD_TEMPLATE_HASH_LABEL,
     });
+    // Deployments referenced by spec.workloadRef: a change of the Deployment's template is an update.
+    const deployments = caches.informer<Deployment>(coreResources.deployments, scope);
     // AnalysisRuns (owned by Rollouts) and the templates new runs are built from. Cluster-scoped
     // templates cannot be watched by a namespaced install, so there they are not offered.
-    const analysisRuns = new Informer<AnalysisRun & KubeObject>(
-      apiListWatch(client, apiResourceOf(ANALYSIS_RUN_KIND), scope),
-      { onError: onError('analysisrun watch') },
-    );
-    const analysisTemplates = new Informer<AnalysisTemplate & KubeObject>(
-      apiListWatch(client, apiResourceOf(ANALYSIS_TEMPLATE_KIND), scope),
-      { onError: onError('analysistemplate watch') },
+    const analysisRuns = caches.informer<AnalysisRun & KubeObject>(apiResourceOf(ANALYSIS_RUN_KIND), ours);
+    const analysisTemplates = caches.informer<AnalysisTemplate & KubeObject>(
+      apiResourceOf(ANALYSIS_TEMPLATE_KIND),
+      scope,
     );
     const clusterAnalysisTemplates = ctx.namespace
       ? undefined
-      : new Informer<ClusterAnalysisTemplate & KubeObject>(
-          apiListWatch(client, apiResourceOf(CLUSTER_ANALYSIS_TEMPLATE_KIND)),
-          { onError: onError('clusteranalysistemplate watch') },
-        );
-    const services = new Informer<Service>(apiListWatch(client, coreResources.services, scope), {
-      onError: onError('service watch'),
-    });
+      : caches.informer<ClusterAnalysisTemplate & KubeObject>(apiResourceOf(CLUSTER_ANALYSIS_TEMPLATE_KIND));
+    const services = caches.informer<Service>(coreResources.services, scope);
     // Experiments of canary experiment steps: their phase completes, aborts or pauses the step.
-    const experiments = new Informer<Experiment & KubeObject>(
-      apiListWatch(client, apiResourceOf(EXPERIMENT_KIND), scope),
-      { onError: onError('experiment watch') },
-    );
+    const experiments = caches.informer<Experiment & KubeObject>(apiResourceOf(EXPERIMENT_KIND), ours);
 
     const metrics = registerRolloutMetrics(ctx.metrics.registry, () => rollouts.list());
 
-    const queue = new WorkQueue({
-      name: 'rollouts',
-      metrics: ctx.metrics.workQueue('rollouts'),
-      onError: (key, error) =>
-        logger.warn({ rollout: key, err: (error as Error).message }, 'reconcile failed; retrying'),
-    });
-    const enqueue = (key: string | undefined) => {
-      if (key) queue.add(key);
-    };
-
-    rollouts.addHandlers({
-      add: (ro) => {
-        enqueue(keyOf(ro.metadata.namespace, ro.metadata.name));
-        // Argo records this on every informer add (a new Rollout, or each one at start-up).
-        void ctx.events.record(
-          { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: ro.metadata },
-          'Normal',
-          'RolloutAddedToInformer',
-          `Rollout resource added to informer: ${ro.metadata.namespace}/${ro.metadata.name}`,
-        );
-      },
-      update: (_, ro) => enqueue(keyOf(ro.metadata.namespace, ro.metadata.name)),
-    });
-    analysisRuns.addHandlers({
-      add: (run) => enqueue(rolloutOwnerOf(run)),
-      update: (_, run) => enqueue(rolloutOwnerOf(run)),
-      delete: (run) => enqueue(rolloutOwnerOf(run)),
-    });
-    experiments.addHandlers({
-      add: (ex) => enqueue(rolloutOwnerOf(ex)),
-      update: (_, ex) => enqueue(rolloutOwnerOf(ex)),
-      delete: (ex) => enqueue(rolloutOwnerOf(ex)),
-    });
-    replicaSets.addHandlers({
-      add: (rs) => enqueue(rolloutOwnerOf(rs)),
-      update: (_, rs) => enqueue(rolloutOwnerOf(rs)),
-      delete: (rs) => enqueue(rolloutOwnerOf(rs)),
-    });
-    const enqueueReferencing = (deployment: Deployment) => {
-      for (const ro of rollouts.list(deployment.metadata?.namespace)) {
-        if (ro.spec.workloadRef?.name === deployment.metadata?.name)
-          enqueue(keyOf(ro.metadata.namespace, ro.metadata.name));
-      }
-    };
-    deployments.addHandlers({
-      add: enqueueReferencing,
-      update: (_, d) => enqueueReferencing(d),
-      delete: enqueueReferencing,
-    });
     const serviceOwner = (svc: Service) => {
       const managedBy = svc.metadata?.annotations?.[MANAGED_BY_ANNOTATION];
-      return managedBy ? keyOf(svc.metadata?.namespace, managedBy) : undefined;
+      return managedBy
+        ? objectKey({ metadata: { namespace: svc.metadata?.namespace, name: managedBy } })
+        : undefined;
     };
     // A Service is also looked at by every Rollout naming it: a blue-green Rollout waits
     // (InvalidSpec) for its active and preview Services to exist.
-    const onService = (svc: Service) => {
-      enqueue(serviceOwner(svc));
-      const svcName = svc.metadata?.name ?? '';
-      for (const ro of rollouts.list(svc.metadata?.namespace)) {
-        if (namedServices(ro).includes(svcName)) enqueue(keyOf(ro.metadata.namespace, ro.metadata.name));
-      }
-    };
+    const rolloutsOfService = (svc: Service) => [
+      serviceOwner(svc),
+      ...rollouts
+        .list(svc.metadata?.namespace)
+        .filter((ro) => namedServices(ro).includes(svc.metadata?.name ?? ''))
+        .map(objectKey),
+    ];
     // A template created after the Rollout that names it: look again at once instead of at the
     // next InvalidSpec requeue.
-    const onTemplate = (template: KubeObject) => {
-      for (const ro of rollouts.list(template.metadata?.namespace || undefined)) {
-        if (ro.status?.conditions?.some((c) => c.type === 'InvalidSpec' && c.status === 'True'))
-          enqueue(keyOf(ro.metadata.namespace, ro.metadata.name));
-      }
-    };
-    for (const informer of [analysisTemplates, clusterAnalysisTemplates]) {
-      informer?.addHandlers({ add: onTemplate, update: (_, t) => onTemplate(t), delete: onTemplate });
-    }
-    services.addHandlers({
-      add: onService,
-      update: (_, svc) => onService(svc),
-      delete: onService,
-    });
+    const rolloutsWaitingForTemplates = (template: KubeObject) =>
+      rollouts
+        .list(template.metadata?.namespace || undefined)
+        .filter((ro) => ro.status?.conditions?.some((c) => c.type === 'InvalidSpec' && c.status === 'True'))
+        .map(objectKey);
+
+    const builder = new ControllerBuilder({
+      name: 'rollouts',
+      logger,
+      keyField: 'rollout',
+      queueMetrics: ctx.metrics.workQueue('rollouts'),
+      signal: ctx.signal,
+      workers: WORKERS,
+    })
+      .for(rollouts, {
+        resyncMs: RESYNC_MS,
+        // Argo records this on every informer add (a new Rollout, or each one at start-up).
+        onAdd: (ro) =>
+          void ctx.events.record(
+            { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: ro.metadata },
+            'Normal',
+            'RolloutAddedToInformer',
+            `Rollout resource added to informer: ${ro.metadata.namespace}/${ro.metadata.name}`,
+          ),
+      })
+      .owns(analysisRuns, 'Rollout')
+      .owns(experiments, 'Rollout')
+      .owns(replicaSets, 'Rollout')
+      .watches(deployments, (d) =>
+        rollouts
+          .list(d.metadata?.namespace)
+          .filter((ro) => ro.spec.workloadRef?.name === d.metadata?.name)
+          .map(objectKey),
+      )
+      .watches(services, rolloutsOfService)
+      .watches(analysisTemplates, rolloutsWaitingForTemplates);
+    if (clusterAnalysisTemplates) builder.watches(clusterAnalysisTemplates, rolloutsWaitingForTemplates);
 
     const ownWrites = new OwnRolloutWrites();
     const reconcile = async (key: string) => {
-      const [namespace, name] = key.split('/') as [string, string];
+      const { namespace, name } = splitObjectKey(key);
       const rollout = rollouts.get(namespace, name);
       if (!rollout || rollout.metadata.deletionTimestamp) return;
       if (ownWrites.isStale(rollout)) return; // our own write's watch event brings it back
@@ -291,35 +241,13 @@ export const rolloutController: ControllerFactory = {
       }
     };
 
-    const informers = [
-      replicaSets,
-      services,
-      deployments,
-      analysisRuns,
-      analysisTemplates,
-      ...(clusterAnalysisTemplates ? [clusterAnalysisTemplates] : []),
-      experiments,
-      rollouts,
-    ];
-    for (const informer of informers) informer.start();
-    // Leadership can end while the caches sync (an API outage): stop at once, so the next term
-    // does not wait for this one's informers to come back from their backoff.
-    const abandon = () => {
-      for (const informer of informers) informer.stop();
-    };
-    ctx.signal.addEventListener('abort', abandon, { once: true });
-    if (ctx.signal.aborted) abandon();
-    await Promise.all(informers.map((i) => i.waitForSync()));
-    ctx.signal.removeEventListener('abort', abandon);
-    const workers = queue.run(reconcile, WORKERS);
+    const running = await builder.start(reconcile);
     logger.info({ rollouts: rollouts.list().length }, 'rollout caches synced');
 
     return {
-      hasSynced: () => informers.every((i) => i.hasSynced()),
+      hasSynced: running.hasSynced,
       async stop() {
-        for (const informer of informers) informer.stop();
-        await queue.shutDown();
-        await workers;
+        await running.stop();
         metrics.unregister();
       },
     };
