@@ -211,17 +211,22 @@ export function attachNotifications(options: AttachOptions): () => Promise<void>
   };
 }
 
-export const notificationsController: ControllerFactory = {
-  name: 'notifications',
-  async start(ctx) {
-    const stop = attachNotifications({
-      client: ctx.client,
-      events: ctx.events,
-      registry: ctx.metrics.registry,
-      logger: ctx.logger,
-      namespace: ctx.namespace,
-      kinds: ['Rollout'],
-    });
-    return { hasSynced: () => true, stop };
-  },
-};
+/** Notifications about these kinds' Events, as a controller of the process. */
+export function notificationsControllerFor(kinds: readonly string[]): ControllerFactory {
+  return {
+    name: 'notifications',
+    async start(ctx) {
+      const stop = attachNotifications({
+        client: ctx.client,
+        events: ctx.events,
+        registry: ctx.metrics.registry,
+        logger: ctx.logger,
+        namespace: ctx.namespace,
+        kinds,
+      });
+      return { hasSynced: () => true, stop };
+    },
+  };
+}
+
+export const notificationsController = notificationsControllerFor(['Rollout']);
