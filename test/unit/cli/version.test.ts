@@ -1,12 +1,14 @@
 // `version`: the plugin's own, and the controller's from Argo's version gauge on /metrics.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { versionFromMetrics } from '../../../src/cli/commands/version.js';
 import type { CliContext } from '../../../src/cli/context.js';
 import { kubectlSlipwayProgram } from '../../../src/cmd/kubectl-slipway.js';
 import { packageVersion } from '../../../src/cmd/version.js';
 import { RequestCounter } from '../../../src/kube/request-counter.js';
+import { RestClient } from '../../../src/kube/rest.js';
 import { createProcessMetrics } from '../../../src/metrics/registry.js';
 
 describe('version', () => {
@@ -36,6 +38,85 @@ describe('version', () => {
     const text = out.join('');
     expect(text).toMatch(new RegExp(`^kubectl-slipway: v${packageVersion()}\\n`));
     expect(text).toContain(`slipway-controller: v${packageVersion()}\n`);
+  });
+
+  it("reads the controller's version through the API server from the Lease holder's pod", async () => {
+    const metrics = await createProcessMetrics(new RequestCounter()).registry.metrics();
+    // A stand-in API server: the Lease names its holder, the pod proxy serves that pod's /metrics.
+    const requests: string[] = [];
+    let holder: string | undefined = 'slipway-controller-5d8f9-x2x7q_0a1b2c3d';
+    const api = createServer((req, res) => {
+      requests.push(req.url ?? '');
+      if (
+        req.url === '/apis/coordination.k8s.io/v1/namespaces/argo-rollouts/leases/slipway-controller-lock'
+      ) {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ kind: 'Lease', spec: holder ? { holderIdentity: holder } : {} }));
+      } else if (
+        req.url === '/api/v1/namespaces/argo-rollouts/pods/slipway-controller-5d8f9-x2x7q:8090/proxy/metrics'
+      ) {
+        res.end(metrics);
+      } else {
+        res.statusCode = 404;
+        res.setHeader('content-type', 'application/json');
+        res.end(
+          JSON.stringify({
+            kind: 'Status',
+            status: 'Failure',
+            code: 404,
+            reason: 'NotFound',
+            message: 'not found',
+          }),
+        );
+      }
+    });
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromOptions({
+      // Plain http on loopback; the client library only allows it with skipTLSVerify.
+      clusters: [
+        {
+          name: 'fake',
+          server: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
+          skipTLSVerify: true,
+        },
+      ],
+      users: [{ name: 'fake' }],
+      contexts: [{ name: 'fake', cluster: 'fake', user: 'fake' }],
+      currentContext: 'fake',
+    });
+    const client = new RestClient(kubeConfig);
+    const run = async (...args: string[]) => {
+      const out: string[] = [];
+      const context: CliContext = {
+        out: { write: (t) => out.push(t) },
+        err: { write: (t) => out.push(t) },
+        now: () => 0,
+        interrupted: () => new Promise(() => {}),
+        cluster: () => ({ client, namespace: 'default' }),
+        root: () => program,
+      };
+      const program = kubectlSlipwayProgram(context);
+      await program.parseAsync(['node', 'kubectl-slipway', 'version', ...args]);
+      return out.join('');
+    };
+    try {
+      expect(await run('--controller-namespace', 'argo-rollouts')).toContain(
+        `slipway-controller: v${packageVersion()}\n`,
+      );
+      expect(requests).toEqual([
+        '/apis/coordination.k8s.io/v1/namespaces/argo-rollouts/leases/slipway-controller-lock',
+        '/api/v1/namespaces/argo-rollouts/pods/slipway-controller-5d8f9-x2x7q:8090/proxy/metrics',
+      ]);
+      holder = undefined;
+      expect(await run('--controller-namespace', 'argo-rollouts')).toContain(
+        'slipway-controller: unknown (no controller holds the Lease)\n',
+      );
+      // No Lease in the current namespace: said in one line, not thrown.
+      expect(await run()).toMatch(/slipway-controller: unknown \(.*\)\n$/);
+    } finally {
+      api.close();
+    }
   });
 
   it('says unknown when the metrics have no version gauge', () => {
