@@ -6,6 +6,7 @@ import {
   ControllerBuilder,
   type ControllerContext,
   type ControllerFactory,
+  cacheScopes,
   controllerOwnerKey,
   type RunningController,
 } from '../kube/controller.js';
@@ -28,15 +29,9 @@ export const analysisRunController: ControllerFactory = {
   name: 'analysisruns',
   async start(ctx: ControllerContext): Promise<RunningController> {
     const { client, logger, caches } = ctx;
-    const scope = ctx.namespace ? { namespace: ctx.namespace } : {};
-    const instanceSelector = ctx.instanceId
-      ? `${INSTANCE_ID_LABEL}=${ctx.instanceId}`
-      : `!${INSTANCE_ID_LABEL}`;
+    const { all: scope, ours } = cacheScopes(ctx, INSTANCE_ID_LABEL);
 
-    const runs = caches.informer<ObservedAnalysisRun>(ANALYSIS_RUNS, {
-      ...scope,
-      labelSelector: instanceSelector,
-    });
+    const runs = caches.informer<ObservedAnalysisRun>(ANALYSIS_RUNS, ours);
     const jobs = caches.informer<JobObject & { metadata: { name: string } }>(
       JOBS,
       { ...scope, labelSelector: ANALYSIS_RUN_UID_LABEL },
@@ -125,16 +120,9 @@ export const analysisRunController: ControllerFactory = {
       }
     };
 
-    const running = await builder.start(reconcile);
+    const running = await builder.start(reconcile, { onStop: () => metrics.unregister() });
     logger.info({ analysisruns: runs.list().length }, 'analysisrun caches synced');
-
-    return {
-      hasSynced: running.hasSynced,
-      async stop() {
-        await running.stop();
-        metrics.unregister();
-      },
-    };
+    return running;
   },
 };
 

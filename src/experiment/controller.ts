@@ -3,18 +3,15 @@
 // AnalysisRuns and the templates runs are built from; a work queue of Experiment keys; each
 // key is observed from the caches, planned (plan.ts) and applied (act.ts), and looked at again
 // when its duration ends or a progress deadline or scale-down delay falls due.
-import type { AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate } from '../api/analysis.js';
-import {
-  ANALYSIS_RUN_KIND,
-  ANALYSIS_TEMPLATE_KIND,
-  apiResourceOf,
-  CLUSTER_ANALYSIS_TEMPLATE_KIND,
-} from '../api/kinds.js';
+import { analysisTemplateCaches } from '../analysis/template-caches.js';
+import type { AnalysisRun } from '../api/analysis.js';
+import { ANALYSIS_RUN_KIND, apiResourceOf } from '../api/kinds.js';
 import { NotFoundError } from '../kube/api-error.js';
 import {
   ControllerBuilder,
   type ControllerContext,
   type ControllerFactory,
+  cacheScopes,
   type RunningController,
 } from '../kube/controller.js';
 import { type KubeObject, splitObjectKey } from '../kube/object.js';
@@ -64,11 +61,7 @@ export const experimentController: ControllerFactory = {
   name: 'experiments',
   async start(ctx: ControllerContext): Promise<RunningController> {
     const { client, logger, caches } = ctx;
-    const scope = ctx.namespace ? { namespace: ctx.namespace } : {};
-    const instanceSelector = ctx.instanceId
-      ? `${INSTANCE_ID_LABEL}=${ctx.instanceId}`
-      : `!${INSTANCE_ID_LABEL}`;
-    const ours = { ...scope, labelSelector: instanceSelector };
+    const { all: scope, ours } = cacheScopes(ctx, INSTANCE_ID_LABEL);
 
     const experiments = caches.informer<ExperimentObject>(EXPERIMENTS, ours);
     const replicaSets = caches.informer<ReplicaSet>(coreResources.replicaSets, {
@@ -77,14 +70,7 @@ export const experimentController: ControllerFactory = {
     });
     const services = caches.informer<TemplateService>(coreResources.services, scope);
     const analysisRuns = caches.informer<AnalysisRun & KubeObject>(ANALYSIS_RUNS, ours);
-    const analysisTemplates = caches.informer<AnalysisTemplate & KubeObject>(
-      apiResourceOf(ANALYSIS_TEMPLATE_KIND),
-      scope,
-    );
-    // Cluster-scoped templates cannot be watched by a namespaced install.
-    const clusterAnalysisTemplates = ctx.namespace
-      ? undefined
-      : caches.informer<ClusterAnalysisTemplate & KubeObject>(apiResourceOf(CLUSTER_ANALYSIS_TEMPLATE_KIND));
+    const templates = analysisTemplateCaches(ctx);
 
     const metrics = registerExperimentMetrics(ctx.metrics.registry, () => experiments.list());
     // A run wakes its Experiment once it completes; in between the Experiment only mirrors it.
@@ -111,9 +97,8 @@ export const experimentController: ControllerFactory = {
         add: completed,
         update: (_, run) => completed(run),
         delete: completed,
-      })
-      .reads(analysisTemplates);
-    if (clusterAnalysisTemplates) builder.reads(clusterAnalysisTemplates);
+      });
+    for (const informer of templates.informers) builder.reads(informer);
 
     // Our own status write reaches the cache a moment later; planning from the stale copy
     // would repeat work. Key → resourceVersion we wrote over.
@@ -149,10 +134,7 @@ export const experimentController: ControllerFactory = {
           replicaSets: claimByTemplate(ex, replicaSets.byOwner(ex.metadata.uid), 'ReplicaSets'),
           services: claimByTemplate(ex, services.byOwner(ex.metadata.uid), 'Services'),
           analysisRuns: runs,
-          templates: {
-            analysisTemplates: analysisTemplates.list(namespace),
-            clusterAnalysisTemplates: clusterAnalysisTemplates?.list() ?? [],
-          },
+          templates: templates.available(namespace),
           now: new Date(),
         });
         if (outcome.writtenResourceVersion && ex.metadata.resourceVersion) {
@@ -167,15 +149,8 @@ export const experimentController: ControllerFactory = {
       }
     };
 
-    const running = await builder.start(reconcile);
+    const running = await builder.start(reconcile, { onStop: () => metrics.unregister() });
     logger.info({ experiments: experiments.list().length }, 'experiment caches synced');
-
-    return {
-      hasSynced: running.hasSynced,
-      async stop() {
-        await running.stop();
-        metrics.unregister();
-      },
-    };
+    return running;
   },
 };

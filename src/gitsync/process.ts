@@ -4,7 +4,7 @@
 // cluster; a standby takes over).
 import type { Server } from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { ControllerFactory } from '../kube/controller.js';
+import type { ControllerContext, ControllerFactory } from '../kube/controller.js';
 import { notificationsControllerFor } from '../notifications/controller.js';
 import { boundPort, type LeaderProcess, startLeaderProcess } from '../process/leader-process.js';
 import type { Logger } from '../process/logger.js';
@@ -56,10 +56,25 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
   if (options.webhookPort !== undefined && options.webhookSecret === undefined) {
     throw new Error('the webhook needs a secret (--webhook-secret-file or SLIPWAY_WEBHOOK_SECRET)');
   }
-  const urlPolicy = {
-    allowHttp: options.allowHttpRepositories === true,
-    allowLocal: options.allowLocalRepositories === true,
+  // What both Git writers (image bumps, promotions) share.
+  const writers = {
+    workDir: options.workDir,
+    ...(options.namespace !== undefined && { namespace: options.namespace }),
+    ...(options.sshProgram !== undefined && { sshProgram: options.sshProgram }),
+    urlPolicy: {
+      allowHttp: options.allowHttpRepositories === true,
+      allowLocal: options.allowLocalRepositories === true,
+    },
+    ...(options.maxFileBytes !== undefined && { maxFileBytes: options.maxFileBytes }),
   };
+  const fromContext = (ctx: ControllerContext) => ({
+    client: ctx.client,
+    logger: ctx.logger,
+    events: ctx.events,
+    caches: ctx.caches,
+    signal: ctx.signal,
+    processMetrics: ctx.metrics,
+  });
   let metrics: GitSyncMetrics | undefined;
   // The running image-watch controller, which webhook pushes wake; undefined while not leading.
   let imageWatches: GitSyncController | undefined;
@@ -69,20 +84,11 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
     name: 'git-sync',
     async start(ctx) {
       const controller = new GitSyncController({
-        client: ctx.client,
-        logger: ctx.logger,
-        events: ctx.events,
-        caches: ctx.caches,
-        signal: ctx.signal,
-        processMetrics: ctx.metrics,
+        ...fromContext(ctx),
+        ...writers,
         metrics: metrics as GitSyncMetrics,
-        workDir: options.workDir,
-        ...(options.namespace !== undefined && { namespace: options.namespace }),
         ...(options.resyncMs !== undefined && { resyncMs: options.resyncMs }),
-        ...(options.sshProgram !== undefined && { sshProgram: options.sshProgram }),
         ...(options.registryFactory !== undefined && { registryFactory: options.registryFactory }),
-        urlPolicy,
-        ...(options.maxFileBytes !== undefined && { maxFileBytes: options.maxFileBytes }),
         ...(options.registryTokenHosts !== undefined && { registryTokenHosts: options.registryTokenHosts }),
       });
       await controller.start();
@@ -99,19 +105,7 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
   const promotions: ControllerFactory = {
     name: 'promotions',
     async start(ctx) {
-      const controller = new PromotionController({
-        client: ctx.client,
-        logger: ctx.logger,
-        events: ctx.events,
-        caches: ctx.caches,
-        signal: ctx.signal,
-        processMetrics: ctx.metrics,
-        workDir: options.workDir,
-        ...(options.namespace !== undefined && { namespace: options.namespace }),
-        ...(options.sshProgram !== undefined && { sshProgram: options.sshProgram }),
-        urlPolicy,
-        ...(options.maxFileBytes !== undefined && { maxFileBytes: options.maxFileBytes }),
-      });
+      const controller = new PromotionController({ ...fromContext(ctx), ...writers });
       await controller.start();
       return controller;
     },

@@ -8,7 +8,7 @@ import type { Logger } from '../process/logger.js';
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
 import type { EventRecorder } from './events.js';
 import type { Informer } from './informer.js';
-import type { InformerCache } from './informer-cache.js';
+import type { CacheScope, InformerCache } from './informer-cache.js';
 import { type KubeObject, objectKey } from './object.js';
 import type { RestClient } from './rest.js';
 import { type KeyHandler, WorkQueue, type WorkQueueMetrics } from './workqueue.js';
@@ -38,6 +38,19 @@ export interface RunningController {
 export interface ControllerFactory {
   name: string;
   start(context: ControllerContext): Promise<RunningController>;
+}
+
+/**
+ * A controller's cache scopes: `all` of its namespace (or the cluster), and `ours`, only the
+ * objects labelled with its instance id (`<label>=<id>`, or without the label when it has none).
+ */
+export function cacheScopes(
+  ctx: Pick<ControllerContext, 'namespace' | 'instanceId'>,
+  instanceLabel: string,
+): { all: CacheScope; ours: CacheScope } {
+  const all = ctx.namespace ? { namespace: ctx.namespace } : {};
+  const labelSelector = ctx.instanceId ? `${instanceLabel}=${ctx.instanceId}` : `!${instanceLabel}`;
+  return { all, ours: { ...all, labelSelector } };
 }
 
 /** The key of the object's controller of `ownerKind` (`namespace/name`), if it has one. */
@@ -171,10 +184,10 @@ export class ControllerBuilder {
 
   /**
    * Registers the handlers, starts the informers, waits for their first lists (or the signal),
-   * then runs the workers. Stopping removes the handlers and drains the queue; the informers
-   * belong to the process's InformerCache and stop with it.
+   * then runs the workers. Stopping removes the handlers, drains the queue and calls onStop; the
+   * informers belong to the process's InformerCache and stop with it.
    */
-  async start(reconcile: KeyHandler): Promise<StartedController> {
+  async start(reconcile: KeyHandler, hooks: { onStop?: () => void } = {}): Promise<StartedController> {
     const { signal } = this.options;
     const clock = this.options.clock ?? systemClock;
     const removers = this.watched.flatMap((w) => (w.handlers ? [w.informer.addHandlers(w.handlers)] : []));
@@ -222,6 +235,7 @@ export class ControllerBuilder {
         removeHandlers();
         await this.queue.shutDown();
         await workers;
+        hooks.onStop?.();
       },
     };
   }

@@ -2,20 +2,16 @@
 // carrying the pod-template-hash label, so we never cache every ReplicaSet of the
 // cluster) and Services; a work queue of Rollout keys; each key is observed from the
 // caches, planned (plan.ts) and applied (act.ts).
-import type { AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate } from '../api/analysis.js';
+import { analysisTemplateCaches } from '../analysis/template-caches.js';
+import type { AnalysisRun } from '../api/analysis.js';
 import type { Experiment } from '../api/experiment.js';
-import {
-  ANALYSIS_RUN_KIND,
-  ANALYSIS_TEMPLATE_KIND,
-  apiResourceOf,
-  CLUSTER_ANALYSIS_TEMPLATE_KIND,
-  EXPERIMENT_KIND,
-} from '../api/kinds.js';
+import { ANALYSIS_RUN_KIND, apiResourceOf, EXPERIMENT_KIND } from '../api/kinds.js';
 import { ConflictError, NotFoundError } from '../kube/api-error.js';
 import {
   ControllerBuilder,
   type ControllerContext,
   type ControllerFactory,
+  cacheScopes,
   type RunningController,
 } from '../kube/controller.js';
 import { type KubeObject, objectKey, splitObjectKey } from '../kube/object.js';
@@ -63,12 +59,8 @@ export const rolloutController: ControllerFactory = {
   name: 'rollouts',
   async start(ctx: ControllerContext): Promise<RunningController> {
     const { client, logger, caches } = ctx;
-    const scope = ctx.namespace ? { namespace: ctx.namespace } : {};
-    const instanceSelector = ctx.instanceId
-      ? `${INSTANCE_ID_LABEL}=${ctx.instanceId}`
-      : `!${INSTANCE_ID_LABEL}`;
     // Argo kinds are cached per instance id, as Argo's shared informer factory does.
-    const ours = { ...scope, labelSelector: instanceSelector };
+    const { all: scope, ours } = cacheScopes(ctx, INSTANCE_ID_LABEL);
 
     const rollouts = caches.informer<ObservedRolloutObject>(ROLLOUTS, ours);
     const replicaSets = caches.informer<ReplicaSet>(coreResources.replicaSets, {
@@ -77,16 +69,9 @@ export const rolloutController: ControllerFactory = {
     });
     // Deployments referenced by spec.workloadRef: a change of the Deployment's template is an update.
     const deployments = caches.informer<Deployment>(coreResources.deployments, scope);
-    // AnalysisRuns (owned by Rollouts) and the templates new runs are built from. Cluster-scoped
-    // templates cannot be watched by a namespaced install, so there they are not offered.
+    // AnalysisRuns (owned by Rollouts) and the templates new runs are built from.
     const analysisRuns = caches.informer<AnalysisRun & KubeObject>(apiResourceOf(ANALYSIS_RUN_KIND), ours);
-    const analysisTemplates = caches.informer<AnalysisTemplate & KubeObject>(
-      apiResourceOf(ANALYSIS_TEMPLATE_KIND),
-      scope,
-    );
-    const clusterAnalysisTemplates = ctx.namespace
-      ? undefined
-      : caches.informer<ClusterAnalysisTemplate & KubeObject>(apiResourceOf(CLUSTER_ANALYSIS_TEMPLATE_KIND));
+    const templates = analysisTemplateCaches(ctx);
     const services = caches.informer<Service>(coreResources.services, scope);
     // Experiments of canary experiment steps: their phase completes, aborts or pauses the step.
     const experiments = caches.informer<Experiment & KubeObject>(apiResourceOf(EXPERIMENT_KIND), ours);
@@ -144,9 +129,8 @@ export const rolloutController: ControllerFactory = {
           .filter((ro) => ro.spec.workloadRef?.name === d.metadata?.name)
           .map(objectKey),
       )
-      .watches(services, rolloutsOfService)
-      .watches(analysisTemplates, rolloutsWaitingForTemplates);
-    if (clusterAnalysisTemplates) builder.watches(clusterAnalysisTemplates, rolloutsWaitingForTemplates);
+      .watches(services, rolloutsOfService);
+    for (const informer of templates.informers) builder.watches(informer, rolloutsWaitingForTemplates);
 
     const ownWrites = new OwnRolloutWrites();
     const reconcile = async (key: string) => {
@@ -196,10 +180,7 @@ export const rolloutController: ControllerFactory = {
           experiments: experiments.byOwner(rollout.metadata.uid),
           analysis: {
             runs: analysisRuns.byOwner(rollout.metadata.uid),
-            templates: {
-              analysisTemplates: analysisTemplates.list(namespace),
-              clusterAnalysisTemplates: clusterAnalysisTemplates?.list() ?? [],
-            },
+            templates: templates.available(namespace),
             ...(ctx.instanceId ? { instanceId: ctx.instanceId } : {}),
           },
         });
@@ -241,15 +222,8 @@ export const rolloutController: ControllerFactory = {
       }
     };
 
-    const running = await builder.start(reconcile);
+    const running = await builder.start(reconcile, { onStop: () => metrics.unregister() });
     logger.info({ rollouts: rollouts.list().length }, 'rollout caches synced');
-
-    return {
-      hasSynced: running.hasSynced,
-      async stop() {
-        await running.stop();
-        metrics.unregister();
-      },
-    };
+    return running;
   },
 };
