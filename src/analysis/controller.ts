@@ -9,6 +9,7 @@ import {
   cacheScopes,
   controllerOwnerKey,
   type RunningController,
+  WrittenOver,
 } from '../kube/controller.js';
 import { type KubeObject, splitObjectKey } from '../kube/object.js';
 import { coreResources } from '../kube/resource.js';
@@ -72,9 +73,8 @@ export const analysisRunController: ControllerFactory = {
         { add: podFailed, update: (_, pod) => podFailed(pod), delete: false },
       );
 
-    // Our own status write reaches the cache a moment later; until it does, the cached run is
-    // stale and measuring from it would repeat work. Key → resourceVersion we wrote over.
-    const writtenOver = new Map<string, string>();
+    // Measuring from the copy our last status write replaced would repeat work.
+    const writtenOver = new WrittenOver();
 
     const controllerNamespace = ctx.namespace ?? process.env.POD_NAMESPACE ?? DEFAULT_CONTROLLER_NAMESPACE;
     const actContext = {
@@ -99,21 +99,16 @@ export const analysisRunController: ControllerFactory = {
       const { namespace, name } = splitObjectKey(key);
       const run = runs.get(namespace, name);
       if (!run) {
-        writtenOver.delete(key);
+        writtenOver.forget(key);
         return;
       }
       if (run.metadata.deletionTimestamp) return;
-      if (writtenOver.get(key) === run.metadata.resourceVersion) {
-        // The update event of our write enqueues the key again; this is a safety net.
-        return { requeueAfterMs: 1000 };
-      }
-      writtenOver.delete(key);
+      // The update event of our write enqueues the key again; the requeue is a safety net.
+      if (writtenOver.isStale(key, run)) return { requeueAfterMs: 1000 };
       const timer = metrics.reconcile.startTimer({ name, namespace });
       try {
         const outcome = await reconcileAnalysisRun(actContext, run);
-        if (outcome.writtenResourceVersion && run.metadata.resourceVersion) {
-          writtenOver.set(key, run.metadata.resourceVersion);
-        }
+        if (outcome.writtenResourceVersion) writtenOver.wrote(key, run);
         return outcome.requeueAfterMs !== undefined ? { requeueAfterMs: outcome.requeueAfterMs } : undefined;
       } finally {
         timer();

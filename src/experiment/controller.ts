@@ -13,6 +13,7 @@ import {
   type ControllerFactory,
   cacheScopes,
   type RunningController,
+  WrittenOver,
 } from '../kube/controller.js';
 import { type KubeObject, splitObjectKey } from '../kube/object.js';
 import { coreResources } from '../kube/resource.js';
@@ -100,21 +101,19 @@ export const experimentController: ControllerFactory = {
       });
     for (const informer of templates.informers) builder.reads(informer);
 
-    // Our own status write reaches the cache a moment later; planning from the stale copy
-    // would repeat work. Key → resourceVersion we wrote over.
-    const writtenOver = new Map<string, string>();
+    // Planning from the copy our last status write replaced would repeat work.
+    const writtenOver = new WrittenOver();
     const actContext = { client, events: ctx.events, logger };
 
     const reconcile = async (key: string) => {
       const { namespace, name } = splitObjectKey(key);
       const ex = experiments.get(namespace, name);
       if (!ex) {
-        writtenOver.delete(key);
+        writtenOver.forget(key);
         return;
       }
       if (ex.metadata.deletionTimestamp) return;
-      if (writtenOver.get(key) === ex.metadata.resourceVersion) return { requeueAfterMs: 1000 };
-      writtenOver.delete(key);
+      if (writtenOver.isStale(key, ex)) return { requeueAfterMs: 1000 };
       const timer = metrics.reconcile.startTimer({ namespace, name });
       try {
         const runs = new Map<string, AnalysisRun>();
@@ -137,9 +136,7 @@ export const experimentController: ControllerFactory = {
           templates: templates.available(namespace),
           now: new Date(),
         });
-        if (outcome.writtenResourceVersion && ex.metadata.resourceVersion) {
-          writtenOver.set(key, ex.metadata.resourceVersion);
-        }
+        if (outcome.writtenResourceVersion) writtenOver.wrote(key, ex);
         return outcome.requeueAfterMs !== undefined ? { requeueAfterMs: outcome.requeueAfterMs } : undefined;
       } catch (error) {
         metrics.reconcileError.inc({ namespace, name });

@@ -61,6 +61,32 @@ export function controllerOwnerKey(object: KubeObject, ownerKind: string): strin
     : undefined;
 }
 
+/**
+ * Our own write reaches the cache a moment later; until it does, the cached copy is the one we
+ * wrote over, and planning from it would repeat work. Remembers, per key, that copy's version.
+ */
+export class WrittenOver {
+  private readonly versions = new Map<string, string>();
+
+  /** True while the cache still holds the copy our last write to `key` replaced. */
+  isStale(key: string, cached: KubeObject): boolean {
+    const ours = this.versions.get(key);
+    if (ours !== undefined && ours === cached.metadata?.resourceVersion) return true;
+    this.versions.delete(key);
+    return false;
+  }
+
+  /** We wrote over `cached` (the copy the reconcile read). */
+  wrote(key: string, cached: KubeObject): void {
+    const version = cached.metadata?.resourceVersion;
+    if (version !== undefined) this.versions.set(key, version);
+  }
+
+  forget(key: string): void {
+    this.versions.delete(key);
+  }
+}
+
 /** Which events of a watched kind wake keys: all by default; a predicate narrows one. */
 export interface EventFilter<T> {
   add?: boolean | ((object: T) => boolean);

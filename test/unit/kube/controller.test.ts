@@ -2,7 +2,7 @@
 // a controller's keys from its primary kind, the objects it owns and the ones it watches.
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { ControllerBuilder, controllerOwnerKey } from '../../../src/kube/controller.js';
+import { ControllerBuilder, controllerOwnerKey, WrittenOver } from '../../../src/kube/controller.js';
 import type { ListWatchSource, WatchEvent } from '../../../src/kube/informer.js';
 import { InformerCache } from '../../../src/kube/informer-cache.js';
 import type { KubeObject } from '../../../src/kube/object.js';
@@ -198,5 +198,20 @@ describe('ControllerBuilder', () => {
     const rs = object('ReplicaSet', 'web-1', '1', { kind: 'Rollout', name: 'web' });
     expect(controllerOwnerKey(rs, 'Rollout')).toBe('shop/web');
     expect(controllerOwnerKey(rs, 'Experiment')).toBeUndefined();
+  });
+});
+
+describe('WrittenOver', () => {
+  it('skips the cached copy our write replaced until the cache moves on', () => {
+    const written = new WrittenOver();
+    const run = object('AnalysisRun', 'web-1', '7');
+    expect(written.isStale('shop/web-1', run)).toBe(false);
+    written.wrote('shop/web-1', run);
+    expect(written.isStale('shop/web-1', run)).toBe(true);
+    expect(written.isStale('shop/web-1', object('AnalysisRun', 'web-1', '8'))).toBe(false);
+    // Forgotten once the cache moved on: the old version is not stale any more.
+    expect(written.isStale('shop/web-1', run)).toBe(false);
+    const unversioned: KubeObject = { metadata: { name: 'x', namespace: 'shop' } };
+    expect(written.isStale('shop/x', unversioned)).toBe(false);
   });
 });
