@@ -33,28 +33,34 @@ import { locateRepository, type RepositoryLocation } from './imagewatch/registry
 import type { PushedImage } from './imagewatch/webhook/push-events.js';
 import type { GitSyncMetrics } from './metrics.js';
 
-export interface GitSyncControllerOptions {
+/** What both Git writers of the process (image bumps, promotions) get and share. */
+export interface GitWriterOptions {
   readonly client: RestClient;
   readonly logger: Logger;
   readonly events: EventRecorder;
-  /** The process's informers, shared with the promotion controller. */
+  /** The process's informers, shared by both. */
   readonly caches: InformerCache;
   /** Aborts when the process stops leading. */
   readonly signal?: AbortSignal;
   readonly processMetrics: ProcessMetrics;
-  readonly metrics: GitSyncMetrics;
   /** Watch only this namespace; undefined = all. */
   readonly namespace?: string;
   /** Cached clones live here. */
   readonly workDir: string;
-  /** How often every GitTarget is synced even without news; default 10 min. */
-  readonly resyncMs?: number;
   readonly sshProgram?: string;
-  readonly maxPushAttempts?: number;
   /** Which repository URLs GitTargets may name; default https and ssh only. */
   readonly urlPolicy?: RepositoryUrlPolicy;
   /** Repository files over this size are refused. */
   readonly maxFileBytes?: number;
+  /** One lock per clone, shared by both writers so a clone never has two at once. */
+  readonly repositories?: KeyedMutex;
+}
+
+export interface GitSyncControllerOptions extends GitWriterOptions {
+  readonly metrics: GitSyncMetrics;
+  /** How often every GitTarget is synced even without news; default 10 min. */
+  readonly resyncMs?: number;
+  readonly maxPushAttempts?: number;
   /** Token realm hosts besides the registry's own that may receive pull-secret credentials. */
   readonly registryTokenHosts?: readonly string[];
   /** Test and benchmark seam: a registry stand-in for some images. */
@@ -182,7 +188,7 @@ export class GitSyncController {
       events,
       logger,
       metrics,
-      repositories: new KeyedMutex(),
+      repositories: this.options.repositories ?? new KeyedMutex(),
       watchStatus: new KeyedMutex(),
       workDir: this.options.workDir,
       now: () => Date.now(),

@@ -9,6 +9,7 @@ import { notificationsControllerFor } from '../notifications/controller.js';
 import { boundPort, type LeaderProcess, startLeaderProcess } from '../process/leader-process.js';
 import type { Logger } from '../process/logger.js';
 import { GitSyncController, type GitSyncControllerOptions } from './controller.js';
+import { KeyedMutex } from './gittarget/workspace/keyed-mutex.js';
 import { createWebhookServer } from './imagewatch/webhook/server.js';
 import { createGitSyncMetrics, type GitSyncMetrics } from './metrics.js';
 import { PromotionController } from './promotion/controller.js';
@@ -56,9 +57,10 @@ export async function startGitSyncProcess(options: GitSyncProcessOptions): Promi
   if (options.webhookPort !== undefined && options.webhookSecret === undefined) {
     throw new Error('the webhook needs a secret (--webhook-secret-file or SLIPWAY_WEBHOOK_SECRET)');
   }
-  // What both Git writers (image bumps, promotions) share.
+  // What both Git writers (image bumps, promotions) share, their clones' locks included.
   const writers = {
     workDir: options.workDir,
+    repositories: new KeyedMutex(),
     ...(options.namespace !== undefined && { namespace: options.namespace }),
     ...(options.sshProgram !== undefined && { sshProgram: options.sshProgram }),
     urlPolicy: {

@@ -13,22 +13,17 @@ import {
 import type { Rollout } from '../../api/rollout.js';
 import { NotFoundError } from '../../kube/api-error.js';
 import { ControllerBuilder, type StartedController } from '../../kube/controller.js';
-import type { EventRecorder } from '../../kube/events.js';
 import type { Informer } from '../../kube/informer.js';
-import type { InformerCache } from '../../kube/informer-cache.js';
 import { objectKey, splitObjectKey } from '../../kube/object.js';
 import { mergePatch, patchStatus } from '../../kube/patch.js';
-import type { RestClient } from '../../kube/rest.js';
 import { formatTime } from '../../kube/timestamps.js';
-import type { ProcessMetrics } from '../../metrics/registry.js';
-import type { Logger } from '../../process/logger.js';
 import { conditionsFor, sameConditions } from '../conditions.js';
+import type { GitWriterOptions } from '../controller.js';
 import { canonicalImageName, parseImageRef } from '../gittarget/editors/image-ref.js';
 import { GIT_TARGETS } from '../gittarget/reconciler.js';
 import { createScmProvider } from '../gittarget/scm/factory.js';
 import type { ScmProvider } from '../gittarget/scm/provider.js';
 import { KeyedMutex } from '../gittarget/workspace/keyed-mutex.js';
-import type { RepositoryUrlPolicy } from '../gittarget/workspace/repository-url.js';
 import { readSecretData } from '../secrets.js';
 import { carryOut } from './act.js';
 import { decidePromotions, type ImageWatchWrite } from './decide.js';
@@ -40,23 +35,8 @@ const ANALYSIS_RUNS = apiResourceOf(ANALYSIS_RUN_KIND);
 const ROLLOUT_INDEX = 'rollout';
 const IMAGE_WATCHES = apiResourceOf(IMAGE_WATCH_KIND);
 
-export interface PromotionControllerOptions {
-  readonly client: RestClient;
-  readonly logger: Logger;
-  readonly events: EventRecorder;
-  /** The process's informers, shared with the image-watch controller. */
-  readonly caches: InformerCache;
-  /** Aborts when the process stops leading. */
-  readonly signal?: AbortSignal;
-  readonly processMetrics: ProcessMetrics;
-  readonly namespace?: string;
-  readonly workDir: string;
+export interface PromotionControllerOptions extends GitWriterOptions {
   readonly resyncMs?: number;
-  readonly sshProgram?: string;
-  readonly urlPolicy?: RepositoryUrlPolicy;
-  readonly maxFileBytes?: number;
-  /** Shared with the GitTarget syncs so one clone is never used by two writers at once. */
-  readonly repositories?: KeyedMutex;
   /** Test seam: the SCM provider for a pipeline. */
   readonly scmFactory?: (pipeline: PromotionPipeline) => ScmProvider | undefined;
   readonly now?: () => number;
