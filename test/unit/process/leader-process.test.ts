@@ -17,19 +17,20 @@ afterEach(() => {
 
 /** A stand-in API server that only answers GET /version (the start-up check). */
 async function fakeApi(): Promise<KubeConfig> {
-  api = createServer((req, res) => {
+  const server = createServer((req, res) => {
     res.setHeader('content-type', 'application/json');
     if (req.url === '/version') res.end(JSON.stringify({ major: '1', minor: '35' }));
     else res.writeHead(404).end(JSON.stringify({ kind: 'Status', code: 404, message: 'not found' }));
   });
-  await new Promise<void>((resolve) => api?.listen(0, '127.0.0.1', resolve));
+  api = server;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromOptions({
     // Plain http on loopback; the client library only allows it with skipTLSVerify.
     clusters: [
       {
         name: 'fake',
-        server: `http://127.0.0.1:${(api?.address() as AddressInfo).port}`,
+        server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
         skipTLSVerify: true,
       },
     ],
