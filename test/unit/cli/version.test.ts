@@ -108,6 +108,16 @@ describe('version', () => {
         '/apis/coordination.k8s.io/v1/namespaces/argo-rollouts/leases/slipway-controller-lock',
         '/api/v1/namespaces/argo-rollouts/pods/slipway-controller-5d8f9-x2x7q:8090/proxy/metrics',
       ]);
+      // A controller run with --instance-id canary holds slipway-controller-lock-canary.
+      await run(
+        '--controller-namespace',
+        'argo-rollouts',
+        '--leader-election-lease-name',
+        'slipway-controller-lock-canary',
+      );
+      expect(requests.at(-1)).toBe(
+        '/apis/coordination.k8s.io/v1/namespaces/argo-rollouts/leases/slipway-controller-lock-canary',
+      );
       holder = undefined;
       expect(await run('--controller-namespace', 'argo-rollouts')).toContain(
         'slipway-controller: unknown (no controller holds the Lease)\n',
