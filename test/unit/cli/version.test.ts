@@ -1,15 +1,14 @@
 // `version`: the plugin's own, and the controller's from Argo's version gauge on /metrics.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { versionFromMetrics } from '../../../src/cli/commands/version.js';
-import type { CliContext } from '../../../src/cli/context.js';
-import { kubectlSlipwayProgram } from '../../../src/cmd/kubectl-slipway.js';
 import { packageVersion } from '../../../src/cmd/version.js';
 import { RequestCounter } from '../../../src/kube/request-counter.js';
 import { RestClient } from '../../../src/kube/rest.js';
 import { createProcessMetrics } from '../../../src/metrics/registry.js';
+import { json, loopbackApi } from '../kube/loopback-api.js';
+import { pluginProgram } from './plugin-program.js';
 
 describe('version', () => {
   it('the controller exports argo_rollouts_controller_info with its version, which the plugin reads', async () => {
@@ -19,19 +18,14 @@ describe('version', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
     const out: string[] = [];
-    const context: CliContext = {
-      out: { write: (t) => out.push(t) },
-      err: { write: (t) => out.push(t) },
-      now: () => 0,
-      interrupted: () => new Promise(() => {}),
-      cluster: () => {
-        throw new Error('not used');
-      },
-      root: () => program,
-    };
-    const program = kubectlSlipwayProgram(context);
     try {
-      await program.parseAsync(['node', 'kubectl-slipway', 'version', '--controller-metrics', url]);
+      await pluginProgram(out).parseAsync([
+        'node',
+        'kubectl-slipway',
+        'version',
+        '--controller-metrics',
+        url,
+      ]);
     } finally {
       server.close();
     }
@@ -42,62 +36,36 @@ describe('version', () => {
 
   it("reads the controller's version through the API server from the Lease holder's pod", async () => {
     const metrics = await createProcessMetrics(new RequestCounter()).registry.metrics();
-    // A stand-in API server: the Lease names its holder, the pod proxy serves that pod's /metrics.
+    // The Lease names its holder; the pod proxy serves that pod's /metrics.
     const requests: string[] = [];
     let holder: string | undefined = 'slipway-controller-5d8f9-x2x7q_0a1b2c3d';
-    const api = createServer((req, res) => {
+    const api = await loopbackApi((req, res) => {
       requests.push(req.url ?? '');
       if (
         req.url === '/apis/coordination.k8s.io/v1/namespaces/argo-rollouts/leases/slipway-controller-lock'
       ) {
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ kind: 'Lease', spec: holder ? { holderIdentity: holder } : {} }));
+        json(res, { kind: 'Lease', spec: holder ? { holderIdentity: holder } : {} });
       } else if (
         req.url === '/api/v1/namespaces/argo-rollouts/pods/slipway-controller-5d8f9-x2x7q:8090/proxy/metrics'
       ) {
         res.end(metrics);
       } else {
-        res.statusCode = 404;
-        res.setHeader('content-type', 'application/json');
-        res.end(
-          JSON.stringify({
-            kind: 'Status',
-            status: 'Failure',
-            code: 404,
-            reason: 'NotFound',
-            message: 'not found',
-          }),
+        json(
+          res,
+          { kind: 'Status', status: 'Failure', code: 404, reason: 'NotFound', message: 'not found' },
+          404,
         );
       }
     });
-    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromOptions({
-      // Plain http on loopback; the client library only allows it with skipTLSVerify.
-      clusters: [
-        {
-          name: 'fake',
-          server: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
-          skipTLSVerify: true,
-        },
-      ],
-      users: [{ name: 'fake' }],
-      contexts: [{ name: 'fake', cluster: 'fake', user: 'fake' }],
-      currentContext: 'fake',
-    });
-    const client = new RestClient(kubeConfig);
+    const client = new RestClient(api.kubeConfig);
     const run = async (...args: string[]) => {
       const out: string[] = [];
-      const context: CliContext = {
-        out: { write: (t) => out.push(t) },
-        err: { write: (t) => out.push(t) },
-        now: () => 0,
-        interrupted: () => new Promise(() => {}),
-        cluster: () => ({ client, namespace: 'default' }),
-        root: () => program,
-      };
-      const program = kubectlSlipwayProgram(context);
-      await program.parseAsync(['node', 'kubectl-slipway', 'version', ...args]);
+      await pluginProgram(out, () => ({ client, namespace: 'default' })).parseAsync([
+        'node',
+        'kubectl-slipway',
+        'version',
+        ...args,
+      ]);
       return out.join('');
     };
     try {

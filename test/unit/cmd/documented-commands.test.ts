@@ -4,16 +4,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import type { CliContext } from '../../../src/cli/context.js';
 import { argocdCmCommand } from '../../../src/cmd/argocd-cm.js';
 import { controllerCommand } from '../../../src/cmd/controller.js';
 import { crdsCommand } from '../../../src/cmd/crds.js';
 import { devCommand } from '../../../src/cmd/dev.js';
 import { gitSyncCommand } from '../../../src/cmd/git-sync.js';
-import { kubectlSlipwayProgram } from '../../../src/cmd/kubectl-slipway.js';
 import { dashboardCommand } from '../../../src/dashboard/command.js';
 import { PACKAGE_ROOT } from '../../../src/package-paths.js';
 import { CONTROLLERS } from '../../../src/process/controllers.js';
+import { pluginProgram } from '../cli/plugin-program.js';
 
 // cmd/slipway.ts runs its program when imported, so its commands are assembled here.
 const slipway = new Command('slipway');
@@ -27,17 +26,7 @@ for (const command of [
 ])
   slipway.addCommand(command);
 
-const context: CliContext = {
-  out: { write: () => {} },
-  err: { write: () => {} },
-  now: () => 0,
-  interrupted: () => new Promise(() => {}),
-  cluster: () => {
-    throw new Error('no cluster in unit tests');
-  },
-  root: () => plugin,
-};
-const plugin = kubectlSlipwayProgram(context);
+const plugin = pluginProgram();
 
 /** The lines of the first fenced block after `heading`, continuation lines joined. */
 function commandBlock(readme: string, heading: string): string[] {

@@ -1,44 +1,36 @@
 // The one start-up path: every controller of a process gets the same informer caches for the
 // term, health says ready once each has synced, and shutdown stops the controllers, then the caches.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ControllerContext, ControllerFactory } from '../../../src/kube/controller.js';
-import { startLeaderProcess } from '../../../src/process/leader-process.js';
+import { type LeaderProcessOptions, startLeaderProcess } from '../../../src/process/leader-process.js';
+import { json, type LoopbackApi, loopbackApi } from '../kube/loopback-api.js';
 
-let api: Server | undefined;
+let api: LoopbackApi | undefined;
 
 afterEach(() => {
   api?.close();
   api = undefined;
 });
 
-/** A stand-in API server that only answers GET /version (the start-up check). */
-async function fakeApi(): Promise<KubeConfig> {
-  const server = createServer((req, res) => {
-    res.setHeader('content-type', 'application/json');
-    if (req.url === '/version') res.end(JSON.stringify({ major: '1', minor: '35' }));
-    else res.writeHead(404).end(JSON.stringify({ kind: 'Status', code: 404, message: 'not found' }));
+/** A process without leader election against an API server that only answers GET /version. */
+async function options(controllers: ControllerFactory[]): Promise<LeaderProcessOptions> {
+  api = await loopbackApi((req, res) => {
+    if (req.url === '/version') json(res, { major: '1', minor: '35' });
+    else json(res, { kind: 'Status', code: 404, message: 'not found' }, 404);
   });
-  api = server;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    // Plain http on loopback; the client library only allows it with skipTLSVerify.
-    clusters: [
-      {
-        name: 'fake',
-        server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        skipTLSVerify: true,
-      },
-    ],
-    users: [{ name: 'fake' }],
-    contexts: [{ name: 'fake', cluster: 'fake', user: 'fake' }],
-    currentContext: 'fake',
-  });
-  return kubeConfig;
+  return {
+    component: 'test',
+    kubeConfig: api.kubeConfig,
+    logger: pino({ level: 'silent' }),
+    leaderElection: false,
+    leaderElectionNamespace: 'default',
+    leaseName: 'test-lock',
+    bindAddress: '127.0.0.1',
+    healthPort: 0,
+    metricsPort: 0,
+    controllers,
+  };
 }
 
 async function until(check: () => boolean): Promise<void> {
@@ -64,18 +56,7 @@ describe('startLeaderProcess', () => {
         };
       },
     });
-    const proc = await startLeaderProcess({
-      component: 'test',
-      kubeConfig: await fakeApi(),
-      logger: pino({ level: 'silent' }),
-      leaderElection: false,
-      leaderElectionNamespace: 'default',
-      leaseName: 'test-lock',
-      bindAddress: '127.0.0.1',
-      healthPort: 0,
-      metricsPort: 0,
-      controllers: [factory('first'), factory('second')],
-    });
+    const proc = await startLeaderProcess(await options([factory('first'), factory('second')]));
     try {
       await until(() => contexts.length === 2);
       expect(log).toEqual(['start first', 'start second']);
@@ -105,21 +86,10 @@ describe('startLeaderProcess', () => {
   });
 
   it('says in one line when the API cannot be reached', async () => {
-    const kubeConfig = await fakeApi();
+    const unreachable = await options([]);
     api?.close();
-    await expect(
-      startLeaderProcess({
-        component: 'test',
-        kubeConfig,
-        logger: pino({ level: 'silent' }),
-        leaderElection: false,
-        leaderElectionNamespace: 'default',
-        leaseName: 'test-lock',
-        bindAddress: '127.0.0.1',
-        healthPort: 0,
-        metricsPort: 0,
-        controllers: [],
-      }),
-    ).rejects.toThrow(/cannot reach the Kubernetes API at http:\/\/127\.0\.0\.1:\d+/);
+    await expect(startLeaderProcess(unreachable)).rejects.toThrow(
+      /cannot reach the Kubernetes API at http:\/\/127\.0\.0\.1:\d+/,
+    );
   });
 });
