@@ -2,15 +2,17 @@
 // create (only Jobs labelled with an AnalysisRun uid); a work queue of run keys; each key is
 // reconciled by act.ts (plan, measure, assess, write) and looked at again when its next
 // measurement is due. A finished Job wakes its run at once.
-import { Informer } from '../kube/informer.js';
-import { apiListWatch } from '../kube/list-watch.js';
+import {
+  ControllerBuilder,
+  type ControllerContext,
+  type ControllerFactory,
+  cacheScopes,
+  controllerOwnerKey,
+  type RunningController,
+  WrittenOver,
+} from '../kube/controller.js';
+import { type KubeObject, splitObjectKey } from '../kube/object.js';
 import { coreResources } from '../kube/resource.js';
-import { WorkQueue } from '../kube/workqueue.js';
-import type {
-  ControllerContext,
-  ControllerFactory,
-  RunningController,
-} from '../process/controller-process.js';
 import { INSTANCE_ID_LABEL } from '../rollout/labels.js';
 import { ANALYSIS_RUNS, reconcileAnalysisRun } from './act.js';
 import { registerAnalysisMetrics } from './metrics.js';
@@ -24,76 +26,55 @@ const RESYNC_MS = 15 * 60 * 1000;
 export const DEFAULT_CONTROLLER_NAMESPACE = 'argo-rollouts';
 const RUN_UID_INDEX = 'analysisRunUid';
 
-function keyOf(namespace: string | undefined, name: string | undefined): string {
-  return `${namespace ?? ''}/${name ?? ''}`;
-}
-
-function runOwnerOf(job: JobObject): string | undefined {
-  const owner = job.metadata.ownerReferences?.find((ref) => ref.controller && ref.kind === 'AnalysisRun');
-  return owner ? keyOf(job.metadata.namespace, owner.name) : undefined;
-}
-
 export const analysisRunController: ControllerFactory = {
   name: 'analysisruns',
   async start(ctx: ControllerContext): Promise<RunningController> {
-    const { client, logger } = ctx;
-    const scope = ctx.namespace ? { namespace: ctx.namespace } : {};
-    const instanceSelector = ctx.instanceId
-      ? `${INSTANCE_ID_LABEL}=${ctx.instanceId}`
-      : `!${INSTANCE_ID_LABEL}`;
-    const onError = (what: string) => (error: Error) => logger.warn({ err: error.message }, what);
+    const { client, logger, caches } = ctx;
+    const { all: scope, ours } = cacheScopes(ctx, INSTANCE_ID_LABEL);
 
-    const runs = new Informer<ObservedAnalysisRun>(
-      apiListWatch(client, ANALYSIS_RUNS, { ...scope, labelSelector: instanceSelector }),
-      { resyncPeriodMs: RESYNC_MS, onError: onError('analysisrun watch') },
+    const runs = caches.informer<ObservedAnalysisRun>(ANALYSIS_RUNS, ours);
+    const jobs = caches.informer<JobObject & { metadata: { name: string } }>(
+      JOBS,
+      { ...scope, labelSelector: ANALYSIS_RUN_UID_LABEL },
+      { [RUN_UID_INDEX]: runUidOf },
     );
-    const jobs = new Informer<JobObject & { metadata: { name: string } }>(
-      apiListWatch(client, JOBS, { ...scope, labelSelector: ANALYSIS_RUN_UID_LABEL }),
+    // Pods of measurement Jobs (Argo labels them with the run's uid too): a pod that can never
+    // pull its image makes the measurement Inconclusive instead of waiting forever.
+    const jobPods = caches.informer<JobPod & KubeObject & { metadata: { name: string } }>(
+      coreResources.pods,
       {
-        onError: onError('job watch'),
-        indexers: { [RUN_UID_INDEX]: (job) => [job.metadata?.labels?.[ANALYSIS_RUN_UID_LABEL] ?? ''] },
+        ...scope,
+        labelSelector: ANALYSIS_RUN_UID_LABEL,
       },
     );
 
-    // Pods of measurement Jobs (Argo labels them with the run's uid too): a pod that can never
-    // pull its image makes the measurement Inconclusive instead of waiting forever.
-    const jobPods = new Informer<JobPod & { metadata: { name: string } }>(
-      apiListWatch(client, coreResources.pods, { ...scope, labelSelector: ANALYSIS_RUN_UID_LABEL }),
-      { onError: onError('job pod watch') },
-    );
-
     const metrics = registerAnalysisMetrics(ctx.metrics.registry, () => runs.list());
-    const queue = new WorkQueue({
+    const finished = (job: JobObject) => jobOutcome(job) !== undefined;
+    const podFailed = (pod: JobPod) => terminalPodError([pod]) !== undefined;
+    const builder = new ControllerBuilder({
       name: 'analysisruns',
-      metrics: ctx.metrics.workQueue('analysisruns'),
-      onError: (key, error) =>
-        logger.warn({ analysisrun: key, err: (error as Error).message }, 'reconcile failed; retrying'),
-    });
-    const enqueue = (key: string | undefined) => {
-      if (key) queue.add(key);
-    };
-    runs.addHandlers({
-      add: (run) => enqueue(keyOf(run.metadata.namespace, run.metadata.name)),
-      update: (_, run) => enqueue(keyOf(run.metadata.namespace, run.metadata.name)),
-    });
-    const onJob = (job: JobObject) => {
-      if (jobOutcome(job)) enqueue(runOwnerOf(job));
-    };
-    jobs.addHandlers({ add: onJob, update: (_, job) => onJob(job), delete: onJob });
-    const onJobPod = (
-      pod: JobPod & { metadata: { namespace?: string; ownerReferences?: { uid: string }[] } },
-    ) => {
-      if (!terminalPodError([pod])) return;
-      const owners = new Set((pod.metadata.ownerReferences ?? []).map((ref) => ref.uid));
-      for (const job of jobs.list(pod.metadata.namespace)) {
-        if (job.metadata.uid && owners.has(job.metadata.uid)) enqueue(runOwnerOf(job));
-      }
-    };
-    jobPods.addHandlers({ add: onJobPod, update: (_, pod) => onJobPod(pod) });
+      logger,
+      keyField: 'analysisrun',
+      queueMetrics: ctx.metrics.workQueue('analysisruns'),
+      signal: ctx.signal,
+      workers: WORKERS,
+    })
+      .for(runs, { resyncMs: RESYNC_MS })
+      .owns(jobs, 'AnalysisRun', { add: finished, update: (_, job) => finished(job), delete: finished })
+      .watches(
+        jobPods,
+        (pod) => {
+          const owners = new Set((pod.metadata.ownerReferences ?? []).map((ref) => ref.uid));
+          return jobs
+            .list(pod.metadata.namespace)
+            .filter((job) => job.metadata.uid && owners.has(job.metadata.uid))
+            .map((job) => controllerOwnerKey(job, 'AnalysisRun'));
+        },
+        { add: podFailed, update: (_, pod) => podFailed(pod), delete: false },
+      );
 
-    // Our own status write reaches the cache a moment later; until it does, the cached run is
-    // stale and measuring from it would repeat work. Key → resourceVersion we wrote over.
-    const writtenOver = new Map<string, string>();
+    // Measuring from the copy our last status write replaced would repeat work.
+    const writtenOver = new WrittenOver();
 
     const controllerNamespace = ctx.namespace ?? process.env.POD_NAMESPACE ?? DEFAULT_CONTROLLER_NAMESPACE;
     const actContext = {
@@ -115,45 +96,32 @@ export const analysisRunController: ControllerFactory = {
     };
 
     const reconcile = async (key: string) => {
-      const slash = key.indexOf('/');
-      const namespace = key.slice(0, slash);
-      const name = key.slice(slash + 1);
+      const { namespace, name } = splitObjectKey(key);
       const run = runs.get(namespace, name);
       if (!run) {
-        writtenOver.delete(key);
+        writtenOver.forget(key);
         return;
       }
       if (run.metadata.deletionTimestamp) return;
-      if (writtenOver.get(key) === run.metadata.resourceVersion) {
-        // The update event of our write enqueues the key again; this is a safety net.
-        return { requeueAfterMs: 1000 };
-      }
-      writtenOver.delete(key);
+      // The update event of our write enqueues the key again; the requeue is a safety net.
+      if (writtenOver.isStale(key, run)) return { requeueAfterMs: 1000 };
       const timer = metrics.reconcile.startTimer({ name, namespace });
       try {
         const outcome = await reconcileAnalysisRun(actContext, run);
-        if (outcome.writtenResourceVersion && run.metadata.resourceVersion) {
-          writtenOver.set(key, run.metadata.resourceVersion);
-        }
+        if (outcome.writtenResourceVersion) writtenOver.wrote(key, run);
         return outcome.requeueAfterMs !== undefined ? { requeueAfterMs: outcome.requeueAfterMs } : undefined;
       } finally {
         timer();
       }
     };
 
-    for (const informer of [jobs, jobPods, runs]) informer.start();
-    await Promise.all([jobs.waitForSync(), jobPods.waitForSync(), runs.waitForSync()]);
-    const workers = queue.run(reconcile, WORKERS);
+    const running = await builder.start(reconcile, { onStop: () => metrics.unregister() });
     logger.info({ analysisruns: runs.list().length }, 'analysisrun caches synced');
-
-    return {
-      hasSynced: () => runs.hasSynced() && jobs.hasSynced() && jobPods.hasSynced(),
-      async stop() {
-        for (const informer of [runs, jobs, jobPods]) informer.stop();
-        await queue.shutDown();
-        await workers;
-        metrics.unregister();
-      },
-    };
+    return running;
   },
 };
+
+/** Jobs by the uid of the AnalysisRun they measure for (the label Argo puts on them). */
+function runUidOf(job: JobObject): string[] {
+  return [job.metadata?.labels?.[ANALYSIS_RUN_UID_LABEL] ?? ''];
+}

@@ -36,7 +36,7 @@ export function parseDeniedNetworks(value: string): string[] {
 
 export function controllerCommand(): Command {
   return new Command('controller')
-    .description('run the Rollout, AnalysisRun and Experiment controllers')
+    .description('run the Rollout, AnalysisRun, Experiment and notification controllers')
     .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then in-cluster)')
     .option('--namespaced', 'watch and change only one namespace (see --namespace)', false)
     .option('--namespace <name>', 'the namespace for --namespaced (default: $POD_NAMESPACE)')

@@ -39,7 +39,9 @@ const PROCESS_GRACE_MS = 400;
 
 export function devCommand(): Command {
   return new Command('dev')
-    .description('start a local Kubernetes control plane with the Slipway controller on loopback')
+    .description(
+      'start a local Kubernetes control plane with the Slipway controller and git-sync on loopback',
+    )
     .option(
       '--data-dir <dir>',
       'where the local cluster keeps its state and logs (wiped at start)',

@@ -60,7 +60,9 @@ function parseHosts(value: string): string[] {
 
 export function gitSyncCommand(): Command {
   return new Command('git-sync')
-    .description('watch image registries and write new image references to Git (ImageWatch, GitTarget)')
+    .description(
+      'watch image registries and write new image references to Git (ImageWatch, GitTarget), and promote them between environments (PromotionPipeline)',
+    )
     .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then in-cluster)')
     .option('--namespace <name>', 'watch only this namespace (default: all)')
     .option('--no-leader-elect', 'run without leader election (a single replica only)')

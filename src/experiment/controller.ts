@@ -3,24 +3,20 @@
 // AnalysisRuns and the templates runs are built from; a work queue of Experiment keys; each
 // key is observed from the caches, planned (plan.ts) and applied (act.ts), and looked at again
 // when its duration ends or a progress deadline or scale-down delay falls due.
-import type { AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate } from '../api/analysis.js';
-import {
-  ANALYSIS_RUN_KIND,
-  ANALYSIS_TEMPLATE_KIND,
-  apiResourceOf,
-  CLUSTER_ANALYSIS_TEMPLATE_KIND,
-} from '../api/kinds.js';
+import { analysisTemplateCaches } from '../analysis/template-caches.js';
+import type { AnalysisRun } from '../api/analysis.js';
+import { ANALYSIS_RUN_KIND, apiResourceOf } from '../api/kinds.js';
 import { NotFoundError } from '../kube/api-error.js';
-import { Informer } from '../kube/informer.js';
-import { apiListWatch } from '../kube/list-watch.js';
-import type { KubeObject } from '../kube/object.js';
+import {
+  ControllerBuilder,
+  type ControllerContext,
+  type ControllerFactory,
+  cacheScopes,
+  type RunningController,
+  WrittenOver,
+} from '../kube/controller.js';
+import { type KubeObject, splitObjectKey } from '../kube/object.js';
 import { coreResources } from '../kube/resource.js';
-import { WorkQueue } from '../kube/workqueue.js';
-import type {
-  ControllerContext,
-  ControllerFactory,
-  RunningController,
-} from '../process/controller-process.js';
 import { INSTANCE_ID_LABEL, POD_TEMPLATE_HASH_LABEL } from '../rollout/labels.js';
 import type { ReplicaSet } from '../rollout/workload-types.js';
 import { EXPERIMENTS, reconcileExperiment } from './act.js';
@@ -36,15 +32,6 @@ const WORKERS = 4;
 const RESYNC_MS = 15 * 60 * 1000;
 const COMPLETED = new Set(['Successful', 'Failed', 'Error', 'Inconclusive']);
 const ANALYSIS_RUNS = apiResourceOf(ANALYSIS_RUN_KIND);
-
-function keyOf(namespace: string | undefined, name: string | undefined): string {
-  return `${namespace ?? ''}/${name ?? ''}`;
-}
-
-function experimentOwnerOf(object: KubeObject): string | undefined {
-  const owner = object.metadata?.ownerReferences?.find((ref) => ref.controller && ref.kind === 'Experiment');
-  return owner ? keyOf(object.metadata?.namespace, owner.name) : undefined;
-}
 
 /**
  * Objects of the experiment by template name: controlled by it, annotated with its name and a
@@ -74,93 +61,59 @@ export function claimByTemplate<T extends KubeObject>(
 export const experimentController: ControllerFactory = {
   name: 'experiments',
   async start(ctx: ControllerContext): Promise<RunningController> {
-    const { client, logger } = ctx;
-    const scope = ctx.namespace ? { namespace: ctx.namespace } : {};
-    const instanceSelector = ctx.instanceId
-      ? `${INSTANCE_ID_LABEL}=${ctx.instanceId}`
-      : `!${INSTANCE_ID_LABEL}`;
-    const onError = (what: string) => (error: Error) => logger.warn({ err: error.message }, what);
+    const { client, logger, caches } = ctx;
+    const { all: scope, ours } = cacheScopes(ctx, INSTANCE_ID_LABEL);
 
-    const experiments = new Informer<ExperimentObject>(
-      apiListWatch(client, EXPERIMENTS, { ...scope, labelSelector: instanceSelector }),
-      { resyncPeriodMs: RESYNC_MS, onError: onError('experiment watch') },
-    );
-    const replicaSets = new Informer<ReplicaSet>(
-      apiListWatch(client, coreResources.replicaSets, { ...scope, labelSelector: POD_TEMPLATE_HASH_LABEL }),
-      { onError: onError('replicaset watch') },
-    );
-    const services = new Informer<TemplateService>(apiListWatch(client, coreResources.services, scope), {
-      onError: onError('service watch'),
+    const experiments = caches.informer<ExperimentObject>(EXPERIMENTS, ours);
+    const replicaSets = caches.informer<ReplicaSet>(coreResources.replicaSets, {
+      ...scope,
+      labelSelector: POD_TEMPLATE_HASH_LABEL,
     });
-    const analysisRuns = new Informer<AnalysisRun & KubeObject>(apiListWatch(client, ANALYSIS_RUNS, scope), {
-      onError: onError('analysisrun watch'),
-    });
-    const analysisTemplates = new Informer<AnalysisTemplate & KubeObject>(
-      apiListWatch(client, apiResourceOf(ANALYSIS_TEMPLATE_KIND), scope),
-      { onError: onError('analysistemplate watch') },
-    );
-    // Cluster-scoped templates cannot be watched by a namespaced install.
-    const clusterAnalysisTemplates = ctx.namespace
-      ? undefined
-      : new Informer<ClusterAnalysisTemplate & KubeObject>(
-          apiListWatch(client, apiResourceOf(CLUSTER_ANALYSIS_TEMPLATE_KIND)),
-          { onError: onError('clusteranalysistemplate watch') },
-        );
+    const services = caches.informer<TemplateService>(coreResources.services, scope);
+    const analysisRuns = caches.informer<AnalysisRun & KubeObject>(ANALYSIS_RUNS, ours);
+    const templates = analysisTemplateCaches(ctx);
 
     const metrics = registerExperimentMetrics(ctx.metrics.registry, () => experiments.list());
-    const queue = new WorkQueue({
+    // A run wakes its Experiment once it completes; in between the Experiment only mirrors it.
+    const completed = (run: AnalysisRun) => COMPLETED.has(run.status?.phase ?? '');
+    const builder = new ControllerBuilder({
       name: 'experiments',
-      metrics: ctx.metrics.workQueue('experiments'),
-      onError: (key, error) =>
-        logger.warn({ experiment: key, err: (error as Error).message }, 'reconcile failed; retrying'),
-    });
-    const enqueue = (key: string | undefined) => {
-      if (key) queue.add(key);
-    };
-    experiments.addHandlers({
-      add: (ex) => enqueue(keyOf(ex.metadata.namespace, ex.metadata.name)),
-      update: (_, ex) => enqueue(keyOf(ex.metadata.namespace, ex.metadata.name)),
-    });
-    // As Argo: a ReplicaSet wakes its Experiment when its replica counters move.
-    replicaSets.addHandlers({
-      add: (rs) => enqueue(experimentOwnerOf(rs)),
-      update: (old, rs) => {
-        const moved =
+      logger,
+      keyField: 'experiment',
+      queueMetrics: ctx.metrics.workQueue('experiments'),
+      signal: ctx.signal,
+      workers: WORKERS,
+    })
+      .for(experiments, { resyncMs: RESYNC_MS })
+      // As Argo: a ReplicaSet wakes its Experiment when its replica counters move.
+      .owns(replicaSets, 'Experiment', {
+        update: (old, rs) =>
           old.spec?.replicas !== rs.spec?.replicas ||
           old.status?.replicas !== rs.status?.replicas ||
           old.status?.readyReplicas !== rs.status?.readyReplicas ||
-          old.status?.availableReplicas !== rs.status?.availableReplicas;
-        if (moved) enqueue(experimentOwnerOf(rs));
-      },
-      delete: (rs) => enqueue(experimentOwnerOf(rs)),
-    });
-    services.addHandlers({
-      add: (svc) => enqueue(experimentOwnerOf(svc)),
-      delete: (svc) => enqueue(experimentOwnerOf(svc)),
-    });
-    // A run wakes its Experiment once it completes; in between the Experiment only mirrors it.
-    const onRun = (run: AnalysisRun & KubeObject) => {
-      if (COMPLETED.has(run.status?.phase ?? '')) enqueue(experimentOwnerOf(run));
-    };
-    analysisRuns.addHandlers({ add: onRun, update: (_, run) => onRun(run), delete: onRun });
+          old.status?.availableReplicas !== rs.status?.availableReplicas,
+      })
+      .owns(services, 'Experiment', { update: false })
+      .owns(analysisRuns, 'Experiment', {
+        add: completed,
+        update: (_, run) => completed(run),
+        delete: completed,
+      });
+    for (const informer of templates.informers) builder.reads(informer);
 
-    // Our own status write reaches the cache a moment later; planning from the stale copy
-    // would repeat work. Key → resourceVersion we wrote over.
-    const writtenOver = new Map<string, string>();
+    // Planning from the copy our last status write replaced would repeat work.
+    const writtenOver = new WrittenOver();
     const actContext = { client, events: ctx.events, logger };
 
     const reconcile = async (key: string) => {
-      const slash = key.indexOf('/');
-      const namespace = key.slice(0, slash);
-      const name = key.slice(slash + 1);
+      const { namespace, name } = splitObjectKey(key);
       const ex = experiments.get(namespace, name);
       if (!ex) {
-        writtenOver.delete(key);
+        writtenOver.forget(key);
         return;
       }
       if (ex.metadata.deletionTimestamp) return;
-      if (writtenOver.get(key) === ex.metadata.resourceVersion) return { requeueAfterMs: 1000 };
-      writtenOver.delete(key);
+      if (writtenOver.isStale(key, ex)) return { requeueAfterMs: 1000 };
       const timer = metrics.reconcile.startTimer({ namespace, name });
       try {
         const runs = new Map<string, AnalysisRun>();
@@ -180,15 +133,10 @@ export const experimentController: ControllerFactory = {
           replicaSets: claimByTemplate(ex, replicaSets.byOwner(ex.metadata.uid), 'ReplicaSets'),
           services: claimByTemplate(ex, services.byOwner(ex.metadata.uid), 'Services'),
           analysisRuns: runs,
-          templates: {
-            analysisTemplates: analysisTemplates.list(namespace),
-            clusterAnalysisTemplates: clusterAnalysisTemplates?.list() ?? [],
-          },
+          templates: templates.available(namespace),
           now: new Date(),
         });
-        if (outcome.writtenResourceVersion && ex.metadata.resourceVersion) {
-          writtenOver.set(key, ex.metadata.resourceVersion);
-        }
+        if (outcome.writtenResourceVersion) writtenOver.wrote(key, ex);
         return outcome.requeueAfterMs !== undefined ? { requeueAfterMs: outcome.requeueAfterMs } : undefined;
       } catch (error) {
         metrics.reconcileError.inc({ namespace, name });
@@ -198,27 +146,8 @@ export const experimentController: ControllerFactory = {
       }
     };
 
-    const informers = [
-      replicaSets,
-      services,
-      analysisRuns,
-      analysisTemplates,
-      ...(clusterAnalysisTemplates ? [clusterAnalysisTemplates] : []),
-      experiments,
-    ];
-    for (const informer of informers) informer.start();
-    await Promise.all(informers.map((i) => i.waitForSync()));
-    const workers = queue.run(reconcile, WORKERS);
+    const running = await builder.start(reconcile, { onStop: () => metrics.unregister() });
     logger.info({ experiments: experiments.list().length }, 'experiment caches synced');
-
-    return {
-      hasSynced: () => informers.every((i) => i.hasSynced()),
-      async stop() {
-        for (const informer of informers) informer.stop();
-        await queue.shutDown();
-        await workers;
-        metrics.unregister();
-      },
-    };
+    return running;
   },
 };

@@ -8,11 +8,12 @@
 import { GIT_TARGET_KIND, type GitTarget, type ImageWatch } from '../api/gitsync.js';
 import { apiResourceOf } from '../api/kinds.js';
 import { PROMOTION_PIPELINE_KIND, type PromotionPipeline } from '../api/promotion.js';
+import { ControllerBuilder, type StartedController } from '../kube/controller.js';
 import type { EventRecorder } from '../kube/events.js';
-import { Informer } from '../kube/informer.js';
-import { apiListWatch } from '../kube/list-watch.js';
+import type { Informer } from '../kube/informer.js';
+import type { InformerCache } from '../kube/informer-cache.js';
+import { objectKey, splitObjectKey } from '../kube/object.js';
 import type { RestClient } from '../kube/rest.js';
-import { WorkQueue } from '../kube/workqueue.js';
 import type { ProcessMetrics } from '../metrics/registry.js';
 import type { Logger } from '../process/logger.js';
 import { addPush, nextPushRetry, type PendingPush, type PushCheck } from './gittarget/push-retry.js';
@@ -32,24 +33,34 @@ import { locateRepository, type RepositoryLocation } from './imagewatch/registry
 import type { PushedImage } from './imagewatch/webhook/push-events.js';
 import type { GitSyncMetrics } from './metrics.js';
 
-export interface GitSyncControllerOptions {
+/** What both Git writers of the process (image bumps, promotions) get and share. */
+export interface GitWriterOptions {
   readonly client: RestClient;
   readonly logger: Logger;
   readonly events: EventRecorder;
+  /** The process's informers, shared by both. */
+  readonly caches: InformerCache;
+  /** Aborts when the process stops leading. */
+  readonly signal?: AbortSignal;
   readonly processMetrics: ProcessMetrics;
-  readonly metrics: GitSyncMetrics;
   /** Watch only this namespace; undefined = all. */
   readonly namespace?: string;
   /** Cached clones live here. */
   readonly workDir: string;
-  /** How often every GitTarget is synced even without news; default 10 min. */
-  readonly resyncMs?: number;
   readonly sshProgram?: string;
-  readonly maxPushAttempts?: number;
   /** Which repository URLs GitTargets may name; default https and ssh only. */
   readonly urlPolicy?: RepositoryUrlPolicy;
   /** Repository files over this size are refused. */
   readonly maxFileBytes?: number;
+  /** One lock per clone, shared by both writers so a clone never has two at once. */
+  readonly repositories?: KeyedMutex;
+}
+
+export interface GitSyncControllerOptions extends GitWriterOptions {
+  readonly metrics: GitSyncMetrics;
+  /** How often every GitTarget is synced even without news; default 10 min. */
+  readonly resyncMs?: number;
+  readonly maxPushAttempts?: number;
   /** Token realm hosts besides the registry's own that may receive pull-secret credentials. */
   readonly registryTokenHosts?: readonly string[];
   /** Test and benchmark seam: a registry stand-in for some images. */
@@ -59,12 +70,17 @@ export interface GitSyncControllerOptions {
 const GIT_TARGET_INDEX = 'gitTarget';
 const PROMOTION_PIPELINES = apiResourceOf(PROMOTION_PIPELINE_KIND);
 
+/** ImageWatches by the GitTargets (`namespace/name`) they write to. */
+function gitTargetsOf(w: ImageWatch): string[] {
+  return [...new Set(w.spec.targets.map((t) => `${w.metadata.namespace}/${t.gitTarget}`))];
+}
+
 export class GitSyncController {
   private readonly watches: Informer<ImageWatch>;
   private readonly targets: Informer<GitTarget>;
   private readonly pipelines: Informer<PromotionPipeline>;
-  private readonly watchQueue: WorkQueue;
-  private readonly targetQueue: WorkQueue;
+  private readonly watchController: ControllerBuilder;
+  private readonly targetController: ControllerBuilder;
   private readonly forced = new Set<string>();
   /** Per ImageWatch key, the last check-requested-at value served. */
   private readonly handledChecks = new Map<string, string>();
@@ -72,41 +88,81 @@ export class GitSyncController {
   private readonly holdsSeen = new Map<string, string>();
   /** Per ImageWatch key, a webhook push whose tags the registry has not shown yet. */
   private readonly pendingPushes = new Map<string, PendingPush>();
-  private running: Promise<void>[] = [];
+  private running: StartedController[] = [];
 
   constructor(private readonly options: GitSyncControllerOptions) {
-    const { client, logger, namespace } = options;
+    const { caches, logger, namespace } = options;
     const scope = namespace === undefined ? {} : { namespace };
-    const onError = (what: string) => (error: Error) => logger.warn({ err: error.message }, what);
-    this.watches = new Informer<ImageWatch>(apiListWatch(client, IMAGE_WATCHES, scope), {
-      onError: onError('imagewatch watch'),
-      indexers: {
-        [GIT_TARGET_INDEX]: (w) => [
-          ...new Set(w.spec.targets.map((t) => `${w.metadata.namespace}/${t.gitTarget}`)),
-        ],
-      },
-    });
-    this.targets = new Informer<GitTarget>(apiListWatch(client, GIT_TARGETS, scope), {
-      resyncPeriodMs: options.resyncMs ?? 10 * 60_000,
-      onError: onError('gittarget watch'),
-    });
-    this.pipelines = new Informer<PromotionPipeline>(apiListWatch(client, PROMOTION_PIPELINES, scope), {
-      onError: onError('promotionpipeline watch'),
-    });
-    this.watchQueue = new WorkQueue({
+    this.watches = caches.informer<ImageWatch>(IMAGE_WATCHES, scope, { [GIT_TARGET_INDEX]: gitTargetsOf });
+    this.targets = caches.informer<GitTarget>(GIT_TARGETS, scope);
+    this.pipelines = caches.informer<PromotionPipeline>(PROMOTION_PIPELINES, scope);
+
+    // A changed held list: reconcile the watches of the held images' repositories (the reconcile
+    // sees the holds changed and checks the registry again).
+    const heldOf = (p: PromotionPipeline) =>
+      JSON.stringify((p.status?.held ?? []).map((h) => h.image).sort());
+    const watchesHolding = (p: PromotionPipeline, old?: PromotionPipeline) => {
+      const pipelines = old === undefined ? [p] : [old, p];
+      return this.watches
+        .list(p.metadata.namespace)
+        .filter((w) => holdsOn(w.spec.image, pipelines).length > 0)
+        .map(objectKey);
+    };
+    const watchesOfTarget = (t: GitTarget) =>
+      this.watches.byIndex(GIT_TARGET_INDEX, objectKey(t)).map(objectKey);
+    this.watchController = new ControllerBuilder({
       name: 'imagewatches',
-      metrics: options.processMetrics.workQueue('imagewatches'),
-      onError: (key, error) =>
-        logger.warn({ imageWatch: key, err: (error as Error).message }, 'reconcile failed; retrying'),
-    });
-    this.targetQueue = new WorkQueue({
+      logger,
+      keyField: 'imageWatch',
+      queueMetrics: options.processMetrics.workQueue('imagewatches'),
+      ...(options.signal && { signal: options.signal }),
+      workers: 4,
+    })
+      // A deleted watch is reconciled once more, to forget what was kept for it.
+      .for(this.watches, { delete: true })
+      .watches(this.targets, watchesOfTarget, { update: false })
+      .watches(this.pipelines, watchesHolding, { update: (old, p) => heldOf(old) !== heldOf(p) });
+
+    this.targetController = new ControllerBuilder({
       name: 'gittargets',
-      baseDelayMs: 1000,
-      maxDelayMs: 5 * 60_000,
-      metrics: options.processMetrics.workQueue('gittargets'),
-      onError: (key, error) =>
-        logger.warn({ gitTarget: key, err: (error as Error).message }, 'sync failed; retrying'),
-    });
+      logger,
+      keyField: 'gitTarget',
+      failureMessage: 'sync failed; retrying',
+      queueMetrics: options.processMetrics.workQueue('gittargets'),
+      ...(options.signal && { signal: options.signal }),
+      rateLimit: { baseDelayMs: 1000, maxDelayMs: 5 * 60_000 },
+      workers: 2,
+    })
+      // Every GitTarget is synced on each resync, so Git converges even after a lost push.
+      .for(this.targets, {
+        resyncMs: options.resyncMs ?? 10 * 60_000,
+        update: (old, t) => {
+          const requested = syncRequested(old, t);
+          if (requested !== undefined)
+            logger.info({ gitTarget: objectKey(t), requestedAt: requested }, 'sync requested');
+          return (
+            old.metadata.generation !== t.metadata.generation ||
+            old.metadata.resourceVersion === t.metadata.resourceVersion ||
+            requested !== undefined
+          );
+        },
+      })
+      .watches(
+        this.watches,
+        (w, old) => [
+          ...gitTargetsOf(w),
+          ...(old !== undefined && old.metadata.generation !== w.metadata.generation
+            ? gitTargetsOf(old)
+            : []),
+        ],
+        {
+          update: (old, w) =>
+            old.status?.latest?.image !== w.status?.latest?.image ||
+            old.metadata.generation !== w.metadata.generation ||
+            old.status?.observedGeneration !== w.status?.observedGeneration,
+          delete: false,
+        },
+      );
   }
 
   async start(): Promise<void> {
@@ -117,76 +173,6 @@ export class GitSyncController {
       this.options.registryFactory,
       this.options.registryTokenHosts,
     );
-    const keyOf = (o: { metadata: { namespace: string; name: string } }) =>
-      `${o.metadata.namespace}/${o.metadata.name}`;
-    const enqueueTargets = (w: ImageWatch) => {
-      for (const t of new Set(w.spec.targets.map((x) => x.gitTarget)))
-        this.targetQueue.add(`${w.metadata.namespace}/${t}`);
-    };
-    this.watches.addHandlers({
-      add: (w) => {
-        this.watchQueue.add(keyOf(w));
-        enqueueTargets(w);
-      },
-      update: (old, w) => {
-        this.watchQueue.add(keyOf(w));
-        const newCandidate = old.status?.latest?.image !== w.status?.latest?.image;
-        const newSpec = old.metadata.generation !== w.metadata.generation;
-        const caughtUp = old.status?.observedGeneration !== w.status?.observedGeneration;
-        if (newCandidate || newSpec || caughtUp) {
-          enqueueTargets(w);
-          if (newSpec)
-            for (const t of old.spec.targets)
-              this.targetQueue.add(`${old.metadata.namespace}/${t.gitTarget}`);
-        }
-      },
-      delete: (w) => {
-        this.forced.delete(keyOf(w));
-        this.handledChecks.delete(keyOf(w));
-        this.holdsSeen.delete(keyOf(w));
-        this.pendingPushes.delete(keyOf(w));
-        registries.forget(keyOf(w));
-      },
-    });
-    this.targets.addHandlers({
-      add: (t) => {
-        this.targetQueue.add(keyOf(t));
-        for (const w of this.watches.byIndex(GIT_TARGET_INDEX, keyOf(t))) this.watchQueue.add(keyOf(w));
-      },
-      update: (old, t) => {
-        const requested = syncRequested(old, t);
-        if (requested !== undefined)
-          logger.info({ gitTarget: keyOf(t), requestedAt: requested }, 'sync requested');
-        if (
-          old.metadata.generation !== t.metadata.generation ||
-          old.metadata.resourceVersion === t.metadata.resourceVersion ||
-          requested !== undefined
-        ) {
-          this.targetQueue.add(keyOf(t));
-        }
-      },
-      delete: (t) => {
-        for (const w of this.watches.byIndex(GIT_TARGET_INDEX, keyOf(t))) this.watchQueue.add(keyOf(w));
-      },
-    });
-
-    // A changed held list: reconcile the watches of the held images' repositories (the reconcile
-    // sees the holds changed and checks the registry again).
-    const heldOf = (p: PromotionPipeline) =>
-      JSON.stringify((p.status?.held ?? []).map((h) => h.image).sort());
-    const onHeldChange = (pipelines: readonly PromotionPipeline[]) => {
-      const namespace = pipelines[0]!.metadata.namespace;
-      for (const w of this.watches.list(namespace))
-        if (holdsOn(w.spec.image, pipelines).length > 0) this.watchQueue.add(keyOf(w));
-    };
-    this.pipelines.addHandlers({
-      add: (p) => onHeldChange([p]),
-      update: (old, p) => {
-        if (heldOf(old) !== heldOf(p)) onHeldChange([old, p]);
-      },
-      delete: (p) => onHeldChange([p]),
-    });
-
     const watchDeps = {
       client,
       events,
@@ -202,7 +188,7 @@ export class GitSyncController {
       events,
       logger,
       metrics,
-      repositories: new KeyedMutex(),
+      repositories: this.options.repositories ?? new KeyedMutex(),
       watchStatus: new KeyedMutex(),
       workDir: this.options.workDir,
       now: () => Date.now(),
@@ -212,55 +198,78 @@ export class GitSyncController {
       ...(this.options.maxFileBytes !== undefined && { maxFileBytes: this.options.maxFileBytes }),
     };
 
-    this.watches.start();
-    this.targets.start();
-    this.pipelines.start();
-    await Promise.all([this.watches.waitForSync(), this.targets.waitForSync(), this.pipelines.waitForSync()]);
-    this.running = [
-      this.watchQueue.run(async (key) => {
-        const [ns, name] = key.split('/') as [string, string];
-        const watch = this.watches.get(ns, name);
-        if (watch === undefined || watch.metadata.deletionTimestamp !== undefined) return;
-        const requested = pendingCheckRequest(watch, this.handledChecks.get(key));
-        if (requested !== undefined)
-          logger.info({ imageWatch: key, requestedAt: requested }, 'check requested');
-        const holds = holdsKey(this.holdsFor(watch));
-        const seen = this.holdsSeen.get(key);
-        // First reconcile since start: check if holds exist or one blocked the last check (it may
-        // have been released while we were away); later, whenever the holds changed.
-        const holdsChanged =
-          seen === undefined
-            ? holds !== '[]' || watch.status?.conditions?.some((c) => c.reason === CANDIDATE_HELD) === true
-            : seen !== holds;
-        const pending = this.pendingPushes.get(key);
-        // A retry of a webhook-triggered check waits for its backoff, whatever else wakes the key.
-        const pushDue = pending !== undefined && (pending.dueAt ?? 0) <= Date.now();
-        const forced = this.forced.delete(key) || requested !== undefined || holdsChanged || pushDue;
-        const result = await reconcileImageWatch(watchDeps, watch, forced);
-        if (requested !== undefined) this.handledChecks.set(key, requested);
-        this.holdsSeen.set(key, holds);
-        return this.afterPushCheck(key, result, pushDue);
-      }, 4),
-      this.targetQueue.run(async (key) => {
-        const [ns, name] = key.split('/') as [string, string];
-        const target = this.targets.get(ns, name);
-        if (target === undefined || target.metadata.deletionTimestamp !== undefined) return;
-        const watches = this.watches.byIndex(GIT_TARGET_INDEX, key);
-        await syncGitTarget(
-          targetDeps,
-          target,
-          withoutHeldCandidates(watches, (w) => this.holdsFor(w)),
-        );
-      }, 2),
-    ];
+    try {
+      await this.startControllers(watchDeps, targetDeps, registries);
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
     logger.info(
       { namespace: this.options.namespace ?? '*', kind: GIT_TARGET_KIND.kind },
       'git-sync controllers started',
     );
   }
 
+  private async startControllers(
+    watchDeps: Parameters<typeof reconcileImageWatch>[0],
+    targetDeps: Parameters<typeof syncGitTarget>[0],
+    registries: RegistryClients,
+  ): Promise<void> {
+    const { logger } = this.options;
+    const watchController = await this.watchController.start(async (key) => {
+      const { namespace: ns, name } = splitObjectKey(key);
+      const watch = this.watches.get(ns, name);
+      if (watch === undefined) {
+        this.forget(key);
+        registries.forget(key);
+        return;
+      }
+      if (watch.metadata.deletionTimestamp !== undefined) return;
+      const requested = pendingCheckRequest(watch, this.handledChecks.get(key));
+      if (requested !== undefined)
+        logger.info({ imageWatch: key, requestedAt: requested }, 'check requested');
+      const holds = holdsKey(this.holdsFor(watch));
+      const seen = this.holdsSeen.get(key);
+      // First reconcile since start: check if holds exist or one blocked the last check (it may
+      // have been released while we were away); later, whenever the holds changed.
+      const holdsChanged =
+        seen === undefined
+          ? holds !== '[]' || watch.status?.conditions?.some((c) => c.reason === CANDIDATE_HELD) === true
+          : seen !== holds;
+      const pending = this.pendingPushes.get(key);
+      // A retry of a webhook-triggered check waits for its backoff, whatever else wakes the key.
+      const pushDue = pending !== undefined && (pending.dueAt ?? 0) <= Date.now();
+      const forced = this.forced.delete(key) || requested !== undefined || holdsChanged || pushDue;
+      const result = await reconcileImageWatch(watchDeps, watch, forced);
+      if (requested !== undefined) this.handledChecks.set(key, requested);
+      this.holdsSeen.set(key, holds);
+      return this.afterPushCheck(key, result, pushDue);
+    });
+    this.running.push(watchController);
+    const targetController = await this.targetController.start(async (key) => {
+      const { namespace: ns, name } = splitObjectKey(key);
+      const target = this.targets.get(ns, name);
+      if (target === undefined || target.metadata.deletionTimestamp !== undefined) return;
+      const watches = this.watches.byIndex(GIT_TARGET_INDEX, key);
+      await syncGitTarget(
+        targetDeps,
+        target,
+        withoutHeldCandidates(watches, (w) => this.holdsFor(w)),
+      );
+    });
+    this.running.push(targetController);
+  }
+
+  /** What was kept for a watch that is gone. */
+  private forget(key: string): void {
+    this.forced.delete(key);
+    this.handledChecks.delete(key);
+    this.holdsSeen.delete(key);
+    this.pendingPushes.delete(key);
+  }
+
   hasSynced(): boolean {
-    return this.watches.hasSynced() && this.targets.hasSynced() && this.pipelines.hasSynced();
+    return this.running.length === 2 && this.running.every((c) => c.hasSynced());
   }
 
   /** Holds of the PromotionPipelines in the watch's namespace on its image repository. */
@@ -311,7 +320,7 @@ export class GitSyncController {
       const location = locateRepository(watch.spec.image, watch.spec.insecure === true);
       if ('error' in location) continue;
       if (!names.has(`${location.host}/${location.repository}`) && !names.has(watch.spec.image)) continue;
-      const key = `${watch.metadata.namespace}/${watch.metadata.name}`;
+      const key = objectKey(watch);
       const tags = images.flatMap((i) =>
         i.tag !== undefined &&
         (i.name === watch.spec.image || i.name === `${location.host}/${location.repository}`)
@@ -320,18 +329,16 @@ export class GitSyncController {
       );
       this.pendingPushes.set(key, addPush(this.pendingPushes.get(key), tags, Date.now()));
       this.forced.add(key);
-      this.watchQueue.add(key);
+      this.watchController.enqueue(key);
       matched += 1;
     }
     return matched;
   }
 
   async stop(): Promise<void> {
-    this.watches.stop();
-    this.targets.stop();
-    this.pipelines.stop();
-    await Promise.all([this.watchQueue.shutDown(), this.targetQueue.shutDown()]);
-    await Promise.all(this.running);
+    const running = this.running;
+    this.running = [];
+    await Promise.all(running.map((c) => c.stop()));
   }
 }
 

@@ -128,6 +128,34 @@ export class Informer<T extends KubeObject> {
   }
 
   /**
+   * Adds indexes (e.g. when a second controller shares this cache), built over what is cached.
+   * A name already taken by another function is refused: two meanings under one name would
+   * answer one controller's lookups with the other's values.
+   */
+  addIndexers(indexers: Record<string, IndexFunction<T>>): void {
+    for (const [name, indexer] of Object.entries(indexers)) {
+      const existing = this.indexers.get(name);
+      if (existing === indexer) continue;
+      if (existing !== undefined) {
+        throw new Error(`informer ${this.source.description}: index "${name}" is already defined`);
+      }
+      this.indexers.set(name, indexer);
+      const index = new Map<string, Set<string>>();
+      this.indices.set(name, index);
+      for (const [key, object] of this.objects) {
+        for (const value of this.indexValues(name, indexer, object)) {
+          let keys = index.get(value);
+          if (!keys) {
+            keys = new Set();
+            index.set(value, keys);
+          }
+          keys.add(key);
+        }
+      }
+    }
+  }
+
+  /**
    * Registers handlers; returns the function that removes them. Handlers registered after the
    * first sync get an `add` for every cached object first, so no late subscriber misses state.
    */

@@ -9,12 +9,12 @@ import { IMAGE_WATCH_KIND } from '../api/gitsync.js';
 import { ANALYSIS_RUN_KIND, apiResourceOf, ROLLOUT_KIND } from '../api/kinds.js';
 import { PROMOTION_PIPELINE_KIND } from '../api/promotion.js';
 import { KubeApiError, NotFoundError } from '../kube/api-error.js';
+import type { ControllerFactory } from '../kube/controller.js';
 import type { EventRecorder } from '../kube/events.js';
 import type { KubeObject } from '../kube/object.js';
 import { mergePatch } from '../kube/patch.js';
 import { coreResources } from '../kube/resource.js';
 import type { RestClient } from '../kube/rest.js';
-import type { ControllerFactory } from '../process/controller-process.js';
 import type { Logger } from '../process/logger.js';
 import {
   decodeSecretData,
@@ -211,17 +211,22 @@ export function attachNotifications(options: AttachOptions): () => Promise<void>
   };
 }
 
-export const notificationsController: ControllerFactory = {
-  name: 'notifications',
-  async start(ctx) {
-    const stop = attachNotifications({
-      client: ctx.client,
-      events: ctx.events,
-      registry: ctx.metrics.registry,
-      logger: ctx.logger,
-      namespace: ctx.namespace,
-      kinds: ['Rollout'],
-    });
-    return { hasSynced: () => true, stop };
-  },
-};
+/** Notifications about these kinds' Events, as a controller of the process. */
+export function notificationsControllerFor(kinds: readonly string[]): ControllerFactory {
+  return {
+    name: 'notifications',
+    async start(ctx) {
+      const stop = attachNotifications({
+        client: ctx.client,
+        events: ctx.events,
+        registry: ctx.metrics.registry,
+        logger: ctx.logger,
+        namespace: ctx.namespace,
+        kinds,
+      });
+      return { hasSynced: () => true, stop };
+    },
+  };
+}
+
+export const notificationsController = notificationsControllerFor(['Rollout']);

@@ -2,27 +2,21 @@
 // carrying the pod-template-hash label, so we never cache every ReplicaSet of the
 // cluster) and Services; a work queue of Rollout keys; each key is observed from the
 // caches (observe.ts), planned (plan.ts) and applied (act.ts).
-import type { AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate } from '../api/analysis.js';
+import { analysisTemplateCaches } from '../analysis/template-caches.js';
+import type { AnalysisRun } from '../api/analysis.js';
 import type { Experiment } from '../api/experiment.js';
-import {
-  ANALYSIS_RUN_KIND,
-  ANALYSIS_TEMPLATE_KIND,
-  apiResourceOf,
-  CLUSTER_ANALYSIS_TEMPLATE_KIND,
-  EXPERIMENT_KIND,
-} from '../api/kinds.js';
+import { ANALYSIS_RUN_KIND, apiResourceOf, EXPERIMENT_KIND } from '../api/kinds.js';
 import { ConflictError } from '../kube/api-error.js';
-import { Informer } from '../kube/informer.js';
-import { apiListWatch } from '../kube/list-watch.js';
-import type { KubeObject } from '../kube/object.js';
+import {
+  ControllerBuilder,
+  type ControllerContext,
+  type ControllerFactory,
+  cacheScopes,
+  type RunningController,
+} from '../kube/controller.js';
+import { type KubeObject, objectKey, splitObjectKey } from '../kube/object.js';
 import { coreResources } from '../kube/resource.js';
-import { WorkQueue } from '../kube/workqueue.js';
 import { registerRolloutMetrics } from '../metrics/rollout-metrics.js';
-import type {
-  ControllerContext,
-  ControllerFactory,
-  RunningController,
-} from '../process/controller-process.js';
 import { applyRolloutPlan, OwnRolloutWrites, ROLLOUTS } from './act.js';
 import { INSTANCE_ID_LABEL, MANAGED_BY_ANNOTATION, POD_TEMPLATE_HASH_LABEL } from './labels.js';
 import { namedServices, observeRollout } from './observe.js';
@@ -33,146 +27,86 @@ const WORKERS = 4;
 const CONFLICT_REQUEUE_MS = 100;
 const RESYNC_MS = 15 * 60 * 1000;
 
-function keyOf(namespace: string | undefined, name: string | undefined): string {
-  return `${namespace ?? ''}/${name ?? ''}`;
-}
-
-function rolloutOwnerOf(object: KubeObject): string | undefined {
-  const owner = object.metadata?.ownerReferences?.find((ref) => ref.controller && ref.kind === 'Rollout');
-  return owner ? keyOf(object.metadata?.namespace, owner.name) : undefined;
-}
-
 export const rolloutController: ControllerFactory = {
   name: 'rollouts',
   async start(ctx: ControllerContext): Promise<RunningController> {
-    const { client, logger } = ctx;
-    const scope = ctx.namespace ? { namespace: ctx.namespace } : {};
-    const instanceSelector = ctx.instanceId
-      ? `${INSTANCE_ID_LABEL}=${ctx.instanceId}`
-      : `!${INSTANCE_ID_LABEL}`;
-    const onError = (what: string) => (error: Error) => logger.warn({ err: error.message }, what);
+    const { client, logger, caches } = ctx;
+    // Argo kinds are cached per instance id, as Argo's shared informer factory does.
+    const { all: scope, ours } = cacheScopes(ctx, INSTANCE_ID_LABEL);
 
-    const rollouts = new Informer<ObservedRolloutObject>(
-      apiListWatch(client, ROLLOUTS, { ...scope, labelSelector: instanceSelector }),
-      { resyncPeriodMs: RESYNC_MS, onError: onError('rollout watch') },
-    );
-    const replicaSets = new Informer<ReplicaSet>(
-      apiListWatch(client, coreResources.replicaSets, { ...scope, labelSelector: POD_TEMPLATE_HASH_LABEL }),
-      { onError: onError('replicaset watch') },
-    );
+    const rollouts = caches.informer<ObservedRolloutObject>(ROLLOUTS, ours);
+    const replicaSets = caches.informer<ReplicaSet>(coreResources.replicaSets, {
+      ...scope,
+      labelSelector: POD_TEMPLATE_HASH_LABEL,
+    });
     // Deployments referenced by spec.workloadRef: a change of the Deployment's template is an update.
-    const deployments = new Informer<Deployment>(apiListWatch(client, coreResources.deployments, scope), {
-      onError: onError('deployment watch'),
-    });
-    // AnalysisRuns (owned by Rollouts) and the templates new runs are built from. Cluster-scoped
-    // templates cannot be watched by a namespaced install, so there they are not offered.
-    const analysisRuns = new Informer<AnalysisRun & KubeObject>(
-      apiListWatch(client, apiResourceOf(ANALYSIS_RUN_KIND), scope),
-      { onError: onError('analysisrun watch') },
-    );
-    const analysisTemplates = new Informer<AnalysisTemplate & KubeObject>(
-      apiListWatch(client, apiResourceOf(ANALYSIS_TEMPLATE_KIND), scope),
-      { onError: onError('analysistemplate watch') },
-    );
-    const clusterAnalysisTemplates = ctx.namespace
-      ? undefined
-      : new Informer<ClusterAnalysisTemplate & KubeObject>(
-          apiListWatch(client, apiResourceOf(CLUSTER_ANALYSIS_TEMPLATE_KIND)),
-          { onError: onError('clusteranalysistemplate watch') },
-        );
-    const services = new Informer<Service>(apiListWatch(client, coreResources.services, scope), {
-      onError: onError('service watch'),
-    });
+    const deployments = caches.informer<Deployment>(coreResources.deployments, scope);
+    // AnalysisRuns (owned by Rollouts) and the templates new runs are built from.
+    const analysisRuns = caches.informer<AnalysisRun & KubeObject>(apiResourceOf(ANALYSIS_RUN_KIND), ours);
+    const templates = analysisTemplateCaches(ctx);
+    const services = caches.informer<Service>(coreResources.services, scope);
     // Experiments of canary experiment steps: their phase completes, aborts or pauses the step.
-    const experiments = new Informer<Experiment & KubeObject>(
-      apiListWatch(client, apiResourceOf(EXPERIMENT_KIND), scope),
-      { onError: onError('experiment watch') },
-    );
+    const experiments = caches.informer<Experiment & KubeObject>(apiResourceOf(EXPERIMENT_KIND), ours);
 
     const metrics = registerRolloutMetrics(ctx.metrics.registry, () => rollouts.list());
 
-    const queue = new WorkQueue({
-      name: 'rollouts',
-      metrics: ctx.metrics.workQueue('rollouts'),
-      onError: (key, error) =>
-        logger.warn({ rollout: key, err: (error as Error).message }, 'reconcile failed; retrying'),
-    });
-    const enqueue = (key: string | undefined) => {
-      if (key) queue.add(key);
-    };
-
-    rollouts.addHandlers({
-      add: (ro) => {
-        enqueue(keyOf(ro.metadata.namespace, ro.metadata.name));
-        // Argo records this on every informer add (a new Rollout, or each one at start-up).
-        void ctx.events.record(
-          { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: ro.metadata },
-          'Normal',
-          'RolloutAddedToInformer',
-          `Rollout resource added to informer: ${ro.metadata.namespace}/${ro.metadata.name}`,
-        );
-      },
-      update: (_, ro) => enqueue(keyOf(ro.metadata.namespace, ro.metadata.name)),
-    });
-    analysisRuns.addHandlers({
-      add: (run) => enqueue(rolloutOwnerOf(run)),
-      update: (_, run) => enqueue(rolloutOwnerOf(run)),
-      delete: (run) => enqueue(rolloutOwnerOf(run)),
-    });
-    experiments.addHandlers({
-      add: (ex) => enqueue(rolloutOwnerOf(ex)),
-      update: (_, ex) => enqueue(rolloutOwnerOf(ex)),
-      delete: (ex) => enqueue(rolloutOwnerOf(ex)),
-    });
-    replicaSets.addHandlers({
-      add: (rs) => enqueue(rolloutOwnerOf(rs)),
-      update: (_, rs) => enqueue(rolloutOwnerOf(rs)),
-      delete: (rs) => enqueue(rolloutOwnerOf(rs)),
-    });
-    const enqueueReferencing = (deployment: Deployment) => {
-      for (const ro of rollouts.list(deployment.metadata?.namespace)) {
-        if (ro.spec.workloadRef?.name === deployment.metadata?.name)
-          enqueue(keyOf(ro.metadata.namespace, ro.metadata.name));
-      }
-    };
-    deployments.addHandlers({
-      add: enqueueReferencing,
-      update: (_, d) => enqueueReferencing(d),
-      delete: enqueueReferencing,
-    });
     const serviceOwner = (svc: Service) => {
       const managedBy = svc.metadata?.annotations?.[MANAGED_BY_ANNOTATION];
-      return managedBy ? keyOf(svc.metadata?.namespace, managedBy) : undefined;
+      return managedBy
+        ? objectKey({ metadata: { namespace: svc.metadata?.namespace, name: managedBy } })
+        : undefined;
     };
     // A Service is also looked at by every Rollout naming it: a blue-green Rollout waits
     // (InvalidSpec) for its active and preview Services to exist.
-    const onService = (svc: Service) => {
-      enqueue(serviceOwner(svc));
-      const svcName = svc.metadata?.name ?? '';
-      for (const ro of rollouts.list(svc.metadata?.namespace)) {
-        if (namedServices(ro).includes(svcName)) enqueue(keyOf(ro.metadata.namespace, ro.metadata.name));
-      }
-    };
+    const rolloutsOfService = (svc: Service) => [
+      serviceOwner(svc),
+      ...rollouts
+        .list(svc.metadata?.namespace)
+        .filter((ro) => namedServices(ro).includes(svc.metadata?.name ?? ''))
+        .map(objectKey),
+    ];
     // A template created after the Rollout that names it: look again at once instead of at the
     // next InvalidSpec requeue.
-    const onTemplate = (template: KubeObject) => {
-      for (const ro of rollouts.list(template.metadata?.namespace || undefined)) {
-        if (ro.status?.conditions?.some((c) => c.type === 'InvalidSpec' && c.status === 'True'))
-          enqueue(keyOf(ro.metadata.namespace, ro.metadata.name));
-      }
-    };
-    for (const informer of [analysisTemplates, clusterAnalysisTemplates]) {
-      informer?.addHandlers({ add: onTemplate, update: (_, t) => onTemplate(t), delete: onTemplate });
-    }
-    services.addHandlers({
-      add: onService,
-      update: (_, svc) => onService(svc),
-      delete: onService,
-    });
+    const rolloutsWaitingForTemplates = (template: KubeObject) =>
+      rollouts
+        .list(template.metadata?.namespace || undefined)
+        .filter((ro) => ro.status?.conditions?.some((c) => c.type === 'InvalidSpec' && c.status === 'True'))
+        .map(objectKey);
+
+    const builder = new ControllerBuilder({
+      name: 'rollouts',
+      logger,
+      keyField: 'rollout',
+      queueMetrics: ctx.metrics.workQueue('rollouts'),
+      signal: ctx.signal,
+      workers: WORKERS,
+    })
+      .for(rollouts, {
+        resyncMs: RESYNC_MS,
+        // Argo records this on every informer add (a new Rollout, or each one at start-up).
+        onAdd: (ro) =>
+          void ctx.events.record(
+            { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: ro.metadata },
+            'Normal',
+            'RolloutAddedToInformer',
+            `Rollout resource added to informer: ${ro.metadata.namespace}/${ro.metadata.name}`,
+          ),
+      })
+      .owns(analysisRuns, 'Rollout')
+      .owns(experiments, 'Rollout')
+      .owns(replicaSets, 'Rollout')
+      .watches(deployments, (d) =>
+        rollouts
+          .list(d.metadata?.namespace)
+          .filter((ro) => ro.spec.workloadRef?.name === d.metadata?.name)
+          .map(objectKey),
+      )
+      .watches(services, rolloutsOfService);
+    for (const informer of templates.informers) builder.watches(informer, rolloutsWaitingForTemplates);
 
     const ownWrites = new OwnRolloutWrites();
     const reconcile = async (key: string) => {
-      const [namespace, name] = key.split('/') as [string, string];
+      const { namespace, name } = splitObjectKey(key);
       const rollout = rollouts.get(namespace, name);
       if (!rollout || rollout.metadata.deletionTimestamp) return;
       if (ownWrites.isStale(rollout)) return; // our own write's watch event brings it back
@@ -180,15 +114,7 @@ export const rolloutController: ControllerFactory = {
       try {
         const observed = await observeRollout(
           client,
-          {
-            replicaSets,
-            services,
-            deployments,
-            analysisRuns,
-            analysisTemplates,
-            ...(clusterAnalysisTemplates ? { clusterAnalysisTemplates } : {}),
-            experiments,
-          },
+          { replicaSets, services, deployments, analysisRuns, templates, experiments },
           rollout,
           { instanceId: ctx.instanceId, now: new Date() },
         );
@@ -220,9 +146,8 @@ export const rolloutController: ControllerFactory = {
         return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
       } catch (error) {
         if (error instanceof ConflictError) {
-          // Our cache is behind our own last write, or a ReplicaSet changed after we planned from
-          // it (act.ts guards those writes): look again once the watch catches up.
-          logger.debug({ rollout: key }, 'write conflict; requeue');
+          // Our cache is behind our own last write; look again once the watch catches up.
+          logger.debug({ rollout: key }, 'status write conflict; requeue');
           return { requeueAfterMs: CONFLICT_REQUEUE_MS };
         }
         metrics.reconcileError(namespace, name);
@@ -232,37 +157,8 @@ export const rolloutController: ControllerFactory = {
       }
     };
 
-    const informers = [
-      replicaSets,
-      services,
-      deployments,
-      analysisRuns,
-      analysisTemplates,
-      ...(clusterAnalysisTemplates ? [clusterAnalysisTemplates] : []),
-      experiments,
-      rollouts,
-    ];
-    for (const informer of informers) informer.start();
-    // Leadership can end while the caches sync (an API outage): stop at once, so the next term
-    // does not wait for this one's informers to come back from their backoff.
-    const abandon = () => {
-      for (const informer of informers) informer.stop();
-    };
-    ctx.signal.addEventListener('abort', abandon, { once: true });
-    if (ctx.signal.aborted) abandon();
-    await Promise.all(informers.map((i) => i.waitForSync()));
-    ctx.signal.removeEventListener('abort', abandon);
-    const workers = queue.run(reconcile, WORKERS);
+    const running = await builder.start(reconcile, { onStop: () => metrics.unregister() });
     logger.info({ rollouts: rollouts.list().length }, 'rollout caches synced');
-
-    return {
-      hasSynced: () => informers.every((i) => i.hasSynced()),
-      async stop() {
-        for (const informer of informers) informer.stop();
-        await queue.shutDown();
-        await workers;
-        metrics.unregister();
-      },
-    };
+    return running;
   },
 };

@@ -2,7 +2,8 @@
 // informer caches (ReplicaSets and Experiments it owns, the Services it names or manages, its
 // AnalysisRuns and the templates new ones are built from, a workloadRef's Deployment), plus the
 // few live reads no cache holds (pods while a restart is pending, the traffic routers' objects).
-import type { AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate } from '../api/analysis.js';
+import type { AvailableTemplates } from '../analysis/run-from-templates.js';
+import type { AnalysisRun } from '../api/analysis.js';
 import type { Experiment } from '../api/experiment.js';
 import { NotFoundError } from '../kube/api-error.js';
 import type { KubeObject } from '../kube/object.js';
@@ -20,9 +21,8 @@ export interface RolloutCaches {
   services: { list(namespace?: string): Service[] };
   deployments: { get(namespace: string | undefined, name: string): Deployment | undefined };
   analysisRuns: { byOwner(uid: string): (AnalysisRun & KubeObject)[] };
-  analysisTemplates: { list(namespace?: string): (AnalysisTemplate & KubeObject)[] };
-  /** Absent in a namespaced install, which cannot watch cluster-scoped templates. */
-  clusterAnalysisTemplates?: { list(): (ClusterAnalysisTemplate & KubeObject)[] };
+  /** The templates new runs are built from (analysis/template-caches.ts). */
+  templates: { available(namespace: string): AvailableTemplates };
   experiments: { byOwner(uid: string): (Experiment & KubeObject)[] };
 }
 
@@ -96,10 +96,7 @@ export async function observeRollout(
     experiments: caches.experiments.byOwner(uid),
     analysis: {
       runs: caches.analysisRuns.byOwner(uid),
-      templates: {
-        analysisTemplates: caches.analysisTemplates.list(namespace),
-        clusterAnalysisTemplates: caches.clusterAnalysisTemplates?.list() ?? [],
-      },
+      templates: caches.templates.available(namespace),
       ...(options.instanceId ? { instanceId: options.instanceId } : {}),
     },
   };

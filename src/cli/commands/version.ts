@@ -49,10 +49,15 @@ async function rawGet(client: RestClient, path: string): Promise<string> {
   });
 }
 
-async function fromLease(client: RestClient, namespace: string, port: number): Promise<string> {
+async function fromLease(
+  client: RestClient,
+  namespace: string,
+  leaseName: string,
+  port: number,
+): Promise<string> {
   const lease = (await client.request({
     method: 'GET',
-    path: `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${LEASE}`,
+    path: `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${encodeURIComponent(leaseName)}`,
     verb: 'get',
     resource: 'leases',
     namespace,
@@ -77,12 +82,18 @@ export function versionCommand(context: CliContext): Command {
       '--controller-namespace <ns>',
       "namespace of the controller's Lease (default: the current namespace)",
     )
+    .option(
+      '--leader-election-lease-name <name>',
+      "the controller's Lease (as its flag of that name; with --instance-id ID it is slipway-controller-lock-ID)",
+      LEASE,
+    )
     .option('--metrics-port <port>', "the controller's metrics port, for the pod proxy", '8090')
     .action(
       async (flags: {
         short?: boolean;
         controllerMetrics?: string;
         controllerNamespace?: string;
+        leaderElectionLeaseName: string;
         metricsPort: string;
       }) => {
         context.out.write(`kubectl-slipway: v${packageVersion()}\n`);
@@ -99,6 +110,7 @@ export function versionCommand(context: CliContext): Command {
             controller = await fromLease(
               client,
               flags.controllerNamespace ?? namespace,
+              flags.leaderElectionLeaseName,
               Number(flags.metricsPort),
             );
           }

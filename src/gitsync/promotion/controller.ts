@@ -12,22 +12,18 @@ import {
 } from '../../api/promotion.js';
 import type { Rollout } from '../../api/rollout.js';
 import { NotFoundError } from '../../kube/api-error.js';
-import type { EventRecorder } from '../../kube/events.js';
-import { Informer } from '../../kube/informer.js';
-import { apiListWatch } from '../../kube/list-watch.js';
+import { ControllerBuilder, type StartedController } from '../../kube/controller.js';
+import type { Informer } from '../../kube/informer.js';
+import { objectKey, splitObjectKey } from '../../kube/object.js';
 import { mergePatch, patchStatus } from '../../kube/patch.js';
-import type { RestClient } from '../../kube/rest.js';
 import { formatTime } from '../../kube/timestamps.js';
-import { WorkQueue } from '../../kube/workqueue.js';
-import type { ProcessMetrics } from '../../metrics/registry.js';
-import type { Logger } from '../../process/logger.js';
 import { conditionsFor, sameConditions } from '../conditions.js';
+import type { GitWriterOptions } from '../controller.js';
 import { canonicalImageName, parseImageRef } from '../gittarget/editors/image-ref.js';
 import { GIT_TARGETS } from '../gittarget/reconciler.js';
 import { createScmProvider } from '../gittarget/scm/factory.js';
 import type { ScmProvider } from '../gittarget/scm/provider.js';
 import { KeyedMutex } from '../gittarget/workspace/keyed-mutex.js';
-import type { RepositoryUrlPolicy } from '../gittarget/workspace/repository-url.js';
 import { readSecretData } from '../secrets.js';
 import { carryOut } from './act.js';
 import { decidePromotions, type ImageWatchWrite } from './decide.js';
@@ -39,22 +35,18 @@ const ANALYSIS_RUNS = apiResourceOf(ANALYSIS_RUN_KIND);
 const ROLLOUT_INDEX = 'rollout';
 const IMAGE_WATCHES = apiResourceOf(IMAGE_WATCH_KIND);
 
-export interface PromotionControllerOptions {
-  readonly client: RestClient;
-  readonly logger: Logger;
-  readonly events: EventRecorder;
-  readonly processMetrics: ProcessMetrics;
-  readonly namespace?: string;
-  readonly workDir: string;
+export interface PromotionControllerOptions extends GitWriterOptions {
   readonly resyncMs?: number;
-  readonly sshProgram?: string;
-  readonly urlPolicy?: RepositoryUrlPolicy;
-  readonly maxFileBytes?: number;
-  /** Shared with the GitTarget syncs so one clone is never used by two writers at once. */
-  readonly repositories?: KeyedMutex;
   /** Test seam: the SCM provider for a pipeline. */
   readonly scmFactory?: (pipeline: PromotionPipeline) => ScmProvider | undefined;
   readonly now?: () => number;
+}
+
+/** PromotionPipelines by the Rollouts (`namespace/name`) their environments watch. */
+function rolloutsOf(p: PromotionPipeline): string[] {
+  return p.spec.environments.flatMap((e) =>
+    e.rollouts.map((r) => `${r.namespace ?? p.metadata.namespace}/${r.name}`),
+  );
 }
 
 export class PromotionController {
@@ -64,79 +56,52 @@ export class PromotionController {
   private readonly targets: Informer<GitTarget>;
   /** Their writes to an environment's file move its desiredImage (see withImageWatchWrite). */
   private readonly watches: Informer<ImageWatch>;
-  private readonly queue: WorkQueue;
-  private running: Promise<void> | undefined;
+  private readonly builder: ControllerBuilder;
+  private running: StartedController | undefined;
 
   constructor(private readonly options: PromotionControllerOptions) {
-    const { client, logger, namespace } = options;
+    const { caches, logger, namespace } = options;
     const scope = namespace === undefined ? {} : { namespace };
-    const onError = (what: string) => (error: Error) => logger.warn({ err: error.message }, what);
-    this.pipelines = new Informer<PromotionPipeline>(apiListWatch(client, PROMOTION_PIPELINES, scope), {
-      resyncPeriodMs: options.resyncMs ?? 5 * 60_000,
-      onError: onError('promotionpipeline watch'),
-      indexers: {
-        [ROLLOUT_INDEX]: (p) =>
-          p.spec.environments.flatMap((e) =>
-            e.rollouts.map((r) => `${r.namespace ?? p.metadata.namespace}/${r.name}`),
-          ),
-      },
+    this.pipelines = caches.informer<PromotionPipeline>(PROMOTION_PIPELINES, scope, {
+      [ROLLOUT_INDEX]: rolloutsOf,
     });
-    this.rollouts = new Informer<Rollout>(apiListWatch(client, ROLLOUTS, scope), {
-      onError: onError('rollout watch'),
-    });
-    this.runs = new Informer<AnalysisRun>(apiListWatch(client, ANALYSIS_RUNS, scope), {
-      onError: onError('analysisrun watch'),
-    });
-    this.targets = new Informer<GitTarget>(apiListWatch(client, GIT_TARGETS, scope), {
-      onError: onError('gittarget watch'),
-    });
-    this.watches = new Informer<ImageWatch>(apiListWatch(client, IMAGE_WATCHES, scope), {
-      onError: onError('imagewatch watch'),
-    });
-    this.queue = new WorkQueue({
+    this.rollouts = caches.informer<Rollout>(ROLLOUTS, scope);
+    this.runs = caches.informer<AnalysisRun>(ANALYSIS_RUNS, scope);
+    this.targets = caches.informer<GitTarget>(GIT_TARGETS, scope);
+    this.watches = caches.informer<ImageWatch>(IMAGE_WATCHES, scope);
+    const pipelinesOf = (rolloutKey: string) =>
+      this.pipelines.byIndex(ROLLOUT_INDEX, rolloutKey).map(objectKey);
+    this.builder = new ControllerBuilder({
       name: 'promotionpipelines',
-      baseDelayMs: 1000,
-      maxDelayMs: 5 * 60_000,
-      metrics: options.processMetrics.workQueue('promotionpipelines'),
-      onError: (key, error) =>
-        logger.warn({ pipeline: key, err: (error as Error).message }, 'promotion failed; retrying'),
-    });
+      logger,
+      keyField: 'pipeline',
+      failureMessage: 'promotion failed; retrying',
+      queueMetrics: options.processMetrics.workQueue('promotionpipelines'),
+      ...(options.signal && { signal: options.signal }),
+      rateLimit: { baseDelayMs: 1000, maxDelayMs: 5 * 60_000 },
+      workers: 2,
+    })
+      .for(this.pipelines, { resyncMs: options.resyncMs ?? 5 * 60_000 })
+      .watches(this.rollouts, (r) => pipelinesOf(objectKey(r)))
+      .watches(
+        this.runs,
+        (run) =>
+          (run.metadata?.ownerReferences ?? [])
+            .filter((owner) => owner.kind === 'Rollout')
+            .flatMap((owner) => pipelinesOf(`${run.metadata?.namespace}/${owner.name}`)),
+        { delete: false },
+      )
+      .watches(this.watches, (w) => this.pipelines.list(w.metadata.namespace).map(objectKey), {
+        add: false,
+        update: (old, w) => JSON.stringify(old.status?.writes) !== JSON.stringify(w.status?.writes),
+        delete: false,
+      })
+      .reads(this.targets);
   }
 
   async start(): Promise<void> {
-    const keyOf = (o: { metadata?: { namespace?: string; name?: string } }) =>
-      `${o.metadata?.namespace}/${o.metadata?.name}`;
-    const enqueueFor = (rolloutKey: string) => {
-      for (const p of this.pipelines.byIndex(ROLLOUT_INDEX, rolloutKey)) this.queue.add(keyOf(p));
-    };
-    this.pipelines.addHandlers({
-      add: (p) => this.queue.add(keyOf(p)),
-      update: (_, p) => this.queue.add(keyOf(p)),
-    });
-    this.rollouts.addHandlers({
-      add: (r) => enqueueFor(keyOf(r)),
-      update: (_, r) => enqueueFor(keyOf(r)),
-      delete: (r) => enqueueFor(keyOf(r)),
-    });
-    const onRun = (run: AnalysisRun) => {
-      for (const owner of run.metadata?.ownerReferences ?? []) {
-        if (owner.kind === 'Rollout') enqueueFor(`${run.metadata?.namespace}/${owner.name}`);
-      }
-    };
-    this.runs.addHandlers({ add: onRun, update: (_, run) => onRun(run) });
-    this.watches.addHandlers({
-      update: (old, w) => {
-        if (JSON.stringify(old.status?.writes) === JSON.stringify(w.status?.writes)) return;
-        for (const p of this.pipelines.list(w.metadata.namespace)) this.queue.add(keyOf(p));
-      },
-    });
-    for (const informer of [this.pipelines, this.rollouts, this.runs, this.targets, this.watches])
-      informer.start();
-    await Promise.all(
-      [this.pipelines, this.rollouts, this.runs, this.targets, this.watches].map((i) => i.waitForSync()),
-    );
-    this.running = this.queue.run(async (key) => {
-      const [ns, name] = key.split('/') as [string, string];
+    this.running = await this.builder.start(async (key) => {
+      const { namespace: ns, name } = splitObjectKey(key);
       if (this.pipelines.get(ns, name) === undefined) return;
       // Fresh from the API: the cache may not have our last status write yet, and decisions
       // already carried out are known only from status.
@@ -149,19 +114,16 @@ export class PromotionController {
         });
       if (pipeline === undefined || pipeline.metadata.deletionTimestamp !== undefined) return;
       return this.reconcile(pipeline);
-    }, 2);
+    });
     this.options.logger.info({ namespace: this.options.namespace ?? '*' }, 'promotion controller started');
   }
 
   hasSynced(): boolean {
-    return [this.pipelines, this.rollouts, this.runs, this.targets, this.watches].every((i) => i.hasSynced());
+    return this.running?.hasSynced() === true;
   }
 
   async stop(): Promise<void> {
-    for (const informer of [this.pipelines, this.rollouts, this.runs, this.targets, this.watches])
-      informer.stop();
-    await this.queue.shutDown();
-    await this.running;
+    await this.running?.stop();
   }
 
   /** Per environment, the newest Applied write of an ImageWatch of the pipeline's image to its file. */

@@ -2,23 +2,10 @@
 // candidates drawn from the same tree.
 import { describe, expect, it } from 'vitest';
 import { completions } from '../../../src/cli/commands/completion.js';
-import type { CliContext } from '../../../src/cli/context.js';
-import { kubectlSlipwayProgram, normalizeArgs } from '../../../src/cmd/kubectl-slipway.js';
+import { normalizeArgs } from '../../../src/cmd/kubectl-slipway.js';
+import { pluginProgram } from './plugin-program.js';
 
-function program(out: string[] = []) {
-  const context: CliContext = {
-    out: { write: (t) => out.push(t) },
-    err: { write: (t) => out.push(t) },
-    now: () => 0,
-    interrupted: () => new Promise(() => {}),
-    cluster: () => {
-      throw new Error('no cluster in unit tests');
-    },
-    root: () => root,
-  };
-  const root = kubectlSlipwayProgram(context);
-  return root;
-}
+const program = pluginProgram;
 
 describe('kubectl-slipway', () => {
   it("has Argo's commands (dashboard and notifications come from their own modules)", () => {

@@ -41,7 +41,7 @@ function caches(): RolloutCaches {
     },
     deployments: { get: () => undefined },
     analysisRuns: { byOwner: () => [] },
-    analysisTemplates: { list: () => [] },
+    templates: { available: () => ({ analysisTemplates: [], clusterAnalysisTemplates: [] }) },
     experiments: { byOwner: () => [] },
   };
 }
