@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { applyEdit, type EditSpec } from '../../../../../src/gitsync/gittarget/editors/registry.js';
 
-const fixtures = fileURLToPath(new URL('../../../../fixtures/editors', import.meta.url));
+const fixtures = fileURLToPath(new URL('../../../../fixtures/editors/', import.meta.url));
 const cases = readdirSync(fixtures, { withFileTypes: true })
   .filter((entry) => entry.isDirectory())
   .map((entry) => entry.name)
