@@ -65,7 +65,8 @@ export class GitSyncController {
   private readonly pipelines: Informer<PromotionPipeline>;
   private readonly watchQueue: WorkQueue;
   private readonly targetQueue: WorkQueue;
-  private readonly forced = new Set<string>();
+  /** Keys to check now, with when they were asked to (a listing from before that will not do). */
+  private readonly forced = new Map<string, number>();
   /** Per ImageWatch key, the last check-requested-at value served. */
   private readonly handledChecks = new Map<string, string>();
   /** Per ImageWatch key, the holds on its image at its last reconcile (a change forces a check). */
@@ -145,7 +146,6 @@ export class GitSyncController {
         this.handledChecks.delete(keyOf(w));
         this.holdsSeen.delete(keyOf(w));
         this.pendingPushes.delete(keyOf(w));
-        registries.forget(keyOf(w));
       },
     });
     this.targets.addHandlers({
@@ -235,8 +235,18 @@ export class GitSyncController {
         const pending = this.pendingPushes.get(key);
         // A retry of a webhook-triggered check waits for its backoff, whatever else wakes the key.
         const pushDue = pending !== undefined && (pending.dueAt ?? 0) <= Date.now();
-        const forced = this.forced.delete(key) || requested !== undefined || holdsChanged || pushDue;
-        const result = await reconcileImageWatch(watchDeps, watch, forced);
+        const forcedAt = this.forced.get(key);
+        this.forced.delete(key);
+        const forced = forcedAt !== undefined || requested !== undefined || holdsChanged || pushDue;
+        // Asked for news (webhook, check-now, a push retry): a tag listing from before will not do;
+        // watches of one repository pushed together still share the one listing made after it.
+        const askedAt = [
+          forcedAt,
+          requested === undefined ? undefined : Date.now(),
+          pushDue ? pending?.dueAt : undefined,
+        ].filter((t): t is number => t !== undefined);
+        const freshAfter = askedAt.length === 0 ? undefined : Math.max(...askedAt);
+        const result = await reconcileImageWatch(watchDeps, watch, forced, freshAfter);
         if (requested !== undefined) this.handledChecks.set(key, requested);
         this.holdsSeen.set(key, holds);
         return this.afterPushCheck(key, result, pushDue);
@@ -319,7 +329,7 @@ export class GitSyncController {
           : [],
       );
       this.pendingPushes.set(key, addPush(this.pendingPushes.get(key), tags, Date.now()));
-      this.forced.add(key);
+      this.forced.set(key, Date.now());
       this.watchQueue.add(key);
       matched += 1;
     }

@@ -3,6 +3,7 @@
 // say when to look again. Writing to Git is the repository sync's job; it reads the candidate from
 // status. A candidate a PromotionPipeline of the namespace holds is never recorded: the best tag
 // not held is, or none (reason CandidateHeld, with how to release the hold).
+import { createHash } from 'node:crypto';
 import { IMAGE_WATCH_KIND, type ImageWatch, type ImageWatchStatus } from '../../api/gitsync.js';
 import { apiResourceOf } from '../../api/kinds.js';
 import type { EventRecorder } from '../../kube/events.js';
@@ -28,6 +29,7 @@ import { acceptsTag, type CompiledPolicy, compilePolicy, isDowngrade } from './p
 import { RegistryClient, RegistryError } from './registry/client.js';
 import { locateRepository, type RepositoryLocation } from './registry/location.js';
 import { credentialsFromDockerConfig } from './registry/pull-secret.js';
+import { type Freshness, LruMap, SharedRepository } from './registry/shared-repository.js';
 import { type CheckState, imageWatchState, previousCheckState } from './state.js';
 
 export const IMAGE_WATCHES = apiResourceOf(IMAGE_WATCH_KIND);
@@ -89,6 +91,8 @@ export async function reconcileImageWatch(
   deps: ImageWatchDeps,
   watch: ImageWatch,
   forced: boolean,
+  /** A forced check for news (webhook, check-now) wants a tag listing started at or after this. */
+  freshAfter?: number,
 ): Promise<{ requeueAfterMs?: number; check?: PushCheck }> {
   const now = deps.now();
   const status = watch.status ?? {};
@@ -115,7 +119,8 @@ export async function reconcileImageWatch(
     const latestHeld = isHeld(status.latest);
     const due = forced || specChanged || latestHeld || now >= lastChecked + valid.intervalMs;
     if (due) {
-      const result = await checkNow(deps, watch, valid, now, holds);
+      const freshness = { maxAgeMs: valid.intervalMs, ...(freshAfter !== undefined && { freshAfter }) };
+      const result = await checkNow(deps, watch, valid, now, holds, freshness);
       next.lastCheckedAt = formatTime(now);
       const refused = refusedDowngrade(watch, valid.policy, status.latest, result.latest);
       if (refused !== undefined) {
@@ -196,6 +201,7 @@ async function checkNow(
   valid: ValidWatch,
   now: number,
   holds: readonly ImageHold[],
+  freshness: Freshness,
 ): Promise<{
   latest?: ImageWatchStatus['latest'];
   check?: CheckState;
@@ -204,7 +210,7 @@ async function checkNow(
 }> {
   let tags: readonly string[] | undefined;
   try {
-    const source = await deps.registries.forWatch(watch, valid.location);
+    const source = await deps.registries.forWatch(watch, valid.location, freshness);
     // The tags listed, so a webhook-triggered check can tell whether it saw the pushed one.
     const observed: ImageSource = {
       listTags: async (...args) => {
@@ -293,9 +299,16 @@ function previousHeldState(status: ImageWatchStatus): CheckState | undefined {
     : undefined;
 }
 
-/** Registry clients per ImageWatch, kept while image and pull secret stay the same (tokens and build times are cached inside). */
+/** Repositories (registry, repository and credentials) kept at once; least recently used out first. */
+export const MAX_SHARED_REPOSITORIES = 1024;
+
+/**
+ * Registry access shared by every ImageWatch of one repository with the same credentials: one
+ * client (token, build times) and one tag listing per interval (shared-repository.ts). Keyed by
+ * the credentials themselves (hashed), so watches only share what their own secret could read.
+ */
 export class RegistryClients {
-  private readonly clients = new Map<string, { fingerprint: string; client: ImageSource }>();
+  private readonly repositories = new LruMap<string, SharedRepository>(MAX_SHARED_REPOSITORIES);
 
   constructor(
     private readonly client: RestClient,
@@ -305,17 +318,19 @@ export class RegistryClients {
       watch: ImageWatch,
     ) => ImageSource | undefined = () => undefined,
     private readonly tokenHosts?: readonly string[],
+    private readonly now: () => number = Date.now,
   ) {}
 
-  async forWatch(watch: ImageWatch, location: RepositoryLocation): Promise<ImageSource> {
-    const key = `${watch.metadata.namespace}/${watch.metadata.name}`;
+  async forWatch(
+    watch: ImageWatch,
+    location: RepositoryLocation,
+    freshness: Freshness,
+  ): Promise<ImageSource> {
     const custom = this.factory(location, watch);
     if (custom !== undefined) return custom;
     let credentials: { username: string; password: string } | undefined;
-    let secretVersion = '';
     if (watch.spec.pullSecret !== undefined) {
       const secret = await readSecretData(this.client, watch.metadata.namespace, watch.spec.pullSecret.name);
-      secretVersion = secret.resourceVersion;
       const json = secret.data['.dockerconfigjson'];
       if (json === undefined) {
         throw new SecretError(`Secret ${watch.spec.pullSecret.name} has no .dockerconfigjson key`);
@@ -326,19 +341,28 @@ export class RegistryClients {
         throw new SecretError(`Secret ${watch.spec.pullSecret.name}: ${(error as Error).message}`);
       }
     }
-    const fingerprint = `${location.baseUrl}/${location.repository}|${secretVersion}`;
-    const cached = this.clients.get(key);
-    if (cached?.fingerprint === fingerprint) return cached.client;
-    const client = new RegistryClient(location, {
-      ...(credentials !== undefined && { credentials }),
-      onThrottled: this.onThrottled,
-      ...(this.tokenHosts !== undefined && { tokenHosts: this.tokenHosts }),
-    });
-    this.clients.set(key, { fingerprint, client });
-    return client;
+    const identity =
+      credentials === undefined
+        ? 'anonymous'
+        : createHash('sha256').update(`${credentials.username}\0${credentials.password}`).digest('hex');
+    const key = `${location.baseUrl}/${location.repository}|${identity}`;
+    let shared = this.repositories.get(key);
+    if (shared === undefined) {
+      const client = new RegistryClient(location, {
+        ...(credentials !== undefined && { credentials }),
+        onThrottled: this.onThrottled,
+        ...(this.tokenHosts !== undefined && { tokenHosts: this.tokenHosts }),
+      });
+      shared = new SharedRepository(client, this.now);
+      this.repositories.set(key, shared);
+    }
+    return shared.view(freshness);
   }
 
-  forget(key: string): void {
-    this.clients.delete(key);
+  /** Tag listings sent to registries so far (all repositories kept). */
+  get listings(): number {
+    let total = 0;
+    for (const shared of this.repositories.values()) total += shared.listings;
+    return total;
   }
 }
