@@ -5,7 +5,7 @@
 // actions check-now and sync-now stamp a request annotation; an open request is served at once.
 // PromotionPipelines are watched for their held images: a watch never picks or writes one, and is
 // checked again when the holds on its image change.
-import { GIT_TARGET_KIND, type GitTarget, type ImageWatch } from '../api/gitsync.js';
+import { GIT_TARGET_KIND, type GitTarget, type ImageWatch, type ImageWatchStatus } from '../api/gitsync.js';
 import { apiResourceOf } from '../api/kinds.js';
 import { PROMOTION_PIPELINE_KIND, type PromotionPipeline } from '../api/promotion.js';
 import type { EventRecorder } from '../kube/events.js';
@@ -16,19 +16,22 @@ import { WorkQueue } from '../kube/workqueue.js';
 import type { ProcessMetrics } from '../metrics/registry.js';
 import type { Logger } from '../process/logger.js';
 import { addPush, nextPushRetry, type PendingPush, type PushCheck } from './gittarget/push-retry.js';
-import { GIT_TARGETS, syncGitTarget, syncRequested } from './gittarget/reconciler.js';
+import { GIT_TARGETS, type GitTargetDeps, syncGitTarget, syncRequested } from './gittarget/reconciler.js';
 import { withoutHeldCandidates } from './gittarget/repository-plan.js';
 import { KeyedMutex } from './gittarget/workspace/keyed-mutex.js';
+import type { KnownEdits } from './gittarget/workspace/push-batch.js';
 import type { RepositoryUrlPolicy } from './gittarget/workspace/repository-url.js';
 import { holdsOn, type ImageHold, type ImageSource } from './imagewatch/check.js';
 import {
   CANDIDATE_HELD,
+  conditionsAfterWrites,
   IMAGE_WATCHES,
   pendingCheckRequest,
   RegistryClients,
   reconcileImageWatch,
 } from './imagewatch/reconciler.js';
 import { locateRepository, type RepositoryLocation } from './imagewatch/registry/location.js';
+import { LruMap } from './imagewatch/registry/shared-repository.js';
 import type { PushedImage } from './imagewatch/webhook/push-events.js';
 import type { GitSyncMetrics } from './metrics.js';
 
@@ -57,6 +60,14 @@ export interface GitSyncControllerOptions {
 }
 
 const GIT_TARGET_INDEX = 'gitTarget';
+/** A repository sync waits this long after the last new candidate of its watches. */
+const SETTLE_QUIET_MS = 300;
+/** ... while checks of its watches are running, polling this often ... */
+const SETTLE_POLL_MS = 100;
+/** ... but never longer than this after the first one. */
+const MAX_SETTLE_MS = 4000;
+/** GitTargets whose branch contents are remembered (KnownEdits) at once. */
+const MAX_KNOWN_TARGETS = 1024;
 const PROMOTION_PIPELINES = apiResourceOf(PROMOTION_PIPELINE_KIND);
 
 export class GitSyncController {
@@ -74,6 +85,10 @@ export class GitSyncController {
   /** Per ImageWatch key, a webhook push whose tags the registry has not shown yet. */
   private readonly pendingPushes = new Map<string, PendingPush>();
   private running: Promise<void>[] = [];
+  /** ImageWatches with a check asked for (new, new spec, pushed) that has not finished yet. */
+  private readonly awaitingCheck = new Set<string>();
+  /** Per GitTarget key, a round of candidates being gathered: since when, and quiet from when. */
+  private readonly settling = new Map<string, { first: number; quietAt: number }>();
 
   constructor(private readonly options: GitSyncControllerOptions) {
     const { client, logger, namespace } = options;
@@ -122,10 +137,11 @@ export class GitSyncController {
       `${o.metadata.namespace}/${o.metadata.name}`;
     const enqueueTargets = (w: ImageWatch) => {
       for (const t of new Set(w.spec.targets.map((x) => x.gitTarget)))
-        this.targetQueue.add(`${w.metadata.namespace}/${t}`);
+        this.settleTarget(`${w.metadata.namespace}/${t}`);
     };
     this.watches.addHandlers({
       add: (w) => {
+        this.awaitingCheck.add(keyOf(w));
         this.watchQueue.add(keyOf(w));
         enqueueTargets(w);
       },
@@ -136,13 +152,15 @@ export class GitSyncController {
         const caughtUp = old.status?.observedGeneration !== w.status?.observedGeneration;
         if (newCandidate || newSpec || caughtUp) {
           enqueueTargets(w);
-          if (newSpec)
-            for (const t of old.spec.targets)
-              this.targetQueue.add(`${old.metadata.namespace}/${t.gitTarget}`);
+          if (newSpec) {
+            this.awaitingCheck.add(keyOf(w));
+            for (const t of old.spec.targets) this.settleTarget(`${old.metadata.namespace}/${t.gitTarget}`);
+          }
         }
       },
       delete: (w) => {
         this.forced.delete(keyOf(w));
+        this.awaitingCheck.delete(keyOf(w));
         this.handledChecks.delete(keyOf(w));
         this.holdsSeen.delete(keyOf(w));
         this.pendingPushes.delete(keyOf(w));
@@ -197,7 +215,11 @@ export class GitSyncController {
       gitTargetExists: (ns: string, name: string) => this.targets.get(ns, name) !== undefined,
       holdsFor: (w: ImageWatch) => this.holdsFor(w),
     };
-    const targetDeps = {
+    const targetDeps: GitTargetDeps = {
+      currentWatch: (ns: string, name: string) => this.watches.get(ns, name),
+      watchConditions: (w: ImageWatch, writes: NonNullable<ImageWatchStatus['writes']>, now: string) =>
+        conditionsAfterWrites(w, writes, now, watchDeps.gitTargetExists),
+      knownEdits: new LruMap<string, KnownEdits>(MAX_KNOWN_TARGETS),
       client,
       events,
       logger,
@@ -246,7 +268,12 @@ export class GitSyncController {
           pushDue ? pending?.dueAt : undefined,
         ].filter((t): t is number => t !== undefined);
         const freshAfter = askedAt.length === 0 ? undefined : Math.max(...askedAt);
-        const result = await reconcileImageWatch(watchDeps, watch, forced, freshAfter);
+        let result: Awaited<ReturnType<typeof reconcileImageWatch>>;
+        try {
+          result = await reconcileImageWatch(watchDeps, watch, forced, freshAfter);
+        } finally {
+          this.awaitingCheck.delete(key);
+        }
         if (requested !== undefined) this.handledChecks.set(key, requested);
         this.holdsSeen.set(key, holds);
         return this.afterPushCheck(key, result, pushDue);
@@ -256,6 +283,19 @@ export class GitSyncController {
         const target = this.targets.get(ns, name);
         if (target === undefined || target.metadata.deletionTimestamp !== undefined) return;
         const watches = this.watches.byIndex(GIT_TARGET_INDEX, key);
+        // One commit per round: wait while the round's checks of this target's watches are still
+        // running or their candidates still arriving, bounded so a steady trickle cannot starve it.
+        const settle = this.settling.get(key);
+        if (settle !== undefined) {
+          const now = Date.now();
+          const checking = watches.some((w) => this.awaitingCheck.has(keyOf(w)));
+          const until = Math.min(
+            settle.first + MAX_SETTLE_MS,
+            checking ? now + SETTLE_POLL_MS : settle.quietAt,
+          );
+          if (until > now) return { requeueAfterMs: until - now };
+          this.settling.delete(key);
+        }
         await syncGitTarget(
           targetDeps,
           target,
@@ -267,6 +307,17 @@ export class GitSyncController {
       { namespace: this.options.namespace ?? '*', kind: GIT_TARGET_KIND.kind },
       'git-sync controllers started',
     );
+  }
+
+  /**
+   * A watch of this GitTarget has a new candidate (or spec): sync once candidates stop arriving
+   * for SETTLE_QUIET_MS, so a round of new tags lands in one commit.
+   */
+  private settleTarget(key: string): void {
+    const now = Date.now();
+    const first = this.settling.get(key)?.first ?? now;
+    this.settling.set(key, { first, quietAt: now + SETTLE_QUIET_MS });
+    this.targetQueue.addAfter(key, SETTLE_QUIET_MS);
   }
 
   hasSynced(): boolean {
@@ -330,6 +381,7 @@ export class GitSyncController {
       );
       this.pendingPushes.set(key, addPush(this.pendingPushes.get(key), tags, Date.now()));
       this.forced.set(key, Date.now());
+      this.awaitingCheck.add(key);
       this.watchQueue.add(key);
       matched += 1;
     }

@@ -291,6 +291,33 @@ export function refusedDowngrade(
   );
 }
 
+/**
+ * The conditions an ImageWatch will have once the repository sync's `writes` are in, as its own
+ * reconcile would compute them between checks: the sync writes them in the same patch, so the
+ * reconcile that follows finds nothing to change. Undefined for an invalid spec (left to it).
+ */
+export function conditionsAfterWrites(
+  watch: ImageWatch,
+  writes: NonNullable<ImageWatchStatus['writes']>,
+  now: string,
+  gitTargetExists: (namespace: string, name: string) => boolean,
+): ImageWatchStatus['conditions'] | undefined {
+  if ('error' in validateImageWatch(watch)) return undefined;
+  const status = { ...watch.status, writes };
+  const check = previousCheckState(status) ?? previousHeldState(status);
+  const missingGitTargets = [...new Set(watch.spec.targets.map((t) => t.gitTarget))].filter(
+    (name) => !gitTargetExists(watch.metadata.namespace, name),
+  );
+  const state = imageWatchState({
+    watch: { ...watch, status },
+    ...(watch.spec.suspend === true && { suspended: true }),
+    ...(check !== undefined && { check }),
+    missingGitTargets,
+  });
+  const conditions = conditionsFor(watch.status?.conditions, state, now);
+  return sameConditions(watch.status?.conditions, conditions) ? undefined : conditions;
+}
+
 /** A CandidateHeld state is kept between checks like the check reasons of image-watch-state. */
 function previousHeldState(status: ImageWatchStatus): CheckState | undefined {
   const ready = status.conditions?.find((c) => c.type === 'Ready');
