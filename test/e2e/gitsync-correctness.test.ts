@@ -12,7 +12,7 @@ import { checkImage } from '../../src/gitsync/imagewatch/check.js';
 import { compilePolicy } from '../../src/gitsync/imagewatch/policy/strategy.js';
 import { RegistryClient } from '../../src/gitsync/imagewatch/registry/client.js';
 import { locateRepository } from '../../src/gitsync/imagewatch/registry/location.js';
-import { signRequest } from '../../src/gitsync/imagewatch/webhook/signature.js';
+import { signBody, signRequest } from '../../src/gitsync/imagewatch/webhook/signature.js';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import {
   createBareRepo,
@@ -125,6 +125,7 @@ describe('slipway git-sync correctness with the cluster, the registry and a Git 
       'apps/hand/values.yaml': 'image:\n  tag: 0.0.1\n',
       'apps/pr/values.yaml': 'image:\n  tag: 0.0.1\n',
       'apps/wb/values.yaml': 'image:\n  tag: 0.0.1\n',
+      'apps/gh/values.yaml': 'image:\n  tag: 0.0.1\n',
     });
     kubectl(['create', 'namespace', namespace]);
     kubectl([
@@ -271,6 +272,60 @@ spec:
     await eventually(
       '1.1.0 in Git',
       () => (file('apps/race/values.yaml').includes('1.1.0') ? true : undefined),
+      90_000,
+    );
+  });
+
+  it('a GHCR package event (signed as GitHub signs it) brings a pushed tag without waiting for the poll', async () => {
+    await pushImage(registry.url, 'fix/gh', '1.0.0');
+    apply(`
+apiVersion: slipway.dev/v1alpha1
+kind: ImageWatch
+metadata: {name: gh}
+spec:
+  image: ${registry.host}/fix/gh
+  interval: 1h
+  policy: {strategy: semver, semver: {constraint: ^1}}
+  targets:
+    - {gitTarget: platform, path: apps/gh/values.yaml, helm: {tagPath: image.tag}}
+`);
+    await eventually(
+      '1.0.0 in Git',
+      () => (file('apps/gh/values.yaml').includes('1.0.0') ? true : undefined),
+      90_000,
+    );
+    const digest = await pushImage(registry.url, 'fix/gh', '1.1.0');
+    const body = JSON.stringify({
+      action: 'published',
+      package: {
+        name: 'gh',
+        namespace: 'fix',
+        package_type: 'CONTAINER',
+        package_version: {
+          container_metadata: { tag: { name: '1.1.0', digest } },
+          package_url: `${registry.host}/fix/gh:1.1.0`,
+        },
+      },
+    });
+    const send = (signature: string) =>
+      fetch(`http://127.0.0.1:${webhookPort}/webhook/ghcr`, {
+        method: 'POST',
+        body,
+        headers: {
+          'Content-Type': 'application/json',
+          'X-GitHub-Event': 'package',
+          'X-GitHub-Delivery': `e2e-${Date.now()}`,
+          'X-Hub-Signature-256': signature,
+        },
+      });
+    expect((await send(signBody('not-the-secret', body))).status).toBe(401);
+    const answer = await send(signBody(WEBHOOK_SECRET, body));
+    expect(answer.status).toBe(202);
+    expect(await answer.json()).toEqual({ images: 1, matched: 1 });
+    // The interval is an hour: only the webhook can bring it.
+    await eventually(
+      '1.1.0 in Git',
+      () => (file('apps/gh/values.yaml').includes('1.1.0') ? true : undefined),
       90_000,
     );
   });

@@ -119,6 +119,9 @@ export class PushRejectedError extends Error {
   }
 }
 
+/** Files read, edited and written at once by applyEdits. */
+const FILE_CONCURRENCY = 16;
+
 export async function pushEdits(
   workspace: GitWorkspace,
   edits: readonly PendingEdit[],
@@ -213,7 +216,9 @@ export async function applyEdits(
     list.push(edit);
     byFile.set(edit.spec.file, list);
   }
-  for (const [file, fileEdits] of byFile) {
+  // Files are independent: their reads, edits (queued to the one worker) and writes overlap,
+  // so a batch of 500 files is not 500 round trips in a row.
+  const applyFile = async ([file, fileEdits]: [string, PendingEdit[]]): Promise<void> => {
     let original: string | null;
     try {
       original = await workspace.readFile(file);
@@ -221,7 +226,7 @@ export async function applyEdits(
       // The message names the file and the reason (link, size, binary), never its content.
       for (const edit of fileEdits)
         outcomes.set(edit.id, { kind: 'error', reason: (error as Error).message });
-      continue;
+      return;
     }
     let applied: EditJobResult;
     let kept = fileEdits;
@@ -254,7 +259,7 @@ export async function applyEdits(
     } catch (error) {
       for (const edit of fileEdits)
         outcomes.set(edit.id, { kind: 'error', reason: (error as Error).message });
-      continue;
+      return;
     }
     kept.forEach((edit, i) => {
       const result = applied.results[i];
@@ -274,7 +279,17 @@ export async function applyEdits(
         for (const edit of kept) outcomes.set(edit.id, { kind: 'error', reason: (error as Error).message });
       }
     }
-  }
+  };
+  const files = [...byFile];
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const entry = files[next]!;
+      next += 1;
+      await applyFile(entry);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(FILE_CONCURRENCY, files.length) }, worker));
   return outcomes;
 }
 
