@@ -177,19 +177,25 @@ export async function realistic(options: {
     const bare = join(root, 'monorepo.git');
     git(root, ['clone', '--quiet', '--bare', seedDir, bare]);
     const holding = (tag: string) => {
-      const out = git(bare, [
-        'grep',
-        '-l',
-        '-F',
-        '-e',
-        `newTag: ${tag}`,
-        '-e',
-        `tag: "${tag}"`,
-        'main',
-        '--',
-        'apps',
-      ]);
-      return out.split('\n').filter((l) => l !== '').length;
+      try {
+        const out = git(bare, [
+          'grep',
+          '-l',
+          '-F',
+          '-e',
+          `newTag: ${tag}`,
+          '-e',
+          `tag: "${tag}"`,
+          'main',
+          '--',
+          'apps',
+        ]);
+        return out.split('\n').filter((l) => l !== '').length;
+      } catch (error) {
+        // git grep exits 1 when nothing matches.
+        if ((error as { status?: number }).status === 1) return 0;
+        throw error;
+      }
     };
     const commits = () => Number(git(bare, ['rev-list', '--count', 'main']).trim());
 
