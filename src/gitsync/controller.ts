@@ -61,11 +61,13 @@ export interface GitSyncControllerOptions {
 
 const GIT_TARGET_INDEX = 'gitTarget';
 /** A repository sync waits this long after the last new candidate of its watches. */
-const SETTLE_QUIET_MS = 300;
+const SETTLE_QUIET_MS = 1000;
 /** ... while checks of its watches are running, polling this often ... */
 const SETTLE_POLL_MS = 100;
 /** ... but never longer than this after the first one. */
-const MAX_SETTLE_MS = 4000;
+const MAX_SETTLE_MS = 8000;
+/** ImageWatch reconciles at once: they wait on the registry and the API server, not the CPU. */
+const WATCH_WORKERS = 16;
 /** GitTargets whose branch contents are remembered (KnownEdits) at once. */
 const MAX_KNOWN_TARGETS = 1024;
 const PROMOTION_PIPELINES = apiResourceOf(PROMOTION_PIPELINE_KIND);
@@ -277,7 +279,7 @@ export class GitSyncController {
         if (requested !== undefined) this.handledChecks.set(key, requested);
         this.holdsSeen.set(key, holds);
         return this.afterPushCheck(key, result, pushDue);
-      }, 4),
+      }, WATCH_WORKERS),
       this.targetQueue.run(async (key) => {
         const [ns, name] = key.split('/') as [string, string];
         const target = this.targets.get(ns, name);

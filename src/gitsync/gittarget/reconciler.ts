@@ -426,7 +426,18 @@ async function reportTargets(
   const name = target.metadata.name;
   const edits = new Map<string, PlannedEdit>(plan.edits.map((e) => [e.id, e]));
   const invalid = new Map(plan.invalid.map((i) => [targetId(i.watch, i.index), i.reason]));
-  for (const watch of watches) {
+  // Watches are reported several at a time: 500 patches in a row held the next sync back.
+  let nextWatch = 0;
+  const reporter = async () => {
+    while (nextWatch < watches.length) {
+      const watch = watches[nextWatch]!;
+      nextWatch += 1;
+      await reportWatch(watch);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(REPORT_CONCURRENCY, watches.length) }, reporter));
+
+  async function reportWatch(watch: ImageWatch): Promise<void> {
     const key = keyOf(watch);
     // Events are said once the status saying the same is written (and only for what changed).
     let events: (() => void)[] = [];
@@ -525,6 +536,9 @@ async function reportTargets(
     }
   }
 }
+
+/** ImageWatch status writes of one sync in flight at once. */
+const REPORT_CONCURRENCY = 16;
 
 async function writeTargetStatus(
   deps: GitTargetDeps,
