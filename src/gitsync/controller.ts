@@ -186,6 +186,7 @@ export class GitSyncController {
         }
       },
       delete: (t) => {
+        this.settling.delete(keyOf(t));
         for (const w of this.watches.byIndex(GIT_TARGET_INDEX, keyOf(t))) this.watchQueue.add(keyOf(w));
       },
     });
