@@ -72,6 +72,19 @@ async function kubeRequests(metricsPort: number): Promise<Map<string, number>> {
   return totals;
 }
 
+/** Waits until git-sync's Kubernetes request count stays the same for 3 s (at most 2 min). */
+async function quiet(metricsPort: number): Promise<void> {
+  const total = async () => [...(await kubeRequests(metricsPort)).values()].reduce((a, b) => a + b, 0);
+  let last = await total();
+  let still = 0;
+  for (const deadline = Date.now() + 120_000; still < 3 && Date.now() < deadline; ) {
+    await sleep(1000);
+    const now = await total();
+    still = now === last ? still + 1 : 0;
+    last = now;
+  }
+}
+
 function difference(after: Map<string, number>, before: Map<string, number>): Map<string, number> {
   const out = new Map<string, number>();
   for (const [key, value] of after) {
@@ -292,7 +305,7 @@ export async function realistic(options: {
     const applySeconds = (performance.now() - applyStart) / 1000;
     const applyCommits = commits() - commitsBefore;
     // Let status writes and Events of the round finish before counting.
-    await sleep(5000);
+    await quiet(metrics);
     const k8sApply = difference(await kubeRequests(metrics), k8sBefore);
     const registryAfterApply = snapshot(proxy.counts);
 
@@ -312,7 +325,7 @@ export async function realistic(options: {
     await waitHolding('1.1.0', 'round');
     const roundDone = performance.now();
     const roundCommits = commits() - commitsBeforeRound;
-    await sleep(5000);
+    await quiet(metrics);
     const k8sRound = difference(await kubeRequests(metrics), k8sBeforeRound);
     const listingsRound = [...proxy.counts.listings].map(
       ([repo, n]) => n - (registryAfterApply.listings.get(repo) ?? 0),

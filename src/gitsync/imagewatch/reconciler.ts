@@ -138,15 +138,17 @@ export async function reconcileImageWatch(
       if (isHeld(next.latest)) delete next.latest;
       requeueAfterMs = valid.intervalMs;
       if (result.latest !== undefined && result.latest.image !== status.latest?.image) {
-        const passedOver =
-          result.skipped === undefined || result.skipped.length === 0
-            ? ''
-            : `; passed over held ${result.skipped.map((h) => `${h.image} (PromotionPipeline ${h.pipeline})`).join(', ')}`;
-        void deps.events.normal(
-          watch,
-          'NewCandidate',
-          `picked ${result.latest.image} (${valid.policy.description})${passedOver}`,
-        );
+        // No Event of its own: the repository sync says ImageBumped (or WriteFailed, ManualChange)
+        // for each target, and status.latest shows the pick; one Event per bump, not two. Only a
+        // pick that passed over held images says so, which nothing else would.
+        if (result.skipped !== undefined && result.skipped.length > 0) {
+          const held = result.skipped.map((h) => `${h.image} (PromotionPipeline ${h.pipeline})`).join(', ');
+          void deps.events.normal(
+            watch,
+            'NewCandidate',
+            `picked ${result.latest.image} (${valid.policy.description}); passed over held ${held}`,
+          );
+        }
         deps.logger.info({ imageWatch: key, image: result.latest.image }, 'new candidate');
       }
     } else {
