@@ -65,7 +65,7 @@ const SETTLE_QUIET_MS = 1000;
 /** ... while checks of its watches are running, polling this often ... */
 const SETTLE_POLL_MS = 100;
 /** ... but never longer than this after the first one. */
-const MAX_SETTLE_MS = 8000;
+const MAX_SETTLE_MS = 20_000;
 /** ImageWatch reconciles at once: they wait on the registry and the API server, not the CPU. */
 const WATCH_WORKERS = 16;
 /** GitTargets whose branch contents are remembered (KnownEdits) at once. */
