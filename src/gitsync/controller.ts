@@ -87,8 +87,12 @@ export class GitSyncController {
   /** Per ImageWatch key, a webhook push whose tags the registry has not shown yet. */
   private readonly pendingPushes = new Map<string, PendingPush>();
   private running: Promise<void>[] = [];
-  /** ImageWatches with a check asked for (new, new spec, pushed) that has not finished yet. */
-  private readonly awaitingCheck = new Set<string>();
+  /**
+   * ImageWatches with a check asked for (new, new spec, pushed) that has not finished yet, each
+   * with the number of its ask (an ask during a running check outlives that check).
+   */
+  private readonly awaitingCheck = new Map<string, number>();
+  private asks = 0;
   /** Per GitTarget key, a round of candidates being gathered: since when, and quiet from when. */
   private readonly settling = new Map<string, { first: number; quietAt: number }>();
 
@@ -143,7 +147,7 @@ export class GitSyncController {
     };
     this.watches.addHandlers({
       add: (w) => {
-        this.awaitingCheck.add(keyOf(w));
+        this.awaitingCheck.set(keyOf(w), ++this.asks);
         this.watchQueue.add(keyOf(w));
         enqueueTargets(w);
       },
@@ -155,7 +159,7 @@ export class GitSyncController {
         if (newCandidate || newSpec || caughtUp) {
           enqueueTargets(w);
           if (newSpec) {
-            this.awaitingCheck.add(keyOf(w));
+            this.awaitingCheck.set(keyOf(w), ++this.asks);
             for (const t of old.spec.targets) this.settleTarget(`${old.metadata.namespace}/${t.gitTarget}`);
           }
         }
@@ -271,11 +275,12 @@ export class GitSyncController {
           pushDue ? pending?.dueAt : undefined,
         ].filter((t): t is number => t !== undefined);
         const freshAfter = askedAt.length === 0 ? undefined : Math.max(...askedAt);
+        const ask = this.awaitingCheck.get(key);
         let result: Awaited<ReturnType<typeof reconcileImageWatch>>;
         try {
           result = await reconcileImageWatch(watchDeps, watch, forced, freshAfter);
         } finally {
-          this.awaitingCheck.delete(key);
+          if (this.awaitingCheck.get(key) === ask) this.awaitingCheck.delete(key);
         }
         if (requested !== undefined) this.handledChecks.set(key, requested);
         this.holdsSeen.set(key, holds);
@@ -384,7 +389,7 @@ export class GitSyncController {
       );
       this.pendingPushes.set(key, addPush(this.pendingPushes.get(key), tags, Date.now()));
       this.forced.set(key, Date.now());
-      this.awaitingCheck.add(key);
+      this.awaitingCheck.set(key, ++this.asks);
       this.watchQueue.add(key);
       matched += 1;
     }
