@@ -15,6 +15,7 @@ import { locateRepository } from '../../src/gitsync/imagewatch/registry/location
 import { signBody, signRequest } from '../../src/gitsync/imagewatch/webhook/signature.js';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import {
+  commitMessages,
   createBareRepo,
   externalCommit,
   type GitHttpServer,
@@ -126,6 +127,11 @@ describe('slipway git-sync correctness with the cluster, the registry and a Git 
       'apps/pr/values.yaml': 'image:\n  tag: 0.0.1\n',
       'apps/wb/values.yaml': 'image:\n  tag: 0.0.1\n',
       'apps/gh/values.yaml': 'image:\n  tag: 0.0.1\n',
+      ...Object.fromEntries(
+        ['a', 'b', 'c'].flatMap((svc) =>
+          [1, 2].map((n) => [`apps/round-${svc}${n}/values.yaml`, 'image:\n  tag: 0.0.1\n']),
+        ),
+      ),
     });
     kubectl(['create', 'namespace', namespace]);
     kubectl([
@@ -328,6 +334,69 @@ spec:
       () => (file('apps/gh/values.yaml').includes('1.1.0') ? true : undefined),
       90_000,
     );
+  });
+
+  it('a round of new tags in three repositories, watched twice each, lands in one commit', async () => {
+    const services = ['a', 'b', 'c'];
+    for (const svc of services) await pushImage(registry.url, `fix/round-${svc}`, '1.0.0');
+    apply(
+      services
+        .flatMap((svc) =>
+          [1, 2].map(
+            (n) => `---
+apiVersion: slipway.dev/v1alpha1
+kind: ImageWatch
+metadata: {name: round-${svc}${n}}
+spec:
+  image: ${registry.host}/fix/round-${svc}
+  interval: 1h
+  policy: {strategy: semver, semver: {constraint: ^1}}
+  targets:
+    - {gitTarget: platform, path: apps/round-${svc}${n}/values.yaml, helm: {tagPath: image.tag}}
+`,
+          ),
+        )
+        .join(''),
+    );
+    const holding = (tag: string) =>
+      services
+        .flatMap((svc) => [1, 2].map((n) => file(`apps/round-${svc}${n}/values.yaml`)))
+        .filter((t) => t.includes(`tag: ${tag}`)).length;
+    await eventually('1.0.0 in all six files', () => (holding('1.0.0') === 6 ? true : undefined), 120_000);
+    // Every ImageWatch has written (status) before the round starts, so nothing else is in flight.
+    await eventually(
+      'six watches up to date',
+      () =>
+        services.every((svc) => [1, 2].every((n) => ready(`round-${svc}${n}`)?.reason === 'UpToDate'))
+          ? true
+          : undefined,
+      120_000,
+    );
+    const before = commitMessages(bare).length;
+    for (const svc of services) await pushImage(registry.url, `fix/round-${svc}`, '1.1.0');
+    // One notification envelope names all three pushes, as a registry's batch does.
+    const envelope = {
+      events: services.map((svc) => ({
+        action: 'push',
+        target: {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          repository: `fix/round-${svc}`,
+          tag: '1.1.0',
+          url: `${registry.url}/v2/fix/round-${svc}/manifests/1.1.0`,
+        },
+        request: { host: registry.host },
+      })),
+    };
+    const answer = await fetch(`http://127.0.0.1:${webhookPort}/webhook/registry`, {
+      method: 'POST',
+      body: JSON.stringify(envelope),
+      headers: { Authorization: `Bearer ${WEBHOOK_SECRET}` },
+    });
+    expect(await answer.json()).toEqual({ images: 3, matched: 6 });
+    await eventually('1.1.0 in all six files', () => (holding('1.1.0') === 6 ? true : undefined), 120_000);
+    const round = commitMessages(bare).slice(0, commitMessages(bare).length - before);
+    expect(round).toHaveLength(1);
+    for (const svc of services) expect(round[0]).toContain(`fix/round-${svc}`);
   });
 
   it('a deleted tag does not downgrade, and spec.suspend pins what Git holds', async () => {
