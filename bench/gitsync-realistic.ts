@@ -85,6 +85,13 @@ async function quiet(metricsPort: number): Promise<void> {
   }
 }
 
+/** Seconds git-sync spent in repository syncs (fetch, edit, commit, push) so far. */
+async function syncSeconds(metricsPort: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('slipway_gitsync_repository_sync_seconds_sum'));
+  return line === undefined ? 0 : Number(line.split(' ').pop());
+}
+
 function difference(after: Map<string, number>, before: Map<string, number>): Map<string, number> {
   const out = new Map<string, number>();
   for (const [key, value] of after) {
@@ -312,6 +319,7 @@ export async function realistic(options: {
     // Phase 2: a round of new tags in every repository, announced by the registry's notifications.
     const commitsBeforeRound = commits();
     const k8sBeforeRound = await kubeRequests(metrics);
+    const syncBeforeRound = await syncSeconds(metrics);
     // Blobs first (the slow part of a push, and no news to git-sync), then the manifests at
     // once: the tags appear within a moment of each other, as when CI finishes a release.
     const roundStart = performance.now();
@@ -327,6 +335,7 @@ export async function realistic(options: {
     const roundCommits = commits() - commitsBeforeRound;
     await quiet(metrics);
     const k8sRound = difference(await kubeRequests(metrics), k8sBeforeRound);
+    const roundSyncSeconds = (await syncSeconds(metrics)) - syncBeforeRound;
     const listingsRound = [...proxy.counts.listings].map(
       ([repo, n]) => n - (registryAfterApply.listings.get(repo) ?? 0),
     );
@@ -343,7 +352,7 @@ export async function realistic(options: {
       `  kubernetes:                    ${describeRequests(k8sApply)}`,
       `round of new tags in ${repositories} repositories:`,
       `  last tag pushed -> all pushed:  ${detection.toFixed(1)} s (target <= ${TARGETS.detectionToPushedS} s); the ${repositories} tags appeared within ${((pushedAll - manifestsFrom) / 1000).toFixed(1)} s (blobs uploaded before, ${((manifestsFrom - roundStart) / 1000).toFixed(1)} s)`,
-      `  commits:                       ${roundCommits} (target ${TARGETS.commitsPerRound})`,
+      `  commits:                       ${roundCommits} (target ${TARGETS.commitsPerRound}); repository sync (fetch, ${apps} edits, commit, push) ${roundSyncSeconds.toFixed(1)} s of it`,
       `  tag listings:                  ${totalListings} for ${repositories} repositories, at most ${maxListings} per repository (target <= ${TARGETS.listingsPerRepositoryPerInterval})`,
       `  manifest requests:             ${proxy.counts.manifests - registryAfterApply.manifests}, blob reads ${proxy.counts.blobs - registryAfterApply.blobs}`,
       `  kubernetes:                    ${describeRequests(k8sRound)}`,
