@@ -1,21 +1,39 @@
-// Git-sync benchmark: one monorepo with 500 applications (kustomize and Helm values mixed) whose 500
-// images all get a new tag at once. Measures wall time from detection to pushed, commits, pushes
-// and peak RSS. The registry is simulated with pre-resolved tags (an in-memory ImageSource) so the
-// numbers are those of the Git path: policy, planning, 500 byte-exact edits, one commit, one push
-// to a real bare repository over file://.
-//   npx tsx bench/gitsync.ts [apps]
+// Git-sync benchmark. By default the realistic case: the local control plane, a real
+// docker-registry (behind a counting proxy, its notifications going to our webhook), a bare Git
+// monorepo and the `slipway git-sync` process, with 500 applications whose images live in 50
+// registry repositories. Measures apply → all written, then a round of new tags in all 50
+// repositories: push → all 500 files pushed, commits per round, registry requests per repository
+// (counted at the proxy) and Kubernetes requests (git-sync's own request metrics).
+//   npx tsx bench/gitsync.ts [--apps 500] [--repositories 50]
+// --micro: the in-memory micro-benchmark of the Git path alone (pre-resolved tags, no cluster):
+// policy, planning, 500 byte-exact edits, one commit, one push to a bare repository over file://.
+//   npx tsx bench/gitsync.ts --micro [--apps 500]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
 import type { ImageWatch } from '../src/api/gitsync.js';
 import { planRepositoryEdits } from '../src/gitsync/gittarget/repository-plan.js';
 import { pushEdits } from '../src/gitsync/gittarget/workspace/push-batch.js';
 import { GitWorkspace } from '../src/gitsync/gittarget/workspace/workspace.js';
 import { candidateReference, checkImage, type ImageSource } from '../src/gitsync/imagewatch/check.js';
 import { compilePolicy } from '../src/gitsync/imagewatch/policy/strategy.js';
+import { realistic } from './gitsync-realistic.js';
 
-const APPS = Number(process.argv[2] ?? 500);
+const { values: flags } = parseArgs({
+  options: {
+    micro: { type: 'boolean', default: false },
+    apps: { type: 'string', default: '500' },
+    repositories: { type: 'string', default: '50' },
+  },
+});
+const APPS = Number(flags.apps);
+const REPOSITORIES = Number(flags.repositories);
+if (!Number.isInteger(APPS) || APPS < 1)
+  throw new Error(`--apps must be a whole number >= 1, got '${flags.apps}'`);
+if (!Number.isInteger(REPOSITORIES) || REPOSITORIES < 1 || REPOSITORIES > APPS)
+  throw new Error(`--repositories must be a whole number from 1 to --apps, got '${flags.repositories}'`);
 const root = mkdtempSync(join(tmpdir(), 'slipway-bench-'));
 const gitq = (cwd: string, args: string[]) =>
   execFileSync('git', ['-c', 'user.name=Bench', '-c', 'user.email=bench@example.com', ...args], {
@@ -74,7 +92,7 @@ const simulatedRegistry: ImageSource = {
   buildTime: async (tag) => ({ digest: `sha256:${Buffer.from(tag).toString('hex').padEnd(64, '0')}` }),
 };
 
-async function main(): Promise<void> {
+async function micro(): Promise<void> {
   const bare = seed();
   const watches = Array.from({ length: APPS }, (_, i) => watchFor(i));
   const access = { env: { GIT_TERMINAL_PROMPT: '0' }, secrets: [], dispose: async () => {} };
@@ -138,4 +156,5 @@ async function main(): Promise<void> {
   if (changed !== APPS || commits !== 1 || pushes !== 1) process.exit(1);
 }
 
-await main();
+if (flags.micro) await micro();
+else await realistic({ apps: APPS, repositories: REPOSITORIES, root });

@@ -75,7 +75,7 @@ export function gitSyncCommand(): Command {
     .option('--metrics-port <port>', 'port of /metrics', parsePort, 8091)
     .option(
       '--webhook-port <port>',
-      'serve POST /webhook/registry and /webhook/generic on this port',
+      'serve the push webhooks on this port: POST /webhook/{registry,generic,ghcr,harbor}, /webhook/{dockerhub,quay}/<secret>',
       parsePort,
     )
     .option(

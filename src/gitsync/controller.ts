@@ -5,7 +5,7 @@
 // actions check-now and sync-now stamp a request annotation; an open request is served at once.
 // PromotionPipelines are watched for their held images: a watch never picks or writes one, and is
 // checked again when the holds on its image change.
-import { GIT_TARGET_KIND, type GitTarget, type ImageWatch } from '../api/gitsync.js';
+import { GIT_TARGET_KIND, type GitTarget, type ImageWatch, type ImageWatchStatus } from '../api/gitsync.js';
 import { apiResourceOf } from '../api/kinds.js';
 import { PROMOTION_PIPELINE_KIND, type PromotionPipeline } from '../api/promotion.js';
 import { ControllerBuilder, type StartedController } from '../kube/controller.js';
@@ -17,19 +17,22 @@ import type { RestClient } from '../kube/rest.js';
 import type { ProcessMetrics } from '../metrics/registry.js';
 import type { Logger } from '../process/logger.js';
 import { addPush, nextPushRetry, type PendingPush, type PushCheck } from './gittarget/push-retry.js';
-import { GIT_TARGETS, syncGitTarget, syncRequested } from './gittarget/reconciler.js';
+import { GIT_TARGETS, type GitTargetDeps, syncGitTarget, syncRequested } from './gittarget/reconciler.js';
 import { withoutHeldCandidates } from './gittarget/repository-plan.js';
 import { KeyedMutex } from './gittarget/workspace/keyed-mutex.js';
+import type { KnownEdits } from './gittarget/workspace/push-batch.js';
 import type { RepositoryUrlPolicy } from './gittarget/workspace/repository-url.js';
 import { holdsOn, type ImageHold, type ImageSource } from './imagewatch/check.js';
 import {
   CANDIDATE_HELD,
+  conditionsAfterWrites,
   IMAGE_WATCHES,
   pendingCheckRequest,
   RegistryClients,
   reconcileImageWatch,
 } from './imagewatch/reconciler.js';
 import { locateRepository, type RepositoryLocation } from './imagewatch/registry/location.js';
+import { LruMap } from './imagewatch/registry/shared-repository.js';
 import type { PushedImage } from './imagewatch/webhook/push-events.js';
 import type { GitSyncMetrics } from './metrics.js';
 
@@ -68,6 +71,16 @@ export interface GitSyncControllerOptions extends GitWriterOptions {
 }
 
 const GIT_TARGET_INDEX = 'gitTarget';
+/** A repository sync waits this long after the last new candidate of its watches. */
+const SETTLE_QUIET_MS = 1000;
+/** ... while checks of its watches are running, polling this often ... */
+const SETTLE_POLL_MS = 100;
+/** ... but never longer than this after the first one. */
+const MAX_SETTLE_MS = 20_000;
+/** ImageWatch reconciles at once: they wait on the registry and the API server, not the CPU. */
+const WATCH_WORKERS = 16;
+/** GitTargets whose branch contents are remembered (KnownEdits) at once. */
+const MAX_KNOWN_TARGETS = 1024;
 const PROMOTION_PIPELINES = apiResourceOf(PROMOTION_PIPELINE_KIND);
 
 /** ImageWatches by the GitTargets (`namespace/name`) they write to. */
@@ -81,7 +94,8 @@ export class GitSyncController {
   private readonly pipelines: Informer<PromotionPipeline>;
   private readonly watchController: ControllerBuilder;
   private readonly targetController: ControllerBuilder;
-  private readonly forced = new Set<string>();
+  /** Keys to check now, with when they were asked to (a listing from before that will not do). */
+  private readonly forced = new Map<string, number>();
   /** Per ImageWatch key, the last check-requested-at value served. */
   private readonly handledChecks = new Map<string, string>();
   /** Per ImageWatch key, the holds on its image at its last reconcile (a change forces a check). */
@@ -89,6 +103,14 @@ export class GitSyncController {
   /** Per ImageWatch key, a webhook push whose tags the registry has not shown yet. */
   private readonly pendingPushes = new Map<string, PendingPush>();
   private running: StartedController[] = [];
+  /**
+   * ImageWatches with a check asked for (new, new spec, pushed) that has not finished yet, each
+   * with the number of its ask (an ask during a running check outlives that check).
+   */
+  private readonly awaitingCheck = new Map<string, number>();
+  private asks = 0;
+  /** Per GitTarget key, a round of candidates being gathered: since when, and quiet from when. */
+  private readonly settling = new Map<string, { first: number; quietAt: number }>();
 
   constructor(private readonly options: GitSyncControllerOptions) {
     const { caches, logger, namespace } = options;
@@ -116,10 +138,18 @@ export class GitSyncController {
       keyField: 'imageWatch',
       queueMetrics: options.processMetrics.workQueue('imagewatches'),
       ...(options.signal && { signal: options.signal }),
-      workers: 4,
+      workers: WATCH_WORKERS,
     })
       // A deleted watch is reconciled once more, to forget what was kept for it.
-      .for(this.watches, { delete: true })
+      .for(this.watches, {
+        delete: true,
+        // A new watch or a new spec asks for a check; the GitTarget's round waits for it.
+        onAdd: (w) => this.askCheck(objectKey(w)),
+        update: (old, w) => {
+          if (old.metadata.generation !== w.metadata.generation) this.askCheck(objectKey(w));
+          return true;
+        },
+      })
       .watches(this.targets, watchesOfTarget, { update: false })
       .watches(this.pipelines, watchesHolding, { update: (old, p) => heldOf(old) !== heldOf(p) });
 
@@ -147,14 +177,16 @@ export class GitSyncController {
           );
         },
       })
+      // Woken targets wait for the round of candidates to settle (see settleTargets).
       .watches(
         this.watches,
-        (w, old) => [
-          ...gitTargetsOf(w),
-          ...(old !== undefined && old.metadata.generation !== w.metadata.generation
-            ? gitTargetsOf(old)
-            : []),
-        ],
+        (w, old) =>
+          this.settleTargets([
+            ...gitTargetsOf(w),
+            ...(old !== undefined && old.metadata.generation !== w.metadata.generation
+              ? gitTargetsOf(old)
+              : []),
+          ]),
         {
           update: (old, w) =>
             old.status?.latest?.image !== w.status?.latest?.image ||
@@ -183,7 +215,11 @@ export class GitSyncController {
       gitTargetExists: (ns: string, name: string) => this.targets.get(ns, name) !== undefined,
       holdsFor: (w: ImageWatch) => this.holdsFor(w),
     };
-    const targetDeps = {
+    const targetDeps: GitTargetDeps = {
+      currentWatch: (ns: string, name: string) => this.watches.get(ns, name),
+      watchConditions: (w: ImageWatch, writes: NonNullable<ImageWatchStatus['writes']>, now: string) =>
+        conditionsAfterWrites(w, writes, now, watchDeps.gitTargetExists),
+      knownEdits: new LruMap<string, KnownEdits>(MAX_KNOWN_TARGETS),
       client,
       events,
       logger,
@@ -199,7 +235,7 @@ export class GitSyncController {
     };
 
     try {
-      await this.startControllers(watchDeps, targetDeps, registries);
+      await this.startControllers(watchDeps, targetDeps);
     } catch (error) {
       await this.stop();
       throw error;
@@ -213,7 +249,6 @@ export class GitSyncController {
   private async startControllers(
     watchDeps: Parameters<typeof reconcileImageWatch>[0],
     targetDeps: Parameters<typeof syncGitTarget>[0],
-    registries: RegistryClients,
   ): Promise<void> {
     const { logger } = this.options;
     const watchController = await this.watchController.start(async (key) => {
@@ -221,7 +256,6 @@ export class GitSyncController {
       const watch = this.watches.get(ns, name);
       if (watch === undefined) {
         this.forget(key);
-        registries.forget(key);
         return;
       }
       if (watch.metadata.deletionTimestamp !== undefined) return;
@@ -239,8 +273,24 @@ export class GitSyncController {
       const pending = this.pendingPushes.get(key);
       // A retry of a webhook-triggered check waits for its backoff, whatever else wakes the key.
       const pushDue = pending !== undefined && (pending.dueAt ?? 0) <= Date.now();
-      const forced = this.forced.delete(key) || requested !== undefined || holdsChanged || pushDue;
-      const result = await reconcileImageWatch(watchDeps, watch, forced);
+      const forcedAt = this.forced.get(key);
+      this.forced.delete(key);
+      const forced = forcedAt !== undefined || requested !== undefined || holdsChanged || pushDue;
+      // Asked for news (webhook, check-now, a push retry): a tag listing from before will not do;
+      // watches of one repository pushed together still share the one listing made after it.
+      const askedAt = [
+        forcedAt,
+        requested === undefined ? undefined : Date.now(),
+        pushDue ? pending?.dueAt : undefined,
+      ].filter((t): t is number => t !== undefined);
+      const freshAfter = askedAt.length === 0 ? undefined : Math.max(...askedAt);
+      const ask = this.awaitingCheck.get(key);
+      let result: Awaited<ReturnType<typeof reconcileImageWatch>>;
+      try {
+        result = await reconcileImageWatch(watchDeps, watch, forced, freshAfter);
+      } finally {
+        if (this.awaitingCheck.get(key) === ask) this.awaitingCheck.delete(key);
+      }
       if (requested !== undefined) this.handledChecks.set(key, requested);
       this.holdsSeen.set(key, holds);
       return this.afterPushCheck(key, result, pushDue);
@@ -249,8 +299,22 @@ export class GitSyncController {
     const targetController = await this.targetController.start(async (key) => {
       const { namespace: ns, name } = splitObjectKey(key);
       const target = this.targets.get(ns, name);
+      if (target === undefined) this.settling.delete(key);
       if (target === undefined || target.metadata.deletionTimestamp !== undefined) return;
       const watches = this.watches.byIndex(GIT_TARGET_INDEX, key);
+      // One commit per round: wait while the round's checks of this target's watches are still
+      // running or their candidates still arriving, bounded so a steady trickle cannot starve it.
+      const settle = this.settling.get(key);
+      if (settle !== undefined) {
+        const now = Date.now();
+        const checking = watches.some((w) => this.awaitingCheck.has(objectKey(w)));
+        const until = Math.min(
+          settle.first + MAX_SETTLE_MS,
+          checking ? now + SETTLE_POLL_MS : settle.quietAt,
+        );
+        if (until > now) return { requeueAfterMs: until - now };
+        this.settling.delete(key);
+      }
       await syncGitTarget(
         targetDeps,
         target,
@@ -263,9 +327,28 @@ export class GitSyncController {
   /** What was kept for a watch that is gone. */
   private forget(key: string): void {
     this.forced.delete(key);
+    this.awaitingCheck.delete(key);
     this.handledChecks.delete(key);
     this.holdsSeen.delete(key);
     this.pendingPushes.delete(key);
+  }
+
+  private askCheck(key: string): void {
+    this.awaitingCheck.set(key, ++this.asks);
+  }
+
+  /**
+   * Watches of these GitTargets have a new candidate (or spec): each syncs once candidates stop
+   * arriving for SETTLE_QUIET_MS (its reconcile requeues until then), so a round of new tags lands
+   * in one commit. Returns the keys, to be queued at once.
+   */
+  private settleTargets(keys: readonly string[]): string[] {
+    const now = Date.now();
+    for (const key of keys) {
+      const first = this.settling.get(key)?.first ?? now;
+      this.settling.set(key, { first, quietAt: now + SETTLE_QUIET_MS });
+    }
+    return [...keys];
   }
 
   hasSynced(): boolean {
@@ -328,7 +411,8 @@ export class GitSyncController {
           : [],
       );
       this.pendingPushes.set(key, addPush(this.pendingPushes.get(key), tags, Date.now()));
-      this.forced.add(key);
+      this.forced.set(key, Date.now());
+      this.awaitingCheck.set(key, ++this.asks);
       this.watchController.enqueue(key);
       matched += 1;
     }

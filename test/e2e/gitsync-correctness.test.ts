@@ -12,9 +12,10 @@ import { checkImage } from '../../src/gitsync/imagewatch/check.js';
 import { compilePolicy } from '../../src/gitsync/imagewatch/policy/strategy.js';
 import { RegistryClient } from '../../src/gitsync/imagewatch/registry/client.js';
 import { locateRepository } from '../../src/gitsync/imagewatch/registry/location.js';
-import { signRequest } from '../../src/gitsync/imagewatch/webhook/signature.js';
+import { signBody, signRequest } from '../../src/gitsync/imagewatch/webhook/signature.js';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import {
+  commitMessages,
   createBareRepo,
   externalCommit,
   type GitHttpServer,
@@ -125,6 +126,12 @@ describe('slipway git-sync correctness with the cluster, the registry and a Git 
       'apps/hand/values.yaml': 'image:\n  tag: 0.0.1\n',
       'apps/pr/values.yaml': 'image:\n  tag: 0.0.1\n',
       'apps/wb/values.yaml': 'image:\n  tag: 0.0.1\n',
+      'apps/gh/values.yaml': 'image:\n  tag: 0.0.1\n',
+      ...Object.fromEntries(
+        ['a', 'b', 'c'].flatMap((svc) =>
+          [1, 2].map((n) => [`apps/round-${svc}${n}/values.yaml`, 'image:\n  tag: 0.0.1\n']),
+        ),
+      ),
     });
     kubectl(['create', 'namespace', namespace]);
     kubectl([
@@ -273,6 +280,123 @@ spec:
       () => (file('apps/race/values.yaml').includes('1.1.0') ? true : undefined),
       90_000,
     );
+  });
+
+  it('a GHCR package event (signed as GitHub signs it) brings a pushed tag without waiting for the poll', async () => {
+    await pushImage(registry.url, 'fix/gh', '1.0.0');
+    apply(`
+apiVersion: slipway.dev/v1alpha1
+kind: ImageWatch
+metadata: {name: gh}
+spec:
+  image: ${registry.host}/fix/gh
+  interval: 1h
+  policy: {strategy: semver, semver: {constraint: ^1}}
+  targets:
+    - {gitTarget: platform, path: apps/gh/values.yaml, helm: {tagPath: image.tag}}
+`);
+    await eventually(
+      '1.0.0 in Git',
+      () => (file('apps/gh/values.yaml').includes('1.0.0') ? true : undefined),
+      90_000,
+    );
+    const digest = await pushImage(registry.url, 'fix/gh', '1.1.0');
+    const body = JSON.stringify({
+      action: 'published',
+      package: {
+        name: 'gh',
+        namespace: 'fix',
+        package_type: 'CONTAINER',
+        package_version: {
+          container_metadata: { tag: { name: '1.1.0', digest } },
+          package_url: `${registry.host}/fix/gh:1.1.0`,
+        },
+      },
+    });
+    const send = (signature: string) =>
+      fetch(`http://127.0.0.1:${webhookPort}/webhook/ghcr`, {
+        method: 'POST',
+        body,
+        headers: {
+          'Content-Type': 'application/json',
+          'X-GitHub-Event': 'package',
+          'X-GitHub-Delivery': `e2e-${Date.now()}`,
+          'X-Hub-Signature-256': signature,
+        },
+      });
+    expect((await send(signBody('not-the-secret', body))).status).toBe(401);
+    const answer = await send(signBody(WEBHOOK_SECRET, body));
+    expect(answer.status).toBe(202);
+    expect(await answer.json()).toEqual({ images: 1, matched: 1 });
+    // The interval is an hour: only the webhook can bring it.
+    await eventually(
+      '1.1.0 in Git',
+      () => (file('apps/gh/values.yaml').includes('1.1.0') ? true : undefined),
+      90_000,
+    );
+  });
+
+  it('a round of new tags in three repositories, watched twice each, lands in one commit', async () => {
+    const services = ['a', 'b', 'c'];
+    for (const svc of services) await pushImage(registry.url, `fix/round-${svc}`, '1.0.0');
+    apply(
+      services
+        .flatMap((svc) =>
+          [1, 2].map(
+            (n) => `---
+apiVersion: slipway.dev/v1alpha1
+kind: ImageWatch
+metadata: {name: round-${svc}${n}}
+spec:
+  image: ${registry.host}/fix/round-${svc}
+  interval: 1h
+  policy: {strategy: semver, semver: {constraint: ^1}}
+  targets:
+    - {gitTarget: platform, path: apps/round-${svc}${n}/values.yaml, helm: {tagPath: image.tag}}
+`,
+          ),
+        )
+        .join(''),
+    );
+    const holding = (tag: string) =>
+      services
+        .flatMap((svc) => [1, 2].map((n) => file(`apps/round-${svc}${n}/values.yaml`)))
+        .filter((t) => t.includes(`tag: ${tag}`)).length;
+    await eventually('1.0.0 in all six files', () => (holding('1.0.0') === 6 ? true : undefined), 120_000);
+    // Every ImageWatch has written (status) before the round starts, so nothing else is in flight.
+    await eventually(
+      'six watches up to date',
+      () =>
+        services.every((svc) => [1, 2].every((n) => ready(`round-${svc}${n}`)?.reason === 'UpToDate'))
+          ? true
+          : undefined,
+      120_000,
+    );
+    const before = commitMessages(bare).length;
+    for (const svc of services) await pushImage(registry.url, `fix/round-${svc}`, '1.1.0');
+    // One notification envelope names all three pushes, as a registry's batch does.
+    const envelope = {
+      events: services.map((svc) => ({
+        action: 'push',
+        target: {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          repository: `fix/round-${svc}`,
+          tag: '1.1.0',
+          url: `${registry.url}/v2/fix/round-${svc}/manifests/1.1.0`,
+        },
+        request: { host: registry.host },
+      })),
+    };
+    const answer = await fetch(`http://127.0.0.1:${webhookPort}/webhook/registry`, {
+      method: 'POST',
+      body: JSON.stringify(envelope),
+      headers: { Authorization: `Bearer ${WEBHOOK_SECRET}` },
+    });
+    expect(await answer.json()).toEqual({ images: 3, matched: 6 });
+    await eventually('1.1.0 in all six files', () => (holding('1.1.0') === 6 ? true : undefined), 120_000);
+    const round = commitMessages(bare).slice(0, commitMessages(bare).length - before);
+    expect(round).toHaveLength(1);
+    for (const svc of services) expect(round[0]).toContain(`fix/round-${svc}`);
   });
 
   it('a deleted tag does not downgrade, and spec.suspend pins what Git holds', async () => {

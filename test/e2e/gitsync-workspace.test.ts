@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSlipwayTrailers } from '../../src/gitsync/gittarget/workspace/commit-message.js';
 import { type GitAccess, prepareGitAccess } from '../../src/gitsync/gittarget/workspace/git-credentials.js';
 import {
+  KnownEdits,
   type PendingEdit,
   PushRejectedError,
   pushEdits,
@@ -154,6 +155,65 @@ describe('one commit per batch', () => {
     expect(showFile(bare, 'apps/app0/values.yaml')).toBe('image: [unclosed\n');
     expect(showFile(bare, 'apps/app1/values.yaml')).toBe(values('app1', '1.0.0'));
     expect(showFile(bare, 'apps/app1/kustomization.yaml')).toBe(kustomization('app1', '2.0.0'));
+  });
+});
+
+describe('incremental syncs', () => {
+  it('applies again only the edits that changed or whose file a commit touched since the last sync', async () => {
+    const bare = seed('incremental', 20);
+    const known = new KnownEdits();
+    const ws = workspace(`file://${bare}`);
+    const read: string[] = [];
+    const readFile = ws.readFile.bind(ws);
+    ws.readFile = async (file) => {
+      read.push(file);
+      return readFile(file);
+    };
+    const edits = (bumped: number, tag: string) =>
+      Array.from({ length: 20 }, (_, i) => editFor(`app${i}`, i === bumped ? tag : '1.1.0', 'kustomize'));
+
+    const first = await pushEdits(ws, edits(-1, ''), { known });
+    expect(first.commit).toBeDefined();
+    expect(read.length).toBe(20);
+
+    // Nothing new: no file is read, no commit.
+    read.length = 0;
+    const idle = await pushEdits(ws, edits(-1, ''), { known });
+    expect(read).toEqual([]);
+    expect(idle.commit).toBeUndefined();
+    expect([...idle.outcomes.values()].every((o) => o.kind === 'unchanged')).toBe(true);
+
+    // One new tag, and a person edits another managed file: those two files only.
+    await externalCommit(
+      `file://${bare}`,
+      { 'apps/app7/kustomization.yaml': kustomization('app7', '0.9.0') },
+      'manual rollback of app7',
+    );
+    read.length = 0;
+    const next = await pushEdits(ws, edits(3, '1.2.0'), { known });
+    expect(read.sort()).toEqual(['apps/app3/kustomization.yaml', 'apps/app7/kustomization.yaml']);
+    expect(next.outcomes.get('app3#0')?.kind).toBe('changed');
+    expect(next.outcomes.get('app7#0')?.kind).toBe('changed');
+    expect(showFile(bare, 'apps/app3/kustomization.yaml')).toContain('newTag: "1.2.0"');
+    expect(showFile(bare, 'apps/app7/kustomization.yaml')).toContain('newTag: "1.1.0"');
+    expect(commitMessages(bare).length).toBe(4);
+  });
+
+  it('applies every edit again when the known head is gone (a force-pushed branch)', async () => {
+    const bare = seed('incremental-forced', 3);
+    const known = new KnownEdits();
+    const ws = workspace(`file://${bare}`);
+    await pushEdits(ws, [editFor('app0', '1.1.0', 'kustomize')], { known });
+    known.head = 'f'.repeat(40);
+    const read: string[] = [];
+    const readFile = ws.readFile.bind(ws);
+    ws.readFile = async (file) => {
+      read.push(file);
+      return readFile(file);
+    };
+    const again = await pushEdits(ws, [editFor('app0', '1.1.0', 'kustomize')], { known });
+    expect(read).toEqual(['apps/app0/kustomization.yaml']);
+    expect(again.outcomes.get('app0#0')?.kind).toBe('unchanged');
   });
 });
 

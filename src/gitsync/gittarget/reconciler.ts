@@ -9,6 +9,7 @@ import {
 } from '../../api/gitsync.js';
 import { apiResourceOf } from '../../api/kinds.js';
 import type { ScmSpec } from '../../api/promotion.js';
+import { ConflictError, NotFoundError } from '../../kube/api-error.js';
 import type { EventRecorder } from '../../kube/events.js';
 import { patchStatus } from '../../kube/patch.js';
 import type { RestClient } from '../../kube/rest.js';
@@ -16,6 +17,7 @@ import { formatTime } from '../../kube/timestamps.js';
 import type { Logger } from '../../process/logger.js';
 import { conditionsFor, sameConditions } from '../conditions.js';
 import { IMAGE_WATCHES } from '../imagewatch/reconciler.js';
+import type { LruMap } from '../imagewatch/registry/shared-repository.js';
 import type { GitSyncMetrics } from '../metrics.js';
 import { readSecretData } from '../secrets.js';
 import { type PlannedEdit, planRepositoryEdits, type RepositoryPlan, targetId } from './repository-plan.js';
@@ -23,7 +25,7 @@ import { createScmProvider } from './scm/factory.js';
 import { type GitAccess, prepareGitAccess, redact } from './workspace/git-credentials.js';
 import type { KeyedMutex } from './workspace/keyed-mutex.js';
 import { type ProposalResult, proposeEdits } from './workspace/propose-batch.js';
-import { type BatchResult, PushRejectedError, pushEdits } from './workspace/push-batch.js';
+import { type BatchResult, KnownEdits, PushRejectedError, pushEdits } from './workspace/push-batch.js';
 import { checkRepositoryUrl, type RepositoryUrlPolicy } from './workspace/repository-url.js';
 import { type CommitSigning, prepareSigning } from './workspace/signing.js';
 import { GitWorkspace } from './workspace/workspace.js';
@@ -32,6 +34,8 @@ export const GIT_TARGETS = apiResourceOf(GIT_TARGET_KIND);
 const BRANCH_NAME = /^(?!\/|.*\/\/|.*\.\.|.*@\{|.*[\s~^:?*[\\]|.*\.lock$|.*\/$)[^\0]+$/;
 /** Stamped (RFC 3339 UTC) by the Argo CD action GitTarget/sync-now. */
 export const SYNC_REQUESTED_ANNOTATION = 'slipway.dev/sync-requested-at';
+/** status.lastSyncedAt is refreshed by a sync that changed nothing once it is this old. */
+export const LAST_SYNCED_REFRESH_MS = 5 * 60_000;
 
 type WriteEntry = NonNullable<ImageWatchStatus['writes']>[number];
 
@@ -52,6 +56,16 @@ export interface GitTargetDeps {
   readonly urlPolicy?: RepositoryUrlPolicy;
   /** Files over this size are refused; default DEFAULT_MAX_FILE_BYTES. */
   readonly maxFileBytes?: number;
+  /** The freshest known copy of an ImageWatch (the informer's); default the one the sync began with. */
+  readonly currentWatch?: (namespace: string, name: string) => ImageWatch | undefined;
+  /** The ImageWatch's conditions once these writes are in, written with them (one patch, not two). */
+  readonly watchConditions?: (
+    watch: ImageWatch,
+    writes: NonNullable<ImageWatchStatus['writes']>,
+    now: string,
+  ) => unknown[] | undefined;
+  /** Per GitTarget, what earlier batches left in its branch (incremental syncs). */
+  readonly knownEdits?: LruMap<string, KnownEdits>;
 }
 
 /** The sync-now request still open: it parses and status.lastSyncedAt is not at or after it. */
@@ -187,8 +201,16 @@ export async function syncGitTarget(
       await recordProposal(deps, target, watches, plan, proposal, proposalBranch, now);
       return;
     }
-    const result = await deps.repositories.run(`${scope}\n${target.spec.url}\n${target.spec.branch}`, () =>
+    const repository = `${scope}\n${target.spec.url}\n${target.spec.branch}`;
+    const knownKey = `${repository}\n${name}`;
+    let known = deps.knownEdits?.get(knownKey);
+    if (known === undefined && deps.knownEdits !== undefined) {
+      known = new KnownEdits();
+      deps.knownEdits.set(knownKey, known);
+    }
+    const result = await deps.repositories.run(repository, () =>
       pushEdits(workspace, plan.edits, {
+        ...(known !== undefined && { known }),
         ...(target.spec.commitMessage !== undefined && { commitTemplate: target.spec.commitMessage }),
         ...(deps.maxPushAttempts !== undefined && { maxAttempts: deps.maxPushAttempts }),
         onRetry: (attempt) => {
@@ -404,30 +426,59 @@ async function reportTargets(
   const name = target.metadata.name;
   const edits = new Map<string, PlannedEdit>(plan.edits.map((e) => [e.id, e]));
   const invalid = new Map(plan.invalid.map((i) => [targetId(i.watch, i.index), i.reason]));
-  for (const watch of watches) {
+  // Watches are reported several at a time: 500 patches in a row held the next sync back.
+  let nextWatch = 0;
+  const reporter = async () => {
+    while (nextWatch < watches.length) {
+      const watch = watches[nextWatch]!;
+      nextWatch += 1;
+      await reportWatch(watch);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(REPORT_CONCURRENCY, watches.length) }, reporter));
+
+  async function reportWatch(watch: ImageWatch): Promise<void> {
     const key = keyOf(watch);
+    // Events are said once the status saying the same is written (and only for what changed).
+    let events: (() => void)[] = [];
     await deps.watchStatus.run(key, async () => {
-      const fresh = await deps.client
-        .get<ImageWatch>(IMAGE_WATCHES, watch.metadata.namespace, watch.metadata.name)
-        .catch(() => undefined);
-      if (fresh === undefined) return;
-      const previous = fresh.status?.writes ?? [];
-      const mine: WriteEntry[] = [];
-      watch.spec.targets.forEach((t, index) => {
-        if (t.gitTarget !== name) return;
-        const id = targetId(key, index);
-        const old = previous.find((w) => w.gitTarget === name && w.path === t.path);
-        const entry = entryFor(id, t.path, old);
-        if (entry !== undefined) mine.push(entry);
-      });
-      const writes = [...previous.filter((w) => w.gitTarget !== name), ...mine];
-      if (sameWrites(previous, writes)) return;
-      await patchStatus(
-        deps.client,
-        { resource: IMAGE_WATCHES, namespace: watch.metadata.namespace, name: watch.metadata.name },
-        { writes },
-      );
+      // The informer's copy, not a GET per watch: the patch is conditional on its
+      // resourceVersion, and only a conflict (the copy was stale) costs a read.
+      let current: ImageWatch | undefined =
+        deps.currentWatch?.(watch.metadata.namespace, watch.metadata.name) ?? watch;
+      for (let attempt = 1; current !== undefined; attempt += 1) {
+        events = [];
+        const previous = current.status?.writes ?? [];
+        const mine: WriteEntry[] = [];
+        current.spec.targets.forEach((t, index) => {
+          if (t.gitTarget !== name) return;
+          const id = targetId(key, index);
+          const old = previous.find((w) => w.gitTarget === name && w.path === t.path);
+          const entry = entryFor(id, t.path, old);
+          if (entry !== undefined) mine.push(entry);
+        });
+        const writes = [...previous.filter((w) => w.gitTarget !== name), ...mine];
+        if (sameWrites(previous, writes)) return;
+        const conditions = deps.watchConditions?.(current, writes, now);
+        const resourceVersion = current.metadata.resourceVersion;
+        try {
+          await patchStatus(
+            deps.client,
+            { resource: IMAGE_WATCHES, namespace: watch.metadata.namespace, name: watch.metadata.name },
+            { writes, ...(conditions !== undefined && { conditions }) },
+            resourceVersion === undefined ? {} : { resourceVersion },
+          );
+          return;
+        } catch (error) {
+          if (error instanceof NotFoundError) return;
+          if (!(error instanceof ConflictError) || attempt >= 5) throw error;
+          current = await deps.client
+            .get<ImageWatch>(IMAGE_WATCHES, watch.metadata.namespace, watch.metadata.name)
+            .catch(() => undefined);
+        }
+      }
     });
+    for (const say of events) say();
 
     function entryFor(id: string, path: string, old: WriteEntry | undefined): WriteEntry | undefined {
       const base = { gitTarget: name, path };
@@ -441,14 +492,15 @@ async function reportTargets(
       const outcome = result?.outcomes.get(id);
       if (outcome === undefined) return { ...base, state: 'Pending', image, updatedAt: now };
       if (outcome.kind === 'error') {
-        void deps.events.warning(watch, 'WriteFailed', outcome.reason);
+        if (old?.state !== 'Failed' || old.message !== outcome.reason || old.image !== image)
+          events.push(() => void deps.events.warning(watch, 'WriteFailed', outcome.reason));
         return { ...base, state: 'Failed', image, message: outcome.reason, updatedAt: now };
       }
       if (outcome.kind === 'manual') {
         const theirs = outcome.changes.map((c) => c.from ?? '(absent)').join(', ');
         const message = `${edit.spec.file} in ${target.spec.url}@${target.spec.branch} was changed by someone else to ${theirs}; kept (spec.manualChanges: respect), ${image} is written again only for a new candidate`;
         if (old?.state !== 'ManualChange' || old.image !== image) {
-          void deps.events.warning(watch, 'ManualChange', message);
+          events.push(() => void deps.events.warning(watch, 'ManualChange', message));
         }
         return { ...base, state: 'ManualChange', image, message, updatedAt: now };
       }
@@ -457,16 +509,23 @@ async function reportTargets(
       }
       if (outcome.kind === 'changed') {
         if (edit.writtenBefore === true) {
-          void deps.events.warning(
-            watch,
-            'ManualChange',
-            `${edit.spec.file} in ${target.spec.url}@${target.spec.branch} was changed by someone else; wrote ${image} back (spec.manualChanges: overwrite)`,
+          events.push(
+            () =>
+              void deps.events.warning(
+                watch,
+                'ManualChange',
+                `${edit.spec.file} in ${target.spec.url}@${target.spec.branch} was changed by someone else; wrote ${image} back (spec.manualChanges: overwrite)`,
+              ),
           );
         }
-        void deps.events.normal(
-          watch,
-          'ImageBumped',
-          `wrote ${image} to ${edit.spec.file} in ${target.spec.url}@${target.spec.branch} (commit ${result!.head.slice(0, 12)})`,
+        const head = result!.head.slice(0, 12);
+        events.push(
+          () =>
+            void deps.events.normal(
+              watch,
+              'ImageBumped',
+              `wrote ${image} to ${edit.spec.file} in ${target.spec.url}@${target.spec.branch} (commit ${head})`,
+            ),
         );
         return { ...base, state: 'Applied', image, commit: result!.head, updatedAt: now };
       }
@@ -477,6 +536,9 @@ async function reportTargets(
     }
   }
 }
+
+/** ImageWatch status writes of one sync in flight at once. */
+const REPORT_CONCURRENCY = 16;
 
 async function writeTargetStatus(
   deps: GitTargetDeps,
@@ -492,6 +554,19 @@ async function writeTargetStatus(
 ): Promise<void> {
   const status = target.status ?? {};
   const conditions = conditionsFor(status.conditions, state, now);
+  // A sync that changed nothing writes nothing, unless a sync-now request waits for its answer
+  // or lastSyncedAt is getting old (it tells a person the controller is still syncing).
+  const unchanged =
+    target.metadata.generation === status.observedGeneration &&
+    sameConditions(status.conditions, conditions) &&
+    Object.entries(fields).every(
+      ([field, value]) =>
+        JSON.stringify(value) === JSON.stringify((status as Record<string, unknown>)[field]),
+    ) &&
+    pendingSyncRequest(target) === undefined &&
+    status.lastSyncedAt !== undefined &&
+    Date.parse(now) - Date.parse(status.lastSyncedAt) < LAST_SYNCED_REFRESH_MS;
+  if (unchanged) return;
   await patchStatus(
     deps.client,
     { resource: GIT_TARGETS, namespace: target.metadata.namespace, name: target.metadata.name },

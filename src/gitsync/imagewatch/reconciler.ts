@@ -3,6 +3,7 @@
 // say when to look again. Writing to Git is the repository sync's job; it reads the candidate from
 // status. A candidate a PromotionPipeline of the namespace holds is never recorded: the best tag
 // not held is, or none (reason CandidateHeld, with how to release the hold).
+import { createHash } from 'node:crypto';
 import { IMAGE_WATCH_KIND, type ImageWatch, type ImageWatchStatus } from '../../api/gitsync.js';
 import { apiResourceOf } from '../../api/kinds.js';
 import type { EventRecorder } from '../../kube/events.js';
@@ -28,6 +29,7 @@ import { acceptsTag, type CompiledPolicy, compilePolicy, isDowngrade } from './p
 import { RegistryClient, RegistryError } from './registry/client.js';
 import { locateRepository, type RepositoryLocation } from './registry/location.js';
 import { credentialsFromDockerConfig } from './registry/pull-secret.js';
+import { type Freshness, LruMap, SharedRepository } from './registry/shared-repository.js';
 import { type CheckState, imageWatchState, previousCheckState } from './state.js';
 
 export const IMAGE_WATCHES = apiResourceOf(IMAGE_WATCH_KIND);
@@ -89,6 +91,8 @@ export async function reconcileImageWatch(
   deps: ImageWatchDeps,
   watch: ImageWatch,
   forced: boolean,
+  /** A forced check for news (webhook, check-now) wants a tag listing started at or after this. */
+  freshAfter?: number,
 ): Promise<{ requeueAfterMs?: number; check?: PushCheck }> {
   const now = deps.now();
   const status = watch.status ?? {};
@@ -115,7 +119,8 @@ export async function reconcileImageWatch(
     const latestHeld = isHeld(status.latest);
     const due = forced || specChanged || latestHeld || now >= lastChecked + valid.intervalMs;
     if (due) {
-      const result = await checkNow(deps, watch, valid, now, holds);
+      const freshness = { maxAgeMs: valid.intervalMs, ...(freshAfter !== undefined && { freshAfter }) };
+      const result = await checkNow(deps, watch, valid, now, holds, freshness);
       next.lastCheckedAt = formatTime(now);
       const refused = refusedDowngrade(watch, valid.policy, status.latest, result.latest);
       if (refused !== undefined) {
@@ -133,15 +138,17 @@ export async function reconcileImageWatch(
       if (isHeld(next.latest)) delete next.latest;
       requeueAfterMs = valid.intervalMs;
       if (result.latest !== undefined && result.latest.image !== status.latest?.image) {
-        const passedOver =
-          result.skipped === undefined || result.skipped.length === 0
-            ? ''
-            : `; passed over held ${result.skipped.map((h) => `${h.image} (PromotionPipeline ${h.pipeline})`).join(', ')}`;
-        void deps.events.normal(
-          watch,
-          'NewCandidate',
-          `picked ${result.latest.image} (${valid.policy.description})${passedOver}`,
-        );
+        // No Event of its own: the repository sync says ImageBumped (or WriteFailed, ManualChange)
+        // for each target, and status.latest shows the pick; one Event per bump, not two. Only a
+        // pick that passed over held images says so, which nothing else would.
+        if (result.skipped !== undefined && result.skipped.length > 0) {
+          const held = result.skipped.map((h) => `${h.image} (PromotionPipeline ${h.pipeline})`).join(', ');
+          void deps.events.normal(
+            watch,
+            'NewCandidate',
+            `picked ${result.latest.image} (${valid.policy.description}); passed over held ${held}`,
+          );
+        }
         deps.logger.info({ imageWatch: key, image: result.latest.image }, 'new candidate');
       }
     } else {
@@ -196,6 +203,7 @@ async function checkNow(
   valid: ValidWatch,
   now: number,
   holds: readonly ImageHold[],
+  freshness: Freshness,
 ): Promise<{
   latest?: ImageWatchStatus['latest'];
   check?: CheckState;
@@ -204,7 +212,7 @@ async function checkNow(
 }> {
   let tags: readonly string[] | undefined;
   try {
-    const source = await deps.registries.forWatch(watch, valid.location);
+    const source = await deps.registries.forWatch(watch, valid.location, freshness);
     // The tags listed, so a webhook-triggered check can tell whether it saw the pushed one.
     const observed: ImageSource = {
       listTags: async (...args) => {
@@ -285,6 +293,33 @@ export function refusedDowngrade(
   );
 }
 
+/**
+ * The conditions an ImageWatch will have once the repository sync's `writes` are in, as its own
+ * reconcile would compute them between checks: the sync writes them in the same patch, so the
+ * reconcile that follows finds nothing to change. Undefined for an invalid spec (left to it).
+ */
+export function conditionsAfterWrites(
+  watch: ImageWatch,
+  writes: NonNullable<ImageWatchStatus['writes']>,
+  now: string,
+  gitTargetExists: (namespace: string, name: string) => boolean,
+): ImageWatchStatus['conditions'] | undefined {
+  if ('error' in validateImageWatch(watch)) return undefined;
+  const status = { ...watch.status, writes };
+  const check = previousCheckState(status) ?? previousHeldState(status);
+  const missingGitTargets = [...new Set(watch.spec.targets.map((t) => t.gitTarget))].filter(
+    (name) => !gitTargetExists(watch.metadata.namespace, name),
+  );
+  const state = imageWatchState({
+    watch: { ...watch, status },
+    ...(watch.spec.suspend === true && { suspended: true }),
+    ...(check !== undefined && { check }),
+    missingGitTargets,
+  });
+  const conditions = conditionsFor(watch.status?.conditions, state, now);
+  return sameConditions(watch.status?.conditions, conditions) ? undefined : conditions;
+}
+
 /** A CandidateHeld state is kept between checks like the check reasons of image-watch-state. */
 function previousHeldState(status: ImageWatchStatus): CheckState | undefined {
   const ready = status.conditions?.find((c) => c.type === 'Ready');
@@ -293,9 +328,16 @@ function previousHeldState(status: ImageWatchStatus): CheckState | undefined {
     : undefined;
 }
 
-/** Registry clients per ImageWatch, kept while image and pull secret stay the same (tokens and build times are cached inside). */
+/** Repositories (registry, repository and credentials) kept at once; least recently used out first. */
+export const MAX_SHARED_REPOSITORIES = 1024;
+
+/**
+ * Registry access shared by every ImageWatch of one repository with the same credentials: one
+ * client (token, build times) and one tag listing per interval (shared-repository.ts). Keyed by
+ * the credentials themselves (hashed), so watches only share what their own secret could read.
+ */
 export class RegistryClients {
-  private readonly clients = new Map<string, { fingerprint: string; client: ImageSource }>();
+  private readonly repositories = new LruMap<string, SharedRepository>(MAX_SHARED_REPOSITORIES);
 
   constructor(
     private readonly client: RestClient,
@@ -305,17 +347,19 @@ export class RegistryClients {
       watch: ImageWatch,
     ) => ImageSource | undefined = () => undefined,
     private readonly tokenHosts?: readonly string[],
+    private readonly now: () => number = Date.now,
   ) {}
 
-  async forWatch(watch: ImageWatch, location: RepositoryLocation): Promise<ImageSource> {
-    const key = `${watch.metadata.namespace}/${watch.metadata.name}`;
+  async forWatch(
+    watch: ImageWatch,
+    location: RepositoryLocation,
+    freshness: Freshness,
+  ): Promise<ImageSource> {
     const custom = this.factory(location, watch);
     if (custom !== undefined) return custom;
     let credentials: { username: string; password: string } | undefined;
-    let secretVersion = '';
     if (watch.spec.pullSecret !== undefined) {
       const secret = await readSecretData(this.client, watch.metadata.namespace, watch.spec.pullSecret.name);
-      secretVersion = secret.resourceVersion;
       const json = secret.data['.dockerconfigjson'];
       if (json === undefined) {
         throw new SecretError(`Secret ${watch.spec.pullSecret.name} has no .dockerconfigjson key`);
@@ -326,19 +370,28 @@ export class RegistryClients {
         throw new SecretError(`Secret ${watch.spec.pullSecret.name}: ${(error as Error).message}`);
       }
     }
-    const fingerprint = `${location.baseUrl}/${location.repository}|${secretVersion}`;
-    const cached = this.clients.get(key);
-    if (cached?.fingerprint === fingerprint) return cached.client;
-    const client = new RegistryClient(location, {
-      ...(credentials !== undefined && { credentials }),
-      onThrottled: this.onThrottled,
-      ...(this.tokenHosts !== undefined && { tokenHosts: this.tokenHosts }),
-    });
-    this.clients.set(key, { fingerprint, client });
-    return client;
+    const identity =
+      credentials === undefined
+        ? 'anonymous'
+        : createHash('sha256').update(`${credentials.username}\0${credentials.password}`).digest('hex');
+    const key = `${location.baseUrl}/${location.repository}|${identity}`;
+    let shared = this.repositories.get(key);
+    if (shared === undefined) {
+      const client = new RegistryClient(location, {
+        ...(credentials !== undefined && { credentials }),
+        onThrottled: this.onThrottled,
+        ...(this.tokenHosts !== undefined && { tokenHosts: this.tokenHosts }),
+      });
+      shared = new SharedRepository(client, this.now);
+      this.repositories.set(key, shared);
+    }
+    return shared.view(freshness);
   }
 
-  forget(key: string): void {
-    this.clients.delete(key);
+  /** Tag listings sent to registries so far (all repositories kept). */
+  get listings(): number {
+    let total = 0;
+    for (const shared of this.repositories.values()) total += shared.listings;
+    return total;
   }
 }

@@ -138,6 +138,22 @@ export class GitWorkspace {
     return (await this.run(() => this.inDir().revparse(['HEAD']))).trim();
   }
 
+  /**
+   * Files that differ between two commits of the clone, or undefined when `from` is not there
+   * (a force-pushed branch, a clone made again): then nothing is known to be unchanged.
+   */
+  async changedFiles(from: string, to: string): Promise<Set<string> | undefined> {
+    if (from === to) return new Set();
+    try {
+      const names = await this.run(() =>
+        this.inDir().raw(['diff', '--name-only', '--no-renames', '-z', from, to, '--']),
+      );
+      return new Set(names.split('\0').filter((name) => name !== ''));
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The file's text, or null when it does not exist; links, binaries and oversized files are refused. */
   async readFile(file: string): Promise<string | null> {
     return readInside(this.dir, file, this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);

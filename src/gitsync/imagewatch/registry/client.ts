@@ -7,6 +7,7 @@ import { type AuthChallenge, nextLink, parseChallenge, parseRetryAfter } from '.
 import type { RepositoryLocation } from './location.js';
 import { isImageManifest, isIndex, MANIFEST_ACCEPT } from './media-types.js';
 import type { RegistryCredentials } from './pull-secret.js';
+import { LruMap } from './shared-repository.js';
 
 export type RegistryErrorReason = 'Unauthorized' | 'NotFound' | 'RateLimited' | 'Unavailable' | 'BadResponse';
 
@@ -46,6 +47,9 @@ export const MAX_TOKEN_BYTES = 1024 * 1024;
  */
 export const DEFAULT_TOKEN_HOSTS: readonly string[] = ['auth.docker.io'];
 const MAX_REDIRECTS = 5;
+/** Build times kept per repository client (a few hundred bytes each). */
+export const MAX_CACHED_BUILD_TIMES = 4096;
+const DIGEST_REFERENCE = /^sha256:[a-f0-9]{64}$/;
 
 export interface RegistryClientOptions {
   credentials?: RegistryCredentials;
@@ -98,8 +102,13 @@ export class RegistryClient {
   private readonly tokenHosts: ReadonlySet<string>;
   private auth: AuthPlan = { kind: 'none' };
   private token: { value: string; expiresAt: number } | undefined;
-  /** Build times by manifest digest and platform: a digest names immutable content, so this never goes stale. */
-  private readonly buildTimes = new Map<string, { createdAt?: number; platform?: string }>();
+  /**
+   * Build times by manifest digest and platform: a digest names immutable content, so this never
+   * goes stale; capped, least recently used first out.
+   */
+  private readonly buildTimes = new LruMap<string, { createdAt?: number; platform?: string }>(
+    MAX_CACHED_BUILD_TIMES,
+  );
 
   constructor(
     readonly location: RepositoryLocation,
@@ -184,15 +193,23 @@ export class RegistryClient {
    */
   async buildTime(reference: string, platform?: string): Promise<{ digest: string; createdAt?: number }> {
     const wanted = platform ?? 'linux/amd64';
-    const top = await this.manifest(reference);
-    const cacheKey = `${top.digest} ${wanted}`;
     const missing = () =>
       new PlatformMissingError(`${this.describe()}:${reference} has no image for platform ${wanted}`);
-    const cached = this.buildTimes.get(cacheKey);
-    if (cached !== undefined) {
+    const fromCache = (digest: string) => {
+      const cached = this.buildTimes.get(`${digest} ${wanted}`);
+      if (cached === undefined) return undefined;
       if (platform !== undefined && !platformMatches(cached.platform, platform)) throw missing();
-      return withCreated(top.digest, cached.createdAt);
+      return withCreated(digest, cached.createdAt);
+    };
+    // Asked by digest (the shared repository resolves tags first): no request at all when known.
+    if (DIGEST_REFERENCE.test(reference)) {
+      const known = fromCache(reference);
+      if (known !== undefined) return known;
     }
+    const top = await this.manifest(reference);
+    const cacheKey = `${top.digest} ${wanted}`;
+    const known = fromCache(top.digest);
+    if (known !== undefined) return known;
     let image = top;
     if (isIndex(top.mediaType)) {
       const chosen = pickPlatform(top.document.manifests ?? [], wanted);

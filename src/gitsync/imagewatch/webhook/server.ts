@@ -2,6 +2,12 @@
 //   POST /webhook/registry  Docker Registry notifications; `Authorization: Bearer <secret>`
 //   POST /webhook/generic   any JSON {"image", "tag"}; `X-Slipway-Timestamp: <unix seconds>` and
 //                           `X-Slipway-Signature: sha256=HMAC(secret, "<timestamp>.<body>")`
+//   POST /webhook/ghcr      GitHub `package` / `registry_package` events; `X-Hub-Signature-256`
+//                           (the webhook's secret is ours), each X-GitHub-Delivery taken once
+//   POST /webhook/harbor    Harbor PUSH_ARTIFACT; Harbor's "Auth Header" set to `Bearer <secret>`
+//   POST /webhook/dockerhub/<secret>, POST /webhook/quay/<secret>
+//                           Docker Hub and Quay sign nothing and send no header of our choosing,
+//                           so the secret is the last path segment (or `X-Slipway-Token: <secret>`)
 // A missing or wrong credential is answered 401 and counted; a valid push queues an early check of
 // every ImageWatch of that image (polling still catches anything a lost webhook missed).
 // The endpoint faces the network, so it is bounded: body size (413 before the body is read),
@@ -16,8 +22,20 @@ import {
   signedPayload,
   TIMESTAMP_HEADER,
 } from './signature.js';
+import {
+  GITHUB_PACKAGE_EVENTS,
+  pushesFromDockerHub,
+  pushesFromGitHubPackage,
+  pushesFromHarbor,
+  pushesFromQuay,
+} from './vendor-events.js';
 
-export type WebhookEndpoint = 'registry' | 'generic';
+export type WebhookEndpoint = 'registry' | 'generic' | 'ghcr' | 'harbor' | 'dockerhub' | 'quay';
+const ENDPOINTS: readonly WebhookEndpoint[] = ['registry', 'generic', 'ghcr', 'harbor', 'dockerhub', 'quay'];
+/** Endpoints whose senders can only be given a URL: the secret travels as its last segment. */
+const TOKEN_IN_PATH = new Set<WebhookEndpoint>(['dockerhub', 'quay']);
+export const TOKEN_HEADER = 'x-slipway-token';
+export const GITHUB_SIGNATURE_HEADER = 'x-hub-signature-256';
 export type WebhookResult = 'accepted' | 'unauthorized' | 'bad_request';
 
 export interface WebhookHandlers {
@@ -56,9 +74,14 @@ export function createWebhookServer(handlers: WebhookHandlers): Server {
   };
 
   const server = createServer((req, res) => {
-    const path = (req.url ?? '').split('?')[0];
+    const [, root, name, pathToken, ...rest] = (req.url ?? '').split('?')[0]!.split('/');
+    const known = ENDPOINTS.find((e) => e === name);
     const endpoint: WebhookEndpoint | undefined =
-      path === '/webhook/registry' ? 'registry' : path === '/webhook/generic' ? 'generic' : undefined;
+      root !== 'webhook' || known === undefined || rest.length > 0
+        ? undefined
+        : pathToken === undefined || TOKEN_IN_PATH.has(known)
+          ? known
+          : undefined;
     if (endpoint === undefined || req.method !== 'POST') {
       res.writeHead(endpoint === undefined ? 404 : 405, { connection: 'close' }).end();
       req.resume();
@@ -80,10 +103,35 @@ export function createWebhookServer(handlers: WebhookHandlers): Server {
         if (body === undefined) return tooLarge();
         const secret = handlers.secret();
         let replayKey: string | undefined;
-        if (endpoint === 'registry') {
+        const githubEvent = header(req, 'x-github-event') ?? '';
+        if (endpoint === 'registry' || endpoint === 'harbor') {
+          // Harbor sends its "Auth Header" verbatim: `Bearer <secret>` as for the registry, or the bare secret.
+          const given = req.headers.authorization ?? '';
           const authorized =
-            constantTimeEqual(`Bearer ${secret}`, req.headers.authorization ?? '') && secret !== '';
+            secret !== '' &&
+            (constantTimeEqual(`Bearer ${secret}`, given) ||
+              (endpoint === 'harbor' && constantTimeEqual(secret, given)));
           if (!authorized) return answer(401, 'unauthorized', { error: 'missing or invalid credentials' });
+        } else if (endpoint === 'dockerhub' || endpoint === 'quay') {
+          const given = pathToken === undefined ? header(req, TOKEN_HEADER) : decodeSegment(pathToken);
+          if (secret === '' || given === undefined || !constantTimeEqual(secret, given)) {
+            return answer(401, 'unauthorized', {
+              error: `missing or invalid secret: POST /webhook/${endpoint}/<secret> (or send ${TOKEN_HEADER})`,
+            });
+          }
+        } else if (endpoint === 'ghcr') {
+          if (!signatureValid(secret, body, header(req, GITHUB_SIGNATURE_HEADER))) {
+            return answer(401, 'unauthorized', {
+              error: `missing or invalid ${GITHUB_SIGNATURE_HEADER} (set the GitHub webhook's secret to ours)`,
+            });
+          }
+          const delivery = header(req, 'x-github-delivery');
+          if (delivery !== undefined) {
+            replayKey = `github ${delivery}`;
+            if (accepted.has(replayKey)) {
+              return answer(401, 'unauthorized', { error: 'this delivery was already received (replay)' });
+            }
+          }
         } else {
           const timestamp = header(req, TIMESTAMP_HEADER);
           const signature = header(req, SIGNATURE_HEADER);
@@ -114,8 +162,12 @@ export function createWebhookServer(handlers: WebhookHandlers): Server {
         } catch {
           return answer(400, 'bad_request', { error: 'body is not JSON' });
         }
-        const parsed =
-          endpoint === 'registry' ? pushesFromRegistryNotification(json) : pushFromGenericBody(json);
+        if (endpoint === 'ghcr' && !GITHUB_PACKAGE_EVENTS.has(githubEvent) && githubEvent !== 'ping') {
+          return answer(400, 'bad_request', {
+            error: `X-GitHub-Event "${githubEvent.slice(0, 64)}" is not a package event; subscribe the webhook to "Packages" (or "Registry packages")`,
+          });
+        }
+        const parsed = parseBody(endpoint, json, githubEvent);
         if ('error' in parsed) return answer(400, 'bad_request', { error: parsed.error });
         if (replayKey !== undefined) remember(replayKey, now());
         const images = Array.isArray(parsed) ? parsed : [parsed];
@@ -134,6 +186,35 @@ export function createWebhookServer(handlers: WebhookHandlers): Server {
   // A socket idle this long (slowloris between chunks) is closed.
   server.setTimeout(server.requestTimeout);
   return server;
+}
+
+function parseBody(
+  endpoint: WebhookEndpoint,
+  json: unknown,
+  githubEvent: string,
+): PushedImage[] | PushedImage | { error: string } {
+  switch (endpoint) {
+    case 'registry':
+      return pushesFromRegistryNotification(json);
+    case 'generic':
+      return pushFromGenericBody(json);
+    case 'ghcr':
+      return pushesFromGitHubPackage(githubEvent, json);
+    case 'harbor':
+      return pushesFromHarbor(json);
+    case 'dockerhub':
+      return pushesFromDockerHub(json);
+    case 'quay':
+      return pushesFromQuay(json);
+  }
+}
+
+function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
