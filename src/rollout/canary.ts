@@ -41,6 +41,13 @@ export function planCanary(pass: RolloutPass, canary: CanaryStrategy): StrategyR
   let index = Math.min(previous.currentStepIndex ?? 0, stepCount);
   let pauseConditions: PauseConditions = [...(previous.pauseConditions ?? [])];
   let controllerPause = previous.controllerPause ?? false;
+  // A resume of a rollout paused by hand (Argo CD's resume action, the plugin's promote) clears
+  // status.pauseConditions, then spec.paused, in two writes. Argo's controller reconciles between
+  // them (the pass while paused by hand drops controllerPause, below), so the step's pause starts
+  // over. Seeing both writes at once, a status last written while paused by hand tells the same.
+  if (!pass.rollout.spec.paused && pauseConditions.length === 0 && previous.message === 'manually paused') {
+    controllerPause = false;
+  }
   // An abort of a fully promoted rollout is dropped (Argo's newRolloutContext): there is no
   // update left to abort, so it must not leave the rollout Degraded.
   const fullyPromoted = stableHash !== undefined && stableHash === previous.currentPodHash;
