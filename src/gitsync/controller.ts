@@ -25,6 +25,7 @@ import {
   reconcileImageWatch,
 } from './image-watch-reconciler.js';
 import type { GitSyncMetrics } from './metrics.js';
+import { withoutRolledBackWrites } from './promotion/rolled-back-writes.js';
 import { addPush, nextPushRetry, type PendingPush, type PushCheck } from './push-retry.js';
 import { locateRepository, type RepositoryLocation } from './registry/location.js';
 import { withoutHeldCandidates } from './repository-plan.js';
@@ -249,7 +250,10 @@ export class GitSyncController {
         await syncGitTarget(
           targetDeps,
           target,
-          withoutHeldCandidates(watches, (w) => this.holdsFor(w)),
+          withoutRolledBackWrites(
+            withoutHeldCandidates(watches, (w) => this.holdsFor(w)),
+            (namespace) => this.pipelines.list(namespace),
+          ),
         );
       }, 2),
     ];
