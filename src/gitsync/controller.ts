@@ -35,6 +35,7 @@ import { locateRepository, type RepositoryLocation } from './imagewatch/registry
 import { LruMap } from './imagewatch/registry/shared-repository.js';
 import type { PushedImage } from './imagewatch/webhook/push-events.js';
 import type { GitSyncMetrics } from './metrics.js';
+import { withoutRolledBackWrites } from './promotion/rolled-back-writes.js';
 
 /** What both Git writers of the process (image bumps, promotions) get and share. */
 export interface GitWriterOptions {
@@ -318,7 +319,10 @@ export class GitSyncController {
       await syncGitTarget(
         targetDeps,
         target,
-        withoutHeldCandidates(watches, (w) => this.holdsFor(w)),
+        withoutRolledBackWrites(
+          withoutHeldCandidates(watches, (w) => this.holdsFor(w)),
+          (namespace) => this.pipelines.list(namespace),
+        ),
       );
     });
     this.running.push(targetController);

@@ -131,10 +131,18 @@ function startingState(pass: RolloutPass, canary: CanaryStrategy): CanaryState {
   // update left to abort, so it must not leave the rollout Degraded.
   const fullyPromoted = stableHash !== undefined && stableHash === previous.currentPodHash;
   const aborted = previous.abort === true && !fullyPromoted;
+  // A resume of a rollout paused by hand (Argo CD's resume action, the plugin's promote) clears
+  // status.pauseConditions, then spec.paused, in two writes. Argo's controller reconciles between
+  // them (the pass while paused by hand drops controllerPause, below), so the step's pause starts
+  // over. Seeing both writes at once, a status last written while paused by hand tells the same.
+  const resumedByHand =
+    !pass.rollout.spec.paused &&
+    (previous.pauseConditions ?? []).length === 0 &&
+    previous.message === 'manually paused';
   const state: CanaryState = {
     index: Math.min(previous.currentStepIndex ?? 0, stepCount),
     pauseConditions: [...(previous.pauseConditions ?? [])],
-    controllerPause: previous.controllerPause ?? false,
+    controllerPause: !resumedByHand && (previous.controllerPause ?? false),
     aborted,
     abortedAt: aborted ? previous.abortedAt : undefined,
     promoteFull: previous.promoteFull === true,

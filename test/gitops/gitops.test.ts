@@ -313,10 +313,21 @@ describe('Argo CD syncs Slipway Rollouts from Git and reads them with our Lua', 
     expect(whilePaused).toContain('resume');
     expect(whilePaused).not.toContain('pause');
 
-    // resume clears both pauses: on to the last pause.
+    // resume clears both pauses, in two writes (status, then spec). Argo Rollouts reconciles
+    // between them and, paused by hand with no pause condition, drops controllerPause: the
+    // step's pause starts over (test/switch/argocd-resume.test.ts runs this under Argo's own
+    // controller). A second resume moves on to the last pause.
+    const pauseStarted = getRollout(namespace, 'web').status?.pauseConditions?.[0]?.startTime;
     await argo.runAction('web', web, 'resume');
-    await expectHealth('web', 'Rollout', 'web', paused(8, 80), 'resume → paused at step 8');
-    expect(getRollout(namespace, 'web').spec.paused).not.toBe(true);
+    await expectHealth('web', 'Rollout', 'web', paused(6, 60), 'resume → the pause at step 6 again');
+    const held = getRollout(namespace, 'web');
+    expect(held.spec.paused).not.toBe(true);
+    expect(held.status?.currentStepIndex).toBe(5);
+    expect(held.status?.pauseConditions?.map((c) => c.reason)).toEqual(['CanaryPauseStep']);
+    expect(held.status?.pauseConditions?.[0]?.startTime).not.toBe(pauseStarted);
+    expect(await enabledActions('web', web)).toContain('resume');
+    await argo.runAction('web', web, 'resume');
+    await expectHealth('web', 'Rollout', 'web', paused(8, 80), 'resume again → paused at step 8');
 
     // abort: Degraded, with the stable version serving; retry is offered, abort is not.
     await argo.runAction('web', web, 'abort');
@@ -732,6 +743,21 @@ describe('image to prod through Git: ImageWatch, PromotionPipeline and Argo CD',
       'Suspended',
       new RegExp(`^${R('4.0.0').replaceAll('.', '\\.')} held in dev`),
       'pipeline Suspended on the dev hold',
+    );
+    // The ImageWatch writes nothing while its candidate is held: a deliberate state, Healthy,
+    // saying what is held and how to release it (the pipeline carries the Suspended).
+    await expectHealth(
+      'delivery',
+      'ImageWatch',
+      'web-dev',
+      {
+        app: 'Suspended',
+        status: 'Healthy',
+        message: new RegExp(
+          `^Candidate held: nothing written: ${R('4.0.0').replaceAll('.', '\\.')} is held by PromotionPipeline web \\(failed in dev\\); release it with: `,
+        ),
+      },
+      'ImageWatch Healthy on the hold',
     );
     kubectl(['apply', '-f', '-'], checkTemplate('dev', false));
     await argo.runAction('delivery', PIPELINE, 'release-hold');

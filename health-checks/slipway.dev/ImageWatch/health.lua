@@ -12,8 +12,9 @@
 -- Not reconciled yet, or a new spec not yet seen: Progressing. Error True, a failed write of the
 -- candidate, or a GitTarget in pull-request mode (not available yet, so nothing is ever
 -- written): Degraded. Ready True: Healthy. No tag matching the policy is not an error for the
--- controller, and nothing is owed to Git: Healthy, saying so. Anything else (first check, writes
--- under way): Progressing.
+-- controller, and nothing is owed to Git: Healthy, saying so. The candidate held by a
+-- PromotionPipeline (reason CandidateHeld): Healthy, with the hold and how to release it. Anything
+-- else (first check, writes under way): Progressing.
 
 local spec = obj.spec or {}
 local status = obj.status
@@ -142,6 +143,18 @@ if reason == "Suspended" then
     message = message .. " (last candidate " .. tostring(image) .. ")"
   end
   return result("Suspended", message)
+end
+if reason == "CandidateHeld" then
+  -- Every tag the policy would take is held by a PromotionPipeline after it failed somewhere:
+  -- a deliberate state, like a promotion stage holding freight, that lasts until a person
+  -- releases the hold (the PromotionPipeline's release-hold action, where the hold is reported
+  -- Suspended) or a newer tag is pushed. The watch keeps checking and Git keeps what it holds,
+  -- so nothing here is in progress or broken.
+  local message = "Candidate held, nothing written"
+  if nonEmpty(ready.message) then
+    message = "Candidate held: " .. tostring(ready.message)
+  end
+  return result("Healthy", message)
 end
 if reason == "NoCandidate" then
   local message = "No candidate: no tag matches the policy yet, nothing to write"

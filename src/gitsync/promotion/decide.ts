@@ -356,8 +356,9 @@ function nextStatus(
 /**
  * An ImageWatch that wrote the environment's file after our last commit there owns what Git
  * declares now: desiredImage follows it, or the environment would wait for good for an image Git
- * no longer names (Argo CD health Progressing). A write of a held image, of the image our decision
- * replaced, or from before our decision (same second included only when it is neither) changes nothing.
+ * no longer names (Argo CD health Progressing). A write of a held image, or from before our
+ * decision, changes nothing; in our decision's second (times have one-second resolution), neither
+ * does a write of the image it replaced. Later, that image is a released one written again.
  */
 export function withImageWatchWrite(
   status: EnvironmentStatus,
@@ -368,8 +369,12 @@ export function withImageWatchWrite(
   if (write === undefined || status.desiredImage === undefined || write.image === status.desiredImage) {
     return status;
   }
-  if (isHeld(write.image) || write.image === decision?.from) return status;
-  if (decision !== undefined && Date.parse(write.at) < Date.parse(decision.at)) return status;
+  if (isHeld(write.image)) return status;
+  if (decision !== undefined) {
+    const writtenAt = Date.parse(write.at);
+    const decidedAt = Date.parse(decision.at);
+    if (writtenAt < decidedAt || (writtenAt === decidedAt && write.image === decision.from)) return status;
+  }
   return { ...status, desiredImage: write.image };
 }
 

@@ -41,7 +41,12 @@ interface Container {
 }
 
 interface AnalysisRunLike {
-  metadata?: { name?: string; labels?: Record<string, string>; ownerReferences?: { name: string }[] };
+  metadata?: {
+    name?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: { name: string }[];
+  };
   status?: { phase?: string; message?: string };
 }
 
@@ -77,6 +82,11 @@ export function observeRollout(
       (run) =>
         podHash !== undefined &&
         run.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] === podHash &&
+        // An image rolled back and released comes back with the same pod hash: the failed runs of
+        // its earlier revision are not this one's (runs carry the revision, as in Argo).
+        (revision === undefined ||
+          run.metadata.annotations?.[REVISION_ANNOTATION] === undefined ||
+          run.metadata.annotations[REVISION_ANNOTATION] === revision) &&
         (run.metadata.ownerReferences ?? []).some((o) => o.name === ref.name),
     )
     .map((run) => ({

@@ -611,6 +611,20 @@ describe('promote while paused by hand inside a timed pause (Argo v1.10.2)', () 
     expect(result.status.controllerPause).toBe(true);
   });
 
+  it('restarts the pause when both writes are seen at once, as Argo (which sees them apart) does', () => {
+    const manual = {
+      ...atTimedPause,
+      pauseConditions: undefined,
+      phase: 'Paused',
+      message: 'manually paused',
+    };
+    const result = plan(rollout('web:2', manual as typeof atTimedPause), sets);
+    expect(result.status.currentStepIndex).toBe(3);
+    expect(result.status.pauseConditions).toEqual([
+      { reason: 'CanaryPauseStep', startTime: '2026-11-21T12:00:00Z' },
+    ]);
+  });
+
   it('a promote without a manual pause still completes the step', () => {
     const cleared = { ...atTimedPause, pauseConditions: undefined };
     const result = plan(rollout('web:2', cleared), sets);

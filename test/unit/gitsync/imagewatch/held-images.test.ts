@@ -22,6 +22,7 @@ import {
   reconcileImageWatch,
 } from '../../../../src/gitsync/imagewatch/reconciler.js';
 import { createGitSyncMetrics } from '../../../../src/gitsync/metrics.js';
+import { withoutRolledBackWrites } from '../../../../src/gitsync/promotion/rolled-back-writes.js';
 import type { EventRecorder } from '../../../../src/kube/events.js';
 import type { RestClient } from '../../../../src/kube/rest.js';
 import type { Logger } from '../../../../src/process/logger.js';
@@ -259,5 +260,58 @@ describe('the repository plan', () => {
     expect(held.spec.targets[0]).toEqual(target);
     expect(plan.edits.map((e) => e.reference)).toEqual(['ghcr.io/acme/web:1.0.0']);
     expect(plan.waiting.map((w) => w.watch)).toEqual(['shop/web']);
+  });
+
+  it("writes a released image again over the pipeline's rollback, not as a person's change", () => {
+    const released = watch({ strategy: 'semver', semver: { constraint: '>=1' } }, 'ghcr.io/acme/web:2.0.0', {
+      writes: [
+        {
+          gitTarget: 'platform',
+          path: 'envs/staging/k.yaml',
+          state: 'Applied',
+          image: 'ghcr.io/acme/web:2.0.0',
+          updatedAt: '2024-01-01T10:00:00Z',
+        },
+      ],
+    });
+    const rolledBack = (at: string, path = 'envs/staging/k.yaml'): PromotionPipeline => ({
+      metadata: { name: 'web', namespace: 'shop' },
+      spec: {
+        image: 'ghcr.io/acme/web',
+        environments: [
+          {
+            name: 'staging',
+            target: { gitTarget: 'platform', path, kustomize: {} },
+            rollouts: [{ name: 'web' }],
+          },
+        ],
+      },
+      status: {
+        history: [
+          {
+            type: 'rollback',
+            environment: 'staging',
+            image: 'ghcr.io/acme/web:1.0.0',
+            from: 'ghcr.io/acme/web:2.0.0',
+            reason: 'failed in staging',
+            at,
+          },
+        ],
+      },
+    });
+    const edit = (pipelines: PromotionPipeline[]) =>
+      planRepositoryEdits(
+        'platform',
+        withoutRolledBackWrites([released], () => pipelines),
+      ).edits[0];
+    // Without a rollback (or one of another file, or from before the write): a different value
+    // in the file is someone else's.
+    expect(edit([])).toMatchObject({ writtenBefore: true, respectManualChange: true });
+    expect(edit([rolledBack('2024-01-01T10:05:00Z', 'envs/prod/k.yaml')])).toMatchObject({
+      writtenBefore: true,
+    });
+    expect(edit([rolledBack('2024-01-01T09:59:59Z')])).toMatchObject({ writtenBefore: true });
+    // Rolled back by the pipeline after the write: ours, so the image is written again.
+    expect(edit([rolledBack('2024-01-01T10:05:00Z')])?.writtenBefore).toBeUndefined();
   });
 });

@@ -461,7 +461,26 @@ describe('an ImageWatch writing an environment after our rollback', () => {
     expect(plan.environments[0]).toMatchObject({ name: 'dev', image: V4, desiredImage: V4 });
   });
 
-  it('ignores a write from before the rollback, of the held image, or of the replaced one', () => {
+  it('follows a released image the ImageWatch writes again after the rollback', () => {
+    const released = { ...rolledBack(history), status: { ...rolledBack(history).status, held: [] } };
+    const plan = decidePromotions({
+      pipeline: released,
+      observed: devRuns(V2),
+      now: NOW,
+      imageWatchWrites: write(V2, '2026-08-01T11:30:00Z'),
+    });
+    expect(plan.environments[0]).toMatchObject({ name: 'dev', image: V2, desiredImage: V2 });
+    // In the rollback's own second the write may be the one the rollback undid.
+    const sameSecond = decidePromotions({
+      pipeline: released,
+      observed: devRuns(V1),
+      now: NOW,
+      imageWatchWrites: write(V2, '2026-08-01T11:00:00Z'),
+    });
+    expect(sameSecond.environments[0]).toMatchObject({ desiredImage: V1 });
+  });
+
+  it('ignores a write from before the rollback, or of the held image', () => {
     for (const [image, at] of [
       [V3, '2026-08-01T10:59:59Z'],
       [V2, '2026-08-01T11:30:00Z'],

@@ -103,6 +103,16 @@ describe('observeRollout', () => {
         status: { phase: 'Failed' },
       },
       {
+        // The same template at an earlier revision (rolled back, released, deployed again).
+        metadata: {
+          name: 'web-abc-2-1',
+          labels: { 'rollouts-pod-template-hash': 'abc' },
+          annotations: { 'rollout.argoproj.io/revision': '2' },
+          ownerReferences: [{ name: 'web' }],
+        },
+        status: { phase: 'Failed' },
+      },
+      {
         metadata: {
           name: 'api-abc-1-1',
           labels: { 'rollouts-pod-template-hash': 'abc' },
