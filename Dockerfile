@@ -18,6 +18,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# Bundles `slipway controller` into one file (start-up time).
+COPY scripts/bundle-controller.mjs ./scripts/
 # The dashboard UI, built by vite into dist/ui.
 COPY web ./web
 RUN npm run build

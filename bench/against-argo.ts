@@ -640,14 +640,13 @@ function fmt(value: number): string {
 }
 
 async function main(): Promise<void> {
-  execFileSync(
-    process.execPath,
+  // The controller as `npm run build` makes it: tsc, then the one-file controller bundle.
+  for (const args of [
     [join(PACKAGE_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
-    {
-      cwd: PACKAGE_ROOT,
-      stdio: 'inherit',
-    },
-  );
+    [join(PACKAGE_ROOT, 'scripts', 'bundle-controller.mjs')],
+  ]) {
+    execFileSync(process.execPath, args, { cwd: PACKAGE_ROOT, stdio: 'inherit' });
+  }
   const argo = settings.products.some((p) => p !== 'slipway') ? argoDir() : '';
   const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const loadSeen: string[] = [load()];
