@@ -19,7 +19,10 @@ const { values } = parseArgs({
     out: { type: 'string', default: join(tmpdir(), 'slipway-profile') },
     // Node flag sets to compare, ';'-separated: after the profiled run, each one starts a
     // controller on the same (settled) cluster and reports its idle RSS and CPU.
+    // A token NAME=value sets an environment variable (e.g. MALLOC_ARENA_MAX=2) instead.
     variants: { type: 'string', default: '' },
+    // Off: the first controller runs without --cpu-prof and no heap snapshot is taken.
+    profile: { type: 'string', default: 'on' },
   },
 });
 const n = Number(values.rollouts);
@@ -68,8 +71,7 @@ try {
   const child = spawn(
     process.execPath,
     [
-      '--cpu-prof',
-      `--cpu-prof-dir=${out}`,
+      ...(values.profile === 'on' ? ['--cpu-prof', `--cpu-prof-dir=${out}`] : []),
       '--heapsnapshot-signal=SIGUSR2',
       `--diagnostic-dir=${out}`,
       join(PACKAGE_ROOT, 'dist', 'cmd', 'slipway.js'),
@@ -115,15 +117,23 @@ try {
   for (const line of metricsText.split('\n')) {
     if (/^nodejs_heap_size_used_bytes|^nodejs_external_memory_bytes|^process_resident/.test(line)) say(line);
   }
-  child.kill('SIGUSR2');
-  await sleep(15_000);
+  if (values.profile === 'on') {
+    child.kill('SIGUSR2');
+    await sleep(15_000);
+  }
   child.kill('SIGTERM');
   await new Promise((done) => child.once('exit', done));
   say(`profiles in ${out}: ${readdirSync(out).join(', ')}`);
 
   for (const variant of (values.variants ?? '').split(';')) {
     if (values.variants === '') break;
-    const flags = variant.split(' ').filter(Boolean);
+    const tokens = variant.split(' ').filter(Boolean);
+    const flags = tokens.filter((t) => !/^[A-Z_]+=/.test(t));
+    const env = Object.fromEntries(
+      tokens
+        .filter((t) => /^[A-Z_]+=/.test(t))
+        .map((t) => [t.slice(0, t.indexOf('=')), t.slice(t.indexOf('=') + 1)]),
+    );
     const [h, m] = [await freePort(), await freePort()];
     const c = spawn(
       process.execPath,
@@ -143,7 +153,7 @@ try {
         '--loglevel',
         'warn',
       ],
-      { stdio: ['ignore', 'ignore', 'inherit'] },
+      { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...env } },
     );
     await sleep(30_000);
     const b = usage(c.pid ?? 0);
