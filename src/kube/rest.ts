@@ -205,12 +205,16 @@ function send(url: URL, options: SendOptions): Promise<{ statusCode: number; bod
         agent: options.agent,
       },
       (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        // Decoded chunk by chunk into a string (V8's heap) rather than joined into one Buffer:
+        // a LIST page runs to megabytes, and malloc tends to keep such buffers' memory after
+        // they are freed, where V8 returns its large strings' pages.
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          body += chunk;
+        });
         response.on('error', reject);
-        response.on('end', () =>
-          resolve({ statusCode: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-        );
+        response.on('end', () => resolve({ statusCode: response.statusCode ?? 0, body }));
       },
     );
     request.setTimeout(options.timeoutMs, () => {
