@@ -170,9 +170,9 @@ export class RestClient {
     if (!this.agent) {
       this.agent =
         url.protocol === 'http:'
-          ? new http.Agent({ keepAlive: true })
+          ? new http.Agent(POOL)
           : new https.Agent({
-              keepAlive: true,
+              ...POOL,
               ca: options.ca,
               cert: options.cert,
               key: options.key,
@@ -183,6 +183,14 @@ export class RestClient {
     return this.agent;
   }
 }
+
+/**
+ * HTTP/1.1 takes one connection per request in flight (client-go multiplexes all of them over
+ * one HTTP/2 connection). Unbounded, a burst of fire-and-forget Event writes opened hundreds
+ * of TLS connections, each a handshake and native buffers, kept open afterwards; excess
+ * requests now wait for one of 32, and at most 8 stay open when idle.
+ */
+const POOL: http.AgentOptions = { keepAlive: true, maxSockets: 32, maxFreeSockets: 8 };
 
 interface SendOptions {
   method: HttpMethod;
