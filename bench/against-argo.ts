@@ -244,6 +244,9 @@ async function freshCluster(product: Product, argo: string): Promise<Bench> {
   return { cluster, dataDir, auditLog, kubectl };
 }
 
+/** Node's flags in the image (the Dockerfile's ENTRYPOINT), so Slipway runs here as it does there. */
+const SLIPWAY_NODE_FLAGS = ['--max-semi-space-size=2'];
+
 /** Both at their defaults (leader election on, Argo's client QPS 40 / burst 80 unless raised). */
 async function startController(product: Product, bench: Bench, argo: string): Promise<ChildProcess> {
   const kubeconfig = bench.cluster.userKubeconfigs[CONTROLLER_USER] ?? '';
@@ -253,6 +256,7 @@ async function startController(product: Product, bench: Bench, argo: string): Pr
       ? spawn(
           process.execPath,
           [
+            ...SLIPWAY_NODE_FLAGS,
             join(PACKAGE_ROOT, 'dist', 'cmd', 'slipway.js'),
             'controller',
             '--kubeconfig',
