@@ -18,6 +18,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# Bundles `slipway controller` into one file (start-up time).
+COPY scripts/bundle-controller.mjs ./scripts/
 # The dashboard UI, built by vite into dist/ui.
 COPY web ./web
 RUN npm run build
@@ -50,5 +52,8 @@ ENV NODE_ENV=production HOME=/tmp
 USER 65532:65532
 # health 8080, controller metrics 8090, git-sync metrics 8091 and webhooks 8092
 EXPOSE 8080 8090 8091 8092
-ENTRYPOINT ["node", "/app/dist/cmd/slipway.js"]
+# A young generation of 2 MiB semi-spaces instead of 16: an idle controller's heap is mostly
+# long-lived cache, and the larger young generation only kept garbage resident (RSS at 1,000
+# Rollouts fell by about a third). bench/against-argo.ts runs Slipway with the same flags.
+ENTRYPOINT ["node", "--max-semi-space-size=2", "/app/dist/cmd/slipway.js"]
 CMD ["controller"]

@@ -6,7 +6,12 @@
 // with its spread over rounds.
 //
 //   npm run bench -- --against argo [--rollouts 200] [--replicas 5] [--idle 1000] [--burst 50]
-//     [--idle-seconds 60] [--rounds 2] [--workloads canary,idle] [--argo-qps 40 --argo-burst 80]
+//     [--idle-seconds 60] [--rounds 2] [--workloads canary,idle]
+//     [--products slipway,argo,argo-raised] [--raised-qps 200 --raised-burst 400]
+//
+// Products: `argo` is Argo at its defaults (client QPS 40, burst 80), as its users run it;
+// `argo-raised` is Argo with a raised client limit (--raised-qps/--raised-burst), since part
+// of its slower deploys is its own throttle. `--products slipway` runs Slipway alone (scale).
 //
 // Workloads:
 //   canary  N Rollouts x R replicas: first deploy, then a 6-step canary update to all Healthy.
@@ -14,7 +19,7 @@
 //           a burst of B image changes (spec change -> new currentPodHash), then a restart
 //           (start-up: process start -> Lease held, -> first LIST of Rollouts).
 import { type ChildProcess, execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -32,8 +37,9 @@ const { values: flags } = parseArgs({
     'idle-seconds': { type: 'string', default: '60' },
     rounds: { type: 'string', default: '2' },
     workloads: { type: 'string', default: 'canary,idle' },
-    'argo-qps': { type: 'string' },
-    'argo-burst': { type: 'string' },
+    products: { type: 'string', default: 'slipway,argo' },
+    'raised-qps': { type: 'string', default: '200' },
+    'raised-burst': { type: 'string', default: '400' },
   },
 });
 function whole(name: string, value: string | undefined): number {
@@ -50,13 +56,21 @@ const settings = {
   idleSeconds: whole('idle-seconds', flags['idle-seconds']),
   rounds: whole('rounds', flags.rounds),
   workloads: (flags.workloads ?? '').split(',').filter(Boolean),
+  products: (flags.products ?? '').split(',').filter(Boolean) as Product[],
+  raisedQps: whole('raised-qps', flags['raised-qps']),
+  raisedBurst: whole('raised-burst', flags['raised-burst']),
 };
 for (const w of settings.workloads) {
   if (w !== 'canary' && w !== 'idle') throw new Error(`--workloads: unknown '${w}' (known: canary, idle)`);
 }
 if (settings.burst > settings.idle) throw new Error('--burst must not exceed --idle');
 
-type Product = 'slipway' | 'argo';
+const PRODUCTS = ['slipway', 'argo', 'argo-raised'] as const;
+type Product = (typeof PRODUCTS)[number];
+for (const p of settings.products) {
+  if (!PRODUCTS.includes(p)) throw new Error(`--products: unknown '${p}' (known: ${PRODUCTS.join(', ')})`);
+}
+if (settings.products.length === 0) throw new Error('--products: name at least one');
 const NAMESPACE = 'bench';
 const CONTROLLER_USER = 'bench-controller';
 const LEASE_NAMESPACE = 'argo-rollouts';
@@ -102,32 +116,66 @@ interface AuditEntry {
   at: number;
 }
 
-/** The controller user's finished requests, from the audit log (JSON lines). */
+/** What has been read of one audit log so far (it only grows during a run). */
+interface AuditCursor {
+  offset: number;
+  partial: string;
+  entries: AuditEntry[];
+}
+const auditCursors = new Map<string, AuditCursor>();
+
+/**
+ * The controller user's finished requests, from the audit log (JSON lines). Reads only what
+ * was appended since the last call: at 10,000 Rollouts the log runs to hundreds of MB, and
+ * re-parsing it on every poll would take the CPU the controllers are measured on.
+ */
 function auditEntries(path: string): AuditEntry[] {
   if (!existsSync(path)) return [];
-  const entries: AuditEntry[] = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    if (!line) continue;
-    const e = JSON.parse(line) as {
-      stage?: string;
-      verb?: string;
-      user?: { username?: string };
-      objectRef?: { resource?: string; subresource?: string; name?: string };
-      responseStatus?: { code?: number };
-      stageTimestamp?: string;
-    };
-    if (e.user?.username !== CONTROLLER_USER || (e.stage !== 'ResponseComplete' && e.stage !== 'Panic'))
-      continue;
-    entries.push({
-      verb: e.verb ?? '',
-      resource: e.objectRef?.resource ?? '',
-      ...(e.objectRef?.subresource ? { subresource: e.objectRef.subresource } : {}),
-      ...(e.objectRef?.name ? { name: e.objectRef.name } : {}),
-      code: e.responseStatus?.code ?? 0,
-      at: Date.parse(e.stageTimestamp ?? ''),
-    });
+  let cursor = auditCursors.get(path);
+  if (!cursor) {
+    cursor = { offset: 0, partial: '', entries: [] };
+    auditCursors.set(path, cursor);
   }
-  return entries;
+  const fd = openSync(path, 'r');
+  try {
+    const chunk = Buffer.alloc(8 * 1024 * 1024);
+    for (;;) {
+      const n = readSync(fd, chunk, 0, chunk.length, cursor.offset);
+      if (n === 0) break;
+      cursor.offset += n;
+      const lines = (cursor.partial + chunk.toString('utf8', 0, n)).split('\n');
+      cursor.partial = lines.pop() ?? '';
+      for (const line of lines) {
+        const entry = auditEntry(line);
+        if (entry) cursor.entries.push(entry);
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return cursor.entries;
+}
+
+function auditEntry(line: string): AuditEntry | undefined {
+  if (!line) return undefined;
+  const e = JSON.parse(line) as {
+    stage?: string;
+    verb?: string;
+    user?: { username?: string };
+    objectRef?: { resource?: string; subresource?: string; name?: string };
+    responseStatus?: { code?: number };
+    stageTimestamp?: string;
+  };
+  if (e.user?.username !== CONTROLLER_USER || (e.stage !== 'ResponseComplete' && e.stage !== 'Panic'))
+    return undefined;
+  return {
+    verb: e.verb ?? '',
+    resource: e.objectRef?.resource ?? '',
+    ...(e.objectRef?.subresource ? { subresource: e.objectRef.subresource } : {}),
+    ...(e.objectRef?.name ? { name: e.objectRef.name } : {}),
+    code: e.responseStatus?.code ?? 0,
+    at: Date.parse(e.stageTimestamp ?? ''),
+  };
 }
 
 interface Counts {
@@ -196,6 +244,9 @@ async function freshCluster(product: Product, argo: string): Promise<Bench> {
   return { cluster, dataDir, auditLog, kubectl };
 }
 
+/** Node's flags in the image (the Dockerfile's ENTRYPOINT), so Slipway runs here as it does there. */
+const SLIPWAY_NODE_FLAGS = ['--max-semi-space-size=2'];
+
 /** Both at their defaults (leader election on, Argo's client QPS 40 / burst 80 unless raised). */
 async function startController(product: Product, bench: Bench, argo: string): Promise<ChildProcess> {
   const kubeconfig = bench.cluster.userKubeconfigs[CONTROLLER_USER] ?? '';
@@ -205,6 +256,7 @@ async function startController(product: Product, bench: Bench, argo: string): Pr
       ? spawn(
           process.execPath,
           [
+            ...SLIPWAY_NODE_FLAGS,
             join(PACKAGE_ROOT, 'dist', 'cmd', 'slipway.js'),
             'controller',
             '--kubeconfig',
@@ -233,8 +285,9 @@ async function startController(product: Product, bench: Bench, argo: string): Pr
             String(metricsPort),
             '--loglevel',
             'warn',
-            ...(flags['argo-qps'] ? ['--qps', flags['argo-qps']] : []),
-            ...(flags['argo-burst'] ? ['--burst', flags['argo-burst']] : []),
+            ...(product === 'argo-raised'
+              ? ['--qps', String(settings.raisedQps), '--burst', String(settings.raisedBurst)]
+              : []),
           ],
           { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, POD_NAMESPACE: LEASE_NAMESPACE } },
         );
@@ -348,7 +401,8 @@ async function waitAllHealthy(bench: Bench, total: number, what: string, old?: M
     if (done.length === total) return new Map(done.map((r) => [r.name, r.stable]));
     if (done.length !== last) say(`${what}: ${done.length}/${total} Healthy`);
     last = done.length;
-    await sleep(2000);
+    // Listing 10,000 Rollouts every 2 s would load the API server the controllers share.
+    await sleep(2000 + total);
   }
 }
 
@@ -431,6 +485,7 @@ async function runCanary(product: Product, argo: string): Promise<Figures> {
   } finally {
     await stopController(controller);
     await bench.cluster.stop();
+    auditCursors.delete(bench.auditLog);
     rmSync(bench.dataDir, { recursive: true, force: true });
   }
 }
@@ -452,8 +507,10 @@ async function runIdle(product: Product, argo: string): Promise<Figures> {
         rolloutManifest(`idle-${i}`, 1, image(i), steps, { burst: i < settings.burst ? 'yes' : 'no' }),
       ),
     });
+  // create, not apply: one request per Rollout instead of a GET and a create, which at
+  // 10,000 takes minutes (nothing applies these manifests again; the burst patches them).
   bench.kubectl(
-    ['apply', '-f', '-'],
+    ['create', '-f', '-'],
     manifests(() => 'web:1'),
   );
   let controller = await startController(product, bench, argo);
@@ -568,6 +625,7 @@ async function runIdle(product: Product, argo: string): Promise<Figures> {
   } finally {
     await stopController(controller);
     await bench.cluster.stop();
+    auditCursors.delete(bench.auditLog);
     rmSync(bench.dataDir, { recursive: true, force: true });
   }
 }
@@ -589,52 +647,69 @@ function fmt(value: number): string {
 }
 
 async function main(): Promise<void> {
-  execFileSync(
-    process.execPath,
+  // The controller as `npm run build` makes it: tsc, then the one-file controller bundle.
+  for (const args of [
     [join(PACKAGE_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
-    {
-      cwd: PACKAGE_ROOT,
-      stdio: 'inherit',
-    },
-  );
-  const argo = argoDir();
+    [join(PACKAGE_ROOT, 'scripts', 'bundle-controller.mjs')],
+  ]) {
+    execFileSync(process.execPath, args, { cwd: PACKAGE_ROOT, stdio: 'inherit' });
+  }
+  const argo = settings.products.some((p) => p !== 'slipway') ? argoDir() : '';
   const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const loadSeen: string[] = [load()];
-  const results: Record<Product, Figures[]> = { slipway: [], argo: [] };
+  const results: Record<Product, Figures[]> = { slipway: [], argo: [], 'argo-raised': [] };
   for (let round = 1; round <= settings.rounds; round++) {
-    const order: Product[] = round % 2 === 1 ? ['slipway', 'argo'] : ['argo', 'slipway'];
+    // Alternate: each round runs the products in the opposite order of the one before.
+    const order = round % 2 === 1 ? settings.products : [...settings.products].reverse();
     for (const product of order) {
       const figures: Figures = {};
       for (const workload of settings.workloads) {
         say(`round ${round}: ${product} ${workload} (load ${load()})`);
-        Object.assign(
-          figures,
-          workload === 'canary' ? await runCanary(product, argo) : await runIdle(product, argo),
-        );
+        try {
+          Object.assign(
+            figures,
+            workload === 'canary' ? await runCanary(product, argo) : await runIdle(product, argo),
+          );
+        } catch (error) {
+          // One failed run leaves its figures out (n/a) rather than losing the whole table.
+          say(`round ${round}: ${product} ${workload} failed: ${(error as Error).message}`);
+        }
       }
       results[product].push(figures);
       say(`round ${round} ${product}: ${JSON.stringify(figures)}`);
       loadSeen.push(load());
     }
   }
-  const names = Object.keys(results.slipway[0] ?? {});
+  const names = [...new Set(PRODUCTS.flatMap((p) => results[p].flatMap((f) => Object.keys(f))))];
+  const label: Record<Product, string> = {
+    argo: 'Argo default',
+    'argo-raised': `Argo --qps ${settings.raisedQps} --burst ${settings.raisedBurst}`,
+    slipway: 'Slipway',
+  };
+  const shown = PRODUCTS.filter((p) => settings.products.includes(p)).sort(
+    (a, b) => (a === 'slipway' ? 1 : 0) - (b === 'slipway' ? 1 : 0),
+  );
+  const baselines = settings.products.includes('slipway') ? shown.filter((p) => p !== 'slipway') : [];
   const lines = [
     `Slipway vs Argo Rollouts v1.10.2, ${settings.rounds} round(s), fresh cluster per run, requests from the audit log`,
     `canary: ${settings.rollouts} x ${settings.replicas} replicas, 6 steps; idle: ${settings.idle} x 1, burst ${settings.burst}, idle window ${settings.idleSeconds} s`,
-    `Argo client: ${flags['argo-qps'] ? `--qps ${flags['argo-qps']} --burst ${flags['argo-burst'] ?? ''}` : 'defaults (QPS 40, burst 80)'}`,
     `machine load average (1/5/15 min) at each run: ${loadSeen.join(' | ')}`,
     '',
-    '| figure | Argo | Slipway | ratio (spread) |',
-    '|---|---|---|---|',
+    `| figure | ${shown.map((p) => label[p]).join(' | ')} |${baselines.map((b) => ` Slipway / ${label[b]} (spread) |`).join('')}`,
+    `|---|${shown.map(() => '---|').join('')}${baselines.map(() => '---|').join('')}`,
   ];
   for (const name of names) {
-    const a = results.argo.map((f) => f[name] ?? Number.NaN);
-    const s = results.slipway.map((f) => f[name] ?? Number.NaN);
-    const ratios = s.map((v, i) => v / (a[i] ?? Number.NaN)).filter((r) => Number.isFinite(r));
-    const spread = ratios.length > 1 ? ` (${fmt(Math.min(...ratios))}–${fmt(Math.max(...ratios))})` : '';
-    lines.push(
-      `| ${name} | ${a.map(fmt).join(' / ')} | ${s.map(fmt).join(' / ')} | ${ratios.length ? `${fmt(median(ratios))}×${spread}` : 'n/a'} |`,
-    );
+    const values = (p: Product) => results[p].map((f) => f[name] ?? Number.NaN);
+    const cells = shown.map((p) => values(p).map(fmt).join(' / '));
+    const ratioCells = baselines.map((b) => {
+      const a = values(b);
+      const ratios = values('slipway')
+        .map((v, i) => v / (a[i] ?? Number.NaN))
+        .filter((r) => Number.isFinite(r));
+      const spread = ratios.length > 1 ? ` (${fmt(Math.min(...ratios))}–${fmt(Math.max(...ratios))})` : '';
+      return ratios.length ? `${fmt(median(ratios))}×${spread}` : 'n/a';
+    });
+    lines.push(`| ${name} | ${[...cells, ...ratioCells].join(' | ')} |`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -33,7 +33,11 @@ export function apiListWatch<T extends KubeObject>(
 
   return {
     description,
-    list: () => client.list<T>(resource, { namespace, labelSelector, fieldSelector }),
+    list: async () => {
+      const listed = await client.list<T>(resource, { namespace, labelSelector, fieldSelector });
+      for (const item of listed.items) withoutManagedFields(item);
+      return listed;
+    },
     async watch(resourceVersion, onEvent, onClose): Promise<WatchHandle> {
       let closedEarly: unknown;
       const controller = await watcher.watch(
@@ -84,9 +88,24 @@ function toWatchEvent<T>(phase: string, object: unknown): WatchEvent<T> | undefi
     };
   }
   if (WATCH_EVENT_TYPES.has(phase) && typeof object === 'object' && object !== null) {
-    return { type: phase as 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK', object: object as T };
+    return {
+      type: phase as 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK',
+      object: withoutManagedFields(object) as T,
+    };
   }
   return undefined;
+}
+
+/**
+ * Drops metadata.managedFields, as client-go's informer transforms do: server-side apply's
+ * bookkeeping is often the largest part of an object's metadata, nothing here reads it, and
+ * an update sent without it keeps the server's (the API server fills it in from the live
+ * object). Caches then hold less per object.
+ */
+export function withoutManagedFields<T>(object: T): T {
+  const metadata = (object as { metadata?: { managedFields?: unknown } }).metadata;
+  if (metadata && 'managedFields' in metadata) delete metadata.managedFields;
+  return object;
 }
 
 /** Status of the watch request as far as we can tell: Watch only exposes failures. */

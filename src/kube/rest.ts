@@ -46,7 +46,8 @@ export class RestClient {
   readonly requestCounter: RequestCounter | undefined;
   private readonly timeoutMs: number;
   private readonly userAgent: string;
-  private agent: http.Agent | undefined;
+  /** Keep-alive pools: one for Events (see POOL), one for everything else. */
+  private readonly agents = new Map<'events' | 'other', http.Agent>();
 
   constructor(kubeConfig: KubeConfig, options: RestClientOptions = {}) {
     this.kubeConfig = kubeConfig;
@@ -89,7 +90,7 @@ export class RestClient {
         method: req.method,
         headers,
         auth: options.auth,
-        agent: this.agentFor(url, options),
+        agent: this.agentFor(url, options, req.resource === 'events' ? 'events' : 'other'),
         timeoutMs: req.timeoutMs ?? this.timeoutMs,
         payload,
       });
@@ -159,30 +160,51 @@ export class RestClient {
   }
 
   /**
-   * One keep-alive agent per client: the library builds a fresh agent without keep-alive on
-   * every call, which would cost a TLS handshake per request. Proxied clusters keep the
+   * Keep-alive agents per client (Events in a pool of their own): the library builds a fresh
+   * agent without keep-alive on every call, which would cost a TLS handshake per request. Proxied clusters keep the
    * library's agent. Certificates are read once, so a rotated client cert needs a restart.
    */
-  private agentFor(url: URL, options: https.RequestOptions): http.Agent | undefined {
+  private agentFor(
+    url: URL,
+    options: https.RequestOptions,
+    pool: 'events' | 'other',
+  ): http.Agent | undefined {
     if (this.kubeConfig.getCurrentCluster()?.proxyUrl) {
       return options.agent instanceof http.Agent ? options.agent : undefined;
     }
-    if (!this.agent) {
-      this.agent =
+    let agent = this.agents.get(pool);
+    if (!agent) {
+      const limits = { ...POOL, maxSockets: pool === 'events' ? EVENT_SOCKETS : POOL.maxSockets };
+      agent =
         url.protocol === 'http:'
-          ? new http.Agent({ keepAlive: true })
+          ? new http.Agent(limits)
           : new https.Agent({
-              keepAlive: true,
+              ...limits,
               ca: options.ca,
               cert: options.cert,
               key: options.key,
               rejectUnauthorized: options.rejectUnauthorized,
               servername: options.servername,
             });
+      this.agents.set(pool, agent);
     }
-    return this.agent;
+    return agent;
   }
 }
+
+/**
+ * HTTP/1.1 takes one connection per request in flight (client-go multiplexes all of them over
+ * one HTTP/2 connection). Unbounded, a burst of fire-and-forget Event writes opened hundreds
+ * of TLS connections, each a handshake and native buffers, kept open afterwards; excess
+ * requests now wait for one of 32, and at most 8 stay open when idle.
+ */
+const POOL: http.AgentOptions = { keepAlive: true, maxSockets: 32, maxFreeSockets: 8 };
+/**
+ * Event writes (fire-and-forget, one chain per object, so thousands at once when a controller
+ * starts on many Rollouts) have a pool of their own and never queue ahead of a reconcile's
+ * reads and writes. client-go writes Events one at a time.
+ */
+const EVENT_SOCKETS = 8;
 
 interface SendOptions {
   method: HttpMethod;
@@ -205,12 +227,16 @@ function send(url: URL, options: SendOptions): Promise<{ statusCode: number; bod
         agent: options.agent,
       },
       (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        // Decoded chunk by chunk into a string (V8's heap) rather than joined into one Buffer:
+        // a LIST page runs to megabytes, and malloc tends to keep such buffers' memory after
+        // they are freed, where V8 returns its large strings' pages.
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          body += chunk;
+        });
         response.on('error', reject);
-        response.on('end', () =>
-          resolve({ statusCode: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-        );
+        response.on('end', () => resolve({ statusCode: response.statusCode ?? 0, body }));
       },
     );
     request.setTimeout(options.timeoutMs, () => {

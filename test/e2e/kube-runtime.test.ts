@@ -166,6 +166,31 @@ describe('informer', () => {
       true,
     );
   });
+
+  it("caches objects without managedFields, and an update from the cache keeps the server's", async () => {
+    // Given an object created by us (the server records a managedFields entry for it), cached
+    await createObject(client, configMaps, configMap('managed'));
+    const informer = startInformer<ConfigMap>(configMaps);
+    await informer.waitForSync(10_000);
+    await vi.waitFor(() => expect(informer.get(namespace, 'managed')).toBeDefined(), wait);
+
+    // Then the cached copy (from the list, then from a watch event) carries no managedFields
+    expect(informer.get(namespace, 'managed')?.metadata).not.toHaveProperty('managedFields');
+    await mergePatch(client, { resource: configMaps, namespace, name: 'managed' }, { data: { key: 'v2' } });
+    await vi.waitFor(() => expect(informer.get(namespace, 'managed')?.data?.key).toBe('v2'), wait);
+    expect(informer.get(namespace, 'managed')?.metadata).not.toHaveProperty('managedFields');
+
+    // And a PUT of the cached object leaves the server's managedFields in place
+    const cached = informer.get(namespace, 'managed') as ConfigMap;
+    await updateObject(client, configMaps, { ...cached, data: { key: 'v3' } });
+    const live = await client.get<ConfigMap & { metadata: { managedFields?: unknown[] } }>(
+      configMaps,
+      namespace,
+      'managed',
+    );
+    expect(live.data?.key).toBe('v3');
+    expect(live.metadata.managedFields?.length ?? 0).toBeGreaterThan(0);
+  });
 });
 
 describe('leader election', () => {
