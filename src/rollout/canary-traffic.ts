@@ -116,8 +116,11 @@ export function planTrafficRoutedCanary(
     stableHash: draft.stableHash,
     canaryAvailableReplicas: availableReplicas(newRS),
     stableAvailableReplicas: availableReplicas(stable),
+    // Argo's AtDesiredReplicaCountsForCanary needs the stable set of the status the pass started
+    // from (unless dynamicStableScale): a first deploy has none, so no step weight is written.
     atDesiredReplicaCounts:
       isSettledAt(newRS, counts.canary) &&
+      (canary.dynamicStableScale === true || pass.stableRS !== undefined) &&
       (!stable || stable === newRS || isSettledAt(stable, counts.stable)),
     experimentDestinations,
   });
