@@ -8,7 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { ANALYSIS_RUN_KIND, apiResourceOf, ROLLOUT_KIND } from '../api/kinds.js';
 import { KubeApiError, NotFoundError } from '../kube/api-error.js';
 import type { KubeObject } from '../kube/object.js';
-import { createObject, deleteObject, mergePatch, updateStatus } from '../kube/patch.js';
+import { createObject, deleteObject, jsonPatch, mergePatch, updateStatus } from '../kube/patch.js';
 import { coreResources, resourcePath } from '../kube/resource.js';
 import type { RestClient } from '../kube/rest.js';
 import { applyTrafficWrite } from '../trafficrouting/apply.js';
@@ -214,6 +214,12 @@ async function applyAction(
       await syncRoleMetadataOnCluster(client, namespace, action);
       return;
     case 'setRolloutRevision':
+      if (action.template !== undefined) {
+        // Replaced whole: a merge patch would keep the malformed value.
+        await jsonPatch(client, { resource: ROLLOUTS, namespace, name: rollout.metadata.name }, [
+          { op: 'replace', path: '/spec/template', value: action.template },
+        ]);
+      }
       return mergePatch(
         client,
         { resource: ROLLOUTS, namespace, name: rollout.metadata.name },
