@@ -1,6 +1,6 @@
 // The local cluster's fake container behaviour (test/cluster/kwok-stages.yaml): Job pods run
 // for their `sleep N` and end by their `exit N`; unpullable images stay in ImagePullBackOff;
-// other pods become Ready. Argo Rollouts' e2e suite and our analysis tests rely on it.
+// a readinessProbe's initialDelaySeconds holds Ready back; other pods become Ready. Argo Rollouts' e2e suite and our analysis tests rely on it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, kubectl } from './support/kubectl.js';
 import { eventually } from './support/wait.js';
@@ -12,6 +12,7 @@ interface Pod {
   status?: {
     phase?: string;
     startTime?: string;
+    conditions?: { type: string; status: string; lastTransitionTime?: string }[];
     containerStatuses?: {
       state?: {
         waiting?: { reason?: string };
@@ -102,5 +103,38 @@ describe('local cluster: container behaviour read from the pod spec', () => {
         : undefined;
     });
     expect(pod.status?.phase).toBe('Pending');
+  });
+
+  it('a pod runs at once but is Ready only after its readinessProbe initialDelaySeconds', async () => {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'slow-ready', namespace },
+      spec: {
+        containers: [
+          {
+            name: 'main',
+            image: 'nginx:1.19-alpine',
+            readinessProbe: { initialDelaySeconds: 3, httpGet: { path: '/', port: 80 } },
+          },
+        ],
+      },
+    };
+    kubectl(['apply', '-f', '-'], JSON.stringify(pod));
+    const ready = await eventually(
+      'the pod to become Ready',
+      () => {
+        const found = getJson<Pod>(['pod', 'slow-ready', '-n', namespace]);
+        return found.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
+          ? found
+          : undefined;
+      },
+      120_000,
+    );
+    const readyAt = ready.status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime;
+    expect(ready.status?.phase).toBe('Running');
+    expect(
+      (Date.parse(readyAt ?? '') - Date.parse(ready.status?.startTime ?? '')) / 1000,
+    ).toBeGreaterThanOrEqual(3);
   });
 });
