@@ -1,6 +1,7 @@
 // The local cluster's fake container behaviour (test/cluster/kwok-stages.yaml): Job pods run
 // for their `sleep N` and end by their `exit N`; unpullable images stay in ImagePullBackOff;
-// a readinessProbe's initialDelaySeconds holds Ready back; other pods become Ready. Argo Rollouts' e2e suite and our analysis tests rely on it.
+// a readinessProbe's initialDelaySeconds holds Ready back, and readinessGates until their
+// conditions are True; a command that cannot run crash-loops; other pods become Ready. Argo Rollouts' e2e suite and our analysis tests rely on it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, kubectl } from './support/kubectl.js';
 import { eventually } from './support/wait.js';
@@ -136,5 +137,61 @@ describe('local cluster: container behaviour read from the pod spec', () => {
     expect(
       (Date.parse(readyAt ?? '') - Date.parse(ready.status?.startTime ?? '')) / 1000,
     ).toBeGreaterThanOrEqual(3);
+  });
+
+  const isReady = (pod: Pod) =>
+    pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+  const plainPod = (name: string, spec: Record<string, unknown>) =>
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace },
+      spec: { containers: [{ name: 'main', image: 'nginx:1.19-alpine' }], ...spec },
+    });
+
+  it('a pod with a readiness gate runs, and is Ready only once the gate condition is True', async () => {
+    kubectl(
+      ['apply', '-f', '-'],
+      plainPod('gated', { readinessGates: [{ conditionType: 'example.com/gate' }] }),
+    );
+    const running = await eventually('the gated pod to run', () => {
+      const found = getJson<Pod>(['pod', 'gated', '-n', namespace]);
+      return found.status?.phase === 'Running' ? found : undefined;
+    });
+    // Nothing has set the gate yet, and nothing but this test will.
+    expect(isReady(running)).toBe(false);
+    kubectl([
+      'patch',
+      'pod',
+      'gated',
+      '-n',
+      namespace,
+      '--subresource=status',
+      '--type=json',
+      '-p',
+      JSON.stringify([
+        { op: 'add', path: '/status/conditions/-', value: { type: 'example.com/gate', status: 'True' } },
+      ]),
+    ]);
+    await eventually('the gated pod to become Ready', () =>
+      isReady(getJson<Pod>(['pod', 'gated', '-n', namespace])) ? true : undefined,
+    );
+  });
+
+  it('a pod whose command cannot run crash-loops and is never Ready', async () => {
+    kubectl(
+      ['apply', '-f', '-'],
+      plainPod('bad-command', {
+        containers: [{ name: 'main', image: 'nginx:1.19-alpine', command: ['/bad-command'] }],
+      }),
+    );
+    const pod = await eventually('a CrashLoopBackOff pod', () => {
+      const found = getJson<Pod>(['pod', 'bad-command', '-n', namespace]);
+      return found.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff'
+        ? found
+        : undefined;
+    });
+    expect(pod.status?.phase).toBe('Running');
+    expect(isReady(pod)).toBe(false);
   });
 });
