@@ -1,7 +1,8 @@
 // The local cluster's fake container behaviour (test/cluster/kwok-stages.yaml): Job pods run
 // for their `sleep N` and end by their `exit N`; unpullable images stay in ImagePullBackOff;
-// a readinessProbe's initialDelaySeconds holds Ready back, and readinessGates until their
-// conditions are True; a command that cannot run crash-loops; other pods become Ready. Argo Rollouts' e2e suite and our analysis tests rely on it.
+// a readinessProbe's initialDelaySeconds or a postStart `sleep N` holds Ready back, and
+// readinessGates until their conditions are True; a preStop `sleep N` holds deletion back; a
+// command that cannot run crash-loops; other pods become Ready. Argo Rollouts' e2e suite and our analysis tests rely on it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, kubectl } from './support/kubectl.js';
 import { eventually } from './support/wait.js';
@@ -193,5 +194,49 @@ describe('local cluster: container behaviour read from the pod spec', () => {
     });
     expect(pod.status?.phase).toBe('Running');
     expect(isReady(pod)).toBe(false);
+  });
+
+  it("a postStart hook's sleep holds Ready back; a preStop hook's sleep holds deletion back", async () => {
+    const hooks = {
+      postStart: { exec: { command: ['sleep', '3'] } },
+      preStop: { exec: { command: ['sleep', '30'] } },
+    };
+    kubectl(
+      ['apply', '-f', '-'],
+      plainPod('hooks', {
+        terminationGracePeriodSeconds: 60,
+        containers: [{ name: 'main', image: 'nginx:1.19-alpine', lifecycle: hooks }],
+      }),
+    );
+    const ready = await eventually(
+      'the pod with hooks to become Ready',
+      () => {
+        const found = getJson<Pod>(['pod', 'hooks', '-n', namespace]);
+        return isReady(found) ? found : undefined;
+      },
+      120_000,
+    );
+    const readyAt = ready.status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime;
+    expect(
+      (Date.parse(readyAt ?? '') - Date.parse(ready.status?.startTime ?? '')) / 1000,
+    ).toBeGreaterThanOrEqual(3);
+    kubectl(['delete', 'pod', 'hooks', '-n', namespace, '--wait=false']);
+    // Still there, terminating, while its preStop hook runs.
+    const terminating = getJson<Pod & { metadata: { deletionTimestamp?: string } }>([
+      'pod',
+      'hooks',
+      '-n',
+      namespace,
+    ]);
+    expect(terminating.metadata.deletionTimestamp).toBeDefined();
+    await eventually(
+      'the pod to go away after its preStop hook',
+      () =>
+        getJson<{ items: Pod[] }>(['pods', '-n', namespace, '--field-selector', 'metadata.name=hooks']).items
+          .length === 0
+          ? true
+          : undefined,
+      120_000,
+    );
   });
 });
