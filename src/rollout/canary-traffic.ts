@@ -66,7 +66,10 @@ export function trafficStepReached(
     }),
   );
   if (!isSettledAt(pass.newRS, counts.canary)) return false;
-  if (stableRS && stableRS !== pass.newRS && !isSettledAt(stableRS, counts.stable)) return false;
+  // Argo's AtDesiredReplicaCountsForCanary leaves the stable set out under dynamicStableScale:
+  // it only shrinks once the weight has moved off it.
+  const dynamic = pass.rollout.spec.strategy.canary?.dynamicStableScale === true;
+  if (!dynamic && stableRS && stableRS !== pass.newRS && !isSettledAt(stableRS, counts.stable)) return false;
   return pass.previous.canary?.weights?.canary.weight === weight;
 }
 
@@ -117,11 +120,12 @@ export function planTrafficRoutedCanary(
     canaryAvailableReplicas: availableReplicas(newRS),
     stableAvailableReplicas: availableReplicas(stable),
     // Argo's AtDesiredReplicaCountsForCanary needs the stable set of the status the pass started
-    // from (unless dynamicStableScale): a first deploy has none, so no step weight is written.
+    // from, at its count (a first deploy has none, so no step weight is written), except under
+    // dynamicStableScale, where the stable set shrinks only after the weight moved off it.
     atDesiredReplicaCounts:
       isSettledAt(newRS, counts.canary) &&
-      (canary.dynamicStableScale === true || pass.stableRS !== undefined) &&
-      (!stable || stable === newRS || isSettledAt(stable, counts.stable)),
+      (canary.dynamicStableScale === true ||
+        (pass.stableRS !== undefined && (!stable || stable === newRS || isSettledAt(stable, counts.stable)))),
     experimentDestinations,
   });
   const plan = planTrafficRouting({
