@@ -84,9 +84,23 @@ export function planTrafficRoutedCanary(
 ): Pick<CanaryStatus, 'weights'> & { canaryServiceToStable: boolean; holdCanaryService?: boolean } {
   const { newRS, replicas, now } = pass;
   const routed = draftRollout(pass, draft);
-  const counts = trafficRoutedReplicaCounts(routed);
+  const counts = trafficRoutedReplicaCounts(routed, {
+    canaryAvailableReplicas: availableReplicas(newRS),
+    stableAvailableReplicas: availableReplicas(stable),
+  });
 
-  if (draft.aborted && stable && stable !== newRS) {
+  if (
+    draft.aborted &&
+    stable &&
+    stable !== newRS &&
+    canary.dynamicStableScale === true &&
+    canary.abortScaleDownDelaySeconds === undefined
+  ) {
+    // Argo's shouldDelayScaleDownOnAbort: no abort delay under dynamicStableScale unless one is
+    // set; the canary steps down through the setWeight steps as the stable set becomes available.
+    pass.scaleTo(newRS, counts.canary);
+    pass.scaleTo(stable, counts.stable);
+  } else if (draft.aborted && stable && stable !== newRS) {
     // Aborted: the stable set takes all traffic at once; the canary pods stay for
     // abortScaleDownDelaySeconds (0 keeps them) before they go.
     pass.scaleTo(stable, replicas);

@@ -177,7 +177,9 @@ export function desiredTrafficWeight(input: TrafficWeightInput): TrafficWeightDe
  * Argo's GetDesiredCanaryWeight: after an abort with dynamicStableScale, the canary steps down
  * through the setWeight steps in reverse as the stable pods come up; otherwise the set weight.
  */
-function desiredCanaryWeightOnAbort(rollout: RoutedRollout, input: TrafficWeightInput): number {
+type AvailableReplicas = Pick<TrafficWeightInput, 'canaryAvailableReplicas' | 'stableAvailableReplicas'>;
+
+function desiredCanaryWeightOnAbort(rollout: RoutedRollout, input: AvailableReplicas): number {
   const canary = rollout.spec.strategy.canary;
   if (!rollout.status?.abort || !canary?.dynamicStableScale) return currentSetWeight(rollout);
   const max = maxTrafficWeight(rollout);
@@ -237,7 +239,11 @@ export function managedRoutesAtStep(
  * follows the larger of the desired and the current stable weight (and an aborted canary
  * keeps the pods its current weight needs).
  */
-export function trafficRoutedReplicaCounts(rollout: RoutedRollout): { canary: number; stable: number } {
+export function trafficRoutedReplicaCounts(
+  rollout: RoutedRollout,
+  /** Pods available now: an aborted dynamicStableScale canary steps down by them (Argo's GetDesiredCanaryWeight). */
+  available?: AvailableReplicas,
+): { canary: number; stable: number } {
   const status = rollout.status ?? {};
   const canary = rollout.spec.strategy.canary;
   const replicas = rollout.spec.replicas ?? 1;
@@ -255,7 +261,10 @@ export function trafficRoutedReplicaCounts(rollout: RoutedRollout): { canary: nu
   if (scale?.replicas !== undefined) {
     canaryCount = scale.replicas;
   } else {
-    if (!promoted) weight = scale?.weight ?? currentSetWeight(rollout);
+    if (!promoted)
+      weight =
+        scale?.weight ??
+        (available ? desiredCanaryWeightOnAbort(rollout, available) : currentSetWeight(rollout));
     canaryCount = atLeastMin(toReplicas(weight));
   }
   if (!canary?.dynamicStableScale) return { canary: canaryCount, stable: replicas };

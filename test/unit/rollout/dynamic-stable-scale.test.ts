@@ -119,3 +119,35 @@ describe('dynamicStableScale: the stable set scaling down after the weight moved
     expect(scaled).not.toContainEqual([`web-${V1}`, 4]);
   });
 });
+
+describe('dynamicStableScale: abort without abortScaleDownDelaySeconds', () => {
+  it('sets no scale-down deadline and steps the sets by the setWeight steps, not all at once', () => {
+    const result = planRollout({
+      rollout: rollout({
+        stableRS: V1,
+        currentPodHash: V2,
+        currentStepHash: stepHash(steps),
+        currentStepIndex: 3,
+        observedGeneration: '2',
+        abort: true,
+        abortedAt: '2026-11-21T11:59:59Z',
+        canary: { weights: weights(75) },
+      }),
+      replicaSets: [rs(V1, 1, 1, 1, 1), rs(V2, 2, 3, 3, 3)],
+      services: new Map([
+        ['web-stable', service('web-stable', V1)],
+        ['web-canary', service('web-canary', V2)],
+      ]),
+      now: new Date('2026-11-21T12:00:00Z'),
+      trafficObjects: [virtualService(75)],
+    });
+    const scaled = Object.fromEntries(
+      result.actions.flatMap((a) => (a.kind === 'scaleReplicaSet' ? [[a.name, a.to]] : [])),
+    );
+    // Argo's GetDesiredCanaryWeight: 3 canary pods needed (4 - 1 stable available), so the abort
+    // weight is 25 (1 pod < 3): stable to 3 (75%), canary held at 3 by its 75% of traffic.
+    expect(scaled[`web-${V1}`]).toBe(3);
+    expect(scaled[`web-${V2}`]).toBeUndefined();
+    expect(result.actions.some((a) => a.kind === 'annotateReplicaSet')).toBe(false);
+  });
+});
