@@ -7,6 +7,7 @@ import type { CanaryStrategy, RolloutStatus } from '../api/rollout.js';
 import { planTrafficRouting } from '../trafficrouting/registry.js';
 import type { WeightDestination } from '../trafficrouting/router.js';
 import {
+  abortedDynamicReplicaCounts,
   desiredTrafficWeight,
   trafficRoutedReplicaCounts,
   trafficWeightStatus,
@@ -84,10 +85,7 @@ export function planTrafficRoutedCanary(
 ): Pick<CanaryStatus, 'weights'> & { canaryServiceToStable: boolean; holdCanaryService?: boolean } {
   const { newRS, replicas, now } = pass;
   const routed = draftRollout(pass, draft);
-  const counts = trafficRoutedReplicaCounts(routed, {
-    canaryAvailableReplicas: availableReplicas(newRS),
-    stableAvailableReplicas: availableReplicas(stable),
-  });
+  const counts = trafficRoutedReplicaCounts(routed);
 
   if (
     draft.aborted &&
@@ -98,8 +96,12 @@ export function planTrafficRoutedCanary(
   ) {
     // Argo's shouldDelayScaleDownOnAbort: no abort delay under dynamicStableScale unless one is
     // set; the canary steps down through the setWeight steps as the stable set becomes available.
-    pass.scaleTo(newRS, counts.canary);
-    pass.scaleTo(stable, counts.stable);
+    const stepped = abortedDynamicReplicaCounts(pass.rollout, {
+      canary: availableReplicas(newRS),
+      stable: availableReplicas(stable),
+    });
+    pass.scaleTo(newRS, stepped.canary);
+    pass.scaleTo(stable, stepped.stable);
   } else if (draft.aborted && stable && stable !== newRS) {
     // Aborted: the stable set takes all traffic at once; the canary pods stay for
     // abortScaleDownDelaySeconds (0 keeps them) before they go.

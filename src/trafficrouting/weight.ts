@@ -177,9 +177,7 @@ export function desiredTrafficWeight(input: TrafficWeightInput): TrafficWeightDe
  * Argo's GetDesiredCanaryWeight: after an abort with dynamicStableScale, the canary steps down
  * through the setWeight steps in reverse as the stable pods come up; otherwise the set weight.
  */
-type AvailableReplicas = Pick<TrafficWeightInput, 'canaryAvailableReplicas' | 'stableAvailableReplicas'>;
-
-function desiredCanaryWeightOnAbort(rollout: RoutedRollout, input: AvailableReplicas): number {
+function desiredCanaryWeightOnAbort(rollout: RoutedRollout, input: TrafficWeightInput): number {
   const canary = rollout.spec.strategy.canary;
   if (!rollout.status?.abort || !canary?.dynamicStableScale) return currentSetWeight(rollout);
   const max = maxTrafficWeight(rollout);
@@ -239,11 +237,7 @@ export function managedRoutesAtStep(
  * follows the larger of the desired and the current stable weight (and an aborted canary
  * keeps the pods its current weight needs).
  */
-export function trafficRoutedReplicaCounts(
-  rollout: RoutedRollout,
-  /** Pods available now: an aborted dynamicStableScale canary steps down by them (Argo's GetDesiredCanaryWeight). */
-  available?: AvailableReplicas,
-): { canary: number; stable: number } {
+export function trafficRoutedReplicaCounts(rollout: RoutedRollout): { canary: number; stable: number } {
   const status = rollout.status ?? {};
   const canary = rollout.spec.strategy.canary;
   const replicas = rollout.spec.replicas ?? 1;
@@ -261,10 +255,7 @@ export function trafficRoutedReplicaCounts(
   if (scale?.replicas !== undefined) {
     canaryCount = scale.replicas;
   } else {
-    if (!promoted)
-      weight =
-        scale?.weight ??
-        (available ? desiredCanaryWeightOnAbort(rollout, available) : currentSetWeight(rollout));
+    if (!promoted) weight = scale?.weight ?? currentSetWeight(rollout);
     canaryCount = atLeastMin(toReplicas(weight));
   }
   if (!canary?.dynamicStableScale) return { canary: canaryCount, stable: replicas };
@@ -342,4 +333,38 @@ export function trafficWeightStatus(
     details.push(`additional: ${JSON.stringify(weights.additional ?? [])}`);
   }
   return { weights, changed, message: `Traffic weight updated ${details.join(', ')}` };
+}
+
+/**
+ * Argo's CalculateReplicaCountsForTrafficRoutedCanary for an aborted dynamicStableScale canary:
+ * the abort weight steps back through the setWeight steps as the stable set becomes available
+ * (GetDesiredCanaryWeight), and neither set drops below what the traffic weights in status need.
+ */
+export function abortedDynamicReplicaCounts(
+  rollout: RoutedRollout,
+  available: { canary: number; stable: number },
+): { canary: number; stable: number } {
+  const canary = rollout.spec.strategy.canary;
+  const replicas = rollout.spec.replicas ?? 1;
+  const max = maxTrafficWeight(rollout);
+  const toReplicas = (weight: number) => Math.ceil((weight * replicas) / max);
+  const atLeastMin = (count: number) =>
+    count === 0 || canary?.minPodsPerReplicaSet === undefined
+      ? count
+      : Math.max(count, canary.minPodsPerReplicaSet);
+  const needed = Math.max(replicas - available.stable, available.canary);
+  const steps = canary?.steps ?? [];
+  let weight = 0;
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const stepWeight = steps[i]?.setWeight;
+    if (stepWeight !== undefined && toReplicas(stepWeight) < needed) {
+      weight = stepWeight;
+      break;
+    }
+  }
+  const weights = rollout.status?.canary?.weights;
+  return {
+    canary: atLeastMin(Math.max(toReplicas(weight), weights ? toReplicas(weights.canary.weight) : 0)),
+    stable: atLeastMin(Math.max(toReplicas(max - weight), weights ? toReplicas(weights.stable.weight) : 0)),
+  };
 }
