@@ -15,7 +15,7 @@ import { INSTANCE_ID_LABEL } from '../rollout/labels.js';
 import { ANALYSIS_RUNS, reconcileAnalysisRun } from './act.js';
 import { registerAnalysisMetrics } from './metrics.js';
 import type { ObservedAnalysisRun } from './plan.js';
-import { ANALYSIS_RUN_UID_LABEL, JOBS, jobOutcome } from './providers/job.js';
+import { ANALYSIS_RUN_UID_LABEL, JOBS, jobOutcome, terminalPodError } from './providers/job.js';
 import type { JobObject, JobPod } from './providers/provider.js';
 
 const WORKERS = 4;
@@ -56,8 +56,7 @@ export const analysisRunController: ControllerFactory = {
     );
 
     // Pods of measurement Jobs (Argo labels them with the run's uid too): a pod that can never
-    // pull its image makes the measurement Inconclusive instead of waiting forever. Read when
-    // the measurement is looked at again (job.ts nextLook), not on pod events, as in Argo.
+    // pull its image makes the measurement Inconclusive instead of waiting forever.
     const jobPods = new Informer<JobPod & { metadata: { name: string } }>(
       apiListWatch(client, coreResources.pods, { ...scope, labelSelector: ANALYSIS_RUN_UID_LABEL }),
       { onError: onError('job pod watch') },
@@ -81,6 +80,16 @@ export const analysisRunController: ControllerFactory = {
       if (jobOutcome(job)) enqueue(runOwnerOf(job));
     };
     jobs.addHandlers({ add: onJob, update: (_, job) => onJob(job), delete: onJob });
+    const onJobPod = (
+      pod: JobPod & { metadata: { namespace?: string; ownerReferences?: { uid: string }[] } },
+    ) => {
+      if (!terminalPodError([pod])) return;
+      const owners = new Set((pod.metadata.ownerReferences ?? []).map((ref) => ref.uid));
+      for (const job of jobs.list(pod.metadata.namespace)) {
+        if (job.metadata.uid && owners.has(job.metadata.uid)) enqueue(runOwnerOf(job));
+      }
+    };
+    jobPods.addHandlers({ add: onJobPod, update: (_, pod) => onJobPod(pod) });
 
     // Our own status write reaches the cache a moment later; until it does, the cached run is
     // stale and measuring from it would repeat work. Key → resourceVersion we wrote over.
