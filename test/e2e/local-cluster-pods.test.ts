@@ -107,6 +107,18 @@ describe('local cluster: container behaviour read from the pod spec', () => {
     expect(pod.status?.phase).toBe('Pending');
   });
 
+  it('an image whose tag says error cannot be pulled either', async () => {
+    kubectl(
+      ['apply', '-f', '-'],
+      job('error-tag', { image: 'argoproj/rollouts-demo:error', args: ['exit 0'] }),
+    );
+    await eventually('an ImagePullBackOff pod', () =>
+      podOfJob('error-tag')?.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ImagePullBackOff'
+        ? true
+        : undefined,
+    );
+  });
+
   it('a pod runs at once but is Ready only after its readinessProbe initialDelaySeconds', async () => {
     const pod = {
       apiVersion: 'v1',
