@@ -191,6 +191,9 @@ export function planRollout(input: ObservedRollout): RolloutPlan {
     if (rollout.metadata.annotations?.[WORKLOAD_GENERATION_ANNOTATION] !== generation) {
       pass.actions.push({ kind: 'setWorkloadGeneration', generation });
     }
+  } else if (!observed.rollout.spec.workloadRef) {
+    // Back on an inline template: nothing is referenced any more (Argo's e2e TestWorkloadRef).
+    status.workloadObservedGeneration = undefined;
   }
   // A promotion gate holding the rollout says why.
   const shown = phase === 'Progressing' && strategy.waitingFor ? strategy.waitingFor : message;

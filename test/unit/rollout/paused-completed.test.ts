@@ -97,3 +97,17 @@ describe('spec.paused on a completed canary', () => {
     });
   });
 });
+
+describe('back on an inline template after a workloadRef', () => {
+  it('drops status.workloadObservedGeneration (Argo e2e TestWorkloadRef)', () => {
+    const status: RolloutStatus = {
+      stableRS: V1,
+      currentPodHash: V1,
+      currentStepHash: stepHash(steps),
+      currentStepIndex: 1,
+      observedGeneration: '1',
+      workloadObservedGeneration: '2',
+    };
+    expect(plan(rollout(false, status)).status.workloadObservedGeneration).toBeUndefined();
+  });
+});
