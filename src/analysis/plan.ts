@@ -213,7 +213,8 @@ export function measurementTasks(
     const last = result?.measurements?.at(-1);
     if (last && !last.finishedAt) {
       const resumeAt = timeOf(last.resumeAt);
-      if (resumeAt !== undefined && resumeAt > nowMs) continue;
+      // A terminating run stops its in-flight measurements now, not at their resumeAt (Argo).
+      if (!terminating && resumeAt !== undefined && resumeAt > nowMs) continue;
       tasks.push({
         metricIndex,
         metricName: metric.name,

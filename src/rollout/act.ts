@@ -8,7 +8,14 @@ import { isDeepStrictEqual } from 'node:util';
 import { ANALYSIS_RUN_KIND, apiResourceOf, ROLLOUT_KIND } from '../api/kinds.js';
 import { KubeApiError, NotFoundError } from '../kube/api-error.js';
 import type { KubeObject } from '../kube/object.js';
-import { createObject, deleteObject, mergePatch, type PatchOptions, updateStatus } from '../kube/patch.js';
+import {
+  createObject,
+  deleteObject,
+  jsonPatch,
+  mergePatch,
+  type PatchOptions,
+  updateStatus,
+} from '../kube/patch.js';
 import { coreResources, resourcePath } from '../kube/resource.js';
 import type { RestClient } from '../kube/rest.js';
 import { applyTrafficWrite } from '../trafficrouting/apply.js';
@@ -249,6 +256,12 @@ async function applyAction(
       await syncRoleMetadataOnCluster(client, namespace, action, versions);
       return;
     case 'setRolloutRevision':
+      if (action.template !== undefined) {
+        // Replaced whole: a merge patch would keep the malformed value.
+        await jsonPatch(client, { resource: ROLLOUTS, namespace, name: rollout.metadata.name }, [
+          { op: 'replace', path: '/spec/template', value: action.template },
+        ]);
+      }
       return mergePatch(
         client,
         { resource: ROLLOUTS, namespace, name: rollout.metadata.name },

@@ -8,6 +8,8 @@ import {
   type AnalysisRunType,
   type AvailableTemplates,
   analysisRunForRollout,
+  analysisRunName,
+  collisionName,
   ROLLOUT_TYPE_LABEL,
   STEP_INDEX_LABEL,
 } from '../analysis/run-from-templates.js';
@@ -93,15 +95,63 @@ export class RolloutAnalysisRuns implements AnalysisRunProtocol {
     };
   }
 
-  /** The existing run of this type for the current template, if any. */
+  /** The existing run of this type for the current template, if any (the latest attempt). */
   find(type: AnalysisRunType): AnalysisRun | undefined {
-    // A run made for an earlier revision of the same template (a rollback outside the
-    // rollbackWindow, a re-promotion) does not count: Argo names runs per revision and resets
-    // the current ones on every template change, so the steps measure again.
+    return this.attempts(type)[0];
+  }
+
+  /**
+   * Every run of this type for the current template, the latest attempt first. A run made for an
+   * earlier revision of the same template (a rollback outside the rollbackWindow, a
+   * re-promotion) does not count: Argo names runs per revision and resets the current ones on
+   * every template change, so the steps measure again. A retried attempt is named
+   * `<name>.<n>` (Argo's CreateWithCollisionCounter), so the highest n is the latest.
+   */
+  private attempts(type: AnalysisRunType): AnalysisRun[] {
     const revision = String(this.pass.revision);
-    return this.observed.runs.find(
-      (run) => matches(run, type, this.pass.hash, revision) && !run.metadata?.deletionTimestamp,
-    );
+    const base = analysisRunName(this.pass.rollout?.metadata?.name ?? '', this.pass.hash, revision, type);
+    const attempt = (run: AnalysisRun) => {
+      const name = run.metadata?.name ?? '';
+      const suffix = name.startsWith(`${base}.`) ? name.slice(base.length + 1) : '';
+      return /^[0-9]+$/.test(suffix) ? Number(suffix) : 0;
+    };
+    return this.observed.runs
+      .filter((run) => matches(run, type, this.pass.hash, revision) && !run.metadata?.deletionTimestamp)
+      .sort((a, b) => attempt(b) - attempt(a));
+  }
+
+  /** The run the previous status holds as the current one of this type. */
+  private recorded(type: AnalysisRunType): string | undefined {
+    const previous = this.pass.previous ?? {};
+    switch (type.type) {
+      case 'Step':
+        return previous.canary?.currentStepAnalysisRunStatus?.name;
+      case 'Background':
+        return previous.canary?.currentBackgroundAnalysisRunStatus?.name;
+      case 'PrePromotion':
+        return previous.blueGreen?.prePromotionAnalysisRunStatus?.name;
+      case 'PostPromotion':
+        return previous.blueGreen?.postPromotionAnalysisRunStatus?.name;
+    }
+  }
+
+  /**
+   * The run whose outcome decides this pass, as Argo's needsNewAnalysisRun chooses: after a
+   * retry (status.abortedAt still set, abort cleared) a finished run belongs to the aborted
+   * attempt and a new one is made; a canary's status forgets its runs on abort, so a finished
+   * canary run the status does not name is from such an attempt too. An unfinished run the
+   * status does not name yet is ours from a pass whose status write we have not seen.
+   */
+  private current(type: AnalysisRunType): AnalysisRun | undefined {
+    const attempts = this.attempts(type);
+    const unfinished = attempts.filter((run) => !isCompleted(run) && !run.spec?.terminate);
+    const previous = this.pass.previous ?? {};
+    if (previous.abortedAt && previous.abort !== true) return unfinished[0];
+    const recorded = this.recorded(type);
+    const named = recorded ? attempts.find((run) => run.metadata?.name === recorded) : undefined;
+    if (named) return named;
+    if (type.type === 'Step' || type.type === 'Background') return unfinished[0];
+    return attempts[0];
   }
 
   /**
@@ -114,7 +164,7 @@ export class RolloutAnalysisRuns implements AnalysisRunProtocol {
     analysis: RolloutAnalysis,
     previousStatus: { name: string; status?: string } | undefined,
   ): RunRequest {
-    const existing = this.find(type);
+    const existing = this.current(type);
     if (existing) {
       this.needed.add(existing.metadata?.name ?? '');
       const outcome = outcomeOf(existing);
@@ -137,7 +187,12 @@ export class RolloutAnalysisRuns implements AnalysisRunProtocol {
       ...(this.observed.instanceId ? { instanceId: this.observed.instanceId } : {}),
     });
     if (!built.ok) return { invalid: built.error };
-    const name = built.run.metadata?.name ?? '';
+    // Another attempt at the same revision (a retry) gets the next free `.n` name, as in Argo.
+    const taken = new Set(this.observed.runs.map((run) => run.metadata?.name));
+    const base = built.run.metadata?.name ?? '';
+    let name = base;
+    for (let n = 1; taken.has(name); n++) name = collisionName(base, n);
+    if (name !== base) built.run.metadata = { ...built.run.metadata, name };
     this.needed.add(name);
     this.pass.actions.push({ kind: 'createAnalysisRun', run: built.run });
     return { outcome: { name, phase: 'Pending' } };
@@ -145,7 +200,7 @@ export class RolloutAnalysisRuns implements AnalysisRunProtocol {
 
   /** Keeps a finished run of this type (its outcome still decides the step) from clean-up. */
   keep(type: AnalysisRunType): RunOutcome | undefined {
-    const run = this.find(type);
+    const run = this.current(type);
     if (!run) return undefined;
     this.needed.add(run.metadata?.name ?? '');
     return outcomeOf(run);

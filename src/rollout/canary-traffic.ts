@@ -7,6 +7,7 @@ import type { CanaryStrategy, RolloutStatus } from '../api/rollout.js';
 import { planTrafficRouting } from '../trafficrouting/registry.js';
 import type { WeightDestination } from '../trafficrouting/router.js';
 import {
+  abortedDynamicReplicaCounts,
   type CanaryPosition,
   desiredTrafficWeight,
   positionOf,
@@ -59,7 +60,10 @@ export function trafficStepReached(
     positionOfDraft(pass, { index, aborted: false, promoteFull: false, stableHash: pass.previous.stableRS }),
   );
   if (!isSettledAt(pass.newRS, counts.canary)) return false;
-  if (stableRS && stableRS !== pass.newRS && !isSettledAt(stableRS, counts.stable)) return false;
+  // Argo's AtDesiredReplicaCountsForCanary leaves the stable set out under dynamicStableScale:
+  // it only shrinks once the weight has moved off it.
+  const dynamic = pass.rollout.spec.strategy.canary?.dynamicStableScale === true;
+  if (!dynamic && stableRS && stableRS !== pass.newRS && !isSettledAt(stableRS, counts.stable)) return false;
   return pass.previous.canary?.weights?.canary.weight === weight;
 }
 
@@ -75,7 +79,22 @@ export function planTrafficRoutedCanary(
   const { newRS, replicas, now } = pass;
   const counts = trafficRoutedReplicaCounts(pass.rollout, positionOfDraft(pass, draft));
 
-  if (draft.aborted && stable && stable !== newRS) {
+  if (
+    draft.aborted &&
+    stable &&
+    stable !== newRS &&
+    canary.dynamicStableScale === true &&
+    canary.abortScaleDownDelaySeconds === undefined
+  ) {
+    // Argo's shouldDelayScaleDownOnAbort: no abort delay under dynamicStableScale unless one is
+    // set; the canary steps down through the setWeight steps as the stable set becomes available.
+    const stepped = abortedDynamicReplicaCounts(pass.rollout, {
+      canary: availableReplicas(newRS),
+      stable: availableReplicas(stable),
+    });
+    pass.scaleTo(newRS, stepped.canary);
+    pass.scaleTo(stable, stepped.stable);
+  } else if (draft.aborted && stable && stable !== newRS) {
     // Aborted: the stable set takes all traffic at once; the canary pods stay for
     // abortScaleDownDelaySeconds (0 keeps them) before they go.
     pass.scaleTo(stable, replicas);
@@ -109,9 +128,13 @@ export function planTrafficRoutedCanary(
     stableHash: draft.stableHash,
     canaryAvailableReplicas: availableReplicas(newRS),
     stableAvailableReplicas: availableReplicas(stable),
+    // Argo's AtDesiredReplicaCountsForCanary needs the stable set of the status the pass started
+    // from, at its count (a first deploy has none, so no step weight is written), except under
+    // dynamicStableScale, where the stable set shrinks only after the weight moved off it.
     atDesiredReplicaCounts:
       isSettledAt(newRS, counts.canary) &&
-      (!stable || stable === newRS || isSettledAt(stable, counts.stable)),
+      (canary.dynamicStableScale === true ||
+        (pass.stableRS !== undefined && (!stable || stable === newRS || isSettledAt(stable, counts.stable)))),
     experimentDestinations,
   });
   const plan = planTrafficRouting({

@@ -16,7 +16,7 @@ import {
   drainOlderReplicaSets,
   resolveMaxSurgeAndUnavailable,
 } from './replica-math.js';
-import { availableReplicas, isSettledAt, specReplicas } from './replicasets.js';
+import { availableReplicas, isCreatedAt, isSettledAt, specReplicas } from './replicasets.js';
 import { Reason } from './status.js';
 import { describeStep, stepHash, stepKind, weightAtStep } from './steps.js';
 import type { ReplicaSet } from './workload-types.js';
@@ -549,7 +549,9 @@ function atDesiredCounts(
     ? approximateWeightedCounts(replicas, weight, maxSurge)
     : { canary: replicas, stable: 0 };
   if (!isSettledAt(pass.newRS, desired.canary)) return false;
-  if (stableRS && !isSettledAt(stableRS, desired.stable)) return false;
+  // Argo's AtDesiredReplicaCountsForCanary asks the stable set only to have its pods, not to
+  // have them ready (e2e TestRolloutBadToGoodSetWeightUpdate: a crash-looping stable set).
+  if (stableRS && !isCreatedAt(stableRS, desired.stable)) return false;
   return others.every((rs) => specReplicas(rs) === 0 && availableReplicas(rs) === 0);
 }
 

@@ -104,7 +104,9 @@ export function rolloutConditions(
       reason: Reason.Aborted,
       message: pass.abortReason ? `${base}: ${pass.abortReason}` : (kept ?? base),
     });
-  } else if (paused) {
+  } else if (paused && !(previous.stableRS !== undefined && previous.stableRS === previous.currentPodHash)) {
+    // Argo's checkPausedConditions leaves Progressing alone on a completed rollout (stable is
+    // the current template): pausing it is no pause of progress (e2e TestCanaryWithSpecPause).
     set({
       type: ConditionType.Progressing,
       status: 'Unknown',

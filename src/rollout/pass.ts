@@ -83,7 +83,11 @@ export type RolloutAction =
   | { kind: 'releaseService'; service: string }
   /** trafficRouting was removed: undo what the Rollout wrote into its Istio DestinationRules. */
   | { kind: 'releaseDestinationRules' }
-  | { kind: 'setRolloutRevision'; revision: number }
+  /**
+   * `template`: the malformed spec.template as Argo's tolerant decode kept it; Argo's Update of
+   * the Rollout for the revision writes that back, which leaves the Rollout readable again.
+   */
+  | { kind: 'setRolloutRevision'; revision: number; template?: unknown }
   | { kind: 'evictPod'; name: string }
   | { kind: 'scaleDeployment'; name: string; to: number }
   | { kind: 'setWorkloadGeneration'; generation: string }

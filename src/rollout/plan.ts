@@ -103,6 +103,14 @@ export function planRollout(input: ObservedRollout): RolloutPlan {
     : planBlueGreenWithAnalysis(pass, blueGreen!);
   pass.analysis.finish();
   if (pass.invalid) return invalidSpecPlan(observed, pass.invalid);
+  if (tolerant?.malformed) {
+    // Argo sets the revision with an Update of the whole decoded Rollout, so the value its Go
+    // type could not hold is gone from the stored spec afterwards (e2e TestMalformedRollout
+    // reads the Rollout with a typed client and waits for Healthy).
+    for (const [i, action] of pass.actions.entries()) {
+      if (action.kind === 'setRolloutRevision') pass.actions[i] = { ...action, template: tolerant.template };
+    }
+  }
   if (tolerant?.malformed && pass.creatingNewRS) {
     // Argo only logs "malformed object"; the Event tells the author what the ReplicaSet lacks.
     pass.events.push({
@@ -162,6 +170,9 @@ export function planRollout(input: ObservedRollout): RolloutPlan {
     if (rollout.metadata.annotations?.[WORKLOAD_GENERATION_ANNOTATION] !== generation) {
       pass.actions.push({ kind: 'setWorkloadGeneration', generation });
     }
+  } else if (!observed.rollout.spec.workloadRef) {
+    // Back on an inline template: nothing is referenced any more (Argo's e2e TestWorkloadRef).
+    status.workloadObservedGeneration = undefined;
   }
   // A promotion gate holding the rollout says why.
   const shown = phase === 'Progressing' && strategy.waitingFor ? strategy.waitingFor : message;

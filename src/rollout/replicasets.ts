@@ -56,6 +56,14 @@ export function isSettledAt(rs: ReplicaSet | undefined, replicas: number): boole
   );
 }
 
+/**
+ * Argo's allDesiredAreCreated: asked for `replicas` and has that many pods, ready or not (what
+ * its step checks ask of the stable set, which may be crash-looping).
+ */
+export function isCreatedAt(rs: ReplicaSet | undefined, replicas: number): boolean {
+  return rs !== undefined && specReplicas(rs) === replicas && (rs.status?.replicas ?? 0) === replicas;
+}
+
 export function replicaSetName(rolloutName: string, hash: string): string {
   return `${rolloutName}-${hash}`;
 }

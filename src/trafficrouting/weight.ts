@@ -330,3 +330,37 @@ export function trafficWeightStatus(
   }
   return { weights, changed, message: `Traffic weight updated ${details.join(', ')}` };
 }
+
+/**
+ * Argo's CalculateReplicaCountsForTrafficRoutedCanary for an aborted dynamicStableScale canary:
+ * the abort weight steps back through the setWeight steps as the stable set becomes available
+ * (GetDesiredCanaryWeight), and neither set drops below what the traffic weights in status need.
+ */
+export function abortedDynamicReplicaCounts(
+  rollout: RoutedRollout,
+  available: { canary: number; stable: number },
+): { canary: number; stable: number } {
+  const canary = rollout.spec.strategy.canary;
+  const replicas = rollout.spec.replicas ?? 1;
+  const max = maxTrafficWeight(rollout);
+  const toReplicas = (weight: number) => Math.ceil((weight * replicas) / max);
+  const atLeastMin = (count: number) =>
+    count === 0 || canary?.minPodsPerReplicaSet === undefined
+      ? count
+      : Math.max(count, canary.minPodsPerReplicaSet);
+  const needed = Math.max(replicas - available.stable, available.canary);
+  const steps = canary?.steps ?? [];
+  let weight = 0;
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const stepWeight = steps[i]?.setWeight;
+    if (stepWeight !== undefined && toReplicas(stepWeight) < needed) {
+      weight = stepWeight;
+      break;
+    }
+  }
+  const weights = rollout.status?.canary?.weights;
+  return {
+    canary: atLeastMin(Math.max(toReplicas(weight), weights ? toReplicas(weights.canary.weight) : 0)),
+    stable: atLeastMin(Math.max(toReplicas(max - weight), weights ? toReplicas(weights.stable.weight) : 0)),
+  };
+}

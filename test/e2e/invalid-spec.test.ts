@@ -199,6 +199,9 @@ describe('bad specs are reported with Argo Rollouts conditions and Warning Event
       spec: { template: { spec: { containers: { resources?: { requests?: object } }[] } } };
     }>(['replicaset', rsName ?? '', '-n', namespace]);
     expect(rs.spec.template.spec.containers[0]?.resources?.requests ?? {}).toEqual({});
+    // Written back without the bad value, so typed clients (Argo's e2e fixtures) can read it.
+    const stored = getJson<{ spec: { template: object } }>(['rollout', 'malformed', '-n', namespace]);
+    expect(JSON.stringify(stored.spec.template)).not.toContain('invalid');
     await expectEvents(namespace, 'malformed', ['MalformedTemplate']);
     expect(eventReasons(namespace, 'malformed')).not.toContain('InvalidSpec');
   });

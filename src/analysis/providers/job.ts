@@ -148,6 +148,18 @@ function jobNameOf(measurement: Measurement): string {
   return name;
 }
 
+/**
+ * When a running Job is looked at again: after sqrt(2 × seconds since it started) seconds, as
+ * Argo's Resume schedules it. Argo reads Job pods (image pull errors) only then, never on a pod
+ * event, and its e2e suite relies on that order (TestCanaryBackgroundAnalysisInvalidImageJob:
+ * the canary's step analysis starts before the background Job is found stuck).
+ */
+export function nextLook(measurement: Measurement, now: Date): Date {
+  const started = Date.parse(measurement.startedAt ?? '');
+  const elapsedSeconds = Number.isNaN(started) ? 0 : Math.max(0, (now.getTime() - started) / 1000);
+  return new Date(now.getTime() + Math.sqrt(2 * elapsedSeconds) * 1000);
+}
+
 export function jobProvider(_target: MeasurementTarget, context: ProviderContext): MetricProvider {
   const { client } = context;
   const deleteJob = (namespace: string, name: string) =>
@@ -177,7 +189,12 @@ export function jobProvider(_target: MeasurementTarget, context: ProviderContext
           const controller = existing.metadata.ownerReferences?.find((ref) => ref.controller);
           if (controller?.uid !== target.run.metadata.uid) throw error;
         }
-        return { ...measurement, metadata: { [JOB_NAME_KEY]: job.metadata.name } };
+        // Looked at again at once, to catch short-lived Jobs (Argo's Run sets ResumeAt to now).
+        return {
+          ...measurement,
+          metadata: { [JOB_NAME_KEY]: job.metadata.name },
+          resumeAt: measurement.startedAt,
+        };
       } catch (error) {
         return errorMeasurement(measurement, error, context.now());
       }
@@ -213,7 +230,7 @@ export function jobProvider(_target: MeasurementTarget, context: ProviderContext
             finishedAt: formatMetaTime(context.now()),
           };
         }
-        return measurement;
+        return { ...measurement, resumeAt: formatMetaTime(nextLook(measurement, context.now())) };
       } catch (error) {
         return errorMeasurement(measurement, error, context.now());
       }

@@ -107,4 +107,13 @@ describe('jobProvider', () => {
     const provider = jobProvider(target, context(jobObject, [waiting('ContainerCreating')]));
     expect((await provider.resume(target, running)).phase).toBe('Running');
   });
+
+  it('a running Job is looked at again after sqrt(2 x elapsed) seconds, as Argo schedules it', async () => {
+    const target = { run: run(), metric: metric('m') };
+    const provider = jobProvider(target, context(jobObject));
+    // Started 8 s before the context's clock: sqrt(16) = 4 s later.
+    const result = await provider.resume(target, { ...running, startedAt: '2025-12-31T23:59:52Z' });
+    expect(result.phase).toBe('Running');
+    expect(result.resumeAt).toBe('2026-01-01T00:00:04Z');
+  });
 });

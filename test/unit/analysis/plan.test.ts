@@ -187,6 +187,18 @@ describe('measurementTasks: scheduling by interval, initialDelay and count', () 
       expect.objectContaining({ metricName: 'b', action: 'terminate' }),
     ]);
   });
+
+  it('[argo] terminating: an in-flight measurement is terminated at once, whatever its resumeAt', () => {
+    const m = metric('m');
+    const r = run(
+      [m],
+      running([result('m', { measurements: [{ phase: 'Running', startedAt: ts(0), resumeAt: ts(600) }] })]),
+      { terminate: true },
+    );
+    expect(measurementTasks(r, [m], at(60))).toEqual([
+      expect.objectContaining({ metricName: 'm', action: 'terminate' }),
+    ]);
+  });
 });
 
 describe('assessRun: limits', () => {

@@ -219,4 +219,14 @@ describe('a malformed template (TestMalformedRollout: memory: invalid)', () => {
     expect(warning?.message).not.toContain('invalid"');
     expect(result.status.conditions?.some((c) => c.type === 'InvalidSpec')).toBe(false);
   });
+
+  it("writes the decoded template back with the revision, as Argo's Update of the decoded Rollout does", () => {
+    const result = plan(rollout({ template: malformed }));
+    const revision = result.actions.find((a) => a.kind === 'setRolloutRevision');
+    expect(revision).toMatchObject({
+      kind: 'setRolloutRevision',
+      template: tolerantPodTemplate(malformed).template,
+    });
+    expect(JSON.stringify(revision)).not.toContain('invalid');
+  });
 });
