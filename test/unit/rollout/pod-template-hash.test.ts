@@ -9,7 +9,7 @@ import {
 // Golden values come from scripts/gen-pod-template-fields/hashcheck, a Go program that decodes each
 // fixture into the real corev1.PodTemplateSpec of k8s.io/api v0.34.5, marshals it with
 // encoding/json and calls Argo Rollouts v1.10.2's own utils/hash.ComputePodTemplateHash.
-const fixtureDir = new URL('../../fixtures/pod-template-hash', import.meta.url);
+const fixtureDir = new URL('../../fixtures/pod-template-hash/', import.meta.url);
 
 interface Fixture {
   readonly description: string;

@@ -13,7 +13,7 @@ import type { ReplicaSet } from '../../../src/rollout/workload-types.js';
 // Golden values from scripts/gen-pod-template-fields/hashcheck: Kubernetes' own
 // SetObjectDefaults_PodTemplate (k8s 1.34.5, as in Argo Rollouts v1.10.2) and Argo's
 // replicaset.PodTemplateEqualIgnoreHash.
-const fixtures = new URL('../../fixtures', import.meta.url);
+const fixtures = new URL('../../fixtures/', import.meta.url);
 const readJson = (path: string): unknown => JSON.parse(readFileSync(new URL(path, fixtures), 'utf8'));
 const list = (dir: string) =>
   readdirSync(new URL(dir, fixtures))

@@ -7,7 +7,7 @@ import { stepHash } from '../../../src/rollout/steps.js';
 
 // Golden values from scripts/gen-pod-template-fields/hashcheck: each fixture's steps decoded into
 // Argo Rollouts v1.10.2's []v1alpha1.CanaryStep and hashed by its conditions.ComputeStepHash.
-const fixtureDir = new URL('../../fixtures/step-hash', import.meta.url);
+const fixtureDir = new URL('../../fixtures/step-hash/', import.meta.url);
 const readJson = (name: string): unknown => JSON.parse(readFileSync(new URL(name, fixtureDir), 'utf8'));
 const golden = readJson('expected.json') as {
   readonly steps: Record<string, { readonly goJson: string; readonly hash: string }>;
