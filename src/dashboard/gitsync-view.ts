@@ -4,12 +4,8 @@
 // two PromotionPipeline actions, as the annotations the Argo CD Lua actions set.
 import { GIT_TARGET_KIND, type GitTarget, IMAGE_WATCH_KIND, type ImageWatch } from '../api/gitsync.js';
 import { apiResourceOf } from '../api/kinds.js';
-import {
-  APPROVE_ANNOTATION_PREFIX,
-  PROMOTION_PIPELINE_KIND,
-  type PromotionPipeline,
-  RELEASE_HOLD_ANNOTATION,
-} from '../api/promotion.js';
+import { APPROVE_ANNOTATION_PREFIX, RELEASE_HOLD_ANNOTATION } from '../api/labels.js';
+import { PROMOTION_PIPELINE_KIND, type PromotionPipeline } from '../api/promotion.js';
 import type { Rollout } from '../api/rollout.js';
 import { Informer } from '../kube/informer.js';
 import { apiListWatch } from '../kube/list-watch.js';

@@ -6,6 +6,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { AnalysisRun } from '../api/analysis.js';
 import { ANALYSIS_RUN_KIND, apiResourceOf, EXPERIMENT_KIND } from '../api/kinds.js';
+import { EXPERIMENT_NAME_ANNOTATION, EXPERIMENT_TEMPLATE_NAME_ANNOTATION } from '../api/labels.js';
 import { AlreadyExistsError, ConflictError, NotFoundError } from '../kube/api-error.js';
 import type { EventRecorder } from '../kube/events.js';
 import { createObject, deleteObject, mergePatch, updateStatus } from '../kube/patch.js';
@@ -16,8 +17,6 @@ import type { Logger } from '../process/logger.js';
 import type { ReplicaSet } from '../rollout/workload-types.js';
 import { terminateExperimentPatch } from './operations.js';
 import {
-  EXPERIMENT_NAME_ANNOTATION,
-  EXPERIMENT_TEMPLATE_NAME_ANNOTATION,
   type ExperimentAction,
   type ExperimentObject,
   type ExperimentPlan,

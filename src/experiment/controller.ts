@@ -10,6 +10,12 @@ import {
   apiResourceOf,
   CLUSTER_ANALYSIS_TEMPLATE_KIND,
 } from '../api/kinds.js';
+import {
+  EXPERIMENT_NAME_ANNOTATION,
+  EXPERIMENT_TEMPLATE_NAME_ANNOTATION,
+  INSTANCE_ID_LABEL,
+  POD_TEMPLATE_HASH_LABEL,
+} from '../api/labels.js';
 import { NotFoundError } from '../kube/api-error.js';
 import { Informer } from '../kube/informer.js';
 import { apiListWatch } from '../kube/list-watch.js';
@@ -21,16 +27,10 @@ import type {
   ControllerFactory,
   RunningController,
 } from '../process/controller-process.js';
-import { INSTANCE_ID_LABEL, POD_TEMPLATE_HASH_LABEL } from '../rollout/labels.js';
 import type { ReplicaSet } from '../rollout/workload-types.js';
 import { EXPERIMENTS, reconcileExperiment } from './act.js';
 import { registerExperimentMetrics } from './metrics.js';
-import {
-  EXPERIMENT_NAME_ANNOTATION,
-  EXPERIMENT_TEMPLATE_NAME_ANNOTATION,
-  type ExperimentObject,
-  type TemplateService,
-} from './plan.js';
+import type { ExperimentObject, TemplateService } from './plan.js';
 
 const WORKERS = 4;
 const RESYNC_MS = 15 * 60 * 1000;

@@ -8,19 +8,19 @@ import { isCompleted, isWorse } from '../analysis/phases.js';
 import { type AvailableTemplates, analysisRunFromTemplates } from '../analysis/run-from-templates.js';
 import type { AnalysisPhase, AnalysisRun, Argument } from '../api/analysis.js';
 import type { Experiment } from '../api/experiment.js';
-import type { OwnerReference } from '../kube/object.js';
-import { formatTime } from '../kube/timestamps.js';
 import {
+  EXPERIMENT_NAME_ANNOTATION,
+  EXPERIMENT_TEMPLATE_NAME_ANNOTATION,
   INSTANCE_ID_LABEL,
   POD_TEMPLATE_HASH_LABEL,
   SCALE_DOWN_DEADLINE_ANNOTATION,
-} from '../rollout/labels.js';
+} from '../api/labels.js';
+import type { OwnerReference } from '../kube/object.js';
+import { formatTime } from '../kube/timestamps.js';
 import { podTemplateHash } from '../rollout/pod-template-hash.js';
 import type { ReplicaSet, Service } from '../rollout/workload-types.js';
 import { parseExperimentDuration } from './duration.js';
 
-export const EXPERIMENT_NAME_ANNOTATION = 'experiment.argoproj.io/name';
-export const EXPERIMENT_TEMPLATE_NAME_ANNOTATION = 'experiment.argoproj.io/template-name';
 export const DEFAULT_PROGRESS_DEADLINE_SECONDS = 600;
 export const DEFAULT_SCALE_DOWN_DELAY_SECONDS = 30;
 export const REQUIRED_ANALYSIS_COMPLETED_MESSAGE = 'Required AnalysisRuns completed';

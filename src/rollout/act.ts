@@ -6,6 +6,14 @@
 // the changes they report are made.
 import { isDeepStrictEqual } from 'node:util';
 import { ANALYSIS_RUN_KIND, apiResourceOf, ROLLOUT_KIND } from '../api/kinds.js';
+import {
+  DESIRED_REPLICAS_ANNOTATION,
+  EPHEMERAL_METADATA_ANNOTATION,
+  MANAGED_BY_ANNOTATION,
+  POD_TEMPLATE_HASH_LABEL,
+  REVISION_ANNOTATION,
+  WORKLOAD_GENERATION_ANNOTATION,
+} from '../api/labels.js';
 import { KubeApiError, NotFoundError } from '../kube/api-error.js';
 import type { KubeObject } from '../kube/object.js';
 import { createObject, deleteObject, mergePatch, updateStatus } from '../kube/patch.js';
@@ -14,14 +22,6 @@ import type { RestClient } from '../kube/rest.js';
 import { applyTrafficWrite } from '../trafficrouting/apply.js';
 import { destinationRuleResource, releaseDestinationRuleWrite } from '../trafficrouting/istio.js';
 import { applyExperimentAction } from './experiment-step.js';
-import {
-  DESIRED_REPLICAS_ANNOTATION,
-  EPHEMERAL_METADATA_ANNOTATION,
-  MANAGED_BY_ANNOTATION,
-  POD_TEMPLATE_HASH_LABEL,
-  REVISION_ANNOTATION,
-  WORKLOAD_GENERATION_ANNOTATION,
-} from './labels.js';
 import {
   formatTime,
   type ObservedRolloutObject,

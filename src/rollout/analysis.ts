@@ -8,12 +8,15 @@ import {
   type AnalysisRunType,
   type AvailableTemplates,
   analysisRunForRollout,
-  ROLLOUT_TYPE_LABEL,
-  STEP_INDEX_LABEL,
 } from '../analysis/run-from-templates.js';
 import type { AnalysisPhase, AnalysisRun } from '../api/analysis.js';
+import {
+  POD_TEMPLATE_HASH_LABEL,
+  REVISION_ANNOTATION,
+  ROLLOUT_TYPE_LABEL,
+  STEP_INDEX_LABEL,
+} from '../api/labels.js';
 import type { RolloutAnalysis } from '../api/rollout.js';
-import { POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from './labels.js';
 import type { RolloutPass } from './pass.js';
 
 export interface ObservedAnalysis {

@@ -6,9 +6,9 @@
 // Service; after the post-promotion gate the new set is stable, and older sets scale down once
 // their scale-down-deadline passes. An abort keeps (or puts back) the active Service on the
 // stable set and scales the preview down after abortScaleDownDelaySeconds.
+import { POD_TEMPLATE_HASH_LABEL } from '../api/labels.js';
 import type { BlueGreenStrategy, RolloutStatus } from '../api/rollout.js';
 import type { StrategyResult } from './canary.js';
-import { POD_TEMPLATE_HASH_LABEL } from './labels.js';
 import {
   formatTime,
   type ObservedRollout,

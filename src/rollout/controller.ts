@@ -11,6 +11,7 @@ import {
   CLUSTER_ANALYSIS_TEMPLATE_KIND,
   EXPERIMENT_KIND,
 } from '../api/kinds.js';
+import { INSTANCE_ID_LABEL, MANAGED_BY_ANNOTATION, POD_TEMPLATE_HASH_LABEL } from '../api/labels.js';
 import { ConflictError, NotFoundError } from '../kube/api-error.js';
 import { Informer } from '../kube/informer.js';
 import { apiListWatch } from '../kube/list-watch.js';
@@ -26,7 +27,6 @@ import type {
 } from '../process/controller-process.js';
 import { trafficRoutingObjects } from '../trafficrouting/registry.js';
 import { applyRolloutPlan, OwnRolloutWrites, ROLLOUTS } from './act.js';
-import { INSTANCE_ID_LABEL, MANAGED_BY_ANNOTATION, POD_TEMPLATE_HASH_LABEL } from './labels.js';
 import { selectorString } from './pass.js';
 import { type ObservedRolloutObject, planRollout } from './plan.js';
 import { isRestartPending } from './restart.js';

@@ -4,18 +4,18 @@
 // scaling, Service selectors, history clean-up and the replica counts in status.
 import type { AnalysisRun } from '../api/analysis.js';
 import type { Experiment } from '../api/experiment.js';
+import {
+  MANAGED_BY_ANNOTATION,
+  POD_TEMPLATE_HASH_LABEL,
+  REVISION_ANNOTATION,
+  SCALE_DOWN_DEADLINE_ANNOTATION,
+} from '../api/labels.js';
 import type { Rollout, RolloutStatus } from '../api/rollout.js';
 import type { KubeObject } from '../kube/object.js';
 import { formatTime as formatMetaTime } from '../kube/timestamps.js';
 import type { TrafficWrite } from '../trafficrouting/router.js';
 import { type ObservedAnalysis, RolloutAnalysisRuns } from './analysis.js';
 import type { ExperimentAction } from './experiment-step.js';
-import {
-  MANAGED_BY_ANNOTATION,
-  POD_TEMPLATE_HASH_LABEL,
-  REVISION_ANNOTATION,
-  SCALE_DOWN_DEADLINE_ANNOTATION,
-} from './labels.js';
 import { podTemplateHash } from './pod-template-hash.js';
 import type { ObservedReplicaSet } from './replica-math.js';
 import {

@@ -3,11 +3,11 @@
 // write. No I/O here; act.ts applies the plan and the next observe sees the result.
 
 import type { AnalysisRunType } from '../analysis/run-from-templates.js';
+import { WORKLOAD_GENERATION_ANNOTATION } from '../api/labels.js';
 import type { BlueGreenStrategy, RolloutStatus } from '../api/rollout.js';
 import { type BlueGreenResult, blueGreenSpecProblem, planBlueGreen } from './bluegreen.js';
 import { planCanary } from './canary.js';
 import { deadlineExceeded, rolloutConditions } from './conditions.js';
-import { WORKLOAD_GENERATION_ANNOTATION } from './labels.js';
 import { tolerantPodTemplate } from './malformed.js';
 import { formatTime, type ObservedRollout, RolloutPass, type RolloutPlan, selectorString } from './pass.js';
 import { missingReference } from './references.js';

@@ -2,8 +2,8 @@
 // (canaryMetadata/stableMetadata, previewMetadata/activeMetadata). The ReplicaSet records
 // what it injected in the rollout.argoproj.io/ephemeral-metadata annotation, so when a
 // canary becomes stable its template and its running pods swap one set for the other.
+import { EPHEMERAL_METADATA_ANNOTATION, POD_TEMPLATE_HASH_LABEL } from '../api/labels.js';
 import type { Rollout } from '../api/rollout.js';
-import { EPHEMERAL_METADATA_ANNOTATION } from './labels.js';
 import type { RolloutPass } from './pass.js';
 import type { ReplicaSet } from './workload-types.js';
 
@@ -73,7 +73,7 @@ export function syncRoleMetadata(pass: RolloutPass, rs: ReplicaSet | undefined, 
   pass.actions.push({
     kind: 'syncRoleMetadata',
     name: rs.metadata?.name ?? '',
-    hash: rs.metadata?.labels?.['rollouts-pod-template-hash'] ?? '',
+    hash: rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] ?? '',
     ...(previous ? { previous } : {}),
     ...(desired ? { desired } : {}),
   });

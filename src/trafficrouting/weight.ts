@@ -2,11 +2,11 @@
 // utils/replicaset/canary.go): which weight the routers should carry this pass, which managed
 // routes the steps ask for, the pod counts that back the weight, and status.canary.weights.
 import { isDeepStrictEqual } from 'node:util';
+import { REVISION_ANNOTATION } from '../api/labels.js';
 import type { RolloutStatus } from '../api/rollout.js';
 import type { RoutedRollout, SetHeaderRoute, SetMirrorRoute, WeightDestination } from './router.js';
 
 export const DEFAULT_MAX_TRAFFIC_WEIGHT = 100;
-const REVISION_ANNOTATION = 'rollout.argoproj.io/revision';
 
 export function maxTrafficWeight(rollout: RoutedRollout): number {
   return rollout.spec.strategy.canary?.trafficRouting?.maxTrafficWeight ?? DEFAULT_MAX_TRAFFIC_WEIGHT;

@@ -6,6 +6,12 @@
 // terminating deletes the Job (foreground, so its pods go first) and is Inconclusive, as in
 // Argo v1.10.2: the Job never finished, so it proved nothing.
 import type { Measurement, Metric } from '../../api/analysis.js';
+import {
+  ANALYSIS_RUN_METRIC_ANNOTATION,
+  ANALYSIS_RUN_NAME_ANNOTATION,
+  ANALYSIS_RUN_NAMESPACE_ANNOTATION,
+  ANALYSIS_RUN_UID_LABEL,
+} from '../../api/labels.js';
 import { AlreadyExistsError, NotFoundError } from '../../kube/api-error.js';
 import type { OwnerReference } from '../../kube/object.js';
 import { createObject, deleteObject } from '../../kube/patch.js';
@@ -28,11 +34,6 @@ export const JOBS: ApiResource = {
   namespaced: true,
 };
 
-/** On Jobs: the uid of the AnalysisRun they measure for (the controller's Job cache selects on it). */
-export const ANALYSIS_RUN_UID_LABEL = 'analysisrun.argoproj.io/uid';
-export const ANALYSIS_RUN_NAME_ANNOTATION = 'analysisrun.argoproj.io/name';
-export const ANALYSIS_RUN_NAMESPACE_ANNOTATION = 'analysisrun.argoproj.io/namespace';
-export const ANALYSIS_RUN_METRIC_ANNOTATION = 'analysisrun.argoproj.io/metric-name';
 /** On measurements: the Job they wait for. */
 export const JOB_NAME_KEY = 'job-name';
 

@@ -8,6 +8,7 @@ import {
   type ImageWatchStatus,
 } from '../../api/gitsync.js';
 import { apiResourceOf } from '../../api/kinds.js';
+import { SYNC_REQUESTED_ANNOTATION } from '../../api/labels.js';
 import type { ScmSpec } from '../../api/promotion.js';
 import type { EventRecorder } from '../../kube/events.js';
 import { patchStatus } from '../../kube/patch.js';
@@ -30,8 +31,6 @@ import { GitWorkspace } from './workspace/workspace.js';
 
 export const GIT_TARGETS = apiResourceOf(GIT_TARGET_KIND);
 const BRANCH_NAME = /^(?!\/|.*\/\/|.*\.\.|.*@\{|.*[\s~^:?*[\\]|.*\.lock$|.*\/$)[^\0]+$/;
-/** Stamped (RFC 3339 UTC) by the Argo CD action GitTarget/sync-now. */
-export const SYNC_REQUESTED_ANNOTATION = 'slipway.dev/sync-requested-at';
 
 type WriteEntry = NonNullable<ImageWatchStatus['writes']>[number];
 

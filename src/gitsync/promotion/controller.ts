@@ -5,11 +5,8 @@
 import type { AnalysisRun } from '../../api/analysis.js';
 import { type GitTarget, IMAGE_WATCH_KIND, type ImageWatch } from '../../api/gitsync.js';
 import { ANALYSIS_RUN_KIND, apiResourceOf, ROLLOUT_KIND } from '../../api/kinds.js';
-import {
-  PROMOTION_PIPELINE_KIND,
-  type PromotionPipeline,
-  RELEASE_HOLD_ANNOTATION,
-} from '../../api/promotion.js';
+import { RELEASE_HOLD_ANNOTATION } from '../../api/labels.js';
+import { PROMOTION_PIPELINE_KIND, type PromotionPipeline } from '../../api/promotion.js';
 import type { Rollout } from '../../api/rollout.js';
 import { NotFoundError } from '../../kube/api-error.js';
 import type { EventRecorder } from '../../kube/events.js';

@@ -1,6 +1,7 @@
 // What a decision says in Git: the commit message (subject, why, Slipway-* trailers in the last
 // paragraph so `git log --format=%(trailers)` reads them) and the pull request title, body and
 // labels. Pure.
+import { RELEASE_PAUSE_ANNOTATION } from '../../api/labels.js';
 import type { PromotionPipeline } from '../../api/promotion.js';
 import type { Decision } from './decide.js';
 
@@ -37,7 +38,7 @@ export function decisionWhy(decision: GitDecision): string {
     case 'rollback':
       return `${decision.evidence.summary}. ${decision.environment} goes back to its last healthy image ${decision.image} so Git and the cluster agree again; ${decision.failed} is held and will not be promoted or bumped until a person releases it.`;
     case 'release-pause':
-      return `${decision.evidence.summary}. Merging this pull request releases that pause: the rollout controller honours the slipway.dev/release-pause annotation for revision/step ${decision.key}.`;
+      return `${decision.evidence.summary}. Merging this pull request releases that pause: the rollout controller honours the ${RELEASE_PAUSE_ANNOTATION} annotation for revision/step ${decision.key}.`;
   }
 }
 
@@ -96,7 +97,7 @@ export function pullRequestBody(
     '',
     '### What changes',
     decision.type === 'release-pause'
-      ? `- \`${links.file}\`: annotation \`slipway.dev/release-pause: "${decision.key}"\` on the Rollout`
+      ? `- \`${links.file}\`: annotation \`${RELEASE_PAUSE_ANNOTATION}: "${decision.key}"\` on the Rollout`
       : `- \`${links.file}\`: ${decision.type === 'promote' ? (decision.replaces ?? '(unknown)') : decision.failed} → \`${decision.image}\``,
     '',
     '### Why',
