@@ -3,6 +3,7 @@
 // SCM provider (promote in pull-request mode, release-pause); holds and releases are status only.
 // Returns the status that records what was done.
 import type { GitTarget } from '../../api/gitsync.js';
+import { formatImageRef, parseImageRef } from '../../api/image-ref.js';
 import { RELEASE_HOLD_ANNOTATION, RELEASE_PAUSE_ANNOTATION } from '../../api/labels.js';
 import type {
   DecisionRecord,
@@ -12,7 +13,6 @@ import type {
   PromotionPipelineStatus,
 } from '../../api/promotion.js';
 import { formatTime } from '../../kube/timestamps.js';
-import { formatImageRef, parseImageRef } from '../gittarget/editors/image-ref.js';
 import type { EditSpec } from '../gittarget/editors/registry.js';
 import { workspaceScope } from '../gittarget/reconciler.js';
 import { pullRequestBranch, type ScmProvider } from '../gittarget/scm/provider.js';

@@ -4,6 +4,7 @@
 // on every resync. Each pass: observe, decide (pure), carry out, write status.
 import type { AnalysisRun } from '../../api/analysis.js';
 import { type GitTarget, IMAGE_WATCH_KIND, type ImageWatch } from '../../api/gitsync.js';
+import { canonicalImageName, parseImageRef } from '../../api/image-ref.js';
 import { ANALYSIS_RUN_KIND, apiResourceOf, ROLLOUT_KIND } from '../../api/kinds.js';
 import { RELEASE_HOLD_ANNOTATION } from '../../api/labels.js';
 import { PROMOTION_PIPELINE_KIND, type PromotionPipeline } from '../../api/promotion.js';
@@ -19,7 +20,6 @@ import { WorkQueue } from '../../kube/workqueue.js';
 import type { ProcessMetrics } from '../../metrics/registry.js';
 import type { Logger } from '../../process/logger.js';
 import { conditionsFor, sameConditions } from '../conditions.js';
-import { canonicalImageName, parseImageRef } from '../gittarget/editors/image-ref.js';
 import { GIT_TARGETS } from '../gittarget/reconciler.js';
 import { createScmProvider } from '../gittarget/scm/factory.js';
 import type { ScmProvider } from '../gittarget/scm/provider.js';

@@ -1,6 +1,8 @@
 // What a decision says in Git: the commit message (subject, why, Slipway-* trailers in the last
 // paragraph so `git log --format=%(trailers)` reads them) and the pull request title, body and
 // labels. Pure.
+
+import { splitImageRef, versionOf } from '../../api/image-ref.js';
 import { RELEASE_PAUSE_ANNOTATION } from '../../api/labels.js';
 import type { PromotionPipeline } from '../../api/promotion.js';
 import type { Decision } from './decide.js';
@@ -65,11 +67,8 @@ export function decisionTrailers(pipeline: PromotionPipeline, decision: GitDecis
 
 /** The tag (or tag@digest, or @digest) of a reference, as Slipway-To of a bump commit says it. */
 function tagOf(reference: string): string {
-  const slash = reference.lastIndexOf('/');
-  const colon = reference.indexOf(':', slash + 1);
-  const at = reference.indexOf('@');
-  if (colon >= 0 && (at < 0 || colon < at)) return reference.slice(colon + 1);
-  return at >= 0 ? reference.slice(at) : reference;
+  const parts = splitImageRef(reference);
+  return parts.tag === undefined && parts.digest === undefined ? reference : versionOf(parts);
 }
 
 export function decisionCommitMessage(pipeline: PromotionPipeline, decision: GitDecision): string {
