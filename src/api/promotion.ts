@@ -6,7 +6,7 @@
 // Git (commit trailers, pull requests) and in this object's status.
 import { type Static, Type } from '@sinclair/typebox';
 import { GIT_WRITE_MODES, SLIPWAY_GROUP, SLIPWAY_VERSION, WriteTargetSchema } from './gitsync.js';
-import type { KindDefinition } from './kinds.js';
+import { AGE_COLUMN, type KindDefinition } from './kind-definition.js';
 import { APPROVE_ANNOTATION_PREFIX, RELEASE_HOLD_ANNOTATION, RELEASE_PAUSE_ANNOTATION } from './labels.js';
 import {
   Condition,
@@ -204,6 +204,6 @@ export const PROMOTION_PIPELINE_KIND: KindDefinition = {
     { name: 'Decision', type: 'string', jsonPath: '.status.lastDecision.type' },
     { name: 'Environment', type: 'string', jsonPath: '.status.lastDecision.environment' },
     { name: 'Decided', type: 'string', jsonPath: '.status.lastDecision.image' },
-    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    AGE_COLUMN,
   ],
 };

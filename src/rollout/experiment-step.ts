@@ -17,17 +17,17 @@ import { AlreadyExistsError } from '../kube/api-error.js';
 import { createObject, deleteObject, mergePatch } from '../kube/patch.js';
 import type { RestClient } from '../kube/rest.js';
 import type { WeightDestination } from '../trafficrouting/router.js';
-import type { RolloutPass } from './pass.js';
+import type { RolloutAction, RolloutPass } from './pass.js';
 import { hashOf } from './replicasets.js';
 import type { ReplicaSet } from './workload-types.js';
 
 export const EXPERIMENTS = apiResourceOf(EXPERIMENT_KIND);
 type ExperimentStep = NonNullable<CanaryStep['experiment']>;
 
-export type ExperimentAction =
-  | { kind: 'createExperiment'; experiment: Experiment }
-  | { kind: 'terminateExperiment'; name: string }
-  | { kind: 'deleteExperiment'; name: string };
+export type ExperimentAction = Extract<
+  RolloutAction,
+  { kind: 'createExperiment' | 'terminateExperiment' | 'deleteExperiment' }
+>;
 
 const DEFAULT_HISTORY_LIMIT = 5;
 const COMPLETED = new Set(['Successful', 'Failed', 'Error', 'Inconclusive']);

@@ -15,7 +15,6 @@ import type { KubeObject } from '../kube/object.js';
 import { formatTime as formatMetaTime } from '../kube/timestamps.js';
 import type { TrafficWrite } from '../trafficrouting/router.js';
 import { type ObservedAnalysis, RolloutAnalysisRuns } from './analysis.js';
-import type { ExperimentAction } from './experiment-step.js';
 import { podTemplateHash } from './pod-template-hash.js';
 import type { ObservedReplicaSet } from './replica-math.js';
 import {
@@ -79,7 +78,9 @@ export type RolloutAction =
   | { kind: 'terminateAnalysisRun'; name: string }
   | { kind: 'deleteAnalysisRun'; name: string }
   | { kind: 'trafficWrite'; write: TrafficWrite }
-  | ExperimentAction
+  | { kind: 'createExperiment'; experiment: Experiment }
+  | { kind: 'terminateExperiment'; name: string }
+  | { kind: 'deleteExperiment'; name: string }
   /** Swap a ReplicaSet's (and its pods') role metadata from `previous` to `desired`. */
   | { kind: 'syncRoleMetadata'; name: string; hash: string; previous?: RoleMetadata; desired?: RoleMetadata };
 

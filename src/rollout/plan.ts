@@ -3,7 +3,7 @@
 // write. No I/O here; act.ts applies the plan and the next observe sees the result.
 
 import type { AnalysisRunType } from '../analysis/run-from-templates.js';
-import { WORKLOAD_GENERATION_ANNOTATION } from '../api/labels.js';
+import { POD_TEMPLATE_HASH_LABEL, WORKLOAD_GENERATION_ANNOTATION } from '../api/labels.js';
 import type { BlueGreenStrategy, RolloutStatus } from '../api/rollout.js';
 import { type BlueGreenResult, blueGreenSpecProblem, planBlueGreen } from './bluegreen.js';
 import { planCanary } from './canary.js';
@@ -13,10 +13,11 @@ import { formatTime, type ObservedRollout, RolloutPass, type RolloutPlan, select
 import { missingReference } from './references.js';
 import { withDeclarativeRelease } from './release-pause.js';
 import { planRestart } from './restart.js';
-import { syncRoleMetadata } from './role-metadata.js';
+import { injectedMetadata, type Role, roleMetadata, sameRoleMetadata } from './role-metadata.js';
 import { ConditionType, findCondition, Reason, rolloutPhase, withCondition } from './status.js';
 import { validateRollout } from './validate.js';
 import { planWorkloadScaleDown, resolveWorkloadRef } from './workload-ref.js';
+import type { ReplicaSet } from './workload-types.js';
 
 export type {
   ObservedRollout,
@@ -196,4 +197,21 @@ export function planRollout(input: ObservedRollout): RolloutPlan {
     status,
     ...(pass.requeue !== undefined ? { requeueAfterMs: pass.requeue } : {}),
   };
+}
+
+/** Plans the swap for a ReplicaSet whose role metadata is not what its role asks for. */
+function syncRoleMetadata(pass: RolloutPass, rs: ReplicaSet | undefined, role: Role): void {
+  if (!rs) return;
+  const creating = pass.actions.some((a) => a.kind === 'createReplicaSet' && a.replicaSet === rs);
+  if (creating) return;
+  const desired = roleMetadata(pass.rollout, role);
+  const previous = injectedMetadata(rs);
+  if (sameRoleMetadata(previous, desired)) return;
+  pass.actions.push({
+    kind: 'syncRoleMetadata',
+    name: rs.metadata?.name ?? '',
+    hash: rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] ?? '',
+    ...(previous ? { previous } : {}),
+    ...(desired ? { desired } : {}),
+  });
 }
