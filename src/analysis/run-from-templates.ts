@@ -20,6 +20,8 @@ import type {
   ClusterAnalysisTemplate,
   Metric,
 } from '../api/analysis.js';
+import { controllerReference } from '../api/kind-definition.js';
+import { ROLLOUT_KIND } from '../api/kinds.js';
 import {
   INSTANCE_ID_LABEL,
   POD_TEMPLATE_HASH_LABEL,
@@ -357,13 +359,6 @@ export function analysisRunForRollout(input: RolloutAnalysisRunInput): AnalysisR
     measurementRetention: analysis.measurementRetention ?? [],
     labels,
     annotations,
-    ownerReference: {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Rollout',
-      name: rollout.metadata.name,
-      uid: rollout.metadata.uid,
-      controller: true,
-      blockOwnerDeletion: true,
-    },
+    ownerReference: controllerReference(ROLLOUT_KIND, rollout),
   });
 }

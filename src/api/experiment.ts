@@ -1,7 +1,7 @@
 // Experiment (argoproj.io/v1alpha1): ReplicaSets run side by side for a duration, with
 // analyses, as Argo Rollouts defines it.
 import { type Static, Type } from '@sinclair/typebox';
-import { ArgumentSchema } from './analysis.js';
+import { ANALYSIS_PHASES, type AnalysisPhase, ArgumentSchema } from './analysis.js';
 import {
   Condition,
   Int32,
@@ -13,15 +13,9 @@ import {
   Timestamp,
 } from './schema-primitives.js';
 
-export const EXPERIMENT_PHASES = [
-  'Pending',
-  'Running',
-  'Successful',
-  'Failed',
-  'Error',
-  'Inconclusive',
-] as const;
-export type ExperimentPhase = (typeof EXPERIMENT_PHASES)[number];
+/** An Experiment's phase is an AnalysisPhase in Argo's types too. */
+export const EXPERIMENT_PHASES = ANALYSIS_PHASES;
+export type ExperimentPhase = AnalysisPhase;
 
 export const ExperimentSpecSchema = Type.Object({
   templates: Type.Array(

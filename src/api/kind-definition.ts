@@ -1,7 +1,9 @@
 // The shape of a kind we serve (names, scope, subresources, printer columns and its schema),
 // apart from the table of kinds in kinds.ts, so the modules that define a kind's schema can
-// describe it without importing the table that lists them (a leaf: it imports no module of ours).
+// describe it without importing the table that lists them (a leaf: only the OwnerReference type
+// comes from src/kube).
 import type { TSchema } from '@sinclair/typebox';
+import type { OwnerReference } from '../kube/object.js';
 
 export interface PrinterColumn {
   name: string;
@@ -31,3 +33,18 @@ export const AGE_COLUMN: PrinterColumn = {
   type: 'date',
   jsonPath: '.metadata.creationTimestamp',
 };
+
+/** The controller ownerReference Argo puts on what it creates for an object of this kind. */
+export function controllerReference(
+  def: KindDefinition,
+  owner: { metadata: { name: string; uid: string } },
+): OwnerReference {
+  return {
+    apiVersion: `${def.group}/${def.version}`,
+    kind: def.kind,
+    name: owner.metadata.name,
+    uid: owner.metadata.uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}

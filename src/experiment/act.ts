@@ -18,12 +18,12 @@ import type { ReplicaSet } from '../rollout/workload-types.js';
 import { terminateExperimentPatch } from './operations.js';
 import {
   type ExperimentAction,
+  type ExperimentEvent,
   type ExperimentObject,
   type ExperimentPlan,
   invalidSpecMessage,
   invalidSpecStatus,
   type ObservedExperiment,
-  type PlannedEvent,
   planExperiment,
   type TemplateService,
 } from './plan.js';
@@ -94,7 +94,7 @@ async function applyAction(
   ex: ExperimentObject,
   action: ExperimentAction,
   status: Status,
-  events: PlannedEvent[],
+  events: ExperimentEvent[],
 ): Promise<{ requeueAfterMs?: number } | undefined> {
   const { client } = ctx;
   const namespace = ex.metadata.namespace;
@@ -232,7 +232,7 @@ async function applyAction(
 function recordEvents(
   ctx: ExperimentActContext,
   ex: ExperimentObject,
-  events: readonly PlannedEvent[],
+  events: readonly ExperimentEvent[],
 ): void {
   for (const event of events) {
     const object = event.onRollout
@@ -273,7 +273,7 @@ export async function reconcileExperiment(
     return written ? { writtenResourceVersion: written } : {};
   }
   const plan = planExperiment(observed);
-  const failures: PlannedEvent[] = [];
+  const failures: ExperimentEvent[] = [];
   let requeueAfterMs = plan.requeueAfterMs;
   for (const action of plan.actions) {
     const outcome = await applyAction(ctx, ex, action, plan.status, failures);

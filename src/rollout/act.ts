@@ -15,6 +15,7 @@ import {
   WORKLOAD_GENERATION_ANNOTATION,
 } from '../api/labels.js';
 import { KubeApiError, NotFoundError } from '../kube/api-error.js';
+import type { PlannedEvent } from '../kube/events.js';
 import type { KubeObject } from '../kube/object.js';
 import { createObject, deleteObject, mergePatch, updateStatus } from '../kube/patch.js';
 import { coreResources, resourcePath } from '../kube/resource.js';
@@ -22,13 +23,7 @@ import type { RestClient } from '../kube/rest.js';
 import { applyTrafficWrite } from '../trafficrouting/apply.js';
 import { destinationRuleResource, releaseDestinationRuleWrite } from '../trafficrouting/istio.js';
 import { applyExperimentAction } from './experiment-step.js';
-import {
-  formatTime,
-  type ObservedRolloutObject,
-  type PlannedEvent,
-  type RolloutAction,
-  type RolloutPlan,
-} from './plan.js';
+import { formatTime, type ObservedRolloutObject, type RolloutAction, type RolloutPlan } from './plan.js';
 import { metadataPatch } from './role-metadata.js';
 import { ConditionType, rolloutPhase, withCondition } from './status.js';
 

@@ -3,6 +3,7 @@
 // that do not exist yet from the templates in the caches, reading their outcome, stopping
 // runs that no longer matter, and keeping only spec.analysis' history limits of old runs.
 
+import { isCompleted } from '../analysis/phases.js';
 import { analysisRunStatusEvent } from '../analysis/rollout-events.js';
 import {
   type AnalysisRunType,
@@ -36,12 +37,6 @@ export interface RunOutcome {
 export type RunRequest = { outcome: RunOutcome } | { invalid: string };
 
 const DEFAULT_HISTORY_LIMIT = 5;
-const COMPLETED: ReadonlySet<string> = new Set(['Successful', 'Failed', 'Error', 'Inconclusive']);
-
-export function isCompleted(run: AnalysisRun): boolean {
-  return COMPLETED.has(run.status?.phase ?? '');
-}
-
 function matches(run: AnalysisRun, type: AnalysisRunType, hash: string, revision: string): boolean {
   const labels = run.metadata?.labels ?? {};
   if (labels[ROLLOUT_TYPE_LABEL] !== type.type || labels[POD_TEMPLATE_HASH_LABEL] !== hash) return false;
@@ -143,7 +138,8 @@ export class RolloutAnalysisRuns {
    */
   finish(): void {
     const unfinished = this.observed.runs.filter(
-      (run) => !isCompleted(run) && !this.needed.has(run.metadata?.name ?? '') && !run.spec.terminate,
+      (run) =>
+        !isCompleted(run.status?.phase) && !this.needed.has(run.metadata?.name ?? '') && !run.spec.terminate,
     );
     for (const run of unfinished)
       this.pass.actions.push({ kind: 'terminateAnalysisRun', name: run.metadata?.name ?? '' });
@@ -154,7 +150,9 @@ export class RolloutAnalysisRuns {
     const finished = this.observed.runs
       .filter(
         (run) =>
-          isCompleted(run) && !this.needed.has(run.metadata?.name ?? '') && !run.metadata?.deletionTimestamp,
+          isCompleted(run.status?.phase) &&
+          !this.needed.has(run.metadata?.name ?? '') &&
+          !run.metadata?.deletionTimestamp,
       )
       .sort(byAge);
     const successful = finished.filter((run) => run.status?.phase === 'Successful');

@@ -5,11 +5,12 @@
 // completes when its condition holds, one step per pass. Then the replica counts.
 import { EXPERIMENT_NAME_ANNOTATION } from '../api/labels.js';
 import type { CanaryStep, CanaryStrategy, RolloutStatus } from '../api/rollout.js';
+import type { PlannedEvent } from '../kube/events.js';
 import { routedServices } from '../trafficrouting/weight.js';
 import { abortReason, type RunOutcome } from './analysis.js';
 import { planTrafficRoutedCanary, trafficStepReached } from './canary-traffic.js';
 import { RolloutExperiments } from './experiment-step.js';
-import { asObservedReplicaSet, formatTime, type PlannedEvent, type RolloutPass } from './pass.js';
+import { asObservedReplicaSet, formatTime, type RolloutPass } from './pass.js';
 import {
   approximateWeightedCounts,
   basicCanaryReplicaCounts,

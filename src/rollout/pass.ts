@@ -11,6 +11,7 @@ import {
   SCALE_DOWN_DEADLINE_ANNOTATION,
 } from '../api/labels.js';
 import type { Rollout, RolloutStatus } from '../api/rollout.js';
+import type { PlannedEvent } from '../kube/events.js';
 import type { KubeObject } from '../kube/object.js';
 import { formatTime as formatMetaTime } from '../kube/timestamps.js';
 import type { TrafficWrite } from '../trafficrouting/router.js';
@@ -83,17 +84,6 @@ export type RolloutAction =
   | { kind: 'deleteExperiment'; name: string }
   /** Swap a ReplicaSet's (and its pods') role metadata from `previous` to `desired`. */
   | { kind: 'syncRoleMetadata'; name: string; hash: string; previous?: RoleMetadata; desired?: RoleMetadata };
-
-export interface PlannedEvent {
-  type: 'Normal' | 'Warning';
-  reason: string;
-  message: string;
-  /**
-   * 'actions': reports a change to ReplicaSets or Services, recorded once those are made.
-   * 'status' (default): reports a status transition, recorded once the status is written.
-   */
-  after?: 'actions' | 'status';
-}
 
 export interface RolloutPlan {
   actions: RolloutAction[];

@@ -22,7 +22,6 @@ import type { ReplicaSet } from './workload-types.js';
 export type {
   ObservedRollout,
   ObservedRolloutObject,
-  PlannedEvent,
   RolloutAction,
   RolloutPlan,
 } from './pass.js';

@@ -1,5 +1,8 @@
 // ReplicaSets of a Rollout: naming, revisions, availability and the object we create for a
 // new pod template. Pure functions over plain objects.
+
+import { controllerReference } from '../api/kind-definition.js';
+import { ROLLOUT_KIND } from '../api/kinds.js';
 import {
   DESIRED_REPLICAS_ANNOTATION,
   EPHEMERAL_METADATA_ANNOTATION,
@@ -140,16 +143,7 @@ export function newReplicaSet(
         [DESIRED_REPLICAS_ANNOTATION]: String(rollout.spec.replicas ?? 1),
         ...(roleMetadata ? { [EPHEMERAL_METADATA_ANNOTATION]: JSON.stringify(roleMetadata) } : {}),
       },
-      ownerReferences: [
-        {
-          apiVersion: 'argoproj.io/v1alpha1',
-          kind: 'Rollout',
-          name: rollout.metadata.name,
-          uid: rollout.metadata.uid,
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      ownerReferences: [controllerReference(ROLLOUT_KIND, rollout)],
     },
     spec: {
       replicas,

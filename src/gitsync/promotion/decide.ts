@@ -61,8 +61,6 @@ export type Decision =
       readonly evidence: Evidence;
     };
 
-export type DecisionType = Decision['type'];
-
 export interface PromotionSituation {
   readonly pipeline: PromotionPipeline;
   /** Per environment name, its observed Rollouts in spec order. */

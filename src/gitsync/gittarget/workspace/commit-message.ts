@@ -15,18 +15,9 @@ export interface ImageBump {
 
 export const DEFAULT_COMMIT_TEMPLATE = 'chore(images): update {{summary}}\n\n{{changes}}';
 
-/**
- * Every Slipway commit (bump or promotion decision) carries Slipway-Decision, Slipway-Image,
- * Slipway-From and Slipway-To, so one query lists all decisions:
- * `git log --format='%(trailers:key=Slipway-Decision,key=Slipway-Image,key=Slipway-To)'`.
- */
-export const TRAILER_KEYS = [
-  'Slipway-Image',
-  'Slipway-From',
-  'Slipway-To',
-  'Slipway-Policy',
-  'Slipway-Decision',
-] as const;
+// Every Slipway commit (bump or promotion decision) carries Slipway-Decision, Slipway-Image,
+// Slipway-From and Slipway-To, so one query lists all decisions:
+// `git log --format='%(trailers:key=Slipway-Decision,key=Slipway-Image,key=Slipway-To)'`.
 
 const PLACEHOLDER = /\{\{\s*(summary|count|images|changes|branch)\s*\}\}/g;
 
