@@ -17,6 +17,15 @@ import {
 export const EXPERIMENT_PHASES = ANALYSIS_PHASES;
 export type ExperimentPhase = AnalysisPhase;
 
+/** An analysis an Experiment runs (Argo's ExperimentAnalysisTemplateRef; a Rollout's experiment step names them the same way). */
+export const ExperimentAnalysisSchema = Type.Object({
+  name: Type.String(),
+  templateName: Type.String(),
+  clusterScope: Type.Optional(Type.Boolean()),
+  args: Type.Optional(Type.Array(ArgumentSchema)),
+  requiredForCompletion: Type.Optional(Type.Boolean()),
+});
+
 export const ExperimentSpecSchema = Type.Object({
   templates: Type.Array(
     Type.Object({
@@ -34,17 +43,7 @@ export const ExperimentSpecSchema = Type.Object({
   progressDeadlineSeconds: Type.Optional(Int32()),
   terminate: Type.Optional(Type.Boolean()),
   scaleDownDelaySeconds: Type.Optional(Int32()),
-  analyses: Type.Optional(
-    Type.Array(
-      Type.Object({
-        name: Type.String(),
-        templateName: Type.String(),
-        clusterScope: Type.Optional(Type.Boolean()),
-        args: Type.Optional(Type.Array(ArgumentSchema)),
-        requiredForCompletion: Type.Optional(Type.Boolean()),
-      }),
-    ),
-  ),
+  analyses: Type.Optional(Type.Array(ExperimentAnalysisSchema)),
   dryRun: Type.Optional(Type.Array(Type.Object({ metricName: Type.String() }))),
   measurementRetention: Type.Optional(Type.Array(Type.Object({ metricName: Type.String(), limit: Int32() }))),
   analysisRunMetadata: Type.Optional(LabelsAndAnnotations()),
