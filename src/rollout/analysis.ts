@@ -17,8 +17,26 @@ import {
   ROLLOUT_TYPE_LABEL,
   STEP_INDEX_LABEL,
 } from '../api/labels.js';
-import type { RolloutAnalysis } from '../api/rollout.js';
-import type { RolloutPass } from './pass.js';
+import type { Rollout, RolloutAnalysis, RolloutStatus } from '../api/rollout.js';
+
+/** The AnalysisRun writes a pass plans. */
+export type AnalysisRunAction =
+  | { kind: 'createAnalysisRun'; run: AnalysisRun }
+  | { kind: 'terminateAnalysisRun'; name: string }
+  | { kind: 'deleteAnalysisRun'; name: string };
+
+/**
+ * What the AnalysisRuns of a pass read from it and plan into it (a RolloutPass is one), so this
+ * module needs no import of the pass that holds it.
+ */
+export interface AnalysisPass {
+  readonly rollout: Rollout & { metadata: { name: string; namespace: string; uid: string } };
+  readonly hash: string;
+  readonly revision: number;
+  readonly previous: RolloutStatus;
+  readonly actions: { push(action: AnalysisRunAction): unknown };
+  emit(reason: string, message: string, type?: 'Normal' | 'Warning'): void;
+}
 
 export interface ObservedAnalysis {
   /** AnalysisRuns owned by this Rollout. */
@@ -61,12 +79,12 @@ export function abortReason(outcome: RunOutcome): string {
 }
 
 export class RolloutAnalysisRuns {
-  private readonly pass: RolloutPass;
+  private readonly pass: AnalysisPass;
   private readonly observed: ObservedAnalysis;
   /** Names of runs this pass still needs; every other unfinished run is terminated. */
   private readonly needed = new Set<string>();
 
-  constructor(pass: RolloutPass, observed: ObservedAnalysis | undefined) {
+  constructor(pass: AnalysisPass, observed: ObservedAnalysis | undefined) {
     this.pass = pass;
     this.observed = observed ?? {
       runs: [],

@@ -2,7 +2,6 @@
 // the pure plan builds up. Strategy modules (canary.ts, bluegreen.ts) work on a pass; this
 // module holds what they share: the ReplicaSet of the current template and its revision,
 // scaling, Service selectors, history clean-up and the replica counts in status.
-import type { AnalysisRun } from '../api/analysis.js';
 import type { Experiment } from '../api/experiment.js';
 import {
   MANAGED_BY_ANNOTATION,
@@ -15,7 +14,7 @@ import type { PlannedEvent } from '../kube/events.js';
 import type { KubeObject } from '../kube/object.js';
 import { formatTime as formatMetaTime } from '../kube/timestamps.js';
 import type { TrafficWrite } from '../trafficrouting/router.js';
-import { type ObservedAnalysis, RolloutAnalysisRuns } from './analysis.js';
+import { type AnalysisRunAction, type ObservedAnalysis, RolloutAnalysisRuns } from './analysis.js';
 import { podTemplateHash } from './pod-template-hash.js';
 import type { ObservedReplicaSet } from './replica-math.js';
 import {
@@ -75,9 +74,7 @@ export type RolloutAction =
   | { kind: 'evictPod'; name: string }
   | { kind: 'scaleDeployment'; name: string; to: number }
   | { kind: 'setWorkloadGeneration'; generation: string }
-  | { kind: 'createAnalysisRun'; run: AnalysisRun }
-  | { kind: 'terminateAnalysisRun'; name: string }
-  | { kind: 'deleteAnalysisRun'; name: string }
+  | AnalysisRunAction
   | { kind: 'trafficWrite'; write: TrafficWrite }
   | { kind: 'createExperiment'; experiment: Experiment }
   | { kind: 'terminateExperiment'; name: string }
