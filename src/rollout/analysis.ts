@@ -19,6 +19,13 @@ import {
 } from '../api/labels.js';
 import type { Rollout, RolloutAnalysis, RolloutStatus } from '../api/rollout.js';
 
+export interface ObservedAnalysis {
+  /** AnalysisRuns owned by this Rollout. */
+  runs: readonly AnalysisRun[];
+  templates: AvailableTemplates;
+  instanceId?: string;
+}
+
 /** The AnalysisRun writes a pass plans. */
 export type AnalysisRunAction =
   | { kind: 'createAnalysisRun'; run: AnalysisRun }
@@ -36,13 +43,6 @@ export interface AnalysisPass {
   readonly previous: RolloutStatus;
   readonly actions: { push(action: AnalysisRunAction): unknown };
   emit(reason: string, message: string, type?: 'Normal' | 'Warning'): void;
-}
-
-export interface ObservedAnalysis {
-  /** AnalysisRuns owned by this Rollout. */
-  runs: readonly AnalysisRun[];
-  templates: AvailableTemplates;
-  instanceId?: string;
 }
 
 /** What a pass learns of one run: enough for status.canary/blueGreen and the decisions. */
