@@ -7,7 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { AnalysisRunStatus, Argument, Measurement, Metric } from '../api/analysis.js';
 import { ANALYSIS_RUN_KIND, apiResourceOf } from '../api/kinds.js';
 import { NotFoundError } from '../kube/api-error.js';
-import type { EventRecorder } from '../kube/events.js';
+import type { EventRecorder, PlannedEvent } from '../kube/events.js';
 import type { KubeObject } from '../kube/object.js';
 import { deleteObject, updateStatus } from '../kube/patch.js';
 import { coreResources } from '../kube/resource.js';
@@ -20,7 +20,6 @@ import {
   type MeasurementOutcome,
   type MeasurementTask,
   type ObservedAnalysisRun,
-  type PlannedEvent,
   planMeasurements,
 } from './plan.js';
 import {

@@ -2,6 +2,8 @@
 // create (only Jobs labelled with an AnalysisRun uid); a work queue of run keys; each key is
 // reconciled by act.ts (plan, measure, assess, write) and looked at again when its next
 // measurement is due. A finished Job wakes its run at once.
+
+import { ANALYSIS_RUN_UID_LABEL, INSTANCE_ID_LABEL } from '../api/labels.js';
 import {
   ControllerBuilder,
   type ControllerContext,
@@ -13,11 +15,10 @@ import {
 } from '../kube/controller.js';
 import { type KubeObject, splitObjectKey } from '../kube/object.js';
 import { coreResources } from '../kube/resource.js';
-import { INSTANCE_ID_LABEL } from '../rollout/labels.js';
 import { ANALYSIS_RUNS, reconcileAnalysisRun } from './act.js';
 import { registerAnalysisMetrics } from './metrics.js';
 import type { ObservedAnalysisRun } from './plan.js';
-import { ANALYSIS_RUN_UID_LABEL, JOBS, jobOutcome, terminalPodError } from './providers/job.js';
+import { JOBS, jobOutcome, terminalPodError } from './providers/job.js';
 import type { JobObject, JobPod } from './providers/provider.js';
 
 const WORKERS = 4;

@@ -4,12 +4,6 @@
 // in keys), a value with quotes or newlines stays one string, and an unknown tag is an error.
 import type { Argument, Metric } from '../api/analysis.js';
 
-/** An argument whose value is known (secrets already read, or stood in for). */
-export interface ResolvedArgument {
-  name: string;
-  value: string;
-}
-
 export class ArgumentResolutionError extends Error {}
 
 /**

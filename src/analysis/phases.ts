@@ -12,9 +12,15 @@ export const PHASE_ORDER: readonly AnalysisPhase[] = [
   'Failed',
 ];
 
-const COMPLETED = new Set<AnalysisPhase>(['Successful', 'Failed', 'Error', 'Inconclusive']);
+const COMPLETED: ReadonlySet<string> = new Set<AnalysisPhase>([
+  'Successful',
+  'Failed',
+  'Error',
+  'Inconclusive',
+]);
 
-export function isCompleted(phase: AnalysisPhase | undefined): boolean {
+/** A phase a run, metric or measurement (or an Experiment, whose phases are the same) ends in. */
+export function isCompleted(phase: string | undefined): boolean {
   return phase !== undefined && COMPLETED.has(phase);
 }
 

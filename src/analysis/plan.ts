@@ -17,6 +17,7 @@ import type {
   MetricResult,
 } from '../api/analysis.js';
 import { goDurationOrUndefined } from '../api/duration.js';
+import type { PlannedEvent } from '../kube/events.js';
 import { formatTime } from '../kube/timestamps.js';
 import { ArgumentResolutionError, resolveMetricArgs } from './metric-args.js';
 import { assessMetricPhase, isTerminating, limitBreach } from './metric-assessment.js';
@@ -39,12 +40,6 @@ export type ObservedAnalysisRun = AnalysisRun & {
     annotations?: Record<string, string>;
   };
 };
-
-export interface PlannedEvent {
-  type: 'Normal' | 'Warning';
-  reason: string;
-  message: string;
-}
 
 /** Retry interval after an errored measurement, or when a metric has no interval. */
 export const ERROR_RETRY_INTERVAL_MS = 10_000;

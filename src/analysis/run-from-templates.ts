@@ -20,16 +20,19 @@ import type {
   ClusterAnalysisTemplate,
   Metric,
 } from '../api/analysis.js';
+import { controllerReference } from '../api/kind-definition.js';
+import { ROLLOUT_KIND } from '../api/kinds.js';
+import {
+  INSTANCE_ID_LABEL,
+  POD_TEMPLATE_HASH_LABEL,
+  REVISION_ANNOTATION,
+  ROLLOUT_TYPE_LABEL,
+  STEP_INDEX_LABEL,
+} from '../api/labels.js';
 import type { Rollout, RolloutAnalysis } from '../api/rollout.js';
 import type { OwnerReference } from '../kube/object.js';
-import { INSTANCE_ID_LABEL, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from '../rollout/labels.js';
 import { ArgumentResolutionError, substituteArgs } from './metric-args.js';
 import { FieldRefError, rolloutFieldValue } from './rollout-field-ref.js';
-
-/** On AnalysisRuns a Rollout creates: which analysis of the Rollout the run is. */
-export const ROLLOUT_TYPE_LABEL = 'rollout-type';
-/** On step AnalysisRuns: the canary step index. */
-export const STEP_INDEX_LABEL = 'step-index';
 
 export type AnalysisRunType =
   | { type: 'Step'; stepIndex: number }
@@ -356,13 +359,6 @@ export function analysisRunForRollout(input: RolloutAnalysisRunInput): AnalysisR
     measurementRetention: analysis.measurementRetention ?? [],
     labels,
     annotations,
-    ownerReference: {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Rollout',
-      name: rollout.metadata.name,
-      uid: rollout.metadata.uid,
-      controller: true,
-      blockOwnerDeletion: true,
-    },
+    ownerReference: controllerReference(ROLLOUT_KIND, rollout),
   });
 }

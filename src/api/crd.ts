@@ -1,6 +1,6 @@
 // Builds CustomResourceDefinition manifests from the kind registry. The output is plain
 // data; `generate.ts` writes it to the chart and a unit test fails when the files are stale.
-import type { KindDefinition } from './kinds.js';
+import type { KindDefinition } from './kind-definition.js';
 
 export interface CustomResourceDefinition {
   apiVersion: 'apiextensions.k8s.io/v1';

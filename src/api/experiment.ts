@@ -1,7 +1,7 @@
 // Experiment (argoproj.io/v1alpha1): ReplicaSets run side by side for a duration, with
 // analyses, as Argo Rollouts defines it.
 import { type Static, Type } from '@sinclair/typebox';
-import { ArgumentSchema } from './analysis.js';
+import { ANALYSIS_PHASES, type AnalysisPhase, ArgumentSchema } from './analysis.js';
 import {
   Condition,
   Int32,
@@ -13,15 +13,18 @@ import {
   Timestamp,
 } from './schema-primitives.js';
 
-export const EXPERIMENT_PHASES = [
-  'Pending',
-  'Running',
-  'Successful',
-  'Failed',
-  'Error',
-  'Inconclusive',
-] as const;
-export type ExperimentPhase = (typeof EXPERIMENT_PHASES)[number];
+/** An Experiment's phase is an AnalysisPhase in Argo's types too. */
+export const EXPERIMENT_PHASES = ANALYSIS_PHASES;
+export type ExperimentPhase = AnalysisPhase;
+
+/** An analysis an Experiment runs (Argo's ExperimentAnalysisTemplateRef; a Rollout's experiment step names them the same way). */
+export const ExperimentAnalysisSchema = Type.Object({
+  name: Type.String(),
+  templateName: Type.String(),
+  clusterScope: Type.Optional(Type.Boolean()),
+  args: Type.Optional(Type.Array(ArgumentSchema)),
+  requiredForCompletion: Type.Optional(Type.Boolean()),
+});
 
 export const ExperimentSpecSchema = Type.Object({
   templates: Type.Array(
@@ -40,17 +43,7 @@ export const ExperimentSpecSchema = Type.Object({
   progressDeadlineSeconds: Type.Optional(Int32()),
   terminate: Type.Optional(Type.Boolean()),
   scaleDownDelaySeconds: Type.Optional(Int32()),
-  analyses: Type.Optional(
-    Type.Array(
-      Type.Object({
-        name: Type.String(),
-        templateName: Type.String(),
-        clusterScope: Type.Optional(Type.Boolean()),
-        args: Type.Optional(Type.Array(ArgumentSchema)),
-        requiredForCompletion: Type.Optional(Type.Boolean()),
-      }),
-    ),
-  ),
+  analyses: Type.Optional(Type.Array(ExperimentAnalysisSchema)),
   dryRun: Type.Optional(Type.Array(Type.Object({ metricName: Type.String() }))),
   measurementRetention: Type.Optional(Type.Array(Type.Object({ metricName: Type.String(), limit: Int32() }))),
   analysisRunMetadata: Type.Optional(LabelsAndAnnotations()),

@@ -3,7 +3,7 @@
 // those files live (repository, branch, credentials) and how changes land (commit or pull request).
 // Many ImageWatches share one GitTarget, so every bump for a repository goes into one commit.
 import { type Static, Type } from '@sinclair/typebox';
-import type { KindDefinition, PrinterColumn } from './kinds.js';
+import { AGE_COLUMN, type KindDefinition, type PrinterColumn } from './kind-definition.js';
 import {
   Condition,
   Int64,
@@ -339,8 +339,6 @@ export interface GitTarget {
   spec: GitTargetSpec;
   status?: GitTargetStatus;
 }
-
-const AGE_COLUMN: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
 
 const readyColumn: PrinterColumn = {
   name: 'Ready',

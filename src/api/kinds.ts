@@ -1,39 +1,15 @@
 // The registry of kinds we serve: names, scope, subresources and printer columns, beside the
 // schema each is generated from. CRD manifests and clients both read this table, so a
 // kind's plural or short name is written exactly once.
-import type { TSchema } from '@sinclair/typebox';
 import { AnalysisRunSchema, AnalysisTemplateSchema, ClusterAnalysisTemplateSchema } from './analysis.js';
 import { ExperimentSchema } from './experiment.js';
 import { GIT_TARGET_KIND, IMAGE_WATCH_KIND } from './gitsync.js';
+import { AGE_COLUMN, type KindDefinition } from './kind-definition.js';
 import { PROMOTION_PIPELINE_KIND } from './promotion.js';
 import { RolloutSchema } from './rollout.js';
 
-export interface PrinterColumn {
-  name: string;
-  type: 'integer' | 'string' | 'date' | 'boolean' | 'number';
-  jsonPath: string;
-  description?: string;
-}
-
-export interface KindDefinition {
-  group: string;
-  version: string;
-  kind: string;
-  plural: string;
-  singular: string;
-  shortNames: string[];
-  scope: 'Namespaced' | 'Cluster';
-  schema: TSchema;
-  hasStatus: boolean;
-  /** The scale subresource, so an HPA (or `kubectl scale`) can drive the object. */
-  scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath: string };
-  printerColumns: PrinterColumn[];
-}
-
 export const ARGO_GROUP = 'argoproj.io';
 export const ARGO_VERSION = 'v1alpha1';
-
-const age: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
 
 export const ROLLOUT_KIND: KindDefinition = {
   group: ARGO_GROUP,
@@ -72,7 +48,7 @@ export const ROLLOUT_KIND: KindDefinition = {
       description:
         'Total number of available pods (ready for at least minReadySeconds) targeted by this rollout',
     },
-    age,
+    AGE_COLUMN,
   ],
 };
 
@@ -86,7 +62,7 @@ export const ANALYSIS_TEMPLATE_KIND: KindDefinition = {
   scope: 'Namespaced',
   schema: AnalysisTemplateSchema,
   hasStatus: false,
-  printerColumns: [age],
+  printerColumns: [AGE_COLUMN],
 };
 
 export const CLUSTER_ANALYSIS_TEMPLATE_KIND: KindDefinition = {
@@ -99,7 +75,7 @@ export const CLUSTER_ANALYSIS_TEMPLATE_KIND: KindDefinition = {
   scope: 'Cluster',
   schema: ClusterAnalysisTemplateSchema,
   hasStatus: false,
-  printerColumns: [age],
+  printerColumns: [AGE_COLUMN],
 };
 
 export const ANALYSIS_RUN_KIND: KindDefinition = {
@@ -114,7 +90,7 @@ export const ANALYSIS_RUN_KIND: KindDefinition = {
   hasStatus: true,
   printerColumns: [
     { name: 'Status', type: 'string', jsonPath: '.status.phase', description: 'AnalysisRun status' },
-    age,
+    AGE_COLUMN,
   ],
 };
 
@@ -130,7 +106,7 @@ export const EXPERIMENT_KIND: KindDefinition = {
   hasStatus: true,
   printerColumns: [
     { name: 'Status', type: 'string', jsonPath: '.status.phase', description: 'Experiment status' },
-    age,
+    AGE_COLUMN,
   ],
 };
 

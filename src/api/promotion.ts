@@ -6,7 +6,8 @@
 // Git (commit trailers, pull requests) and in this object's status.
 import { type Static, Type } from '@sinclair/typebox';
 import { GIT_WRITE_MODES, SLIPWAY_GROUP, SLIPWAY_VERSION, WriteTargetSchema } from './gitsync.js';
-import type { KindDefinition } from './kinds.js';
+import { AGE_COLUMN, type KindDefinition } from './kind-definition.js';
+import { APPROVE_ANNOTATION_PREFIX, RELEASE_HOLD_ANNOTATION, RELEASE_PAUSE_ANNOTATION } from './labels.js';
 import {
   Condition,
   Int64,
@@ -15,17 +16,6 @@ import {
   StringEnum,
   Timestamp,
 } from './schema-primitives.js';
-
-/** On a PromotionPipeline: the image a person releases from hold (removed once honoured). */
-export const RELEASE_HOLD_ANNOTATION = 'slipway.dev/release-hold';
-/** On a PromotionPipeline: `slipway.dev/approve.<environment>: <image>` approves leaving it with that image. */
-export const APPROVE_ANNOTATION_PREFIX = 'slipway.dev/approve.';
-/**
- * On a Rollout manifest in Git: `<pod-template-hash>` (blue-green) or `<pod-template-hash>/<step>`
- * (canary) releases the indefinite pause of that revision (and step). Written by a merged
- * release-pause pull request; honoured by the rollout controller.
- */
-export const RELEASE_PAUSE_ANNOTATION = 'slipway.dev/release-pause';
 
 export const SCM_PROVIDERS = ['github', 'gitea'] as const;
 export type ScmProviderKind = (typeof SCM_PROVIDERS)[number];
@@ -214,6 +204,6 @@ export const PROMOTION_PIPELINE_KIND: KindDefinition = {
     { name: 'Decision', type: 'string', jsonPath: '.status.lastDecision.type' },
     { name: 'Environment', type: 'string', jsonPath: '.status.lastDecision.environment' },
     { name: 'Decided', type: 'string', jsonPath: '.status.lastDecision.image' },
-    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    AGE_COLUMN,
   ],
 };

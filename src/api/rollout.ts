@@ -3,6 +3,7 @@
 // that manifests written for any Argo Rollouts release survive the API server's pruning.
 import { type Static, Type } from '@sinclair/typebox';
 import { AnalysisTemplateRefSchema, ArgumentSchema } from './analysis.js';
+import { ExperimentAnalysisSchema } from './experiment.js';
 import {
   Condition,
   Int32,
@@ -54,17 +55,7 @@ const ExperimentStepSchema = Type.Object({
       service: Type.Optional(Type.Object({ name: Type.Optional(Type.String()) })),
     }),
   ),
-  analyses: Type.Optional(
-    Type.Array(
-      Type.Object({
-        name: Type.String(),
-        templateName: Type.String(),
-        clusterScope: Type.Optional(Type.Boolean()),
-        args: Type.Optional(Type.Array(ArgumentSchema)),
-        requiredForCompletion: Type.Optional(Type.Boolean()),
-      }),
-    ),
-  ),
+  analyses: Type.Optional(Type.Array(ExperimentAnalysisSchema)),
   dryRun: Type.Optional(Type.Array(Type.Object({ metricName: Type.String() }))),
   analysisRunMetadata: Type.Optional(LabelsAndAnnotations()),
   scaleDownDelaySeconds: Type.Optional(Int32('How long experiment pods stay after it ends; default 30.')),

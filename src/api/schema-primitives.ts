@@ -179,7 +179,7 @@ export const Condition = () =>
 export const ObjectMetaSchema = () => Type.Unsafe<ObjectMeta>({ type: 'object' });
 
 // The ObjectMeta fields our code reads are src/kube's; the API server owns metadata's schema.
-export type { ObjectMeta, OwnerReference } from '../kube/object.js';
+export type { ObjectMeta } from '../kube/object.js';
 
 /** A top-level kind with a spec and a status (status written only through /status). */
 export const KindWithStatus = <S extends TSchema, St extends TSchema>(

@@ -2,6 +2,7 @@
 // v1.10.2), byte-for-byte in content, so a Slipway user's `kubectl slipway X` does exactly what
 // `kubectl argo rollouts X` does. Pure; the commands send them.
 import { parseSecondsOrGoDuration } from '../api/duration.js';
+import { POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from '../api/labels.js';
 import type { ReplicaSetObject, RolloutObject } from './info.js';
 
 export interface SplitPatch {
@@ -128,11 +129,8 @@ export function withImage<T extends ContainerHolder>(object: T, container: strin
   return copy;
 }
 
-const REVISION = 'rollout.argoproj.io/revision';
-const HASH_LABEL = 'rollouts-pod-template-hash';
-
 function revision(rs: ReplicaSetObject): number | undefined {
-  const text = rs.metadata?.annotations?.[REVISION];
+  const text = rs.metadata?.annotations?.[REVISION_ANNOTATION];
   if (text === undefined) return 0;
   return /^[+-]?\d+$/.test(text) ? Number(text) : undefined;
 }
@@ -180,7 +178,7 @@ export function undoTemplate(rs: ReplicaSetObject): Record<string, unknown> {
   const template = structuredClone(rs.spec?.template ?? {}) as {
     metadata?: { labels?: Record<string, string> };
   };
-  if (template.metadata?.labels) delete template.metadata.labels[HASH_LABEL];
+  if (template.metadata?.labels) delete template.metadata.labels[POD_TEMPLATE_HASH_LABEL];
   return template as Record<string, unknown>;
 }
 
@@ -192,7 +190,7 @@ export function undoTemplate(rs: ReplicaSetObject): Record<string, unknown> {
 export function templateMatches(rolloutTemplate: unknown, replicaSetTemplate: unknown): boolean {
   const strip = (t: unknown) => {
     const copy = structuredClone(t ?? {}) as { metadata?: { labels?: Record<string, string> } };
-    if (copy.metadata?.labels) delete copy.metadata.labels[HASH_LABEL];
+    if (copy.metadata?.labels) delete copy.metadata.labels[POD_TEMPLATE_HASH_LABEL];
     return copy;
   };
   return deepDerivative(strip(rolloutTemplate), strip(replicaSetTemplate));

@@ -1,6 +1,12 @@
 // What `get rollout` / `get experiment` / `status` show, derived from the objects as Argo's
 // plugin derives it (pkg/kubectl-argo-rollouts/info in Argo Rollouts v1.10.2): the revision
 // tree of ReplicaSets, pods, AnalysisRuns and Experiments, with statuses and icons. Pure.
+import {
+  EXPERIMENT_TEMPLATE_NAME_ANNOTATION,
+  POD_TEMPLATE_HASH_LABEL,
+  REVISION_ANNOTATION,
+  SCALE_DOWN_DEADLINE_ANNOTATION,
+} from '../api/labels.js';
 import type { RolloutSpec, RolloutStatus } from '../api/rollout.js';
 import type { KubeObject, ObjectMeta } from '../kube/object.js';
 import { rolloutPhase as calculatePhase } from '../rollout/status.js';
@@ -25,11 +31,6 @@ export const Tag = {
   Ping: 'ping',
   Pong: 'pong',
 } as const;
-
-const REVISION_ANNOTATION = 'rollout.argoproj.io/revision';
-const TEMPLATE_NAME_ANNOTATION = 'experiment.argoproj.io/template-name';
-const SCALE_DOWN_DEADLINE_ANNOTATION = 'scale-down-deadline';
-const POD_TEMPLATE_HASH = 'rollouts-pod-template-hash';
 
 // Loose shapes: the plugin reads whatever the cluster holds, so every field is optional.
 type Json = Record<string, unknown>;
@@ -349,7 +350,7 @@ export function replicaSetInfos(
       status,
       icon: replicaSetIcon(status),
       revision: revisionOf(rs),
-      template: rs.metadata?.annotations?.[TEMPLATE_NAME_ANNOTATION] ?? '',
+      template: rs.metadata?.annotations?.[EXPERIMENT_TEMPLATE_NAME_ANNOTATION] ?? '',
       scaleDownDeadline: rs.metadata?.annotations?.[SCALE_DOWN_DEADLINE_ANNOTATION] ?? '',
       replicas: rs.status?.replicas ?? 0,
       available: rs.status?.availableReplicas ?? 0,
@@ -363,7 +364,7 @@ export function replicaSetInfos(
       pods: [],
     };
     if (ro) {
-      const hash = rs.metadata?.labels?.[POD_TEMPLATE_HASH] ?? '';
+      const hash = rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] ?? '';
       if (ro.spec?.strategy?.canary) {
         // Argo's IsStablePing.
         const stableIsPing =

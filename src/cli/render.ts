@@ -2,6 +2,7 @@
 // in Argo Rollouts v1.10.2), so eyes and scripts used to `kubectl argo rollouts` carry over.
 // Pure: objects and the clock in, text out.
 
+import { isCompleted } from '../analysis/phases.js';
 import { parseSecondsOrGoDuration } from '../api/duration.js';
 import { age, humanDuration } from './human-duration.js';
 import {
@@ -322,8 +323,6 @@ export function renderRolloutList(rollouts: readonly RolloutObject[], flags: Lis
   );
 }
 
-const COMPLETED_PHASES = new Set(['Successful', 'Failed', 'Error', 'Inconclusive']);
-
 export function renderExperimentList(
   experiments: readonly ExperimentObject[],
   allNamespaces: boolean,
@@ -345,7 +344,7 @@ export function renderExperimentList(
       if (ms !== undefined) {
         duration = humanDuration(ms);
         const availableAt = exp.status?.availableAt;
-        if (!COMPLETED_PHASES.has(exp.status?.phase ?? '') && availableAt) {
+        if (!isCompleted(exp.status?.phase) && availableAt) {
           const left = Date.parse(availableAt) + ms - now;
           if (left > 0) remaining = humanDuration(left);
         }

@@ -1,6 +1,7 @@
 // The operations a person applies to a Rollout, as the exact patches Argo CD's actions and
 // the Argo Rollouts kubectl plugin send (COMPAT-CONTRACT.md, "Steps and operations"), so
 // Slipway honours them from any of the three tools. Status fields go through /status.
+import { POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from '../api/labels.js';
 import type { Rollout } from '../api/rollout.js';
 import { formatTime } from '../kube/timestamps.js';
 
@@ -68,8 +69,8 @@ export function undoTemplate(
   toRevision?: number,
 ): Record<string, unknown> {
   const revisionOf = (rs: RevisionedReplicaSet) =>
-    Number(rs.metadata?.annotations?.['rollout.argoproj.io/revision'] ?? 0);
-  const current = Number(rollout.metadata?.annotations?.['rollout.argoproj.io/revision'] ?? 0);
+    Number(rs.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0);
+  const current = Number(rollout.metadata?.annotations?.[REVISION_ANNOTATION] ?? 0);
   const candidates = replicaSets.filter((rs) => revisionOf(rs) > 0 && revisionOf(rs) !== current);
   const target =
     toRevision !== undefined
@@ -86,6 +87,6 @@ export function undoTemplate(
   }
   const template = structuredClone(target.spec.template);
   const labels = { ...(template.metadata?.labels ?? {}) };
-  delete labels['rollouts-pod-template-hash'];
+  delete labels[POD_TEMPLATE_HASH_LABEL];
   return { ...template, metadata: { ...template.metadata, labels } };
 }

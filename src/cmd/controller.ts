@@ -6,6 +6,7 @@ import {
   NetworkPolicy,
   setProviderDeniedNetworks,
 } from '../analysis/providers/network-policy.js';
+import { INSTANCE_ID_LABEL } from '../api/labels.js';
 import { loadKubeConfig } from '../kube/config.js';
 import { startControllerProcess } from '../process/controller-process.js';
 import { CONTROLLERS } from '../process/controllers.js';
@@ -40,10 +41,7 @@ export function controllerCommand(): Command {
     .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then in-cluster)')
     .option('--namespaced', 'watch and change only one namespace (see --namespace)', false)
     .option('--namespace <name>', 'the namespace for --namespaced (default: $POD_NAMESPACE)')
-    .option(
-      '--instance-id <id>',
-      'handle only objects labelled argo-rollouts.argoproj.io/controller-instance-id=<id>',
-    )
+    .option('--instance-id <id>', `handle only objects labelled ${INSTANCE_ID_LABEL}=<id>`)
     .option('--no-leader-elect', 'run without leader election (a single replica only)')
     .option(
       '--leader-election-namespace <name>',

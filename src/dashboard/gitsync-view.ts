@@ -3,13 +3,10 @@
 // holds, approvals, decisions), kept by informers and pushed whole on every change. Also the
 // two PromotionPipeline actions, as the annotations the Argo CD Lua actions set.
 import { GIT_TARGET_KIND, type GitTarget, IMAGE_WATCH_KIND, type ImageWatch } from '../api/gitsync.js';
+import { splitImageRef } from '../api/image-ref.js';
 import { apiResourceOf } from '../api/kinds.js';
-import {
-  APPROVE_ANNOTATION_PREFIX,
-  PROMOTION_PIPELINE_KIND,
-  type PromotionPipeline,
-  RELEASE_HOLD_ANNOTATION,
-} from '../api/promotion.js';
+import { APPROVE_ANNOTATION_PREFIX, RELEASE_HOLD_ANNOTATION } from '../api/labels.js';
+import { PROMOTION_PIPELINE_KIND, type PromotionPipeline } from '../api/promotion.js';
 import type { Rollout } from '../api/rollout.js';
 import { Informer } from '../kube/informer.js';
 import { apiListWatch } from '../kube/list-watch.js';
@@ -22,10 +19,7 @@ const NOTIFY_DELAY_MS = 150;
 
 /** `ghcr.io/acme/web` from `ghcr.io/acme/web:1.2@sha256:...` (a port's colon is kept). */
 export function imageRepository(image: string): string {
-  const noDigest = image.split('@')[0] ?? '';
-  const slash = noDigest.lastIndexOf('/');
-  const colon = noDigest.lastIndexOf(':');
-  return colon > slash ? noDigest.slice(0, colon) : noDigest;
+  return splitImageRef(image).name;
 }
 
 /** A web link to `commit` for remotes on well-known forges; undefined for any other host. */

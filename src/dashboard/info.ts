@@ -4,6 +4,12 @@
 // values (0, false, '', empty lists) are left out, and so they are here (`compact`).
 import type { AnalysisRun } from '../api/analysis.js';
 import type { Experiment } from '../api/experiment.js';
+import {
+  EXPERIMENT_TEMPLATE_NAME_ANNOTATION,
+  POD_TEMPLATE_HASH_LABEL,
+  REVISION_ANNOTATION,
+  SCALE_DOWN_DEADLINE_ANNOTATION,
+} from '../api/labels.js';
 import type { CanaryStep, Rollout } from '../api/rollout.js';
 import type { KubeObject, ObjectMeta } from '../kube/object.js';
 import { weightAtStep } from '../rollout/steps.js';
@@ -19,10 +25,6 @@ export const ICONS = {
   neutral: '•',
 } as const;
 
-const REVISION_ANNOTATION = 'rollout.argoproj.io/revision';
-const EXPERIMENT_TEMPLATE_ANNOTATION = 'experiments.argoproj.io/experiment-template-name';
-const SCALE_DOWN_DEADLINE_ANNOTATION = 'scale-down-deadline';
-const POD_TEMPLATE_HASH = 'rollouts-pod-template-hash';
 const JOB_NAME_KEY = 'job-name';
 const JOB_NAMESPACE_KEY = 'job-namespace';
 
@@ -229,7 +231,7 @@ export function replicaSetInfos(
 ): JsonObject[] {
   const owned = replicaSets.filter((rs) => ownedBy(rs, ownerUid));
   const rows = owned.map((rs) => {
-    const hash = rs.metadata?.labels?.[POD_TEMPLATE_HASH] ?? '';
+    const hash = rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] ?? '';
     const status = replicaSetHealth(rs);
     const roles = { stable: false, canary: false, active: false, preview: false, ping: false, pong: false };
     if (rollout?.spec.strategy.canary) {
@@ -267,7 +269,7 @@ export function replicaSetInfos(
         ...roles,
         replicas: rs.status?.replicas,
         available: rs.status?.availableReplicas,
-        template: rs.metadata?.annotations?.[EXPERIMENT_TEMPLATE_ANNOTATION],
+        template: rs.metadata?.annotations?.[EXPERIMENT_TEMPLATE_NAME_ANNOTATION],
         scaleDownDeadline: rs.metadata?.annotations?.[SCALE_DOWN_DEADLINE_ANNOTATION],
         images: (template?.containers ?? []).map((c) => c.image ?? ''),
         pods: rsPods.map(podInfo),

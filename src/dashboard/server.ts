@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { apiResourceOf, ROLLOUT_KIND } from '../api/kinds.js';
+import { REVISION_ANNOTATION } from '../api/labels.js';
 import type { PromotionPipeline } from '../api/promotion.js';
 import type { Rollout } from '../api/rollout.js';
 import { KubeApiError } from '../kube/api-error.js';
@@ -271,7 +272,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       paused: rollout.spec.paused === true,
       abort: status.abort === true,
       currentStepIndex: status.currentStepIndex ?? null,
-      revision: rollout.metadata?.annotations?.['rollout.argoproj.io/revision'] ?? '',
+      revision: rollout.metadata?.annotations?.[REVISION_ANNOTATION] ?? '',
       events,
     };
   }

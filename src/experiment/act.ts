@@ -6,6 +6,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { AnalysisRun } from '../api/analysis.js';
 import { ANALYSIS_RUN_KIND, apiResourceOf, EXPERIMENT_KIND } from '../api/kinds.js';
+import { EXPERIMENT_NAME_ANNOTATION, EXPERIMENT_TEMPLATE_NAME_ANNOTATION } from '../api/labels.js';
 import { AlreadyExistsError, ConflictError, NotFoundError } from '../kube/api-error.js';
 import type { EventRecorder } from '../kube/events.js';
 import { createObject, deleteObject, mergePatch, updateStatus } from '../kube/patch.js';
@@ -16,15 +17,13 @@ import type { Logger } from '../process/logger.js';
 import type { ReplicaSet } from '../rollout/workload-types.js';
 import { terminateExperimentPatch } from './operations.js';
 import {
-  EXPERIMENT_NAME_ANNOTATION,
-  EXPERIMENT_TEMPLATE_NAME_ANNOTATION,
   type ExperimentAction,
+  type ExperimentEvent,
   type ExperimentObject,
   type ExperimentPlan,
   invalidSpecMessage,
   invalidSpecStatus,
   type ObservedExperiment,
-  type PlannedEvent,
   planExperiment,
   type TemplateService,
 } from './plan.js';
@@ -95,7 +94,7 @@ async function applyAction(
   ex: ExperimentObject,
   action: ExperimentAction,
   status: Status,
-  events: PlannedEvent[],
+  events: ExperimentEvent[],
 ): Promise<{ requeueAfterMs?: number } | undefined> {
   const { client } = ctx;
   const namespace = ex.metadata.namespace;
@@ -233,7 +232,7 @@ async function applyAction(
 function recordEvents(
   ctx: ExperimentActContext,
   ex: ExperimentObject,
-  events: readonly PlannedEvent[],
+  events: readonly ExperimentEvent[],
 ): void {
   for (const event of events) {
     const object = event.onRollout
@@ -274,7 +273,7 @@ export async function reconcileExperiment(
     return written ? { writtenResourceVersion: written } : {};
   }
   const plan = planExperiment(observed);
-  const failures: PlannedEvent[] = [];
+  const failures: ExperimentEvent[] = [];
   let requeueAfterMs = plan.requeueAfterMs;
   for (const action of plan.actions) {
     const outcome = await applyAction(ctx, ex, action, plan.status, failures);

@@ -6,6 +6,12 @@
 import { analysisTemplateCaches } from '../analysis/template-caches.js';
 import type { AnalysisRun } from '../api/analysis.js';
 import { ANALYSIS_RUN_KIND, apiResourceOf } from '../api/kinds.js';
+import {
+  EXPERIMENT_NAME_ANNOTATION,
+  EXPERIMENT_TEMPLATE_NAME_ANNOTATION,
+  INSTANCE_ID_LABEL,
+  POD_TEMPLATE_HASH_LABEL,
+} from '../api/labels.js';
 import { NotFoundError } from '../kube/api-error.js';
 import {
   ControllerBuilder,
@@ -17,16 +23,10 @@ import {
 } from '../kube/controller.js';
 import { type KubeObject, splitObjectKey } from '../kube/object.js';
 import { coreResources } from '../kube/resource.js';
-import { INSTANCE_ID_LABEL, POD_TEMPLATE_HASH_LABEL } from '../rollout/labels.js';
 import type { ReplicaSet } from '../rollout/workload-types.js';
 import { EXPERIMENTS, reconcileExperiment } from './act.js';
 import { registerExperimentMetrics } from './metrics.js';
-import {
-  EXPERIMENT_NAME_ANNOTATION,
-  EXPERIMENT_TEMPLATE_NAME_ANNOTATION,
-  type ExperimentObject,
-  type TemplateService,
-} from './plan.js';
+import type { ExperimentObject, TemplateService } from './plan.js';
 
 const WORKERS = 4;
 const RESYNC_MS = 15 * 60 * 1000;

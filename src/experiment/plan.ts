@@ -9,18 +9,21 @@ import { type AvailableTemplates, analysisRunFromTemplates } from '../analysis/r
 import type { AnalysisPhase, AnalysisRun, Argument } from '../api/analysis.js';
 import { goDurationOrUndefined } from '../api/duration.js';
 import type { Experiment } from '../api/experiment.js';
-import type { OwnerReference } from '../kube/object.js';
-import { formatTime } from '../kube/timestamps.js';
+import { controllerReference } from '../api/kind-definition.js';
+import { EXPERIMENT_KIND } from '../api/kinds.js';
 import {
+  EXPERIMENT_NAME_ANNOTATION,
+  EXPERIMENT_TEMPLATE_NAME_ANNOTATION,
   INSTANCE_ID_LABEL,
   POD_TEMPLATE_HASH_LABEL,
   SCALE_DOWN_DEADLINE_ANNOTATION,
-} from '../rollout/labels.js';
+} from '../api/labels.js';
+import type { PlannedEvent } from '../kube/events.js';
+import type { OwnerReference } from '../kube/object.js';
+import { formatTime } from '../kube/timestamps.js';
 import { podTemplateHash } from '../rollout/pod-template-hash.js';
 import type { ReplicaSet, Service } from '../rollout/workload-types.js';
 
-export const EXPERIMENT_NAME_ANNOTATION = 'experiment.argoproj.io/name';
-export const EXPERIMENT_TEMPLATE_NAME_ANNOTATION = 'experiment.argoproj.io/template-name';
 export const DEFAULT_PROGRESS_DEADLINE_SECONDS = 600;
 export const DEFAULT_SCALE_DOWN_DELAY_SECONDS = 30;
 export const REQUIRED_ANALYSIS_COMPLETED_MESSAGE = 'Required AnalysisRuns completed';
@@ -71,19 +74,14 @@ export type ExperimentAction =
   | { kind: 'createAnalysisRun'; analysis: string; run: AnalysisRun }
   | { kind: 'terminateAnalysisRun'; analysis: string; name: string };
 
-export interface PlannedEvent {
-  type: 'Normal' | 'Warning';
-  reason: string;
-  message: string;
-  /** Also (or instead) recorded on the owning Rollout, as Argo does for AnalysisRun phase changes. */
+export interface ExperimentEvent extends PlannedEvent {
+  /** Recorded on the owning Rollout instead, as Argo does for AnalysisRun phase changes. */
   onRollout?: OwnerReference;
-  /** 'actions': recorded once the actions succeeded; default once the status is written. */
-  after?: 'actions' | 'status';
 }
 
 export interface ExperimentPlan {
   actions: ExperimentAction[];
-  events: PlannedEvent[];
+  events: ExperimentEvent[];
   status: ExperimentStatus;
   requeueAfterMs?: number;
 }
@@ -165,17 +163,6 @@ function progressDeadlineSeconds(ex: Experiment): number {
   return ex.spec.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_SECONDS;
 }
 
-function ownerReference(ex: ExperimentObject): OwnerReference {
-  return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Experiment',
-    name: ex.metadata.name,
-    uid: ex.metadata.uid,
-    controller: true,
-    blockOwnerDeletion: true,
-  };
-}
-
 /** The Rollout that owns the Experiment (a canary experiment step), if any. */
 export function rolloutOwnerOf(ex: Experiment): OwnerReference | undefined {
   return ex.metadata?.ownerReferences?.find((o) => o.kind === 'Rollout');
@@ -207,7 +194,7 @@ export function replicaSetForTemplate(
         [EXPERIMENT_NAME_ANNOTATION]: ex.metadata.name,
         [EXPERIMENT_TEMPLATE_NAME_ANNOTATION]: template.name,
       },
-      ownerReferences: [ownerReference(ex)],
+      ownerReferences: [controllerReference(EXPERIMENT_KIND, ex)],
     },
     spec: {
       replicas,
@@ -261,7 +248,7 @@ export function serviceForTemplate(
         [EXPERIMENT_NAME_ANNOTATION]: ex.metadata.name,
         [EXPERIMENT_TEMPLATE_NAME_ANNOTATION]: template.name,
       },
-      ownerReferences: [ownerReference(ex)],
+      ownerReferences: [controllerReference(EXPERIMENT_KIND, ex)],
     },
     spec: { selector: { ...(rs.metadata?.labels ?? {}) }, ports },
   };
@@ -339,7 +326,7 @@ function newAnalysisRun(
     measurementRetention: ex.spec.measurementRetention ?? [],
     labels,
     annotations: { ...(ex.spec.analysisRunMetadata?.annotations ?? {}) },
-    ownerReference: ownerReference(ex),
+    ownerReference: controllerReference(EXPERIMENT_KIND, ex),
   });
   return built.ok ? { run: built.run } : { error: built.error };
 }
@@ -439,7 +426,7 @@ class ExperimentPass {
   readonly nowText: string;
   readonly terminating: boolean;
   readonly actions: ExperimentAction[] = [];
-  readonly events: PlannedEvent[] = [];
+  readonly events: ExperimentEvent[] = [];
   readonly status: ExperimentStatus;
   /** Template ReplicaSets after this pass's creates. */
   readonly replicaSets: Map<string, ReplicaSet>;

@@ -20,6 +20,18 @@ import { formatTime } from './timestamps.js';
 
 export type EventType = 'Normal' | 'Warning';
 
+/** An Event a pure plan asks for; the act step records it on the object it reconciled. */
+export interface PlannedEvent {
+  type: EventType;
+  reason: string;
+  message: string;
+  /**
+   * 'actions': reports a change the plan's actions make, recorded once those are made.
+   * 'status' (default): reports a status transition, recorded once the status is written.
+   */
+  after?: 'actions' | 'status';
+}
+
 export interface ObjectReference {
   apiVersion?: string;
   kind?: string;

@@ -60,10 +60,6 @@ export function binaryPaths(versions = pinnedVersions()): ControlPlaneBinaries {
   };
 }
 
-export function helmPath(versions = pinnedVersions()): string {
-  return join(cacheDir(), 'bin', `helm-v${versions.helm}`, 'helm');
-}
-
 /**
  * Builds whatever is missing. The build script prints its progress (a cold build of the
  * Kubernetes binaries takes minutes) and is a no-op when every binary is cached.

@@ -1,9 +1,51 @@
 // The built-in triggers and templates, with the names, conditions and messages of Argo
 // Rollouts' notification catalog (manifests/notifications). They apply when the ConfigMap does
 // not define a trigger or template of the same name, so a user who only configures a service
-// and subscribes gets Argo's messages; the ConfigMap's own entries always win.
+// and subscribes gets Argo's messages; the ConfigMap's own entries always win. The shapes of a
+// trigger and a template are here too, so the ConfigMap parser reads into them without a cycle.
 
-import type { NotificationTemplate, TriggerCondition } from './config.js';
+export interface TriggerCondition {
+  when?: string;
+  send: string[];
+  oncePer?: string;
+  description?: string;
+}
+
+export interface WebhookTemplate {
+  method?: string;
+  path?: string;
+  body?: string;
+}
+
+export interface NotificationTemplate {
+  message?: string;
+  email?: { subject?: string; body?: string };
+  slack?: {
+    username?: string;
+    icon?: string;
+    attachments?: string;
+    blocks?: string;
+    groupingKey?: string;
+    notifyBroadcast?: boolean;
+    deliveryPolicy?: string;
+  };
+  teams?: {
+    template?: string;
+    title?: string;
+    summary?: string;
+    text?: string;
+    themeColor?: string;
+    facts?: string;
+    sections?: string;
+    potentialAction?: string;
+  };
+  webhook?: Record<string, WebhookTemplate>;
+  github?: {
+    repoURLPath?: string;
+    revisionPath?: string;
+    status?: { state?: string; label?: string; targetURL?: string };
+  };
+}
 
 const GREEN = '#18be52';
 const RED = '#E01E5A';

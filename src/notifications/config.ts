@@ -4,54 +4,16 @@
 // is reported and skipped instead of failing the whole configuration.
 
 import { parseDocument, parse as parseYaml, visit } from 'yaml';
-import { CATALOG_TEMPLATES, CATALOG_TRIGGERS } from './catalog.js';
+import {
+  CATALOG_TEMPLATES,
+  CATALOG_TRIGGERS,
+  type NotificationTemplate,
+  type TriggerCondition,
+} from './catalog.js';
 import { type LabelSelector, parseLabelSelector } from './label-selector.js';
 
 export const NOTIFICATION_CONFIGMAP = 'argo-rollouts-notification-configmap';
 export const NOTIFICATION_SECRET = 'argo-rollouts-notification-secret';
-
-export interface TriggerCondition {
-  when?: string;
-  send: string[];
-  oncePer?: string;
-  description?: string;
-}
-
-export interface WebhookTemplate {
-  method?: string;
-  path?: string;
-  body?: string;
-}
-
-export interface NotificationTemplate {
-  message?: string;
-  email?: { subject?: string; body?: string };
-  slack?: {
-    username?: string;
-    icon?: string;
-    attachments?: string;
-    blocks?: string;
-    groupingKey?: string;
-    notifyBroadcast?: boolean;
-    deliveryPolicy?: string;
-  };
-  teams?: {
-    template?: string;
-    title?: string;
-    summary?: string;
-    text?: string;
-    themeColor?: string;
-    facts?: string;
-    sections?: string;
-    potentialAction?: string;
-  };
-  webhook?: Record<string, WebhookTemplate>;
-  github?: {
-    repoURLPath?: string;
-    revisionPath?: string;
-    status?: { state?: string; label?: string; targetURL?: string };
-  };
-}
 
 export interface ServiceConfig {
   type: string;

@@ -7,6 +7,7 @@
 import type { Registry } from 'prom-client';
 import { IMAGE_WATCH_KIND } from '../api/gitsync.js';
 import { ANALYSIS_RUN_KIND, apiResourceOf, ROLLOUT_KIND } from '../api/kinds.js';
+import { NOTIFIED_ANNOTATION, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from '../api/labels.js';
 import { PROMOTION_PIPELINE_KIND } from '../api/promotion.js';
 import { KubeApiError, NotFoundError } from '../kube/api-error.js';
 import type { ControllerFactory } from '../kube/controller.js';
@@ -25,7 +26,6 @@ import {
 } from './config.js';
 import { createNotificationMetrics } from './metrics.js';
 import { NOTIFICATION_FAILED_REASON, type NotifiedObject, Notifier, type NotifierIO } from './notifier.js';
-import { NOTIFIED_ANNOTATION } from './subscriptions.js';
 
 /** The kinds notifications are about (see subjects.ts). */
 const RESOURCES = {
@@ -142,14 +142,14 @@ export function apiNotifierIO(options: ApiNotifierOptions): NotifierIO {
       // Argo's analysisRuns: the runs of the current pod hash and revision, newest first.
       if (object.kind !== 'Rollout') return {};
       const status = (object.status ?? {}) as { currentPodHash?: string };
-      const revision = object.metadata?.annotations?.['rollout.argoproj.io/revision'];
+      const revision = object.metadata?.annotations?.[REVISION_ANNOTATION];
       if (!status.currentPodHash) return {};
       const { items } = await client.list<KubeObject>(ANALYSIS_RUNS, {
         namespace: object.metadata?.namespace,
-        labelSelector: `rollouts-pod-template-hash=${status.currentPodHash}`,
+        labelSelector: `${POD_TEMPLATE_HASH_LABEL}=${status.currentPodHash}`,
       });
       const runs = items
-        .filter((r) => r.metadata?.annotations?.['rollout.argoproj.io/revision'] === revision)
+        .filter((r) => r.metadata?.annotations?.[REVISION_ANNOTATION] === revision)
         .sort((a, b) =>
           String(b.metadata?.creationTimestamp ?? '').localeCompare(
             String(a.metadata?.creationTimestamp ?? ''),

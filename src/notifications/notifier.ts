@@ -8,6 +8,7 @@
 
 import { createHash } from 'node:crypto';
 import { goDurationOrUndefined } from '../api/duration.js';
+import { NOTIFIED_ANNOTATION } from '../api/labels.js';
 import type { Logger } from '../process/logger.js';
 import type { NotificationConfig } from './config.js';
 import type { NotificationMetrics } from './metrics.js';
@@ -16,7 +17,7 @@ import { createService } from './services/registry.js';
 import { DeliveryError } from './services/service.js';
 import { type NotifiedState, parseState, stateKey, truncateState } from './state.js';
 import { type NotificationSubject, subjectFor } from './subjects.js';
-import { type Destination, destinationsFor, NOTIFIED_ANNOTATION } from './subscriptions.js';
+import { type Destination, destinationsFor } from './subscriptions.js';
 import { runTrigger } from './triggers.js';
 
 export const NOTIFICATION_FAILED_REASON = 'NotificationFailed';

@@ -3,7 +3,7 @@
 // template over the variables, later templates overriding earlier ones, as the engine's
 // templates.Service.FormatNotification does.
 
-import type { NotificationTemplate } from './config.js';
+import type { NotificationTemplate } from './catalog.js';
 import { compileGoTemplate, type GoTemplate } from './template/template.js';
 
 export type RenderedNotification = NotificationTemplate;

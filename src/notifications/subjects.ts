@@ -5,6 +5,7 @@
 // on-pull-request-opened when a promotion went through a pull request).
 
 import { createHash } from 'node:crypto';
+import { REVISION_ANNOTATION } from '../api/labels.js';
 import { triggerForReason } from './subscriptions.js';
 
 export interface NotificationSubject {
@@ -35,7 +36,7 @@ export const ROLLOUT_SUBJECT: NotificationSubject = {
     const transitions = (status.conditions ?? [])
       .map((c) => `${c.type}=${c.status}@${c.lastTransitionTime}`)
       .join(',');
-    const revision = object.metadata?.annotations?.['rollout.argoproj.io/revision'] ?? '';
+    const revision = object.metadata?.annotations?.[REVISION_ANNOTATION] ?? '';
     return `${revision}.${status.currentStepIndex ?? ''}.${createHash('sha1').update(transitions).digest('hex').slice(0, 8)}`;
   },
 };

@@ -4,11 +4,9 @@
 // subscriptions package and Config.GetGlobalDestinations read them.
 
 import { parse as parseYaml } from 'yaml';
+import { NOTIFICATIONS_ANNOTATION_PREFIX } from '../api/labels.js';
 import type { NotificationConfig } from './config.js';
 import { selectorMatches } from './label-selector.js';
-
-export const ANNOTATION_PREFIX = 'notifications.argoproj.io';
-export const NOTIFIED_ANNOTATION = `notified.${ANNOTATION_PREFIX}`;
 
 export interface Destination {
   service: string;
@@ -44,14 +42,14 @@ export function annotationDestinations(
       : (config.serviceDefaultTriggers.get(service) ?? config.defaultTriggers);
     for (const recipient of recipients) for (const t of triggers) add(dests, t, { service, recipient });
   };
-  const prefix = `${ANNOTATION_PREFIX}/subscribe.`;
+  const prefix = `${NOTIFICATIONS_ANNOTATION_PREFIX}/subscribe.`;
   for (const key of Object.keys(annotations ?? {}).sort()) {
     const value = annotations?.[key] ?? '';
     if (key.startsWith(prefix)) {
       const parts = key.slice(prefix.length).split('.');
       if (parts.length >= 2) subscribe(parts[0] ?? '', parts[1] ?? '', recipientsOf(value));
       else subscribe('', parts[0] ?? '', recipientsOf(value));
-    } else if (key.startsWith(`${ANNOTATION_PREFIX}/subscriptions`)) {
+    } else if (key.startsWith(`${NOTIFICATIONS_ANNOTATION_PREFIX}/subscriptions`)) {
       let list: unknown;
       try {
         list = parseYaml(value, { maxAliasCount: 10 });

@@ -9,7 +9,7 @@ import {
   evaluateCondition,
 } from '../analysis/condition/evaluate.js';
 import { run } from '../analysis/condition/interpreter.js';
-import type { TriggerCondition } from './config.js';
+import type { TriggerCondition } from './catalog.js';
 
 export interface ConditionResult {
   key: string;

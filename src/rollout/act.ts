@@ -6,7 +6,16 @@
 // the changes they report are made.
 import { isDeepStrictEqual } from 'node:util';
 import { ANALYSIS_RUN_KIND, apiResourceOf, ROLLOUT_KIND } from '../api/kinds.js';
+import {
+  DESIRED_REPLICAS_ANNOTATION,
+  EPHEMERAL_METADATA_ANNOTATION,
+  MANAGED_BY_ANNOTATION,
+  POD_TEMPLATE_HASH_LABEL,
+  REVISION_ANNOTATION,
+  WORKLOAD_GENERATION_ANNOTATION,
+} from '../api/labels.js';
 import { KubeApiError, NotFoundError } from '../kube/api-error.js';
+import type { PlannedEvent } from '../kube/events.js';
 import type { KubeObject } from '../kube/object.js';
 import {
   createObject,
@@ -21,21 +30,7 @@ import type { RestClient } from '../kube/rest.js';
 import { applyTrafficWrite } from '../trafficrouting/apply.js';
 import { destinationRuleResource, releaseDestinationRuleWrite } from '../trafficrouting/istio.js';
 import { applyExperimentAction } from './experiment-step.js';
-import {
-  DESIRED_REPLICAS_ANNOTATION,
-  EPHEMERAL_METADATA_ANNOTATION,
-  MANAGED_BY_ANNOTATION,
-  POD_TEMPLATE_HASH_LABEL,
-  REVISION_ANNOTATION,
-  WORKLOAD_GENERATION_ANNOTATION,
-} from './labels.js';
-import {
-  formatTime,
-  type ObservedRolloutObject,
-  type PlannedEvent,
-  type RolloutAction,
-  type RolloutPlan,
-} from './plan.js';
+import { formatTime, type ObservedRolloutObject, type RolloutAction, type RolloutPlan } from './plan.js';
 import { metadataPatch } from './role-metadata.js';
 import { ConditionType, rolloutPhase, withCondition } from './status.js';
 

@@ -3,6 +3,7 @@
 // that do not exist yet from the templates in the caches, reading their outcome, stopping
 // runs that no longer matter, and keeping only spec.analysis' history limits of old runs.
 
+import { isCompleted } from '../analysis/phases.js';
 import { analysisRunStatusEvent } from '../analysis/rollout-events.js';
 import {
   type AnalysisRunType,
@@ -10,19 +11,40 @@ import {
   analysisRunForRollout,
   analysisRunName,
   collisionName,
-  ROLLOUT_TYPE_LABEL,
-  STEP_INDEX_LABEL,
 } from '../analysis/run-from-templates.js';
 import type { AnalysisPhase, AnalysisRun } from '../api/analysis.js';
-import type { RolloutAnalysis } from '../api/rollout.js';
-import { POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from './labels.js';
-import type { RolloutPass } from './pass.js';
+import {
+  POD_TEMPLATE_HASH_LABEL,
+  REVISION_ANNOTATION,
+  ROLLOUT_TYPE_LABEL,
+  STEP_INDEX_LABEL,
+} from '../api/labels.js';
+import type { Rollout, RolloutAnalysis, RolloutStatus } from '../api/rollout.js';
 
 export interface ObservedAnalysis {
   /** AnalysisRuns owned by this Rollout. */
   runs: readonly AnalysisRun[];
   templates: AvailableTemplates;
   instanceId?: string;
+}
+
+/** The AnalysisRun writes a pass plans. */
+export type AnalysisRunAction =
+  | { kind: 'createAnalysisRun'; run: AnalysisRun }
+  | { kind: 'terminateAnalysisRun'; name: string }
+  | { kind: 'deleteAnalysisRun'; name: string };
+
+/**
+ * What the AnalysisRuns of a pass read from it and plan into it (a RolloutPass is one), so this
+ * module needs no import of the pass that holds it.
+ */
+export interface AnalysisPass {
+  readonly rollout: Rollout & { metadata: { name: string; namespace: string; uid: string } };
+  readonly hash: string;
+  readonly revision: number;
+  readonly previous: RolloutStatus;
+  readonly actions: { push(action: AnalysisRunAction): unknown };
+  emit(reason: string, message: string, type?: 'Normal' | 'Warning'): void;
 }
 
 /** What a pass learns of one run: enough for status.canary/blueGreen and the decisions. */
@@ -35,12 +57,6 @@ export interface RunOutcome {
 export type RunRequest = { outcome: RunOutcome } | { invalid: string };
 
 const DEFAULT_HISTORY_LIMIT = 5;
-const COMPLETED: ReadonlySet<string> = new Set(['Successful', 'Failed', 'Error', 'Inconclusive']);
-
-export function isCompleted(run: AnalysisRun): boolean {
-  return COMPLETED.has(run.status?.phase ?? '');
-}
-
 function matches(run: AnalysisRun, type: AnalysisRunType, hash: string, revision: string): boolean {
   const labels = run.metadata?.labels ?? {};
   if (labels[ROLLOUT_TYPE_LABEL] !== type.type || labels[POD_TEMPLATE_HASH_LABEL] !== hash) return false;
@@ -82,12 +98,12 @@ export interface AnalysisRunProtocol {
 }
 
 export class RolloutAnalysisRuns implements AnalysisRunProtocol {
-  private readonly pass: RolloutPass;
+  private readonly pass: AnalysisPass;
   private readonly observed: ObservedAnalysis;
   /** Names of runs this pass still needs; every other unfinished run is terminated. */
   private readonly needed = new Set<string>();
 
-  constructor(pass: RolloutPass, observed: ObservedAnalysis | undefined) {
+  constructor(pass: AnalysisPass, observed: ObservedAnalysis | undefined) {
     this.pass = pass;
     this.observed = observed ?? {
       runs: [],
@@ -144,7 +160,7 @@ export class RolloutAnalysisRuns implements AnalysisRunProtocol {
    */
   private current(type: AnalysisRunType): AnalysisRun | undefined {
     const attempts = this.attempts(type);
-    const unfinished = attempts.filter((run) => !isCompleted(run) && !run.spec?.terminate);
+    const unfinished = attempts.filter((run) => !isCompleted(run.status?.phase) && !run.spec?.terminate);
     const previous = this.pass.previous ?? {};
     if (previous.abortedAt && previous.abort !== true) return unfinished[0];
     const recorded = this.recorded(type);
@@ -212,7 +228,8 @@ export class RolloutAnalysisRuns implements AnalysisRunProtocol {
    */
   finish(): void {
     const unfinished = this.observed.runs.filter(
-      (run) => !isCompleted(run) && !this.needed.has(run.metadata?.name ?? '') && !run.spec.terminate,
+      (run) =>
+        !isCompleted(run.status?.phase) && !this.needed.has(run.metadata?.name ?? '') && !run.spec.terminate,
     );
     for (const run of unfinished)
       this.pass.actions.push({ kind: 'terminateAnalysisRun', name: run.metadata?.name ?? '' });
@@ -223,7 +240,9 @@ export class RolloutAnalysisRuns implements AnalysisRunProtocol {
     const finished = this.observed.runs
       .filter(
         (run) =>
-          isCompleted(run) && !this.needed.has(run.metadata?.name ?? '') && !run.metadata?.deletionTimestamp,
+          isCompleted(run.status?.phase) &&
+          !this.needed.has(run.metadata?.name ?? '') &&
+          !run.metadata?.deletionTimestamp,
       )
       .sort(byAge);
     const successful = finished.filter((run) => run.status?.phase === 'Successful');

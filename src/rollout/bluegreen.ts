@@ -7,9 +7,10 @@
 // their scale-down-deadline passes. An abort keeps (or puts back) the active Service on the
 // stable set and scales the preview down after abortScaleDownDelaySeconds.
 import type { AnalysisRunType } from '../analysis/run-from-templates.js';
+import type { AnalysisPhase } from '../api/analysis.js';
+import { POD_TEMPLATE_HASH_LABEL } from '../api/labels.js';
 import type { BlueGreenStrategy, RolloutStatus } from '../api/rollout.js';
 import type { StrategyResult } from './canary.js';
-import { POD_TEMPLATE_HASH_LABEL } from './labels.js';
 import {
   formatTime,
   type ObservedRollout,
@@ -29,9 +30,6 @@ export const DEFAULT_ABORT_SCALE_DOWN_DELAY_SECONDS = 30;
 
 // The promotion gates: prePromotionAnalysis (before the active switch) and
 // postPromotionAnalysis (after it, before the new set is marked stable).
-
-/** AnalysisRun phases, as Argo Rollouts names them. */
-export type AnalysisPhase = 'Pending' | 'Running' | 'Successful' | 'Failed' | 'Error' | 'Inconclusive';
 
 /** The AnalysisRun of one promotion stage for the current pod hash. */
 export interface AnalysisRunOutcome {

@@ -3,13 +3,15 @@
 // or the first deploy or every step done with all new pods available promotes the new
 // ReplicaSet to stable; an abort takes the canary back to 0; otherwise the current step
 // completes when its condition holds, one step per pass. Then the replica counts.
+import { EXPERIMENT_NAME_ANNOTATION } from '../api/labels.js';
 import type { CanaryStep, CanaryStrategy, RolloutStatus } from '../api/rollout.js';
+import type { PlannedEvent } from '../kube/events.js';
 import type { WeightDestination } from '../trafficrouting/router.js';
 import { routedServices } from '../trafficrouting/weight.js';
 import { abortReason, type RunOutcome } from './analysis.js';
 import { planTrafficRoutedCanary, trafficStepReached } from './canary-traffic.js';
 import { RolloutExperiments } from './experiment-step.js';
-import { asObservedReplicaSet, formatTime, type PlannedEvent, type RolloutPass } from './pass.js';
+import { asObservedReplicaSet, formatTime, type RolloutPass } from './pass.js';
 import {
   approximateWeightedCounts,
   basicCanaryReplicaCounts,
@@ -523,7 +525,7 @@ function rollbackWithinWindow(pass: RolloutPass, stableRS: ReplicaSet | undefine
   if (!(newCreated < stableCreated)) return false;
   const between = pass.owned.filter(
     (rs) =>
-      !rs.metadata?.annotations?.['experiment.argoproj.io/name'] &&
+      !rs.metadata?.annotations?.[EXPERIMENT_NAME_ANNOTATION] &&
       created(rs) < stableCreated &&
       newCreated < created(rs),
   ).length;

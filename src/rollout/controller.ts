@@ -6,6 +6,7 @@ import { analysisTemplateCaches } from '../analysis/template-caches.js';
 import type { AnalysisRun } from '../api/analysis.js';
 import type { Experiment } from '../api/experiment.js';
 import { ANALYSIS_RUN_KIND, apiResourceOf, EXPERIMENT_KIND } from '../api/kinds.js';
+import { INSTANCE_ID_LABEL, MANAGED_BY_ANNOTATION, POD_TEMPLATE_HASH_LABEL } from '../api/labels.js';
 import { ConflictError } from '../kube/api-error.js';
 import {
   ControllerBuilder,
@@ -18,7 +19,6 @@ import { type KubeObject, objectKey, splitObjectKey } from '../kube/object.js';
 import { coreResources } from '../kube/resource.js';
 import { registerRolloutMetrics } from '../metrics/rollout-metrics.js';
 import { applyRolloutPlan, OwnRolloutWrites, ROLLOUTS } from './act.js';
-import { INSTANCE_ID_LABEL, MANAGED_BY_ANNOTATION, POD_TEMPLATE_HASH_LABEL } from './labels.js';
 import { namedServices, observeRollout } from './observe.js';
 import { type ObservedRolloutObject, planRollout } from './plan.js';
 import type { Deployment, ReplicaSet, Service } from './workload-types.js';

@@ -7,34 +7,31 @@
 // template) is terminated, and old ones are deleted beyond the analysis history limits. With
 // traffic routing, the running experiment's templates that declare a `weight` get it.
 import { isDeepStrictEqual } from 'node:util';
+import { isCompleted } from '../analysis/phases.js';
 import { resolveRolloutArgs } from '../analysis/run-from-templates.js';
 import type { Experiment } from '../api/experiment.js';
-import { apiResourceOf, EXPERIMENT_KIND } from '../api/kinds.js';
+import { controllerReference } from '../api/kind-definition.js';
+import { apiResourceOf, EXPERIMENT_KIND, ROLLOUT_KIND } from '../api/kinds.js';
+import { INSTANCE_ID_LABEL, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from '../api/labels.js';
 import type { CanaryStep } from '../api/rollout.js';
 import { terminateExperimentPatch } from '../experiment/operations.js';
 import { AlreadyExistsError } from '../kube/api-error.js';
 import { createObject, deleteObject, mergePatch } from '../kube/patch.js';
 import type { RestClient } from '../kube/rest.js';
 import type { WeightDestination } from '../trafficrouting/router.js';
-import { INSTANCE_ID_LABEL, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from './labels.js';
-import type { RolloutPass } from './pass.js';
+import type { RolloutAction, RolloutPass } from './pass.js';
 import { hashOf } from './replicasets.js';
 import type { ReplicaSet } from './workload-types.js';
 
 export const EXPERIMENTS = apiResourceOf(EXPERIMENT_KIND);
 type ExperimentStep = NonNullable<CanaryStep['experiment']>;
 
-export type ExperimentAction =
-  | { kind: 'createExperiment'; experiment: Experiment }
-  | { kind: 'terminateExperiment'; name: string }
-  | { kind: 'deleteExperiment'; name: string };
+export type ExperimentAction = Extract<
+  RolloutAction,
+  { kind: 'createExperiment' | 'terminateExperiment' | 'deleteExperiment' }
+>;
 
 const DEFAULT_HISTORY_LIMIT = 5;
-const COMPLETED = new Set(['Successful', 'Failed', 'Error', 'Inconclusive']);
-
-function completed(ex: Experiment | undefined): boolean {
-  return COMPLETED.has(ex?.status?.phase ?? '');
-}
 
 /** What the experiment step decided this pass. */
 export type ExperimentStepOutcome =
@@ -110,16 +107,7 @@ export function experimentForStep(
         ...(instanceId ? { [INSTANCE_ID_LABEL]: instanceId } : {}),
       },
       annotations: { [REVISION_ANNOTATION]: revision },
-      ownerReferences: [
-        {
-          apiVersion: 'argoproj.io/v1alpha1',
-          kind: 'Rollout',
-          name: rollout.metadata.name,
-          uid: rollout.metadata.uid,
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      ownerReferences: [controllerReference(ROLLOUT_KIND, rollout)],
     },
     spec: {
       templates,
@@ -209,7 +197,7 @@ export class RolloutExperiments {
       for (let n = 1; ; n++) {
         const taken = this.owned.find((o) => o.metadata?.name === built.metadata?.name);
         if (!taken) break;
-        if (!completed(taken) && sameSpec(taken.spec, built.spec)) {
+        if (!isCompleted(taken.status?.phase) && sameSpec(taken.spec, built.spec)) {
           ex = taken;
           break;
         }
@@ -246,7 +234,7 @@ export class RolloutExperiments {
     const keep = stopAll ? undefined : this.kept;
     const others = this.owned.filter((ex) => ex.metadata?.name !== keep);
     for (const ex of others) {
-      if (!ex.spec.terminate && !completed(ex)) {
+      if (!ex.spec.terminate && !isCompleted(ex.status?.phase)) {
         this.pass.actions.push({ kind: 'terminateExperiment', name: ex.metadata?.name ?? '' });
       }
     }
@@ -267,7 +255,7 @@ export class RolloutExperiments {
       const hash = ex.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL];
       let remove = hash === undefined || !hashes.has(hash) || hashes.get(hash) === true;
       if (!remove && ex.status?.phase === 'Successful') remove = successful-- <= 0;
-      else if (!remove && completed(ex)) remove = unsuccessful-- <= 0;
+      else if (!remove && isCompleted(ex.status?.phase)) remove = unsuccessful-- <= 0;
       if (remove) this.pass.actions.push({ kind: 'deleteExperiment', name: ex.metadata?.name ?? '' });
     }
   }

@@ -5,12 +5,12 @@
 import type { AvailableTemplates } from '../analysis/run-from-templates.js';
 import type { AnalysisRun } from '../api/analysis.js';
 import type { Experiment } from '../api/experiment.js';
+import { MANAGED_BY_ANNOTATION } from '../api/labels.js';
 import { NotFoundError } from '../kube/api-error.js';
 import type { KubeObject } from '../kube/object.js';
 import { coreResources } from '../kube/resource.js';
 import type { RestClient } from '../kube/rest.js';
 import { trafficRoutingObjects } from '../trafficrouting/registry.js';
-import { MANAGED_BY_ANNOTATION } from './labels.js';
 import { type ObservedRollout, type ObservedRolloutObject, selectorString } from './pass.js';
 import { isRestartPending } from './restart.js';
 import type { Deployment, Pod, ReplicaSet, Service } from './workload-types.js';

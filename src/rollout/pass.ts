@@ -2,20 +2,24 @@
 // the pure plan builds up. Strategy modules (canary.ts, bluegreen.ts) work on a pass; this
 // module holds what they share: the ReplicaSet of the current template and its revision,
 // scaling, Service selectors, history clean-up and the replica counts in status.
-import type { AnalysisRun } from '../api/analysis.js';
 import type { Experiment } from '../api/experiment.js';
-import type { Rollout, RolloutStatus } from '../api/rollout.js';
-import type { KubeObject } from '../kube/object.js';
-import { formatTime as formatMetaTime } from '../kube/timestamps.js';
-import type { TrafficWrite } from '../trafficrouting/router.js';
-import { type AnalysisRunProtocol, type ObservedAnalysis, RolloutAnalysisRuns } from './analysis.js';
-import type { ExperimentAction } from './experiment-step.js';
 import {
   MANAGED_BY_ANNOTATION,
   POD_TEMPLATE_HASH_LABEL,
   REVISION_ANNOTATION,
   SCALE_DOWN_DEADLINE_ANNOTATION,
-} from './labels.js';
+} from '../api/labels.js';
+import type { Rollout, RolloutStatus } from '../api/rollout.js';
+import type { PlannedEvent } from '../kube/events.js';
+import type { KubeObject } from '../kube/object.js';
+import { formatTime as formatMetaTime } from '../kube/timestamps.js';
+import type { TrafficWrite } from '../trafficrouting/router.js';
+import {
+  type AnalysisRunAction,
+  type AnalysisRunProtocol,
+  type ObservedAnalysis,
+  RolloutAnalysisRuns,
+} from './analysis.js';
 import { podTemplateHash } from './pod-template-hash.js';
 import type { ObservedReplicaSet } from './replica-math.js';
 import {
@@ -91,11 +95,11 @@ export type RolloutAction =
   | { kind: 'evictPod'; name: string }
   | { kind: 'scaleDeployment'; name: string; to: number }
   | { kind: 'setWorkloadGeneration'; generation: string }
-  | { kind: 'createAnalysisRun'; run: AnalysisRun }
-  | { kind: 'terminateAnalysisRun'; name: string }
-  | { kind: 'deleteAnalysisRun'; name: string }
+  | AnalysisRunAction
   | { kind: 'trafficWrite'; write: TrafficWrite }
-  | ExperimentAction
+  | { kind: 'createExperiment'; experiment: Experiment }
+  | { kind: 'terminateExperiment'; name: string }
+  | { kind: 'deleteExperiment'; name: string }
   /** Swap a ReplicaSet's (and its pods') role metadata from `previous` to `desired`. */
   | ({
       kind: 'syncRoleMetadata';
@@ -104,17 +108,6 @@ export type RolloutAction =
       previous?: RoleMetadata;
       desired?: RoleMetadata;
     } & ReplicaSetVersion);
-
-export interface PlannedEvent {
-  type: 'Normal' | 'Warning';
-  reason: string;
-  message: string;
-  /**
-   * 'actions': reports a change to ReplicaSets or Services, recorded once those are made.
-   * 'status' (default): reports a status transition, recorded once the status is written.
-   */
-  after?: 'actions' | 'status';
-}
 
 export interface RolloutPlan {
   actions: RolloutAction[];

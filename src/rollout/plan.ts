@@ -2,25 +2,25 @@
 // ReplicaSets and Services) and the clock, decide the changes to make and the status to
 // write. No I/O here; act.ts applies the plan and the next observe sees the result.
 
+import { POD_TEMPLATE_HASH_LABEL, WORKLOAD_GENERATION_ANNOTATION } from '../api/labels.js';
 import type { RolloutStatus } from '../api/rollout.js';
 import { type BlueGreenResult, blueGreenSpecProblem, planBlueGreenWithAnalysis } from './bluegreen.js';
 import { planCanary } from './canary.js';
 import { deadlineExceeded, rolloutConditions } from './conditions.js';
-import { WORKLOAD_GENERATION_ANNOTATION } from './labels.js';
 import { tolerantPodTemplate } from './malformed.js';
 import { formatTime, type ObservedRollout, RolloutPass, type RolloutPlan, selectorString } from './pass.js';
 import { missingReference } from './references.js';
 import { withDeclarativeRelease } from './release-pause.js';
 import { planRestart } from './restart.js';
-import { syncRoleMetadata } from './role-metadata.js';
+import { injectedMetadata, type Role, roleMetadata, sameRoleMetadata } from './role-metadata.js';
 import { ConditionType, findCondition, Reason, rolloutPhase, withCondition } from './status.js';
 import { validateRollout } from './validate.js';
 import { planWorkloadScaleDown, resolveWorkloadRef } from './workload-ref.js';
+import type { ReplicaSet } from './workload-types.js';
 
 export type {
   ObservedRollout,
   ObservedRolloutObject,
-  PlannedEvent,
   RolloutAction,
   RolloutPlan,
 } from './pass.js';
@@ -186,4 +186,21 @@ export function planRollout(input: ObservedRollout): RolloutPlan {
     status,
     ...(pass.requeue !== undefined ? { requeueAfterMs: pass.requeue } : {}),
   };
+}
+
+/** Plans the swap for a ReplicaSet whose role metadata is not what its role asks for. */
+function syncRoleMetadata(pass: RolloutPass, rs: ReplicaSet | undefined, role: Role): void {
+  if (!rs) return;
+  const creating = pass.actions.some((a) => a.kind === 'createReplicaSet' && a.replicaSet === rs);
+  if (creating) return;
+  const desired = roleMetadata(pass.rollout, role);
+  const previous = injectedMetadata(rs);
+  if (sameRoleMetadata(previous, desired)) return;
+  pass.actions.push({
+    kind: 'syncRoleMetadata',
+    name: rs.metadata?.name ?? '',
+    hash: rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] ?? '',
+    ...(previous ? { previous } : {}),
+    ...(desired ? { desired } : {}),
+  });
 }

@@ -7,6 +7,7 @@
 //
 // Not reproduced: resource quantities rounded up to milli units (only values finer than 1m
 // change) and the ImageVolume feature gate's pull policy (off in Argo's build).
+import { splitImageRef } from '../api/image-ref.js';
 
 type Json = Record<string, unknown>;
 
@@ -143,12 +144,7 @@ function defaultHttpGet(action: unknown): void {
 export function imageTag(image: string): string {
   if (image === '' || image !== image.trim() || /[A-Z]/.test(image.split('/').pop()!.split(/[:@]/)[0]!))
     return '';
-  const at = image.indexOf('@');
-  const name = at >= 0 ? image.slice(0, at) : image;
-  const digest = at >= 0 ? image.slice(at + 1) : '';
-  const lastSlash = name.lastIndexOf('/');
-  const colon = name.indexOf(':', lastSlash + 1);
-  const tag = colon >= 0 ? name.slice(colon + 1) : '';
-  if (tag === '' && digest === '') return 'latest';
-  return tag;
+  const { tag, digest } = splitImageRef(image);
+  if (!tag && !digest) return 'latest';
+  return tag ?? '';
 }

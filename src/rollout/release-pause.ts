@@ -5,9 +5,8 @@
 //   canary:     "<currentPodHash>/<currentStepIndex>" releases a CanaryPauseStep of an indefinite pause
 //   blue-green: "<currentPodHash>" releases a BlueGreenPause
 // It never releases an aborted rollout, nor any revision or step other than the one it names.
+import { RELEASE_PAUSE_ANNOTATION } from '../api/labels.js';
 import type { ObservedRolloutObject } from './pass.js';
-
-export const RELEASE_PAUSE_ANNOTATION = 'slipway.dev/release-pause';
 
 /** The Rollout as the pass should see it: with the named pause released, if it applies. */
 export function withDeclarativeRelease(rollout: ObservedRolloutObject): ObservedRolloutObject {

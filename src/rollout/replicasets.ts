@@ -1,12 +1,17 @@
 // ReplicaSets of a Rollout: naming, revisions, availability and the object we create for a
 // new pod template. Pure functions over plain objects.
-import type { Rollout } from '../api/rollout.js';
+
+import { controllerReference } from '../api/kind-definition.js';
+import { ROLLOUT_KIND } from '../api/kinds.js';
 import {
   DESIRED_REPLICAS_ANNOTATION,
   EPHEMERAL_METADATA_ANNOTATION,
+  NOTIFIED_ANNOTATION,
   POD_TEMPLATE_HASH_LABEL,
   REVISION_ANNOTATION,
-} from './labels.js';
+  REVISION_HISTORY_ANNOTATION,
+} from '../api/labels.js';
+import type { Rollout } from '../api/rollout.js';
 import { defaultPodTemplate } from './pod-template-defaults.js';
 import { goJsonOfPodTemplate } from './pod-template-hash.js';
 import type { ReplicaSet } from './workload-types.js';
@@ -73,9 +78,9 @@ export function replicaSetName(rolloutName: string, hash: string): string {
 const ANNOTATIONS_NOT_COPIED = new Set([
   'kubectl.kubernetes.io/last-applied-configuration',
   REVISION_ANNOTATION,
-  'rollout.argoproj.io/revision-history',
+  REVISION_HISTORY_ANNOTATION,
   DESIRED_REPLICAS_ANNOTATION,
-  'notified.notifications.argoproj.io',
+  NOTIFIED_ANNOTATION,
 ]);
 
 /** The Rollout's annotations a new ReplicaSet carries too (e.g. notifications subscriptions). */
@@ -160,16 +165,7 @@ export function newReplicaSet(
         [DESIRED_REPLICAS_ANNOTATION]: String(rollout.spec.replicas ?? 1),
         ...(roleMetadata ? { [EPHEMERAL_METADATA_ANNOTATION]: JSON.stringify(roleMetadata) } : {}),
       },
-      ownerReferences: [
-        {
-          apiVersion: 'argoproj.io/v1alpha1',
-          kind: 'Rollout',
-          name: rollout.metadata.name,
-          uid: rollout.metadata.uid,
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      ownerReferences: [controllerReference(ROLLOUT_KIND, rollout)],
     },
     spec: {
       replicas,

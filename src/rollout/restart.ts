@@ -1,6 +1,7 @@
 // spec.restartAt: every pod created before that time is evicted, through the eviction API
 // so PodDisruptionBudgets hold, at most max(maxUnavailable, 1) pods unavailable at a time,
 // stable pods first; when none is left, status.restartedAt records the restart as done.
+import { POD_TEMPLATE_HASH_LABEL } from '../api/labels.js';
 import type { RolloutPass } from './pass.js';
 import { resolveMaxSurgeAndUnavailable } from './replica-math.js';
 import { availableReplicas, hashOf, specReplicas } from './replicasets.js';
@@ -39,7 +40,7 @@ export function planRestart(
   const stale = pods.filter(
     (pod) =>
       !pod.metadata?.deletionTimestamp &&
-      ownedHashes.has(pod.metadata?.labels?.['rollouts-pod-template-hash']) &&
+      ownedHashes.has(pod.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL]) &&
       Date.parse(pod.metadata?.creationTimestamp ?? '') < cutoff,
   );
   if (stale.length === 0) {
@@ -57,8 +58,8 @@ export function planRestart(
   if (budget <= 0) return previous.restartedAt;
   const stableHash = previous.stableRS;
   const order = [...stale].sort((a, b) => {
-    const aStable = a.metadata?.labels?.['rollouts-pod-template-hash'] === stableHash ? 0 : 1;
-    const bStable = b.metadata?.labels?.['rollouts-pod-template-hash'] === stableHash ? 0 : 1;
+    const aStable = a.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] === stableHash ? 0 : 1;
+    const bStable = b.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] === stableHash ? 0 : 1;
     return (
       aStable - bStable ||
       Date.parse(a.metadata?.creationTimestamp ?? '') - Date.parse(b.metadata?.creationTimestamp ?? '')

@@ -2,10 +2,8 @@
 // (canaryMetadata/stableMetadata, previewMetadata/activeMetadata). The ReplicaSet records
 // what it injected in the rollout.argoproj.io/ephemeral-metadata annotation, so when a
 // canary becomes stable its template and its running pods swap one set for the other.
+import { EPHEMERAL_METADATA_ANNOTATION } from '../api/labels.js';
 import type { Rollout } from '../api/rollout.js';
-import { EPHEMERAL_METADATA_ANNOTATION } from './labels.js';
-import type { RolloutPass } from './pass.js';
-import { versionOf } from './replicasets.js';
 import type { ReplicaSet } from './workload-types.js';
 
 export interface RoleMetadata {
@@ -45,7 +43,7 @@ export function injectedMetadata(rs: ReplicaSet): RoleMetadata | undefined {
   }
 }
 
-function same(a: RoleMetadata | undefined, b: RoleMetadata | undefined): boolean {
+export function sameRoleMetadata(a: RoleMetadata | undefined, b: RoleMetadata | undefined): boolean {
   return JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});
 }
 
@@ -61,22 +59,4 @@ export function metadataPatch(previous: RoleMetadata | undefined, desired: RoleM
     return out;
   };
   return { labels: part('labels'), annotations: part('annotations') };
-}
-
-/** Plans the swap for a ReplicaSet whose role metadata is not what its role asks for. */
-export function syncRoleMetadata(pass: RolloutPass, rs: ReplicaSet | undefined, role: Role): void {
-  if (!rs) return;
-  const creating = pass.actions.some((a) => a.kind === 'createReplicaSet' && a.replicaSet === rs);
-  if (creating) return;
-  const desired = roleMetadata(pass.rollout, role);
-  const previous = injectedMetadata(rs);
-  if (same(previous, desired)) return;
-  pass.actions.push({
-    kind: 'syncRoleMetadata',
-    name: rs.metadata?.name ?? '',
-    hash: rs.metadata?.labels?.['rollouts-pod-template-hash'] ?? '',
-    ...(previous ? { previous } : {}),
-    ...(desired ? { desired } : {}),
-    ...versionOf(rs),
-  });
 }

@@ -119,10 +119,3 @@ export function withCondition(
   else list.push(condition);
   return list;
 }
-
-export function withoutCondition(
-  conditions: readonly RolloutCondition[] | undefined,
-  type: string,
-): RolloutCondition[] {
-  return (conditions ?? []).filter((c) => c.type !== type);
-}

@@ -6,6 +6,7 @@
 // Not done, and cannot be here: Argo's optional target-group verification (and status.alb)
 // asks AWS for the load balancer's actual weights; verifyWeight reads the Ingress only.
 
+import { MANAGED_ALB_ANNOTATIONS } from '../api/labels.js';
 import { hasRuleWithService, INGRESSES, type Ingress, type IngressPath } from './ingress.js';
 import type {
   ObjectRef,
@@ -19,7 +20,6 @@ import { asArray, asWeight, clone, field, findLive, mergePatchBetween, ref } fro
 import { routedServices, stableWeight } from './weight.js';
 
 const DEFAULT_ANNOTATION_PREFIX = 'alb.ingress.kubernetes.io';
-export const MANAGED_ALB_ANNOTATIONS = 'rollouts.argoproj.io/managed-alb-annotations';
 
 function albSpec(rollout: RoutedRollout) {
   const alb = rollout.spec.strategy.canary?.trafficRouting?.alb;

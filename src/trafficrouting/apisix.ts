@@ -3,6 +3,9 @@
 // an ApisixRoute named after the header route, owned by the Rollout: a copy of the route whose
 // rules send to the canary only (weight 100, stable backend removed, priority + 1) when the
 // match expressions hold; it is deleted when the step drops it and at the end.
+
+import { controllerReference } from '../api/kind-definition.js';
+import { ROLLOUT_KIND } from '../api/kinds.js';
 import type { KubeObject } from '../kube/object.js';
 import type { ApiResource } from '../kube/resource.js';
 import type {
@@ -20,7 +23,6 @@ import {
   asString,
   asWeight,
   clone,
-  controllerReference,
   field,
   findLive,
   isControlledBy,
@@ -184,7 +186,7 @@ function plan(input: TrafficRoutingInput): RouterPlan {
         namespace,
         ...(labels ? { labels } : {}),
         ...(annotations ? { annotations } : {}),
-        ownerReferences: [controllerReference(rollout)],
+        ownerReferences: [controllerReference(ROLLOUT_KIND, rollout)],
       },
       spec: { ...(field(live, 'spec') as JsonObject), http },
     };

@@ -7,6 +7,7 @@
 // `<name>-1`, ...) that sends requests with the headers to the canary; managed rules are found
 // and removed by name. Not done: experiment backends and mirror routes, which the plugin
 // has only in its newest releases.
+import { GATEWAY_API_CANARY_LABEL } from '../api/labels.js';
 import type { KubeObject } from '../kube/object.js';
 import type { ApiResource } from '../kube/resource.js';
 import type {
@@ -35,7 +36,6 @@ import { routedServices, stableWeight } from './weight.js';
 
 export const GATEWAY_API_PLUGIN = 'argoproj-labs/gatewayAPI';
 const GROUP = 'gateway.networking.k8s.io';
-const IN_PROGRESS_LABEL = 'rollouts.argoproj.io/gatewayapi-canary';
 const IN_PROGRESS_VALUE = 'in-progress';
 
 type RouteKind = 'HTTPRoute' | 'GRPCRoute' | 'TCPRoute' | 'TLSRoute';
@@ -83,7 +83,7 @@ function pluginConfig(rollout: RoutedRollout): PluginConfig {
     inProgressLabel: disabled
       ? undefined
       : {
-          key: asString(field(raw, 'inProgressLabelKey')) || IN_PROGRESS_LABEL,
+          key: asString(field(raw, 'inProgressLabelKey')) || GATEWAY_API_CANARY_LABEL,
           value: asString(field(raw, 'inProgressLabelValue')) || IN_PROGRESS_VALUE,
         },
   };

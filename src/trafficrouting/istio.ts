@@ -2,6 +2,7 @@
 // and stable Services, or subset-level split with DestinationRule subsets labelled with
 // rollouts-pod-template-hash), one or more VirtualServices (`name` or `name.namespace`), and
 // managed header/mirror routes placed first in managedRoutes order, removed at the end.
+import { MANAGED_BY_ANNOTATION, POD_TEMPLATE_HASH_LABEL } from '../api/labels.js';
 import type { KubeObject } from '../kube/object.js';
 import type { ApiResource } from '../kube/resource.js';
 import type {
@@ -28,9 +29,6 @@ import {
   ref,
 } from './router-objects.js';
 import { routedServices, stableWeight } from './weight.js';
-
-const POD_TEMPLATE_HASH_LABEL = 'rollouts-pod-template-hash';
-const MANAGED_BY_ANNOTATION = 'argo-rollouts.argoproj.io/managed-by-rollouts';
 
 interface VirtualServiceSpec {
   name: string;

@@ -2,7 +2,7 @@
 // object into the smallest write. The RFC 7386 diff is written here by hand: rfc6902 (our
 // JSON Patch library) computes JSON Patches only, and a merge patch reads better in tests.
 import { isDeepStrictEqual } from 'node:util';
-import type { KubeObject, OwnerReference } from '../kube/object.js';
+import type { KubeObject } from '../kube/object.js';
 import type { ApiResource } from '../kube/resource.js';
 import type { ObjectRef, RoutedRollout } from './router.js';
 
@@ -30,18 +30,6 @@ function groupOf(apiVersion: string | undefined): string {
 
 export function ref(resource: ApiResource, namespace: string, name: string): ObjectRef {
   return { resource, namespace, name };
-}
-
-/** The controller reference Argo Rollouts puts on objects it creates for a Rollout. */
-export function controllerReference(rollout: RoutedRollout): OwnerReference {
-  return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    name: rollout.metadata.name,
-    uid: rollout.metadata.uid,
-    controller: true,
-    blockOwnerDeletion: true,
-  };
 }
 
 export function isControlledBy(obj: KubeObject, rollout: RoutedRollout): boolean {

@@ -1,6 +1,9 @@
 // SMI: a TrafficSplit (`trafficSplitName`, default the Rollout's name), created and owned by
 // the Rollout, splitting `rootService` (default the stable Service) between the canary,
 // experiment and stable backends. v1alpha1 weights are quantities (strings), v1alpha2/3 integers.
+
+import { controllerReference } from '../api/kind-definition.js';
+import { ROLLOUT_KIND } from '../api/kinds.js';
 import type { KubeObject } from '../kube/object.js';
 import type { ApiResource } from '../kube/resource.js';
 import type {
@@ -14,7 +17,6 @@ import type {
 import {
   asArray,
   asWeight,
-  controllerReference,
   field,
   findLive,
   isControlledBy,
@@ -77,7 +79,7 @@ function plan(input: TrafficRoutingInput): RouterPlan {
       metadata: {
         name: target.name,
         namespace: target.namespace,
-        ownerReferences: [controllerReference(rollout)],
+        ownerReferences: [controllerReference(ROLLOUT_KIND, rollout)],
       },
       spec,
     };

@@ -4,12 +4,12 @@
 // Where the canary stands (step, abort, promote-full, stable hash) comes in as a CanaryPosition
 // the caller decided; what a step means comes from src/rollout/steps.ts.
 import { isDeepStrictEqual } from 'node:util';
+import { REVISION_ANNOTATION } from '../api/labels.js';
 import type { RolloutStatus } from '../api/rollout.js';
 import { canaryScaleAtStep, managedRoutesAtStep, weightAtStep, weightBeforeStep } from '../rollout/steps.js';
 import type { RoutedRollout, SetHeaderRoute, SetMirrorRoute, WeightDestination } from './router.js';
 
 export const DEFAULT_MAX_TRAFFIC_WEIGHT = 100;
-const REVISION_ANNOTATION = 'rollout.argoproj.io/revision';
 
 /**
  * Where a canary stands: the status fields the weight and replica math depend on, as the caller

@@ -52,10 +52,6 @@ export function lookupBuiltin(name: string): Builtin | undefined {
   return table.get(name);
 }
 
-export function builtinNames(): string[] {
-  return [...table.keys()];
-}
-
 // ---- argument helpers ------------------------------------------------------------------------
 
 function arg(args: readonly unknown[], index: number): unknown {

@@ -9,12 +9,7 @@ import { type Environment, run } from './interpreter.js';
 import { parse } from './parser.js';
 import { nestedDeeperThan, typeName } from './value.js';
 
-export {
-  ConditionError,
-  ConditionEvaluationError,
-  ConditionSyntaxError,
-  type SourcePosition,
-} from './errors.js';
+export { ConditionError, ConditionEvaluationError, ConditionSyntaxError } from './errors.js';
 
 export interface CompiledCondition {
   readonly expression: string;

@@ -12,6 +12,7 @@ import { formatGoFloat, goJsonMarshal } from './go-values.js';
 import { httpRequest } from './http-request.js';
 import {
   errorMeasurement,
+  FINISHES_IN_RUN,
   formatMetaTime,
   type MeasurementTarget,
   type MetricProvider,
@@ -215,6 +216,7 @@ export async function datadogProvider(
   validateDatadogSpec(specOf(target.metric));
   return {
     type: 'Datadog',
+    ...FINISHES_IN_RUN,
     async run({ metric }) {
       const measurement: Measurement = { phase: 'Running', startedAt: formatMetaTime(context.now()) };
       try {
@@ -259,12 +261,5 @@ export async function datadogProvider(
         return errorMeasurement(measurement, error, context.now());
       }
     },
-    async resume(_target, measurement) {
-      return measurement;
-    },
-    async terminate(_target, measurement) {
-      return measurement;
-    },
-    async garbageCollect() {},
   };
 }

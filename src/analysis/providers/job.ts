@@ -6,8 +6,15 @@
 // terminating deletes the Job (foreground, so its pods go first) and is Inconclusive, as in
 // Argo v1.10.2: the Job never finished, so it proved nothing.
 import type { Measurement, Metric } from '../../api/analysis.js';
+import { controllerReference } from '../../api/kind-definition.js';
+import { ANALYSIS_RUN_KIND } from '../../api/kinds.js';
+import {
+  ANALYSIS_RUN_METRIC_ANNOTATION,
+  ANALYSIS_RUN_NAME_ANNOTATION,
+  ANALYSIS_RUN_NAMESPACE_ANNOTATION,
+  ANALYSIS_RUN_UID_LABEL,
+} from '../../api/labels.js';
 import { AlreadyExistsError, NotFoundError } from '../../kube/api-error.js';
-import type { OwnerReference } from '../../kube/object.js';
 import { createObject, deleteObject } from '../../kube/patch.js';
 import type { ApiResource } from '../../kube/resource.js';
 import {
@@ -28,11 +35,6 @@ export const JOBS: ApiResource = {
   namespaced: true,
 };
 
-/** On Jobs: the uid of the AnalysisRun they measure for (the controller's Job cache selects on it). */
-export const ANALYSIS_RUN_UID_LABEL = 'analysisrun.argoproj.io/uid';
-export const ANALYSIS_RUN_NAME_ANNOTATION = 'analysisrun.argoproj.io/name';
-export const ANALYSIS_RUN_NAMESPACE_ANNOTATION = 'analysisrun.argoproj.io/namespace';
-export const ANALYSIS_RUN_METRIC_ANNOTATION = 'analysisrun.argoproj.io/metric-name';
 /** On measurements: the Job they wait for. */
 export const JOB_NAME_KEY = 'job-name';
 
@@ -85,14 +87,7 @@ export function terminalPodError(pods: readonly JobPod[]): string | undefined {
 export function measurementJob(target: MeasurementTarget): JobObject {
   const { run, metric } = target;
   const job = jobSpecOf(metric);
-  const owner: OwnerReference = {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'AnalysisRun',
-    name: run.metadata.name,
-    uid: run.metadata.uid,
-    controller: true,
-    blockOwnerDeletion: true,
-  };
+  const owner = controllerReference(ANALYSIS_RUN_KIND, run);
   // The run's uid on the pods too: the controller's pod cache selects on it (image pull errors).
   const spec = { ...job.spec } as Record<string, unknown> & {
     template?: { metadata?: { labels?: Record<string, string> } };

@@ -11,6 +11,7 @@ import { goJsonMarshal } from './go-values.js';
 import { httpRequest } from './http-request.js';
 import {
   errorMeasurement,
+  FINISHES_IN_RUN,
   formatMetaTime,
   type MeasurementTarget,
   type MetricProvider,
@@ -106,6 +107,7 @@ export async function newRelicProvider(
   const nr = await account(target, context);
   return {
     type: 'NewRelic',
+    ...FINISHES_IN_RUN,
     async run({ metric }) {
       const measurement: Measurement = { phase: 'Running', startedAt: formatMetaTime(context.now()) };
       try {
@@ -147,12 +149,5 @@ export async function newRelicProvider(
         return errorMeasurement(measurement, error, context.now());
       }
     },
-    async resume(_target, measurement) {
-      return measurement;
-    },
-    async terminate(_target, measurement) {
-      return measurement;
-    },
-    async garbageCollect() {},
   };
 }

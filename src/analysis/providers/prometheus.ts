@@ -9,6 +9,7 @@ import { formatGoFloat, parsePromValue } from './go-values.js';
 import { basicAuthorization, httpRequest } from './http-request.js';
 import {
   errorMeasurement,
+  FINISHES_IN_RUN,
   formatMetaTime,
   type MeasurementTarget,
   type MetricProvider,
@@ -175,6 +176,7 @@ export function prometheusProvider({ metric }: MeasurementTarget, context: Provi
 
   return {
     type: 'Prometheus',
+    ...FINISHES_IN_RUN,
     metadata: (m) => {
       const query = specOf(m).query;
       return query ? { ResolvedPrometheusQuery: query } : undefined;
@@ -253,12 +255,5 @@ export function prometheusProvider({ metric }: MeasurementTarget, context: Provi
         return errorMeasurement(measurement, error, context.now());
       }
     },
-    async resume(_target, measurement) {
-      return measurement;
-    },
-    async terminate(_target, measurement) {
-      return measurement;
-    },
-    async garbageCollect() {},
   };
 }

@@ -29,6 +29,20 @@ export interface MetricProvider {
   metadata?(metric: Metric): Record<string, string> | undefined;
 }
 
+/**
+ * resume, terminate and garbageCollect of a provider whose run() always finishes its
+ * measurement: nothing is ever in flight, and nothing is left behind.
+ */
+export const FINISHES_IN_RUN: Pick<MetricProvider, 'resume' | 'terminate' | 'garbageCollect'> = {
+  async resume(_target, measurement) {
+    return measurement;
+  },
+  async terminate(_target, measurement) {
+    return measurement;
+  },
+  async garbageCollect() {},
+};
+
 /** A batch/v1 Job as the Job provider reads it. */
 export interface JobObject {
   apiVersion?: string;

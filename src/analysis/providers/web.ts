@@ -10,6 +10,7 @@ import { httpRequest } from './http-request.js';
 import { compileJsonPath, evaluateJsonPath } from './jsonpath.js';
 import {
   errorMeasurement,
+  FINISHES_IN_RUN,
   formatMetaTime,
   type MeasurementTarget,
   type MetricProvider,
@@ -52,6 +53,7 @@ export function webProvider({ metric }: MeasurementTarget, context: ProviderCont
   compileJsonPath(spec.jsonPath || '{$}');
   return {
     type: 'Web',
+    ...FINISHES_IN_RUN,
     async run(target: MeasurementTarget): Promise<Measurement> {
       const measurement: Measurement = { phase: 'Running', startedAt: formatMetaTime(context.now()) };
       try {
@@ -124,12 +126,5 @@ export function webProvider({ metric }: MeasurementTarget, context: ProviderCont
         return errorMeasurement(measurement, error, context.now());
       }
     },
-    async resume(_target, measurement) {
-      return measurement;
-    },
-    async terminate(_target, measurement) {
-      return measurement;
-    },
-    async garbageCollect() {},
   };
 }

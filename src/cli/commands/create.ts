@@ -11,6 +11,7 @@ import {
   EXPERIMENT_KIND,
   ROLLOUT_KIND,
 } from '../../api/kinds.js';
+import { INSTANCE_ID_LABEL } from '../../api/labels.js';
 import type { KubeObject } from '../../kube/object.js';
 import { createObject } from '../../kube/patch.js';
 import type { CliContext } from '../context.js';
@@ -191,9 +192,7 @@ export function analysisRunFrom(
       ...(meta.name ? { name: meta.name } : {}),
       ...(meta.generateName ? { generateName: meta.generateName } : {}),
       namespace: meta.namespace,
-      ...(meta.instanceId
-        ? { labels: { 'argo-rollouts.argoproj.io/controller-instance-id': meta.instanceId } }
-        : {}),
+      ...(meta.instanceId ? { labels: { [INSTANCE_ID_LABEL]: meta.instanceId } } : {}),
     },
     spec,
   };

@@ -8,6 +8,7 @@ import {
   type ImageWatchStatus,
 } from '../../api/gitsync.js';
 import { apiResourceOf } from '../../api/kinds.js';
+import { SYNC_REQUESTED_ANNOTATION } from '../../api/labels.js';
 import type { ScmSpec } from '../../api/promotion.js';
 import { ConflictError, NotFoundError } from '../../kube/api-error.js';
 import type { EventRecorder } from '../../kube/events.js';
@@ -32,8 +33,6 @@ import { GitWorkspace } from './workspace/workspace.js';
 
 export const GIT_TARGETS = apiResourceOf(GIT_TARGET_KIND);
 const BRANCH_NAME = /^(?!\/|.*\/\/|.*\.\.|.*@\{|.*[\s~^:?*[\\]|.*\.lock$|.*\/$)[^\0]+$/;
-/** Stamped (RFC 3339 UTC) by the Argo CD action GitTarget/sync-now. */
-export const SYNC_REQUESTED_ANNOTATION = 'slipway.dev/sync-requested-at';
 /** status.lastSyncedAt is refreshed by a sync that changed nothing once it is this old. */
 export const LAST_SYNCED_REFRESH_MS = 5 * 60_000;
 

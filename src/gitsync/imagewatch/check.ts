@@ -2,8 +2,10 @@
 // old enough. Build times are fetched only when the strategy or minAge needs them (each costs a
 // manifest and a config blob request, the calls registries rate-limit). A tag a PromotionPipeline
 // holds (its rollout failed) is passed over, so the next best one is taken instead.
+
+import { canonicalImageName, formatImageRef, parseImageRef } from '../../api/image-ref.js';
+import { RELEASE_HOLD_ANNOTATION } from '../../api/labels.js';
 import type { PromotionPipeline } from '../../api/promotion.js';
-import { canonicalImageName, formatImageRef, parseImageRef } from '../gittarget/editors/image-ref.js';
 import { type CompiledPolicy, oldEnough, rankTags, tagsNeedingBuildTime } from './policy/strategy.js';
 import { PlatformMissingError, type RegistryClient } from './registry/client.js';
 
@@ -92,7 +94,7 @@ export function holdMessage(hold: ImageHold, namespace: string): string {
   return (
     `${hold.image} is held by PromotionPipeline ${hold.pipeline} (failed in ${hold.environment}); ` +
     `release it with: kubectl annotate promotionpipeline ${hold.pipeline} -n ${namespace} ` +
-    `slipway.dev/release-hold=${hold.image} --overwrite`
+    `${RELEASE_HOLD_ANNOTATION}=${hold.image} --overwrite`
   );
 }
 

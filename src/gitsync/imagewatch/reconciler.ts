@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { IMAGE_WATCH_KIND, type ImageWatch, type ImageWatchStatus } from '../../api/gitsync.js';
 import { apiResourceOf } from '../../api/kinds.js';
+import { CHECK_REQUESTED_ANNOTATION } from '../../api/labels.js';
 import type { EventRecorder } from '../../kube/events.js';
 import { patchStatus } from '../../kube/patch.js';
 import type { RestClient } from '../../kube/rest.js';
@@ -34,8 +35,6 @@ import { type CheckState, imageWatchState, previousCheckState } from './state.js
 
 export const IMAGE_WATCHES = apiResourceOf(IMAGE_WATCH_KIND);
 export const DEFAULT_INTERVAL_MS = 2 * 60_000;
-/** Stamped (RFC 3339 UTC) by the Argo CD action ImageWatch/check-now. */
-export const CHECK_REQUESTED_ANNOTATION = 'slipway.dev/check-requested-at';
 /** Ready reason when every candidate the policy would take is held by a PromotionPipeline. */
 export const CANDIDATE_HELD = 'CandidateHeld';
 

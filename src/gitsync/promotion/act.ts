@@ -3,16 +3,16 @@
 // SCM provider (promote in pull-request mode, release-pause); holds and releases are status only.
 // Returns the status that records what was done.
 import type { GitTarget } from '../../api/gitsync.js';
-import {
-  type DecisionRecord,
-  type EnvironmentStatus,
-  type HeldImage,
-  type PromotionPipeline,
-  type PromotionPipelineStatus,
-  RELEASE_PAUSE_ANNOTATION,
+import { formatImageRef, parseImageRef } from '../../api/image-ref.js';
+import { RELEASE_HOLD_ANNOTATION, RELEASE_PAUSE_ANNOTATION } from '../../api/labels.js';
+import type {
+  DecisionRecord,
+  EnvironmentStatus,
+  HeldImage,
+  PromotionPipeline,
+  PromotionPipelineStatus,
 } from '../../api/promotion.js';
 import { formatTime } from '../../kube/timestamps.js';
-import { formatImageRef, parseImageRef } from '../gittarget/editors/image-ref.js';
 import type { EditSpec } from '../gittarget/editors/registry.js';
 import { workspaceScope } from '../gittarget/reconciler.js';
 import { pullRequestBranch, type ScmProvider } from '../gittarget/scm/provider.js';
@@ -70,7 +70,7 @@ export async function carryOut(
     const base = { type: decision.type, environment: decision.environment, image: decision.image, at };
     switch (decision.type) {
       case 'release':
-        records.push({ ...base, reason: `hold released by a person (slipway.dev/release-hold)` });
+        records.push({ ...base, reason: `hold released by a person (${RELEASE_HOLD_ANNOTATION})` });
         break;
       case 'hold':
         if (!held.some((h) => h.image === decision.image)) {

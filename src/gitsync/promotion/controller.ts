@@ -4,12 +4,10 @@
 // on every resync. Each pass: observe, decide (pure), carry out, write status.
 import type { AnalysisRun } from '../../api/analysis.js';
 import { type GitTarget, IMAGE_WATCH_KIND, type ImageWatch } from '../../api/gitsync.js';
+import { canonicalImageName, parseImageRef } from '../../api/image-ref.js';
 import { ANALYSIS_RUN_KIND, apiResourceOf, ROLLOUT_KIND } from '../../api/kinds.js';
-import {
-  PROMOTION_PIPELINE_KIND,
-  type PromotionPipeline,
-  RELEASE_HOLD_ANNOTATION,
-} from '../../api/promotion.js';
+import { RELEASE_HOLD_ANNOTATION } from '../../api/labels.js';
+import { PROMOTION_PIPELINE_KIND, type PromotionPipeline } from '../../api/promotion.js';
 import type { Rollout } from '../../api/rollout.js';
 import { NotFoundError } from '../../kube/api-error.js';
 import { ControllerBuilder, type StartedController } from '../../kube/controller.js';
@@ -19,7 +17,6 @@ import { mergePatch, patchStatus } from '../../kube/patch.js';
 import { formatTime } from '../../kube/timestamps.js';
 import { conditionsFor, sameConditions } from '../conditions.js';
 import type { GitWriterOptions } from '../controller.js';
-import { canonicalImageName, parseImageRef } from '../gittarget/editors/image-ref.js';
 import { GIT_TARGETS } from '../gittarget/reconciler.js';
 import { createScmProvider } from '../gittarget/scm/factory.js';
 import type { ScmProvider } from '../gittarget/scm/provider.js';

@@ -2,14 +2,13 @@
 // the clock, to the decisions to act on and the status that follows. Pure; the act layer commits,
 // opens pull requests and writes status. Level-triggered: a decision already carried out shows in
 // status (desired image, open pull request, hold) and is not made again.
-import {
-  APPROVE_ANNOTATION_PREFIX,
-  type Environment,
-  type EnvironmentState,
-  type EnvironmentStatus,
-  type HeldImage,
-  type PromotionPipeline,
-  RELEASE_HOLD_ANNOTATION,
+import { APPROVE_ANNOTATION_PREFIX, RELEASE_HOLD_ANNOTATION } from '../../api/labels.js';
+import type {
+  Environment,
+  EnvironmentState,
+  EnvironmentStatus,
+  HeldImage,
+  PromotionPipeline,
 } from '../../api/promotion.js';
 import { formatTime } from '../../kube/timestamps.js';
 import { parseDuration } from '../imagewatch/policy/duration.js';
@@ -61,8 +60,6 @@ export type Decision =
       readonly key: string;
       readonly evidence: Evidence;
     };
-
-export type DecisionType = Decision['type'];
 
 export interface PromotionSituation {
   readonly pipeline: PromotionPipeline;

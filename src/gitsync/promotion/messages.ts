@@ -1,6 +1,9 @@
 // What a decision says in Git: the commit message (subject, why, Slipway-* trailers in the last
 // paragraph so `git log --format=%(trailers)` reads them) and the pull request title, body and
 // labels. Pure.
+
+import { splitImageRef, versionOf } from '../../api/image-ref.js';
+import { RELEASE_PAUSE_ANNOTATION } from '../../api/labels.js';
 import type { PromotionPipeline } from '../../api/promotion.js';
 import type { Decision } from './decide.js';
 
@@ -37,7 +40,7 @@ export function decisionWhy(decision: GitDecision): string {
     case 'rollback':
       return `${decision.evidence.summary}. ${decision.environment} goes back to its last healthy image ${decision.image} so Git and the cluster agree again; ${decision.failed} is held and will not be promoted or bumped until a person releases it.`;
     case 'release-pause':
-      return `${decision.evidence.summary}. Merging this pull request releases that pause: the rollout controller honours the slipway.dev/release-pause annotation for revision/step ${decision.key}.`;
+      return `${decision.evidence.summary}. Merging this pull request releases that pause: the rollout controller honours the ${RELEASE_PAUSE_ANNOTATION} annotation for revision/step ${decision.key}.`;
   }
 }
 
@@ -64,11 +67,8 @@ export function decisionTrailers(pipeline: PromotionPipeline, decision: GitDecis
 
 /** The tag (or tag@digest, or @digest) of a reference, as Slipway-To of a bump commit says it. */
 function tagOf(reference: string): string {
-  const slash = reference.lastIndexOf('/');
-  const colon = reference.indexOf(':', slash + 1);
-  const at = reference.indexOf('@');
-  if (colon >= 0 && (at < 0 || colon < at)) return reference.slice(colon + 1);
-  return at >= 0 ? reference.slice(at) : reference;
+  const parts = splitImageRef(reference);
+  return parts.tag === undefined && parts.digest === undefined ? reference : versionOf(parts);
 }
 
 export function decisionCommitMessage(pipeline: PromotionPipeline, decision: GitDecision): string {
@@ -96,7 +96,7 @@ export function pullRequestBody(
     '',
     '### What changes',
     decision.type === 'release-pause'
-      ? `- \`${links.file}\`: annotation \`slipway.dev/release-pause: "${decision.key}"\` on the Rollout`
+      ? `- \`${links.file}\`: annotation \`${RELEASE_PAUSE_ANNOTATION}: "${decision.key}"\` on the Rollout`
       : `- \`${links.file}\`: ${decision.type === 'promote' ? (decision.replaces ?? '(unknown)') : decision.failed} → \`${decision.image}\``,
     '',
     '### Why',

@@ -1,10 +1,10 @@
 // What the promotion decisions need to know about one Rollout, read from the Rollout and the
 // AnalysisRuns of its current revision. Pure: the reconciler lists the objects, this reads them.
 import type { AnalysisPhase } from '../../api/analysis.js';
+import { parseImageRef, sameImageName } from '../../api/image-ref.js';
+import { POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from '../../api/labels.js';
 import type { RolloutRef } from '../../api/promotion.js';
 import type { Rollout } from '../../api/rollout.js';
-import { POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from '../../rollout/labels.js';
-import { parseImageRef, sameImageName } from '../gittarget/editors/image-ref.js';
 
 /** The outcome of a Rollout's current revision, as far as promotion cares. */
 export type RolloutOutcome =

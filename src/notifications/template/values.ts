@@ -12,7 +12,6 @@ export class GoTime {
 
 /** A missing map key: Go prints it as <no value>, tests it as false, and nil-pointer-errors on .field. */
 export const NO_VALUE: unique symbol = Symbol('no value');
-export type NoValue = typeof NO_VALUE;
 
 export function isTruthy(v: unknown): boolean {
   if (v === undefined || v === null || v === NO_VALUE) return false;

@@ -2,7 +2,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ObservedAnalysisRun } from '../../../src/analysis/plan.js';
 import {
-  ANALYSIS_RUN_UID_LABEL,
   jobProvider,
   measurementJob,
   measurementJobName,
@@ -10,6 +9,7 @@ import {
 } from '../../../src/analysis/providers/job.js';
 import type { JobObject, JobPod, ProviderContext } from '../../../src/analysis/providers/provider.js';
 import type { Metric } from '../../../src/api/analysis.js';
+import { ANALYSIS_RUN_UID_LABEL } from '../../../src/api/labels.js';
 import type { RestClient } from '../../../src/kube/rest.js';
 
 const UID = '6d8b1b4e-93a2-4b8e-9c0e-1f2a3b4c5d6e'; // 36 characters, like every uid

@@ -264,7 +264,7 @@ describe('Experiments of a rollout', () => {
       metadata: {
         name: 'web-2-exp-baseline',
         uid: 'rs-exp',
-        annotations: { 'experiments.argoproj.io/experiment-template-name': 'baseline' },
+        annotations: { 'experiment.argoproj.io/template-name': 'baseline' },
         ownerReferences: owner('Experiment', 'web-2-exp', 'exp-uid'),
       },
     };

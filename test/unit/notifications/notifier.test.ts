@@ -3,10 +3,10 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { NOTIFIED_ANNOTATION } from '../../../src/api/labels.js';
 import { parseNotificationConfig } from '../../../src/notifications/config.js';
 import { createNotificationMetrics } from '../../../src/notifications/metrics.js';
 import { type NotifiedObject, Notifier, type NotifierIO } from '../../../src/notifications/notifier.js';
-import { NOTIFIED_ANNOTATION } from '../../../src/notifications/subscriptions.js';
 
 interface Received {
   method: string;

@@ -3,8 +3,8 @@
 // failed run of the aborted attempt no longer decides anything (Argo's e2e
 // TestBlueGreenPrePromotionFail).
 import { describe, expect, it } from 'vitest';
-import { ROLLOUT_TYPE_LABEL } from '../../../src/analysis/run-from-templates.js';
 import type { AnalysisRun, AnalysisTemplate } from '../../../src/api/analysis.js';
+import { ROLLOUT_TYPE_LABEL } from '../../../src/api/labels.js';
 import type { Rollout, RolloutStatus } from '../../../src/api/rollout.js';
 import { type ObservedRolloutObject, planRollout, type RolloutPlan } from '../../../src/rollout/plan.js';
 import { podTemplateHash } from '../../../src/rollout/pod-template-hash.js';

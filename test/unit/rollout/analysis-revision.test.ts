@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ROLLOUT_TYPE_LABEL, STEP_INDEX_LABEL } from '../../../src/analysis/run-from-templates.js';
 import type { AnalysisRun } from '../../../src/api/analysis.js';
+import {
+  POD_TEMPLATE_HASH_LABEL,
+  REVISION_ANNOTATION,
+  ROLLOUT_TYPE_LABEL,
+  STEP_INDEX_LABEL,
+} from '../../../src/api/labels.js';
 import { RolloutAnalysisRuns } from '../../../src/rollout/analysis.js';
-import { POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from '../../../src/rollout/labels.js';
 import type { RolloutPass } from '../../../src/rollout/pass.js';
 
 function run(name: string, revision: string | undefined, phase: 'Failed' | 'Successful'): AnalysisRun {

@@ -2,10 +2,9 @@
 // objects and a fixed clock in; the actions, status and events the controller would apply out.
 // A small world simulator (every pod ready at once) runs multi-pass flows.
 import { describe, expect, it } from 'vitest';
-import type { AnalysisTemplate } from '../../../src/api/analysis.js';
+import type { AnalysisPhase, AnalysisTemplate } from '../../../src/api/analysis.js';
 import type { BlueGreenStrategy, Rollout, RolloutStatus } from '../../../src/api/rollout.js';
 import {
-  type AnalysisPhase,
   type PromotionAnalysis,
   type PromotionGateDecision,
   planBlueGreen,

@@ -11,9 +11,15 @@
 // A missing file is created in that layout; an existing one is edited byte for byte.
 import { isDeepStrictEqual } from 'node:util';
 import { isMap, isScalar, isSeq, type ParsedNode, type YAMLMap, type YAMLSeq } from 'yaml';
+import {
+  canonicalImageName,
+  formatImageRef,
+  parseImageRef,
+  sameImageName,
+  withVersion,
+} from '../../../api/image-ref.js';
 import { appendItem, appendPair, fillEmptyValue } from './collection-edit.js';
 import { EditPlan, type PlannedChange } from './edit-plan.js';
-import { canonicalImageName, formatImageRef, parseImageRef, sameImageName } from './image-ref.js';
 import {
   type EditError,
   type EditResult,
@@ -336,16 +342,8 @@ function mergeOverrideEntry(current: string, wanted: string): string {
   const have = parseImageRef(current.slice(eq + 1));
   const want = parseImageRef(wanted.slice(wanted.indexOf('=') + 1));
   if (!have.ok || !want.ok || !sameImageName(have.ref, want.ref)) return prefix + wanted;
-  const { tag, digest } = want.ref;
-  const name = {
-    ...(have.ref.registry !== undefined && { registry: have.ref.registry }),
-    repository: have.ref.repository,
-  };
   const wantedPrefix = wanted.includes('=') ? wanted.slice(0, wanted.indexOf('=') + 1) : prefix;
-  return (
-    wantedPrefix +
-    formatImageRef({ ...name, ...(tag !== undefined && { tag }), ...(digest !== undefined && { digest }) })
-  );
+  return wantedPrefix + formatImageRef(withVersion(have.ref, want.ref.tag, want.ref.digest));
 }
 
 /**

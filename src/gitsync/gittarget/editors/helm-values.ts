@@ -1,8 +1,16 @@
 // Image values in a Helm values file: charts either split an image into repository/tag (and
 // sometimes registry/digest) values, or hold `repo:tag` in one value. Every target of the file is
 // planned in one pass, so one commit carries all of them, and the file is written only if all fit.
+
+import {
+  formatImageRef,
+  type ImageRef,
+  imageName,
+  parseImageRef,
+  sameImageName,
+  withVersion,
+} from '../../../api/image-ref.js';
 import { EditPlan, type ScalarTarget } from './edit-plan.js';
-import { formatImageRef, type ImageRef, imageName, parseImageRef, sameImageName } from './image-ref.js';
 import {
   type EditError,
   type EditSpecBase,
@@ -125,12 +133,7 @@ function planCombined(plan: EditPlan, manifest: ManifestSource, target: Combined
     current?.ok === true && sameImageName(current.ref, ref)
       ? current.ref
       : { registry: ref.registry, repository: ref.repository };
-  const value = formatImageRef({
-    ...(name.registry !== undefined && { registry: name.registry }),
-    repository: name.repository,
-    ...(ref.tag !== undefined && { tag: ref.tag }),
-    ...(ref.digest !== undefined && { digest: ref.digest }),
-  });
+  const value = formatImageRef(withVersion(name, ref.tag, ref.digest));
   return plan.setScalar(found, value);
 }
 

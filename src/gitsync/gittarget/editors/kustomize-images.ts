@@ -2,9 +2,9 @@
 // but byte for byte: the entry whose `name` matches gets newName/newTag/digest; a missing key is
 // added to that entry, a missing entry to the list, each in the style already there.
 import { isAlias, isMap, isScalar, isSeq, Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
+import { isValidDigest, isValidTag, parseImageRef, sameImageName } from '../../../api/image-ref.js';
 import { appendItem, appendPair, fillEmptyValue, removePair } from './collection-edit.js';
 import { EditPlan } from './edit-plan.js';
-import { isValidDigest, isValidTag, parseImageRef, sameImageName } from './image-ref.js';
 import {
   type EditError,
   type EditSpecBase,

@@ -1,5 +1,6 @@
 // The message of a batch commit: a subject and body from the GitTarget's template, then one group
 // of trailers per image so Git itself is the audit log (`git log --format=%(trailers)`).
+import { splitImageRef, versionOf } from '../../../api/image-ref.js';
 
 /** One image whose new reference the commit writes, with the values it replaced. */
 export interface ImageBump {
@@ -14,18 +15,9 @@ export interface ImageBump {
 
 export const DEFAULT_COMMIT_TEMPLATE = 'chore(images): update {{summary}}\n\n{{changes}}';
 
-/**
- * Every Slipway commit (bump or promotion decision) carries Slipway-Decision, Slipway-Image,
- * Slipway-From and Slipway-To, so one query lists all decisions:
- * `git log --format='%(trailers:key=Slipway-Decision,key=Slipway-Image,key=Slipway-To)'`.
- */
-export const TRAILER_KEYS = [
-  'Slipway-Image',
-  'Slipway-From',
-  'Slipway-To',
-  'Slipway-Policy',
-  'Slipway-Decision',
-] as const;
+// Every Slipway commit (bump or promotion decision) carries Slipway-Decision, Slipway-Image,
+// Slipway-From and Slipway-To, so one query lists all decisions:
+// `git log --format='%(trailers:key=Slipway-Decision,key=Slipway-Image,key=Slipway-To)'`.
 
 const PLACEHOLDER = /\{\{\s*(summary|count|images|changes|branch)\s*\}\}/g;
 
@@ -105,12 +97,9 @@ export function readDecisions(message: string): RecordedDecision[] {
     .filter((g) => g['Slipway-Image'] !== undefined)
     .map((trailers) => {
       const written = trailers['Slipway-Image']!;
-      const slash = written.lastIndexOf('/');
-      const at = written.indexOf('@');
-      const colon = written.indexOf(':', slash + 1);
-      const cut = colon >= 0 && (at < 0 || colon < at) ? colon : at;
-      const image = cut >= 0 ? written.slice(0, cut) : written;
-      const inImage = cut >= 0 ? written.slice(cut + (written[cut] === ':' ? 1 : 0)) : undefined;
+      const { name: image, ...version } = splitImageRef(written);
+      const inImage =
+        version.tag === undefined && version.digest === undefined ? undefined : versionOf(version);
       const to = trailers['Slipway-To'] ?? inImage;
       const from = trailers['Slipway-From'];
       return {

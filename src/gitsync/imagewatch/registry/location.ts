@@ -1,6 +1,6 @@
 // Where an image repository lives on the wire: `ghcr.io/acme/web` → https://ghcr.io, `acme/web`;
 // Docker Hub names get their registry host and `library/` prefix; loopback registries speak HTTP.
-import { parseImageRef } from '../../gittarget/editors/image-ref.js';
+import { parseImageRef } from '../../../api/image-ref.js';
 
 export interface RepositoryLocation {
   /** The host credentials are looked up by, as written in a docker config (`docker.io` for Hub). */

@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { GitTarget, ImageWatch } from '../../../../src/api/gitsync.js';
-import {
-  pendingSyncRequest,
-  SYNC_REQUESTED_ANNOTATION,
-  syncRequested,
-} from '../../../../src/gitsync/gittarget/reconciler.js';
-import {
-  CHECK_REQUESTED_ANNOTATION,
-  pendingCheckRequest,
-} from '../../../../src/gitsync/imagewatch/reconciler.js';
+import { CHECK_REQUESTED_ANNOTATION, SYNC_REQUESTED_ANNOTATION } from '../../../../src/api/labels.js';
+import { pendingSyncRequest, syncRequested } from '../../../../src/gitsync/gittarget/reconciler.js';
+import { pendingCheckRequest } from '../../../../src/gitsync/imagewatch/reconciler.js';
 
 function watch(requested: string | undefined, lastCheckedAt: string | undefined): ImageWatch {
   return {

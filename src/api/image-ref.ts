@@ -1,6 +1,7 @@
 // Container image references: `[registry/]repository[:tag][@digest]`, following the grammar of
 // github.com/distribution/reference. The spelling a user wrote is kept (`nginx` stays `nginx`);
-// the Docker Hub defaults are only applied when comparing two references.
+// the Docker Hub defaults are only applied when comparing two references. Every part of Slipway
+// that reads or writes an image reference (rollout defaults, git-sync, dashboard) uses this module.
 
 export interface ImageRef {
   /** The registry host as written; undefined when the reference names none (Docker Hub). */
@@ -23,31 +24,44 @@ const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const HOST =
   /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::\d+)?$/;
 
+/** A reference cut into name, tag and digest, unchecked. */
+export interface ImageRefParts {
+  /** `[registry/]repository` */
+  readonly name: string;
+  readonly tag?: string;
+  readonly digest?: string;
+}
+
+/**
+ * Cuts `name[:tag][@digest]` where Docker does (the digest after the first `@`, the tag after the
+ * first `:` of the last path segment) without checking the parts, for text that need not be a
+ * valid reference (a display, a commit trailer, a pod template Kubernetes will judge itself).
+ */
+export function splitImageRef(text: string): ImageRefParts {
+  const at = text.indexOf('@');
+  const named = at >= 0 ? text.slice(0, at) : text;
+  const colon = named.indexOf(':', named.lastIndexOf('/') + 1);
+  return {
+    name: colon >= 0 ? named.slice(0, colon) : named,
+    ...(colon >= 0 && { tag: named.slice(colon + 1) }),
+    ...(at >= 0 && { digest: text.slice(at + 1) }),
+  };
+}
+
 export function parseImageRef(text: string): ImageRefParse {
   const fail = (why: string): ImageRefParse => ({ ok: false, reason: `image reference "${text}" ${why}` });
   if (text.trim() !== text || text === '') return fail('is empty or has surrounding spaces');
 
-  let rest = text;
-  let digest: string | undefined;
-  const at = rest.indexOf('@');
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
+  const { name, tag, digest } = splitImageRef(text);
+  if (digest !== undefined) {
     if (!DIGEST.test(digest)) return fail(`has an invalid digest "${digest}" (expected algorithm:hex)`);
     if (digest.startsWith('sha256:') && !SHA256_HEX.test(digest)) {
       return fail(`has an invalid sha256 digest (expected 64 lowercase hex characters)`);
     }
   }
+  if (tag !== undefined && !TAG.test(tag)) return fail(`has an invalid tag "${tag}"`);
 
-  let tag: string | undefined;
-  const colon = rest.lastIndexOf(':');
-  if (colon > rest.lastIndexOf('/')) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-    if (!TAG.test(tag)) return fail(`has an invalid tag "${tag}"`);
-  }
-
-  const components = rest.split('/');
+  const components = name.split('/');
   let registry: string | undefined;
   // Same rule as Docker: the first component is a host only if it looks like one.
   const first = components[0] ?? '';
@@ -86,6 +100,22 @@ export function canonicalImageName(ref: ImageRef): string {
 
 export function sameImageName(a: ImageRef, b: ImageRef): boolean {
   return canonicalImageName(a) === canonicalImageName(b);
+}
+
+/** The image `name` names (its registry and repository) at this tag and digest; undefined ones are left out. */
+export function withVersion(name: ImageRef, tag: string | undefined, digest: string | undefined): ImageRef {
+  return {
+    ...(name.registry !== undefined && { registry: name.registry }),
+    repository: name.repository,
+    ...(tag !== undefined && { tag }),
+    ...(digest !== undefined && { digest }),
+  };
+}
+
+/** What follows the name: `tag`, `tag@digest` or `@digest`; '' when there is neither. */
+export function versionOf(ref: { readonly tag?: string; readonly digest?: string }): string {
+  const digest = ref.digest === undefined ? '' : `@${ref.digest}`;
+  return `${ref.tag ?? ''}${digest}`;
 }
 
 export function formatImageRef(ref: ImageRef): string {

@@ -5,7 +5,10 @@ import {
   isValidDigest,
   parseImageRef,
   sameImageName,
-} from '../../../../../src/gitsync/gittarget/editors/image-ref.js';
+  splitImageRef,
+  versionOf,
+  withVersion,
+} from '../../../src/api/image-ref.js';
 
 const digest = `sha256:${'0a'.repeat(32)}`;
 
@@ -67,5 +70,34 @@ describe('image names', () => {
   it('validates digests on their own', () => {
     expect(isValidDigest(digest)).toBe(true);
     expect(isValidDigest('sha256:123')).toBe(false);
+  });
+});
+
+describe('splitImageRef', () => {
+  it.each([
+    ['nginx', { name: 'nginx' }],
+    ['nginx:1.25', { name: 'nginx', tag: '1.25' }],
+    [`web@${digest}`, { name: 'web', digest }],
+    [`localhost:5000/web:dev@${digest}`, { name: 'localhost:5000/web', tag: 'dev', digest }],
+    ['registry:5000/team/app', { name: 'registry:5000/team/app' }],
+    // Not a valid reference, still cut where Docker would cut it.
+    ['Web:', { name: 'Web', tag: '' }],
+  ])('cuts %s', (text, parts) => {
+    expect(splitImageRef(text)).toEqual(parts);
+  });
+});
+
+describe('versions', () => {
+  it('names the part after the name as a bump commit writes it', () => {
+    expect(versionOf({ tag: '1.2' })).toBe('1.2');
+    expect(versionOf({ tag: '1.2', digest })).toBe(`1.2@${digest}`);
+    expect(versionOf({ digest })).toBe(`@${digest}`);
+    expect(versionOf({})).toBe('');
+  });
+
+  it('moves an image to another tag and digest, keeping the name as written', () => {
+    const old = { registry: 'ghcr.io', repository: 'acme/web', tag: '1', digest };
+    expect(formatImageRef(withVersion(old, '2', undefined))).toBe('ghcr.io/acme/web:2');
+    expect(formatImageRef(withVersion({ repository: 'web' }, undefined, digest))).toBe(`web@${digest}`);
   });
 });
