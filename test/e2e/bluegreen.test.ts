@@ -3,15 +3,23 @@
 // promote-full, auto-promotion after autoPromotionSeconds, and the public Argo example as is.
 // Service selectors are read from the real Services.
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
 
-import { startTestController, type TestController } from './support/controller.js';
-import { getJson, kubectl } from './support/kubectl.js';
-import { eventReasons, operate, readyPodsByHash, setImage, waitForRollout } from './support/rollouts.js';
+import { useControllerNamespace } from './support/controller.js';
+import { apply, getJsonAsync, kubectl } from './support/kubectl.js';
+import { blueGreenRollout, serviceManifest } from './support/manifests.js';
+import {
+  expectReadyPods,
+  expectEvents as expectRolloutEvents,
+  operate,
+  serviceHash as selectedHash,
+  setImage,
+  waitForRollout,
+} from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
-const namespace = `bluegreen-${Date.now().toString(36)}`;
+const namespace = useControllerNamespace('bluegreen');
 const EXAMPLE = join(
   PACKAGE_ROOT,
   '..',
@@ -22,95 +30,51 @@ const EXAMPLE = join(
 );
 
 const manifest = (name: string, image: string, blueGreen: Record<string, unknown>) =>
-  JSON.stringify({
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name, namespace },
-    spec: {
-      replicas: 3,
-      revisionHistoryLimit: 3,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: { containers: [{ name: 'app', image }] },
-      },
-      strategy: {
-        blueGreen: { activeService: `${name}-active`, previewService: `${name}-preview`, ...blueGreen },
-      },
-    },
-  });
+  blueGreenRollout(
+    namespace,
+    name,
+    { activeService: `${name}-active`, previewService: `${name}-preview`, ...blueGreen },
+    { replicas: 3, image, spec: { revisionHistoryLimit: 3 } },
+  );
 
-const services = (name: string) =>
-  [`${name}-active`, `${name}-preview`]
-    .map((svc) =>
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Service',
-        metadata: { name: svc, namespace },
-        spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] },
-      }),
-    )
-    .join('\n');
+const services = (name: string) => [
+  serviceManifest(namespace, `${name}-active`, name, 8080),
+  serviceManifest(namespace, `${name}-preview`, name, 8080),
+];
 
 interface ReplicaSetView {
   spec: { replicas: number };
   metadata: { annotations?: Record<string, string> };
 }
 
-const serviceHash = (svc: string) =>
-  getJson<{ spec: { selector: Record<string, string> } }>(['service', svc, '-n', namespace]).spec.selector[
-    'rollouts-pod-template-hash'
-  ];
+const serviceHash = (svc: string) => selectedHash(namespace, svc);
 const replicaSet = (rollout: string, hash: string) =>
-  getJson<ReplicaSetView>(['replicaset', `${rollout}-${hash}`, '-n', namespace]);
+  getJsonAsync<ReplicaSetView>(['replicaset', `${rollout}-${hash}`, '-n', namespace]);
 
-async function expectPods(app: string, expected: Record<string, number>, what: string): Promise<void> {
-  let last: Record<string, number> = {};
-  await eventually(`${what} (pods by hash: ${JSON.stringify(last)})`, () => {
-    last = readyPodsByHash(namespace, `app=${app}`);
-    const same =
-      Object.keys(last).length === Object.keys(expected).length &&
-      Object.entries(expected).every(([hash, count]) => last[hash] === count);
-    return same ? true : undefined;
-  });
-}
+const expectPods = (app: string, expected: Record<string, number>, what: string) =>
+  expectReadyPods(namespace, `app=${app}`, expected, what);
 
 /** Events are recorded once the status is written, so they may trail the status a little. */
-async function expectEvents(rollout: string, reasons: string[]): Promise<void> {
-  let last: string[] = [];
-  await eventually(`${rollout} events ${reasons.join(', ')} (last seen ${last.join(', ')})`, () => {
-    last = eventReasons(namespace, rollout);
-    return reasons.every((r) => last.includes(r)) ? true : undefined;
-  });
-}
+const expectEvents = (rollout: string, reasons: string[]) => expectRolloutEvents(namespace, rollout, reasons);
 
 async function expectServices(name: string, active: string, preview: string): Promise<void> {
-  await eventually(`${name}: active on ${active}, preview on ${preview}`, () =>
-    serviceHash(`${name}-active`) === active && serviceHash(`${name}-preview`) === preview ? true : undefined,
+  await eventually(`${name}: active on ${active}, preview on ${preview}`, async () =>
+    (await serviceHash(`${name}-active`)) === active && (await serviceHash(`${name}-preview`)) === preview
+      ? true
+      : undefined,
   );
 }
 
 /** Waits until the ReplicaSet is scaled to 0; returns whether it carried a scale-down-deadline before. */
 async function scaledDownAfterDeadline(rollout: string, hash: string): Promise<boolean> {
   let sawDeadline = false;
-  await eventually(`${rollout}-${hash} scaled to 0`, () => {
-    const rs = replicaSet(rollout, hash);
+  await eventually(`${rollout}-${hash} scaled to 0`, async () => {
+    const rs = await replicaSet(rollout, hash);
     if (rs.metadata.annotations?.['scale-down-deadline']) sawDeadline = true;
     return rs.spec.replicas === 0 ? true : undefined;
   });
   return sawDeadline;
 }
-
-let controller: TestController;
-
-beforeAll(async () => {
-  kubectl(['create', 'namespace', namespace]);
-  controller = await startTestController(namespace);
-});
-
-afterAll(async () => {
-  await controller?.shutdown();
-});
 
 describe('blue to green with a preview and manual promotion', () => {
   const name = 'bg-manual';
@@ -119,8 +83,7 @@ describe('blue to green with a preview and manual promotion', () => {
   let green = '';
 
   it('goes straight to active on the first deploy', async () => {
-    kubectl(['apply', '-f', '-'], services(name));
-    kubectl(['apply', '-f', '-'], manifest(name, 'nginx:1.26', blueGreen));
+    apply([...services(name), manifest(name, 'nginx:1.26', blueGreen)]);
     const ro = await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
     blue = ro.status!.currentPodHash!;
     expect(ro.status?.stableRS).toBe(blue);
@@ -184,7 +147,7 @@ describe('blue to green with a preview and manual promotion', () => {
     expect(ro.status?.stableRS).toBe(green);
     expect(await scaledDownAfterDeadline(name, third)).toBe(true);
     await expectPods(name, { [green]: 3 }, 'only green pods after the abort');
-    expect(serviceHash(`${name}-active`)).toBe(green);
+    expect(await serviceHash(`${name}-active`)).toBe(green);
     await expectEvents(name, ['RolloutAborted']);
   });
 
@@ -219,7 +182,7 @@ describe('blue to green with a preview and manual promotion', () => {
   it('pause holds it (manually paused); promote resumes and switches', async () => {
     operate(namespace, name, 'pause');
     await waitForRollout(namespace, name, 'manually paused', (r) => r.status?.message === 'manually paused');
-    expect(serviceHash(`${name}-active`)).toBe(green);
+    expect(await serviceHash(`${name}-active`)).toBe(green);
     operate(namespace, name, 'promote');
     await waitForRollout(
       namespace,
@@ -240,7 +203,7 @@ describe('blue to green with a preview and manual promotion', () => {
       (r) => r.status?.phase === 'Paused' && r.status.currentPodHash === green,
     );
     expect(ro.metadata?.annotations?.['rollout.argoproj.io/revision']).toBe('5');
-    expect(replicaSet(name, green).metadata.annotations?.['rollout.argoproj.io/revision']).toBe('5');
+    expect((await replicaSet(name, green)).metadata.annotations?.['rollout.argoproj.io/revision']).toBe('5');
     await expectServices(name, fourth, green);
     operate(namespace, name, 'promote-full');
     const done = await waitForRollout(
@@ -258,11 +221,10 @@ describe('auto-promotion after autoPromotionSeconds', () => {
   const name = 'bg-auto';
 
   it('pauses for autoPromotionSeconds, then switches without a person', async () => {
-    kubectl(['apply', '-f', '-'], services(name));
-    kubectl(
-      ['apply', '-f', '-'],
+    apply([
+      ...services(name),
       manifest(name, 'nginx:1.26', { autoPromotionSeconds: 3, scaleDownDelaySeconds: 3 }),
-    );
+    ]);
     const first = await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
     const blue = first.status!.currentPodHash!;
 
@@ -270,7 +232,7 @@ describe('auto-promotion after autoPromotionSeconds', () => {
     const paused = await waitForRollout(namespace, name, 'Paused', (r) => r.status?.phase === 'Paused');
     const green = paused.status!.currentPodHash!;
     const pausedAt = Date.parse(paused.status!.pauseConditions![0]!.startTime);
-    expect(serviceHash(`${name}-active`)).toBe(blue);
+    expect(await serviceHash(`${name}-active`)).toBe(blue);
 
     const done = await waitForRollout(
       namespace,

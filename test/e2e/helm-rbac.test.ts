@@ -344,8 +344,8 @@ describe.each(modes)('the chart RBAC, $mode', ({ mode, namespaced }) => {
       (r) => r.status?.phase === 'Paused' && r.status.currentStepIndex === 1,
     );
     const canary = paused.status?.currentPodHash ?? '';
-    await eventually('1 canary and 1 stable pod', () => {
-      const pods = readyPodsByHash(appNs, `app=${rollout}`);
+    await eventually('1 canary and 1 stable pod', async () => {
+      const pods = await readyPodsByHash(appNs, `app=${rollout}`);
       return pods[canary] === 1 && pods[stable] === 1 ? true : undefined;
     });
 
@@ -367,7 +367,7 @@ describe.each(modes)('the chart RBAC, $mode', ({ mode, namespaced }) => {
     await eventually('the old ReplicaSet deleted (revisionHistoryLimit 0)', () =>
       tryKubectl(['get', 'replicaset', `${rollout}-${stable}`, '-n', appNs]).ok ? undefined : true,
     );
-    expect(eventReasons(appNs, rollout)).toEqual(
+    expect(await eventReasons(appNs, rollout)).toEqual(
       expect.arrayContaining(['RolloutUpdated', 'RolloutCompleted']),
     );
 

@@ -200,6 +200,6 @@ describe('bad specs are reported with Argo Rollouts conditions and Warning Event
     }>(['replicaset', rsName ?? '', '-n', namespace]);
     expect(rs.spec.template.spec.containers[0]?.resources?.requests ?? {}).toEqual({});
     await expectEvents(namespace, 'malformed', ['MalformedTemplate']);
-    expect(eventReasons(namespace, 'malformed')).not.toContain('InvalidSpec');
+    expect(await eventReasons(namespace, 'malformed')).not.toContain('InvalidSpec');
   });
 });

@@ -72,8 +72,8 @@ describe('progress deadline', () => {
     ]);
     const aborted = await waitForRollout(namespace, name, 'aborted', (r) => r.status?.abort === true);
     expect(aborted.status?.phase).toBe('Degraded');
-    await eventually('all pods back on stable', () =>
-      JSON.stringify(readyPodsByHash(namespace, `app=${name}`)) === JSON.stringify({ [stable]: 2 })
+    await eventually('all pods back on stable', async () =>
+      JSON.stringify(await readyPodsByHash(namespace, `app=${name}`)) === JSON.stringify({ [stable]: 2 })
         ? true
         : undefined,
     );

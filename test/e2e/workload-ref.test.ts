@@ -34,8 +34,8 @@ describe('workloadRef to a Deployment', () => {
     expect(ro.metadata?.annotations?.['rollout.argoproj.io/workload-generation']).toBe(
       String(deployment.metadata.generation),
     );
-    await eventually('5 pods', () =>
-      readyPodsByHash(namespace, `app=${name}`)[ro.status!.stableRS!] === 5 ? true : undefined,
+    await eventually('5 pods', async () =>
+      (await readyPodsByHash(namespace, `app=${name}`))[ro.status!.stableRS!] === 5 ? true : undefined,
     );
   });
 

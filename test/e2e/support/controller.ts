@@ -97,10 +97,10 @@ export async function startTestController(namespace: string | undefined): Promis
  * A fresh namespace with a controller for it, for the whole test file: created before the
  * first test (after `setup`, e.g. templates the controller should find), stopped after the last.
  */
-export function useControllerNamespace(
+export function useController(
   prefix: string,
   setup: (namespace: string) => void = () => {},
-): string {
+): { namespace: string; controller: () => TestController } {
   const namespace = `${prefix}-${Date.now().toString(36)}`;
   let controller: TestController | undefined;
   beforeAll(async () => {
@@ -111,5 +111,19 @@ export function useControllerNamespace(
   afterAll(async () => {
     await controller?.shutdown();
   });
-  return namespace;
+  return {
+    namespace,
+    controller: () => {
+      if (!controller) throw new Error(`the controller for ${namespace} has not started`);
+      return controller;
+    },
+  };
+}
+
+/** useController, for files that only need the namespace. */
+export function useControllerNamespace(
+  prefix: string,
+  setup: (namespace: string) => void = () => {},
+): string {
+  return useController(prefix, setup).namespace;
 }
