@@ -15,6 +15,7 @@ import type { AnalysisRun, Metric } from '../../src/api/analysis.js';
 import { freePort } from '../../src/localcluster/control-plane.js';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import { getJson, kubectl, tryKubectl } from './support/kubectl.js';
+import { canaryRollout } from './support/manifests.js';
 import { setImage, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
@@ -211,20 +212,7 @@ afterAll(async () => {
 describe('hostile analyses do not stop delivery', () => {
   it('hostile runs end in Error with clear messages, /healthz answers, another Rollout progresses', async () => {
     // A Rollout that must keep progressing while the hostile runs are processed.
-    apply({
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Rollout',
-      metadata: { name: 'steady', namespace },
-      spec: {
-        replicas: 2,
-        selector: { matchLabels: { app: 'steady' } },
-        template: {
-          metadata: { labels: { app: 'steady' } },
-          spec: { containers: [{ name: 'app', image: 'web:1' }] },
-        },
-        strategy: { canary: { steps: [{ setWeight: 50 }, { pause: { duration: '2s' } }] } },
-      },
-    });
+    apply(canaryRollout(namespace, 'steady', { steps: [{ setWeight: 50 }, { pause: { duration: '2s' } }] }));
     await waitForRollout(namespace, 'steady', 'first deploy Healthy', (r) => r.status?.phase === 'Healthy');
 
     const conditions = analysisRun('conditions', [

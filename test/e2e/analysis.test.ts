@@ -27,7 +27,8 @@ import {
   newRelicNrqlResponse,
   startHttpFixture,
 } from './support/http-fixtures.js';
-import { getJson, kubectl, tryKubectl } from './support/kubectl.js';
+import { getJson, kubectl, patch, tryKubectl } from './support/kubectl.js';
+import { canaryRollout } from './support/manifests.js';
 import {
   type MetricsTarget,
   type PrometheusServer,
@@ -366,17 +367,7 @@ describe('Web metrics', () => {
     });
     const jobName = runningRun.status?.metricResults?.find((m) => m.name === 'stuck')?.measurements?.[0]
       ?.metadata?.['job-name'];
-    kubectl([
-      'patch',
-      'analysisrun',
-      'terminate',
-      '-n',
-      namespace,
-      '--type',
-      'merge',
-      '-p',
-      '{"spec":{"terminate":true}}',
-    ]);
+    patch('analysisrun', 'terminate', namespace, { spec: { terminate: true } });
     const run = await timed('terminate', () => waitForRun('terminate', 'completed', completed));
     // Argo v1.10.2's Job provider records a terminated Job as Inconclusive (metricproviders/job
     // Terminate), and with inconclusiveLimit 0 that metric, and so the run, ends Inconclusive.
@@ -435,20 +426,14 @@ describe('Prometheus metrics against a real Prometheus', () => {
 
   it('given a Rollout step analysis built from the template, the run passes with value "[0.99]"', async () => {
     apply(successRate);
-    apply({
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Rollout',
-      metadata: { name: 'checkout', annotations: { 'rollout.argoproj.io/revision': '2' } },
-      spec: {
-        replicas: 0,
-        selector: { matchLabels: { app: 'checkout' } },
-        template: {
-          metadata: { labels: { app: 'checkout' } },
-          spec: { containers: [{ name: 'app', image: 'nginx' }] },
-        },
-        strategy: { canary: { steps: [{ analysis: { templates: [{ templateName: 'success-rate' }] } }] } },
-      },
-    });
+    apply(
+      canaryRollout(
+        undefined,
+        'checkout',
+        { steps: [{ analysis: { templates: [{ templateName: 'success-rate' }] } }] },
+        { replicas: 0, image: 'nginx', metadata: { annotations: { 'rollout.argoproj.io/revision': '2' } } },
+      ),
+    );
     const rollout = getJson<Rollout & { metadata: { name: string; namespace: string; uid: string } }>([
       'rollout',
       'checkout',

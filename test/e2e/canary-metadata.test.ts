@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { useControllerNamespace } from './support/controller.js';
 import { getJson, kubectl } from './support/kubectl.js';
+import { canaryRollout } from './support/manifests.js';
 import { operate, setImage, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
@@ -39,26 +40,13 @@ describe('canary and stable metadata', () => {
   it('labels pods by role and swaps the labels on promotion', async () => {
     kubectl(
       ['apply', '-f', '-'],
-      JSON.stringify({
-        apiVersion: 'argoproj.io/v1alpha1',
-        kind: 'Rollout',
-        metadata: { name, namespace },
-        spec: {
-          replicas: 2,
-          selector: { matchLabels: { app: name } },
-          template: {
-            metadata: { labels: { app: name } },
-            spec: { containers: [{ name: 'app', image: 'web:1' }] },
-          },
-          strategy: {
-            canary: {
-              canaryMetadata: { labels: { role: 'canary' } },
-              stableMetadata: { labels: { role: 'stable' } },
-              steps: [{ setWeight: 50 }, { pause: {} }],
-            },
-          },
-        },
-      }),
+      JSON.stringify(
+        canaryRollout(namespace, name, {
+          canaryMetadata: { labels: { role: 'canary' } },
+          stableMetadata: { labels: { role: 'stable' } },
+          steps: [{ setWeight: 50 }, { pause: {} }],
+        }),
+      ),
     );
     const first = await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
     const v1 = first.status!.stableRS!;

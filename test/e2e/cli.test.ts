@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import { useControllerNamespace } from './support/controller.js';
-import { getJson, kubectl } from './support/kubectl.js';
+import { getJson, kubectl, patch } from './support/kubectl.js';
 import { getRollout, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
@@ -258,17 +258,9 @@ describe('kubectl slipway against a canary Rollout', () => {
     expect(restart).toMatchObject({ code: 0, stdout: `rollout '${name}' restarts in 1h\n` });
     const restartAt = Date.parse(getRollout(namespace, name).spec.restartAt ?? '');
     expect(restartAt).toBeGreaterThan(Date.now() + 50 * 60_000);
-    kubectl([
-      'patch',
-      'rollout',
-      name,
-      '-n',
-      namespace,
-      '--type',
-      'json',
-      '-p',
-      '[{"op":"remove","path":"/spec/restartAt"}]',
-    ]);
+    patch('rollout', name, namespace, [{ op: 'remove', path: '/spec/restartAt' }], {
+      type: 'json',
+    });
     const bad = await slipway(['undo', name, '--to-revision', '99']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^Error: unable to find specified revision 99 in history/);

@@ -17,7 +17,8 @@ import { createLogger } from '../../src/process/logger.js';
 import { launchChromium, type TestBrowser } from './support/browser.js';
 import { useControllerNamespace } from './support/controller.js';
 import { type FixtureServer, startHttpFixture } from './support/http-fixtures.js';
-import { getJson, kubectl } from './support/kubectl.js';
+import { getJson, kubectl, patch } from './support/kubectl.js';
+import { canaryRollout } from './support/manifests.js';
 import { freePort } from './support/prometheus.js';
 import { getRollout, setImage, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
@@ -30,25 +31,17 @@ let sample = 0;
 const namespace = useControllerNamespace('dashboard');
 
 const manifest = (image: string) =>
-  JSON.stringify({
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name, namespace },
-    spec: {
-      replicas: 5,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: { containers: [{ name: 'app', image }] },
+  JSON.stringify(
+    canaryRollout(
+      namespace,
+      name,
+      {
+        analysis: { templates: [{ templateName: 'success-rate' }], startingStep: 1 },
+        steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 40 }, { pause: {} }],
       },
-      strategy: {
-        canary: {
-          analysis: { templates: [{ templateName: 'success-rate' }], startingStep: 1 },
-          steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 40 }, { pause: {} }],
-        },
-      },
-    },
-  });
+      { replicas: 5, image },
+    ),
+  );
 
 let dashboard: Dashboard;
 let readOnlyDashboard: Dashboard;
@@ -265,19 +258,7 @@ describe('Git-sync view in the browser', () => {
   const apply = (object: object) => kubectl(['apply', '-f', '-'], JSON.stringify(object));
   // What git-sync would have written to status (git-sync itself is tested in gitsync*.test.ts).
   const setStatus = (kind: string, objectName: string, status: object) =>
-    kubectl([
-      'patch',
-      kind,
-      objectName,
-      '-n',
-      namespace,
-      '--subresource',
-      'status',
-      '--type',
-      'merge',
-      '-p',
-      JSON.stringify({ status }),
-    ]);
+    patch(kind, objectName, namespace, { status }, { subresource: 'status' });
   const commit = '3f2a9c1d5e7b8a0f4c6d2e1b9a8f7c6d5e4b3a21';
 
   beforeAll(() => {

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { retryExperimentPatch, terminateExperimentPatch } from '../../src/experiment/operations.js';
 import { useControllerNamespace } from './support/controller.js';
 import { captureExperimentFixture } from './support/experiment-fixtures.js';
-import { getJson, kubectl, tryKubectl } from './support/kubectl.js';
+import { getJson, kubectl, patch, tryKubectl } from './support/kubectl.js';
 import { getRollout, setImage, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
@@ -270,19 +270,7 @@ describe('a standalone Experiment', () => {
 
     // Retry (Argo's `retry experiment`: the status cleared, through /status here): it runs again,
     // with a new AnalysisRun beside the failed one.
-    kubectl([
-      'patch',
-      'experiment',
-      'failing',
-      '-n',
-      namespace,
-      '--subresource',
-      'status',
-      '--type',
-      'merge',
-      '-p',
-      JSON.stringify(retryExperimentPatch()),
-    ]);
+    patch('experiment', 'failing', namespace, retryExperimentPatch(), { subresource: 'status' });
     const again = await waitForExperiment(
       'failing',
       'Failed again after the retry',
@@ -299,17 +287,7 @@ describe('a standalone Experiment', () => {
     await waitForExperiment('endless', 'Running', (ex) => ex.status?.phase === 'Running');
     captureExperimentFixture(getExperiment('endless'), 'running');
     captureExperimentFixture(getExperiment('endless'), 'running', 'action');
-    kubectl([
-      'patch',
-      'experiment',
-      'endless',
-      '-n',
-      namespace,
-      '--type',
-      'merge',
-      '-p',
-      JSON.stringify(terminateExperimentPatch()),
-    ]);
+    patch('experiment', 'endless', namespace, terminateExperimentPatch());
     const done = await waitForExperiment('endless', 'Successful', (ex) => ex.status?.phase === 'Successful');
     expect(done.status?.templateStatuses?.map((t) => t.status)).toEqual(['Successful', 'Successful']);
   });
@@ -446,19 +424,7 @@ describe('a canary experiment step', () => {
     );
     const name = atStep.status?.canary?.currentExperiment ?? '';
     await waitForExperiment(name, 'Running', (ex) => ex.status?.phase === 'Running');
-    kubectl([
-      'patch',
-      'rollout',
-      'exskip',
-      '-n',
-      namespace,
-      '--subresource',
-      'status',
-      '--type',
-      'merge',
-      '-p',
-      JSON.stringify({ status: { promoteFull: true } }),
-    ]);
+    patch('rollout', 'exskip', namespace, { status: { promoteFull: true } }, { subresource: 'status' });
     const stopped = await waitForExperiment(
       name,
       'terminated',

@@ -15,6 +15,7 @@ import { freePort } from '../../src/localcluster/control-plane.js';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import { findManifest, type Helm, helmBinaries, type Manifest, renderChart } from './support/helm.js';
 import { getJson, kubectl, tryKubectl } from './support/kubectl.js';
+import { canaryRollout } from './support/manifests.js';
 import { eventReasons, operate, readyPodsByHash, setImage, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
@@ -237,24 +238,18 @@ function expectNothingRefused(
 }
 
 function rolloutManifest(name: string, namespace: string, image: string): string {
-  return JSON.stringify({
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name, namespace },
-    spec: {
-      replicas: 2,
-      revisionHistoryLimit: 0,
-      selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image }] } },
-      strategy: {
-        canary: {
-          canaryService: `${name}-canary`,
-          stableService: `${name}-stable`,
-          steps: [{ setWeight: 50 }, { pause: {} }],
-        },
+  return JSON.stringify(
+    canaryRollout(
+      namespace,
+      name,
+      {
+        canaryService: `${name}-canary`,
+        stableService: `${name}-stable`,
+        steps: [{ setWeight: 50 }, { pause: {} }],
       },
-    },
-  });
+      { image, spec: { revisionHistoryLimit: 0 } },
+    ),
+  );
 }
 
 function service(name: string, namespace: string, app: string): string {

@@ -20,6 +20,7 @@ import { startTestController, type TestController } from './support/controller.j
 import { type GitHubFixture, startGitHubFixture } from './support/github-fixture.js';
 import { type FixtureServer, type RecordedRequest, startHttpFixture } from './support/http-fixtures.js';
 import { kubectl } from './support/kubectl.js';
+import { canaryRollout } from './support/manifests.js';
 import { getRollout, operate, setImage, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
@@ -33,24 +34,21 @@ let smtp: SMTPServer;
 const mails: { to: string; subject: string; body: string }[] = [];
 
 function rollout(name: string, steps: unknown[]): string {
-  return JSON.stringify({
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    metadata: {
-      name,
+  return JSON.stringify(
+    canaryRollout(
       namespace,
-      annotations: { 'example.com/repo': 'https://github.com/shop/web.git', 'example.com/commit': COMMIT },
-    },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: { containers: [{ name: 'app', image: 'web:1' }] },
+      name,
+      { steps },
+      {
+        metadata: {
+          annotations: {
+            'example.com/repo': 'https://github.com/shop/web.git',
+            'example.com/commit': COMMIT,
+          },
+        },
       },
-      strategy: { canary: { steps } },
-    },
-  });
+    ),
+  );
 }
 
 function subscribe(name: string, subscriptions: Record<string, string>): void {

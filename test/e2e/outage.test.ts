@@ -17,6 +17,7 @@ import { CONTROLLERS } from '../../src/process/controllers.js';
 import { createLogger } from '../../src/process/logger.js';
 import { createBareRepo, type GitHttpServer, showFile, startGitHttpServer } from './support/git-server.js';
 import { kubectl, tryKubectl } from './support/kubectl.js';
+import { canaryRollout } from './support/manifests.js';
 import { freePort, pushImage, startRegistry, type TestRegistry } from './support/registry.js';
 import { getRollout, operate, setImage, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
@@ -120,26 +121,18 @@ beforeAll(async () => {
       spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 80 }] },
     });
   }
-  apply({
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: { containers: [{ name: 'app', image: 'nginx:1' }] },
+  apply(
+    canaryRollout(
+      undefined,
+      name,
+      {
+        canaryService: `${name}-canary`,
+        stableService: `${name}-stable`,
+        steps: [{ setWeight: 50 }, { pause: {} }],
       },
-      strategy: {
-        canary: {
-          canaryService: `${name}-canary`,
-          stableService: `${name}-stable`,
-          steps: [{ setWeight: 50 }, { pause: {} }],
-        },
-      },
-    },
-  });
+      { image: 'nginx:1' },
+    ),
+  );
   apply({
     apiVersion: 'slipway.dev/v1alpha1',
     kind: 'GitTarget',

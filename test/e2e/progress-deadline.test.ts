@@ -3,7 +3,8 @@
 // ProgressDeadlineExceeded; with progressDeadlineAbort it also aborts back to stable.
 import { describe, expect, it } from 'vitest';
 import { useControllerNamespace } from './support/controller.js';
-import { kubectl } from './support/kubectl.js';
+import { kubectl, patch } from './support/kubectl.js';
+import { canaryRollout } from './support/manifests.js';
 import { expectEvents, readyPodsByHash, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
@@ -14,39 +15,22 @@ describe('progress deadline', () => {
   it('reports ProgressDeadlineExceeded, then aborts with progressDeadlineAbort', async () => {
     kubectl(
       ['apply', '-f', '-'],
-      JSON.stringify({
-        apiVersion: 'argoproj.io/v1alpha1',
-        kind: 'Rollout',
-        metadata: { name, namespace },
-        spec: {
-          replicas: 2,
-          progressDeadlineSeconds: 5,
-          selector: { matchLabels: { app: name } },
-          template: {
-            metadata: { labels: { app: name } },
-            spec: { containers: [{ name: 'app', image: 'web:1' }] },
-          },
-          strategy: { canary: { steps: [{ setWeight: 50 }, { pause: {} }] } },
-        },
-      }),
+      JSON.stringify(
+        canaryRollout(
+          namespace,
+          name,
+          { steps: [{ setWeight: 50 }, { pause: {} }] },
+          { spec: { progressDeadlineSeconds: 5 } },
+        ),
+      ),
     );
     const first = await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
     const stable = first.status!.stableRS!;
 
     // The new template's pods stay Pending: no node carries this label.
-    kubectl([
-      'patch',
-      'rollout',
-      name,
-      '-n',
-      namespace,
-      '--type',
-      'merge',
-      '-p',
-      JSON.stringify({
-        spec: { template: { spec: { nodeSelector: { 'slipway.dev/no-such-node': 'true' } } } },
-      }),
-    ]);
+    patch('rollout', name, namespace, {
+      spec: { template: { spec: { nodeSelector: { 'slipway.dev/no-such-node': 'true' } } } },
+    });
     const degraded = await waitForRollout(
       namespace,
       name,
@@ -59,17 +43,7 @@ describe('progress deadline', () => {
     expect(degraded.status?.abort).toBeUndefined();
     await expectEvents(namespace, name, ['RolloutTimedOut']);
 
-    kubectl([
-      'patch',
-      'rollout',
-      name,
-      '-n',
-      namespace,
-      '--type',
-      'merge',
-      '-p',
-      '{"spec":{"progressDeadlineAbort":true}}',
-    ]);
+    patch('rollout', name, namespace, { spec: { progressDeadlineAbort: true } });
     const aborted = await waitForRollout(namespace, name, 'aborted', (r) => r.status?.abort === true);
     expect(aborted.status?.phase).toBe('Degraded');
     await eventually('all pods back on stable', async () =>

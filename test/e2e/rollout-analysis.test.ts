@@ -9,6 +9,7 @@ import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import { startTestController, type TestController } from './support/controller.js';
 import { type FixtureServer, startHttpFixture } from './support/http-fixtures.js';
 import { getJson, kubectl } from './support/kubectl.js';
+import { canaryRollout } from './support/manifests.js';
 import { expectEvents, getRollout, operate, setImage, waitForRollout } from './support/rollouts.js';
 
 const EXAMPLES = join(PACKAGE_ROOT, '..', 'shared', 'compat', 'argo-rollouts-examples');
@@ -25,20 +26,7 @@ interface AnalysisRunObject {
 const runsOf = () => getJson<{ items: AnalysisRunObject[] }>(['analysisruns', '-n', namespace]).items;
 
 function rollout(name: string, strategy: Record<string, unknown>): string {
-  return JSON.stringify({
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name, namespace },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: { containers: [{ name: 'app', image: 'web:1' }] },
-      },
-      strategy: { canary: strategy },
-    },
-  });
+  return JSON.stringify(canaryRollout(namespace, name, strategy));
 }
 
 function template(name: string, metric: Record<string, unknown>): string {

@@ -6,7 +6,7 @@
 // Argo's fast rollback does.
 import { describe, expect, it } from 'vitest';
 import { useControllerNamespace } from './support/controller.js';
-import { getJson, kubectl } from './support/kubectl.js';
+import { getJson, kubectl, patch } from './support/kubectl.js';
 import { getRollout, setImage, waitForRollout } from './support/rollouts.js';
 
 const name = 'undo-demo';
@@ -72,17 +72,9 @@ describe('undo to the stable revision', () => {
     const stable = before.find((rs) => rs.metadata.labels?.['rollouts-pod-template-hash'] === stableHash)!;
     const template = structuredClone(stable.spec.template);
     delete template.metadata?.labels?.['rollouts-pod-template-hash'];
-    kubectl([
-      'patch',
-      'rollout',
-      name,
-      '-n',
-      namespace,
-      '--type',
-      'json',
-      '-p',
-      JSON.stringify([{ op: 'replace', path: '/spec/template', value: template }]),
-    ]);
+    patch('rollout', name, namespace, [{ op: 'replace', path: '/spec/template', value: template }], {
+      type: 'json',
+    });
 
     const rolledBack = await waitForRollout(
       namespace,

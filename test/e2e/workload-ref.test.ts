@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import { useControllerNamespace } from './support/controller.js';
-import { getJson, kubectl } from './support/kubectl.js';
+import { getJson, kubectl, patch } from './support/kubectl.js';
 import { readyPodsByHash, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
@@ -40,23 +40,19 @@ describe('workloadRef to a Deployment', () => {
   });
 
   it('treats a new Deployment template as an update and runs the canary steps', async () => {
-    kubectl([
-      'patch',
+    patch(
       'deployment',
       name,
-      '-n',
       namespace,
-      '--type',
-      'json',
-      '-p',
-      JSON.stringify([
+      [
         {
           op: 'replace',
           path: '/spec/template/spec/containers/0/image',
           value: 'argoproj/rollouts-demo:green',
         },
-      ]),
-    ]);
+      ],
+      { type: 'json' },
+    );
     const paused = await waitForRollout(
       namespace,
       name,
@@ -74,34 +70,14 @@ describe('workloadRef to a Deployment', () => {
 
   it('scales the Deployment to 0 once Healthy with scaleDown: onsuccess', async () => {
     kubectl(['scale', 'deployment', name, '-n', namespace, '--replicas=2']);
-    kubectl([
-      'patch',
-      'rollout',
-      name,
-      '-n',
-      namespace,
-      '--type',
-      'merge',
-      '-p',
-      JSON.stringify({ spec: { workloadRef: { scaleDown: 'onsuccess' } } }),
-    ]);
+    patch('rollout', name, namespace, { spec: { workloadRef: { scaleDown: 'onsuccess' } } });
     await eventually('the Deployment at 0 replicas', () =>
       getJson<DeploymentObject>(['deployment', name, '-n', namespace]).spec.replicas === 0 ? true : undefined,
     );
   });
 
   it('reports a missing Deployment as InvalidSpec naming it', async () => {
-    kubectl([
-      'patch',
-      'rollout',
-      name,
-      '-n',
-      namespace,
-      '--type',
-      'merge',
-      '-p',
-      JSON.stringify({ spec: { workloadRef: { name: 'no-such-deployment' } } }),
-    ]);
+    patch('rollout', name, namespace, { spec: { workloadRef: { name: 'no-such-deployment' } } });
     const ro = await waitForRollout(namespace, name, 'InvalidSpec', (r) => r.status?.phase === 'Degraded');
     expect(ro.status?.message).toBe(
       `InvalidSpec: spec.workloadRef: Deployment ${namespace}/no-such-deployment not found`,

@@ -17,7 +17,8 @@ export interface RolloutOptions {
 }
 
 /** A Rollout of one container `app` running `image` (default web:1), 2 replicas unless told. */
-export function rolloutManifest(namespace: string, name: string, options: RolloutOptions) {
+/** `namespace` undefined: for `kubectl apply -n`. */
+export function rolloutManifest(namespace: string | undefined, name: string, options: RolloutOptions) {
   const {
     strategy,
     replicas = 2,
@@ -45,14 +46,14 @@ export function rolloutManifest(namespace: string, name: string, options: Rollou
 }
 
 export const canaryRollout = (
-  namespace: string,
+  namespace: string | undefined,
   name: string,
   canary: Record<string, unknown>,
   options: Omit<RolloutOptions, 'strategy'> = {},
 ) => rolloutManifest(namespace, name, { ...options, strategy: { canary } });
 
 export const blueGreenRollout = (
-  namespace: string,
+  namespace: string | undefined,
   name: string,
   blueGreen: Record<string, unknown>,
   options: Omit<RolloutOptions, 'strategy'> = {},
