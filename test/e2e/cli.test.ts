@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import { useControllerNamespace } from './support/controller.js';
-import { getJson, kubectl, patch } from './support/kubectl.js';
+import { getJson, patch } from './support/kubectl.js';
 import { getRollout, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 

@@ -1,19 +1,12 @@
-// Git-sync correctness against a real docker-registry on loopback (part 3 of the git-sync work):
-// spec.platform filters tags of real single-platform images and OCI indexes; and, with the local
-// cluster, a bare repository served over HTTP and `slipway git-sync` as a process: the digest
-// strategy writes the pinned digest everywhere, a webhook that arrives before its tag is readable
-// still gets the tag written, a deleted tag never downgrades, and spec.suspend pins Git.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkImage } from '../../src/gitsync/image-check.js';
 import { compilePolicy } from '../../src/gitsync/policy/strategy.js';
 import { RegistryClient } from '../../src/gitsync/registry/client.js';
 import { locateRepository } from '../../src/gitsync/registry/location.js';
 import { signRequest } from '../../src/gitsync/webhook/signature.js';
-import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import {
   createBareRepo,
   externalCommit,
@@ -23,6 +16,7 @@ import {
   startGitHttpServer,
 } from './support/git-server.js';
 import { startGitHubFixture } from './support/github-fixture.js';
+import { startTestGitSync, type TestGitSync } from './support/gitsync.js';
 import { getJson, kubectl } from './support/kubectl.js';
 import { freePort, pushImage, startRegistry, type TestRegistry } from './support/registry.js';
 import { eventually } from './support/wait.js';
@@ -93,8 +87,8 @@ describe('slipway git-sync correctness with the cluster, the registry and a Git 
   let root: string;
   let gitServer: GitHttpServer;
   let bare: string;
-  let child: ChildProcess | undefined;
-  const output: string[] = [];
+  let gitSync: TestGitSync | undefined;
+  let output: string[] = [];
   let webhookPort: number;
 
   const apply = (yaml: string) => kubectl(['apply', '-n', namespace, '-f', '-'], yaml);
@@ -138,52 +132,13 @@ describe('slipway git-sync correctness with the cluster, the registry and a Git 
       `--from-literal=password=${TOKEN}`,
     ]);
     webhookPort = await freePort();
-    const health = await freePort();
-    child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(PACKAGE_ROOT, 'src', 'cmd', 'slipway.ts'),
-        'git-sync',
-        '--kubeconfig',
-        inject('kubeconfig'),
-        '--namespace',
-        namespace,
-        '--no-leader-elect',
-        '--bind-address',
-        '127.0.0.1',
-        '--healthz-port',
-        String(health),
-        '--metrics-port',
-        String(await freePort()),
-        '--webhook-port',
-        String(webhookPort),
-        '--work-dir',
-        join(root, 'work'),
-        '--loglevel',
-        'debug',
-        '--allow-http-repositories',
-      ],
-      {
-        cwd: PACKAGE_ROOT,
-        detached: true,
-        env: { ...process.env, SLIPWAY_WEBHOOK_SECRET: WEBHOOK_SECRET },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    child.stdout!.on('data', (c: Buffer) => output.push(c.toString()));
-    child.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
-    await eventually(
-      'git-sync readiness',
-      async () => {
-        const response = await fetch(`http://127.0.0.1:${health}/readyz`).catch(() => undefined);
-        return response?.status === 200 ? true : undefined;
-      },
-      90_000,
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}\n${output.join('')}`);
+    gitSync = await startTestGitSync({
+      namespace,
+      workDir: join(root, 'work'),
+      webhookPort,
+      env: { SLIPWAY_WEBHOOK_SECRET: WEBHOOK_SECRET },
     });
+    output = gitSync.output;
     apply(`
 apiVersion: slipway.dev/v1alpha1
 kind: GitTarget
@@ -196,11 +151,7 @@ spec:
   }, 180_000);
 
   afterAll(async () => {
-    if (child?.pid !== undefined && child.exitCode === null) {
-      const exited = new Promise((done) => child!.once('exit', done));
-      process.kill(-child.pid, 'SIGTERM');
-      await exited;
-    }
+    await gitSync?.kill();
     await gitServer?.stop();
     kubectl(['delete', 'namespace', namespace, '--wait=false']);
     if (!process.env.SLIPWAY_KEEP_E2E_DATA) rmSync(root, { recursive: true, force: true });

@@ -4,7 +4,7 @@
 // client, gets nowhere. For each case the test asserts that no planted file outside the clone
 // changed (checksums), that a planted marker string never shows in any status, Event or log line,
 // and that the process stays up while another ImageWatch keeps being written.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   existsSync,
@@ -22,12 +22,11 @@ import { createServer, request, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest } from '../../src/gitsync/webhook/signature.js';
 import { type GitAccess, prepareGitAccess } from '../../src/gitsync/workspace/git-credentials.js';
 import { GitWorkspace, workspaceDir } from '../../src/gitsync/workspace/workspace.js';
 import { formatTime } from '../../src/kube/timestamps.js';
-import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import {
   createBareRepo,
   type GitHttpServer,
@@ -36,8 +35,9 @@ import {
   startGitHttpServer,
   writeFiles,
 } from './support/git-server.js';
+import { startTestGitSync, type TestGitSync } from './support/gitsync.js';
 import { getJson, kubectl } from './support/kubectl.js';
-import { freePort, pushImage, startRegistry, type TestRegistry } from './support/registry.js';
+import { pushImage, startRegistry, type TestRegistry } from './support/registry.js';
 import { eventually } from './support/wait.js';
 
 const namespace = `gitsync-hostile-${Date.now().toString(36)}`;
@@ -54,7 +54,8 @@ let hostileRegistry: Server;
 let elsewhere: Server;
 let elsewhereHits = 0;
 let child: ChildProcess;
-const output: string[] = [];
+let output: string[] = [];
+let gitSync: TestGitSync;
 let ports: { health: number; metrics: number; webhook: number };
 let planted: Map<string, string>;
 
@@ -193,55 +194,16 @@ function listen(server: Server): Promise<number> {
 }
 
 async function startGitSync(): Promise<void> {
-  ports = { health: await freePort(), metrics: await freePort(), webhook: await freePort() };
-  child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(PACKAGE_ROOT, 'src', 'cmd', 'slipway.ts'),
-      'git-sync',
-      '--kubeconfig',
-      inject('kubeconfig'),
-      '--namespace',
-      namespace,
-      '--no-leader-elect',
-      '--bind-address',
-      '127.0.0.1',
-      '--healthz-port',
-      String(ports.health),
-      '--metrics-port',
-      String(ports.metrics),
-      '--webhook-port',
-      String(ports.webhook),
-      '--work-dir',
-      workDir,
-      '--loglevel',
-      'debug',
-      // The test's git server speaks plain HTTP on loopback; local paths stay forbidden.
-      '--allow-http-repositories',
-      '--max-file-size',
-      '64Ki',
-    ],
-    {
-      cwd: PACKAGE_ROOT,
-      detached: true,
-      env: { ...process.env, SLIPWAY_WEBHOOK_SECRET: WEBHOOK_SECRET, SLIPWAY_PLANTED: MARKER },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  child.stdout!.on('data', (c: Buffer) => output.push(c.toString()));
-  child.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
-  await eventually(
-    'git-sync readiness',
-    async () => {
-      const response = await fetch(`http://127.0.0.1:${ports.health}/readyz`).catch(() => undefined);
-      return response?.status === 200 ? true : undefined;
-    },
-    60_000,
-  ).catch((error: Error) => {
-    throw new Error(`${error.message}\n${output.join('')}`);
+  gitSync = await startTestGitSync({
+    namespace,
+    workDir,
+    // Plain HTTP is allowed for the test's git server; local paths stay forbidden.
+    args: ['--max-file-size', '64Ki'],
+    env: { SLIPWAY_WEBHOOK_SECRET: WEBHOOK_SECRET, SLIPWAY_PLANTED: MARKER },
   });
+  child = gitSync.child;
+  ports = gitSync.ports;
+  output = gitSync.output;
 }
 
 let image: string;

@@ -3,15 +3,13 @@
 // new image is pushed, `slipway git-sync` (the real CLI process) commits the bump to the branch and
 // reports it in status, Events and metrics, without a credential in any log line or status; and a
 // git-sync killed in the middle of a batch loses nothing when it starts again.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest } from '../../src/gitsync/webhook/signature.js';
 import { parseSlipwayTrailers } from '../../src/gitsync/workspace/commit-message.js';
 import { formatTime } from '../../src/kube/timestamps.js';
-import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import {
   commitMessages,
   createBareRepo,
@@ -20,6 +18,7 @@ import {
   showFile,
   startGitHttpServer,
 } from './support/git-server.js';
+import { startTestGitSync, type TestGitSync } from './support/gitsync.js';
 import { getJson, kubectl } from './support/kubectl.js';
 import { freePort, pushImage, startRegistry, type TestRegistry } from './support/registry.js';
 import { eventually } from './support/wait.js';
@@ -45,81 +44,20 @@ interface Status {
   lastSyncedAt?: string;
 }
 
-interface GitSync {
-  child: ChildProcess;
-  output: string[];
-  ports: { health: number; metrics: number; webhook: number };
-  kill(signal?: NodeJS.Signals): Promise<void>;
-}
-
 let root: string;
 let registry: TestRegistry;
 let gitServer: GitHttpServer;
 let webhookPort: number;
-const processes: GitSync[] = [];
+const processes: TestGitSync[] = [];
 
-async function startGitSync(workDir: string): Promise<GitSync> {
-  const ports = { health: await freePort(), metrics: await freePort(), webhook: webhookPort };
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(PACKAGE_ROOT, 'src', 'cmd', 'slipway.ts'),
-      'git-sync',
-      '--kubeconfig',
-      inject('kubeconfig'),
-      '--namespace',
-      namespace,
-      '--no-leader-elect',
-      '--bind-address',
-      '127.0.0.1',
-      '--healthz-port',
-      String(ports.health),
-      '--metrics-port',
-      String(ports.metrics),
-      '--webhook-port',
-      String(ports.webhook),
-      '--work-dir',
-      workDir,
-      '--loglevel',
-      'debug',
-      // The test's git server speaks plain HTTP on loopback.
-      '--allow-http-repositories',
-    ],
-    {
-      cwd: PACKAGE_ROOT,
-      // Its own process group, so a kill takes its git children with it, as a pod's death would.
-      detached: true,
-      env: { ...process.env, SLIPWAY_WEBHOOK_SECRET: WEBHOOK_SECRET },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const output: string[] = [];
-  child.stdout!.on('data', (c: Buffer) => output.push(c.toString()));
-  child.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  const handle: GitSync = {
-    child,
-    output,
-    ports,
-    kill: async (signal = 'SIGTERM') => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      process.kill(-child.pid!, signal);
-      await exited;
-    },
-  };
-  processes.push(handle);
-  await eventually(
-    'git-sync readiness',
-    async () => {
-      const response = await fetch(`http://127.0.0.1:${ports.health}/readyz`).catch(() => undefined);
-      return response?.status === 200 ? true : undefined;
-    },
-    60_000,
-  ).catch((error: Error) => {
-    throw new Error(`${error.message}\n${output.join('')}`);
+async function startGitSync(workDir: string): Promise<TestGitSync> {
+  const handle = await startTestGitSync({
+    namespace,
+    workDir,
+    webhookPort,
+    env: { SLIPWAY_WEBHOOK_SECRET: WEBHOOK_SECRET },
   });
+  processes.push(handle);
   return handle;
 }
 
