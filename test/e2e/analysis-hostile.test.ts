@@ -16,7 +16,7 @@ import { freePort } from '../../src/localcluster/control-plane.js';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import { getJson, kubectl, tryKubectl } from './support/kubectl.js';
 import { canaryRollout } from './support/manifests.js';
-import { setImage, waitForRollout } from './support/rollouts.js';
+import { setImage, waitForPhase } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
 const SLIPWAY = join(PACKAGE_ROOT, 'dist', 'cmd', 'slipway.js');
@@ -213,7 +213,7 @@ describe('hostile analyses do not stop delivery', () => {
   it('hostile runs end in Error with clear messages, /healthz answers, another Rollout progresses', async () => {
     // A Rollout that must keep progressing while the hostile runs are processed.
     apply(canaryRollout(namespace, 'steady', { steps: [{ setWeight: 50 }, { pause: { duration: '2s' } }] }));
-    await waitForRollout(namespace, 'steady', 'first deploy Healthy', (r) => r.status?.phase === 'Healthy');
+    await waitForPhase(namespace, 'steady', 'Healthy');
 
     const conditions = analysisRun('conditions', [
       // The 30 characters that ran a 400 MB heap out of memory.
@@ -253,14 +253,12 @@ describe('hostile analyses do not stop delivery', () => {
       waitForRun('providers'),
       waitForRun('regexp'),
     ]);
-    await waitForRollout(
+    await waitForPhase(
       namespace,
       'steady',
-      'Healthy on web:2 while the hostile runs were processed',
-      (r) =>
-        r.status?.phase === 'Healthy' &&
-        r.status.stableRS === r.status.currentPodHash &&
-        r.metadata?.annotations?.['rollout.argoproj.io/revision'] === '2',
+      'Healthy',
+      (s, r) =>
+        s.stableRS === s.currentPodHash && r.metadata?.annotations?.['rollout.argoproj.io/revision'] === '2',
     );
 
     expect(conditionsRun.status?.phase).toBe('Error');

@@ -11,7 +11,7 @@ import {
   jobProvider,
   serviceManifest,
 } from './support/manifests.js';
-import { serviceHash, setImage, waitForRollout } from './support/rollouts.js';
+import { serviceHash, setImage, waitForPhase } from './support/rollouts.js';
 
 const namespace = useControllerNamespace('bg-analysis', (ns) =>
   apply([
@@ -44,16 +44,14 @@ const activeHash = (name: string) => serviceHash(namespace, `${name}-active`);
 describe('blue-green with prePromotionAnalysis', () => {
   it('switches the active Service once the pre-promotion run succeeds', async () => {
     applyRollout('gated', 'smoke-pass');
-    await waitForRollout(namespace, 'gated', 'blue Healthy', (r) => r.status?.phase === 'Healthy');
+    await waitForPhase(namespace, 'gated', 'Healthy');
     setImage(namespace, 'gated', 'web:green');
-    const ro = await waitForRollout(
+    const ro = await waitForPhase(
       namespace,
       'gated',
-      'green Healthy and active',
-      (r) =>
-        r.status?.phase === 'Healthy' &&
-        r.status.stableRS === r.status.currentPodHash &&
-        r.metadata?.annotations?.['rollout.argoproj.io/revision'] === '2',
+      'Healthy',
+      (s, r) =>
+        s.stableRS === s.currentPodHash && r.metadata?.annotations?.['rollout.argoproj.io/revision'] === '2',
     );
     const green = ro.status!.currentPodHash!;
     expect(await activeHash('gated')).toBe(green);
@@ -65,14 +63,9 @@ describe('blue-green with prePromotionAnalysis', () => {
 
   it('aborts and keeps the active Service on blue when the pre-promotion run fails', async () => {
     applyRollout('refused', 'smoke-fail');
-    const blue = await waitForRollout(
-      namespace,
-      'refused',
-      'blue Healthy',
-      (r) => r.status?.phase === 'Healthy',
-    );
+    const blue = await waitForPhase(namespace, 'refused', 'Healthy');
     setImage(namespace, 'refused', 'web:green');
-    const ro = await waitForRollout(namespace, 'refused', 'Degraded', (r) => r.status?.phase === 'Degraded');
+    const ro = await waitForPhase(namespace, 'refused', 'Degraded');
     expect(ro.status?.abort).toBe(true);
     expect(await activeHash('refused')).toBe(blue.status?.stableRS);
   });

@@ -15,6 +15,7 @@ import {
   operate,
   serviceHash as selectedHash,
   setImage,
+  waitForPhase,
   waitForRollout,
 } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
@@ -84,7 +85,7 @@ describe('blue to green with a preview and manual promotion', () => {
 
   it('goes straight to active on the first deploy', async () => {
     apply([...services(name), manifest(name, 'nginx:1.26', blueGreen)]);
-    const ro = await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
+    const ro = await waitForPhase(namespace, name, 'Healthy');
     blue = ro.status!.currentPodHash!;
     expect(ro.status?.stableRS).toBe(blue);
     expect(ro.status?.blueGreen).toMatchObject({ activeSelector: blue, previewSelector: blue });
@@ -95,12 +96,7 @@ describe('blue to green with a preview and manual promotion', () => {
 
   it('runs green behind the preview Service and pauses before the switch', async () => {
     setImage(namespace, name, 'nginx:1.27');
-    const ro = await waitForRollout(
-      namespace,
-      name,
-      'Paused (BlueGreenPause)',
-      (r) => r.status?.phase === 'Paused',
-    );
+    const ro = await waitForPhase(namespace, name, 'Paused');
     green = ro.status!.currentPodHash!;
     expect(green).not.toBe(blue);
     expect(ro.status?.message).toBe('BlueGreenPause');
@@ -115,12 +111,7 @@ describe('blue to green with a preview and manual promotion', () => {
 
   it('promote switches active to green; blue scales down after scaleDownDelaySeconds', async () => {
     operate(namespace, name, 'promote');
-    const ro = await waitForRollout(
-      namespace,
-      name,
-      'Healthy on green',
-      (r) => r.status?.phase === 'Healthy' && r.status.stableRS === green,
-    );
+    const ro = await waitForPhase(namespace, name, 'Healthy', (s) => s.stableRS === green);
     expect(ro.status?.blueGreen).toMatchObject({ activeSelector: green, previewSelector: green });
     await expectServices(name, green, green);
     expect(await scaledDownAfterDeadline(name, blue)).toBe(true);
@@ -133,16 +124,11 @@ describe('blue to green with a preview and manual promotion', () => {
   let third = '';
   it('abort keeps green active and scales the preview down after abortScaleDownDelaySeconds', async () => {
     setImage(namespace, name, 'nginx:1.28');
-    const paused = await waitForRollout(
-      namespace,
-      name,
-      'Paused on a third version',
-      (r) => r.status?.phase === 'Paused' && r.status.currentPodHash !== green,
-    );
+    const paused = await waitForPhase(namespace, name, 'Paused', (s) => s.currentPodHash !== green);
     third = paused.status!.currentPodHash!;
     await expectPods(name, { [green]: 3, [third]: 3 }, 'green and preview pods');
     operate(namespace, name, 'abort');
-    const ro = await waitForRollout(namespace, name, 'Degraded', (r) => r.status?.phase === 'Degraded');
+    const ro = await waitForPhase(namespace, name, 'Degraded');
     expect(ro.status?.message).toBe('RolloutAborted: Rollout aborted update to revision 3');
     expect(ro.status?.stableRS).toBe(green);
     expect(await scaledDownAfterDeadline(name, third)).toBe(true);
@@ -153,12 +139,7 @@ describe('blue to green with a preview and manual promotion', () => {
 
   it('retry brings the preview back and pauses again', async () => {
     operate(namespace, name, 'retry');
-    await waitForRollout(
-      namespace,
-      name,
-      'Paused again',
-      (r) => r.status?.phase === 'Paused' && r.status.currentPodHash === third && !r.status.abort,
-    );
+    await waitForPhase(namespace, name, 'Paused', (s) => s.currentPodHash === third && !s.abort);
     await expectPods(name, { [green]: 3, [third]: 3 }, 'green and preview pods again');
     await expectServices(name, green, third);
   });
@@ -166,12 +147,7 @@ describe('blue to green with a preview and manual promotion', () => {
   let fourth = '';
   it('a new image while paused moves the preview to it and pauses again', async () => {
     setImage(namespace, name, 'nginx:1.29');
-    const ro = await waitForRollout(
-      namespace,
-      name,
-      'Paused on a fourth version',
-      (r) => r.status?.phase === 'Paused' && r.status.currentPodHash !== third,
-    );
+    const ro = await waitForPhase(namespace, name, 'Paused', (s) => s.currentPodHash !== third);
     fourth = ro.status!.currentPodHash!;
     expect(ro.status?.stableRS).toBe(green);
     await expectServices(name, green, fourth);
@@ -184,34 +160,19 @@ describe('blue to green with a preview and manual promotion', () => {
     await waitForRollout(namespace, name, 'manually paused', (r) => r.status?.message === 'manually paused');
     expect(await serviceHash(`${name}-active`)).toBe(green);
     operate(namespace, name, 'promote');
-    await waitForRollout(
-      namespace,
-      name,
-      'Healthy on the fourth version',
-      (r) => r.status?.phase === 'Healthy' && r.status.stableRS === fourth,
-    );
+    await waitForPhase(namespace, name, 'Healthy', (s) => s.stableRS === fourth);
     await expectServices(name, fourth, fourth);
     expect(await scaledDownAfterDeadline(name, green)).toBe(true);
   });
 
   it('undo to green (scaled down by now) is a new revision through the pause; promote-full skips it', async () => {
     setImage(namespace, name, 'nginx:1.27');
-    const ro = await waitForRollout(
-      namespace,
-      name,
-      'Paused on green again',
-      (r) => r.status?.phase === 'Paused' && r.status.currentPodHash === green,
-    );
+    const ro = await waitForPhase(namespace, name, 'Paused', (s) => s.currentPodHash === green);
     expect(ro.metadata?.annotations?.['rollout.argoproj.io/revision']).toBe('5');
     expect((await replicaSet(name, green)).metadata.annotations?.['rollout.argoproj.io/revision']).toBe('5');
     await expectServices(name, fourth, green);
     operate(namespace, name, 'promote-full');
-    const done = await waitForRollout(
-      namespace,
-      name,
-      'Healthy on green',
-      (r) => r.status?.phase === 'Healthy' && r.status.stableRS === green,
-    );
+    const done = await waitForPhase(namespace, name, 'Healthy', (s) => s.stableRS === green);
     expect(done.status?.promoteFull).toBeUndefined();
     await expectServices(name, green, green);
   });
@@ -225,21 +186,16 @@ describe('auto-promotion after autoPromotionSeconds', () => {
       ...services(name),
       manifest(name, 'nginx:1.26', { autoPromotionSeconds: 3, scaleDownDelaySeconds: 3 }),
     ]);
-    const first = await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
+    const first = await waitForPhase(namespace, name, 'Healthy');
     const blue = first.status!.currentPodHash!;
 
     setImage(namespace, name, 'nginx:1.27');
-    const paused = await waitForRollout(namespace, name, 'Paused', (r) => r.status?.phase === 'Paused');
+    const paused = await waitForPhase(namespace, name, 'Paused');
     const green = paused.status!.currentPodHash!;
     const pausedAt = Date.parse(paused.status!.pauseConditions![0]!.startTime);
     expect(await serviceHash(`${name}-active`)).toBe(blue);
 
-    const done = await waitForRollout(
-      namespace,
-      name,
-      'Healthy on green',
-      (r) => r.status?.phase === 'Healthy' && r.status.stableRS === green,
-    );
+    const done = await waitForPhase(namespace, name, 'Healthy', (s) => s.stableRS === green);
     const switchedAt = Date.parse(
       done.status!.conditions!.find((c) => c.type === 'Paused')?.lastTransitionTime ?? '',
     );
@@ -254,7 +210,7 @@ describe('the Argo Rollouts example rollout-bluegreen.yaml', () => {
 
   it('is applied unchanged and reaches Healthy with the active Service on its hash', async () => {
     kubectl(['apply', '-n', namespace, '-f', EXAMPLE]);
-    const ro = await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
+    const ro = await waitForPhase(namespace, name, 'Healthy');
     const hash = ro.status!.currentPodHash!;
     expect(ro.status?.stableRS).toBe(hash);
     await expectServices(name, hash, hash);
@@ -263,17 +219,12 @@ describe('the Argo Rollouts example rollout-bluegreen.yaml', () => {
 
   it('then takes the green image through the manual gate', async () => {
     setImage(namespace, name, 'argoproj/rollouts-demo:green');
-    const paused = await waitForRollout(namespace, name, 'Paused', (r) => r.status?.phase === 'Paused');
+    const paused = await waitForPhase(namespace, name, 'Paused');
     const blue = paused.status!.stableRS!;
     const green = paused.status!.currentPodHash!;
     await expectServices(name, blue, green);
     operate(namespace, name, 'promote');
-    await waitForRollout(
-      namespace,
-      name,
-      'Healthy on green',
-      (r) => r.status?.phase === 'Healthy' && r.status.stableRS === green,
-    );
+    await waitForPhase(namespace, name, 'Healthy', (s) => s.stableRS === green);
     await expectServices(name, green, green);
   });
 });

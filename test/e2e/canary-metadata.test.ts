@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { useControllerNamespace } from './support/controller.js';
 import { getJson, kubectl } from './support/kubectl.js';
 import { canaryRollout } from './support/manifests.js';
-import { operate, setImage, waitForRollout } from './support/rollouts.js';
+import { operate, setImage, waitForPhase } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
 const namespace = useControllerNamespace('metadata');
@@ -48,37 +48,27 @@ describe('canary and stable metadata', () => {
         }),
       ),
     );
-    const first = await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
+    const first = await waitForPhase(namespace, name, 'Healthy');
     const v1 = first.status!.stableRS!;
     await expectRoles({ [v1]: ['stable', 'stable'] }, 'stable pods labelled stable');
 
     setImage(namespace, name, 'web:2');
-    const paused = await waitForRollout(
-      namespace,
-      name,
-      'paused at 50%',
-      (r) => r.status?.phase === 'Paused',
-    );
+    const paused = await waitForPhase(namespace, name, 'Paused');
     const v2 = paused.status!.currentPodHash!;
     await expectRoles({ [v1]: ['stable'], [v2]: ['canary'] }, 'one canary, one stable');
 
     operate(namespace, name, 'promote');
-    await waitForRollout(
-      namespace,
-      name,
-      'Healthy on v2',
-      (r) => r.status?.phase === 'Healthy' && r.status.stableRS === v2,
-    );
+    await waitForPhase(namespace, name, 'Healthy', (s) => s.stableRS === v2);
     await expectRoles({ [v2]: ['stable', 'stable'] }, 'the promoted pods labelled stable');
   });
 
   it('scales through the scale subresource, as an HPA does, and reports HPAReplicas and the selector', async () => {
     kubectl(['scale', 'rollout', name, '-n', namespace, '--replicas=4']);
-    const ro = await waitForRollout(
+    const ro = await waitForPhase(
       namespace,
       name,
-      '4 replicas Healthy',
-      (r) => r.status?.phase === 'Healthy' && r.status.HPAReplicas === 4 && r.status.availableReplicas === 4,
+      'Healthy',
+      (s) => s.HPAReplicas === 4 && s.availableReplicas === 4,
     );
     expect(ro.status?.selector).toBe(`app=${name}`);
     const scale = JSON.parse(

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { useControllerNamespace } from './support/controller.js';
 import { apply as applyObjects, getJson } from './support/kubectl.js';
 import { canaryRollout, serviceManifest } from './support/manifests.js';
-import { operate, readyPodsByHash, setImage, waitForRollout } from './support/rollouts.js';
+import { operate, readyPodsByHash, setImage, waitForPhase } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
 const namespace = useControllerNamespace('traffic');
@@ -66,16 +66,11 @@ describe('canary with traffic routing', () => {
       },
     });
     apply(rollout(name, { istio: { virtualService: { name: `${name}-vsvc`, routes: ['primary'] } } }));
-    const first = await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
+    const first = await waitForPhase(namespace, name, 'Healthy');
     const v1 = first.status!.stableRS!;
 
     setImage(namespace, name, 'web:2');
-    const paused = await waitForRollout(
-      namespace,
-      name,
-      'paused at 20%',
-      (r) => r.status?.phase === 'Paused',
-    );
+    const paused = await waitForPhase(namespace, name, 'Paused');
     const v2 = paused.status!.currentPodHash!;
     await eventually('VirtualService at 80/20', () => {
       const w = routeWeights(`${name}-vsvc`);
@@ -89,12 +84,7 @@ describe('canary with traffic routing', () => {
     });
 
     operate(namespace, name, 'promote');
-    await waitForRollout(
-      namespace,
-      name,
-      'Healthy on v2',
-      (r) => r.status?.phase === 'Healthy' && r.status.stableRS === v2,
-    );
+    await waitForPhase(namespace, name, 'Healthy', (s) => s.stableRS === v2);
     await eventually('all traffic to stable', () => {
       const w = routeWeights(`${name}-vsvc`);
       return w[`${name}-stable`] === 100 && w[`${name}-canary`] === 0 ? true : undefined;
@@ -134,9 +124,9 @@ describe('canary with traffic routing', () => {
       },
     });
     apply(rollout(name, { nginx: { stableIngress: `${name}-ingress` } }));
-    await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
+    await waitForPhase(namespace, name, 'Healthy');
     setImage(namespace, name, 'web:2');
-    await waitForRollout(namespace, name, 'paused at 20%', (r) => r.status?.phase === 'Paused');
+    await waitForPhase(namespace, name, 'Paused');
     const canaryIngress = await eventually('the canary Ingress at weight 20', () => {
       try {
         const ingress = getJson<{

@@ -17,6 +17,7 @@ import {
   operate,
   serviceHash as selectedHash,
   setImage,
+  waitForPhase,
   waitForRollout,
 } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
@@ -72,7 +73,7 @@ describe('canary rollout with the seed steps', () => {
 
   it('goes straight to 100% on the first deploy', async () => {
     kubectl(['apply', '-f', '-'], manifest('nginx:1.26'));
-    const ro = await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
+    const ro = await waitForPhase(namespace, name, 'Healthy');
     stable = ro.status!.stableRS!;
     captureRolloutFixture(namespace, name, 'healthy');
     expect(ro.status?.currentPodHash).toBe(stable);
@@ -99,12 +100,7 @@ describe('canary rollout with the seed steps', () => {
 
   it('runs 1 canary and 4 stable pods at setWeight 20, then pauses indefinitely', async () => {
     setImage(namespace, name, 'nginx:1.27');
-    const ro = await waitForRollout(
-      namespace,
-      name,
-      'paused at step 1',
-      (r) => r.status?.phase === 'Paused' && r.status.currentStepIndex === 1,
-    );
+    const ro = await waitForPhase(namespace, name, 'Paused', (s) => s.currentStepIndex === 1);
     canary = ro.status!.currentPodHash!;
     captureRolloutFixture(namespace, name, 'paused-step');
     expect(canary).not.toBe(stable);
@@ -126,7 +122,7 @@ describe('canary rollout with the seed steps', () => {
 
   it('aborts back to all stable pods and reports Degraded', async () => {
     operate(namespace, name, 'abort');
-    const ro = await waitForRollout(namespace, name, 'Degraded', (r) => r.status?.phase === 'Degraded');
+    const ro = await waitForPhase(namespace, name, 'Degraded');
     expect(ro.status?.message).toBe('RolloutAborted: Rollout aborted update to revision 2');
     captureRolloutFixture(namespace, name, 'aborted');
     expect(ro.status?.currentStepIndex).toBe(0);
@@ -136,12 +132,7 @@ describe('canary rollout with the seed steps', () => {
 
   it('retries from the first step', async () => {
     operate(namespace, name, 'retry');
-    await waitForRollout(
-      namespace,
-      name,
-      'paused at step 1 again',
-      (r) => r.status?.phase === 'Paused' && r.status.currentStepIndex === 1 && !r.status.abort,
-    );
+    await waitForPhase(namespace, name, 'Paused', (s) => s.currentStepIndex === 1 && !s.abort);
     await expectPods({ [canary]: 1, [stable]: 4 }, '1 canary and 4 stable pods again');
   });
 
@@ -150,12 +141,7 @@ describe('canary rollout with the seed steps', () => {
     await waitForRollout(namespace, name, 'timed pause at step 3', (r) => r.status?.currentStepIndex === 3);
     captureRolloutFixture(namespace, name, 'timed-pause');
     await expectPods({ [canary]: 2, [stable]: 3 }, '2 canary and 3 stable pods at 40%');
-    const ro = await waitForRollout(
-      namespace,
-      name,
-      'Healthy on the new version',
-      (r) => r.status?.phase === 'Healthy' && r.status.stableRS === canary,
-    );
+    const ro = await waitForPhase(namespace, name, 'Healthy', (s) => s.stableRS === canary);
     expect(ro.status?.currentStepIndex).toBe(6);
     await expectPods({ [canary]: 5 }, '5 pods of the new version');
     expect(await serviceHash(`${name}-stable`)).toBe(canary);
@@ -164,20 +150,10 @@ describe('canary rollout with the seed steps', () => {
 
   it('skips the steps when the template goes back to the stable one mid-update (fast rollback)', async () => {
     setImage(namespace, name, 'nginx:1.28');
-    const paused = await waitForRollout(
-      namespace,
-      name,
-      'paused at step 1 with nginx:1.28',
-      (r) => r.status?.phase === 'Paused' && r.status.currentPodHash !== canary,
-    );
+    const paused = await waitForPhase(namespace, name, 'Paused', (s) => s.currentPodHash !== canary);
     const discarded = paused.status!.currentPodHash!;
     setImage(namespace, name, 'nginx:1.27');
-    const ro = await waitForRollout(
-      namespace,
-      name,
-      'Healthy on the stable template',
-      (r) => r.status?.phase === 'Healthy' && r.status.currentPodHash === canary,
-    );
+    const ro = await waitForPhase(namespace, name, 'Healthy', (s) => s.currentPodHash === canary);
     expect(ro.status?.stableRS).toBe(canary);
     expect(ro.status?.currentStepIndex).toBe(6);
     await expectPods({ [canary]: 5 }, 'only stable pods');
@@ -195,12 +171,7 @@ describe('canary rollout with the seed steps', () => {
         type: 'json',
       },
     );
-    const ro = await waitForRollout(
-      namespace,
-      name,
-      'Degraded by InvalidSpec',
-      (r) => r.status?.phase === 'Degraded',
-    );
+    const ro = await waitForPhase(namespace, name, 'Degraded');
     expect(ro.status?.message).toBe(
       'InvalidSpec: spec.strategy.canary.steps[0].setWeight must be 0..100, got 140',
     );
@@ -214,7 +185,7 @@ describe('canary rollout with the seed steps', () => {
         type: 'json',
       },
     );
-    await waitForRollout(namespace, name, 'Healthy again', (r) => r.status?.phase === 'Healthy');
+    await waitForPhase(namespace, name, 'Healthy');
     expect(getRollout(namespace, name).status?.conditions?.some((c) => c.type === 'InvalidSpec')).toBe(false);
   });
 
@@ -252,11 +223,11 @@ describe('canary rollout with the seed steps', () => {
     const before = getRollout(namespace, name);
     const result = plugin(['undo', name]);
     expect(result.status, result.stderr).toBe(0);
-    const ro = await waitForRollout(
+    const ro = await waitForPhase(
       namespace,
       name,
-      'paused at step 1 on the previous revision',
-      (r) => r.status?.phase === 'Paused' && r.status.currentPodHash !== before.status?.currentPodHash,
+      'Paused',
+      (s) => s.currentPodHash !== before.status?.currentPodHash,
     );
     expect(Number(ro.metadata?.annotations?.['rollout.argoproj.io/revision'])).toBeGreaterThan(
       Number(before.metadata?.annotations?.['rollout.argoproj.io/revision']),

@@ -9,7 +9,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import { useControllerNamespace } from './support/controller.js';
 import { getJson, patch } from './support/kubectl.js';
-import { getRollout, waitForRollout } from './support/rollouts.js';
+import { getRollout, waitForPhase, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
 const name = 'cli-demo';
@@ -216,7 +216,7 @@ describe('kubectl slipway against a canary Rollout', () => {
     await waitForRollout(namespace, name, 'paused at step 1', pausedAtStep(1));
     const aborted = await slipway(['abort', name]);
     expect(aborted).toMatchObject({ code: 0, stdout: `rollout '${name}' aborted\n` });
-    await waitForRollout(namespace, name, 'Degraded', (r) => r.status?.phase === 'Degraded');
+    await waitForPhase(namespace, name, 'Degraded');
     const status = await slipway(['status', name, '--watch=false']);
     expect(status.code).toBe(1);
     expect(status.stdout).toBe('Degraded\n');

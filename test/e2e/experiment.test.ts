@@ -7,7 +7,7 @@ import { retryExperimentPatch, terminateExperimentPatch } from '../../src/experi
 import { useControllerNamespace } from './support/controller.js';
 import { captureExperimentFixture } from './support/experiment-fixtures.js';
 import { getJson, kubectl, patch, tryKubectl } from './support/kubectl.js';
-import { getRollout, setImage, waitForRollout } from './support/rollouts.js';
+import { getRollout, setImage, waitForPhase, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
 const namespace = useControllerNamespace('experiment', (ns) => {
@@ -347,7 +347,7 @@ describe('a canary experiment step', () => {
         ],
       }),
     );
-    await waitForRollout(namespace, 'exstep', 'first deploy Healthy', (r) => r.status?.phase === 'Healthy');
+    await waitForPhase(namespace, 'exstep', 'Healthy');
     setImage(namespace, 'exstep', 'web:2');
     const atStep = await waitForRollout(
       namespace,
@@ -393,7 +393,7 @@ describe('a canary experiment step', () => {
         analyses: [{ name: 'check', templateName: 'job-fail' }],
       }),
     );
-    await waitForRollout(namespace, 'exfail', 'first deploy Healthy', (r) => r.status?.phase === 'Healthy');
+    await waitForPhase(namespace, 'exfail', 'Healthy');
     setImage(namespace, 'exfail', 'web:2');
     const aborted = await waitForRollout(
       namespace,
@@ -414,7 +414,7 @@ describe('a canary experiment step', () => {
       ['apply', '-f', '-'],
       canaryRollout('exskip', { templates: [{ name: 'canary', specRef: 'canary' }] }),
     );
-    await waitForRollout(namespace, 'exskip', 'first deploy Healthy', (r) => r.status?.phase === 'Healthy');
+    await waitForPhase(namespace, 'exskip', 'Healthy');
     setImage(namespace, 'exskip', 'web:2');
     const atStep = await waitForRollout(
       namespace,
@@ -512,7 +512,7 @@ describe('an experiment step with Istio traffic routing', () => {
         },
       }),
     );
-    await waitForRollout(namespace, 'exweight', 'first deploy Healthy', (r) => r.status?.phase === 'Healthy');
+    await waitForPhase(namespace, 'exweight', 'Healthy');
     setImage(namespace, 'exweight', 'web:2');
     const atStep = await waitForRollout(
       namespace,

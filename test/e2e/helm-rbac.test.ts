@@ -16,7 +16,7 @@ import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import { findManifest, type Helm, helmBinaries, type Manifest, renderChart } from './support/helm.js';
 import { getJson, kubectl, tryKubectl } from './support/kubectl.js';
 import { canaryRollout } from './support/manifests.js';
-import { eventReasons, operate, readyPodsByHash, setImage, waitForRollout } from './support/rollouts.js';
+import { eventReasons, operate, readyPodsByHash, setImage, waitForPhase } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
 const SLIPWAY = join(PACKAGE_ROOT, 'dist', 'cmd', 'slipway.js');
@@ -323,21 +323,11 @@ describe.each(modes)('the chart RBAC, $mode', ({ mode, namespaced }) => {
     kubectl(['apply', '-f', '-'], service(`${rollout}-canary`, appNs, rollout));
     kubectl(['apply', '-f', '-'], service(`${rollout}-stable`, appNs, rollout));
     kubectl(['apply', '-f', '-'], rolloutManifest(rollout, appNs, 'nginx:1.26'));
-    const first = await waitForRollout(
-      appNs,
-      rollout,
-      'Healthy at revision 1',
-      (r) => r.status?.phase === 'Healthy',
-    );
+    const first = await waitForPhase(appNs, rollout, 'Healthy');
     const stable = first.status?.stableRS ?? '';
 
     setImage(appNs, rollout, 'nginx:1.27');
-    const paused = await waitForRollout(
-      appNs,
-      rollout,
-      'paused after setWeight 50',
-      (r) => r.status?.phase === 'Paused' && r.status.currentStepIndex === 1,
-    );
+    const paused = await waitForPhase(appNs, rollout, 'Paused', (s) => s.currentStepIndex === 1);
     const canary = paused.status?.currentPodHash ?? '';
     await eventually('1 canary and 1 stable pod', async () => {
       const pods = await readyPodsByHash(appNs, `app=${rollout}`);
@@ -345,12 +335,7 @@ describe.each(modes)('the chart RBAC, $mode', ({ mode, namespaced }) => {
     });
 
     operate(appNs, rollout, 'promote');
-    const done = await waitForRollout(
-      appNs,
-      rollout,
-      'Healthy on the new revision',
-      (r) => r.status?.phase === 'Healthy' && r.status.stableRS === canary,
-    );
+    const done = await waitForPhase(appNs, rollout, 'Healthy', (s) => s.stableRS === canary);
     expect(done.status?.currentStepIndex).toBe(2);
     const selector = (svc: string) =>
       getJson<{ spec: { selector: Record<string, string> } }>(['service', svc, '-n', appNs]).spec.selector[

@@ -21,7 +21,7 @@ import { type GitHubFixture, startGitHubFixture } from './support/github-fixture
 import { type FixtureServer, type RecordedRequest, startHttpFixture } from './support/http-fixtures.js';
 import { kubectl } from './support/kubectl.js';
 import { canaryRollout } from './support/manifests.js';
-import { getRollout, operate, setImage, waitForRollout } from './support/rollouts.js';
+import { getRollout, operate, setImage, waitForPhase } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
 const namespace = `notify-${Date.now().toString(36)}`;
@@ -211,7 +211,7 @@ describe('notifications', () => {
       rollout('analysis', [{ setWeight: 50 }, { analysis: { templates: [{ templateName: 'job-fail' }] } }]),
     );
     for (const name of ['canary', 'abort', 'analysis']) {
-      await waitForRollout(namespace, name, `${name} Healthy`, (r) => r.status?.phase === 'Healthy');
+      await waitForPhase(namespace, name, 'Healthy');
     }
     subscribe('canary', {
       'on-rollout-step-completed.hook': '',
@@ -238,7 +238,7 @@ describe('notifications', () => {
     setImage(namespace, 'canary', 'web:2');
     setImage(namespace, 'abort', 'web:2');
     for (const name of ['canary', 'abort']) {
-      await waitForRollout(namespace, name, `${name} paused at step 1`, (r) => r.status?.phase === 'Paused');
+      await waitForPhase(namespace, name, 'Paused');
     }
     await eventually('the pause and step notifications', () =>
       slackPosts().length >= 1 && hookBodies().length >= 1 ? true : undefined,
@@ -252,14 +252,9 @@ describe('notifications', () => {
     operate(namespace, 'canary', 'promote');
     operate(namespace, 'abort', 'abort');
     setImage(namespace, 'analysis', 'web:2');
-    await waitForRollout(
-      namespace,
-      'canary',
-      'canary Healthy on web:2',
-      (r) => r.status?.phase === 'Healthy' && r.status.stableRS === r.status.currentPodHash,
-    );
-    await waitForRollout(namespace, 'abort', 'abort Degraded', (r) => r.status?.phase === 'Degraded');
-    await waitForRollout(namespace, 'analysis', 'analysis Degraded', (r) => r.status?.phase === 'Degraded');
+    await waitForPhase(namespace, 'canary', 'Healthy', (s) => s.stableRS === s.currentPodHash);
+    await waitForPhase(namespace, 'abort', 'Degraded');
+    await waitForPhase(namespace, 'analysis', 'Degraded');
 
     // Then each receiver has exactly the expected messages.
     const expectedHook = [
@@ -357,7 +352,7 @@ describe('notifications', () => {
   it('a new leader that records the same Event again sends nothing twice (state on the Rollout)', async () => {
     // Given a Rollout subscribed to on-rollout-paused, as the Event's recorder saw it
     kubectl(['apply', '-f', '-'], rollout('replay', [{ setWeight: 50 }]));
-    await waitForRollout(namespace, 'replay', 'replay Healthy', (r) => r.status?.phase === 'Healthy');
+    await waitForPhase(namespace, 'replay', 'Healthy');
     subscribe('replay', { 'on-rollout-paused.hook': '' });
     const seen = { ...(getRollout(namespace, 'replay') as unknown as KubeObject), kind: 'Rollout' };
     const client = new RestClient(loadKubeConfig({ path: inject('kubeconfig') }).kubeConfig);

@@ -19,7 +19,7 @@ import { createBareRepo, type GitHttpServer, showFile, startGitHttpServer } from
 import { kubectl, tryKubectl } from './support/kubectl.js';
 import { canaryRollout } from './support/manifests.js';
 import { freePort, pushImage, startRegistry, type TestRegistry } from './support/registry.js';
-import { getRollout, operate, setImage, waitForRollout } from './support/rollouts.js';
+import { getRollout, operate, setImage, waitForPhase, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
 const controlPlaneUrl = inject('controlPlaneUrl');
@@ -155,7 +155,7 @@ beforeAll(async () => {
       targets: [{ gitTarget: 'platform', path: 'apps/web/values.yaml', helm: { tagPath: 'image.tag' } }],
     },
   });
-  await waitForRollout(namespace, name, 'first deploy Healthy', (r) => r.status?.phase === 'Healthy');
+  await waitForPhase(namespace, name, 'Healthy');
 }, 300_000);
 
 afterAll(async () => {
@@ -173,7 +173,7 @@ afterAll(async () => {
  */
 async function outage(stopped: 'kube-apiserver' | 'etcd', nextImage: string, nextTag: string): Promise<void> {
   setImage(namespace, name, nextImage);
-  await waitForRollout(namespace, name, 'paused at the pause step', (r) => r.status?.phase === 'Paused');
+  await waitForPhase(namespace, name, 'Paused');
   expect(controller?.isLeader()).toBe(true);
   expect(gitSync?.isLeader()).toBe(true);
 

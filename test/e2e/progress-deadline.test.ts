@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { useControllerNamespace } from './support/controller.js';
 import { kubectl, patch } from './support/kubectl.js';
 import { canaryRollout } from './support/manifests.js';
-import { expectEvents, readyPodsByHash, waitForRollout } from './support/rollouts.js';
+import { expectEvents, readyPodsByHash, waitForPhase, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
 const namespace = useControllerNamespace('deadline');
@@ -24,19 +24,14 @@ describe('progress deadline', () => {
         ),
       ),
     );
-    const first = await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
+    const first = await waitForPhase(namespace, name, 'Healthy');
     const stable = first.status!.stableRS!;
 
     // The new template's pods stay Pending: no node carries this label.
     patch('rollout', name, namespace, {
       spec: { template: { spec: { nodeSelector: { 'slipway.dev/no-such-node': 'true' } } } },
     });
-    const degraded = await waitForRollout(
-      namespace,
-      name,
-      'Degraded by the deadline',
-      (r) => r.status?.phase === 'Degraded',
-    );
+    const degraded = await waitForPhase(namespace, name, 'Degraded');
     expect(degraded.status?.message).toBe(
       `ProgressDeadlineExceeded: ReplicaSet "${name}-${degraded.status?.currentPodHash}" has timed out progressing.`,
     );

@@ -10,7 +10,14 @@ import { startTestController, type TestController } from './support/controller.j
 import { type FixtureServer, startHttpFixture } from './support/http-fixtures.js';
 import { getJson, kubectl } from './support/kubectl.js';
 import { canaryRollout } from './support/manifests.js';
-import { expectEvents, getRollout, operate, setImage, waitForRollout } from './support/rollouts.js';
+import {
+  expectEvents,
+  getRollout,
+  operate,
+  setImage,
+  waitForPhase,
+  waitForRollout,
+} from './support/rollouts.js';
 
 const EXAMPLES = join(PACKAGE_ROOT, '..', 'shared', 'compat', 'argo-rollouts-examples');
 const namespace = `ro-analysis-${Date.now().toString(36)}`;
@@ -57,7 +64,7 @@ const jobMetric = (exitCode?: number) => ({
 });
 
 async function deployed(name: string): Promise<void> {
-  await waitForRollout(namespace, name, 'first deploy Healthy', (r) => r.status?.phase === 'Healthy');
+  await waitForPhase(namespace, name, 'Healthy');
   setImage(namespace, name, 'web:2');
 }
 
@@ -92,14 +99,13 @@ describe('rollouts gated by analysis', () => {
       }),
     );
     await deployed('pass');
-    const ro = await waitForRollout(
+    const ro = await waitForPhase(
       namespace,
       'pass',
-      'Healthy on web:2',
-      (r) =>
-        r.status?.phase === 'Healthy' &&
-        r.status.stableRS === r.status.currentPodHash &&
-        r.status.currentStepIndex === 2 &&
+      'Healthy',
+      (s, r) =>
+        s.stableRS === s.currentPodHash &&
+        s.currentStepIndex === 2 &&
         r.metadata?.annotations?.['rollout.argoproj.io/revision'] === '2',
     );
     const run = runsOf().find((r) => r.metadata.name === `pass-${ro.status?.currentPodHash}-2-1`);
@@ -115,7 +121,7 @@ describe('rollouts gated by analysis', () => {
       }),
     );
     await deployed('fail');
-    const ro = await waitForRollout(namespace, 'fail', 'Degraded', (r) => r.status?.phase === 'Degraded');
+    const ro = await waitForPhase(namespace, 'fail', 'Degraded');
     expect(ro.status?.message).toMatch(
       /^RolloutAborted: Rollout aborted update to revision 2: AnalysisRun 'fail-[a-z0-9]+-2-1' Failed/,
     );
@@ -132,18 +138,15 @@ describe('rollouts gated by analysis', () => {
       }),
     );
     await deployed('unsure');
-    const paused = await waitForRollout(namespace, 'unsure', 'Paused', (r) => r.status?.phase === 'Paused');
+    const paused = await waitForPhase(namespace, 'unsure', 'Paused');
     expect(paused.status?.message).toBe('InconclusiveAnalysisRun');
     expect(paused.status?.canary?.currentStepAnalysisRunStatus?.status).toBe('Inconclusive');
     operate(namespace, 'unsure', 'promote');
-    await waitForRollout(
+    await waitForPhase(
       namespace,
       'unsure',
-      'Healthy after promote',
-      (r) =>
-        r.status?.phase === 'Healthy' &&
-        r.status.stableRS === r.status.currentPodHash &&
-        r.status.currentStepIndex === 2,
+      'Healthy',
+      (s) => s.stableRS === s.currentPodHash && s.currentStepIndex === 2,
     );
   });
 
@@ -157,12 +160,11 @@ describe('rollouts gated by analysis', () => {
       }),
     );
     await deployed('background');
-    const paused = await waitForRollout(
+    const paused = await waitForPhase(
       namespace,
       'background',
-      'paused with a running background run',
-      (r) =>
-        r.status?.phase === 'Paused' && r.status.canary?.currentBackgroundAnalysisRunStatus !== undefined,
+      'Paused',
+      (s) => s.canary?.currentBackgroundAnalysisRunStatus !== undefined,
     );
     expect(paused.status?.canary?.currentBackgroundAnalysisRunStatus?.name).toBe(
       `background-${paused.status?.currentPodHash}-2`,
@@ -171,12 +173,7 @@ describe('rollouts gated by analysis', () => {
     // The background run measures once unless it has an interval: ours has none, so it already
     // passed; a new template starts a new run that sees the failing value.
     setImage(namespace, 'background', 'web:3');
-    const ro = await waitForRollout(
-      namespace,
-      'background',
-      'Degraded',
-      (r) => r.status?.phase === 'Degraded',
-    );
+    const ro = await waitForPhase(namespace, 'background', 'Degraded');
     expect(ro.status?.message).toMatch(/AnalysisRun 'background-[a-z0-9]+-3' Failed/);
   });
 
@@ -204,12 +201,7 @@ describe('rollouts gated by analysis', () => {
   it('runs the compat example rollout-background-analysis.yaml and stops the run when it completes', async () => {
     kubectl(['apply', '-n', namespace, '-f', join(EXAMPLES, 'rollout-background-analysis.yaml')]);
     await deployed('rollout-background-analysis');
-    const paused = await waitForRollout(
-      namespace,
-      'rollout-background-analysis',
-      'paused',
-      (r) => r.status?.phase === 'Paused',
-    );
+    const paused = await waitForPhase(namespace, 'rollout-background-analysis', 'Paused');
     const name = `rollout-background-analysis-${paused.status?.currentPodHash}-2`;
     expect(runsOf().some((r) => r.metadata.name === name)).toBe(true);
     operate(namespace, 'rollout-background-analysis', 'promote-full');

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import { useControllerNamespace } from './support/controller.js';
 import { getJson, kubectl, patch } from './support/kubectl.js';
-import { readyPodsByHash, waitForRollout } from './support/rollouts.js';
+import { readyPodsByHash, waitForPhase, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
 const EXAMPLE = join(
@@ -28,7 +28,7 @@ interface DeploymentObject {
 describe('workloadRef to a Deployment', () => {
   it('runs the compat example: the Deployment template at 5 replicas, Healthy', async () => {
     kubectl(['apply', '-n', namespace, '-f', EXAMPLE]);
-    const ro = await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
+    const ro = await waitForPhase(namespace, name, 'Healthy');
     const deployment = getJson<DeploymentObject>(['deployment', name, '-n', namespace]);
     expect(ro.status?.workloadObservedGeneration).toBe(String(deployment.metadata.generation));
     expect(ro.metadata?.annotations?.['rollout.argoproj.io/workload-generation']).toBe(
@@ -60,12 +60,7 @@ describe('workloadRef to a Deployment', () => {
       (r) => r.status?.currentStepIndex === 1,
     );
     expect(paused.status?.currentPodHash).not.toBe(paused.status?.stableRS);
-    await waitForRollout(
-      namespace,
-      name,
-      'Healthy on the new template',
-      (r) => r.status?.phase === 'Healthy' && r.status.stableRS === paused.status?.currentPodHash,
-    );
+    await waitForPhase(namespace, name, 'Healthy', (s) => s.stableRS === paused.status?.currentPodHash);
   });
 
   it('scales the Deployment to 0 once Healthy with scaleDown: onsuccess', async () => {
@@ -78,7 +73,7 @@ describe('workloadRef to a Deployment', () => {
 
   it('reports a missing Deployment as InvalidSpec naming it', async () => {
     patch('rollout', name, namespace, { spec: { workloadRef: { name: 'no-such-deployment' } } });
-    const ro = await waitForRollout(namespace, name, 'InvalidSpec', (r) => r.status?.phase === 'Degraded');
+    const ro = await waitForPhase(namespace, name, 'Degraded');
     expect(ro.status?.message).toBe(
       `InvalidSpec: spec.workloadRef: Deployment ${namespace}/no-such-deployment not found`,
     );

@@ -132,3 +132,26 @@ export async function serviceHash(namespace: string, service: string): Promise<s
   ]);
   return svc.spec.selector?.['rollouts-pod-template-hash'];
 }
+
+type RolloutStatus = NonNullable<Rollout['status']>;
+
+/**
+ * waitForRollout for a phase and, optionally, more of the status; the condition's own source
+ * text describes it in a timeout's message.
+ */
+export function waitForPhase(
+  namespace: string,
+  name: string,
+  phase: string,
+  more?: (status: RolloutStatus, rollout: Rollout) => boolean,
+  timeoutMs?: number,
+): Promise<Rollout> {
+  const what = more ? `${phase} and ${more.toString()}` : phase;
+  return waitForRollout(
+    namespace,
+    name,
+    what,
+    (r) => r.status?.phase === phase && (!more || more(r.status, r)),
+    timeoutMs,
+  );
+}
