@@ -5,21 +5,18 @@
 // malformed data or point at the metadata service, then every such run ends with phase Error
 // (the regexp one answered: Failed) and a message naming the problem, while /healthz keeps
 // answering and another Rollout progresses to Healthy meanwhile.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalysisRun, Metric } from '../../src/api/analysis.js';
-import { freePort } from '../../src/localcluster/control-plane.js';
-import { PACKAGE_ROOT } from '../../src/package-paths.js';
+import { spawnSlipway } from './support/controller.js';
 import { getJson, kubectl, tryKubectl } from './support/kubectl.js';
 import { canaryRollout } from './support/manifests.js';
 import { setImage, waitForPhase } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
-const SLIPWAY = join(PACKAGE_ROOT, 'dist', 'cmd', 'slipway.js');
 const namespace = `analysis-hostile-${Date.now().toString(36)}`;
 
 type Run = AnalysisRun & { metadata: { name: string } };
@@ -28,7 +25,7 @@ let hostile: http.Server;
 let hostileUrl = '';
 let controller: ChildProcess | undefined;
 let healthPort = 0;
-const controllerLog: string[] = [];
+let controllerLog: string[] = [];
 let exitCode: number | null | undefined;
 
 /** /healthz answers seen while the hostile runs were processed: status, or the error. */
@@ -154,32 +151,17 @@ beforeAll(async () => {
   kubectl(['create', 'namespace', namespace]);
   hostile = await startHostileServer();
   hostileUrl = `http://127.0.0.1:${(hostile.address() as AddressInfo).port}`;
-  healthPort = await freePort();
-  const metricsPort = await freePort();
-  const child = spawn(
-    process.execPath,
-    [
-      SLIPWAY,
-      'controller',
-      '--kubeconfig',
-      inject('kubeconfig'),
-      '--namespaced',
-      '--namespace',
-      namespace,
-      '--no-leader-elect',
-      '--bind-address',
-      '127.0.0.1',
-      '--healthz-port',
-      String(healthPort),
-      '--metrics-port',
-      String(metricsPort),
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const started = await spawnSlipway([
+    'controller',
+    '--namespaced',
+    '--namespace',
+    namespace,
+    '--no-leader-elect',
+  ]);
+  const child = started.child;
+  healthPort = started.healthPort;
   controller = child;
-  const keep = (chunk: Buffer) => controllerLog.push(...chunk.toString().split('\n').filter(Boolean));
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  controllerLog = started.lines;
   child.once('exit', (code) => {
     exitCode = code;
   });

@@ -1,25 +1,15 @@
-// Given the chart's ServiceAccounts and RBAC (from `helm template`, applied to the local
-// cluster) and tokens minted for its ServiceAccounts, when the real `slipway controller`
-// and `slipway git-sync` run with those tokens and the chart's own args, then the
-// controller leads and drives a canary Rollout through a step to Healthy, git-sync leads,
-// reads a pull Secret and records an ImageWatch's status, with no request refused; and
-// `kubectl auth can-i --list` shows that each ServiceAccount may do exactly the intended
-// things. Cluster-wide and namespaced installs.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { freePort } from '../../src/localcluster/control-plane.js';
-import { PACKAGE_ROOT } from '../../src/package-paths.js';
+import { type SlipwayProcess, spawnSlipway } from './support/controller.js';
 import { findManifest, type Helm, helmBinaries, type Manifest, renderChart } from './support/helm.js';
 import { getJson, kubectl, tryKubectl } from './support/kubectl.js';
 import { canaryRollout } from './support/manifests.js';
 import { eventReasons, operate, readyPodsByHash, setImage, waitForPhase } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
-const SLIPWAY = join(PACKAGE_ROOT, 'dist', 'cmd', 'slipway.js');
 const RBAC_KINDS = new Set(['ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding']);
 
 interface Deployment extends Manifest {
@@ -136,40 +126,12 @@ const canI = (namespace: string, serviceAccount: string, args: string[]) =>
     .output.trim()
     .split('\n')[0];
 
-interface RunningProcess {
-  child: ChildProcess;
-  lines: string[];
-  healthPort: number;
-  metricsPort: number;
-}
+type RunningProcess = SlipwayProcess;
 
 /** Runs `slipway <args>` (a Deployment's args) as that pod would, on loopback ports. */
 async function startProcess(args: string[], kubeconfig: string, namespace: string): Promise<RunningProcess> {
-  const [healthPort, metricsPort] = [await freePort(), await freePort()];
-  const child = spawn(
-    process.execPath,
-    [
-      SLIPWAY,
-      ...args,
-      // Only what a pod gets from elsewhere: the token's kubeconfig and loopback ports.
-      '--kubeconfig',
-      kubeconfig,
-      '--bind-address',
-      '127.0.0.1',
-      '--healthz-port',
-      String(healthPort),
-      '--metrics-port',
-      String(metricsPort),
-      '--loglevel',
-      'debug',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, POD_NAMESPACE: namespace } },
-  );
-  const lines: string[] = [];
-  const collect = (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean));
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  return { child, lines, healthPort, metricsPort };
+  // Only what a pod gets from elsewhere: the token's kubeconfig and loopback ports.
+  return spawnSlipway([...args, '--loglevel', 'debug'], { kubeconfig, env: { POD_NAMESPACE: namespace } });
 }
 
 async function waitForLease(namespace: string, name: string): Promise<void> {
