@@ -17,7 +17,7 @@ import {
 } from './support/git-server.js';
 import { startGitHubFixture } from './support/github-fixture.js';
 import { startTestGitSync, type TestGitSync } from './support/gitsync.js';
-import { getJson, kubectl } from './support/kubectl.js';
+import { createRepoSecret, getJsonAsync, kubectl, kubectlAsync } from './support/kubectl.js';
 import { freePort, pushImage, startRegistry, type TestRegistry } from './support/registry.js';
 import { eventually } from './support/wait.js';
 
@@ -92,12 +92,14 @@ describe('slipway git-sync correctness with the cluster, the registry and a Git 
   let webhookPort: number;
 
   const apply = (yaml: string) => kubectl(['apply', '-n', namespace, '-f', '-'], yaml);
-  const watchStatus = (name: string): WatchStatus =>
-    getJson<{ status?: WatchStatus }>(['imagewatch', name, '-n', namespace]).status ?? {};
-  const ready = (name: string) => watchStatus(name).conditions?.find((c) => c.type === 'Ready');
+  const watchStatus = async (name: string): Promise<WatchStatus> =>
+    (await getJsonAsync<{ status?: WatchStatus }>(['imagewatch', name, '-n', namespace])).status ?? {};
+  const ready = async (name: string) => (await watchStatus(name)).conditions?.find((c) => c.type === 'Ready');
   const file = (path: string) => showFile(bare, path);
+  const inGit = (path: string, text: string) =>
+    eventually(`${text} in ${path}`, () => (file(path).includes(text) ? true : undefined), 90_000);
   const events = () =>
-    kubectl([
+    kubectlAsync([
       'get',
       'events',
       '-n',
@@ -121,16 +123,7 @@ describe('slipway git-sync correctness with the cluster, the registry and a Git 
       'apps/wb/values.yaml': 'image:\n  tag: 0.0.1\n',
     });
     kubectl(['create', 'namespace', namespace]);
-    kubectl([
-      'create',
-      'secret',
-      'generic',
-      'repo-creds',
-      '-n',
-      namespace,
-      '--from-literal=username=slipway',
-      `--from-literal=password=${TOKEN}`,
-    ]);
+    createRepoSecret(namespace, TOKEN);
     webhookPort = await freePort();
     gitSync = await startTestGitSync({
       namespace,
@@ -171,18 +164,14 @@ spec:
     - {gitTarget: platform, path: apps/dig/kustomization.yaml, kustomize: {}}
     - {gitTarget: platform, path: apps/dig, argocdSourceOverride: {application: dig, helm: {tagParameter: image.tag}}}
 `);
-    await eventually(
-      'the digest in Git',
-      () => (file('apps/dig/kustomization.yaml').includes(digest) ? true : undefined),
-      90_000,
-    );
+    await inGit('apps/dig/kustomization.yaml', digest);
     expect(file('apps/dig/kustomization.yaml')).toBe(
       `images:\n  - name: ${registry.host}/fix/dig\n    digest: ${digest}\n`,
     );
     expect(file('apps/dig/.argocd-source-dig.yaml')).toBe(
       `helm:\n  parameters:\n  - name: image.tag\n    value: latest@${digest}\n    forcestring: true\n`,
     );
-    expect(watchStatus('dig').latest?.image).toBe(`${registry.host}/fix/dig:latest@${digest}`);
+    expect((await watchStatus('dig')).latest?.image).toBe(`${registry.host}/fix/dig:latest@${digest}`);
   });
 
   it('a webhook that arrives before its tag is readable still gets the tag written', async () => {
@@ -198,11 +187,7 @@ spec:
   targets:
     - {gitTarget: platform, path: apps/race/values.yaml, helm: {tagPath: image.tag}}
 `);
-    await eventually(
-      '1.0.0 in Git',
-      () => (file('apps/race/values.yaml').includes('1.0.0') ? true : undefined),
-      90_000,
-    );
+    await inGit('apps/race/values.yaml', '1.0.0');
     // The notification comes first, as a registry's sometimes does; the image lands afterwards.
     const body = JSON.stringify({ image: `${registry.host}/fix/race`, tag: '1.1.0' });
     const answer = await fetch(`http://127.0.0.1:${webhookPort}/webhook/generic`, {
@@ -219,11 +204,7 @@ spec:
     await eventually('a retried check', () => (retries() > 0 ? true : undefined), 60_000);
     await pushImage(registry.url, 'fix/race', '1.1.0');
     // The interval is an hour: only the retry can bring it.
-    await eventually(
-      '1.1.0 in Git',
-      () => (file('apps/race/values.yaml').includes('1.1.0') ? true : undefined),
-      90_000,
-    );
+    await inGit('apps/race/values.yaml', '1.1.0');
   });
 
   it('a deleted tag does not downgrade, and spec.suspend pins what Git holds', async () => {
@@ -240,19 +221,15 @@ spec:
   targets:
     - {gitTarget: platform, path: apps/keep/values.yaml, helm: {tagPath: image.tag}}
 `);
-    await eventually(
-      '1.1.6 in Git',
-      () => (file('apps/keep/values.yaml').includes('1.1.6') ? true : undefined),
-      90_000,
-    );
+    await inGit('apps/keep/values.yaml', '1.1.6');
     const deleted = await fetch(`${registry.url}/v2/fix/keep/manifests/${newest}`, { method: 'DELETE' });
     expect(deleted.status).toBe(202);
     await eventually(
       'DowngradeRefused',
-      () => (/keep DowngradeRefused kept .*1\.1\.6/.test(events()) ? true : undefined),
+      async () => (/keep DowngradeRefused kept .*1\.1\.6/.test(await events()) ? true : undefined),
       60_000,
     );
-    expect(watchStatus('keep').latest?.tag).toBe('1.1.6');
+    expect((await watchStatus('keep')).latest?.tag).toBe('1.1.6');
     expect(file('apps/keep/values.yaml')).toBe('image:\n  tag: 1.1.6\n');
 
     kubectl([
@@ -265,11 +242,15 @@ spec:
       '-p',
       '{"spec":{"suspend":true}}',
     ]);
-    await eventually('Suspended', () => (ready('keep')?.reason === 'Suspended' ? true : undefined), 60_000);
+    await eventually(
+      'Suspended',
+      async () => ((await ready('keep'))?.reason === 'Suspended' ? true : undefined),
+      60_000,
+    );
     await pushImage(registry.url, 'fix/keep', '1.2.0');
     const synced =
-      getJson<{ status?: { lastSyncedAt?: string } }>(['gittarget', 'platform', '-n', namespace]).status
-        ?.lastSyncedAt ?? '';
+      (await getJsonAsync<{ status?: { lastSyncedAt?: string } }>(['gittarget', 'platform', '-n', namespace]))
+        .status?.lastSyncedAt ?? '';
     await eventually('a second later', () =>
       new Date().toISOString().slice(0, 19) > synced.slice(0, 19) ? true : undefined,
     );
@@ -284,10 +265,16 @@ spec:
     ]);
     await eventually(
       'a sync while suspended',
-      () => {
+      async () => {
         const at =
-          getJson<{ status?: { lastSyncedAt?: string } }>(['gittarget', 'platform', '-n', namespace]).status
-            ?.lastSyncedAt ?? '';
+          (
+            await getJsonAsync<{ status?: { lastSyncedAt?: string } }>([
+              'gittarget',
+              'platform',
+              '-n',
+              namespace,
+            ])
+          ).status?.lastSyncedAt ?? '';
         return at > synced ? true : undefined;
       },
       60_000,
@@ -304,11 +291,7 @@ spec:
       '-p',
       '{"spec":{"suspend":false}}',
     ]);
-    await eventually(
-      '1.2.0 in Git after resuming',
-      () => (file('apps/keep/values.yaml').includes('1.2.0') ? true : undefined),
-      90_000,
-    );
+    await inGit('apps/keep/values.yaml', '1.2.0');
   });
 
   it('a person rolling back a managed line by hand is kept and reported, until a new tag', async () => {
@@ -325,14 +308,10 @@ spec:
   targets:
     - {gitTarget: platform, path: apps/hand/values.yaml, helm: {tagPath: image.tag}}
 `);
-    await eventually(
-      '1.1.0 in Git',
-      () => (file('apps/hand/values.yaml').includes('1.1.0') ? true : undefined),
-      90_000,
-    );
+    await inGit('apps/hand/values.yaml', '1.1.0');
     await eventually(
       'the write Applied',
-      () => (ready('hand')?.reason === 'UpToDate' ? true : undefined),
+      async () => ((await ready('hand'))?.reason === 'UpToDate' ? true : undefined),
       60_000,
     );
     await externalCommit(
@@ -353,22 +332,18 @@ spec:
     ]);
     const kept = await eventually(
       'ManualChangeKept',
-      () => {
-        const r = ready('hand');
+      async () => {
+        const r = await ready('hand');
         return r?.reason === 'ManualChangeKept' ? r : undefined;
       },
       60_000,
     );
     expect(kept.message).toContain('was changed by someone else to 1.0.0');
-    expect(events()).toMatch(/hand ManualChange .*changed by someone else to 1\.0\.0/);
+    expect(await events()).toMatch(/hand ManualChange .*changed by someone else to 1\.0\.0/);
     expect(file('apps/hand/values.yaml')).toBe('image:\n  tag: 1.0.0\n');
 
     await pushImage(registry.url, 'fix/hand', '1.2.0');
-    await eventually(
-      '1.2.0 in Git',
-      () => (file('apps/hand/values.yaml').includes('1.2.0') ? true : undefined),
-      90_000,
-    );
+    await inGit('apps/hand/values.yaml', '1.2.0');
   });
 
   it('pull-request mode proposes on a branch, labels the pull request, and the write lands when it is merged', async () => {
@@ -416,24 +391,28 @@ spec:
       expect(file('apps/pr/values.yaml')).toBe('image:\n  tag: 0.0.1\n');
       const pending = await eventually(
         'the write waits for the pull request',
-        () => {
-          const w = getJson<{ status?: { writes?: { state: string; message?: string }[] } }>([
-            'imagewatch',
-            'prw',
-            '-n',
-            namespace,
-          ]).status?.writes?.[0];
+        async () => {
+          const w = (
+            await getJsonAsync<{ status?: { writes?: { state: string; message?: string }[] } }>([
+              'imagewatch',
+              'prw',
+              '-n',
+              namespace,
+            ])
+          ).status?.writes?.[0];
           return w?.state === 'Pending' && w.message?.includes(`pull request #${pr.number}`) ? w : undefined;
         },
         60_000,
       );
       expect(pending.message).toContain('written once it is merged');
-      const targetStatus = getJson<{ status?: { pullRequest?: { number: number } } }>([
-        'gittarget',
-        'platform-pr',
-        '-n',
-        namespace,
-      ]).status;
+      const targetStatus = (
+        await getJsonAsync<{ status?: { pullRequest?: { number: number } } }>([
+          'gittarget',
+          'platform-pr',
+          '-n',
+          namespace,
+        ])
+      ).status;
       expect(targetStatus?.pullRequest?.number).toBe(pr.number);
 
       github.merge(pr.number);
@@ -448,13 +427,15 @@ spec:
       ]);
       await eventually(
         'Applied once merged',
-        () => {
-          const w = getJson<{ status?: { writes?: { state: string }[] } }>([
-            'imagewatch',
-            'prw',
-            '-n',
-            namespace,
-          ]).status?.writes?.[0];
+        async () => {
+          const w = (
+            await getJsonAsync<{ status?: { writes?: { state: string }[] } }>([
+              'imagewatch',
+              'prw',
+              '-n',
+              namespace,
+            ])
+          ).status?.writes?.[0];
           return w?.state === 'Applied' ? true : undefined;
         },
         60_000,
@@ -497,6 +478,10 @@ spec:
       90_000,
     );
     expect(file('apps/wb/values.yaml')).toBe('image:\n  tag: 0.0.1\n');
-    await eventually('wb Ready', () => (ready('wb')?.status === 'True' ? true : undefined), 60_000);
+    await eventually(
+      'wb Ready',
+      async () => ((await ready('wb'))?.status === 'True' ? true : undefined),
+      60_000,
+    );
   });
 });

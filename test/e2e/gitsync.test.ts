@@ -19,7 +19,7 @@ import {
   startGitHttpServer,
 } from './support/git-server.js';
 import { startTestGitSync, type TestGitSync } from './support/gitsync.js';
-import { getJson, kubectl } from './support/kubectl.js';
+import { createRepoSecret, getJson, kubectl } from './support/kubectl.js';
 import { freePort, pushImage, startRegistry, type TestRegistry } from './support/registry.js';
 import { eventually } from './support/wait.js';
 
@@ -81,16 +81,7 @@ beforeAll(async () => {
   });
   gitServer = await startGitHttpServer(root, { token: TOKEN });
   kubectl(['create', 'namespace', namespace]);
-  kubectl([
-    'create',
-    'secret',
-    'generic',
-    'repo-creds',
-    '-n',
-    namespace,
-    '--from-literal=username=slipway',
-    `--from-literal=password=${TOKEN}`,
-  ]);
+  createRepoSecret(namespace, TOKEN);
 }, 120_000);
 
 afterAll(async () => {

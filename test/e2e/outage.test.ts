@@ -16,7 +16,7 @@ import { type ControllerProcess, startControllerProcess } from '../../src/proces
 import { CONTROLLERS } from '../../src/process/controllers.js';
 import { createLogger } from '../../src/process/logger.js';
 import { createBareRepo, type GitHttpServer, showFile, startGitHttpServer } from './support/git-server.js';
-import { kubectl, tryKubectl } from './support/kubectl.js';
+import { createRepoSecret, kubectl, tryKubectl } from './support/kubectl.js';
 import { canaryRollout } from './support/manifests.js';
 import { freePort, pushImage, startRegistry, type TestRegistry } from './support/registry.js';
 import { getRollout, operate, setImage, waitForPhase, waitForRollout } from './support/rollouts.js';
@@ -74,16 +74,7 @@ beforeAll(async () => {
   bare = createBareRepo(root, 'platform', {
     'apps/web/values.yaml': `image:\n  repository: ${image}\n  tag: "1.0.0"\n`,
   });
-  kubectl([
-    'create',
-    'secret',
-    'generic',
-    'repo-creds',
-    '-n',
-    namespace,
-    '--from-literal=username=slipway',
-    `--from-literal=password=${TOKEN}`,
-  ]);
+  createRepoSecret(namespace, TOKEN);
 
   const kubeConfig = loadKubeConfig({ path: inject('kubeconfig') }).kubeConfig;
   client = new RestClient(kubeConfig, { userAgent: 'slipway-outage-e2e' });

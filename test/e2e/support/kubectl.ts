@@ -127,3 +127,17 @@ export function patch(
     JSON.stringify(body),
   ]);
 }
+
+/** The Secret git-sync's GitTargets name in spec.secretRef: a token as the HTTP password. */
+export function createRepoSecret(namespace: string, token: string, name = 'repo-creds'): void {
+  kubectl([
+    'create',
+    'secret',
+    'generic',
+    name,
+    '-n',
+    namespace,
+    '--from-literal=username=slipway',
+    `--from-literal=password=${token}`,
+  ]);
+}
