@@ -36,7 +36,7 @@ import {
   writeFiles,
 } from './support/git-server.js';
 import { startTestGitSync, type TestGitSync } from './support/gitsync.js';
-import { getJson, kubectl } from './support/kubectl.js';
+import { getJsonAsync, kubectl, kubectlAsync } from './support/kubectl.js';
 import { pushImage, startRegistry, type TestRegistry } from './support/registry.js';
 import { eventually } from './support/wait.js';
 
@@ -74,25 +74,25 @@ interface WatchStatus {
   conditions?: { type: string; status: string; reason?: string; message?: string }[];
 }
 
-function watchStatus(name: string): WatchStatus {
-  return getJson<{ status?: WatchStatus }>(['imagewatch', name, '-n', namespace]).status ?? {};
+async function watchStatus(name: string): Promise<WatchStatus> {
+  return (await getJsonAsync<{ status?: WatchStatus }>(['imagewatch', name, '-n', namespace])).status ?? {};
 }
 
-function writeOf(watch: string, path: string): Write | undefined {
-  return watchStatus(watch).writes?.find((w) => w.path === path);
+async function writeOf(watch: string, path: string): Promise<Write | undefined> {
+  return (await watchStatus(watch)).writes?.find((w) => w.path === path);
 }
 
 /** Every status, Event and log line the process produced, for the marker check. */
-function everythingSaid(): string {
+async function everythingSaid(): Promise<string> {
   return [
-    kubectl(['get', 'imagewatches,gittargets', '-n', namespace, '-o', 'json']),
-    kubectl(['get', 'events', '-n', namespace, '-o', 'json']),
+    await kubectlAsync(['get', 'imagewatches,gittargets', '-n', namespace, '-o', 'json']),
+    await kubectlAsync(['get', 'events', '-n', namespace, '-o', 'json']),
     output.join(''),
   ].join('\n');
 }
 
-function expectNothingLeaked(): void {
-  expect(everythingSaid()).not.toContain(MARKER);
+async function expectNothingLeaked(): Promise<void> {
+  expect(await everythingSaid()).not.toContain(MARKER);
   for (const [path, sum] of planted) expect(sha(path), path).toBe(sum);
   expect(child.exitCode).toBeNull();
   expect(child.signalCode).toBeNull();
@@ -326,8 +326,8 @@ describe('hostile repository content', () => {
       ['apps/secret/values.yaml', 'apps/secret/values.yaml: is a symbolic link'],
     ];
     for (const [path, message] of expected) {
-      const write = await eventually(`${path} refused`, () => {
-        const w = writeOf('attacker', path);
+      const write = await eventually(`${path} refused`, async () => {
+        const w = await writeOf('attacker', path);
         return w?.state === 'Failed' ? w : undefined;
       });
       expect(write.message).toContain(message);
@@ -345,7 +345,7 @@ describe('hostile repository content', () => {
       'name',
     ]);
     expect(bumped.trim()).toBe('');
-    expectNothingLeaked();
+    await expectNothingLeaked();
   });
 
   it('names the path and the kind of what is wrong, never the file bytes (item 2, item 4 size limit)', async () => {
@@ -357,14 +357,14 @@ describe('hostile repository content', () => {
       ['apps/parse/values.yaml', 'does not parse as YAML'],
     ];
     for (const [path, message] of expected) {
-      const write = await eventually(`${path} refused`, () => {
-        const w = writeOf('attacker', path);
+      const write = await eventually(`${path} refused`, async () => {
+        const w = await writeOf('attacker', path);
         return w?.state === 'Failed' ? w : undefined;
       });
       expect(write.message).toContain(message);
     }
     expect(showFile(hostileBare, 'apps/binary/values.yaml')).toContain(MARKER);
-    expectNothingLeaked();
+    await expectNothingLeaked();
   });
 });
 
@@ -412,8 +412,8 @@ spec:
       ['steal-path', '--allow-local-repositories'],
       ['helper', 'only https and ssh'],
     ] as const) {
-      const ready = await eventually(`${name} refused`, () => {
-        const s = getJson<WatchStatus>(['gittarget', name, '-n', namespace]);
+      const ready = await eventually(`${name} refused`, async () => {
+        const s = await getJsonAsync<WatchStatus>(['gittarget', name, '-n', namespace]);
         const c = (s as { status?: WatchStatus }).status?.conditions?.find((x) => x.type === 'Ready');
         return c?.reason === 'InvalidSpec' ? c : undefined;
       });
@@ -421,7 +421,7 @@ spec:
     }
     expect(existsSync(pwned)).toBe(false);
     expect(readdirSync(workDir).filter((d) => /^[0-9a-f]{32}$/.test(d))).toHaveLength(clones.length);
-    expectNothingLeaked();
+    await expectNothingLeaked();
   });
 
   it('never serves a clone made with one scope’s credentials to another scope', async () => {
@@ -487,8 +487,8 @@ spec:
   policy: {strategy: semver, semver: {constraint: "*"}}
   targets: []
 `);
-    const junk = await eventually('junk candidate', () => {
-      const s = watchStatus('junk');
+    const junk = await eventually('junk candidate', async () => {
+      const s = await watchStatus('junk');
       return s.latest?.tag !== undefined ? s : undefined;
     });
     expect(junk.latest?.tag).toBe('1.0.0');
@@ -499,18 +499,18 @@ spec:
     );
     const metrics = await (await fetch(`http://127.0.0.1:${ports.metrics}/metrics`)).text();
     expect(metrics).toMatch(/slipway_gitsync_registry_invalid_tags_total [3-9]/);
-    const huge = await eventually('huge refused', () => {
-      const c = watchStatus('huge').conditions?.find((x) => x.type === 'Ready');
+    const huge = await eventually('huge refused', async () => {
+      const c = (await watchStatus('huge')).conditions?.find((x) => x.type === 'Ready');
       return c?.status === 'False' && c.message?.includes('limit') ? c : undefined;
     });
     expect(huge.message).toContain('over the 4194304-byte limit');
-    const redirect = await eventually('redirect refused', () => {
-      const c = watchStatus('redirect').conditions?.find((x) => x.type === 'Ready');
+    const redirect = await eventually('redirect refused', async () => {
+      const c = (await watchStatus('redirect')).conditions?.find((x) => x.type === 'Ready');
       return c?.status === 'False' && c.message?.includes('redirect') ? c : undefined;
     });
     expect(redirect.message).toContain('redirect to another origin');
     expect(elsewhereHits).toBe(0);
-    expectNothingLeaked();
+    await expectNothingLeaked();
   });
 });
 
@@ -563,7 +563,7 @@ describe('webhook server (item 6)', () => {
     expect(closed).toBe(true);
     const health = await fetch(`http://127.0.0.1:${ports.health}/healthz`);
     expect(health.status).toBe(200);
-    expectNothingLeaked();
+    await expectNothingLeaked();
   });
 });
 
@@ -583,12 +583,9 @@ describe('failed fetches (item 7)', () => {
     const marker = join(clone!, '.git', 'slipway-test-kept');
     writeFileSync(marker, 'kept');
     const inode = statSync(join(clone!, '.git')).ino;
-    const syncedBefore = getJson<{ status?: { lastSyncedAt?: string } }>([
-      'gittarget',
-      'clean',
-      '-n',
-      namespace,
-    ]).status?.lastSyncedAt;
+    const syncedBefore = (
+      await getJsonAsync<{ status?: { lastSyncedAt?: string } }>(['gittarget', 'clean', '-n', namespace])
+    ).status?.lastSyncedAt;
     renameSync(cleanBare, `${cleanBare}.away`);
     const requestSync = () =>
       kubectl([
@@ -604,8 +601,9 @@ describe('failed fetches (item 7)', () => {
       syncedBefore === undefined || formatTime(Date.now()) > syncedBefore ? true : undefined,
     );
     requestSync();
-    const failed = await eventually('the sync fails', () => {
-      const s = getJson<{ status?: WatchStatus }>(['gittarget', 'clean', '-n', namespace]).status;
+    const failed = await eventually('the sync fails', async () => {
+      const s = (await getJsonAsync<{ status?: WatchStatus }>(['gittarget', 'clean', '-n', namespace]))
+        .status;
       const c = s?.conditions?.find((x) => x.type === 'Ready');
       return c?.reason === 'GitError' ? c : undefined;
     });
@@ -621,14 +619,15 @@ describe('failed fetches (item 7)', () => {
     requestSync();
     await eventually(
       'the sync recovers',
-      () => {
-        const s = getJson<{ status?: WatchStatus }>(['gittarget', 'clean', '-n', namespace]).status;
+      async () => {
+        const s = (await getJsonAsync<{ status?: WatchStatus }>(['gittarget', 'clean', '-n', namespace]))
+          .status;
         return s?.conditions?.find((x) => x.type === 'Ready')?.status === 'True' ? true : undefined;
       },
       120_000,
     );
     expect(existsSync(marker)).toBe(true);
-    expectNothingLeaked();
+    await expectNothingLeaked();
   });
 
   it('re-clones a clone that is corrupt', async () => {
@@ -671,6 +670,6 @@ describe('after all of it', () => {
           : undefined,
       120_000,
     );
-    expectNothingLeaked();
+    await expectNothingLeaked();
   });
 });

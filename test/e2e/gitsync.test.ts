@@ -19,7 +19,7 @@ import {
   startGitHttpServer,
 } from './support/git-server.js';
 import { startTestGitSync, type TestGitSync } from './support/gitsync.js';
-import { createRepoSecret, getJson, kubectl } from './support/kubectl.js';
+import { createRepoSecret, getJsonAsync, kubectl } from './support/kubectl.js';
 import { freePort, pushImage, startRegistry, type TestRegistry } from './support/registry.js';
 import { eventually } from './support/wait.js';
 
@@ -65,8 +65,8 @@ function apply(yaml: string): void {
   kubectl(['apply', '-n', namespace, '-f', '-'], yaml);
 }
 
-function status(kind: string, name: string): Status {
-  return getJson<{ status?: Status }>([kind, name, '-n', namespace]).status ?? {};
+async function status(kind: string, name: string): Promise<Status> {
+  return (await getJsonAsync<{ status?: Status }>([kind, name, '-n', namespace])).status ?? {};
 }
 
 function condition(s: Status, type: string) {
@@ -190,8 +190,8 @@ spec:
     ]);
     expect(git(bare, ['log', '-1', '--format=%an', 'main']).trim()).toBe('Slipway E2E');
 
-    const web = await eventually('web Ready', () => {
-      const s = status('imagewatch', 'web');
+    const web = await eventually('web Ready', async () => {
+      const s = await status('imagewatch', 'web');
       return condition(s, 'Ready')?.status === 'True' && s.latest?.tag === '1.1.0' ? s : undefined;
     });
     expect(web.writes?.map((w) => [w.path, w.state, w.commit])).toEqual([
@@ -199,15 +199,15 @@ spec:
       ['apps/web/values.yaml', 'Applied', head],
     ]);
     expect(condition(web, 'Error')?.status).toBe('False');
-    const target = await eventually('GitTarget pushed', () => {
-      const s = status('gittarget', 'platform');
+    const target = await eventually('GitTarget pushed', async () => {
+      const s = await status('gittarget', 'platform');
       return s.lastPushedCommit === head ? s : undefined;
     });
     expect(condition(target, 'Ready')).toMatchObject({ status: 'True' });
 
     // A file that does not parse is reported and left alone; pull-request mode without spec.scm is refused.
-    const broken = await eventually('broken reported', () => {
-      const s = status('imagewatch', 'broken');
+    const broken = await eventually('broken reported', async () => {
+      const s = await status('imagewatch', 'broken');
       return condition(s, 'Ready')?.reason === 'WriteFailed' ? s : undefined;
     });
     expect(broken.writes?.find((w) => w.gitTarget === 'platform')).toMatchObject({ state: 'Failed' });
@@ -216,7 +216,7 @@ spec:
       message: expect.stringContaining('spec.pullRequest.scm is required in pull-request mode'),
     });
     expect(showFile(bare, 'apps/broken/values.yaml')).toBe('image: {tag: [\n');
-    expect(condition(status('gittarget', 'platform-pr'), 'Ready')).toMatchObject({
+    expect(condition(await status('gittarget', 'platform-pr'), 'Ready')).toMatchObject({
       status: 'False',
       reason: 'InvalidSpec',
     });
@@ -240,8 +240,8 @@ spec:
         .join('')
         .split('\n')
         .filter((l) => l.includes(`"msg":"${msg}"`) && l.includes(`"${namespace}/${key}"`)).length;
-    const checkedBefore = status('imagewatch', 'web').lastCheckedAt!;
-    const syncedBefore = status('gittarget', 'platform').lastSyncedAt!;
+    const checkedBefore = (await status('imagewatch', 'web')).lastCheckedAt!;
+    const syncedBefore = (await status('gittarget', 'platform')).lastSyncedAt!;
     const newer = (t: string) => (formatTime(Date.now()) > t ? true : undefined);
     await eventually('a second after the last check and sync', () =>
       newer(checkedBefore) && newer(syncedBefore) ? true : undefined,
@@ -263,9 +263,9 @@ spec:
     }
     await eventually(
       'the requested check and sync',
-      () =>
-        status('imagewatch', 'web').lastCheckedAt! > checkedBefore &&
-        status('gittarget', 'platform').lastSyncedAt! > syncedBefore &&
+      async () =>
+        (await status('imagewatch', 'web')).lastCheckedAt! > checkedBefore &&
+        (await status('gittarget', 'platform')).lastSyncedAt! > syncedBefore &&
         logged('check requested', 'web') === 1 &&
         logged('sync requested', 'platform') === 1
           ? true
@@ -361,8 +361,8 @@ spec:
     );
     await eventually(
       'all watches Ready',
-      () => {
-        const list = getJson<{ items: { status?: Status }[] }>(['imagewatches', '-n', namespace]);
+      async () => {
+        const list = await getJsonAsync<{ items: { status?: Status }[] }>(['imagewatches', '-n', namespace]);
         const svc = list.items.filter((w) => w.status?.latest?.image.includes('/team/svc'));
         return svc.length === apps && svc.every((w) => condition(w.status!, 'Ready')?.status === 'True')
           ? true
