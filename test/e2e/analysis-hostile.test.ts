@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalysisRun, Metric } from '../../src/api/analysis.js';
 import { spawnSlipway } from './support/controller.js';
-import { getJson, kubectl, tryKubectl } from './support/kubectl.js';
+import { getJsonAsync, kubectl, tryKubectl } from './support/kubectl.js';
 import { canaryRollout } from './support/manifests.js';
 import { setImage, waitForPhase } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
@@ -128,8 +128,8 @@ async function waitForRun(name: string): Promise<Run> {
   try {
     return await eventually(
       `${name} to complete`,
-      () => {
-        last = getJson<Run>(['analysisrun', name, '-n', namespace]);
+      async () => {
+        last = await getJsonAsync<Run>(['analysisrun', name, '-n', namespace]);
         return ['Successful', 'Failed', 'Error', 'Inconclusive'].includes(last.status?.phase ?? '')
           ? last
           : undefined;

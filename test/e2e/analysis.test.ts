@@ -27,7 +27,7 @@ import {
   newRelicNrqlResponse,
   startHttpFixture,
 } from './support/http-fixtures.js';
-import { getJson, kubectl, patch, tryKubectl } from './support/kubectl.js';
+import { getJson, getJsonAsync, kubectl, patch, tryKubectl, tryKubectlAsync } from './support/kubectl.js';
 import { canaryRollout } from './support/manifests.js';
 import {
   type MetricsTarget,
@@ -63,8 +63,8 @@ function create(run: AnalysisRun): void {
   kubectl(['create', '-n', namespace, '-f', '-'], JSON.stringify(run));
 }
 
-function getRun(name: string): Run {
-  return getJson<Run>(['analysisrun', name, '-n', namespace]);
+function getRun(name: string): Promise<Run> {
+  return getJsonAsync<Run>(['analysisrun', name, '-n', namespace]);
 }
 
 async function waitForRun(
@@ -77,8 +77,8 @@ async function waitForRun(
   try {
     return await eventually(
       `${name}: ${what}`,
-      () => {
-        last = getRun(name);
+      async () => {
+        last = await getRun(name);
         return predicate(last) ? last : undefined;
       },
       timeoutMs,
@@ -91,17 +91,17 @@ async function waitForRun(
 const completed = (run: Run) =>
   ['Successful', 'Failed', 'Error', 'Inconclusive'].includes(run.status?.phase ?? '');
 
-function runEvents(name: string): { type: string; reason: string; message: string }[] {
-  return getJson<{
-    items: {
-      type: string;
-      reason: string;
-      message: string;
-      involvedObject: { kind: string; name: string };
-    }[];
-  }>(['events', '-n', namespace]).items.filter(
-    (e) => e.involvedObject.kind === 'AnalysisRun' && e.involvedObject.name === name,
-  );
+async function runEvents(name: string): Promise<{ type: string; reason: string; message: string }[]> {
+  return (
+    await getJsonAsync<{
+      items: {
+        type: string;
+        reason: string;
+        message: string;
+        involvedObject: { kind: string; name: string };
+      }[];
+    }>(['events', '-n', namespace])
+  ).items.filter((e) => e.involvedObject.kind === 'AnalysisRun' && e.involvedObject.name === name);
 }
 
 function analysisRun(name: string, spec: Partial<AnalysisRun['spec']> & { metrics: Metric[] }): AnalysisRun {
@@ -276,11 +276,11 @@ describe('Job metrics', () => {
     const run = await timed('job-fail', () => waitForRun('job-fail', 'completed', completed, 90_000));
     expect(run.status?.phase).toBe('Failed');
     expect(run.status?.message).toBe('Metric "fail" assessed Failed due to failed (1) > failureLimit (0)');
-    await eventually('completion events', () => {
-      const events = runEvents('job-fail');
+    await eventually('completion events', async () => {
+      const events = await runEvents('job-fail');
       return events.some((e) => e.reason === 'AnalysisRunFailed') ? events : undefined;
     });
-    expect(runEvents('job-fail')).toEqual(
+    expect(await runEvents('job-fail')).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
           type: 'Warning',
@@ -378,8 +378,16 @@ describe('Web metrics', () => {
     expect(run.status?.metricResults?.find((m) => m.name === 'stuck')?.measurements?.[0]).toMatchObject({
       phase: 'Inconclusive',
     });
-    await eventually(`job ${jobName} deleted`, () => {
-      const result = tryKubectl(['get', 'job', jobName ?? 'missing', '-n', namespace, '-o', 'json']);
+    await eventually(`job ${jobName} deleted`, async () => {
+      const result = await tryKubectlAsync([
+        'get',
+        'job',
+        jobName ?? 'missing',
+        '-n',
+        namespace,
+        '-o',
+        'json',
+      ]);
       if (!result.ok) return true;
       return JSON.parse(result.output).metadata?.deletionTimestamp ? true : undefined;
     });
@@ -395,7 +403,8 @@ describe('Web metrics', () => {
     await timed('ttl', () =>
       eventually(
         'the run to be deleted',
-        () => (tryKubectl(['get', 'analysisrun', 'ttl', '-n', namespace]).ok ? undefined : true),
+        async () =>
+          (await tryKubectlAsync(['get', 'analysisrun', 'ttl', '-n', namespace])).ok ? undefined : true,
         30_000,
       ),
     );
@@ -602,8 +611,8 @@ describe('secrets and SaaS providers', () => {
     expect(errored.status?.metricResults?.[0]?.measurements?.[0]?.message).toContain('/*****');
 
     const everything = [
-      JSON.stringify(getRun('secrets')),
-      JSON.stringify(getRun('secret-in-error')),
+      JSON.stringify(await getRun('secrets')),
+      JSON.stringify(await getRun('secret-in-error')),
       JSON.stringify(getJson(['events', '-n', namespace])),
       logLines.join(''),
     ].join('\n');
@@ -646,7 +655,7 @@ describe('the compat examples as runs', () => {
         expect(run.status?.phase, name).toBe('Successful');
       }
     });
-    const randomFail = getRun('example-random-fail').status?.metricResults?.[0];
+    const randomFail = (await getRun('example-random-fail')).status?.metricResults?.[0];
     expect(randomFail).toMatchObject({ count: 2, successful: 2 });
   });
 });

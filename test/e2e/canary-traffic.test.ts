@@ -4,7 +4,7 @@
 // and at the end all traffic goes back to the stable Service, now on the new version.
 import { describe, expect, it } from 'vitest';
 import { useControllerNamespace } from './support/controller.js';
-import { apply as applyObjects, getJson } from './support/kubectl.js';
+import { apply as applyObjects, getJson, getJsonAsync } from './support/kubectl.js';
 import { canaryRollout, serviceManifest } from './support/manifests.js';
 import { operate, readyPodsByHash, setImage, waitForPhase } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
@@ -127,9 +127,9 @@ describe('canary with traffic routing', () => {
     await waitForPhase(namespace, name, 'Healthy');
     setImage(namespace, name, 'web:2');
     await waitForPhase(namespace, name, 'Paused');
-    const canaryIngress = await eventually('the canary Ingress at weight 20', () => {
+    const canaryIngress = await eventually('the canary Ingress at weight 20', async () => {
       try {
-        const ingress = getJson<{
+        const ingress = await getJsonAsync<{
           metadata: { annotations: Record<string, string> };
           spec: { rules: { http: { paths: { backend: { service: { name: string } } }[] } }[] };
         }>(['ingress', `${name}-${name}-ingress-canary`, '-n', namespace]);

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { retryExperimentPatch, terminateExperimentPatch } from '../../src/experiment/operations.js';
 import { useControllerNamespace } from './support/controller.js';
 import { captureExperimentFixture } from './support/experiment-fixtures.js';
-import { getJson, kubectl, patch, tryKubectl } from './support/kubectl.js';
+import { getJson, kubectl, patch, tryKubectl, tryKubectlAsync } from './support/kubectl.js';
 import { getRollout, setImage, waitForPhase, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
@@ -198,8 +198,8 @@ describe('a standalone Experiment', () => {
       'timed ReplicaSets scaled down',
       () => scaledDown('timed-baseline')() && scaledDown('timed-canary')(),
     );
-    await eventually('timed-canary Service deleted', () =>
-      tryKubectl(['get', 'service', 'timed-canary', '-n', namespace]).ok ? undefined : true,
+    await eventually('timed-canary Service deleted', async () =>
+      (await tryKubectlAsync(['get', 'service', 'timed-canary', '-n', namespace])).ok ? undefined : true,
     );
     await expectExperimentEvents('timed', [
       'ExperimentPending',

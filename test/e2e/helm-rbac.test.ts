@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { type SlipwayProcess, spawnSlipway } from './support/controller.js';
 import { findManifest, type Helm, helmBinaries, type Manifest, renderChart } from './support/helm.js';
-import { getJson, kubectl, tryKubectl } from './support/kubectl.js';
+import { getJson, getJsonAsync, kubectl, tryKubectl, tryKubectlAsync } from './support/kubectl.js';
 import { canaryRollout } from './support/manifests.js';
 import { eventReasons, operate, readyPodsByHash, setImage, waitForPhase } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
@@ -135,8 +135,8 @@ async function startProcess(args: string[], kubeconfig: string, namespace: strin
 }
 
 async function waitForLease(namespace: string, name: string): Promise<void> {
-  await eventually(`a holder of the Lease ${namespace}/${name}`, () => {
-    const lease = tryKubectl(['get', 'lease', name, '-n', namespace, '-o', 'json']);
+  await eventually(`a holder of the Lease ${namespace}/${name}`, async () => {
+    const lease = await tryKubectlAsync(['get', 'lease', name, '-n', namespace, '-o', 'json']);
     return lease.ok &&
       (JSON.parse(lease.output) as { spec?: { holderIdentity?: string } }).spec?.holderIdentity
       ? true
@@ -306,8 +306,10 @@ describe.each(modes)('the chart RBAC, $mode', ({ mode, namespaced }) => {
     await eventually('both Services on the new revision', () =>
       selector(`${rollout}-stable`) === canary && selector(`${rollout}-canary`) === canary ? true : undefined,
     );
-    await eventually('the old ReplicaSet deleted (revisionHistoryLimit 0)', () =>
-      tryKubectl(['get', 'replicaset', `${rollout}-${stable}`, '-n', appNs]).ok ? undefined : true,
+    await eventually('the old ReplicaSet deleted (revisionHistoryLimit 0)', async () =>
+      (await tryKubectlAsync(['get', 'replicaset', `${rollout}-${stable}`, '-n', appNs])).ok
+        ? undefined
+        : true,
     );
     expect(await eventReasons(appNs, rollout)).toEqual(
       expect.arrayContaining(['RolloutUpdated', 'RolloutCompleted']),
@@ -382,8 +384,13 @@ describe.each(modes)('the chart RBAC, $mode', ({ mode, namespaced }) => {
       reason?: string;
       message?: string;
     }
-    const ready = await eventually('the ImageWatch status written by git-sync', () => {
-      const watch = getJson<{ status?: { conditions?: Condition[] } }>(['imagewatch', 'web', '-n', appNs]);
+    const ready = await eventually('the ImageWatch status written by git-sync', async () => {
+      const watch = await getJsonAsync<{ status?: { conditions?: Condition[] } }>([
+        'imagewatch',
+        'web',
+        '-n',
+        appNs,
+      ]);
       const condition = watch.status?.conditions?.find((c) => c.type === 'Ready');
       return condition?.reason && condition.reason !== 'Checking' ? condition : undefined;
     });

@@ -19,7 +19,7 @@ import { createLogger } from '../../src/process/logger.js';
 import { startTestController, type TestController } from './support/controller.js';
 import { type GitHubFixture, startGitHubFixture } from './support/github-fixture.js';
 import { type FixtureServer, type RecordedRequest, startHttpFixture } from './support/http-fixtures.js';
-import { kubectl } from './support/kubectl.js';
+import { kubectl, kubectlAsync } from './support/kubectl.js';
 import { canaryRollout } from './support/manifests.js';
 import { getRollout, operate, setImage, waitForPhase } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
@@ -322,17 +322,19 @@ describe('notifications', () => {
     ]);
 
     // The broken template is reported on its Rollout, as a Warning Event.
-    await eventually('the NotificationFailed Event', () =>
-      kubectl([
-        'get',
-        'events',
-        '-n',
-        namespace,
-        '--field-selector',
-        'involvedObject.name=analysis,reason=NotificationFailed',
-        '-o',
-        'jsonpath={.items[*].message}',
-      ]).includes('trigger on-rollout-updated: template: broken:1: function "shout" not defined')
+    await eventually('the NotificationFailed Event', async () =>
+      (
+        await kubectlAsync([
+          'get',
+          'events',
+          '-n',
+          namespace,
+          '--field-selector',
+          'involvedObject.name=analysis,reason=NotificationFailed',
+          '-o',
+          'jsonpath={.items[*].message}',
+        ])
+      ).includes('trigger on-rollout-updated: template: broken:1: function "shout" not defined')
         ? true
         : undefined,
     );

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import { useControllerNamespace } from './support/controller.js';
-import { getJson, kubectl, patch } from './support/kubectl.js';
+import { getJson, getJsonAsync, kubectl, patch } from './support/kubectl.js';
 import { readyPodsByHash, waitForPhase, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
@@ -66,8 +66,10 @@ describe('workloadRef to a Deployment', () => {
   it('scales the Deployment to 0 once Healthy with scaleDown: onsuccess', async () => {
     kubectl(['scale', 'deployment', name, '-n', namespace, '--replicas=2']);
     patch('rollout', name, namespace, { spec: { workloadRef: { scaleDown: 'onsuccess' } } });
-    await eventually('the Deployment at 0 replicas', () =>
-      getJson<DeploymentObject>(['deployment', name, '-n', namespace]).spec.replicas === 0 ? true : undefined,
+    await eventually('the Deployment at 0 replicas', async () =>
+      (await getJsonAsync<DeploymentObject>(['deployment', name, '-n', namespace])).spec.replicas === 0
+        ? true
+        : undefined,
     );
   });
 

@@ -141,3 +141,12 @@ export function createRepoSecret(namespace: string, token: string, name = 'repo-
     `--from-literal=password=${token}`,
   ]);
 }
+
+/** tryKubectl for polls: does not block the test process. */
+export async function tryKubectlAsync(args: string[]): Promise<{ ok: boolean; output: string }> {
+  try {
+    return { ok: true, output: await kubectlAsync(args) };
+  } catch (error) {
+    return { ok: false, output: (error as Error).message };
+  }
+}
