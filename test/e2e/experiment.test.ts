@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { retryExperimentPatch, terminateExperimentPatch } from '../../src/experiment/operations.js';
 import { useControllerNamespace } from './support/controller.js';
 import { captureExperimentFixture } from './support/experiment-fixtures.js';
-import { getJson, kubectl, patch, tryKubectl, tryKubectlAsync } from './support/kubectl.js';
+import { getJson, getJsonAsync, kubectl, patch, tryKubectl, tryKubectlAsync } from './support/kubectl.js';
 import { getRollout, setImage, waitForPhase, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
@@ -109,8 +109,8 @@ function experiment(name: string, spec: Record<string, unknown>): string {
   });
 }
 
-const getExperiment = (name: string) => getJson<ExperimentObject>(['experiment', name, '-n', namespace]);
-const getReplicaSet = (name: string) => getJson<ReplicaSetObject>(['replicaset', name, '-n', namespace]);
+const getExperiment = (name: string) => getJsonAsync<ExperimentObject>(['experiment', name, '-n', namespace]);
+const getReplicaSet = (name: string) => getJsonAsync<ReplicaSetObject>(['replicaset', name, '-n', namespace]);
 
 async function waitForExperiment(
   name: string,
@@ -122,8 +122,8 @@ async function waitForExperiment(
   try {
     return await eventually(
       `${name}: ${what}`,
-      () => {
-        last = getExperiment(name);
+      async () => {
+        last = await getExperiment(name);
         return predicate(last) ? last : undefined;
       },
       timeoutMs,
@@ -133,31 +133,33 @@ async function waitForExperiment(
   }
 }
 
-function eventsOf(kind: string, name: string): { type: string; reason: string; message: string }[] {
-  return getJson<{
+async function eventsOf(
+  kind: string,
+  name: string,
+): Promise<{ type: string; reason: string; message: string }[]> {
+  const events = await getJsonAsync<{
     items: {
       type: string;
       reason: string;
       message: string;
       involvedObject: { kind: string; name: string };
     }[];
-  }>(['events', '-n', namespace]).items.filter(
-    (e) => e.involvedObject.kind === kind && e.involvedObject.name === name,
-  );
+  }>(['events', '-n', namespace]);
+  return events.items.filter((e) => e.involvedObject.kind === kind && e.involvedObject.name === name);
 }
 
 async function expectExperimentEvents(name: string, reasons: string[]): Promise<void> {
   let seen: string[] = [];
-  await eventually(`events ${reasons.join(', ')} on ${name}`, () => {
-    seen = eventsOf('Experiment', name).map((e) => e.reason);
+  await eventually(`events ${reasons.join(', ')} on ${name}`, async () => {
+    seen = (await eventsOf('Experiment', name)).map((e) => e.reason);
     return reasons.every((r) => seen.includes(r)) ? true : undefined;
   }).catch((error: Error) => {
     throw new Error(`${error.message} (seen: ${[...new Set(seen)].join(', ')})`);
   });
 }
 
-const scaledDown = (rsName: string) => () => {
-  const rs = getReplicaSet(rsName);
+const scaledDown = (rsName: string) => async () => {
+  const rs = await getReplicaSet(rsName);
   return rs.spec.replicas === 0 && (rs.status.availableReplicas ?? 0) === 0 ? rs : undefined;
 };
 
@@ -172,7 +174,7 @@ describe('a standalone Experiment', () => {
     ]);
     expect(running.status?.conditions?.find((c) => c.type === 'Progressing')?.status).toBe('True');
 
-    const rs = getReplicaSet('timed-canary');
+    const rs = await getReplicaSet('timed-canary');
     const hash = rs.metadata.labels['rollouts-pod-template-hash'];
     expect(rs.metadata.annotations).toMatchObject({
       'experiment.argoproj.io/name': 'timed',
@@ -196,7 +198,8 @@ describe('a standalone Experiment', () => {
     });
     await eventually(
       'timed ReplicaSets scaled down',
-      () => scaledDown('timed-baseline')() && scaledDown('timed-canary')(),
+      async () =>
+        ((await scaledDown('timed-baseline')()) && (await scaledDown('timed-canary')())) || undefined,
     );
     await eventually('timed-canary Service deleted', async () =>
       (await tryKubectlAsync(['get', 'service', 'timed-canary', '-n', namespace])).ok ? undefined : true,
@@ -210,7 +213,7 @@ describe('a standalone Experiment', () => {
       'TemplateSuccessful',
       'ScalingReplicaSet',
     ]);
-    captureExperimentFixture(getExperiment('timed'), 'successful');
+    captureExperimentFixture(await getExperiment('timed'), 'successful');
   });
 
   it('ends Successful once a required analysis passes, with args from the template pod hashes', async () => {
@@ -232,7 +235,7 @@ describe('a standalone Experiment', () => {
     expect(done.status?.analysisRuns).toEqual([
       { name: 'check', analysisRun: 'required-check', phase: 'Successful' },
     ]);
-    const hash = getReplicaSet('required-canary').metadata.labels['rollouts-pod-template-hash'];
+    const hash = (await getReplicaSet('required-canary')).metadata.labels['rollouts-pod-template-hash'];
     const run = getJson<{
       spec: { args: { name: string; value: string }[] };
       metadata: { ownerReferences: { kind: string; name: string }[] };
@@ -260,13 +263,14 @@ describe('a standalone Experiment', () => {
     });
     await eventually(
       'failing ReplicaSets scaled down',
-      () => scaledDown('failing-baseline')() && scaledDown('failing-canary')(),
+      async () =>
+        ((await scaledDown('failing-baseline')()) && (await scaledDown('failing-canary')())) || undefined,
     );
     await expectExperimentEvents('failing', ['AnalysisRunPending', 'AnalysisRunFailed', 'ExperimentFailed']);
-    expect(eventsOf('Experiment', 'failing').find((e) => e.reason === 'ExperimentFailed')?.type).toBe(
+    expect((await eventsOf('Experiment', 'failing')).find((e) => e.reason === 'ExperimentFailed')?.type).toBe(
       'Warning',
     );
-    captureExperimentFixture(getExperiment('failing'), 'failed');
+    captureExperimentFixture(await getExperiment('failing'), 'failed');
 
     // Retry (Argo's `retry experiment`: the status cleared, through /status here): it runs again,
     // with a new AnalysisRun beside the failed one.
@@ -285,8 +289,8 @@ describe('a standalone Experiment', () => {
       experiment('endless', { analyses: [{ name: 'check', templateName: 'job-pass' }] }),
     );
     await waitForExperiment('endless', 'Running', (ex) => ex.status?.phase === 'Running');
-    captureExperimentFixture(getExperiment('endless'), 'running');
-    captureExperimentFixture(getExperiment('endless'), 'running', 'action');
+    captureExperimentFixture(await getExperiment('endless'), 'running');
+    captureExperimentFixture(await getExperiment('endless'), 'running', 'action');
     patch('experiment', 'endless', namespace, terminateExperimentPatch());
     const done = await waitForExperiment('endless', 'Successful', (ex) => ex.status?.phase === 'Successful');
     expect(done.status?.templateStatuses?.map((t) => t.status)).toEqual(['Successful', 'Successful']);
@@ -358,7 +362,7 @@ describe('a canary experiment step', () => {
     const hash = atStep.status?.currentPodHash ?? '';
     const name = `exstep-${hash}-2-1`;
     expect(atStep.status?.canary?.currentExperiment).toBe(name);
-    const ex = getExperiment(name);
+    const ex = await getExperiment(name);
     expect(ex.metadata.ownerReferences).toEqual([
       expect.objectContaining({ kind: 'Rollout', name: 'exstep' }),
     ]);
@@ -373,7 +377,7 @@ describe('a canary experiment step', () => {
       180_000,
     );
     expect(done.status?.canary?.currentExperiment).toBeUndefined();
-    expect(getExperiment(name).status?.phase).toBe('Successful');
+    expect((await getExperiment(name)).status?.phase).toBe('Successful');
     const reasons = getJson<{ items: { reason: string; involvedObject: { kind: string; name: string } }[] }>([
       'events',
       '-n',
@@ -404,7 +408,7 @@ describe('a canary experiment step', () => {
     );
     expect(aborted.status?.phase).toBe('Degraded');
     const hash = aborted.status?.currentPodHash ?? '';
-    expect(getExperiment(`exfail-${hash}-2-1`).status?.phase).toBe('Failed');
+    expect((await getExperiment(`exfail-${hash}-2-1`)).status?.phase).toBe('Failed');
     expect(getRollout(namespace, 'exfail').status?.stableRS).not.toBe(hash);
   });
 
