@@ -15,7 +15,7 @@ import { spawnSlipway } from './support/controller.js';
 import { getJsonAsync, kubectl, tryKubectl } from './support/kubectl.js';
 import { canaryRollout } from './support/manifests.js';
 import { setImage, waitForPhase } from './support/rollouts.js';
-import { eventually } from './support/wait.js';
+import { eventually, pollUntil } from './support/wait.js';
 
 const namespace = `analysis-hostile-${Date.now().toString(36)}`;
 
@@ -123,24 +123,14 @@ const web = (
   provider: { web: { url: `${hostileUrl}${path}`, ...spec } },
 });
 
-async function waitForRun(name: string): Promise<Run> {
-  let last: Run | undefined;
-  try {
-    return await eventually(
-      `${name} to complete`,
-      async () => {
-        last = await getJsonAsync<Run>(['analysisrun', name, '-n', namespace]);
-        return ['Successful', 'Failed', 'Error', 'Inconclusive'].includes(last.status?.phase ?? '')
-          ? last
-          : undefined;
-      },
-      120_000,
-    );
-  } catch (error) {
-    throw new Error(
-      `${(error as Error).message} (last status: ${JSON.stringify(last?.status)?.slice(0, 2000)})`,
-    );
-  }
+function waitForRun(name: string): Promise<Run> {
+  return pollUntil(
+    `${name} to complete`,
+    () => getJsonAsync<Run>(['analysisrun', name, '-n', namespace]),
+    (run) => ['Successful', 'Failed', 'Error', 'Inconclusive'].includes(run.status?.phase ?? ''),
+    120_000,
+    (last) => JSON.stringify(last.status)?.slice(0, 2000) ?? '',
+  );
 }
 
 function lastMeasurement(run: Run, metric: string) {

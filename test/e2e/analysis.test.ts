@@ -17,7 +17,6 @@ import type {
 } from '../../src/api/analysis.js';
 import type { Rollout } from '../../src/api/rollout.js';
 import { loadKubeConfig } from '../../src/kube/config.js';
-import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import { type ControllerProcess, startControllerProcess } from '../../src/process/controller-process.js';
 import { CONTROLLERS } from '../../src/process/controllers.js';
 import {
@@ -28,17 +27,17 @@ import {
   startHttpFixture,
 } from './support/http-fixtures.js';
 import { getJson, getJsonAsync, kubectl, patch, tryKubectl, tryKubectlAsync } from './support/kubectl.js';
-import { canaryRollout } from './support/manifests.js';
+import { ARGO_EXAMPLES, canaryRollout } from './support/manifests.js';
 import {
   type MetricsTarget,
   type PrometheusServer,
   serveMetricsText,
   startPrometheus,
 } from './support/prometheus.js';
-import { eventually } from './support/wait.js';
+import { eventually, pollUntil } from './support/wait.js';
 
 const namespace = `analysis-${Date.now().toString(36)}`;
-const EXAMPLES_DIR = join(PACKAGE_ROOT, '..', 'shared', 'compat', 'argo-rollouts-examples');
+const EXAMPLES_DIR = ARGO_EXAMPLES;
 
 const WEB_TOKEN = 'tok-e2e-SECRET-7f3a9';
 const DATADOG_API_KEY = 'dd-e2e-APIKEY-4c21';
@@ -67,25 +66,19 @@ function getRun(name: string): Promise<Run> {
   return getJsonAsync<Run>(['analysisrun', name, '-n', namespace]);
 }
 
-async function waitForRun(
+function waitForRun(
   name: string,
   what: string,
   predicate: (run: Run) => boolean,
   timeoutMs = 60_000,
 ): Promise<Run> {
-  let last: Run | undefined;
-  try {
-    return await eventually(
-      `${name}: ${what}`,
-      async () => {
-        last = await getRun(name);
-        return predicate(last) ? last : undefined;
-      },
-      timeoutMs,
-    );
-  } catch (error) {
-    throw new Error(`${(error as Error).message} (last status: ${JSON.stringify(last?.status)})`);
-  }
+  return pollUntil(
+    `${name}: ${what}`,
+    () => getRun(name),
+    predicate,
+    timeoutMs,
+    (last) => JSON.stringify(last.status),
+  );
 }
 
 const completed = (run: Run) =>

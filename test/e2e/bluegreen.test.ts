@@ -4,11 +4,10 @@
 // Service selectors are read from the real Services.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../src/package-paths.js';
 
 import { useControllerNamespace } from './support/controller.js';
 import { apply, getJsonAsync, kubectl } from './support/kubectl.js';
-import { blueGreenRollout, serviceManifest } from './support/manifests.js';
+import { ARGO_EXAMPLES, blueGreenRollout, serviceManifest } from './support/manifests.js';
 import {
   expectReadyPods,
   expectEvents as expectRolloutEvents,
@@ -21,14 +20,7 @@ import {
 import { eventually } from './support/wait.js';
 
 const namespace = useControllerNamespace('bluegreen');
-const EXAMPLE = join(
-  PACKAGE_ROOT,
-  '..',
-  'shared',
-  'compat',
-  'argo-rollouts-examples',
-  'rollout-bluegreen.yaml',
-);
+const EXAMPLE = join(ARGO_EXAMPLES, 'rollout-bluegreen.yaml');
 
 const manifest = (name: string, image: string, blueGreen: Record<string, unknown>) =>
   blueGreenRollout(

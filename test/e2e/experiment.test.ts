@@ -7,8 +7,9 @@ import { retryExperimentPatch, terminateExperimentPatch } from '../../src/experi
 import { useControllerNamespace } from './support/controller.js';
 import { captureExperimentFixture } from './support/experiment-fixtures.js';
 import { getJson, getJsonAsync, kubectl, patch, tryKubectl, tryKubectlAsync } from './support/kubectl.js';
+import { jobProvider } from './support/manifests.js';
 import { getRollout, setImage, waitForPhase, waitForRollout } from './support/rollouts.js';
-import { eventually } from './support/wait.js';
+import { eventually, pollUntil } from './support/wait.js';
 
 const namespace = useControllerNamespace('experiment', (ns) => {
   kubectl(['apply', '-n', ns, '-f', '-'], template('job-pass', jobMetric()));
@@ -57,25 +58,7 @@ function template(name: string, metric: Record<string, unknown>): string {
 }
 
 function jobMetric(exitCode?: number): Record<string, unknown> {
-  return {
-    provider: {
-      job: {
-        spec: {
-          backoffLimit: 0,
-          template: {
-            metadata:
-              exitCode === undefined
-                ? {}
-                : { annotations: { 'slipway.dev/kwok-exit-code': String(exitCode) } },
-            spec: {
-              restartPolicy: 'Never',
-              containers: [{ name: 'check', image: 'busybox', command: ['echo', '{{args.hash}}'] }],
-            },
-          },
-        },
-      },
-    },
-  };
+  return { provider: jobProvider(exitCode, 'check', ['echo', '{{args.hash}}']) };
 }
 
 const podTemplate = (app: string, image: string) => ({
@@ -112,25 +95,19 @@ function experiment(name: string, spec: Record<string, unknown>): string {
 const getExperiment = (name: string) => getJsonAsync<ExperimentObject>(['experiment', name, '-n', namespace]);
 const getReplicaSet = (name: string) => getJsonAsync<ReplicaSetObject>(['replicaset', name, '-n', namespace]);
 
-async function waitForExperiment(
+function waitForExperiment(
   name: string,
   what: string,
   predicate: (ex: ExperimentObject) => boolean,
   timeoutMs = 90_000,
-) {
-  let last: ExperimentObject | undefined;
-  try {
-    return await eventually(
-      `${name}: ${what}`,
-      async () => {
-        last = await getExperiment(name);
-        return predicate(last) ? last : undefined;
-      },
-      timeoutMs,
-    );
-  } catch (error) {
-    throw new Error(`${(error as Error).message} (last status: ${JSON.stringify(last?.status)})`);
-  }
+): Promise<ExperimentObject> {
+  return pollUntil(
+    `${name}: ${what}`,
+    () => getExperiment(name),
+    predicate,
+    timeoutMs,
+    (last) => JSON.stringify(last.status),
+  );
 }
 
 async function eventsOf(
@@ -326,6 +303,9 @@ function canaryRollout(name: string, experimentStep: Record<string, unknown>): s
   });
 }
 
+const atExperimentStep = (rollout: string) =>
+  waitForRollout(namespace, rollout, 'at the experiment step', (r) => !!r.status?.canary?.currentExperiment);
+
 describe('a canary experiment step', () => {
   const cleanups: string[] = [];
   afterAll(() => {
@@ -353,12 +333,7 @@ describe('a canary experiment step', () => {
     );
     await waitForPhase(namespace, 'exstep', 'Healthy');
     setImage(namespace, 'exstep', 'web:2');
-    const atStep = await waitForRollout(
-      namespace,
-      'exstep',
-      'at the experiment step',
-      (r) => !!r.status?.canary?.currentExperiment,
-    );
+    const atStep = await atExperimentStep('exstep');
     const hash = atStep.status?.currentPodHash ?? '';
     const name = `exstep-${hash}-2-1`;
     expect(atStep.status?.canary?.currentExperiment).toBe(name);
@@ -420,12 +395,7 @@ describe('a canary experiment step', () => {
     );
     await waitForPhase(namespace, 'exskip', 'Healthy');
     setImage(namespace, 'exskip', 'web:2');
-    const atStep = await waitForRollout(
-      namespace,
-      'exskip',
-      'at the experiment step',
-      (r) => !!r.status?.canary?.currentExperiment,
-    );
+    const atStep = await atExperimentStep('exskip');
     const name = atStep.status?.canary?.currentExperiment ?? '';
     await waitForExperiment(name, 'Running', (ex) => ex.status?.phase === 'Running');
     patch('rollout', 'exskip', namespace, { status: { promoteFull: true } }, { subresource: 'status' });
@@ -518,12 +488,7 @@ describe('an experiment step with Istio traffic routing', () => {
     );
     await waitForPhase(namespace, 'exweight', 'Healthy');
     setImage(namespace, 'exweight', 'web:2');
-    const atStep = await waitForRollout(
-      namespace,
-      'exweight',
-      'at the experiment step',
-      (r) => !!r.status?.canary?.currentExperiment,
-    );
+    const atStep = await atExperimentStep('exweight');
     const name = atStep.status?.canary?.currentExperiment ?? '';
     const running = await waitForExperiment(
       name,

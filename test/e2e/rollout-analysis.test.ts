@@ -5,11 +5,10 @@
 // (kwok completes their pods); Web metrics ask an HTTP server this test serves.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import { startTestController, type TestController } from './support/controller.js';
 import { type FixtureServer, startHttpFixture } from './support/http-fixtures.js';
 import { getJson, kubectl } from './support/kubectl.js';
-import { canaryRollout } from './support/manifests.js';
+import { ARGO_EXAMPLES, canaryRollout, jobProvider } from './support/manifests.js';
 import {
   expectEvents,
   getRollout,
@@ -19,7 +18,7 @@ import {
   waitForRollout,
 } from './support/rollouts.js';
 
-const EXAMPLES = join(PACKAGE_ROOT, '..', 'shared', 'compat', 'argo-rollouts-examples');
+const EXAMPLES = ARGO_EXAMPLES;
 const namespace = `ro-analysis-${Date.now().toString(36)}`;
 let controller: TestController;
 let web: FixtureServer;
@@ -45,23 +44,7 @@ function template(name: string, metric: Record<string, unknown>): string {
   });
 }
 
-const jobMetric = (exitCode?: number) => ({
-  provider: {
-    job: {
-      spec: {
-        backoffLimit: 0,
-        template: {
-          metadata:
-            exitCode === undefined ? {} : { annotations: { 'slipway.dev/kwok-exit-code': String(exitCode) } },
-          spec: {
-            restartPolicy: 'Never',
-            containers: [{ name: 'check', image: 'busybox', command: ['true'] }],
-          },
-        },
-      },
-    },
-  },
-});
+const jobMetric = (exitCode?: number) => ({ provider: jobProvider(exitCode, 'check') });
 
 async function deployed(name: string): Promise<void> {
   await waitForPhase(namespace, name, 'Healthy');

@@ -3,20 +3,13 @@
 // the Rollout; scaleDown: onsuccess scales the Deployment to 0 once the Rollout is Healthy.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import { useControllerNamespace } from './support/controller.js';
 import { getJson, getJsonAsync, kubectl, patch } from './support/kubectl.js';
+import { ARGO_EXAMPLES } from './support/manifests.js';
 import { readyPodsByHash, waitForPhase, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
-const EXAMPLE = join(
-  PACKAGE_ROOT,
-  '..',
-  'shared',
-  'compat',
-  'argo-rollouts-examples',
-  'workload-ref_workload-ref.yaml',
-);
+const EXAMPLE = join(ARGO_EXAMPLES, 'workload-ref_workload-ref.yaml');
 const namespace = useControllerNamespace('workload');
 const name = 'rollout-ref-deployment';
 

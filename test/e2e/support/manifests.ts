@@ -1,5 +1,10 @@
 // Manifest builders for e2e tests: the Rollout, Service and AnalysisTemplate shapes most files
 // apply, so a test names only what it is about (the strategy, a replica count, an image).
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../../../src/package-paths.js';
+
+/** Argo Rollouts' example manifests, as shared/compat keeps them beside the repository. */
+export const ARGO_EXAMPLES = join(PACKAGE_ROOT, '..', 'shared', 'compat', 'argo-rollouts-examples');
 
 export interface RolloutOptions {
   /** canary or blueGreen, as in the Rollout spec. */
@@ -73,7 +78,7 @@ export function serviceManifest(namespace: string, name: string, app: string, ta
  * A Job metric provider whose pod exits with `exitCode` on the kwok nodes (the
  * slipway.dev/kwok-exit-code annotation; 0 when undefined).
  */
-export function jobProvider(exitCode?: number, container = 'smoke') {
+export function jobProvider(exitCode?: number, container = 'smoke', command = ['true']) {
   return {
     job: {
       spec: {
@@ -83,7 +88,7 @@ export function jobProvider(exitCode?: number, container = 'smoke') {
             exitCode === undefined ? {} : { annotations: { 'slipway.dev/kwok-exit-code': String(exitCode) } },
           spec: {
             restartPolicy: 'Never',
-            containers: [{ name: container, image: 'busybox', command: ['true'] }],
+            containers: [{ name: container, image: 'busybox', command }],
           },
         },
       },

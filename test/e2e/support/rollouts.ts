@@ -3,7 +3,7 @@
 import type { Rollout } from '../../../src/api/rollout.js';
 import { patchesFor, type RolloutOperation } from '../../../src/cli/rollout-operations.js';
 import { getJson, getJsonAsync, patch } from './kubectl.js';
-import { eventually } from './wait.js';
+import { eventually, pollUntil } from './wait.js';
 
 export interface Pod {
   metadata: { name: string; labels?: Record<string, string>; deletionTimestamp?: string };
@@ -32,29 +32,23 @@ export async function readyPodsByHash(namespace: string, selector: string): Prom
   return counts;
 }
 
-export async function waitForRollout(
+export function waitForRollout(
   namespace: string,
   name: string,
   what: string,
   predicate: (rollout: Rollout) => boolean,
   timeoutMs = 90_000,
 ): Promise<Rollout> {
-  let last: Rollout | undefined;
-  try {
-    return await eventually(
-      what,
-      async () => {
-        last = await readRollout(namespace, name);
-        return predicate(last) ? last : undefined;
-      },
-      timeoutMs,
-    );
-  } catch (error) {
-    const seen = last?.status
-      ? `phase=${last.status.phase} message=${last.status.message} step=${last.status.currentStepIndex} stable=${last.status.stableRS} current=${last.status.currentPodHash}`
-      : 'no status';
-    throw new Error(`${(error as Error).message} (last seen: ${seen})`);
-  }
+  return pollUntil(
+    what,
+    () => readRollout(namespace, name),
+    predicate,
+    timeoutMs,
+    (last) =>
+      last.status
+        ? `phase=${last.status.phase} message=${last.status.message} step=${last.status.currentStepIndex} stable=${last.status.stableRS} current=${last.status.currentPodHash}`
+        : 'no status',
+  );
 }
 
 export function operate(namespace: string, name: string, operation: RolloutOperation): void {
