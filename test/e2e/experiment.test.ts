@@ -7,7 +7,7 @@ import { retryExperimentPatch, terminateExperimentPatch } from '../../src/experi
 import { useControllerNamespace } from './support/controller.js';
 import { captureExperimentFixture } from './support/experiment-fixtures.js';
 import { getJson, getJsonAsync, kubectl, patch, tryKubectl, tryKubectlAsync } from './support/kubectl.js';
-import { jobProvider } from './support/manifests.js';
+import { canaryRollout as canaryRolloutManifest, jobProvider } from './support/manifests.js';
 import { getRollout, setImage, waitForPhase, waitForRollout } from './support/rollouts.js';
 import { eventually, pollUntil } from './support/wait.js';
 
@@ -140,6 +140,11 @@ const scaledDown = (rsName: string) => async () => {
   return rs.spec.replicas === 0 && (rs.status.availableReplicas ?? 0) === 0 ? rs : undefined;
 };
 
+/** Both template ReplicaSets of an Experiment scaled to 0, for eventually(). */
+const bothScaledDown = (experiment: string) => async () =>
+  ((await scaledDown(`${experiment}-baseline`)()) && (await scaledDown(`${experiment}-canary`)())) ||
+  undefined;
+
 describe('a standalone Experiment', () => {
   it('runs its templates as ReplicaSets with a Service, ends Successful after its duration and scales down', async () => {
     kubectl(['apply', '-f', '-'], experiment('timed', { duration: '5s', scaleDownDelaySeconds: 2 }));
@@ -173,11 +178,7 @@ describe('a standalone Experiment', () => {
       reason: 'ExperimentCompleted',
       message: 'Experiment "timed" has successfully ran and completed.',
     });
-    await eventually(
-      'timed ReplicaSets scaled down',
-      async () =>
-        ((await scaledDown('timed-baseline')()) && (await scaledDown('timed-canary')())) || undefined,
-    );
+    await eventually('timed ReplicaSets scaled down', bothScaledDown('timed'));
     await eventually('timed-canary Service deleted', async () =>
       (await tryKubectlAsync(['get', 'service', 'timed-canary', '-n', namespace])).ok ? undefined : true,
     );
@@ -238,11 +239,7 @@ describe('a standalone Experiment', () => {
       analysisRun: 'failing-check',
       phase: 'Failed',
     });
-    await eventually(
-      'failing ReplicaSets scaled down',
-      async () =>
-        ((await scaledDown('failing-baseline')()) && (await scaledDown('failing-canary')())) || undefined,
-    );
+    await eventually('failing ReplicaSets scaled down', bothScaledDown('failing'));
     await expectExperimentEvents('failing', ['AnalysisRunPending', 'AnalysisRunFailed', 'ExperimentFailed']);
     expect((await eventsOf('Experiment', 'failing')).find((e) => e.reason === 'ExperimentFailed')?.type).toBe(
       'Warning',
@@ -288,19 +285,14 @@ describe('a standalone Experiment', () => {
 });
 
 function canaryRollout(name: string, experimentStep: Record<string, unknown>): string {
-  return JSON.stringify({
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name, namespace },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: { app: name } },
-      template: podTemplate(name, 'web:1'),
-      strategy: {
-        canary: { steps: [{ setWeight: 50 }, { experiment: experimentStep }, { setWeight: 100 }] },
-      },
-    },
-  });
+  return JSON.stringify(
+    canaryRolloutManifest(
+      namespace,
+      name,
+      { steps: [{ setWeight: 50 }, { experiment: experimentStep }, { setWeight: 100 }] },
+      { podSpec: podTemplate(name, 'web:1').spec },
+    ),
+  );
 }
 
 const atExperimentStep = (rollout: string) =>
@@ -458,33 +450,28 @@ describe('an experiment step with Istio traffic routing', () => {
     );
     kubectl(
       ['apply', '-f', '-'],
-      JSON.stringify({
-        apiVersion: 'argoproj.io/v1alpha1',
-        kind: 'Rollout',
-        metadata: { name: 'exweight', namespace },
-        spec: {
-          replicas: 2,
-          selector: { matchLabels: { app: 'exweight' } },
-          template: podTemplate('exweight', 'web:1'),
-          strategy: {
-            canary: {
-              canaryService: 'exweight-canary',
-              stableService: 'exweight-stable',
-              trafficRouting: { istio: { virtualService: { name: 'exweight-vsvc', routes: ['primary'] } } },
-              steps: [
-                { setWeight: 10 },
-                {
-                  experiment: {
-                    duration: '10s',
-                    templates: [{ name: 'preview', specRef: 'canary', weight: 20 }],
-                  },
+      JSON.stringify(
+        canaryRolloutManifest(
+          namespace,
+          'exweight',
+          {
+            canaryService: 'exweight-canary',
+            stableService: 'exweight-stable',
+            trafficRouting: { istio: { virtualService: { name: 'exweight-vsvc', routes: ['primary'] } } },
+            steps: [
+              { setWeight: 10 },
+              {
+                experiment: {
+                  duration: '10s',
+                  templates: [{ name: 'preview', specRef: 'canary', weight: 20 }],
                 },
-                { setWeight: 50 },
-              ],
-            },
+              },
+              { setWeight: 50 },
+            ],
           },
-        },
-      }),
+          { podSpec: podTemplate('exweight', 'web:1').spec },
+        ),
+      ),
     );
     await waitForPhase(namespace, 'exweight', 'Healthy');
     setImage(namespace, 'exweight', 'web:2');
