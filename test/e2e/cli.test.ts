@@ -153,7 +153,8 @@ describe('kubectl slipway against a canary Rollout', () => {
       'Images:          nginx:1.26 (stable)\n                 nginx:1.27 (canary)\n',
     );
     expect(get.stdout).toMatch(/\nNAME +KIND +STATUS +AGE +INFO\n/);
-    expect(get.stdout).toMatch(new RegExp(`⟳ ${name} +Rollout +॥ Paused +\\d+s`));
+    // The age is `2m35s` once the machine is slow enough for the Rollout to be a minute old.
+    expect(get.stdout).toMatch(new RegExp(`⟳ ${name} +Rollout +॥ Paused +(\\d+[dhms])+\\b`));
     expect(get.stdout).toMatch(
       new RegExp(
         `├──# revision:3 *\\n│  └──⧉ ${name}-${ro.status?.currentPodHash} +ReplicaSet +✔ Healthy .* canary\\n│     └──□ `,
