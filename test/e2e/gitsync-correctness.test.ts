@@ -16,7 +16,7 @@ import {
   startGitHttpServer,
 } from './support/git-server.js';
 import { startGitHubFixture } from './support/github-fixture.js';
-import { startTestGitSync, type TestGitSync } from './support/gitsync.js';
+import { requestSync, startTestGitSync, type TestGitSync } from './support/gitsync.js';
 import { createRepoSecret, getJsonAsync, kubectl, kubectlAsync } from './support/kubectl.js';
 import { freePort, pushImage, startRegistry, type TestRegistry } from './support/registry.js';
 import { eventually } from './support/wait.js';
@@ -254,15 +254,7 @@ spec:
     await eventually('a second later', () =>
       new Date().toISOString().slice(0, 19) > synced.slice(0, 19) ? true : undefined,
     );
-    kubectl([
-      'annotate',
-      '--overwrite',
-      '-n',
-      namespace,
-      'gittarget',
-      'platform',
-      `slipway.dev/sync-requested-at=${new Date(Date.now() + 1000).toISOString().replace(/\.\d+Z$/, 'Z')}`,
-    ]);
+    requestSync(namespace, 'platform');
     await eventually(
       'a sync while suspended',
       async () => {
@@ -321,15 +313,7 @@ spec:
       },
       'roll web back by hand',
     );
-    kubectl([
-      'annotate',
-      '--overwrite',
-      '-n',
-      namespace,
-      'gittarget',
-      'platform',
-      `slipway.dev/sync-requested-at=${new Date(Date.now() + 1000).toISOString().replace(/\.\d+Z$/, 'Z')}`,
-    ]);
+    requestSync(namespace, 'platform');
     const kept = await eventually(
       'ManualChangeKept',
       async () => {
@@ -416,15 +400,7 @@ spec:
       expect(targetStatus?.pullRequest?.number).toBe(pr.number);
 
       github.merge(pr.number);
-      kubectl([
-        'annotate',
-        '--overwrite',
-        '-n',
-        namespace,
-        'gittarget',
-        'platform-pr',
-        `slipway.dev/sync-requested-at=${new Date(Date.now() + 1000).toISOString().replace(/\.\d+Z$/, 'Z')}`,
-      ]);
+      requestSync(namespace, 'platform-pr');
       await eventually(
         'Applied once merged',
         async () => {

@@ -35,7 +35,7 @@ import {
   startGitHttpServer,
   writeFiles,
 } from './support/git-server.js';
-import { startTestGitSync, type TestGitSync } from './support/gitsync.js';
+import { requestSync, startTestGitSync, type TestGitSync } from './support/gitsync.js';
 import { getJsonAsync, kubectl, kubectlAsync } from './support/kubectl.js';
 import { pushImage, startRegistry, type TestRegistry } from './support/registry.js';
 import { eventually } from './support/wait.js';
@@ -587,20 +587,11 @@ describe('failed fetches (item 7)', () => {
       await getJsonAsync<{ status?: { lastSyncedAt?: string } }>(['gittarget', 'clean', '-n', namespace])
     ).status?.lastSyncedAt;
     renameSync(cleanBare, `${cleanBare}.away`);
-    const requestSync = () =>
-      kubectl([
-        'annotate',
-        '--overwrite',
-        '-n',
-        namespace,
-        'gittarget',
-        'clean',
-        `slipway.dev/sync-requested-at=${formatTime(Date.now() + 1000)}`,
-      ]);
+    const requestCleanSync = () => requestSync(namespace, 'clean');
     await eventually('a second after the last sync', () =>
       syncedBefore === undefined || formatTime(Date.now()) > syncedBefore ? true : undefined,
     );
-    requestSync();
+    requestCleanSync();
     const failed = await eventually('the sync fails', async () => {
       const s = (await getJsonAsync<{ status?: WatchStatus }>(['gittarget', 'clean', '-n', namespace]))
         .status;
@@ -616,7 +607,7 @@ describe('failed fetches (item 7)', () => {
       await new Promise((done) => setTimeout(done, 1100));
       return true;
     });
-    requestSync();
+    requestCleanSync();
     await eventually(
       'the sync recovers',
       async () => {

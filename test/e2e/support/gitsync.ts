@@ -4,8 +4,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { inject } from 'vitest';
+import { formatTime } from '../../../src/kube/timestamps.js';
 import { freePort } from '../../../src/localcluster/control-plane.js';
 import { PACKAGE_ROOT } from '../../../src/package-paths.js';
+import { kubectl } from './kubectl.js';
 import { eventually } from './wait.js';
 
 export interface TestGitSync {
@@ -95,4 +97,20 @@ export async function startTestGitSync(options: GitSyncOptions): Promise<TestGit
     throw new Error(`${error.message}\n${output.join('')}`);
   });
   return handle;
+}
+
+/**
+ * Asks git-sync for a sync of the GitTarget now, as the dashboard's "sync" does: the
+ * slipway.dev/sync-requested-at annotation, a second ahead so it is newer than the last sync.
+ */
+export function requestSync(namespace: string, gitTarget: string): void {
+  kubectl([
+    'annotate',
+    '--overwrite',
+    '-n',
+    namespace,
+    'gittarget',
+    gitTarget,
+    `slipway.dev/sync-requested-at=${formatTime(Date.now() + 1000)}`,
+  ]);
 }
