@@ -2,8 +2,9 @@
 // e2e suite: a manual promotion with a preview, abort and retry, a new image while paused,
 // promote-full, auto-promotion after autoPromotionSeconds, and the public Argo example as is.
 // Service selectors are read from the real Services.
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 
 import { useControllerNamespace } from './support/controller.js';
 import { apply, getJsonAsync, kubectl } from './support/kubectl.js';
@@ -58,15 +59,60 @@ async function expectServices(name: string, active: string, preview: string): Pr
   );
 }
 
-/** Waits until the ReplicaSet is scaled to 0; returns whether it carried a scale-down-deadline before. */
-async function scaledDownAfterDeadline(rollout: string, hash: string): Promise<boolean> {
+/**
+ * Watches the ReplicaSet from now until it is scaled to 0 and resolves whether it carried a
+ * scale-down-deadline annotation before. Started before the operation that scales it down: the
+ * deadline lasts 2-3 s, which a poll on a saturated machine can miss; `kubectl get --watch`
+ * sees every update. Resolves false (and says why) if that does not happen within 90 s.
+ */
+function watchScaleDown(rollout: string, hash: string): Promise<boolean> {
+  const child = spawn(
+    inject('kubectl'),
+    [
+      '--kubeconfig',
+      inject('kubeconfig'),
+      'get',
+      'replicaset',
+      `${rollout}-${hash}`,
+      '-n',
+      namespace,
+      '--watch',
+      '-o',
+      'jsonpath={.spec.replicas} {.metadata.annotations.scale-down-deadline}{"\\n"}',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let sawDeadline = false;
-  await eventually(`${rollout}-${hash} scaled to 0`, async () => {
-    const rs = await replicaSet(rollout, hash);
-    if (rs.metadata.annotations?.['scale-down-deadline']) sawDeadline = true;
-    return rs.spec.replicas === 0 ? true : undefined;
+  let buffer = '';
+  let stderr = '';
+  let finished = false;
+  return new Promise((resolve) => {
+    const finish = (result: boolean, why?: string) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      child.kill();
+      if (why) process.stderr.write(`[bluegreen] ${rollout}-${hash}: ${why}\n`);
+      resolve(result);
+    };
+    const timer = setTimeout(() => finish(false, 'not scaled to 0 within 90 s'), 90_000);
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+        const [replicas, deadline] = buffer.slice(0, nl).trim().split(' ');
+        buffer = buffer.slice(nl + 1);
+        if (deadline) sawDeadline = true;
+        if (replicas === '0') {
+          finish(sawDeadline, sawDeadline ? undefined : 'scaled to 0 without a scale-down-deadline');
+          return;
+        }
+      }
+    });
+    child.on('exit', () => finish(false, `the watch ended: ${stderr.trim()}`));
   });
-  return sawDeadline;
 }
 
 describe('blue to green with a preview and manual promotion', () => {
@@ -102,11 +148,12 @@ describe('blue to green with a preview and manual promotion', () => {
   });
 
   it('promote switches active to green; blue scales down after scaleDownDelaySeconds', async () => {
+    const blueScaledDown = watchScaleDown(name, blue);
     operate(namespace, name, 'promote');
     const ro = await waitForPhase(namespace, name, 'Healthy', (s) => s.stableRS === green);
     expect(ro.status?.blueGreen).toMatchObject({ activeSelector: green, previewSelector: green });
     await expectServices(name, green, green);
-    expect(await scaledDownAfterDeadline(name, blue)).toBe(true);
+    expect(await blueScaledDown).toBe(true);
     await expectPods(name, { [green]: 3 }, 'only green pods');
     // No RolloutResumed: as in Argo, a promote clears the pause conditions itself, so the
     // controller sees no pause to end.
@@ -119,11 +166,12 @@ describe('blue to green with a preview and manual promotion', () => {
     const paused = await waitForPhase(namespace, name, 'Paused', (s) => s.currentPodHash !== green);
     third = paused.status!.currentPodHash!;
     await expectPods(name, { [green]: 3, [third]: 3 }, 'green and preview pods');
+    const previewScaledDown = watchScaleDown(name, third);
     operate(namespace, name, 'abort');
     const ro = await waitForPhase(namespace, name, 'Degraded');
     expect(ro.status?.message).toBe('RolloutAborted: Rollout aborted update to revision 3');
     expect(ro.status?.stableRS).toBe(green);
-    expect(await scaledDownAfterDeadline(name, third)).toBe(true);
+    expect(await previewScaledDown).toBe(true);
     await expectPods(name, { [green]: 3 }, 'only green pods after the abort');
     expect(await serviceHash(`${name}-active`)).toBe(green);
     await expectEvents(name, ['RolloutAborted']);
@@ -138,12 +186,13 @@ describe('blue to green with a preview and manual promotion', () => {
 
   let fourth = '';
   it('a new image while paused moves the preview to it and pauses again', async () => {
+    const previewScaledDown = watchScaleDown(name, third);
     setImage(namespace, name, 'nginx:1.29');
     const ro = await waitForPhase(namespace, name, 'Paused', (s) => s.currentPodHash !== third);
     fourth = ro.status!.currentPodHash!;
     expect(ro.status?.stableRS).toBe(green);
     await expectServices(name, green, fourth);
-    expect(await scaledDownAfterDeadline(name, third)).toBe(true);
+    expect(await previewScaledDown).toBe(true);
     await expectPods(name, { [green]: 3, [fourth]: 3 }, 'green and the new preview');
   });
 
@@ -151,10 +200,11 @@ describe('blue to green with a preview and manual promotion', () => {
     operate(namespace, name, 'pause');
     await waitForRollout(namespace, name, 'manually paused', (r) => r.status?.message === 'manually paused');
     expect(await serviceHash(`${name}-active`)).toBe(green);
+    const greenScaledDown = watchScaleDown(name, green);
     operate(namespace, name, 'promote');
     await waitForPhase(namespace, name, 'Healthy', (s) => s.stableRS === fourth);
     await expectServices(name, fourth, fourth);
-    expect(await scaledDownAfterDeadline(name, green)).toBe(true);
+    expect(await greenScaledDown).toBe(true);
   });
 
   it('undo to green (scaled down by now) is a new revision through the pause; promote-full skips it', async () => {
@@ -181,6 +231,7 @@ describe('auto-promotion after autoPromotionSeconds', () => {
     const first = await waitForPhase(namespace, name, 'Healthy');
     const blue = first.status!.currentPodHash!;
 
+    const blueScaledDown = watchScaleDown(name, blue);
     setImage(namespace, name, 'nginx:1.27');
     const paused = await waitForPhase(namespace, name, 'Paused');
     const green = paused.status!.currentPodHash!;
@@ -193,7 +244,7 @@ describe('auto-promotion after autoPromotionSeconds', () => {
     );
     expect(switchedAt - pausedAt).toBeGreaterThanOrEqual(3000);
     await expectServices(name, green, green);
-    expect(await scaledDownAfterDeadline(name, blue)).toBe(true);
+    expect(await blueScaledDown).toBe(true);
   });
 });
 
