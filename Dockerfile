@@ -5,16 +5,17 @@
 #
 #   docker build -t <registry>/slipway:$(node -p 'require("./package.json").version') .
 #
-# Pin the base images by digest in your build (`node:20-bookworm@sha256:...`) for
+# Pin the base images by digest in your build (`node:24-bookworm@sha256:...`) for
 # reproducible images; the tags here are what the project is tested with.
-ARG NODE_BUILD_IMAGE=node:20-bookworm
-ARG NODE_RUNTIME_IMAGE=node:20-bookworm-slim
+ARG NODE_BUILD_IMAGE=node:24-bookworm
+ARG NODE_RUNTIME_IMAGE=node:24-bookworm-slim
 
 # Compile TypeScript (and bundle the dashboard UI) to dist/ with the locked toolchain.
 FROM ${NODE_BUILD_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-# --ignore-scripts: `prepare` would run the build before the sources are copied.
+# --ignore-scripts: `prepare` would run the build before the sources are copied. (It also skips
+# the `node` dev dependency's binary download: the image's own Node 24 runs the build.)
 RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
@@ -30,7 +31,7 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 
-# Runtime: node:20-slim rather than distroless because git-sync runs the git binary (and
+# Runtime: node:24-slim rather than distroless because git-sync runs the git binary (and
 # ssh for SSH remotes), which distroless does not have. npm and corepack are removed (not
 # needed at run time: fewer packages, fewer CVEs to triage), and user 65532 gets a passwd
 # entry because ssh refuses to run for a user without one.

@@ -20,6 +20,10 @@ export default defineConfig({
           globalSetup: ['test/e2e/global-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 600_000,
+          // One file at a time: the files share one cluster, and some act on all of it (outage
+          // stops etcd and kube-apiserver; compat-examples and rollout-analysis run cluster-wide
+          // controllers that would reconcile other files' Rollouts; the Helm files install
+          // cluster-scoped RBAC). On 2 cores the waits are for controllers and kwok, not CPU.
           fileParallelism: false,
         },
       },

@@ -32,21 +32,24 @@ out_dir() {
   esac
 }
 
-# Serialize builds across concurrent test runs, but only when something is missing: a
-# finished cache must not wait on another checkout's unrelated build.
-take_lock() {
-  local missing=() c
-  for c in "$@"; do [ -f "$(out_dir "$c")/.complete" ] || missing+=("$c"); done
-  [ ${#missing[@]} -gt 0 ] || exit 0
-  # Argo Rollouts alone has a lock of its own, so it does not wait behind a control-plane build.
-  local lock="$cache/build.lock"
-  [ "$*" = argo-rollouts ] && lock="$cache/build-argo.lock"
-  exec 9>"$lock"
-  if ! flock -n 9; then
-    log "waiting for another build to finish (lock $lock, held by: $(cat "$lock.owner" 2>/dev/null || echo unknown)); needed here: ${missing[*]}"
-    flock 9
+# Serialize the builds of one component across concurrent test runs (a test run, `slipway dev`,
+# the e2e setup's background builds); different components build side by side, so helm does not
+# wait behind a half-hour Kubernetes build. The .complete check comes first: a finished cache
+# never waits on a lock.
+build_locked() {
+  local c=$1 fd
+  [ -f "$(out_dir "$c")/.complete" ] && return 0
+  local lock="$cache/build-$c.lock"
+  # Argo Rollouts keeps the lock name it always had.
+  [ "$c" = argo-rollouts ] && lock="$cache/build-argo.lock"
+  exec {fd}>"$lock"
+  if ! flock -n "$fd"; then
+    log "waiting for another build of $c to finish (lock $lock, held by: $(cat "$lock.owner" 2>/dev/null || echo unknown))"
+    flock "$fd"
   fi
-  echo "pid $$ building ${missing[*]} from $here" >"$lock.owner"
+  echo "pid $$ building $c from $here" >"$lock.owner"
+  "build_${c//-/_}"
+  exec {fd}>&-
 }
 
 build_kubernetes() {
@@ -187,15 +190,9 @@ build_argo_rollouts() {
 
 components=("$@")
 [ ${#components[@]} -gt 0 ] || components=(etcd kwok kubernetes)
-take_lock "${components[@]}"
 for c in "${components[@]}"; do
   case "$c" in
-    kubernetes) build_kubernetes ;;
-    etcd) build_etcd ;;
-    kwok) build_kwok ;;
-    helm) build_helm ;;
-    helm4) build_helm4 ;;
-    argo-rollouts) build_argo_rollouts ;;
+    kubernetes | etcd | kwok | helm | helm4 | argo-rollouts) build_locked "$c" ;;
     *) log "unknown component '$c' (expected kubernetes, etcd, kwok, helm, helm4 or argo-rollouts)"; exit 2 ;;
   esac
 done

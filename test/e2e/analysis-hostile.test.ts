@@ -5,20 +5,18 @@
 // malformed data or point at the metadata service, then every such run ends with phase Error
 // (the regexp one answered: Failed) and a message naming the problem, while /healthz keeps
 // answering and another Rollout progresses to Healthy meanwhile.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalysisRun, Metric } from '../../src/api/analysis.js';
-import { freePort } from '../../src/localcluster/control-plane.js';
-import { PACKAGE_ROOT } from '../../src/package-paths.js';
-import { getJson, kubectl, tryKubectl } from './support/kubectl.js';
-import { setImage, waitForRollout } from './support/rollouts.js';
-import { eventually } from './support/wait.js';
+import { spawnSlipway } from './support/controller.js';
+import { getJsonAsync, kubectl, tryKubectl } from './support/kubectl.js';
+import { canaryRollout } from './support/manifests.js';
+import { setImage, waitForPhase } from './support/rollouts.js';
+import { eventually, pollUntil } from './support/wait.js';
 
-const SLIPWAY = join(PACKAGE_ROOT, 'dist', 'cmd', 'slipway.js');
 const namespace = `analysis-hostile-${Date.now().toString(36)}`;
 
 type Run = AnalysisRun & { metadata: { name: string } };
@@ -27,7 +25,7 @@ let hostile: http.Server;
 let hostileUrl = '';
 let controller: ChildProcess | undefined;
 let healthPort = 0;
-const controllerLog: string[] = [];
+let controllerLog: string[] = [];
 let exitCode: number | null | undefined;
 
 /** /healthz answers seen while the hostile runs were processed: status, or the error. */
@@ -125,24 +123,14 @@ const web = (
   provider: { web: { url: `${hostileUrl}${path}`, ...spec } },
 });
 
-async function waitForRun(name: string): Promise<Run> {
-  let last: Run | undefined;
-  try {
-    return await eventually(
-      `${name} to complete`,
-      () => {
-        last = getJson<Run>(['analysisrun', name, '-n', namespace]);
-        return ['Successful', 'Failed', 'Error', 'Inconclusive'].includes(last.status?.phase ?? '')
-          ? last
-          : undefined;
-      },
-      120_000,
-    );
-  } catch (error) {
-    throw new Error(
-      `${(error as Error).message} (last status: ${JSON.stringify(last?.status)?.slice(0, 2000)})`,
-    );
-  }
+function waitForRun(name: string): Promise<Run> {
+  return pollUntil(
+    `${name} to complete`,
+    () => getJsonAsync<Run>(['analysisrun', name, '-n', namespace]),
+    (run) => ['Successful', 'Failed', 'Error', 'Inconclusive'].includes(run.status?.phase ?? ''),
+    120_000,
+    (last) => JSON.stringify(last.status)?.slice(0, 2000) ?? '',
+  );
 }
 
 function lastMeasurement(run: Run, metric: string) {
@@ -153,32 +141,17 @@ beforeAll(async () => {
   kubectl(['create', 'namespace', namespace]);
   hostile = await startHostileServer();
   hostileUrl = `http://127.0.0.1:${(hostile.address() as AddressInfo).port}`;
-  healthPort = await freePort();
-  const metricsPort = await freePort();
-  const child = spawn(
-    process.execPath,
-    [
-      SLIPWAY,
-      'controller',
-      '--kubeconfig',
-      inject('kubeconfig'),
-      '--namespaced',
-      '--namespace',
-      namespace,
-      '--no-leader-elect',
-      '--bind-address',
-      '127.0.0.1',
-      '--healthz-port',
-      String(healthPort),
-      '--metrics-port',
-      String(metricsPort),
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const started = await spawnSlipway([
+    'controller',
+    '--namespaced',
+    '--namespace',
+    namespace,
+    '--no-leader-elect',
+  ]);
+  const child = started.child;
+  healthPort = started.healthPort;
   controller = child;
-  const keep = (chunk: Buffer) => controllerLog.push(...chunk.toString().split('\n').filter(Boolean));
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  controllerLog = started.lines;
   child.once('exit', (code) => {
     exitCode = code;
   });
@@ -211,21 +184,8 @@ afterAll(async () => {
 describe('hostile analyses do not stop delivery', () => {
   it('hostile runs end in Error with clear messages, /healthz answers, another Rollout progresses', async () => {
     // A Rollout that must keep progressing while the hostile runs are processed.
-    apply({
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Rollout',
-      metadata: { name: 'steady', namespace },
-      spec: {
-        replicas: 2,
-        selector: { matchLabels: { app: 'steady' } },
-        template: {
-          metadata: { labels: { app: 'steady' } },
-          spec: { containers: [{ name: 'app', image: 'web:1' }] },
-        },
-        strategy: { canary: { steps: [{ setWeight: 50 }, { pause: { duration: '2s' } }] } },
-      },
-    });
-    await waitForRollout(namespace, 'steady', 'first deploy Healthy', (r) => r.status?.phase === 'Healthy');
+    apply(canaryRollout(namespace, 'steady', { steps: [{ setWeight: 50 }, { pause: { duration: '2s' } }] }));
+    await waitForPhase(namespace, 'steady', 'Healthy');
 
     const conditions = analysisRun('conditions', [
       // The issue's 30 characters that ran a 400 MB heap out of memory.
@@ -265,14 +225,12 @@ describe('hostile analyses do not stop delivery', () => {
       waitForRun('providers'),
       waitForRun('regexp'),
     ]);
-    await waitForRollout(
+    await waitForPhase(
       namespace,
       'steady',
-      'Healthy on web:2 while the hostile runs were processed',
-      (r) =>
-        r.status?.phase === 'Healthy' &&
-        r.status.stableRS === r.status.currentPodHash &&
-        r.metadata?.annotations?.['rollout.argoproj.io/revision'] === '2',
+      'Healthy',
+      (s, r) =>
+        s.stableRS === s.currentPodHash && r.metadata?.annotations?.['rollout.argoproj.io/revision'] === '2',
     );
 
     expect(conditionsRun.status?.phase).toBe('Error');

@@ -17,7 +17,6 @@ import type {
 } from '../../src/api/analysis.js';
 import type { Rollout } from '../../src/api/rollout.js';
 import { loadKubeConfig } from '../../src/kube/config.js';
-import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import { type ControllerProcess, startControllerProcess } from '../../src/process/controller-process.js';
 import { CONTROLLERS } from '../../src/process/controllers.js';
 import {
@@ -27,17 +26,18 @@ import {
   newRelicNrqlResponse,
   startHttpFixture,
 } from './support/http-fixtures.js';
-import { getJson, kubectl, tryKubectl } from './support/kubectl.js';
+import { getJson, getJsonAsync, kubectl, patch, tryKubectl, tryKubectlAsync } from './support/kubectl.js';
+import { ARGO_EXAMPLES, canaryRollout } from './support/manifests.js';
 import {
   type MetricsTarget,
   type PrometheusServer,
   serveMetricsText,
   startPrometheus,
 } from './support/prometheus.js';
-import { eventually } from './support/wait.js';
+import { eventually, pollUntil } from './support/wait.js';
 
 const namespace = `analysis-${Date.now().toString(36)}`;
-const EXAMPLES_DIR = join(PACKAGE_ROOT, '..', 'shared', 'compat', 'argo-rollouts-examples');
+const EXAMPLES_DIR = ARGO_EXAMPLES;
 
 const WEB_TOKEN = 'tok-e2e-SECRET-7f3a9';
 const DATADOG_API_KEY = 'dd-e2e-APIKEY-4c21';
@@ -62,45 +62,39 @@ function create(run: AnalysisRun): void {
   kubectl(['create', '-n', namespace, '-f', '-'], JSON.stringify(run));
 }
 
-function getRun(name: string): Run {
-  return getJson<Run>(['analysisrun', name, '-n', namespace]);
+function getRun(name: string): Promise<Run> {
+  return getJsonAsync<Run>(['analysisrun', name, '-n', namespace]);
 }
 
-async function waitForRun(
+function waitForRun(
   name: string,
   what: string,
   predicate: (run: Run) => boolean,
   timeoutMs = 60_000,
 ): Promise<Run> {
-  let last: Run | undefined;
-  try {
-    return await eventually(
-      `${name}: ${what}`,
-      () => {
-        last = getRun(name);
-        return predicate(last) ? last : undefined;
-      },
-      timeoutMs,
-    );
-  } catch (error) {
-    throw new Error(`${(error as Error).message} (last status: ${JSON.stringify(last?.status)})`);
-  }
+  return pollUntil(
+    `${name}: ${what}`,
+    () => getRun(name),
+    predicate,
+    timeoutMs,
+    (last) => JSON.stringify(last.status),
+  );
 }
 
 const completed = (run: Run) =>
   ['Successful', 'Failed', 'Error', 'Inconclusive'].includes(run.status?.phase ?? '');
 
-function runEvents(name: string): { type: string; reason: string; message: string }[] {
-  return getJson<{
-    items: {
-      type: string;
-      reason: string;
-      message: string;
-      involvedObject: { kind: string; name: string };
-    }[];
-  }>(['events', '-n', namespace]).items.filter(
-    (e) => e.involvedObject.kind === 'AnalysisRun' && e.involvedObject.name === name,
-  );
+async function runEvents(name: string): Promise<{ type: string; reason: string; message: string }[]> {
+  return (
+    await getJsonAsync<{
+      items: {
+        type: string;
+        reason: string;
+        message: string;
+        involvedObject: { kind: string; name: string };
+      }[];
+    }>(['events', '-n', namespace])
+  ).items.filter((e) => e.involvedObject.kind === 'AnalysisRun' && e.involvedObject.name === name);
 }
 
 function analysisRun(name: string, spec: Partial<AnalysisRun['spec']> & { metrics: Metric[] }): AnalysisRun {
@@ -275,11 +269,11 @@ describe('Job metrics', () => {
     const run = await timed('job-fail', () => waitForRun('job-fail', 'completed', completed, 90_000));
     expect(run.status?.phase).toBe('Failed');
     expect(run.status?.message).toBe('Metric "fail" assessed Failed due to failed (1) > failureLimit (0)');
-    await eventually('completion events', () => {
-      const events = runEvents('job-fail');
+    await eventually('completion events', async () => {
+      const events = await runEvents('job-fail');
       return events.some((e) => e.reason === 'AnalysisRunFailed') ? events : undefined;
     });
-    expect(runEvents('job-fail')).toEqual(
+    expect(await runEvents('job-fail')).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
           type: 'Warning',
@@ -366,17 +360,7 @@ describe('Web metrics', () => {
     });
     const jobName = runningRun.status?.metricResults?.find((m) => m.name === 'stuck')?.measurements?.[0]
       ?.metadata?.['job-name'];
-    kubectl([
-      'patch',
-      'analysisrun',
-      'terminate',
-      '-n',
-      namespace,
-      '--type',
-      'merge',
-      '-p',
-      '{"spec":{"terminate":true}}',
-    ]);
+    patch('analysisrun', 'terminate', namespace, { spec: { terminate: true } });
     const run = await timed('terminate', () => waitForRun('terminate', 'completed', completed));
     // Argo v1.10.2's Job provider records a terminated Job as Inconclusive (metricproviders/job
     // Terminate), and with inconclusiveLimit 0 that metric, and so the run, ends Inconclusive.
@@ -387,8 +371,16 @@ describe('Web metrics', () => {
     expect(run.status?.metricResults?.find((m) => m.name === 'stuck')?.measurements?.[0]).toMatchObject({
       phase: 'Inconclusive',
     });
-    await eventually(`job ${jobName} deleted`, () => {
-      const result = tryKubectl(['get', 'job', jobName ?? 'missing', '-n', namespace, '-o', 'json']);
+    await eventually(`job ${jobName} deleted`, async () => {
+      const result = await tryKubectlAsync([
+        'get',
+        'job',
+        jobName ?? 'missing',
+        '-n',
+        namespace,
+        '-o',
+        'json',
+      ]);
       if (!result.ok) return true;
       return JSON.parse(result.output).metadata?.deletionTimestamp ? true : undefined;
     });
@@ -404,7 +396,8 @@ describe('Web metrics', () => {
     await timed('ttl', () =>
       eventually(
         'the run to be deleted',
-        () => (tryKubectl(['get', 'analysisrun', 'ttl', '-n', namespace]).ok ? undefined : true),
+        async () =>
+          (await tryKubectlAsync(['get', 'analysisrun', 'ttl', '-n', namespace])).ok ? undefined : true,
         30_000,
       ),
     );
@@ -435,20 +428,14 @@ describe('Prometheus metrics against a real Prometheus', () => {
 
   it('given a Rollout step analysis built from the template, the run passes with value "[0.99]"', async () => {
     apply(successRate);
-    apply({
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Rollout',
-      metadata: { name: 'checkout', annotations: { 'rollout.argoproj.io/revision': '2' } },
-      spec: {
-        replicas: 0,
-        selector: { matchLabels: { app: 'checkout' } },
-        template: {
-          metadata: { labels: { app: 'checkout' } },
-          spec: { containers: [{ name: 'app', image: 'nginx' }] },
-        },
-        strategy: { canary: { steps: [{ analysis: { templates: [{ templateName: 'success-rate' }] } }] } },
-      },
-    });
+    apply(
+      canaryRollout(
+        undefined,
+        'checkout',
+        { steps: [{ analysis: { templates: [{ templateName: 'success-rate' }] } }] },
+        { replicas: 0, image: 'nginx', metadata: { annotations: { 'rollout.argoproj.io/revision': '2' } } },
+      ),
+    );
     const rollout = getJson<Rollout & { metadata: { name: string; namespace: string; uid: string } }>([
       'rollout',
       'checkout',
@@ -617,8 +604,8 @@ describe('secrets and SaaS providers', () => {
     expect(errored.status?.metricResults?.[0]?.measurements?.[0]?.message).toContain('/*****');
 
     const everything = [
-      JSON.stringify(getRun('secrets')),
-      JSON.stringify(getRun('secret-in-error')),
+      JSON.stringify(await getRun('secrets')),
+      JSON.stringify(await getRun('secret-in-error')),
       JSON.stringify(getJson(['events', '-n', namespace])),
       logLines.join(''),
     ].join('\n');
@@ -661,7 +648,7 @@ describe('the compat examples as runs', () => {
         expect(run.status?.phase, name).toBe('Successful');
       }
     });
-    const randomFail = getRun('example-random-fail').status?.metricResults?.[0];
+    const randomFail = (await getRun('example-random-fail')).status?.metricResults?.[0];
     expect(randomFail).toMatchObject({ count: 2, successful: 2 });
   });
 });

@@ -2,115 +2,118 @@
 // e2e suite: a manual promotion with a preview, abort and retry, a new image while paused,
 // promote-full, auto-promotion after autoPromotionSeconds, and the public Argo example as is.
 // Service selectors are read from the real Services.
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../src/package-paths.js';
+import { describe, expect, inject, it } from 'vitest';
 
-import { startTestController, type TestController } from './support/controller.js';
-import { getJson, kubectl } from './support/kubectl.js';
-import { eventReasons, operate, readyPodsByHash, setImage, waitForRollout } from './support/rollouts.js';
+import { useControllerNamespace } from './support/controller.js';
+import { apply, getJsonAsync, kubectl } from './support/kubectl.js';
+import { ARGO_EXAMPLES, blueGreenRollout, serviceManifest } from './support/manifests.js';
+import {
+  expectReadyPods,
+  expectEvents as expectRolloutEvents,
+  operate,
+  serviceHash as selectedHash,
+  setImage,
+  waitForPhase,
+  waitForRollout,
+} from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
-const namespace = `bluegreen-${Date.now().toString(36)}`;
-const EXAMPLE = join(
-  PACKAGE_ROOT,
-  '..',
-  'shared',
-  'compat',
-  'argo-rollouts-examples',
-  'rollout-bluegreen.yaml',
-);
+const namespace = useControllerNamespace('bluegreen');
+const EXAMPLE = join(ARGO_EXAMPLES, 'rollout-bluegreen.yaml');
 
 const manifest = (name: string, image: string, blueGreen: Record<string, unknown>) =>
-  JSON.stringify({
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name, namespace },
-    spec: {
-      replicas: 3,
-      revisionHistoryLimit: 3,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: { containers: [{ name: 'app', image }] },
-      },
-      strategy: {
-        blueGreen: { activeService: `${name}-active`, previewService: `${name}-preview`, ...blueGreen },
-      },
-    },
-  });
+  blueGreenRollout(
+    namespace,
+    name,
+    { activeService: `${name}-active`, previewService: `${name}-preview`, ...blueGreen },
+    { replicas: 3, image, spec: { revisionHistoryLimit: 3 } },
+  );
 
-const services = (name: string) =>
-  [`${name}-active`, `${name}-preview`]
-    .map((svc) =>
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Service',
-        metadata: { name: svc, namespace },
-        spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] },
-      }),
-    )
-    .join('\n');
+const services = (name: string) => [
+  serviceManifest(namespace, `${name}-active`, name, 8080),
+  serviceManifest(namespace, `${name}-preview`, name, 8080),
+];
 
 interface ReplicaSetView {
   spec: { replicas: number };
   metadata: { annotations?: Record<string, string> };
 }
 
-const serviceHash = (svc: string) =>
-  getJson<{ spec: { selector: Record<string, string> } }>(['service', svc, '-n', namespace]).spec.selector[
-    'rollouts-pod-template-hash'
-  ];
+const serviceHash = (svc: string) => selectedHash(namespace, svc);
 const replicaSet = (rollout: string, hash: string) =>
-  getJson<ReplicaSetView>(['replicaset', `${rollout}-${hash}`, '-n', namespace]);
+  getJsonAsync<ReplicaSetView>(['replicaset', `${rollout}-${hash}`, '-n', namespace]);
 
-async function expectPods(app: string, expected: Record<string, number>, what: string): Promise<void> {
-  let last: Record<string, number> = {};
-  await eventually(`${what} (pods by hash: ${JSON.stringify(last)})`, () => {
-    last = readyPodsByHash(namespace, `app=${app}`);
-    const same =
-      Object.keys(last).length === Object.keys(expected).length &&
-      Object.entries(expected).every(([hash, count]) => last[hash] === count);
-    return same ? true : undefined;
-  });
-}
+const expectPods = (app: string, expected: Record<string, number>, what: string) =>
+  expectReadyPods(namespace, `app=${app}`, expected, what);
 
 /** Events are recorded once the status is written, so they may trail the status a little. */
-async function expectEvents(rollout: string, reasons: string[]): Promise<void> {
-  let last: string[] = [];
-  await eventually(`${rollout} events ${reasons.join(', ')} (last seen ${last.join(', ')})`, () => {
-    last = eventReasons(namespace, rollout);
-    return reasons.every((r) => last.includes(r)) ? true : undefined;
-  });
-}
+const expectEvents = (rollout: string, reasons: string[]) => expectRolloutEvents(namespace, rollout, reasons);
 
 async function expectServices(name: string, active: string, preview: string): Promise<void> {
-  await eventually(`${name}: active on ${active}, preview on ${preview}`, () =>
-    serviceHash(`${name}-active`) === active && serviceHash(`${name}-preview`) === preview ? true : undefined,
+  await eventually(`${name}: active on ${active}, preview on ${preview}`, async () =>
+    (await serviceHash(`${name}-active`)) === active && (await serviceHash(`${name}-preview`)) === preview
+      ? true
+      : undefined,
   );
 }
 
-/** Waits until the ReplicaSet is scaled to 0; returns whether it carried a scale-down-deadline before. */
-async function scaledDownAfterDeadline(rollout: string, hash: string): Promise<boolean> {
+/**
+ * Watches the ReplicaSet from now until it is scaled to 0 and resolves whether it carried a
+ * scale-down-deadline annotation before. Started before the operation that scales it down: the
+ * deadline lasts 2-3 s, which a poll on a saturated machine can miss; `kubectl get --watch`
+ * sees every update. Resolves false (and says why) if that does not happen within 90 s.
+ */
+function watchScaleDown(rollout: string, hash: string): Promise<boolean> {
+  const child = spawn(
+    inject('kubectl'),
+    [
+      '--kubeconfig',
+      inject('kubeconfig'),
+      'get',
+      'replicaset',
+      `${rollout}-${hash}`,
+      '-n',
+      namespace,
+      '--watch',
+      '-o',
+      'jsonpath={.spec.replicas} {.metadata.annotations.scale-down-deadline}{"\\n"}',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let sawDeadline = false;
-  await eventually(`${rollout}-${hash} scaled to 0`, () => {
-    const rs = replicaSet(rollout, hash);
-    if (rs.metadata.annotations?.['scale-down-deadline']) sawDeadline = true;
-    return rs.spec.replicas === 0 ? true : undefined;
+  let buffer = '';
+  let stderr = '';
+  let finished = false;
+  return new Promise((resolve) => {
+    const finish = (result: boolean, why?: string) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      child.kill();
+      if (why) process.stderr.write(`[bluegreen] ${rollout}-${hash}: ${why}\n`);
+      resolve(result);
+    };
+    const timer = setTimeout(() => finish(false, 'not scaled to 0 within 90 s'), 90_000);
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+        const [replicas, deadline] = buffer.slice(0, nl).trim().split(' ');
+        buffer = buffer.slice(nl + 1);
+        if (deadline) sawDeadline = true;
+        if (replicas === '0') {
+          finish(sawDeadline, sawDeadline ? undefined : 'scaled to 0 without a scale-down-deadline');
+          return;
+        }
+      }
+    });
+    child.on('exit', () => finish(false, `the watch ended: ${stderr.trim()}`));
   });
-  return sawDeadline;
 }
-
-let controller: TestController;
-
-beforeAll(async () => {
-  kubectl(['create', 'namespace', namespace]);
-  controller = await startTestController(namespace);
-});
-
-afterAll(async () => {
-  await controller?.shutdown();
-});
 
 describe('blue to green with a preview and manual promotion', () => {
   const name = 'bg-manual';
@@ -119,9 +122,8 @@ describe('blue to green with a preview and manual promotion', () => {
   let green = '';
 
   it('goes straight to active on the first deploy', async () => {
-    kubectl(['apply', '-f', '-'], services(name));
-    kubectl(['apply', '-f', '-'], manifest(name, 'nginx:1.26', blueGreen));
-    const ro = await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
+    apply([...services(name), manifest(name, 'nginx:1.26', blueGreen)]);
+    const ro = await waitForPhase(namespace, name, 'Healthy');
     blue = ro.status!.currentPodHash!;
     expect(ro.status?.stableRS).toBe(blue);
     expect(ro.status?.blueGreen).toMatchObject({ activeSelector: blue, previewSelector: blue });
@@ -132,12 +134,7 @@ describe('blue to green with a preview and manual promotion', () => {
 
   it('runs green behind the preview Service and pauses before the switch', async () => {
     setImage(namespace, name, 'nginx:1.27');
-    const ro = await waitForRollout(
-      namespace,
-      name,
-      'Paused (BlueGreenPause)',
-      (r) => r.status?.phase === 'Paused',
-    );
+    const ro = await waitForPhase(namespace, name, 'Paused');
     green = ro.status!.currentPodHash!;
     expect(green).not.toBe(blue);
     expect(ro.status?.message).toBe('BlueGreenPause');
@@ -151,16 +148,12 @@ describe('blue to green with a preview and manual promotion', () => {
   });
 
   it('promote switches active to green; blue scales down after scaleDownDelaySeconds', async () => {
+    const blueScaledDown = watchScaleDown(name, blue);
     operate(namespace, name, 'promote');
-    const ro = await waitForRollout(
-      namespace,
-      name,
-      'Healthy on green',
-      (r) => r.status?.phase === 'Healthy' && r.status.stableRS === green,
-    );
+    const ro = await waitForPhase(namespace, name, 'Healthy', (s) => s.stableRS === green);
     expect(ro.status?.blueGreen).toMatchObject({ activeSelector: green, previewSelector: green });
     await expectServices(name, green, green);
-    expect(await scaledDownAfterDeadline(name, blue)).toBe(true);
+    expect(await blueScaledDown).toBe(true);
     await expectPods(name, { [green]: 3 }, 'only green pods');
     // No RolloutResumed: as in Argo, a promote clears the pause conditions itself, so the
     // controller sees no pause to end.
@@ -170,85 +163,58 @@ describe('blue to green with a preview and manual promotion', () => {
   let third = '';
   it('abort keeps green active and scales the preview down after abortScaleDownDelaySeconds', async () => {
     setImage(namespace, name, 'nginx:1.28');
-    const paused = await waitForRollout(
-      namespace,
-      name,
-      'Paused on a third version',
-      (r) => r.status?.phase === 'Paused' && r.status.currentPodHash !== green,
-    );
+    const paused = await waitForPhase(namespace, name, 'Paused', (s) => s.currentPodHash !== green);
     third = paused.status!.currentPodHash!;
     await expectPods(name, { [green]: 3, [third]: 3 }, 'green and preview pods');
+    const previewScaledDown = watchScaleDown(name, third);
     operate(namespace, name, 'abort');
-    const ro = await waitForRollout(namespace, name, 'Degraded', (r) => r.status?.phase === 'Degraded');
+    const ro = await waitForPhase(namespace, name, 'Degraded');
     expect(ro.status?.message).toBe('RolloutAborted: Rollout aborted update to revision 3');
     expect(ro.status?.stableRS).toBe(green);
-    expect(await scaledDownAfterDeadline(name, third)).toBe(true);
+    expect(await previewScaledDown).toBe(true);
     await expectPods(name, { [green]: 3 }, 'only green pods after the abort');
-    expect(serviceHash(`${name}-active`)).toBe(green);
+    expect(await serviceHash(`${name}-active`)).toBe(green);
     await expectEvents(name, ['RolloutAborted']);
   });
 
   it('retry brings the preview back and pauses again', async () => {
     operate(namespace, name, 'retry');
-    await waitForRollout(
-      namespace,
-      name,
-      'Paused again',
-      (r) => r.status?.phase === 'Paused' && r.status.currentPodHash === third && !r.status.abort,
-    );
+    await waitForPhase(namespace, name, 'Paused', (s) => s.currentPodHash === third && !s.abort);
     await expectPods(name, { [green]: 3, [third]: 3 }, 'green and preview pods again');
     await expectServices(name, green, third);
   });
 
   let fourth = '';
   it('a new image while paused moves the preview to it and pauses again', async () => {
+    const previewScaledDown = watchScaleDown(name, third);
     setImage(namespace, name, 'nginx:1.29');
-    const ro = await waitForRollout(
-      namespace,
-      name,
-      'Paused on a fourth version',
-      (r) => r.status?.phase === 'Paused' && r.status.currentPodHash !== third,
-    );
+    const ro = await waitForPhase(namespace, name, 'Paused', (s) => s.currentPodHash !== third);
     fourth = ro.status!.currentPodHash!;
     expect(ro.status?.stableRS).toBe(green);
     await expectServices(name, green, fourth);
-    expect(await scaledDownAfterDeadline(name, third)).toBe(true);
+    expect(await previewScaledDown).toBe(true);
     await expectPods(name, { [green]: 3, [fourth]: 3 }, 'green and the new preview');
   });
 
   it('pause holds it (manually paused); promote resumes and switches', async () => {
     operate(namespace, name, 'pause');
     await waitForRollout(namespace, name, 'manually paused', (r) => r.status?.message === 'manually paused');
-    expect(serviceHash(`${name}-active`)).toBe(green);
+    expect(await serviceHash(`${name}-active`)).toBe(green);
+    const greenScaledDown = watchScaleDown(name, green);
     operate(namespace, name, 'promote');
-    await waitForRollout(
-      namespace,
-      name,
-      'Healthy on the fourth version',
-      (r) => r.status?.phase === 'Healthy' && r.status.stableRS === fourth,
-    );
+    await waitForPhase(namespace, name, 'Healthy', (s) => s.stableRS === fourth);
     await expectServices(name, fourth, fourth);
-    expect(await scaledDownAfterDeadline(name, green)).toBe(true);
+    expect(await greenScaledDown).toBe(true);
   });
 
   it('undo to green (scaled down by now) is a new revision through the pause; promote-full skips it', async () => {
     setImage(namespace, name, 'nginx:1.27');
-    const ro = await waitForRollout(
-      namespace,
-      name,
-      'Paused on green again',
-      (r) => r.status?.phase === 'Paused' && r.status.currentPodHash === green,
-    );
+    const ro = await waitForPhase(namespace, name, 'Paused', (s) => s.currentPodHash === green);
     expect(ro.metadata?.annotations?.['rollout.argoproj.io/revision']).toBe('5');
-    expect(replicaSet(name, green).metadata.annotations?.['rollout.argoproj.io/revision']).toBe('5');
+    expect((await replicaSet(name, green)).metadata.annotations?.['rollout.argoproj.io/revision']).toBe('5');
     await expectServices(name, fourth, green);
     operate(namespace, name, 'promote-full');
-    const done = await waitForRollout(
-      namespace,
-      name,
-      'Healthy on green',
-      (r) => r.status?.phase === 'Healthy' && r.status.stableRS === green,
-    );
+    const done = await waitForPhase(namespace, name, 'Healthy', (s) => s.stableRS === green);
     expect(done.status?.promoteFull).toBeUndefined();
     await expectServices(name, green, green);
   });
@@ -258,32 +224,27 @@ describe('auto-promotion after autoPromotionSeconds', () => {
   const name = 'bg-auto';
 
   it('pauses for autoPromotionSeconds, then switches without a person', async () => {
-    kubectl(['apply', '-f', '-'], services(name));
-    kubectl(
-      ['apply', '-f', '-'],
+    apply([
+      ...services(name),
       manifest(name, 'nginx:1.26', { autoPromotionSeconds: 3, scaleDownDelaySeconds: 3 }),
-    );
-    const first = await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
+    ]);
+    const first = await waitForPhase(namespace, name, 'Healthy');
     const blue = first.status!.currentPodHash!;
 
+    const blueScaledDown = watchScaleDown(name, blue);
     setImage(namespace, name, 'nginx:1.27');
-    const paused = await waitForRollout(namespace, name, 'Paused', (r) => r.status?.phase === 'Paused');
+    const paused = await waitForPhase(namespace, name, 'Paused');
     const green = paused.status!.currentPodHash!;
     const pausedAt = Date.parse(paused.status!.pauseConditions![0]!.startTime);
-    expect(serviceHash(`${name}-active`)).toBe(blue);
+    expect(await serviceHash(`${name}-active`)).toBe(blue);
 
-    const done = await waitForRollout(
-      namespace,
-      name,
-      'Healthy on green',
-      (r) => r.status?.phase === 'Healthy' && r.status.stableRS === green,
-    );
+    const done = await waitForPhase(namespace, name, 'Healthy', (s) => s.stableRS === green);
     const switchedAt = Date.parse(
       done.status!.conditions!.find((c) => c.type === 'Paused')?.lastTransitionTime ?? '',
     );
     expect(switchedAt - pausedAt).toBeGreaterThanOrEqual(3000);
     await expectServices(name, green, green);
-    expect(await scaledDownAfterDeadline(name, blue)).toBe(true);
+    expect(await blueScaledDown).toBe(true);
   });
 });
 
@@ -292,7 +253,7 @@ describe('the Argo Rollouts example rollout-bluegreen.yaml', () => {
 
   it('is applied unchanged and reaches Healthy with the active Service on its hash', async () => {
     kubectl(['apply', '-n', namespace, '-f', EXAMPLE]);
-    const ro = await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
+    const ro = await waitForPhase(namespace, name, 'Healthy');
     const hash = ro.status!.currentPodHash!;
     expect(ro.status?.stableRS).toBe(hash);
     await expectServices(name, hash, hash);
@@ -301,17 +262,12 @@ describe('the Argo Rollouts example rollout-bluegreen.yaml', () => {
 
   it('then takes the green image through the manual gate', async () => {
     setImage(namespace, name, 'argoproj/rollouts-demo:green');
-    const paused = await waitForRollout(namespace, name, 'Paused', (r) => r.status?.phase === 'Paused');
+    const paused = await waitForPhase(namespace, name, 'Paused');
     const blue = paused.status!.stableRS!;
     const green = paused.status!.currentPodHash!;
     await expectServices(name, blue, green);
     operate(namespace, name, 'promote');
-    await waitForRollout(
-      namespace,
-      name,
-      'Healthy on green',
-      (r) => r.status?.phase === 'Healthy' && r.status.stableRS === green,
-    );
+    await waitForPhase(namespace, name, 'Healthy', (s) => s.stableRS === green);
     await expectServices(name, green, green);
   });
 });

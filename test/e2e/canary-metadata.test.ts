@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { useControllerNamespace } from './support/controller.js';
 import { getJson, kubectl } from './support/kubectl.js';
-import { operate, setImage, waitForRollout } from './support/rollouts.js';
+import { canaryRollout } from './support/manifests.js';
+import { operate, setImage, waitForPhase } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
 const namespace = useControllerNamespace('metadata');
@@ -39,58 +40,35 @@ describe('canary and stable metadata', () => {
   it('labels pods by role and swaps the labels on promotion', async () => {
     kubectl(
       ['apply', '-f', '-'],
-      JSON.stringify({
-        apiVersion: 'argoproj.io/v1alpha1',
-        kind: 'Rollout',
-        metadata: { name, namespace },
-        spec: {
-          replicas: 2,
-          selector: { matchLabels: { app: name } },
-          template: {
-            metadata: { labels: { app: name } },
-            spec: { containers: [{ name: 'app', image: 'web:1' }] },
-          },
-          strategy: {
-            canary: {
-              canaryMetadata: { labels: { role: 'canary' } },
-              stableMetadata: { labels: { role: 'stable' } },
-              steps: [{ setWeight: 50 }, { pause: {} }],
-            },
-          },
-        },
-      }),
+      JSON.stringify(
+        canaryRollout(namespace, name, {
+          canaryMetadata: { labels: { role: 'canary' } },
+          stableMetadata: { labels: { role: 'stable' } },
+          steps: [{ setWeight: 50 }, { pause: {} }],
+        }),
+      ),
     );
-    const first = await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
+    const first = await waitForPhase(namespace, name, 'Healthy');
     const v1 = first.status!.stableRS!;
     await expectRoles({ [v1]: ['stable', 'stable'] }, 'stable pods labelled stable');
 
     setImage(namespace, name, 'web:2');
-    const paused = await waitForRollout(
-      namespace,
-      name,
-      'paused at 50%',
-      (r) => r.status?.phase === 'Paused',
-    );
+    const paused = await waitForPhase(namespace, name, 'Paused');
     const v2 = paused.status!.currentPodHash!;
     await expectRoles({ [v1]: ['stable'], [v2]: ['canary'] }, 'one canary, one stable');
 
     operate(namespace, name, 'promote');
-    await waitForRollout(
-      namespace,
-      name,
-      'Healthy on v2',
-      (r) => r.status?.phase === 'Healthy' && r.status.stableRS === v2,
-    );
+    await waitForPhase(namespace, name, 'Healthy', (s) => s.stableRS === v2);
     await expectRoles({ [v2]: ['stable', 'stable'] }, 'the promoted pods labelled stable');
   });
 
   it('scales through the scale subresource, as an HPA does, and reports HPAReplicas and the selector', async () => {
     kubectl(['scale', 'rollout', name, '-n', namespace, '--replicas=4']);
-    const ro = await waitForRollout(
+    const ro = await waitForPhase(
       namespace,
       name,
-      '4 replicas Healthy',
-      (r) => r.status?.phase === 'Healthy' && r.status.HPAReplicas === 4 && r.status.availableReplicas === 4,
+      'Healthy',
+      (s) => s.HPAReplicas === 4 && s.availableReplicas === 4,
     );
     expect(ro.status?.selector).toBe(`app=${name}`);
     const scale = JSON.parse(

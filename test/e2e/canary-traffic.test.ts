@@ -4,46 +4,31 @@
 // and at the end all traffic goes back to the stable Service, now on the new version.
 import { describe, expect, it } from 'vitest';
 import { useControllerNamespace } from './support/controller.js';
-import { getJson, kubectl } from './support/kubectl.js';
-import { operate, readyPodsByHash, setImage, waitForRollout } from './support/rollouts.js';
+import { apply as applyObjects, getJson, getJsonAsync } from './support/kubectl.js';
+import { canaryRollout, serviceManifest } from './support/manifests.js';
+import { operate, readyPodsByHash, setImage, waitForPhase } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
 const namespace = useControllerNamespace('traffic');
 
-const service = (name: string, app: string) => ({
-  apiVersion: 'v1',
-  kind: 'Service',
-  metadata: { name, namespace },
-  spec: { selector: { app }, ports: [{ port: 80, targetPort: 80 }] },
-});
+const service = (name: string, app: string) => serviceManifest(namespace, name, app, 80);
 
-function rollout(name: string, trafficRouting: Record<string, unknown>) {
-  return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name, namespace },
-    spec: {
-      replicas: 5,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: { containers: [{ name: 'app', image: 'web:1' }] },
-      },
-      strategy: {
-        canary: {
-          canaryService: `${name}-canary`,
-          stableService: `${name}-stable`,
-          scaleDownDelaySeconds: 2,
-          trafficRouting,
-          steps: [{ setWeight: 20 }, { pause: {} }],
-        },
-      },
+const rollout = (name: string, trafficRouting: Record<string, unknown>) =>
+  canaryRollout(
+    namespace,
+    name,
+    {
+      canaryService: `${name}-canary`,
+      stableService: `${name}-stable`,
+      scaleDownDelaySeconds: 2,
+      trafficRouting,
+      steps: [{ setWeight: 20 }, { pause: {} }],
     },
-  };
-}
+    { replicas: 5 },
+  );
 
 function apply(...objects: unknown[]): void {
-  kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
+  applyObjects(objects as object[]);
 }
 
 interface VirtualService {
@@ -81,16 +66,11 @@ describe('canary with traffic routing', () => {
       },
     });
     apply(rollout(name, { istio: { virtualService: { name: `${name}-vsvc`, routes: ['primary'] } } }));
-    const first = await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
+    const first = await waitForPhase(namespace, name, 'Healthy');
     const v1 = first.status!.stableRS!;
 
     setImage(namespace, name, 'web:2');
-    const paused = await waitForRollout(
-      namespace,
-      name,
-      'paused at 20%',
-      (r) => r.status?.phase === 'Paused',
-    );
+    const paused = await waitForPhase(namespace, name, 'Paused');
     const v2 = paused.status!.currentPodHash!;
     await eventually('VirtualService at 80/20', () => {
       const w = routeWeights(`${name}-vsvc`);
@@ -98,25 +78,20 @@ describe('canary with traffic routing', () => {
     });
     expect(paused.status?.canary?.weights?.canary).toMatchObject({ weight: 20, podTemplateHash: v2 });
     // ceil(20% of 5) = 1 canary pod; the stable set keeps all 5 while it takes 80% of traffic.
-    await eventually('1 canary and 5 stable pods', () => {
-      const pods = readyPodsByHash(namespace, `app=${name}`);
+    await eventually('1 canary and 5 stable pods', async () => {
+      const pods = await readyPodsByHash(namespace, `app=${name}`);
       return pods[v2] === 1 && pods[v1] === 5 ? true : undefined;
     });
 
     operate(namespace, name, 'promote');
-    await waitForRollout(
-      namespace,
-      name,
-      'Healthy on v2',
-      (r) => r.status?.phase === 'Healthy' && r.status.stableRS === v2,
-    );
+    await waitForPhase(namespace, name, 'Healthy', (s) => s.stableRS === v2);
     await eventually('all traffic to stable', () => {
       const w = routeWeights(`${name}-vsvc`);
       return w[`${name}-stable`] === 100 && w[`${name}-canary`] === 0 ? true : undefined;
     });
     // The previous stable set scales down after scaleDownDelaySeconds (2 s).
-    await eventually('the old set drained', () => {
-      const pods = readyPodsByHash(namespace, `app=${name}`);
+    await eventually('the old set drained', async () => {
+      const pods = await readyPodsByHash(namespace, `app=${name}`);
       return pods[v1] === undefined && pods[v2] === 5 ? true : undefined;
     });
   });
@@ -149,12 +124,12 @@ describe('canary with traffic routing', () => {
       },
     });
     apply(rollout(name, { nginx: { stableIngress: `${name}-ingress` } }));
-    await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
+    await waitForPhase(namespace, name, 'Healthy');
     setImage(namespace, name, 'web:2');
-    await waitForRollout(namespace, name, 'paused at 20%', (r) => r.status?.phase === 'Paused');
-    const canaryIngress = await eventually('the canary Ingress at weight 20', () => {
+    await waitForPhase(namespace, name, 'Paused');
+    const canaryIngress = await eventually('the canary Ingress at weight 20', async () => {
       try {
-        const ingress = getJson<{
+        const ingress = await getJsonAsync<{
           metadata: { annotations: Record<string, string> };
           spec: { rules: { http: { paths: { backend: { service: { name: string } } }[] } }[] };
         }>(['ingress', `${name}-${name}-ingress-canary`, '-n', namespace]);

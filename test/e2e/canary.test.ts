@@ -3,92 +3,69 @@
 // setWeight 40, pause 10s, setWeight 60, setWeight 80.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
 
 import { captureRolloutFixture } from './support/argocd-fixtures.js';
-import { startTestController, type TestController } from './support/controller.js';
-import { getJson, kubectl } from './support/kubectl.js';
+import { useController } from './support/controller.js';
+import { apply, getJson, getJsonAsync, kubectl, patch } from './support/kubectl.js';
+import { canaryRollout, serviceManifest } from './support/manifests.js';
 import {
   expectEvents,
+  expectReadyPods,
   getRollout,
   operate,
-  readyPodsByHash,
+  serviceHash as selectedHash,
   setImage,
+  waitForPhase,
   waitForRollout,
 } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
-const namespace = `canary-${Date.now().toString(36)}`;
 const name = 'canary-demo';
+const { namespace, controller } = useController('canary', (ns) =>
+  apply([serviceManifest(ns, `${name}-canary`, name, 80), serviceManifest(ns, `${name}-stable`, name, 80)]),
+);
 
 const manifest = (image: string) =>
-  JSON.stringify({
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name, namespace },
-    spec: {
-      replicas: 5,
-      revisionHistoryLimit: 2,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: { containers: [{ name: 'app', image }] },
+  JSON.stringify(
+    canaryRollout(
+      namespace,
+      name,
+      {
+        canaryService: `${name}-canary`,
+        stableService: `${name}-stable`,
+        steps: [
+          { setWeight: 20 },
+          { pause: {} },
+          { setWeight: 40 },
+          { pause: { duration: 10 } },
+          { setWeight: 60 },
+          { setWeight: 80 },
+        ],
       },
-      strategy: {
-        canary: {
-          canaryService: `${name}-canary`,
-          stableService: `${name}-stable`,
-          steps: [
-            { setWeight: 20 },
-            { pause: {} },
-            { setWeight: 40 },
-            { pause: { duration: 10 } },
-            { setWeight: 60 },
-            { setWeight: 80 },
-          ],
-        },
-      },
-    },
-  });
+      { replicas: 5, image, spec: { revisionHistoryLimit: 2 } },
+    ),
+  );
 
-const service = (svc: string) =>
-  JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name: svc, namespace },
-    spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 80 }] },
-  });
+const serviceHash = (svc: string) => selectedHash(namespace, svc);
+const expectPods = (expected: Record<string, number>, what: string) =>
+  expectReadyPods(namespace, `app=${name}`, expected, what);
 
-let controller: TestController;
-
-beforeAll(async () => {
-  kubectl(['create', 'namespace', namespace]);
-  kubectl(['apply', '-f', '-'], service(`${name}-canary`));
-  kubectl(['apply', '-f', '-'], service(`${name}-stable`));
-  controller = await startTestController(namespace);
-});
-
-afterAll(async () => {
-  await controller?.shutdown();
-});
-
-const pods = () => readyPodsByHash(namespace, `app=${name}`);
-const serviceHash = (svc: string) =>
-  getJson<{ spec: { selector: Record<string, string> } }>(['service', svc, '-n', namespace]).spec.selector[
-    'rollouts-pod-template-hash'
-  ];
-
-async function expectPods(expected: Record<string, number>, what: string): Promise<void> {
-  const same = (actual: Record<string, number>) =>
-    Object.keys(actual).length === Object.keys(expected).length &&
-    Object.entries(expected).every(([hash, count]) => actual[hash] === count);
-  let last: Record<string, number> = {};
-  await eventually(`${what} (last seen ${JSON.stringify(last)})`, () => {
-    last = pods();
-    return same(last) ? true : undefined;
-  });
-}
+/** The kubectl plugin as users run it. */
+const plugin = (args: string[]) =>
+  spawnSync(
+    process.execPath,
+    [
+      join(PACKAGE_ROOT, 'dist', 'cmd', 'kubectl-slipway.js'),
+      ...args,
+      '-n',
+      namespace,
+      '--kubeconfig',
+      inject('kubeconfig'),
+    ],
+    { encoding: 'utf8' },
+  );
 
 describe('canary rollout with the seed steps', () => {
   let stable = '';
@@ -96,15 +73,15 @@ describe('canary rollout with the seed steps', () => {
 
   it('goes straight to 100% on the first deploy', async () => {
     kubectl(['apply', '-f', '-'], manifest('nginx:1.26'));
-    const ro = await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
+    const ro = await waitForPhase(namespace, name, 'Healthy');
     stable = ro.status!.stableRS!;
     captureRolloutFixture(namespace, name, 'healthy');
     expect(ro.status?.currentPodHash).toBe(stable);
     expect(ro.status?.currentStepIndex).toBe(6);
     expect(ro.status?.observedGeneration).toBe(String(ro.metadata?.generation));
     await expectPods({ [stable]: 5 }, '5 stable pods');
-    expect(serviceHash(`${name}-stable`)).toBe(stable);
-    expect(serviceHash(`${name}-canary`)).toBe(stable);
+    expect(await serviceHash(`${name}-stable`)).toBe(stable);
+    expect(await serviceHash(`${name}-canary`)).toBe(stable);
     const rs = getJson<{ metadata: { name: string; annotations: Record<string, string> } }>([
       'replicaset',
       `${name}-${stable}`,
@@ -113,7 +90,7 @@ describe('canary rollout with the seed steps', () => {
     ]);
     expect(rs.metadata.annotations['rollout.argoproj.io/revision']).toBe('1');
 
-    const metrics = await controller.metricsText();
+    const metrics = await controller().metricsText();
     expect(metrics).toContain(
       `rollout_info{namespace="${namespace}",name="${name}",strategy="canary",traffic_router="",phase="Healthy"} 1`,
     );
@@ -123,12 +100,7 @@ describe('canary rollout with the seed steps', () => {
 
   it('runs 1 canary and 4 stable pods at setWeight 20, then pauses indefinitely', async () => {
     setImage(namespace, name, 'nginx:1.27');
-    const ro = await waitForRollout(
-      namespace,
-      name,
-      'paused at step 1',
-      (r) => r.status?.phase === 'Paused' && r.status.currentStepIndex === 1,
-    );
+    const ro = await waitForPhase(namespace, name, 'Paused', (s) => s.currentStepIndex === 1);
     canary = ro.status!.currentPodHash!;
     captureRolloutFixture(namespace, name, 'paused-step');
     expect(canary).not.toBe(stable);
@@ -136,10 +108,10 @@ describe('canary rollout with the seed steps', () => {
     expect(ro.status?.pauseConditions?.[0]?.reason).toBe('CanaryPauseStep');
     expect(ro.status?.stableRS).toBe(stable);
     await expectPods({ [canary]: 1, [stable]: 4 }, '1 canary and 4 stable pods');
-    await eventually('canary service on the canary', () =>
-      serviceHash(`${name}-canary`) === canary ? true : undefined,
+    await eventually('canary service on the canary', async () =>
+      (await serviceHash(`${name}-canary`)) === canary ? true : undefined,
     );
-    expect(serviceHash(`${name}-stable`)).toBe(stable);
+    expect(await serviceHash(`${name}-stable`)).toBe(stable);
     await expectEvents(namespace, name, [
       'NewReplicaSetCreated',
       'RolloutUpdated',
@@ -150,7 +122,7 @@ describe('canary rollout with the seed steps', () => {
 
   it('aborts back to all stable pods and reports Degraded', async () => {
     operate(namespace, name, 'abort');
-    const ro = await waitForRollout(namespace, name, 'Degraded', (r) => r.status?.phase === 'Degraded');
+    const ro = await waitForPhase(namespace, name, 'Degraded');
     expect(ro.status?.message).toBe('RolloutAborted: Rollout aborted update to revision 2');
     captureRolloutFixture(namespace, name, 'aborted');
     expect(ro.status?.currentStepIndex).toBe(0);
@@ -160,12 +132,7 @@ describe('canary rollout with the seed steps', () => {
 
   it('retries from the first step', async () => {
     operate(namespace, name, 'retry');
-    await waitForRollout(
-      namespace,
-      name,
-      'paused at step 1 again',
-      (r) => r.status?.phase === 'Paused' && r.status.currentStepIndex === 1 && !r.status.abort,
-    );
+    await waitForPhase(namespace, name, 'Paused', (s) => s.currentStepIndex === 1 && !s.abort);
     await expectPods({ [canary]: 1, [stable]: 4 }, '1 canary and 4 stable pods again');
   });
 
@@ -174,34 +141,19 @@ describe('canary rollout with the seed steps', () => {
     await waitForRollout(namespace, name, 'timed pause at step 3', (r) => r.status?.currentStepIndex === 3);
     captureRolloutFixture(namespace, name, 'timed-pause');
     await expectPods({ [canary]: 2, [stable]: 3 }, '2 canary and 3 stable pods at 40%');
-    const ro = await waitForRollout(
-      namespace,
-      name,
-      'Healthy on the new version',
-      (r) => r.status?.phase === 'Healthy' && r.status.stableRS === canary,
-    );
+    const ro = await waitForPhase(namespace, name, 'Healthy', (s) => s.stableRS === canary);
     expect(ro.status?.currentStepIndex).toBe(6);
     await expectPods({ [canary]: 5 }, '5 pods of the new version');
-    expect(serviceHash(`${name}-stable`)).toBe(canary);
+    expect(await serviceHash(`${name}-stable`)).toBe(canary);
     await expectEvents(namespace, name, ['RolloutResumed', 'RolloutCompleted']);
   });
 
   it('skips the steps when the template goes back to the stable one mid-update (fast rollback)', async () => {
     setImage(namespace, name, 'nginx:1.28');
-    const paused = await waitForRollout(
-      namespace,
-      name,
-      'paused at step 1 with nginx:1.28',
-      (r) => r.status?.phase === 'Paused' && r.status.currentPodHash !== canary,
-    );
+    const paused = await waitForPhase(namespace, name, 'Paused', (s) => s.currentPodHash !== canary);
     const discarded = paused.status!.currentPodHash!;
     setImage(namespace, name, 'nginx:1.27');
-    const ro = await waitForRollout(
-      namespace,
-      name,
-      'Healthy on the stable template',
-      (r) => r.status?.phase === 'Healthy' && r.status.currentPodHash === canary,
-    );
+    const ro = await waitForPhase(namespace, name, 'Healthy', (s) => s.currentPodHash === canary);
     expect(ro.status?.stableRS).toBe(canary);
     expect(ro.status?.currentStepIndex).toBe(6);
     await expectPods({ [canary]: 5 }, 'only stable pods');
@@ -210,48 +162,41 @@ describe('canary rollout with the seed steps', () => {
   });
 
   it('sets InvalidSpec with the field named, and recovers when fixed', async () => {
-    kubectl([
-      'patch',
+    patch(
       'rollout',
       name,
-      '-n',
       namespace,
-      '--type',
-      'json',
-      '-p',
-      JSON.stringify([{ op: 'replace', path: '/spec/strategy/canary/steps/0/setWeight', value: 140 }]),
-    ]);
-    const ro = await waitForRollout(
-      namespace,
-      name,
-      'Degraded by InvalidSpec',
-      (r) => r.status?.phase === 'Degraded',
+      [{ op: 'replace', path: '/spec/strategy/canary/steps/0/setWeight', value: 140 }],
+      {
+        type: 'json',
+      },
     );
+    const ro = await waitForPhase(namespace, name, 'Degraded');
     expect(ro.status?.message).toBe(
       'InvalidSpec: spec.strategy.canary.steps[0].setWeight must be 0..100, got 140',
     );
     captureRolloutFixture(namespace, name, 'invalid-spec');
-    kubectl([
-      'patch',
+    patch(
       'rollout',
       name,
-      '-n',
       namespace,
-      '--type',
-      'json',
-      '-p',
-      JSON.stringify([{ op: 'replace', path: '/spec/strategy/canary/steps/0/setWeight', value: 20 }]),
-    ]);
-    await waitForRollout(namespace, name, 'Healthy again', (r) => r.status?.phase === 'Healthy');
+      [{ op: 'replace', path: '/spec/strategy/canary/steps/0/setWeight', value: 20 }],
+      {
+        type: 'json',
+      },
+    );
+    await waitForPhase(namespace, name, 'Healthy');
     expect(getRollout(namespace, name).status?.conditions?.some((c) => c.type === 'InvalidSpec')).toBe(false);
   });
 
   it('restarts every pod through the eviction API and records restartedAt', async () => {
-    const podsNow = () =>
-      getJson<{
-        items: { metadata: { name: string; creationTimestamp: string; deletionTimestamp?: string } }[];
-      }>(['pods', '-n', namespace, '-l', `app=${name}`]).items;
-    const before = podsNow();
+    const podsNow = async () =>
+      (
+        await getJsonAsync<{
+          items: { metadata: { name: string; creationTimestamp: string; deletionTimestamp?: string } }[];
+        }>(['pods', '-n', namespace, '-l', `app=${name}`])
+      ).items;
+    const before = await podsNow();
     operate(namespace, name, 'restart');
     const restartAt = getRollout(namespace, name).spec.restartAt;
     const ro = await waitForRollout(
@@ -268,9 +213,7 @@ describe('canary rollout with the seed steps', () => {
         .filter((p) => Date.parse(p.metadata.creationTimestamp) < Date.parse(restartAt ?? ''))
         .map((p) => p.metadata.name),
     );
-    const after = podsNow()
-      .filter((p) => !p.metadata.deletionTimestamp)
-      .map((p) => p.metadata.name);
+    const after = (await podsNow()).filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.name);
     expect(olderThanRestart.size).toBeGreaterThan(0);
     expect(after.filter((pod) => olderThanRestart.has(pod))).toEqual([]);
     await expectEvents(namespace, name, ['RolloutRestarted']);
@@ -278,44 +221,18 @@ describe('canary rollout with the seed steps', () => {
 
   it('undo with the kubectl plugin goes back to the previous revision through the steps', async () => {
     const before = getRollout(namespace, name);
-    const result = spawnSync(
-      process.execPath,
-      [
-        join(PACKAGE_ROOT, 'dist', 'cmd', 'kubectl-slipway.js'),
-        'undo',
-        name,
-        '-n',
-        namespace,
-        '--kubeconfig',
-        inject('kubeconfig'),
-      ],
-      { encoding: 'utf8' },
-    );
+    const result = plugin(['undo', name]);
     expect(result.status, result.stderr).toBe(0);
-    const ro = await waitForRollout(
+    const ro = await waitForPhase(
       namespace,
       name,
-      'paused at step 1 on the previous revision',
-      (r) => r.status?.phase === 'Paused' && r.status.currentPodHash !== before.status?.currentPodHash,
+      'Paused',
+      (s) => s.currentPodHash !== before.status?.currentPodHash,
     );
     expect(Number(ro.metadata?.annotations?.['rollout.argoproj.io/revision'])).toBeGreaterThan(
       Number(before.metadata?.annotations?.['rollout.argoproj.io/revision']),
     );
-    const bad = spawnSync(
-      process.execPath,
-      [
-        join(PACKAGE_ROOT, 'dist', 'cmd', 'kubectl-slipway.js'),
-        'undo',
-        name,
-        '-n',
-        namespace,
-        '--kubeconfig',
-        inject('kubeconfig'),
-        '--to-revision',
-        '99',
-      ],
-      { encoding: 'utf8' },
-    );
+    const bad = plugin(['undo', name, '--to-revision', '99']);
     expect(bad.status).toBe(1);
     expect(bad.stderr.trim()).toMatch(
       /^Error: unable to find specified revision 99 in history \(revisions there: /,

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import { startTestController } from './support/controller.js';
-import { getJson, kubectl, tryKubectl } from './support/kubectl.js';
+import { getJson, getJsonAsync, kubectl, tryKubectl } from './support/kubectl.js';
 import { eventually } from './support/wait.js';
 
 // ../shared beside the repository (or beside the worktrees folder of a git worktree).
@@ -144,9 +144,9 @@ describe('Argo Rollouts compat examples', () => {
       const phases = new Map<string, string>();
       await eventually(
         'every example Rollout Healthy',
-        () => {
+        async () => {
           for (const { name, namespace: ns } of rollouts) {
-            const ro = getJson<{ status?: { phase?: string; message?: string } }>([
+            const ro = await getJsonAsync<{ status?: { phase?: string; message?: string } }>([
               'rollout',
               name,
               '-n',
@@ -167,14 +167,16 @@ describe('Argo Rollouts compat examples', () => {
       for (const [file, reason] of Object.entries(UNSUPPORTED_ROUTER)) {
         if (!exampleFiles.includes(file)) continue;
         for (const { name, namespace: ns } of rolloutsOf([file])) {
-          await eventually(`a TrafficRoutingError Event on ${ns}/${name} saying ${reason}`, () => {
-            const events = getJson<{ items: { reason?: string; type?: string; message?: string }[] }>([
-              'events',
-              '-n',
-              ns,
-              '--field-selector',
-              `involvedObject.name=${name},reason=TrafficRoutingError`,
-            ]).items;
+          await eventually(`a TrafficRoutingError Event on ${ns}/${name} saying ${reason}`, async () => {
+            const events = (
+              await getJsonAsync<{ items: { reason?: string; type?: string; message?: string }[] }>([
+                'events',
+                '-n',
+                ns,
+                '--field-selector',
+                `involvedObject.name=${name},reason=TrafficRoutingError`,
+              ])
+            ).items;
             return events.some((e) => e.type === 'Warning' && e.message?.includes(reason)) ? true : undefined;
           });
         }

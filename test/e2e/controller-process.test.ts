@@ -1,49 +1,21 @@
 // Given the local cluster, when two `slipway controller` processes start with leader election,
 // then one leads, both serve health and metrics, JSON logs go to stdout, and SIGTERM on the
 // leader releases the Lease so the standby takes over at once.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import { freePort } from '../../src/localcluster/control-plane.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/package-paths.js';
+import { type SlipwayProcess, spawnSlipway } from './support/controller.js';
 import { getJson, kubectl } from './support/kubectl.js';
 
 const SLIPWAY = join(PACKAGE_ROOT, 'dist', 'cmd', 'slipway.js');
 const namespace = `controller-${Date.now().toString(36)}`;
 
-interface Controller {
-  child: ChildProcess;
-  healthPort: number;
-  metricsPort: number;
-  stdout: string[];
-  exited: Promise<number | null>;
-}
+type Controller = SlipwayProcess;
 
-async function startController(): Promise<Controller> {
-  const [healthPort, metricsPort] = [await freePort(), await freePort()];
-  const child = spawn(
-    process.execPath,
-    [
-      SLIPWAY,
-      'controller',
-      '--kubeconfig',
-      inject('kubeconfig'),
-      '--leader-election-namespace',
-      namespace,
-      '--bind-address',
-      '127.0.0.1',
-      '--healthz-port',
-      String(healthPort),
-      '--metrics-port',
-      String(metricsPort),
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const stdout: string[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => stdout.push(...chunk.toString().split('\n').filter(Boolean)));
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  return { child, healthPort, metricsPort, stdout, exited };
+function startController(): Promise<Controller> {
+  return spawnSlipway(['controller', '--leader-election-namespace', namespace]);
 }
 
 async function httpStatus(port: number, path: string): Promise<number> {

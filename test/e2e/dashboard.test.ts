@@ -17,9 +17,10 @@ import { createLogger } from '../../src/process/logger.js';
 import { launchChromium, type TestBrowser } from './support/browser.js';
 import { useControllerNamespace } from './support/controller.js';
 import { type FixtureServer, startHttpFixture } from './support/http-fixtures.js';
-import { getJson, kubectl } from './support/kubectl.js';
+import { getJson, kubectl, patch } from './support/kubectl.js';
+import { canaryRollout } from './support/manifests.js';
 import { freePort } from './support/prometheus.js';
-import { getRollout, setImage, waitForRollout } from './support/rollouts.js';
+import { getRollout, setImage, waitForPhase, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
 const ARTIFACTS_DIR = join(PACKAGE_ROOT, 'test', 'e2e', 'artifacts');
@@ -30,25 +31,17 @@ let sample = 0;
 const namespace = useControllerNamespace('dashboard');
 
 const manifest = (image: string) =>
-  JSON.stringify({
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name, namespace },
-    spec: {
-      replicas: 5,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: { containers: [{ name: 'app', image }] },
+  JSON.stringify(
+    canaryRollout(
+      namespace,
+      name,
+      {
+        analysis: { templates: [{ templateName: 'success-rate' }], startingStep: 1 },
+        steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 40 }, { pause: {} }],
       },
-      strategy: {
-        canary: {
-          analysis: { templates: [{ templateName: 'success-rate' }], startingStep: 1 },
-          steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 40 }, { pause: {} }],
-        },
-      },
-    },
-  });
+      { replicas: 5, image },
+    ),
+  );
 
 let dashboard: Dashboard;
 let readOnlyDashboard: Dashboard;
@@ -142,19 +135,14 @@ describe('dashboard in a real browser', () => {
   it('lists the rollout mid-canary with status, step, weights and images', async () => {
     await metricsStarted;
     kubectl(['apply', '-f', '-'], manifest('shop:1.0'));
-    await waitForRollout(namespace, name, 'first deploy Healthy', (r) => r.status?.phase === 'Healthy');
+    await waitForPhase(namespace, name, 'Healthy');
     await page.goto(`${dashboard.url}#/rollouts/${namespace}`);
     const row = page.locator(`tr[data-rollout="${name}"]`);
     await expectText(row, /Healthy/, 'the list shows the healthy rollout');
 
     // The page follows the change itself: no reload from here on.
     setImage(namespace, name, 'shop:1.1');
-    await waitForRollout(
-      namespace,
-      name,
-      'paused at step 1',
-      (r) => r.status?.phase === 'Paused' && r.status.currentStepIndex === 1,
-    );
+    await waitForPhase(namespace, name, 'Paused', (s) => s.currentStepIndex === 1);
     const text = await expectText(row, /Paused.*1\/4.*20% \/ 20%/, 'the list shows the paused canary');
     expect(text).toContain('Canary');
     expect(text).toContain('shop:1.0 (stable)');
@@ -228,12 +216,7 @@ describe('dashboard in a real browser', () => {
       /Promoted shop-web\./,
       'result',
     );
-    await waitForRollout(
-      namespace,
-      name,
-      'paused at step 3 after promote',
-      (r) => r.status?.phase === 'Paused' && r.status.currentStepIndex === 3,
-    );
+    await waitForPhase(namespace, name, 'Paused', (s) => s.currentStepIndex === 3);
     await expectText(page.getByTestId('step'), /^3\/4$/, 'the page shows step 3/4');
     await expectText(page.getByTestId('set-weight'), /^40%$/, 'the page shows 40%');
   });
@@ -265,19 +248,7 @@ describe('Git-sync view in the browser', () => {
   const apply = (object: object) => kubectl(['apply', '-f', '-'], JSON.stringify(object));
   // What git-sync would have written to status (git-sync itself is tested in gitsync*.test.ts).
   const setStatus = (kind: string, objectName: string, status: object) =>
-    kubectl([
-      'patch',
-      kind,
-      objectName,
-      '-n',
-      namespace,
-      '--subresource',
-      'status',
-      '--type',
-      'merge',
-      '-p',
-      JSON.stringify({ status }),
-    ]);
+    patch(kind, objectName, namespace, { status }, { subresource: 'status' });
   const commit = '3f2a9c1d5e7b8a0f4c6d2e1b9a8f7c6d5e4b3a21';
 
   beforeAll(() => {

@@ -6,9 +6,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { retryExperimentPatch, terminateExperimentPatch } from '../../src/experiment/operations.js';
 import { useControllerNamespace } from './support/controller.js';
 import { captureExperimentFixture } from './support/experiment-fixtures.js';
-import { getJson, kubectl, tryKubectl } from './support/kubectl.js';
-import { getRollout, setImage, waitForRollout } from './support/rollouts.js';
-import { eventually } from './support/wait.js';
+import { getJson, getJsonAsync, kubectl, patch, tryKubectl, tryKubectlAsync } from './support/kubectl.js';
+import { canaryRollout as canaryRolloutManifest, jobProvider } from './support/manifests.js';
+import { getRollout, setImage, waitForPhase, waitForRollout } from './support/rollouts.js';
+import { eventually, pollUntil } from './support/wait.js';
 
 const namespace = useControllerNamespace('experiment', (ns) => {
   kubectl(['apply', '-n', ns, '-f', '-'], template('job-pass', jobMetric()));
@@ -57,25 +58,7 @@ function template(name: string, metric: Record<string, unknown>): string {
 }
 
 function jobMetric(exitCode?: number): Record<string, unknown> {
-  return {
-    provider: {
-      job: {
-        spec: {
-          backoffLimit: 0,
-          template: {
-            metadata:
-              exitCode === undefined
-                ? {}
-                : { annotations: { 'slipway.dev/kwok-exit-code': String(exitCode) } },
-            spec: {
-              restartPolicy: 'Never',
-              containers: [{ name: 'check', image: 'busybox', command: ['echo', '{{args.hash}}'] }],
-            },
-          },
-        },
-      },
-    },
-  };
+  return { provider: jobProvider(exitCode, 'check', ['echo', '{{args.hash}}']) };
 }
 
 const podTemplate = (app: string, image: string) => ({
@@ -109,57 +92,58 @@ function experiment(name: string, spec: Record<string, unknown>): string {
   });
 }
 
-const getExperiment = (name: string) => getJson<ExperimentObject>(['experiment', name, '-n', namespace]);
-const getReplicaSet = (name: string) => getJson<ReplicaSetObject>(['replicaset', name, '-n', namespace]);
+const getExperiment = (name: string) => getJsonAsync<ExperimentObject>(['experiment', name, '-n', namespace]);
+const getReplicaSet = (name: string) => getJsonAsync<ReplicaSetObject>(['replicaset', name, '-n', namespace]);
 
-async function waitForExperiment(
+function waitForExperiment(
   name: string,
   what: string,
   predicate: (ex: ExperimentObject) => boolean,
   timeoutMs = 90_000,
-) {
-  let last: ExperimentObject | undefined;
-  try {
-    return await eventually(
-      `${name}: ${what}`,
-      () => {
-        last = getExperiment(name);
-        return predicate(last) ? last : undefined;
-      },
-      timeoutMs,
-    );
-  } catch (error) {
-    throw new Error(`${(error as Error).message} (last status: ${JSON.stringify(last?.status)})`);
-  }
+): Promise<ExperimentObject> {
+  return pollUntil(
+    `${name}: ${what}`,
+    () => getExperiment(name),
+    predicate,
+    timeoutMs,
+    (last) => JSON.stringify(last.status),
+  );
 }
 
-function eventsOf(kind: string, name: string): { type: string; reason: string; message: string }[] {
-  return getJson<{
+async function eventsOf(
+  kind: string,
+  name: string,
+): Promise<{ type: string; reason: string; message: string }[]> {
+  const events = await getJsonAsync<{
     items: {
       type: string;
       reason: string;
       message: string;
       involvedObject: { kind: string; name: string };
     }[];
-  }>(['events', '-n', namespace]).items.filter(
-    (e) => e.involvedObject.kind === kind && e.involvedObject.name === name,
-  );
+  }>(['events', '-n', namespace]);
+  return events.items.filter((e) => e.involvedObject.kind === kind && e.involvedObject.name === name);
 }
 
 async function expectExperimentEvents(name: string, reasons: string[]): Promise<void> {
   let seen: string[] = [];
-  await eventually(`events ${reasons.join(', ')} on ${name}`, () => {
-    seen = eventsOf('Experiment', name).map((e) => e.reason);
+  await eventually(`events ${reasons.join(', ')} on ${name}`, async () => {
+    seen = (await eventsOf('Experiment', name)).map((e) => e.reason);
     return reasons.every((r) => seen.includes(r)) ? true : undefined;
   }).catch((error: Error) => {
     throw new Error(`${error.message} (seen: ${[...new Set(seen)].join(', ')})`);
   });
 }
 
-const scaledDown = (rsName: string) => () => {
-  const rs = getReplicaSet(rsName);
+const scaledDown = (rsName: string) => async () => {
+  const rs = await getReplicaSet(rsName);
   return rs.spec.replicas === 0 && (rs.status.availableReplicas ?? 0) === 0 ? rs : undefined;
 };
+
+/** Both template ReplicaSets of an Experiment scaled to 0, for eventually(). */
+const bothScaledDown = (experiment: string) => async () =>
+  ((await scaledDown(`${experiment}-baseline`)()) && (await scaledDown(`${experiment}-canary`)())) ||
+  undefined;
 
 describe('a standalone Experiment', () => {
   it('runs its templates as ReplicaSets with a Service, ends Successful after its duration and scales down', async () => {
@@ -172,7 +156,7 @@ describe('a standalone Experiment', () => {
     ]);
     expect(running.status?.conditions?.find((c) => c.type === 'Progressing')?.status).toBe('True');
 
-    const rs = getReplicaSet('timed-canary');
+    const rs = await getReplicaSet('timed-canary');
     const hash = rs.metadata.labels['rollouts-pod-template-hash'];
     expect(rs.metadata.annotations).toMatchObject({
       'experiment.argoproj.io/name': 'timed',
@@ -194,12 +178,9 @@ describe('a standalone Experiment', () => {
       reason: 'ExperimentCompleted',
       message: 'Experiment "timed" has successfully ran and completed.',
     });
-    await eventually(
-      'timed ReplicaSets scaled down',
-      () => scaledDown('timed-baseline')() && scaledDown('timed-canary')(),
-    );
-    await eventually('timed-canary Service deleted', () =>
-      tryKubectl(['get', 'service', 'timed-canary', '-n', namespace]).ok ? undefined : true,
+    await eventually('timed ReplicaSets scaled down', bothScaledDown('timed'));
+    await eventually('timed-canary Service deleted', async () =>
+      (await tryKubectlAsync(['get', 'service', 'timed-canary', '-n', namespace])).ok ? undefined : true,
     );
     await expectExperimentEvents('timed', [
       'ExperimentPending',
@@ -210,7 +191,7 @@ describe('a standalone Experiment', () => {
       'TemplateSuccessful',
       'ScalingReplicaSet',
     ]);
-    captureExperimentFixture(getExperiment('timed'), 'successful');
+    captureExperimentFixture(await getExperiment('timed'), 'successful');
   });
 
   it('ends Successful once a required analysis passes, with args from the template pod hashes', async () => {
@@ -232,7 +213,7 @@ describe('a standalone Experiment', () => {
     expect(done.status?.analysisRuns).toEqual([
       { name: 'check', analysisRun: 'required-check', phase: 'Successful' },
     ]);
-    const hash = getReplicaSet('required-canary').metadata.labels['rollouts-pod-template-hash'];
+    const hash = (await getReplicaSet('required-canary')).metadata.labels['rollouts-pod-template-hash'];
     const run = getJson<{
       spec: { args: { name: string; value: string }[] };
       metadata: { ownerReferences: { kind: string; name: string }[] };
@@ -258,31 +239,16 @@ describe('a standalone Experiment', () => {
       analysisRun: 'failing-check',
       phase: 'Failed',
     });
-    await eventually(
-      'failing ReplicaSets scaled down',
-      () => scaledDown('failing-baseline')() && scaledDown('failing-canary')(),
-    );
+    await eventually('failing ReplicaSets scaled down', bothScaledDown('failing'));
     await expectExperimentEvents('failing', ['AnalysisRunPending', 'AnalysisRunFailed', 'ExperimentFailed']);
-    expect(eventsOf('Experiment', 'failing').find((e) => e.reason === 'ExperimentFailed')?.type).toBe(
+    expect((await eventsOf('Experiment', 'failing')).find((e) => e.reason === 'ExperimentFailed')?.type).toBe(
       'Warning',
     );
-    captureExperimentFixture(getExperiment('failing'), 'failed');
+    captureExperimentFixture(await getExperiment('failing'), 'failed');
 
     // Retry (Argo's `retry experiment`: the status cleared, through /status here): it runs again,
     // with a new AnalysisRun beside the failed one.
-    kubectl([
-      'patch',
-      'experiment',
-      'failing',
-      '-n',
-      namespace,
-      '--subresource',
-      'status',
-      '--type',
-      'merge',
-      '-p',
-      JSON.stringify(retryExperimentPatch()),
-    ]);
+    patch('experiment', 'failing', namespace, retryExperimentPatch(), { subresource: 'status' });
     const again = await waitForExperiment(
       'failing',
       'Failed again after the retry',
@@ -297,19 +263,9 @@ describe('a standalone Experiment', () => {
       experiment('endless', { analyses: [{ name: 'check', templateName: 'job-pass' }] }),
     );
     await waitForExperiment('endless', 'Running', (ex) => ex.status?.phase === 'Running');
-    captureExperimentFixture(getExperiment('endless'), 'running');
-    captureExperimentFixture(getExperiment('endless'), 'running', 'action');
-    kubectl([
-      'patch',
-      'experiment',
-      'endless',
-      '-n',
-      namespace,
-      '--type',
-      'merge',
-      '-p',
-      JSON.stringify(terminateExperimentPatch()),
-    ]);
+    captureExperimentFixture(await getExperiment('endless'), 'running');
+    captureExperimentFixture(await getExperiment('endless'), 'running', 'action');
+    patch('experiment', 'endless', namespace, terminateExperimentPatch());
     const done = await waitForExperiment('endless', 'Successful', (ex) => ex.status?.phase === 'Successful');
     expect(done.status?.templateStatuses?.map((t) => t.status)).toEqual(['Successful', 'Successful']);
   });
@@ -329,20 +285,18 @@ describe('a standalone Experiment', () => {
 });
 
 function canaryRollout(name: string, experimentStep: Record<string, unknown>): string {
-  return JSON.stringify({
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name, namespace },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: { app: name } },
-      template: podTemplate(name, 'web:1'),
-      strategy: {
-        canary: { steps: [{ setWeight: 50 }, { experiment: experimentStep }, { setWeight: 100 }] },
-      },
-    },
-  });
+  return JSON.stringify(
+    canaryRolloutManifest(
+      namespace,
+      name,
+      { steps: [{ setWeight: 50 }, { experiment: experimentStep }, { setWeight: 100 }] },
+      { podSpec: podTemplate(name, 'web:1').spec },
+    ),
+  );
 }
+
+const atExperimentStep = (rollout: string) =>
+  waitForRollout(namespace, rollout, 'at the experiment step', (r) => !!r.status?.canary?.currentExperiment);
 
 describe('a canary experiment step', () => {
   const cleanups: string[] = [];
@@ -369,18 +323,13 @@ describe('a canary experiment step', () => {
         ],
       }),
     );
-    await waitForRollout(namespace, 'exstep', 'first deploy Healthy', (r) => r.status?.phase === 'Healthy');
+    await waitForPhase(namespace, 'exstep', 'Healthy');
     setImage(namespace, 'exstep', 'web:2');
-    const atStep = await waitForRollout(
-      namespace,
-      'exstep',
-      'at the experiment step',
-      (r) => !!r.status?.canary?.currentExperiment,
-    );
+    const atStep = await atExperimentStep('exstep');
     const hash = atStep.status?.currentPodHash ?? '';
     const name = `exstep-${hash}-2-1`;
     expect(atStep.status?.canary?.currentExperiment).toBe(name);
-    const ex = getExperiment(name);
+    const ex = await getExperiment(name);
     expect(ex.metadata.ownerReferences).toEqual([
       expect.objectContaining({ kind: 'Rollout', name: 'exstep' }),
     ]);
@@ -395,7 +344,7 @@ describe('a canary experiment step', () => {
       180_000,
     );
     expect(done.status?.canary?.currentExperiment).toBeUndefined();
-    expect(getExperiment(name).status?.phase).toBe('Successful');
+    expect((await getExperiment(name)).status?.phase).toBe('Successful');
     const reasons = getJson<{ items: { reason: string; involvedObject: { kind: string; name: string } }[] }>([
       'events',
       '-n',
@@ -415,7 +364,7 @@ describe('a canary experiment step', () => {
         analyses: [{ name: 'check', templateName: 'job-fail' }],
       }),
     );
-    await waitForRollout(namespace, 'exfail', 'first deploy Healthy', (r) => r.status?.phase === 'Healthy');
+    await waitForPhase(namespace, 'exfail', 'Healthy');
     setImage(namespace, 'exfail', 'web:2');
     const aborted = await waitForRollout(
       namespace,
@@ -426,7 +375,7 @@ describe('a canary experiment step', () => {
     );
     expect(aborted.status?.phase).toBe('Degraded');
     const hash = aborted.status?.currentPodHash ?? '';
-    expect(getExperiment(`exfail-${hash}-2-1`).status?.phase).toBe('Failed');
+    expect((await getExperiment(`exfail-${hash}-2-1`)).status?.phase).toBe('Failed');
     expect(getRollout(namespace, 'exfail').status?.stableRS).not.toBe(hash);
   });
 
@@ -436,29 +385,12 @@ describe('a canary experiment step', () => {
       ['apply', '-f', '-'],
       canaryRollout('exskip', { templates: [{ name: 'canary', specRef: 'canary' }] }),
     );
-    await waitForRollout(namespace, 'exskip', 'first deploy Healthy', (r) => r.status?.phase === 'Healthy');
+    await waitForPhase(namespace, 'exskip', 'Healthy');
     setImage(namespace, 'exskip', 'web:2');
-    const atStep = await waitForRollout(
-      namespace,
-      'exskip',
-      'at the experiment step',
-      (r) => !!r.status?.canary?.currentExperiment,
-    );
+    const atStep = await atExperimentStep('exskip');
     const name = atStep.status?.canary?.currentExperiment ?? '';
     await waitForExperiment(name, 'Running', (ex) => ex.status?.phase === 'Running');
-    kubectl([
-      'patch',
-      'rollout',
-      'exskip',
-      '-n',
-      namespace,
-      '--subresource',
-      'status',
-      '--type',
-      'merge',
-      '-p',
-      JSON.stringify({ status: { promoteFull: true } }),
-    ]);
+    patch('rollout', 'exskip', namespace, { status: { promoteFull: true } }, { subresource: 'status' });
     const stopped = await waitForExperiment(
       name,
       'terminated',
@@ -518,42 +450,32 @@ describe('an experiment step with Istio traffic routing', () => {
     );
     kubectl(
       ['apply', '-f', '-'],
-      JSON.stringify({
-        apiVersion: 'argoproj.io/v1alpha1',
-        kind: 'Rollout',
-        metadata: { name: 'exweight', namespace },
-        spec: {
-          replicas: 2,
-          selector: { matchLabels: { app: 'exweight' } },
-          template: podTemplate('exweight', 'web:1'),
-          strategy: {
-            canary: {
-              canaryService: 'exweight-canary',
-              stableService: 'exweight-stable',
-              trafficRouting: { istio: { virtualService: { name: 'exweight-vsvc', routes: ['primary'] } } },
-              steps: [
-                { setWeight: 10 },
-                {
-                  experiment: {
-                    duration: '10s',
-                    templates: [{ name: 'preview', specRef: 'canary', weight: 20 }],
-                  },
+      JSON.stringify(
+        canaryRolloutManifest(
+          namespace,
+          'exweight',
+          {
+            canaryService: 'exweight-canary',
+            stableService: 'exweight-stable',
+            trafficRouting: { istio: { virtualService: { name: 'exweight-vsvc', routes: ['primary'] } } },
+            steps: [
+              { setWeight: 10 },
+              {
+                experiment: {
+                  duration: '10s',
+                  templates: [{ name: 'preview', specRef: 'canary', weight: 20 }],
                 },
-                { setWeight: 50 },
-              ],
-            },
+              },
+              { setWeight: 50 },
+            ],
           },
-        },
-      }),
+          { podSpec: podTemplate('exweight', 'web:1').spec },
+        ),
+      ),
     );
-    await waitForRollout(namespace, 'exweight', 'first deploy Healthy', (r) => r.status?.phase === 'Healthy');
+    await waitForPhase(namespace, 'exweight', 'Healthy');
     setImage(namespace, 'exweight', 'web:2');
-    const atStep = await waitForRollout(
-      namespace,
-      'exweight',
-      'at the experiment step',
-      (r) => !!r.status?.canary?.currentExperiment,
-    );
+    const atStep = await atExperimentStep('exweight');
     const name = atStep.status?.canary?.currentExperiment ?? '';
     const running = await waitForExperiment(
       name,

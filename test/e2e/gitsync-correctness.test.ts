@@ -1,19 +1,12 @@
-// Git-sync correctness against a real docker-registry on loopback (part 3 of the git-sync work):
-// spec.platform filters tags of real single-platform images and OCI indexes; and, with the local
-// cluster, a bare repository served over HTTP and `slipway git-sync` as a process: the digest
-// strategy writes the pinned digest everywhere, a webhook that arrives before its tag is readable
-// still gets the tag written, a deleted tag never downgrades, and spec.suspend pins Git.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkImage } from '../../src/gitsync/imagewatch/check.js';
 import { compilePolicy } from '../../src/gitsync/imagewatch/policy/strategy.js';
 import { RegistryClient } from '../../src/gitsync/imagewatch/registry/client.js';
 import { locateRepository } from '../../src/gitsync/imagewatch/registry/location.js';
 import { signBody, signRequest } from '../../src/gitsync/imagewatch/webhook/signature.js';
-import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import {
   commitMessages,
   createBareRepo,
@@ -24,7 +17,8 @@ import {
   startGitHttpServer,
 } from './support/git-server.js';
 import { startGitHubFixture } from './support/github-fixture.js';
-import { getJson, kubectl } from './support/kubectl.js';
+import { requestSync, startTestGitSync, type TestGitSync } from './support/gitsync.js';
+import { createRepoSecret, getJsonAsync, kubectl, kubectlAsync } from './support/kubectl.js';
 import { freePort, pushImage, startRegistry, type TestRegistry } from './support/registry.js';
 import { eventually } from './support/wait.js';
 
@@ -94,17 +88,19 @@ describe('slipway git-sync correctness with the cluster, the registry and a Git 
   let root: string;
   let gitServer: GitHttpServer;
   let bare: string;
-  let child: ChildProcess | undefined;
-  const output: string[] = [];
+  let gitSync: TestGitSync | undefined;
+  let output: string[] = [];
   let webhookPort: number;
 
   const apply = (yaml: string) => kubectl(['apply', '-n', namespace, '-f', '-'], yaml);
-  const watchStatus = (name: string): WatchStatus =>
-    getJson<{ status?: WatchStatus }>(['imagewatch', name, '-n', namespace]).status ?? {};
-  const ready = (name: string) => watchStatus(name).conditions?.find((c) => c.type === 'Ready');
+  const watchStatus = async (name: string): Promise<WatchStatus> =>
+    (await getJsonAsync<{ status?: WatchStatus }>(['imagewatch', name, '-n', namespace])).status ?? {};
+  const ready = async (name: string) => (await watchStatus(name)).conditions?.find((c) => c.type === 'Ready');
   const file = (path: string) => showFile(bare, path);
+  const inGit = (path: string, text: string) =>
+    eventually(`${text} in ${path}`, () => (file(path).includes(text) ? true : undefined), 90_000);
   const events = () =>
-    kubectl([
+    kubectlAsync([
       'get',
       'events',
       '-n',
@@ -134,63 +130,15 @@ describe('slipway git-sync correctness with the cluster, the registry and a Git 
       ),
     });
     kubectl(['create', 'namespace', namespace]);
-    kubectl([
-      'create',
-      'secret',
-      'generic',
-      'repo-creds',
-      '-n',
-      namespace,
-      '--from-literal=username=slipway',
-      `--from-literal=password=${TOKEN}`,
-    ]);
+    createRepoSecret(namespace, TOKEN);
     webhookPort = await freePort();
-    const health = await freePort();
-    child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(PACKAGE_ROOT, 'src', 'cmd', 'slipway.ts'),
-        'git-sync',
-        '--kubeconfig',
-        inject('kubeconfig'),
-        '--namespace',
-        namespace,
-        '--no-leader-elect',
-        '--bind-address',
-        '127.0.0.1',
-        '--healthz-port',
-        String(health),
-        '--metrics-port',
-        String(await freePort()),
-        '--webhook-port',
-        String(webhookPort),
-        '--work-dir',
-        join(root, 'work'),
-        '--loglevel',
-        'debug',
-        '--allow-http-repositories',
-      ],
-      {
-        cwd: PACKAGE_ROOT,
-        detached: true,
-        env: { ...process.env, SLIPWAY_WEBHOOK_SECRET: WEBHOOK_SECRET },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    child.stdout!.on('data', (c: Buffer) => output.push(c.toString()));
-    child.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
-    await eventually(
-      'git-sync readiness',
-      async () => {
-        const response = await fetch(`http://127.0.0.1:${health}/readyz`).catch(() => undefined);
-        return response?.status === 200 ? true : undefined;
-      },
-      90_000,
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}\n${output.join('')}`);
+    gitSync = await startTestGitSync({
+      namespace,
+      workDir: join(root, 'work'),
+      webhookPort,
+      env: { SLIPWAY_WEBHOOK_SECRET: WEBHOOK_SECRET },
     });
+    output = gitSync.output;
     apply(`
 apiVersion: slipway.dev/v1alpha1
 kind: GitTarget
@@ -203,11 +151,7 @@ spec:
   }, 180_000);
 
   afterAll(async () => {
-    if (child?.pid !== undefined && child.exitCode === null) {
-      const exited = new Promise((done) => child!.once('exit', done));
-      process.kill(-child.pid, 'SIGTERM');
-      await exited;
-    }
+    await gitSync?.kill();
     await gitServer?.stop();
     kubectl(['delete', 'namespace', namespace, '--wait=false']);
     if (!process.env.SLIPWAY_KEEP_E2E_DATA) rmSync(root, { recursive: true, force: true });
@@ -227,18 +171,14 @@ spec:
     - {gitTarget: platform, path: apps/dig/kustomization.yaml, kustomize: {}}
     - {gitTarget: platform, path: apps/dig, argocdSourceOverride: {application: dig, helm: {tagParameter: image.tag}}}
 `);
-    await eventually(
-      'the digest in Git',
-      () => (file('apps/dig/kustomization.yaml').includes(digest) ? true : undefined),
-      90_000,
-    );
+    await inGit('apps/dig/kustomization.yaml', digest);
     expect(file('apps/dig/kustomization.yaml')).toBe(
       `images:\n  - name: ${registry.host}/fix/dig\n    digest: ${digest}\n`,
     );
     expect(file('apps/dig/.argocd-source-dig.yaml')).toBe(
       `helm:\n  parameters:\n  - name: image.tag\n    value: latest@${digest}\n    forcestring: true\n`,
     );
-    expect(watchStatus('dig').latest?.image).toBe(`${registry.host}/fix/dig:latest@${digest}`);
+    expect((await watchStatus('dig')).latest?.image).toBe(`${registry.host}/fix/dig:latest@${digest}`);
   });
 
   it('a webhook that arrives before its tag is readable still gets the tag written', async () => {
@@ -254,11 +194,7 @@ spec:
   targets:
     - {gitTarget: platform, path: apps/race/values.yaml, helm: {tagPath: image.tag}}
 `);
-    await eventually(
-      '1.0.0 in Git',
-      () => (file('apps/race/values.yaml').includes('1.0.0') ? true : undefined),
-      90_000,
-    );
+    await inGit('apps/race/values.yaml', '1.0.0');
     // The notification comes first, as a registry's sometimes does; the image lands afterwards.
     const body = JSON.stringify({ image: `${registry.host}/fix/race`, tag: '1.1.0' });
     const answer = await fetch(`http://127.0.0.1:${webhookPort}/webhook/generic`, {
@@ -275,11 +211,7 @@ spec:
     await eventually('a retried check', () => (retries() > 0 ? true : undefined), 60_000);
     await pushImage(registry.url, 'fix/race', '1.1.0');
     // The interval is an hour: only the retry can bring it.
-    await eventually(
-      '1.1.0 in Git',
-      () => (file('apps/race/values.yaml').includes('1.1.0') ? true : undefined),
-      90_000,
-    );
+    await inGit('apps/race/values.yaml', '1.1.0');
   });
 
   it('a GHCR package event (signed as GitHub signs it) brings a pushed tag without waiting for the poll', async () => {
@@ -366,10 +298,11 @@ spec:
     // Every ImageWatch has written (status) before the round starts, so nothing else is in flight.
     await eventually(
       'six watches up to date',
-      () =>
-        services.every((svc) => [1, 2].every((n) => ready(`round-${svc}${n}`)?.reason === 'UpToDate'))
-          ? true
-          : undefined,
+      async () => {
+        const names = services.flatMap((svc) => [1, 2].map((n) => `round-${svc}${n}`));
+        const conditions = await Promise.all(names.map((name) => ready(name)));
+        return conditions.every((c) => c?.reason === 'UpToDate') ? true : undefined;
+      },
       120_000,
     );
     const before = commitMessages(bare).length;
@@ -413,19 +346,15 @@ spec:
   targets:
     - {gitTarget: platform, path: apps/keep/values.yaml, helm: {tagPath: image.tag}}
 `);
-    await eventually(
-      '1.1.6 in Git',
-      () => (file('apps/keep/values.yaml').includes('1.1.6') ? true : undefined),
-      90_000,
-    );
+    await inGit('apps/keep/values.yaml', '1.1.6');
     const deleted = await fetch(`${registry.url}/v2/fix/keep/manifests/${newest}`, { method: 'DELETE' });
     expect(deleted.status).toBe(202);
     await eventually(
       'DowngradeRefused',
-      () => (/keep DowngradeRefused kept .*1\.1\.6/.test(events()) ? true : undefined),
+      async () => (/keep DowngradeRefused kept .*1\.1\.6/.test(await events()) ? true : undefined),
       60_000,
     );
-    expect(watchStatus('keep').latest?.tag).toBe('1.1.6');
+    expect((await watchStatus('keep')).latest?.tag).toBe('1.1.6');
     expect(file('apps/keep/values.yaml')).toBe('image:\n  tag: 1.1.6\n');
 
     kubectl([
@@ -438,29 +367,31 @@ spec:
       '-p',
       '{"spec":{"suspend":true}}',
     ]);
-    await eventually('Suspended', () => (ready('keep')?.reason === 'Suspended' ? true : undefined), 60_000);
+    await eventually(
+      'Suspended',
+      async () => ((await ready('keep'))?.reason === 'Suspended' ? true : undefined),
+      60_000,
+    );
     await pushImage(registry.url, 'fix/keep', '1.2.0');
     const synced =
-      getJson<{ status?: { lastSyncedAt?: string } }>(['gittarget', 'platform', '-n', namespace]).status
-        ?.lastSyncedAt ?? '';
+      (await getJsonAsync<{ status?: { lastSyncedAt?: string } }>(['gittarget', 'platform', '-n', namespace]))
+        .status?.lastSyncedAt ?? '';
     await eventually('a second later', () =>
       new Date().toISOString().slice(0, 19) > synced.slice(0, 19) ? true : undefined,
     );
-    kubectl([
-      'annotate',
-      '--overwrite',
-      '-n',
-      namespace,
-      'gittarget',
-      'platform',
-      `slipway.dev/sync-requested-at=${new Date(Date.now() + 1000).toISOString().replace(/\.\d+Z$/, 'Z')}`,
-    ]);
+    requestSync(namespace, 'platform');
     await eventually(
       'a sync while suspended',
-      () => {
+      async () => {
         const at =
-          getJson<{ status?: { lastSyncedAt?: string } }>(['gittarget', 'platform', '-n', namespace]).status
-            ?.lastSyncedAt ?? '';
+          (
+            await getJsonAsync<{ status?: { lastSyncedAt?: string } }>([
+              'gittarget',
+              'platform',
+              '-n',
+              namespace,
+            ])
+          ).status?.lastSyncedAt ?? '';
         return at > synced ? true : undefined;
       },
       60_000,
@@ -477,11 +408,7 @@ spec:
       '-p',
       '{"spec":{"suspend":false}}',
     ]);
-    await eventually(
-      '1.2.0 in Git after resuming',
-      () => (file('apps/keep/values.yaml').includes('1.2.0') ? true : undefined),
-      90_000,
-    );
+    await inGit('apps/keep/values.yaml', '1.2.0');
   });
 
   it('a person rolling back a managed line by hand is kept and reported, until a new tag', async () => {
@@ -498,14 +425,10 @@ spec:
   targets:
     - {gitTarget: platform, path: apps/hand/values.yaml, helm: {tagPath: image.tag}}
 `);
-    await eventually(
-      '1.1.0 in Git',
-      () => (file('apps/hand/values.yaml').includes('1.1.0') ? true : undefined),
-      90_000,
-    );
+    await inGit('apps/hand/values.yaml', '1.1.0');
     await eventually(
       'the write Applied',
-      () => (ready('hand')?.reason === 'UpToDate' ? true : undefined),
+      async () => ((await ready('hand'))?.reason === 'UpToDate' ? true : undefined),
       60_000,
     );
     await externalCommit(
@@ -515,33 +438,21 @@ spec:
       },
       'roll web back by hand',
     );
-    kubectl([
-      'annotate',
-      '--overwrite',
-      '-n',
-      namespace,
-      'gittarget',
-      'platform',
-      `slipway.dev/sync-requested-at=${new Date(Date.now() + 1000).toISOString().replace(/\.\d+Z$/, 'Z')}`,
-    ]);
+    requestSync(namespace, 'platform');
     const kept = await eventually(
       'ManualChangeKept',
-      () => {
-        const r = ready('hand');
+      async () => {
+        const r = await ready('hand');
         return r?.reason === 'ManualChangeKept' ? r : undefined;
       },
       60_000,
     );
     expect(kept.message).toContain('was changed by someone else to 1.0.0');
-    expect(events()).toMatch(/hand ManualChange .*changed by someone else to 1\.0\.0/);
+    expect(await events()).toMatch(/hand ManualChange .*changed by someone else to 1\.0\.0/);
     expect(file('apps/hand/values.yaml')).toBe('image:\n  tag: 1.0.0\n');
 
     await pushImage(registry.url, 'fix/hand', '1.2.0');
-    await eventually(
-      '1.2.0 in Git',
-      () => (file('apps/hand/values.yaml').includes('1.2.0') ? true : undefined),
-      90_000,
-    );
+    await inGit('apps/hand/values.yaml', '1.2.0');
   });
 
   it('pull-request mode proposes on a branch, labels the pull request, and the write lands when it is merged', async () => {
@@ -589,45 +500,43 @@ spec:
       expect(file('apps/pr/values.yaml')).toBe('image:\n  tag: 0.0.1\n');
       const pending = await eventually(
         'the write waits for the pull request',
-        () => {
-          const w = getJson<{ status?: { writes?: { state: string; message?: string }[] } }>([
-            'imagewatch',
-            'prw',
-            '-n',
-            namespace,
-          ]).status?.writes?.[0];
+        async () => {
+          const w = (
+            await getJsonAsync<{ status?: { writes?: { state: string; message?: string }[] } }>([
+              'imagewatch',
+              'prw',
+              '-n',
+              namespace,
+            ])
+          ).status?.writes?.[0];
           return w?.state === 'Pending' && w.message?.includes(`pull request #${pr.number}`) ? w : undefined;
         },
         60_000,
       );
       expect(pending.message).toContain('written once it is merged');
-      const targetStatus = getJson<{ status?: { pullRequest?: { number: number } } }>([
-        'gittarget',
-        'platform-pr',
-        '-n',
-        namespace,
-      ]).status;
+      const targetStatus = (
+        await getJsonAsync<{ status?: { pullRequest?: { number: number } } }>([
+          'gittarget',
+          'platform-pr',
+          '-n',
+          namespace,
+        ])
+      ).status;
       expect(targetStatus?.pullRequest?.number).toBe(pr.number);
 
       github.merge(pr.number);
-      kubectl([
-        'annotate',
-        '--overwrite',
-        '-n',
-        namespace,
-        'gittarget',
-        'platform-pr',
-        `slipway.dev/sync-requested-at=${new Date(Date.now() + 1000).toISOString().replace(/\.\d+Z$/, 'Z')}`,
-      ]);
+      requestSync(namespace, 'platform-pr');
       await eventually(
         'Applied once merged',
-        () => {
-          const w = getJson<{ status?: { writes?: { state: string }[] } }>([
-            'imagewatch',
-            'prw',
-            '-n',
-            namespace,
-          ]).status?.writes?.[0];
+        async () => {
+          const w = (
+            await getJsonAsync<{ status?: { writes?: { state: string }[] } }>([
+              'imagewatch',
+              'prw',
+              '-n',
+              namespace,
+            ])
+          ).status?.writes?.[0];
           return w?.state === 'Applied' ? true : undefined;
         },
         60_000,
@@ -670,6 +579,10 @@ spec:
       90_000,
     );
     expect(file('apps/wb/values.yaml')).toBe('image:\n  tag: 0.0.1\n');
-    await eventually('wb Ready', () => (ready('wb')?.status === 'True' ? true : undefined), 60_000);
+    await eventually(
+      'wb Ready',
+      async () => ((await ready('wb'))?.status === 'True' ? true : undefined),
+      60_000,
+    );
   });
 });

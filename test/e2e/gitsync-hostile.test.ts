@@ -4,7 +4,7 @@
 // client, gets nowhere. For each case the test asserts that no planted file outside the clone
 // changed (checksums), that a planted marker string never shows in any status, Event or log line,
 // and that the process stays up while another ImageWatch keeps being written.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   existsSync,
@@ -22,12 +22,11 @@ import { createServer, request, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GitAccess, prepareGitAccess } from '../../src/gitsync/gittarget/workspace/git-credentials.js';
 import { GitWorkspace, workspaceDir } from '../../src/gitsync/gittarget/workspace/workspace.js';
 import { signRequest } from '../../src/gitsync/imagewatch/webhook/signature.js';
 import { formatTime } from '../../src/kube/timestamps.js';
-import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import {
   createBareRepo,
   type GitHttpServer,
@@ -36,8 +35,9 @@ import {
   startGitHttpServer,
   writeFiles,
 } from './support/git-server.js';
-import { getJson, kubectl } from './support/kubectl.js';
-import { freePort, pushImage, startRegistry, type TestRegistry } from './support/registry.js';
+import { requestSync, startTestGitSync, type TestGitSync } from './support/gitsync.js';
+import { getJsonAsync, kubectl, kubectlAsync } from './support/kubectl.js';
+import { pushImage, startRegistry, type TestRegistry } from './support/registry.js';
 import { eventually } from './support/wait.js';
 
 const namespace = `gitsync-hostile-${Date.now().toString(36)}`;
@@ -54,7 +54,8 @@ let hostileRegistry: Server;
 let elsewhere: Server;
 let elsewhereHits = 0;
 let child: ChildProcess;
-const output: string[] = [];
+let output: string[] = [];
+let gitSync: TestGitSync;
 let ports: { health: number; metrics: number; webhook: number };
 let planted: Map<string, string>;
 
@@ -73,25 +74,25 @@ interface WatchStatus {
   conditions?: { type: string; status: string; reason?: string; message?: string }[];
 }
 
-function watchStatus(name: string): WatchStatus {
-  return getJson<{ status?: WatchStatus }>(['imagewatch', name, '-n', namespace]).status ?? {};
+async function watchStatus(name: string): Promise<WatchStatus> {
+  return (await getJsonAsync<{ status?: WatchStatus }>(['imagewatch', name, '-n', namespace])).status ?? {};
 }
 
-function writeOf(watch: string, path: string): Write | undefined {
-  return watchStatus(watch).writes?.find((w) => w.path === path);
+async function writeOf(watch: string, path: string): Promise<Write | undefined> {
+  return (await watchStatus(watch)).writes?.find((w) => w.path === path);
 }
 
 /** Every status, Event and log line the process produced, for the marker check. */
-function everythingSaid(): string {
+async function everythingSaid(): Promise<string> {
   return [
-    kubectl(['get', 'imagewatches,gittargets', '-n', namespace, '-o', 'json']),
-    kubectl(['get', 'events', '-n', namespace, '-o', 'json']),
+    await kubectlAsync(['get', 'imagewatches,gittargets', '-n', namespace, '-o', 'json']),
+    await kubectlAsync(['get', 'events', '-n', namespace, '-o', 'json']),
     output.join(''),
   ].join('\n');
 }
 
-function expectNothingLeaked(): void {
-  expect(everythingSaid()).not.toContain(MARKER);
+async function expectNothingLeaked(): Promise<void> {
+  expect(await everythingSaid()).not.toContain(MARKER);
   for (const [path, sum] of planted) expect(sha(path), path).toBe(sum);
   expect(child.exitCode).toBeNull();
   expect(child.signalCode).toBeNull();
@@ -193,55 +194,16 @@ function listen(server: Server): Promise<number> {
 }
 
 async function startGitSync(): Promise<void> {
-  ports = { health: await freePort(), metrics: await freePort(), webhook: await freePort() };
-  child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(PACKAGE_ROOT, 'src', 'cmd', 'slipway.ts'),
-      'git-sync',
-      '--kubeconfig',
-      inject('kubeconfig'),
-      '--namespace',
-      namespace,
-      '--no-leader-elect',
-      '--bind-address',
-      '127.0.0.1',
-      '--healthz-port',
-      String(ports.health),
-      '--metrics-port',
-      String(ports.metrics),
-      '--webhook-port',
-      String(ports.webhook),
-      '--work-dir',
-      workDir,
-      '--loglevel',
-      'debug',
-      // The test's git server speaks plain HTTP on loopback; local paths stay forbidden.
-      '--allow-http-repositories',
-      '--max-file-size',
-      '64Ki',
-    ],
-    {
-      cwd: PACKAGE_ROOT,
-      detached: true,
-      env: { ...process.env, SLIPWAY_WEBHOOK_SECRET: WEBHOOK_SECRET, SLIPWAY_PLANTED: MARKER },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  child.stdout!.on('data', (c: Buffer) => output.push(c.toString()));
-  child.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
-  await eventually(
-    'git-sync readiness',
-    async () => {
-      const response = await fetch(`http://127.0.0.1:${ports.health}/readyz`).catch(() => undefined);
-      return response?.status === 200 ? true : undefined;
-    },
-    60_000,
-  ).catch((error: Error) => {
-    throw new Error(`${error.message}\n${output.join('')}`);
+  gitSync = await startTestGitSync({
+    namespace,
+    workDir,
+    // Plain HTTP is allowed for the test's git server; local paths stay forbidden.
+    args: ['--max-file-size', '64Ki'],
+    env: { SLIPWAY_WEBHOOK_SECRET: WEBHOOK_SECRET, SLIPWAY_PLANTED: MARKER },
   });
+  child = gitSync.child;
+  ports = gitSync.ports;
+  output = gitSync.output;
 }
 
 let image: string;
@@ -364,8 +326,8 @@ describe('hostile repository content', () => {
       ['apps/secret/values.yaml', 'apps/secret/values.yaml: is a symbolic link'],
     ];
     for (const [path, message] of expected) {
-      const write = await eventually(`${path} refused`, () => {
-        const w = writeOf('attacker', path);
+      const write = await eventually(`${path} refused`, async () => {
+        const w = await writeOf('attacker', path);
         return w?.state === 'Failed' ? w : undefined;
       });
       expect(write.message).toContain(message);
@@ -383,7 +345,7 @@ describe('hostile repository content', () => {
       'name',
     ]);
     expect(bumped.trim()).toBe('');
-    expectNothingLeaked();
+    await expectNothingLeaked();
   });
 
   it('names the path and the kind of what is wrong, never the file bytes (item 2, item 4 size limit)', async () => {
@@ -395,14 +357,14 @@ describe('hostile repository content', () => {
       ['apps/parse/values.yaml', 'does not parse as YAML'],
     ];
     for (const [path, message] of expected) {
-      const write = await eventually(`${path} refused`, () => {
-        const w = writeOf('attacker', path);
+      const write = await eventually(`${path} refused`, async () => {
+        const w = await writeOf('attacker', path);
         return w?.state === 'Failed' ? w : undefined;
       });
       expect(write.message).toContain(message);
     }
     expect(showFile(hostileBare, 'apps/binary/values.yaml')).toContain(MARKER);
-    expectNothingLeaked();
+    await expectNothingLeaked();
   });
 });
 
@@ -450,8 +412,8 @@ spec:
       ['steal-path', '--allow-local-repositories'],
       ['helper', 'only https and ssh'],
     ] as const) {
-      const ready = await eventually(`${name} refused`, () => {
-        const s = getJson<WatchStatus>(['gittarget', name, '-n', namespace]);
+      const ready = await eventually(`${name} refused`, async () => {
+        const s = await getJsonAsync<WatchStatus>(['gittarget', name, '-n', namespace]);
         const c = (s as { status?: WatchStatus }).status?.conditions?.find((x) => x.type === 'Ready');
         return c?.reason === 'InvalidSpec' ? c : undefined;
       });
@@ -459,7 +421,7 @@ spec:
     }
     expect(existsSync(pwned)).toBe(false);
     expect(readdirSync(workDir).filter((d) => /^[0-9a-f]{32}$/.test(d))).toHaveLength(clones.length);
-    expectNothingLeaked();
+    await expectNothingLeaked();
   });
 
   it('never serves a clone made with one scope’s credentials to another scope', async () => {
@@ -525,8 +487,8 @@ spec:
   policy: {strategy: semver, semver: {constraint: "*"}}
   targets: []
 `);
-    const junk = await eventually('junk candidate', () => {
-      const s = watchStatus('junk');
+    const junk = await eventually('junk candidate', async () => {
+      const s = await watchStatus('junk');
       return s.latest?.tag !== undefined ? s : undefined;
     });
     expect(junk.latest?.tag).toBe('1.0.0');
@@ -537,18 +499,18 @@ spec:
     );
     const metrics = await (await fetch(`http://127.0.0.1:${ports.metrics}/metrics`)).text();
     expect(metrics).toMatch(/slipway_gitsync_registry_invalid_tags_total [3-9]/);
-    const huge = await eventually('huge refused', () => {
-      const c = watchStatus('huge').conditions?.find((x) => x.type === 'Ready');
+    const huge = await eventually('huge refused', async () => {
+      const c = (await watchStatus('huge')).conditions?.find((x) => x.type === 'Ready');
       return c?.status === 'False' && c.message?.includes('limit') ? c : undefined;
     });
     expect(huge.message).toContain('over the 4194304-byte limit');
-    const redirect = await eventually('redirect refused', () => {
-      const c = watchStatus('redirect').conditions?.find((x) => x.type === 'Ready');
+    const redirect = await eventually('redirect refused', async () => {
+      const c = (await watchStatus('redirect')).conditions?.find((x) => x.type === 'Ready');
       return c?.status === 'False' && c.message?.includes('redirect') ? c : undefined;
     });
     expect(redirect.message).toContain('redirect to another origin');
     expect(elsewhereHits).toBe(0);
-    expectNothingLeaked();
+    await expectNothingLeaked();
   });
 });
 
@@ -601,7 +563,7 @@ describe('webhook server (item 6)', () => {
     expect(closed).toBe(true);
     const health = await fetch(`http://127.0.0.1:${ports.health}/healthz`);
     expect(health.status).toBe(200);
-    expectNothingLeaked();
+    await expectNothingLeaked();
   });
 });
 
@@ -621,29 +583,18 @@ describe('failed fetches (item 7)', () => {
     const marker = join(clone!, '.git', 'slipway-test-kept');
     writeFileSync(marker, 'kept');
     const inode = statSync(join(clone!, '.git')).ino;
-    const syncedBefore = getJson<{ status?: { lastSyncedAt?: string } }>([
-      'gittarget',
-      'clean',
-      '-n',
-      namespace,
-    ]).status?.lastSyncedAt;
+    const syncedBefore = (
+      await getJsonAsync<{ status?: { lastSyncedAt?: string } }>(['gittarget', 'clean', '-n', namespace])
+    ).status?.lastSyncedAt;
     renameSync(cleanBare, `${cleanBare}.away`);
-    const requestSync = () =>
-      kubectl([
-        'annotate',
-        '--overwrite',
-        '-n',
-        namespace,
-        'gittarget',
-        'clean',
-        `slipway.dev/sync-requested-at=${formatTime(Date.now() + 1000)}`,
-      ]);
+    const requestCleanSync = () => requestSync(namespace, 'clean');
     await eventually('a second after the last sync', () =>
       syncedBefore === undefined || formatTime(Date.now()) > syncedBefore ? true : undefined,
     );
-    requestSync();
-    const failed = await eventually('the sync fails', () => {
-      const s = getJson<{ status?: WatchStatus }>(['gittarget', 'clean', '-n', namespace]).status;
+    requestCleanSync();
+    const failed = await eventually('the sync fails', async () => {
+      const s = (await getJsonAsync<{ status?: WatchStatus }>(['gittarget', 'clean', '-n', namespace]))
+        .status;
       const c = s?.conditions?.find((x) => x.type === 'Ready');
       return c?.reason === 'GitError' ? c : undefined;
     });
@@ -656,17 +607,18 @@ describe('failed fetches (item 7)', () => {
       await new Promise((done) => setTimeout(done, 1100));
       return true;
     });
-    requestSync();
+    requestCleanSync();
     await eventually(
       'the sync recovers',
-      () => {
-        const s = getJson<{ status?: WatchStatus }>(['gittarget', 'clean', '-n', namespace]).status;
+      async () => {
+        const s = (await getJsonAsync<{ status?: WatchStatus }>(['gittarget', 'clean', '-n', namespace]))
+          .status;
         return s?.conditions?.find((x) => x.type === 'Ready')?.status === 'True' ? true : undefined;
       },
       120_000,
     );
     expect(existsSync(marker)).toBe(true);
-    expectNothingLeaked();
+    await expectNothingLeaked();
   });
 
   it('re-clones a clone that is corrupt', async () => {
@@ -709,6 +661,6 @@ describe('after all of it', () => {
           : undefined,
       120_000,
     );
-    expectNothingLeaked();
+    await expectNothingLeaked();
   });
 });

@@ -30,6 +30,7 @@ import {
 } from './support/git-server.js';
 import { type GitHubFixture, startGitHubFixture } from './support/github-fixture.js';
 import { getJson, kubectl, tryKubectl } from './support/kubectl.js';
+import { analysisTemplateManifest, jobProvider } from './support/manifests.js';
 import { waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
@@ -76,35 +77,9 @@ spec:
 }
 
 function template(name: string, exitCode?: number): string {
-  return JSON.stringify({
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'AnalysisTemplate',
-    metadata: { name, namespace },
-    spec: {
-      metrics: [
-        {
-          name: 'check',
-          provider: {
-            job: {
-              spec: {
-                backoffLimit: 0,
-                template: {
-                  metadata:
-                    exitCode === undefined
-                      ? {}
-                      : { annotations: { 'slipway.dev/kwok-exit-code': String(exitCode) } },
-                  spec: {
-                    restartPolicy: 'Never',
-                    containers: [{ name: 'check', image: 'busybox', command: ['true'] }],
-                  },
-                },
-              },
-            },
-          },
-        },
-      ],
-    },
-  });
+  return JSON.stringify(
+    analysisTemplateManifest(namespace, name, [{ name: 'check', provider: jobProvider(exitCode, 'check') }]),
+  );
 }
 
 /** What Argo CD would do: apply the environment's manifest as Git has it. */

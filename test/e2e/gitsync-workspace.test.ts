@@ -252,6 +252,9 @@ describe('push races', () => {
     let outside = 0;
     const writer = (async () => {
       while (writing) {
+        // Paced by its own commit's duration too: on a saturated machine our fetch-rebase-push
+        // slows down as much as this writer's commits, and still has to win now and then.
+        const started = Date.now();
         await externalCommit(
           url,
           {
@@ -261,7 +264,7 @@ describe('push races', () => {
           `outside ${outside}`,
         );
         outside += 1;
-        await new Promise((done) => setTimeout(done, 300 + Math.random() * 500));
+        await new Promise((done) => setTimeout(done, 300 + Math.random() * 500 + (Date.now() - started)));
       }
     })();
     try {
@@ -310,7 +313,8 @@ describe('push races', () => {
       await writer;
       await server.stop();
     }
-  });
+    // Six rounds against a writer that keeps pushing take minutes on a saturated machine.
+  }, 600_000);
 });
 
 describe('restarts', () => {

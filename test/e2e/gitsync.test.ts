@@ -3,15 +3,13 @@
 // new image is pushed, `slipway git-sync` (the real CLI process) commits the bump to the branch and
 // reports it in status, Events and metrics, without a credential in any log line or status; and a
 // git-sync killed in the middle of a batch loses nothing when it starts again.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSlipwayTrailers } from '../../src/gitsync/gittarget/workspace/commit-message.js';
 import { signRequest } from '../../src/gitsync/imagewatch/webhook/signature.js';
 import { formatTime } from '../../src/kube/timestamps.js';
-import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import {
   commitMessages,
   createBareRepo,
@@ -20,7 +18,8 @@ import {
   showFile,
   startGitHttpServer,
 } from './support/git-server.js';
-import { getJson, kubectl } from './support/kubectl.js';
+import { startTestGitSync, type TestGitSync } from './support/gitsync.js';
+import { createRepoSecret, getJsonAsync, kubectl } from './support/kubectl.js';
 import { freePort, pushImage, startRegistry, type TestRegistry } from './support/registry.js';
 import { eventually } from './support/wait.js';
 
@@ -45,81 +44,20 @@ interface Status {
   lastSyncedAt?: string;
 }
 
-interface GitSync {
-  child: ChildProcess;
-  output: string[];
-  ports: { health: number; metrics: number; webhook: number };
-  kill(signal?: NodeJS.Signals): Promise<void>;
-}
-
 let root: string;
 let registry: TestRegistry;
 let gitServer: GitHttpServer;
 let webhookPort: number;
-const processes: GitSync[] = [];
+const processes: TestGitSync[] = [];
 
-async function startGitSync(workDir: string): Promise<GitSync> {
-  const ports = { health: await freePort(), metrics: await freePort(), webhook: webhookPort };
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(PACKAGE_ROOT, 'src', 'cmd', 'slipway.ts'),
-      'git-sync',
-      '--kubeconfig',
-      inject('kubeconfig'),
-      '--namespace',
-      namespace,
-      '--no-leader-elect',
-      '--bind-address',
-      '127.0.0.1',
-      '--healthz-port',
-      String(ports.health),
-      '--metrics-port',
-      String(ports.metrics),
-      '--webhook-port',
-      String(ports.webhook),
-      '--work-dir',
-      workDir,
-      '--loglevel',
-      'debug',
-      // The test's git server speaks plain HTTP on loopback.
-      '--allow-http-repositories',
-    ],
-    {
-      cwd: PACKAGE_ROOT,
-      // Its own process group, so a kill takes its git children with it, as a pod's death would.
-      detached: true,
-      env: { ...process.env, SLIPWAY_WEBHOOK_SECRET: WEBHOOK_SECRET },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const output: string[] = [];
-  child.stdout!.on('data', (c: Buffer) => output.push(c.toString()));
-  child.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  const handle: GitSync = {
-    child,
-    output,
-    ports,
-    kill: async (signal = 'SIGTERM') => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      process.kill(-child.pid!, signal);
-      await exited;
-    },
-  };
-  processes.push(handle);
-  await eventually(
-    'git-sync readiness',
-    async () => {
-      const response = await fetch(`http://127.0.0.1:${ports.health}/readyz`).catch(() => undefined);
-      return response?.status === 200 ? true : undefined;
-    },
-    60_000,
-  ).catch((error: Error) => {
-    throw new Error(`${error.message}\n${output.join('')}`);
+async function startGitSync(workDir: string): Promise<TestGitSync> {
+  const handle = await startTestGitSync({
+    namespace,
+    workDir,
+    webhookPort,
+    env: { SLIPWAY_WEBHOOK_SECRET: WEBHOOK_SECRET },
   });
+  processes.push(handle);
   return handle;
 }
 
@@ -127,8 +65,8 @@ function apply(yaml: string): void {
   kubectl(['apply', '-n', namespace, '-f', '-'], yaml);
 }
 
-function status(kind: string, name: string): Status {
-  return getJson<{ status?: Status }>([kind, name, '-n', namespace]).status ?? {};
+async function status(kind: string, name: string): Promise<Status> {
+  return (await getJsonAsync<{ status?: Status }>([kind, name, '-n', namespace])).status ?? {};
 }
 
 function condition(s: Status, type: string) {
@@ -143,16 +81,7 @@ beforeAll(async () => {
   });
   gitServer = await startGitHttpServer(root, { token: TOKEN });
   kubectl(['create', 'namespace', namespace]);
-  kubectl([
-    'create',
-    'secret',
-    'generic',
-    'repo-creds',
-    '-n',
-    namespace,
-    '--from-literal=username=slipway',
-    `--from-literal=password=${TOKEN}`,
-  ]);
+  createRepoSecret(namespace, TOKEN);
 }, 120_000);
 
 afterAll(async () => {
@@ -261,8 +190,8 @@ spec:
     ]);
     expect(git(bare, ['log', '-1', '--format=%an', 'main']).trim()).toBe('Slipway E2E');
 
-    const web = await eventually('web Ready', () => {
-      const s = status('imagewatch', 'web');
+    const web = await eventually('web Ready', async () => {
+      const s = await status('imagewatch', 'web');
       return condition(s, 'Ready')?.status === 'True' && s.latest?.tag === '1.1.0' ? s : undefined;
     });
     expect(web.writes?.map((w) => [w.path, w.state, w.commit])).toEqual([
@@ -270,15 +199,15 @@ spec:
       ['apps/web/values.yaml', 'Applied', head],
     ]);
     expect(condition(web, 'Error')?.status).toBe('False');
-    const target = await eventually('GitTarget pushed', () => {
-      const s = status('gittarget', 'platform');
+    const target = await eventually('GitTarget pushed', async () => {
+      const s = await status('gittarget', 'platform');
       return s.lastPushedCommit === head ? s : undefined;
     });
     expect(condition(target, 'Ready')).toMatchObject({ status: 'True' });
 
     // A file that does not parse is reported and left alone; pull-request mode without spec.scm is refused.
-    const broken = await eventually('broken reported', () => {
-      const s = status('imagewatch', 'broken');
+    const broken = await eventually('broken reported', async () => {
+      const s = await status('imagewatch', 'broken');
       return condition(s, 'Ready')?.reason === 'WriteFailed' ? s : undefined;
     });
     expect(broken.writes?.find((w) => w.gitTarget === 'platform')).toMatchObject({ state: 'Failed' });
@@ -287,7 +216,7 @@ spec:
       message: expect.stringContaining('spec.pullRequest.scm is required in pull-request mode'),
     });
     expect(showFile(bare, 'apps/broken/values.yaml')).toBe('image: {tag: [\n');
-    expect(condition(status('gittarget', 'platform-pr'), 'Ready')).toMatchObject({
+    expect(condition(await status('gittarget', 'platform-pr'), 'Ready')).toMatchObject({
       status: 'False',
       reason: 'InvalidSpec',
     });
@@ -311,8 +240,8 @@ spec:
         .join('')
         .split('\n')
         .filter((l) => l.includes(`"msg":"${msg}"`) && l.includes(`"${namespace}/${key}"`)).length;
-    const checkedBefore = status('imagewatch', 'web').lastCheckedAt!;
-    const syncedBefore = status('gittarget', 'platform').lastSyncedAt!;
+    const checkedBefore = (await status('imagewatch', 'web')).lastCheckedAt!;
+    const syncedBefore = (await status('gittarget', 'platform')).lastSyncedAt!;
     const newer = (t: string) => (formatTime(Date.now()) > t ? true : undefined);
     await eventually('a second after the last check and sync', () =>
       newer(checkedBefore) && newer(syncedBefore) ? true : undefined,
@@ -334,9 +263,9 @@ spec:
     }
     await eventually(
       'the requested check and sync',
-      () =>
-        status('imagewatch', 'web').lastCheckedAt! > checkedBefore &&
-        status('gittarget', 'platform').lastSyncedAt! > syncedBefore &&
+      async () =>
+        (await status('imagewatch', 'web')).lastCheckedAt! > checkedBefore &&
+        (await status('gittarget', 'platform')).lastSyncedAt! > syncedBefore &&
         logged('check requested', 'web') === 1 &&
         logged('sync requested', 'platform') === 1
           ? true
@@ -432,8 +361,8 @@ spec:
     );
     await eventually(
       'all watches Ready',
-      () => {
-        const list = getJson<{ items: { status?: Status }[] }>(['imagewatches', '-n', namespace]);
+      async () => {
+        const list = await getJsonAsync<{ items: { status?: Status }[] }>(['imagewatches', '-n', namespace]);
         const svc = list.items.filter((w) => w.status?.latest?.image.includes('/team/svc'));
         return svc.length === apps && svc.every((w) => condition(w.status!, 'Ready')?.status === 'True')
           ? true

@@ -1,8 +1,8 @@
 // Starts the local control plane once for the e2e tier (building it on first use), or uses
 // the cluster named by SLIPWAY_TEST_KUBECONFIG (kind, k3d or a real one), installs our CRDs
 // and the other projects' test CRDs, and hands the kubeconfig path to the tests.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import {
   type RunningControlPlane,
   startControlPlane,
 } from '../../src/localcluster/control-plane.js';
-import { PACKAGE_ROOT } from '../../src/package-paths.js';
+import { CLUSTER_ASSETS_DIR, PACKAGE_ROOT } from '../../src/package-paths.js';
 import { installTestCrds, kubectlBinary } from './support/kubectl.js';
 
 declare module 'vitest' {
@@ -56,6 +56,47 @@ function ensureBuilt(log: (line: string) => void): void {
   );
 }
 
+/**
+ * On a cold cache, builds what later test files need (Helm 3 and 4, the Argo CD Lua harness) in
+ * the background at low priority, beside the control plane's build and the first test files,
+ * instead of inside those files one after another. The build scripts' per-component locks and
+ * .complete markers make a file that needs a binary wait for the build in flight; on a warm
+ * cache each script exits at once. Returns a stop for the teardown (the Go build cache keeps
+ * what a stopped build compiled). SLIPWAY_E2E_PREFETCH=0 turns it off.
+ */
+function prefetchBinaries(log: (line: string) => void): () => void {
+  if (process.env.SLIPWAY_E2E_PREFETCH === '0') return () => {};
+  const logDir = join(tmpdir(), 'slipway-e2e-logs');
+  mkdirSync(logDir, { recursive: true });
+  const builds: [string, string[]][] = [
+    ['helm', [join(CLUSTER_ASSETS_DIR, 'build-binaries.sh'), 'helm', 'helm4']],
+    ['argocd-lua', [join(PACKAGE_ROOT, 'test', 'argocd', 'build-harness.sh')]],
+  ];
+  const children: ChildProcess[] = builds.map(([name, args]) => {
+    const logPath = join(logDir, `prefetch-${name}-${process.pid}.log`);
+    const out = openSync(logPath, 'w');
+    const child = spawn('nice', ['-n', '10', 'bash', ...args], {
+      detached: true,
+      stdio: ['ignore', out, out],
+    });
+    closeSync(out);
+    child.on('exit', (code) => {
+      if (code !== 0 && code !== null) log(`background build of ${name} failed (${code}): see ${logPath}`);
+    });
+    return child;
+  });
+  return () => {
+    for (const child of children) {
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) continue;
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+  };
+}
+
 /** Lets a test file (another process) stop and start components of the cluster this setup owns. */
 function serveControl(cluster: RunningControlPlane): Promise<Server> {
   const server = createServer((req, res) => {
@@ -77,8 +118,9 @@ function serveControl(cluster: RunningControlPlane): Promise<Server> {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const log = (line: string) => process.stderr.write(`[e2e setup] ${line}\n`);
   ensureBuilt(log);
+  const stopPrefetch = prefetchBinaries(log);
   let kubeconfig = process.env.SLIPWAY_TEST_KUBECONFIG;
-  let teardown = async (): Promise<void> => {};
+  let teardown = async (): Promise<void> => stopPrefetch();
   let controlPlaneUrl = '';
   if (kubeconfig) {
     log(`using the cluster of SLIPWAY_TEST_KUBECONFIG=${kubeconfig}`);
@@ -94,6 +136,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const address = control.address();
     controlPlaneUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     teardown = async () => {
+      stopPrefetch();
       control.close();
       await cluster.stop();
       if (!process.env.SLIPWAY_KEEP_E2E_DATA) rmSync(dataDir, { recursive: true, force: true });

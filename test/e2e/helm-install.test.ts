@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import { CHART_DIR, type Helm, helmBinaries, mustHelm, runHelm, valuesFile } from './support/helm.js';
-import { getJson, kubectl, tryKubectl } from './support/kubectl.js';
+import { getJson, getJsonAsync, kubectl, tryKubectl } from './support/kubectl.js';
 import { eventually } from './support/wait.js';
 
 interface Meta {
@@ -186,8 +186,8 @@ describe.each([3, 4] as const)('helm install and upgrade with Helm %i', (major) 
     expect(controller?.spec.template.spec.containers[0]?.args).toEqual(
       expect.arrayContaining(['--loglevel', 'debug']),
     );
-    await eventually('the controller rolled out with one Ready replica', () => {
-      const d = getJson<DeploymentObject>(['deployment', `${prefix}-controller`, '-n', namespace]);
+    await eventually('the controller rolled out with one Ready replica', async () => {
+      const d = await getJsonAsync<DeploymentObject>(['deployment', `${prefix}-controller`, '-n', namespace]);
       return d.status?.updatedReplicas === 1 && d.status.readyReplicas === 1 ? true : undefined;
     });
     expect(

@@ -1,24 +1,15 @@
-// Given the chart's ServiceAccounts and RBAC (from `helm template`, applied to the local
-// cluster) and tokens minted for its ServiceAccounts, when the real `slipway controller`
-// and `slipway git-sync` run with those tokens and the chart's own args, then the
-// controller leads and drives a canary Rollout through a step to Healthy, git-sync leads,
-// reads a pull Secret and records an ImageWatch's status, with no request refused; and
-// `kubectl auth can-i --list` shows that each ServiceAccount may do exactly the intended
-// things. Cluster-wide and namespaced installs.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { freePort } from '../../src/localcluster/control-plane.js';
-import { PACKAGE_ROOT } from '../../src/package-paths.js';
+import { type SlipwayProcess, spawnSlipway } from './support/controller.js';
 import { findManifest, type Helm, helmBinaries, type Manifest, renderChart } from './support/helm.js';
-import { getJson, kubectl, tryKubectl } from './support/kubectl.js';
-import { eventReasons, operate, readyPodsByHash, setImage, waitForRollout } from './support/rollouts.js';
+import { getJson, getJsonAsync, kubectl, tryKubectl, tryKubectlAsync } from './support/kubectl.js';
+import { canaryRollout } from './support/manifests.js';
+import { eventReasons, operate, readyPodsByHash, setImage, waitForPhase } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
-const SLIPWAY = join(PACKAGE_ROOT, 'dist', 'cmd', 'slipway.js');
 const RBAC_KINDS = new Set(['ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding']);
 
 interface Deployment extends Manifest {
@@ -135,45 +126,17 @@ const canI = (namespace: string, serviceAccount: string, args: string[]) =>
     .output.trim()
     .split('\n')[0];
 
-interface RunningProcess {
-  child: ChildProcess;
-  lines: string[];
-  healthPort: number;
-  metricsPort: number;
-}
+type RunningProcess = SlipwayProcess;
 
 /** Runs `slipway <args>` (a Deployment's args) as that pod would, on loopback ports. */
 async function startProcess(args: string[], kubeconfig: string, namespace: string): Promise<RunningProcess> {
-  const [healthPort, metricsPort] = [await freePort(), await freePort()];
-  const child = spawn(
-    process.execPath,
-    [
-      SLIPWAY,
-      ...args,
-      // Only what a pod gets from elsewhere: the token's kubeconfig and loopback ports.
-      '--kubeconfig',
-      kubeconfig,
-      '--bind-address',
-      '127.0.0.1',
-      '--healthz-port',
-      String(healthPort),
-      '--metrics-port',
-      String(metricsPort),
-      '--loglevel',
-      'debug',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, POD_NAMESPACE: namespace } },
-  );
-  const lines: string[] = [];
-  const collect = (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean));
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  return { child, lines, healthPort, metricsPort };
+  // Only what a pod gets from elsewhere: the token's kubeconfig and loopback ports.
+  return spawnSlipway([...args, '--loglevel', 'debug'], { kubeconfig, env: { POD_NAMESPACE: namespace } });
 }
 
 async function waitForLease(namespace: string, name: string): Promise<void> {
-  await eventually(`a holder of the Lease ${namespace}/${name}`, () => {
-    const lease = tryKubectl(['get', 'lease', name, '-n', namespace, '-o', 'json']);
+  await eventually(`a holder of the Lease ${namespace}/${name}`, async () => {
+    const lease = await tryKubectlAsync(['get', 'lease', name, '-n', namespace, '-o', 'json']);
     return lease.ok &&
       (JSON.parse(lease.output) as { spec?: { holderIdentity?: string } }).spec?.holderIdentity
       ? true
@@ -237,24 +200,18 @@ function expectNothingRefused(
 }
 
 function rolloutManifest(name: string, namespace: string, image: string): string {
-  return JSON.stringify({
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name, namespace },
-    spec: {
-      replicas: 2,
-      revisionHistoryLimit: 0,
-      selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image }] } },
-      strategy: {
-        canary: {
-          canaryService: `${name}-canary`,
-          stableService: `${name}-stable`,
-          steps: [{ setWeight: 50 }, { pause: {} }],
-        },
+  return JSON.stringify(
+    canaryRollout(
+      namespace,
+      name,
+      {
+        canaryService: `${name}-canary`,
+        stableService: `${name}-stable`,
+        steps: [{ setWeight: 50 }, { pause: {} }],
       },
-    },
-  });
+      { image, spec: { revisionHistoryLimit: 0 } },
+    ),
+  );
 }
 
 function service(name: string, namespace: string, app: string): string {
@@ -328,34 +285,19 @@ describe.each(modes)('the chart RBAC, $mode', ({ mode, namespaced }) => {
     kubectl(['apply', '-f', '-'], service(`${rollout}-canary`, appNs, rollout));
     kubectl(['apply', '-f', '-'], service(`${rollout}-stable`, appNs, rollout));
     kubectl(['apply', '-f', '-'], rolloutManifest(rollout, appNs, 'nginx:1.26'));
-    const first = await waitForRollout(
-      appNs,
-      rollout,
-      'Healthy at revision 1',
-      (r) => r.status?.phase === 'Healthy',
-    );
+    const first = await waitForPhase(appNs, rollout, 'Healthy');
     const stable = first.status?.stableRS ?? '';
 
     setImage(appNs, rollout, 'nginx:1.27');
-    const paused = await waitForRollout(
-      appNs,
-      rollout,
-      'paused after setWeight 50',
-      (r) => r.status?.phase === 'Paused' && r.status.currentStepIndex === 1,
-    );
+    const paused = await waitForPhase(appNs, rollout, 'Paused', (s) => s.currentStepIndex === 1);
     const canary = paused.status?.currentPodHash ?? '';
-    await eventually('1 canary and 1 stable pod', () => {
-      const pods = readyPodsByHash(appNs, `app=${rollout}`);
+    await eventually('1 canary and 1 stable pod', async () => {
+      const pods = await readyPodsByHash(appNs, `app=${rollout}`);
       return pods[canary] === 1 && pods[stable] === 1 ? true : undefined;
     });
 
     operate(appNs, rollout, 'promote');
-    const done = await waitForRollout(
-      appNs,
-      rollout,
-      'Healthy on the new revision',
-      (r) => r.status?.phase === 'Healthy' && r.status.stableRS === canary,
-    );
+    const done = await waitForPhase(appNs, rollout, 'Healthy', (s) => s.stableRS === canary);
     expect(done.status?.currentStepIndex).toBe(2);
     const selector = (svc: string) =>
       getJson<{ spec: { selector: Record<string, string> } }>(['service', svc, '-n', appNs]).spec.selector[
@@ -364,10 +306,12 @@ describe.each(modes)('the chart RBAC, $mode', ({ mode, namespaced }) => {
     await eventually('both Services on the new revision', () =>
       selector(`${rollout}-stable`) === canary && selector(`${rollout}-canary`) === canary ? true : undefined,
     );
-    await eventually('the old ReplicaSet deleted (revisionHistoryLimit 0)', () =>
-      tryKubectl(['get', 'replicaset', `${rollout}-${stable}`, '-n', appNs]).ok ? undefined : true,
+    await eventually('the old ReplicaSet deleted (revisionHistoryLimit 0)', async () =>
+      (await tryKubectlAsync(['get', 'replicaset', `${rollout}-${stable}`, '-n', appNs])).ok
+        ? undefined
+        : true,
     );
-    expect(eventReasons(appNs, rollout)).toEqual(
+    expect(await eventReasons(appNs, rollout)).toEqual(
       expect.arrayContaining(['RolloutUpdated', 'RolloutCompleted']),
     );
 
@@ -440,8 +384,13 @@ describe.each(modes)('the chart RBAC, $mode', ({ mode, namespaced }) => {
       reason?: string;
       message?: string;
     }
-    const ready = await eventually('the ImageWatch status written by git-sync', () => {
-      const watch = getJson<{ status?: { conditions?: Condition[] } }>(['imagewatch', 'web', '-n', appNs]);
+    const ready = await eventually('the ImageWatch status written by git-sync', async () => {
+      const watch = await getJsonAsync<{ status?: { conditions?: Condition[] } }>([
+        'imagewatch',
+        'web',
+        '-n',
+        appNs,
+      ]);
       const condition = watch.status?.conditions?.find((c) => c.type === 'Ready');
       return condition?.reason && condition.reason !== 'Checking' ? condition : undefined;
     });

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Rollout } from '../../src/api/rollout.js';
 import { useControllerNamespace } from './support/controller.js';
 import { getJson, kubectl } from './support/kubectl.js';
-import { eventReasons, expectEvents, getRollout, waitForRollout } from './support/rollouts.js';
+import { eventReasons, expectEvents, getRollout, waitForPhase, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
 const namespace = useControllerNamespace('invalid-spec');
@@ -106,23 +106,13 @@ describe('bad specs are reported with Argo Rollouts conditions and Warning Event
       }),
     );
     create(rollout('healthy'));
-    await waitForRollout(
-      namespace,
-      'healthy',
-      'the healthy Rollout Healthy',
-      (r) => r.status?.phase === 'Healthy',
-    );
+    await waitForPhase(namespace, 'healthy', 'Healthy');
   });
 
   it("a missing canaryService: InvalidSpec with Argo's message, nothing created; creating it recovers", async () => {
     const message =
       'The Rollout "no-canary-svc" is invalid: spec.strategy.canary.canaryService: Invalid value: "no-canary-svc-canary": service "no-canary-svc-canary" not found';
-    const ro = await waitForRollout(
-      namespace,
-      'no-canary-svc',
-      'Degraded',
-      (r) => r.status?.phase === 'Degraded',
-    );
+    const ro = await waitForPhase(namespace, 'no-canary-svc', 'Degraded');
     expect(condition(ro, 'InvalidSpec')).toMatchObject({ status: 'True', reason: 'InvalidSpec', message });
     expect(ro.status?.message).toBe(`InvalidSpec: ${message}`);
     await eventually('the InvalidSpec Warning Event', () =>
@@ -131,23 +121,13 @@ describe('bad specs are reported with Argo Rollouts conditions and Warning Event
     expect(replicaSetsOf('no-canary-svc')).toEqual([]);
 
     create(service('no-canary-svc-canary', 'no-canary-svc'));
-    await waitForRollout(
-      namespace,
-      'no-canary-svc',
-      'Healthy once the Service exists',
-      (r) => r.status?.phase === 'Healthy',
-    );
+    await waitForPhase(namespace, 'no-canary-svc', 'Healthy');
     expect(condition(getRollout(namespace, 'no-canary-svc'), 'InvalidSpec')).toBeUndefined();
   });
 
   it('a missing AnalysisTemplate: Degraded at creation, not Healthy', async () => {
     const message = `The Rollout "missing-template" is invalid: spec.strategy.canary.steps[1].analysis.templates: Invalid value: "no-such-template": AnalysisTemplate 'no-such-template' not found`;
-    const ro = await waitForRollout(
-      namespace,
-      'missing-template',
-      'Degraded',
-      (r) => r.status?.phase === 'Degraded',
-    );
+    const ro = await waitForPhase(namespace, 'missing-template', 'Degraded');
     expect(condition(ro, 'InvalidSpec')).toMatchObject({ reason: 'InvalidSpec', message });
     await eventually('the InvalidSpec Warning Event', () =>
       eventMessages('missing-template', 'InvalidSpec').includes(message) ? true : undefined,
@@ -158,12 +138,7 @@ describe('bad specs are reported with Argo Rollouts conditions and Warning Event
   it('template and workloadRef together: template must be empty for workload reference rollout', async () => {
     const message =
       'The Rollout "template-and-ref" is invalid: template must be empty for workload reference rollout';
-    const ro = await waitForRollout(
-      namespace,
-      'template-and-ref',
-      'Degraded',
-      (r) => r.status?.phase === 'Degraded',
-    );
+    const ro = await waitForPhase(namespace, 'template-and-ref', 'Degraded');
     expect(condition(ro, 'InvalidSpec')).toMatchObject({ reason: 'InvalidSpec', message });
     await eventually('the InvalidSpec Warning Event', () =>
       eventMessages('template-and-ref', 'InvalidSpec').includes(message) ? true : undefined,
@@ -193,7 +168,7 @@ describe('bad specs are reported with Argo Rollouts conditions and Warning Event
   });
 
   it("memory: invalid: Healthy as in Argo's TestMalformedRollout, the ReplicaSet without the request", async () => {
-    await waitForRollout(namespace, 'malformed', 'Healthy', (r) => r.status?.phase === 'Healthy');
+    await waitForPhase(namespace, 'malformed', 'Healthy');
     const [rsName] = replicaSetsOf('malformed');
     const rs = getJson<{
       spec: { template: { spec: { containers: { resources?: { requests?: object } }[] } } };
@@ -203,6 +178,6 @@ describe('bad specs are reported with Argo Rollouts conditions and Warning Event
     const stored = getJson<{ spec: { template: object } }>(['rollout', 'malformed', '-n', namespace]);
     expect(JSON.stringify(stored.spec.template)).not.toContain('invalid');
     await expectEvents(namespace, 'malformed', ['MalformedTemplate']);
-    expect(eventReasons(namespace, 'malformed')).not.toContain('InvalidSpec');
+    expect(await eventReasons(namespace, 'malformed')).not.toContain('InvalidSpec');
   });
 });

@@ -19,8 +19,9 @@ import { createLogger } from '../../src/process/logger.js';
 import { startTestController, type TestController } from './support/controller.js';
 import { type GitHubFixture, startGitHubFixture } from './support/github-fixture.js';
 import { type FixtureServer, type RecordedRequest, startHttpFixture } from './support/http-fixtures.js';
-import { kubectl } from './support/kubectl.js';
-import { getRollout, operate, setImage, waitForRollout } from './support/rollouts.js';
+import { kubectl, kubectlAsync } from './support/kubectl.js';
+import { canaryRollout } from './support/manifests.js';
+import { getRollout, operate, setImage, waitForPhase } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
 const namespace = `notify-${Date.now().toString(36)}`;
@@ -33,24 +34,21 @@ let smtp: SMTPServer;
 const mails: { to: string; subject: string; body: string }[] = [];
 
 function rollout(name: string, steps: unknown[]): string {
-  return JSON.stringify({
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    metadata: {
-      name,
+  return JSON.stringify(
+    canaryRollout(
       namespace,
-      annotations: { 'example.com/repo': 'https://github.com/shop/web.git', 'example.com/commit': COMMIT },
-    },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: { containers: [{ name: 'app', image: 'web:1' }] },
+      name,
+      { steps },
+      {
+        metadata: {
+          annotations: {
+            'example.com/repo': 'https://github.com/shop/web.git',
+            'example.com/commit': COMMIT,
+          },
+        },
       },
-      strategy: { canary: { steps } },
-    },
-  });
+    ),
+  );
 }
 
 function subscribe(name: string, subscriptions: Record<string, string>): void {
@@ -213,7 +211,7 @@ describe('notifications', () => {
       rollout('analysis', [{ setWeight: 50 }, { analysis: { templates: [{ templateName: 'job-fail' }] } }]),
     );
     for (const name of ['canary', 'abort', 'analysis']) {
-      await waitForRollout(namespace, name, `${name} Healthy`, (r) => r.status?.phase === 'Healthy');
+      await waitForPhase(namespace, name, 'Healthy');
     }
     subscribe('canary', {
       'on-rollout-step-completed.hook': '',
@@ -240,7 +238,7 @@ describe('notifications', () => {
     setImage(namespace, 'canary', 'web:2');
     setImage(namespace, 'abort', 'web:2');
     for (const name of ['canary', 'abort']) {
-      await waitForRollout(namespace, name, `${name} paused at step 1`, (r) => r.status?.phase === 'Paused');
+      await waitForPhase(namespace, name, 'Paused');
     }
     await eventually('the pause and step notifications', () =>
       slackPosts().length >= 1 && hookBodies().length >= 1 ? true : undefined,
@@ -254,14 +252,9 @@ describe('notifications', () => {
     operate(namespace, 'canary', 'promote');
     operate(namespace, 'abort', 'abort');
     setImage(namespace, 'analysis', 'web:2');
-    await waitForRollout(
-      namespace,
-      'canary',
-      'canary Healthy on web:2',
-      (r) => r.status?.phase === 'Healthy' && r.status.stableRS === r.status.currentPodHash,
-    );
-    await waitForRollout(namespace, 'abort', 'abort Degraded', (r) => r.status?.phase === 'Degraded');
-    await waitForRollout(namespace, 'analysis', 'analysis Degraded', (r) => r.status?.phase === 'Degraded');
+    await waitForPhase(namespace, 'canary', 'Healthy', (s) => s.stableRS === s.currentPodHash);
+    await waitForPhase(namespace, 'abort', 'Degraded');
+    await waitForPhase(namespace, 'analysis', 'Degraded');
 
     // Then each receiver has exactly the expected messages.
     const expectedHook = [
@@ -329,17 +322,19 @@ describe('notifications', () => {
     ]);
 
     // The broken template is reported on its Rollout, as a Warning Event.
-    await eventually('the NotificationFailed Event', () =>
-      kubectl([
-        'get',
-        'events',
-        '-n',
-        namespace,
-        '--field-selector',
-        'involvedObject.name=analysis,reason=NotificationFailed',
-        '-o',
-        'jsonpath={.items[*].message}',
-      ]).includes('trigger on-rollout-updated: template: broken:1: function "shout" not defined')
+    await eventually('the NotificationFailed Event', async () =>
+      (
+        await kubectlAsync([
+          'get',
+          'events',
+          '-n',
+          namespace,
+          '--field-selector',
+          'involvedObject.name=analysis,reason=NotificationFailed',
+          '-o',
+          'jsonpath={.items[*].message}',
+        ])
+      ).includes('trigger on-rollout-updated: template: broken:1: function "shout" not defined')
         ? true
         : undefined,
     );
@@ -359,7 +354,7 @@ describe('notifications', () => {
   it('a new leader that records the same Event again sends nothing twice (state on the Rollout)', async () => {
     // Given a Rollout subscribed to on-rollout-paused, as the Event's recorder saw it
     kubectl(['apply', '-f', '-'], rollout('replay', [{ setWeight: 50 }]));
-    await waitForRollout(namespace, 'replay', 'replay Healthy', (r) => r.status?.phase === 'Healthy');
+    await waitForPhase(namespace, 'replay', 'Healthy');
     subscribe('replay', { 'on-rollout-paused.hook': '' });
     const seen = { ...(getRollout(namespace, 'replay') as unknown as KubeObject), kind: 'Rollout' };
     const client = new RestClient(loadKubeConfig({ path: inject('kubeconfig') }).kubeConfig);

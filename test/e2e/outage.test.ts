@@ -16,9 +16,10 @@ import { type ControllerProcess, startControllerProcess } from '../../src/proces
 import { CONTROLLERS } from '../../src/process/controllers.js';
 import { createLogger } from '../../src/process/logger.js';
 import { createBareRepo, type GitHttpServer, showFile, startGitHttpServer } from './support/git-server.js';
-import { kubectl, tryKubectl } from './support/kubectl.js';
+import { createRepoSecret, kubectl, tryKubectl } from './support/kubectl.js';
+import { canaryRollout } from './support/manifests.js';
 import { freePort, pushImage, startRegistry, type TestRegistry } from './support/registry.js';
-import { getRollout, operate, setImage, waitForRollout } from './support/rollouts.js';
+import { getRollout, operate, setImage, waitForPhase, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
 const controlPlaneUrl = inject('controlPlaneUrl');
@@ -73,16 +74,7 @@ beforeAll(async () => {
   bare = createBareRepo(root, 'platform', {
     'apps/web/values.yaml': `image:\n  repository: ${image}\n  tag: "1.0.0"\n`,
   });
-  kubectl([
-    'create',
-    'secret',
-    'generic',
-    'repo-creds',
-    '-n',
-    namespace,
-    '--from-literal=username=slipway',
-    `--from-literal=password=${TOKEN}`,
-  ]);
+  createRepoSecret(namespace, TOKEN);
 
   const kubeConfig = loadKubeConfig({ path: inject('kubeconfig') }).kubeConfig;
   client = new RestClient(kubeConfig, { userAgent: 'slipway-outage-e2e' });
@@ -120,26 +112,18 @@ beforeAll(async () => {
       spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 80 }] },
     });
   }
-  apply({
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: { containers: [{ name: 'app', image: 'nginx:1' }] },
+  apply(
+    canaryRollout(
+      undefined,
+      name,
+      {
+        canaryService: `${name}-canary`,
+        stableService: `${name}-stable`,
+        steps: [{ setWeight: 50 }, { pause: {} }],
       },
-      strategy: {
-        canary: {
-          canaryService: `${name}-canary`,
-          stableService: `${name}-stable`,
-          steps: [{ setWeight: 50 }, { pause: {} }],
-        },
-      },
-    },
-  });
+      { image: 'nginx:1' },
+    ),
+  );
   apply({
     apiVersion: 'slipway.dev/v1alpha1',
     kind: 'GitTarget',
@@ -162,7 +146,7 @@ beforeAll(async () => {
       targets: [{ gitTarget: 'platform', path: 'apps/web/values.yaml', helm: { tagPath: 'image.tag' } }],
     },
   });
-  await waitForRollout(namespace, name, 'first deploy Healthy', (r) => r.status?.phase === 'Healthy');
+  await waitForPhase(namespace, name, 'Healthy');
 }, 300_000);
 
 afterAll(async () => {
@@ -180,7 +164,7 @@ afterAll(async () => {
  */
 async function outage(stopped: 'kube-apiserver' | 'etcd', nextImage: string, nextTag: string): Promise<void> {
   setImage(namespace, name, nextImage);
-  await waitForRollout(namespace, name, 'paused at the pause step', (r) => r.status?.phase === 'Paused');
+  await waitForPhase(namespace, name, 'Paused');
   expect(controller?.isLeader()).toBe(true);
   expect(gitSync?.isLeader()).toBe(true);
 

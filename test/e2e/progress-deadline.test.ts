@@ -3,8 +3,9 @@
 // ProgressDeadlineExceeded; with progressDeadlineAbort it also aborts back to stable.
 import { describe, expect, it } from 'vitest';
 import { useControllerNamespace } from './support/controller.js';
-import { kubectl } from './support/kubectl.js';
-import { expectEvents, readyPodsByHash, waitForRollout } from './support/rollouts.js';
+import { kubectl, patch } from './support/kubectl.js';
+import { canaryRollout } from './support/manifests.js';
+import { expectEvents, readyPodsByHash, waitForPhase, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
 const namespace = useControllerNamespace('deadline');
@@ -14,66 +15,34 @@ describe('progress deadline', () => {
   it('reports ProgressDeadlineExceeded, then aborts with progressDeadlineAbort', async () => {
     kubectl(
       ['apply', '-f', '-'],
-      JSON.stringify({
-        apiVersion: 'argoproj.io/v1alpha1',
-        kind: 'Rollout',
-        metadata: { name, namespace },
-        spec: {
-          replicas: 2,
-          progressDeadlineSeconds: 5,
-          selector: { matchLabels: { app: name } },
-          template: {
-            metadata: { labels: { app: name } },
-            spec: { containers: [{ name: 'app', image: 'web:1' }] },
-          },
-          strategy: { canary: { steps: [{ setWeight: 50 }, { pause: {} }] } },
-        },
-      }),
+      JSON.stringify(
+        canaryRollout(
+          namespace,
+          name,
+          { steps: [{ setWeight: 50 }, { pause: {} }] },
+          { spec: { progressDeadlineSeconds: 5 } },
+        ),
+      ),
     );
-    const first = await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
+    const first = await waitForPhase(namespace, name, 'Healthy');
     const stable = first.status!.stableRS!;
 
     // The new template's pods stay Pending: no node carries this label.
-    kubectl([
-      'patch',
-      'rollout',
-      name,
-      '-n',
-      namespace,
-      '--type',
-      'merge',
-      '-p',
-      JSON.stringify({
-        spec: { template: { spec: { nodeSelector: { 'slipway.dev/no-such-node': 'true' } } } },
-      }),
-    ]);
-    const degraded = await waitForRollout(
-      namespace,
-      name,
-      'Degraded by the deadline',
-      (r) => r.status?.phase === 'Degraded',
-    );
+    patch('rollout', name, namespace, {
+      spec: { template: { spec: { nodeSelector: { 'slipway.dev/no-such-node': 'true' } } } },
+    });
+    const degraded = await waitForPhase(namespace, name, 'Degraded');
     expect(degraded.status?.message).toBe(
       `ProgressDeadlineExceeded: ReplicaSet "${name}-${degraded.status?.currentPodHash}" has timed out progressing.`,
     );
     expect(degraded.status?.abort).toBeUndefined();
     await expectEvents(namespace, name, ['RolloutTimedOut']);
 
-    kubectl([
-      'patch',
-      'rollout',
-      name,
-      '-n',
-      namespace,
-      '--type',
-      'merge',
-      '-p',
-      '{"spec":{"progressDeadlineAbort":true}}',
-    ]);
+    patch('rollout', name, namespace, { spec: { progressDeadlineAbort: true } });
     const aborted = await waitForRollout(namespace, name, 'aborted', (r) => r.status?.abort === true);
     expect(aborted.status?.phase).toBe('Degraded');
-    await eventually('all pods back on stable', () =>
-      JSON.stringify(readyPodsByHash(namespace, `app=${name}`)) === JSON.stringify({ [stable]: 2 })
+    await eventually('all pods back on stable', async () =>
+      JSON.stringify(await readyPodsByHash(namespace, `app=${name}`)) === JSON.stringify({ [stable]: 2 })
         ? true
         : undefined,
     );

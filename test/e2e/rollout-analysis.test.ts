@@ -5,13 +5,20 @@
 // (kwok completes their pods); Web metrics ask an HTTP server this test serves.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import { startTestController, type TestController } from './support/controller.js';
 import { type FixtureServer, startHttpFixture } from './support/http-fixtures.js';
 import { getJson, kubectl } from './support/kubectl.js';
-import { expectEvents, getRollout, operate, setImage, waitForRollout } from './support/rollouts.js';
+import { ARGO_EXAMPLES, canaryRollout, jobProvider } from './support/manifests.js';
+import {
+  expectEvents,
+  getRollout,
+  operate,
+  setImage,
+  waitForPhase,
+  waitForRollout,
+} from './support/rollouts.js';
 
-const EXAMPLES = join(PACKAGE_ROOT, '..', 'shared', 'compat', 'argo-rollouts-examples');
+const EXAMPLES = ARGO_EXAMPLES;
 const namespace = `ro-analysis-${Date.now().toString(36)}`;
 let controller: TestController;
 let web: FixtureServer;
@@ -25,20 +32,7 @@ interface AnalysisRunObject {
 const runsOf = () => getJson<{ items: AnalysisRunObject[] }>(['analysisruns', '-n', namespace]).items;
 
 function rollout(name: string, strategy: Record<string, unknown>): string {
-  return JSON.stringify({
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name, namespace },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: { containers: [{ name: 'app', image: 'web:1' }] },
-      },
-      strategy: { canary: strategy },
-    },
-  });
+  return JSON.stringify(canaryRollout(namespace, name, strategy));
 }
 
 function template(name: string, metric: Record<string, unknown>): string {
@@ -50,26 +44,10 @@ function template(name: string, metric: Record<string, unknown>): string {
   });
 }
 
-const jobMetric = (exitCode?: number) => ({
-  provider: {
-    job: {
-      spec: {
-        backoffLimit: 0,
-        template: {
-          metadata:
-            exitCode === undefined ? {} : { annotations: { 'slipway.dev/kwok-exit-code': String(exitCode) } },
-          spec: {
-            restartPolicy: 'Never',
-            containers: [{ name: 'check', image: 'busybox', command: ['true'] }],
-          },
-        },
-      },
-    },
-  },
-});
+const jobMetric = (exitCode?: number) => ({ provider: jobProvider(exitCode, 'check') });
 
 async function deployed(name: string): Promise<void> {
-  await waitForRollout(namespace, name, 'first deploy Healthy', (r) => r.status?.phase === 'Healthy');
+  await waitForPhase(namespace, name, 'Healthy');
   setImage(namespace, name, 'web:2');
 }
 
@@ -104,14 +82,13 @@ describe('rollouts gated by analysis', () => {
       }),
     );
     await deployed('pass');
-    const ro = await waitForRollout(
+    const ro = await waitForPhase(
       namespace,
       'pass',
-      'Healthy on web:2',
-      (r) =>
-        r.status?.phase === 'Healthy' &&
-        r.status.stableRS === r.status.currentPodHash &&
-        r.status.currentStepIndex === 2 &&
+      'Healthy',
+      (s, r) =>
+        s.stableRS === s.currentPodHash &&
+        s.currentStepIndex === 2 &&
         r.metadata?.annotations?.['rollout.argoproj.io/revision'] === '2',
     );
     const run = runsOf().find((r) => r.metadata.name === `pass-${ro.status?.currentPodHash}-2-1`);
@@ -127,7 +104,7 @@ describe('rollouts gated by analysis', () => {
       }),
     );
     await deployed('fail');
-    const ro = await waitForRollout(namespace, 'fail', 'Degraded', (r) => r.status?.phase === 'Degraded');
+    const ro = await waitForPhase(namespace, 'fail', 'Degraded');
     expect(ro.status?.message).toMatch(
       /^RolloutAborted: Rollout aborted update to revision 2: AnalysisRun 'fail-[a-z0-9]+-2-1' Failed/,
     );
@@ -144,18 +121,15 @@ describe('rollouts gated by analysis', () => {
       }),
     );
     await deployed('unsure');
-    const paused = await waitForRollout(namespace, 'unsure', 'Paused', (r) => r.status?.phase === 'Paused');
+    const paused = await waitForPhase(namespace, 'unsure', 'Paused');
     expect(paused.status?.message).toBe('InconclusiveAnalysisRun');
     expect(paused.status?.canary?.currentStepAnalysisRunStatus?.status).toBe('Inconclusive');
     operate(namespace, 'unsure', 'promote');
-    await waitForRollout(
+    await waitForPhase(
       namespace,
       'unsure',
-      'Healthy after promote',
-      (r) =>
-        r.status?.phase === 'Healthy' &&
-        r.status.stableRS === r.status.currentPodHash &&
-        r.status.currentStepIndex === 2,
+      'Healthy',
+      (s) => s.stableRS === s.currentPodHash && s.currentStepIndex === 2,
     );
   });
 
@@ -169,12 +143,11 @@ describe('rollouts gated by analysis', () => {
       }),
     );
     await deployed('background');
-    const paused = await waitForRollout(
+    const paused = await waitForPhase(
       namespace,
       'background',
-      'paused with a running background run',
-      (r) =>
-        r.status?.phase === 'Paused' && r.status.canary?.currentBackgroundAnalysisRunStatus !== undefined,
+      'Paused',
+      (s) => s.canary?.currentBackgroundAnalysisRunStatus !== undefined,
     );
     expect(paused.status?.canary?.currentBackgroundAnalysisRunStatus?.name).toBe(
       `background-${paused.status?.currentPodHash}-2`,
@@ -183,12 +156,7 @@ describe('rollouts gated by analysis', () => {
     // The background run measures once unless it has an interval: ours has none, so it already
     // passed; a new template starts a new run that sees the failing value.
     setImage(namespace, 'background', 'web:3');
-    const ro = await waitForRollout(
-      namespace,
-      'background',
-      'Degraded',
-      (r) => r.status?.phase === 'Degraded',
-    );
+    const ro = await waitForPhase(namespace, 'background', 'Degraded');
     expect(ro.status?.message).toMatch(/AnalysisRun 'background-[a-z0-9]+-3' Failed/);
   });
 
@@ -216,12 +184,7 @@ describe('rollouts gated by analysis', () => {
   it('runs the compat example rollout-background-analysis.yaml and stops the run when it completes', async () => {
     kubectl(['apply', '-n', namespace, '-f', join(EXAMPLES, 'rollout-background-analysis.yaml')]);
     await deployed('rollout-background-analysis');
-    const paused = await waitForRollout(
-      namespace,
-      'rollout-background-analysis',
-      'paused',
-      (r) => r.status?.phase === 'Paused',
-    );
+    const paused = await waitForPhase(namespace, 'rollout-background-analysis', 'Paused');
     const name = `rollout-background-analysis-${paused.status?.currentPodHash}-2`;
     expect(runsOf().some((r) => r.metadata.name === name)).toBe(true);
     operate(namespace, 'rollout-background-analysis', 'promote-full');

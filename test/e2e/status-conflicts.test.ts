@@ -5,26 +5,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestController, type TestController } from './support/controller.js';
 import { kubectl } from './support/kubectl.js';
+import { canaryRollout } from './support/manifests.js';
 import { setImage, waitForRollout } from './support/rollouts.js';
 
 const namespace = `conflicts-${Date.now().toString(36)}`;
 const names = ['one', 'two', 'three'];
 
-const manifest = (name: string) => ({
-  apiVersion: 'argoproj.io/v1alpha1',
-  kind: 'Rollout',
-  metadata: { name, namespace },
-  spec: {
-    replicas: 2,
-    revisionHistoryLimit: 2,
-    selector: { matchLabels: { app: name } },
-    template: {
-      metadata: { labels: { app: name } },
-      spec: { containers: [{ name: 'app', image: 'web:1' }] },
-    },
-    strategy: { canary: { steps: [{ setWeight: 50 }, { pause: { duration: 0 } }] } },
-  },
-});
+const manifest = (name: string) =>
+  canaryRollout(
+    namespace,
+    name,
+    { steps: [{ setWeight: 50 }, { pause: { duration: 0 } }] },
+    { spec: { revisionHistoryLimit: 2 } },
+  );
 
 let controller: TestController;
 

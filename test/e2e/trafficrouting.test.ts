@@ -11,6 +11,7 @@ import { applyTrafficWrite } from '../../src/trafficrouting/apply.js';
 import { planTrafficRouting, trafficRoutingObjects } from '../../src/trafficrouting/registry.js';
 import type { RoutedRollout, TrafficRoutingInput, TrafficWrite } from '../../src/trafficrouting/router.js';
 import { getJson, kubectl } from './support/kubectl.js';
+import { canaryRollout } from './support/manifests.js';
 
 const namespace = `trafficrouting-${Date.now().toString(36)}`;
 let client: RestClient;
@@ -32,20 +33,14 @@ function apply(...objects: Record<string, unknown>[]): void {
 
 /** Given: a Rollout (never reconciled here; the routers only need its spec and uid). */
 function givenRollout(name: string, canary: Record<string, unknown>): RoutedRollout {
-  apply({
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: { containers: [{ name: 'app', image: 'nginx' }] },
-      },
-      strategy: { canary: { canaryService: `${name}-canary`, stableService: `${name}-stable`, ...canary } },
-    },
-  });
+  apply(
+    canaryRollout(
+      undefined,
+      name,
+      { canaryService: `${name}-canary`, stableService: `${name}-stable`, ...canary },
+      { replicas: 1, image: 'nginx' },
+    ),
+  );
   return getJson<RoutedRollout>(['rollout', name, '-n', namespace]);
 }
 

@@ -6,8 +6,8 @@
 // Argo's fast rollback does.
 import { describe, expect, it } from 'vitest';
 import { useControllerNamespace } from './support/controller.js';
-import { getJson, kubectl } from './support/kubectl.js';
-import { getRollout, setImage, waitForRollout } from './support/rollouts.js';
+import { getJson, kubectl, patch } from './support/kubectl.js';
+import { getRollout, setImage, waitForPhase } from './support/rollouts.js';
 
 const name = 'undo-demo';
 const namespace = useControllerNamespace('undo');
@@ -52,17 +52,14 @@ describe('undo to the stable revision', () => {
         },
       }),
     );
-    const healthy = await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
+    const healthy = await waitForPhase(namespace, name, 'Healthy');
     const stableHash = healthy.status?.stableRS ?? '';
     setImage(namespace, name, 'demo:2');
-    await waitForRollout(
+    await waitForPhase(
       namespace,
       name,
-      'paused at step 1',
-      (r) =>
-        r.status?.phase === 'Paused' &&
-        r.status.currentStepIndex === 1 &&
-        r.status.currentPodHash !== stableHash,
+      'Paused',
+      (s) => s.currentStepIndex === 1 && s.currentPodHash !== stableHash,
     );
     const before = replicaSets();
     const stablePods = podUids(stableHash);
@@ -72,24 +69,11 @@ describe('undo to the stable revision', () => {
     const stable = before.find((rs) => rs.metadata.labels?.['rollouts-pod-template-hash'] === stableHash)!;
     const template = structuredClone(stable.spec.template);
     delete template.metadata?.labels?.['rollouts-pod-template-hash'];
-    kubectl([
-      'patch',
-      'rollout',
-      name,
-      '-n',
-      namespace,
-      '--type',
-      'json',
-      '-p',
-      JSON.stringify([{ op: 'replace', path: '/spec/template', value: template }]),
-    ]);
+    patch('rollout', name, namespace, [{ op: 'replace', path: '/spec/template', value: template }], {
+      type: 'json',
+    });
 
-    const rolledBack = await waitForRollout(
-      namespace,
-      name,
-      'Healthy on the stable ReplicaSet',
-      (r) => r.status?.phase === 'Healthy' && r.status.currentPodHash === stableHash,
-    );
+    const rolledBack = await waitForPhase(namespace, name, 'Healthy', (s) => s.currentPodHash === stableHash);
     expect(rolledBack.status?.stableRS).toBe(stableHash);
     expect(rolledBack.status?.currentStepIndex).toBe(3);
     expect(

@@ -3,20 +3,13 @@
 // the Rollout; scaleDown: onsuccess scales the Deployment to 0 once the Rollout is Healthy.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import { useControllerNamespace } from './support/controller.js';
-import { getJson, kubectl } from './support/kubectl.js';
-import { readyPodsByHash, waitForRollout } from './support/rollouts.js';
+import { getJson, getJsonAsync, kubectl, patch } from './support/kubectl.js';
+import { ARGO_EXAMPLES } from './support/manifests.js';
+import { readyPodsByHash, waitForPhase, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
-const EXAMPLE = join(
-  PACKAGE_ROOT,
-  '..',
-  'shared',
-  'compat',
-  'argo-rollouts-examples',
-  'workload-ref_workload-ref.yaml',
-);
+const EXAMPLE = join(ARGO_EXAMPLES, 'workload-ref_workload-ref.yaml');
 const namespace = useControllerNamespace('workload');
 const name = 'rollout-ref-deployment';
 
@@ -28,35 +21,31 @@ interface DeploymentObject {
 describe('workloadRef to a Deployment', () => {
   it('runs the compat example: the Deployment template at 5 replicas, Healthy', async () => {
     kubectl(['apply', '-n', namespace, '-f', EXAMPLE]);
-    const ro = await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy');
+    const ro = await waitForPhase(namespace, name, 'Healthy');
     const deployment = getJson<DeploymentObject>(['deployment', name, '-n', namespace]);
     expect(ro.status?.workloadObservedGeneration).toBe(String(deployment.metadata.generation));
     expect(ro.metadata?.annotations?.['rollout.argoproj.io/workload-generation']).toBe(
       String(deployment.metadata.generation),
     );
-    await eventually('5 pods', () =>
-      readyPodsByHash(namespace, `app=${name}`)[ro.status!.stableRS!] === 5 ? true : undefined,
+    await eventually('5 pods', async () =>
+      (await readyPodsByHash(namespace, `app=${name}`))[ro.status!.stableRS!] === 5 ? true : undefined,
     );
   });
 
   it('treats a new Deployment template as an update and runs the canary steps', async () => {
-    kubectl([
-      'patch',
+    patch(
       'deployment',
       name,
-      '-n',
       namespace,
-      '--type',
-      'json',
-      '-p',
-      JSON.stringify([
+      [
         {
           op: 'replace',
           path: '/spec/template/spec/containers/0/image',
           value: 'argoproj/rollouts-demo:green',
         },
-      ]),
-    ]);
+      ],
+      { type: 'json' },
+    );
     const paused = await waitForRollout(
       namespace,
       name,
@@ -64,45 +53,22 @@ describe('workloadRef to a Deployment', () => {
       (r) => r.status?.currentStepIndex === 1,
     );
     expect(paused.status?.currentPodHash).not.toBe(paused.status?.stableRS);
-    await waitForRollout(
-      namespace,
-      name,
-      'Healthy on the new template',
-      (r) => r.status?.phase === 'Healthy' && r.status.stableRS === paused.status?.currentPodHash,
-    );
+    await waitForPhase(namespace, name, 'Healthy', (s) => s.stableRS === paused.status?.currentPodHash);
   });
 
   it('scales the Deployment to 0 once Healthy with scaleDown: onsuccess', async () => {
     kubectl(['scale', 'deployment', name, '-n', namespace, '--replicas=2']);
-    kubectl([
-      'patch',
-      'rollout',
-      name,
-      '-n',
-      namespace,
-      '--type',
-      'merge',
-      '-p',
-      JSON.stringify({ spec: { workloadRef: { scaleDown: 'onsuccess' } } }),
-    ]);
-    await eventually('the Deployment at 0 replicas', () =>
-      getJson<DeploymentObject>(['deployment', name, '-n', namespace]).spec.replicas === 0 ? true : undefined,
+    patch('rollout', name, namespace, { spec: { workloadRef: { scaleDown: 'onsuccess' } } });
+    await eventually('the Deployment at 0 replicas', async () =>
+      (await getJsonAsync<DeploymentObject>(['deployment', name, '-n', namespace])).spec.replicas === 0
+        ? true
+        : undefined,
     );
   });
 
   it('reports a missing Deployment as InvalidSpec naming it', async () => {
-    kubectl([
-      'patch',
-      'rollout',
-      name,
-      '-n',
-      namespace,
-      '--type',
-      'merge',
-      '-p',
-      JSON.stringify({ spec: { workloadRef: { name: 'no-such-deployment' } } }),
-    ]);
-    const ro = await waitForRollout(namespace, name, 'InvalidSpec', (r) => r.status?.phase === 'Degraded');
+    patch('rollout', name, namespace, { spec: { workloadRef: { name: 'no-such-deployment' } } });
+    const ro = await waitForPhase(namespace, name, 'Degraded');
     expect(ro.status?.message).toBe(
       `InvalidSpec: spec.workloadRef: Deployment ${namespace}/no-such-deployment not found`,
     );

@@ -33,38 +33,78 @@ async function httpOk(url: string): Promise<boolean> {
   }
 }
 
-function exitOf(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((done) => child.once('exit', () => done()));
+export interface SlipwayProcess {
+  child: ChildProcess;
+  healthPort: number;
+  metricsPort: number;
+  /** Lines of its stdout (its JSON log). */
+  stdout: string[];
+  /** Lines of its stdout and stderr. */
+  lines: string[];
+  /** Its exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+}
+
+/**
+ * `slipway <args>` (the built CLI) as a pod would run it, with only what a pod gets from
+ * elsewhere: a kubeconfig (the e2e cluster's unless given) and loopback ports.
+ */
+export async function spawnSlipway(
+  args: string[],
+  options: { kubeconfig?: string; env?: Record<string, string>; keepLines?: boolean } = {},
+): Promise<SlipwayProcess> {
+  const [healthPort, metricsPort] = [await freePort(), await freePort()];
+  const child = spawn(
+    process.execPath,
+    [
+      SLIPWAY_CLI,
+      ...args,
+      '--kubeconfig',
+      options.kubeconfig ?? inject('kubeconfig'),
+      '--bind-address',
+      '127.0.0.1',
+      '--healthz-port',
+      String(healthPort),
+      '--metrics-port',
+      String(metricsPort),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
+  );
+  const stdout: string[] = [];
+  const lines: string[] = [];
+  const split = (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean);
+  if (options.keepLines !== false) {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout.push(...split(chunk));
+      lines.push(...split(chunk));
+    });
+    child.stderr?.on('data', (chunk: Buffer) => lines.push(...split(chunk)));
+  }
+  const exited = new Promise<number | null>((done) => {
+    if (child.exitCode !== null || child.signalCode !== null) done(child.exitCode);
+    else child.once('exit', (code) => done(code));
+  });
+  return { child, healthPort, metricsPort, stdout, lines, exited };
 }
 
 /** A controller for `namespace` only, or for the whole cluster when `namespace` is undefined. */
 export async function startTestController(namespace: string | undefined): Promise<TestController> {
-  const [healthPort, metricsPort] = [await freePort(), await freePort()];
   const logDir = join(tmpdir(), 'slipway-e2e-logs');
   mkdirSync(logDir, { recursive: true });
+  const { child, healthPort, metricsPort, exited } = await spawnSlipway(
+    [
+      'controller',
+      ...(namespace ? ['--namespaced', '--namespace', namespace] : []),
+      '--no-leader-elect',
+      '--loglevel',
+      process.env.SLIPWAY_E2E_LOGLEVEL === 'debug' ? 'debug' : 'info',
+    ],
+    { keepLines: false },
+  );
   const logPath = join(logDir, `controller-${namespace ?? 'cluster'}-${process.pid}-${healthPort}.log`);
   const log = createWriteStream(logPath);
-  const args = [
-    SLIPWAY_CLI,
-    'controller',
-    '--kubeconfig',
-    inject('kubeconfig'),
-    ...(namespace ? ['--namespaced', '--namespace', namespace] : []),
-    '--no-leader-elect',
-    '--bind-address',
-    '127.0.0.1',
-    '--healthz-port',
-    String(healthPort),
-    '--metrics-port',
-    String(metricsPort),
-    '--loglevel',
-    process.env.SLIPWAY_E2E_LOGLEVEL === 'debug' ? 'debug' : 'info',
-  ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
-  const exited = exitOf(child);
 
   const deadline = Date.now() + 60_000;
   while (!(await httpOk(`http://127.0.0.1:${healthPort}/healthz`))) {
@@ -97,10 +137,10 @@ export async function startTestController(namespace: string | undefined): Promis
  * A fresh namespace with a controller for it, for the whole test file: created before the
  * first test (after `setup`, e.g. templates the controller should find), stopped after the last.
  */
-export function useControllerNamespace(
+export function useController(
   prefix: string,
   setup: (namespace: string) => void = () => {},
-): string {
+): { namespace: string; controller: () => TestController } {
   const namespace = `${prefix}-${Date.now().toString(36)}`;
   let controller: TestController | undefined;
   beforeAll(async () => {
@@ -111,5 +151,19 @@ export function useControllerNamespace(
   afterAll(async () => {
     await controller?.shutdown();
   });
-  return namespace;
+  return {
+    namespace,
+    controller: () => {
+      if (!controller) throw new Error(`the controller for ${namespace} has not started`);
+      return controller;
+    },
+  };
+}
+
+/** useController, for files that only need the namespace. */
+export function useControllerNamespace(
+  prefix: string,
+  setup: (namespace: string) => void = () => {},
+): string {
+  return useController(prefix, setup).namespace;
 }

@@ -1,5 +1,5 @@
 // kubectl, as a user would run it, for e2e tests: apply files, read objects, wait.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { binaryPaths, ensureBinaries } from '../../../src/localcluster/binaries.js';
@@ -65,4 +65,88 @@ export function tryKubectl(args: string[], input?: string): { ok: boolean; outpu
 
 export function getJson<T>(args: string[]): T {
   return JSON.parse(kubectl(['get', ...args, '-o', 'json'])) as T;
+}
+
+/**
+ * kubectl without blocking the test process: polls and waits use this, so the servers a test
+ * runs in its own process (registries, Git, webhooks, SMTP) keep answering meanwhile.
+ */
+export function kubectlAsync(args: string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      inject('kubectl'),
+      ['--kubeconfig', inject('kubeconfig'), ...args],
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`kubectl ${args.join(' ')} failed: ${stderr.trim() || String(error)}`));
+        else resolve(stdout);
+      },
+    );
+    child.stdin?.end(input);
+  });
+}
+
+export async function getJsonAsync<T>(args: string[]): Promise<T> {
+  return JSON.parse(await kubectlAsync(['get', ...args, '-o', 'json'])) as T;
+}
+
+/** `kubectl apply` of objects (or of YAML/JSON text), in `namespace` when given. */
+export function apply(objects: object | object[] | string, namespace?: string): string {
+  const text =
+    typeof objects === 'string'
+      ? objects
+      : JSON.stringify(Array.isArray(objects) ? { apiVersion: 'v1', kind: 'List', items: objects } : objects);
+  return kubectl(['apply', ...(namespace ? ['-n', namespace] : []), '-f', '-'], text);
+}
+
+export interface PatchOptions {
+  /** merge (default), json or strategic. */
+  type?: 'merge' | 'json' | 'strategic';
+  /** 'status' to write the status subresource, as a controller would. */
+  subresource?: 'status';
+}
+
+/** `kubectl patch <resource> <name> -n <namespace>` with a patch given as an object. */
+export function patch(
+  resource: string,
+  name: string,
+  namespace: string,
+  body: unknown,
+  { type = 'merge', subresource }: PatchOptions = {},
+): string {
+  return kubectl([
+    'patch',
+    resource,
+    name,
+    '-n',
+    namespace,
+    ...(subresource ? ['--subresource', subresource] : []),
+    '--type',
+    type,
+    '-p',
+    JSON.stringify(body),
+  ]);
+}
+
+/** The Secret git-sync's GitTargets name in spec.secretRef: a token as the HTTP password. */
+export function createRepoSecret(namespace: string, token: string, name = 'repo-creds'): void {
+  kubectl([
+    'create',
+    'secret',
+    'generic',
+    name,
+    '-n',
+    namespace,
+    '--from-literal=username=slipway',
+    `--from-literal=password=${token}`,
+  ]);
+}
+
+/** tryKubectl for polls: does not block the test process. */
+export async function tryKubectlAsync(args: string[]): Promise<{ ok: boolean; output: string }> {
+  try {
+    return { ok: true, output: await kubectlAsync(args) };
+  } catch (error) {
+    return { ok: false, output: (error as Error).message };
+  }
 }

@@ -24,3 +24,29 @@ export async function eventually<T>(
   const detail = last instanceof Error ? `: ${last.message}` : '';
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
 }
+
+/**
+ * Reads until `done(value)` holds and returns that value; a timeout says what was last read
+ * (through `show`), so a failure shows the state it stopped in.
+ */
+export async function pollUntil<T>(
+  what: string,
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 60_000,
+  show: (value: T) => string = (value) => JSON.stringify(value),
+): Promise<T> {
+  let last: { value: T } | undefined;
+  try {
+    return await eventually(
+      what,
+      async () => {
+        last = { value: await read() };
+        return done(last.value) ? last.value : undefined;
+      },
+      timeoutMs,
+    );
+  } catch (error) {
+    throw new Error(`${(error as Error).message} (last seen: ${last ? show(last.value) : 'nothing'})`);
+  }
+}
