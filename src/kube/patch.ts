@@ -36,13 +36,7 @@ export function mergePatch<T extends KubeObject>(
   patch: Record<string, unknown>,
   options: PatchOptions = {},
 ): Promise<T> {
-  return sendPatch<T>(
-    client,
-    target,
-    withResourceVersion(patch, options.resourceVersion),
-    MERGE_PATCH,
-    options,
-  );
+  return sendObjectPatch<T>(client, target, patch, MERGE_PATCH, options);
 }
 
 /**
@@ -55,13 +49,7 @@ export function strategicMergePatch<T extends KubeObject>(
   patch: Record<string, unknown>,
   options: PatchOptions = {},
 ): Promise<T> {
-  return sendPatch<T>(
-    client,
-    target,
-    withResourceVersion(patch, options.resourceVersion),
-    STRATEGIC_MERGE_PATCH,
-    options,
-  );
+  return sendObjectPatch<T>(client, target, patch, STRATEGIC_MERGE_PATCH, options);
 }
 
 /** RFC 6902 JSON patch; a failed `test` operation makes the server reject the whole patch. */
@@ -226,6 +214,23 @@ async function sendPatch<T>(
     resource: target.resource.plural,
     namespace: target.namespace,
   })) as T;
+}
+
+/** A merge or strategic merge patch, with options.resourceVersion as its precondition. */
+function sendObjectPatch<T>(
+  client: RestClient,
+  target: ObjectTarget,
+  patch: Record<string, unknown>,
+  contentType: string,
+  options: PatchOptions,
+): Promise<T> {
+  return sendPatch<T>(
+    client,
+    target,
+    withResourceVersion(patch, options.resourceVersion),
+    contentType,
+    options,
+  );
 }
 
 function withResourceVersion(
