@@ -3,13 +3,12 @@
 // new status, then writes it through /status with the resourceVersion we read (a concurrent
 // change makes it conflict, and the retry re-plans), records Events, and lets providers clean
 // up after trimmed measurements. Secret values are redacted from anything that leaves memory.
-import { isDeepStrictEqual } from 'node:util';
-import type { AnalysisRunStatus, Argument, Measurement, Metric } from '../api/analysis.js';
+import type { Argument, Measurement, Metric } from '../api/analysis.js';
 import { ANALYSIS_RUN_KIND, apiResourceOf } from '../api/kinds.js';
 import { NotFoundError } from '../kube/api-error.js';
 import type { EventRecorder, PlannedEvent } from '../kube/events.js';
 import type { KubeObject } from '../kube/object.js';
-import { deleteObject, updateStatus } from '../kube/patch.js';
+import { deleteObject, updateChangedStatus } from '../kube/patch.js';
 import { coreResources } from '../kube/resource.js';
 import type { RestClient } from '../kube/rest.js';
 import type { Logger } from '../process/logger.js';
@@ -174,16 +173,6 @@ function recordEvents(
   }
 }
 
-async function writeStatus(
-  ctx: AnalysisActContext,
-  run: ObservedAnalysisRun,
-  status: AnalysisRunStatus,
-): Promise<string | undefined> {
-  if (isDeepStrictEqual(status, run.status ?? {})) return undefined;
-  const written = await updateStatus(ctx.client, ANALYSIS_RUNS, { ...run, status });
-  return written.metadata?.resourceVersion;
-}
-
 /** One reconcile of one AnalysisRun (already read from the cache). */
 export async function reconcileAnalysisRun(
   ctx: AnalysisActContext,
@@ -205,7 +194,7 @@ export async function reconcileAnalysisRun(
       return plan.ttl.action === 'wait' ? { requeueAfterMs: plan.ttl.requeueAfterMs } : {};
     }
     case 'invalid': {
-      const written = await writeStatus(ctx, run, plan.status);
+      const written = await updateChangedStatus(ctx.client, ANALYSIS_RUNS, run, plan.status);
       recordEvents(ctx, run, plan.events);
       return written ? { writtenResourceVersion: written } : {};
     }
@@ -226,7 +215,7 @@ export async function reconcileAnalysisRun(
         `Unable to resolve metric arguments: ${(error as Error).message}`,
         ctx.now(),
       );
-      const written = await writeStatus(ctx, run, failed.status);
+      const written = await updateChangedStatus(ctx.client, ANALYSIS_RUNS, run, failed.status);
       recordEvents(ctx, run, failed.events);
       return written ? { writtenResourceVersion: written } : {};
     }
@@ -243,7 +232,7 @@ export async function reconcileAnalysisRun(
   }
 
   const assessment = assessRun(run, plan, outcomes, ctx.now());
-  const written = await writeStatus(ctx, run, assessment.status);
+  const written = await updateChangedStatus(ctx.client, ANALYSIS_RUNS, run, assessment.status);
   recordEvents(ctx, run, assessment.events);
 
   // Measurements are trimmed only after one was added this pass, so its provider was built.

@@ -87,15 +87,21 @@ function prefixes(isLast: boolean, sub: string): [string, string] {
   return isLast ? [`${sub}└──`, `${sub}   `] : [`${sub}├──`, `${sub}│  `];
 }
 
-const HEADER = 'NAME\tKIND\tSTATUS\tAGE\tINFO\n';
-
-export function renderRollout(info: RolloutInfo, options: RenderOptions): string {
-  const p = new Printer(options);
+/** The Name, Namespace, Status and (when there is one) Message rows of a Rollout or an Experiment. */
+function headerRows(p: Printer, info: RolloutInfo | ExperimentInfo): string {
   let out = '';
   out += row('Name:', info.meta.name ?? '');
   out += row('Namespace:', info.meta.namespace ?? '');
   out += row('Status:', `${p.colorize(info.icon)} ${info.status}`);
   if (info.message) out += row('Message:', info.message);
+  return out;
+}
+
+const HEADER = 'NAME\tKIND\tSTATUS\tAGE\tINFO\n';
+
+export function renderRollout(info: RolloutInfo, options: RenderOptions): string {
+  const p = new Printer(options);
+  let out = headerRows(p, info);
   out += row('Strategy:', info.strategy);
   if (info.strategy === 'Canary') {
     out += row('  Step:', info.step);
@@ -156,27 +162,12 @@ function replicaSetLines(
 ): string {
   const cols: string[] = [];
   let name = rs.meta.name ?? '';
-  if (rs.stable) {
-    cols.push(p.colorize(Tag.Stable));
-    name = p.colorizeStatus(name, Tag.Stable);
-  }
-  if (rs.canary) {
-    cols.push(p.colorize(Tag.Canary));
-    name = p.colorizeStatus(name, Tag.Canary);
-  } else if (rs.active) {
-    cols.push(p.colorize(Tag.Active));
-    name = p.colorizeStatus(name, Tag.Active);
-  } else if (rs.preview) {
-    cols.push(p.colorize(Tag.Preview));
-    name = p.colorizeStatus(name, Tag.Preview);
-  }
-  if (rs.ping) {
-    cols.push(p.colorize(Tag.Ping));
-    name = p.colorizeStatus(name, Tag.Ping);
-  }
-  if (rs.pong) {
-    cols.push(p.colorize(Tag.Pong));
-    name = p.colorizeStatus(name, Tag.Pong);
+  const roleTag = rs.canary ? Tag.Canary : rs.active ? Tag.Active : rs.preview ? Tag.Preview : undefined;
+  const tags = [rs.stable && Tag.Stable, roleTag, rs.ping && Tag.Ping, rs.pong && Tag.Pong];
+  for (const tag of tags) {
+    if (!tag) continue;
+    cols.push(p.colorize(tag));
+    name = p.colorizeStatus(name, tag);
   }
   if (rs.scaleDownDeadline) cols.push(`delay:${scaleDownDelay(rs, options.now)}`);
   let out = `${prefix}${ICON.replicaSet} ${name}\tReplicaSet\t${p.colorize(rs.icon)} ${rs.status}\t${p.age(rs.meta.creationTimestamp)}\t${cols.join(',')}\n`;
@@ -229,11 +220,7 @@ function experimentLines(
 
 export function renderExperiment(info: ExperimentInfo, options: RenderOptions): string {
   const p = new Printer(options);
-  let out = '';
-  out += row('Name:', info.meta.name ?? '');
-  out += row('Namespace:', info.meta.namespace ?? '');
-  out += row('Status:', `${p.colorize(info.icon)} ${info.status}`);
-  if (info.message) out += row('Message:', info.message);
+  let out = headerRows(p, info);
   experimentImages(info).forEach((image, i) => {
     out += row(i === 0 ? 'Images:' : '', p.image(image));
   });

@@ -194,13 +194,18 @@ async function runDev(flags: DevFlags): Promise<void> {
     kubectl(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
     const logFile = (name: string) =>
       flags.streamLogs ? undefined : pino.destination({ dest: join(logDir, `${name}.log`), sync: true });
-    say('starting the controller');
-    controller = await startControllerProcess({
-      kubeConfig: loadKubeConfig({ path: cluster.kubeconfigPath }).kubeConfig,
-      logger: createLogger('controller', flags.loglevel, logFile('controller')),
+    const { kubeconfigPath } = cluster;
+    /** What both processes are started with: the cluster, their log, leader election, local ports. */
+    const processOptions = (name: string) => ({
+      kubeConfig: loadKubeConfig({ path: kubeconfigPath }).kubeConfig,
+      logger: createLogger(name, flags.loglevel, logFile(name)),
       leaderElection: true,
       leaderElectionNamespace: 'default',
       bindAddress: '127.0.0.1',
+    });
+    say('starting the controller');
+    controller = await startControllerProcess({
+      ...processOptions('controller'),
       healthPort: flags.healthzPort,
       metricsPort: flags.metricsPort,
       controllers: CONTROLLERS,
@@ -209,11 +214,7 @@ async function runDev(flags: DevFlags): Promise<void> {
     const repository = createDevRepository(join(flags.dataDir, 'git'));
     kubectl(['apply', '-f', '-'], devGitTarget(repository.url, 'default'));
     gitSync = await startGitSyncProcess({
-      kubeConfig: loadKubeConfig({ path: cluster.kubeconfigPath }).kubeConfig,
-      logger: createLogger('git-sync', flags.loglevel, logFile('git-sync')),
-      leaderElection: true,
-      leaderElectionNamespace: 'default',
-      bindAddress: '127.0.0.1',
+      ...processOptions('git-sync'),
       healthPort: flags.gitSyncHealthzPort,
       metricsPort: flags.gitSyncMetricsPort,
       workDir: join(flags.dataDir, 'git-sync'),

@@ -9,7 +9,7 @@ import { ANALYSIS_RUN_KIND, apiResourceOf, EXPERIMENT_KIND } from '../api/kinds.
 import { EXPERIMENT_NAME_ANNOTATION, EXPERIMENT_TEMPLATE_NAME_ANNOTATION } from '../api/labels.js';
 import { AlreadyExistsError, ConflictError, NotFoundError } from '../kube/api-error.js';
 import type { EventRecorder } from '../kube/events.js';
-import { createObject, deleteObject, mergePatch, updateStatus } from '../kube/patch.js';
+import { createObject, deleteObject, mergePatch, updateChangedStatus } from '../kube/patch.js';
 import { coreResources } from '../kube/resource.js';
 import type { RestClient } from '../kube/rest.js';
 import { formatTime } from '../kube/timestamps.js';
@@ -250,16 +250,6 @@ function recordEvents(
   }
 }
 
-async function writeStatus(
-  ctx: ExperimentActContext,
-  ex: ExperimentObject,
-  status: Status,
-): Promise<string | undefined> {
-  if (isDeepStrictEqual(status, ex.status ?? {})) return undefined;
-  const written = await updateStatus(ctx.client, EXPERIMENTS, { ...ex, status });
-  return written.metadata?.resourceVersion;
-}
-
 /** One reconcile of one Experiment (read from the caches). */
 export async function reconcileExperiment(
   ctx: ExperimentActContext,
@@ -269,7 +259,7 @@ export async function reconcileExperiment(
   const invalid = invalidSpecMessage(ex);
   if (invalid) {
     const status = invalidSpecStatus(ex, invalid, formatTime(observed.now.getTime()));
-    const written = await writeStatus(ctx, ex, status);
+    const written = await updateChangedStatus(ctx.client, EXPERIMENTS, ex, status);
     return written ? { writtenResourceVersion: written } : {};
   }
   const plan = planExperiment(observed);
@@ -284,7 +274,7 @@ export async function reconcileExperiment(
   recordEvents(ctx, ex, [...plan.events.filter((e) => e.after === 'actions'), ...failures]);
   let written: string | undefined;
   try {
-    written = await writeStatus(ctx, ex, plan.status);
+    written = await updateChangedStatus(ctx.client, EXPERIMENTS, ex, plan.status);
   } catch (error) {
     // Our cache is behind (or the spec changed, e.g. terminate): plan again from the watch.
     if (error instanceof ConflictError) return { requeueAfterMs: 100 };

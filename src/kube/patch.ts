@@ -1,6 +1,7 @@
 // Writes to the API server with the conflict and existence rules controllers need:
 // patches of every content type, /status writes, optimistic-concurrency updates, and
 // create/delete that can tolerate AlreadyExists/NotFound.
+import { isDeepStrictEqual } from 'node:util';
 import { createPatch, type Operation } from 'rfc6902';
 import { AlreadyExistsError, NotFoundError } from './api-error.js';
 import { describeObject, type KubeObject } from './object.js';
@@ -36,13 +37,7 @@ export function mergePatch<T extends KubeObject>(
   patch: Record<string, unknown>,
   options: PatchOptions = {},
 ): Promise<T> {
-  return sendPatch<T>(
-    client,
-    target,
-    withResourceVersion(patch, options.resourceVersion),
-    MERGE_PATCH,
-    options,
-  );
+  return sendObjectPatch<T>(client, target, patch, MERGE_PATCH, options);
 }
 
 /**
@@ -55,13 +50,7 @@ export function strategicMergePatch<T extends KubeObject>(
   patch: Record<string, unknown>,
   options: PatchOptions = {},
 ): Promise<T> {
-  return sendPatch<T>(
-    client,
-    target,
-    withResourceVersion(patch, options.resourceVersion),
-    STRATEGIC_MERGE_PATCH,
-    options,
-  );
+  return sendObjectPatch<T>(client, target, patch, STRATEGIC_MERGE_PATCH, options);
 }
 
 /** RFC 6902 JSON patch; a failed `test` operation makes the server reject the whole patch. */
@@ -126,6 +115,21 @@ export function updateStatus<T extends KubeObject>(
   object: T,
 ): Promise<T> {
   return updateObject(client, resource, object, { subresource: 'status' });
+}
+
+/**
+ * PUTs `status` through /status unless the object already holds it: the resourceVersion written,
+ * undefined when there was nothing to write.
+ */
+export async function updateChangedStatus<T extends KubeObject & { status?: unknown }>(
+  client: RestClient,
+  resource: ApiResource,
+  object: T,
+  status: NonNullable<T['status']>,
+): Promise<string | undefined> {
+  if (isDeepStrictEqual(status, object.status ?? {})) return undefined;
+  const written = await updateStatus(client, resource, { ...object, status });
+  return written.metadata?.resourceVersion;
 }
 
 export interface CreateOptions {
@@ -226,6 +230,23 @@ async function sendPatch<T>(
     resource: target.resource.plural,
     namespace: target.namespace,
   })) as T;
+}
+
+/** A merge or strategic merge patch, with options.resourceVersion as its precondition. */
+function sendObjectPatch<T>(
+  client: RestClient,
+  target: ObjectTarget,
+  patch: Record<string, unknown>,
+  contentType: string,
+  options: PatchOptions,
+): Promise<T> {
+  return sendPatch<T>(
+    client,
+    target,
+    withResourceVersion(patch, options.resourceVersion),
+    contentType,
+    options,
+  );
 }
 
 function withResourceVersion(

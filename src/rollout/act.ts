@@ -107,6 +107,17 @@ async function applyAction(
 ): Promise<KubeObject | undefined> {
   const namespace = rollout.metadata.namespace;
   const { client } = ctx;
+  /** A merge patch of one of the Rollout's ReplicaSets, guarded by the version the pass planned from. */
+  const patchReplicaSet = async (name: string, planned: string | undefined, patch: Record<string, unknown>) =>
+    versions.record(
+      name,
+      await mergePatch(
+        client,
+        { resource: coreResources.replicaSets, namespace, name },
+        patch,
+        versions.guard(name, planned),
+      ),
+    );
   switch (action.kind) {
     case 'createReplicaSet': {
       const created = await createObject(client, coreResources.replicaSets, action.replicaSet, {
@@ -129,40 +140,20 @@ async function applyAction(
       return;
     }
     case 'scaleReplicaSet':
-      versions.record(
-        action.name,
-        await mergePatch(
-          client,
-          { resource: coreResources.replicaSets, namespace, name: action.name },
-          {
-            metadata: { annotations: { [DESIRED_REPLICAS_ANNOTATION]: String(rollout.spec.replicas ?? 1) } },
-            spec: { replicas: action.to },
-          },
-          versions.guard(action.name, action.resourceVersion),
-        ),
-      );
+      await patchReplicaSet(action.name, action.resourceVersion, {
+        metadata: { annotations: { [DESIRED_REPLICAS_ANNOTATION]: String(rollout.spec.replicas ?? 1) } },
+        spec: { replicas: action.to },
+      });
       return;
     case 'setReplicaSetRevision':
-      versions.record(
-        action.name,
-        await mergePatch(
-          client,
-          { resource: coreResources.replicaSets, namespace, name: action.name },
-          { metadata: { annotations: { [REVISION_ANNOTATION]: String(action.revision) } } },
-          versions.guard(action.name, action.resourceVersion),
-        ),
-      );
+      await patchReplicaSet(action.name, action.resourceVersion, {
+        metadata: { annotations: { [REVISION_ANNOTATION]: String(action.revision) } },
+      });
       return;
     case 'annotateReplicaSet':
-      versions.record(
-        action.name,
-        await mergePatch(
-          client,
-          { resource: coreResources.replicaSets, namespace, name: action.name },
-          { metadata: { annotations: action.annotations } },
-          versions.guard(action.name, action.resourceVersion),
-        ),
-      );
+      await patchReplicaSet(action.name, action.resourceVersion, {
+        metadata: { annotations: action.annotations },
+      });
       return;
     case 'deleteReplicaSet':
       await deleteObject(

@@ -30,6 +30,7 @@ import {
   type Json,
   type JsonObject,
   mergePatchBetween,
+  mergePatchOf,
   ref,
 } from './router-objects.js';
 import { routedServices, stableWeight } from './weight.js';
@@ -197,12 +198,7 @@ function plan(input: TrafficRoutingInput): RouterPlan {
   if (typeof http === 'string') return { error: http };
   const patch = mergePatchBetween({ spec: { http: field(live, 'spec', 'http') } }, { spec: { http } });
   if (patch) {
-    writes.unshift({
-      op: 'mergePatch',
-      target,
-      patch,
-      ...(live.metadata?.resourceVersion ? { resourceVersion: live.metadata.resourceVersion } : {}),
-    });
+    writes.unshift(mergePatchOf(target, patch, live));
   }
   return { writes };
 }

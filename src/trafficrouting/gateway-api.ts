@@ -30,6 +30,7 @@ import {
   type Json,
   type JsonObject,
   mergePatchBetween,
+  mergePatchOf,
   ref,
 } from './router-objects.js';
 import { routedServices, stableWeight } from './weight.js';
@@ -219,12 +220,7 @@ function plan(input: TrafficRoutingInput): RouterPlan {
       { metadata: { labels: desired.labels }, spec: { rules: desired.rules } },
     );
     if (!patch) continue;
-    writes.push({
-      op: 'mergePatch',
-      target,
-      patch,
-      ...(live.metadata?.resourceVersion ? { resourceVersion: live.metadata.resourceVersion } : {}),
-    });
+    writes.push(mergePatchOf(target, patch, live));
   }
   return { writes };
 }

@@ -26,6 +26,7 @@ import {
   type Json,
   type JsonObject,
   mergePatchBetween,
+  mergePatchOf,
   ref,
 } from './router-objects.js';
 import { routedServices, stableWeight } from './weight.js';
@@ -419,17 +420,11 @@ function destinationRuleWrite(
   };
   const patch = mergePatchBetween(before, after);
   if (!patch) return undefined;
-  return {
-    op: 'mergePatch',
-    target,
-    patch,
-    ...(live.metadata?.resourceVersion ? { resourceVersion: live.metadata.resourceVersion } : {}),
-    event: {
-      type: 'Normal',
-      reason: 'UpdatedDestinationRule',
-      message: `DestinationRule ${rule.name} subset updated (${rule.canarySubsetName}: ${input.canaryHash ?? ''}, ${rule.stableSubsetName}: ${input.stableHash ?? ''})`,
-    },
-  };
+  return mergePatchOf(target, patch, live, {
+    type: 'Normal',
+    reason: 'UpdatedDestinationRule',
+    message: `DestinationRule ${rule.name} subset updated (${rule.canarySubsetName}: ${input.canaryHash ?? ''}, ${rule.stableSubsetName}: ${input.stableHash ?? ''})`,
+  });
 }
 
 /**
@@ -494,17 +489,13 @@ function plan(input: TrafficRoutingInput): RouterPlan {
     for (const kind of Object.keys(lists) as RouteKind[]) before[kind] = field(live, 'spec', kind) as Json;
     const patch = mergePatchBetween({ spec: before }, { spec: lists });
     if (!patch) continue;
-    writes.push({
-      op: 'mergePatch',
-      target,
-      patch,
-      ...(live.metadata?.resourceVersion ? { resourceVersion: live.metadata.resourceVersion } : {}),
-      event: {
+    writes.push(
+      mergePatchOf(target, patch, live, {
         type: 'Normal',
         reason: 'Updated VirtualService',
         message: `VirtualService \`${target.name}\` set to desiredWeight '${input.desiredWeight}'`,
-      },
-    });
+      }),
+    );
   }
   return { writes };
 }

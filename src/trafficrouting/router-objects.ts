@@ -4,7 +4,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../kube/object.js';
 import type { ApiResource } from '../kube/resource.js';
-import type { ObjectRef, RoutedRollout } from './router.js';
+import type { ObjectRef, RoutedRollout, RouterEvent, TrafficWrite } from './router.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -73,6 +73,22 @@ export function mergePatchBetween(before: unknown, after: unknown): JsonObject |
 }
 
 /** Read a field of loosely typed JSON without casts at every step. */
+/** A merge patch of `live`, conditional on the resourceVersion the patch was computed from. */
+export function mergePatchOf(
+  target: ObjectRef,
+  patch: Record<string, unknown>,
+  live: KubeObject,
+  event?: RouterEvent,
+): Extract<TrafficWrite, { op: 'mergePatch' }> {
+  return {
+    op: 'mergePatch',
+    target,
+    patch,
+    ...(live.metadata?.resourceVersion ? { resourceVersion: live.metadata.resourceVersion } : {}),
+    ...(event !== undefined && { event }),
+  };
+}
+
 export function field(value: unknown, ...path: (string | number)[]): unknown {
   let current = value;
   for (const key of path) {

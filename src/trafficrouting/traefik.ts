@@ -18,6 +18,7 @@ import {
   isObject,
   type Json,
   mergePatchBetween,
+  mergePatchOf,
   ref,
 } from './router-objects.js';
 import { routedServices, stableWeight } from './weight.js';
@@ -71,16 +72,7 @@ function plan(input: TrafficRoutingInput): RouterPlan {
     { spec: { weighted: { services: desired } } },
   );
   if (!patch) return { writes: [] };
-  return {
-    writes: [
-      {
-        op: 'mergePatch',
-        target,
-        patch,
-        ...(live.metadata?.resourceVersion ? { resourceVersion: live.metadata.resourceVersion } : {}),
-      },
-    ],
-  };
+  return { writes: [mergePatchOf(target, patch, live)] };
 }
 
 function verifyWeight(input: TrafficRoutingInput): boolean {

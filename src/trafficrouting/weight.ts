@@ -246,13 +246,7 @@ export function trafficRoutedReplicaCounts(
 ): { canary: number; stable: number } {
   const status = rollout.status ?? {};
   const canary = rollout.spec.strategy.canary;
-  const replicas = rollout.spec.replicas ?? 1;
-  const max = maxTrafficWeight(rollout);
-  const toReplicas = (weight: number) => Math.ceil((weight * replicas) / max);
-  const atLeastMin = (count: number) =>
-    count === 0 || canary?.minPodsPerReplicaSet === undefined
-      ? count
-      : Math.max(count, canary.minPodsPerReplicaSet);
+  const { replicas, max, toReplicas, atLeastMin } = replicaScale(rollout);
 
   let canaryCount: number;
   let weight = max;
@@ -332,6 +326,22 @@ export function trafficWeightStatus(
 }
 
 /**
+ * The rollout's replicas and maximum weight, a weight's replicas (rounded up) and a count raised
+ * to minPodsPerReplicaSet unless it is zero.
+ */
+function replicaScale(rollout: RoutedRollout) {
+  const minPods = rollout.spec.strategy.canary?.minPodsPerReplicaSet;
+  const replicas = rollout.spec.replicas ?? 1;
+  const max = maxTrafficWeight(rollout);
+  return {
+    replicas,
+    max,
+    toReplicas: (weight: number) => Math.ceil((weight * replicas) / max),
+    atLeastMin: (count: number) => (count === 0 || minPods === undefined ? count : Math.max(count, minPods)),
+  };
+}
+
+/**
  * Argo's CalculateReplicaCountsForTrafficRoutedCanary for an aborted dynamicStableScale canary:
  * the abort weight steps back through the setWeight steps as the stable set becomes available
  * (GetDesiredCanaryWeight), and neither set drops below what the traffic weights in status need.
@@ -341,13 +351,7 @@ export function abortedDynamicReplicaCounts(
   available: { canary: number; stable: number },
 ): { canary: number; stable: number } {
   const canary = rollout.spec.strategy.canary;
-  const replicas = rollout.spec.replicas ?? 1;
-  const max = maxTrafficWeight(rollout);
-  const toReplicas = (weight: number) => Math.ceil((weight * replicas) / max);
-  const atLeastMin = (count: number) =>
-    count === 0 || canary?.minPodsPerReplicaSet === undefined
-      ? count
-      : Math.max(count, canary.minPodsPerReplicaSet);
+  const { replicas, max, toReplicas, atLeastMin } = replicaScale(rollout);
   const needed = Math.max(replicas - available.stable, available.canary);
   const steps = canary?.steps ?? [];
   let weight = 0;

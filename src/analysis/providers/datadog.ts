@@ -11,11 +11,10 @@ import { credentialSecretLocation, readSecretData, type SecretRef } from './cred
 import { formatGoFloat, goJsonMarshal } from './go-values.js';
 import { httpRequest } from './http-request.js';
 import {
-  errorMeasurement,
   FINISHES_IN_RUN,
-  formatMetaTime,
   type MeasurementTarget,
   type MetricProvider,
+  measure,
   type ProviderContext,
 } from './provider.js';
 
@@ -218,8 +217,7 @@ export async function datadogProvider(
     type: 'Datadog',
     ...FINISHES_IN_RUN,
     async run({ metric }) {
-      const measurement: Measurement = { phase: 'Running', startedAt: formatMetaTime(context.now()) };
-      try {
+      return measure(context, async () => {
         const spec = specOf(metric);
         const apiVersion = spec.apiVersion ?? 'v1';
         const endpoint = (keys.address || DEFAULT_ADDRESS).replace(/\/+$/, '');
@@ -256,10 +254,8 @@ export async function datadogProvider(
         } else {
           throw new Error(`Invalid API version: ${String(apiVersion)}`);
         }
-        return { ...measurement, ...evaluated, finishedAt: formatMetaTime(context.now()) };
-      } catch (error) {
-        return errorMeasurement(measurement, error, context.now());
-      }
+        return evaluated;
+      });
     },
   };
 }

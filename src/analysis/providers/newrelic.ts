@@ -10,11 +10,10 @@ import { credentialSecretLocation, readSecretData, type SecretRef } from './cred
 import { goJsonMarshal } from './go-values.js';
 import { httpRequest } from './http-request.js';
 import {
-  errorMeasurement,
   FINISHES_IN_RUN,
-  formatMetaTime,
   type MeasurementTarget,
   type MetricProvider,
+  measure,
   type ProviderContext,
 } from './provider.js';
 
@@ -109,8 +108,7 @@ export async function newRelicProvider(
     type: 'NewRelic',
     ...FINISHES_IN_RUN,
     async run({ metric }) {
-      const measurement: Measurement = { phase: 'Running', startedAt: formatMetaTime(context.now()) };
-      try {
+      return measure(context, async () => {
         const response = await httpRequest({
           method: 'POST',
           url: nr.endpoint,
@@ -140,14 +138,8 @@ export async function newRelicProvider(
         if (!Array.isArray(results) || results.some((row) => typeof row !== 'object' || row === null)) {
           throw new Error('malformed NerdGraph response: nrql.results is not a list of rows');
         }
-        return {
-          ...measurement,
-          ...evaluateNrqlResults(metric, results),
-          finishedAt: formatMetaTime(context.now()),
-        };
-      } catch (error) {
-        return errorMeasurement(measurement, error, context.now());
-      }
+        return evaluateNrqlResults(metric, results);
+      });
     },
   };
 }

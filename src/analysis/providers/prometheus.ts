@@ -8,11 +8,10 @@ import { evaluateMeasurement } from '../condition/evaluate.js';
 import { formatGoFloat, parsePromValue } from './go-values.js';
 import { basicAuthorization, httpRequest } from './http-request.js';
 import {
-  errorMeasurement,
   FINISHES_IN_RUN,
-  formatMetaTime,
   type MeasurementTarget,
   type MetricProvider,
+  measure,
   type ProviderContext,
 } from './provider.js';
 
@@ -182,12 +181,10 @@ export function prometheusProvider({ metric }: MeasurementTarget, context: Provi
       return query ? { ResolvedPrometheusQuery: query } : undefined;
     },
     async run(target: MeasurementTarget): Promise<Measurement> {
-      const now = context.now();
-      const measurement: Measurement = { phase: 'Running', startedAt: formatMetaTime(now) };
       // One deadline for the whole measurement, token request included.
       const deadline = Date.now() + timeoutMs;
       const remainingMs = () => Math.max(1, deadline - Date.now());
-      try {
+      return measure(context, async (now) => {
         const prom = specOf(target.metric);
         const headers: Record<string, string> = { 'Content-Type': 'application/x-www-form-urlencoded' };
         for (const header of prom.headers ?? []) headers[header.key] = header.value;
@@ -245,15 +242,11 @@ export function prometheusProvider({ metric }: MeasurementTarget, context: Provi
           .map((w) => `"${String(w)}"`)
           .join(', ');
         return {
-          ...measurement,
           value: shaped.text,
           phase: evaluation.phase,
-          finishedAt: formatMetaTime(context.now()),
           ...(warnings ? { metadata: { warnings } } : {}),
         };
-      } catch (error) {
-        return errorMeasurement(measurement, error, context.now());
-      }
+      });
     },
   };
 }

@@ -94,6 +94,23 @@ export type ProviderFactory = (
 ) => MetricProvider | Promise<MetricProvider>;
 
 /** A finished measurement with Error phase, as Argo's MarkMeasurementError makes it. */
+/**
+ * One measurement, Running from now: the outcome `body` returns (phase, value, ...), finished
+ * when it returns, or an Error measurement when it throws. `body` is given the start time.
+ */
+export async function measure(
+  context: ProviderContext,
+  body: (startedAt: Date) => Promise<Omit<Measurement, 'startedAt' | 'finishedAt'>>,
+): Promise<Measurement> {
+  const now = context.now();
+  const measurement: Measurement = { phase: 'Running', startedAt: formatMetaTime(now) };
+  try {
+    return { ...measurement, ...(await body(now)), finishedAt: formatMetaTime(context.now()) };
+  } catch (error) {
+    return errorMeasurement(measurement, error, context.now());
+  }
+}
+
 export function errorMeasurement(measurement: Measurement, error: unknown, now: Date): Measurement {
   return {
     ...measurement,

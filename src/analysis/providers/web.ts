@@ -9,11 +9,10 @@ import { goJsonMarshal } from './go-values.js';
 import { httpRequest } from './http-request.js';
 import { compileJsonPath, evaluateJsonPath } from './jsonpath.js';
 import {
-  errorMeasurement,
   FINISHES_IN_RUN,
-  formatMetaTime,
   type MeasurementTarget,
   type MetricProvider,
+  measure,
   type ProviderContext,
 } from './provider.js';
 
@@ -55,8 +54,7 @@ export function webProvider({ metric }: MeasurementTarget, context: ProviderCont
     type: 'Web',
     ...FINISHES_IN_RUN,
     async run(target: MeasurementTarget): Promise<Measurement> {
-      const measurement: Measurement = { phase: 'Running', startedAt: formatMetaTime(context.now()) };
-      try {
+      return measure(context, async () => {
         const web = specOf(target.metric);
         const method = (web.method || 'GET').toUpperCase();
         if (web.body && web.jsonBody) {
@@ -89,12 +87,7 @@ export function webProvider({ metric }: MeasurementTarget, context: ProviderCont
         try {
           data = JSON.parse(response.body);
         } catch {
-          return {
-            ...measurement,
-            value: response.body,
-            phase: 'Successful',
-            finishedAt: formatMetaTime(context.now()),
-          };
+          return { value: response.body, phase: 'Successful' };
         }
         if (nestedDeeperThan(data, MAX_RESULT_DEPTH)) {
           throw new Error(`the response JSON is nested more than ${MAX_RESULT_DEPTH} levels deep`);
@@ -116,15 +109,8 @@ export function webProvider({ metric }: MeasurementTarget, context: ProviderCont
           result: found.value,
         });
         if (evaluation.phase === 'Error') throw new Error(evaluation.message);
-        return {
-          ...measurement,
-          value: found.text,
-          phase: evaluation.phase,
-          finishedAt: formatMetaTime(context.now()),
-        };
-      } catch (error) {
-        return errorMeasurement(measurement, error, context.now());
-      }
+        return { value: found.text, phase: evaluation.phase };
+      });
     },
   };
 }

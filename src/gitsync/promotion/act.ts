@@ -220,6 +220,15 @@ async function openWorkspace(deps: ActDeps, pipeline: PromotionPipeline, gitTarg
   return { target, access, workspace };
 }
 
+/** Writes the decision's image with the edit; false when the file already holds it. */
+async function applyDecision(workspace: GitWorkspace, spec: EditSpec, image: string): Promise<boolean> {
+  const outcome = (
+    await applyEdits(workspace, [{ id: 'decision', spec, image, to: image, policy: 'promotion' }])
+  ).get('decision');
+  if (outcome?.kind === 'error') throw new Error(outcome.reason);
+  return outcome?.kind === 'changed';
+}
+
 /** One commit with the decision's message on the tracked branch; undefined when already in place. */
 async function commitDecision(
   deps: ActDeps,
@@ -235,19 +244,7 @@ async function commitDecision(
         const maxAttempts = deps.maxPushAttempts ?? 5;
         for (let attempt = 1; ; attempt += 1) {
           await workspace.sync();
-          const outcome = (
-            await applyEdits(workspace, [
-              {
-                id: 'decision',
-                spec: edit.spec,
-                image: decision.image,
-                to: decision.image,
-                policy: 'promotion',
-              },
-            ])
-          ).get('decision');
-          if (outcome?.kind === 'error') throw new Error(outcome.reason);
-          if (outcome?.kind !== 'changed') return undefined;
+          if (!(await applyDecision(workspace, edit.spec, decision.image))) return undefined;
           const commit = await workspace.commit(decisionCommitMessage(pipeline, decision));
           const pushed = await workspace.push();
           if (pushed.ok) return commit;
@@ -283,19 +280,7 @@ async function proposeDecision(
       `${workspaceScope(target)}\n${target.spec.url}\n${target.spec.branch}`,
       async () => {
         await workspace.sync();
-        const outcome = (
-          await applyEdits(workspace, [
-            {
-              id: 'decision',
-              spec: edit.spec,
-              image: decision.image,
-              to: decision.image,
-              policy: 'promotion',
-            },
-          ])
-        ).get('decision');
-        if (outcome?.kind === 'error') throw new Error(outcome.reason);
-        if (outcome?.kind !== 'changed')
+        if (!(await applyDecision(workspace, edit.spec, decision.image)))
           throw new Error(
             `${edit.spec.file} on ${target.spec.branch} already has this change; nothing to propose`,
           );
