@@ -17,21 +17,22 @@ import {
   type RolloutAction,
   type RolloutPlan,
 } from '../../../src/rollout/plan.js';
-import { podTemplateHash } from '../../../src/rollout/pod-template-hash.js';
 import type { ReplicaSet, Service } from '../../../src/rollout/workload-types.js';
+import {
+  HASH_LABEL,
+  hashSelector,
+  observedRollout,
+  ownedReplicaSet,
+  rolloutService as service,
+  templateFor,
+  V1,
+  V2,
+  V3,
+} from './fixtures.js';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
 const at = (seconds: number) => new Date(NOW.getTime() + seconds * 1000);
-const UID = 'rollout-uid';
-const HASH_LABEL = 'rollouts-pod-template-hash';
 const DEADLINE = 'scale-down-deadline';
-const templateFor = (image: string) => ({
-  metadata: { labels: { app: 'web' } },
-  spec: { containers: [{ name: 'app', image }] },
-});
-const V1 = podTemplateHash(templateFor('web:1'));
-const V2 = podTemplateHash(templateFor('web:2'));
-const V3 = podTemplateHash(templateFor('web:3'));
 
 // --- fixtures ---------------------------------------------------------------------------------
 
@@ -42,59 +43,32 @@ function rollout(
   spec: Partial<Rollout['spec']> = {},
   revision = '1',
 ): ObservedRolloutObject {
-  return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    metadata: {
-      name: 'web',
-      namespace: 'shop',
-      uid: UID,
-      generation: 2,
-      annotations: { 'rollout.argoproj.io/revision': revision },
-    },
-    spec: {
+  return observedRollout(
+    {
       replicas: 3,
-      selector: { matchLabels: { app: 'web' } },
-      template: templateFor(image),
+      image,
+      revision,
       strategy: { blueGreen: { activeService: 'web-active', previewService: 'web-preview', ...blueGreen } },
-      ...spec,
+      spec,
     },
     status,
-  };
+  );
 }
 
-function rs(
+const rs = (
   hash: string,
   revision: number,
   spec: number,
   available = spec,
   annotations: Record<string, string> = {},
-): ReplicaSet {
-  return {
-    metadata: {
-      name: `web-${hash}`,
-      namespace: 'shop',
-      labels: { app: 'web', [HASH_LABEL]: hash },
-      annotations: { 'rollout.argoproj.io/revision': String(revision), ...annotations },
-      ownerReferences: [
-        { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'web', uid: UID, controller: true },
-      ],
-    },
-    spec: { replicas: spec, selector: { matchLabels: { app: 'web', [HASH_LABEL]: hash } } },
-    status: { replicas: spec, readyReplicas: available, availableReplicas: available },
-  };
-}
+): ReplicaSet =>
+  ownedReplicaSet(hash, revision, {
+    replicas: spec,
+    available,
+    annotations,
+    spec: { selector: hashSelector(hash) },
+  });
 
-function service(name: string, hash?: string): Service {
-  return {
-    metadata: {
-      name,
-      namespace: 'shop',
-      ...(hash ? { annotations: { 'argo-rollouts.argoproj.io/managed-by-rollouts': 'web' } } : {}),
-    },
-    spec: { selector: { app: 'web', ...(hash ? { [HASH_LABEL]: hash } : {}) } },
-  };
-}
 const services = (active?: string, preview?: string) => [
   service('web-active', active),
   service('web-preview', preview),

@@ -3,12 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Rollout, RolloutStatus } from '../../../src/api/rollout.js';
 import { type ObservedRolloutObject, planRollout, type RolloutAction } from '../../../src/rollout/plan.js';
-import { podTemplateHash } from '../../../src/rollout/pod-template-hash.js';
 import { stepHash } from '../../../src/rollout/steps.js';
 import type { ReplicaSet, Service } from '../../../src/rollout/workload-types.js';
+import { observedRollout, ownedReplicaSet, rolloutService as service, V1, V2, V3 } from './fixtures.js';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
-const UID = 'rollout-uid';
 const steps = [
   { setWeight: 20 },
   { pause: {} },
@@ -17,60 +16,25 @@ const steps = [
   { setWeight: 60 },
   { setWeight: 80 },
 ];
-const templateFor = (image: string) => ({
-  metadata: { labels: { app: 'web' } },
-  spec: { containers: [{ name: 'app', image }] },
-});
-const V1 = podTemplateHash(templateFor('web:1'));
-const V2 = podTemplateHash(templateFor('web:2'));
-const V3 = podTemplateHash(templateFor('web:3'));
 
 function rollout(
   image: string,
   status: RolloutStatus = {},
   spec: Partial<Rollout['spec']> = {},
 ): ObservedRolloutObject {
-  return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name: 'web', namespace: 'shop', uid: UID, generation: 2, annotations: {} },
-    spec: {
+  return observedRollout(
+    {
       replicas: 5,
-      selector: { matchLabels: { app: 'web' } },
-      template: templateFor(image),
+      image,
       strategy: { canary: { steps, canaryService: 'web-canary', stableService: 'web-stable' } },
-      ...spec,
+      spec,
     },
     status,
-  };
+  );
 }
 
-function rs(hash: string, revision: number, spec: number, available = spec): ReplicaSet {
-  return {
-    metadata: {
-      name: `web-${hash}`,
-      namespace: 'shop',
-      labels: { app: 'web', 'rollouts-pod-template-hash': hash },
-      annotations: { 'rollout.argoproj.io/revision': String(revision) },
-      ownerReferences: [
-        { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'web', uid: UID, controller: true },
-      ],
-    },
-    spec: { replicas: spec },
-    status: { replicas: spec, readyReplicas: available, availableReplicas: available },
-  };
-}
-
-function service(name: string, hash?: string): Service {
-  return {
-    metadata: {
-      name,
-      namespace: 'shop',
-      ...(hash ? { annotations: { 'argo-rollouts.argoproj.io/managed-by-rollouts': 'web' } } : {}),
-    },
-    spec: { selector: { app: 'web', ...(hash ? { 'rollouts-pod-template-hash': hash } : {}) } },
-  };
-}
+const rs = (hash: string, revision: number, spec: number, available = spec): ReplicaSet =>
+  ownedReplicaSet(hash, revision, { replicas: spec, available });
 
 /** The status of a rollout that is at `index` of an update from V1 to V2. */
 function updating(index: number, extra: RolloutStatus = {}): RolloutStatus {
