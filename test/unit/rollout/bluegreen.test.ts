@@ -874,6 +874,8 @@ describe('promotionGateDecision', () => {
 });
 
 describe('blue-green plan: promotion analysis gates', () => {
+  const pre = { prePromotionAnalysis: { templates: [{ templateName: 'smoke' }] } };
+  const post = { postPromotionAnalysis: { templates: [{ templateName: 'smoke' }] } };
   const ready = [rs(V1, 1, 3), rs(V2, 2, 3)];
   const analysisRun = (phase: AnalysisPhase) => ({
     name: `web-${V2}-2-pre`,
@@ -882,17 +884,7 @@ describe('blue-green plan: promotion analysis gates', () => {
   });
 
   it('prePromotionAnalysis with a missing template is InvalidSpec naming it', () => {
-    const result = plan(
-      rollout(
-        'web:2',
-        updatingV2(),
-        { prePromotionAnalysis: { templates: [{ templateName: 'smoke' }] } },
-        {},
-        '2',
-      ),
-      ready,
-      services(V1, V2),
-    );
+    const result = plan(rollout('web:2', updatingV2(), pre, {}, '2'), ready, services(V1, V2));
     expect(pointed(result.actions)).toEqual({});
     expect(result.status.phase).toBe('Degraded');
     // Argo's wording (rollout/controller.go getReferencedAnalysisTemplatesFromRef).
@@ -909,19 +901,9 @@ describe('blue-green plan: promotion analysis gates', () => {
   });
 
   it('prePromotionAnalysis starts its AnalysisRun and waits before the switch', () => {
-    const result = plan(
-      rollout(
-        'web:2',
-        updatingV2(),
-        { prePromotionAnalysis: { templates: [{ templateName: 'smoke' }] } },
-        {},
-        '2',
-      ),
-      ready,
-      services(V1, V2),
-      NOW,
-      [analysisTemplate('smoke')],
-    );
+    const result = plan(rollout('web:2', updatingV2(), pre, {}, '2'), ready, services(V1, V2), NOW, [
+      analysisTemplate('smoke'),
+    ]);
     expect(pointed(result.actions)).toEqual({});
     const created = result.actions.find((a) => a.kind === 'createAnalysisRun');
     expect(created && created.kind === 'createAnalysisRun' && created.run.metadata?.name).toBe(
@@ -932,13 +914,7 @@ describe('blue-green plan: promotion analysis gates', () => {
 
   it('prePromotionAnalysis not yet wired: promote-full still skips it', () => {
     const result = plan(
-      rollout(
-        'web:2',
-        updatingV2({ promoteFull: true }),
-        { prePromotionAnalysis: { templates: [{ templateName: 'smoke' }] } },
-        {},
-        '2',
-      ),
+      rollout('web:2', updatingV2({ promoteFull: true }), pre, {}, '2'),
       ready,
       services(V1, V2),
       NOW,
@@ -949,19 +925,9 @@ describe('blue-green plan: promotion analysis gates', () => {
   });
 
   it('postPromotionAnalysis: switches, starts its AnalysisRun, then waits before marking the new set stable', () => {
-    const result = plan(
-      rollout(
-        'web:2',
-        updatingV2(),
-        { postPromotionAnalysis: { templates: [{ templateName: 'smoke' }] } },
-        {},
-        '2',
-      ),
-      ready,
-      services(V1, V2),
-      NOW,
-      [analysisTemplate('smoke')],
-    );
+    const result = plan(rollout('web:2', updatingV2(), post, {}, '2'), ready, services(V1, V2), NOW, [
+      analysisTemplate('smoke'),
+    ]);
     expect(pointed(result.actions)).toEqual({ 'web-active': V2 });
     expect(result.status).toMatchObject({
       stableRS: V1,
@@ -987,8 +953,6 @@ describe('blue-green plan: promotion analysis gates', () => {
     });
     return { pass, result: planBlueGreen(pass, ro.spec.strategy.blueGreen!, analysis) };
   }
-  const pre = { prePromotionAnalysis: { templates: [{ templateName: 'smoke' }] } };
-  const post = { postPromotionAnalysis: { templates: [{ templateName: 'smoke' }] } };
 
   it.each<[string, AnalysisPhase | undefined, Record<string, string>, Partial<RolloutStatus>]>([
     ['no run yet: asks for one and waits', undefined, {}, { stableRS: V1 }],
