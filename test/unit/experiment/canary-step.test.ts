@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import type { Experiment } from '../../../src/api/experiment.js';
 import type { CanaryStep, RolloutStatus } from '../../../src/api/rollout.js';
 import { type ObservedRolloutObject, planRollout, type RolloutAction } from '../../../src/rollout/plan.js';
-import { stepHash } from '../../../src/rollout/steps.js';
 import type { ReplicaSet } from '../../../src/rollout/workload-types.js';
 import {
+  canaryUpdateAt,
   hashSelector,
   observedRollout,
   ownedReplicaSet,
@@ -53,16 +53,7 @@ const rs = (hash: string, image: string, revision: number, replicas: number): Re
 
 const sets = () => [rs(V1, 'web:1', 1, 4), rs(V2, 'web:2', 2, 1)];
 
-function atStep(index: number, extra: RolloutStatus = {}): RolloutStatus {
-  return {
-    stableRS: V1,
-    currentPodHash: V2,
-    currentStepHash: stepHash(steps),
-    currentStepIndex: index,
-    observedGeneration: '2',
-    ...extra,
-  };
-}
+const atStep = (index: number, extra: RolloutStatus = {}) => canaryUpdateAt(steps, index, extra);
 
 function experiment(name: string, phase: string | undefined, extra: Partial<Experiment> = {}): Experiment {
   return {

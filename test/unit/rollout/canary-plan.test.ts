@@ -5,7 +5,16 @@ import type { Rollout, RolloutStatus } from '../../../src/api/rollout.js';
 import { type ObservedRolloutObject, planRollout, type RolloutAction } from '../../../src/rollout/plan.js';
 import { stepHash } from '../../../src/rollout/steps.js';
 import type { ReplicaSet, Service } from '../../../src/rollout/workload-types.js';
-import { observedRollout, ownedReplicaSet, rolloutService as service, V1, V2, V3 } from './fixtures.js';
+import {
+  canaryUpdateAt,
+  istioVirtualService,
+  observedRollout,
+  ownedReplicaSet,
+  rolloutService as service,
+  V1,
+  V2,
+  V3,
+} from './fixtures.js';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
 const steps = [
@@ -37,16 +46,7 @@ const rs = (hash: string, revision: number, spec: number, available = spec): Rep
   ownedReplicaSet(hash, revision, { replicas: spec, available });
 
 /** The status of a rollout that is at `index` of an update from V1 to V2. */
-function updating(index: number, extra: RolloutStatus = {}): RolloutStatus {
-  return {
-    stableRS: V1,
-    currentPodHash: V2,
-    currentStepHash: stepHash(steps),
-    currentStepIndex: index,
-    observedGeneration: '2',
-    ...extra,
-  };
-}
+const updating = (index: number, extra: RolloutStatus = {}) => canaryUpdateAt(steps, index, extra);
 
 /** The Services a canary names exist unless a test says otherwise (else it is InvalidSpec). */
 function namedServices(ro: ObservedRolloutObject): Service[] {
@@ -519,22 +519,7 @@ describe('canary plan: managed route steps', () => {
     [1, 'setHeaderRoute'],
     [2, 'setMirrorRoute'],
   ])('completes step %i (%s) at once, as Argo does', (index) => {
-    const virtualService = {
-      apiVersion: 'networking.istio.io/v1alpha3',
-      kind: 'VirtualService',
-      metadata: { name: 'web-vs', namespace: 'shop', resourceVersion: '1' },
-      spec: {
-        http: [
-          {
-            name: 'primary',
-            route: [
-              { destination: { host: 'web-stable' }, weight: 100 },
-              { destination: { host: 'web-canary' }, weight: 0 },
-            ],
-          },
-        ],
-      },
-    };
+    const virtualService = istioVirtualService({ name: 'web-vs', namespace: 'shop', resourceVersion: '1' });
     const result = planRollout({
       rollout: routed(index),
       replicaSets: [rs(V1, 1, 5), rs(V2, 2, 1)],

@@ -3,21 +3,14 @@
 // Argo's e2e TestRolloutBadToGoodSetWeightUpdate fixes a crash-looping Rollout with a 50% step.
 import { describe, expect, it } from 'vitest';
 import { type ObservedRolloutObject, planRollout } from '../../../src/rollout/plan.js';
-import { stepHash } from '../../../src/rollout/steps.js';
 import type { ReplicaSet } from '../../../src/rollout/workload-types.js';
-import { observedRollout, ownedReplicaSet, V1, V2 } from './fixtures.js';
+import { canaryUpdateAt, observedRollout, ownedReplicaSet, V1, V2 } from './fixtures.js';
 
 const steps = [{ setWeight: 50 }, { pause: { duration: '5s' } }];
 
 const rollout: ObservedRolloutObject = observedRollout(
   { replicas: 4, revision: '2', strategy: { canary: { maxSurge: 1, maxUnavailable: 0, steps } } },
-  {
-    stableRS: V1,
-    currentPodHash: V2,
-    currentStepHash: stepHash(steps),
-    currentStepIndex: 0,
-    observedGeneration: '2',
-  },
+  canaryUpdateAt(steps, 0),
 );
 
 const rs = (hash: string, revision: number, replicas: number, available: number): ReplicaSet =>

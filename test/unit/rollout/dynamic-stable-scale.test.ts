@@ -7,7 +7,14 @@ import type { RolloutStatus } from '../../../src/api/rollout.js';
 import { type ObservedRolloutObject, planRollout } from '../../../src/rollout/plan.js';
 import { stepHash } from '../../../src/rollout/steps.js';
 import type { ReplicaSet } from '../../../src/rollout/workload-types.js';
-import { observedRollout, ownedReplicaSet, rolloutService as service, V1, V2 } from './fixtures.js';
+import {
+  istioVirtualService,
+  observedRollout,
+  ownedReplicaSet,
+  rolloutService as service,
+  V1,
+  V2,
+} from './fixtures.js';
 
 const steps = [{ setWeight: 25 }, { pause: {} }, { setWeight: 75 }, { pause: {} }];
 
@@ -38,22 +45,8 @@ function rollout(status: RolloutStatus): ObservedRolloutObject {
 const rs = (hash: string, revision: number, spec: number, current: number, available: number): ReplicaSet =>
   ownedReplicaSet(hash, revision, { replicas: spec, current, available });
 
-const virtualService = (canaryWeight: number) => ({
-  apiVersion: 'networking.istio.io/v1alpha3',
-  kind: 'VirtualService',
-  metadata: { name: 'web-vs', namespace: 'shop', resourceVersion: '7' },
-  spec: {
-    http: [
-      {
-        name: 'primary',
-        route: [
-          { destination: { host: 'web-stable' }, weight: 100 - canaryWeight },
-          { destination: { host: 'web-canary' }, weight: canaryWeight },
-        ],
-      },
-    ],
-  },
-});
+const virtualService = (canaryWeight: number) =>
+  istioVirtualService({ name: 'web-vs', namespace: 'shop', resourceVersion: '7' }, canaryWeight);
 
 describe('dynamicStableScale: the stable set scaling down after the weight moved', () => {
   it('keeps the step weight and the stable set at its new size', () => {

@@ -1,8 +1,9 @@
 // Shared builders of the plain objects the Rollout plan tests feed in: the Rollout `web` in
 // namespace `shop`, the ReplicaSets it owns and the Services it selects.
-import type { Rollout, RolloutStatus } from '../../../src/api/rollout.js';
+import type { CanaryStep, Rollout, RolloutStatus } from '../../../src/api/rollout.js';
 import type { ObservedRolloutObject } from '../../../src/rollout/plan.js';
 import { podTemplateHash } from '../../../src/rollout/pod-template-hash.js';
+import { stepHash } from '../../../src/rollout/steps.js';
 import type { ReplicaSet, Service } from '../../../src/rollout/workload-types.js';
 
 export const UID = 'rollout-uid';
@@ -100,3 +101,39 @@ export function rolloutService(name: string, hash?: string): Service {
     spec: { selector: { app: 'web', ...(hash ? { [HASH_LABEL]: hash } : {}) } },
   };
 }
+
+/** The status of a canary update from V1 to V2 at step `index` of `steps`. */
+export const canaryUpdateAt = (
+  steps: CanaryStep[],
+  index: number,
+  extra: RolloutStatus = {},
+): RolloutStatus => ({
+  stableRS: V1,
+  currentPodHash: V2,
+  currentStepHash: stepHash(steps),
+  currentStepIndex: index,
+  observedGeneration: '2',
+  ...extra,
+});
+
+/** An Istio VirtualService whose route `primary` sends `canaryWeight` to web-canary, the rest to web-stable. */
+export const istioVirtualService = (
+  metadata: { name: string; namespace: string; resourceVersion?: string },
+  canaryWeight = 0,
+  apiVersion = 'networking.istio.io/v1alpha3',
+) => ({
+  apiVersion,
+  kind: 'VirtualService',
+  metadata,
+  spec: {
+    http: [
+      {
+        name: 'primary',
+        route: [
+          { destination: { host: 'web-stable' }, weight: 100 - canaryWeight },
+          { destination: { host: 'web-canary' }, weight: canaryWeight },
+        ],
+      },
+    ],
+  },
+});

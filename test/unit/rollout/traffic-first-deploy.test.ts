@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { type ObservedRolloutObject, planRollout } from '../../../src/rollout/plan.js';
 import { stepHash } from '../../../src/rollout/steps.js';
 import type { ReplicaSet, Service } from '../../../src/rollout/workload-types.js';
-import { observedRollout, ownedReplicaSet, V1 } from './fixtures.js';
+import { istioVirtualService, observedRollout, ownedReplicaSet, V1 } from './fixtures.js';
 
 const steps = [{ setWeight: 25 }, { pause: {} }];
 
@@ -41,22 +41,7 @@ const service = (name: string): Service => ({
   spec: { selector: { app: 'web' } },
 });
 
-const virtualService = {
-  apiVersion: 'networking.istio.io/v1alpha3',
-  kind: 'VirtualService',
-  metadata: { name: 'web-vs', namespace: 'shop', resourceVersion: '1' },
-  spec: {
-    http: [
-      {
-        name: 'primary',
-        route: [
-          { destination: { host: 'web-stable' }, weight: 100 },
-          { destination: { host: 'web-canary' }, weight: 0 },
-        ],
-      },
-    ],
-  },
-};
+const virtualService = istioVirtualService({ name: 'web-vs', namespace: 'shop', resourceVersion: '1' });
 
 describe('first deploy of a traffic-routed canary', () => {
   it('promotes with the canary weight left at 0, never the first step weight', () => {
