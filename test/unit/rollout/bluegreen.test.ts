@@ -609,6 +609,16 @@ describe('blue-green plan: previewReplicaCount', () => {
 });
 
 describe('blue-green plan: new templates during an update', () => {
+  /** Healthy on V2, with the template set back to V1. */
+  const backToV1 = () =>
+    rollout(
+      'web:1',
+      { stableRS: V2, currentPodHash: V2, blueGreen: { activeSelector: V2, previewSelector: V2 } },
+      { autoPromotionEnabled: false },
+      {},
+      '2',
+    );
+
   it('a new image while paused restarts at the new set: preview moves, pause ends, old preview retires', () => {
     const world: World = {
       rollout: rollout(
@@ -639,13 +649,8 @@ describe('blue-green plan: new templates during an update', () => {
   });
 
   it('going back to a set still inside its scale-down delay switches at once (fast rollback)', () => {
-    const status: RolloutStatus = {
-      stableRS: V2,
-      currentPodHash: V2,
-      blueGreen: { activeSelector: V2, previewSelector: V2 },
-    };
     const result = plan(
-      rollout('web:1', status, { autoPromotionEnabled: false }, {}, '2'),
+      backToV1(),
       [rs(V1, 1, 3, 3, { [DEADLINE]: formatAt(20) }), rs(V2, 2, 3)],
       services(V2, V2),
     );
@@ -657,23 +662,14 @@ describe('blue-green plan: new templates during an update', () => {
   });
 
   it('undo to a scaled-down revision goes through the pause again as a new revision', () => {
-    const status: RolloutStatus = {
-      stableRS: V2,
-      currentPodHash: V2,
-      blueGreen: { activeSelector: V2, previewSelector: V2 },
-    };
-    const result = plan(
-      rollout('web:1', status, { autoPromotionEnabled: false }, {}, '2'),
-      [rs(V1, 1, 0), rs(V2, 2, 3)],
-      services(V2, V2),
-    );
+    const result = plan(backToV1(), [rs(V1, 1, 0), rs(V2, 2, 3)], services(V2, V2));
     expect(result.actions).toContainEqual({ kind: 'setReplicaSetRevision', name: `web-${V1}`, revision: 3 });
     expect(scaled(result.actions)).toEqual({ [`web-${V1}`]: 3 });
     expect(pointed(result.actions)).toEqual({ 'web-preview': V1 });
     const next = settle(
       step(
         {
-          rollout: rollout('web:1', status, { autoPromotionEnabled: false }, {}, '2'),
+          rollout: backToV1(),
           replicaSets: [rs(V1, 1, 0), rs(V2, 2, 3)],
           services: services(V2, V2),
         },
