@@ -48,6 +48,14 @@ const rs = (hash: string, revision: number, spec: number, available = spec): Rep
 /** The status of a rollout that is at `index` of an update from V1 to V2. */
 const updating = (index: number, extra: RolloutStatus = {}) => canaryUpdateAt(steps, index, extra);
 
+/** The status of a rollout that has gone through every step on V1. */
+const healthy = (): RolloutStatus => ({
+  stableRS: V1,
+  currentPodHash: V1,
+  currentStepHash: stepHash(steps),
+  currentStepIndex: 6,
+});
+
 /** The Services a canary names exist unless a test says otherwise (else it is InvalidSpec). */
 function namedServices(ro: ObservedRolloutObject): Service[] {
   const canary = ro.spec.strategy.canary;
@@ -111,12 +119,7 @@ describe('canary plan', () => {
 
   it('is Healthy once the stable pods are all available', () => {
     const result = plan(
-      rollout('web:1', {
-        stableRS: V1,
-        currentPodHash: V1,
-        currentStepHash: stepHash(steps),
-        currentStepIndex: 6,
-      }),
+      rollout('web:1', healthy()),
       [rs(V1, 1, 5)],
       [service('web-canary', V1), service('web-stable', V1)],
     );
@@ -126,15 +129,9 @@ describe('canary plan', () => {
   });
 
   it('starts an update with 1 canary pod for setWeight 20 of 5, after a status-only pass', () => {
-    const healthy = {
-      stableRS: V1,
-      currentPodHash: V1,
-      currentStepHash: stepHash(steps),
-      currentStepIndex: 6,
-    };
     // Both Services select the stable pods, as after the first deploy.
     const services = [service('web-canary', V1), service('web-stable', V1)];
-    const first = plan(rollout('web:2', healthy), [rs(V1, 1, 5)], services);
+    const first = plan(rollout('web:2', healthy()), [rs(V1, 1, 5)], services);
     const create = first.actions.find((a) => a.kind === 'createReplicaSet');
     expect(create && create.kind === 'createReplicaSet' && create.replicaSet.spec?.replicas).toBe(0);
     expect(
@@ -241,13 +238,7 @@ describe('canary plan', () => {
   });
 
   it('drops an abort of a fully promoted rollout, which stays Healthy (Argo removes it)', () => {
-    const healthy = {
-      stableRS: V1,
-      currentPodHash: V1,
-      currentStepHash: stepHash(steps),
-      currentStepIndex: 6,
-    };
-    const result = plan(rollout('web:1', { ...healthy, abort: true, observedGeneration: '2' }), [
+    const result = plan(rollout('web:1', { ...healthy(), abort: true, observedGeneration: '2' }), [
       rs(V1, 1, 5),
     ]);
     expect(result.status.abort).toBeUndefined();
@@ -328,13 +319,9 @@ describe('canary plan', () => {
   it('deletes the oldest scaled-down ReplicaSets beyond revisionHistoryLimit', () => {
     const old = ['aaaa', 'bbbb', 'cccc'].map((h, i) => rs(h, i + 1, 0, 0));
     const result = plan(
-      rollout(
-        'web:1',
-        { stableRS: V1, currentPodHash: V1, currentStepHash: stepHash(steps), currentStepIndex: 6 },
-        {
-          revisionHistoryLimit: 1,
-        },
-      ),
+      rollout('web:1', healthy(), {
+        revisionHistoryLimit: 1,
+      }),
       [...old, rs(V1, 4, 5)],
     );
     expect(result.actions.filter((a) => a.kind === 'deleteReplicaSet')).toEqual([
@@ -601,15 +588,7 @@ describe('what Argo v1.10.2 writes besides the steps', () => {
   });
 
   it('writes canary: {} and blueGreen: {}, no empty message, and the Completed reason as message', () => {
-    const result = plan(
-      rollout('web:1', {
-        stableRS: V1,
-        currentPodHash: V1,
-        currentStepHash: stepHash(steps),
-        currentStepIndex: 6,
-      }),
-      [rs(V1, 1, 5)],
-    );
+    const result = plan(rollout('web:1', healthy()), [rs(V1, 1, 5)]);
     expect(result.status).toMatchObject({ phase: 'Healthy', canary: {}, blueGreen: {} });
     expect(result.status).not.toHaveProperty('message');
     expect(result.status.conditions?.find((c) => c.type === 'Completed')?.message).toBe('RolloutCompleted');
@@ -682,16 +661,10 @@ describe('canary plan: trafficRouting removed', () => {
       canary: { weight: 0, podTemplateHash: V1 },
       stable: { weight: 100, podTemplateHash: V1 },
     };
-    const healthy = {
-      stableRS: V1,
-      currentPodHash: V1,
-      currentStepHash: stepHash(steps),
-      currentStepIndex: 6,
-    };
-    const removed = plan(rollout('web:1', { ...healthy, canary: { weights } }), [rs(V1, 1, 5)]);
+    const removed = plan(rollout('web:1', { ...healthy(), canary: { weights } }), [rs(V1, 1, 5)]);
     expect(removed.actions).toContainEqual({ kind: 'releaseDestinationRules' });
     expect(removed.status.canary?.weights).toBeUndefined();
-    const after = plan(rollout('web:1', healthy), [rs(V1, 1, 5)]);
+    const after = plan(rollout('web:1', healthy()), [rs(V1, 1, 5)]);
     expect(after.actions).not.toContainEqual({ kind: 'releaseDestinationRules' });
   });
 });
