@@ -14,7 +14,7 @@ import {
   resolveRolloutArgs,
 } from '../../../src/analysis/run-from-templates.js';
 import type { AnalysisTemplate, ClusterAnalysisTemplate, Metric } from '../../../src/api/analysis.js';
-import type { Rollout } from '../../../src/api/rollout.js';
+import type { Rollout, RolloutAnalysis } from '../../../src/api/rollout.js';
 
 const metric = (name: string, query = 'up'): Metric => ({
   name,
@@ -87,6 +87,15 @@ describe('analysisRunForRollout', () => {
     args: [{ name: 'service-name' }, { name: 'port', value: '9090' }],
     metrics: [metric('success-rate', 'rate{svc="{{args.service-name}}"}')],
   });
+  /** A Background run of success-rate with the given args. */
+  const backgroundRun = (args: Pick<RolloutAnalysis, 'args'>) =>
+    analysisRunForRollout({
+      rollout,
+      analysis: { templates: [{ templateName: 'success-rate' }], ...args },
+      runType: { type: 'Background' },
+      latestPodHash: 'abc',
+      templates: templates(successRate),
+    });
 
   it('[argo] names, labels, annotations and owns the run', () => {
     const build = analysisRunForRollout({
@@ -191,13 +200,7 @@ describe('analysisRunForRollout', () => {
   });
 
   it('a missing required arg is an error naming it', () => {
-    const build = analysisRunForRollout({
-      rollout,
-      analysis: { templates: [{ templateName: 'success-rate' }] },
-      runType: { type: 'Background' },
-      latestPodHash: 'abc',
-      templates: templates(successRate),
-    });
+    const build = backgroundRun({});
     expect(build).toEqual({
       ok: false,
       error:
@@ -206,20 +209,10 @@ describe('analysisRunForRollout', () => {
   });
 
   it('a fieldRef to nothing is an error naming the arg and path', () => {
-    const build = analysisRunForRollout({
-      rollout,
-      analysis: {
-        templates: [{ templateName: 'success-rate' }],
-        args: [
-          {
-            name: 'service-name',
-            valueFrom: { fieldRef: { fieldPath: 'status.alb.canaryTargetGroup.name' } },
-          },
-        ],
-      },
-      runType: { type: 'Background' },
-      latestPodHash: 'abc',
-      templates: templates(successRate),
+    const build = backgroundRun({
+      args: [
+        { name: 'service-name', valueFrom: { fieldRef: { fieldPath: 'status.alb.canaryTargetGroup.name' } } },
+      ],
     });
     expect(build).toEqual({
       ok: false,

@@ -5,12 +5,19 @@ import { describe, expect, it } from 'vitest';
 import type { Experiment } from '../../../src/api/experiment.js';
 import type { CanaryStep, RolloutStatus } from '../../../src/api/rollout.js';
 import { type ObservedRolloutObject, planRollout, type RolloutAction } from '../../../src/rollout/plan.js';
-import { podTemplateHash } from '../../../src/rollout/pod-template-hash.js';
-import { stepHash } from '../../../src/rollout/steps.js';
 import type { ReplicaSet } from '../../../src/rollout/workload-types.js';
+import {
+  canaryUpdateAt,
+  hashSelector,
+  observedRollout,
+  ownedReplicaSet,
+  templateFor,
+  UID,
+  V1,
+  V2,
+} from '../rollout/fixtures.js';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
-const UID = 'rollout-uid';
 const experimentStep: NonNullable<CanaryStep['experiment']> = {
   duration: '1m',
   templates: [
@@ -27,71 +34,26 @@ const experimentStep: NonNullable<CanaryStep['experiment']> = {
   ],
 };
 const steps: CanaryStep[] = [{ setWeight: 20 }, { experiment: experimentStep }, { setWeight: 60 }];
-const templateFor = (image: string) => ({
-  metadata: { labels: { app: 'web' } },
-  spec: { containers: [{ name: 'app', image }] },
-});
-const V1 = podTemplateHash(templateFor('web:1'));
-const V2 = podTemplateHash(templateFor('web:2'));
 const EX = `web-${V2}-2-1`;
 
-function rollout(status: RolloutStatus, extra: Record<string, unknown> = {}): ObservedRolloutObject {
-  return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    metadata: {
-      name: 'web',
-      namespace: 'shop',
-      uid: UID,
-      generation: 2,
-      annotations: {},
-      labels: { team: 'a' },
-    },
-    spec: {
-      replicas: 5,
-      selector: { matchLabels: { app: 'web' } },
-      template: templateFor('web:2'),
-      strategy: { canary: { steps, ...extra } },
-    },
-    status,
-  } as ObservedRolloutObject;
-}
+const rollout = (status: RolloutStatus, extra: Record<string, unknown> = {}): ObservedRolloutObject =>
+  observedRollout({ replicas: 5, labels: { team: 'a' }, strategy: { canary: { steps, ...extra } } }, status);
 
-function rs(hash: string, image: string, revision: number, replicas: number): ReplicaSet {
-  return {
-    metadata: {
-      name: `web-${hash}`,
-      namespace: 'shop',
-      labels: { app: 'web', 'rollouts-pod-template-hash': hash },
-      annotations: { 'rollout.argoproj.io/revision': String(revision) },
-      ownerReferences: [
-        { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'web', uid: UID, controller: true },
-      ],
-    },
+const rs = (hash: string, image: string, revision: number, replicas: number): ReplicaSet =>
+  ownedReplicaSet(hash, revision, {
+    replicas,
     spec: {
-      replicas,
-      selector: { matchLabels: { app: 'web', 'rollouts-pod-template-hash': hash } },
+      selector: hashSelector(hash),
       template: {
         ...templateFor(image),
         metadata: { labels: { app: 'web', 'rollouts-pod-template-hash': hash } },
       },
     },
-    status: { replicas, readyReplicas: replicas, availableReplicas: replicas },
-  };
-}
+  });
 
 const sets = () => [rs(V1, 'web:1', 1, 4), rs(V2, 'web:2', 2, 1)];
 
-function atStep(index: number, extra: RolloutStatus = {}): RolloutStatus {
-  return {
-    stableRS: V1,
-    currentPodHash: V2,
-    currentStepHash: stepHash(steps),
-    currentStepIndex: index,
-    observedGeneration: '2',
-    ...extra,
-  };
-}
+const atStep = (index: number, extra: RolloutStatus = {}) => canaryUpdateAt(steps, index, extra);
 
 function experiment(name: string, phase: string | undefined, extra: Partial<Experiment> = {}): Experiment {
   return {

@@ -106,6 +106,12 @@ function ts(name: string, status: string, replicas: number, extra: Record<string
   };
 }
 
+/** Pending, both templates Progressing with no pods yet. */
+const justCreated = (): Status => ({
+  phase: 'Pending',
+  templateStatuses: [ts('baseline', 'Progressing', 0), ts('canary', 'Progressing', 0)],
+});
+
 const template: AnalysisTemplate = {
   apiVersion: 'argoproj.io/v1alpha1',
   kind: 'AnalysisTemplate',
@@ -176,10 +182,7 @@ describe('planExperiment: templates', () => {
   it.each([
     {
       name: 'Pending with ReplicaSets at 0: scales each to its replicas',
-      status: {
-        phase: 'Pending',
-        templateStatuses: [ts('baseline', 'Progressing', 0), ts('canary', 'Progressing', 0)],
-      } as Status,
+      status: justCreated(),
       sets: [rs('baseline', 0), rs('canary', 0)],
       actions: ['scaleReplicaSet', 'scaleReplicaSet'],
       phase: 'Pending',
@@ -187,10 +190,7 @@ describe('planExperiment: templates', () => {
     },
     {
       name: 'every template available: Running, availableAt set',
-      status: {
-        phase: 'Pending',
-        templateStatuses: [ts('baseline', 'Progressing', 0), ts('canary', 'Progressing', 0)],
-      } as Status,
+      status: justCreated(),
       sets: [rs('baseline', 1), rs('canary', 2)],
       actions: [],
       phase: 'Running',
@@ -198,10 +198,7 @@ describe('planExperiment: templates', () => {
     },
     {
       name: 'one template still progressing: Pending',
-      status: {
-        phase: 'Pending',
-        templateStatuses: [ts('baseline', 'Progressing', 0), ts('canary', 'Progressing', 0)],
-      } as Status,
+      status: justCreated(),
       sets: [rs('baseline', 1), rs('canary', 2, 1)],
       actions: [],
       phase: 'Pending',
@@ -215,10 +212,7 @@ describe('planExperiment: templates', () => {
   });
 
   it('Running records availableAt and the running condition', () => {
-    const status: Status = {
-      phase: 'Pending',
-      templateStatuses: [ts('baseline', 'Progressing', 0), ts('canary', 'Progressing', 0)],
-    };
+    const status = justCreated();
     const plan = planExperiment(
       observe(experiment(status, { duration: '1m' }), [rs('baseline', 1), rs('canary', 2)]),
     );

@@ -57,12 +57,17 @@ function elector(store: LeaseStore, clock: FakeClock, identity: string, log: str
   });
 }
 
+/** A Lease store, a clock, the log of both electors and the elector `a`. */
+function world() {
+  const clock = new FakeClock();
+  const store = new MemoryLeaseStore();
+  const log: string[] = [];
+  return { clock, store, log, a: elector(store, clock, 'a', log) };
+}
+
 describe('LeaderElector', () => {
   it('creates the Lease, renews it, and a standby waits', async () => {
-    const clock = new FakeClock();
-    const store = new MemoryLeaseStore();
-    const log: string[] = [];
-    const a = elector(store, clock, 'a', log);
+    const { clock, store, log, a } = world();
     const b = elector(store, clock, 'b', log);
     void a.run();
     await settle();
@@ -114,10 +119,7 @@ describe('LeaderElector', () => {
   });
 
   it('hands over at once on release', async () => {
-    const clock = new FakeClock();
-    const store = new MemoryLeaseStore();
-    const log: string[] = [];
-    const a = elector(store, clock, 'a', log);
+    const { clock, store, log, a } = world();
     const b = elector(store, clock, 'b', log);
     const aRun = a.run();
     await settle();
@@ -168,10 +170,7 @@ describe('LeaderElector', () => {
   });
 
   it('campaigns again after losing the lease and leads again once the API server is back', async () => {
-    const clock = new FakeClock();
-    const store = new MemoryLeaseStore();
-    const log: string[] = [];
-    const a = elector(store, clock, 'a', log);
+    const { clock, store, log, a } = world();
     const aRun = a.run();
     await settle();
     store.failing = true; // a 30 s API outage
@@ -227,10 +226,7 @@ describe('LeaderElector', () => {
   });
 
   it('resign ends the term, releases the Lease and campaigns again', async () => {
-    const clock = new FakeClock();
-    const store = new MemoryLeaseStore();
-    const log: string[] = [];
-    const a = elector(store, clock, 'a', log);
+    const { clock, store, log, a } = world();
     void a.run();
     await settle();
     a.resign();
@@ -243,10 +239,7 @@ describe('LeaderElector', () => {
   });
 
   it('steps down when a renewal hangs past the renew deadline', async () => {
-    const clock = new FakeClock();
-    const store = new MemoryLeaseStore();
-    const log: string[] = [];
-    const a = elector(store, clock, 'a', log);
+    const { clock, store, log, a } = world();
     void a.run();
     await settle();
     // The API server stops answering (renewals PUT without a GET, so both hang).

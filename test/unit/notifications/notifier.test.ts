@@ -83,6 +83,9 @@ function fakeIO(object: NotifiedObject, data: Record<string, string>, secrets: R
 }
 
 const noWait = { retryMax: 3, waitMinMs: 0, waitMaxMs: 0 };
+/** The RolloutCompleted event, to a Notifier that retries without waiting. */
+const completed = (io: NotifierIO, ro: NotifiedObject) =>
+  new Notifier({ io, retry: noWait }).onEvent(ro, 'Normal', 'RolloutCompleted', 'done');
 
 describe('Notifier', () => {
   it('sends the catalog message to a webhook once per occurrence, also after a restart', async () => {
@@ -282,12 +285,7 @@ describe('Notifier', () => {
     answers = [400];
     const ro = rollout({ 'notifications.argoproj.io/subscribe.on-rollout-completed.hook': '' });
     const { io, warnings } = fakeIO(ro, { 'service.webhook.hook': `url: ${base}/hook` });
-    const outcomes = await new Notifier({ io, retry: noWait }).onEvent(
-      ro,
-      'Normal',
-      'RolloutCompleted',
-      'done',
-    );
+    const outcomes = await completed(io, ro);
     expect(outcomes.map((o) => o.result)).toEqual(['failed']);
     expect(warnings).toEqual([
       expect.stringMatching(/^notification on-rollout-completed to hook failed: webhook .* status 400/),
@@ -301,12 +299,7 @@ describe('Notifier', () => {
       'service.webhook.hook': `url: ${base}/hook`,
       'template.rollout-completed': 'message: "{{ .rollout.metadata.name | shout }}"',
     });
-    const outcomes = await new Notifier({ io, retry: noWait }).onEvent(
-      ro,
-      'Normal',
-      'RolloutCompleted',
-      'done',
-    );
+    const outcomes = await completed(io, ro);
     expect(outcomes.map((o) => o.result)).toEqual(['failed']);
     expect(warnings).toEqual([
       'trigger on-rollout-completed: template: rollout-completed:1: function "shout" not defined',

@@ -7,71 +7,31 @@ import type { AnalysisRun, AnalysisTemplate } from '../../../src/api/analysis.js
 import { ROLLOUT_TYPE_LABEL } from '../../../src/api/labels.js';
 import type { Rollout, RolloutStatus } from '../../../src/api/rollout.js';
 import { type ObservedRolloutObject, planRollout, type RolloutPlan } from '../../../src/rollout/plan.js';
-import { podTemplateHash } from '../../../src/rollout/pod-template-hash.js';
 import { stepHash } from '../../../src/rollout/steps.js';
 import type { ReplicaSet, Service } from '../../../src/rollout/workload-types.js';
+import {
+  HASH_LABEL,
+  hashSelector,
+  observedRollout,
+  ownedReplicaSet,
+  rolloutService as service,
+  UID,
+  V1,
+  V2,
+} from './fixtures.js';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
-const UID = 'rollout-uid';
-const HASH_LABEL = 'rollouts-pod-template-hash';
-const templateFor = (image: string) => ({
-  metadata: { labels: { app: 'web' } },
-  spec: { containers: [{ name: 'app', image }] },
-});
-const V1 = podTemplateHash(templateFor('web:1'));
-const V2 = podTemplateHash(templateFor('web:2'));
 const smoke: AnalysisTemplate = {
   metadata: { name: 'smoke', namespace: 'shop' },
   spec: { metrics: [{ name: 'ok', provider: { web: { url: 'http://127.0.0.1/ok' } } }] },
 };
 
 function rollout(strategy: Rollout['spec']['strategy'], status: RolloutStatus): ObservedRolloutObject {
-  return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    metadata: {
-      name: 'web',
-      namespace: 'shop',
-      uid: UID,
-      generation: 3,
-      annotations: { 'rollout.argoproj.io/revision': '2' },
-    },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: { app: 'web' } },
-      template: templateFor('web:2'),
-      strategy,
-    },
-    status,
-  };
+  return observedRollout({ replicas: 2, revision: '2', generation: 3, strategy }, status);
 }
 
-function rs(hash: string, revision: number, replicas: number): ReplicaSet {
-  return {
-    metadata: {
-      name: `web-${hash}`,
-      namespace: 'shop',
-      labels: { app: 'web', [HASH_LABEL]: hash },
-      annotations: { 'rollout.argoproj.io/revision': String(revision) },
-      ownerReferences: [
-        { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'web', uid: UID, controller: true },
-      ],
-    },
-    spec: { replicas, selector: { matchLabels: { app: 'web', [HASH_LABEL]: hash } } },
-    status: { replicas, readyReplicas: replicas, availableReplicas: replicas },
-  };
-}
-
-function service(name: string, hash: string): Service {
-  return {
-    metadata: {
-      name,
-      namespace: 'shop',
-      annotations: { 'argo-rollouts.argoproj.io/managed-by-rollouts': 'web' },
-    },
-    spec: { selector: { app: 'web', [HASH_LABEL]: hash } },
-  };
-}
+const rs = (hash: string, revision: number, replicas: number): ReplicaSet =>
+  ownedReplicaSet(hash, revision, { replicas, spec: { selector: hashSelector(hash) } });
 
 function run(name: string, type: string, phase: 'Failed' | 'Running', extraLabels = {}): AnalysisRun {
   return {

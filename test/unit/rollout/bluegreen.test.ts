@@ -17,21 +17,22 @@ import {
   type RolloutAction,
   type RolloutPlan,
 } from '../../../src/rollout/plan.js';
-import { podTemplateHash } from '../../../src/rollout/pod-template-hash.js';
 import type { ReplicaSet, Service } from '../../../src/rollout/workload-types.js';
+import {
+  HASH_LABEL,
+  hashSelector,
+  observedRollout,
+  ownedReplicaSet,
+  rolloutService as service,
+  templateFor,
+  V1,
+  V2,
+  V3,
+} from './fixtures.js';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
 const at = (seconds: number) => new Date(NOW.getTime() + seconds * 1000);
-const UID = 'rollout-uid';
-const HASH_LABEL = 'rollouts-pod-template-hash';
 const DEADLINE = 'scale-down-deadline';
-const templateFor = (image: string) => ({
-  metadata: { labels: { app: 'web' } },
-  spec: { containers: [{ name: 'app', image }] },
-});
-const V1 = podTemplateHash(templateFor('web:1'));
-const V2 = podTemplateHash(templateFor('web:2'));
-const V3 = podTemplateHash(templateFor('web:3'));
 
 // --- fixtures ---------------------------------------------------------------------------------
 
@@ -42,59 +43,32 @@ function rollout(
   spec: Partial<Rollout['spec']> = {},
   revision = '1',
 ): ObservedRolloutObject {
-  return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    metadata: {
-      name: 'web',
-      namespace: 'shop',
-      uid: UID,
-      generation: 2,
-      annotations: { 'rollout.argoproj.io/revision': revision },
-    },
-    spec: {
+  return observedRollout(
+    {
       replicas: 3,
-      selector: { matchLabels: { app: 'web' } },
-      template: templateFor(image),
+      image,
+      revision,
       strategy: { blueGreen: { activeService: 'web-active', previewService: 'web-preview', ...blueGreen } },
-      ...spec,
+      spec,
     },
     status,
-  };
+  );
 }
 
-function rs(
+const rs = (
   hash: string,
   revision: number,
   spec: number,
   available = spec,
   annotations: Record<string, string> = {},
-): ReplicaSet {
-  return {
-    metadata: {
-      name: `web-${hash}`,
-      namespace: 'shop',
-      labels: { app: 'web', [HASH_LABEL]: hash },
-      annotations: { 'rollout.argoproj.io/revision': String(revision), ...annotations },
-      ownerReferences: [
-        { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'web', uid: UID, controller: true },
-      ],
-    },
-    spec: { replicas: spec, selector: { matchLabels: { app: 'web', [HASH_LABEL]: hash } } },
-    status: { replicas: spec, readyReplicas: available, availableReplicas: available },
-  };
-}
+): ReplicaSet =>
+  ownedReplicaSet(hash, revision, {
+    replicas: spec,
+    available,
+    annotations,
+    spec: { selector: hashSelector(hash) },
+  });
 
-function service(name: string, hash?: string): Service {
-  return {
-    metadata: {
-      name,
-      namespace: 'shop',
-      ...(hash ? { annotations: { 'argo-rollouts.argoproj.io/managed-by-rollouts': 'web' } } : {}),
-    },
-    spec: { selector: { app: 'web', ...(hash ? { [HASH_LABEL]: hash } : {}) } },
-  };
-}
 const services = (active?: string, preview?: string) => [
   service('web-active', active),
   service('web-preview', preview),
@@ -635,6 +609,16 @@ describe('blue-green plan: previewReplicaCount', () => {
 });
 
 describe('blue-green plan: new templates during an update', () => {
+  /** Healthy on V2, with the template set back to V1. */
+  const backToV1 = () =>
+    rollout(
+      'web:1',
+      { stableRS: V2, currentPodHash: V2, blueGreen: { activeSelector: V2, previewSelector: V2 } },
+      { autoPromotionEnabled: false },
+      {},
+      '2',
+    );
+
   it('a new image while paused restarts at the new set: preview moves, pause ends, old preview retires', () => {
     const world: World = {
       rollout: rollout(
@@ -665,13 +649,8 @@ describe('blue-green plan: new templates during an update', () => {
   });
 
   it('going back to a set still inside its scale-down delay switches at once (fast rollback)', () => {
-    const status: RolloutStatus = {
-      stableRS: V2,
-      currentPodHash: V2,
-      blueGreen: { activeSelector: V2, previewSelector: V2 },
-    };
     const result = plan(
-      rollout('web:1', status, { autoPromotionEnabled: false }, {}, '2'),
+      backToV1(),
       [rs(V1, 1, 3, 3, { [DEADLINE]: formatAt(20) }), rs(V2, 2, 3)],
       services(V2, V2),
     );
@@ -683,23 +662,14 @@ describe('blue-green plan: new templates during an update', () => {
   });
 
   it('undo to a scaled-down revision goes through the pause again as a new revision', () => {
-    const status: RolloutStatus = {
-      stableRS: V2,
-      currentPodHash: V2,
-      blueGreen: { activeSelector: V2, previewSelector: V2 },
-    };
-    const result = plan(
-      rollout('web:1', status, { autoPromotionEnabled: false }, {}, '2'),
-      [rs(V1, 1, 0), rs(V2, 2, 3)],
-      services(V2, V2),
-    );
+    const result = plan(backToV1(), [rs(V1, 1, 0), rs(V2, 2, 3)], services(V2, V2));
     expect(result.actions).toContainEqual({ kind: 'setReplicaSetRevision', name: `web-${V1}`, revision: 3 });
     expect(scaled(result.actions)).toEqual({ [`web-${V1}`]: 3 });
     expect(pointed(result.actions)).toEqual({ 'web-preview': V1 });
     const next = settle(
       step(
         {
-          rollout: rollout('web:1', status, { autoPromotionEnabled: false }, {}, '2'),
+          rollout: backToV1(),
           replicaSets: [rs(V1, 1, 0), rs(V2, 2, 3)],
           services: services(V2, V2),
         },
@@ -900,6 +870,8 @@ describe('promotionGateDecision', () => {
 });
 
 describe('blue-green plan: promotion analysis gates', () => {
+  const pre = { prePromotionAnalysis: { templates: [{ templateName: 'smoke' }] } };
+  const post = { postPromotionAnalysis: { templates: [{ templateName: 'smoke' }] } };
   const ready = [rs(V1, 1, 3), rs(V2, 2, 3)];
   const analysisRun = (phase: AnalysisPhase) => ({
     name: `web-${V2}-2-pre`,
@@ -908,17 +880,7 @@ describe('blue-green plan: promotion analysis gates', () => {
   });
 
   it('prePromotionAnalysis with a missing template is InvalidSpec naming it', () => {
-    const result = plan(
-      rollout(
-        'web:2',
-        updatingV2(),
-        { prePromotionAnalysis: { templates: [{ templateName: 'smoke' }] } },
-        {},
-        '2',
-      ),
-      ready,
-      services(V1, V2),
-    );
+    const result = plan(rollout('web:2', updatingV2(), pre, {}, '2'), ready, services(V1, V2));
     expect(pointed(result.actions)).toEqual({});
     expect(result.status.phase).toBe('Degraded');
     // Argo's wording (rollout/controller.go getReferencedAnalysisTemplatesFromRef).
@@ -935,19 +897,9 @@ describe('blue-green plan: promotion analysis gates', () => {
   });
 
   it('prePromotionAnalysis starts its AnalysisRun and waits before the switch', () => {
-    const result = plan(
-      rollout(
-        'web:2',
-        updatingV2(),
-        { prePromotionAnalysis: { templates: [{ templateName: 'smoke' }] } },
-        {},
-        '2',
-      ),
-      ready,
-      services(V1, V2),
-      NOW,
-      [analysisTemplate('smoke')],
-    );
+    const result = plan(rollout('web:2', updatingV2(), pre, {}, '2'), ready, services(V1, V2), NOW, [
+      analysisTemplate('smoke'),
+    ]);
     expect(pointed(result.actions)).toEqual({});
     const created = result.actions.find((a) => a.kind === 'createAnalysisRun');
     expect(created && created.kind === 'createAnalysisRun' && created.run.metadata?.name).toBe(
@@ -958,13 +910,7 @@ describe('blue-green plan: promotion analysis gates', () => {
 
   it('prePromotionAnalysis not yet wired: promote-full still skips it', () => {
     const result = plan(
-      rollout(
-        'web:2',
-        updatingV2({ promoteFull: true }),
-        { prePromotionAnalysis: { templates: [{ templateName: 'smoke' }] } },
-        {},
-        '2',
-      ),
+      rollout('web:2', updatingV2({ promoteFull: true }), pre, {}, '2'),
       ready,
       services(V1, V2),
       NOW,
@@ -975,19 +921,9 @@ describe('blue-green plan: promotion analysis gates', () => {
   });
 
   it('postPromotionAnalysis: switches, starts its AnalysisRun, then waits before marking the new set stable', () => {
-    const result = plan(
-      rollout(
-        'web:2',
-        updatingV2(),
-        { postPromotionAnalysis: { templates: [{ templateName: 'smoke' }] } },
-        {},
-        '2',
-      ),
-      ready,
-      services(V1, V2),
-      NOW,
-      [analysisTemplate('smoke')],
-    );
+    const result = plan(rollout('web:2', updatingV2(), post, {}, '2'), ready, services(V1, V2), NOW, [
+      analysisTemplate('smoke'),
+    ]);
     expect(pointed(result.actions)).toEqual({ 'web-active': V2 });
     expect(result.status).toMatchObject({
       stableRS: V1,
@@ -1013,8 +949,6 @@ describe('blue-green plan: promotion analysis gates', () => {
     });
     return { pass, result: planBlueGreen(pass, ro.spec.strategy.blueGreen!, analysis) };
   }
-  const pre = { prePromotionAnalysis: { templates: [{ templateName: 'smoke' }] } };
-  const post = { postPromotionAnalysis: { templates: [{ templateName: 'smoke' }] } };
 
   it.each<[string, AnalysisPhase | undefined, Record<string, string>, Partial<RolloutStatus>]>([
     ['no run yet: asks for one and waits', undefined, {}, { stableRS: V1 }],

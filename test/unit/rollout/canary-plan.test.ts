@@ -3,12 +3,20 @@
 import { describe, expect, it } from 'vitest';
 import type { Rollout, RolloutStatus } from '../../../src/api/rollout.js';
 import { type ObservedRolloutObject, planRollout, type RolloutAction } from '../../../src/rollout/plan.js';
-import { podTemplateHash } from '../../../src/rollout/pod-template-hash.js';
 import { stepHash } from '../../../src/rollout/steps.js';
 import type { ReplicaSet, Service } from '../../../src/rollout/workload-types.js';
+import {
+  canaryUpdateAt,
+  istioVirtualService,
+  observedRollout,
+  ownedReplicaSet,
+  rolloutService as service,
+  V1,
+  V2,
+  V3,
+} from './fixtures.js';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
-const UID = 'rollout-uid';
 const steps = [
   { setWeight: 20 },
   { pause: {} },
@@ -17,72 +25,36 @@ const steps = [
   { setWeight: 60 },
   { setWeight: 80 },
 ];
-const templateFor = (image: string) => ({
-  metadata: { labels: { app: 'web' } },
-  spec: { containers: [{ name: 'app', image }] },
-});
-const V1 = podTemplateHash(templateFor('web:1'));
-const V2 = podTemplateHash(templateFor('web:2'));
-const V3 = podTemplateHash(templateFor('web:3'));
 
 function rollout(
   image: string,
   status: RolloutStatus = {},
   spec: Partial<Rollout['spec']> = {},
 ): ObservedRolloutObject {
-  return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name: 'web', namespace: 'shop', uid: UID, generation: 2, annotations: {} },
-    spec: {
+  return observedRollout(
+    {
       replicas: 5,
-      selector: { matchLabels: { app: 'web' } },
-      template: templateFor(image),
+      image,
       strategy: { canary: { steps, canaryService: 'web-canary', stableService: 'web-stable' } },
-      ...spec,
+      spec,
     },
     status,
-  };
+  );
 }
 
-function rs(hash: string, revision: number, spec: number, available = spec): ReplicaSet {
-  return {
-    metadata: {
-      name: `web-${hash}`,
-      namespace: 'shop',
-      labels: { app: 'web', 'rollouts-pod-template-hash': hash },
-      annotations: { 'rollout.argoproj.io/revision': String(revision) },
-      ownerReferences: [
-        { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'web', uid: UID, controller: true },
-      ],
-    },
-    spec: { replicas: spec },
-    status: { replicas: spec, readyReplicas: available, availableReplicas: available },
-  };
-}
-
-function service(name: string, hash?: string): Service {
-  return {
-    metadata: {
-      name,
-      namespace: 'shop',
-      ...(hash ? { annotations: { 'argo-rollouts.argoproj.io/managed-by-rollouts': 'web' } } : {}),
-    },
-    spec: { selector: { app: 'web', ...(hash ? { 'rollouts-pod-template-hash': hash } : {}) } },
-  };
-}
+const rs = (hash: string, revision: number, spec: number, available = spec): ReplicaSet =>
+  ownedReplicaSet(hash, revision, { replicas: spec, available });
 
 /** The status of a rollout that is at `index` of an update from V1 to V2. */
-function updating(index: number, extra: RolloutStatus = {}): RolloutStatus {
-  return {
-    stableRS: V1,
-    currentPodHash: V2,
-    currentStepHash: stepHash(steps),
-    currentStepIndex: index,
-    observedGeneration: '2',
-    ...extra,
-  };
-}
+const updating = (index: number, extra: RolloutStatus = {}) => canaryUpdateAt(steps, index, extra);
+
+/** The status of a rollout that has gone through every step on V1. */
+const healthy = (): RolloutStatus => ({
+  stableRS: V1,
+  currentPodHash: V1,
+  currentStepHash: stepHash(steps),
+  currentStepIndex: 6,
+});
 
 /** The Services a canary names exist unless a test says otherwise (else it is InvalidSpec). */
 function namedServices(ro: ObservedRolloutObject): Service[] {
@@ -147,12 +119,7 @@ describe('canary plan', () => {
 
   it('is Healthy once the stable pods are all available', () => {
     const result = plan(
-      rollout('web:1', {
-        stableRS: V1,
-        currentPodHash: V1,
-        currentStepHash: stepHash(steps),
-        currentStepIndex: 6,
-      }),
+      rollout('web:1', healthy()),
       [rs(V1, 1, 5)],
       [service('web-canary', V1), service('web-stable', V1)],
     );
@@ -162,15 +129,9 @@ describe('canary plan', () => {
   });
 
   it('starts an update with 1 canary pod for setWeight 20 of 5, after a status-only pass', () => {
-    const healthy = {
-      stableRS: V1,
-      currentPodHash: V1,
-      currentStepHash: stepHash(steps),
-      currentStepIndex: 6,
-    };
     // Both Services select the stable pods, as after the first deploy.
     const services = [service('web-canary', V1), service('web-stable', V1)];
-    const first = plan(rollout('web:2', healthy), [rs(V1, 1, 5)], services);
+    const first = plan(rollout('web:2', healthy()), [rs(V1, 1, 5)], services);
     const create = first.actions.find((a) => a.kind === 'createReplicaSet');
     expect(create && create.kind === 'createReplicaSet' && create.replicaSet.spec?.replicas).toBe(0);
     expect(
@@ -277,13 +238,7 @@ describe('canary plan', () => {
   });
 
   it('drops an abort of a fully promoted rollout, which stays Healthy (Argo removes it)', () => {
-    const healthy = {
-      stableRS: V1,
-      currentPodHash: V1,
-      currentStepHash: stepHash(steps),
-      currentStepIndex: 6,
-    };
-    const result = plan(rollout('web:1', { ...healthy, abort: true, observedGeneration: '2' }), [
+    const result = plan(rollout('web:1', { ...healthy(), abort: true, observedGeneration: '2' }), [
       rs(V1, 1, 5),
     ]);
     expect(result.status.abort).toBeUndefined();
@@ -364,13 +319,9 @@ describe('canary plan', () => {
   it('deletes the oldest scaled-down ReplicaSets beyond revisionHistoryLimit', () => {
     const old = ['aaaa', 'bbbb', 'cccc'].map((h, i) => rs(h, i + 1, 0, 0));
     const result = plan(
-      rollout(
-        'web:1',
-        { stableRS: V1, currentPodHash: V1, currentStepHash: stepHash(steps), currentStepIndex: 6 },
-        {
-          revisionHistoryLimit: 1,
-        },
-      ),
+      rollout('web:1', healthy(), {
+        revisionHistoryLimit: 1,
+      }),
       [...old, rs(V1, 4, 5)],
     );
     expect(result.actions.filter((a) => a.kind === 'deleteReplicaSet')).toEqual([
@@ -555,22 +506,7 @@ describe('canary plan: managed route steps', () => {
     [1, 'setHeaderRoute'],
     [2, 'setMirrorRoute'],
   ])('completes step %i (%s) at once, as Argo does', (index) => {
-    const virtualService = {
-      apiVersion: 'networking.istio.io/v1alpha3',
-      kind: 'VirtualService',
-      metadata: { name: 'web-vs', namespace: 'shop', resourceVersion: '1' },
-      spec: {
-        http: [
-          {
-            name: 'primary',
-            route: [
-              { destination: { host: 'web-stable' }, weight: 100 },
-              { destination: { host: 'web-canary' }, weight: 0 },
-            ],
-          },
-        ],
-      },
-    };
+    const virtualService = istioVirtualService({ name: 'web-vs', namespace: 'shop', resourceVersion: '1' });
     const result = planRollout({
       rollout: routed(index),
       replicaSets: [rs(V1, 1, 5), rs(V2, 2, 1)],
@@ -652,15 +588,7 @@ describe('what Argo v1.10.2 writes besides the steps', () => {
   });
 
   it('writes canary: {} and blueGreen: {}, no empty message, and the Completed reason as message', () => {
-    const result = plan(
-      rollout('web:1', {
-        stableRS: V1,
-        currentPodHash: V1,
-        currentStepHash: stepHash(steps),
-        currentStepIndex: 6,
-      }),
-      [rs(V1, 1, 5)],
-    );
+    const result = plan(rollout('web:1', healthy()), [rs(V1, 1, 5)]);
     expect(result.status).toMatchObject({ phase: 'Healthy', canary: {}, blueGreen: {} });
     expect(result.status).not.toHaveProperty('message');
     expect(result.status.conditions?.find((c) => c.type === 'Completed')?.message).toBe('RolloutCompleted');
@@ -733,16 +661,10 @@ describe('canary plan: trafficRouting removed', () => {
       canary: { weight: 0, podTemplateHash: V1 },
       stable: { weight: 100, podTemplateHash: V1 },
     };
-    const healthy = {
-      stableRS: V1,
-      currentPodHash: V1,
-      currentStepHash: stepHash(steps),
-      currentStepIndex: 6,
-    };
-    const removed = plan(rollout('web:1', { ...healthy, canary: { weights } }), [rs(V1, 1, 5)]);
+    const removed = plan(rollout('web:1', { ...healthy(), canary: { weights } }), [rs(V1, 1, 5)]);
     expect(removed.actions).toContainEqual({ kind: 'releaseDestinationRules' });
     expect(removed.status.canary?.weights).toBeUndefined();
-    const after = plan(rollout('web:1', healthy), [rs(V1, 1, 5)]);
+    const after = plan(rollout('web:1', healthy()), [rs(V1, 1, 5)]);
     expect(after.actions).not.toContainEqual({ kind: 'releaseDestinationRules' });
   });
 });

@@ -3,59 +3,18 @@
 // Argo's e2e TestRolloutBadToGoodSetWeightUpdate fixes a crash-looping Rollout with a 50% step.
 import { describe, expect, it } from 'vitest';
 import { type ObservedRolloutObject, planRollout } from '../../../src/rollout/plan.js';
-import { podTemplateHash } from '../../../src/rollout/pod-template-hash.js';
-import { stepHash } from '../../../src/rollout/steps.js';
 import type { ReplicaSet } from '../../../src/rollout/workload-types.js';
+import { canaryUpdateAt, observedRollout, ownedReplicaSet, V1, V2 } from './fixtures.js';
 
-const UID = 'rollout-uid';
-const templateFor = (image: string) => ({
-  metadata: { labels: { app: 'web' } },
-  spec: { containers: [{ name: 'app', image }] },
-});
-const V1 = podTemplateHash(templateFor('web:1'));
-const V2 = podTemplateHash(templateFor('web:2'));
 const steps = [{ setWeight: 50 }, { pause: { duration: '5s' } }];
 
-const rollout: ObservedRolloutObject = {
-  apiVersion: 'argoproj.io/v1alpha1',
-  kind: 'Rollout',
-  metadata: {
-    name: 'web',
-    namespace: 'shop',
-    uid: UID,
-    generation: 2,
-    annotations: { 'rollout.argoproj.io/revision': '2' },
-  },
-  spec: {
-    replicas: 4,
-    selector: { matchLabels: { app: 'web' } },
-    template: templateFor('web:2'),
-    strategy: { canary: { maxSurge: 1, maxUnavailable: 0, steps } },
-  },
-  status: {
-    stableRS: V1,
-    currentPodHash: V2,
-    currentStepHash: stepHash(steps),
-    currentStepIndex: 0,
-    observedGeneration: '2',
-  },
-};
+const rollout: ObservedRolloutObject = observedRollout(
+  { replicas: 4, revision: '2', strategy: { canary: { maxSurge: 1, maxUnavailable: 0, steps } } },
+  canaryUpdateAt(steps, 0),
+);
 
-function rs(hash: string, revision: number, replicas: number, available: number): ReplicaSet {
-  return {
-    metadata: {
-      name: `web-${hash}`,
-      namespace: 'shop',
-      labels: { app: 'web', 'rollouts-pod-template-hash': hash },
-      annotations: { 'rollout.argoproj.io/revision': String(revision) },
-      ownerReferences: [
-        { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'web', uid: UID, controller: true },
-      ],
-    },
-    spec: { replicas },
-    status: { replicas, readyReplicas: available, availableReplicas: available },
-  };
-}
+const rs = (hash: string, revision: number, replicas: number, available: number): ReplicaSet =>
+  ownedReplicaSet(hash, revision, { replicas, available });
 
 describe('a basic canary step with a crash-looping stable set', () => {
   it('completes the setWeight step once the canary is ready and the stable set has its pods', () => {

@@ -5,17 +5,17 @@
 import { describe, expect, it } from 'vitest';
 import type { RolloutStatus } from '../../../src/api/rollout.js';
 import { type ObservedRolloutObject, planRollout } from '../../../src/rollout/plan.js';
-import { podTemplateHash } from '../../../src/rollout/pod-template-hash.js';
 import { stepHash } from '../../../src/rollout/steps.js';
-import type { ReplicaSet, Service } from '../../../src/rollout/workload-types.js';
+import type { ReplicaSet } from '../../../src/rollout/workload-types.js';
+import {
+  istioVirtualService,
+  observedRollout,
+  ownedReplicaSet,
+  rolloutService as service,
+  V1,
+  V2,
+} from './fixtures.js';
 
-const UID = 'rollout-uid';
-const templateFor = (image: string) => ({
-  metadata: { labels: { app: 'web' } },
-  spec: { containers: [{ name: 'app', image }] },
-});
-const V1 = podTemplateHash(templateFor('web:1'));
-const V2 = podTemplateHash(templateFor('web:2'));
 const steps = [{ setWeight: 25 }, { pause: {} }, { setWeight: 75 }, { pause: {} }];
 
 const weights = (canary: number) => ({
@@ -24,20 +24,10 @@ const weights = (canary: number) => ({
 });
 
 function rollout(status: RolloutStatus): ObservedRolloutObject {
-  return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    metadata: {
-      name: 'web',
-      namespace: 'shop',
-      uid: UID,
-      generation: 2,
-      annotations: { 'rollout.argoproj.io/revision': '2' },
-    },
-    spec: {
+  return observedRollout(
+    {
       replicas: 4,
-      selector: { matchLabels: { app: 'web' } },
-      template: templateFor('web:2'),
+      revision: '2',
       strategy: {
         canary: {
           dynamicStableScale: true,
@@ -49,50 +39,14 @@ function rollout(status: RolloutStatus): ObservedRolloutObject {
       },
     },
     status,
-  };
+  );
 }
 
-function rs(hash: string, revision: number, spec: number, current: number, available: number): ReplicaSet {
-  return {
-    metadata: {
-      name: `web-${hash}`,
-      namespace: 'shop',
-      labels: { app: 'web', 'rollouts-pod-template-hash': hash },
-      annotations: { 'rollout.argoproj.io/revision': String(revision) },
-      ownerReferences: [
-        { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'web', uid: UID, controller: true },
-      ],
-    },
-    spec: { replicas: spec },
-    status: { replicas: current, readyReplicas: available, availableReplicas: available },
-  };
-}
+const rs = (hash: string, revision: number, spec: number, current: number, available: number): ReplicaSet =>
+  ownedReplicaSet(hash, revision, { replicas: spec, current, available });
 
-const service = (name: string, hash: string): Service => ({
-  metadata: {
-    name,
-    namespace: 'shop',
-    annotations: { 'argo-rollouts.argoproj.io/managed-by-rollouts': 'web' },
-  },
-  spec: { selector: { app: 'web', 'rollouts-pod-template-hash': hash } },
-});
-
-const virtualService = (canaryWeight: number) => ({
-  apiVersion: 'networking.istio.io/v1alpha3',
-  kind: 'VirtualService',
-  metadata: { name: 'web-vs', namespace: 'shop', resourceVersion: '7' },
-  spec: {
-    http: [
-      {
-        name: 'primary',
-        route: [
-          { destination: { host: 'web-stable' }, weight: 100 - canaryWeight },
-          { destination: { host: 'web-canary' }, weight: canaryWeight },
-        ],
-      },
-    ],
-  },
-});
+const virtualService = (canaryWeight: number) =>
+  istioVirtualService({ name: 'web-vs', namespace: 'shop', resourceVersion: '7' }, canaryWeight);
 
 describe('dynamicStableScale: the stable set scaling down after the weight moved', () => {
   it('keeps the step weight and the stable set at its new size', () => {

@@ -4,48 +4,17 @@
 import { describe, expect, it } from 'vitest';
 import type { RolloutStatus } from '../../../src/api/rollout.js';
 import { type ObservedRolloutObject, planRollout } from '../../../src/rollout/plan.js';
-import { podTemplateHash } from '../../../src/rollout/pod-template-hash.js';
 import { stepHash } from '../../../src/rollout/steps.js';
 import type { ReplicaSet, Service } from '../../../src/rollout/workload-types.js';
+import { observedRollout, ownedReplicaSet, V1 } from './fixtures.js';
 
-const UID = 'rollout-uid';
-const template = {
-  metadata: { labels: { app: 'web' } },
-  spec: { containers: [{ name: 'app', image: 'web:1' }] },
-};
-const V1 = podTemplateHash(template);
 const steps = [{ setWeight: 20 }];
 const NOW = '2026-11-21T12:00:00Z';
 
-function rollout(paused: boolean, status: RolloutStatus): ObservedRolloutObject {
-  return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name: 'web', namespace: 'shop', uid: UID, generation: 2, annotations: {} },
-    spec: {
-      replicas: 3,
-      paused,
-      selector: { matchLabels: { app: 'web' } },
-      template,
-      strategy: { canary: { steps } },
-    },
-    status,
-  };
-}
+const rollout = (paused: boolean, status: RolloutStatus): ObservedRolloutObject =>
+  observedRollout({ replicas: 3, image: 'web:1', strategy: { canary: { steps } }, spec: { paused } }, status);
 
-const replicaSet: ReplicaSet = {
-  metadata: {
-    name: `web-${V1}`,
-    namespace: 'shop',
-    labels: { app: 'web', 'rollouts-pod-template-hash': V1 },
-    annotations: { 'rollout.argoproj.io/revision': '1' },
-    ownerReferences: [
-      { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'web', uid: UID, controller: true },
-    ],
-  },
-  spec: { replicas: 3 },
-  status: { replicas: 3, readyReplicas: 3, availableReplicas: 3 },
-};
+const replicaSet: ReplicaSet = ownedReplicaSet(V1, 1, { replicas: 3 });
 
 const progressing = (reason: string, status: 'True' | 'Unknown') => ({
   type: 'Progressing',

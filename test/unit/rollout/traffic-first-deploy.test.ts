@@ -5,26 +5,17 @@
 // router right after Healthy).
 import { describe, expect, it } from 'vitest';
 import { type ObservedRolloutObject, planRollout } from '../../../src/rollout/plan.js';
-import { podTemplateHash } from '../../../src/rollout/pod-template-hash.js';
 import { stepHash } from '../../../src/rollout/steps.js';
 import type { ReplicaSet, Service } from '../../../src/rollout/workload-types.js';
+import { istioVirtualService, observedRollout, ownedReplicaSet, V1 } from './fixtures.js';
 
-const UID = 'rollout-uid';
-const template = {
-  metadata: { labels: { app: 'web' } },
-  spec: { containers: [{ name: 'app', image: 'web:1' }] },
-};
-const V1 = podTemplateHash(template);
 const steps = [{ setWeight: 25 }, { pause: {} }];
 
-const rollout: ObservedRolloutObject = {
-  apiVersion: 'argoproj.io/v1alpha1',
-  kind: 'Rollout',
-  metadata: { name: 'web', namespace: 'shop', uid: UID, generation: 1, annotations: {} },
-  spec: {
+const rollout: ObservedRolloutObject = observedRollout(
+  {
     replicas: 2,
-    selector: { matchLabels: { app: 'web' } },
-    template,
+    image: 'web:1',
+    generation: 1,
     strategy: {
       canary: {
         canaryService: 'web-canary',
@@ -35,49 +26,22 @@ const rollout: ObservedRolloutObject = {
     },
   },
   // The pass after the one that created the ReplicaSet: no stable set yet.
-  status: {
+  {
     currentPodHash: V1,
     currentStepHash: stepHash(steps),
     currentStepIndex: 0,
     observedGeneration: '1',
   },
-};
+);
 
-const replicaSet: ReplicaSet = {
-  metadata: {
-    name: `web-${V1}`,
-    namespace: 'shop',
-    labels: { app: 'web', 'rollouts-pod-template-hash': V1 },
-    annotations: { 'rollout.argoproj.io/revision': '1' },
-    ownerReferences: [
-      { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'web', uid: UID, controller: true },
-    ],
-  },
-  spec: { replicas: 2 },
-  status: { replicas: 2, readyReplicas: 2, availableReplicas: 2 },
-};
+const replicaSet: ReplicaSet = ownedReplicaSet(V1, 1, { replicas: 2 });
 
 const service = (name: string): Service => ({
   metadata: { name, namespace: 'shop' },
   spec: { selector: { app: 'web' } },
 });
 
-const virtualService = {
-  apiVersion: 'networking.istio.io/v1alpha3',
-  kind: 'VirtualService',
-  metadata: { name: 'web-vs', namespace: 'shop', resourceVersion: '1' },
-  spec: {
-    http: [
-      {
-        name: 'primary',
-        route: [
-          { destination: { host: 'web-stable' }, weight: 100 },
-          { destination: { host: 'web-canary' }, weight: 0 },
-        ],
-      },
-    ],
-  },
-};
+const virtualService = istioVirtualService({ name: 'web-vs', namespace: 'shop', resourceVersion: '1' });
 
 describe('first deploy of a traffic-routed canary', () => {
   it('promotes with the canary weight left at 0, never the first step weight', () => {

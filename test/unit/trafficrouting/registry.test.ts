@@ -7,6 +7,7 @@ import {
   trafficRoutingObjects,
 } from '../../../src/trafficrouting/registry.js';
 import { mergePatchBetween } from '../../../src/trafficrouting/router-objects.js';
+import { istioVirtualService } from '../rollout/fixtures.js';
 import { input, routedRollout } from './fixtures.js';
 
 const mixed = routedRollout({
@@ -15,22 +16,11 @@ const mixed = routedRollout({
   plugins: { 'argoproj-labs/gatewayAPI': { httpRoute: 'web-route' } },
 });
 
-const virtualService = {
-  apiVersion: 'networking.istio.io/v1beta1',
-  kind: 'VirtualService',
-  metadata: { name: 'web-vsvc', namespace: 'shop' },
-  spec: {
-    http: [
-      {
-        name: 'primary',
-        route: [
-          { destination: { host: 'web-stable' }, weight: 100 },
-          { destination: { host: 'web-canary' }, weight: 0 },
-        ],
-      },
-    ],
-  },
-} as KubeObject;
+const virtualService = istioVirtualService(
+  { name: 'web-vsvc', namespace: 'shop' },
+  0,
+  'networking.istio.io/v1beta1',
+) as KubeObject;
 
 describe('registry', () => {
   it('lists the configured routers in Argo order and what they read', () => {

@@ -98,19 +98,22 @@ const listings = () => requests.filter((r) => r.endsWith('/tags/list')).length;
 const semver = compilePolicy({ strategy: 'semver', semver: { constraint: '^1' } });
 const newest = compilePolicy({ strategy: 'newest-build' });
 
+/** The repository the watches follow, on the test registry. */
+function webRepository() {
+  const location = locateRepository(`${host}/acme/web`);
+  if ('error' in location) throw new Error(location.error);
+  return location;
+}
+/** Registry clients with no pull secrets, reading the time from `now`. */
+const clientsOnClock = (now: () => number) =>
+  new RegistryClients(restWithSecrets({}), () => {}, undefined, undefined, now);
+
 describe('shared tag listings', () => {
   it('lists once for fifty watches of one repository checking at once, and once more after the interval', async () => {
     if ('error' in semver) throw new Error(semver.error);
     let now = 1_000_000;
-    const clients = new RegistryClients(
-      restWithSecrets({}),
-      () => {},
-      undefined,
-      undefined,
-      () => now,
-    );
-    const location = locateRepository(`${host}/acme/web`);
-    if ('error' in location) throw new Error(location.error);
+    const clients = clientsOnClock(() => now);
+    const location = webRepository();
     const check = async (i: number) =>
       checkImage(await clients.forWatch(watch(`w${i}`), location, { maxAgeMs: 60_000 }), semver, now);
     const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) => check(i)));
@@ -133,15 +136,8 @@ describe('shared tag listings', () => {
   it('gives a check forced by a push a listing started after the push, shared by the others forced with it', async () => {
     if ('error' in semver) throw new Error(semver.error);
     let now = 5_000_000;
-    const clients = new RegistryClients(
-      restWithSecrets({}),
-      () => {},
-      undefined,
-      undefined,
-      () => now,
-    );
-    const location = locateRepository(`${host}/acme/web`);
-    if ('error' in location) throw new Error(location.error);
+    const clients = clientsOnClock(() => now);
+    const location = webRepository();
     const check = async (i: number, freshAfter?: number) =>
       checkImage(
         await clients.forWatch(watch(`w${i}`), location, {
@@ -164,8 +160,7 @@ describe('shared tag listings', () => {
   it('keeps listings apart for different credentials and shares them for the same ones', async () => {
     if ('error' in semver) throw new Error(semver.error);
     const clients = new RegistryClients(restWithSecrets({ alice: 'a-secret', bob: 'b-secret' }), () => {});
-    const location = locateRepository(`${host}/acme/web`);
-    if ('error' in location) throw new Error(location.error);
+    const location = webRepository();
     for (const [name, secret] of [
       ['a1', 'alice'],
       ['a2', 'alice'],
@@ -184,15 +179,8 @@ describe('shared tag listings', () => {
   it('reads manifest and config once per digest for newest-build, then only HEADs tags in later intervals', async () => {
     if ('error' in newest) throw new Error(newest.error);
     let now = 9_000_000;
-    const clients = new RegistryClients(
-      restWithSecrets({}),
-      () => {},
-      undefined,
-      undefined,
-      () => now,
-    );
-    const location = locateRepository(`${host}/acme/web`);
-    if ('error' in location) throw new Error(location.error);
+    const clients = clientsOnClock(() => now);
+    const location = webRepository();
     tags = ['a', 'b', 'c', 'd'];
     const check = async () =>
       checkImage(await clients.forWatch(watch('w'), location, { maxAgeMs: 60_000 }), newest, now);
