@@ -83,13 +83,23 @@ describe('ReplicaSet scale writes', () => {
     await expect(stale).rejects.toBeInstanceOf(ConflictError);
     expect(await replicasOf('web-abc')).toBe(1);
 
-    // Planned again from the set as it is now, the write goes through.
-    const current = await client.get<ReplicaSet>(coreResources.replicaSets, namespace, 'web-abc');
-    await applyRolloutPlan(
-      { client, recordEvent: () => {} },
-      rollout,
-      scalePlan('web-abc', 1, 2, current.metadata?.resourceVersion),
-    );
+    // Planned again from the set as it is now, the write goes through. The ReplicaSet
+    // controller may still be writing the set's status meanwhile (a newer version again): the
+    // controller then plans once more, and so does this test, a bounded number of times.
+    for (let attempt = 1; ; attempt++) {
+      const current = await client.get<ReplicaSet>(coreResources.replicaSets, namespace, 'web-abc');
+      try {
+        await applyRolloutPlan(
+          { client, recordEvent: () => {} },
+          rollout,
+          scalePlan('web-abc', 1, 2, current.metadata?.resourceVersion),
+        );
+        break;
+      } catch (error) {
+        if (!(error instanceof ConflictError) || attempt >= 20) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
     expect(await replicasOf('web-abc')).toBe(2);
   });
 });
