@@ -5,13 +5,13 @@
 import { describe, expect, it } from 'vitest';
 import type { RolloutStatus } from '../../../src/api/rollout.js';
 import { type ObservedRolloutObject, planRollout } from '../../../src/rollout/plan.js';
-import { stepHash } from '../../../src/rollout/steps.js';
 import type { ReplicaSet } from '../../../src/rollout/workload-types.js';
 import {
+  canaryUpdateAt,
   istioVirtualService,
   observedRollout,
   ownedReplicaSet,
-  rolloutService as service,
+  rolloutService,
   V1,
   V2,
 } from './fixtures.js';
@@ -48,26 +48,27 @@ const rs = (hash: string, revision: number, spec: number, current: number, avail
 const virtualService = (canaryWeight: number) =>
   istioVirtualService({ name: 'web-vs', namespace: 'shop', resourceVersion: '7' }, canaryWeight);
 
+/** A pass over the update in `status` with `canaryWeight` on the canary, in the status and the VirtualService. */
+const pass = (canaryWeight: number, status: RolloutStatus, replicaSets: ReplicaSet[]) =>
+  planRollout({
+    rollout: rollout({ ...status, canary: { weights: weights(canaryWeight) } }),
+    replicaSets,
+    services: new Map([
+      ['web-stable', rolloutService('web-stable', V1)],
+      ['web-canary', rolloutService('web-canary', V2)],
+    ]),
+    now: new Date('2026-11-21T12:00:00Z'),
+    trafficObjects: [virtualService(canaryWeight)],
+  });
+
 describe('dynamicStableScale: the stable set scaling down after the weight moved', () => {
   it('keeps the step weight and the stable set at its new size', () => {
-    const result = planRollout({
-      rollout: rollout({
-        stableRS: V1,
-        currentPodHash: V2,
-        currentStepHash: stepHash(steps),
-        currentStepIndex: 0,
-        observedGeneration: '2',
-        canary: { weights: weights(25) },
-      }),
+    const result = pass(
+      25,
+      canaryUpdateAt(steps, 0),
       // The stable set was told 3 and still has its 4th pod terminating.
-      replicaSets: [rs(V1, 1, 3, 4, 3), rs(V2, 2, 1, 1, 1)],
-      services: new Map([
-        ['web-stable', service('web-stable', V1)],
-        ['web-canary', service('web-canary', V2)],
-      ]),
-      now: new Date('2026-11-21T12:00:00Z'),
-      trafficObjects: [virtualService(25)],
-    });
+      [rs(V1, 1, 3, 4, 3), rs(V2, 2, 1, 1, 1)],
+    );
     expect(result.status.canary?.weights?.canary.weight).toBe(25);
     const scaled = result.actions.flatMap((a) => (a.kind === 'scaleReplicaSet' ? [[a.name, a.to]] : []));
     expect(scaled).not.toContainEqual([`web-${V1}`, 4]);
@@ -76,25 +77,10 @@ describe('dynamicStableScale: the stable set scaling down after the weight moved
 
 describe('dynamicStableScale: abort without abortScaleDownDelaySeconds', () => {
   it('sets no scale-down deadline and steps the sets by the setWeight steps, not all at once', () => {
-    const result = planRollout({
-      rollout: rollout({
-        stableRS: V1,
-        currentPodHash: V2,
-        currentStepHash: stepHash(steps),
-        currentStepIndex: 3,
-        observedGeneration: '2',
-        abort: true,
-        abortedAt: '2026-11-21T11:59:59Z',
-        canary: { weights: weights(75) },
-      }),
-      replicaSets: [rs(V1, 1, 1, 1, 1), rs(V2, 2, 3, 3, 3)],
-      services: new Map([
-        ['web-stable', service('web-stable', V1)],
-        ['web-canary', service('web-canary', V2)],
-      ]),
-      now: new Date('2026-11-21T12:00:00Z'),
-      trafficObjects: [virtualService(75)],
-    });
+    const result = pass(75, canaryUpdateAt(steps, 3, { abort: true, abortedAt: '2026-11-21T11:59:59Z' }), [
+      rs(V1, 1, 1, 1, 1),
+      rs(V2, 2, 3, 3, 3),
+    ]);
     const scaled = Object.fromEntries(
       result.actions.flatMap((a) => (a.kind === 'scaleReplicaSet' ? [[a.name, a.to]] : [])),
     );
