@@ -97,6 +97,22 @@ describe('slipway git-sync correctness with the cluster, the registry and a Git 
     (await getJsonAsync<{ status?: WatchStatus }>(['imagewatch', name, '-n', namespace])).status ?? {};
   const ready = async (name: string) => (await watchStatus(name)).conditions?.find((c) => c.type === 'Ready');
   const file = (path: string) => showFile(bare, path);
+  /** An ImageWatch of `fix/<repository>` (semver ^1) writing apps/<app>/values.yaml (app = name). */
+  const semverWatch = (
+    name: string,
+    repository: string,
+    interval: string,
+    { gitTarget = 'platform', app = name }: { gitTarget?: string; app?: string } = {},
+  ) => `apiVersion: slipway.dev/v1alpha1
+kind: ImageWatch
+metadata: {name: ${name}}
+spec:
+  image: ${registry.host}/fix/${repository}
+  interval: ${interval}
+  policy: {strategy: semver, semver: {constraint: ^1}}
+  targets:
+    - {gitTarget: ${gitTarget}, path: apps/${app}/values.yaml, helm: {tagPath: image.tag}}
+`;
   const inGit = (path: string, text: string) =>
     eventually(`${text} in ${path}`, () => (file(path).includes(text) ? true : undefined), 90_000);
   const events = () =>
@@ -183,17 +199,7 @@ spec:
 
   it('a webhook that arrives before its tag is readable still gets the tag written', async () => {
     await pushImage(registry.url, 'fix/race', '1.0.0');
-    apply(`
-apiVersion: slipway.dev/v1alpha1
-kind: ImageWatch
-metadata: {name: race}
-spec:
-  image: ${registry.host}/fix/race
-  interval: 1h
-  policy: {strategy: semver, semver: {constraint: ^1}}
-  targets:
-    - {gitTarget: platform, path: apps/race/values.yaml, helm: {tagPath: image.tag}}
-`);
+    apply(semverWatch('race', 'race', '1h'));
     await inGit('apps/race/values.yaml', '1.0.0');
     // The notification comes first, as a registry's sometimes does; the image lands afterwards.
     const body = JSON.stringify({ image: `${registry.host}/fix/race`, tag: '1.1.0' });
@@ -216,22 +222,8 @@ spec:
 
   it('a GHCR package event (signed as GitHub signs it) brings a pushed tag without waiting for the poll', async () => {
     await pushImage(registry.url, 'fix/gh', '1.0.0');
-    apply(`
-apiVersion: slipway.dev/v1alpha1
-kind: ImageWatch
-metadata: {name: gh}
-spec:
-  image: ${registry.host}/fix/gh
-  interval: 1h
-  policy: {strategy: semver, semver: {constraint: ^1}}
-  targets:
-    - {gitTarget: platform, path: apps/gh/values.yaml, helm: {tagPath: image.tag}}
-`);
-    await eventually(
-      '1.0.0 in Git',
-      () => (file('apps/gh/values.yaml').includes('1.0.0') ? true : undefined),
-      90_000,
-    );
+    apply(semverWatch('gh', 'gh', '1h'));
+    await inGit('apps/gh/values.yaml', '1.0.0');
     const digest = await pushImage(registry.url, 'fix/gh', '1.1.0');
     const body = JSON.stringify({
       action: 'published',
@@ -273,21 +265,7 @@ spec:
     for (const svc of services) await pushImage(registry.url, `fix/round-${svc}`, '1.0.0');
     apply(
       services
-        .flatMap((svc) =>
-          [1, 2].map(
-            (n) => `---
-apiVersion: slipway.dev/v1alpha1
-kind: ImageWatch
-metadata: {name: round-${svc}${n}}
-spec:
-  image: ${registry.host}/fix/round-${svc}
-  interval: 1h
-  policy: {strategy: semver, semver: {constraint: ^1}}
-  targets:
-    - {gitTarget: platform, path: apps/round-${svc}${n}/values.yaml, helm: {tagPath: image.tag}}
-`,
-          ),
-        )
+        .flatMap((svc) => [1, 2].map((n) => `---\n${semverWatch(`round-${svc}${n}`, `round-${svc}`, '1h')}`))
         .join(''),
     );
     const holding = (tag: string) =>
@@ -335,17 +313,7 @@ spec:
   it('a deleted tag does not downgrade, and spec.suspend pins what Git holds', async () => {
     await pushImage(registry.url, 'fix/keep', '1.1.5');
     const newest = await pushImage(registry.url, 'fix/keep', '1.1.6');
-    apply(`
-apiVersion: slipway.dev/v1alpha1
-kind: ImageWatch
-metadata: {name: keep}
-spec:
-  image: ${registry.host}/fix/keep
-  interval: 2s
-  policy: {strategy: semver, semver: {constraint: ^1}}
-  targets:
-    - {gitTarget: platform, path: apps/keep/values.yaml, helm: {tagPath: image.tag}}
-`);
+    apply(semverWatch('keep', 'keep', '2s'));
     await inGit('apps/keep/values.yaml', '1.1.6');
     const deleted = await fetch(`${registry.url}/v2/fix/keep/manifests/${newest}`, { method: 'DELETE' });
     expect(deleted.status).toBe(202);
@@ -414,17 +382,7 @@ spec:
   it('a person rolling back a managed line by hand is kept and reported, until a new tag', async () => {
     await pushImage(registry.url, 'fix/hand', '1.0.0');
     await pushImage(registry.url, 'fix/hand', '1.1.0');
-    apply(`
-apiVersion: slipway.dev/v1alpha1
-kind: ImageWatch
-metadata: {name: hand}
-spec:
-  image: ${registry.host}/fix/hand
-  interval: 2s
-  policy: {strategy: semver, semver: {constraint: ^1}}
-  targets:
-    - {gitTarget: platform, path: apps/hand/values.yaml, helm: {tagPath: image.tag}}
-`);
+    apply(semverWatch('hand', 'hand', '2s'));
     await inGit('apps/hand/values.yaml', '1.1.0');
     await eventually(
       'the write Applied',
@@ -478,16 +436,7 @@ spec:
     labels: [image-bump]
     scm: {provider: github, owner: acme, repository: platform, apiUrl: "${github.baseUrl}", secretRef: {name: github}}
 ---
-apiVersion: slipway.dev/v1alpha1
-kind: ImageWatch
-metadata: {name: prw}
-spec:
-  image: ${registry.host}/fix/pr
-  interval: 1h
-  policy: {strategy: semver, semver: {constraint: ^1}}
-  targets:
-    - {gitTarget: platform-pr, path: apps/pr/values.yaml, helm: {tagPath: image.tag}}
-`);
+${semverWatch('prw', 'pr', '1h', { gitTarget: 'platform-pr', app: 'pr' })}`);
       const pr = await eventually(
         'a pull request',
         () => github.pulls.find((p) => p.head === 'slipway/bump/platform-pr' && p.labels.length > 0),
@@ -560,16 +509,7 @@ spec:
   writeBranch: bumps/staging
   secretRef: {name: repo-creds}
 ---
-apiVersion: slipway.dev/v1alpha1
-kind: ImageWatch
-metadata: {name: wb}
-spec:
-  image: ${registry.host}/fix/wb
-  interval: 1h
-  policy: {strategy: semver, semver: {constraint: ^1}}
-  targets:
-    - {gitTarget: platform-wb, path: apps/wb/values.yaml, helm: {tagPath: image.tag}}
-`);
+${semverWatch('wb', 'wb', '1h', { gitTarget: 'platform-wb' })}`);
     await eventually(
       '1.0.0 on bumps/staging',
       () => {
