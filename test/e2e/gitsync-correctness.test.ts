@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,7 @@ import {
 import { startGitHubFixture } from './support/github-fixture.js';
 import { requestSync, startTestGitSync, type TestGitSync } from './support/gitsync.js';
 import { createRepoSecret, getJsonAsync, kubectl, kubectlAsync } from './support/kubectl.js';
+import { tearDown } from './support/lifecycle.js';
 import { freePort, pushImage, startRegistry, type TestRegistry } from './support/registry.js';
 import { eventually } from './support/wait.js';
 
@@ -166,12 +167,7 @@ spec:
 `);
   }, 180_000);
 
-  afterAll(async () => {
-    await gitSync?.kill();
-    await gitServer?.stop();
-    kubectl(['delete', 'namespace', namespace, '--wait=false']);
-    if (!process.env.SLIPWAY_KEEP_E2E_DATA) rmSync(root, { recursive: true, force: true });
-  });
+  afterAll(() => tearDown([() => gitSync?.kill(), gitServer], { namespace, root }));
 
   it('digest strategy: tag@digest in the Helm tag parameter, digest without a stale newTag in kustomize', async () => {
     const digest = await pushImage(registry.url, 'fix/dig', 'latest');

@@ -37,6 +37,7 @@ import {
 } from './support/git-server.js';
 import { requestSync, startTestGitSync, type TestGitSync } from './support/gitsync.js';
 import { getJsonAsync, kubectl, kubectlAsync } from './support/kubectl.js';
+import { tearDown } from './support/lifecycle.js';
 import { pushImage, startRegistry, type TestRegistry } from './support/registry.js';
 import { eventually } from './support/wait.js';
 
@@ -311,10 +312,7 @@ afterAll(async () => {
   hostileRegistry?.closeAllConnections();
   hostileRegistry?.close();
   elsewhere?.close();
-  await gitServer?.stop();
-  await registry?.stop();
-  kubectl(['delete', 'namespace', namespace, '--wait=false']);
-  if (!process.env.SLIPWAY_KEEP_E2E_DATA) rmSync(root, { recursive: true, force: true });
+  await tearDown([gitServer, registry], { namespace, root });
 });
 
 describe('hostile repository content', () => {

@@ -7,17 +7,14 @@
 // Then an ImageWatch on the same image, checked after the rollback, does not bump staging back to
 // the held 2.0.0 (it reports the hold and writes nothing). A last case promotes into a pull-request environment through the GitHub stand-in, merges the
 // pull request (a real merge in the repository) and sees the branch cleaned up.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageWatchStatus } from '../../src/api/gitsync.js';
 import type { PromotionPipelineStatus } from '../../src/api/promotion.js';
 import type { ImageSource } from '../../src/gitsync/imagewatch/check.js';
-import { type GitSyncProcess, startGitSyncProcess } from '../../src/gitsync/process.js';
-import { loadKubeConfig } from '../../src/kube/config.js';
-
-import { createLogger } from '../../src/process/logger.js';
+import type { GitSyncProcess } from '../../src/gitsync/process.js';
 import { startTestController, type TestController } from './support/controller.js';
 import {
   commitMessages,
@@ -30,6 +27,7 @@ import {
 } from './support/git-server.js';
 import { type GitHubFixture, startGitHubFixture } from './support/github-fixture.js';
 import { getJson, kubectl, tryKubectl } from './support/kubectl.js';
+import { startInProcessGitSync, tearDown } from './support/lifecycle.js';
 import { analysisTemplateManifest, jobProvider } from './support/manifests.js';
 import { waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
@@ -121,17 +119,7 @@ beforeAll(async () => {
   kubectl(['apply', '-f', '-'], template('job-pass'));
   kubectl(['apply', '-f', '-'], template('job-fail', 1));
   controller = await startTestController(namespace);
-  gitSync = await startGitSyncProcess({
-    kubeConfig: loadKubeConfig({ path: inject('kubeconfig') }).kubeConfig,
-    logger: createLogger('git-sync', process.env.SLIPWAY_E2E_LOGLEVEL === 'debug' ? 'debug' : 'warn'),
-    namespace,
-    leaderElection: false,
-    leaderElectionNamespace: namespace,
-    bindAddress: '127.0.0.1',
-    healthPort: 0,
-    metricsPort: 0,
-    workDir: join(root, 'work'),
-    allowHttpRepositories: true,
+  gitSync = await startInProcessGitSync(namespace, join(root, 'work'), {
     // The registry of reg.local/acme/web: both tags exist, as when a watch bumped dev to 2.0.0.
     registryFactory: (_, watch) =>
       watch.spec.image === 'reg.local/acme/web'
@@ -160,14 +148,7 @@ spec:
   );
 }, 180_000);
 
-afterAll(async () => {
-  await gitSync?.shutdown();
-  await controller?.shutdown();
-  await github?.stop();
-  await gitServer?.stop();
-  kubectl(['delete', 'namespace', namespace, '--wait=false']);
-  if (!process.env.SLIPWAY_KEEP_E2E_DATA) rmSync(root, { recursive: true, force: true });
-});
+afterAll(() => tearDown([gitSync, controller, github, gitServer], { namespace, root }));
 
 describe('promotion decisions written back to Git', () => {
   it('promotes dev to staging, rolls staging back when its analysis fails, holds the image, leaves prod alone', async () => {

@@ -20,6 +20,7 @@ import {
 } from './support/git-server.js';
 import { startTestGitSync, type TestGitSync } from './support/gitsync.js';
 import { createRepoSecret, getJsonAsync, kubectl } from './support/kubectl.js';
+import { tearDown } from './support/lifecycle.js';
 import { freePort, pushImage, startRegistry, type TestRegistry } from './support/registry.js';
 import { eventually } from './support/wait.js';
 
@@ -86,10 +87,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const p of processes) await p.kill('SIGKILL').catch(() => undefined);
-  await gitServer?.stop();
-  await registry?.stop();
-  kubectl(['delete', 'namespace', namespace, '--wait=false']);
-  if (!process.env.SLIPWAY_KEEP_E2E_DATA) rmSync(root, { recursive: true, force: true });
+  await tearDown([gitServer, registry], { namespace, root });
 });
 
 describe('slipway git-sync against the cluster', () => {

@@ -4,19 +4,19 @@
 // campaign, lead again once the API is back, and then act: a promote completes the canary and
 // the new tag is committed. The time from the API's return to the first reconcile (and to the
 // bump in Git) is printed for the release note.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type GitSyncProcess, startGitSyncProcess } from '../../src/gitsync/process.js';
+import type { GitSyncProcess } from '../../src/gitsync/process.js';
 import { loadKubeConfig } from '../../src/kube/config.js';
 import { RestClient } from '../../src/kube/rest.js';
 import { type ControllerProcess, startControllerProcess } from '../../src/process/controller-process.js';
 import { CONTROLLERS } from '../../src/process/controllers.js';
-import { createLogger } from '../../src/process/logger.js';
 import { createBareRepo, type GitHttpServer, showFile, startGitHttpServer } from './support/git-server.js';
 import { createRepoSecret, kubectl, tryKubectl } from './support/kubectl.js';
+import { inProcessOptions, startInProcessGitSync, tearDown } from './support/lifecycle.js';
 import { canaryRollout } from './support/manifests.js';
 import { freePort, pushImage, startRegistry, type TestRegistry } from './support/registry.js';
 import { getRollout, operate, setImage, waitForPhase, waitForRollout } from './support/rollouts.js';
@@ -80,29 +80,12 @@ beforeAll(async () => {
   client = new RestClient(kubeConfig, { userAgent: 'slipway-outage-e2e' });
   controllerHealthPort = await freePort();
   controller = await startControllerProcess({
-    kubeConfig,
-    logger: createLogger('controller', 'warn'),
-    namespace,
+    ...inProcessOptions('controller', namespace),
     leaderElection: true,
-    leaderElectionNamespace: namespace,
-    bindAddress: '127.0.0.1',
     healthPort: controllerHealthPort,
-    metricsPort: 0,
     controllers: CONTROLLERS,
   });
-  gitSync = await startGitSyncProcess({
-    kubeConfig,
-    logger: createLogger('git-sync', 'warn'),
-    namespace,
-    leaderElection: true,
-    leaderElectionNamespace: namespace,
-    bindAddress: '127.0.0.1',
-    healthPort: 0,
-    metricsPort: 0,
-    workDir: join(root, 'work'),
-    // The test's Git server speaks plain http on loopback.
-    allowHttpRepositories: true,
-  });
+  gitSync = await startInProcessGitSync(namespace, join(root, 'work'), { leaderElection: true });
 
   for (const svc of [`${name}-canary`, `${name}-stable`]) {
     apply({
@@ -150,12 +133,9 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await controller?.shutdown();
-  await gitSync?.shutdown();
-  await gitServer?.stop();
-  await registry?.stop();
+  await tearDown([controller, gitSync, gitServer, registry], { root });
+  // Not kubectl: a failed test may have left the API stopped.
   if (controlPlaneUrl) tryKubectl(['delete', 'namespace', namespace, '--wait=false']);
-  if (root && !process.env.SLIPWAY_KEEP_E2E_DATA) rmSync(root, { recursive: true, force: true });
 });
 
 /**

@@ -4,7 +4,7 @@
 // each resource's health and message, as computed by our Lua scripts (rendered from
 // health-checks/ and actions/ of this checkout) or by Argo CD's built-in ones, and the actions
 // Argo CD offers and runs.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,9 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Rollout } from '../../src/api/rollout.js';
 import { readKindScripts, renderArgoCdCm } from '../../src/argocd/argocd-cm.js';
-import { type GitSyncProcess, startGitSyncProcess } from '../../src/gitsync/process.js';
-import { loadKubeConfig } from '../../src/kube/config.js';
-import { createLogger } from '../../src/process/logger.js';
+import type { GitSyncProcess } from '../../src/gitsync/process.js';
 import { startTestController, type TestController } from '../e2e/support/controller.js';
 import {
   commitMessages,
@@ -24,6 +22,7 @@ import {
   startGitHttpServer,
 } from '../e2e/support/git-server.js';
 import { getJson, kubectl } from '../e2e/support/kubectl.js';
+import { startInProcessGitSync, tearDown } from '../e2e/support/lifecycle.js';
 import { pushImage, startRegistry, type TestRegistry } from '../e2e/support/registry.js';
 import { getRollout } from '../e2e/support/rollouts.js';
 import { eventually } from '../e2e/support/wait.js';
@@ -45,7 +44,11 @@ function argocdCmData(options: {
   builtinRolloutHealth?: boolean;
 }): Record<string, string> {
   const rendered = renderArgoCdCm(readKindScripts(), { pausedAsHealthy: options.pausedAsHealthy });
-  const data = { ...(parse(rendered) as { data: Record<string, string> }).data };
+  const data: Record<string, string> = {
+    ...(parse(rendered) as { data: Record<string, string> }).data,
+    // Argo CD re-reads Git and the cluster every 10 s, not every 3 minutes.
+    'timeout.reconciliation': '10s',
+  };
   if (options.builtinRolloutHealth) delete data['resource.customizations.health.argoproj.io_Rollout'];
   return data;
 }
@@ -201,6 +204,20 @@ async function expectHealth(
   return app;
 }
 
+type ExpectedHealth = Parameters<typeof expectHealth>[3];
+const HEALTHY: ExpectedHealth = { app: 'Healthy', status: 'Healthy', message: '' };
+
+/** expectHealth of the Rollout `web` in the Application `web`, which most tests drive. */
+function expectWeb(expected: ExpectedHealth, what: string): Promise<Application> {
+  return expectHealth('web', 'Rollout', 'web', expected, what);
+}
+
+/** Runs `action` on the web Rollout through Argo CD, then waits for the health it leads to. */
+async function actOnWeb(action: string, expected: ExpectedHealth, what: string): Promise<Application> {
+  await argo.runAction('web', ROLLOUT('web'), action);
+  return expectWeb(expected, what);
+}
+
 async function enabledActions(appName: string, resource: ResourceRef): Promise<string[]> {
   return (await argo.actions(appName, resource))
     .filter((a) => !a.disabled)
@@ -223,32 +240,18 @@ beforeAll(async () => {
   argo = await startArgoCd({
     kube: { kubectl, kubeconfig: inject('kubeconfig') },
     workDir: join(root, 'argocd'),
-    argocdCm: { ...argocdCmData({ pausedAsHealthy: false }), 'timeout.reconciliation': '10s' },
+    argocdCm: argocdCmData({ pausedAsHealthy: false }),
     log,
   });
   log(`Argo CD API on ${argo.apiUrl}, logs in ${argo.logDir}`);
 }, 3_600_000);
 
-afterAll(async () => {
-  await gitSync?.shutdown();
-  await argo?.stop();
-  await controller?.shutdown();
-  await registry?.stop();
-  await gitServer?.stop();
-  kubectl(['delete', 'namespace', namespace, '--wait=false']);
-  if (!process.env.SLIPWAY_KEEP_E2E_DATA) rmSync(root, { recursive: true, force: true });
-});
+afterAll(() => tearDown([gitSync, argo, controller, registry, gitServer], { namespace, root }));
 
 describe('Argo CD syncs Slipway Rollouts from Git and reads them with our Lua', () => {
   it('1. syncs the Rollout and reports it Healthy', async () => {
     kubectl(['apply', '-f', '-'], application('web', 'web'));
-    const app = await expectHealth(
-      'web',
-      'Rollout',
-      'web',
-      { app: 'Healthy', status: 'Healthy', message: '' },
-      'initial sync Healthy',
-    );
+    const app = await expectWeb(HEALTHY, 'initial sync Healthy');
     expect(app.status?.sync?.status).toBe('Synced');
     expect(getRollout(namespace, 'web').status?.phase).toBe('Healthy');
     expect(await enabledActions('web', ROLLOUT('web'))).toEqual(['restart']);
@@ -256,10 +259,7 @@ describe('Argo CD syncs Slipway Rollouts from Git and reads them with our Lua', 
 
   it('2. a new image committed to Git is synced and the Rollout is Suspended at its first pause', async () => {
     await webCommit({ 'web/rollout.yaml': webRollout(IMAGE('2.0.0')) }, 'web: 2.0.0');
-    const app = await expectHealth(
-      'web',
-      'Rollout',
-      'web',
+    const app = await expectWeb(
       {
         app: 'Suspended',
         status: 'Suspended',
@@ -287,20 +287,15 @@ describe('Argo CD syncs Slipway Rollouts from Git and reads them with our Lua', 
     });
 
     // resume: the pause condition goes, the canary moves on to the next pause.
-    await argo.runAction('web', web, 'resume');
-    await expectHealth('web', 'Rollout', 'web', paused(4, 40), 'resume → paused at step 4');
+    await actOnWeb('resume', paused(4, 40), 'resume → paused at step 4');
     expect(getRollout(namespace, 'web').status?.currentStepIndex).toBe(3);
 
     // skip-current-step: from the pause at step 4 to step 5, then the pause at step 6.
-    await argo.runAction('web', web, 'skip-current-step');
-    await expectHealth('web', 'Rollout', 'web', paused(6, 60), 'skip-current-step → paused at step 6');
+    await actOnWeb('skip-current-step', paused(6, 60), 'skip-current-step → paused at step 6');
 
     // pause: a user's pause (spec.paused); resume is offered, pause is not.
-    await argo.runAction('web', web, 'pause');
-    await expectHealth(
-      'web',
-      'Rollout',
-      'web',
+    await actOnWeb(
+      'pause',
       {
         app: 'Suspended',
         status: 'Suspended',
@@ -318,23 +313,18 @@ describe('Argo CD syncs Slipway Rollouts from Git and reads them with our Lua', 
     // step's pause starts over (test/switch/argocd-resume.test.ts runs this under Argo's own
     // controller). A second resume moves on to the last pause.
     const pauseStarted = getRollout(namespace, 'web').status?.pauseConditions?.[0]?.startTime;
-    await argo.runAction('web', web, 'resume');
-    await expectHealth('web', 'Rollout', 'web', paused(6, 60), 'resume → the pause at step 6 again');
+    await actOnWeb('resume', paused(6, 60), 'resume → the pause at step 6 again');
     const held = getRollout(namespace, 'web');
     expect(held.spec.paused).not.toBe(true);
     expect(held.status?.currentStepIndex).toBe(5);
     expect(held.status?.pauseConditions?.map((c) => c.reason)).toEqual(['CanaryPauseStep']);
     expect(held.status?.pauseConditions?.[0]?.startTime).not.toBe(pauseStarted);
     expect(await enabledActions('web', web)).toContain('resume');
-    await argo.runAction('web', web, 'resume');
-    await expectHealth('web', 'Rollout', 'web', paused(8, 80), 'resume again → paused at step 8');
+    await actOnWeb('resume', paused(8, 80), 'resume again → paused at step 8');
 
     // abort: Degraded, with the stable version serving; retry is offered, abort is not.
-    await argo.runAction('web', web, 'abort');
-    await expectHealth(
-      'web',
-      'Rollout',
-      'web',
+    await actOnWeb(
+      'abort',
       {
         app: 'Degraded',
         status: 'Degraded',
@@ -349,18 +339,10 @@ describe('Argo CD syncs Slipway Rollouts from Git and reads them with our Lua', 
     expect(whileAborted).not.toContain('skip-current-step');
 
     // retry: the update starts over, to the first pause.
-    await argo.runAction('web', web, 'retry');
-    await expectHealth('web', 'Rollout', 'web', paused(2, 20), 'retry → paused at step 2');
+    await actOnWeb('retry', paused(2, 20), 'retry → paused at step 2');
 
     // promote-full: every step skipped, the new version becomes stable.
-    await argo.runAction('web', web, 'promote-full');
-    await expectHealth(
-      'web',
-      'Rollout',
-      'web',
-      { app: 'Healthy', status: 'Healthy', message: '' },
-      'promote-full → Healthy',
-    );
+    await actOnWeb('promote-full', HEALTHY, 'promote-full → Healthy');
     const promoted = getRollout(namespace, 'web');
     expect(promoted.status?.stableRS).toBe(promoted.status?.currentPodHash);
     expect(await enabledActions('web', web)).toEqual(['restart']);
@@ -373,42 +355,21 @@ describe('Argo CD syncs Slipway Rollouts from Git and reads them with our Lua', 
       const r: Rollout = getRollout(namespace, 'web');
       return r.status?.restartedAt !== undefined && r.status.restartedAt >= String(restartAt);
     });
-    await expectHealth(
-      'web',
-      'Rollout',
-      'web',
-      { app: 'Healthy', status: 'Healthy', message: '' },
-      'Healthy after restart',
-    );
+    await expectWeb(HEALTHY, 'Healthy after restart');
   });
 
   it("4. Argo CD's built-in Rollout health reads Slipway's status too", async () => {
-    setArgoCdCm({
-      ...argocdCmData({ pausedAsHealthy: false, builtinRolloutHealth: true }),
-      'timeout.reconciliation': '10s',
-    });
+    setArgoCdCm(argocdCmData({ pausedAsHealthy: false, builtinRolloutHealth: true }));
     await argo.app('web', 'hard');
-    await expectHealth(
-      'web',
-      'Rollout',
-      'web',
-      { app: 'Healthy', status: 'Healthy', message: '' },
-      'built-in: Healthy',
-    );
+    await expectWeb(HEALTHY, 'built-in: Healthy');
     await webCommit({ 'web/rollout.yaml': webRollout(IMAGE('3.0.0')) }, 'web: 3.0.0');
     // The built-in script reports Argo Rollouts' own status message for a paused canary.
-    await expectHealth(
-      'web',
-      'Rollout',
-      'web',
+    await expectWeb(
       { app: 'Suspended', status: 'Suspended', message: 'CanaryPauseStep' },
       'built-in: Suspended at the first pause',
     );
-    await argo.runAction('web', ROLLOUT('web'), 'abort');
-    await expectHealth(
-      'web',
-      'Rollout',
-      'web',
+    await actOnWeb(
+      'abort',
       {
         app: 'Degraded',
         status: 'Degraded',
@@ -417,18 +378,11 @@ describe('Argo CD syncs Slipway Rollouts from Git and reads them with our Lua', 
       'built-in: Degraded after abort',
     );
     await argo.runAction('web', ROLLOUT('web'), 'retry');
-    await argo.runAction('web', ROLLOUT('web'), 'promote-full');
-    await expectHealth(
-      'web',
-      'Rollout',
-      'web',
-      { app: 'Healthy', status: 'Healthy', message: '' },
-      'built-in: Healthy again',
-    );
+    await actOnWeb('promote-full', HEALTHY, 'built-in: Healthy again');
   });
 
   it('4. with pausedAsHealthy a PostSync hook runs while the canary is paused at 20%', async () => {
-    setArgoCdCm({ ...argocdCmData({ pausedAsHealthy: true }), 'timeout.reconciliation': '10s' });
+    setArgoCdCm(argocdCmData({ pausedAsHealthy: true }));
     await argo.app('web', 'hard');
     await webCommit(
       { 'web/rollout.yaml': webRollout(IMAGE('4.0.0')), 'web/smoke-test.yaml': POST_SYNC_HOOK },
@@ -616,18 +570,7 @@ describe('image to prod through Git: ImageWatch, PromotionPipeline and Argo CD',
       },
       'dev and prod environments, delivered by Slipway',
     );
-    gitSync = await startGitSyncProcess({
-      kubeConfig: loadKubeConfig({ path: inject('kubeconfig') }).kubeConfig,
-      logger: createLogger('git-sync', process.env.SLIPWAY_E2E_LOGLEVEL === 'debug' ? 'debug' : 'warn'),
-      namespace,
-      leaderElection: false,
-      leaderElectionNamespace: namespace,
-      bindAddress: '127.0.0.1',
-      healthPort: 0,
-      metricsPort: 0,
-      workDir: join(root, 'git-sync'),
-      allowHttpRepositories: true,
-    });
+    gitSync = await startInProcessGitSync(namespace, join(root, 'git-sync'));
     for (const name of ['web-dev', 'web-prod', 'delivery'])
       kubectl(
         ['apply', '-f', '-'],
