@@ -6,7 +6,8 @@
 // Argo's fast rollback does.
 import { describe, expect, it } from 'vitest';
 import { useControllerNamespace } from './support/controller.js';
-import { getJson, kubectl, patch } from './support/kubectl.js';
+import { apply, getJson, patch } from './support/kubectl.js';
+import { canaryRollout } from './support/manifests.js';
 import { getRollout, setImage, waitForPhase } from './support/rollouts.js';
 
 const name = 'undo-demo';
@@ -35,22 +36,13 @@ const podUids = (hash: string) =>
 
 describe('undo to the stable revision', () => {
   it('is a fast rollback: no new ReplicaSet, Healthy at once', async () => {
-    kubectl(
-      ['apply', '-f', '-'],
-      JSON.stringify({
-        apiVersion: 'argoproj.io/v1alpha1',
-        kind: 'Rollout',
-        metadata: { name, namespace },
-        spec: {
-          replicas: 3,
-          selector: { matchLabels: { app: name } },
-          template: {
-            metadata: { labels: { app: name } },
-            spec: { containers: [{ name: 'app', image: 'demo:1', ports: [{ containerPort: 8080 }] }] },
-          },
-          strategy: { canary: { steps: [{ setWeight: 30 }, { pause: {} }, { setWeight: 60 }] } },
-        },
-      }),
+    apply(
+      canaryRollout(
+        namespace,
+        name,
+        { steps: [{ setWeight: 30 }, { pause: {} }, { setWeight: 60 }] },
+        { replicas: 3, image: 'demo:1', container: { ports: [{ containerPort: 8080 }] } },
+      ),
     );
     const healthy = await waitForPhase(namespace, name, 'Healthy');
     const stableHash = healthy.status?.stableRS ?? '';

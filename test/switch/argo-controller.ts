@@ -1,11 +1,15 @@
 // The real Argo Rollouts controller (built from its Go module by test/cluster/build-binaries.sh
 // argo-rollouts) as a child process, for the controller switch tier.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { cacheDir } from '../../src/localcluster/binaries.js';
 import { freePort } from '../../src/localcluster/control-plane.js';
 import { CLUSTER_ASSETS_DIR } from '../../src/package-paths.js';
+import { startTestController, type TestController } from '../e2e/support/controller.js';
+import { kubectl } from '../e2e/support/kubectl.js';
 
 function argoVersion(): string {
   const text = readFileSync(join(CLUSTER_ASSETS_DIR, 'versions.env'), 'utf8');
@@ -76,6 +80,47 @@ export async function startArgoController(options: {
       await exited;
       running.delete(child);
       log.end();
+    },
+  };
+}
+
+/**
+ * The frame of a tier file that runs one scenario under each controller: a fresh namespace and
+ * log directory, Argo Rollouts' controller for one run (stopped after it, which frees its
+ * Lease), then `slipway controller` for the next.
+ */
+export function useBothControllers(prefix: string) {
+  const namespace = `${prefix}-${Date.now().toString(36)}`;
+  const logDir = mkdtempSync(join(tmpdir(), `slipway-${prefix}-`));
+  let binary = '';
+  let argo: ArgoController | undefined;
+  let slipway: TestController | undefined;
+  beforeAll(() => {
+    binary = ensureArgoController();
+    kubectl(['create', 'namespace', namespace]);
+  });
+  afterAll(async () => {
+    await argo?.stop();
+    await slipway?.shutdown();
+  });
+  return {
+    namespace,
+    logDir,
+    async underArgo<T>(scenario: () => Promise<T>): Promise<T> {
+      argo = await startArgoController({
+        binary,
+        kubeconfig: inject('kubeconfig'),
+        namespace,
+        logFile: join(logDir, 'argo.log'),
+      });
+      const outcome = await scenario();
+      await argo.stop();
+      argo = undefined;
+      return outcome;
+    },
+    async underSlipway<T>(scenario: () => Promise<T>): Promise<T> {
+      slipway = await startTestController(namespace);
+      return scenario();
     },
   };
 }

@@ -8,24 +8,20 @@
 // pause condition, and once spec.paused is false the step's pause starts over. Slipway may see
 // both writes at once and reads its last status ("manually paused") to do the same. This tier
 // sends the writes from one process, as Argo CD does, under both controllers.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { ROLLOUT_KIND } from '../../src/api/kinds.js';
 import type { Rollout } from '../../src/api/rollout.js';
 import { loadKubeConfig } from '../../src/kube/config.js';
 import { mergePatch } from '../../src/kube/patch.js';
 import type { ApiResource } from '../../src/kube/resource.js';
 import { RestClient } from '../../src/kube/rest.js';
-import { startTestController, type TestController } from '../e2e/support/controller.js';
-import { kubectl } from '../e2e/support/kubectl.js';
+import { apply } from '../e2e/support/kubectl.js';
+import { canaryRollout } from '../e2e/support/manifests.js';
 import { setImage, waitForRollout } from '../e2e/support/rollouts.js';
-import { type ArgoController, ensureArgoController, startArgoController } from './argo-controller.js';
+import { useBothControllers } from './argo-controller.js';
 
-const namespace = `argocd-resume-${Date.now().toString(36)}`;
-const logDir = mkdtempSync(join(tmpdir(), 'slipway-argocd-resume-'));
+const { namespace, logDir, underArgo, underSlipway } = useBothControllers('argocd-resume');
 const ROLLOUTS: ApiResource = {
   group: ROLLOUT_KIND.group,
   version: ROLLOUT_KIND.version,
@@ -48,23 +44,7 @@ async function scenario(client: RestClient, name: string): Promise<string[]> {
     { setWeight: (i + 1) * 10 },
     { pause: {} },
   ]).flat();
-  kubectl(
-    ['apply', '-f', '-'],
-    JSON.stringify({
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Rollout',
-      metadata: { name, namespace },
-      spec: {
-        replicas: 2,
-        selector: { matchLabels: { app: name } },
-        template: {
-          metadata: { labels: { app: name } },
-          spec: { containers: [{ name: 'app', image: 'demo:1' }] },
-        },
-        strategy: { canary: { steps } },
-      },
-    }),
-  );
+  apply(canaryRollout(namespace, name, { steps }, { replicas: 2, image: 'demo:1' }));
   await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy', 120_000);
   setImage(namespace, name, 'demo:2');
   const outcomes: string[] = [];
@@ -121,41 +101,22 @@ async function scenario(client: RestClient, name: string): Promise<string[]> {
 }
 
 describe("Argo CD's resume action at a manual pause inside an indefinite pause step", () => {
-  let argoBinary = '';
-  let argo: ArgoController | undefined;
-  let slipway: TestController | undefined;
   let client: RestClient;
-  let underArgo: string[] = [];
 
   beforeAll(() => {
-    argoBinary = ensureArgoController();
-    kubectl(['create', 'namespace', namespace]);
     client = new RestClient(loadKubeConfig({ path: inject('kubeconfig') }).kubeConfig);
-  });
-  afterAll(async () => {
-    await argo?.stop();
-    await slipway?.shutdown();
   });
 
   it('under Argo Rollouts', async () => {
-    argo = await startArgoController({
-      binary: argoBinary,
-      kubeconfig: inject('kubeconfig'),
-      namespace,
-      logFile: join(logDir, 'argo.log'),
-    });
-    underArgo = await scenario(client, 'under-argo');
-    await argo.stop();
-    argo = undefined;
-    process.stderr.write(`[argocd-resume] Argo Rollouts: ${underArgo.join(' ')} (log ${logDir})\n`);
+    const outcomes = await underArgo(() => scenario(client, 'under-argo'));
+    process.stderr.write(`[argocd-resume] Argo Rollouts: ${outcomes.join(' ')} (log ${logDir})\n`);
     // Argo's outcome is a race it nearly always wins; one held step shows what it does.
-    expect(underArgo).toContain('restarted');
+    expect(outcomes).toContain('restarted');
   });
 
   it('under Slipway', async () => {
-    slipway = await startTestController(namespace);
-    const underSlipway = await scenario(client, 'under-slipway');
-    process.stderr.write(`[argocd-resume] Slipway: ${underSlipway.join(' ')}\n`);
-    expect(underSlipway).toEqual(Array.from({ length: TRIALS }, () => 'restarted'));
+    const outcomes = await underSlipway(() => scenario(client, 'under-slipway'));
+    process.stderr.write(`[argocd-resume] Slipway: ${outcomes.join(' ')}\n`);
+    expect(outcomes).toEqual(Array.from({ length: TRIALS }, () => 'restarted'));
   });
 });

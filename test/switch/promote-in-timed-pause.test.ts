@@ -2,18 +2,14 @@
 // promoted the way the Argo Rollouts plugin does it (status `pauseConditions: null` first,
 // then spec `paused: false`), then Argo Rollouts v1.10.2 stays on the step and starts the
 // pause over, and so does Slipway. The same scenario runs under each controller.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Rollout } from '../../src/api/rollout.js';
-import { startTestController, type TestController } from '../e2e/support/controller.js';
-import { kubectl } from '../e2e/support/kubectl.js';
+import { apply, patch } from '../e2e/support/kubectl.js';
+import { canaryRollout } from '../e2e/support/manifests.js';
 import { getRollout, setImage, waitForRollout } from '../e2e/support/rollouts.js';
-import { type ArgoController, ensureArgoController, startArgoController } from './argo-controller.js';
+import { useBothControllers } from './argo-controller.js';
 
-const namespace = `timed-pause-${Date.now().toString(36)}`;
-const logDir = mkdtempSync(join(tmpdir(), 'slipway-timed-pause-'));
+const { namespace, underArgo, underSlipway } = useBothControllers('timed-pause');
 
 interface Outcome {
   stepIndex: number | undefined;
@@ -21,45 +17,17 @@ interface Outcome {
   controllerPause: boolean | undefined;
 }
 
-function patch(name: string, body: unknown, status = false): void {
-  kubectl([
-    'patch',
-    'rollout',
-    name,
-    '-n',
-    namespace,
-    ...(status ? ['--subresource', 'status'] : []),
-    '--type',
-    'merge',
-    '-p',
-    JSON.stringify(body),
-  ]);
-}
-
 const reconciled = (r: Rollout) =>
   r.status?.observedGeneration === String((r.metadata as { generation?: number } | undefined)?.generation);
 
 async function scenario(name: string): Promise<Outcome> {
-  kubectl(
-    ['apply', '-f', '-'],
-    JSON.stringify({
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Rollout',
-      metadata: { name, namespace },
-      spec: {
-        replicas: 5,
-        selector: { matchLabels: { app: name } },
-        template: {
-          metadata: { labels: { app: name } },
-          spec: { containers: [{ name: 'app', image: 'demo:1' }] },
-        },
-        strategy: {
-          canary: {
-            steps: [{ setWeight: 20 }, { pause: { duration: '1h' } }, { setWeight: 40 }, { pause: {} }],
-          },
-        },
-      },
-    }),
+  apply(
+    canaryRollout(
+      namespace,
+      name,
+      { steps: [{ setWeight: 20 }, { pause: { duration: '1h' } }, { setWeight: 40 }, { pause: {} }] },
+      { replicas: 5, image: 'demo:1' },
+    ),
   );
   await waitForRollout(namespace, name, 'Healthy', (r) => r.status?.phase === 'Healthy', 120_000);
   setImage(namespace, name, 'demo:2');
@@ -72,7 +40,7 @@ async function scenario(name: string): Promise<Outcome> {
   );
   const startedAt = paused.status?.pauseConditions?.[0]?.startTime ?? '';
   // `kubectl argo rollouts pause`, and wait until the controller has seen it.
-  patch(name, { spec: { paused: true } });
+  patch('rollout', name, namespace, { spec: { paused: true } });
   await waitForRollout(
     namespace,
     name,
@@ -80,9 +48,9 @@ async function scenario(name: string): Promise<Outcome> {
     (r) => reconciled(r) && r.spec.paused === true,
   );
   // `kubectl argo rollouts promote`: the status patch, seen by the controller, then the spec patch.
-  patch(name, { status: { pauseConditions: null } }, true);
+  patch('rollout', name, namespace, { status: { pauseConditions: null } }, { subresource: 'status' });
   await waitForRollout(namespace, name, 'the cleared pause seen', (r) => r.status?.controllerPause !== true);
-  patch(name, { spec: { paused: false } });
+  patch('rollout', name, namespace, { spec: { paused: false } });
   const after = await waitForRollout(
     namespace,
     name,
@@ -102,37 +70,16 @@ async function scenario(name: string): Promise<Outcome> {
 }
 
 describe('promote while paused by hand inside a timed pause', () => {
-  let argoBinary = '';
-  let argo: ArgoController | undefined;
-  let slipway: TestController | undefined;
-  let underArgo: Outcome;
-
-  beforeAll(() => {
-    argoBinary = ensureArgoController();
-    kubectl(['create', 'namespace', namespace]);
-  });
-  afterAll(async () => {
-    await argo?.stop();
-    await slipway?.shutdown();
-  });
+  let argoOutcome: Outcome;
 
   it('Argo Rollouts stays on the step and starts the pause over', async () => {
-    argo = await startArgoController({
-      binary: argoBinary,
-      kubeconfig: inject('kubeconfig'),
-      namespace,
-      logFile: join(logDir, 'argo.log'),
-    });
-    underArgo = await scenario('under-argo');
-    await argo.stop();
-    argo = undefined;
-    expect(underArgo).toEqual({ stepIndex: 1, pauseRestarted: true, controllerPause: true });
+    argoOutcome = await underArgo(() => scenario('under-argo'));
+    expect(argoOutcome).toEqual({ stepIndex: 1, pauseRestarted: true, controllerPause: true });
   });
 
   it('Slipway does the same', async () => {
-    slipway = await startTestController(namespace);
-    const underSlipway = await scenario('under-slipway');
-    expect(underSlipway).toEqual(underArgo);
+    const slipwayOutcome = await underSlipway(() => scenario('under-slipway'));
+    expect(slipwayOutcome).toEqual(argoOutcome);
     expect(getRollout(namespace, 'under-slipway').status?.phase).toBe('Paused');
   });
 });

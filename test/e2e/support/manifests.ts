@@ -13,6 +13,8 @@ export interface RolloutOptions {
   image?: string;
   /** The `app` label of the selector and the pods (default: the Rollout's name). */
   app?: string;
+  /** More fields of the container (ports, ...). */
+  container?: Record<string, unknown>;
   /** More fields of the pod spec (nodeSelector, ...). */
   podSpec?: Record<string, unknown>;
   /** More fields of the Rollout spec (progressDeadlineSeconds, revisionHistoryLimit, ...). */
@@ -29,6 +31,7 @@ export function rolloutManifest(namespace: string | undefined, name: string, opt
     replicas = 2,
     image = 'web:1',
     app = name,
+    container = {},
     podSpec = {},
     spec = {},
     metadata = {},
@@ -42,7 +45,7 @@ export function rolloutManifest(namespace: string | undefined, name: string, opt
       selector: { matchLabels: { app } },
       template: {
         metadata: { labels: { app } },
-        spec: { containers: [{ name: 'app', image }], ...podSpec },
+        spec: { containers: [{ name: 'app', image, ...container }], ...podSpec },
       },
       strategy,
       ...spec,
