@@ -17,8 +17,8 @@ import {
   startGitHttpServer,
 } from './support/git-server.js';
 import { startGitHubFixture } from './support/github-fixture.js';
-import { requestSync, startTestGitSync, type TestGitSync } from './support/gitsync.js';
-import { createRepoSecret, getJsonAsync, kubectl, kubectlAsync } from './support/kubectl.js';
+import { gitTargetYaml, requestSync, startTestGitSync, type TestGitSync } from './support/gitsync.js';
+import { createRepoSecret, getJsonAsync, kubectl, kubectlAsync, patch } from './support/kubectl.js';
 import { tearDown } from './support/lifecycle.js';
 import { freePort, pushImage, startRegistry, type TestRegistry } from './support/registry.js';
 import { eventually } from './support/wait.js';
@@ -156,15 +156,7 @@ spec:
       env: { SLIPWAY_WEBHOOK_SECRET: WEBHOOK_SECRET },
     });
     output = gitSync.output;
-    apply(`
-apiVersion: slipway.dev/v1alpha1
-kind: GitTarget
-metadata: {name: platform}
-spec:
-  url: ${gitServer.url('platform')}
-  branch: main
-  secretRef: {name: repo-creds}
-`);
+    apply(gitTargetYaml('platform', gitServer.url('platform')));
   }, 180_000);
 
   afterAll(() => tearDown([() => gitSync?.kill(), gitServer], { namespace, root }));
@@ -321,16 +313,7 @@ spec:
     expect((await watchStatus('keep')).latest?.tag).toBe('1.1.6');
     expect(file('apps/keep/values.yaml')).toBe('image:\n  tag: 1.1.6\n');
 
-    kubectl([
-      'patch',
-      'imagewatch',
-      'keep',
-      '-n',
-      namespace,
-      '--type=merge',
-      '-p',
-      '{"spec":{"suspend":true}}',
-    ]);
+    patch('imagewatch', 'keep', namespace, { spec: { suspend: true } });
     await eventually(
       'Suspended',
       async () => ((await ready('keep'))?.reason === 'Suspended' ? true : undefined),
@@ -362,16 +345,7 @@ spec:
     );
     expect(file('apps/keep/values.yaml')).toBe('image:\n  tag: 1.1.6\n');
 
-    kubectl([
-      'patch',
-      'imagewatch',
-      'keep',
-      '-n',
-      namespace,
-      '--type=merge',
-      '-p',
-      '{"spec":{"suspend":false}}',
-    ]);
+    patch('imagewatch', 'keep', namespace, { spec: { suspend: false } });
     await inGit('apps/keep/values.yaml', '1.2.0');
   });
 
@@ -419,19 +393,10 @@ spec:
     try {
       kubectl(['create', 'secret', 'generic', 'github', '-n', namespace, `--from-literal=token=${TOKEN}`]);
       await pushImage(registry.url, 'fix/pr', '1.0.0');
-      apply(`
-apiVersion: slipway.dev/v1alpha1
-kind: GitTarget
-metadata: {name: platform-pr}
-spec:
-  url: ${gitServer.url('platform')}
-  branch: main
-  secretRef: {name: repo-creds}
-  mode: pull-request
-  pullRequest:
-    labels: [image-bump]
-    scm: {provider: github, owner: acme, repository: platform, apiUrl: "${github.baseUrl}", secretRef: {name: github}}
----
+      apply(`${gitTargetYaml('platform-pr', gitServer.url('platform'), {
+        mode: 'pull-request',
+        pullRequest: `{labels: [image-bump], scm: {provider: github, owner: acme, repository: platform, apiUrl: "${github.baseUrl}", secretRef: {name: github}}}`,
+      })}---
 ${semverWatch('prw', 'pr', '1h', { gitTarget: 'platform-pr', app: 'pr' })}`);
       const pr = await eventually(
         'a pull request',
@@ -495,16 +460,7 @@ ${semverWatch('prw', 'pr', '1h', { gitTarget: 'platform-pr', app: 'pr' })}`);
 
   it('writeBranch: reads spec.branch and pushes the edits to another branch', async () => {
     await pushImage(registry.url, 'fix/wb', '1.0.0');
-    apply(`
-apiVersion: slipway.dev/v1alpha1
-kind: GitTarget
-metadata: {name: platform-wb}
-spec:
-  url: ${gitServer.url('platform')}
-  branch: main
-  writeBranch: bumps/staging
-  secretRef: {name: repo-creds}
----
+    apply(`${gitTargetYaml('platform-wb', gitServer.url('platform'), { writeBranch: 'bumps/staging' })}---
 ${semverWatch('wb', 'wb', '1h', { gitTarget: 'platform-wb' })}`);
     await eventually(
       '1.0.0 on bumps/staging',

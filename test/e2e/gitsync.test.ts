@@ -18,7 +18,7 @@ import {
   showFile,
   startGitHttpServer,
 } from './support/git-server.js';
-import { startTestGitSync, type TestGitSync } from './support/gitsync.js';
+import { gitTargetYaml, startTestGitSync, type TestGitSync } from './support/gitsync.js';
 import { createRepoSecret, getJsonAsync, kubectl } from './support/kubectl.js';
 import { tearDown } from './support/lifecycle.js';
 import { freePort, pushImage, startRegistry, type TestRegistry } from './support/registry.js';
@@ -112,16 +112,7 @@ describe('slipway git-sync against the cluster', () => {
 
     await pushImage(registry.url, 'acme/web', '1.0.0');
     const gitSync = await startGitSync(join(root, 'work'));
-    apply(`
-apiVersion: slipway.dev/v1alpha1
-kind: GitTarget
-metadata: {name: platform}
-spec:
-  url: ${gitServer.url('platform')}
-  branch: main
-  secretRef: {name: repo-creds}
-  author: {name: Slipway E2E, email: e2e@slipway.dev}
----
+    apply(`${gitTargetYaml('platform', gitServer.url('platform'), { author: '{name: Slipway E2E, email: e2e@slipway.dev}' })}---
 apiVersion: slipway.dev/v1alpha1
 kind: GitTarget
 metadata: {name: platform-pr}
@@ -328,7 +319,7 @@ spec:
     const first = await startGitSync(workDir);
     apply(
       [
-        `apiVersion: slipway.dev/v1alpha1\nkind: GitTarget\nmetadata: {name: monorepo}\nspec: {url: '${gitServer.url('monorepo')}', branch: main, secretRef: {name: repo-creds}}`,
+        gitTargetYaml('monorepo', gitServer.url('monorepo')),
         ...Array.from(
           { length: apps },
           (_, i) =>

@@ -14,7 +14,7 @@ import { PACKAGE_ROOT } from '../../src/package-paths.js';
 import { type ControllerProcess, startControllerProcess } from '../../src/process/controller-process.js';
 import { CONTROLLERS } from '../../src/process/controllers.js';
 import { createLogger } from '../../src/process/logger.js';
-import { getJson, kubectl } from '../e2e/support/kubectl.js';
+import { getJson, kubectl, patch } from '../e2e/support/kubectl.js';
 import { eventually } from '../e2e/support/wait.js';
 import {
   type ArgoController,
@@ -385,23 +385,19 @@ describe('switching controllers between Argo Rollouts v1.10.2 and Slipway', () =
       180_000,
     );
     for (const c of CASES.filter((c) => c.paused)) {
-      kubectl([
-        'patch',
+      patch(
         'rollout',
         c.name,
-        '-n',
         namespace,
-        '--type',
-        'json',
-        '-p',
-        JSON.stringify([
+        [
           {
             op: 'replace',
             path: '/spec/template/spec/containers/0/image',
             value: 'argoproj/rollouts-demo:yellow',
           },
-        ]),
-      ]);
+        ],
+        { type: 'json' },
+      );
     }
     await eventually(
       'the updated Rollouts paused under Argo',

@@ -100,6 +100,16 @@ export async function startTestGitSync(options: GitSyncOptions): Promise<TestGit
 }
 
 /**
+ * A GitTarget as YAML, for files that apply it beside ImageWatches: the main branch of `url`,
+ * with the token Secret createRepoSecret makes; `more` adds spec fields, each a YAML flow value.
+ */
+export function gitTargetYaml(name: string, url: string, more: Record<string, string> = {}): string {
+  const spec = { url, branch: 'main', secretRef: '{name: repo-creds}', ...more };
+  const fields = Object.entries(spec).map(([key, value]) => `  ${key}: ${value}\n`);
+  return `apiVersion: slipway.dev/v1alpha1\nkind: GitTarget\nmetadata: {name: ${name}}\nspec:\n${fields.join('')}`;
+}
+
+/**
  * Asks git-sync for a sync of the GitTarget now, as the dashboard's "sync" does: the
  * slipway.dev/sync-requested-at annotation, a second ahead so it is newer than the last sync.
  */
