@@ -26,7 +26,7 @@ import {
   startGitHttpServer,
 } from './support/git-server.js';
 import { type GitHubFixture, startGitHubFixture } from './support/github-fixture.js';
-import { getJson, kubectl, tryKubectl } from './support/kubectl.js';
+import { apply, getJson, kubectl, tryKubectl } from './support/kubectl.js';
 import { startInProcessGitSync, tearDown } from './support/lifecycle.js';
 import { analysisTemplateManifest, jobProvider } from './support/manifests.js';
 import { waitForRollout } from './support/rollouts.js';
@@ -46,6 +46,22 @@ let gitServer: GitHttpServer;
 let github: GitHubFixture;
 let controller: TestController;
 let gitSync: GitSyncProcess;
+
+/** Where a pipeline environment or watch writes the image: that environment's Rollout manifest. */
+const envTarget = (env: string) =>
+  `{gitTarget: platform, path: envs/${env}/rollout.yaml, yaml: {path: "spec.template.spec.containers[name=web].image"}}`;
+
+/** An ImageWatch on reg.local/acme/web writing to staging, as a person might add beside the pipeline. */
+const stagingWatch = (name: string) => `
+apiVersion: slipway.dev/v1alpha1
+kind: ImageWatch
+metadata: {name: ${name}}
+spec:
+  image: reg.local/acme/web
+  interval: 1h
+  policy: {strategy: semver, semver: {constraint: ">=1"}}
+  targets: [${envTarget('staging')}]
+`;
 
 function rolloutManifest(name: string, image: string, analysis: 'job-pass' | 'job-fail'): string {
   return `apiVersion: argoproj.io/v1alpha1
@@ -156,10 +172,7 @@ describe('promotion decisions written back to Git', () => {
     for (const env of ['dev', 'staging', 'prod']) syncFromGit(env);
     for (const env of ['dev', 'staging', 'prod'])
       await waitForRollout(namespace, `web-${env}`, `${env} Healthy`, healthyOn(V1));
-    const target = (env: string) =>
-      `{gitTarget: platform, path: envs/${env}/rollout.yaml, yaml: {path: "spec.template.spec.containers[name=web].image"}}`;
-    kubectl(
-      ['apply', '-n', namespace, '-f', '-'],
+    apply(
       `
 apiVersion: slipway.dev/v1alpha1
 kind: PromotionPipeline
@@ -167,10 +180,11 @@ metadata: {name: web}
 spec:
   image: reg.local/acme/web
   environments:
-    - {name: dev, target: ${target('dev')}, rollouts: [{name: web-dev}], application: {name: web-dev, url: "https://argocd.example/applications/web-dev"}}
-    - {name: staging, target: ${target('staging')}, rollouts: [{name: web-staging}]}
-    - {name: prod, target: ${target('prod')}, rollouts: [{name: web-prod}]}
+    - {name: dev, target: ${envTarget('dev')}, rollouts: [{name: web-dev}], application: {name: web-dev, url: "https://argocd.example/applications/web-dev"}}
+    - {name: staging, target: ${envTarget('staging')}, rollouts: [{name: web-staging}]}
+    - {name: prod, target: ${envTarget('prod')}, rollouts: [{name: web-prod}]}
 `,
+      namespace,
     );
     await eventually('pipeline observes all three Healthy on 1.0.0', () => {
       const envs = pipelineStatus('web').environments ?? [];
@@ -271,19 +285,7 @@ spec:
   }) => {
     onTestFinished(() => void tryKubectl(['delete', 'imagewatch', 'web-staging', '-n', namespace]));
     const head = git(bare, ['rev-parse', 'main']).trim();
-    kubectl(
-      ['apply', '-n', namespace, '-f', '-'],
-      `
-apiVersion: slipway.dev/v1alpha1
-kind: ImageWatch
-metadata: {name: web-staging}
-spec:
-  image: reg.local/acme/web
-  interval: 1h
-  policy: {strategy: semver, semver: {constraint: ">=1"}}
-  targets: [{gitTarget: platform, path: envs/staging/rollout.yaml, yaml: {path: "spec.template.spec.containers[name=web].image"}}]
-`,
-    );
+    apply(stagingWatch('web-staging'), namespace);
     const watchStatus = () =>
       getJson<{ status?: ImageWatchStatus }>(['imagewatch', 'web-staging', '-n', namespace]).status ?? {};
     // Then: the best tag, 2.0.0, is held, so the watch writes nothing (it never falls back to
@@ -320,19 +322,7 @@ spec:
     onTestFinished(() => void tryKubectl(['delete', 'imagewatch', 'web-staging-next', '-n', namespace]));
     expect(pipelineStatus('web').environments?.find((e) => e.name === 'staging')?.desiredImage).toBe(V1);
     webTags.push('3.0.0');
-    kubectl(
-      ['apply', '-n', namespace, '-f', '-'],
-      `
-apiVersion: slipway.dev/v1alpha1
-kind: ImageWatch
-metadata: {name: web-staging-next}
-spec:
-  image: reg.local/acme/web
-  interval: 1h
-  policy: {strategy: semver, semver: {constraint: ">=1"}}
-  targets: [{gitTarget: platform, path: envs/staging/rollout.yaml, yaml: {path: "spec.template.spec.containers[name=web].image"}}]
-`,
-    );
+    apply(stagingWatch('web-staging-next'), namespace);
     await eventually(
       '3.0.0 in Git',
       () => (showFile(bare, 'envs/staging/rollout.yaml').includes(V3) ? true : undefined),
@@ -349,10 +339,7 @@ spec:
   });
 
   it('promotes into a pull-request environment: a pull request whose merge lands the image', async () => {
-    const target = (env: string) =>
-      `{gitTarget: platform, path: envs/${env}/rollout.yaml, yaml: {path: "spec.template.spec.containers[name=web].image"}}`;
-    kubectl(
-      ['apply', '-n', namespace, '-f', '-'],
+    apply(
       `
 apiVersion: slipway.dev/v1alpha1
 kind: PromotionPipeline
@@ -361,9 +348,10 @@ spec:
   image: reg.local/acme/web
   scm: {provider: github, owner: acme, repository: platform, apiUrl: "${github.baseUrl}", secretRef: {name: github}, labels: [team-web]}
   environments:
-    - {name: dev, target: ${target('dev')}, rollouts: [{name: web-dev}]}
-    - {name: prod, target: ${target('prod')}, rollouts: [{name: web-prod}], mode: pull-request}
+    - {name: dev, target: ${envTarget('dev')}, rollouts: [{name: web-dev}]}
+    - {name: prod, target: ${envTarget('prod')}, rollouts: [{name: web-prod}], mode: pull-request}
 `,
+      namespace,
     );
     // dev runs 2.0.0 (held by the other pipeline only); here it is promoted by pull request.
     const number = await eventually(
