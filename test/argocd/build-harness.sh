@@ -5,30 +5,27 @@
 #   test/argocd/build-harness.sh        prints the path of the harness binary on stdout
 #
 # The binary lands in $SLIPWAY_CACHE_DIR (default ~/.cache/slipway)/bin/argocd-lua-v<version>/.
-# A finished build leaves a `.complete` marker holding a hash of its inputs (main.go and
+# A finished build leaves a `.complete` marker holding a hash of its inputs (main.go, the scripts and
 # versions.env); a second run with the same inputs is a no-op, a changed main.go rebuilds.
 #
-# Why a generated go.mod: argo-cd's go.mod pins k8s.io/* and a few others with replace
-# directives and points gitops-engine at a local path. Replaces only apply in the main module,
-# so this script copies every versioned replace from the upstream go.mod (downloaded with
-# `go mod download -json`) into a wrapper module and points gitops-engine at the pseudo-version
-# of the release tag's commit. Nothing downloaded or built is written into the repo.
+# Why a generated go.mod: see argocd-module.sh (the upstream go.mod is downloaded with
+# `go mod download -json`). Nothing downloaded or built is written into the repo.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=versions.env
 source "$here/versions.env"
+# shellcheck source=argocd-module.sh
+source "$here/argocd-module.sh"
 
-cache=${SLIPWAY_CACHE_DIR:-$HOME/.cache/slipway}
-out="$cache/bin/argocd-lua-v$ARGOCD_VERSION"
-work="$cache/work/argocd-lua-v$ARGOCD_VERSION"
+argocd_cache_dirs argocd-lua
 bin="$out/argocd-lua-harness"
-mkdir -p "$cache/bin" "$cache/work"
-export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false
 
 log() { printf '[slipway argocd-lua build] %s\n' "$*" >&2; }
 
-inputs_hash() { cat "$here/harness/main.go" "$here/versions.env" "${BASH_SOURCE[0]}" | sha256sum | cut -c1-16; }
+inputs_hash() {
+  cat "$here/harness/main.go" "$here/versions.env" "$here/argocd-module.sh" "${BASH_SOURCE[0]}" | sha256sum | cut -c1-16
+}
 want=$(inputs_hash)
 if [ -f "$out/.complete" ] && [ "$(cat "$out/.complete")" = "$want" ] && [ -x "$bin" ]; then
   echo "$bin"
@@ -50,63 +47,14 @@ fi
 log "building the Argo CD v$ARGOCD_VERSION Lua harness (cold: downloads argo-cd's module graph and compiles util/lua, several minutes on 2 cores)"
 rm -rf "$out" && mkdir -p "$work" "$out"
 
-log "go mod download -json github.com/argoproj/argo-cd/v3@v$ARGOCD_VERSION"
-download=$(cd "$work" && go mod download -json "github.com/argoproj/argo-cd/v3@v$ARGOCD_VERSION")
+log "go mod download -json $ARGOCD_MODULE@v$ARGOCD_VERSION"
+download=$(cd "$work" && go mod download -json "$ARGOCD_MODULE@v$ARGOCD_VERSION")
 field() { printf '%s\n' "$download" | sed -n "s/^[[:space:]]*\"$1\": \"\(.*\)\",\{0,1\}$/\1/p"; }
 upstream_gomod=$(field GoMod)
-upstream_info=$(field Info)
-[ -f "$upstream_gomod" ] || { log "could not download github.com/argoproj/argo-cd/v3@v$ARGOCD_VERSION"; exit 1; }
+[ -f "$upstream_gomod" ] || { log "could not download $ARGOCD_MODULE@v$ARGOCD_VERSION"; exit 1; }
+check_gitops_engine_pin "$(field Info)"
+wrapper_gomod test/argocd/build-harness.sh slipway.dev/test/argocd-harness "$upstream_gomod" >"$work/go.mod"
 
-# The gitops-engine pin must be the tag's commit. A pseudo-version embeds the commit time, so it
-# has to equal the tag's commit time the proxy reports; when the proxy also reports the commit
-# hash (Origin.Hash), the pseudo-version's short hash must prefix it.
-tag_time=$(sed -n 's/.*"Time": *"\([^"]*\)".*/\1/p' "$upstream_info")
-tag_stamp=$(printf '%s' "$tag_time" | tr -d -- '-:TZ' | cut -c1-14)
-pin_stamp=$(printf '%s' "$GITOPS_ENGINE_VERSION" | sed -n 's/^v[0-9.]*-\([0-9]\{14\}\)-[0-9a-f]\{12\}$/\1/p')
-if [ "$tag_stamp" != "$pin_stamp" ]; then
-  log "GITOPS_ENGINE_VERSION=$GITOPS_ENGINE_VERSION does not match argo-cd v$ARGOCD_VERSION (tag commit time $tag_time)"
-  log "set it to v0.0.0-$tag_stamp-<first 12 hex digits of the tag commit> in test/argocd/versions.env"
-  exit 1
-fi
-tag_hash=$(sed -n 's/.*"Hash": *"\([0-9a-f]*\)".*/\1/p' "$upstream_info")
-if [ -n "$tag_hash" ] && [ "${tag_hash:0:12}" != "${GITOPS_ENGINE_VERSION##*-}" ]; then
-  log "GITOPS_ENGINE_VERSION=$GITOPS_ENGINE_VERSION does not name the v$ARGOCD_VERSION tag commit $tag_hash"
-  exit 1
-fi
-
-# Copy every versioned replace (single-line or inside a replace block); skip local-path
-# replaces (`=> ./dir`), which only make sense inside the argo-cd repository.
-upstream_replaces=$(awk '
-  /^replace[[:space:]]*\($/ { inblock = 1; next }
-  inblock && /^\)/ { inblock = 0; next }
-  {
-    line = $0
-    sub(/\/\/.*/, "", line)
-    if (!inblock) { if (line !~ /^replace[[:space:]]/) next; sub(/^replace[[:space:]]+/, "", line) }
-    n = split(line, f, /[[:space:]]+/)
-    j = 0
-    for (i = 1; i <= n; i++) if (f[i] != "") t[++j] = f[i]
-    # forms: old => new ver | old oldver => new ver | old => ./path
-    if (j == 4 && t[2] == "=>") print t[1] " " t[3] " " t[4]
-    else if (j == 5 && t[3] == "=>") print t[1] "@" t[2] " " t[4] " " t[5]
-  }' "$upstream_gomod")
-
-{
-  echo "// Generated by test/argocd/build-harness.sh from github.com/argoproj/argo-cd/v3@v$ARGOCD_VERSION's go.mod."
-  echo "module slipway.dev/test/argocd-harness"
-  echo
-  grep -E '^go [0-9]' "$upstream_gomod"
-  grep -E '^godebug' "$upstream_gomod" || true
-  echo
-  echo "require github.com/argoproj/argo-cd/v3 v$ARGOCD_VERSION"
-  echo
-  printf '%s\n' "$upstream_replaces" | while read -r old new ver; do
-    [ -n "$old" ] || continue
-    echo "replace ${old/@/ } => $new $ver"
-  done
-  echo
-  echo "replace github.com/argoproj/argo-cd/gitops-engine => github.com/argoproj/argo-cd/gitops-engine $GITOPS_ENGINE_VERSION"
-} >"$work/go.mod"
 rm -f "$work/go.sum"
 cp "$here/harness/main.go" "$work/main.go"
 log "wrapper module with $(grep -c '^replace' "$work/go.mod") replaces written to $work/go.mod"

@@ -37,8 +37,9 @@ out_dir() {
 # wait behind a half-hour Kubernetes build. The .complete check comes first: a finished cache
 # never waits on a lock.
 build_locked() {
-  local c=$1 fd
-  [ -f "$(out_dir "$c")/.complete" ] && return 0
+  local c=$1 fd out
+  out=$(out_dir "$c")
+  [ -f "$out/.complete" ] && return 0
   local lock="$cache/build-$c.lock"
   # Argo Rollouts keeps the lock name it always had.
   [ "$c" = argo-rollouts ] && lock="$cache/build-argo.lock"
@@ -48,17 +49,24 @@ build_locked() {
     flock "$fd"
   fi
   echo "pid $$ building $c from $here" >"$lock.owner"
-  "build_${c//-/_}"
+  # Another run may have finished it while this one waited.
+  if [ ! -f "$out/.complete" ]; then
+    local work="$cache/work/${out##*/}"
+    mkdir -p "$out"
+    "build_${c//-/_}"
+    touch "$out/.complete"
+    log "$c ready in $out"
+  fi
   exec {fd}>&-
 }
 
+# Each build_<component> below builds into $out, with $work for its wrapper module (both
+# build_locked's, named after the cache entry); $out may hold a half-finished earlier attempt.
+
 build_kubernetes() {
-  local out="$cache/bin/kubernetes-v$K8S_VERSION"
-  [ -f "$out/.complete" ] && return 0
   local staging="v0.${K8S_VERSION#1.}"
-  local work="$cache/work/kubernetes-v$K8S_VERSION"
   log "building kube-apiserver, kube-controller-manager, kube-scheduler and kubectl v$K8S_VERSION (cold: 15-25 minutes on 2 cores)"
-  rm -rf "$work" && mkdir -p "$work" "$out"
+  rm -rf "$work" && mkdir -p "$work"
   local gomod
   gomod=$(cd "$work" && go mod download -json "k8s.io/kubernetes@v$K8S_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
   [ -f "$gomod" ] || { log "could not download k8s.io/kubernetes@v$K8S_VERSION"; exit 1; }
@@ -84,16 +92,11 @@ build_kubernetes() {
     ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
   done
   (cd "$work" && go build -trimpath -tags selinux,notest,grpcnotrace -ldflags "$ldflags" -o "$out/" "${pkgs[@]}")
-  touch "$out/.complete"
-  log "kubernetes binaries ready in $out"
 }
 
 build_etcd() {
-  local out="$cache/bin/etcd-v$ETCD_VERSION"
-  [ -f "$out/.complete" ] && return 0
-  local work="$cache/work/etcd-v$ETCD_VERSION"
   log "building etcd v$ETCD_VERSION from go.etcd.io/etcd/server/v3 (cold: 2-4 minutes)"
-  rm -rf "$work" && mkdir -p "$work" "$out"
+  rm -rf "$work" && mkdir -p "$work"
   cat >"$work/main.go" <<'GO'
 // Command etcd runs the etcd server from its Go module.
 package main
@@ -109,47 +112,30 @@ GO
   printf 'module slipway.dev/localcluster/etcd\n\ngo 1.24\n' >"$work/go.mod"
   (cd "$work" && go get "go.etcd.io/etcd/server/v3@v$ETCD_VERSION" >/dev/null && go mod tidy >/dev/null)
   (cd "$work" && go build -trimpath -ldflags "-s -w" -o "$out/etcd" .)
-  touch "$out/.complete"
-  log "etcd ready in $out"
 }
 
 build_kwok() {
-  local out="$cache/bin/kwok-v$KWOK_VERSION"
-  [ -f "$out/.complete" ] && return 0
   log "installing kwok v$KWOK_VERSION with go install (cold: 2-4 minutes)"
-  mkdir -p "$out"
   GOBIN="$out" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@v$KWOK_VERSION"
-  touch "$out/.complete"
-  log "kwok ready in $out"
 }
 
 build_helm() {
-  local out="$cache/bin/helm-v$HELM_VERSION"
-  [ -f "$out/.complete" ] && return 0
   log "installing helm v$HELM_VERSION with go install (cold: 3-6 minutes)"
-  mkdir -p "$out"
   local major=${HELM_VERSION%%.*}
   local minor=${K8S_VERSION#1.}; minor=${minor%%.*}
   GOBIN="$out" go install -trimpath \
     -ldflags "-s -w -X helm.sh/helm/v$major/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v$major/pkg/chartutil.k8sVersionMinor=$minor" \
     "helm.sh/helm/v$major/cmd/helm@v$HELM_VERSION"
-  touch "$out/.complete"
-  log "helm ready in $out"
 }
 
 # Helm 4 derives the Kubernetes version `helm template` assumes from the k8s.io/client-go
 # module in its build info (pkg/chart/common/capabilities.go), which `go install` keeps, so
 # it has no k8sVersion ldflags; only its own version string is set (the source says "v4.3").
 build_helm4() {
-  local out="$cache/bin/helm-v$HELM4_VERSION"
-  [ -f "$out/.complete" ] && return 0
   log "installing helm v$HELM4_VERSION with go install (cold: 3-6 minutes)"
-  mkdir -p "$out"
   GOBIN="$out" go install -trimpath \
     -ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=v$HELM4_VERSION -X helm.sh/helm/v4/internal/version.gitTreeState=clean" \
     "helm.sh/helm/v4/cmd/helm@v$HELM4_VERSION"
-  touch "$out/.complete"
-  log "helm ready in $out"
 }
 
 # The real Argo Rollouts controller, for the opt-in switch tier (`npm run test:switch`). Its
@@ -158,12 +144,9 @@ build_helm4() {
 # the rest (its go.mod says so). Flags match test/conformance/build-argo.sh so the two builds
 # share Go's build cache.
 build_argo_rollouts() {
-  local out="$cache/bin/argo-rollouts-v$ARGO_ROLLOUTS_VERSION"
-  [ -f "$out/.complete" ] && return 0
-  local work="$cache/work/argo-rollouts-v$ARGO_ROLLOUTS_VERSION"
   local module=github.com/argoproj/argo-rollouts
   log "building the Argo Rollouts v$ARGO_ROLLOUTS_VERSION controller with $ARGO_ROLLOUTS_GOTOOLCHAIN (cold: 10-20 minutes on 2 cores)"
-  rm -rf "$work" && mkdir -p "$work" "$out"
+  rm -rf "$work" && mkdir -p "$work"
   local src
   src=$(cd "$work" && GOTOOLCHAIN=$ARGO_ROLLOUTS_GOTOOLCHAIN go mod download -json "$module@v$ARGO_ROLLOUTS_VERSION" |
     sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
@@ -184,8 +167,6 @@ build_argo_rollouts() {
   (cd "$work" && GOTOOLCHAIN=$ARGO_ROLLOUTS_GOTOOLCHAIN go build -trimpath \
     -ldflags "-s -w -X $module/utils/version.version=$ARGO_ROLLOUTS_VERSION -X $module/utils/version.buildDate=1970-01-01T00:00:00Z" \
     -o "$out/" "$pkg")
-  touch "$out/.complete"
-  log "argo-rollouts controller ready in $out"
 }
 
 components=("$@")

@@ -89,6 +89,11 @@ type runner struct {
 	failed  int
 }
 
+// fail reports one problem with a case or table.
+func (r *runner) fail(name, problem string) {
+	r.report(name, []string{problem}, nil)
+}
+
 func (r *runner) report(name string, problems []string, details []string) {
 	if r.filter != "" && !strings.Contains(name, r.filter) {
 		return
@@ -315,6 +320,40 @@ func checkKind(s *scriptSet, obj *unstructured.Unstructured) string {
 	return ""
 }
 
+// loadCase reads a case's input object and checks it selects the kind under test; a problem
+// is returned instead of the object.
+func loadCase(s *scriptSet, dir, inputPath string) (*unstructured.Unstructured, string) {
+	obj, err := loadObject(filepath.Join(dir, inputPath))
+	if err != nil {
+		return nil, err.Error()
+	}
+	if p := checkKind(s, obj); p != "" {
+		return nil, p
+	}
+	return obj, ""
+}
+
+// readTable reads a test table; a table that does not read or has no cases is reported under
+// label, and false returned.
+func (r *runner) readTable(label, path string, table any, cases func() int) bool {
+	if err := readYAML(path, table); err != nil {
+		r.fail(label, err.Error())
+		return false
+	}
+	if cases() == 0 {
+		r.fail(label, "no tests in "+path)
+		return false
+	}
+	return true
+}
+
+// noOverride says the overrides lack what a table tests, naming the argocd-cm key
+// (resource.customizations.<field>.<group>_<kind>) it would be under.
+func noOverride(what string, s *scriptSet, field string) string {
+	return "no " + what + " for " + s.key + " among the overrides (argocd-cm key resource.customizations." +
+		field + "." + strings.Replace(s.key, "/", "_", 1) + ")"
+}
+
 func (r *runner) runHealth(s *scriptSet, override appv1.ResourceOverride, overrides map[string]appv1.ResourceOverride, tableName string) {
 	tablePath := filepath.Join(s.healthDir, tableName)
 	if _, err := os.Stat(tablePath); err != nil {
@@ -322,40 +361,30 @@ func (r *runner) runHealth(s *scriptSet, override appv1.ResourceOverride, overri
 	}
 	label := "health " + s.key + " " + filepath.Base(tablePath)
 	var table healthTests
-	if err := readYAML(tablePath, &table); err != nil {
-		r.report(label, []string{err.Error()}, nil)
-		return
-	}
-	if len(table.Tests) == 0 {
-		r.report(label, []string{"no tests in " + tablePath}, nil)
+	if !r.readTable(label, tablePath, &table, func() int { return len(table.Tests) }) {
 		return
 	}
 	if override.HealthLua == "" {
-		r.report(label, []string{"no health script for " + s.key + " among the overrides (argocd-cm key resource.customizations.health." +
-			strings.Replace(s.key, "/", "_", 1) + ")"}, nil)
+		r.fail(label, noOverride("health script", s, "health"))
 		return
 	}
 	vm := lua.VM{ResourceOverrides: overrides}
 	for _, tc := range table.Tests {
 		name := "health " + s.key + " " + tc.InputPath
-		obj, err := loadObject(filepath.Join(s.healthDir, tc.InputPath))
-		if err != nil {
-			r.report(name, []string{err.Error()}, nil)
-			continue
-		}
-		if p := checkKind(s, obj); p != "" {
-			r.report(name, []string{p}, nil)
+		obj, problem := loadCase(s, s.healthDir, tc.InputPath)
+		if problem != "" {
+			r.fail(name, problem)
 			continue
 		}
 		script, useOpenLibs, err := vm.GetHealthScript(obj)
 		if err != nil || script != override.HealthLua || useOpenLibs {
-			r.report(name, []string{fmt.Sprintf("Argo CD did not select the script under test (err %v, open libs %v)", err, useOpenLibs)}, nil)
+			r.fail(name, fmt.Sprintf("Argo CD did not select the script under test (err %v, open libs %v)", err, useOpenLibs))
 			continue
 		}
 		// The same entry point the application controller uses for every resource.
 		got, err := health.GetResourceHealth(obj, lua.ResourceHealthOverrides(overrides))
 		if err != nil {
-			r.report(name, []string{"error: " + err.Error()}, nil)
+			r.fail(name, "error: "+err.Error())
 			continue
 		}
 		if got == nil {
@@ -376,22 +405,16 @@ func (r *runner) runActions(s *scriptSet, override appv1.ResourceOverride, overr
 	tablePath := filepath.Join(s.actionsDir, "action_test.yaml")
 	label := "actions " + s.key + " action_test.yaml"
 	var table actionTests
-	if err := readYAML(tablePath, &table); err != nil {
-		r.report(label, []string{err.Error()}, nil)
-		return
-	}
-	if len(table.DiscoveryTests) == 0 && len(table.ActionTests) == 0 {
-		r.report(label, []string{"no tests in " + tablePath}, nil)
+	if !r.readTable(label, tablePath, &table, func() int { return len(table.DiscoveryTests) + len(table.ActionTests) }) {
 		return
 	}
 	if override.Actions == "" {
-		r.report(label, []string{"no actions for " + s.key + " among the overrides (argocd-cm key resource.customizations.actions." +
-			strings.Replace(s.key, "/", "_", 1) + ")"}, nil)
+		r.fail(label, noOverride("actions", s, "actions"))
 		return
 	}
 	ours, err := override.GetActions()
 	if err != nil {
-		r.report(label, []string{"cannot parse the actions override: " + err.Error()}, nil)
+		r.fail(label, "cannot parse the actions override: "+err.Error())
 		return
 	}
 	defined := map[string]string{}
@@ -400,35 +423,31 @@ func (r *runner) runActions(s *scriptSet, override appv1.ResourceOverride, overr
 	}
 	for _, want := range s.actions.Definitions {
 		if defined[want.Name] != want.ActionLua {
-			r.report(label, []string{"the overrides do not carry " + want.Name + "/action.lua as it is in " + s.actionsDir}, nil)
+			r.fail(label, "the overrides do not carry "+want.Name+"/action.lua as it is in "+s.actionsDir)
 		}
 	}
 	vm := lua.VM{ResourceOverrides: overrides}
 
 	for _, tc := range table.DiscoveryTests {
 		name := "discovery " + s.key + " " + tc.InputPath
-		obj, err := loadObject(filepath.Join(s.actionsDir, tc.InputPath))
-		if err != nil {
-			r.report(name, []string{err.Error()}, nil)
-			continue
-		}
-		if p := checkKind(s, obj); p != "" {
-			r.report(name, []string{p}, nil)
+		obj, problem := loadCase(s, s.actionsDir, tc.InputPath)
+		if problem != "" {
+			r.fail(name, problem)
 			continue
 		}
 		scripts, err := vm.GetResourceActionDiscovery(obj)
 		if err != nil || len(scripts) == 0 || scripts[0] != ours.ActionDiscoveryLua {
-			r.report(name, []string{fmt.Sprintf("Argo CD did not select the discovery script under test (err %v)", err)}, nil)
+			r.fail(name, fmt.Sprintf("Argo CD did not select the discovery script under test (err %v)", err))
 			continue
 		}
 		got, err := vm.ExecuteResourceActionDiscovery(obj, scripts)
 		if err != nil {
-			r.report(name, []string{"error: " + err.Error()}, nil)
+			r.fail(name, "error: "+err.Error())
 			continue
 		}
 		// Stricter than Argo CD's own test (which only checks got ⊆ want): the lists must match.
 		if diff := diffYAML("expected", sortedActions(tc.Result), "discovered", sortedActions(got)); diff != "" {
-			r.report(name, []string{diff}, nil)
+			r.fail(name, diff)
 			continue
 		}
 		r.report(name, nil, []string{describeActions(got)})
@@ -437,21 +456,17 @@ func (r *runner) runActions(s *scriptSet, override appv1.ResourceOverride, overr
 	for _, tc := range table.ActionTests {
 		name := "action " + s.key + " " + tc.Action + " " + tc.InputPath
 		if _, ok := defined[tc.Action]; !ok {
-			r.report(name, []string{"no definition of " + tc.Action + " in our actions: Argo CD would run its built-in script"}, nil)
+			r.fail(name, "no definition of "+tc.Action+" in our actions: Argo CD would run its built-in script")
 			continue
 		}
-		obj, err := loadObject(filepath.Join(s.actionsDir, tc.InputPath))
-		if err != nil {
-			r.report(name, []string{err.Error()}, nil)
-			continue
-		}
-		if p := checkKind(s, obj); p != "" {
-			r.report(name, []string{p}, nil)
+		obj, problem := loadCase(s, s.actionsDir, tc.InputPath)
+		if problem != "" {
+			r.fail(name, problem)
 			continue
 		}
 		definition, err := vm.GetResourceAction(obj, tc.Action)
 		if err != nil || definition.ActionLua != defined[tc.Action] {
-			r.report(name, []string{fmt.Sprintf("Argo CD did not select the action script under test (err %v)", err)}, nil)
+			r.fail(name, fmt.Sprintf("Argo CD did not select the action script under test (err %v)", err))
 			continue
 		}
 		var params []*applicationpkg.ResourceActionParameters
@@ -466,7 +481,7 @@ func (r *runner) runActions(s *scriptSet, override appv1.ResourceOverride, overr
 		}
 		liveJSON, err := json.Marshal(obj.Object)
 		if err != nil {
-			r.report(name, []string{err.Error()}, nil)
+			r.fail(name, err.Error())
 			continue
 		}
 		before := time.Now().UTC().Truncate(time.Second)
@@ -474,19 +489,19 @@ func (r *runner) runActions(s *scriptSet, override appv1.ResourceOverride, overr
 		after := time.Now().UTC()
 		if tc.ExpectedErrorMessage != "" {
 			if err == nil || err.Error() != tc.ExpectedErrorMessage {
-				r.report(name, []string{fmt.Sprintf("want error %q, got %v", tc.ExpectedErrorMessage, err)}, nil)
+				r.fail(name, fmt.Sprintf("want error %q, got %v", tc.ExpectedErrorMessage, err))
 			} else {
 				r.report(name, nil, []string{"error: " + err.Error()})
 			}
 			continue
 		}
 		if err != nil {
-			r.report(name, []string{"error: " + err.Error()}, nil)
+			r.fail(name, "error: "+err.Error())
 			continue
 		}
 		expected, err := expectedObjects(filepath.Join(s.actionsDir, tc.ExpectedOutputPath))
 		if err != nil {
-			r.report(name, []string{err.Error()}, nil)
+			r.fail(name, err.Error())
 			continue
 		}
 		var problems, details []string
