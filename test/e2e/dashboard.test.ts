@@ -17,8 +17,8 @@ import { createLogger } from '../../src/process/logger.js';
 import { launchChromium, type TestBrowser } from './support/browser.js';
 import { useControllerNamespace } from './support/controller.js';
 import { type FixtureServer, startHttpFixture } from './support/http-fixtures.js';
-import { getJson, kubectl, patch } from './support/kubectl.js';
-import { canaryRollout } from './support/manifests.js';
+import { apply, getJson, kubectl, patch } from './support/kubectl.js';
+import { analysisTemplateManifest, canaryRollout } from './support/manifests.js';
 import { freePort } from './support/prometheus.js';
 import { getRollout, setImage, waitForPhase, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
@@ -87,23 +87,15 @@ const metricsStarted = startHttpFixture(() => {
 });
 beforeAll(async () => {
   await metricsStarted;
-  kubectl(
-    ['apply', '-f', '-'],
-    JSON.stringify({
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'AnalysisTemplate',
-      metadata: { name: 'success-rate', namespace },
-      spec: {
-        metrics: [
-          {
-            name: 'success-rate',
-            interval: '2s',
-            successCondition: 'result > 0.5',
-            provider: { web: { url: `${metrics.url}/rate`, jsonPath: '{$.value}' } },
-          },
-        ],
+  apply(
+    analysisTemplateManifest(namespace, 'success-rate', [
+      {
+        name: 'success-rate',
+        interval: '2s',
+        successCondition: 'result > 0.5',
+        provider: { web: { url: `${metrics.url}/rate`, jsonPath: '{$.value}' } },
       },
-    }),
+    ]),
   );
 });
 
@@ -245,7 +237,6 @@ describe('dashboard in a real browser', () => {
 });
 
 describe('Git-sync view in the browser', () => {
-  const apply = (object: object) => kubectl(['apply', '-f', '-'], JSON.stringify(object));
   // What git-sync would have written to status (git-sync itself is tested in gitsync*.test.ts).
   const setStatus = (kind: string, objectName: string, status: object) =>
     patch(kind, objectName, namespace, { status }, { subresource: 'status' });

@@ -315,21 +315,26 @@ afterAll(async () => {
   await tearDown([gitServer, registry], { namespace, root });
 });
 
+/** Each path's write by the attacker watch Failed, with a message that contains the one given. */
+async function expectRefused(expected: [path: string, message: string][]): Promise<void> {
+  for (const [path, message] of expected) {
+    const write = await eventually(`${path} refused`, async () => {
+      const w = await writeOf('attacker', path);
+      return w?.state === 'Failed' ? w : undefined;
+    });
+    expect(write.message).toContain(message);
+  }
+}
+
 describe('hostile repository content', () => {
   it('never reads or writes through a symbolic link, and claims no bump it did not make (items 1, 2)', async () => {
-    const expected: [string, string][] = [
+    const expected: [path: string, message: string][] = [
       ['deploy/escape.yaml', 'deploy/escape.yaml: is a symbolic link'],
       ['linkdir/target.yaml', 'linkdir/target.yaml: linkdir is a symbolic link'],
       ['apps/leak/values.yaml', 'apps/leak/values.yaml: is a symbolic link'],
       ['apps/secret/values.yaml', 'apps/secret/values.yaml: is a symbolic link'],
     ];
-    for (const [path, message] of expected) {
-      const write = await eventually(`${path} refused`, async () => {
-        const w = await writeOf('attacker', path);
-        return w?.state === 'Failed' ? w : undefined;
-      });
-      expect(write.message).toContain(message);
-    }
+    await expectRefused(expected);
     // The symbolic links are unchanged in Git, and no ImageBumped names them.
     expect(git(hostileBare, ['ls-tree', 'main', 'deploy/escape.yaml'])).toMatch(/^120000 /);
     const bumped = kubectl([
@@ -347,20 +352,14 @@ describe('hostile repository content', () => {
   });
 
   it('names the path and the kind of what is wrong, never the file bytes (item 2, item 4 size limit)', async () => {
-    const expected: [string, string][] = [
+    const expected: [path: string, message: string][] = [
       ['apps/binary/values.yaml', 'apps/binary/values.yaml: is a binary file'],
       ['apps/big/values.yaml', `over the ${MAX_FILE}-byte limit`],
       ['apps/scalar/values.yaml', 'the document root is a string scalar'],
       ['apps/keys/values.yaml', 'path image.tag not found'],
       ['apps/parse/values.yaml', 'does not parse as YAML'],
     ];
-    for (const [path, message] of expected) {
-      const write = await eventually(`${path} refused`, async () => {
-        const w = await writeOf('attacker', path);
-        return w?.state === 'Failed' ? w : undefined;
-      });
-      expect(write.message).toContain(message);
-    }
+    await expectRefused(expected);
     expect(showFile(hostileBare, 'apps/binary/values.yaml')).toContain(MARKER);
     await expectNothingLeaked();
   });

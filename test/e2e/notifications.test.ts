@@ -19,8 +19,8 @@ import { createLogger } from '../../src/process/logger.js';
 import { startTestController, type TestController } from './support/controller.js';
 import { type GitHubFixture, startGitHubFixture } from './support/github-fixture.js';
 import { type FixtureServer, type RecordedRequest, startHttpFixture } from './support/http-fixtures.js';
-import { kubectl, kubectlAsync } from './support/kubectl.js';
-import { canaryRollout } from './support/manifests.js';
+import { apply, kubectl, kubectlAsync } from './support/kubectl.js';
+import { analysisTemplateManifest, canaryRollout, jobProvider } from './support/manifests.js';
 import { getRollout, operate, setImage, waitForPhase } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
@@ -162,34 +162,10 @@ beforeAll(async () => {
     `--from-literal=github-privateKey=${privateKey}`,
   ]);
   kubectl(['apply', '-f', '-'], configMap(smtpPort));
-  kubectl(
-    ['apply', '-f', '-'],
-    JSON.stringify({
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'AnalysisTemplate',
-      metadata: { name: 'job-fail', namespace },
-      spec: {
-        metrics: [
-          {
-            name: 'check',
-            provider: {
-              job: {
-                spec: {
-                  backoffLimit: 0,
-                  template: {
-                    metadata: { annotations: { 'slipway.dev/kwok-exit-code': '1' } },
-                    spec: {
-                      restartPolicy: 'Never',
-                      containers: [{ name: 'check', image: 'busybox', command: ['false'] }],
-                    },
-                  },
-                },
-              },
-            },
-          },
-        ],
-      },
-    }),
+  apply(
+    analysisTemplateManifest(namespace, 'job-fail', [
+      { name: 'check', provider: jobProvider(1, 'check', ['false']) },
+    ]),
   );
   controller = await startTestController(namespace);
 });

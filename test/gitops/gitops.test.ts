@@ -23,6 +23,7 @@ import {
 } from '../e2e/support/git-server.js';
 import { getJson, kubectl } from '../e2e/support/kubectl.js';
 import { startInProcessGitSync, tearDown } from '../e2e/support/lifecycle.js';
+import { analysisTemplateManifest, jobProvider } from '../e2e/support/manifests.js';
 import { pushImage, startRegistry, type TestRegistry } from '../e2e/support/registry.js';
 import { getRollout } from '../e2e/support/rollouts.js';
 import { eventually } from '../e2e/support/wait.js';
@@ -443,32 +444,11 @@ spec:
 
 /** A Job analysis; kwok fails the pod with exit code 1 when `fail` (slipway.dev/kwok-exit-code). */
 function checkTemplate(env: 'dev' | 'prod', fail: boolean): string {
-  return JSON.stringify({
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'AnalysisTemplate',
-    metadata: { name: `check-${env}`, namespace },
-    spec: {
-      metrics: [
-        {
-          name: 'smoke',
-          provider: {
-            job: {
-              spec: {
-                backoffLimit: 0,
-                template: {
-                  metadata: fail ? { annotations: { 'slipway.dev/kwok-exit-code': '1' } } : {},
-                  spec: {
-                    restartPolicy: 'Never',
-                    containers: [{ name: 'smoke', image: 'busybox', command: ['true'] }],
-                  },
-                },
-              },
-            },
-          },
-        },
-      ],
-    },
-  });
+  return JSON.stringify(
+    analysisTemplateManifest(namespace, `check-${env}`, [
+      { name: 'smoke', provider: jobProvider(fail ? 1 : undefined) },
+    ]),
+  );
 }
 
 function deliveryManifests(repository: string): string {
