@@ -22,6 +22,7 @@ import {
 import { RequestCounter } from '../../src/kube/request-counter.js';
 import { type ApiResource, coreResources } from '../../src/kube/resource.js';
 import { RestClient } from '../../src/kube/rest.js';
+import { canaryRollout } from './support/manifests.js';
 
 interface ConfigMap extends KubeObject {
   data?: Record<string, string>;
@@ -285,18 +286,16 @@ describe('events', () => {
 describe('writes', () => {
   it('patches status through the subresource and surfaces stale writes as ConflictError', async () => {
     // Given a Rollout (a custom resource with the status subresource)
-    const created = await createObject<Rollout>(client, rollouts, {
-      metadata: { name: 'web', namespace },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: { app: 'web' } },
-        template: {
-          metadata: { labels: { app: 'web' } },
-          spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] },
-        },
-        strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }] } },
-      },
-    });
+    const created = await createObject<Rollout>(
+      client,
+      rollouts,
+      canaryRollout(
+        namespace,
+        'web',
+        { steps: [{ setWeight: 20 }, { pause: {} }] },
+        { replicas: 1, image: 'nginx:1.27' },
+      ),
+    );
     const target = { resource: rollouts, namespace, name: 'web' };
 
     // When status is patched through /status

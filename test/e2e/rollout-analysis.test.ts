@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestController, type TestController } from './support/controller.js';
 import { type FixtureServer, startHttpFixture } from './support/http-fixtures.js';
 import { getJson, kubectl } from './support/kubectl.js';
-import { ARGO_EXAMPLES, canaryRollout, jobProvider } from './support/manifests.js';
+import { ARGO_EXAMPLES, analysisTemplateManifest, canaryRollout, jobProvider } from './support/manifests.js';
 import {
   expectEvents,
   getRollout,
@@ -36,12 +36,7 @@ function rollout(name: string, strategy: Record<string, unknown>): string {
 }
 
 function template(name: string, metric: Record<string, unknown>): string {
-  return JSON.stringify({
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'AnalysisTemplate',
-    metadata: { name, namespace },
-    spec: { metrics: [{ name: 'check', ...metric }] },
-  });
+  return JSON.stringify(analysisTemplateManifest(namespace, name, [{ name: 'check', ...metric }]));
 }
 
 const jobMetric = (exitCode?: number) => ({ provider: jobProvider(exitCode, 'check') });
@@ -49,6 +44,15 @@ const jobMetric = (exitCode?: number) => ({ provider: jobProvider(exitCode, 'che
 async function deployed(name: string): Promise<void> {
   await waitForPhase(namespace, name, 'Healthy');
   setImage(namespace, name, 'web:2');
+}
+
+/** A canary with a step at 50% and then an analysis step of `templateName`, updated once Healthy. */
+async function updatedWithAnalysisStep(name: string, templateName: string): Promise<void> {
+  kubectl(
+    ['apply', '-f', '-'],
+    rollout(name, { steps: [{ setWeight: 50 }, { analysis: { templates: [{ templateName }] } }] }),
+  );
+  await deployed(name);
 }
 
 beforeAll(async () => {
@@ -75,13 +79,7 @@ afterAll(async () => {
 
 describe('rollouts gated by analysis', () => {
   it('completes an analysis step when its run succeeds', async () => {
-    kubectl(
-      ['apply', '-f', '-'],
-      rollout('pass', {
-        steps: [{ setWeight: 50 }, { analysis: { templates: [{ templateName: 'job-pass' }] } }],
-      }),
-    );
-    await deployed('pass');
+    await updatedWithAnalysisStep('pass', 'job-pass');
     const ro = await waitForPhase(
       namespace,
       'pass',
@@ -97,13 +95,7 @@ describe('rollouts gated by analysis', () => {
   });
 
   it('aborts when the analysis step fails', async () => {
-    kubectl(
-      ['apply', '-f', '-'],
-      rollout('fail', {
-        steps: [{ setWeight: 50 }, { analysis: { templates: [{ templateName: 'job-fail' }] } }],
-      }),
-    );
-    await deployed('fail');
+    await updatedWithAnalysisStep('fail', 'job-fail');
     const ro = await waitForPhase(namespace, 'fail', 'Degraded');
     expect(ro.status?.message).toMatch(
       /^RolloutAborted: Rollout aborted update to revision 2: AnalysisRun 'fail-[a-z0-9]+-2-1' Failed/,
@@ -114,13 +106,7 @@ describe('rollouts gated by analysis', () => {
 
   it('pauses on an inconclusive result and goes on when promoted', async () => {
     metricValue = 3;
-    kubectl(
-      ['apply', '-f', '-'],
-      rollout('unsure', {
-        steps: [{ setWeight: 50 }, { analysis: { templates: [{ templateName: 'web-score' }] } }],
-      }),
-    );
-    await deployed('unsure');
+    await updatedWithAnalysisStep('unsure', 'web-score');
     const paused = await waitForPhase(namespace, 'unsure', 'Paused');
     expect(paused.status?.message).toBe('InconclusiveAnalysisRun');
     expect(paused.status?.canary?.currentStepAnalysisRunStatus?.status).toBe('Inconclusive');
