@@ -1,33 +1,17 @@
 // A real browser for UI tests: Debian's chromium (installed with apt-get when absent and we
 // are root, as the Prometheus tests install theirs), driven by playwright-core. No browser
 // download; a fresh profile per launch, and no background network traffic.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
+import { ensureDebianBinary } from './debian.js';
 
 export const CHROMIUM_BINARY = '/usr/bin/chromium';
 
-export function ensureChromium(
-  log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
-): string {
-  if (existsSync(CHROMIUM_BINARY)) return CHROMIUM_BINARY;
-  if (process.getuid?.() !== 0) {
-    throw new Error(
-      `${CHROMIUM_BINARY} is missing and this is not root: install it with \`apt-get install -y chromium\``,
-    );
-  }
-  log('[chromium] /usr/bin/chromium is missing: running `apt-get update` and `apt-get install -y chromium`');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', ['update'], { stdio: 'inherit', env });
-  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], {
-    stdio: 'inherit',
-    env,
-  });
-  if (!existsSync(CHROMIUM_BINARY))
-    throw new Error(`apt-get installed chromium but ${CHROMIUM_BINARY} is absent`);
-  return CHROMIUM_BINARY;
+/** The chromium binary, installing the Debian package first when it is missing (root only). */
+export function ensureChromium(log?: (line: string) => void): string {
+  return ensureDebianBinary(CHROMIUM_BINARY, 'chromium', log);
 }
 
 export interface TestBrowser {

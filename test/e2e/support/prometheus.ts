@@ -1,37 +1,19 @@
 // A real Prometheus server for provider tests: the Debian package's binary (installed with
 // apt-get when absent and we are root, as on CI), started on 127.0.0.1 and a free port with a
 // throwaway config that scrapes the targets a test serves every second, and stopped by PID.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../../src/localcluster/control-plane.js';
+import { ensureDebianBinary } from './debian.js';
 
 export const PROMETHEUS_BINARY = '/usr/bin/prometheus';
 
-/** The Prometheus binary, installing the Debian package first when it is missing (root only). */
-export function ensurePrometheus(
-  log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
-): string {
-  if (existsSync(PROMETHEUS_BINARY)) return PROMETHEUS_BINARY;
-  if (process.getuid?.() !== 0) {
-    throw new Error(
-      `${PROMETHEUS_BINARY} is missing and this is not root: install it with \`apt-get install -y prometheus\``,
-    );
-  }
-  log(
-    '[prometheus] /usr/bin/prometheus is missing: running `apt-get update` and `apt-get install -y prometheus`',
-  );
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', ['update'], { stdio: 'inherit', env });
-  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'prometheus'], {
-    stdio: 'inherit',
-    env,
-  });
-  if (!existsSync(PROMETHEUS_BINARY))
-    throw new Error(`apt-get installed prometheus but ${PROMETHEUS_BINARY} is absent`);
-  return PROMETHEUS_BINARY;
+/** The prometheus binary, installing the Debian package first when it is missing (root only). */
+export function ensurePrometheus(log?: (line: string) => void): string {
+  return ensureDebianBinary(PROMETHEUS_BINARY, 'prometheus', log);
 }
 
 export { freePort };
