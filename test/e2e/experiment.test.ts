@@ -9,7 +9,7 @@ import { captureExperimentFixture } from './support/experiment-fixtures.js';
 import { getJson, getJsonAsync, kubectl, patch, tryKubectl, tryKubectlAsync } from './support/kubectl.js';
 import { canaryRollout as canaryRolloutManifest, jobProvider } from './support/manifests.js';
 import { getRollout, setImage, waitForPhase, waitForRollout } from './support/rollouts.js';
-import { eventually, pollUntil } from './support/wait.js';
+import { eventually, statusPoller } from './support/wait.js';
 
 const namespace = useControllerNamespace('experiment', (ns) => {
   kubectl(['apply', '-n', ns, '-f', '-'], template('job-pass', jobMetric()));
@@ -95,20 +95,7 @@ function experiment(name: string, spec: Record<string, unknown>): string {
 const getExperiment = (name: string) => getJsonAsync<ExperimentObject>(['experiment', name, '-n', namespace]);
 const getReplicaSet = (name: string) => getJsonAsync<ReplicaSetObject>(['replicaset', name, '-n', namespace]);
 
-function waitForExperiment(
-  name: string,
-  what: string,
-  predicate: (ex: ExperimentObject) => boolean,
-  timeoutMs = 90_000,
-): Promise<ExperimentObject> {
-  return pollUntil(
-    `${name}: ${what}`,
-    () => getExperiment(name),
-    predicate,
-    timeoutMs,
-    (last) => JSON.stringify(last.status),
-  );
-}
+const waitForExperiment = statusPoller(getExperiment, 90_000);
 
 async function eventsOf(
   kind: string,

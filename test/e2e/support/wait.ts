@@ -50,3 +50,21 @@ export async function pollUntil<T>(
     throw new Error(`${(error as Error).message} (last seen: ${last ? show(last.value) : 'nothing'})`);
   }
 }
+
+/**
+ * A waitFor<Kind>(name, what, predicate, timeoutMs) for objects `read` gets by name: pollUntil
+ * with the name in what it waits for, and a timeout that shows the status last read.
+ */
+export function statusPoller<T extends { status?: unknown }>(
+  read: (name: string) => Promise<T>,
+  defaultTimeoutMs: number,
+): (name: string, what: string, predicate: (object: T) => boolean, timeoutMs?: number) => Promise<T> {
+  return (name, what, predicate, timeoutMs = defaultTimeoutMs) =>
+    pollUntil(
+      `${name}: ${what}`,
+      () => read(name),
+      predicate,
+      timeoutMs,
+      (last) => JSON.stringify(last.status),
+    );
+}
