@@ -7,6 +7,13 @@ import { type SlipwayProcess, spawnSlipway } from './support/controller.js';
 import { findManifest, type Helm, helmBinaries, type Manifest, renderChart } from './support/helm.js';
 import { getJson, getJsonAsync, kubectl, tryKubectl, tryKubectlAsync } from './support/kubectl.js';
 import { canaryRollout } from './support/manifests.js';
+import {
+  CONTROLLER_GRANTS,
+  canIKeys,
+  GIT_SYNC_GRANTS as GIT_SYNC_GRANTS_BY_GROUP,
+  leaseGrants as leaseGrantsByGroup,
+  namespacedControllerGrants,
+} from './support/rbac.js';
 import { eventReasons, operate, readyPodsByHash, setImage, waitForPhase } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
 
@@ -70,44 +77,11 @@ function canIList(namespace: string, serviceAccount: string, where: string): Rec
   return table;
 }
 
-const sortVerbs = (table: Record<string, string[]>) =>
-  Object.fromEntries(Object.entries(table).map(([key, verbs]) => [key, [...verbs].sort()]));
-
 /** The controller's grants as `kubectl auth can-i --list` names them. */
-function controllerGrants(clusterWide: boolean): Record<string, string[]> {
-  return sortVerbs({
-    'rollouts.argoproj.io': ['list', 'watch', 'patch'],
-    'rollouts.argoproj.io/status': ['update'],
-    'rollouts.argoproj.io/finalizers': ['update'],
-    'analysisruns.argoproj.io': ['create', 'get', 'list', 'watch', 'patch', 'delete'],
-    'analysisruns.argoproj.io/status': ['update'],
-    'analysisruns.argoproj.io/finalizers': ['update'],
-    'experiments.argoproj.io': ['create', 'get', 'list', 'watch', 'patch', 'delete'],
-    'experiments.argoproj.io/status': ['update'],
-    'experiments.argoproj.io/finalizers': ['update'],
-    'analysistemplates.argoproj.io': ['list', 'watch'],
-    ...(clusterWide ? { 'clusteranalysistemplates.argoproj.io': ['list', 'watch'] } : {}),
-    'replicasets.apps': ['list', 'watch', 'create', 'patch', 'delete'],
-    'deployments.apps': ['list', 'watch', 'patch'],
-    services: ['create', 'get', 'list', 'watch', 'patch', 'delete'],
-    pods: ['list', 'watch', 'patch'],
-    'pods/eviction': ['create'],
-    'jobs.batch': ['create', 'get', 'list', 'watch', 'delete'],
-    events: ['create', 'patch'],
-  });
-}
+const controllerGrants = (clusterWide: boolean) =>
+  canIKeys(clusterWide ? CONTROLLER_GRANTS : namespacedControllerGrants());
 
-const GIT_SYNC_GRANTS = sortVerbs({
-  'imagewatches.slipway.dev': ['get', 'list', 'watch', 'patch'],
-  'gittargets.slipway.dev': ['list', 'watch'],
-  'imagewatches.slipway.dev/status': ['patch'],
-  'gittargets.slipway.dev/status': ['patch'],
-  'promotionpipelines.slipway.dev': ['get', 'list', 'watch', 'patch'],
-  'promotionpipelines.slipway.dev/status': ['patch'],
-  'rollouts.argoproj.io': ['list', 'watch'],
-  'analysisruns.argoproj.io': ['list', 'watch'],
-  events: ['create', 'patch'],
-});
+const GIT_SYNC_GRANTS = canIKeys(GIT_SYNC_GRANTS_BY_GROUP);
 
 /** Notifications: the notification ConfigMap and Secret, by name, in the release namespace. */
 const NOTIFICATION_GRANTS = {
@@ -115,10 +89,7 @@ const NOTIFICATION_GRANTS = {
   'secrets#argo-rollouts-notification-secret': ['get'],
 };
 
-const leaseGrants = (lease: string) => ({
-  'leases.coordination.k8s.io': ['create'],
-  [`leases.coordination.k8s.io#${lease}`]: ['get', 'update'],
-});
+const leaseGrants = (lease: string) => canIKeys(leaseGrantsByGroup(lease));
 
 /** `kubectl auth can-i` as the ServiceAccount: 'yes' or 'no' (its first line; warnings follow). */
 const canI = (namespace: string, serviceAccount: string, args: string[]) =>

@@ -22,6 +22,13 @@ import {
   runHelm,
   valuesFile,
 } from './support/helm.js';
+import {
+  CONTROLLER_GRANTS,
+  GIT_SYNC_GRANTS,
+  leaseGrants,
+  namespacedControllerGrants,
+  sortedGrants,
+} from './support/rbac.js';
 
 interface Container {
   name: string;
@@ -93,60 +100,8 @@ function grants(rules: Rule[]): Record<string, string[]> {
       }
     }
   }
-  return Object.fromEntries(
-    Object.entries(table)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([key, verbs]) => [key, [...verbs].sort()]),
-  );
+  return sortedGrants(Object.fromEntries(Object.entries(table).map(([key, verbs]) => [key, [...verbs]])));
 }
-
-const sorted = (table: Record<string, string[]>) =>
-  Object.fromEntries(
-    Object.entries(table)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([key, verbs]) => [key, [...verbs].sort()]),
-  );
-
-/** What the controller may do in a default install, and nothing else. */
-const CONTROLLER_GRANTS = sorted({
-  'argoproj.io/rollouts': ['list', 'watch', 'patch'],
-  'argoproj.io/rollouts/status': ['update'],
-  'argoproj.io/rollouts/finalizers': ['update'],
-  // get: a run or Experiment just created is read back when the cache has not seen it yet.
-  'argoproj.io/analysisruns': ['create', 'get', 'list', 'watch', 'patch', 'delete'],
-  'argoproj.io/analysisruns/status': ['update'],
-  'argoproj.io/analysisruns/finalizers': ['update'],
-  'argoproj.io/experiments': ['create', 'get', 'list', 'watch', 'patch', 'delete'],
-  'argoproj.io/experiments/status': ['update'],
-  'argoproj.io/experiments/finalizers': ['update'],
-  'argoproj.io/analysistemplates': ['list', 'watch'],
-  'argoproj.io/clusteranalysistemplates': ['list', 'watch'],
-  'apps/replicasets': ['list', 'watch', 'create', 'patch', 'delete'],
-  'apps/deployments': ['list', 'watch', 'patch'],
-  // create, get, delete: an Experiment template's Service.
-  'core/services': ['create', 'get', 'list', 'watch', 'patch', 'delete'],
-  'core/pods': ['list', 'watch', 'patch'],
-  'core/pods/eviction': ['create'],
-  'batch/jobs': ['create', 'get', 'list', 'watch', 'delete'],
-  'core/events': ['create', 'patch'],
-});
-
-const GIT_SYNC_GRANTS = sorted({
-  'slipway.dev/imagewatches': ['get', 'list', 'watch', 'patch'],
-  'slipway.dev/gittargets': ['list', 'watch'],
-  'slipway.dev/imagewatches/status': ['patch'],
-  'slipway.dev/gittargets/status': ['patch'],
-  'slipway.dev/promotionpipelines': ['get', 'list', 'watch', 'patch'],
-  'slipway.dev/promotionpipelines/status': ['patch'],
-  'argoproj.io/rollouts': ['list', 'watch'],
-  'argoproj.io/analysisruns': ['list', 'watch'],
-  'core/events': ['create', 'patch'],
-});
-
-const leaseGrants = (lease: string) => ({
-  'coordination.k8s.io/leases': ['create'],
-  [`coordination.k8s.io/leases#${lease}`]: ['get', 'update'],
-});
 
 const deployments = (manifests: Manifest[]) =>
   manifests.filter((m) => m.kind === 'Deployment') as Deployment[];
@@ -434,8 +389,7 @@ describe.each([3, 4] as const)('the chart with Helm %i', (major) => {
     });
 
     it('grants the same rules in a Role, without the cluster-scoped ClusterAnalysisTemplates', () => {
-      const { 'argoproj.io/clusteranalysistemplates': _cluster, ...namespaced } = CONTROLLER_GRANTS;
-      expect(roleRules(manifests, 'Role', CONTROLLER)).toEqual(namespaced);
+      expect(roleRules(manifests, 'Role', CONTROLLER)).toEqual(namespacedControllerGrants());
       expect(roleRules(manifests, 'Role', GIT_SYNC)).toEqual(GIT_SYNC_GRANTS);
       expect(roleRules(manifests, 'Role', `${CONTROLLER}-secrets`)).toEqual({ 'core/secrets': ['get'] });
       expect(roleRules(manifests, 'Role', `${GIT_SYNC}-secrets`)).toEqual({ 'core/secrets': ['get'] });
