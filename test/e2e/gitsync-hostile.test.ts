@@ -212,6 +212,18 @@ let hostileHost: string;
 let hostileBare: string;
 let cleanBare: string;
 
+/** Waits until the good watch has written `tag` to apps/web/values.yaml of both repositories. */
+async function inBothRepositories(tag: string, what: string): Promise<void> {
+  await eventually(
+    what,
+    () =>
+      [hostileBare, cleanBare].every((bare) => showFile(bare, 'apps/web/values.yaml').includes(`"${tag}"`))
+        ? true
+        : undefined,
+    120_000,
+  );
+}
+
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'slipway-hostile-e2e-'));
   outside = join(root, 'outside');
@@ -292,15 +304,7 @@ spec:
     - {gitTarget: hostile, path: apps/keys/values.yaml, helm: {tagPath: image.tag}}
     - {gitTarget: hostile, path: apps/parse/values.yaml, helm: {tagPath: image.tag}}
 `);
-  await eventually(
-    'the good watch written to both repositories',
-    () =>
-      showFile(hostileBare, 'apps/web/values.yaml').includes('"1.0.0"') &&
-      showFile(cleanBare, 'apps/web/values.yaml').includes('"1.0.0"')
-        ? true
-        : undefined,
-    120_000,
-  );
+  await inBothRepositories('1.0.0', 'the good watch written to both repositories');
 }, 240_000);
 
 afterAll(async () => {
@@ -649,15 +653,7 @@ describe('after all of it', () => {
       headers: signRequest(WEBHOOK_SECRET, body),
     });
     expect(response.status).toBe(202);
-    await eventually(
-      '1.1.0 in both repositories',
-      () =>
-        showFile(cleanBare, 'apps/web/values.yaml').includes('"1.1.0"') &&
-        showFile(hostileBare, 'apps/web/values.yaml').includes('"1.1.0"')
-          ? true
-          : undefined,
-      120_000,
-    );
+    await inBothRepositories('1.1.0', '1.1.0 in both repositories');
     await expectNothingLeaked();
   });
 });

@@ -18,6 +18,7 @@ import type { GitSyncProcess } from '../../src/gitsync/process.js';
 import { startTestController, type TestController } from './support/controller.js';
 import {
   commitMessages,
+  commitTrailers,
   createBareRepo,
   externalCommit,
   type GitHttpServer,
@@ -112,15 +113,6 @@ const healthyOn = (image: string) => (r: import('../../src/api/rollout.js').Roll
   r.status.stableRS === r.status.currentPodHash &&
   (r.spec.template?.spec?.containers as { image: string }[] | undefined)?.[0]?.image === image;
 
-function trailersOf(message: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of message.split('\n')) {
-    const m = /^(Slipway-[A-Za-z]+): (.*)$/.exec(line);
-    if (m) out[m[1]!] = m[2]!;
-  }
-  return out;
-}
-
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'slipway-promotion-e2e-'));
   bare = createBareRepo(root, 'platform', {
@@ -209,7 +201,7 @@ spec:
       () => (showFile(bare, 'envs/staging/rollout.yaml').includes(V2) ? true : undefined),
       60_000,
     );
-    const promote = trailersOf(commitMessages(bare)[0]!);
+    const promote = commitTrailers(commitMessages(bare)[0]!);
     expect(promote).toMatchObject({
       'Slipway-Decision': 'promote',
       'Slipway-Environment': 'staging',
@@ -237,7 +229,7 @@ spec:
       60_000,
     );
     expect(showFile(bare, 'envs/staging/rollout.yaml')).toBe(rolloutManifest('web-staging', V1, 'job-fail'));
-    const rollback = trailersOf(commitMessages(bare)[0]!);
+    const rollback = commitTrailers(commitMessages(bare)[0]!);
     expect(rollback).toMatchObject({
       'Slipway-Decision': 'rollback',
       'Slipway-Environment': 'staging',

@@ -55,6 +55,20 @@ async function updatedWithAnalysisStep(name: string, templateName: string): Prom
   await deployed(name);
 }
 
+/** Waits until the Rollout is Healthy with its update (revision 2) stable. */
+function healthyOnRevision2(name: string, what: string) {
+  return waitForRollout(
+    namespace,
+    name,
+    what,
+    (r) =>
+      r.status?.phase === 'Healthy' &&
+      r.status.stableRS === r.status.currentPodHash &&
+      r.metadata?.annotations?.['rollout.argoproj.io/revision'] === '2',
+    120_000,
+  );
+}
+
 beforeAll(async () => {
   kubectl(['create', 'namespace', namespace]);
   web = await startHttpFixture(() => ({ body: { value: metricValue } }));
@@ -151,15 +165,9 @@ describe('rollouts gated by analysis', () => {
     kubectl(['apply', '-f', join(EXAMPLES, 'cluster-analysis-templates.yaml')]);
     kubectl(['apply', '-n', namespace, '-f', join(EXAMPLES, 'rollout-analysis-step.yaml')]);
     await deployed('rollout-analysis-step');
-    const ro = await waitForRollout(
-      namespace,
+    const ro = await healthyOnRevision2(
       'rollout-analysis-step',
       'Healthy on revision 2, past the analysis step',
-      (r) =>
-        r.status?.phase === 'Healthy' &&
-        r.status.stableRS === r.status.currentPodHash &&
-        r.metadata?.annotations?.['rollout.argoproj.io/revision'] === '2',
-      120_000,
     );
     const run = runsOf().find(
       (r) => r.metadata.name === `rollout-analysis-step-${ro.status?.currentPodHash}-2-1`,
@@ -174,16 +182,7 @@ describe('rollouts gated by analysis', () => {
     const name = `rollout-background-analysis-${paused.status?.currentPodHash}-2`;
     expect(runsOf().some((r) => r.metadata.name === name)).toBe(true);
     operate(namespace, 'rollout-background-analysis', 'promote-full');
-    await waitForRollout(
-      namespace,
-      'rollout-background-analysis',
-      'Healthy',
-      (r) =>
-        r.status?.phase === 'Healthy' &&
-        r.status.stableRS === r.status.currentPodHash &&
-        r.metadata?.annotations?.['rollout.argoproj.io/revision'] === '2',
-      120_000,
-    );
+    await healthyOnRevision2('rollout-background-analysis', 'Healthy');
     expect(
       getRollout(namespace, 'rollout-background-analysis').status?.canary?.currentBackgroundAnalysisRunStatus,
     ).toBeUndefined();

@@ -16,6 +16,7 @@ import type { GitSyncProcess } from '../../src/gitsync/process.js';
 import { startTestController, type TestController } from '../e2e/support/controller.js';
 import {
   commitMessages,
+  commitTrailers,
   createBareRepo,
   externalCommit,
   type GitHttpServer,
@@ -482,27 +483,26 @@ spec:
 `;
 }
 
-function trailersOf(message: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of message.split('\n')) {
-    const m = /^(Slipway-[A-Za-z]+): (.*)$/.exec(line);
-    if (m) out[m[1]!] = m[2]!;
-  }
-  return out;
-}
-
 /** The newest commit whose trailers include `wanted`, once there is one. */
 async function commitWith(wanted: Record<string, string>, what: string): Promise<Record<string, string>> {
   const bare = join(root, 'gitops.git');
   const deadline = Date.now() + 240_000;
   while (Date.now() < deadline) {
     for (const message of commitMessages(bare)) {
-      const trailers = trailersOf(message);
+      const trailers = commitTrailers(message);
       if (Object.entries(wanted).every(([k, v]) => trailers[k] === v)) return trailers;
     }
     await sleep(500);
   }
   throw new Error(`timed out waiting for ${what}; newest commit: ${commitMessages(bare)[0]}`);
+}
+
+/** The commit of a pipeline decision (promote or rollback) writing `image` to `env`, once there is one. */
+function decisionCommit(decision: string, env: string, image: string, what: string) {
+  return commitWith(
+    { 'Slipway-Decision': decision, 'Slipway-Environment': env, 'Slipway-Image': image },
+    what,
+  );
 }
 
 const PIPELINE: ResourceRef = {
@@ -568,8 +568,10 @@ describe('image to prod through Git: ImageWatch, PromotionPipeline and Argo CD',
     const bump = await commitWith({ 'Slipway-Image': R('2.0.0') }, 'the ImageWatch commit of 2.0.0');
     expect(bump['Slipway-From']).toBe(R('1.0.0'));
     await envHealthy('dev', '2.0.0', 'dev Healthy on 2.0.0');
-    const promote = await commitWith(
-      { 'Slipway-Decision': 'promote', 'Slipway-Environment': 'prod', 'Slipway-Image': R('2.0.0') },
+    const promote = await decisionCommit(
+      'promote',
+      'prod',
+      R('2.0.0'),
       'the promote commit of 2.0.0 to prod',
     );
     expect(promote['Slipway-From']).toBe(R('1.0.0'));
@@ -587,10 +589,7 @@ describe('image to prod through Git: ImageWatch, PromotionPipeline and Argo CD',
     try {
       await pushImage(registry!.url, 'acme/web', '3.0.0');
       await envHealthy('dev', '3.0.0', 'dev Healthy on 3.0.0');
-      await commitWith(
-        { 'Slipway-Decision': 'promote', 'Slipway-Environment': 'prod', 'Slipway-Image': R('3.0.0') },
-        'the promote commit of 3.0.0 to prod',
-      );
+      await decisionCommit('promote', 'prod', R('3.0.0'), 'the promote commit of 3.0.0 to prod');
       // The abort message names the failed AnalysisRun, whose name has the pod hash in it.
       const degraded = (app: Application) => {
         const h = healthOf(app, 'Rollout', 'web-prod');
@@ -615,10 +614,7 @@ describe('image to prod through Git: ImageWatch, PromotionPipeline and Argo CD',
     } finally {
       prodStates.close();
     }
-    const rollback = await commitWith(
-      { 'Slipway-Decision': 'rollback', 'Slipway-Environment': 'prod', 'Slipway-Image': R('2.0.0') },
-      'the rollback commit of prod',
-    );
+    const rollback = await decisionCommit('rollback', 'prod', R('2.0.0'), 'the rollback commit of prod');
     expect(rollback['Slipway-From']).toBe(R('3.0.0'));
     expect(rollback['Slipway-Analysis']).toMatch(/=Failed$/);
     await envHealthy('prod', '2.0.0', 'prod synced back to 2.0.0 and Healthy');
@@ -657,10 +653,7 @@ describe('image to prod through Git: ImageWatch, PromotionPipeline and Argo CD',
     // image again, and the pipeline must follow it to prod and be Healthy.
     kubectl(['apply', '-f', '-'], checkTemplate('dev', true));
     await pushImage(registry!.url, 'acme/web', '4.0.0');
-    await commitWith(
-      { 'Slipway-Decision': 'rollback', 'Slipway-Environment': 'dev', 'Slipway-Image': R('3.0.0') },
-      'the rollback commit of dev',
-    );
+    await decisionCommit('rollback', 'dev', R('3.0.0'), 'the rollback commit of dev');
     await envHealthy('dev', '3.0.0', 'dev synced back to 3.0.0 and Healthy');
     await pipelineHealth(
       'Suspended',

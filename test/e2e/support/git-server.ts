@@ -70,6 +70,16 @@ export function commitMessages(bare: string, branch = 'main'): string[] {
     .filter((m) => m !== '');
 }
 
+/** The Slipway-* trailers of a commit message, by key (the last one of a key wins). */
+export function commitTrailers(message: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of message.split('\n')) {
+    const m = /^(Slipway-[A-Za-z]+): (.*)$/.exec(line);
+    if (m) out[m[1]!] = m[2]!;
+  }
+  return out;
+}
+
 const execFileAsync = promisify(execFile);
 
 async function gitAsync(cwd: string, args: string[]): Promise<void> {
