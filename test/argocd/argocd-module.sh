@@ -17,6 +17,18 @@ argocd_cache_dirs() {
   export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false
 }
 
+# argocd_download: `go mod download -json` of the release (in $work), then the gitops-engine pin
+# check; sets argocd_dir (its source) and argocd_gomod (its go.mod as the proxy serves it).
+argocd_download() {
+  local download
+  download=$(cd "$work" && go mod download -json "$ARGOCD_MODULE@v$ARGOCD_VERSION")
+  field() { printf '%s\n' "$download" | sed -n "s/^[[:space:]]*\"$1\": \"\(.*\)\",\{0,1\}$/\1/p"; }
+  argocd_dir=$(field Dir)
+  argocd_gomod=$(field GoMod)
+  [ -f "$argocd_gomod" ] || { log "could not download $ARGOCD_MODULE@v$ARGOCD_VERSION"; return 1; }
+  check_gitops_engine_pin "$(field Info)"
+}
+
 # check_gitops_engine_pin INFO_FILE: fails unless GITOPS_ENGINE_VERSION names the release tag's
 # commit. A pseudo-version embeds the commit time, so it has to equal the tag's commit time the
 # proxy reports (INFO_FILE, the Info of `go mod download -json`); when the proxy also reports the

@@ -48,12 +48,8 @@ log "building the Argo CD v$ARGOCD_VERSION Lua harness (cold: downloads argo-cd'
 rm -rf "$out" && mkdir -p "$work" "$out"
 
 log "go mod download -json $ARGOCD_MODULE@v$ARGOCD_VERSION"
-download=$(cd "$work" && go mod download -json "$ARGOCD_MODULE@v$ARGOCD_VERSION")
-field() { printf '%s\n' "$download" | sed -n "s/^[[:space:]]*\"$1\": \"\(.*\)\",\{0,1\}$/\1/p"; }
-upstream_gomod=$(field GoMod)
-[ -f "$upstream_gomod" ] || { log "could not download $ARGOCD_MODULE@v$ARGOCD_VERSION"; exit 1; }
-check_gitops_engine_pin "$(field Info)"
-wrapper_gomod test/argocd/build-harness.sh slipway.dev/test/argocd-harness "$upstream_gomod" >"$work/go.mod"
+argocd_download
+wrapper_gomod test/argocd/build-harness.sh slipway.dev/test/argocd-harness "$argocd_gomod" >"$work/go.mod"
 
 rm -f "$work/go.sum"
 cp "$here/harness/main.go" "$work/main.go"

@@ -38,11 +38,8 @@ log "building Argo CD v$ARGOCD_VERSION (server, repo-server, application-control
 rm -rf "$out" && mkdir -p "$work" "$out"
 
 module=$ARGOCD_MODULE
-download=$(cd "$work" && go mod download -json "$module@v$ARGOCD_VERSION")
-field() { printf '%s\n' "$download" | sed -n "s/^[[:space:]]*\"$1\": \"\(.*\)\",\{0,1\}$/\1/p"; }
-src=$(field Dir)
-[ -f "$src/go.mod" ] || { log "could not download $module@v$ARGOCD_VERSION"; exit 1; }
-check_gitops_engine_pin "$(field Info)"
+argocd_download
+src=$argocd_dir
 wrapper_gomod test/gitops/build-argocd.sh slipway.dev/test/argocd-gitops "$src/go.mod" >"$work/go.mod"
 cp "$src/go.sum" "$work/go.sum" && chmod u+w "$work/go.sum"
 log "wrapper module with $(grep -c '^replace' "$work/go.mod") replaces; go get $module/cmd"

@@ -190,38 +190,38 @@ func findScripts(repo string, mergeBuiltins bool) ([]*scriptSet, error) {
 		byKey[key] = s
 		return s
 	}
+	// eachScript calls found for every file called name below root, with the set of the
+	// group/kind directory it is in; a missing root holds no scripts.
+	eachScript := func(root, name string, found func(s *scriptSet, dir, script string) error) error {
+		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || d.Name() != name {
+				return err
+			}
+			dir := filepath.Dir(path)
+			rel, _ := filepath.Rel(root, dir)
+			script, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			return found(get(rel), dir, string(script))
+		})
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
 	healthRoot := filepath.Join(repo, "health-checks")
-	err := filepath.WalkDir(healthRoot, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || d.Name() != "health.lua" {
-			return err
-		}
-		dir := filepath.Dir(path)
-		rel, _ := filepath.Rel(healthRoot, dir)
-		script, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		s := get(rel)
-		s.healthDir, s.healthLua = dir, string(script)
+	err := eachScript(healthRoot, "health.lua", func(s *scriptSet, dir, script string) error {
+		s.healthDir, s.healthLua = dir, script
 		return nil
 	})
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err != nil {
 		return nil, err
 	}
 	actionsRoot := filepath.Join(repo, "actions")
-	err = filepath.WalkDir(actionsRoot, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || d.Name() != "discovery.lua" {
-			return err
-		}
-		dir := filepath.Dir(path)
-		rel, _ := filepath.Rel(actionsRoot, dir)
-		discovery, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		s := get(rel)
+	err = eachScript(actionsRoot, "discovery.lua", func(s *scriptSet, dir, discovery string) error {
 		s.actionsDir = dir
-		s.actions = appv1.ResourceActions{ActionDiscoveryLua: string(discovery), MergeBuiltinActions: mergeBuiltins}
+		s.actions = appv1.ResourceActions{ActionDiscoveryLua: discovery, MergeBuiltinActions: mergeBuiltins}
 		entries, err := os.ReadDir(dir)
 		if err != nil {
 			return err
@@ -242,7 +242,7 @@ func findScripts(repo string, mergeBuiltins bool) ([]*scriptSet, error) {
 		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err != nil {
 		return nil, err
 	}
 	sets := make([]*scriptSet, 0, len(byKey))
