@@ -306,15 +306,20 @@ export async function startArgoCd(options: {
       'info',
     ]);
     await waitFor('repo-server', `http://127.0.0.1:${repoMetrics}/healthz`);
-    const repoServer = ['--repo-server', `127.0.0.1:${repoPort}`, '--repo-server-plaintext'];
-    start('application-controller', join(binDir, 'argocd-application-controller'), [
+    // What the application controller and the API server share: the cluster, the repo-server, Redis.
+    const common = [
       '--kubeconfig',
       kube.kubeconfig,
       '--namespace',
       namespace,
-      ...repoServer,
+      '--repo-server',
+      `127.0.0.1:${repoPort}`,
+      '--repo-server-plaintext',
       '--redis',
       redisAddr,
+    ];
+    start('application-controller', join(binDir, 'argocd-application-controller'), [
+      ...common,
       '--metrics-port',
       String(ctrlMetrics),
       '--app-resync',
@@ -331,13 +336,7 @@ export async function startArgoCd(options: {
       'info',
     ]);
     start('server', join(binDir, 'argocd-server'), [
-      '--kubeconfig',
-      kube.kubeconfig,
-      '--namespace',
-      namespace,
-      ...repoServer,
-      '--redis',
-      redisAddr,
+      ...common,
       '--insecure',
       '--disable-auth',
       '--address',
