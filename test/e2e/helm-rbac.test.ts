@@ -207,6 +207,26 @@ describe.each(modes)('the chart RBAC, $mode', ({ mode, namespaced }) => {
   const appNs = namespaced ? releaseNs : `rbac-app-${id}`;
   const controllerSa = `${release}-slipway-controller`;
   const gitSyncSa = `${release}-slipway-git-sync`;
+
+  /**
+   * The ServiceAccount's grants in each namespace: its own rules (`own`), its Lease and the
+   * notification objects in the release namespace, Secrets `get` where applications are; when
+   * namespaced, nothing at all outside the release namespace.
+   */
+  function expectGrants(serviceAccount: string, own: Record<string, string[]>, lease: string): void {
+    expect(canIList(releaseNs, serviceAccount, releaseNs)).toEqual({
+      ...own,
+      ...leaseGrants(lease),
+      ...NOTIFICATION_GRANTS,
+      ...(appNs === releaseNs ? { secrets: ['get'] } : {}),
+    });
+    if (namespaced) {
+      expect(canIList(releaseNs, serviceAccount, 'default')).toEqual({});
+    } else {
+      expect(canIList(releaseNs, serviceAccount, appNs)).toEqual({ ...own, secrets: ['get'] });
+      expect(canIList(releaseNs, serviceAccount, 'default')).toEqual(own);
+    }
+  }
   const rollout = 'rbac-demo';
   let helm: Helm;
   let manifests: Manifest[];
@@ -380,20 +400,7 @@ describe.each(modes)('the chart RBAC, $mode', ({ mode, namespaced }) => {
   });
 
   it('grants the controller exactly its rules, the Lease in the release namespace and Secrets where listed', () => {
-    const expected = controllerGrants(!namespaced);
-    expect(canIList(releaseNs, controllerSa, releaseNs)).toEqual({
-      ...expected,
-      ...leaseGrants('slipway-controller-lock'),
-      ...NOTIFICATION_GRANTS,
-      ...(appNs === releaseNs ? { secrets: ['get'] } : {}),
-    });
-    if (namespaced) {
-      // Nothing at all outside the release namespace.
-      expect(canIList(releaseNs, controllerSa, 'default')).toEqual({});
-    } else {
-      expect(canIList(releaseNs, controllerSa, appNs)).toEqual({ ...expected, secrets: ['get'] });
-      expect(canIList(releaseNs, controllerSa, 'default')).toEqual(expected);
-    }
+    expectGrants(controllerSa, controllerGrants(!namespaced), 'slipway-controller-lock');
   });
 
   it('never lets the controller list Secrets, touch other Leases, or use a wildcard', () => {
@@ -417,19 +424,8 @@ describe.each(modes)('the chart RBAC, $mode', ({ mode, namespaced }) => {
   });
 
   it('grants git-sync its own kinds, Events, its Lease and Secrets only where listed', () => {
-    expect(canIList(releaseNs, gitSyncSa, releaseNs)).toEqual({
-      ...GIT_SYNC_GRANTS,
-      ...leaseGrants('slipway-git-sync-lock'),
-      ...NOTIFICATION_GRANTS,
-      ...(appNs === releaseNs ? { secrets: ['get'] } : {}),
-    });
-    if (namespaced) {
-      expect(canIList(releaseNs, gitSyncSa, 'default')).toEqual({});
-    } else {
-      expect(canIList(releaseNs, gitSyncSa, appNs)).toEqual({ ...GIT_SYNC_GRANTS, secrets: ['get'] });
-      expect(canIList(releaseNs, gitSyncSa, 'default')).toEqual(GIT_SYNC_GRANTS);
-      expect(canI(releaseNs, gitSyncSa, ['get', 'secrets', '-n', releaseNs])).toBe('no');
-    }
+    expectGrants(gitSyncSa, GIT_SYNC_GRANTS, 'slipway-git-sync-lock');
+    if (!namespaced) expect(canI(releaseNs, gitSyncSa, ['get', 'secrets', '-n', releaseNs])).toBe('no');
     expect(canI(releaseNs, gitSyncSa, ['list', 'secrets', '-n', appNs])).toBe('no');
     expect(canI(releaseNs, gitSyncSa, ['patch', 'rollouts.argoproj.io', '-n', appNs])).toBe('no');
     expect(canI(releaseNs, gitSyncSa, ['update', 'leases/slipway-controller-lock', '-n', releaseNs])).toBe(
