@@ -27,6 +27,7 @@ import {
   startGitHttpServer,
 } from './support/git-server.js';
 import { type GitHubFixture, startGitHubFixture } from './support/github-fixture.js';
+import { gitTargetYaml } from './support/gitsync.js';
 import { apply, getJson, kubectl, tryKubectl } from './support/kubectl.js';
 import { startInProcessGitSync, tearDown } from './support/lifecycle.js';
 import { analysisTemplateManifest, jobProvider } from './support/manifests.js';
@@ -142,18 +143,8 @@ beforeAll(async () => {
           } as unknown as ImageSource)
         : undefined,
   });
-  kubectl(
-    ['apply', '-n', namespace, '-f', '-'],
-    `
-apiVersion: slipway.dev/v1alpha1
-kind: GitTarget
-metadata: {name: platform}
-spec:
-  url: ${gitServer.url('platform')}
-  branch: main
-  author: {name: Slipway E2E, email: e2e@slipway.dev}
-`,
-  );
+  const author = '{name: Slipway E2E, email: e2e@slipway.dev}';
+  apply(gitTargetYaml('platform', gitServer.url('platform'), { secretRef: undefined, author }), namespace);
 }, 180_000);
 
 afterAll(() => tearDown([gitSync, controller, github, gitServer], { namespace, root }));

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import type { Rollout } from '../../src/api/rollout.js';
 import { readKindScripts, renderArgoCdCm } from '../../src/argocd/argocd-cm.js';
 import type { GitSyncProcess } from '../../src/gitsync/process.js';
@@ -22,9 +22,15 @@ import {
   type GitHttpServer,
   startGitHttpServer,
 } from '../e2e/support/git-server.js';
+import { gitTargetYaml } from '../e2e/support/gitsync.js';
 import { getJson, kubectl } from '../e2e/support/kubectl.js';
 import { startInProcessGitSync, tearDown } from '../e2e/support/lifecycle.js';
-import { analysisTemplateManifest, jobProvider } from '../e2e/support/manifests.js';
+import {
+  analysisTemplateManifest,
+  canaryRollout,
+  jobProvider,
+  type RolloutOptions,
+} from '../e2e/support/manifests.js';
 import { pushImage, startRegistry, type TestRegistry } from '../e2e/support/registry.js';
 import { getRollout } from '../e2e/support/rollouts.js';
 import { eventually } from '../e2e/support/wait.js';
@@ -67,29 +73,19 @@ function setArgoCdCm(data: Record<string, string>): void {
   );
 }
 
-const STEPS = [20, 40, 60, 80].flatMap((weight) => [`{setWeight: ${weight}}`, '{pause: {}}']);
+/** A Rollout as a file in Git, its container named web (the name the image targets select). */
+function gitRollout(
+  name: string,
+  canary: Record<string, unknown>,
+  options: Omit<RolloutOptions, 'strategy'>,
+) {
+  return stringify(canaryRollout(undefined, name, canary, { ...options, container: { name: 'web' } }));
+}
+
+const STEPS = [20, 40, 60, 80].flatMap((weight) => [{ setWeight: weight }, { pause: {} }]);
 
 function webRollout(image: string): string {
-  return `apiVersion: argoproj.io/v1alpha1
-kind: Rollout
-metadata:
-  name: web
-spec:
-  replicas: 5
-  revisionHistoryLimit: 3
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-        - name: web
-          image: ${image}
-  strategy:
-    canary:
-      steps: [${STEPS.join(', ')}]
-`;
+  return gitRollout('web', { steps: STEPS }, { replicas: 5, image, spec: { revisionHistoryLimit: 3 } });
 }
 
 const POST_SYNC_HOOK = `apiVersion: batch/v1
@@ -419,28 +415,8 @@ describe('Argo CD syncs Slipway Rollouts from Git and reads them with our Lua', 
 });
 
 function envRollout(env: 'dev' | 'prod', image: string): string {
-  return `apiVersion: argoproj.io/v1alpha1
-kind: Rollout
-metadata:
-  name: web-${env}
-spec:
-  replicas: 2
-  selector:
-    matchLabels: {app: web-${env}}
-  template:
-    metadata:
-      labels: {app: web-${env}}
-    spec:
-      containers:
-        - name: web
-          image: ${image}
-  strategy:
-    canary:
-      steps:
-        - setWeight: 50
-        - analysis:
-            templates: [{templateName: check-${env}}]
-`;
+  const analysis = { templates: [{ templateName: `check-${env}` }] };
+  return gitRollout(`web-${env}`, { steps: [{ setWeight: 50 }, { analysis }] }, { replicas: 2, image });
 }
 
 /** A Job analysis; kwok fails the pod with exit code 1 when `fail` (slipway.dev/kwok-exit-code). */
@@ -455,14 +431,8 @@ function checkTemplate(env: 'dev' | 'prod', fail: boolean): string {
 function deliveryManifests(repository: string): string {
   const target = (env: string) =>
     `{gitTarget: gitops, path: envs/${env}/rollout.yaml, yaml: {path: "spec.template.spec.containers[name=web].image"}}`;
-  return `apiVersion: slipway.dev/v1alpha1
-kind: GitTarget
-metadata: {name: gitops}
-spec:
-  url: ${gitServer.url('gitops')}
-  branch: main
-  author: {name: Slipway GitOps, email: gitops@slipway.dev}
----
+  const author = '{name: Slipway GitOps, email: gitops@slipway.dev}';
+  return `${gitTargetYaml('gitops', gitServer.url('gitops'), { secretRef: undefined, author })}---
 apiVersion: slipway.dev/v1alpha1
 kind: ImageWatch
 metadata: {name: web-dev}

@@ -101,11 +101,18 @@ export async function startTestGitSync(options: GitSyncOptions): Promise<TestGit
 
 /**
  * A GitTarget as YAML, for files that apply it beside ImageWatches: the main branch of `url`,
- * with the token Secret createRepoSecret makes; `more` adds spec fields, each a YAML flow value.
+ * with the token Secret createRepoSecret makes; `more` adds spec fields, each a YAML flow value
+ * (`secretRef: undefined` for a Git server without a token).
  */
-export function gitTargetYaml(name: string, url: string, more: Record<string, string> = {}): string {
+export function gitTargetYaml(
+  name: string,
+  url: string,
+  more: Record<string, string | undefined> = {},
+): string {
   const spec = { url, branch: 'main', secretRef: '{name: repo-creds}', ...more };
-  const fields = Object.entries(spec).map(([key, value]) => `  ${key}: ${value}\n`);
+  const fields = Object.entries(spec)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `  ${key}: ${value}\n`);
   return `apiVersion: slipway.dev/v1alpha1\nkind: GitTarget\nmetadata: {name: ${name}}\nspec:\n${fields.join('')}`;
 }
 
