@@ -230,8 +230,8 @@ describe.each(modes)('the chart RBAC, $mode', ({ mode, namespaced }) => {
   const rollout = 'rbac-demo';
   let helm: Helm;
   let manifests: Manifest[];
-  let controller: RunningProcess | undefined;
-  let gitSync: RunningProcess | undefined;
+  /** What the tests started, killed after the last. */
+  const started: RunningProcess[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'slipway-rbac-'));
   const argsOf = (deployment: string) => {
     const args = (findManifest(manifests, 'Deployment', deployment) as Deployment).spec.template.spec
@@ -239,6 +239,19 @@ describe.each(modes)('the chart RBAC, $mode', ({ mode, namespaced }) => {
     if (!args) throw new Error(`the Deployment ${deployment} has no args`);
     return args;
   };
+
+  /**
+   * The chart's Deployment for `serviceAccount`, run as that ServiceAccount with the Deployment's
+   * arguments, once it holds `lease` and is ready.
+   */
+  async function startAs(serviceAccount: string, lease: string): Promise<RunningProcess> {
+    const kubeconfig = serviceAccountKubeconfig(releaseNs, serviceAccount, dir);
+    const running = await startProcess(argsOf(serviceAccount), kubeconfig, releaseNs);
+    started.push(running);
+    await waitForLease(releaseNs, lease);
+    await waitForReady(running);
+    return running;
+  }
 
   beforeAll(() => {
     const found = helmBinaries().find((h) => h.major === 3);
@@ -260,18 +273,13 @@ describe.each(modes)('the chart RBAC, $mode', ({ mode, namespaced }) => {
   }, 20 * 60_000);
 
   afterAll(() => {
-    controller?.child.kill('SIGKILL');
-    gitSync?.child.kill('SIGKILL');
+    for (const running of started) running.child.kill('SIGKILL');
     tryKubectl(['delete', 'clusterrole,clusterrolebinding', '-l', `app.kubernetes.io/instance=${release}`]);
     rmSync(dir, { recursive: true, force: true }); // kubeconfigs with ServiceAccount tokens
   });
 
   it('runs the real controller on a ServiceAccount token, and it drives a canary through a step to Healthy', async () => {
-    const kubeconfig = serviceAccountKubeconfig(releaseNs, controllerSa, dir);
-    controller = await startProcess(argsOf(controllerSa), kubeconfig, releaseNs);
-    const running = controller;
-    await waitForLease(releaseNs, 'slipway-controller-lock');
-    await waitForReady(running);
+    const running = await startAs(controllerSa, 'slipway-controller-lock');
 
     kubectl(['apply', '-f', '-'], service(`${rollout}-canary`, appNs, rollout));
     kubectl(['apply', '-f', '-'], service(`${rollout}-stable`, appNs, rollout));
@@ -326,11 +334,7 @@ describe.each(modes)('the chart RBAC, $mode', ({ mode, namespaced }) => {
   });
 
   it('runs the real git-sync on a ServiceAccount token: it leads, reads a pull Secret and records status', async () => {
-    const kubeconfig = serviceAccountKubeconfig(releaseNs, gitSyncSa, dir);
-    gitSync = await startProcess(argsOf(gitSyncSa), kubeconfig, releaseNs);
-    const running = gitSync;
-    await waitForLease(releaseNs, 'slipway-git-sync-lock');
-    await waitForReady(running);
+    const running = await startAs(gitSyncSa, 'slipway-git-sync-lock');
 
     // A registry that refuses connections: the check fails after the pull Secret was read,
     // and git-sync writes that into the ImageWatch's status and an Event.
