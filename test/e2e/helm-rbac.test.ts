@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { type SlipwayProcess, spawnSlipway } from './support/controller.js';
 import { findManifest, type Helm, helmBinaries, type Manifest, renderChart } from './support/helm.js';
-import { getJson, getJsonAsync, kubectl, tryKubectl, tryKubectlAsync } from './support/kubectl.js';
-import { canaryRollout } from './support/manifests.js';
+import { apply, getJson, getJsonAsync, kubectl, tryKubectl, tryKubectlAsync } from './support/kubectl.js';
+import { serviceCanary } from './support/manifests.js';
 import {
   CONTROLLER_GRANTS,
   canIKeys,
@@ -170,30 +170,6 @@ function expectNothingRefused(
   expect(refusedLines).toEqual([]);
 }
 
-function rolloutManifest(name: string, namespace: string, image: string): string {
-  return JSON.stringify(
-    canaryRollout(
-      namespace,
-      name,
-      {
-        canaryService: `${name}-canary`,
-        stableService: `${name}-stable`,
-        steps: [{ setWeight: 50 }, { pause: {} }],
-      },
-      { image, spec: { revisionHistoryLimit: 0 } },
-    ),
-  );
-}
-
-function service(name: string, namespace: string, app: string): string {
-  return JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name, namespace },
-    spec: { selector: { app }, ports: [{ port: 80, targetPort: 80 }] },
-  });
-}
-
 const modes = [
   { mode: 'cluster-wide', namespaced: false },
   { mode: 'namespaced', namespaced: true },
@@ -281,9 +257,14 @@ describe.each(modes)('the chart RBAC, $mode', ({ mode, namespaced }) => {
   it('runs the real controller on a ServiceAccount token, and it drives a canary through a step to Healthy', async () => {
     const running = await startAs(controllerSa, 'slipway-controller-lock');
 
-    kubectl(['apply', '-f', '-'], service(`${rollout}-canary`, appNs, rollout));
-    kubectl(['apply', '-f', '-'], service(`${rollout}-stable`, appNs, rollout));
-    kubectl(['apply', '-f', '-'], rolloutManifest(rollout, appNs, 'nginx:1.26'));
+    apply(
+      serviceCanary(
+        appNs,
+        rollout,
+        { steps: [{ setWeight: 50 }, { pause: {} }] },
+        { image: 'nginx:1.26', spec: { revisionHistoryLimit: 0 } },
+      ),
+    );
     const first = await waitForPhase(appNs, rollout, 'Healthy');
     const stable = first.status?.stableRS ?? '';
 

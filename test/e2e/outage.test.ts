@@ -17,7 +17,7 @@ import { CONTROLLERS } from '../../src/process/controllers.js';
 import { createBareRepo, type GitHttpServer, showFile, startGitHttpServer } from './support/git-server.js';
 import { createRepoSecret, kubectl, tryKubectl } from './support/kubectl.js';
 import { inProcessOptions, startInProcessGitSync, tearDown } from './support/lifecycle.js';
-import { canaryRollout } from './support/manifests.js';
+import { serviceCanary } from './support/manifests.js';
 import { freePort, pushImage, startRegistry, type TestRegistry } from './support/registry.js';
 import { getRollout, operate, setImage, waitForPhase, waitForRollout } from './support/rollouts.js';
 import { eventually } from './support/wait.js';
@@ -87,26 +87,14 @@ beforeAll(async () => {
   });
   gitSync = await startInProcessGitSync(namespace, join(root, 'work'), { leaderElection: true });
 
-  for (const svc of [`${name}-canary`, `${name}-stable`]) {
-    apply({
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: svc },
-      spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 80 }] },
-    });
+  for (const object of serviceCanary(
+    undefined,
+    name,
+    { steps: [{ setWeight: 50 }, { pause: {} }] },
+    { image: 'nginx:1' },
+  )) {
+    apply(object);
   }
-  apply(
-    canaryRollout(
-      undefined,
-      name,
-      {
-        canaryService: `${name}-canary`,
-        stableService: `${name}-stable`,
-        steps: [{ setWeight: 50 }, { pause: {} }],
-      },
-      { image: 'nginx:1' },
-    ),
-  );
   apply({
     apiVersion: 'slipway.dev/v1alpha1',
     kind: 'GitTarget',

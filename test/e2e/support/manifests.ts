@@ -68,7 +68,12 @@ export const blueGreenRollout = (
 ) => rolloutManifest(namespace, name, { ...options, strategy: { blueGreen } });
 
 /** A Service selecting `app=<app>` on port 80. */
-export function serviceManifest(namespace: string, name: string, app: string, targetPort?: number) {
+export function serviceManifest(
+  namespace: string | undefined,
+  name: string,
+  app: string,
+  targetPort?: number,
+) {
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -111,4 +116,26 @@ export function analysisTemplateManifest(
     metadata: { name, namespace },
     spec: { metrics },
   };
+}
+
+/**
+ * A canary that splits by Service, with its Services `<name>-canary` and `<name>-stable`
+ * (selecting `app=<name>`, port 80), to apply together.
+ */
+export function serviceCanary(
+  namespace: string | undefined,
+  name: string,
+  canary: Record<string, unknown>,
+  options: Omit<RolloutOptions, 'strategy'> = {},
+): object[] {
+  return [
+    serviceManifest(namespace, `${name}-canary`, name, 80),
+    serviceManifest(namespace, `${name}-stable`, name, 80),
+    canaryRollout(
+      namespace,
+      name,
+      { canaryService: `${name}-canary`, stableService: `${name}-stable`, ...canary },
+      options,
+    ),
+  ];
 }
