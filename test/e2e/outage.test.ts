@@ -15,7 +15,7 @@ import { RestClient } from '../../src/kube/rest.js';
 import { type ControllerProcess, startControllerProcess } from '../../src/process/controller-process.js';
 import { CONTROLLERS } from '../../src/process/controllers.js';
 import { createBareRepo, type GitHttpServer, showFile, startGitHttpServer } from './support/git-server.js';
-import { createRepoSecret, kubectl, tryKubectl } from './support/kubectl.js';
+import { apply as applyObjects, createRepoSecret, kubectl, tryKubectl } from './support/kubectl.js';
 import { inProcessOptions, startInProcessGitSync, tearDown } from './support/lifecycle.js';
 import { serviceCanary } from './support/manifests.js';
 import { freePort, pushImage, startRegistry, type TestRegistry } from './support/registry.js';
@@ -57,8 +57,8 @@ async function reconciles(): Promise<number> {
     .reduce((sum, v) => sum + v.value, 0);
 }
 
-function apply(object: object): void {
-  kubectl(['apply', '-n', namespace, '-f', '-'], JSON.stringify(object));
+function apply(objects: object | object[]): void {
+  applyObjects(objects, namespace);
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -87,14 +87,7 @@ beforeAll(async () => {
   });
   gitSync = await startInProcessGitSync(namespace, join(root, 'work'), { leaderElection: true });
 
-  for (const object of serviceCanary(
-    undefined,
-    name,
-    { steps: [{ setWeight: 50 }, { pause: {} }] },
-    { image: 'nginx:1' },
-  )) {
-    apply(object);
-  }
+  apply(serviceCanary(undefined, name, { steps: [{ setWeight: 50 }, { pause: {} }] }, { image: 'nginx:1' }));
   apply({
     apiVersion: 'slipway.dev/v1alpha1',
     kind: 'GitTarget',
