@@ -4,9 +4,10 @@
 #
 #   test/argocd/build-harness.sh        prints the path of the harness binary on stdout
 #
-# The binary lands in $SLIPWAY_CACHE_DIR (default ~/.cache/slipway)/bin/argocd-lua-v<version>/.
-# A finished build leaves a `.complete` marker holding a hash of its inputs (main.go, the scripts and
-# versions.env); a second run with the same inputs is a no-op, a changed main.go rebuilds.
+# The binary lands in $SLIPWAY_CACHE_DIR (default ~/.cache/slipway)/bin/argocd-lua-v<version>-<hash>/,
+# <hash> a hash of its inputs (main.go, the scripts and versions.env): a second run with the same
+# inputs is a no-op, and checkouts with other inputs (other branches, which every e2e run's
+# prefetch builds for) keep their own builds instead of rebuilding over a binary in use.
 #
 # Why a generated go.mod: see argocd-module.sh (the upstream go.mod is downloaded with
 # `go mod download -json`). Nothing downloaded or built is written into the repo.
@@ -18,15 +19,15 @@ source "$here/versions.env"
 # shellcheck source=argocd-module.sh
 source "$here/argocd-module.sh"
 
-argocd_cache_dirs argocd-lua
-bin="$out/argocd-lua-harness"
-
 log() { printf '[slipway argocd-lua build] %s\n' "$*" >&2; }
 
 inputs_hash() {
   cat "$here/harness/main.go" "$here/versions.env" "$here/argocd-module.sh" "${BASH_SOURCE[0]}" | sha256sum | cut -c1-16
 }
 want=$(inputs_hash)
+argocd_cache_dirs argocd-lua
+out="$out-$want"
+bin="$out/argocd-lua-harness"
 if [ -f "$out/.complete" ] && [ "$(cat "$out/.complete")" = "$want" ] && [ -x "$bin" ]; then
   echo "$bin"
   exit 0
@@ -41,9 +42,6 @@ if [ -f "$out/.complete" ] && [ "$(cat "$out/.complete")" = "$want" ] && [ -x "$
   exit 0
 fi
 
-if [ -f "$out/.complete" ]; then
-  log "harness inputs changed since the cached build; rebuilding"
-fi
 log "building the Argo CD v$ARGOCD_VERSION Lua harness (cold: downloads argo-cd's module graph and compiles util/lua, several minutes on 2 cores)"
 rm -rf "$out" && mkdir -p "$work" "$out"
 
