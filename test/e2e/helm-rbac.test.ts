@@ -320,28 +320,21 @@ describe.each(modes)('the chart RBAC, $mode', ({ mode, namespaced }) => {
     // A registry that refuses connections: the check fails after the pull Secret was read,
     // and git-sync writes that into the ImageWatch's status and an Event.
     const dockerConfig = { auths: { '127.0.0.1:9': { auth: Buffer.from('bot:token').toString('base64') } } };
-    kubectl(
-      ['apply', '-f', '-'],
-      JSON.stringify({
+    apply([
+      {
         apiVersion: 'v1',
         kind: 'Secret',
         metadata: { name: 'registry-pull', namespace: appNs },
         type: 'kubernetes.io/dockerconfigjson',
         stringData: { '.dockerconfigjson': JSON.stringify(dockerConfig) },
-      }),
-    );
-    kubectl(
-      ['apply', '-f', '-'],
-      JSON.stringify({
+      },
+      {
         apiVersion: 'slipway.dev/v1alpha1',
         kind: 'GitTarget',
         metadata: { name: 'deploy-repo', namespace: appNs },
         spec: { url: 'file:///nonexistent/deploy.git', branch: 'main' },
-      }),
-    );
-    kubectl(
-      ['apply', '-f', '-'],
-      JSON.stringify({
+      },
+      {
         apiVersion: 'slipway.dev/v1alpha1',
         kind: 'ImageWatch',
         metadata: { name: 'web', namespace: appNs },
@@ -352,8 +345,8 @@ describe.each(modes)('the chart RBAC, $mode', ({ mode, namespaced }) => {
           policy: { strategy: 'semver', semver: { constraint: '^1' } },
           targets: [{ gitTarget: 'deploy-repo', path: 'values.yaml', yaml: { path: 'image.tag' } }],
         },
-      }),
-    );
+      },
+    ]);
     interface Condition {
       type: string;
       status: string;

@@ -321,16 +321,18 @@ func checkKind(s *scriptSet, obj *unstructured.Unstructured) string {
 }
 
 // loadCase reads a case's input object and checks it selects the kind under test; a problem
-// is returned instead of the object.
-func loadCase(s *scriptSet, dir, inputPath string) (*unstructured.Unstructured, string) {
+// is reported under name, and ok is false.
+func (r *runner) loadCase(name string, s *scriptSet, dir, inputPath string) (obj *unstructured.Unstructured, ok bool) {
 	obj, err := loadObject(filepath.Join(dir, inputPath))
 	if err != nil {
-		return nil, err.Error()
+		r.fail(name, err.Error())
+		return nil, false
 	}
 	if p := checkKind(s, obj); p != "" {
-		return nil, p
+		r.fail(name, p)
+		return nil, false
 	}
-	return obj, ""
+	return obj, true
 }
 
 // readTable reads a test table; a table that does not read or has no cases is reported under
@@ -371,9 +373,8 @@ func (r *runner) runHealth(s *scriptSet, override appv1.ResourceOverride, overri
 	vm := lua.VM{ResourceOverrides: overrides}
 	for _, tc := range table.Tests {
 		name := "health " + s.key + " " + tc.InputPath
-		obj, problem := loadCase(s, s.healthDir, tc.InputPath)
-		if problem != "" {
-			r.fail(name, problem)
+		obj, ok := r.loadCase(name, s, s.healthDir, tc.InputPath)
+		if !ok {
 			continue
 		}
 		script, useOpenLibs, err := vm.GetHealthScript(obj)
@@ -430,9 +431,8 @@ func (r *runner) runActions(s *scriptSet, override appv1.ResourceOverride, overr
 
 	for _, tc := range table.DiscoveryTests {
 		name := "discovery " + s.key + " " + tc.InputPath
-		obj, problem := loadCase(s, s.actionsDir, tc.InputPath)
-		if problem != "" {
-			r.fail(name, problem)
+		obj, ok := r.loadCase(name, s, s.actionsDir, tc.InputPath)
+		if !ok {
 			continue
 		}
 		scripts, err := vm.GetResourceActionDiscovery(obj)
@@ -459,9 +459,8 @@ func (r *runner) runActions(s *scriptSet, override appv1.ResourceOverride, overr
 			r.fail(name, "no definition of "+tc.Action+" in our actions: Argo CD would run its built-in script")
 			continue
 		}
-		obj, problem := loadCase(s, s.actionsDir, tc.InputPath)
-		if problem != "" {
-			r.fail(name, problem)
+		obj, ok := r.loadCase(name, s, s.actionsDir, tc.InputPath)
+		if !ok {
 			continue
 		}
 		definition, err := vm.GetResourceAction(obj, tc.Action)
