@@ -53,19 +53,19 @@ export function rolloutManifest(namespace: string | undefined, name: string, opt
   };
 }
 
-export const canaryRollout = (
-  namespace: string | undefined,
-  name: string,
-  canary: Record<string, unknown>,
-  options: Omit<RolloutOptions, 'strategy'> = {},
-) => rolloutManifest(namespace, name, { ...options, strategy: { canary } });
+/** rolloutManifest with the strategy `kind` given its spec (the `canary:` or `blueGreen:` block). */
+const withStrategy =
+  (kind: 'canary' | 'blueGreen') =>
+  (
+    namespace: string | undefined,
+    name: string,
+    strategy: Record<string, unknown>,
+    options: Omit<RolloutOptions, 'strategy'> = {},
+  ) =>
+    rolloutManifest(namespace, name, { ...options, strategy: { [kind]: strategy } });
 
-export const blueGreenRollout = (
-  namespace: string | undefined,
-  name: string,
-  blueGreen: Record<string, unknown>,
-  options: Omit<RolloutOptions, 'strategy'> = {},
-) => rolloutManifest(namespace, name, { ...options, strategy: { blueGreen } });
+export const canaryRollout = withStrategy('canary');
+export const blueGreenRollout = withStrategy('blueGreen');
 
 /** A Service selecting `app=<app>` on port 80. */
 export function serviceManifest(
