@@ -434,6 +434,13 @@ describe('the other actions from the page', () => {
     await page.getByRole('button', { name: `Resume ${name}`, exact: true }).click();
     await page.getByRole('button', { name: 'Confirm resume' }).click();
     await waitForRollout(namespace, name, 'resumed', (r) => r.spec.paused !== true);
+    // The cluster may move before the page hears back; until it does, the confirm dialog stays
+    // open and modal, and the next test's typing would go nowhere (the form behind it is inert).
+    await expectText(
+      page.getByRole('status').filter({ hasText: 'Resumed' }),
+      new RegExp(`Resumed ${name}\\.`),
+      'resume reported',
+    );
   });
 
   it('sets an image and undoes to an earlier revision', async () => {
