@@ -15,6 +15,7 @@ import {
 } from '../../../src/analysis/run-from-templates.js';
 import type { AnalysisTemplate, ClusterAnalysisTemplate, Metric } from '../../../src/api/analysis.js';
 import type { Rollout, RolloutAnalysis } from '../../../src/api/rollout.js';
+import { templateFor } from '../rollout/fixtures.js';
 
 const metric = (name: string, query = 'up'): Metric => ({
   name,
@@ -48,10 +49,7 @@ const rollout = {
   spec: {
     replicas: 2,
     selector: { matchLabels: { app: 'web' } },
-    template: {
-      metadata: { labels: { app: 'web' } },
-      spec: { containers: [{ name: 'app', image: 'nginx:1.25' }] },
-    },
+    template: templateFor('nginx:1.25'),
     strategy: { canary: { canaryService: 'web-canary' } },
   },
 } as unknown as Rollout & { metadata: { name: string; namespace: string; uid: string } };
