@@ -19,6 +19,7 @@ import {
   renderRolloutList,
   statusLine,
 } from '../../../src/cli/render.js';
+import { itMaps } from '../support/each.js';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');
 const WEEK_AGO = '2026-11-14T12:00:00Z';
@@ -406,11 +407,9 @@ test                my-experiment   Running  3h        120m       7d
 });
 
 describe('status', () => {
-  it.each([
+  itMaps('%o', statusLine, [
     [{ status: 'Healthy', message: '' }, 'Healthy'],
     [{ status: 'Degraded', message: 'RolloutAborted: x' }, 'Degraded'],
     [{ status: 'Paused', message: 'CanaryPauseStep' }, 'Paused - CanaryPauseStep'],
-  ])('%o', (info, line) => {
-    expect(statusLine(info)).toBe(line);
-  });
+  ]);
 });

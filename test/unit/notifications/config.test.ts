@@ -8,6 +8,7 @@ import {
   triggerForReason,
 } from '../../../src/notifications/subscriptions.js';
 import { runTrigger } from '../../../src/notifications/triggers.js';
+import { itMaps } from '../support/each.js';
 
 describe('configuration', () => {
   it('reads services (with $secret references), templates, triggers and default triggers', () => {
@@ -109,15 +110,13 @@ describe('subscriptions', () => {
     expect(destinationsFor(cfg, { labels: { env: 'dev' } }, 'on-rollout-aborted')).toEqual([]);
   });
 
-  it.each([
+  itMaps("Argo's reason → trigger: %s → %s", triggerForReason, [
     ['RolloutCompleted', 'on-rollout-completed'],
     ['RolloutStepCompleted', 'on-rollout-step-completed'],
     ['ScalingReplicaSet', 'on-scaling-replica-set'],
     ['AnalysisRunFailed', 'on-analysis-run-failed'],
     ['RolloutAborted', 'on-rollout-aborted'],
-  ])("Argo's reason → trigger: %s → %s", (reason, trigger) => {
-    expect(triggerForReason(reason)).toBe(trigger);
-  });
+  ]);
 
   it('label selectors', () => {
     expect(
