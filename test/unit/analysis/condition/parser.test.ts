@@ -145,15 +145,13 @@ describe('parse', () => {
   ]);
 
   it('carries reason and position on the error', () => {
-    try {
-      parse('result >= ');
-      expect.unreachable();
-    } catch (error) {
-      expect(error).toBeInstanceOf(ConditionSyntaxError);
-      const e = error as ConditionSyntaxError;
-      expect(e.reason).toBe('unexpected end of expression');
-      expect(e.position).toEqual({ line: 1, column: 11, offset: 10 });
-      expect(e.expression).toBe('result >= ');
-    }
+    expect(() => parse('result >= ')).toThrow(ConditionSyntaxError);
+    expect(() => parse('result >= ')).toThrow(
+      expect.objectContaining({
+        reason: 'unexpected end of expression',
+        position: { line: 1, column: 11, offset: 10 },
+        expression: 'result >= ',
+      }),
+    );
   });
 });
