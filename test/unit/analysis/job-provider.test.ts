@@ -11,6 +11,7 @@ import type { JobObject, JobPod, ProviderContext } from '../../../src/analysis/p
 import type { Metric } from '../../../src/api/analysis.js';
 import { ANALYSIS_RUN_UID_LABEL } from '../../../src/api/labels.js';
 import type { RestClient } from '../../../src/kube/rest.js';
+import { itMaps } from '../support/each.js';
 
 const UID = '6d8b1b4e-93a2-4b8e-9c0e-1f2a3b4c5d6e'; // 36 characters, like every uid
 const run = (count = 0): ObservedAnalysisRun => ({
@@ -50,15 +51,13 @@ const waiting = (reason: string): JobPod => ({
 });
 
 describe('terminalPodError', () => {
-  it.each([
+  itMaps('%s terminal: %s', (reason) => terminalPodError([waiting(reason)]) !== undefined, [
     ['ErrImagePull', true],
     ['ImagePullBackOff', true],
     ['InvalidImageName', true],
     ['ContainerCreating', false],
     ['CrashLoopBackOff', false],
-  ])('%s terminal: %s', (reason, terminal) => {
-    expect(terminalPodError([waiting(reason)]) !== undefined).toBe(terminal);
-  });
+  ]);
 });
 
 function context(job: JobObject | undefined, pods: JobPod[] = []): ProviderContext {

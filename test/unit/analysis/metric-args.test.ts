@@ -4,6 +4,7 @@ import { resolveMetricArgs, substituteArgs } from '../../../src/analysis/metric-
 import { effectiveCount, metricNameMatches } from '../../../src/analysis/metric-spec.js';
 import { isWorse, worstPhase } from '../../../src/analysis/phases.js';
 import type { Metric } from '../../../src/api/analysis.js';
+import { itMaps } from '../support/each.js';
 
 describe('resolveMetricArgs', () => {
   const metric: Metric = {
@@ -42,15 +43,17 @@ describe('resolveMetricArgs', () => {
 });
 
 describe('metric spec', () => {
-  it.each<[Partial<Metric>, number | undefined]>([
-    [{}, 1],
-    [{ interval: '1m' }, undefined],
-    [{ count: 5, interval: '1m' }, 5],
-    [{ count: 0, interval: '1m' }, undefined],
-    [{ count: 'abc' }, 1],
-  ])('effectiveCount(%o) = %s', (fields, count) => {
-    expect(effectiveCount({ name: 'm', provider: {}, ...fields })).toBe(count);
-  });
+  itMaps<Partial<Metric>, number | undefined>(
+    'effectiveCount(%o) = %s',
+    (fields) => effectiveCount({ name: 'm', provider: {}, ...fields }),
+    [
+      [{}, 1],
+      [{ interval: '1m' }, undefined],
+      [{ count: 5, interval: '1m' }, 5],
+      [{ count: 0, interval: '1m' }, undefined],
+      [{ count: 'abc' }, 1],
+    ],
+  );
 
   it.each<[string, string, boolean]>([
     ['total-5xx', 'total-5xx-errors', true],

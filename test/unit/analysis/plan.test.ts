@@ -202,114 +202,90 @@ describe('measurementTasks: scheduling by interval, initialDelay and count', () 
 });
 
 describe('assessRun: limits', () => {
-  it.each<[string, Partial<Metric>, Measurement['phase'][], string, string | undefined]>([
+  // Every metric measures each second; the rows give the other fields.
+  it.each<[string, Partial<Metric>, Measurement['phase'][], string, string?]>([
     [
       '[argo] failureLimit 0: one failure fails',
-      { count: 3, interval: '1s' },
+      { count: 3 },
       ['Failed'],
       'Failed',
       'Metric "m" assessed Failed due to failed (1) > failureLimit (0)',
     ],
-    [
-      'failureLimit 1: one failure is tolerated',
-      { count: 3, interval: '1s', failureLimit: 1 },
-      ['Failed'],
-      'Running',
-      undefined,
-    ],
+    ['failureLimit 1: one failure is tolerated', { count: 3, failureLimit: 1 }, ['Failed'], 'Running'],
     [
       'failureLimit 1: two failures fail',
-      { count: 3, interval: '1s', failureLimit: 1 },
+      { count: 3, failureLimit: 1 },
       ['Failed', 'Failed'],
       'Failed',
       'Metric "m" assessed Failed due to failed (2) > failureLimit (1)',
     ],
-    [
-      'failureLimit as a string',
-      { count: 3, interval: '1s', failureLimit: '1' },
-      ['Failed'],
-      'Running',
-      undefined,
-    ],
+    ['failureLimit as a string', { count: 3, failureLimit: '1' }, ['Failed'], 'Running'],
     [
       'failureLimit -1: failures never fail',
-      { count: 3, interval: '1s', failureLimit: -1 },
+      { count: 3, failureLimit: -1 },
       ['Failed', 'Failed', 'Failed'],
       'Successful',
-      undefined,
     ],
     [
       '[argo] inconclusiveLimit 0: one inconclusive',
-      { count: 2, interval: '1s' },
+      { count: 2 },
       ['Inconclusive'],
       'Inconclusive',
       'Metric "m" assessed Inconclusive due to inconclusive (1) > inconclusiveLimit (0)',
     ],
     [
       'inconclusiveLimit 1 tolerates one',
-      { count: 2, interval: '1s', inconclusiveLimit: 1 },
+      { count: 2, inconclusiveLimit: 1 },
       ['Inconclusive', 'Successful'],
       'Successful',
-      undefined,
     ],
     [
       '[argo] consecutiveErrorLimit default 4: five errors',
-      { interval: '1s' },
+      {},
       ['Error', 'Error', 'Error', 'Error', 'Error'],
       'Error',
       'Metric "m" assessed Error due to consecutiveErrors (5) > consecutiveErrorLimit (4)',
     ],
-    [
-      'four errors are tolerated',
-      { interval: '1s' },
-      ['Error', 'Error', 'Error', 'Error'],
-      'Running',
-      undefined,
-    ],
+    ['four errors are tolerated', {}, ['Error', 'Error', 'Error', 'Error'], 'Running'],
     [
       'a success resets consecutive errors',
-      { interval: '1s' },
+      {},
       ['Error', 'Error', 'Error', 'Error', 'Successful', 'Error'],
       'Running',
-      undefined,
     ],
     [
       'consecutiveErrorLimit 0: first error',
-      { interval: '1s', consecutiveErrorLimit: 0 },
+      { consecutiveErrorLimit: 0 },
       ['Error'],
       'Error',
       'Metric "m" assessed Error due to consecutiveErrors (1) > consecutiveErrorLimit (0)',
     ],
     [
       'consecutiveSuccessLimit 2 reached before count',
-      { count: 5, interval: '1s', failureLimit: 3, consecutiveSuccessLimit: 2 },
+      { count: 5, failureLimit: 3, consecutiveSuccessLimit: 2 },
       ['Failed', 'Successful', 'Successful'],
       'Successful',
-      undefined,
     ],
     [
       'consecutiveSuccessLimit not reached at count, failureLimit in play: Inconclusive',
-      { count: 3, interval: '1s', failureLimit: 2, consecutiveSuccessLimit: 2 },
+      { count: 3, failureLimit: 2, consecutiveSuccessLimit: 2 },
       ['Successful', 'Failed', 'Successful'],
       'Inconclusive',
-      undefined,
     ],
     [
       'consecutiveSuccessLimit with failureLimit -1: count reached without it fails',
-      { count: 3, interval: '1s', failureLimit: -1, consecutiveSuccessLimit: 3 },
+      { count: 3, failureLimit: -1, consecutiveSuccessLimit: 3 },
       ['Successful', 'Failed', 'Successful'],
       'Failed',
-      undefined,
     ],
     [
       'count reached, failures within the limit: Successful',
-      { count: 3, interval: '1s', failureLimit: 1 },
+      { count: 3, failureLimit: 1 },
       ['Successful', 'Failed', 'Successful'],
       'Successful',
-      undefined,
     ],
   ])('%s', (_name, fields, phases, expectedPhase, expectedMessage) => {
-    const m = metric('m', fields);
+    const m = metric('m', { interval: '1s', ...fields });
     let r = run([m]);
     let second = 0;
     for (const phase of phases) {

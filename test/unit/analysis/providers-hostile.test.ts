@@ -30,6 +30,7 @@ import { webProvider } from '../../../src/analysis/providers/web.js';
 import type { Metric } from '../../../src/api/analysis.js';
 import { parseDeniedNetworks } from '../../../src/cmd/controller.js';
 import type { RestClient } from '../../../src/kube/rest.js';
+import { itMaps } from '../support/each.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -456,13 +457,11 @@ describe('provider URL deny list', () => {
     ).rejects.toThrow('address 127.0.0.1 is in the denied network 127.0.0.0/8');
   });
 
-  it.each([
+  itMaps('the controller flag parses %j', parseDeniedNetworks, [
     ['169.254.0.0/16,fd00:ec2::254', ['169.254.0.0/16', 'fd00:ec2::254']],
     [' 10.0.0.0/8 , 192.168.0.0/16 ', ['10.0.0.0/8', '192.168.0.0/16']],
     ['', []],
-  ])('the controller flag parses %j', (text, cidrs) => {
-    expect(parseDeniedNetworks(text)).toEqual(cidrs);
-  });
+  ]);
 
   it.each(['10.0.0.0/33', 'fd00::/129', 'example.com', '10.0.0.0/8/1', '10.0.0.0/x'])(
     'the controller flag refuses %j',

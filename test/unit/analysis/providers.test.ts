@@ -29,6 +29,7 @@ import {
   newRelicNrqlResponse,
   startHttpFixture,
 } from '../../e2e/support/http-fixtures.js';
+import { itMaps, itThrows } from '../support/each.js';
 
 const NOW = new Date(Date.UTC(2025, 0, 1, 12, 0, 0));
 
@@ -85,7 +86,7 @@ afterAll(async () => {
 });
 
 describe('Go value rendering', () => {
-  it.each<[number, string]>([
+  itMaps('formatGoFloat(%s) = %s', formatGoFloat, [
     [0.99, '0.99'],
     [1, '1'],
     [1e21, '1000000000000000000000'],
@@ -94,9 +95,7 @@ describe('Go value rendering', () => {
     [Number.NaN, 'NaN'],
     [Number.POSITIVE_INFINITY, '+Inf'],
     [Number.NEGATIVE_INFINITY, '-Inf'],
-  ])('formatGoFloat(%s) = %s', (value, text) => {
-    expect(formatGoFloat(value)).toBe(text);
-  });
+  ]);
 
   it('parses Prometheus sample strings', () => {
     expect(parsePromValue('+Inf')).toBe(Number.POSITIVE_INFINITY);
@@ -149,15 +148,13 @@ describe('Prometheus result shaping', () => {
     expect(() => shapePrometheusResult('string', [1, 'x'])).toThrow('Prometheus metric type not supported');
   });
 
-  it.each<[string, number]>([
+  itMaps<string, number>('range bound %s', (expression) => rangeBoundSeconds(expression, NOW), [
     ['now()', NOW.getTime() / 1000],
     ['now() - duration("5m")', NOW.getTime() / 1000 - 300],
     ["now() - duration('1h')", NOW.getTime() / 1000 - 3600],
     ['1700000000', 1700000000],
     ['2025-01-01T11:00:00Z', NOW.getTime() / 1000 - 3600],
-  ])('range bound %s', (expression, seconds) => {
-    expect(rangeBoundSeconds(expression, NOW)).toBe(seconds);
-  });
+  ]);
 });
 
 describe('Prometheus provider', () => {
@@ -264,7 +261,7 @@ describe('Prometheus provider', () => {
 
 describe('JSONPath (k8s subset)', () => {
   const data = { data: { ok: true, rate: 0.98, items: [{ v: 1 }, { v: 2 }], 'a.b': 'dotted' } };
-  it.each<[string, unknown[]]>([
+  itMaps<string, unknown[]>('%s', (path) => evaluateJsonPath(compileJsonPath(path), data), [
     ['{$.data.ok}', [true]],
     ['{.data.rate}', [0.98]],
     ['{$}', [data]],
@@ -274,16 +271,12 @@ describe('JSONPath (k8s subset)', () => {
     ["{.data['a.b']}", ['dotted']],
     ['{..v}', [1, 2]],
     ['plain text', ['plain text']],
-  ])('%s', (path, values) => {
-    expect(evaluateJsonPath(compileJsonPath(path), data)).toEqual(values);
-  });
+  ]);
 
-  it.each<[string, string]>([
+  itThrows<string>('%s fails: %s', (path) => evaluateJsonPath(compileJsonPath(path), data), Error, [
     ['{.data.missing}', 'missing is not found'],
     ['{.data.items[5]}', 'array index out of bounds: index 5, length 2'],
-  ])('%s fails: %s', (path, message) => {
-    expect(() => evaluateJsonPath(compileJsonPath(path), data)).toThrow(message);
-  });
+  ]);
 });
 
 describe('Web provider', () => {
@@ -454,7 +447,7 @@ describe('Datadog provider', () => {
     ).resolves.toBeDefined();
   });
 
-  it.each<[Record<string, unknown>, string]>([
+  itThrows<Record<string, unknown>>('[argo] validation %o', validateDatadogSpec, Error, [
     [{}, 'Must have either a query or queries. Please review the Analysis Template.'],
     [
       { query: 'a', queries: { a: 'b' } },
@@ -472,9 +465,7 @@ describe('Datadog provider', () => {
       { query: 'x', aggregator: 'avg' },
       'Aggregator is not supported in v1. Please review the Analysis Template.',
     ],
-  ])('[argo] validation %o', (spec, message) => {
-    expect(() => validateDatadogSpec(spec)).toThrow(message);
-  });
+  ]);
 });
 
 describe('New Relic provider', () => {

@@ -15,6 +15,8 @@ import {
 } from '../../../src/analysis/run-from-templates.js';
 import type { AnalysisTemplate, ClusterAnalysisTemplate, Metric } from '../../../src/api/analysis.js';
 import type { Rollout, RolloutAnalysis } from '../../../src/api/rollout.js';
+import { templateFor } from '../rollout/fixtures.js';
+import { itMaps, itThrows } from '../support/each.js';
 
 const metric = (name: string, query = 'up'): Metric => ({
   name,
@@ -48,10 +50,7 @@ const rollout = {
   spec: {
     replicas: 2,
     selector: { matchLabels: { app: 'web' } },
-    template: {
-      metadata: { labels: { app: 'web' } },
-      spec: { containers: [{ name: 'app', image: 'nginx:1.25' }] },
-    },
+    template: templateFor('nginx:1.25'),
     strategy: { canary: { canaryService: 'web-canary' } },
   },
 } as unknown as Rollout & { metadata: { name: string; namespace: string; uid: string } };
@@ -64,14 +63,16 @@ const templates = (...list: (AnalysisTemplate | ClusterAnalysisTemplate)[]): Ava
 });
 
 describe('analysisRunName', () => {
-  it.each<[AnalysisRunType, string]>([
-    [{ type: 'Step', stepIndex: 2 }, 'web-6f9c7d8b5-3-2'],
-    [{ type: 'Background' }, 'web-6f9c7d8b5-3'],
-    [{ type: 'PrePromotion' }, 'web-6f9c7d8b5-3-pre'],
-    [{ type: 'PostPromotion' }, 'web-6f9c7d8b5-3-post'],
-  ])('[argo] %o → %s', (runType, name) => {
-    expect(analysisRunName('web', '6f9c7d8b5', '3', runType)).toBe(name);
-  });
+  itMaps<AnalysisRunType, string>(
+    '[argo] %o → %s',
+    (runType) => analysisRunName('web', '6f9c7d8b5', '3', runType),
+    [
+      [{ type: 'Step', stepIndex: 2 }, 'web-6f9c7d8b5-3-2'],
+      [{ type: 'Background' }, 'web-6f9c7d8b5-3'],
+      [{ type: 'PrePromotion' }, 'web-6f9c7d8b5-3-pre'],
+      [{ type: 'PostPromotion' }, 'web-6f9c7d8b5-3-post'],
+    ],
+  );
 
   it('[argo] collisions get .1, .2', () => {
     expect([0, 1, 2].map((n) => collisionName('web-abc-1', n))).toEqual([
@@ -364,7 +365,7 @@ describe('analysisRunFromTemplates', () => {
 });
 
 describe('resolveRolloutArgs and rolloutFieldValue', () => {
-  it.each<[string, string]>([
+  itMaps<string, string>('%s → %s', (path) => rolloutFieldValue(rollout, path), [
     ['metadata.name', 'web'],
     ['metadata.namespace', 'shop'],
     ['metadata.uid', 'ro-uid'],
@@ -375,18 +376,14 @@ describe('resolveRolloutArgs and rolloutFieldValue', () => {
     ['spec.replicas', '2'],
     ['spec.template.spec.containers[0].image', 'nginx:1.25'],
     ['spec.strategy.canary.canaryService', 'web-canary'],
-  ])('%s → %s', (path, value) => {
-    expect(rolloutFieldValue(rollout, path)).toBe(value);
-  });
+  ]);
 
-  it.each<[string, string]>([
+  itThrows<string>('%s fails: %s', (path) => rolloutFieldValue(rollout, path), Error, [
     ['spec.template', 'path spec.template in rollout must terminate in a primitive value'],
     ['spec.template.spec.containers[5].image', 'index 5 out of range'],
     ['spec.nothing', 'invalid path spec.nothing in rollout'],
     ['metadata.generation', 'unsupported fieldPath: metadata.generation'],
-  ])('%s fails: %s', (path, message) => {
-    expect(() => rolloutFieldValue(rollout, path)).toThrow(message);
-  });
+  ]);
 
   it('[argo] an arg without value or valueFrom reads as ""', () => {
     expect(resolveRolloutArgs([{ name: 'x' }], rollout, { latest: 'a' })).toEqual([{ name: 'x', value: '' }]);

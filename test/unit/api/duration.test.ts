@@ -7,6 +7,7 @@ import {
   parseSecondsOrGoDuration,
   pauseDurationSeconds,
 } from '../../../src/api/duration.js';
+import { itMaps, itThrows } from '../support/each.js';
 
 describe('parseGoDuration', () => {
   it.each<[string, number]>([
@@ -51,7 +52,7 @@ describe('parseGoDuration', () => {
     expect(parseGoDuration(text)).toBeCloseTo(ms, 6);
   });
 
-  it.each<[string, string]>([
+  itThrows<string>('%j fails: %s', parseGoDuration, Error, [
     ['', 'time: invalid duration ""'],
     ['3', 'time: missing unit in duration "3"'],
     ['-', 'time: invalid duration "-"'],
@@ -66,9 +67,7 @@ describe('parseGoDuration', () => {
     ['3000000h', 'time: invalid duration "3000000h"'],
     ['9223372036854775808ns', 'time: invalid duration "9223372036854775808ns"'],
     ['9223372036854775.808us', 'time: invalid duration "9223372036854775.808us"'],
-  ])('%j fails: %s', (text, message) => {
-    expect(() => parseGoDuration(text)).toThrow(message);
-  });
+  ]);
 
   it('allows the most negative duration, as Go does', () => {
     expect(parseGoDuration('-9223372036854775808ns')).toBeCloseTo(-9_223_372_036_854.775, 3);
@@ -89,7 +88,7 @@ describe('parseSecondsOrGoDuration', () => {
 });
 
 describe('pauseDurationSeconds (Argo RolloutPause.DurationSeconds)', () => {
-  it.each<[number | string, number | undefined]>([
+  itMaps('%j is %s seconds', pauseDurationSeconds, [
     [30, 30],
     [0, 0],
     ['30', 30],
@@ -115,7 +114,5 @@ describe('pauseDurationSeconds (Argo RolloutPause.DurationSeconds)', () => {
     // Beyond int32 ParseInt fails, and ParseDuration wants a unit.
     ['2147483648', undefined],
     ['2147483647', 2_147_483_647],
-  ])('%j is %s seconds', (value, seconds) => {
-    expect(pauseDurationSeconds(value)).toBe(seconds);
-  });
+  ]);
 });

@@ -9,6 +9,7 @@ import {
   versionOf,
   withVersion,
 } from '../../../src/api/image-ref.js';
+import { itMaps } from '../support/each.js';
 
 const digest = `sha256:${'0a'.repeat(32)}`;
 
@@ -74,7 +75,7 @@ describe('image names', () => {
 });
 
 describe('splitImageRef', () => {
-  it.each([
+  itMaps('cuts %s', splitImageRef, [
     ['nginx', { name: 'nginx' }],
     ['nginx:1.25', { name: 'nginx', tag: '1.25' }],
     [`web@${digest}`, { name: 'web', digest }],
@@ -82,9 +83,7 @@ describe('splitImageRef', () => {
     ['registry:5000/team/app', { name: 'registry:5000/team/app' }],
     // Not a valid reference, still cut where Docker would cut it.
     ['Web:', { name: 'Web', tag: '' }],
-  ])('cuts %s', (text, parts) => {
-    expect(splitImageRef(text)).toEqual(parts);
-  });
+  ]);
 });
 
 describe('versions', () => {

@@ -8,7 +8,8 @@ import {
   undoTemplate,
   withImage,
 } from '../../../src/cli/argo-patches.js';
-import type { ReplicaSetObject, RolloutObject } from '../../../src/cli/info.js';
+import type { RolloutObject } from '../../../src/cli/info.js';
+import { revisionSet } from './replica-sets.js';
 
 const canary = (status: RolloutObject['status'] = {}, paused = false): RolloutObject => ({
   metadata: { name: 'web' },
@@ -141,16 +142,7 @@ describe('set image', () => {
 });
 
 describe('undo', () => {
-  const rs = (revision: number, image: string): ReplicaSetObject => ({
-    metadata: { name: `web-${revision}`, annotations: { 'rollout.argoproj.io/revision': String(revision) } },
-    spec: {
-      template: {
-        metadata: { labels: { app: 'web', 'rollouts-pod-template-hash': `h${revision}` } },
-        spec: { containers: [{ name: 'app', image }] },
-      },
-    },
-  });
-  const sets = [rs(3, 'web:3'), rs(1, 'web:1'), rs(2, 'web:2')];
+  const sets = [revisionSet(3, 'web:3'), revisionSet(1, 'web:1'), revisionSet(2, 'web:2')];
   it('goes to the second-highest revision by default, without the hash label', () => {
     const target = undoReplicaSet('web', sets, 0);
     expect(undoTemplate(target)).toEqual({
@@ -163,7 +155,9 @@ describe('undo', () => {
     expect(() => undoReplicaSet('web', sets, 7)).toThrow(
       'unable to find specified revision 7 in history (revisions there: 1, 2, 3)',
     );
-    expect(() => undoReplicaSet('web', [rs(1, 'web:1')], 0)).toThrow('no revision found for rollout "web"');
+    expect(() => undoReplicaSet('web', [revisionSet(1, 'web:1')], 0)).toThrow(
+      'no revision found for rollout "web"',
+    );
   });
   it('sees a template as matching when every field it sets is equal (API defaults ignored)', () => {
     const current = {
@@ -178,6 +172,6 @@ describe('undo', () => {
       },
     };
     expect(templateMatches(current, fromServer)).toBe(true);
-    expect(templateMatches(current, rs(1, 'web:1').spec?.template)).toBe(false);
+    expect(templateMatches(current, revisionSet(1, 'web:1').spec?.template)).toBe(false);
   });
 });

@@ -19,6 +19,7 @@ import {
   renderRolloutList,
   statusLine,
 } from '../../../src/cli/render.js';
+import { itMaps } from '../support/each.js';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');
 const WEEK_AGO = '2026-11-14T12:00:00Z';
@@ -29,6 +30,9 @@ const strip = (text: string) =>
     .split('\n')
     .map((l) => l.replace(/\s+$/, ''))
     .join('\n');
+
+/** Replica counts of a ReplicaSet: desired, current (default: desired) and available (default: current). */
+const replicas = (spec: number, status = spec, available = status) => ({ spec, status, available });
 
 function rs(
   name: string,
@@ -107,21 +111,9 @@ function canaryScenario(): { rollout: RolloutObject; related: Related } {
     rollout,
     related: {
       replicaSets: [
-        rs('canary-demo-877894d5b', uid, 30, 'argoproj/rollouts-demo:green', {
-          spec: 5,
-          status: 5,
-          available: 5,
-        }),
-        rs('canary-demo-65fb5ffc84', uid, 31, 'argoproj/rollouts-demo:does-not-exist', {
-          spec: 1,
-          status: 1,
-          available: 0,
-        }),
-        rs('canary-demo-859c99b45c', uid, 29, 'argoproj/rollouts-demo:blue', {
-          spec: 0,
-          status: 0,
-          available: 0,
-        }),
+        rs('canary-demo-877894d5b', uid, 30, 'argoproj/rollouts-demo:green', replicas(5)),
+        rs('canary-demo-65fb5ffc84', uid, 31, 'argoproj/rollouts-demo:does-not-exist', replicas(1, 1, 0)),
+        rs('canary-demo-859c99b45c', uid, 29, 'argoproj/rollouts-demo:blue', replicas(0)),
       ],
       pods: [...stablePods.reverse(), pod('canary-demo-65fb5ffc84-9wf5r', 'canary-demo-65fb5ffc84', 'pull')],
       analysisRuns: [],
@@ -220,7 +212,7 @@ NAME                                     KIND        STATUS              AGE  IN
       'uid-exp',
       0,
       'argoproj/rollouts-demo:blue',
-      { spec: 1, status: 1, available: 1 },
+      replicas(1),
       { 'experiment.argoproj.io/template-name': 'canary-preview' },
     );
     const run: AnalysisRunObject = {
@@ -254,16 +246,8 @@ NAME                                     KIND        STATUS              AGE  IN
     );
     const related: Related = {
       replicaSets: [
-        rs('canary-demo-877894d5b', uid, 1, 'argoproj/rollouts-demo:green', {
-          spec: 5,
-          status: 5,
-          available: 5,
-        }),
-        rs('canary-demo-645d5dbc4c', uid, 2, 'argoproj/rollouts-demo:blue', {
-          spec: 0,
-          status: 0,
-          available: 0,
-        }),
+        rs('canary-demo-877894d5b', uid, 1, 'argoproj/rollouts-demo:green', replicas(5)),
+        rs('canary-demo-645d5dbc4c', uid, 2, 'argoproj/rollouts-demo:blue', replicas(0)),
         expRs,
       ],
       pods: [
@@ -346,29 +330,24 @@ describe('pod status column', () => {
 
 describe('list', () => {
   it('rollouts, as Argo prints them', () => {
+    // Both strategies in the same state, so only the strategy columns differ.
+    const status = {
+      phase: 'Progressing',
+      currentStepIndex: 1,
+      replicas: 4,
+      readyReplicas: 1,
+      updatedReplicas: 3,
+      availableReplicas: 2,
+    };
     const canary: RolloutObject = {
       metadata: { name: 'can-guestbook', namespace: 'test' },
       spec: { replicas: 5, strategy: { canary: { steps: [{ setWeight: 10 }, {}, { setWeight: 20 }] } } },
-      status: {
-        phase: 'Progressing',
-        currentStepIndex: 1,
-        replicas: 4,
-        readyReplicas: 1,
-        updatedReplicas: 3,
-        availableReplicas: 2,
-      },
+      status,
     };
     const blueGreen: RolloutObject = {
       metadata: { name: 'bg-guestbook', namespace: 'test' },
       spec: { replicas: 5, strategy: { blueGreen: {} } },
-      status: {
-        phase: 'Progressing',
-        currentStepIndex: 1,
-        replicas: 4,
-        readyReplicas: 1,
-        updatedReplicas: 3,
-        availableReplicas: 2,
-      },
+      status,
     };
     expect(renderRolloutList([canary], { allNamespaces: false, timestamps: false }, NOW)).toBe(
       `NAME           STRATEGY   STATUS        STEP  SET-WEIGHT  READY  DESIRED  UP-TO-DATE  AVAILABLE
@@ -406,11 +385,9 @@ test                my-experiment   Running  3h        120m       7d
 });
 
 describe('status', () => {
-  it.each([
+  itMaps('%o', statusLine, [
     [{ status: 'Healthy', message: '' }, 'Healthy'],
     [{ status: 'Degraded', message: 'RolloutAborted: x' }, 'Degraded'],
     [{ status: 'Paused', message: 'CanaryPauseStep' }, 'Paused - CanaryPauseStep'],
-  ])('%o', (info, line) => {
-    expect(statusLine(info)).toBe(line);
-  });
+  ]);
 });

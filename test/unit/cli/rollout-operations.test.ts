@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Rollout } from '../../../src/api/rollout.js';
 import { patchesFor, undoTemplate } from '../../../src/cli/rollout-operations.js';
+import { revisionSet } from './replica-sets.js';
 
 const NOW = new Date('2026-11-21T12:00:00.123Z');
 
@@ -43,16 +44,7 @@ describe('operation patches (as Argo CD actions and the Argo Rollouts plugin sen
 });
 
 describe('undo', () => {
-  const rs = (revision: number, image: string) => ({
-    metadata: { name: `web-${revision}`, annotations: { 'rollout.argoproj.io/revision': String(revision) } },
-    spec: {
-      template: {
-        metadata: { labels: { app: 'web', 'rollouts-pod-template-hash': `h${revision}` } },
-        spec: { containers: [{ name: 'app', image }] },
-      },
-    },
-  });
-  const sets = [rs(1, 'web:1'), rs(2, 'web:2'), rs(3, 'web:3')];
+  const sets = [revisionSet(1, 'web:1'), revisionSet(2, 'web:2'), revisionSet(3, 'web:3')];
 
   it('takes the previous revision by default, without the hash label', () => {
     expect(undoTemplate(rollout(), sets)).toEqual({

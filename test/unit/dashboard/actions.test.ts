@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Rollout } from '../../../src/api/rollout.js';
 import { ActionInputError, planAction } from '../../../src/dashboard/actions.js';
 import { actionFor, hostAllowed, normalizeRootPath } from '../../../src/dashboard/server.js';
+import { itMaps } from '../support/each.js';
 
 const NOW = new Date('2026-12-06T12:00:00Z');
 
@@ -144,15 +145,13 @@ describe("action routes as Argo's rollout.proto maps them", () => {
     expect(() => actionFor(['undo', 'x'], {})).toThrow(/whole number/);
   });
 
-  it.each([
+  itMaps('root path %j is %j', normalizeRootPath, [
     [undefined, '/'],
     ['', '/'],
     ['rollouts', '/rollouts/'],
     ['/a/b/', '/a/b/'],
     ['//a//b', '/a/b/'],
-  ])('root path %j is %j', (input, output) => {
-    expect(normalizeRootPath(input)).toBe(output);
-  });
+  ]);
 });
 
 describe('Host names a loopback dashboard answers to (DNS rebinding)', () => {

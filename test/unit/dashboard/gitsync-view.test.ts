@@ -8,22 +8,21 @@ import {
   imageRepository,
   pipelineActionPatch,
 } from '../../../src/dashboard/gitsync-view.js';
+import { itMaps } from '../support/each.js';
 
 describe('image repositories', () => {
-  it.each([
+  itMaps('%s is %s', imageRepository, [
     ['ghcr.io/acme/web:1.2', 'ghcr.io/acme/web'],
     ['registry.local:5000/web:2', 'registry.local:5000/web'],
     ['registry.local:5000/web', 'registry.local:5000/web'],
     ['nginx@sha256:abc', 'nginx'],
     ['web:1@sha256:abc', 'web'],
-  ])('%s is %s', (image, repository) => {
-    expect(imageRepository(image)).toBe(repository);
-  });
+  ]);
 });
 
 describe('commit links on known forges', () => {
   const sha = '0123456789abcdef0123456789abcdef01234567';
-  it.each([
+  itMaps('%s', (remote) => commitUrl(remote, sha), [
     ['https://github.com/acme/deploy.git', `https://github.com/acme/deploy/commit/${sha}`],
     ['git@github.com:acme/deploy.git', `https://github.com/acme/deploy/commit/${sha}`],
     ['ssh://git@gitlab.com/group/sub/deploy.git', `https://gitlab.com/group/sub/deploy/-/commit/${sha}`],
@@ -32,9 +31,7 @@ describe('commit links on known forges', () => {
     ['https://git.internal/acme/deploy.git', undefined],
     ['file:///tmp/repo', undefined],
     ['https://github.com.evil.example/acme/deploy', undefined],
-  ])('%s', (remote, url) => {
-    expect(commitUrl(remote, sha)).toBe(url);
-  });
+  ]);
   it('links nothing without a commit hash', () => {
     expect(commitUrl('https://github.com/acme/deploy', undefined)).toBeUndefined();
     expect(commitUrl('https://github.com/acme/deploy', 'main; rm')).toBeUndefined();

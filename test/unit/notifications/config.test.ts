@@ -8,6 +8,11 @@ import {
   triggerForReason,
 } from '../../../src/notifications/subscriptions.js';
 import { runTrigger } from '../../../src/notifications/triggers.js';
+import { itMaps } from '../support/each.js';
+
+/** The notification ConfigMap `data` (and Secret) of namespace `ns`. */
+const parse = (data: Record<string, string>, secrets: Record<string, string> = {}) =>
+  parseNotificationConfig(data, secrets, { namespace: 'ns' });
 
 describe('configuration', () => {
   it('reads services (with $secret references), templates, triggers and default triggers', () => {
@@ -37,16 +42,12 @@ describe('configuration', () => {
   });
 
   it('the ConfigMap overrides the catalog; bad keys are reported and skipped', () => {
-    const cfg = parseNotificationConfig(
-      {
-        'template.rollout-completed': 'message: mine\n',
-        'trigger.on-bad': 'send: not-a-list\n',
-        'service.a.b.c': 'url: x',
-        'template.broken': 'message: [unclosed',
-      },
-      {},
-      { namespace: 'ns' },
-    );
+    const cfg = parse({
+      'template.rollout-completed': 'message: mine\n',
+      'trigger.on-bad': 'send: not-a-list\n',
+      'service.a.b.c': 'url: x',
+      'template.broken': 'message: [unclosed',
+    });
     expect(cfg.templates.get('rollout-completed')).toEqual({ message: 'mine' });
     expect(cfg.problems).toEqual([
       'trigger.on-bad: expected a list of conditions',
@@ -65,16 +66,12 @@ describe('configuration', () => {
 });
 
 describe('subscriptions', () => {
-  const cfg = parseNotificationConfig(
-    {
-      defaultTriggers: '- on-rollout-completed\n- on-rollout-aborted\n',
-      'defaultTriggers.teams': '- on-rollout-aborted\n',
-      subscriptions:
-        '- recipients: [slack:ops, webhook]\n  triggers: [on-rollout-aborted]\n  selector: env in (prod),!canary\n',
-    },
-    {},
-    { namespace: 'ns' },
-  );
+  const cfg = parse({
+    defaultTriggers: '- on-rollout-completed\n- on-rollout-aborted\n',
+    'defaultTriggers.teams': '- on-rollout-aborted\n',
+    subscriptions:
+      '- recipients: [slack:ops, webhook]\n  triggers: [on-rollout-aborted]\n  selector: env in (prod),!canary\n',
+  });
 
   it.each([
     [
@@ -109,15 +106,13 @@ describe('subscriptions', () => {
     expect(destinationsFor(cfg, { labels: { env: 'dev' } }, 'on-rollout-aborted')).toEqual([]);
   });
 
-  it.each([
+  itMaps("Argo's reason → trigger: %s → %s", triggerForReason, [
     ['RolloutCompleted', 'on-rollout-completed'],
     ['RolloutStepCompleted', 'on-rollout-step-completed'],
     ['ScalingReplicaSet', 'on-scaling-replica-set'],
     ['AnalysisRunFailed', 'on-analysis-run-failed'],
     ['RolloutAborted', 'on-rollout-aborted'],
-  ])("Argo's reason → trigger: %s → %s", (reason, trigger) => {
-    expect(triggerForReason(reason)).toBe(trigger);
-  });
+  ]);
 
   it('label selectors', () => {
     expect(

@@ -7,6 +7,7 @@ import { NOTIFIED_ANNOTATION } from '../../../src/api/labels.js';
 import { parseNotificationConfig } from '../../../src/notifications/config.js';
 import { createNotificationMetrics } from '../../../src/notifications/metrics.js';
 import { type NotifiedObject, Notifier, type NotifierIO } from '../../../src/notifications/notifier.js';
+import { observedRollout } from '../rollout/fixtures.js';
 
 interface Received {
   method: string;
@@ -46,22 +47,13 @@ beforeEach(() => {
   answers = [];
 });
 
+/** The Rollout `web` at revision 2, paused at its second step, with `annotations`. */
 function rollout(annotations: Record<string, string>): NotifiedObject {
-  return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    metadata: {
-      name: 'web',
-      namespace: 'shop',
-      annotations: { 'rollout.argoproj.io/revision': '2', ...annotations },
-    },
-    spec: {
-      replicas: 3,
-      template: { spec: { containers: [{ name: 'app', image: 'web:2' }] } },
-      strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }] } },
-    },
-    status: { currentStepIndex: 1, phase: 'Paused' },
-  };
+  const ro = observedRollout(
+    { replicas: 3, revision: '2', strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }] } } },
+    { currentStepIndex: 1, phase: 'Paused' },
+  );
+  return { ...ro, metadata: { ...ro.metadata, annotations: { ...ro.metadata.annotations, ...annotations } } };
 }
 
 function fakeIO(object: NotifiedObject, data: Record<string, string>, secrets: Record<string, string> = {}) {
@@ -82,6 +74,12 @@ function fakeIO(object: NotifiedObject, data: Record<string, string>, secrets: R
   return { io, warnings, config };
 }
 
+/** A Rollout subscribed to `trigger` on the webhook `hook` (at `${base}/hook`), with its IO. */
+function hookSubscriber(trigger: string) {
+  const ro = rollout({ [`notifications.argoproj.io/subscribe.${trigger}.hook`]: '' });
+  return { ro, ...fakeIO(ro, { 'service.webhook.hook': `url: ${base}/hook` }) };
+}
+
 const noWait = { retryMax: 3, waitMinMs: 0, waitMaxMs: 0 };
 /** The RolloutCompleted event, to a Notifier that retries without waiting. */
 const completed = (io: NotifierIO, ro: NotifiedObject) =>
@@ -89,8 +87,7 @@ const completed = (io: NotifierIO, ro: NotifiedObject) =>
 
 describe('Notifier', () => {
   it('sends the catalog message to a webhook once per occurrence, also after a restart', async () => {
-    const ro = rollout({ 'notifications.argoproj.io/subscribe.on-rollout-completed.hook': '' });
-    const { io } = fakeIO(ro, { 'service.webhook.hook': `url: ${base}/hook` });
+    const { ro, io } = hookSubscriber('on-rollout-completed');
     const first = new Notifier({ io, retry: noWait });
     await first.onEvent(ro, 'Normal', 'RolloutCompleted', 'Rollout completed update to revision 2');
     await first.onEvent(ro, 'Normal', 'RolloutCompleted', 'Rollout completed update to revision 2');
@@ -147,8 +144,7 @@ describe('Notifier', () => {
   });
 
   it('the same message after a condition transition (paused again after a resume) is sent again', async () => {
-    const ro = rollout({ 'notifications.argoproj.io/subscribe.on-rollout-paused.hook': '' });
-    const { io } = fakeIO(ro, { 'service.webhook.hook': `url: ${base}/hook` });
+    const { ro, io } = hookSubscriber('on-rollout-paused');
     const n = new Notifier({ io, retry: noWait });
     const at = (time: string): NotifiedObject => ({
       ...ro,
@@ -165,8 +161,7 @@ describe('Notifier', () => {
   });
 
   it('a later occurrence (another revision) is sent again', async () => {
-    const ro = rollout({ 'notifications.argoproj.io/subscribe.on-rollout-aborted.hook': '' });
-    const { io } = fakeIO(ro, { 'service.webhook.hook': `url: ${base}/hook` });
+    const { ro, io } = hookSubscriber('on-rollout-aborted');
     const n = new Notifier({ io, retry: noWait });
     await n.onEvent(ro, 'Warning', 'RolloutAborted', 'Rollout aborted update to revision 2');
     await n.onEvent(ro, 'Warning', 'RolloutAborted', 'Rollout aborted update to revision 3');
@@ -265,8 +260,7 @@ describe('Notifier', () => {
 
   it('retries a 503 with backoff, then succeeds', async () => {
     answers = [503, 503];
-    const ro = rollout({ 'notifications.argoproj.io/subscribe.on-rollout-completed.hook': '' });
-    const { io } = fakeIO(ro, { 'service.webhook.hook': `url: ${base}/hook` });
+    const { ro, io } = hookSubscriber('on-rollout-completed');
     const waits: number[] = [];
     const n = new Notifier({
       io,
@@ -283,8 +277,7 @@ describe('Notifier', () => {
 
   it('a permanent failure is reported on the object and releases the claim', async () => {
     answers = [400];
-    const ro = rollout({ 'notifications.argoproj.io/subscribe.on-rollout-completed.hook': '' });
-    const { io, warnings } = fakeIO(ro, { 'service.webhook.hook': `url: ${base}/hook` });
+    const { ro, io, warnings } = hookSubscriber('on-rollout-completed');
     const outcomes = await completed(io, ro);
     expect(outcomes.map((o) => o.result)).toEqual(['failed']);
     expect(warnings).toEqual([

@@ -6,6 +6,7 @@ import { ConflictError } from '../../../src/kube/api-error.js';
 import type { KubeRequest, RestClient } from '../../../src/kube/rest.js';
 import { applyRolloutPlan, OwnRolloutWrites } from '../../../src/rollout/act.js';
 import type { ObservedRolloutObject, RolloutPlan } from '../../../src/rollout/pass.js';
+import { templateFor } from './fixtures.js';
 
 function fakeApi(stored: ObservedRolloutObject) {
   let current = structuredClone(stored);
@@ -56,10 +57,7 @@ const observed: ObservedRolloutObject = {
   spec: {
     replicas: 1,
     selector: { matchLabels: { app: 'web' } },
-    template: {
-      metadata: { labels: { app: 'web' } },
-      spec: { containers: [{ name: 'app', image: 'web:1' }] },
-    },
+    template: templateFor('web:1'),
     strategy: { canary: {} },
   },
 } as ObservedRolloutObject;

@@ -1,13 +1,12 @@
 // The act side of a rollout plan against a recording RestClient: the writes it sends.
 import { describe, expect, it } from 'vitest';
 import { AlreadyExistsError, ConflictError } from '../../../src/kube/api-error.js';
-import type { KubeRequest, RestClient } from '../../../src/kube/rest.js';
 import { applyRolloutPlan } from '../../../src/rollout/act.js';
 import type { ObservedRolloutObject } from '../../../src/rollout/plan.js';
+import { recordingClient } from '../support/rest.js';
 
 describe('applyRolloutPlan', () => {
   it('writes the status on the resourceVersion its own revision patch returned (no conflict)', async () => {
-    const requests: KubeRequest[] = [];
     const rollout = {
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'Rollout',
@@ -15,16 +14,13 @@ describe('applyRolloutPlan', () => {
       spec: {},
       status: {},
     } as unknown as ObservedRolloutObject;
-    const client = {
-      async request(request: KubeRequest) {
-        requests.push(request);
-        // The API answers a patch of metadata with the whole object at its new version.
-        if (request.method === 'PATCH') {
-          return { ...rollout, metadata: { ...rollout.metadata, resourceVersion: '11' } };
-        }
-        return request.body;
-      },
-    } as unknown as RestClient;
+    const { client, requests } = recordingClient((request) => {
+      // The API answers a patch of metadata with the whole object at its new version.
+      if (request.method === 'PATCH') {
+        return { ...rollout, metadata: { ...rollout.metadata, resourceVersion: '11' } };
+      }
+      return request.body;
+    });
     await applyRolloutPlan({ client, recordEvent: () => {} }, rollout, {
       actions: [{ kind: 'setRolloutRevision', revision: 2 }],
       events: [],
@@ -39,20 +35,16 @@ describe('applyRolloutPlan', () => {
 
 describe('applyRolloutPlan: a ReplicaSet the cache had not seen yet', () => {
   it('scales the existing set when its create finds it there', async () => {
-    const requests: KubeRequest[] = [];
-    const client = {
-      async request(request: KubeRequest) {
-        requests.push(request);
-        if (request.method === 'POST') {
-          throw new AlreadyExistsError({ method: 'POST', path: request.path }, 409, {
-            kind: 'Status',
-            reason: 'AlreadyExists',
-            message: 'replicasets.apps "web-abc" already exists',
-          });
-        }
-        return { metadata: { name: 'web-abc', resourceVersion: '3' } };
-      },
-    } as unknown as RestClient;
+    const { client, requests } = recordingClient((request) => {
+      if (request.method === 'POST') {
+        throw new AlreadyExistsError({ method: 'POST', path: request.path }, 409, {
+          kind: 'Status',
+          reason: 'AlreadyExists',
+          message: 'replicasets.apps "web-abc" already exists',
+        });
+      }
+      return { metadata: { name: 'web-abc', resourceVersion: '3' } };
+    });
     const rollout = {
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'Rollout',
@@ -77,29 +69,25 @@ describe('applyRolloutPlan: ReplicaSet writes are conditional on the version pla
   // resourceVersion other than the stored one is refused with 409, any accepted write bumps it.
   function replicaSetServer(initial: { name: string; resourceVersion: string; replicas: number }) {
     const stored = { ...initial, annotations: {} as Record<string, string | null> };
-    const requests: KubeRequest[] = [];
-    const client = {
-      async request(request: KubeRequest) {
-        requests.push(request);
-        if (request.method === 'PUT') return request.body;
-        const body = request.body as {
-          metadata?: { resourceVersion?: string; annotations?: Record<string, string | null> };
-          spec?: { replicas?: number };
-        };
-        const wanted = body.metadata?.resourceVersion;
-        if (wanted !== undefined && wanted !== stored.resourceVersion) {
-          throw new ConflictError({ method: 'PATCH', path: request.path }, 409, {
-            kind: 'Status',
-            reason: 'Conflict',
-            message: `Operation cannot be fulfilled on replicasets.apps "${stored.name}": the object has been modified`,
-          });
-        }
-        if (body.spec?.replicas !== undefined) stored.replicas = body.spec.replicas;
-        Object.assign(stored.annotations, body.metadata?.annotations ?? {});
-        stored.resourceVersion = String(Number(stored.resourceVersion) + 1);
-        return { metadata: { name: stored.name, resourceVersion: stored.resourceVersion } };
-      },
-    } as unknown as RestClient;
+    const { client, requests } = recordingClient((request) => {
+      if (request.method === 'PUT') return request.body;
+      const body = request.body as {
+        metadata?: { resourceVersion?: string; annotations?: Record<string, string | null> };
+        spec?: { replicas?: number };
+      };
+      const wanted = body.metadata?.resourceVersion;
+      if (wanted !== undefined && wanted !== stored.resourceVersion) {
+        throw new ConflictError({ method: 'PATCH', path: request.path }, 409, {
+          kind: 'Status',
+          reason: 'Conflict',
+          message: `Operation cannot be fulfilled on replicasets.apps "${stored.name}": the object has been modified`,
+        });
+      }
+      if (body.spec?.replicas !== undefined) stored.replicas = body.spec.replicas;
+      Object.assign(stored.annotations, body.metadata?.annotations ?? {});
+      stored.resourceVersion = String(Number(stored.resourceVersion) + 1);
+      return { metadata: { name: stored.name, resourceVersion: stored.resourceVersion } };
+    });
     return { client, stored, requests };
   }
   const rollout = {

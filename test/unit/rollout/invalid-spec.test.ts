@@ -13,6 +13,7 @@ import {
 } from '../../../src/rollout/plan.js';
 import { podTemplateHash } from '../../../src/rollout/pod-template-hash.js';
 import type { ReplicaSet, Service } from '../../../src/rollout/workload-types.js';
+import { templateFor } from './fixtures.js';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
 
@@ -24,10 +25,7 @@ function rollout(spec: Partial<Rollout['spec']> = {}, name = 'web'): ObservedRol
     spec: {
       replicas: 2,
       selector: { matchLabels: { app: 'web' } },
-      template: {
-        metadata: { labels: { app: 'web' } },
-        spec: { containers: [{ name: 'app', image: 'web:1' }] },
-      },
+      template: templateFor('web:1'),
       strategy: {
         canary: { canaryService: 'web-canary', stableService: 'web-stable', steps: [{ setWeight: 20 }] },
       },

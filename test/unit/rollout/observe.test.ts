@@ -1,9 +1,10 @@
 // Observe: what one pass plans from, read from the caches; live reads only where no cache holds it.
 import { describe, expect, it } from 'vitest';
-import type { KubeRequest, RestClient } from '../../../src/kube/rest.js';
+import type { RestClient } from '../../../src/kube/rest.js';
 import { observeRollout, type RolloutCaches } from '../../../src/rollout/observe.js';
 import type { ObservedRolloutObject } from '../../../src/rollout/plan.js';
 import type { ReplicaSet, Service } from '../../../src/rollout/workload-types.js';
+import { recordingClient } from '../support/rest.js';
 
 const rollout = {
   apiVersion: 'argoproj.io/v1alpha1',
@@ -48,13 +49,7 @@ function caches(): RolloutCaches {
 
 describe('observeRollout', () => {
   it('takes controlled ReplicaSets and the named or managed Services from the caches, with no live read', async () => {
-    const requests: KubeRequest[] = [];
-    const client = {
-      async request(request: KubeRequest) {
-        requests.push(request);
-        return { items: [] };
-      },
-    } as unknown as RestClient;
+    const { client, requests } = recordingClient(() => ({ items: [] }));
     const now = new Date('2026-01-01T00:00:00Z');
     const observed = await observeRollout(client, caches(), rollout, { now });
     expect(observed.replicaSets.map((r) => r.metadata?.name)).toEqual(['web-a']);

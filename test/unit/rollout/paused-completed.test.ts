@@ -33,13 +33,18 @@ const plan = (ro: ObservedRolloutObject) =>
     now: new Date(NOW),
   });
 
+/** The canary done with its steps, stable on V1. */
+const atLastStep: RolloutStatus = {
+  stableRS: V1,
+  currentPodHash: V1,
+  currentStepHash: stepHash(steps),
+  currentStepIndex: 1,
+  observedGeneration: '1',
+};
+
 describe('spec.paused on a completed canary', () => {
   const completed: RolloutStatus = {
-    stableRS: V1,
-    currentPodHash: V1,
-    currentStepHash: stepHash(steps),
-    currentStepIndex: 1,
-    observedGeneration: '1',
+    ...atLastStep,
     conditions: [progressing('NewReplicaSetAvailable', 'True')],
   };
 
@@ -69,14 +74,7 @@ describe('spec.paused on a completed canary', () => {
 
 describe('back on an inline template after a workloadRef', () => {
   it('drops status.workloadObservedGeneration (Argo e2e TestWorkloadRef)', () => {
-    const status: RolloutStatus = {
-      stableRS: V1,
-      currentPodHash: V1,
-      currentStepHash: stepHash(steps),
-      currentStepIndex: 1,
-      observedGeneration: '1',
-      workloadObservedGeneration: '2',
-    };
+    const status: RolloutStatus = { ...atLastStep, workloadObservedGeneration: '2' };
     expect(plan(rollout(false, status)).status.workloadObservedGeneration).toBeUndefined();
   });
 });

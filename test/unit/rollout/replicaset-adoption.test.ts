@@ -9,6 +9,7 @@ import {
   templateWithoutInjected,
 } from '../../../src/rollout/replicasets.js';
 import type { ReplicaSet } from '../../../src/rollout/workload-types.js';
+import { itMaps } from '../support/each.js';
 
 // Golden values from scripts/gen-pod-template-fields/hashcheck: Kubernetes' own
 // SetObjectDefaults_PodTemplate (k8s 1.34.5, as in Argo Rollouts v1.10.2) and Argo's
@@ -37,7 +38,7 @@ describe('defaultPodTemplate against SetObjectDefaults_PodTemplate', () => {
 });
 
 describe('imageTag as parsers.ParseImageName', () => {
-  it.each([
+  itMaps('%s → %s', imageTag, [
     ['nginx', 'latest'],
     ['nginx:1.27', '1.27'],
     ['registry:5000/team/app', 'latest'],
@@ -45,9 +46,7 @@ describe('imageTag as parsers.ParseImageName', () => {
     ['app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', ''],
     ['app:latest@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', 'latest'],
     ['', ''],
-  ])('%s → %s', (image, tag) => {
-    expect(imageTag(image)).toBe(tag);
-  });
+  ]);
 });
 
 describe('podTemplateEqualIgnoreHash against Argo', () => {

@@ -6,6 +6,13 @@ import { albRouter } from '../../../src/trafficrouting/alb.js';
 import { INGRESSES } from '../../../src/trafficrouting/ingress.js';
 import { applyWrites, input, routedRollout, writesOf } from './fixtures.js';
 
+/** An Ingress path whose actions and conditions annotations name `service`. */
+const useAnnotation = (service: string) => ({
+  path: '/*',
+  pathType: 'ImplementationSpecific',
+  backend: { service: { name: service, port: { name: 'use-annotation' } } },
+});
+
 const ingress = (annotations: Record<string, string> = {}): KubeObject =>
   ({
     apiVersion: 'networking.k8s.io/v1',
@@ -20,13 +27,7 @@ const ingress = (annotations: Record<string, string> = {}): KubeObject =>
       rules: [
         {
           http: {
-            paths: [
-              {
-                path: '/*',
-                pathType: 'ImplementationSpecific',
-                backend: { service: { name: 'web-root', port: { name: 'use-annotation' } } },
-              },
-            ],
+            paths: [useAnnotation('web-root')],
           },
         },
       ],
@@ -134,18 +135,7 @@ describe('alb', () => {
             rules: [
               {
                 http: {
-                  paths: [
-                    {
-                      path: '/*',
-                      pathType: 'ImplementationSpecific',
-                      backend: { service: { name: 'beta', port: { name: 'use-annotation' } } },
-                    },
-                    {
-                      path: '/*',
-                      pathType: 'ImplementationSpecific',
-                      backend: { service: { name: 'web-root', port: { name: 'use-annotation' } } },
-                    },
-                  ],
+                  paths: [useAnnotation('beta'), useAnnotation('web-root')],
                 },
               },
             ],

@@ -128,39 +128,23 @@ describe('istio: host-level split', () => {
         } as { name: string },
       },
     };
-    const live = [
-      virtualService({
-        tls: [
-          {
-            match: [{ port: 443, sniHosts: ['other.example.com'] }],
-            route: [{ destination: { host: 'other' } }],
-          },
-          { match: [{ port: 443, sniHosts: ['web.example.com'] }], route: split(100, 0) },
-        ],
-        tcp: [
-          { match: [{ port: 8000 }], route: [{ destination: { host: 'other' } }] },
-          { match: [{ port: 9000 }], route: split(100, 0) },
-        ],
-      }),
-    ];
-    const { writes } = planTwice(input(routedRollout(routing), live, 30));
-    expect(writes[0]).toMatchObject({
-      patch: {
-        spec: {
-          tls: [
-            {
-              match: [{ port: 443, sniHosts: ['other.example.com'] }],
-              route: [{ destination: { host: 'other' } }],
-            },
-            { match: [{ port: 443, sniHosts: ['web.example.com'] }], route: split(70, 30) },
-          ],
-          tcp: [
-            { match: [{ port: 8000 }], route: [{ destination: { host: 'other' } }] },
-            { match: [{ port: 9000 }], route: split(70, 30) },
-          ],
+    // Routes of another host and another port next to the Rollout's, which keep their route.
+    const tlsAndTcp = (route: ReturnType<typeof split>) => ({
+      tls: [
+        {
+          match: [{ port: 443, sniHosts: ['other.example.com'] }],
+          route: [{ destination: { host: 'other' } }],
         },
-      },
+        { match: [{ port: 443, sniHosts: ['web.example.com'] }], route },
+      ],
+      tcp: [
+        { match: [{ port: 8000 }], route: [{ destination: { host: 'other' } }] },
+        { match: [{ port: 9000 }], route },
+      ],
     });
+    const live = [virtualService(tlsAndTcp(split(100, 0)))];
+    const { writes } = planTwice(input(routedRollout(routing), live, 30));
+    expect(writes[0]).toMatchObject({ patch: { spec: tlsAndTcp(split(70, 30)) } });
   });
 
   it('updates every VirtualService, `name.namespace` in another namespace', () => {

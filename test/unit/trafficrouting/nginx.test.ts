@@ -6,6 +6,17 @@ import { INGRESSES } from '../../../src/trafficrouting/ingress.js';
 import { nginxRouter } from '../../../src/trafficrouting/nginx.js';
 import { applyWrites, input, ownedByRollout, routedRollout, writesOf } from './fixtures.js';
 
+/** The Ingress rule of host web.example.com: `/` reaches `service`, `/docs` another Service. */
+const webRule = (service: string) => ({
+  host: 'web.example.com',
+  http: {
+    paths: [
+      { path: '/', pathType: 'Prefix', backend: { service: { name: service, port: { number: 80 } } } },
+      { path: '/docs', pathType: 'Prefix', backend: { service: { name: 'docs', port: { number: 80 } } } },
+    ],
+  },
+});
+
 function stableIngress(name = 'web-ingress'): KubeObject {
   return {
     apiVersion: 'networking.k8s.io/v1',
@@ -22,23 +33,7 @@ function stableIngress(name = 'web-ingress'): KubeObject {
       ingressClassName: 'nginx',
       tls: [{ hosts: ['web.example.com'], secretName: 'web-tls' }],
       rules: [
-        {
-          host: 'web.example.com',
-          http: {
-            paths: [
-              {
-                path: '/',
-                pathType: 'Prefix',
-                backend: { service: { name: 'web-stable', port: { number: 80 } } },
-              },
-              {
-                path: '/docs',
-                pathType: 'Prefix',
-                backend: { service: { name: 'docs', port: { number: 80 } } },
-              },
-            ],
-          },
-        },
+        webRule('web-stable'),
         {
           host: 'other.example.com',
           http: {
@@ -86,25 +81,7 @@ describe('nginx', () => {
           spec: {
             ingressClassName: 'nginx',
             tls: [{ hosts: ['web.example.com'], secretName: 'web-tls' }],
-            rules: [
-              {
-                host: 'web.example.com',
-                http: {
-                  paths: [
-                    {
-                      path: '/',
-                      pathType: 'Prefix',
-                      backend: { service: { name: 'web-canary', port: { number: 80 } } },
-                    },
-                    {
-                      path: '/docs',
-                      pathType: 'Prefix',
-                      backend: { service: { name: 'docs', port: { number: 80 } } },
-                    },
-                  ],
-                },
-              },
-            ],
+            rules: [webRule('web-canary')],
           },
         },
         event: {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConditionSyntaxError } from '../../../../src/analysis/condition/errors.js';
 import { type Token, tokenize } from '../../../../src/analysis/condition/tokenizer.js';
+import { itMaps, itThrows } from '../../support/each.js';
 
 /** One word per token: `int:1`, `op:>=`, `id:result`, ... */
 function show(token: Token): string {
@@ -26,7 +27,7 @@ function show(token: Token): string {
 const words = (source: string): string => tokenize(source).map(show).join(' ');
 
 describe('tokenize', () => {
-  it.each([
+  itMaps('%s', words, [
     ['result[0] >= 0.95', 'id:result [ int:0 ] op:>= float:0.95 eof'],
     ['42 0x2A 0o52 0b101010 1_000', 'int:42 int:42 int:42 int:42 int:1000 eof'],
     ['.5 1.5 1e3 2.5E-2 1.', 'float:0.5 float:1.5 float:1000 float:0.025 float:1 eof'],
@@ -48,15 +49,13 @@ describe('tokenize', () => {
     ['$env _x ünïcode', 'id:$env id:_x id:ünïcode eof'],
     ['1 // comment\n+ /* block */ 2', 'int:1 op:+ int:2 eof'],
     ['', 'eof'],
-  ])('%s', (source, expected) => {
-    expect(words(source)).toBe(expected);
-  });
+  ]);
 
   it('records offsets', () => {
     expect(tokenize('a >= 1').map((t) => t.offset)).toEqual([0, 2, 5, 6]);
   });
 
-  it.each([
+  itThrows('rejects %j', tokenize, ConditionSyntaxError, [
     ["'abc", 'unterminated string at 1:1'],
     ['"a\\q"', "invalid escape '\\q' at 1:3"],
     ['"\\x4"', "invalid escape '\\x4\"' at 1:2"],
@@ -67,10 +66,7 @@ describe('tokenize', () => {
     ['1 /* open', 'unterminated comment at 1:3'],
     ['`raw', 'unterminated string at 1:1'],
     ['a\n  @', "unexpected character '@' at 2:3"],
-  ])('rejects %j', (source, message) => {
-    expect(() => tokenize(source)).toThrow(ConditionSyntaxError);
-    expect(() => tokenize(source)).toThrow(message);
-  });
+  ]);
 
   it('accepts the largest int64', () => {
     expect(words('9223372036854775807')).toBe('int:9223372036854775807 eof');

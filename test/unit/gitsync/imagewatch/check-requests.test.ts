@@ -4,14 +4,17 @@ import { CHECK_REQUESTED_ANNOTATION, SYNC_REQUESTED_ANNOTATION } from '../../../
 import { pendingSyncRequest, syncRequested } from '../../../../src/gitsync/gittarget/reconciler.js';
 import { pendingCheckRequest } from '../../../../src/gitsync/imagewatch/reconciler.js';
 
+/** The metadata of `name` in shop, with the request `annotation` set to `requested` when given. */
+const requestedBy = (name: string, annotation: string, requested: string | undefined) => ({
+  name,
+  namespace: 'shop',
+  generation: 1,
+  ...(requested !== undefined && { annotations: { [annotation]: requested } }),
+});
+
 function watch(requested: string | undefined, lastCheckedAt: string | undefined): ImageWatch {
   return {
-    metadata: {
-      name: 'web',
-      namespace: 'shop',
-      generation: 1,
-      ...(requested !== undefined && { annotations: { [CHECK_REQUESTED_ANNOTATION]: requested } }),
-    },
+    metadata: requestedBy('web', CHECK_REQUESTED_ANNOTATION, requested),
     spec: {
       image: 'ghcr.io/acme/web',
       interval: '10m',
@@ -24,12 +27,7 @@ function watch(requested: string | undefined, lastCheckedAt: string | undefined)
 
 function target(requested: string | undefined, lastSyncedAt: string | undefined): GitTarget {
   return {
-    metadata: {
-      name: 'config',
-      namespace: 'shop',
-      generation: 1,
-      ...(requested !== undefined && { annotations: { [SYNC_REQUESTED_ANNOTATION]: requested } }),
-    },
+    metadata: requestedBy('config', SYNC_REQUESTED_ANNOTATION, requested),
     spec: { url: 'https://git.example/acme/config.git', branch: 'main' },
     ...(lastSyncedAt !== undefined && { status: { lastSyncedAt } }),
   } as GitTarget;

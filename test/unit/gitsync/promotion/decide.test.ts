@@ -64,6 +64,18 @@ function rollout(
 const healthy: RolloutOutcome = { kind: 'healthy' };
 const progressing: RolloutOutcome = { kind: 'progressing' };
 const aborted: RolloutOutcome = { kind: 'failed', why: 'aborted: metric error-rate failed' };
+/** Dev stable at `devStable`, staging (stable at V1) last written `stagingDesired`, prod as it is. */
+const devStagingProd = (devStable: string, stagingDesired: string) => [
+  st('dev', { stableImage: devStable }),
+  st('staging', { stableImage: V1, desiredImage: stagingDesired }),
+  st('prod'),
+];
+/** Staging and prod where most cases have them: healthy at V1. */
+const laterAtV1 = { staging: rollout('staging', V1, healthy), prod: rollout('prod', V1, healthy) };
+/** V2 held after it failed in staging. */
+const v2HeldInStaging = [
+  { image: V2, environment: 'staging', reason: 'failed', since: '2026-08-01T11:00:00Z' },
+];
 
 function observed(entries: Record<string, ObservedRollout>): Map<string, ObservedRollout[]> {
   return new Map(Object.entries(entries).map(([k, v]) => [k, [v]]));
@@ -103,11 +115,7 @@ describe('decidePromotions', () => {
     {
       name: 'everything at one image: nothing to do',
       pipeline: pipeline(),
-      observed: {
-        dev: rollout('dev', V1, healthy),
-        staging: rollout('staging', V1, healthy),
-        prod: rollout('prod', V1, healthy),
-      },
+      observed: { dev: rollout('dev', V1, healthy), ...laterAtV1 },
       want: [],
     },
     {
@@ -115,8 +123,7 @@ describe('decidePromotions', () => {
       pipeline: pipeline({ status: [st('dev', { stableImage: V1 }), st('staging'), st('prod')] }),
       observed: {
         dev: rollout('dev', V2, healthy, [{ name: 'web-abc-2', phase: 'Successful' }]),
-        staging: rollout('staging', V1, healthy),
-        prod: rollout('prod', V1, healthy),
+        ...laterAtV1,
       },
       want: [`promote ${V2} dev->staging (commit)`],
     },
@@ -154,21 +161,13 @@ describe('decidePromotions', () => {
     {
       name: 'dev still progressing: nothing',
       pipeline: pipeline(),
-      observed: {
-        dev: rollout('dev', V2, progressing),
-        staging: rollout('staging', V1, healthy),
-        prod: rollout('prod', V1, healthy),
-      },
+      observed: { dev: rollout('dev', V2, progressing), ...laterAtV1 },
       want: [],
     },
     {
       name: 'analysis still running: wait',
       pipeline: pipeline(),
-      observed: {
-        dev: rollout('dev', V2, healthy, [{ name: 'web-abc-2', phase: 'Running' }]),
-        staging: rollout('staging', V1, healthy),
-        prod: rollout('prod', V1, healthy),
-      },
+      observed: { dev: rollout('dev', V2, healthy, [{ name: 'web-abc-2', phase: 'Running' }]), ...laterAtV1 },
       want: [],
       waiting: { dev: 'AnalysisRun web-abc-2 is Running' },
     },
@@ -177,8 +176,7 @@ describe('decidePromotions', () => {
       pipeline: pipeline(),
       observed: {
         dev: rollout('dev', V2, healthy, [{ name: 'web-abc-2', phase: 'Inconclusive' }]),
-        staging: rollout('staging', V1, healthy),
-        prod: rollout('prod', V1, healthy),
+        ...laterAtV1,
       },
       want: [],
       waiting: { dev: 'AnalysisRun web-abc-2 is Inconclusive' },
@@ -230,11 +228,7 @@ describe('decidePromotions', () => {
     {
       name: 'staging aborts: roll staging back to its last good image and hold the failed one',
       pipeline: pipeline({
-        status: [
-          st('dev', { stableImage: V2 }),
-          st('staging', { stableImage: V1, desiredImage: V2 }),
-          st('prod'),
-        ],
+        status: devStagingProd(V2, V2),
       }),
       observed: {
         dev: rollout('dev', V2, healthy),
@@ -246,12 +240,8 @@ describe('decidePromotions', () => {
     {
       name: 'failed image held: no rollback again, and dev does not promote it again',
       pipeline: pipeline({
-        status: [
-          st('dev', { stableImage: V2 }),
-          st('staging', { stableImage: V1, desiredImage: V1 }),
-          st('prod'),
-        ],
-        held: [{ image: V2, environment: 'staging', reason: 'failed', since: '2026-08-01T11:00:00Z' }],
+        status: devStagingProd(V2, V1),
+        held: v2HeldInStaging,
       }),
       observed: {
         dev: rollout('dev', V2, healthy),
@@ -264,46 +254,26 @@ describe('decidePromotions', () => {
     {
       name: 'after the rollback synced, a newer dev image is promoted past the hold',
       pipeline: pipeline({
-        status: [
-          st('dev', { stableImage: V3 }),
-          st('staging', { stableImage: V1, desiredImage: V1 }),
-          st('prod'),
-        ],
-        held: [{ image: V2, environment: 'staging', reason: 'failed', since: '2026-08-01T11:00:00Z' }],
+        status: devStagingProd(V3, V1),
+        held: v2HeldInStaging,
       }),
-      observed: {
-        dev: rollout('dev', V3, healthy),
-        staging: rollout('staging', V1, healthy),
-        prod: rollout('prod', V1, healthy),
-      },
+      observed: { dev: rollout('dev', V3, healthy), ...laterAtV1 },
       want: [`promote ${V3} dev->staging (commit)`],
     },
     {
       name: 'a person releases the hold: the image may move again',
       pipeline: pipeline({
-        status: [
-          st('dev', { stableImage: V2 }),
-          st('staging', { stableImage: V1, desiredImage: V1 }),
-          st('prod'),
-        ],
-        held: [{ image: V2, environment: 'staging', reason: 'failed', since: '2026-08-01T11:00:00Z' }],
+        status: devStagingProd(V2, V1),
+        held: v2HeldInStaging,
         annotations: { 'slipway.dev/release-hold': V2 },
       }),
-      observed: {
-        dev: rollout('dev', V2, healthy),
-        staging: rollout('staging', V1, healthy),
-        prod: rollout('prod', V1, healthy),
-      },
+      observed: { dev: rollout('dev', V2, healthy), ...laterAtV1 },
       want: [`release ${V2}`, `promote ${V2} dev->staging (commit)`],
     },
     {
       name: 'a failure with no known good image holds without a rollback',
       pipeline: pipeline(),
-      observed: {
-        dev: rollout('dev', V2, aborted),
-        staging: rollout('staging', V1, healthy),
-        prod: rollout('prod', V1, healthy),
-      },
+      observed: { dev: rollout('dev', V2, aborted), ...laterAtV1 },
       want: [`hold ${V2} (dev)`],
     },
     {
@@ -311,8 +281,7 @@ describe('decidePromotions', () => {
       pipeline: pipeline({ status: [st('dev', { stableImage: V1 })] }),
       observed: {
         dev: rollout('dev', V2, { kind: 'failed', why: 'degraded: ProgressDeadlineExceeded' }),
-        staging: rollout('staging', V1, healthy),
-        prod: rollout('prod', V1, healthy),
+        ...laterAtV1,
       },
       want: [`rollback dev to ${V1} (failed ${V2})`, `hold ${V2} (dev)`],
     },
@@ -377,8 +346,7 @@ describe('decidePromotions', () => {
       pipeline: pipeline(),
       observed: observed({
         dev: rollout('dev', V2, healthy, [{ name: 'web-abc-2', phase: 'Successful' }]),
-        staging: rollout('staging', V1, healthy),
-        prod: rollout('prod', V1, healthy),
+        ...laterAtV1,
       }),
       now: NOW,
     });

@@ -83,43 +83,32 @@ describe('outcomeOf', () => {
   });
 });
 
+/** An AnalysisRun of pod template hash `hash`, owned by the Rollout `owner` (`web`). */
+function analysisRun(
+  name: string,
+  hash: string,
+  phase: string,
+  more: { owner?: string; revision?: string } = {},
+) {
+  return {
+    metadata: {
+      name,
+      labels: { 'rollouts-pod-template-hash': hash },
+      ...(more.revision && { annotations: { 'rollout.argoproj.io/revision': more.revision } }),
+      ownerReferences: [{ name: more.owner ?? 'web' }],
+    },
+    status: { phase },
+  };
+}
+
 describe('observeRollout', () => {
   it('reads the watched image, the revision and the analysis runs of the current revision only', () => {
     const runs = [
-      {
-        metadata: {
-          name: 'web-abc-4-1',
-          labels: { 'rollouts-pod-template-hash': 'abc' },
-          ownerReferences: [{ name: 'web' }],
-        },
-        status: { phase: 'Successful' },
-      },
-      {
-        metadata: {
-          name: 'web-old-3-1',
-          labels: { 'rollouts-pod-template-hash': 'old' },
-          ownerReferences: [{ name: 'web' }],
-        },
-        status: { phase: 'Failed' },
-      },
-      {
-        // The same template at an earlier revision (rolled back, released, deployed again).
-        metadata: {
-          name: 'web-abc-2-1',
-          labels: { 'rollouts-pod-template-hash': 'abc' },
-          annotations: { 'rollout.argoproj.io/revision': '2' },
-          ownerReferences: [{ name: 'web' }],
-        },
-        status: { phase: 'Failed' },
-      },
-      {
-        metadata: {
-          name: 'api-abc-1-1',
-          labels: { 'rollouts-pod-template-hash': 'abc' },
-          ownerReferences: [{ name: 'api' }],
-        },
-        status: { phase: 'Failed' },
-      },
+      analysisRun('web-abc-4-1', 'abc', 'Successful'),
+      analysisRun('web-old-3-1', 'old', 'Failed'),
+      // The same template at an earlier revision (rolled back, released, deployed again).
+      analysisRun('web-abc-2-1', 'abc', 'Failed', { revision: '2' }),
+      analysisRun('api-abc-1-1', 'abc', 'Failed', { owner: 'api' }),
     ];
     const observed = observeRollout(
       { name: 'web' },

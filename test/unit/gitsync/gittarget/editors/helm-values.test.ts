@@ -24,6 +24,9 @@ const split = (
   ...more,
 });
 
+/** A split target that writes only the tag, at `tagPath`. */
+const tagOnly = (image: string, tagPath: string): HelmImageTarget => ({ kind: 'split', image, tagPath });
+
 describe('helm-values editor', () => {
   const values = 'image:\n  repository: nginx\n  tag: "1.25"\n  digest: ""\n';
 
@@ -62,27 +65,15 @@ describe('helm-values editor', () => {
 
   it('edits several targets in one pass, or none when one fails', () => {
     const source = 'web:\n  tag: v1\nworker:\n  tag: v1\n';
-    const both = edit(
-      source,
-      { kind: 'split', image: 'web:v2', tagPath: 'web.tag' },
-      { kind: 'split', image: 'worker:v3', tagPath: 'worker.tag' },
-    );
+    const both = edit(source, tagOnly('web:v2', 'web.tag'), tagOnly('worker:v3', 'worker.tag'));
     expect(text(both)).toBe('web:\n  tag: v2\nworker:\n  tag: v3\n');
-    const oneBad = edit(
-      source,
-      { kind: 'split', image: 'web:v2', tagPath: 'web.tag' },
-      { kind: 'split', image: 'worker:v3', tagPath: 'worker.version' },
-    );
+    const oneBad = edit(source, tagOnly('web:v2', 'web.tag'), tagOnly('worker:v3', 'worker.version'));
     expect(oneBad.kind).toBe('error');
   });
 
   it('refuses two targets that write different values into one node', () => {
     const source = 'shared: &t v1\nweb: {tag: *t}\n';
-    const result = edit(
-      source,
-      { kind: 'split', image: 'web:v2', tagPath: 'shared' },
-      { kind: 'split', image: 'worker:v3', tagPath: 'shared' },
-    );
+    const result = edit(source, tagOnly('web:v2', 'shared'), tagOnly('worker:v3', 'shared'));
     expect(reason(result)).toContain('reaches the same node as an earlier target with a different value');
   });
 

@@ -76,10 +76,25 @@ describe('rewriteScalar', () => {
     return { text: source.slice(0, splice.start) + splice.text + source.slice(splice.end), splice };
   };
 
-  it('keeps each quoting style', () => {
-    expect(rewrite('k: v1 # c\n', 'v2').text).toBe('k: v2 # c\n');
-    expect(rewrite("k: 'v1'\n", 'v2').text).toBe("k: 'v2'\n");
-    expect(rewrite('k: "v1"\n', 'v2').text).toBe('k: "v2"\n');
+  it.each<[string, string | number, string]>([
+    // Each quoting style stays.
+    ['k: v1 # c\n', 'v2', 'k: v2 # c\n'],
+    ["k: 'v1'\n", 'v2', "k: 'v2'\n"],
+    ['k: "v1"\n', 'v2', 'k: "v2"\n'],
+    // An explicit !!str tag stays, and the value after it is plain.
+    ['k: !!str 1.9\n', '1.10', 'k: !!str 1.10\n'],
+    // Numbers are plain, even over a quoted string.
+    ['k: "2"\n', 3, 'k: 3\n'],
+    // Block scalars keep the header, indentation and following blank lines.
+    [
+      'k: |-  # note\n    one\n    two\n\nnext: 1\n',
+      'three\nfour',
+      'k: |-  # note\n    three\n    four\n\nnext: 1\n',
+    ],
+    ['k: >\n  one\n  two\nnext: 1\n', 'a\nb', 'k: >\n  a\n\n  b\nnext: 1\n'],
+    ['k: |+\n  one\n\nnext: 1\n', 'two\n\n', 'k: |+\n  two\n\nnext: 1\n'],
+  ])('%j with %j is %j', (source, value, expected) => {
+    expect(rewrite(source, value).text).toBe(expected);
   });
 
   it('explains quotes it adds to keep a string a string', () => {
@@ -87,22 +102,6 @@ describe('rewriteScalar', () => {
     expect(text).toBe('k: "1.10"\n');
     expect(splice.note).toBe('quoted so it stays a string (plain 1.10 reads as a number)');
     expect(rewrite('k: v1\n', 'on').splice.note).toContain('reads as a boolean in YAML 1.1');
-  });
-
-  it('keeps an explicit !!str tag and writes plain after it', () => {
-    expect(rewrite('k: !!str 1.9\n', '1.10').text).toBe('k: !!str 1.10\n');
-  });
-
-  it('writes numbers plain, even over a quoted string', () => {
-    expect(rewrite('k: "2"\n', 3).text).toBe('k: 3\n');
-  });
-
-  it('rewrites block scalar content and keeps the header, indentation and following blank lines', () => {
-    expect(rewrite('k: |-  # note\n    one\n    two\n\nnext: 1\n', 'three\nfour').text).toBe(
-      'k: |-  # note\n    three\n    four\n\nnext: 1\n',
-    );
-    expect(rewrite('k: >\n  one\n  two\nnext: 1\n', 'a\nb').text).toBe('k: >\n  a\n\n  b\nnext: 1\n');
-    expect(rewrite('k: |+\n  one\n\nnext: 1\n', 'two\n\n').text).toBe('k: |+\n  two\n\nnext: 1\n');
   });
 
   it('falls back to double quotes when a block cannot hold the value', () => {

@@ -5,71 +5,30 @@ import {
   type ValuePath,
 } from '../../../../../src/gitsync/gittarget/editors/value-path.js';
 
+// One builder per kind of path segment.
+const key = (key: string): ValuePath[number] => ({ kind: 'key', key });
+const index = (index: number): ValuePath[number] => ({ kind: 'index', index });
+const match = (key: string, value: string): ValuePath[number] => ({ kind: 'match', key, value });
+
 describe('value paths', () => {
   it.each<[string, ValuePath]>([
-    [
-      'image.tag',
-      [
-        { kind: 'key', key: 'image' },
-        { kind: 'key', key: 'tag' },
-      ],
-    ],
+    ['image.tag', [key('image'), key('tag')]],
     [
       'spec.template.spec.containers[name=web].image',
-      [
-        { kind: 'key', key: 'spec' },
-        { kind: 'key', key: 'template' },
-        { kind: 'key', key: 'spec' },
-        { kind: 'key', key: 'containers' },
-        { kind: 'match', key: 'name', value: 'web' },
-        { kind: 'key', key: 'image' },
-      ],
+      [key('spec'), key('template'), key('spec'), key('containers'), match('name', 'web'), key('image')],
     ],
-    [
-      'args[2]',
-      [
-        { kind: 'key', key: 'args' },
-        { kind: 'index', index: 2 },
-      ],
-    ],
-    [
-      '[0].name',
-      [
-        { kind: 'index', index: 0 },
-        { kind: 'key', key: 'name' },
-      ],
-    ],
+    ['args[2]', [key('args'), index(2)]],
+    ['[0].name', [index(0), key('name')]],
     [
       'metadata.annotations["example.com/tag"]',
-      [
-        { kind: 'key', key: 'metadata' },
-        { kind: 'key', key: 'annotations' },
-        { kind: 'key', key: 'example.com/tag' },
-      ],
+      [key('metadata'), key('annotations'), key('example.com/tag')],
     ],
-    [
-      'podAnnotations.prometheus\\.io/scrape',
-      [
-        { kind: 'key', key: 'podAnnotations' },
-        { kind: 'key', key: 'prometheus.io/scrape' },
-      ],
-    ],
+    ['podAnnotations.prometheus\\.io/scrape', [key('podAnnotations'), key('prometheus.io/scrape')]],
     [
       'helm.parameters[name=image.tag].value',
-      [
-        { kind: 'key', key: 'helm' },
-        { kind: 'key', key: 'parameters' },
-        { kind: 'match', key: 'name', value: 'image.tag' },
-        { kind: 'key', key: 'value' },
-      ],
+      [key('helm'), key('parameters'), match('name', 'image.tag'), key('value')],
     ],
-    [
-      "list[name='a]b']",
-      [
-        { kind: 'key', key: 'list' },
-        { kind: 'match', key: 'name', value: 'a]b' },
-      ],
-    ],
+    ["list[name='a]b']", [key('list'), match('name', 'a]b')]],
   ])('parses %s', (text, path) => {
     expect(parseValuePath(text)).toEqual({ ok: true, path });
   });

@@ -3,9 +3,10 @@ import {
   checkRepositoryUrl,
   schemeOf,
 } from '../../../../../src/gitsync/gittarget/workspace/repository-url.js';
+import { itMaps } from '../../../support/each.js';
 
 describe('repository URL policy', () => {
-  it.each([
+  itMaps('%s is %s', schemeOf, [
     ['https://github.com/acme/deploy.git', 'https'],
     ['ssh://git@github.com/acme/deploy.git', 'ssh'],
     ['git@github.com:acme/deploy.git', 'ssh'],
@@ -17,9 +18,7 @@ describe('repository URL policy', () => {
     ['ext::sh -c touch% /tmp/pwned', undefined],
     ['fd::17', undefined],
     ['ftp://example.com/repo', undefined],
-  ])('%s is %s', (url, scheme) => {
-    expect(schemeOf(url)).toBe(scheme);
-  });
+  ]);
 
   it('allows https and ssh by default; http and local paths only when the operator says so', () => {
     expect(checkRepositoryUrl('https://github.com/acme/deploy.git', {})).toBeUndefined();

@@ -45,18 +45,16 @@ beforeAll(async () => {
   elsewherePort = await listen(elsewhere);
   registry = serve((path, res) => {
     const bearer = registrySeen.at(-1)?.headers.authorization?.startsWith('Bearer ');
-    if (path.startsWith('/v2/foreign-realm/') && !bearer) {
+    // foreign-realm sends the token request to another host, own-realm to this registry.
+    const realmPort = path.startsWith('/v2/foreign-realm/')
+      ? elsewherePort
+      : path.startsWith('/v2/own-realm/')
+        ? registryPort
+        : undefined;
+    if (realmPort !== undefined && !bearer) {
       res
         .writeHead(401, {
-          'www-authenticate': `Bearer realm="http://127.0.0.1:${elsewherePort}/token",service="x"`,
-        })
-        .end();
-      return;
-    }
-    if (path.startsWith('/v2/own-realm/') && !bearer) {
-      res
-        .writeHead(401, {
-          'www-authenticate': `Bearer realm="http://127.0.0.1:${registryPort}/token",service="x"`,
+          'www-authenticate': `Bearer realm="http://127.0.0.1:${realmPort}/token",service="x"`,
         })
         .end();
       return;

@@ -1,16 +1,14 @@
 import { type AddressInfo, connect, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pushesFromRegistryNotification } from '../../../../../src/gitsync/imagewatch/webhook/push-events.js';
-import {
-  createWebhookServer,
-  type WebhookResult,
-} from '../../../../../src/gitsync/imagewatch/webhook/server.js';
+import { createWebhookServer } from '../../../../../src/gitsync/imagewatch/webhook/server.js';
 import {
   constantTimeEqual,
   signatureValid,
   signBody,
   signRequest,
 } from '../../../../../src/gitsync/imagewatch/webhook/signature.js';
+import { webhookEndpoint } from './endpoint.js';
 
 describe('HMAC-SHA256 signatures', () => {
   const body = Buffer.from('{"image":"ghcr.io/acme/web","tag":"1.4.2"}');
@@ -33,41 +31,27 @@ describe('HMAC-SHA256 signatures', () => {
 });
 
 describe('webhook endpoint', () => {
-  const pushed: string[] = [];
-  const results: WebhookResult[] = [];
-  const server = createWebhookServer({
-    secret: () => 'hook-secret',
-    onPush: (images) => {
-      pushed.push(...images.map((i) => `${i.name}:${i.tag}`));
-      return images.length;
-    },
-    onRequest: (_, result) => results.push(result),
-  });
-  let base = '';
-  beforeAll(async () => {
-    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  afterAll(() => server.close());
+  const endpoint = webhookEndpoint();
+  const { pushed, results } = endpoint;
 
   it('takes a signed generic body and rejects a missing or bad signature with 401', async () => {
     const body = JSON.stringify({ image: '127.0.0.1:5000/acme/web', tag: '1.0.1' });
-    const ok = await fetch(`${base}/webhook/generic`, {
+    const ok = await fetch(`${endpoint.base}/webhook/generic`, {
       method: 'POST',
       body,
       headers: signRequest('hook-secret', body),
     });
     expect(ok.status).toBe(202);
     expect(await ok.json()).toEqual({ images: 1, matched: 1 });
-    const missing = await fetch(`${base}/webhook/generic`, { method: 'POST', body });
-    const bad = await fetch(`${base}/webhook/generic`, {
+    const missing = await fetch(`${endpoint.base}/webhook/generic`, { method: 'POST', body });
+    const bad = await fetch(`${endpoint.base}/webhook/generic`, {
       method: 'POST',
       body,
       headers: signRequest('guess', body),
     });
     expect([missing.status, bad.status]).toEqual([401, 401]);
     expect(pushed).toEqual(['127.0.0.1:5000/acme/web:1.0.1']);
-    expect(results).toEqual(['accepted', 'unauthorized', 'unauthorized']);
+    expect(results).toEqual(['generic accepted', 'generic unauthorized', 'generic unauthorized']);
   });
 
   it('takes a Docker Registry notification with the bearer secret', async () => {
@@ -87,7 +71,7 @@ describe('webhook endpoint', () => {
         { action: 'pull', target: { repository: 'acme/api', tag: '1' } },
       ],
     };
-    const response = await fetch(`${base}/webhook/registry`, {
+    const response = await fetch(`${endpoint.base}/webhook/registry`, {
       method: 'POST',
       body: JSON.stringify(envelope),
       headers: {
@@ -97,7 +81,7 @@ describe('webhook endpoint', () => {
     });
     expect(response.status).toBe(202);
     expect(pushed.at(-1)).toBe('127.0.0.1:5000/acme/api:2.0.0');
-    const wrong = await fetch(`${base}/webhook/registry`, {
+    const wrong = await fetch(`${endpoint.base}/webhook/registry`, {
       method: 'POST',
       body: '{}',
       headers: { Authorization: 'Bearer x' },
@@ -107,7 +91,7 @@ describe('webhook endpoint', () => {
 
   it('answers 400 to a signed body that is not a push', async () => {
     const body = '{"hello":1}';
-    const response = await fetch(`${base}/webhook/generic`, {
+    const response = await fetch(`${endpoint.base}/webhook/generic`, {
       method: 'POST',
       body,
       headers: signRequest('hook-secret', body),
@@ -121,18 +105,18 @@ describe('webhook endpoint', () => {
   it('refuses a replayed request, a stale timestamp and a body-only signature', async () => {
     const body = JSON.stringify({ image: '127.0.0.1:5000/acme/replay', tag: '1.0.0' });
     const headers = signRequest('hook-secret', body);
-    const first = await fetch(`${base}/webhook/generic`, { method: 'POST', body, headers });
-    const again = await fetch(`${base}/webhook/generic`, { method: 'POST', body, headers });
+    const first = await fetch(`${endpoint.base}/webhook/generic`, { method: 'POST', body, headers });
+    const again = await fetch(`${endpoint.base}/webhook/generic`, { method: 'POST', body, headers });
     expect([first.status, again.status]).toEqual([202, 401]);
     expect(((await again.json()) as { error: string }).error).toContain('replay');
-    const stale = await fetch(`${base}/webhook/generic`, {
+    const stale = await fetch(`${endpoint.base}/webhook/generic`, {
       method: 'POST',
       body,
       headers: signRequest('hook-secret', body, Date.now() - 10 * 60_000),
     });
     expect(stale.status).toBe(401);
     expect(((await stale.json()) as { error: string }).error).toContain('replay window');
-    const bodyOnly = await fetch(`${base}/webhook/generic`, {
+    const bodyOnly = await fetch(`${endpoint.base}/webhook/generic`, {
       method: 'POST',
       body,
       headers: {
@@ -148,7 +132,7 @@ describe('webhook endpoint', () => {
     expect(pushesFromRegistryNotification({ events: [null] })).toEqual({
       error: 'events[0] is null; each event must be an object',
     });
-    const response = await fetch(`${base}/webhook/registry`, {
+    const response = await fetch(`${endpoint.base}/webhook/registry`, {
       method: 'POST',
       body: '{"events":[null]}',
       headers: { Authorization: 'Bearer hook-secret' },

@@ -1,12 +1,7 @@
 // Push notifications of Docker Hub, GHCR (GitHub package events), Harbor and Quay: each parsed
 // from a sample shaped as its vendor documents it (samples written here, not copied), and each
 // accepted by the webhook server only with its credential (path secret, HMAC signature, auth header).
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createWebhookServer,
-  type WebhookResult,
-} from '../../../../../src/gitsync/imagewatch/webhook/server.js';
+import { describe, expect, it } from 'vitest';
 import { signBody } from '../../../../../src/gitsync/imagewatch/webhook/signature.js';
 import {
   pushesFromDockerHub,
@@ -14,6 +9,7 @@ import {
   pushesFromHarbor,
   pushesFromQuay,
 } from '../../../../../src/gitsync/imagewatch/webhook/vendor-events.js';
+import { webhookEndpoint } from './endpoint.js';
 
 const dockerHub = {
   callback_url: 'https://registry.hub.docker.com/u/acme/web/hook/1a2b3c/',
@@ -172,24 +168,10 @@ describe('vendor push payloads', () => {
 });
 
 describe('vendor webhook endpoints', () => {
-  const pushed: string[] = [];
-  const results: string[] = [];
-  const server = createWebhookServer({
-    secret: () => 'hook-secret',
-    onPush: (images) => {
-      pushed.push(...images.map((i) => `${i.name}:${i.tag ?? ''}`));
-      return images.length;
-    },
-    onRequest: (endpoint, result: WebhookResult) => results.push(`${endpoint} ${result}`),
-  });
-  let base = '';
-  beforeAll(async () => {
-    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  afterAll(() => server.close());
+  const endpoint = webhookEndpoint();
+  const { pushed, results } = endpoint;
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${base}${path}`, {
+    fetch(`${endpoint.base}${path}`, {
       method: 'POST',
       body: typeof body === 'string' ? body : JSON.stringify(body),
       headers: { 'content-type': 'application/json', ...headers },
