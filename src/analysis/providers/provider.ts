@@ -5,6 +5,7 @@
 import type { Measurement, Metric } from '../../api/analysis.js';
 import type { RestClient } from '../../kube/rest.js';
 import { formatTime } from '../../kube/timestamps.js';
+import { evaluateMeasurement, type MeasurementPhase } from '../condition/evaluate.js';
 import type { ObservedAnalysisRun } from '../plan.js';
 
 /** What a measurement is taken for. */
@@ -42,6 +43,41 @@ export const FINISHES_IN_RUN: Pick<MetricProvider, 'resume' | 'terminate' | 'gar
   },
   async garbageCollect() {},
 };
+
+/** What a finished measurement says (its times are set by measure()). */
+export type MeasurementOutcome = Omit<Measurement, 'startedAt' | 'finishedAt'>;
+
+/**
+ * A provider whose run() finishes its measurement (every one but Job): `take` measures one
+ * metric from its start time; what it throws makes the measurement an Error.
+ */
+export function finishingProvider(
+  type: string,
+  context: ProviderContext,
+  take: (metric: Metric, startedAt: Date) => Promise<MeasurementOutcome>,
+  metadata?: MetricProvider['metadata'],
+): MetricProvider {
+  return {
+    type,
+    ...FINISHES_IN_RUN,
+    ...(metadata ? { metadata } : {}),
+    run: (target) => measure(context, (startedAt) => take(target.metric, startedAt)),
+  };
+}
+
+/**
+ * The phase the metric's success and failure conditions give `result`; a condition that cannot
+ * be evaluated throws, which makes the measurement an Error.
+ */
+export function evaluateMetric(metric: Metric, result: unknown): Exclude<MeasurementPhase, 'Error'> {
+  const evaluation = evaluateMeasurement({
+    successCondition: metric.successCondition,
+    failureCondition: metric.failureCondition,
+    result,
+  });
+  if (evaluation.phase === 'Error') throw new Error(evaluation.message);
+  return evaluation.phase;
+}
 
 /** A batch/v1 Job as the Job provider reads it. */
 export interface JobObject {
@@ -100,7 +136,7 @@ export type ProviderFactory = (
  */
 export async function measure(
   context: ProviderContext,
-  body: (startedAt: Date) => Promise<Omit<Measurement, 'startedAt' | 'finishedAt'>>,
+  body: (startedAt: Date) => Promise<MeasurementOutcome>,
 ): Promise<Measurement> {
   const now = context.now();
   const measurement: Measurement = { phase: 'Running', startedAt: formatMetaTime(now) };
