@@ -3,6 +3,7 @@
 // may use to do it. Providers are created per metric, because a metric's settings (address,
 // credentials, timeouts) shape the client, as in Argo Rollouts.
 import type { Measurement, Metric } from '../../api/analysis.js';
+import type { KubeObject, ObjectMeta } from '../../kube/object.js';
 import type { RestClient } from '../../kube/rest.js';
 import { formatTime } from '../../kube/timestamps.js';
 import { evaluateMeasurement, type MeasurementPhase } from '../condition/evaluate.js';
@@ -80,19 +81,8 @@ export function evaluateMetric(metric: Metric, result: unknown): Exclude<Measure
 }
 
 /** A batch/v1 Job as the Job provider reads it. */
-export interface JobObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    uid?: string;
-    creationTimestamp?: string;
-    deletionTimestamp?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
-  };
+export interface JobObject extends KubeObject {
+  metadata: ObjectMeta & { name: string };
   spec?: Record<string, unknown>;
   status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
 }
