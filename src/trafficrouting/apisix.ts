@@ -11,11 +11,11 @@ import type {
   RoutedRollout,
   RouterPlan,
   SetHeaderRoute,
-  TrafficRouter,
   TrafficRouterConfig,
   TrafficRoutingInput,
   TrafficWrite,
 } from './router.js';
+import { defineRouter } from './router.js';
 import {
   asArray,
   asString,
@@ -222,10 +222,4 @@ function verifyWeight(input: TrafficRoutingInput): boolean {
   return JSON.stringify(weightsOf(field(live, 'spec', 'http'))) === JSON.stringify(weightsOf(desired));
 }
 
-export const apisixRouter: TrafficRouter = {
-  type: 'Apisix',
-  referencedObjects,
-  plan,
-  verifyWeight,
-  statusVerified: undefined,
-};
+export const apisixRouter = defineRouter('Apisix', { referencedObjects, plan, verifyWeight });

@@ -7,14 +7,8 @@
 
 import type { KubeObject } from '../kube/object.js';
 import { canaryIngressName, INGRESSES, type Ingress, type IngressRule } from './ingress.js';
-import type {
-  ObjectRef,
-  RoutedRollout,
-  RouterPlan,
-  TrafficRouter,
-  TrafficRoutingInput,
-  TrafficWrite,
-} from './router.js';
+import type { ObjectRef, RoutedRollout, RouterPlan, TrafficRoutingInput, TrafficWrite } from './router.js';
+import { defineRouter } from './router.js';
 import { clone, findLive, isControlledBy, mergePatchBetween, ownedByRollout, ref } from './router-objects.js';
 import { routedServices } from './weight.js';
 
@@ -169,10 +163,4 @@ function verifyWeight(input: TrafficRoutingInput): boolean {
   });
 }
 
-export const nginxRouter: TrafficRouter = {
-  type: 'Nginx',
-  referencedObjects,
-  plan,
-  verifyWeight,
-  statusVerified: undefined,
-};
+export const nginxRouter = defineRouter('Nginx', { referencedObjects, plan, verifyWeight });

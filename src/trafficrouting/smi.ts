@@ -8,10 +8,10 @@ import type {
   ObjectRef,
   RoutedRollout,
   RouterPlan,
-  TrafficRouter,
   TrafficRouterConfig,
   TrafficRoutingInput,
 } from './router.js';
+import { defineRouter } from './router.js';
 import {
   asArray,
   asWeight,
@@ -113,10 +113,4 @@ function verifyWeight(input: TrafficRoutingInput): boolean {
   );
 }
 
-export const smiRouter: TrafficRouter = {
-  type: 'SMI',
-  referencedObjects,
-  plan,
-  verifyWeight,
-  statusVerified: undefined,
-};
+export const smiRouter = defineRouter('SMI', { referencedObjects, plan, verifyWeight });
