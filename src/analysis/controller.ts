@@ -53,11 +53,9 @@ export const analysisRunController: ControllerFactory = {
     const finished = (job: JobObject) => jobOutcome(job) !== undefined;
     const podFailed = (pod: JobPod) => terminalPodError([pod]) !== undefined;
     const builder = new ControllerBuilder({
+      ...ctx,
       name: 'analysisruns',
-      logger,
       keyField: 'analysisrun',
-      queueMetrics: ctx.metrics.workQueue('analysisruns'),
-      signal: ctx.signal,
       workers: WORKERS,
     })
       .for(runs, { resyncMs: RESYNC_MS })

@@ -244,6 +244,14 @@ function retryInterval(metric: Metric, last: Measurement): number | undefined {
   return goDurationOrUndefined(metric.interval);
 }
 
+/** The MetricResult counter each completed measurement phase adds to. */
+const OUTCOME_COUNTERS: Partial<Record<AnalysisPhase, 'successful' | 'failed' | 'inconclusive' | 'error'>> = {
+  Successful: 'successful',
+  Failed: 'failed',
+  Inconclusive: 'inconclusive',
+  Error: 'error',
+};
+
 function applyOutcome(
   results: MetricResult[],
   outcome: MeasurementOutcome,
@@ -264,33 +272,19 @@ function applyOutcome(
   const measurement = { ...outcome.measurement };
   if (isCompleted(measurement.phase)) {
     measurement.finishedAt ??= formatTime(now.getTime());
-    const bump = (n: number | undefined) => (n ?? 0) + 1;
-    switch (measurement.phase) {
-      case 'Successful':
-        result.successful = bump(result.successful);
-        result.count = bump(result.count);
-        result.consecutiveError = 0;
-        result.consecutiveSuccess = bump(result.consecutiveSuccess);
-        break;
-      case 'Failed':
-        result.failed = bump(result.failed);
-        result.count = bump(result.count);
-        result.consecutiveError = 0;
-        result.consecutiveSuccess = 0;
-        break;
-      case 'Inconclusive':
-        result.inconclusive = bump(result.inconclusive);
-        result.count = bump(result.count);
-        result.consecutiveError = 0;
-        result.consecutiveSuccess = 0;
-        break;
-      case 'Error':
-        result.error = bump(result.error);
+    const counter = OUTCOME_COUNTERS[measurement.phase];
+    if (counter !== undefined) {
+      // As Argo counts: an Error is not in `count` and extends the error streak; any other
+      // outcome ends it. Only a Successful one extends the success streak.
+      const bump = (n: number | undefined) => (n ?? 0) + 1;
+      result[counter] = bump(result[counter]);
+      if (measurement.phase === 'Error') {
         result.consecutiveError = bump(result.consecutiveError);
-        result.consecutiveSuccess = 0;
-        break;
-      default:
-        break;
+      } else {
+        result.count = bump(result.count);
+        result.consecutiveError = 0;
+      }
+      result.consecutiveSuccess = measurement.phase === 'Successful' ? bump(result.consecutiveSuccess) : 0;
     }
   }
   const measurements = [...(result.measurements ?? [])];

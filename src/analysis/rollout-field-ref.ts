@@ -3,6 +3,8 @@
 // labels['k'], annotations['k']), any other path (`spec.template...`, `status.alb...`) by walking
 // the object on `.` and `[...]` to a primitive.
 
+import type { ObjectMeta } from '../kube/object.js';
+
 export class FieldRefError extends Error {}
 
 type Json = unknown;
@@ -22,15 +24,7 @@ function formatMap(map: Record<string, string> | undefined): string {
 }
 
 function metadataField(object: { metadata?: Record<string, unknown> }, fieldPath: string): string {
-  const metadata = (object.metadata ?? {}) as {
-    name?: string;
-    namespace?: string;
-    uid?: string;
-    generateName?: string;
-    resourceVersion?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
+  const metadata = (object.metadata ?? {}) as ObjectMeta;
   const subscript = /^metadata\.(labels|annotations)\['(.*)'\]$/.exec(fieldPath);
   if (subscript) {
     const map = subscript[1] === 'labels' ? metadata.labels : metadata.annotations;

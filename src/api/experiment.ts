@@ -3,7 +3,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { ANALYSIS_PHASES, type AnalysisPhase, ArgumentSchema } from './analysis.js';
 import {
-  Condition,
+  Conditions,
   Int32,
   KindWithStatus,
   LabelSelector,
@@ -53,7 +53,7 @@ export const ExperimentStatusSchema = Type.Object({
   phase: Type.Optional(StringEnum(EXPERIMENT_PHASES)),
   message: Type.Optional(Type.String()),
   availableAt: Type.Optional(Timestamp()),
-  conditions: Type.Optional(Type.Array(Condition())),
+  conditions: Conditions(),
   templateStatuses: Type.Optional(
     Type.Array(
       Type.Object({

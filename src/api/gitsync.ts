@@ -5,10 +5,11 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { AGE_COLUMN, type KindDefinition, type PrinterColumn } from './kind-definition.js';
 import {
-  Condition,
+  type Condition,
+  Conditions,
   Int64,
   KindWithStatus,
-  type ObjectMeta,
+  type NamespacedObject,
   StringEnum,
   Timestamp,
 } from './schema-primitives.js';
@@ -214,7 +215,7 @@ export const ImageWatchStatusSchema = Type.Object({
       { description: 'Per target: is the latest candidate in Git? Written by the repository sync.' },
     ),
   ),
-  conditions: Type.Optional(Type.Array(Condition())),
+  conditions: Conditions(),
 });
 export type ImageWatchStatus = Static<typeof ImageWatchStatusSchema>;
 
@@ -312,7 +313,7 @@ export const GitTargetStatusSchema = Type.Object({
       { description: 'pull-request mode: the pull request carrying the latest edits.' },
     ),
   ),
-  conditions: Type.Optional(Type.Array(Condition())),
+  conditions: Conditions(),
 });
 export type GitTargetStatus = Static<typeof GitTargetStatusSchema>;
 
@@ -324,21 +325,9 @@ export const GitTargetSchema = KindWithStatus(
 
 export type StatusCondition = Static<ReturnType<typeof Condition>>;
 
-export interface ImageWatch {
-  apiVersion?: string;
-  kind?: string;
-  metadata: ObjectMeta & { name: string; namespace: string };
-  spec: ImageWatchSpec;
-  status?: ImageWatchStatus;
-}
+export type ImageWatch = NamespacedObject<ImageWatchSpec, ImageWatchStatus>;
 
-export interface GitTarget {
-  apiVersion?: string;
-  kind?: string;
-  metadata: ObjectMeta & { name: string; namespace: string };
-  spec: GitTargetSpec;
-  status?: GitTargetStatus;
-}
+export type GitTarget = NamespacedObject<GitTargetSpec, GitTargetStatus>;
 
 const readyColumn: PrinterColumn = {
   name: 'Ready',

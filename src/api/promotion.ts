@@ -9,10 +9,10 @@ import { GIT_WRITE_MODES, SLIPWAY_GROUP, SLIPWAY_VERSION, WriteTargetSchema } fr
 import { AGE_COLUMN, type KindDefinition } from './kind-definition.js';
 import { APPROVE_ANNOTATION_PREFIX, RELEASE_HOLD_ANNOTATION, RELEASE_PAUSE_ANNOTATION } from './labels.js';
 import {
-  Condition,
+  Conditions,
   Int64,
   KindWithStatus,
-  type ObjectMeta,
+  type NamespacedObject,
   StringEnum,
   Timestamp,
 } from './schema-primitives.js';
@@ -171,7 +171,7 @@ export const PromotionPipelineStatusSchema = Type.Object({
   ),
   lastDecision: Type.Optional(DecisionRecordSchema),
   history: Type.Optional(Type.Array(DecisionRecordSchema, { description: 'Newest first, at most 20.' })),
-  conditions: Type.Optional(Type.Array(Condition())),
+  conditions: Conditions(),
 });
 export type PromotionPipelineStatus = Static<typeof PromotionPipelineStatusSchema>;
 
@@ -181,13 +181,7 @@ export const PromotionPipelineSchema = KindWithStatus(
   PromotionPipelineStatusSchema,
 );
 
-export interface PromotionPipeline {
-  apiVersion?: string;
-  kind?: string;
-  metadata: ObjectMeta & { name: string; namespace: string };
-  spec: PromotionPipelineSpec;
-  status?: PromotionPipelineStatus;
-}
+export type PromotionPipeline = NamespacedObject<PromotionPipelineSpec, PromotionPipelineStatus>;
 
 export const PROMOTION_PIPELINE_KIND: KindDefinition = {
   group: SLIPWAY_GROUP,

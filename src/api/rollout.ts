@@ -5,7 +5,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { AnalysisTemplateRefSchema, ArgumentSchema } from './analysis.js';
 import { ExperimentAnalysisSchema } from './experiment.js';
 import {
-  Condition,
+  Conditions,
   Int32,
   IntOrString,
   KindWithStatus,
@@ -266,7 +266,7 @@ export const RolloutStatusSchema = Type.Object({
   promoteFullAt: Type.Optional(Timestamp()),
   phase: Type.Optional(StringEnum(ROLLOUT_PHASES)),
   message: Type.Optional(Type.String()),
-  conditions: Type.Optional(Type.Array(Condition())),
+  conditions: Conditions(),
   canary: Type.Optional(
     Type.Object({
       currentStepAnalysisRunStatus: Type.Optional(RolloutAnalysisRunStatusSchema),

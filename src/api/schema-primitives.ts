@@ -181,6 +181,18 @@ export const ObjectMetaSchema = () => Type.Unsafe<ObjectMeta>({ type: 'object' }
 // The ObjectMeta fields our code reads are src/kube's; the API server owns metadata's schema.
 export type { ObjectMeta } from '../kube/object.js';
 
+/** The conditions of a status (Ready, Progressing, ...). */
+export const Conditions = () => Type.Optional(Type.Array(Condition()));
+
+/** A namespaced object of a kind with a status, as the controllers read it from their caches. */
+export interface NamespacedObject<Spec, Status> {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta & { name: string; namespace: string };
+  spec: Spec;
+  status?: Status;
+}
+
 /** A top-level kind with a spec and a status (status written only through /status). */
 export const KindWithStatus = <S extends TSchema, St extends TSchema>(
   description: string,

@@ -8,14 +8,13 @@ import { apiResourceOf } from '../api/kinds.js';
 import { APPROVE_ANNOTATION_PREFIX, RELEASE_HOLD_ANNOTATION } from '../api/labels.js';
 import { PROMOTION_PIPELINE_KIND, type PromotionPipeline } from '../api/promotion.js';
 import type { Rollout } from '../api/rollout.js';
-import { Informer } from '../kube/informer.js';
-import { apiListWatch } from '../kube/list-watch.js';
+import type { Informer } from '../kube/informer.js';
 import type { KubeObject } from '../kube/object.js';
 import type { RestClient } from '../kube/rest.js';
 import type { JsonObject } from './info.js';
+import { NamespaceInformers } from './namespace-informers.js';
 
 const SYNC_TIMEOUT_MS = 15_000;
-const NOTIFY_DELAY_MS = 150;
 
 /** `ghcr.io/acme/web` from `ghcr.io/acme/web:1.2@sha256:...` (a port's colon is kept). */
 export function imageRepository(image: string): string {
@@ -149,56 +148,32 @@ export function pipelineActionPatch(
 export const PROMOTION_PIPELINES = apiResourceOf(PROMOTION_PIPELINE_KIND);
 
 /** Informers for one namespace's Git-sync kinds, with change notifications. */
-export class GitSyncView {
+export class GitSyncView extends NamespaceInformers<() => void> {
   readonly imageWatches: Informer<ImageWatch & KubeObject>;
   readonly gitTargets: Informer<GitTarget & KubeObject>;
   readonly pipelines: Informer<PromotionPipeline & KubeObject>;
-  private readonly listeners = new Set<() => void>();
-  private timer: NodeJS.Timeout | undefined;
 
-  constructor(
-    readonly namespace: string,
-    client: RestClient,
-    onError: (error: Error) => void,
-  ) {
-    const informer = <T extends KubeObject>(resource: Parameters<typeof apiListWatch>[1]) =>
-      new Informer<T>(apiListWatch<T>(client, resource, { namespace }), { onError });
-    this.imageWatches = informer(apiResourceOf(IMAGE_WATCH_KIND));
-    this.gitTargets = informer(apiResourceOf(GIT_TARGET_KIND));
-    this.pipelines = informer(PROMOTION_PIPELINES);
+  constructor(namespace: string, client: RestClient, onError: (error: Error) => void) {
+    super(namespace, client, onError, SYNC_TIMEOUT_MS);
+    this.imageWatches = this.informer(apiResourceOf(IMAGE_WATCH_KIND));
+    this.gitTargets = this.informer(apiResourceOf(GIT_TARGET_KIND));
+    this.pipelines = this.informer(PROMOTION_PIPELINES);
     const changed = () => this.changed();
-    for (const inf of this.informers()) {
+    for (const inf of [
+      this.imageWatches,
+      this.gitTargets,
+      this.pipelines,
+    ] as unknown as Informer<KubeObject>[]) {
       inf.addHandlers({ add: changed, update: changed, delete: changed });
     }
-  }
-
-  private informers(): Informer<KubeObject>[] {
-    return [this.imageWatches, this.gitTargets, this.pipelines] as unknown as Informer<KubeObject>[];
-  }
-
-  async start(): Promise<void> {
-    for (const inf of this.informers()) inf.start();
-    await Promise.all(this.informers().map((inf) => inf.waitForSync(SYNC_TIMEOUT_MS)));
-  }
-
-  stop(): void {
-    for (const inf of this.informers()) inf.stop();
-    if (this.timer) clearTimeout(this.timer);
-    this.listeners.clear();
   }
 
   /** Rollout changes matter too (what runs); the caller forwards them here. */
   changed(): void {
     if (this.listeners.size === 0) return;
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
+    this.notifySoon(() => {
       for (const listener of this.listeners) listener();
-    }, NOTIFY_DELAY_MS);
-  }
-
-  subscribe(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    });
   }
 
   snapshot(rollouts: readonly Rollout[]): JsonObject {

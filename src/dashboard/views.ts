@@ -7,42 +7,33 @@ import type { AnalysisRun } from '../api/analysis.js';
 import type { Experiment } from '../api/experiment.js';
 import { ANALYSIS_RUN_KIND, apiResourceOf, EXPERIMENT_KIND, ROLLOUT_KIND } from '../api/kinds.js';
 import type { Rollout } from '../api/rollout.js';
-import { Informer } from '../kube/informer.js';
-import { apiListWatch } from '../kube/list-watch.js';
+import type { Informer } from '../kube/informer.js';
 import type { KubeObject } from '../kube/object.js';
 import { coreResources } from '../kube/resource.js';
 import type { RestClient } from '../kube/rest.js';
 import { type JsonObject, type Pod, type ReplicaSet, rolloutInfo } from './info.js';
+import { NamespaceInformers } from './namespace-informers.js';
 
 const SYNC_TIMEOUT_MS = 30_000;
-// Coalesces the bursts a single change causes (RS scale, then pods, then status) into one push.
-const NOTIFY_DELAY_MS = 150;
 
 export type RolloutListener = (name: string, deleted: boolean) => void;
 
-export class NamespaceView {
+export class NamespaceView extends NamespaceInformers<RolloutListener> {
   readonly rollouts: Informer<Rollout>;
   readonly replicaSets: Informer<ReplicaSet>;
   readonly pods: Informer<Pod>;
   readonly analysisRuns: Informer<AnalysisRun>;
   readonly experiments: Informer<Experiment>;
-  private readonly listeners = new Set<RolloutListener>();
   private readonly pending = new Map<string, boolean>();
-  private timer: NodeJS.Timeout | undefined;
   lastUsed = Date.now();
 
-  constructor(
-    readonly namespace: string,
-    client: RestClient,
-    onError: (error: Error) => void,
-  ) {
-    const informer = <T extends KubeObject>(resource: Parameters<typeof apiListWatch>[1]) =>
-      new Informer<T>(apiListWatch<T>(client, resource, { namespace }), { onError });
-    this.rollouts = informer<Rollout>(apiResourceOf(ROLLOUT_KIND));
-    this.replicaSets = informer<ReplicaSet>(coreResources.replicaSets);
-    this.pods = informer<Pod>(coreResources.pods);
-    this.analysisRuns = informer<AnalysisRun>(apiResourceOf(ANALYSIS_RUN_KIND));
-    this.experiments = informer<Experiment>(apiResourceOf(EXPERIMENT_KIND));
+  constructor(namespace: string, client: RestClient, onError: (error: Error) => void) {
+    super(namespace, client, onError, SYNC_TIMEOUT_MS);
+    this.rollouts = this.informer<Rollout>(apiResourceOf(ROLLOUT_KIND));
+    this.replicaSets = this.informer<ReplicaSet>(coreResources.replicaSets);
+    this.pods = this.informer<Pod>(coreResources.pods);
+    this.analysisRuns = this.informer<AnalysisRun>(apiResourceOf(ANALYSIS_RUN_KIND));
+    this.experiments = this.informer<Experiment>(apiResourceOf(EXPERIMENT_KIND));
     this.rollouts.addHandlers({
       add: (ro) => this.touch(ro.metadata?.name, false),
       update: (_, ro) => this.touch(ro.metadata?.name, false),
@@ -59,27 +50,6 @@ export class NamespaceView {
     ] as Informer<KubeObject>[]) {
       inf.addHandlers({ add: byOwner, update: (_, o) => byOwner(o), delete: byOwner });
     }
-  }
-
-  private informers(): Informer<KubeObject>[] {
-    return [
-      this.rollouts,
-      this.replicaSets,
-      this.pods,
-      this.analysisRuns,
-      this.experiments,
-    ] as Informer<KubeObject>[];
-  }
-
-  async start(): Promise<void> {
-    for (const inf of this.informers()) inf.start();
-    await Promise.all(this.informers().map((inf) => inf.waitForSync(SYNC_TIMEOUT_MS)));
-  }
-
-  stop(): void {
-    for (const inf of this.informers()) inf.stop();
-    if (this.timer) clearTimeout(this.timer);
-    this.listeners.clear();
   }
 
   /** Rollouts an object belongs to: directly, through its ReplicaSet, or through an Experiment. */
@@ -101,24 +71,18 @@ export class NamespaceView {
   private touch(name: string | undefined, deleted: boolean): void {
     if (!name || this.listeners.size === 0) return;
     this.pending.set(name, deleted || (this.pending.get(name) ?? false));
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
+    this.notifySoon(() => {
       const batch = [...this.pending];
       this.pending.clear();
       for (const [rollout, gone] of batch) {
         const stillGone = gone && !this.rollouts.get(this.namespace, rollout);
         for (const listener of this.listeners) listener(rollout, stillGone);
       }
-    }, NOTIFY_DELAY_MS);
+    });
   }
 
   get listenerCount(): number {
     return this.listeners.size;
-  }
-
-  subscribe(listener: RolloutListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
   }
 
   rolloutNames(): string[] {

@@ -77,11 +77,9 @@ export const experimentController: ControllerFactory = {
     // A run wakes its Experiment once it completes; in between the Experiment only mirrors it.
     const completed = (run: AnalysisRun) => COMPLETED.has(run.status?.phase ?? '');
     const builder = new ControllerBuilder({
+      ...ctx,
       name: 'experiments',
-      logger,
       keyField: 'experiment',
-      queueMetrics: ctx.metrics.workQueue('experiments'),
-      signal: ctx.signal,
       workers: WORKERS,
     })
       .for(experiments, { resyncMs: RESYNC_MS })

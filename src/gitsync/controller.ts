@@ -116,6 +116,8 @@ export class GitSyncController {
   constructor(private readonly options: GitSyncControllerOptions) {
     const { caches, logger, namespace } = options;
     const scope = namespace === undefined ? {} : { namespace };
+    // What both queues take from the process: the logger, queue metrics and leadership signal.
+    const fromProcess = { logger, metrics: options.processMetrics, signal: options.signal };
     this.watches = caches.informer<ImageWatch>(IMAGE_WATCHES, scope, { [GIT_TARGET_INDEX]: gitTargetsOf });
     this.targets = caches.informer<GitTarget>(GIT_TARGETS, scope);
     this.pipelines = caches.informer<PromotionPipeline>(PROMOTION_PIPELINES, scope);
@@ -134,11 +136,9 @@ export class GitSyncController {
     const watchesOfTarget = (t: GitTarget) =>
       this.watches.byIndex(GIT_TARGET_INDEX, objectKey(t)).map(objectKey);
     this.watchController = new ControllerBuilder({
+      ...fromProcess,
       name: 'imagewatches',
-      logger,
       keyField: 'imageWatch',
-      queueMetrics: options.processMetrics.workQueue('imagewatches'),
-      ...(options.signal && { signal: options.signal }),
       workers: WATCH_WORKERS,
     })
       // A deleted watch is reconciled once more, to forget what was kept for it.
@@ -155,12 +155,10 @@ export class GitSyncController {
       .watches(this.pipelines, watchesHolding, { update: (old, p) => heldOf(old) !== heldOf(p) });
 
     this.targetController = new ControllerBuilder({
+      ...fromProcess,
       name: 'gittargets',
-      logger,
       keyField: 'gitTarget',
       failureMessage: 'sync failed; retrying',
-      queueMetrics: options.processMetrics.workQueue('gittargets'),
-      ...(options.signal && { signal: options.signal }),
       rateLimit: { baseDelayMs: 1000, maxDelayMs: 5 * 60_000 },
       workers: 2,
     })

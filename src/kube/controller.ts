@@ -97,6 +97,10 @@ export interface EventFilter<T> {
 /** The keys an object maps to; `old` is set on updates. */
 export type KeyMapper<T> = (object: T, old?: T) => Iterable<string | undefined>;
 
+/**
+ * How a controller's queue runs. A ControllerContext carries the logger, metrics and signal, so
+ * `{ ...ctx, name, keyField }` is a whole set.
+ */
 export interface ControllerOptions {
   /** The queue's name (metrics label, messages). */
   name: string;
@@ -105,7 +109,8 @@ export interface ControllerOptions {
   keyField: string;
   /** Message logged when a reconcile throws; default `reconcile failed; retrying`. */
   failureMessage?: string;
-  queueMetrics?: WorkQueueMetrics;
+  /** The process's metrics; the queue reports as workqueue_*{name=<name>}. */
+  metrics?: { workQueue(name: string): WorkQueueMetrics };
   /** Waiting for the caches is abandoned when this aborts (leadership lost). */
   signal?: AbortSignal;
   workers?: number;
@@ -145,7 +150,7 @@ export class ControllerBuilder {
       ...(options.clock && { clock: options.clock }),
       ...(options.rateLimit?.baseDelayMs !== undefined && { baseDelayMs: options.rateLimit.baseDelayMs }),
       ...(options.rateLimit?.maxDelayMs !== undefined && { maxDelayMs: options.rateLimit.maxDelayMs }),
-      ...(options.queueMetrics && { metrics: options.queueMetrics }),
+      ...(options.metrics && { metrics: options.metrics.workQueue(options.name) }),
       onError: (key, error) => logger.warn({ [keyField]: key, err: (error as Error).message }, message),
     });
   }

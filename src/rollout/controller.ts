@@ -73,14 +73,7 @@ export const rolloutController: ControllerFactory = {
         .filter((ro) => ro.status?.conditions?.some((c) => c.type === 'InvalidSpec' && c.status === 'True'))
         .map(objectKey);
 
-    const builder = new ControllerBuilder({
-      name: 'rollouts',
-      logger,
-      keyField: 'rollout',
-      queueMetrics: ctx.metrics.workQueue('rollouts'),
-      signal: ctx.signal,
-      workers: WORKERS,
-    })
+    const builder = new ControllerBuilder({ ...ctx, name: 'rollouts', keyField: 'rollout', workers: WORKERS })
       .for(rollouts, {
         resyncMs: RESYNC_MS,
         // Argo records this on every informer add (a new Rollout, or each one at start-up).

@@ -175,26 +175,26 @@ export function basicCanaryReplicaCounts(input: BasicCanaryInput): CanaryStableC
   if (countable <= minAvailable) return { canary: canaryCount, stable: stableCount };
   const scaleDown = countable - minAvailable;
 
+  // The shrinking side gives up pods towards its desired count, the other keeps within limits.
+  const shrink = (
+    drainRS: ObservedReplicaSet | undefined,
+    desired: number,
+    drainCount: number,
+    adjustRS: ObservedReplicaSet | undefined,
+    adjustCount: number,
+  ) =>
+    keepWithinLimits(
+      drainRS,
+      adjustRS,
+      drainTowards(drainRS, desired, scaleDown, drainCount),
+      adjustCount,
+      maxTotal,
+      minAvailable,
+    );
   if (!isIncreasing) {
-    canaryCount = drainTowards(canary, desiredCanary, scaleDown, canaryCount);
-    [canaryCount, stableCount] = keepWithinLimits(
-      canary,
-      stable,
-      canaryCount,
-      stableCount,
-      maxTotal,
-      minAvailable,
-    );
+    [canaryCount, stableCount] = shrink(canary, desiredCanary, canaryCount, stable, stableCount);
   } else if (distinctStable !== undefined) {
-    stableCount = drainTowards(distinctStable, desiredStable, scaleDown, stableCount);
-    [stableCount, canaryCount] = keepWithinLimits(
-      distinctStable,
-      canary,
-      stableCount,
-      canaryCount,
-      maxTotal,
-      minAvailable,
-    );
+    [stableCount, canaryCount] = shrink(distinctStable, desiredStable, stableCount, canary, canaryCount);
   }
   return { canary: canaryCount, stable: stableCount };
 }

@@ -8,14 +8,8 @@
 
 import { MANAGED_ALB_ANNOTATIONS } from '../api/labels.js';
 import { hasRuleWithService, INGRESSES, type Ingress, type IngressPath } from './ingress.js';
-import type {
-  ObjectRef,
-  RoutedRollout,
-  RouterPlan,
-  TrafficRouter,
-  TrafficRoutingInput,
-  TrafficWrite,
-} from './router.js';
+import type { ObjectRef, RoutedRollout, RouterPlan, TrafficRoutingInput, TrafficWrite } from './router.js';
+import { defineRouter } from './router.js';
 import { asArray, asWeight, clone, field, findLive, mergePatchBetween, ref } from './router-objects.js';
 import { routedServices, stableWeight } from './weight.js';
 
@@ -259,10 +253,4 @@ function verifyWeight(input: TrafficRoutingInput): boolean {
   });
 }
 
-export const albRouter: TrafficRouter = {
-  type: 'ALB',
-  referencedObjects,
-  plan,
-  verifyWeight,
-  statusVerified: undefined,
-};
+export const albRouter = defineRouter('ALB', { referencedObjects, plan, verifyWeight });

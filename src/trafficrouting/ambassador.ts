@@ -8,11 +8,11 @@ import type {
   ObjectRef,
   RoutedRollout,
   RouterPlan,
-  TrafficRouter,
   TrafficRouterConfig,
   TrafficRoutingInput,
   TrafficWrite,
 } from './router.js';
+import { defineRouter } from './router.js';
 import { asString, asWeight, clone, field, findLive, isObject, ref } from './router-objects.js';
 import { routedServices } from './weight.js';
 
@@ -122,10 +122,4 @@ function verifyWeight(input: TrafficRoutingInput): boolean {
   });
 }
 
-export const ambassadorRouter: TrafficRouter = {
-  type: 'Ambassador',
-  referencedObjects,
-  plan,
-  verifyWeight,
-  statusVerified: undefined,
-};
+export const ambassadorRouter = defineRouter('Ambassador', { referencedObjects, plan, verifyWeight });

@@ -4,8 +4,6 @@
 // rules send to the canary only (weight 100, stable backend removed, priority + 1) when the
 // match expressions hold; it is deleted when the step drops it and at the end.
 
-import { controllerReference } from '../api/kind-definition.js';
-import { ROLLOUT_KIND } from '../api/kinds.js';
 import type { KubeObject } from '../kube/object.js';
 import type { ApiResource } from '../kube/resource.js';
 import type {
@@ -13,11 +11,11 @@ import type {
   RoutedRollout,
   RouterPlan,
   SetHeaderRoute,
-  TrafficRouter,
   TrafficRouterConfig,
   TrafficRoutingInput,
   TrafficWrite,
 } from './router.js';
+import { defineRouter } from './router.js';
 import {
   asArray,
   asString,
@@ -31,6 +29,7 @@ import {
   type JsonObject,
   mergePatchBetween,
   mergePatchOf,
+  ownedByRollout,
   ref,
 } from './router-objects.js';
 import { routedServices, stableWeight } from './weight.js';
@@ -187,7 +186,7 @@ function plan(input: TrafficRoutingInput): RouterPlan {
         namespace,
         ...(labels ? { labels } : {}),
         ...(annotations ? { annotations } : {}),
-        ownerReferences: [controllerReference(ROLLOUT_KIND, rollout)],
+        ownerReferences: ownedByRollout(rollout),
       },
       spec: { ...(field(live, 'spec') as JsonObject), http },
     };
@@ -223,10 +222,4 @@ function verifyWeight(input: TrafficRoutingInput): boolean {
   return JSON.stringify(weightsOf(field(live, 'spec', 'http'))) === JSON.stringify(weightsOf(desired));
 }
 
-export const apisixRouter: TrafficRouter = {
-  type: 'Apisix',
-  referencedObjects,
-  plan,
-  verifyWeight,
-  statusVerified: undefined,
-};
+export const apisixRouter = defineRouter('Apisix', { referencedObjects, plan, verifyWeight });

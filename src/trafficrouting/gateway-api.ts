@@ -15,10 +15,10 @@ import type {
   RoutedRollout,
   RouterPlan,
   SetHeaderRoute,
-  TrafficRouter,
   TrafficRoutingInput,
   TrafficWrite,
 } from './router.js';
+import { defineRouter } from './router.js';
 import {
   asArray,
   asString,
@@ -249,11 +249,5 @@ function verifyWeight(input: TrafficRoutingInput): boolean {
   });
 }
 
-export const gatewayApiRouter: TrafficRouter = {
-  type: 'GatewayAPI',
-  referencedObjects,
-  plan,
-  verifyWeight,
-  // The plugin's VerifyWeight answers Verified, so Argo writes verified: true.
-  statusVerified: true,
-};
+// The plugin's VerifyWeight answers Verified, so Argo writes verified: true.
+export const gatewayApiRouter = defineRouter('GatewayAPI', { referencedObjects, plan, verifyWeight }, true);

@@ -11,11 +11,11 @@ import type {
   RouterPlan,
   SetHeaderRoute,
   SetMirrorRoute,
-  TrafficRouter,
   TrafficRouterConfig,
   TrafficRoutingInput,
   TrafficWrite,
 } from './router.js';
+import { defineRouter } from './router.js';
 import {
   asArray,
   asString,
@@ -523,10 +523,4 @@ function verifyWeight(input: TrafficRoutingInput): boolean {
   });
 }
 
-export const istioRouter: TrafficRouter = {
-  type: 'Istio',
-  referencedObjects,
-  plan,
-  verifyWeight,
-  statusVerified: undefined,
-};
+export const istioRouter = defineRouter('Istio', { referencedObjects, plan, verifyWeight });

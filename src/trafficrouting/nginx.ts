@@ -5,19 +5,11 @@
 // routing come from additionalIngressAnnotations, so setHeaderRoute has nothing to do here;
 // at the end the canary Ingress stays, at weight 0, as Argo leaves it.
 
-import { controllerReference } from '../api/kind-definition.js';
-import { ROLLOUT_KIND } from '../api/kinds.js';
 import type { KubeObject } from '../kube/object.js';
 import { canaryIngressName, INGRESSES, type Ingress, type IngressRule } from './ingress.js';
-import type {
-  ObjectRef,
-  RoutedRollout,
-  RouterPlan,
-  TrafficRouter,
-  TrafficRoutingInput,
-  TrafficWrite,
-} from './router.js';
-import { clone, findLive, isControlledBy, mergePatchBetween, ref } from './router-objects.js';
+import type { ObjectRef, RoutedRollout, RouterPlan, TrafficRoutingInput, TrafficWrite } from './router.js';
+import { defineRouter } from './router.js';
+import { clone, findLive, isControlledBy, mergePatchBetween, ownedByRollout, ref } from './router-objects.js';
 import { routedServices } from './weight.js';
 
 const DEFAULT_ANNOTATION_PREFIX = 'nginx.ingress.kubernetes.io';
@@ -117,7 +109,7 @@ function plan(input: TrafficRoutingInput): RouterPlan {
           name,
           namespace,
           annotations: desired.metadata.annotations,
-          ownerReferences: [controllerReference(ROLLOUT_KIND, rollout)],
+          ownerReferences: ownedByRollout(rollout),
         },
         spec: desired.spec,
       };
@@ -171,10 +163,4 @@ function verifyWeight(input: TrafficRoutingInput): boolean {
   });
 }
 
-export const nginxRouter: TrafficRouter = {
-  type: 'Nginx',
-  referencedObjects,
-  plan,
-  verifyWeight,
-  statusVerified: undefined,
-};
+export const nginxRouter = defineRouter('Nginx', { referencedObjects, plan, verifyWeight });

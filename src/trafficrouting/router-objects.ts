@@ -2,7 +2,9 @@
 // object into the smallest write. The RFC 7386 diff is written here by hand: rfc6902 (our
 // JSON Patch library) computes JSON Patches only, and a merge patch reads better in tests.
 import { isDeepStrictEqual } from 'node:util';
-import type { KubeObject } from '../kube/object.js';
+import { controllerReference } from '../api/kind-definition.js';
+import { ROLLOUT_KIND } from '../api/kinds.js';
+import type { KubeObject, OwnerReference } from '../kube/object.js';
 import type { ApiResource } from '../kube/resource.js';
 import type { ObjectRef, RoutedRollout, RouterEvent, TrafficWrite } from './router.js';
 
@@ -30,6 +32,11 @@ function groupOf(apiVersion: string | undefined): string {
 
 export function ref(resource: ApiResource, namespace: string, name: string): ObjectRef {
   return { resource, namespace, name };
+}
+
+/** The ownerReferences of an object a router creates: the Rollout controls it. */
+export function ownedByRollout(rollout: RoutedRollout): OwnerReference[] {
+  return [controllerReference(ROLLOUT_KIND, rollout)];
 }
 
 export function isControlledBy(obj: KubeObject, rollout: RoutedRollout): boolean {

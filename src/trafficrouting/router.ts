@@ -124,3 +124,15 @@ export interface TrafficRouter {
    */
   readonly statusVerified: boolean | undefined;
 }
+
+/**
+ * A built-in router from its three methods. `statusVerified` stays undefined (Argo leaves
+ * status.canary.weights.verified unset) unless the router says otherwise.
+ */
+export function defineRouter(
+  type: string,
+  methods: Pick<TrafficRouter, 'referencedObjects' | 'plan' | 'verifyWeight'>,
+  statusVerified?: boolean,
+): TrafficRouter {
+  return { type, ...methods, statusVerified };
+}

@@ -2,18 +2,16 @@
 // the Rollout, splitting `rootService` (default the stable Service) between the canary,
 // experiment and stable backends. v1alpha1 weights are quantities (strings), v1alpha2/3 integers.
 
-import { controllerReference } from '../api/kind-definition.js';
-import { ROLLOUT_KIND } from '../api/kinds.js';
 import type { KubeObject } from '../kube/object.js';
 import type { ApiResource } from '../kube/resource.js';
 import type {
   ObjectRef,
   RoutedRollout,
   RouterPlan,
-  TrafficRouter,
   TrafficRouterConfig,
   TrafficRoutingInput,
 } from './router.js';
+import { defineRouter } from './router.js';
 import {
   asArray,
   asWeight,
@@ -21,6 +19,7 @@ import {
   findLive,
   isControlledBy,
   mergePatchBetween,
+  ownedByRollout,
   ref,
 } from './router-objects.js';
 import { stableWeight } from './weight.js';
@@ -79,7 +78,7 @@ function plan(input: TrafficRoutingInput): RouterPlan {
       metadata: {
         name: target.name,
         namespace: target.namespace,
-        ownerReferences: [controllerReference(ROLLOUT_KIND, rollout)],
+        ownerReferences: ownedByRollout(rollout),
       },
       spec,
     };
@@ -114,10 +113,4 @@ function verifyWeight(input: TrafficRoutingInput): boolean {
   );
 }
 
-export const smiRouter: TrafficRouter = {
-  type: 'SMI',
-  referencedObjects,
-  plan,
-  verifyWeight,
-  statusVerified: undefined,
-};
+export const smiRouter = defineRouter('SMI', { referencedObjects, plan, verifyWeight });

@@ -6,10 +6,10 @@ import type {
   ObjectRef,
   RoutedRollout,
   RouterPlan,
-  TrafficRouter,
   TrafficRouterConfig,
   TrafficRoutingInput,
 } from './router.js';
+import { defineRouter } from './router.js';
 import {
   asArray,
   asWeight,
@@ -92,10 +92,4 @@ function verifyWeight(input: TrafficRoutingInput): boolean {
   );
 }
 
-export const traefikRouter: TrafficRouter = {
-  type: 'Traefik',
-  referencedObjects,
-  plan,
-  verifyWeight,
-  statusVerified: undefined,
-};
+export const traefikRouter = defineRouter('Traefik', { referencedObjects, plan, verifyWeight });

@@ -5,7 +5,7 @@
 import { NotFoundError } from '../../kube/api-error.js';
 import type { KubeObject } from '../../kube/object.js';
 import { coreResources } from '../../kube/resource.js';
-import type { ProviderContext } from './provider.js';
+import type { MeasurementTarget, ProviderContext } from './provider.js';
 
 export interface SecretRef {
   name?: string;
@@ -33,6 +33,22 @@ export async function readSecretData(
   for (const [key, value] of Object.entries(secret.data ?? {})) {
     data[key] = Buffer.from(value, 'base64').toString('utf8');
   }
+  return data;
+}
+
+/**
+ * The decoded data of a provider's credential Secret (found as credentialSecretLocation says), or
+ * an error naming the Secret when it does not exist.
+ */
+export async function readCredentialSecret(
+  target: MeasurementTarget,
+  context: ProviderContext,
+  defaultName: string,
+  ref: SecretRef | undefined,
+): Promise<Record<string, string>> {
+  const where = credentialSecretLocation(context, target.run.metadata.namespace, defaultName, ref);
+  const data = await readSecretData(context, where.namespace, where.name);
+  if (!data) throw new Error(`secrets "${where.name}" not found in namespace ${where.namespace}`);
   return data;
 }
 

@@ -6,17 +6,11 @@
 // DD_API_KEY, DD_APP_KEY and DD_ADDRESS when all three are set.
 import type { Measurement, Metric } from '../../api/analysis.js';
 import { parseGoDuration } from '../../api/duration.js';
-import { evaluateMeasurement } from '../condition/evaluate.js';
-import { credentialSecretLocation, readSecretData, type SecretRef } from './credentials.js';
+import { readCredentialSecret, type SecretRef } from './credentials.js';
 import { formatGoFloat, goJsonMarshal } from './go-values.js';
 import { httpRequest } from './http-request.js';
-import {
-  FINISHES_IN_RUN,
-  type MeasurementTarget,
-  type MetricProvider,
-  measure,
-  type ProviderContext,
-} from './provider.js';
+import type { MeasurementTarget, MetricProvider, ProviderContext } from './provider.js';
+import { evaluateMetric, finishingProvider } from './provider.js';
 
 export const DATADOG_SECRET = 'datadog';
 const DEFAULT_ADDRESS = 'https://api.datadoghq.com';
@@ -75,14 +69,7 @@ async function credentials(target: MeasurementTarget, context: ProviderContext):
   if (env.DD_API_KEY !== undefined && env.DD_APP_KEY !== undefined && env.DD_ADDRESS !== undefined) {
     return { apiKey: env.DD_API_KEY, appKey: env.DD_APP_KEY, address: env.DD_ADDRESS };
   }
-  const where = credentialSecretLocation(
-    context,
-    target.run.metadata.namespace,
-    DATADOG_SECRET,
-    specOf(target.metric).secretRef,
-  );
-  const data = await readSecretData(context, where.namespace, where.name);
-  if (!data) throw new Error(`secrets "${where.name}" not found in namespace ${where.namespace}`);
+  const data = await readCredentialSecret(target, context, DATADOG_SECRET, specOf(target.metric).secretRef);
   const apiKey = data['api-key'] ?? '';
   const appKey = data['app-key'] ?? '';
   if (!apiKey || !appKey) throw new Error('API or App token not found');
@@ -120,16 +107,6 @@ interface Evaluated {
   phase: Measurement['phase'];
 }
 
-function evaluate(metric: Metric, result: unknown): Measurement['phase'] {
-  const evaluation = evaluateMeasurement({
-    successCondition: metric.successCondition,
-    failureCondition: metric.failureCondition,
-    result,
-  });
-  if (evaluation.phase === 'Error') throw new Error(evaluation.message);
-  return evaluation.phase;
-}
-
 function checkStatus(status: number, text: string): void {
   // The body is quoted as Argo does, but only its start: an error page can be megabytes.
   const body = text.length > 256 ? `${text.slice(0, 256)}...` : text;
@@ -162,14 +139,14 @@ export function parseDatadogV1(metric: Metric, status: number, body: string): Ev
   if (!Array.isArray(points))
     throw new Error('malformed Datadog response: series[0].pointlist is not a list');
   if (!series || series.length === 0 || points.length === 0) {
-    return { value: goJsonMarshal(series), phase: evaluate(metric, null) };
+    return { value: goJsonMarshal(series), phase: evaluateMetric(metric, null) };
   }
   const point = points[points.length - 1] as (number | null)[];
   if (!Array.isArray(point) || point.length !== 2) throw new Error('Datapoint does not have 2 values');
   const value = point[1] ?? 0;
   if (typeof value !== 'number')
     throw new Error('malformed Datadog response: the datapoint value is not a number');
-  return { value: formatGoFloat(value), phase: evaluate(metric, value) };
+  return { value: formatGoFloat(value), phase: evaluateMetric(metric, value) };
 }
 
 interface ScalarColumn {
@@ -201,10 +178,10 @@ export function parseDatadogV2(metric: Metric, status: number, body: string): Ev
   }
   if (values.length === 0) {
     const shown = columns.length === 1 ? (columns[0]?.values ?? null) : (response.data?.attributes ?? {});
-    return { value: goJsonMarshal(shown), phase: evaluate(metric, null) };
+    return { value: goJsonMarshal(shown), phase: evaluateMetric(metric, null) };
   }
   const value = values[0] as number;
-  return { value: formatGoFloat(value), phase: evaluate(metric, value) };
+  return { value: formatGoFloat(value), phase: evaluateMetric(metric, value) };
 }
 
 export async function datadogProvider(
@@ -213,49 +190,43 @@ export async function datadogProvider(
 ): Promise<MetricProvider> {
   const keys = await credentials(target, context);
   validateDatadogSpec(specOf(target.metric));
-  return {
-    type: 'Datadog',
-    ...FINISHES_IN_RUN,
-    async run({ metric }) {
-      return measure(context, async () => {
-        const spec = specOf(metric);
-        const apiVersion = spec.apiVersion ?? 'v1';
-        const endpoint = (keys.address || DEFAULT_ADDRESS).replace(/\/+$/, '');
-        const intervalSeconds = Math.trunc(parseGoDuration(spec.interval || DEFAULT_INTERVAL) / 1000);
-        const nowSeconds = Math.trunc(context.now().getTime() / 1000);
-        const headers = {
-          'Content-Type': 'application/json',
-          'DD-API-KEY': keys.apiKey,
-          'DD-APPLICATION-KEY': keys.appKey,
-        };
-        let evaluated: Evaluated;
-        if (apiVersion === 'v1') {
-          const query = new URLSearchParams({
-            from: String(nowSeconds - intervalSeconds),
-            query: spec.query ?? '',
-            to: String(nowSeconds),
-          });
-          const response = await httpRequest({
-            method: 'GET',
-            url: `${endpoint}/api/v1/query?${query.toString()}`,
-            headers,
-            timeoutMs: REQUEST_TIMEOUT_MS,
-          });
-          evaluated = parseDatadogV1(metric, response.status, response.body);
-        } else if (apiVersion === 'v2') {
-          const response = await httpRequest({
-            method: 'POST',
-            url: `${endpoint}/api/v2/query/scalar`,
-            headers,
-            body: JSON.stringify(datadogScalarRequest(spec, nowSeconds, intervalSeconds)),
-            timeoutMs: REQUEST_TIMEOUT_MS,
-          });
-          evaluated = parseDatadogV2(metric, response.status, response.body);
-        } else {
-          throw new Error(`Invalid API version: ${String(apiVersion)}`);
-        }
-        return evaluated;
+  return finishingProvider('Datadog', context, async (metric) => {
+    const spec = specOf(metric);
+    const apiVersion = spec.apiVersion ?? 'v1';
+    const endpoint = (keys.address || DEFAULT_ADDRESS).replace(/\/+$/, '');
+    const intervalSeconds = Math.trunc(parseGoDuration(spec.interval || DEFAULT_INTERVAL) / 1000);
+    const nowSeconds = Math.trunc(context.now().getTime() / 1000);
+    const headers = {
+      'Content-Type': 'application/json',
+      'DD-API-KEY': keys.apiKey,
+      'DD-APPLICATION-KEY': keys.appKey,
+    };
+    let evaluated: Evaluated;
+    if (apiVersion === 'v1') {
+      const query = new URLSearchParams({
+        from: String(nowSeconds - intervalSeconds),
+        query: spec.query ?? '',
+        to: String(nowSeconds),
       });
-    },
-  };
+      const response = await httpRequest({
+        method: 'GET',
+        url: `${endpoint}/api/v1/query?${query.toString()}`,
+        headers,
+        timeoutMs: REQUEST_TIMEOUT_MS,
+      });
+      evaluated = parseDatadogV1(metric, response.status, response.body);
+    } else if (apiVersion === 'v2') {
+      const response = await httpRequest({
+        method: 'POST',
+        url: `${endpoint}/api/v2/query/scalar`,
+        headers,
+        body: JSON.stringify(datadogScalarRequest(spec, nowSeconds, intervalSeconds)),
+        timeoutMs: REQUEST_TIMEOUT_MS,
+      });
+      evaluated = parseDatadogV2(metric, response.status, response.body);
+    } else {
+      throw new Error(`Invalid API version: ${String(apiVersion)}`);
+    }
+    return evaluated;
+  });
 }

@@ -5,17 +5,11 @@
 // controller's namespace: personal-api-key, account-id, and optionally region (us, eu) and
 // base-url-nerdgraph.
 import type { Measurement, Metric } from '../../api/analysis.js';
-import { evaluateMeasurement } from '../condition/evaluate.js';
-import { credentialSecretLocation, readSecretData, type SecretRef } from './credentials.js';
+import { readCredentialSecret, type SecretRef } from './credentials.js';
 import { goJsonMarshal } from './go-values.js';
 import { httpRequest } from './http-request.js';
-import {
-  FINISHES_IN_RUN,
-  type MeasurementTarget,
-  type MetricProvider,
-  measure,
-  type ProviderContext,
-} from './provider.js';
+import type { MeasurementTarget, MetricProvider, ProviderContext } from './provider.js';
+import { evaluateMetric, finishingProvider } from './provider.js';
 
 export const NEWRELIC_SECRET = 'newrelic';
 const NERDGRAPH_URLS: Record<string, string> = {
@@ -48,14 +42,7 @@ interface NewRelicAccount {
 
 async function account(target: MeasurementTarget, context: ProviderContext): Promise<NewRelicAccount> {
   const spec = specOf(target.metric);
-  const where = credentialSecretLocation(
-    context,
-    target.run.metadata.namespace,
-    spec.profile || NEWRELIC_SECRET,
-    spec.secretRef,
-  );
-  const data = await readSecretData(context, where.namespace, where.name);
-  if (!data) throw new Error(`secrets "${where.name}" not found in namespace ${where.namespace}`);
+  const data = await readCredentialSecret(target, context, spec.profile || NEWRELIC_SECRET, spec.secretRef);
   const apiKey = data['personal-api-key'] ?? '';
   const accountIdText = data['account-id'] ?? '';
   if (!apiKey || !accountIdText) throw new Error('account ID or personal API key not found');
@@ -83,13 +70,7 @@ export function evaluateNrqlResults(
   } else {
     throw new Error('no results returned from NRQL query');
   }
-  const evaluation = evaluateMeasurement({
-    successCondition: metric.successCondition,
-    failureCondition: metric.failureCondition,
-    result: input,
-  });
-  if (evaluation.phase === 'Error') throw new Error(evaluation.message);
-  return { value: goJsonMarshal(input), phase: evaluation.phase };
+  return { value: goJsonMarshal(input), phase: evaluateMetric(metric, input) };
 }
 
 interface NerdGraphResponse {
@@ -104,42 +85,36 @@ export async function newRelicProvider(
   context: ProviderContext,
 ): Promise<MetricProvider> {
   const nr = await account(target, context);
-  return {
-    type: 'NewRelic',
-    ...FINISHES_IN_RUN,
-    async run({ metric }) {
-      return measure(context, async () => {
-        const response = await httpRequest({
-          method: 'POST',
-          url: nr.endpoint,
-          headers: { 'Content-Type': 'application/json', 'Api-Key': nr.apiKey, 'User-Agent': USER_AGENT },
-          body: JSON.stringify({
-            query: NRQL_GRAPHQL_QUERY,
-            variables: { accountId: nr.accountId, query: specOf(metric).query },
-          }),
-          timeoutMs: REQUEST_TIMEOUT_MS,
-        });
-        let body: NerdGraphResponse;
-        try {
-          body = JSON.parse(response.body) as NerdGraphResponse;
-        } catch {
-          throw new Error(`NerdGraph answered HTTP ${response.status} without JSON`);
-        }
-        if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-          throw new Error(`malformed NerdGraph response: not a JSON object (HTTP ${response.status})`);
-        }
-        if (Array.isArray(body.errors) && body.errors.length > 0) {
-          throw new Error(body.errors.map((e) => String(e?.message ?? 'unknown error')).join(', '));
-        }
-        if (response.status < 200 || response.status >= 300) {
-          throw new Error(`NerdGraph answered HTTP ${response.status}`);
-        }
-        const results = body.data?.actor?.account?.nrql?.results ?? [];
-        if (!Array.isArray(results) || results.some((row) => typeof row !== 'object' || row === null)) {
-          throw new Error('malformed NerdGraph response: nrql.results is not a list of rows');
-        }
-        return evaluateNrqlResults(metric, results);
-      });
-    },
-  };
+  return finishingProvider('NewRelic', context, async (metric) => {
+    const response = await httpRequest({
+      method: 'POST',
+      url: nr.endpoint,
+      headers: { 'Content-Type': 'application/json', 'Api-Key': nr.apiKey, 'User-Agent': USER_AGENT },
+      body: JSON.stringify({
+        query: NRQL_GRAPHQL_QUERY,
+        variables: { accountId: nr.accountId, query: specOf(metric).query },
+      }),
+      timeoutMs: REQUEST_TIMEOUT_MS,
+    });
+    let body: NerdGraphResponse;
+    try {
+      body = JSON.parse(response.body) as NerdGraphResponse;
+    } catch {
+      throw new Error(`NerdGraph answered HTTP ${response.status} without JSON`);
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new Error(`malformed NerdGraph response: not a JSON object (HTTP ${response.status})`);
+    }
+    if (Array.isArray(body.errors) && body.errors.length > 0) {
+      throw new Error(body.errors.map((e) => String(e?.message ?? 'unknown error')).join(', '));
+    }
+    if (response.status < 200 || response.status >= 300) {
+      throw new Error(`NerdGraph answered HTTP ${response.status}`);
+    }
+    const results = body.data?.actor?.account?.nrql?.results ?? [];
+    if (!Array.isArray(results) || results.some((row) => typeof row !== 'object' || row === null)) {
+      throw new Error('malformed NerdGraph response: nrql.results is not a list of rows');
+    }
+    return evaluateNrqlResults(metric, results);
+  });
 }

@@ -2,18 +2,12 @@
 // (/api/v1/query_range). Results are shaped as Argo Rollouts shapes them: a vector or a matrix
 // is an array of floats (a matrix flattened series by series), a scalar is a number, and
 // measurement.value is Go's rendering, e.g. "[0.99]" or "0.5".
-import type { Measurement, Metric } from '../../api/analysis.js';
+import type { Metric } from '../../api/analysis.js';
 import { parseGoDuration } from '../../api/duration.js';
-import { evaluateMeasurement } from '../condition/evaluate.js';
 import { formatGoFloat, parsePromValue } from './go-values.js';
 import { basicAuthorization, httpRequest } from './http-request.js';
-import {
-  FINISHES_IN_RUN,
-  type MeasurementTarget,
-  type MetricProvider,
-  measure,
-  type ProviderContext,
-} from './provider.js';
+import type { MeasurementTarget, MetricProvider, ProviderContext } from './provider.js';
+import { evaluateMetric, finishingProvider } from './provider.js';
 
 export const PROMETHEUS_ADDRESS_ENV = 'ARGO_ROLLOUTS_PROMETHEUS_ADDRESS';
 const DEFAULT_TIMEOUT_SECONDS = 30;
@@ -173,80 +167,73 @@ export function prometheusProvider({ metric }: MeasurementTarget, context: Provi
   const timeoutMs = (spec.timeout || DEFAULT_TIMEOUT_SECONDS) * 1000;
   const base = address.replace(/\/+$/, '');
 
-  return {
-    type: 'Prometheus',
-    ...FINISHES_IN_RUN,
-    metadata: (m) => {
-      const query = specOf(m).query;
-      return query ? { ResolvedPrometheusQuery: query } : undefined;
-    },
-    async run(target: MeasurementTarget): Promise<Measurement> {
+  return finishingProvider(
+    'Prometheus',
+    context,
+    async (metric, now) => {
       // One deadline for the whole measurement, token request included.
       const deadline = Date.now() + timeoutMs;
       const remainingMs = () => Math.max(1, deadline - Date.now());
-      return measure(context, async (now) => {
-        const prom = specOf(target.metric);
-        const headers: Record<string, string> = { 'Content-Type': 'application/x-www-form-urlencoded' };
-        for (const header of prom.headers ?? []) headers[header.key] = header.value;
-        const auth = prom.authentication;
-        if (auth?.basicAuth?.username !== undefined || auth?.basicAuth?.password !== undefined) {
-          headers.Authorization = basicAuthorization(
-            auth.basicAuth.username ?? '',
-            auth.basicAuth.password ?? '',
-          );
-        } else if (auth?.oauth2?.tokenUrl) {
-          headers.Authorization = `Bearer ${await oauth2Token(auth.oauth2, remainingMs(), prom.insecure ?? false)}`;
-        }
-        const form = new URLSearchParams({ query: prom.query ?? '' });
-        let path = '/api/v1/query';
-        if (prom.rangeQuery) {
-          path = '/api/v1/query_range';
-          form.set('start', String(rangeBoundSeconds(prom.rangeQuery.start ?? 'now()', now)));
-          form.set('end', String(rangeBoundSeconds(prom.rangeQuery.end ?? 'now()', now)));
-          form.set('step', prom.rangeQuery.step ?? '1m');
-        } else {
-          form.set('time', String(now.getTime() / 1000));
-        }
-        const response = await httpRequest({
-          method: 'POST',
-          url: base + path,
-          headers,
-          body: form.toString(),
-          timeoutMs: remainingMs(),
-          insecure: prom.insecure ?? false,
-        });
-        let body: PromResponse;
-        try {
-          body = JSON.parse(response.body) as PromResponse;
-        } catch {
-          throw new Error(`server_error: server error: ${response.status}`);
-        }
-        if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-          throw new Error(`malformed Prometheus response: not a JSON object (HTTP ${response.status})`);
-        }
-        if (body.status !== 'success') {
-          throw new Error(
-            body.errorType
-              ? `${body.errorType}: ${body.error ?? ''}`
-              : `server_error: server error: ${response.status}`,
-          );
-        }
-        const shaped = shapePrometheusResult(body.data?.resultType, body.data?.result);
-        const evaluation = evaluateMeasurement({
-          successCondition: target.metric.successCondition,
-          failureCondition: target.metric.failureCondition,
-          result: shaped.value,
-        });
-        if (evaluation.phase === 'Error') throw new Error(evaluation.message);
-        const warnings = (Array.isArray(body.warnings) ? body.warnings : [])
-          .map((w) => `"${String(w)}"`)
-          .join(', ');
-        return {
-          value: shaped.text,
-          phase: evaluation.phase,
-          ...(warnings ? { metadata: { warnings } } : {}),
-        };
+      const prom = specOf(metric);
+      const headers: Record<string, string> = { 'Content-Type': 'application/x-www-form-urlencoded' };
+      for (const header of prom.headers ?? []) headers[header.key] = header.value;
+      const auth = prom.authentication;
+      if (auth?.basicAuth?.username !== undefined || auth?.basicAuth?.password !== undefined) {
+        headers.Authorization = basicAuthorization(
+          auth.basicAuth.username ?? '',
+          auth.basicAuth.password ?? '',
+        );
+      } else if (auth?.oauth2?.tokenUrl) {
+        headers.Authorization = `Bearer ${await oauth2Token(auth.oauth2, remainingMs(), prom.insecure ?? false)}`;
+      }
+      const form = new URLSearchParams({ query: prom.query ?? '' });
+      let path = '/api/v1/query';
+      if (prom.rangeQuery) {
+        path = '/api/v1/query_range';
+        form.set('start', String(rangeBoundSeconds(prom.rangeQuery.start ?? 'now()', now)));
+        form.set('end', String(rangeBoundSeconds(prom.rangeQuery.end ?? 'now()', now)));
+        form.set('step', prom.rangeQuery.step ?? '1m');
+      } else {
+        form.set('time', String(now.getTime() / 1000));
+      }
+      const response = await httpRequest({
+        method: 'POST',
+        url: base + path,
+        headers,
+        body: form.toString(),
+        timeoutMs: remainingMs(),
+        insecure: prom.insecure ?? false,
       });
+      let body: PromResponse;
+      try {
+        body = JSON.parse(response.body) as PromResponse;
+      } catch {
+        throw new Error(`server_error: server error: ${response.status}`);
+      }
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        throw new Error(`malformed Prometheus response: not a JSON object (HTTP ${response.status})`);
+      }
+      if (body.status !== 'success') {
+        throw new Error(
+          body.errorType
+            ? `${body.errorType}: ${body.error ?? ''}`
+            : `server_error: server error: ${response.status}`,
+        );
+      }
+      const shaped = shapePrometheusResult(body.data?.resultType, body.data?.result);
+      const phase = evaluateMetric(metric, shaped.value);
+      const warnings = (Array.isArray(body.warnings) ? body.warnings : [])
+        .map((w) => `"${String(w)}"`)
+        .join(', ');
+      return {
+        value: shaped.text,
+        phase,
+        ...(warnings ? { metadata: { warnings } } : {}),
+      };
     },
-  };
+    (m) => {
+      const query = specOf(m).query;
+      return query ? { ResolvedPrometheusQuery: query } : undefined;
+    },
+  );
 }

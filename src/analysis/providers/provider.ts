@@ -3,8 +3,10 @@
 // may use to do it. Providers are created per metric, because a metric's settings (address,
 // credentials, timeouts) shape the client, as in Argo Rollouts.
 import type { Measurement, Metric } from '../../api/analysis.js';
+import type { KubeObject, ObjectMeta } from '../../kube/object.js';
 import type { RestClient } from '../../kube/rest.js';
 import { formatTime } from '../../kube/timestamps.js';
+import { evaluateMeasurement, type MeasurementPhase } from '../condition/evaluate.js';
 import type { ObservedAnalysisRun } from '../plan.js';
 
 /** What a measurement is taken for. */
@@ -43,20 +45,44 @@ export const FINISHES_IN_RUN: Pick<MetricProvider, 'resume' | 'terminate' | 'gar
   async garbageCollect() {},
 };
 
-/** A batch/v1 Job as the Job provider reads it. */
-export interface JobObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    uid?: string;
-    creationTimestamp?: string;
-    deletionTimestamp?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
+/** What a finished measurement says (its times are set by measure()). */
+export type MeasurementOutcome = Omit<Measurement, 'startedAt' | 'finishedAt'>;
+
+/**
+ * A provider whose run() finishes its measurement (every one but Job): `take` measures one
+ * metric from its start time; what it throws makes the measurement an Error.
+ */
+export function finishingProvider(
+  type: string,
+  context: ProviderContext,
+  take: (metric: Metric, startedAt: Date) => Promise<MeasurementOutcome>,
+  metadata?: MetricProvider['metadata'],
+): MetricProvider {
+  return {
+    type,
+    ...FINISHES_IN_RUN,
+    ...(metadata ? { metadata } : {}),
+    run: (target) => measure(context, (startedAt) => take(target.metric, startedAt)),
   };
+}
+
+/**
+ * The phase the metric's success and failure conditions give `result`; a condition that cannot
+ * be evaluated throws, which makes the measurement an Error.
+ */
+export function evaluateMetric(metric: Metric, result: unknown): Exclude<MeasurementPhase, 'Error'> {
+  const evaluation = evaluateMeasurement({
+    successCondition: metric.successCondition,
+    failureCondition: metric.failureCondition,
+    result,
+  });
+  if (evaluation.phase === 'Error') throw new Error(evaluation.message);
+  return evaluation.phase;
+}
+
+/** A batch/v1 Job as the Job provider reads it. */
+export interface JobObject extends KubeObject {
+  metadata: ObjectMeta & { name: string };
   spec?: Record<string, unknown>;
   status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
 }
@@ -100,7 +126,7 @@ export type ProviderFactory = (
  */
 export async function measure(
   context: ProviderContext,
-  body: (startedAt: Date) => Promise<Omit<Measurement, 'startedAt' | 'finishedAt'>>,
+  body: (startedAt: Date) => Promise<MeasurementOutcome>,
 ): Promise<Measurement> {
   const now = context.now();
   const measurement: Measurement = { phase: 'Running', startedAt: formatMetaTime(now) };

@@ -135,16 +135,7 @@ export async function syncGitTarget(
   const invalid = validateGitTarget(target, deps.urlPolicy);
   if (invalid !== undefined) {
     deps.metrics.errors.inc({ reason: 'InvalidSpec' });
-    await reportTargets(
-      deps,
-      target,
-      watches,
-      plan,
-      undefined,
-      `GitTarget ${name}: ${invalid}`,
-      'Failed',
-      now,
-    );
+    await reportFailure(deps, target, watches, plan, invalid, now);
     await writeTargetStatus(
       deps,
       target,
@@ -235,16 +226,7 @@ export async function syncGitTarget(
     deps.logger.warn({ gitTarget: keyOf(target), reason, err: message }, 'repository sync failed');
     void deps.events.warning(target, reason, message);
     await writeTargetStatus(deps, target, { ready: false, error: true, reason, message }, {}, now);
-    await reportTargets(
-      deps,
-      target,
-      watches,
-      plan,
-      undefined,
-      `GitTarget ${name}: ${message}`,
-      'Failed',
-      now,
-    );
+    await reportFailure(deps, target, watches, plan, message, now);
     throw new Error(`GitTarget ${keyOf(target)}: ${message}`);
   } finally {
     await access?.dispose();
@@ -410,6 +392,19 @@ async function recordSuccess(
 }
 
 /** Writes each ImageWatch's `writes` entries for this GitTarget (others' entries are kept). */
+/** The sync failed before any edit was written: every target of every watch says why. */
+function reportFailure(
+  deps: GitTargetDeps,
+  target: GitTarget,
+  watches: readonly ImageWatch[],
+  plan: RepositoryPlan,
+  message: string,
+  now: string,
+): Promise<void> {
+  const failure = `GitTarget ${target.metadata.name}: ${message}`;
+  return reportTargets(deps, target, watches, plan, undefined, failure, 'Failed', now);
+}
+
 async function reportTargets(
   deps: GitTargetDeps,
   target: GitTarget,

@@ -73,8 +73,8 @@ export class PromotionController {
       logger,
       keyField: 'pipeline',
       failureMessage: 'promotion failed; retrying',
-      queueMetrics: options.processMetrics.workQueue('promotionpipelines'),
-      ...(options.signal && { signal: options.signal }),
+      metrics: options.processMetrics,
+      signal: options.signal,
       rateLimit: { baseDelayMs: 1000, maxDelayMs: 5 * 60_000 },
       workers: 2,
     })

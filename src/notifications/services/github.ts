@@ -6,13 +6,7 @@
 
 import { createSign } from 'node:crypto';
 import type { RenderedNotification } from '../render.js';
-import {
-  DeliveryError,
-  expectSuccess,
-  httpRequest,
-  type NotificationService,
-  stringOption,
-} from './service.js';
+import { DeliveryError, type NotificationService, stringOption, successfulRequest } from './service.js';
 
 const GITHUB_API = 'https://api.github.com';
 
@@ -68,14 +62,13 @@ export function githubService(options: Record<string, unknown>): NotificationSer
     if (!appId || !installationId)
       throw new DeliveryError('github service needs appID and installationID', false);
     const url = `${base}/app/installations/${installationId}/access_tokens`;
-    const result = await httpRequest(url, {
+    const result = await successfulRequest('github installation token', url, {
       method: 'POST',
       headers: {
         Authorization: `Bearer ${appJwt(appId, privateKey)}`,
         Accept: 'application/vnd.github+json',
       },
     });
-    expectSuccess('github installation token', url, result);
     const answer = JSON.parse(result.body) as { token?: string; expires_at?: string };
     if (!answer.token) throw new DeliveryError('github: no installation token in the answer', true);
     cached = { token: answer.token, expires: Date.parse(answer.expires_at ?? '') || Date.now() + 3_000_000 };
@@ -93,7 +86,7 @@ export function githubService(options: Record<string, unknown>): NotificationSer
       if (!gh.status) return;
       const token = await installationToken();
       const url = `${base}/repos/${repo[0]}/${repo[1]}/statuses/${encodeURIComponent(revision)}`;
-      const result = await httpRequest(url, {
+      await successfulRequest('github status', url, {
         method: 'POST',
         headers: {
           Authorization: `token ${token}`,
@@ -107,7 +100,6 @@ export function githubService(options: Record<string, unknown>): NotificationSer
           target_url: gh.status.targetURL ?? '',
         }),
       });
-      expectSuccess('github status', url, result);
     },
   };
 }

@@ -31,7 +31,7 @@ export interface HttpResult {
  * One HTTP call with a timeout; the response body is kept short for error messages. node:http
  * rather than fetch, because Argo's webhook sends its message as the body of a GET.
  */
-export function httpRequest(
+function httpRequest(
   url: string,
   init: { method: string; headers?: Record<string, string>; body?: string },
 ): Promise<HttpResult> {
@@ -71,8 +71,17 @@ export function httpRequest(
   });
 }
 
-export function expectSuccess(what: string, url: string, result: HttpResult): void {
-  if (result.status >= 200 && result.status <= 299) return;
+/**
+ * One HTTP call that must succeed: a non-2xx answer is a DeliveryError naming `what`, retryable
+ * for 5xx, 429 and 408. Returns the (shortened) answer.
+ */
+export async function successfulRequest(
+  what: string,
+  url: string,
+  init: { method: string; headers?: Record<string, string>; body?: string },
+): Promise<HttpResult> {
+  const result = await httpRequest(url, init);
+  if (result.status >= 200 && result.status <= 299) return result;
   const retryable = result.status >= 500 || result.status === 429 || result.status === 408;
   throw new DeliveryError(
     `${what} ${redactUrl(url)} failed with status ${result.status}: ${result.body.slice(0, MAX_RESPONSE_CHARS)}`,

@@ -6,13 +6,7 @@
 
 import type { RenderedNotification } from '../render.js';
 import type { Destination } from '../subscriptions.js';
-import {
-  DeliveryError,
-  expectSuccess,
-  httpRequest,
-  type NotificationService,
-  stringOption,
-} from './service.js';
+import { DeliveryError, type NotificationService, stringOption, successfulRequest } from './service.js';
 
 const SLACK_API = 'https://slack.com/api/';
 const ICON_EMOJI = /^:.+:$/;
@@ -34,12 +28,11 @@ export function slackService(options: Record<string, unknown>): NotificationServ
 
   const call = async (method: string, form: URLSearchParams): Promise<{ ts?: string; channel?: string }> => {
     const url = `${apiUrl.replace(/\/?$/, '/')}${method}`;
-    const result = await httpRequest(url, {
+    const result = await successfulRequest('slack', url, {
       method: 'POST',
       headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/x-www-form-urlencoded' },
       body: form.toString(),
     });
-    expectSuccess('slack', url, result);
     let answer: { ok?: boolean; error?: string; ts?: string; channel?: string };
     try {
       answer = JSON.parse(result.body) as typeof answer;

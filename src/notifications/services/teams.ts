@@ -3,7 +3,7 @@
 
 import type { RenderedNotification } from '../render.js';
 import type { Destination } from '../subscriptions.js';
-import { DeliveryError, expectSuccess, httpRequest, type NotificationService, redactUrl } from './service.js';
+import { DeliveryError, type NotificationService, redactUrl, successfulRequest } from './service.js';
 
 function parseJson(what: string, text: string): unknown {
   try {
@@ -39,12 +39,11 @@ export function teamsService(options: Record<string, unknown>): NotificationServ
       if (typeof url !== 'string') {
         throw new DeliveryError(`no teams webhook configured for recipient ${destination.recipient}`, false);
       }
-      const result = await httpRequest(url, {
+      const result = await successfulRequest('teams', url, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: teamsMessage(notification),
       });
-      expectSuccess('teams', url, result);
       if (result.body !== '1') {
         throw new DeliveryError(
           `teams webhook post error at ${redactUrl(url)}: ${result.body.slice(0, 200)}`,

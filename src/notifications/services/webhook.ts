@@ -3,13 +3,7 @@
 
 import type { RenderedNotification } from '../render.js';
 import type { Destination } from '../subscriptions.js';
-import {
-  DeliveryError,
-  expectSuccess,
-  httpRequest,
-  type NotificationService,
-  stringOption,
-} from './service.js';
+import { DeliveryError, type NotificationService, stringOption, successfulRequest } from './service.js';
 
 export function webhookService(options: Record<string, unknown>): NotificationService {
   const url = stringOption(options, 'url');
@@ -35,8 +29,7 @@ export function webhookService(options: Record<string, unknown>): NotificationSe
         method = override.method || method;
         if (override.path) target = `${url.replace(/\/+$/, '')}/${override.path.replace(/^\/+/, '')}`;
       }
-      const result = await httpRequest(target, { method, headers, body });
-      expectSuccess('webhook', target, result);
+      await successfulRequest('webhook', target, { method, headers, body });
     },
   };
 }

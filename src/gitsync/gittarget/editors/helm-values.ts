@@ -15,9 +15,8 @@ import {
   type EditError,
   type EditSpecBase,
   editError,
+  existingFileEditor,
   isEditError,
-  type ManifestEditor,
-  missingFile,
 } from './manifest-editor.js';
 import { type ManifestSource, parseManifest } from './manifest-source.js';
 import { findScalar } from './scalar-target.js';
@@ -42,23 +41,19 @@ export interface HelmValuesEdit extends EditSpecBase {
   readonly targets: readonly HelmImageTarget[];
 }
 
-export const helmValuesEditor: ManifestEditor<HelmValuesEdit> = {
-  key: 'helm-values',
-  apply(source, spec) {
-    if (source === null) return missingFile(spec.file);
-    if (spec.targets.length === 0) return editError(spec.file, 'no image targets given');
-    const manifest = parseManifest(spec.file, source);
-    if (isEditError(manifest)) return manifest;
-    if (manifest.documents[0]?.contents == null) return editError(spec.file, 'is empty; no values to set');
-    const plan = new EditPlan(manifest);
-    for (const target of spec.targets) {
-      const error =
-        target.kind === 'split' ? planSplit(plan, manifest, target) : planCombined(plan, manifest, target);
-      if (error !== undefined) return error;
-    }
-    return plan.finish();
-  },
-};
+export const helmValuesEditor = existingFileEditor<HelmValuesEdit>('helm-values', (source, spec) => {
+  if (spec.targets.length === 0) return editError(spec.file, 'no image targets given');
+  const manifest = parseManifest(spec.file, source);
+  if (isEditError(manifest)) return manifest;
+  if (manifest.documents[0]?.contents == null) return editError(spec.file, 'is empty; no values to set');
+  const plan = new EditPlan(manifest);
+  for (const target of spec.targets) {
+    const error =
+      target.kind === 'split' ? planSplit(plan, manifest, target) : planCombined(plan, manifest, target);
+    if (error !== undefined) return error;
+  }
+  return plan.finish();
+});
 
 type Split = Extract<HelmImageTarget, { kind: 'split' }>;
 type Combined = Extract<HelmImageTarget, { kind: 'combined' }>;

@@ -9,9 +9,8 @@ import {
   type EditError,
   type EditSpecBase,
   editError,
+  existingFileEditor,
   isEditError,
-  type ManifestEditor,
-  missingFile,
 } from './manifest-editor.js';
 import { lineOf, type ManifestSource, parseManifest, rootMap } from './manifest-source.js';
 import { findPair } from './node-lookup.js';
@@ -36,10 +35,9 @@ type ImageField = 'newName' | 'newTag' | 'digest';
 // kustomize writes the fields of an entry in this order.
 const FIELDS: readonly ImageField[] = ['newName', 'newTag', 'digest'];
 
-export const kustomizeImagesEditor: ManifestEditor<KustomizeImagesEdit> = {
-  key: 'kustomize-images',
-  apply(source, spec) {
-    if (source === null) return missingFile(spec.file);
+export const kustomizeImagesEditor = existingFileEditor<KustomizeImagesEdit>(
+  'kustomize-images',
+  (source, spec) => {
     const invalid = validate(spec);
     if (invalid !== undefined) return editError(spec.file, invalid);
     const manifest = parseManifest(spec.file, source);
@@ -52,7 +50,7 @@ export const kustomizeImagesEditor: ManifestEditor<KustomizeImagesEdit> = {
     const error = planImages(plan, manifest, root.document, root.map, spec);
     return error ?? plan.finish();
   },
-};
+);
 
 function validate(spec: KustomizeImagesEdit): string | undefined {
   const values = FIELDS.filter((f) => spec[f] !== undefined);

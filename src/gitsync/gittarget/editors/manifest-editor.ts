@@ -56,6 +56,14 @@ export function missingFile(file: string): EditError {
   return editError(file, 'file not found; check the path in the image target or create the file first');
 }
 
+/** An editor of a file that must exist: for a missing one it answers missingFile. */
+export function existingFileEditor<Spec extends EditSpecBase>(
+  key: Spec['editor'],
+  apply: (source: string, spec: Spec) => EditResult,
+): ManifestEditor<Spec> {
+  return { key, apply: (source, spec) => (source === null ? missingFile(spec.file) : apply(source, spec)) };
+}
+
 export function isEditError(value: object): value is EditError {
   return 'kind' in value && value.kind === 'error';
 }

@@ -1,13 +1,7 @@
 // The general editor: set one scalar at a path, in any document of a (multi-document) YAML file.
 import { type DocumentSelector, selectDocuments } from './document-select.js';
 import { EditPlan } from './edit-plan.js';
-import {
-  type EditSpecBase,
-  editError,
-  isEditError,
-  type ManifestEditor,
-  missingFile,
-} from './manifest-editor.js';
+import { type EditSpecBase, editError, existingFileEditor, isEditError } from './manifest-editor.js';
 import { parseManifest } from './manifest-source.js';
 import type { ScalarValue } from './scalar-style.js';
 import { findScalar } from './scalar-target.js';
@@ -23,19 +17,15 @@ export interface YamlPathEdit extends EditSpecBase {
   readonly document?: DocumentSelector;
 }
 
-export const yamlPathEditor: ManifestEditor<YamlPathEdit> = {
-  key: 'yaml-path',
-  apply(source, spec) {
-    if (source === null) return missingFile(spec.file);
-    const path = parseValuePath(spec.path);
-    if (!path.ok) return editError(spec.file, path.reason, { path: spec.path });
-    const manifest = parseManifest(spec.file, source);
-    if (isEditError(manifest)) return manifest;
-    const documents = selectDocuments(manifest, spec.document);
-    if (isEditError(documents)) return documents;
-    const target = findScalar(manifest, documents, path.path);
-    if (isEditError(target)) return target;
-    const plan = new EditPlan(manifest);
-    return plan.setScalar(target, spec.value) ?? plan.finish();
-  },
-};
+export const yamlPathEditor = existingFileEditor<YamlPathEdit>('yaml-path', (source, spec) => {
+  const path = parseValuePath(spec.path);
+  if (!path.ok) return editError(spec.file, path.reason, { path: spec.path });
+  const manifest = parseManifest(spec.file, source);
+  if (isEditError(manifest)) return manifest;
+  const documents = selectDocuments(manifest, spec.document);
+  if (isEditError(documents)) return documents;
+  const target = findScalar(manifest, documents, path.path);
+  if (isEditError(target)) return target;
+  const plan = new EditPlan(manifest);
+  return plan.setScalar(target, spec.value) ?? plan.finish();
+});
