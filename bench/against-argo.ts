@@ -198,15 +198,20 @@ function count(entries: AuditEntry[], from = 0, to = Number.POSITIVE_INFINITY): 
   };
 }
 
-/** The most frequent (verb, resource, code) in a window, for reading a surprising figure. */
-function breakdown(entries: AuditEntry[], from: number, to: number): string {
+/** Requests in a window by (verb, resource[/subresource], code). */
+function requestKinds(entries: AuditEntry[], from: number, to: number): Map<string, number> {
   const counts = new Map<string, number>();
   for (const e of entries) {
     if (e.at < from || e.at >= to) continue;
     const key = `${e.verb} ${e.resource}${e.subresource ? `/${e.subresource}` : ''} ${e.code}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
-  return [...counts]
+  return counts;
+}
+
+/** The most frequent (verb, resource, code) in a window, for reading a surprising figure. */
+function breakdown(entries: AuditEntry[], from: number, to: number): string {
+  return [...requestKinds(entries, from, to)]
     .sort((a, b) => b[1] - a[1])
     .slice(0, 6)
     .map(([k, n]) => `${k}: ${n}`)
@@ -408,6 +413,9 @@ async function waitAllHealthy(bench: Bench, total: number, what: string, old?: M
 
 type Figures = Record<string, number>;
 
+/** Per product and round: the canary update window's requests per rollout by kind. */
+const canaryKinds: Record<Product, Figures[]> = { slipway: [], argo: [], 'argo-raised': [] };
+
 async function runCanary(product: Product, argo: string): Promise<Figures> {
   const n = settings.rollouts;
   const bench = await freshCluster(product, argo);
@@ -472,6 +480,13 @@ async function runCanary(product: Product, argo: string): Promise<Figures> {
     );
     const entries = auditEntries(bench.auditLog);
     const update = count(entries, afterDeploy);
+    // Every (verb, resource, code) of the update window per rollout update, printed side by
+    // side for all products at the end (where one product spends requests the other does not).
+    const kinds: Figures = {};
+    for (const [kind, total] of requestKinds(entries, afterDeploy, Number.POSITIVE_INFINITY)) {
+      kinds[`update requests per rollout: ${kind}`] = total / n;
+    }
+    canaryKinds[product].push(kinds);
     const all = count(entries);
     return {
       'canary: first deploy to all Healthy (s)': deployS,
@@ -710,6 +725,26 @@ async function main(): Promise<void> {
       return ratios.length ? `${fmt(median(ratios))}×${spread}` : 'n/a';
     });
     lines.push(`| ${name} | ${[...cells, ...ratioCells].join(' | ')} |`);
+  }
+  const kindNames = [...new Set(PRODUCTS.flatMap((p) => canaryKinds[p].flatMap((f) => Object.keys(f))))];
+  if (kindNames.length > 0) {
+    const perRun = (p: Product, name: string) =>
+      canaryKinds[p].map((f) => fmt(f[name] ?? 0)).join(' / ') || 'n/a';
+    const total = (name: string) =>
+      shown.reduce((sum, p) => sum + canaryKinds[p].reduce((s, f) => s + (f[name] ?? 0), 0), 0);
+    lines.push(
+      '',
+      'canary update window: requests per rollout update by verb, resource, code (each round)',
+      '',
+      `| request | ${shown.map((p) => label[p]).join(' | ')} |`,
+      `|---|${shown.map(() => '---|').join('')}`,
+      ...kindNames
+        .sort((a, b) => total(b) - total(a))
+        .map(
+          (name) =>
+            `| ${name.replace('update requests per rollout: ', '')} | ${shown.map((p) => perRun(p, name)).join(' | ')} |`,
+        ),
+    );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }
