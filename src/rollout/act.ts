@@ -14,6 +14,7 @@ import {
   REVISION_ANNOTATION,
   WORKLOAD_GENERATION_ANNOTATION,
 } from '../api/labels.js';
+import type { RolloutStatus } from '../api/rollout.js';
 import { KubeApiError, NotFoundError } from '../kube/api-error.js';
 import type { PlannedEvent } from '../kube/events.js';
 import type { KubeObject } from '../kube/object.js';
@@ -72,13 +73,27 @@ function versionNumber(resourceVersion: string | undefined): bigint | undefined 
 /** The status fields that only count pods (what the ReplicaSets' status says, summed). */
 const POD_COUNT_FIELDS = ['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'HPAReplicas'];
 
+/**
+ * The status without its pod counts, and without the Progressing condition's lastUpdateTime,
+ * which every change of the counts refreshes (conditions.ts: progress restarts the deadline).
+ * While such a write is held, each pass still sees the counts move against the status as
+ * written, so it refreshes that time again: the progress deadline cannot fire meanwhile.
+ */
 function withoutPodCounts(status: object): Record<string, unknown> {
   const rest: Record<string, unknown> = { ...status };
   for (const field of POD_COUNT_FIELDS) delete rest[field];
+  const { conditions } = status as RolloutStatus;
+  if (conditions) {
+    rest.conditions = conditions.map((c) => {
+      if (c.type !== ConditionType.Progressing) return c;
+      const { lastUpdateTime: _refreshed, ...kept } = c;
+      return kept;
+    });
+  }
   return rest;
 }
 
-/** True when two statuses differ, and only in their pod counts. */
+/** True when two statuses differ, and only in their pod counts (and the progress time with them). */
 export function onlyPodCountsDiffer(next: object, previous: object): boolean {
   return (
     !isDeepStrictEqual(next, previous) &&

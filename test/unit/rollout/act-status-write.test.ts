@@ -157,6 +157,42 @@ describe('applyRolloutPlan: status writes that change only pod counts', () => {
     });
   });
 
+  it("count the Progressing condition's lastUpdateTime, which the counts refresh, but nothing else of it", async () => {
+    const progressing = (lastUpdateTime: string, reason: string) => ({
+      type: 'Progressing',
+      status: 'True',
+      reason,
+      message: 'ReplicaSet "web-abc" is progressing.',
+      lastUpdateTime,
+      lastTransitionTime: '2026-01-01T00:00:00Z',
+    });
+    const withCondition = {
+      ...counted,
+      status: { ...counted.status, conditions: [progressing('2026-01-01T00:00:01Z', 'ReplicaSetUpdated')] },
+    } as ObservedRolloutObject;
+    const refreshed = (reason: string): RolloutPlan => ({
+      actions: [],
+      status: {
+        ...withCondition.status,
+        replicas: 6,
+        conditions: [progressing('2026-01-01T00:00:05Z', reason)],
+      } as RolloutPlan['status'],
+      events: [],
+    });
+    const api = fakeApi(withCondition);
+    const ctx = { client: api.client, podCountWrites: new PodCountWrites(), recordEvent: () => {} };
+    expect(
+      await applyRolloutPlan(ctx, structuredClone(withCondition), refreshed('ReplicaSetUpdated')),
+    ).toEqual({
+      requeueAfterMs: 2000,
+    });
+    expect(api.calls).toEqual([]);
+    expect(
+      await applyRolloutPlan(ctx, structuredClone(withCondition), refreshed('RolloutPaused')),
+    ).toBeUndefined();
+    expect(api.calls).toEqual(['put status']);
+  });
+
   it('are written at once without a PodCountWrites, or when the pass also writes or records something', async () => {
     const api = fakeApi(counted);
     await applyRolloutPlan(
