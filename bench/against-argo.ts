@@ -15,6 +15,10 @@
 //
 // Workloads:
 //   canary  N Rollouts x R replicas: first deploy, then a 6-step canary update to all Healthy.
+//   floor   no controller: what the cluster itself allows for the canary update. N pairs of
+//           ReplicaSets (R replicas on the old one) go through the update's R scale steps
+//           (new +1, old -1), each step as soon as the last one's pods are available and gone,
+//           driven from a watch: a controller with no overhead at all. Runs once per round.
 //   idle    M Rollouts of 1 replica: first deploy, an idle window (requests/min, CPU, RSS),
 //           a burst of B image changes (spec change -> new currentPodHash), then a restart
 //           (start-up: process start -> Lease held, -> first LIST of Rollouts).
@@ -24,8 +28,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { loadKubeConfig } from '../src/kube/config.js';
+import { InformerCache } from '../src/kube/informer-cache.js';
+import { createObject, mergePatch } from '../src/kube/patch.js';
+import { coreResources } from '../src/kube/resource.js';
+import { RestClient } from '../src/kube/rest.js';
 import { freePort, type RunningControlPlane, startControlPlane } from '../src/localcluster/control-plane.js';
 import { CRD_DIR, PACKAGE_ROOT } from '../src/package-paths.js';
+import type { ReplicaSet } from '../src/rollout/workload-types.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -61,7 +71,8 @@ const settings = {
   raisedBurst: whole('raised-burst', flags['raised-burst']),
 };
 for (const w of settings.workloads) {
-  if (w !== 'canary' && w !== 'idle') throw new Error(`--workloads: unknown '${w}' (known: canary, idle)`);
+  if (w !== 'canary' && w !== 'idle' && w !== 'floor')
+    throw new Error(`--workloads: unknown '${w}' (known: canary, idle, floor)`);
 }
 if (settings.burst > settings.idle) throw new Error('--burst must not exceed --idle');
 
@@ -198,15 +209,20 @@ function count(entries: AuditEntry[], from = 0, to = Number.POSITIVE_INFINITY): 
   };
 }
 
-/** The most frequent (verb, resource, code) in a window, for reading a surprising figure. */
-function breakdown(entries: AuditEntry[], from: number, to: number): string {
+/** Requests in a window by (verb, resource[/subresource], code). */
+function requestKinds(entries: AuditEntry[], from: number, to: number): Map<string, number> {
   const counts = new Map<string, number>();
   for (const e of entries) {
     if (e.at < from || e.at >= to) continue;
     const key = `${e.verb} ${e.resource}${e.subresource ? `/${e.subresource}` : ''} ${e.code}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
-  return [...counts]
+  return counts;
+}
+
+/** The most frequent (verb, resource, code) in a window, for reading a surprising figure. */
+function breakdown(entries: AuditEntry[], from: number, to: number): string {
+  return [...requestKinds(entries, from, to)]
     .sort((a, b) => b[1] - a[1])
     .slice(0, 6)
     .map(([k, n]) => `${k}: ${n}`)
@@ -408,6 +424,9 @@ async function waitAllHealthy(bench: Bench, total: number, what: string, old?: M
 
 type Figures = Record<string, number>;
 
+/** Per product and round: the canary update window's requests per rollout by kind. */
+const canaryKinds: Record<Product, Figures[]> = { slipway: [], argo: [], 'argo-raised': [] };
+
 async function runCanary(product: Product, argo: string): Promise<Figures> {
   const n = settings.rollouts;
   const bench = await freshCluster(product, argo);
@@ -451,6 +470,8 @@ async function runCanary(product: Product, argo: string): Promise<Figures> {
     const afterDeploy = Date.now();
     started = Date.now();
     apply('web:2');
+    // Part of the update time for both products: kubectl's own start and its GETs and PATCHes.
+    const applyS = (Date.now() - started) / 1000;
     await waitAllHealthy(bench, n, `${product} canary update`, first);
     const updateS = (Date.now() - started) / 1000;
     const usage = usageOf(controller.pid ?? 0);
@@ -472,10 +493,18 @@ async function runCanary(product: Product, argo: string): Promise<Figures> {
     );
     const entries = auditEntries(bench.auditLog);
     const update = count(entries, afterDeploy);
+    // Every (verb, resource, code) of the update window per rollout update, printed side by
+    // side for all products at the end (where one product spends requests the other does not).
+    const kinds: Figures = {};
+    for (const [kind, total] of requestKinds(entries, afterDeploy, Number.POSITIVE_INFINITY)) {
+      kinds[`update requests per rollout: ${kind}`] = total / n;
+    }
+    canaryKinds[product].push(kinds);
     const all = count(entries);
     return {
       'canary: first deploy to all Healthy (s)': deployS,
       'canary: update to all Healthy (s)': updateS,
+      'canary: of which the kubectl apply (s)': applyS,
       'canary: peak RSS (MiB)': usage.peakRssMiB,
       'canary: CPU (s)': usage.cpuSeconds,
       'canary: API requests per rollout update': update.requests / n,
@@ -484,6 +513,94 @@ async function runCanary(product: Product, argo: string): Promise<Figures> {
     };
   } finally {
     await stopController(controller);
+    await bench.cluster.stop();
+    auditCursors.delete(bench.auditLog);
+    rmSync(bench.dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The `floor` workload (see the header): the cluster's own time for the canary's pod changes. */
+async function runFloor(): Promise<Figures> {
+  const n = settings.rollouts;
+  const r = settings.replicas;
+  const bench = await freshCluster('slipway', '');
+  const client = new RestClient(loadKubeConfig({ path: bench.cluster.kubeconfigPath }).kubeConfig);
+  const caches = new InformerCache(client, { onError: () => {} });
+  try {
+    const rsOf = (i: number, role: string, replicas: number): ReplicaSet => ({
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: `floor-${i}-${role}`, namespace: NAMESPACE },
+      spec: {
+        replicas,
+        selector: { matchLabels: { app: `floor-${i}`, role } },
+        template: {
+          metadata: { labels: { app: `floor-${i}`, role } },
+          spec: { containers: [{ name: 'app', image: `web:${role}` }] },
+        },
+      },
+    });
+    const sets = caches.informer<ReplicaSet>(coreResources.replicaSets, { namespace: NAMESPACE });
+    sets.start();
+    await sets.waitForSync(60_000);
+    let changed: () => void = () => {};
+    sets.addHandlers({ add: () => changed(), update: () => changed() });
+    const settled = (name: string, want: (rs: ReplicaSet) => boolean) =>
+      new Promise<void>((done) => {
+        const check = () => {
+          const rs = sets.get(NAMESPACE, name);
+          if (rs && want(rs)) done();
+          else waiters.add(check);
+        };
+        check();
+      });
+    const waiters = new Set<() => void>();
+    changed = () => {
+      const now = [...waiters];
+      waiters.clear();
+      for (const check of now) check();
+    };
+    const available = (want: number) => (rs: ReplicaSet) =>
+      (rs.status?.availableReplicas ?? 0) >= want &&
+      (rs.status?.observedGeneration ?? 0) >= (rs.metadata?.generation ?? 1);
+    const down = (want: number) => (rs: ReplicaSet) =>
+      (rs.status?.replicas ?? 0) <= want &&
+      (rs.status?.observedGeneration ?? 0) >= (rs.metadata?.generation ?? 1);
+    let started = Date.now();
+    await Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        await createObject(client, coreResources.replicaSets, rsOf(i, 'old', r));
+        await createObject(client, coreResources.replicaSets, rsOf(i, 'new', 0));
+        await settled(`floor-${i}-old`, available(r));
+      }),
+    );
+    const deployS = (Date.now() - started) / 1000;
+    started = Date.now();
+    await Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        for (let k = 1; k <= r; k++) {
+          const target = (role: string) => ({
+            resource: coreResources.replicaSets,
+            namespace: NAMESPACE,
+            name: `floor-${i}-${role}`,
+          });
+          await Promise.all([
+            mergePatch(client, target('new'), { spec: { replicas: k } }),
+            mergePatch(client, target('old'), { spec: { replicas: r - k } }),
+          ]);
+          await Promise.all([
+            settled(`floor-${i}-new`, available(k)),
+            settled(`floor-${i}-old`, down(r - k)),
+          ]);
+        }
+      }),
+    );
+    return {
+      'floor: first deploy, ReplicaSets created to all available (s)': deployS,
+      [`floor: ${r} scale steps (new +1, old -1) to all settled (s)`]: (Date.now() - started) / 1000,
+    };
+  } finally {
+    caches.stop();
     await bench.cluster.stop();
     auditCursors.delete(bench.auditLog);
     rmSync(bench.dataDir, { recursive: true, force: true });
@@ -658,12 +775,22 @@ async function main(): Promise<void> {
   const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const loadSeen: string[] = [load()];
   const results: Record<Product, Figures[]> = { slipway: [], argo: [], 'argo-raised': [] };
+  const floor: Figures[] = [];
   for (let round = 1; round <= settings.rounds; round++) {
+    if (settings.workloads.includes('floor')) {
+      say(`round ${round}: floor (no controller) (load ${load()})`);
+      try {
+        floor.push(await runFloor());
+        say(`round ${round} floor: ${JSON.stringify(floor.at(-1))}`);
+      } catch (error) {
+        say(`round ${round}: floor failed: ${(error as Error).message}`);
+      }
+    }
     // Alternate: each round runs the products in the opposite order of the one before.
     const order = round % 2 === 1 ? settings.products : [...settings.products].reverse();
     for (const product of order) {
       const figures: Figures = {};
-      for (const workload of settings.workloads) {
+      for (const workload of settings.workloads.filter((w) => w !== 'floor')) {
         say(`round ${round}: ${product} ${workload} (load ${load()})`);
         try {
           Object.assign(
@@ -710,6 +837,32 @@ async function main(): Promise<void> {
       return ratios.length ? `${fmt(median(ratios))}×${spread}` : 'n/a';
     });
     lines.push(`| ${name} | ${[...cells, ...ratioCells].join(' | ')} |`);
+  }
+  if (floor.length > 0) {
+    lines.push('', `floor (no controller, ${settings.rollouts} x ${settings.replicas}; each round):`, '');
+    for (const name of Object.keys(floor[0] ?? {})) {
+      lines.push(`- ${name}: ${floor.map((f) => fmt(f[name] ?? Number.NaN)).join(' / ')}`);
+    }
+  }
+  const kindNames = [...new Set(PRODUCTS.flatMap((p) => canaryKinds[p].flatMap((f) => Object.keys(f))))];
+  if (kindNames.length > 0) {
+    const perRun = (p: Product, name: string) =>
+      canaryKinds[p].map((f) => fmt(f[name] ?? 0)).join(' / ') || 'n/a';
+    const total = (name: string) =>
+      shown.reduce((sum, p) => sum + canaryKinds[p].reduce((s, f) => s + (f[name] ?? 0), 0), 0);
+    lines.push(
+      '',
+      'canary update window: requests per rollout update by verb, resource, code (each round)',
+      '',
+      `| request | ${shown.map((p) => label[p]).join(' | ')} |`,
+      `|---|${shown.map(() => '---|').join('')}`,
+      ...kindNames
+        .sort((a, b) => total(b) - total(a))
+        .map(
+          (name) =>
+            `| ${name.replace('update requests per rollout: ', '')} | ${shown.map((p) => perRun(p, name)).join(' | ')} |`,
+        ),
+    );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -62,6 +62,10 @@ export function controllerCommand(): Command {
       [...DEFAULT_DENIED_NETWORKS],
     )
     .option(
+      '--no-event-spam-filter',
+      "write every Event (default: as Argo Rollouts, client-go's spam filter: at most 25 per object and type, one more per 5 minutes)",
+    )
+    .option(
       '--self-service-notification-enabled',
       "also read each Rollout's namespace's notification ConfigMap and Secret (as Argo Rollouts)",
       false,
@@ -91,6 +95,7 @@ interface ControllerFlags {
   loglevel: LogLevel;
   metricProviderDeniedNetworks: string[];
   selfServiceNotificationEnabled: boolean;
+  eventSpamFilter: boolean;
 }
 
 async function runControllerCommand(flags: ControllerFlags): Promise<void> {
@@ -117,6 +122,7 @@ async function runControllerCommand(flags: ControllerFlags): Promise<void> {
     healthPort: flags.healthzPort,
     metricsPort: flags.metricsPort,
     controllers: CONTROLLERS,
+    eventSpamFilter: flags.eventSpamFilter,
   });
   await runUntilSignal(logger, () => proc.shutdown());
 }

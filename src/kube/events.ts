@@ -6,8 +6,9 @@
 //   fold into one "(combined from similar events): ..." Event;
 // - optionally (spamBurst), client-go's spam filter: each (object, type) has a token bucket of
 //   25 writes refilled one per 5 minutes, beyond which writes are dropped (listeners, i.e.
-//   notifications, still hear of every event). Off by default: `kubectl describe` and our
-//   tests should see every reason a long-lived Rollout goes through.
+//   notifications, still hear of every event). Off by default; `slipway controller` turns it on
+//   (as in the recorder Argo Rollouts builds with client-go's NewBroadcaster, so an update costs
+//   no more Event writes than Argo's, issue 22) unless --no-event-spam-filter.
 // Repeats recorded while an earlier write of the same Event is still waiting to start fold
 // into that write, so one reconcile never writes the same Event twice.
 import { NotFoundError } from './api-error.js';
@@ -91,7 +92,7 @@ export interface EventRecorderOptions {
   maxCachedEvents?: number;
   /** Recording never throws into a reconcile; failures go here. */
   onError?: (error: Error) => void;
-  /** client-go's spam filter (25 there): writes per (object, type) at once. Default: no filter. */
+  /** client-go's spam filter (CLIENT_GO_SPAM_BURST there): writes per (object, type) at once. Default: no filter. */
   spamBurst?: number;
   /** One more write allowed per this many ms. Default 300,000 (client-go's 1/300 QPS). */
   spamRefillMs?: number;
@@ -101,6 +102,8 @@ export interface EventRecorderOptions {
 const AGGREGATE_MAX_EVENTS = 10;
 const AGGREGATE_INTERVAL_MS = 600_000;
 const COMBINED_PREFIX = '(combined from similar events): ';
+/** client-go's defaultSpamBurst (tools/record/events_cache.go). */
+export const CLIENT_GO_SPAM_BURST = 25;
 
 /** Told of every Event as it is recorded (notifications map reasons to triggers, as Argo does). */
 export type EventListener = (object: KubeObject, type: EventType, reason: string, message: string) => void;

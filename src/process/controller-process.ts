@@ -2,6 +2,7 @@
 // controllers run through the one start-up path of leader-process.ts.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ControllerFactory } from '../kube/controller.js';
+import { CLIENT_GO_SPAM_BURST } from '../kube/events.js';
 import { type LeaderProcess, startLeaderProcess } from './leader-process.js';
 import type { Logger } from './logger.js';
 
@@ -21,6 +22,11 @@ export interface ControllerProcessOptions {
   healthPort: number;
   metricsPort: number;
   controllers: ControllerFactory[];
+  /**
+   * client-go's Event spam filter, as Argo Rollouts' recorder has it (default on): at most 25
+   * Event writes per Rollout and type, one more per 5 minutes. Off: every Event is written.
+   */
+  eventSpamFilter?: boolean;
 }
 
 export type ControllerProcess = LeaderProcess;
@@ -31,6 +37,7 @@ export function startControllerProcess(options: ControllerProcessOptions): Promi
   return startLeaderProcess({
     ...options,
     component: 'controller',
+    eventSpamBurst: options.eventSpamFilter === false ? undefined : CLIENT_GO_SPAM_BURST,
     leaseName: options.leaseName ?? (options.instanceId ? `${LEASE_NAME}-${options.instanceId}` : LEASE_NAME),
   });
 }

@@ -39,6 +39,8 @@ export interface LeaderProcessOptions {
    * own metrics and endpoints (git-sync's webhook). Servers returned close on shutdown.
    */
   prepare?: (env: { client: RestClient; metrics: ProcessMetrics }) => Promise<Server[]>;
+  /** client-go's Event spam filter: Event writes per object and type at once (default: no filter). */
+  eventSpamBurst?: number | undefined;
   /** Fields of the `process started` log line. */
   describe?: Record<string, unknown>;
 }
@@ -88,6 +90,7 @@ export async function startLeaderProcess(options: LeaderProcessOptions): Promise
     component: `slipway-${component}`,
     instance: hostname(),
     onError: (error) => logger.warn({ err: error.message }, 'recording an Event failed'),
+    ...(options.eventSpamBurst !== undefined ? { spamBurst: options.eventSpamBurst } : {}),
   });
 
   // Starts that have not finished (caches still syncing) when a term ends are awaited by

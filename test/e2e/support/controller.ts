@@ -96,6 +96,8 @@ export async function startTestController(namespace: string | undefined): Promis
       'controller',
       ...(namespace ? ['--namespaced', '--namespace', namespace] : []),
       '--no-leader-elect',
+      // One Rollout goes through many scenarios here, and the tests read every Event reason.
+      '--no-event-spam-filter',
       '--loglevel',
       process.env.SLIPWAY_E2E_LOGLEVEL === 'debug' ? 'debug' : 'info',
     ],

@@ -3,6 +3,7 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ControllerContext, ControllerFactory } from '../../../src/kube/controller.js';
+import { startControllerProcess } from '../../../src/process/controller-process.js';
 import { type LeaderProcessOptions, startLeaderProcess } from '../../../src/process/leader-process.js';
 import { json, type LoopbackApi, loopbackApi } from '../kube/loopback-api.js';
 
@@ -91,5 +92,59 @@ describe('startLeaderProcess', () => {
     await expect(startLeaderProcess(unreachable)).rejects.toThrow(
       /cannot reach the Kubernetes API at http:\/\/127\.0\.0\.1:\d+/,
     );
+  });
+
+  it("`slipway controller` filters Event spam as Argo Rollouts' client-go recorder does, unless told not to", async () => {
+    const eventWrites = async (eventSpamFilter: boolean | undefined) => {
+      let posts = 0;
+      let events: ControllerContext['events'] | undefined;
+      const local = await loopbackApi((req, res) => {
+        if (req.url === '/version') return json(res, { major: '1', minor: '35' });
+        if (req.method === 'POST' && req.url === '/api/v1/namespaces/shop/events') {
+          posts += 1;
+          let body = '';
+          req.on('data', (chunk) => {
+            body += chunk;
+          });
+          req.on('end', () => json(res, JSON.parse(body), 201));
+          return;
+        }
+        json(res, { kind: 'Status', code: 404, message: 'not found' }, 404);
+      });
+      const proc = await startControllerProcess({
+        kubeConfig: local.kubeConfig,
+        logger: pino({ level: 'silent' }),
+        leaderElection: false,
+        leaderElectionNamespace: 'default',
+        bindAddress: '127.0.0.1',
+        healthPort: 0,
+        metricsPort: 0,
+        controllers: [
+          {
+            name: 'events',
+            async start(ctx) {
+              events = ctx.events;
+              return { hasSynced: () => true, stop: async () => {} };
+            },
+          },
+        ],
+        ...(eventSpamFilter !== undefined ? { eventSpamFilter } : {}),
+      });
+      try {
+        await until(() => events !== undefined);
+        const rollout = {
+          apiVersion: 'argoproj.io/v1alpha1',
+          kind: 'Rollout',
+          metadata: { name: 'web', namespace: 'shop', uid: 'uid-web' },
+        };
+        for (let i = 0; i < 30; i++) await events?.normal(rollout, `Reason${i}`, 'message');
+        return posts;
+      } finally {
+        await proc.shutdown();
+        local.close();
+      }
+    };
+    expect(await eventWrites(undefined)).toBe(25);
+    expect(await eventWrites(false)).toBe(30);
   });
 });
