@@ -20,7 +20,8 @@ export interface ControllerProcessOptions {
   bindAddress: string;
   healthPort: number;
   metricsPort: number;
-  controllers: ControllerFactory[];
+  /** The factories, or a loader of them (see LeaderProcessOptions.controllers). */
+  controllers: readonly ControllerFactory[] | (() => Promise<readonly ControllerFactory[]>);
 }
 
 export type ControllerProcess = LeaderProcess;
