@@ -4,7 +4,8 @@
 // the Lease goes; not part of `npm test`.
 //
 //   npx tsx bench/profile-startup.ts [--rollouts 1000] [--runs 5] [--cpu-prof /tmp/dir]
-//     [--node-flags '--max-semi-space-size=2'] [--env NAME=value,...]
+//     [--node-flags '--max-semi-space-size=2'] [--env 'NAME=value,...;NAME=value,...']
+// --env takes variants separated by ';' (an empty one: as is); each run starts every variant.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -100,17 +101,21 @@ try {
       })),
     }),
   );
-  const extraEnv = Object.fromEntries(
-    (values.env ?? '')
-      .split(',')
-      .filter(Boolean)
-      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-  );
-  const rows: number[][] = [];
-  for (let run = 1; run <= runs; run++) {
+  const variants = (values.env ?? '').split(';');
+  const rowsOf = new Map<string, number[][]>(variants.map((v) => [v, []]));
+  for (let i = 0; i < runs * variants.length; i++) {
+    const run = Math.floor(i / variants.length) + 1;
+    const variant = variants[i % variants.length] ?? '';
+    const rows = rowsOf.get(variant) ?? [];
+    const extraEnv = Object.fromEntries(
+      variant
+        .split(',')
+        .filter(Boolean)
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    );
     kubectl(['delete', 'leases', '--all', '-n', LEASE_NAMESPACE, '--wait=true']);
     await sleep(1500);
-    const profDir = values['cpu-prof'] ? join(values['cpu-prof'], `run-${run}`) : '';
+    const profDir = values['cpu-prof'] ? join(values['cpu-prof'], `run-${run}-${i % variants.length}`) : '';
     if (profDir) mkdirSync(profDir, { recursive: true });
     const [health, metrics] = [await freePort(), await freePort()];
     const spawnedAt = Date.now();
@@ -119,7 +124,8 @@ try {
       [
         ...(values['node-flags'] ?? '').split(' ').filter(Boolean),
         ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []),
-        join(PACKAGE_ROOT, 'dist', 'cmd', 'slipway.js'),
+        // SLIPWAY_ENTRY=<path> in a variant starts another build (e.g. an older one) instead.
+        extraEnv.SLIPWAY_ENTRY ?? join(PACKAGE_ROOT, 'dist', 'cmd', 'slipway.js'),
         'controller',
         '--kubeconfig',
         cluster.userKubeconfigs[USER] ?? '',
@@ -136,6 +142,19 @@ try {
       ],
       { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...extraEnv } },
     );
+    // The process's CPU seconds over time (/proc, every 5 ms): what start-up costs, read at
+    // the moment of each request, which on a loaded machine says more than the wall time.
+    const cpuSamples: [number, number][] = [];
+    const cpuOf = (pid: number) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return (Number(f[11]) + Number(f[12])) / 100;
+      } catch {
+        return Number.NaN;
+      }
+    };
+    const sampler = setInterval(() => cpuSamples.push([Date.now(), cpuOf(child?.pid ?? 0)]), 5);
     let seen: Seen[] = [];
     const find = (verb: string, resource: string) =>
       seen.find((e) => e.verb === verb && e.resource === resource);
@@ -145,18 +164,16 @@ try {
       seen = auditSince(auditLog, spawnedAt);
       if (find('list', 'rollouts')) break;
     }
+    clearInterval(sampler);
     const s = (e?: Seen) => (e ? (e.at - spawnedAt) / 1000 : Number.NaN);
+    const cpuAt = (e?: Seen) =>
+      e ? ([...cpuSamples].reverse().find(([t]) => t <= e.at)?.[1] ?? Number.NaN) : Number.NaN;
     const first = seen[0];
     const lease = seen.find((e) => e.resource === 'leases' && (e.verb === 'create' || e.verb === 'update'));
     const list = find('list', 'rollouts');
-    rows.push([s(first), s(lease), s(list)]);
-    const cpu = (() => {
-      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(f[11]) + Number(f[12])) / 100;
-    })();
+    rows.push([s(first), s(lease), s(list), cpuAt(first), cpuAt(lease), cpuAt(list)]);
     say(
-      `run ${run}: first request ${s(first).toFixed(3)} s, Lease written ${s(lease).toFixed(3)} s, first LIST of Rollouts ${s(list).toFixed(3)} s; CPU so far ${cpu.toFixed(2)} s; load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+      `run ${run} [${variant || 'as is'}]: first request ${s(first).toFixed(3)} s (CPU ${cpuAt(first).toFixed(2)} s), Lease written ${s(lease).toFixed(3)} s (CPU ${cpuAt(lease).toFixed(2)}), first LIST of Rollouts ${s(list).toFixed(3)} s (CPU ${cpuAt(list).toFixed(2)}); load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
     );
     say(
       `  requests: ${seen
@@ -169,13 +186,15 @@ try {
     await exited;
     child = undefined;
   }
-  const med = (i: number) => {
-    const v = rows.map((r) => r[i] ?? Number.NaN).sort((a, b) => a - b);
-    return v[Math.floor(v.length / 2)] ?? Number.NaN;
-  };
-  process.stdout.write(
-    `start-up at ${n} Rollouts, median of ${runs}: first request ${med(0).toFixed(3)} s, Lease ${med(1).toFixed(3)} s, first LIST ${med(2).toFixed(3)} s\n`,
-  );
+  for (const [variant, rows] of rowsOf) {
+    const med = (i: number) => {
+      const v = rows.map((r) => r[i] ?? Number.NaN).sort((a, b) => a - b);
+      return v[Math.floor(v.length / 2)] ?? Number.NaN;
+    };
+    process.stdout.write(
+      `start-up at ${n} Rollouts [${variant || 'as is'}], median of ${runs}: first request ${med(0).toFixed(3)} s, Lease ${med(1).toFixed(3)} s, first LIST ${med(2).toFixed(3)} s; CPU by then ${med(3).toFixed(2)} / ${med(4).toFixed(2)} / ${med(5).toFixed(2)} s\n`,
+    );
+  }
 } finally {
   child?.kill('SIGKILL');
   await cluster.stop();
