@@ -65,6 +65,25 @@ const builtinsByRequire = {
 // Chunks of an earlier build would pile up (their names carry a content hash).
 rmSync('dist/cmd/controller-chunks', { recursive: true, force: true });
 
+// node-fetch 2 (client-node's Watch) takes the URL class from node:url and only falls back to
+// whatwg-url's when node:url has none, which no Node we run on lacks; the fallback's tr46 is a
+// quarter of the entry's code (a Unicode table evaluated at load) and loads the deprecated
+// punycode built-in. Node's URL in its place.
+const nodeUrlForWhatwgUrl = {
+  name: 'node-url-for-whatwg-url',
+  setup(b) {
+    b.onResolve({ filter: /^whatwg-url$/ }, (args) =>
+      args.importer.includes('/node_modules/node-fetch/')
+        ? { path: 'whatwg-url', namespace: 'node-url' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'node-url' }, () => ({
+      contents: 'exports.URL = URL; exports.URLSearchParams = URLSearchParams;',
+      loader: 'js',
+    }));
+  },
+};
+
 await build({
   entryPoints: ['src/cmd/controller.ts'],
   outdir: 'dist/cmd',
@@ -81,7 +100,7 @@ await build({
   minifySyntax: true,
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [clientNodeParts, builtinsByRequire],
+  plugins: [clientNodeParts, builtinsByRequire, nodeUrlForWhatwgUrl],
   // CommonJS dependencies (node-fetch, ws, ...) call require() for Node's built-ins.
   banner: {
     js: "import { createRequire as __slipwayCreateRequire } from 'node:module'; const require = __slipwayCreateRequire(import.meta.url);",
