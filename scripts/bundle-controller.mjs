@@ -1,8 +1,9 @@
 // `npm run build`, after tsc: bundles `slipway controller` (src/cmd/controller.ts and all it
-// imports, dependencies included) into one file, dist/cmd/controller.js, in place of tsc's
-// output. The controller's restart is its downtime: one file starts in a fraction of the time
-// (and CPU) of ~600 modules resolved and loaded one by one. The other commands stay as tsc
-// wrote them.
+// imports, dependencies included) into dist/cmd/controller.js, in place of tsc's output, plus
+// dist/cmd/controller-chunks/ (the controllers, loaded once the process leads, and code both
+// share). The controller's restart is its downtime: a few files start in a fraction of the
+// time (and CPU) of ~600 modules resolved and loaded one by one. The other commands stay as
+// tsc wrote them.
 import { rmSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { build } from 'esbuild';
