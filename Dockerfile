@@ -19,7 +19,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# Bundles `slipway controller` into one file (start-up time).
+# Bundles `slipway controller` into one entry file and its chunks (start-up time).
 COPY scripts/bundle-controller.mjs ./scripts/
 # The dashboard UI, built by vite into dist/ui.
 COPY web ./web

@@ -417,8 +417,9 @@ async function waitAllHealthy(bench: Bench, total: number, what: string, old?: M
     if (done.length === total) return new Map(done.map((r) => [r.name, r.stable]));
     if (done.length !== last) say(`${what}: ${done.length}/${total} Healthy`);
     last = done.length;
-    // Listing 10,000 Rollouts every 2 s would load the API server the controllers share.
-    await sleep(2000 + total);
+    // Listing 10,000 Rollouts every 2 s would load the API server the controllers share (and
+    // each `kubectl get` of them takes seconds of CPU on a machine of 2 cores).
+    await sleep(2000 + total * (total > 2000 ? 3 : 1));
   }
 }
 
@@ -697,6 +698,9 @@ async function runIdle(product: Product, argo: string): Promise<Figures> {
       await sleep(patchesDone ? 250 : 100);
     }
     const latencies = [...latency.values()];
+    // Exited on its own before the planned restart below (nothing restarts it here): a crash.
+    const crashed = controller.exitCode !== null || controller.signalCode !== null;
+    const peakRssMiB = crashed ? Number.NaN : usageOf(controller.pid ?? 0).peakRssMiB;
 
     // Start-up: stop, drop the Lease (a standby would otherwise wait out its 15 s), start again.
     await waitAllHealthy(bench, m, `${product} after the burst`, undefined);
@@ -729,6 +733,8 @@ async function runIdle(product: Product, argo: string): Promise<Figures> {
       [`idle ${m}: CPU (% of a core)`]:
         ((idleUsage.cpuSeconds - cpuBefore) / ((idleTo - idleFrom) / 1000)) * 100,
       [`idle ${m}: RSS (MiB)`]: idleUsage.rssMiB,
+      [`idle ${m}: peak RSS, deploy to after the burst (MiB)`]: peakRssMiB,
+      [`idle ${m}: controller exits before the planned restart`]: crashed ? 1 : 0,
       [`burst ${settings.burst} of ${m}: patch -> new currentPodHash p50 (s)`]: percentile(latencies, 50),
       [`burst ${settings.burst} of ${m}: p99 (s)`]: percentile(latencies, 99),
       [`start-up at ${m}: process start -> Lease held (s)`]: leaseAt

@@ -9,7 +9,6 @@ import {
 import { INSTANCE_ID_LABEL } from '../api/labels.js';
 import { loadKubeConfig } from '../kube/config.js';
 import { startControllerProcess } from '../process/controller-process.js';
-import { CONTROLLERS } from '../process/controllers.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../process/logger.js';
 import { runUntilSignal } from '../process/signals.js';
 
@@ -121,7 +120,9 @@ async function runControllerCommand(flags: ControllerFlags): Promise<void> {
     bindAddress: flags.bindAddress,
     healthPort: flags.healthzPort,
     metricsPort: flags.metricsPort,
-    controllers: CONTROLLERS,
+    // Loaded once we lead: most of the process's code, which the Lease need not wait for
+    // (the bundle, scripts/bundle-controller.mjs, puts it in a chunk of its own).
+    controllers: async () => (await import('../process/controllers.js')).CONTROLLERS,
     eventSpamFilter: flags.eventSpamFilter,
   });
   await runUntilSignal(logger, () => proc.shutdown());

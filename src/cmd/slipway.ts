@@ -2,7 +2,9 @@
 // The `slipway` command: one entry point for every process (controller, dev, ...). Commands
 // load on demand, so `slipway controller` (whose restart is the controller's downtime) does
 // not load dev's, git-sync's or the dashboard's modules.
+import module from 'node:module';
 import { Command, CommanderError } from 'commander';
+import { compileCacheDirectory } from '../process/compile-cache.js';
 import { packageVersion } from './version.js';
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
@@ -36,4 +38,14 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
+// V8's compile cache for the modules loaded from here on (Node >= 22.1): a restart skips
+// most parsing and compiling, a third of its CPU to the Lease (see compile-cache.ts).
+const node = module as { enableCompileCache?: (dir: string) => unknown; flushCompileCache?: () => void };
+const cacheDir = node.enableCompileCache ? compileCacheDirectory() : undefined;
+if (cacheDir && node.enableCompileCache) {
+  node.enableCompileCache(cacheDir);
+  // Node writes the cache at exit, which a killed process never reaches; by now start-up's
+  // functions are compiled (lazily, on first call) and go into the cache with the modules.
+  setTimeout(() => node.flushCompileCache?.(), 20_000).unref();
+}
 await main(process.argv);

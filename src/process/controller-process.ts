@@ -21,7 +21,8 @@ export interface ControllerProcessOptions {
   bindAddress: string;
   healthPort: number;
   metricsPort: number;
-  controllers: ControllerFactory[];
+  /** The factories, or a loader of them (see LeaderProcessOptions.controllers). */
+  controllers: readonly ControllerFactory[] | (() => Promise<readonly ControllerFactory[]>);
   /**
    * client-go's Event spam filter, as Argo Rollouts' recorder has it (default on): at most 25
    * Event writes per Rollout and type, one more per 5 minutes. Off: every Event is written.

@@ -32,8 +32,12 @@ export interface LeaderProcessOptions {
   bindAddress: string;
   healthPort: number;
   metricsPort: number;
-  /** Started in this order each term we lead; stopped together when it ends. */
-  controllers: readonly ControllerFactory[];
+  /**
+   * Started in this order each term we lead; stopped together when it ends. A function loads
+   * them (their modules) when leadership first begins: the Lease, which a restart waits for,
+   * is not held back by compiling code that runs only while leading.
+   */
+  controllers: readonly ControllerFactory[] | (() => Promise<readonly ControllerFactory[]>);
   /**
    * Runs once, after the API answered and before health and metrics are served: the process's
    * own metrics and endpoints (git-sync's webhook). Servers returned close on shutdown.
@@ -96,12 +100,24 @@ export async function startLeaderProcess(options: LeaderProcessOptions): Promise
   // Starts that have not finished (caches still syncing) when a term ends are awaited by
   // stopControllers, so a new term never runs beside the last one's controllers.
   const pending = new Set<Promise<void>>();
+  let loaded: Promise<readonly ControllerFactory[]> | undefined;
+  const loadControllers = (): Promise<readonly ControllerFactory[]> => {
+    const { controllers } = options;
+    if (typeof controllers !== 'function') return Promise.resolve(controllers);
+    loaded ??= controllers().catch((error: Error) => {
+      loaded = undefined; // the next term tries again
+      throw new Error(`loading the controllers failed: ${error.message}`, { cause: error });
+    });
+    return loaded;
+  };
   const startControllers = async (signal: AbortSignal): Promise<void> => {
+    const factories = await loadControllers();
+    if (signal.aborted) return;
     const termCaches = new InformerCache(client, {
       onError: (error) => logger.warn({ err: error.message }, 'watch'),
     });
     caches = termCaches;
-    for (const factory of options.controllers) {
+    for (const factory of factories) {
       if (signal.aborted) return;
       logger.info({ controller: factory.name }, 'starting controller');
       const starting = factory.start({

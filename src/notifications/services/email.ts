@@ -2,7 +2,7 @@
 // email.body or the message, to the recipient's comma-separated addresses; nodemailer speaks
 // SMTP (STARTTLS when offered, AUTH when a username is set).
 
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { RenderedNotification } from '../render.js';
 import type { Destination } from '../subscriptions.js';
 import { DeliveryError, type NotificationService, stringOption } from './service.js';
@@ -14,16 +14,22 @@ export function emailService(options: Record<string, unknown>): NotificationServ
   const password = stringOption(options, 'password');
   const from = stringOption(options, 'from');
   const html = options.html === true;
-  const transport = nodemailer.createTransport({
-    host,
-    port,
-    secure: port === 465,
-    ...(username ? { auth: { user: username, pass: password ?? '' } } : {}),
-    tls: { rejectUnauthorized: options.insecure_skip_verify !== true },
-    connectionTimeout: 30_000,
-    greetingTimeout: 30_000,
-    socketTimeout: 60_000,
-  });
+  // nodemailer is loaded with the first email: it is a sixth of the controller's code, which
+  // every start would otherwise compile, and most installations never send one.
+  let transporter: Promise<Transporter> | undefined;
+  const transport = () =>
+    (transporter ??= import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport({
+        host,
+        port,
+        secure: port === 465,
+        ...(username ? { auth: { user: username, pass: password ?? '' } } : {}),
+        tls: { rejectUnauthorized: options.insecure_skip_verify !== true },
+        connectionTimeout: 30_000,
+        greetingTimeout: 30_000,
+        socketTimeout: 60_000,
+      }),
+    ));
   return {
     async send(notification: RenderedNotification, destination: Destination) {
       if (!host) throw new DeliveryError('email service has no host', false);
@@ -34,7 +40,7 @@ export function emailService(options: Record<string, unknown>): NotificationServ
       if (to.length === 0) throw new DeliveryError('email recipient is empty', false);
       const body = notification.email?.body || notification.message || '';
       try {
-        await transport.sendMail({
+        await (await transport()).sendMail({
           ...(from ? { from } : {}),
           to,
           subject: notification.email?.subject ?? '',

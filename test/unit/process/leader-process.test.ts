@@ -86,6 +86,63 @@ describe('startLeaderProcess', () => {
     ).toThrow(/after stop/);
   });
 
+  it('with a loader, campaigns first and loads the controllers only once the Lease is held', async () => {
+    const seen: string[] = [];
+    let seenWhenLoaded: string[] | undefined;
+    let loads = 0;
+    api = await loopbackApi((req, res) => {
+      seen.push(`${req.method} ${req.url?.split('?')[0]}`);
+      if (req.url === '/version') return json(res, { major: '1', minor: '35' });
+      if (req.method === 'GET' && req.url?.includes('/leases/'))
+        return json(res, { kind: 'Status', code: 404, reason: 'NotFound', message: 'not found' }, 404);
+      if (req.method === 'POST' && req.url?.includes('/leases')) {
+        let body = '';
+        req.on('data', (chunk: Buffer) => {
+          body += chunk.toString();
+        });
+        req.on('end', () => {
+          const lease = JSON.parse(body) as { metadata: Record<string, unknown> };
+          json(res, { ...lease, metadata: { ...lease.metadata, resourceVersion: '1' } }, 201);
+        });
+        return;
+      }
+      json(res, { kind: 'Status', code: 404, message: 'not found' }, 404);
+    });
+    let started = false;
+    const proc = await startLeaderProcess({
+      component: 'test',
+      kubeConfig: api.kubeConfig,
+      logger: pino({ level: 'silent' }),
+      leaderElection: true,
+      leaderElectionNamespace: 'default',
+      leaseName: 'test-lock',
+      bindAddress: '127.0.0.1',
+      healthPort: 0,
+      metricsPort: 0,
+      controllers: async () => {
+        loads += 1;
+        seenWhenLoaded = [...seen];
+        return [
+          {
+            name: 'lazy',
+            async start() {
+              started = true;
+              return { hasSynced: () => true, stop: async () => {} };
+            },
+          },
+        ];
+      },
+    });
+    try {
+      await until(() => started);
+      expect(proc.isLeader()).toBe(true);
+      expect(loads).toBe(1);
+      expect(seenWhenLoaded).toContain('POST /apis/coordination.k8s.io/v1/namespaces/default/leases');
+    } finally {
+      await proc.shutdown();
+    }
+  });
+
   it('says in one line when the API cannot be reached', async () => {
     const unreachable = await options([]);
     api?.close();
