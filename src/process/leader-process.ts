@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ControllerFactory, RunningController } from '../kube/controller.js';
 import { apiEventSink, EventRecorder } from '../kube/events.js';
+import { startHeapTrim } from '../kube/heap-trim.js';
 import { InformerCache } from '../kube/informer-cache.js';
 import { apiLeaseStore, LeaderElector } from '../kube/leader-election.js';
 import { RequestCounter } from '../kube/request-counter.js';
@@ -174,6 +175,14 @@ export async function startLeaderProcess(options: LeaderProcessOptions): Promise
     },
     `${component} process started`,
   );
+  // Once idle after a burst (e.g. a first deploy), the heap it grew is given back (heap-trim.ts).
+  const heapTrim = startHeapTrim({
+    onTrim: (before, after) =>
+      logger.info(
+        { committedMiB: Math.round(before / 2 ** 20), nowMiB: Math.round(after / 2 ** 20) },
+        'heap trimmed',
+      ),
+  });
 
   const { leaseName } = options;
   const onStartedLeading = (signal: AbortSignal) => {
@@ -233,6 +242,7 @@ export async function startLeaderProcess(options: LeaderProcessOptions): Promise
         }
         await stopControllers();
         await Promise.all(servers.map(closeServer));
+        heapTrim.stop();
         metrics.stop();
         logger.info('shut down');
       })();
