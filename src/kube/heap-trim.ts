@@ -22,40 +22,36 @@ export interface HeapSample {
 export interface HeapTrimPolicyOptions {
   /** Below this event-loop utilization the process counts as idle; default 0.05. */
   maxBusy?: number;
-  /** Trim only when at least this much committed heap is unused; default 32 MiB. */
-  minSlackBytes?: number;
+  /** Trim when the committed heap has grown by this much since the last trim; default 32 MiB. */
+  minGrowthBytes?: number;
 }
 
 const MiB = 1024 * 1024;
 
 /**
- * When to trim: idle, at least minSlack unused and more unused than used (a heap that is merely
- * between two ordinary GCs is not worth a full one), and grown by minSlack since the last trim,
- * so a heap V8 cannot shrink further is never collected again and again while idle.
+ * When to trim: idle, and the committed heap grew by minGrowth since the last trim (or since
+ * the first look). Not "when much of it is unused": V8 counts garbage as used until a major GC
+ * runs, and an idle process may not run one for a long time. Measured from the last trim, a
+ * heap V8 cannot shrink further is not collected again and again while idle.
  */
 export class HeapTrimPolicy {
   private readonly maxBusy: number;
-  private readonly minSlack: number;
-  private committedAfterTrim = 0;
+  private readonly minGrowth: number;
+  private baseline: number | undefined;
 
   constructor(options: HeapTrimPolicyOptions = {}) {
     this.maxBusy = options.maxBusy ?? 0.05;
-    this.minSlack = options.minSlackBytes ?? 32 * MiB;
+    this.minGrowth = options.minGrowthBytes ?? 32 * MiB;
   }
 
   shouldTrim(sample: HeapSample): boolean {
-    const slack = sample.committed - sample.used;
-    return (
-      sample.busy < this.maxBusy &&
-      slack >= this.minSlack &&
-      slack >= sample.used &&
-      sample.committed >= this.committedAfterTrim + this.minSlack
-    );
+    this.baseline ??= sample.committed;
+    return sample.busy < this.maxBusy && sample.committed >= this.baseline + this.minGrowth;
   }
 
   /** Records the heap right after a trim. */
   trimmed(after: HeapSample): void {
-    this.committedAfterTrim = after.committed;
+    this.baseline = after.committed;
   }
 }
 
