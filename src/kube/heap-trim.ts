@@ -58,8 +58,8 @@ export class HeapTrimPolicy {
 export interface HeapTrimOptions extends HeapTrimPolicyOptions {
   /** How often to look; default 5 s. */
   intervalMs?: number;
-  /** Called after each trim with the committed heap before and after, in bytes. */
-  onTrim?: (before: number, after: number) => void;
+  /** Called after each trim with the committed heap before and after (bytes) and the GC's time. */
+  onTrim?: (before: number, after: number, ms: number) => void;
 }
 
 export interface HeapTrim {
@@ -82,12 +82,13 @@ export function startHeapTrim(options: HeapTrimOptions = {}): HeapTrim {
     const before = sample();
     if (!policy.shouldTrim(before)) return;
     gc ??= gcFunction();
+    const startedAt = performance.now();
     // 'last-resort' is V8's CollectAllAvailableGarbage (as on a low-memory notification): full
     // GCs that reduce the footprint, compacting sparse pages so whole pages are released.
     gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
     const after = sample();
     policy.trimmed(after);
-    options.onTrim?.(before.committed, after.committed);
+    options.onTrim?.(before.committed, after.committed, performance.now() - startedAt);
   }, options.intervalMs ?? 5000);
   timer.unref();
   return { stop: () => clearInterval(timer) };

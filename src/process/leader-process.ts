@@ -177,10 +177,10 @@ export async function startLeaderProcess(options: LeaderProcessOptions): Promise
   );
   // Once idle after a burst (e.g. a first deploy), the heap it grew is given back (heap-trim.ts).
   const heapTrim = startHeapTrim({
-    onTrim: (before, after) =>
+    onTrim: (before, after, ms) =>
       logger.info(
-        { committedMiB: Math.round(before / 2 ** 20), nowMiB: Math.round(after / 2 ** 20) },
-        'heap trimmed',
+        { heapMiB: Math.round(before / 2 ** 20), nowMiB: Math.round(after / 2 ** 20), ms: Math.round(ms) },
+        'idle: heap trimmed',
       ),
   });
 
