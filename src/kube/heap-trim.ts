@@ -22,22 +22,23 @@ export interface HeapSample {
 export interface HeapTrimPolicyOptions {
   /** Below this event-loop utilization the process counts as idle; default 0.05. */
   maxBusy?: number;
-  /** Trim when the committed heap has grown by this much since the last trim; default 32 MiB. */
+  /** Trim when the committed heap is this much above what the last trim left; default 32 MiB. */
   minGrowthBytes?: number;
 }
 
 const MiB = 1024 * 1024;
 
 /**
- * When to trim: idle, and the committed heap grew by minGrowth since the last trim (or since
- * the first look). Not "when much of it is unused": V8 counts garbage as used until a major GC
- * runs, and an idle process may not run one for a long time. Measured from the last trim, a
- * heap V8 cannot shrink further is not collected again and again while idle.
+ * When to trim: idle, and the committed heap is minGrowth above what the last trim left (above
+ * nothing before the first trim, so a process that grew its heap while starting is trimmed once
+ * it is idle). Not "when much of it is unused": V8 counts garbage as used until a major GC runs,
+ * and an idle process may not run one for a long time. Measured from the last trim, a heap V8
+ * cannot shrink further is not collected again and again while idle.
  */
 export class HeapTrimPolicy {
   private readonly maxBusy: number;
   private readonly minGrowth: number;
-  private baseline: number | undefined;
+  private floor = 0;
 
   constructor(options: HeapTrimPolicyOptions = {}) {
     this.maxBusy = options.maxBusy ?? 0.05;
@@ -45,13 +46,12 @@ export class HeapTrimPolicy {
   }
 
   shouldTrim(sample: HeapSample): boolean {
-    this.baseline ??= sample.committed;
-    return sample.busy < this.maxBusy && sample.committed >= this.baseline + this.minGrowth;
+    return sample.busy < this.maxBusy && sample.committed >= this.floor + this.minGrowth;
   }
 
   /** Records the heap right after a trim. */
   trimmed(after: HeapSample): void {
-    this.baseline = after.committed;
+    this.floor = after.committed;
   }
 }
 
