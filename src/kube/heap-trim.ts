@@ -24,29 +24,37 @@ export interface HeapTrimPolicyOptions {
   maxBusy?: number;
   /** Trim when the committed heap is this much above what the last trim left; default 32 MiB. */
   minGrowthBytes?: number;
+  /**
+   * And at least this fraction of what it left; default 0.5. A large live heap (10,000 Rollouts)
+   * costs a long GC, so it is trimmed after proportionally more growth.
+   */
+  minGrowthRatio?: number;
 }
 
 const MiB = 1024 * 1024;
 
 /**
- * When to trim: idle, and the committed heap is minGrowth above what the last trim left (above
- * nothing before the first trim, so a process that grew its heap while starting is trimmed once
- * it is idle). Not "when much of it is unused": V8 counts garbage as used until a major GC runs,
+ * When to trim: idle, and the committed heap is minGrowth (and minGrowthRatio) above what the
+ * last trim left (above nothing before the first trim, so a process that grew its heap while
+ * starting is trimmed once it is idle). Not "when much of it is unused": V8 counts garbage as used until a major GC runs,
  * and an idle process may not run one for a long time. Measured from the last trim, a heap V8
  * cannot shrink further is not collected again and again while idle.
  */
 export class HeapTrimPolicy {
   private readonly maxBusy: number;
   private readonly minGrowth: number;
+  private readonly minGrowthRatio: number;
   private floor = 0;
 
   constructor(options: HeapTrimPolicyOptions = {}) {
     this.maxBusy = options.maxBusy ?? 0.05;
     this.minGrowth = options.minGrowthBytes ?? 32 * MiB;
+    this.minGrowthRatio = options.minGrowthRatio ?? 0.5;
   }
 
   shouldTrim(sample: HeapSample): boolean {
-    return sample.busy < this.maxBusy && sample.committed >= this.floor + this.minGrowth;
+    const growth = Math.max(this.minGrowth, this.floor * this.minGrowthRatio);
+    return sample.busy < this.maxBusy && sample.committed >= this.floor + growth;
   }
 
   /** Records the heap right after a trim. */

@@ -32,11 +32,20 @@ describe('HeapTrimPolicy', () => {
     const policy = new HeapTrimPolicy({ minGrowthBytes: 32 * MiB });
     expect(policy.shouldTrim(sample(0, 99, 31))).toBe(true);
     // V8 could not give everything back: the same heap must not cost a full GC every look.
-    policy.trimmed(sample(1, 70, 30));
-    expect(policy.shouldTrim(sample(0, 70, 30))).toBe(false);
-    expect(policy.shouldTrim(sample(0, 101, 30))).toBe(false);
+    policy.trimmed(sample(1, 40, 30));
+    expect(policy.shouldTrim(sample(0, 40, 30))).toBe(false);
+    expect(policy.shouldTrim(sample(0, 71, 30))).toBe(false);
     // A second burst grew it again.
-    expect(policy.shouldTrim(sample(0, 102, 30))).toBe(true);
+    expect(policy.shouldTrim(sample(0, 72, 30))).toBe(true);
+  });
+
+  it('waits for proportionally more growth above a large heap', () => {
+    // 10,000 Rollouts: a full GC of a 300 MiB live heap is long, so not after every 32 MiB.
+    const policy = new HeapTrimPolicy({ minGrowthBytes: 32 * MiB, minGrowthRatio: 0.5 });
+    policy.trimmed(sample(1, 300, 290));
+    expect(policy.shouldTrim(sample(0, 340, 300))).toBe(false);
+    expect(policy.shouldTrim(sample(0, 449, 300))).toBe(false);
+    expect(policy.shouldTrim(sample(0, 450, 300))).toBe(true);
   });
 });
 
