@@ -4,7 +4,9 @@
 // but V8 only shrinks on a memory-reducing GC, which its own memory reducer does not reliably
 // start in an idle controller (measured: heap 31 MiB used of 99 MiB committed 80 s after the
 // burst; RSS 198 MiB). The faster the deploy ran, the larger the heap it left behind. One
-// memory-reducing GC once the event loop is quiet compacts the old space and returns its pages.
+// memory-reducing GC once the event loop is quiet compacts the old space and returns its pages:
+// in bench/profile-idle.ts the heap went from 100 to 29 MiB committed and RSS from 204 to 115
+// MiB; in `npm run bench -- --against argo` idle RSS at 1,000 Rollouts is 113-115 MiB (was 154-192).
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
