@@ -23,6 +23,8 @@ const { values } = parseArgs({
     variants: { type: 'string', default: '' },
     // Off: the first controller runs without --cpu-prof and no heap snapshot is taken.
     profile: { type: 'string', default: 'on' },
+    // Node flags of the profiled controller; the image's (Dockerfile ENTRYPOINT) by default.
+    'node-flags': { type: 'string', default: '--max-semi-space-size=2' },
   },
 });
 const n = Number(values.rollouts);
@@ -37,6 +39,22 @@ function usage(pid: number) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return { rssMiB: kb('VmRSS') / 1024, cpuSeconds: (Number(fields[11]) + Number(fields[12])) / 100 };
+}
+
+/** Heap, per-space and external memory in MiB from the controller's /metrics (prom-client). */
+async function memory(metricsPort: number): Promise<string> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const mib = (pattern: string) => {
+    const value = new RegExp(`^${pattern} (\\S+)`, 'm').exec(text)?.[1];
+    return value === undefined ? '?' : (Number(value) / 1048576).toFixed(0);
+  };
+  const spaces = ['new', 'old', 'code', 'large_object']
+    .map(
+      (s) =>
+        `${s} ${mib(`nodejs_heap_space_size_used_bytes\\{space="${s}"\\}`)}/${mib(`nodejs_heap_space_size_total_bytes\\{space="${s}"\\}`)}`,
+    )
+    .join(', ');
+  return `heap used ${mib('nodejs_heap_size_used_bytes')} / total ${mib('nodejs_heap_size_total_bytes')} (${spaces}), external ${mib('nodejs_external_memory_bytes')} MiB`;
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'slipway-profile-'));
@@ -72,6 +90,7 @@ try {
     process.execPath,
     [
       ...(values.profile === 'on' ? ['--cpu-prof', `--cpu-prof-dir=${out}`] : []),
+      ...(values['node-flags'] ?? '').split(' ').filter(Boolean),
       '--heapsnapshot-signal=SIGUSR2',
       `--diagnostic-dir=${out}`,
       join(PACKAGE_ROOT, 'dist', 'cmd', 'slipway.js'),
@@ -103,7 +122,8 @@ try {
     ])
       .split('\n')
       .filter((p) => p === 'Healthy').length;
-    say(`${healthy}/${n} Healthy, RSS ${usage(pid).rssMiB.toFixed(0)} MiB`);
+    const heap = await memory(metrics).catch(() => 'metrics not up');
+    say(`${healthy}/${n} Healthy, RSS ${usage(pid).rssMiB.toFixed(0)} MiB, ${heap}`);
     if (healthy === n) break;
   }
   await sleep(20_000);
@@ -113,10 +133,7 @@ try {
   say(
     `idle ${n}: CPU ${(((after.cpuSeconds - before.cpuSeconds) / idleSeconds) * 100).toFixed(2)} % of a core, RSS ${after.rssMiB.toFixed(0)} MiB`,
   );
-  const metricsText = await (await fetch(`http://127.0.0.1:${metrics}/metrics`)).text();
-  for (const line of metricsText.split('\n')) {
-    if (/^nodejs_heap_size_used_bytes|^nodejs_external_memory_bytes|^process_resident/.test(line)) say(line);
-  }
+  say(`idle ${n}: ${await memory(metrics)}`);
   if (values.profile === 'on') {
     child.kill('SIGUSR2');
     await sleep(15_000);

@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ControllerFactory, RunningController } from '../kube/controller.js';
 import { apiEventSink, EventRecorder } from '../kube/events.js';
+import { startHeapTrim } from '../kube/heap-trim.js';
 import { InformerCache } from '../kube/informer-cache.js';
 import { apiLeaseStore, LeaderElector } from '../kube/leader-election.js';
 import { RequestCounter } from '../kube/request-counter.js';
@@ -193,6 +194,14 @@ export async function startLeaderProcess(options: LeaderProcessOptions): Promise
     },
     `${component} process started`,
   );
+  // Once idle after a burst (e.g. a first deploy), the heap it grew is given back (heap-trim.ts).
+  const heapTrim = startHeapTrim({
+    onTrim: (before, after, ms) =>
+      logger.info(
+        { heapMiB: Math.round(before / 2 ** 20), nowMiB: Math.round(after / 2 ** 20), ms: Math.round(ms) },
+        'idle: heap trimmed',
+      ),
+  });
 
   const { leaseName } = options;
   const onStartedLeading = (signal: AbortSignal) => {
@@ -252,6 +261,7 @@ export async function startLeaderProcess(options: LeaderProcessOptions): Promise
         }
         await stopControllers();
         await Promise.all(servers.map(closeServer));
+        heapTrim.stop();
         metrics.stop();
         logger.info('shut down');
       })();
