@@ -22,6 +22,7 @@ import type { PlannedEvent } from '../kube/events.js';
 import type { OwnerReference } from '../kube/object.js';
 import { formatTime } from '../kube/timestamps.js';
 import { podTemplateHash } from '../rollout/pod-template-hash.js';
+import { type ReplicaSetVersion, versionOf } from '../rollout/replicasets.js';
 import type { ReplicaSet, Service } from '../rollout/workload-types.js';
 
 export const DEFAULT_PROGRESS_DEADLINE_SECONDS = 600;
@@ -66,9 +67,19 @@ export interface ObservedExperiment {
 
 export type ExperimentAction =
   | { kind: 'createReplicaSet'; template: string; replicaSet: ReplicaSet }
-  | { kind: 'scaleReplicaSet'; template: string; name: string; from: number; to: number }
+  | ({
+      kind: 'scaleReplicaSet';
+      template: string;
+      name: string;
+      from: number;
+      to: number;
+    } & ReplicaSetVersion)
   /** Merge these annotations into the ReplicaSet; null removes one. */
-  | { kind: 'annotateReplicaSet'; name: string; annotations: Record<string, string | null> }
+  | ({
+      kind: 'annotateReplicaSet';
+      name: string;
+      annotations: Record<string, string | null>;
+    } & ReplicaSetVersion)
   | { kind: 'createService'; template: string; service: TemplateService }
   | { kind: 'deleteService'; template: string; name: string }
   | { kind: 'createAnalysisRun'; analysis: string; run: AnalysisRun }
@@ -508,6 +519,7 @@ class ExperimentPass {
             name: rs.metadata?.name ?? '',
             from: current,
             to,
+            ...versionOf(rs),
           });
           this.events.push({
             type: 'Normal',
@@ -570,6 +582,7 @@ class ExperimentPass {
           kind: 'annotateReplicaSet',
           name,
           annotations: { [SCALE_DOWN_DEADLINE_ANNOTATION]: null },
+          ...versionOf(rs),
         });
       }
       return undefined;
@@ -580,6 +593,7 @@ class ExperimentPass {
       kind: 'annotateReplicaSet',
       name,
       annotations: { [SCALE_DOWN_DEADLINE_ANNOTATION]: value },
+      ...versionOf(rs),
     });
     return value;
   }
