@@ -1,7 +1,18 @@
 import { defineConfig } from 'vitest/config';
 
-// Two tiers: `unit` is pure logic and runs in seconds; `e2e` starts (or reuses) the local
-// Kubernetes control plane in its global setup and runs against it.
+// Two tiers: `unit` is pure logic and runs in seconds; `e2e` (and `e2e-serial`) start (or
+// reuse) the local Kubernetes control plane in their global setup and run against it.
+
+/** e2e files that act on the whole cluster (see the `e2e` project below for why each). */
+const E2E_SERIAL = [
+  'test/e2e/outage.test.ts',
+  'test/e2e/compat-examples.test.ts',
+  'test/e2e/rollout-analysis.test.ts',
+  'test/e2e/helm-install.test.ts',
+  'test/e2e/helm-rbac.test.ts',
+  'test/e2e/helm-template.test.ts',
+];
+
 export default defineConfig({
   test: {
     projects: [
@@ -12,19 +23,43 @@ export default defineConfig({
           environment: 'node',
         },
       },
+      // The e2e tier is two projects, each with its own local control plane (its own global
+      // setup), run one after the other (sequence.groupOrder). `e2e` runs its files in
+      // parallel: each owns its namespace(s), and the controllers it starts watch only those.
+      // `e2e-serial` runs one file at a time, on a cluster of its own, the files that act on a
+      // whole cluster:
+      // - outage stops etcd and kube-apiserver;
+      // - compat-examples and rollout-analysis run cluster-wide controllers (ClusterAnalysis-
+      //   Templates are offered only to those) that would reconcile other files' Rollouts, and
+      //   apply the same cluster-scoped ClusterAnalysisTemplates as analysis.test.ts;
+      // - helm-install installs the chart's CRDs over the ones every file uses, helm-rbac
+      //   installs ClusterRoles and runs a cluster-wide controller, helm-template shares their
+      //   build of Helm and its chart checks.
       {
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          exclude: E2E_SERIAL,
           environment: 'node',
           globalSetup: ['test/e2e/global-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 600_000,
-          // One file at a time: the files share one cluster, and some act on all of it (outage
-          // stops etcd and kube-apiserver; compat-examples and rollout-analysis run cluster-wide
-          // controllers that would reconcile other files' Rollouts; the Helm files install
-          // cluster-scoped RBAC). On 2 cores the waits are for controllers and kwok, not CPU.
+          // Three files at a time: the waits are for controllers and kwok more than CPU.
+          fileParallelism: true,
+          maxWorkers: 3,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        test: {
+          name: 'e2e-serial',
+          include: E2E_SERIAL,
+          environment: 'node',
+          globalSetup: ['test/e2e/global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 600_000,
           fileParallelism: false,
+          sequence: { groupOrder: 2 },
         },
       },
       // Opt-in (`npm run test:switch`): switches a cluster between the real Argo Rollouts
