@@ -49,6 +49,7 @@ export interface ExperimentOutcome {
 }
 
 type Status = ExperimentPlan['status'];
+type ReplicaSetWrite = Extract<ExperimentAction, { kind: 'scaleReplicaSet' | 'annotateReplicaSet' }>;
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -103,6 +104,27 @@ async function applyAction(
 ): Promise<void> {
   const { client } = ctx;
   const namespace = ex.metadata.namespace;
+  /**
+   * A merge patch of a template's ReplicaSet, on the version the plan saw (or our last write).
+   * A 409 ends the pass (thrown on); any other failure is the action's to report.
+   */
+  const patchReplicaSet = async (
+    write: ReplicaSetWrite,
+    patch: Record<string, unknown>,
+    failed: (error: unknown) => void,
+  ): Promise<void> => {
+    try {
+      await writes.mergePatch<ReplicaSet>(
+        client,
+        { resource: coreResources.replicaSets, namespace, name: write.name },
+        write.resourceVersion,
+        patch,
+      );
+    } catch (error) {
+      if (error instanceof ConflictError) throw error;
+      failed(error);
+    }
+  };
   switch (action.kind) {
     case 'createReplicaSet':
       try {
@@ -124,15 +146,7 @@ async function applyAction(
       }
       return;
     case 'scaleReplicaSet':
-      try {
-        await writes.mergePatch<ReplicaSet>(
-          client,
-          { resource: coreResources.replicaSets, namespace, name: action.name },
-          action.resourceVersion,
-          { spec: { replicas: action.to } },
-        );
-      } catch (error) {
-        if (error instanceof ConflictError) throw error;
+      await patchReplicaSet(action, { spec: { replicas: action.to } }, (error) => {
         const operation = action.to > action.from ? 'up' : 'down';
         templateError(
           status,
@@ -144,23 +158,15 @@ async function applyAction(
           reason: 'ReplicaSetUpdateError',
           message: `Failed to scale ${action.name} ${operation}: ${message(error)}`,
         });
-      }
+      });
       return;
     case 'annotateReplicaSet':
-      try {
-        await writes.mergePatch(
-          client,
-          { resource: coreResources.replicaSets, namespace, name: action.name },
-          action.resourceVersion,
-          { metadata: { annotations: action.annotations } },
-        );
-      } catch (error) {
-        if (error instanceof ConflictError) throw error;
+      await patchReplicaSet(action, { metadata: { annotations: action.annotations } }, (error) =>
         ctx.logger.warn(
           { experiment: `${namespace}/${ex.metadata.name}`, err: message(error) },
           'scale-down-deadline not set',
-        );
-      }
+        ),
+      );
       return;
     case 'createService': {
       const name = action.service.metadata?.name ?? '';
@@ -206,13 +212,12 @@ async function applyAction(
         );
       }
       return;
-    case 'createAnalysisRun':
+    case 'createAnalysisRun': {
+      const entry = status.analysisRuns?.find((r) => r.name === action.analysis);
       try {
         const name = await createAnalysisRun(client, ex, action.run);
-        const entry = status.analysisRuns?.find((r) => r.name === action.analysis);
         if (entry) entry.analysisRun = name;
       } catch (error) {
-        const entry = status.analysisRuns?.find((r) => r.name === action.analysis);
         if (entry) entry.analysisRun = '';
         analysisError(
           status,
@@ -221,6 +226,7 @@ async function applyAction(
         );
       }
       return;
+    }
     case 'terminateAnalysisRun':
       try {
         // An AnalysisRun stops on the same `spec.terminate` patch an Experiment does.

@@ -65,21 +65,16 @@ export interface ObservedExperiment {
   now: Date;
 }
 
+/** A write to a template's ReplicaSet, conditional on the version the plan saw (act.ts). */
+interface ReplicaSetWrite extends ReplicaSetVersion {
+  name: string;
+}
+
 export type ExperimentAction =
   | { kind: 'createReplicaSet'; template: string; replicaSet: ReplicaSet }
-  | ({
-      kind: 'scaleReplicaSet';
-      template: string;
-      name: string;
-      from: number;
-      to: number;
-    } & ReplicaSetVersion)
+  | ({ kind: 'scaleReplicaSet'; template: string; from: number; to: number } & ReplicaSetWrite)
   /** Merge these annotations into the ReplicaSet; null removes one. */
-  | ({
-      kind: 'annotateReplicaSet';
-      name: string;
-      annotations: Record<string, string | null>;
-    } & ReplicaSetVersion)
+  | ({ kind: 'annotateReplicaSet'; annotations: Record<string, string | null> } & ReplicaSetWrite)
   | { kind: 'createService'; template: string; service: TemplateService }
   | { kind: 'deleteService'; template: string; name: string }
   | { kind: 'createAnalysisRun'; analysis: string; run: AnalysisRun }
@@ -430,6 +425,15 @@ function counts(rs: ReplicaSet | undefined) {
   };
 }
 
+/** `list` with `next` in place of the entry of the same name, or added at the end. */
+function withEntry<T extends { name: string }>(list: readonly T[] | undefined, next: T): T[] {
+  const copy = [...(list ?? [])];
+  const index = copy.findIndex((entry) => entry.name === next.name);
+  if (index >= 0) copy[index] = next;
+  else copy.push(next);
+  return copy;
+}
+
 class ExperimentPass {
   readonly observed: ObservedExperiment;
   readonly ex: ExperimentObject;
@@ -461,19 +465,11 @@ class ExperimentPass {
   }
 
   setTemplateStatus(next: TemplateStatus): void {
-    const list = [...(this.status.templateStatuses ?? [])];
-    const index = list.findIndex((t) => t.name === next.name);
-    if (index >= 0) list[index] = next;
-    else list.push(next);
-    this.status.templateStatuses = list;
+    this.status.templateStatuses = withEntry(this.status.templateStatuses, next);
   }
 
   setAnalysisRunStatus(next: AnalysisRunStatusEntry): void {
-    const list = [...(this.status.analysisRuns ?? [])];
-    const index = list.findIndex((r) => r.name === next.name);
-    if (index >= 0) list[index] = next;
-    else list.push(next);
-    this.status.analysisRuns = list;
+    this.status.analysisRuns = withEntry(this.status.analysisRuns, next);
   }
 
   reconcileTemplate(template: TemplateSpec): void {
@@ -575,26 +571,20 @@ class ExperimentPass {
   /** addScaleDownDelay: returns the deadline in force after this pass. */
   private scaleDownDelay(rs: ReplicaSet, deadline: string | undefined): string | undefined {
     const delaySeconds = this.ex.spec.scaleDownDelaySeconds ?? DEFAULT_SCALE_DOWN_DELAY_SECONDS;
-    const name = rs.metadata?.name ?? '';
+    const setDeadline = (value: string | null) =>
+      this.actions.push({
+        kind: 'annotateReplicaSet',
+        name: rs.metadata?.name ?? '',
+        annotations: { [SCALE_DOWN_DEADLINE_ANNOTATION]: value },
+        ...versionOf(rs),
+      });
     if (delaySeconds === 0) {
-      if (deadline !== undefined) {
-        this.actions.push({
-          kind: 'annotateReplicaSet',
-          name,
-          annotations: { [SCALE_DOWN_DEADLINE_ANNOTATION]: null },
-          ...versionOf(rs),
-        });
-      }
+      if (deadline !== undefined) setDeadline(null);
       return undefined;
     }
     if (deadline !== undefined) return deadline;
     const value = formatTime(this.nowMs + delaySeconds * 1000);
-    this.actions.push({
-      kind: 'annotateReplicaSet',
-      name,
-      annotations: { [SCALE_DOWN_DEADLINE_ANNOTATION]: value },
-      ...versionOf(rs),
-    });
+    setDeadline(value);
     return value;
   }
 
