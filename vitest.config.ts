@@ -44,7 +44,14 @@ export default defineConfig({
           globalSetup: ['test/e2e/global-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 600_000,
-          // Three files at a time: the waits are for controllers and kwok more than CPU.
+          // Three files at a time. Measured on the shared 2-core machine (load 35-50 from other
+          // work): these 30 files took 853 s one after another (sum of file times in a serial
+          // `npm test`, 2026-12-07 03:44) and 818 s three at a time (`vitest run --project e2e`,
+          // 30/30 green). The gain is small while the CPU is saturated: each file then runs
+          // ~2.4x slower. With a CPU burner at twice the core count (load up to 68) it took
+          // 1709 s; two files failed there, neither for sharing the cluster, both fixed since:
+          // bluegreen's `kubectl apply` timed out reading /openapi/v2 (support/kubectl.ts now
+          // tries again) and cli's `--watch --timeout-seconds 3` drew one frame (now 10 s).
           fileParallelism: true,
           maxWorkers: 3,
           sequence: { groupOrder: 1 },
