@@ -1,9 +1,10 @@
 // Applies an Experiment plan: ReplicaSets, Services and AnalysisRuns in plan order, then the
 // status through /status with the resourceVersion we read (a concurrent terminate makes it
 // conflict and the retry re-plans), then Events. ReplicaSet writes are conditional on the
-// version the plan saw (then on our own last write): a 409 drops the pass and re-plans. A failed write is reported the way Argo
-// reports it, in the template's or analysis' status (phase Error with the reason), so the
-// Experiment ends in Error rather than retrying forever behind a log line.
+// version the plan saw (then on our own last write): a 409 drops the pass and re-plans. A
+// failed write is reported the way Argo reports it, in the template's or analysis' status
+// (phase Error with the reason), so the Experiment ends in Error rather than retrying forever
+// behind a log line.
 import { isDeepStrictEqual } from 'node:util';
 import type { AnalysisRun } from '../api/analysis.js';
 import { ANALYSIS_RUN_KIND, apiResourceOf, EXPERIMENT_KIND } from '../api/kinds.js';
