@@ -74,36 +74,34 @@ async function planAgainUntilWritten(pass: () => Promise<boolean>): Promise<void
   }
 }
 
-/** A ReplicaSet with `replicas`, selecting app=`app`. */
-const replicaSet = (name: string, app: string, replicas: number) =>
-  ({
+const podTemplate = (app: string) => ({
+  metadata: { labels: { app } },
+  spec: { containers: [{ name: 'app', image: `${app}:1` }] },
+});
+
+/**
+ * Creates a ReplicaSet at 0 replicas, selecting app=`app`, and returns that copy (the one a
+ * cache read); then someone else (a person, or our own earlier pass) scales the set to 1.
+ */
+async function staleCopy(name: string, app: string): Promise<ReplicaSet> {
+  const created = await createObject<ReplicaSet>(client, coreResources.replicaSets, {
     metadata: { name, namespace },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app } },
-      template: {
-        metadata: { labels: { app } },
-        spec: { containers: [{ name: 'app', image: `${app}:1` }] },
-      },
-    },
-  }) as ReplicaSet;
+    spec: { replicas: 0, selector: { matchLabels: { app } }, template: podTemplate(app) },
+  } as ReplicaSet);
+  await mergePatch(
+    client,
+    { resource: coreResources.replicaSets, namespace, name },
+    { spec: { replicas: 1 } },
+  );
+  return created;
+}
 
 const replicasOf = async (name: string) =>
   (await client.get<ReplicaSet>(coreResources.replicaSets, namespace, name)).spec?.replicas;
 
 describe('ReplicaSet scale writes', () => {
   it('a plan made from an older version of the set does not overwrite a newer scale', async () => {
-    const observed = await createObject<ReplicaSet>(
-      client,
-      coreResources.replicaSets,
-      replicaSet('web-abc', 'web', 0),
-    );
-    // Someone else (a person, or our own earlier pass) scales the set after the cache read it.
-    await mergePatch(
-      client,
-      { resource: coreResources.replicaSets, namespace, name: 'web-abc' },
-      { spec: { replicas: 1 } },
-    );
+    const observed = await staleCopy('web-abc', 'web');
 
     const stale = applyRolloutPlan(
       { client, recordEvent: () => {} },
@@ -158,25 +156,12 @@ describe('Experiment ReplicaSet writes', () => {
             name: 'baseline',
             replicas: 2,
             selector: { matchLabels: { app: 'exp-b' } },
-            template: {
-              metadata: { labels: { app: 'exp-b' } },
-              spec: { containers: [{ name: 'app', image: 'exp-b:1' }] },
-            },
+            template: podTemplate('exp-b'),
           },
         ],
       },
     } as unknown as ExperimentObject);
-    const observed = await createObject<ReplicaSet>(
-      client,
-      coreResources.replicaSets,
-      replicaSet('exp-baseline', 'exp-b', 0),
-    );
-    // Someone scales the template's set after the cache read it.
-    await mergePatch(
-      client,
-      { resource: coreResources.replicaSets, namespace, name: 'exp-baseline' },
-      { spec: { replicas: 1 } },
-    );
+    const observed = await staleCopy('exp-baseline', 'exp-b');
 
     const stale = await pass(ex, observed);
     expect(stale.requeueAfterMs).toBeGreaterThan(0);
