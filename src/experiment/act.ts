@@ -1,13 +1,16 @@
 // Applies an Experiment plan: ReplicaSets, Services and AnalysisRuns in plan order, then the
 // status through /status with the resourceVersion we read (a concurrent terminate makes it
-// conflict and the retry re-plans), then Events. A failed write is reported the way Argo
-// reports it, in the template's or analysis' status (phase Error with the reason), so the
-// Experiment ends in Error rather than retrying forever behind a log line.
+// conflict and the retry re-plans), then Events. ReplicaSet writes are conditional on the
+// version the plan saw (then on our own last write): a 409 drops the pass and re-plans. A
+// failed write is reported the way Argo reports it, in the template's or analysis' status
+// (phase Error with the reason), so the Experiment ends in Error rather than retrying forever
+// behind a log line.
 import { isDeepStrictEqual } from 'node:util';
 import type { AnalysisRun } from '../api/analysis.js';
 import { ANALYSIS_RUN_KIND, apiResourceOf, EXPERIMENT_KIND } from '../api/kinds.js';
 import { EXPERIMENT_NAME_ANNOTATION, EXPERIMENT_TEMPLATE_NAME_ANNOTATION } from '../api/labels.js';
 import { AlreadyExistsError, ConflictError, NotFoundError } from '../kube/api-error.js';
+import { ConditionalWrites } from '../kube/conditional-writes.js';
 import type { EventRecorder } from '../kube/events.js';
 import { createObject, deleteObject, mergePatch, updateChangedStatus } from '../kube/patch.js';
 import { coreResources } from '../kube/resource.js';
@@ -30,6 +33,8 @@ import {
 
 export const EXPERIMENTS = apiResourceOf(EXPERIMENT_KIND);
 const ANALYSIS_RUNS = apiResourceOf(ANALYSIS_RUN_KIND);
+/** After a 409 our cache is behind; its watch catches up within this. */
+const CONFLICT_REQUEUE_MS = 100;
 /** Name collisions tried before giving up (Argo tries without end). */
 const MAX_RUN_COLLISIONS = 10;
 
@@ -45,6 +50,7 @@ export interface ExperimentOutcome {
 }
 
 type Status = ExperimentPlan['status'];
+type ReplicaSetWrite = Extract<ExperimentAction, { kind: 'scaleReplicaSet' | 'annotateReplicaSet' }>;
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -95,16 +101,38 @@ async function applyAction(
   action: ExperimentAction,
   status: Status,
   events: ExperimentEvent[],
-): Promise<{ requeueAfterMs?: number } | undefined> {
+  writes: ConditionalWrites,
+): Promise<void> {
   const { client } = ctx;
   const namespace = ex.metadata.namespace;
+  /**
+   * A merge patch of a template's ReplicaSet, on the version the plan saw (or our last write).
+   * A 409 ends the pass (thrown on); any other failure is the action's to report.
+   */
+  const patchReplicaSet = async (
+    write: ReplicaSetWrite,
+    patch: Record<string, unknown>,
+    failed: (error: unknown) => void,
+  ): Promise<void> => {
+    try {
+      await writes.mergePatch<ReplicaSet>(
+        client,
+        { resource: coreResources.replicaSets, namespace, name: write.name },
+        write.resourceVersion,
+        patch,
+      );
+    } catch (error) {
+      if (error instanceof ConflictError) throw error;
+      failed(error);
+    }
+  };
   switch (action.kind) {
     case 'createReplicaSet':
       try {
         await createObject(client, coreResources.replicaSets, action.replicaSet);
       } catch (error) {
         // Already there: our cache is behind; the next pass claims it.
-        if (error instanceof AlreadyExistsError) return undefined;
+        if (error instanceof AlreadyExistsError) return;
         const name = action.replicaSet.metadata?.name ?? '';
         templateError(
           status,
@@ -117,16 +145,9 @@ async function applyAction(
           message: `Failed to create new replica set ${JSON.stringify(name)}: ${message(error)}`,
         });
       }
-      return undefined;
+      return;
     case 'scaleReplicaSet':
-      try {
-        await mergePatch<ReplicaSet>(
-          client,
-          { resource: coreResources.replicaSets, namespace, name: action.name },
-          { spec: { replicas: action.to } },
-        );
-      } catch (error) {
-        if (error instanceof ConflictError) return { requeueAfterMs: 1000 };
+      await patchReplicaSet(action, { spec: { replicas: action.to } }, (error) => {
         const operation = action.to > action.from ? 'up' : 'down';
         templateError(
           status,
@@ -138,22 +159,16 @@ async function applyAction(
           reason: 'ReplicaSetUpdateError',
           message: `Failed to scale ${action.name} ${operation}: ${message(error)}`,
         });
-      }
-      return undefined;
+      });
+      return;
     case 'annotateReplicaSet':
-      try {
-        await mergePatch(
-          client,
-          { resource: coreResources.replicaSets, namespace, name: action.name },
-          { metadata: { annotations: action.annotations } },
-        );
-      } catch (error) {
+      await patchReplicaSet(action, { metadata: { annotations: action.annotations } }, (error) =>
         ctx.logger.warn(
           { experiment: `${namespace}/${ex.metadata.name}`, err: message(error) },
           'scale-down-deadline not set',
-        );
-      }
-      return undefined;
+        ),
+      );
+      return;
     case 'createService': {
       const name = action.service.metadata?.name ?? '';
       try {
@@ -167,7 +182,7 @@ async function applyAction(
             existing.metadata?.ownerReferences?.some((o) => o.controller && o.uid === ex.metadata.uid) &&
             annotations[EXPERIMENT_NAME_ANNOTATION] === ex.metadata.name &&
             annotations[EXPERIMENT_TEMPLATE_NAME_ANNOTATION] === action.template;
-          if (ours) return undefined;
+          if (ours) return;
           reason = `service ${name} already exists and is not owned by experiment template ${action.template}`;
         }
         templateError(
@@ -181,7 +196,7 @@ async function applyAction(
           delete ts.podTemplateHash;
         }
       }
-      return undefined;
+      return;
     }
     case 'deleteService':
       try {
@@ -197,14 +212,13 @@ async function applyAction(
           `Failed to delete Service for template '${action.template}': ${message(error)}`,
         );
       }
-      return undefined;
-    case 'createAnalysisRun':
+      return;
+    case 'createAnalysisRun': {
+      const entry = status.analysisRuns?.find((r) => r.name === action.analysis);
       try {
         const name = await createAnalysisRun(client, ex, action.run);
-        const entry = status.analysisRuns?.find((r) => r.name === action.analysis);
         if (entry) entry.analysisRun = name;
       } catch (error) {
-        const entry = status.analysisRuns?.find((r) => r.name === action.analysis);
         if (entry) entry.analysisRun = '';
         analysisError(
           status,
@@ -212,7 +226,8 @@ async function applyAction(
           `Failed to create AnalysisRun for analysis '${action.analysis}': ${message(error)}`,
         );
       }
-      return undefined;
+      return;
+    }
     case 'terminateAnalysisRun':
       try {
         // An AnalysisRun stops on the same `spec.terminate` patch an Experiment does.
@@ -222,10 +237,10 @@ async function applyAction(
           terminateExperimentPatch(),
         );
       } catch (error) {
-        if (error instanceof NotFoundError) return undefined;
+        if (error instanceof NotFoundError) return;
         analysisError(status, action.analysis, message(error));
       }
-      return undefined;
+      return;
   }
 }
 
@@ -264,11 +279,16 @@ export async function reconcileExperiment(
   }
   const plan = planExperiment(observed);
   const failures: ExperimentEvent[] = [];
-  let requeueAfterMs = plan.requeueAfterMs;
+  const writes = new ConditionalWrites();
   for (const action of plan.actions) {
-    const outcome = await applyAction(ctx, ex, action, plan.status, failures);
-    if (outcome?.requeueAfterMs !== undefined) {
-      requeueAfterMs = Math.min(requeueAfterMs ?? outcome.requeueAfterMs, outcome.requeueAfterMs);
+    try {
+      await applyAction(ctx, ex, action, plan.status, failures, writes);
+    } catch (error) {
+      // A ReplicaSet changed after the cache showed it to the plan: the rest of the plan, its
+      // status and Events rest on that stale copy, so none of it is written. Argo's Update
+      // would mark the template Error; a transient race is no failure, so plan again instead.
+      if (error instanceof ConflictError) return { requeueAfterMs: CONFLICT_REQUEUE_MS };
+      throw error;
     }
   }
   recordEvents(ctx, ex, [...plan.events.filter((e) => e.after === 'actions'), ...failures]);
@@ -277,7 +297,7 @@ export async function reconcileExperiment(
     written = await updateChangedStatus(ctx.client, EXPERIMENTS, ex, plan.status);
   } catch (error) {
     // Our cache is behind (or the spec changed, e.g. terminate): plan again from the watch.
-    if (error instanceof ConflictError) return { requeueAfterMs: 100 };
+    if (error instanceof ConflictError) return { requeueAfterMs: CONFLICT_REQUEUE_MS };
     throw error;
   }
   recordEvents(
@@ -286,7 +306,7 @@ export async function reconcileExperiment(
     plan.events.filter((e) => (e.after ?? 'status') === 'status'),
   );
   return {
-    ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}),
+    ...(plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {}),
     ...(written ? { writtenResourceVersion: written } : {}),
   };
 }

@@ -22,6 +22,7 @@ import type { PlannedEvent } from '../kube/events.js';
 import type { OwnerReference } from '../kube/object.js';
 import { formatTime } from '../kube/timestamps.js';
 import { podTemplateHash } from '../rollout/pod-template-hash.js';
+import { type ReplicaSetVersion, versionOf } from '../rollout/replicasets.js';
 import type { ReplicaSet, Service } from '../rollout/workload-types.js';
 
 export const DEFAULT_PROGRESS_DEADLINE_SECONDS = 600;
@@ -64,11 +65,16 @@ export interface ObservedExperiment {
   now: Date;
 }
 
+/** A write to a template's ReplicaSet, conditional on the version the plan saw (act.ts). */
+interface ReplicaSetWrite extends ReplicaSetVersion {
+  name: string;
+}
+
 export type ExperimentAction =
   | { kind: 'createReplicaSet'; template: string; replicaSet: ReplicaSet }
-  | { kind: 'scaleReplicaSet'; template: string; name: string; from: number; to: number }
+  | ({ kind: 'scaleReplicaSet'; template: string; from: number; to: number } & ReplicaSetWrite)
   /** Merge these annotations into the ReplicaSet; null removes one. */
-  | { kind: 'annotateReplicaSet'; name: string; annotations: Record<string, string | null> }
+  | ({ kind: 'annotateReplicaSet'; annotations: Record<string, string | null> } & ReplicaSetWrite)
   | { kind: 'createService'; template: string; service: TemplateService }
   | { kind: 'deleteService'; template: string; name: string }
   | { kind: 'createAnalysisRun'; analysis: string; run: AnalysisRun }
@@ -419,6 +425,15 @@ function counts(rs: ReplicaSet | undefined) {
   };
 }
 
+/** `list` with `next` in place of the entry of the same name, or added at the end. */
+function withEntry<T extends { name: string }>(list: readonly T[] | undefined, next: T): T[] {
+  const copy = [...(list ?? [])];
+  const index = copy.findIndex((entry) => entry.name === next.name);
+  if (index >= 0) copy[index] = next;
+  else copy.push(next);
+  return copy;
+}
+
 class ExperimentPass {
   readonly observed: ObservedExperiment;
   readonly ex: ExperimentObject;
@@ -450,19 +465,11 @@ class ExperimentPass {
   }
 
   setTemplateStatus(next: TemplateStatus): void {
-    const list = [...(this.status.templateStatuses ?? [])];
-    const index = list.findIndex((t) => t.name === next.name);
-    if (index >= 0) list[index] = next;
-    else list.push(next);
-    this.status.templateStatuses = list;
+    this.status.templateStatuses = withEntry(this.status.templateStatuses, next);
   }
 
   setAnalysisRunStatus(next: AnalysisRunStatusEntry): void {
-    const list = [...(this.status.analysisRuns ?? [])];
-    const index = list.findIndex((r) => r.name === next.name);
-    if (index >= 0) list[index] = next;
-    else list.push(next);
-    this.status.analysisRuns = list;
+    this.status.analysisRuns = withEntry(this.status.analysisRuns, next);
   }
 
   reconcileTemplate(template: TemplateSpec): void {
@@ -508,6 +515,7 @@ class ExperimentPass {
             name: rs.metadata?.name ?? '',
             from: current,
             to,
+            ...versionOf(rs),
           });
           this.events.push({
             type: 'Normal',
@@ -563,24 +571,20 @@ class ExperimentPass {
   /** addScaleDownDelay: returns the deadline in force after this pass. */
   private scaleDownDelay(rs: ReplicaSet, deadline: string | undefined): string | undefined {
     const delaySeconds = this.ex.spec.scaleDownDelaySeconds ?? DEFAULT_SCALE_DOWN_DELAY_SECONDS;
-    const name = rs.metadata?.name ?? '';
+    const setDeadline = (value: string | null) =>
+      this.actions.push({
+        kind: 'annotateReplicaSet',
+        name: rs.metadata?.name ?? '',
+        annotations: { [SCALE_DOWN_DEADLINE_ANNOTATION]: value },
+        ...versionOf(rs),
+      });
     if (delaySeconds === 0) {
-      if (deadline !== undefined) {
-        this.actions.push({
-          kind: 'annotateReplicaSet',
-          name,
-          annotations: { [SCALE_DOWN_DEADLINE_ANNOTATION]: null },
-        });
-      }
+      if (deadline !== undefined) setDeadline(null);
       return undefined;
     }
     if (deadline !== undefined) return deadline;
     const value = formatTime(this.nowMs + delaySeconds * 1000);
-    this.actions.push({
-      kind: 'annotateReplicaSet',
-      name,
-      annotations: { [SCALE_DOWN_DEADLINE_ANNOTATION]: value },
-    });
+    setDeadline(value);
     return value;
   }
 

@@ -16,16 +16,10 @@ import {
 } from '../api/labels.js';
 import type { RolloutStatus } from '../api/rollout.js';
 import { KubeApiError, NotFoundError } from '../kube/api-error.js';
+import { ConditionalWrites } from '../kube/conditional-writes.js';
 import type { PlannedEvent } from '../kube/events.js';
 import type { KubeObject } from '../kube/object.js';
-import {
-  createObject,
-  deleteObject,
-  jsonPatch,
-  mergePatch,
-  type PatchOptions,
-  updateStatus,
-} from '../kube/patch.js';
+import { createObject, deleteObject, jsonPatch, mergePatch, updateStatus } from '../kube/patch.js';
 import { coreResources, resourcePath } from '../kube/resource.js';
 import type { RestClient } from '../kube/rest.js';
 import { applyTrafficWrite } from '../trafficrouting/apply.js';
@@ -151,33 +145,12 @@ export interface ActContext {
   recordEvent(event: PlannedEvent): void;
 }
 
-/**
- * Makes the ReplicaSet writes of one plan conditional: the first write to a set on the
- * resourceVersion the plan was made from, each later one on what our own previous write to it
- * returned. A set someone else changed meanwhile (the ReplicaSet controller's status, a
- * person's scale) answers 409, and the controller requeues to plan again from the new state,
- * as Argo's Update of its informer copy does.
- */
-class ReplicaSetVersions {
-  private readonly written = new Map<string, string>();
-
-  guard(name: string, planned: string | undefined): PatchOptions {
-    const resourceVersion = this.written.get(name) ?? planned;
-    return resourceVersion ? { resourceVersion } : {};
-  }
-
-  record(name: string, answer: KubeObject | undefined): void {
-    const resourceVersion = answer?.metadata?.resourceVersion;
-    if (resourceVersion) this.written.set(name, resourceVersion);
-  }
-}
-
 /** Returns the Rollout as the API answered when the action patched the Rollout itself. */
 async function applyAction(
   ctx: ActContext,
   rollout: ObservedRolloutObject,
   action: RolloutAction,
-  versions: ReplicaSetVersions,
+  versions: ConditionalWrites,
 ): Promise<KubeObject | undefined> {
   const namespace = rollout.metadata.namespace;
   const { client } = ctx;
@@ -339,7 +312,7 @@ async function syncRoleMetadataOnCluster(
   client: RestClient,
   namespace: string,
   action: Extract<RolloutAction, { kind: 'syncRoleMetadata' }>,
-  versions: ReplicaSetVersions,
+  versions: ConditionalWrites,
 ): Promise<void> {
   const patch = metadataPatch(action.previous, action.desired);
   versions.record(
@@ -460,7 +433,7 @@ export async function applyRolloutPlan(
     for (const event of plan.events.filter((e) => (e.after ?? 'status') === after)) ctx.recordEvent(event);
   };
   let resourceVersion = rollout.metadata.resourceVersion;
-  const versions = new ReplicaSetVersions();
+  const versions = new ConditionalWrites();
   for (const action of plan.actions) {
     try {
       const patched = await applyAction(ctx, rollout, action, versions);

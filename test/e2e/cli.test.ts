@@ -169,7 +169,9 @@ describe('kubectl slipway against a canary Rollout', () => {
   }, 300_000);
 
   it('get rollout --watch redraws in place until --timeout-seconds', async () => {
-    const watch = await slipway(['get', 'rollout', name, '--watch', '--no-color', '--timeout-seconds', '3']);
+    // The deadline starts before the first draw; 3 s gave one frame only when a saturated machine
+    // made a draw take that long.
+    const watch = await slipway(['get', 'rollout', name, '--watch', '--no-color', '--timeout-seconds', '10']);
     expect(watch.code, watch.stderr).toBe(0);
     const frames = watch.stdout.split('\x1b[H\x1b[2J\x1b[0;0H').filter((f) => f !== '');
     expect(frames.length).toBeGreaterThanOrEqual(2);

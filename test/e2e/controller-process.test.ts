@@ -15,7 +15,16 @@ const namespace = `controller-${Date.now().toString(36)}`;
 type Controller = SlipwayProcess;
 
 function startController(): Promise<Controller> {
-  return spawnSlipway(['controller', '--leader-election-namespace', namespace]);
+  // Namespaced: other e2e files run beside this one, and a cluster-wide controller would
+  // reconcile their Rollouts too.
+  return spawnSlipway([
+    'controller',
+    '--namespaced',
+    '--namespace',
+    namespace,
+    '--leader-election-namespace',
+    namespace,
+  ]);
 }
 
 async function httpStatus(port: number, path: string): Promise<number> {

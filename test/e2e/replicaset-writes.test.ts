@@ -1,12 +1,17 @@
-// The act step's ReplicaSet writes against the real kube-apiserver: each is conditional on the
-// resourceVersion the plan was made from, so a plan made from a stale cache answers 409 (the
-// controller requeues and plans again) instead of overwriting a newer state.
+// The act steps' ReplicaSet writes (Rollouts' and Experiments') against the real
+// kube-apiserver: each is conditional on the resourceVersion the plan was made from, so a plan
+// made from a stale cache answers 409 (the controller requeues and plans again) instead of
+// overwriting a newer state.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { EXPERIMENTS, reconcileExperiment } from '../../src/experiment/act.js';
+import type { ExperimentObject } from '../../src/experiment/plan.js';
 import { ConflictError } from '../../src/kube/api-error.js';
 import { loadKubeConfig } from '../../src/kube/config.js';
+import type { EventRecorder } from '../../src/kube/events.js';
 import { createObject, deleteObject, mergePatch } from '../../src/kube/patch.js';
 import { coreResources } from '../../src/kube/resource.js';
 import { RestClient } from '../../src/kube/rest.js';
+import type { Logger } from '../../src/process/logger.js';
 import { applyRolloutPlan } from '../../src/rollout/act.js';
 import type { ObservedRolloutObject, RolloutPlan } from '../../src/rollout/plan.js';
 import type { ReplicaSet } from '../../src/rollout/workload-types.js';
@@ -52,28 +57,51 @@ const scalePlan = (
   status: {},
 });
 
+/**
+ * Runs a pass planned from the cluster as it is now until it writes (true). The ReplicaSet
+ * controller may write the set's status between our read and our write (a newer version
+ * again): the controller then plans once more, and so does this, a bounded number of times.
+ */
+async function planAgainUntilWritten(pass: () => Promise<boolean>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (await pass()) return;
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+    }
+    if (attempt >= 20) throw new Error(`no pass wrote in ${attempt} attempts`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+const podTemplate = (app: string) => ({
+  metadata: { labels: { app } },
+  spec: { containers: [{ name: 'app', image: `${app}:1` }] },
+});
+
+/**
+ * Creates a ReplicaSet at 0 replicas, selecting app=`app`, and returns that copy (the one a
+ * cache read); then someone else (a person, or our own earlier pass) scales the set to 1.
+ */
+async function staleCopy(name: string, app: string): Promise<ReplicaSet> {
+  const created = await createObject<ReplicaSet>(client, coreResources.replicaSets, {
+    metadata: { name, namespace },
+    spec: { replicas: 0, selector: { matchLabels: { app } }, template: podTemplate(app) },
+  } as ReplicaSet);
+  await mergePatch(
+    client,
+    { resource: coreResources.replicaSets, namespace, name },
+    { spec: { replicas: 1 } },
+  );
+  return created;
+}
+
 const replicasOf = async (name: string) =>
   (await client.get<ReplicaSet>(coreResources.replicaSets, namespace, name)).spec?.replicas;
 
 describe('ReplicaSet scale writes', () => {
   it('a plan made from an older version of the set does not overwrite a newer scale', async () => {
-    const observed = await createObject<ReplicaSet>(client, coreResources.replicaSets, {
-      metadata: { name: 'web-abc', namespace },
-      spec: {
-        replicas: 0,
-        selector: { matchLabels: { app: 'web' } },
-        template: {
-          metadata: { labels: { app: 'web' } },
-          spec: { containers: [{ name: 'app', image: 'web:1' }] },
-        },
-      },
-    } as ReplicaSet);
-    // Someone else (a person, or our own earlier pass) scales the set after the cache read it.
-    await mergePatch(
-      client,
-      { resource: coreResources.replicaSets, namespace, name: 'web-abc' },
-      { spec: { replicas: 1 } },
-    );
+    const observed = await staleCopy('web-abc', 'web');
 
     const stale = applyRolloutPlan(
       { client, recordEvent: () => {} },
@@ -83,23 +111,70 @@ describe('ReplicaSet scale writes', () => {
     await expect(stale).rejects.toBeInstanceOf(ConflictError);
     expect(await replicasOf('web-abc')).toBe(1);
 
-    // Planned again from the set as it is now, the write goes through. The ReplicaSet
-    // controller may still be writing the set's status meanwhile (a newer version again): the
-    // controller then plans once more, and so does this test, a bounded number of times.
-    for (let attempt = 1; ; attempt++) {
+    // Planned again from the set as it is now, the write goes through.
+    await planAgainUntilWritten(async () => {
       const current = await client.get<ReplicaSet>(coreResources.replicaSets, namespace, 'web-abc');
-      try {
-        await applyRolloutPlan(
-          { client, recordEvent: () => {} },
-          rollout,
-          scalePlan('web-abc', 1, 2, current.metadata?.resourceVersion),
-        );
-        break;
-      } catch (error) {
-        if (!(error instanceof ConflictError) || attempt >= 20) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-    }
+      await applyRolloutPlan(
+        { client, recordEvent: () => {} },
+        rollout,
+        scalePlan('web-abc', 1, 2, current.metadata?.resourceVersion),
+      );
+      return true;
+    });
     expect(await replicasOf('web-abc')).toBe(2);
+  });
+});
+
+describe('Experiment ReplicaSet writes', () => {
+  const actContext = {
+    client: undefined as unknown as RestClient,
+    events: { record: async () => {} } as unknown as EventRecorder,
+    logger: { warn() {}, debug() {}, info() {}, error() {} } as unknown as Logger,
+  };
+  const pass = async (ex: ExperimentObject, rs: ReplicaSet) =>
+    reconcileExperiment(
+      { ...actContext, client },
+      {
+        experiment: ex,
+        replicaSets: new Map([['baseline', rs]]),
+        services: new Map(),
+        analysisRuns: new Map(),
+        templates: { analysisTemplates: [], clusterAnalysisTemplates: [] },
+        now: new Date(),
+      },
+    );
+  const getExperiment = () => client.get<ExperimentObject>(EXPERIMENTS, namespace, 'exp');
+
+  it('a pass planned from an older version of a template set writes nothing; the next pass converges', async () => {
+    const ex = await createObject<ExperimentObject>(client, EXPERIMENTS, {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Experiment',
+      metadata: { name: 'exp', namespace },
+      spec: {
+        templates: [
+          {
+            name: 'baseline',
+            replicas: 2,
+            selector: { matchLabels: { app: 'exp-b' } },
+            template: podTemplate('exp-b'),
+          },
+        ],
+      },
+    } as unknown as ExperimentObject);
+    const observed = await staleCopy('exp-baseline', 'exp-b');
+
+    const stale = await pass(ex, observed);
+    expect(stale.requeueAfterMs).toBeGreaterThan(0);
+    expect(stale.writtenResourceVersion).toBeUndefined();
+    expect(await replicasOf('exp-baseline')).toBe(1);
+    expect((await getExperiment()).status?.templateStatuses).toBeUndefined();
+
+    // Planned again from the Experiment and its set as they are now: scale and status go through.
+    await planAgainUntilWritten(async () => {
+      const current = await client.get<ReplicaSet>(coreResources.replicaSets, namespace, 'exp-baseline');
+      return (await pass(await getExperiment(), current)).writtenResourceVersion !== undefined;
+    });
+    expect(await replicasOf('exp-baseline')).toBe(2);
+    expect((await getExperiment()).status?.templateStatuses?.map((t) => t.name)).toEqual(['baseline']);
   });
 });

@@ -108,14 +108,16 @@ export async function startTestController(namespace: string | undefined): Promis
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
 
-  const deadline = Date.now() + 60_000;
+  // Generous: with e2e files in parallel and the machine saturated (a CPU burner at twice the
+  // core count), a cluster-wide controller's start and cache sync took over 60 s.
+  const deadline = Date.now() + 120_000;
   while (!(await httpOk(`http://127.0.0.1:${healthPort}/healthz`))) {
     if (child.exitCode !== null) {
       throw new Error(`slipway controller exited with ${child.exitCode} before serving; see ${logPath}`);
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`slipway controller did not serve /healthz within 60 s; see ${logPath}`);
+      throw new Error(`slipway controller did not serve /healthz within 120 s; see ${logPath}`);
     }
     await sleep(100);
   }

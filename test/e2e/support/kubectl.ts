@@ -16,16 +16,26 @@ export function kubectlBinary(): string {
   return binaryPaths().kubectl;
 }
 
+/**
+ * `kubectl apply` validates against /openapi/v2, with a 32 s client timeout; a saturated API
+ * server (parallel e2e files under a CPU burner) has missed it. Apply is idempotent: try again.
+ */
+const APPLY_ATTEMPTS = 3;
+const CLIENT_TIMEOUT = /Client\.Timeout exceeded while awaiting headers/;
+
 export function runKubectl(kubectl: string, kubeconfig: string, args: string[], input?: string): string {
-  try {
-    return execFileSync(kubectl, ['--kubeconfig', kubeconfig, ...args], {
-      encoding: 'utf8',
-      input,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-  } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr ?? '';
-    throw new Error(`kubectl ${args.join(' ')} failed: ${stderr.trim() || String(error)}`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return execFileSync(kubectl, ['--kubeconfig', kubeconfig, ...args], {
+        encoding: 'utf8',
+        input,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+    } catch (error) {
+      const stderr = (error as { stderr?: string }).stderr ?? '';
+      if (args[0] === 'apply' && CLIENT_TIMEOUT.test(stderr) && attempt < APPLY_ATTEMPTS) continue;
+      throw new Error(`kubectl ${args.join(' ')} failed: ${stderr.trim() || String(error)}`);
+    }
   }
 }
 
