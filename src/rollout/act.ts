@@ -14,7 +14,6 @@ import {
   REVISION_ANNOTATION,
   WORKLOAD_GENERATION_ANNOTATION,
 } from '../api/labels.js';
-import type { RolloutStatus } from '../api/rollout.js';
 import { KubeApiError, NotFoundError } from '../kube/api-error.js';
 import { ConditionalWrites } from '../kube/conditional-writes.js';
 import type { PlannedEvent } from '../kube/events.js';
@@ -64,83 +63,10 @@ function versionNumber(resourceVersion: string | undefined): bigint | undefined 
   return resourceVersion && /^\d{1,30}$/.test(resourceVersion) ? BigInt(resourceVersion) : undefined;
 }
 
-/** The status fields that only count pods (what the ReplicaSets' status says, summed). */
-const POD_COUNT_FIELDS = ['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'HPAReplicas'];
-
-/**
- * The status without its pod counts, and without the Progressing condition's lastUpdateTime,
- * which every change of the counts refreshes (conditions.ts: progress restarts the deadline).
- * While such a write is held, each pass still sees the counts move against the status as
- * written, so it refreshes that time again: the progress deadline cannot fire meanwhile.
- */
-function withoutPodCounts(status: object): Record<string, unknown> {
-  const rest: Record<string, unknown> = { ...status };
-  for (const field of POD_COUNT_FIELDS) delete rest[field];
-  const { conditions } = status as RolloutStatus;
-  if (conditions) {
-    rest.conditions = conditions.map((c) => {
-      if (c.type !== ConditionType.Progressing) return c;
-      const { lastUpdateTime: _refreshed, ...kept } = c;
-      return kept;
-    });
-  }
-  return rest;
-}
-
-/** True when two statuses differ, and only in their pod counts (and the progress time with them). */
-export function onlyPodCountsDiffer(next: object, previous: object): boolean {
-  return (
-    !isDeepStrictEqual(next, previous) &&
-    isDeepStrictEqual(withoutPodCounts(next), withoutPodCounts(previous))
-  );
-}
-
-/**
- * Holds back status writes that would change nothing but pod counts, for up to `delayMs`.
- * During a canary step the ReplicaSets' status moves several times (a pod created, then ready,
- * an old one gone) before the step completes; each move alone would be one status write
- * (issue 22: requests per update). Held back, the counts go out with the next write that
- * changes anything else (the step, the phase, a condition, all of which are written at once),
- * or when the delay is up, by a requeue. The counts in status lag by at most the delay; the
- * decisions of a pass are made from the ReplicaSets in the cache, never from these fields.
- */
-export class PodCountWrites {
-  /** Rollout uid -> when a count-only change was first held back. */
-  private readonly heldSince = new Map<string, number>();
-
-  constructor(
-    readonly delayMs = 2000,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  /** How long to hold back this count-only write (requeue then); undefined: write now. */
-  holdBack(uid: string): number | undefined {
-    const now = this.now();
-    const since = this.heldSince.get(uid);
-    if (since === undefined) {
-      // Entries of Rollouts deleted while held would stay; drop any long overdue.
-      if (this.heldSince.size >= 1024) {
-        for (const [key, at] of this.heldSince) if (now - at > 10 * this.delayMs) this.heldSince.delete(key);
-      }
-      this.heldSince.set(uid, now);
-      return this.delayMs;
-    }
-    const left = since + this.delayMs - now;
-    return left > 0 ? left : undefined;
-  }
-
-  /** The status was written (or needs no write): nothing is held back any more. */
-  settled(uid: string): void {
-    this.heldSince.delete(uid);
-  }
-}
-
 export interface ActContext {
   client: RestClient;
   /** Told of each write to the Rollout itself, so stale reconciles can be skipped. */
   ownWrites?: OwnRolloutWrites;
-  /** When set, status writes that change only pod counts are held back (see PodCountWrites). */
-  podCountWrites?: PodCountWrites;
   /** Records one planned event (an Event object and the rollout_events_total metric). */
   recordEvent(event: PlannedEvent): void;
 }
@@ -423,12 +349,11 @@ function sameSpecAndStatus(patched: KubeObject, observed: ObservedRolloutObject)
   );
 }
 
-/** Returns when to look again because a count-only status write was held back. */
 export async function applyRolloutPlan(
   ctx: ActContext,
   rollout: ObservedRolloutObject,
   plan: RolloutPlan,
-): Promise<{ requeueAfterMs: number } | undefined> {
+): Promise<void> {
   const record = (after: 'actions' | 'status') => {
     for (const event of plan.events.filter((e) => (e.after ?? 'status') === after)) ctx.recordEvent(event);
   };
@@ -451,26 +376,13 @@ export async function applyRolloutPlan(
     }
   }
   record('actions');
-  const uid = rollout.metadata.uid;
-  const previous = rollout.status ?? {};
-  if (
-    ctx.podCountWrites &&
-    plan.actions.length === 0 &&
-    plan.events.length === 0 &&
-    onlyPodCountsDiffer(plan.status, previous)
-  ) {
-    const wait = ctx.podCountWrites.holdBack(uid);
-    if (wait !== undefined) return { requeueAfterMs: wait };
-  }
-  ctx.podCountWrites?.settled(uid);
-  if (!isDeepStrictEqual(plan.status, previous)) {
+  if (!isDeepStrictEqual(plan.status, rollout.status ?? {})) {
     const written = await updateStatus(ctx.client, ROLLOUTS, {
       ...rollout,
       metadata: { ...rollout.metadata, resourceVersion },
       status: plan.status,
     });
-    ctx.ownWrites?.record(uid, written?.metadata?.resourceVersion);
+    ctx.ownWrites?.record(rollout.metadata.uid, written?.metadata?.resourceVersion);
   }
   record('status');
-  return undefined;
 }

@@ -18,7 +18,7 @@ import {
 import { type KubeObject, objectKey, splitObjectKey } from '../kube/object.js';
 import { coreResources } from '../kube/resource.js';
 import { registerRolloutMetrics } from '../metrics/rollout-metrics.js';
-import { applyRolloutPlan, OwnRolloutWrites, PodCountWrites, ROLLOUTS } from './act.js';
+import { applyRolloutPlan, OwnRolloutWrites, ROLLOUTS } from './act.js';
 import { namedServices, observeRollout } from './observe.js';
 import { type ObservedRolloutObject, planRollout } from './plan.js';
 import type { Deployment, ReplicaSet, Service } from './workload-types.js';
@@ -100,7 +100,6 @@ export const rolloutController: ControllerFactory = {
     for (const informer of templates.informers) builder.watches(informer, rolloutsWaitingForTemplates);
 
     const ownWrites = new OwnRolloutWrites();
-    const podCountWrites = new PodCountWrites();
     const reconcile = async (key: string) => {
       const { namespace, name } = splitObjectKey(key);
       const rollout = rollouts.get(namespace, name);
@@ -121,11 +120,10 @@ export const rolloutController: ControllerFactory = {
             'applying plan',
           );
         }
-        const held = await applyRolloutPlan(
+        await applyRolloutPlan(
           {
             client,
             ownWrites,
-            podCountWrites,
             recordEvent: (event) => {
               metrics.eventRecorded(namespace, name, event.type, event.reason);
               void ctx.events.record(
@@ -140,11 +138,7 @@ export const rolloutController: ControllerFactory = {
           rollout,
           plan,
         );
-        const requeueAfterMs = Math.min(
-          plan.requeueAfterMs ?? Number.POSITIVE_INFINITY,
-          held?.requeueAfterMs ?? Number.POSITIVE_INFINITY,
-        );
-        return Number.isFinite(requeueAfterMs) ? { requeueAfterMs } : undefined;
+        return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
       } catch (error) {
         if (error instanceof ConflictError) {
           // Our cache is behind our own last write; look again once the watch catches up.
