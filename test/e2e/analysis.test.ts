@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analysisRunController } from '../../src/analysis/controller.js';
 import { analysisRunForRollout, analysisRunFromTemplates } from '../../src/analysis/run-from-templates.js';
 import type {
@@ -17,7 +17,6 @@ import type {
   Metric,
 } from '../../src/api/analysis.js';
 import type { Rollout } from '../../src/api/rollout.js';
-import { loadKubeConfig } from '../../src/kube/config.js';
 import { type ControllerProcess, startControllerProcess } from '../../src/process/controller-process.js';
 import { CONTROLLERS } from '../../src/process/controllers.js';
 import {
@@ -28,6 +27,7 @@ import {
   startHttpFixture,
 } from './support/http-fixtures.js';
 import { getJson, getJsonAsync, kubectl, patch, tryKubectl, tryKubectlAsync } from './support/kubectl.js';
+import { inProcessOptions } from './support/lifecycle.js';
 import { ARGO_EXAMPLES, canaryRollout } from './support/manifests.js';
 import {
   type MetricsTarget,
@@ -198,14 +198,8 @@ beforeAll(async () => {
     },
   });
   controller = await startControllerProcess({
-    kubeConfig: loadKubeConfig({ path: inject('kubeconfig') }).kubeConfig,
+    ...inProcessOptions('controller', namespace),
     logger: pino({ level: 'debug', base: { component: 'controller' } }, sink),
-    namespace,
-    leaderElection: false,
-    leaderElectionNamespace: namespace,
-    bindAddress: '127.0.0.1',
-    healthPort: 0,
-    metricsPort: 0,
     controllers: [analysisRunController],
   });
   // isReady() is true before the controllers start; the controller logs when its caches synced.
