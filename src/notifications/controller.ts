@@ -7,23 +7,21 @@
 import type { Registry } from 'prom-client';
 import { IMAGE_WATCH_KIND } from '../api/gitsync.js';
 import { ANALYSIS_RUN_KIND, apiResourceOf, ROLLOUT_KIND } from '../api/kinds.js';
-import { NOTIFIED_ANNOTATION, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from '../api/labels.js';
+import {
+  INSTANCE_ID_LABEL,
+  NOTIFIED_ANNOTATION,
+  POD_TEMPLATE_HASH_LABEL,
+  REVISION_ANNOTATION,
+} from '../api/labels.js';
 import { PROMOTION_PIPELINE_KIND } from '../api/promotion.js';
-import { KubeApiError, NotFoundError } from '../kube/api-error.js';
-import type { ControllerFactory } from '../kube/controller.js';
+import { type ControllerFactory, cacheScopes } from '../kube/controller.js';
 import type { EventRecorder } from '../kube/events.js';
+import type { Informer } from '../kube/informer.js';
 import type { KubeObject } from '../kube/object.js';
 import { mergePatch } from '../kube/patch.js';
-import { coreResources } from '../kube/resource.js';
 import type { RestClient } from '../kube/rest.js';
 import type { Logger } from '../process/logger.js';
-import {
-  decodeSecretData,
-  NOTIFICATION_CONFIGMAP,
-  NOTIFICATION_SECRET,
-  type NotificationConfig,
-  parseNotificationConfig,
-} from './config.js';
+import { type ListWatchFactory, NotificationConfigSource } from './config-source.js';
 import { createNotificationMetrics } from './metrics.js';
 import { NOTIFICATION_FAILED_REASON, type NotifiedObject, Notifier, type NotifierIO } from './notifier.js';
 
@@ -36,100 +34,64 @@ const RESOURCES = {
 const resourceOf = (kind: string | undefined) =>
   RESOURCES[(kind ?? '') as keyof typeof RESOURCES] as (typeof RESOURCES)['Rollout'] | undefined;
 const ANALYSIS_RUNS = apiResourceOf(ANALYSIS_RUN_KIND);
-const CONFIG_TTL_MS = 2000;
 
-/** Reads and parses one namespace's configuration, caching it briefly (Events come in bursts). */
-export class ConfigReader {
-  private readonly cache = new Map<string, { at: number; config: Promise<NotificationConfig | undefined> }>();
-  private readonly reported = new Set<string>();
-
-  constructor(
-    private readonly client: RestClient,
-    private readonly logger: Logger | undefined,
-  ) {}
-
-  read(namespace: string, isSelfService: boolean): Promise<NotificationConfig | undefined> {
-    const key = `${namespace}/${isSelfService}`;
-    const hit = this.cache.get(key);
-    if (hit && Date.now() - hit.at < CONFIG_TTL_MS) return hit.config;
-    const config = this.load(namespace, isSelfService);
-    this.cache.set(key, { at: Date.now(), config });
-    return config;
-  }
-
-  private async getOptional<T extends KubeObject>(
-    resource: (typeof coreResources)['configMaps' | 'secrets'],
-    namespace: string,
-    name: string,
-  ): Promise<T | undefined> {
-    try {
-      return await this.client.get<T>(resource, namespace, name);
-    } catch (error) {
-      if (error instanceof NotFoundError) return undefined;
-      if (error instanceof KubeApiError && error.statusCode === 403) {
-        const key = `${namespace}/${name}`;
-        if (!this.reported.has(key)) {
-          this.reported.add(key);
-          this.logger?.warn({ namespace, name }, 'notifications: not allowed to read the configuration');
-        }
-        return undefined;
-      }
-      throw error;
-    }
-  }
-
-  private async load(namespace: string, isSelfService: boolean): Promise<NotificationConfig | undefined> {
-    const configMap = await this.getOptional<KubeObject & { data?: Record<string, string> }>(
-      coreResources.configMaps,
-      namespace,
-      NOTIFICATION_CONFIGMAP,
-    );
-    if (!configMap) return undefined;
-    const secret = await this.getOptional<KubeObject & { data?: Record<string, string> }>(
-      coreResources.secrets,
-      namespace,
-      NOTIFICATION_SECRET,
-    );
-    const config = parseNotificationConfig(configMap.data, decodeSecretData(secret), {
-      namespace,
-      isSelfService,
-    });
-    for (const problem of config.problems) {
-      this.logger?.warn(
-        { namespace, configMap: NOTIFICATION_CONFIGMAP, problem },
-        'notifications: configuration problem',
-      );
-    }
-    return config;
-  }
+/** etcd's resourceVersions are integers; anything else is never compared (the LIST is used). */
+function versionNumber(resourceVersion: string | undefined): bigint | undefined {
+  return resourceVersion && /^\d{1,30}$/.test(resourceVersion) ? BigInt(resourceVersion) : undefined;
 }
 
 export interface ApiNotifierOptions {
   client: RestClient;
-  /** Where the controller's own configuration lives. */
-  controllerNamespace: string;
-  selfService: boolean;
+  /** The configurations that apply to a namespace's objects (a NotificationConfigSource). */
+  config: Pick<NotificationConfigSource, 'configs'>;
+  /**
+   * The process's informer caches of notified kinds (by kind, e.g. Rollout) and of AnalysisRuns,
+   * where it has them: read instead of LISTs once synced. Without them, LISTs by name.
+   */
+  caches?: { objects?: Partial<Record<string, Informer<KubeObject>>>; analysisRuns?: Informer<KubeObject> };
   logger?: Logger;
   warn: (object: NotifiedObject, message: string) => void;
 }
 
 export function apiNotifierIO(options: ApiNotifierOptions): NotifierIO {
   const { client } = options;
-  const reader = new ConfigReader(client, options.logger);
+  /** The resourceVersion our last delivery-state write produced, per object, until cached. */
+  const ownWrites = new Map<string, bigint>();
+  const synced = (informer: Informer<KubeObject> | undefined) =>
+    informer?.hasSynced() ? informer : undefined;
+
+  /**
+   * The cached copy when it is at least as new as `atLeast` (the version of the Event's object,
+   * e.g. the one a controller just wrote) and as our own last state write: a copy older than
+   * what is known to exist is never used, the LIST answers instead. Templates render from the
+   * Event's object (see Notifier), so what matters here is the delivery-state annotation.
+   */
+  const fromCache = (kind: string, namespace: string, name: string, atLeast: string | undefined) => {
+    const informer = synced(options.caches?.objects?.[kind]);
+    const cached = informer?.get(namespace, name);
+    if (!cached) return undefined;
+    const version = versionNumber(cached.metadata?.resourceVersion);
+    if (version === undefined) return undefined;
+    const key = `${kind}/${namespace}/${name}`;
+    const ours = ownWrites.get(key);
+    if (ours !== undefined) {
+      if (version < ours) return undefined;
+      ownWrites.delete(key);
+    }
+    if (atLeast !== undefined) {
+      const wanted = versionNumber(atLeast);
+      if (wanted === undefined || version < wanted) return undefined;
+    }
+    return cached;
+  };
+
   return {
-    async configs(namespace) {
-      const out: NotificationConfig[] = [];
-      const own = await reader.read(options.controllerNamespace, false);
-      if (own) out.push(own);
-      if (options.selfService && namespace !== options.controllerNamespace) {
-        const selfService = await reader.read(namespace, true);
-        if (selfService) out.push(selfService);
-      }
-      return out;
-    },
-    async fetch(kind, namespace, name) {
+    configs: (namespace) => options.config.configs(namespace),
+    async fetch(kind, namespace, name, atLeast) {
       const resource = resourceOf(kind);
       if (!resource) return undefined;
+      const cached = fromCache(kind, namespace, name, atLeast);
+      if (cached) return { ...cached, kind } as NotifiedObject;
       // A list by name, not a get: the controller's RBAC reads Rollouts through list/watch only.
       const { items } = await client.list<KubeObject>(resource, {
         namespace,
@@ -144,10 +106,19 @@ export function apiNotifierIO(options: ApiNotifierOptions): NotifierIO {
       const status = (object.status ?? {}) as { currentPodHash?: string };
       const revision = object.metadata?.annotations?.[REVISION_ANNOTATION];
       if (!status.currentPodHash) return {};
-      const { items } = await client.list<KubeObject>(ANALYSIS_RUNS, {
-        namespace: object.metadata?.namespace,
-        labelSelector: `${POD_TEMPLATE_HASH_LABEL}=${status.currentPodHash}`,
-      });
+      const namespace = object.metadata?.namespace;
+      // The Rollout controller plans from this cache, so it holds every run the Event is about.
+      const cache = synced(options.caches?.analysisRuns);
+      const items = cache
+        ? cache
+            .list(namespace ?? '')
+            .filter((r) => r.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] === status.currentPodHash)
+        : (
+            await client.list<KubeObject>(ANALYSIS_RUNS, {
+              namespace,
+              labelSelector: `${POD_TEMPLATE_HASH_LABEL}=${status.currentPodHash}`,
+            })
+          ).items;
       const runs = items
         .filter((r) => r.metadata?.annotations?.[REVISION_ANNOTATION] === revision)
         .sort((a, b) =>
@@ -160,15 +131,17 @@ export function apiNotifierIO(options: ApiNotifierOptions): NotifierIO {
     async writeState(object, annotation) {
       const resource = resourceOf(object.kind);
       if (!resource) return;
-      await mergePatch(
+      const namespace = object.metadata?.namespace ?? '';
+      const name = object.metadata?.name ?? '';
+      const written = await mergePatch(
         client,
-        {
-          resource,
-          namespace: object.metadata?.namespace ?? '',
-          name: object.metadata?.name ?? '',
-        },
+        { resource, namespace, name },
         { metadata: { annotations: { [NOTIFIED_ANNOTATION]: annotation ?? null } } },
       );
+      const version = versionNumber(written?.metadata?.resourceVersion);
+      if (version !== undefined && options.caches?.objects?.[object.kind ?? '']) {
+        ownWrites.set(`${object.kind}/${namespace}/${name}`, version);
+      }
     },
     warn: options.warn,
   };
@@ -183,16 +156,29 @@ export interface AttachOptions {
   namespace: string | undefined;
   /** Which kinds' Events this process notifies about. */
   kinds: readonly string[];
+  /** Informer caches of the notified objects, when the process has them (see ApiNotifierOptions). */
+  caches?: ApiNotifierOptions['caches'];
+  /** Where the configuration informers list and watch; default the API server through `client`. */
+  listWatch?: ListWatchFactory;
 }
 
 /** Starts notifying on the Events `events` records; returns the function that stops it. */
 export function attachNotifications(options: AttachOptions): () => Promise<void> {
   const { events } = options;
+  const config = new NotificationConfigSource({
+    client: options.client,
+    ...(options.listWatch && { listWatch: options.listWatch }),
+    controllerNamespace: options.namespace ?? process.env.POD_NAMESPACE ?? 'argo-rollouts',
+    selfService: process.env.SLIPWAY_SELF_SERVICE_NOTIFICATIONS === 'true',
+    ...(options.namespace !== undefined && { watchedNamespace: options.namespace }),
+    logger: options.logger,
+  });
+  config.start();
   const notifier = new Notifier({
     io: apiNotifierIO({
       client: options.client,
-      controllerNamespace: options.namespace ?? process.env.POD_NAMESPACE ?? 'argo-rollouts',
-      selfService: process.env.SLIPWAY_SELF_SERVICE_NOTIFICATIONS === 'true',
+      config,
+      ...(options.caches && { caches: options.caches }),
       logger: options.logger,
       warn: (object, message) => {
         void events.warning(object as KubeObject, NOTIFICATION_FAILED_REASON, message);
@@ -208,6 +194,7 @@ export function attachNotifications(options: AttachOptions): () => Promise<void>
   return async () => {
     removeListener();
     await notifier.idle();
+    config.stop();
   };
 }
 
@@ -216,6 +203,15 @@ export function notificationsControllerFor(kinds: readonly string[]): Controller
   return {
     name: 'notifications',
     async start(ctx) {
+      // The Rollout and AnalysisRun caches the Rollout controller reads (the same scope, so the
+      // same shared informers); used once that controller has started and synced them.
+      const { ours } = cacheScopes(ctx, INSTANCE_ID_LABEL);
+      const caches = kinds.includes('Rollout')
+        ? {
+            objects: { Rollout: ctx.caches.informer<KubeObject>(RESOURCES.Rollout, ours) },
+            analysisRuns: ctx.caches.informer<KubeObject>(ANALYSIS_RUNS, ours),
+          }
+        : undefined;
       const stop = attachNotifications({
         client: ctx.client,
         events: ctx.events,
@@ -223,6 +219,7 @@ export function notificationsControllerFor(kinds: readonly string[]): Controller
         logger: ctx.logger,
         namespace: ctx.namespace,
         kinds,
+        ...(caches && { caches }),
       });
       return { hasSynced: () => true, stop };
     },

@@ -29,6 +29,7 @@ export interface NotifiedObject {
     name?: string;
     namespace?: string;
     uid?: string;
+    resourceVersion?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
   };
@@ -39,8 +40,11 @@ export interface NotifiedObject {
 export interface NotifierIO {
   /** The configurations that apply to objects of this namespace (controller's, then self-service). */
   configs(namespace: string): Promise<NotificationConfig[]>;
-  /** The object as it is now (annotations included), or undefined if it is gone. */
-  fetch(kind: string, namespace: string, name: string): Promise<NotifiedObject | undefined>;
+  /**
+   * The object as it is now (annotations included), or undefined if it is gone; at least as
+   * new as resourceVersion `atLeast` when given (the version of the Event's object).
+   */
+  fetch(kind: string, namespace: string, name: string, atLeast?: string): Promise<NotifiedObject | undefined>;
   /** Extra template variables for the object, e.g. its AnalysisRuns. */
   extraVars(object: NotifiedObject): Promise<Record<string, unknown>>;
   /** Writes the delivery state annotation (undefined removes it). */
@@ -145,7 +149,7 @@ export class Notifier {
     const configs = await this.io.configs(namespace);
     // Cheap test on what the Event carried before reading anything else.
     if (!configs.some((c) => destinationsFor(c, observed.metadata ?? {}, trigger).length > 0)) return [];
-    const current = await this.io.fetch(subject.kind, namespace, name);
+    const current = await this.io.fetch(subject.kind, namespace, name, observed.metadata?.resourceVersion);
     if (!current) return [];
     // Templates see the object the controller recorded the Event about (Argo passes c.rollout,
     // whose status is the one before the pass's write); the delivery state is read fresh.

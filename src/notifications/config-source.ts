@@ -1,0 +1,195 @@
+// The notifications configuration (argo-rollouts-notification-configmap and -secret) kept from
+// informers, as Argo's notifications controller does, instead of GETs per notification (issue
+// 22). Each informer lists and watches one name (a metadata.name fieldSelector, which is also
+// what lets RBAC restrict list/watch by resourceNames, kubernetes#63469): in the controller's
+// namespace, or, with self-service notifications and no namespace restriction, in every
+// namespace. A namespace's configuration is parsed once per change of its ConfigMap or Secret,
+// when first asked for after it, not per notification.
+
+import { KubeApiError } from '../kube/api-error.js';
+import type { Clock } from '../kube/clock.js';
+import { Informer, type ListWatchSource } from '../kube/informer.js';
+import { type ApiListWatchOptions, apiListWatch } from '../kube/list-watch.js';
+import type { KubeObject } from '../kube/object.js';
+import { type ApiResource, coreResources } from '../kube/resource.js';
+import type { RestClient } from '../kube/rest.js';
+import type { Logger } from '../process/logger.js';
+import {
+  decodeSecretData,
+  NOTIFICATION_CONFIGMAP,
+  NOTIFICATION_SECRET,
+  type NotificationConfig,
+  parseNotificationConfig,
+} from './config.js';
+
+type DataObject = KubeObject & { data?: Record<string, string>; stringData?: Record<string, string> };
+
+export type ListWatchFactory = (
+  resource: ApiResource,
+  scope: ApiListWatchOptions,
+) => ListWatchSource<KubeObject>;
+
+export interface ConfigSourceOptions {
+  /** Lists and watches through the API server; unit tests pass `listWatch` instead. */
+  client?: RestClient;
+  listWatch?: ListWatchFactory;
+  /** Where the controller's own configuration lives. */
+  controllerNamespace: string;
+  /** Also the configuration of the namespace an object lives in (Argo's self-service mode). */
+  selfService: boolean;
+  /** The one namespace the process watches (--namespace); undefined when cluster-wide. */
+  watchedNamespace?: string;
+  logger?: Logger;
+  /** How long notifications wait for the first lists at start-up before going on without. */
+  syncTimeoutMs?: number;
+  clock?: Clock;
+}
+
+interface Entry {
+  configMap?: DataObject;
+  secret?: DataObject;
+  /** Parsed from configMap and secret; undefined until asked for after a change. */
+  parsed?: NotificationConfig;
+}
+
+const SYNC_TIMEOUT_MS = 30_000;
+
+const isForbidden = (error: unknown): boolean => {
+  const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
+  if (cause instanceof KubeApiError) return cause.statusCode === 403;
+  return (cause as { statusCode?: unknown } | undefined)?.statusCode === 403;
+};
+
+export class NotificationConfigSource {
+  private readonly entries = new Map<string, Entry>();
+  private readonly informers: { kind: 'configMap' | 'secret'; informer: Informer<DataObject> }[] = [];
+  private readonly logger: Logger | undefined;
+  private readonly controllerNamespace: string;
+  private readonly selfService: boolean;
+  private readonly syncTimeoutMs: number;
+  private synced: Promise<void> | undefined;
+  private removers: (() => void)[] = [];
+
+  constructor(options: ConfigSourceOptions) {
+    this.logger = options.logger;
+    this.controllerNamespace = options.controllerNamespace;
+    this.selfService = options.selfService;
+    this.syncTimeoutMs = options.syncTimeoutMs ?? SYNC_TIMEOUT_MS;
+    const client = options.client;
+    const listWatch =
+      options.listWatch ??
+      ((resource: ApiResource, scope: ApiListWatchOptions) => {
+        if (!client) throw new Error('NotificationConfigSource: no client and no listWatch');
+        return apiListWatch<KubeObject>(client, resource, scope);
+      });
+    // Self-service reads the namespace of every notified object: one watch across namespaces,
+    // unless the process is confined to one namespace, which is then the controller's too.
+    const namespace =
+      this.selfService && options.watchedNamespace === undefined ? undefined : this.controllerNamespace;
+    const sources = [
+      { kind: 'configMap' as const, resource: coreResources.configMaps, name: NOTIFICATION_CONFIGMAP },
+      { kind: 'secret' as const, resource: coreResources.secrets, name: NOTIFICATION_SECRET },
+    ];
+    for (const { kind, resource, name } of sources) {
+      const source = listWatch(resource, {
+        ...(namespace !== undefined && { namespace }),
+        fieldSelector: `metadata.name=${name}`,
+      }) as ListWatchSource<DataObject>;
+      let reported = false;
+      const informer: Informer<DataObject> = new Informer<DataObject>(source, {
+        ...(options.clock && { clock: options.clock }),
+        onError: (error) => {
+          if (isForbidden(error)) {
+            // Not allowed to list or watch it (RBAC): one warning, and notifications go on
+            // without what this source holds (no ConfigMap: no notifications from it; no
+            // Secret: services without their $secrets) until the process restarts. The
+            // informer stops, so it neither retries nor logs again.
+            this.logger?.warn(
+              { namespace: namespace ?? '(all)', name, err: error.message },
+              'notifications: not allowed to list/watch the configuration; notifications from it are off',
+            );
+            informer.stop();
+            return;
+          }
+          // Other failures are retried by the informer with backoff; say so once, then quietly.
+          if (!reported)
+            this.logger?.warn({ err: error.message }, 'notifications: configuration watch failed');
+          else this.logger?.debug({ err: error.message }, 'notifications: configuration watch failed');
+          reported = true;
+        },
+      });
+      this.removers.push(
+        informer.addHandlers({
+          add: (object) => this.set(kind, object),
+          update: (old, object) => {
+            if (old.metadata?.resourceVersion !== object.metadata?.resourceVersion) this.set(kind, object);
+          },
+          delete: (object) => this.set(kind, object, true),
+        }),
+      );
+      this.informers.push({ kind, informer });
+    }
+  }
+
+  start(): void {
+    for (const { informer } of this.informers) informer.start();
+  }
+
+  stop(): void {
+    for (const remove of this.removers) remove();
+    this.removers = [];
+    for (const { informer } of this.informers) informer.stop();
+  }
+
+  /**
+   * Resolves once every informer has its first list, was turned off (403), or the sync timeout
+   * passed: Events right after start-up wait for the configuration instead of finding none.
+   */
+  ready(): Promise<void> {
+    this.synced ??= Promise.allSettled(
+      this.informers.map(({ informer }) => informer.waitForSync(this.syncTimeoutMs)),
+    ).then(() => undefined);
+    return this.synced;
+  }
+
+  /** The configurations that apply to objects of `namespace`: the controller's, then self-service. */
+  async configs(namespace: string): Promise<NotificationConfig[]> {
+    await this.ready();
+    const out: NotificationConfig[] = [];
+    const own = this.config(this.controllerNamespace);
+    if (own) out.push(own);
+    if (this.selfService && namespace !== this.controllerNamespace) {
+      const selfService = this.config(namespace);
+      if (selfService) out.push(selfService);
+    }
+    return out;
+  }
+
+  /** One namespace's parsed configuration; undefined when it has no notification ConfigMap. */
+  config(namespace: string): NotificationConfig | undefined {
+    const entry = this.entries.get(namespace);
+    if (!entry?.configMap) return undefined;
+    if (entry.parsed) return entry.parsed;
+    const parsed = parseNotificationConfig(entry.configMap.data, decodeSecretData(entry.secret), {
+      namespace,
+      isSelfService: namespace !== this.controllerNamespace,
+    });
+    for (const problem of parsed.problems) {
+      this.logger?.warn(
+        { namespace, configMap: NOTIFICATION_CONFIGMAP, problem },
+        'notifications: configuration problem',
+      );
+    }
+    entry.parsed = parsed;
+    return parsed;
+  }
+
+  private set(kind: 'configMap' | 'secret', object: DataObject, deleted = false): void {
+    const namespace = object.metadata?.namespace ?? '';
+    const entry = this.entries.get(namespace) ?? {};
+    entry[kind] = deleted ? undefined : object;
+    entry.parsed = undefined;
+    if (entry.configMap || entry.secret) this.entries.set(namespace, entry);
+    else this.entries.delete(namespace);
+  }
+}
