@@ -120,11 +120,13 @@ export class NotificationConfigSource {
       });
       this.removers.push(
         informer.addHandlers({
-          add: (object) => this.set(kind, object),
+          add: (object) => this.set(kind, object, 'added'),
           update: (old, object) => {
-            if (old.metadata?.resourceVersion !== object.metadata?.resourceVersion) this.set(kind, object);
+            if (old.metadata?.resourceVersion !== object.metadata?.resourceVersion) {
+              this.set(kind, object, 'changed');
+            }
           },
-          delete: (object) => this.set(kind, object, true),
+          delete: (object) => this.set(kind, object, 'deleted'),
         }),
       );
       this.informers.push({ kind, informer });
@@ -184,10 +186,19 @@ export class NotificationConfigSource {
     return parsed;
   }
 
-  private set(kind: 'configMap' | 'secret', object: DataObject, deleted = false): void {
+  private set(
+    kind: 'configMap' | 'secret',
+    object: DataObject,
+    change: 'added' | 'changed' | 'deleted',
+  ): void {
     const namespace = object.metadata?.namespace ?? '';
+    // Rare (someone edits the configuration), and worth knowing when notifications change.
+    this.logger?.info(
+      { namespace, name: object.metadata?.name, resourceVersion: object.metadata?.resourceVersion, change },
+      'notifications: configuration object seen',
+    );
     const entry = this.entries.get(namespace) ?? {};
-    entry[kind] = deleted ? undefined : object;
+    entry[kind] = change === 'deleted' ? undefined : object;
     entry.parsed = undefined;
     if (entry.configMap || entry.secret) this.entries.set(namespace, entry);
     else this.entries.delete(namespace);

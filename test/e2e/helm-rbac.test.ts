@@ -83,10 +83,13 @@ const controllerGrants = (clusterWide: boolean) =>
 
 const GIT_SYNC_GRANTS = canIKeys(GIT_SYNC_GRANTS_BY_GROUP);
 
-/** Notifications: the notification ConfigMap and Secret, by name, in the release namespace. */
+/**
+ * Notifications: list and watch of the notification ConfigMap and Secret, by name, in the
+ * release namespace (informers with a metadata.name fieldSelector).
+ */
 const NOTIFICATION_GRANTS = {
-  'configmaps#argo-rollouts-notification-configmap': ['get'],
-  'secrets#argo-rollouts-notification-secret': ['get'],
+  'configmaps#argo-rollouts-notification-configmap': ['list', 'watch'],
+  'secrets#argo-rollouts-notification-secret': ['list', 'watch'],
 };
 
 const leaseGrants = (lease: string) => canIKeys(leaseGrantsByGroup(lease));
@@ -314,6 +317,11 @@ describe.each(modes)('the chart RBAC, $mode', ({ mode, namespaced }) => {
       'create events',
       'create leases',
       'update leases',
+      // The notification configuration's informers (by name, see NOTIFICATION_GRANTS).
+      'list configmaps',
+      'watch configmaps',
+      'list secrets',
+      'watch secrets',
     ]);
     expectNothingRefused(running, requests, [releaseNs, appNs]);
   });
@@ -377,6 +385,8 @@ describe.each(modes)('the chart RBAC, $mode', ({ mode, namespaced }) => {
       'get secrets',
       'patch imagewatches',
       'create leases',
+      'list configmaps',
+      'watch configmaps',
     ]);
     expectNothingRefused(running, requests, [releaseNs, appNs]);
   });
@@ -391,6 +401,11 @@ describe.each(modes)('the chart RBAC, $mode', ({ mode, namespaced }) => {
       [['list', 'secrets', '-n', appNs], 'no'],
       [['get', 'secrets', '-n', appNs], 'yes'],
       [['list', 'secrets', '--all-namespaces'], 'no'],
+      // Only the notification Secret, by name, in the release namespace.
+      [['list', 'secrets', '-n', releaseNs], 'no'],
+      [['watch', 'secrets', '-n', releaseNs], 'no'],
+      [['list', 'secrets/argo-rollouts-notification-secret', '-n', releaseNs], 'yes'],
+      [['get', 'secrets/argo-rollouts-notification-secret', '-n', releaseNs], namespaced ? 'yes' : 'no'],
       [['get', 'leases/kube-controller-manager', '-n', 'kube-system'], 'no'],
       [['update', 'leases/someone-else', '-n', releaseNs], 'no'],
       [['update', 'leases/slipway-controller-lock', '-n', releaseNs], 'yes'],

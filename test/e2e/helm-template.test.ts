@@ -199,11 +199,11 @@ describe.each([3, 4] as const)('the chart with Helm %i', (major) => {
           RELEASE,
         );
       }
-      // Notifications read only their ConfigMap and Secret, by name.
+      // Notifications list and watch only their ConfigMap and Secret, by name.
       for (const component of [CONTROLLER, GIT_SYNC]) {
         expect(roleRules(manifests, 'Role', `${component}-notifications`)).toEqual({
-          'core/configmaps#argo-rollouts-notification-configmap': ['get'],
-          'core/secrets#argo-rollouts-notification-secret': ['get'],
+          'core/configmaps#argo-rollouts-notification-configmap': ['list', 'watch'],
+          'core/secrets#argo-rollouts-notification-secret': ['list', 'watch'],
         });
       }
     });

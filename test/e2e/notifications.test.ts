@@ -6,6 +6,7 @@
 // server, and GitHub commit statuses on the GitHub stand-in.
 
 import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { SMTPServer } from 'smtp-server';
@@ -359,5 +360,101 @@ describe('notifications', () => {
     expect(Object.keys(JSON.parse(notified ?? '{}'))).toEqual([
       expect.stringMatching(/:on-rollout-paused:\[0\]\.[\w-]+:hook:$/),
     ]);
+  });
+
+  it('ConfigMap created, changed and deleted while the controller runs', async () => {
+    // Given a Rollout of six steps subscribed to on-rollout-step-completed via the service `live`,
+    // whose URL names the version of the ConfigMap that configured it.
+    const steps = [
+      { setWeight: 20 },
+      { pause: {} },
+      { setWeight: 40 },
+      { pause: {} },
+      { setWeight: 60 },
+      { pause: {} },
+    ];
+    kubectl(['apply', '-f', '-'], rollout('live', steps));
+    await waitForPhase(namespace, 'live', 'Healthy');
+    subscribe('live', { 'on-rollout-step-completed.live': '' });
+    const live = (version: string) =>
+      receiver.requests
+        .filter((r) => r.path === `/live/${version}`)
+        .map((r) => /step number \d\/6/.exec(r.body)?.[0] ?? r.body);
+    /** How many times the controller's log says it saw a change of the ConfigMap so far. */
+    const seen = (change: string, resourceVersion?: string) =>
+      readFileSync(controller?.logPath ?? '', 'utf8')
+        .split('\n')
+        .filter(
+          (line) =>
+            line.includes('notifications: configuration object seen') &&
+            line.includes('"name":"argo-rollouts-notification-configmap"') &&
+            line.includes(`"change":"${change}"`) &&
+            (resourceVersion === undefined || line.includes(`"resourceVersion":"${resourceVersion}"`)),
+        ).length;
+    const deletedBefore = seen('deleted');
+    /** Writes the ConfigMap of `version` and waits until the controller's informer has it. */
+    const writeConfig = async (version: string) => {
+      kubectl(
+        ['apply', '-f', '-'],
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'argo-rollouts-notification-configmap', namespace },
+          data: { 'service.webhook.live': `url: ${receiver.url}/live/${version}\n` },
+        }),
+      );
+      const rv = kubectl([
+        'get',
+        'configmap',
+        'argo-rollouts-notification-configmap',
+        '-n',
+        namespace,
+        '-o',
+        'jsonpath={.metadata.resourceVersion}',
+      ]).trim();
+      await eventually(`the controller sees ConfigMap ${version} (${rv})`, () =>
+        seen('added', rv) + seen('changed', rv) > 0 ? true : undefined,
+      );
+    };
+    const deleteConfig = async () => {
+      const before = seen('deleted');
+      kubectl(['delete', 'configmap', 'argo-rollouts-notification-configmap', '-n', namespace]);
+      await eventually('the controller sees the ConfigMap deleted', () =>
+        seen('deleted') > before ? true : undefined,
+      );
+    };
+
+    // When the ConfigMap is deleted, then step 1 completes: nobody is told.
+    await deleteConfig();
+    expect(seen('deleted')).toBe(deletedBefore + 1);
+    setImage(namespace, 'live', 'web:2');
+    await waitForPhase(namespace, 'live', 'Paused', (s) => s.currentStepIndex === 1);
+
+    // When it is created (v1), steps 2 and 3 complete.
+    await writeConfig('v1');
+    operate(namespace, 'live', 'promote');
+    await waitForPhase(namespace, 'live', 'Paused', (s) => s.currentStepIndex === 3);
+    await eventually('steps 2 and 3 at v1', () => (live('v1').length >= 2 ? true : undefined));
+
+    // When it is changed (v2), steps 4 and 5 complete.
+    await writeConfig('v2');
+    operate(namespace, 'live', 'promote');
+    await waitForPhase(namespace, 'live', 'Paused', (s) => s.currentStepIndex === 5);
+    await eventually('steps 4 and 5 at v2', () => (live('v2').length >= 2 ? true : undefined));
+
+    // When it is deleted, step 6 completes; then created again (v3), and a new update's step 1.
+    await deleteConfig();
+    operate(namespace, 'live', 'promote');
+    await waitForPhase(namespace, 'live', 'Healthy', (s) => s.stableRS === s.currentPodHash);
+    await writeConfig('v3');
+    setImage(namespace, 'live', 'web:3');
+    await waitForPhase(namespace, 'live', 'Paused', (s) => s.currentStepIndex === 1);
+    await eventually('step 1 at v3', () => (live('v3').length >= 1 ? true : undefined));
+
+    // Then each step went to the configuration in force when it completed, and none while there
+    // was none (a Rollout's notifications are handled in order, so step 6 was handled before v3's).
+    expect(live('v1')).toEqual(['step number 2/6', 'step number 3/6']);
+    expect(live('v2')).toEqual(['step number 4/6', 'step number 5/6']);
+    expect(live('v3')).toEqual(['step number 1/6']);
   });
 });
