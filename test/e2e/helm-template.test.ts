@@ -137,7 +137,12 @@ describe.each([3, 4] as const)('the chart with Helm %i', (major) => {
     expect(mustHelm(helm, ['lint', '--strict', CHART_DIR])).toContain('0 chart(s) failed');
     const everything = valuesFile({
       namespaced: true,
-      controller: { replicas: 2, podDisruptionBudget: { enabled: true }, secretNamespaces: [NS] },
+      controller: {
+        replicas: 2,
+        podDisruptionBudget: { enabled: true },
+        secretNamespaces: [NS],
+        selfServiceNotifications: true,
+      },
       gitSync: {
         podDisruptionBudget: { enabled: true },
         secretNamespaces: [NS],
@@ -417,6 +422,29 @@ describe.each([3, 4] as const)('the chart with Helm %i', (major) => {
       });
       expect(gitSyncError).toContain('gitSync.secretNamespaces: "payments" is not the release namespace');
     });
+  });
+
+  it('self-service notifications: the flag, and list/watch of the two names in every namespace only cluster-wide', () => {
+    const notificationNames = {
+      'core/configmaps#argo-rollouts-notification-configmap': ['list', 'watch'],
+      'core/secrets#argo-rollouts-notification-secret': ['list', 'watch'],
+    };
+    const selfService = `${CONTROLLER}-notifications-self-service`;
+    const off = render();
+    expect(off.filter((m) => m.metadata.name === selfService)).toEqual([]);
+    expect(parseControllerArgs(containerOf(off, CONTROLLER).args).selfServiceNotificationEnabled).toBe(false);
+
+    const on = render({ controller: { selfServiceNotifications: true } });
+    expect(parseControllerArgs(containerOf(on, CONTROLLER).args).selfServiceNotificationEnabled).toBe(true);
+    expect(roleRules(on, 'ClusterRole', selfService)).toEqual(notificationNames);
+    const binding = findManifest(on, 'ClusterRoleBinding', selfService) as Binding;
+    expect(binding.roleRef).toMatchObject({ kind: 'ClusterRole', name: selfService });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: CONTROLLER, namespace: NS }]);
+
+    // Namespaced, the Rollouts' namespace is the release namespace, whose Role already has them.
+    const namespaced = render({ namespaced: true, controller: { selfServiceNotifications: true } });
+    expect(namespaced.filter((m) => m.metadata.name === selfService)).toEqual([]);
+    expect(roleRules(namespaced, 'Role', `${CONTROLLER}-notifications`)).toEqual(notificationNames);
   });
 
   it('grants Secret get only in the listed namespaces, one Role each, per component', () => {
