@@ -2,7 +2,7 @@
 // informers, as Argo's notifications controller does, instead of GETs per notification (issue
 // 22). Each informer lists and watches one name (a metadata.name fieldSelector, which is also
 // what lets RBAC restrict list/watch by resourceNames, kubernetes#63469): in the controller's
-// namespace, or, with self-service notifications and no namespace restriction, in every
+// namespace and, with self-service notifications and no namespace restriction, in every
 // namespace. A namespace's configuration is parsed once per change of its ConfigMap or Secret,
 // when first asked for after it, not per notification.
 
@@ -62,7 +62,7 @@ const isForbidden = (error: unknown): boolean => {
 
 export class NotificationConfigSource {
   private readonly entries = new Map<string, Entry>();
-  private readonly informers: { kind: 'configMap' | 'secret'; informer: Informer<DataObject> }[] = [];
+  private readonly informers: Informer<DataObject>[] = [];
   private readonly logger: Logger | undefined;
   private readonly controllerNamespace: string;
   private readonly selfService: boolean;
@@ -82,65 +82,72 @@ export class NotificationConfigSource {
         if (!client) throw new Error('NotificationConfigSource: no client and no listWatch');
         return apiListWatch<KubeObject>(client, resource, scope);
       });
-    // Self-service reads the namespace of every notified object: one watch across namespaces,
-    // unless the process is confined to one namespace, which is then the controller's too.
-    const namespace =
-      this.selfService && options.watchedNamespace === undefined ? undefined : this.controllerNamespace;
+    // The controller's own configuration: its namespace. Self-service also reads the namespace
+    // of every notified object: one more watch across namespaces (which leaves the controller's
+    // namespace to the first, so a 403 on it turns off only self-service), unless the process is
+    // confined to one namespace, which is then the controller's.
+    const scopes: { namespace?: string; skip?: string }[] = [{ namespace: this.controllerNamespace }];
+    if (this.selfService && options.watchedNamespace === undefined) {
+      scopes.push({ skip: this.controllerNamespace });
+    }
     const sources = [
       { kind: 'configMap' as const, resource: coreResources.configMaps, name: NOTIFICATION_CONFIGMAP },
       { kind: 'secret' as const, resource: coreResources.secrets, name: NOTIFICATION_SECRET },
     ];
-    for (const { kind, resource, name } of sources) {
-      const source = listWatch(resource, {
-        ...(namespace !== undefined && { namespace }),
-        fieldSelector: `metadata.name=${name}`,
-      }) as ListWatchSource<DataObject>;
-      let reported = false;
-      const informer: Informer<DataObject> = new Informer<DataObject>(source, {
-        ...(options.clock && { clock: options.clock }),
-        onError: (error) => {
-          if (isForbidden(error)) {
-            // Not allowed to list or watch it (RBAC): one warning, and notifications go on
-            // without what this source holds (no ConfigMap: no notifications from it; no
-            // Secret: services without their $secrets) until the process restarts. The
-            // informer stops, so it neither retries nor logs again.
-            this.logger?.warn(
-              { namespace: namespace ?? '(all)', name, err: error.message },
-              'notifications: not allowed to list/watch the configuration; notifications from it are off',
-            );
-            informer.stop();
-            return;
-          }
-          // Other failures are retried by the informer with backoff; say so once, then quietly.
-          if (!reported)
-            this.logger?.warn({ err: error.message }, 'notifications: configuration watch failed');
-          else this.logger?.debug({ err: error.message }, 'notifications: configuration watch failed');
-          reported = true;
-        },
-      });
-      this.removers.push(
-        informer.addHandlers({
-          add: (object) => this.set(kind, object, 'added'),
-          update: (old, object) => {
-            if (old.metadata?.resourceVersion !== object.metadata?.resourceVersion) {
-              this.set(kind, object, 'changed');
+    for (const { namespace, skip } of scopes) {
+      for (const { kind, resource, name } of sources) {
+        const source = listWatch(resource, {
+          ...(namespace !== undefined && { namespace }),
+          fieldSelector: `metadata.name=${name}`,
+        }) as ListWatchSource<DataObject>;
+        let reported = false;
+        const informer: Informer<DataObject> = new Informer<DataObject>(source, {
+          ...(options.clock && { clock: options.clock }),
+          onError: (error) => {
+            if (isForbidden(error)) {
+              // Not allowed to list or watch it (RBAC): one warning, and notifications go on
+              // without what this source holds (no ConfigMap: no notifications from it; no
+              // Secret: services without their $secrets) until the process restarts. The
+              // informer stops, so it neither retries nor logs again.
+              this.logger?.warn(
+                { namespace: namespace ?? '(all)', name, err: error.message },
+                'notifications: not allowed to list/watch the configuration; notifications from it are off',
+              );
+              informer.stop();
+              return;
             }
+            // Other failures are retried by the informer with backoff; say so once, then quietly.
+            if (!reported)
+              this.logger?.warn({ err: error.message }, 'notifications: configuration watch failed');
+            else this.logger?.debug({ err: error.message }, 'notifications: configuration watch failed');
+            reported = true;
           },
-          delete: (object) => this.set(kind, object, 'deleted'),
-        }),
-      );
-      this.informers.push({ kind, informer });
+        });
+        const ours = (object: DataObject) => skip === undefined || object.metadata?.namespace !== skip;
+        this.removers.push(
+          informer.addHandlers({
+            add: (object) => ours(object) && this.set(kind, object, 'added'),
+            update: (old, object) => {
+              if (ours(object) && old.metadata?.resourceVersion !== object.metadata?.resourceVersion) {
+                this.set(kind, object, 'changed');
+              }
+            },
+            delete: (object) => ours(object) && this.set(kind, object, 'deleted'),
+          }),
+        );
+        this.informers.push(informer);
+      }
     }
   }
 
   start(): void {
-    for (const { informer } of this.informers) informer.start();
+    for (const informer of this.informers) informer.start();
   }
 
   stop(): void {
     for (const remove of this.removers) remove();
     this.removers = [];
-    for (const { informer } of this.informers) informer.stop();
+    for (const informer of this.informers) informer.stop();
   }
 
   /**
@@ -149,7 +156,7 @@ export class NotificationConfigSource {
    */
   ready(): Promise<void> {
     this.synced ??= Promise.allSettled(
-      this.informers.map(({ informer }) => informer.waitForSync(this.syncTimeoutMs)),
+      this.informers.map((informer) => informer.waitForSync(this.syncTimeoutMs)),
     ).then(() => undefined);
     return this.synced;
   }

@@ -83,7 +83,7 @@ function setup(options: { selfService?: boolean; watchedNamespace?: string } = {
   const source = new NotificationConfigSource({
     listWatch: (resource: ApiResource, scope: ApiListWatchOptions) => {
       const fake = new FakeSource({ resource: resource.plural, ...scope });
-      sources.set(resource.plural, fake);
+      sources.set(`${resource.plural}@${scope.namespace ?? '*'}`, fake);
       return fake;
     },
     controllerNamespace: 'argo-rollouts',
@@ -92,13 +92,22 @@ function setup(options: { selfService?: boolean; watchedNamespace?: string } = {
     logger,
     clock,
   });
-  const get = (plural: string) => {
-    const fake = sources.get(plural);
-    if (!fake) throw new Error(`no source for ${plural}`);
+  const get = (plural: string, namespace = 'argo-rollouts') => {
+    const fake = sources.get(`${plural}@${namespace}`);
+    if (!fake) throw new Error(`no source for ${plural} in ${namespace}`);
     return fake;
   };
   const warnings = () => lines.filter((l) => l.level === 'warn').map((l) => String(l.msg));
-  return { source, configMaps: get('configmaps'), secrets: get('secrets'), clock, warnings };
+  return {
+    source,
+    configMaps: get('configmaps'),
+    secrets: get('secrets'),
+    /** The watches across namespaces (self-service). */
+    everywhere: () => ({ configMaps: get('configmaps', '*'), secrets: get('secrets', '*') }),
+    count: () => sources.size,
+    clock,
+    warnings,
+  };
 }
 
 const webhookUrl = (source: NotificationConfigSource, namespace = 'argo-rollouts') =>
@@ -218,10 +227,11 @@ describe('NotificationConfigSource', () => {
     source.stop();
   });
 
-  it('self-service: one watch across namespaces, the namespace of the object adds its own', async () => {
-    const { source, configMaps, secrets } = setup({ selfService: true });
-    expect(configMaps.scope.namespace).toBeUndefined();
-    expect(secrets.scope).toEqual({
+  it('self-service: a watch across namespaces as well, the namespace of the object adds its own', async () => {
+    const { source, configMaps, everywhere, count } = setup({ selfService: true });
+    const all = everywhere();
+    expect(count()).toBe(4);
+    expect(all.secrets.scope).toEqual({
       resource: 'secrets',
       fieldSelector: 'metadata.name=argo-rollouts-notification-secret',
     });
@@ -231,8 +241,11 @@ describe('NotificationConfigSource', () => {
       'ADDED',
       configMap('argo-rollouts', { 'service.webhook.hook': 'url: http://own.example/\n' }),
     );
-    configMaps.send('ADDED', configMap('shop', { 'service.webhook.hook': 'url: http://shop.example/$k\n' }));
-    secrets.send('ADDED', secret('shop', { k: 'v' }));
+    all.configMaps.send(
+      'ADDED',
+      configMap('shop', { 'service.webhook.hook': 'url: http://shop.example/$k\n' }),
+    );
+    all.secrets.send('ADDED', secret('shop', { k: 'v' }));
     const shop = await source.configs('shop');
     expect(shop.map((c) => [c.namespace, c.isSelfService])).toEqual([
       ['argo-rollouts', false],
@@ -241,13 +254,32 @@ describe('NotificationConfigSource', () => {
     expect(webhookUrl(source, 'shop')).toBe('http://shop.example/v');
     expect((await source.configs('argo-rollouts')).map((c) => c.namespace)).toEqual(['argo-rollouts']);
     expect((await source.configs('other')).map((c) => c.namespace)).toEqual(['argo-rollouts']);
-    configMaps.send('DELETED', configMap('shop', {}));
+    all.configMaps.send('DELETED', configMap('shop', {}));
     expect((await source.configs('shop')).map((c) => c.namespace)).toEqual(['argo-rollouts']);
+    // The controller namespace's objects seen by the watch across namespaces change nothing:
+    // its own watch answers for it.
+    all.configMaps.send('DELETED', configMap('argo-rollouts', {}));
+    expect(webhookUrl(source)).toBe('http://own.example/');
+    source.stop();
+  });
+
+  it('self-service forbidden across namespaces: one warning each, the controller namespace still notifies', async () => {
+    const { source, configMaps, everywhere, clock, warnings } = setup({ selfService: true });
+    const all = everywhere();
+    all.configMaps.listError = forbidden('configmaps');
+    all.secrets.listError = forbidden('secrets');
+    configMaps.items = [configMap('argo-rollouts', { 'service.webhook.hook': 'url: http://own.example/\n' })];
+    source.start();
+    expect((await source.configs('shop')).map((c) => c.namespace)).toEqual(['argo-rollouts']);
+    await clock.advance(10 * 60_000);
+    expect(all.configMaps.listCalls + all.secrets.listCalls).toBe(2);
+    expect(warnings()).toHaveLength(2);
     source.stop();
   });
 
   it('self-service in a namespaced process watches only that namespace', () => {
-    const { configMaps } = setup({ selfService: true, watchedNamespace: 'argo-rollouts' });
+    const { configMaps, count } = setup({ selfService: true, watchedNamespace: 'argo-rollouts' });
     expect(configMaps.scope.namespace).toBe('argo-rollouts');
+    expect(count()).toBe(2);
   });
 });
