@@ -1,8 +1,10 @@
 // Notifications inside `slipway controller`: listens to the Events the controllers record and
-// hands Rollout Events to the Notifier, wired to the API. The configuration is read from
-// argo-rollouts-notification-configmap/-secret in the controller's namespace (POD_NAMESPACE,
-// or the watched namespace when namespaced) and, with SLIPWAY_SELF_SERVICE_NOTIFICATIONS=true
-// (Argo's --self-service-notification-enabled), also from the Rollout's own namespace.
+// hands Rollout Events to the Notifier, wired to the API. The configuration is kept by
+// informers (config-source.ts) on argo-rollouts-notification-configmap/-secret in the
+// controller's namespace (POD_NAMESPACE, or the watched namespace when namespaced) and, with
+// SLIPWAY_SELF_SERVICE_NOTIFICATIONS=true (Argo's --self-service-notification-enabled), also
+// in the Rollout's own namespace. The notified object and its AnalysisRuns come from the
+// Rollout controller's informer caches when they are fresh enough, else from a LIST.
 
 import type { Registry } from 'prom-client';
 import { IMAGE_WATCH_KIND } from '../api/gitsync.js';
