@@ -23,7 +23,7 @@ import type { KubeObject } from '../kube/object.js';
 import { mergePatch } from '../kube/patch.js';
 import type { RestClient } from '../kube/rest.js';
 import type { Logger } from '../process/logger.js';
-import { type ListWatchFactory, NotificationConfigSource } from './config-source.js';
+import { NotificationConfigSource } from './config-source.js';
 import { createNotificationMetrics } from './metrics.js';
 import { NOTIFICATION_FAILED_REASON, type NotifiedObject, Notifier, type NotifierIO } from './notifier.js';
 
@@ -160,8 +160,6 @@ export interface AttachOptions {
   kinds: readonly string[];
   /** Informer caches of the notified objects, when the process has them (see ApiNotifierOptions). */
   caches?: ApiNotifierOptions['caches'];
-  /** Where the configuration informers list and watch; default the API server through `client`. */
-  listWatch?: ListWatchFactory;
 }
 
 /** Starts notifying on the Events `events` records; returns the function that stops it. */
@@ -169,7 +167,6 @@ export function attachNotifications(options: AttachOptions): () => Promise<void>
   const { events } = options;
   const config = new NotificationConfigSource({
     client: options.client,
-    ...(options.listWatch && { listWatch: options.listWatch }),
     controllerNamespace: options.namespace ?? process.env.POD_NAMESPACE ?? 'argo-rollouts',
     selfService: process.env.SLIPWAY_SELF_SERVICE_NOTIFICATIONS === 'true',
     ...(options.namespace !== undefined && { watchedNamespace: options.namespace }),
