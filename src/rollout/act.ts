@@ -15,7 +15,7 @@ import {
   WORKLOAD_GENERATION_ANNOTATION,
 } from '../api/labels.js';
 import { KubeApiError, NotFoundError } from '../kube/api-error.js';
-import { ConditionalWrites } from '../kube/conditional-writes.js';
+import { ConditionalWrites, type GuardedChanges, type GuardedState } from '../kube/conditional-writes.js';
 import type { PlannedEvent } from '../kube/events.js';
 import type { KubeObject } from '../kube/object.js';
 import { createObject, deleteObject, jsonPatch, mergePatch, updateStatus } from '../kube/patch.js';
@@ -80,17 +80,9 @@ async function applyAction(
 ): Promise<KubeObject | undefined> {
   const namespace = rollout.metadata.namespace;
   const { client } = ctx;
-  /** A merge patch of one of the Rollout's ReplicaSets, guarded by the version the pass planned from. */
-  const patchReplicaSet = async (name: string, planned: string | undefined, patch: Record<string, unknown>) =>
-    versions.record(
-      name,
-      await mergePatch(
-        client,
-        { resource: coreResources.replicaSets, namespace, name },
-        patch,
-        versions.guard(name, planned),
-      ),
-    );
+  /** A write to one of the Rollout's ReplicaSets, guarded by the state the pass planned from. */
+  const patchReplicaSet = (name: string, planned: GuardedState | undefined, changes: GuardedChanges) =>
+    versions.patch(client, { resource: coreResources.replicaSets, namespace, name }, planned, changes);
   switch (action.kind) {
     case 'createReplicaSet': {
       const created = await createObject(client, coreResources.replicaSets, action.replicaSet, {
@@ -113,20 +105,18 @@ async function applyAction(
       return;
     }
     case 'scaleReplicaSet':
-      await patchReplicaSet(action.name, action.resourceVersion, {
-        metadata: { annotations: { [DESIRED_REPLICAS_ANNOTATION]: String(rollout.spec.replicas ?? 1) } },
-        spec: { replicas: action.to },
+      await patchReplicaSet(action.name, action.planned, {
+        annotations: { [DESIRED_REPLICAS_ANNOTATION]: String(rollout.spec.replicas ?? 1) },
+        replicas: action.to,
       });
       return;
     case 'setReplicaSetRevision':
-      await patchReplicaSet(action.name, action.resourceVersion, {
-        metadata: { annotations: { [REVISION_ANNOTATION]: String(action.revision) } },
+      await patchReplicaSet(action.name, action.planned, {
+        annotations: { [REVISION_ANNOTATION]: String(action.revision) },
       });
       return;
     case 'annotateReplicaSet':
-      await patchReplicaSet(action.name, action.resourceVersion, {
-        metadata: { annotations: action.annotations },
-      });
+      await patchReplicaSet(action.name, action.planned, { annotations: action.annotations });
       return;
     case 'deleteReplicaSet':
       await deleteObject(
@@ -241,21 +231,16 @@ async function syncRoleMetadataOnCluster(
   versions: ConditionalWrites,
 ): Promise<void> {
   const patch = metadataPatch(action.previous, action.desired);
-  versions.record(
-    action.name,
-    await mergePatch(
-      client,
-      { resource: coreResources.replicaSets, namespace, name: action.name },
-      {
-        metadata: {
-          annotations: {
-            [EPHEMERAL_METADATA_ANNOTATION]: action.desired ? JSON.stringify(action.desired) : null,
-          },
-        },
-        spec: { template: { metadata: patch } },
+  await versions.patch(
+    client,
+    { resource: coreResources.replicaSets, namespace, name: action.name },
+    action.planned,
+    {
+      annotations: {
+        [EPHEMERAL_METADATA_ANNOTATION]: action.desired ? JSON.stringify(action.desired) : null,
       },
-      versions.guard(action.name, action.resourceVersion),
-    ),
+      templateMetadata: patch,
+    },
   );
   const pods = await client.list<KubeObject>(coreResources.pods, {
     namespace,
