@@ -129,8 +129,13 @@ function mergePatchOf(changes: GuardedChanges): Record<string, unknown> {
 export class ConditionalWrites {
   private readonly written = new Map<string, GuardedState>();
 
+  /** `onWrite`: told of each object our writes (and creates recorded here) produced. */
+  constructor(private readonly onWrite?: (name: string, answer: KubeObject) => void) {}
+
   /** Remembers the state our write to `name` produced, for the plan's next write to it. */
   record(name: string, answer: KubeObject | undefined): void {
+    if (!answer) return;
+    this.onWrite?.(name, answer);
     const state = guardedStateOf(answer);
     if (state) this.written.set(name, state);
   }

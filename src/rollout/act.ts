@@ -32,13 +32,18 @@ export const ROLLOUTS = apiResourceOf(ROLLOUT_KIND);
 const ANALYSIS_RUNS = apiResourceOf(ANALYSIS_RUN_KIND);
 
 /**
- * The resourceVersion of our last write to each Rollout. A reconcile whose cached Rollout is
- * older than that is skipped: the watch event of our own write enqueues it again, whereas
- * planning from the stale copy would write status on an old version and draw a 409 (Argo
- * avoids the same by writing its result back into its informer).
+ * The resourceVersion of our last write to each Rollout, and to each of its ReplicaSets. A
+ * reconcile whose cached Rollout, or one of whose cached ReplicaSets, is older than that is
+ * skipped: the watch event of our own write enqueues it again, whereas planning from the stale
+ * copy would write status on an old version and draw a 409, or plan a ReplicaSet write whose
+ * guard fails (Argo avoids the same by writing its result back into its informer). The
+ * ReplicaSet case is the common one: a pass scales a set and writes the Rollout's status, and
+ * the status' watch event often comes before the set's.
  */
 export class OwnRolloutWrites {
   private readonly versions = new Map<string, bigint>();
+  /** Rollout uid → ReplicaSet name → the version our last write to it returned. */
+  private readonly replicaSetVersions = new Map<string, Map<string, bigint>>();
 
   /** True while the cache has not yet seen our last write to this Rollout. */
   isStale(rollout: { metadata: { uid: string; resourceVersion?: string } }): boolean {
@@ -56,6 +61,37 @@ export class OwnRolloutWrites {
     const version = versionNumber(resourceVersion);
     if (version !== undefined) this.versions.set(uid, version);
   }
+
+  /**
+   * True while the cache (`cached` by name) has not yet seen our last write to one of the
+   * Rollout's ReplicaSets. A set gone from the cache (deleted) is not waited for.
+   */
+  replicaSetsStale(
+    rolloutUid: string,
+    cached: (name: string) => { metadata?: { resourceVersion?: string } } | undefined,
+  ): boolean {
+    const sets = this.replicaSetVersions.get(rolloutUid);
+    if (!sets) return false;
+    let stale = false;
+    for (const [name, ours] of sets) {
+      const version = versionNumber(cached(name)?.metadata?.resourceVersion);
+      if (version === undefined || version >= ours) sets.delete(name);
+      else stale = true;
+    }
+    if (sets.size === 0) this.replicaSetVersions.delete(rolloutUid);
+    return stale;
+  }
+
+  recordReplicaSet(rolloutUid: string, name: string, resourceVersion: string | undefined): void {
+    const version = versionNumber(resourceVersion);
+    if (version === undefined) return;
+    let sets = this.replicaSetVersions.get(rolloutUid);
+    if (!sets) {
+      sets = new Map();
+      this.replicaSetVersions.set(rolloutUid, sets);
+    }
+    sets.set(name, version);
+  }
 }
 
 /** etcd's resourceVersions are integers; anything else (another storage) is never compared. */
@@ -65,7 +101,7 @@ function versionNumber(resourceVersion: string | undefined): bigint | undefined 
 
 export interface ActContext {
   client: RestClient;
-  /** Told of each write to the Rollout itself, so stale reconciles can be skipped. */
+  /** Told of each write to the Rollout itself and to its ReplicaSets, so stale reconciles can be skipped. */
   ownWrites?: OwnRolloutWrites;
   /** Records one planned event (an Event object and the rollout_events_total metric). */
   recordEvent(event: PlannedEvent): void;
@@ -343,7 +379,9 @@ export async function applyRolloutPlan(
     for (const event of plan.events.filter((e) => (e.after ?? 'status') === after)) ctx.recordEvent(event);
   };
   let resourceVersion = rollout.metadata.resourceVersion;
-  const versions = new ConditionalWrites();
+  const versions = new ConditionalWrites((name, answer) =>
+    ctx.ownWrites?.recordReplicaSet(rollout.metadata.uid, name, answer.metadata?.resourceVersion),
+  );
   for (const action of plan.actions) {
     try {
       const patched = await applyAction(ctx, rollout, action, versions);

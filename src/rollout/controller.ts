@@ -104,7 +104,9 @@ export const rolloutController: ControllerFactory = {
       const { namespace, name } = splitObjectKey(key);
       const rollout = rollouts.get(namespace, name);
       if (!rollout || rollout.metadata.deletionTimestamp) return;
-      if (ownWrites.isStale(rollout)) return; // our own write's watch event brings it back
+      // Our own write's watch event brings it back.
+      if (ownWrites.isStale(rollout)) return;
+      if (ownWrites.replicaSetsStale(rollout.metadata.uid, (rs) => replicaSets.get(namespace, rs))) return;
       const timer = metrics.startReconcile(namespace, name);
       try {
         const observed = await observeRollout(

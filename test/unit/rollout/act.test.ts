@@ -1,7 +1,7 @@
 // The act side of a rollout plan against a recording RestClient: the writes it sends.
 import { describe, expect, it } from 'vitest';
 import { AlreadyExistsError, ConflictError, TestFailedError } from '../../../src/kube/api-error.js';
-import { applyRolloutPlan } from '../../../src/rollout/act.js';
+import { applyRolloutPlan, OwnRolloutWrites } from '../../../src/rollout/act.js';
 import type { ObservedRolloutObject, RolloutAction } from '../../../src/rollout/plan.js';
 import { versionOf } from '../../../src/rollout/replicasets.js';
 import type { ReplicaSet } from '../../../src/rollout/workload-types.js';
@@ -208,5 +208,27 @@ describe('applyRolloutPlan: ReplicaSet writes are guarded by the generation plan
     expect(store.stored.metadata?.annotations?.['rollout.argoproj.io/ephemeral-metadata']).toBe(
       JSON.stringify({ labels: { role: 'stable' }, annotations: { tier: 'a/b' } }),
     );
+  });
+
+  it('remembers its ReplicaSet writes, so a reconcile from a cache that has not seen them is skipped', async () => {
+    const observed = cached(2);
+    const store = replicaSetStore(observed);
+    const ownWrites = new OwnRolloutWrites();
+    await applyRolloutPlan({ client: store.client, ownWrites, recordEvent: () => {} }, rollout, {
+      actions: [scale(observed, 3)],
+      events: [],
+      status: {},
+    });
+    const cache = new Map([['web-abc', observed]]);
+    // The Rollout's watch event came first: the set's cached copy is still the one planned from.
+    expect(ownWrites.replicaSetsStale('u1', (name) => cache.get(name))).toBe(true);
+    expect(ownWrites.replicaSetsStale('other-rollout', (name) => cache.get(name))).toBe(false);
+    cache.set('web-abc', store.stored);
+    expect(ownWrites.replicaSetsStale('u1', (name) => cache.get(name))).toBe(false);
+    // Caught up once, forgotten; and a set gone from the cache is not waited for.
+    cache.set('web-abc', observed);
+    expect(ownWrites.replicaSetsStale('u1', (name) => cache.get(name))).toBe(false);
+    ownWrites.recordReplicaSet('u1', 'web-old', '99');
+    expect(ownWrites.replicaSetsStale('u1', () => undefined)).toBe(false);
   });
 });
