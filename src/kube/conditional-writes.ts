@@ -82,8 +82,9 @@ function mapOperations(
  * - metadata.generation: the API server bumps it on every change of the spec (a scale by us, by a
  *   person's `kubectl scale` or the /scale subresource, a template change) and never on a /status
  *   write. So the ReplicaSet controller's constant status writes during an update (readyReplicas,
- *   ...) no longer fail our write, as the resourceVersion precondition did (4.65 409s per
- *   update), while any spec change since the plan still does. A `test` of spec.replicas is not
+ *   ...) no longer fail our write, as the resourceVersion precondition did, while any spec
+ *   change since the plan still does. (Most of the 409s a rollout update drew came from plans
+ *   made before our own last write reached the cache; OwnRolloutWrites skips those passes.) A `test` of spec.replicas is not
  *   needed: spec.replicas is part of the spec, so a different value means a different generation.
  * - metadata.annotations (when the set has any): annotations are metadata, which a generation
  *   does not cover, and the plan decides on them (revision, scale-down-deadline, ephemeral

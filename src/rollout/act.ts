@@ -2,8 +2,10 @@
 // first, in plan order, then the status through /status with the resourceVersion we read, or
 // the one our own patch of the Rollout returned (else every new Rollout's status write would
 // conflict with our own revision patch). A concurrent abort or promote still makes that write
-// fail with a conflict, and the retry re-plans from what the user wrote. Events go out once
-// the changes they report are made.
+// fail with a conflict, and the retry re-plans from what the user wrote. ReplicaSet writes are
+// guarded by the generation and annotations the plan saw (ConditionalWrites), so a set's
+// /status write by the ReplicaSet controller does not refuse them. Events go out once the
+// changes they report are made.
 import { isDeepStrictEqual } from 'node:util';
 import { ANALYSIS_RUN_KIND, apiResourceOf, ROLLOUT_KIND } from '../api/kinds.js';
 import {
