@@ -1,7 +1,8 @@
 // Applies an Experiment plan: ReplicaSets, Services and AnalysisRuns in plan order, then the
 // status through /status with the resourceVersion we read (a concurrent terminate makes it
-// conflict and the retry re-plans), then Events. ReplicaSet writes are conditional on the
-// version the plan saw (then on our own last write): a 409 drops the pass and re-plans. A
+// conflict and the retry re-plans), then Events. ReplicaSet writes are guarded by the
+// generation and annotations the plan saw (then by our own last write; see ConditionalWrites):
+// a failed guard (a ConflictError) drops the pass and re-plans. A
 // failed write is reported the way Argo reports it, in the template's or analysis' status
 // (phase Error with the reason), so the Experiment ends in Error rather than retrying forever
 // behind a log line.
@@ -10,7 +11,7 @@ import type { AnalysisRun } from '../api/analysis.js';
 import { ANALYSIS_RUN_KIND, apiResourceOf, EXPERIMENT_KIND } from '../api/kinds.js';
 import { EXPERIMENT_NAME_ANNOTATION, EXPERIMENT_TEMPLATE_NAME_ANNOTATION } from '../api/labels.js';
 import { AlreadyExistsError, ConflictError, NotFoundError } from '../kube/api-error.js';
-import { ConditionalWrites } from '../kube/conditional-writes.js';
+import { ConditionalWrites, type GuardedChanges } from '../kube/conditional-writes.js';
 import type { EventRecorder } from '../kube/events.js';
 import { createObject, deleteObject, mergePatch, updateChangedStatus } from '../kube/patch.js';
 import { coreResources } from '../kube/resource.js';
@@ -106,20 +107,20 @@ async function applyAction(
   const { client } = ctx;
   const namespace = ex.metadata.namespace;
   /**
-   * A merge patch of a template's ReplicaSet, on the version the plan saw (or our last write).
-   * A 409 ends the pass (thrown on); any other failure is the action's to report.
+   * A write to a template's ReplicaSet, guarded by the state the plan saw (or our last write).
+   * A failed guard ends the pass (thrown on); any other failure is the action's to report.
    */
   const patchReplicaSet = async (
     write: ReplicaSetWrite,
-    patch: Record<string, unknown>,
+    changes: GuardedChanges,
     failed: (error: unknown) => void,
   ): Promise<void> => {
     try {
-      await writes.mergePatch<ReplicaSet>(
+      await writes.patch<ReplicaSet>(
         client,
         { resource: coreResources.replicaSets, namespace, name: write.name },
-        write.resourceVersion,
-        patch,
+        write.planned,
+        changes,
       );
     } catch (error) {
       if (error instanceof ConflictError) throw error;
@@ -147,7 +148,7 @@ async function applyAction(
       }
       return;
     case 'scaleReplicaSet':
-      await patchReplicaSet(action, { spec: { replicas: action.to } }, (error) => {
+      await patchReplicaSet(action, { replicas: action.to }, (error) => {
         const operation = action.to > action.from ? 'up' : 'down';
         templateError(
           status,
@@ -162,7 +163,7 @@ async function applyAction(
       });
       return;
     case 'annotateReplicaSet':
-      await patchReplicaSet(action, { metadata: { annotations: action.annotations } }, (error) =>
+      await patchReplicaSet(action, { annotations: action.annotations }, (error) =>
         ctx.logger.warn(
           { experiment: `${namespace}/${ex.metadata.name}`, err: message(error) },
           'scale-down-deadline not set',

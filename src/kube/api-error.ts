@@ -46,6 +46,12 @@ export class KubeApiError extends Error {
 
 /** 409 Conflict: the resourceVersion we sent is stale. Re-read (from the cache) and retry. */
 export class ConflictError extends KubeApiError {}
+/**
+ * A guarded JSON patch whose `test` op failed (see ConditionalWrites): the object is no longer
+ * in the state the patch was guarded by. That is the same answer as a 409 on a stale
+ * resourceVersion, so it is a ConflictError: callers drop the pass and plan again.
+ */
+export class TestFailedError extends ConflictError {}
 /** 409 AlreadyExists on create. */
 export class AlreadyExistsError extends KubeApiError {}
 /** 404 NotFound. */
@@ -75,6 +81,26 @@ export function kubeApiErrorFor(request: FailedRequest, statusCode: number, body
     return new GoneError(request, statusCode, status);
   }
   return new KubeApiError(request, statusCode, status);
+}
+
+/** kube-apiserver's message for a JSON patch it could not apply (NewGenericServerResponse, 422). */
+const PATCH_NOT_APPLIED_MESSAGE = 'the server rejected our request due to an error in our request';
+
+/**
+ * True for the API server's answer to a JSON patch it could not apply: a `test` op that failed,
+ * or an op on a path that is not there. kube-apiserver (1.34-1.37 at least) answers 422 Invalid
+ * with a generic message and drops the JSON patch library's own words ("testing value
+ * /metadata/generation failed"), which are matched too in case a server keeps them. A patched
+ * object that fails validation is also 422 Invalid, but says what is invalid, with causes.
+ */
+export function isPatchNotApplied(error: unknown): boolean {
+  if (!(error instanceof KubeApiError) || error.statusCode !== 422) return false;
+  const causes = error.status?.details?.causes ?? [];
+  const texts = [error.status?.message, ...causes.map((c) => c.message)];
+  if (texts.some((text) => text !== undefined && /testing value .* failed/.test(text))) return true;
+  return (
+    error.reason === 'Invalid' && error.status?.message === PATCH_NOT_APPLIED_MESSAGE && causes.length === 0
+  );
 }
 
 /** True for 410 Gone and for the "too old resource version" Expired status in watch streams. */

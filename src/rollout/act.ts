@@ -2,8 +2,10 @@
 // first, in plan order, then the status through /status with the resourceVersion we read, or
 // the one our own patch of the Rollout returned (else every new Rollout's status write would
 // conflict with our own revision patch). A concurrent abort or promote still makes that write
-// fail with a conflict, and the retry re-plans from what the user wrote. Events go out once
-// the changes they report are made.
+// fail with a conflict, and the retry re-plans from what the user wrote. ReplicaSet writes are
+// guarded by the generation and annotations the plan saw (ConditionalWrites), so a set's
+// /status write by the ReplicaSet controller does not refuse them. Events go out once the
+// changes they report are made.
 import { isDeepStrictEqual } from 'node:util';
 import { ANALYSIS_RUN_KIND, apiResourceOf, ROLLOUT_KIND } from '../api/kinds.js';
 import {
@@ -15,7 +17,7 @@ import {
   WORKLOAD_GENERATION_ANNOTATION,
 } from '../api/labels.js';
 import { KubeApiError, NotFoundError } from '../kube/api-error.js';
-import { ConditionalWrites } from '../kube/conditional-writes.js';
+import { ConditionalWrites, type GuardedChanges, type GuardedState } from '../kube/conditional-writes.js';
 import type { PlannedEvent } from '../kube/events.js';
 import type { KubeObject } from '../kube/object.js';
 import { createObject, deleteObject, jsonPatch, mergePatch, updateStatus } from '../kube/patch.js';
@@ -32,13 +34,18 @@ export const ROLLOUTS = apiResourceOf(ROLLOUT_KIND);
 const ANALYSIS_RUNS = apiResourceOf(ANALYSIS_RUN_KIND);
 
 /**
- * The resourceVersion of our last write to each Rollout. A reconcile whose cached Rollout is
- * older than that is skipped: the watch event of our own write enqueues it again, whereas
- * planning from the stale copy would write status on an old version and draw a 409 (Argo
- * avoids the same by writing its result back into its informer).
+ * The resourceVersion of our last write to each Rollout, and to each of its ReplicaSets. A
+ * reconcile whose cached Rollout, or one of whose cached ReplicaSets, is older than that is
+ * skipped: the watch event of our own write enqueues it again, whereas planning from the stale
+ * copy would write status on an old version and draw a 409, or plan a ReplicaSet write whose
+ * guard fails (Argo avoids the same by writing its result back into its informer). The
+ * ReplicaSet case is the common one: a pass scales a set and writes the Rollout's status, and
+ * the status' watch event often comes before the set's.
  */
 export class OwnRolloutWrites {
   private readonly versions = new Map<string, bigint>();
+  /** Rollout uid → ReplicaSet name → the version our last write to it returned. */
+  private readonly replicaSetVersions = new Map<string, Map<string, bigint>>();
 
   /** True while the cache has not yet seen our last write to this Rollout. */
   isStale(rollout: { metadata: { uid: string; resourceVersion?: string } }): boolean {
@@ -56,6 +63,37 @@ export class OwnRolloutWrites {
     const version = versionNumber(resourceVersion);
     if (version !== undefined) this.versions.set(uid, version);
   }
+
+  /**
+   * True while the cache (`cached` by name) has not yet seen our last write to one of the
+   * Rollout's ReplicaSets. A set gone from the cache (deleted) is not waited for.
+   */
+  replicaSetsStale(
+    rolloutUid: string,
+    cached: (name: string) => { metadata?: { resourceVersion?: string } } | undefined,
+  ): boolean {
+    const sets = this.replicaSetVersions.get(rolloutUid);
+    if (!sets) return false;
+    let stale = false;
+    for (const [name, ours] of sets) {
+      const version = versionNumber(cached(name)?.metadata?.resourceVersion);
+      if (version === undefined || version >= ours) sets.delete(name);
+      else stale = true;
+    }
+    if (sets.size === 0) this.replicaSetVersions.delete(rolloutUid);
+    return stale;
+  }
+
+  recordReplicaSet(rolloutUid: string, name: string, resourceVersion: string | undefined): void {
+    const version = versionNumber(resourceVersion);
+    if (version === undefined) return;
+    let sets = this.replicaSetVersions.get(rolloutUid);
+    if (!sets) {
+      sets = new Map();
+      this.replicaSetVersions.set(rolloutUid, sets);
+    }
+    sets.set(name, version);
+  }
 }
 
 /** etcd's resourceVersions are integers; anything else (another storage) is never compared. */
@@ -65,7 +103,7 @@ function versionNumber(resourceVersion: string | undefined): bigint | undefined 
 
 export interface ActContext {
   client: RestClient;
-  /** Told of each write to the Rollout itself, so stale reconciles can be skipped. */
+  /** Told of each write to the Rollout itself and to its ReplicaSets, so stale reconciles can be skipped. */
   ownWrites?: OwnRolloutWrites;
   /** Records one planned event (an Event object and the rollout_events_total metric). */
   recordEvent(event: PlannedEvent): void;
@@ -80,17 +118,9 @@ async function applyAction(
 ): Promise<KubeObject | undefined> {
   const namespace = rollout.metadata.namespace;
   const { client } = ctx;
-  /** A merge patch of one of the Rollout's ReplicaSets, guarded by the version the pass planned from. */
-  const patchReplicaSet = async (name: string, planned: string | undefined, patch: Record<string, unknown>) =>
-    versions.record(
-      name,
-      await mergePatch(
-        client,
-        { resource: coreResources.replicaSets, namespace, name },
-        patch,
-        versions.guard(name, planned),
-      ),
-    );
+  /** A write to one of the Rollout's ReplicaSets, guarded by the state the pass planned from. */
+  const patchReplicaSet = (name: string, planned: GuardedState | undefined, changes: GuardedChanges) =>
+    versions.patch(client, { resource: coreResources.replicaSets, namespace, name }, planned, changes);
   switch (action.kind) {
     case 'createReplicaSet': {
       const created = await createObject(client, coreResources.replicaSets, action.replicaSet, {
@@ -113,20 +143,18 @@ async function applyAction(
       return;
     }
     case 'scaleReplicaSet':
-      await patchReplicaSet(action.name, action.resourceVersion, {
-        metadata: { annotations: { [DESIRED_REPLICAS_ANNOTATION]: String(rollout.spec.replicas ?? 1) } },
-        spec: { replicas: action.to },
+      await patchReplicaSet(action.name, action.planned, {
+        annotations: { [DESIRED_REPLICAS_ANNOTATION]: String(rollout.spec.replicas ?? 1) },
+        replicas: action.to,
       });
       return;
     case 'setReplicaSetRevision':
-      await patchReplicaSet(action.name, action.resourceVersion, {
-        metadata: { annotations: { [REVISION_ANNOTATION]: String(action.revision) } },
+      await patchReplicaSet(action.name, action.planned, {
+        annotations: { [REVISION_ANNOTATION]: String(action.revision) },
       });
       return;
     case 'annotateReplicaSet':
-      await patchReplicaSet(action.name, action.resourceVersion, {
-        metadata: { annotations: action.annotations },
-      });
+      await patchReplicaSet(action.name, action.planned, { annotations: action.annotations });
       return;
     case 'deleteReplicaSet':
       await deleteObject(
@@ -241,21 +269,16 @@ async function syncRoleMetadataOnCluster(
   versions: ConditionalWrites,
 ): Promise<void> {
   const patch = metadataPatch(action.previous, action.desired);
-  versions.record(
-    action.name,
-    await mergePatch(
-      client,
-      { resource: coreResources.replicaSets, namespace, name: action.name },
-      {
-        metadata: {
-          annotations: {
-            [EPHEMERAL_METADATA_ANNOTATION]: action.desired ? JSON.stringify(action.desired) : null,
-          },
-        },
-        spec: { template: { metadata: patch } },
+  await versions.patch(
+    client,
+    { resource: coreResources.replicaSets, namespace, name: action.name },
+    action.planned,
+    {
+      annotations: {
+        [EPHEMERAL_METADATA_ANNOTATION]: action.desired ? JSON.stringify(action.desired) : null,
       },
-      versions.guard(action.name, action.resourceVersion),
-    ),
+      templateMetadata: patch,
+    },
   );
   const pods = await client.list<KubeObject>(coreResources.pods, {
     namespace,
@@ -358,7 +381,9 @@ export async function applyRolloutPlan(
     for (const event of plan.events.filter((e) => (e.after ?? 'status') === after)) ctx.recordEvent(event);
   };
   let resourceVersion = rollout.metadata.resourceVersion;
-  const versions = new ConditionalWrites();
+  const versions = new ConditionalWrites((name, answer) =>
+    ctx.ownWrites?.recordReplicaSet(rollout.metadata.uid, name, answer.metadata?.resourceVersion),
+  );
   for (const action of plan.actions) {
     try {
       const patched = await applyAction(ctx, rollout, action, versions);

@@ -104,7 +104,15 @@ export const rolloutController: ControllerFactory = {
       const { namespace, name } = splitObjectKey(key);
       const rollout = rollouts.get(namespace, name);
       if (!rollout || rollout.metadata.deletionTimestamp) return;
-      if (ownWrites.isStale(rollout)) return; // our own write's watch event brings it back
+      // Our own write's watch event brings it back.
+      if (ownWrites.isStale(rollout)) return;
+      // Only a set this Rollout still controls: its watch events are what bring the Rollout back.
+      const ownedSet = (rsName: string) => {
+        const rs = replicaSets.get(namespace, rsName);
+        const uid = rollout.metadata.uid;
+        return rs?.metadata?.ownerReferences?.some((o) => o.uid === uid && o.controller) ? rs : undefined;
+      };
+      if (ownWrites.replicaSetsStale(rollout.metadata.uid, ownedSet)) return;
       const timer = metrics.startReconcile(namespace, name);
       try {
         const observed = await observeRollout(
@@ -141,8 +149,9 @@ export const rolloutController: ControllerFactory = {
         return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
       } catch (error) {
         if (error instanceof ConflictError) {
-          // Our cache is behind our own last write; look again once the watch catches up.
-          logger.debug({ rollout: key }, 'status write conflict; requeue');
+          // A stale status write, or a ReplicaSet guard that failed (a TestFailedError): the
+          // cache is behind; look again once the watch catches up.
+          logger.debug({ rollout: key, err: error.message }, 'write conflict; requeue');
           return { requeueAfterMs: CONFLICT_REQUEUE_MS };
         }
         metrics.reconcileError(namespace, name);

@@ -12,6 +12,7 @@ import {
   REVISION_HISTORY_ANNOTATION,
 } from '../api/labels.js';
 import type { Rollout } from '../api/rollout.js';
+import { type GuardedState, guardedStateOf } from '../kube/conditional-writes.js';
 import { defaultPodTemplate } from './pod-template-defaults.js';
 import { goJsonOfPodTemplate } from './pod-template-hash.js';
 import type { ReplicaSet } from './workload-types.js';
@@ -30,17 +31,19 @@ export function hashOf(rs: ReplicaSet): string | undefined {
 }
 
 /**
- * The metadata.resourceVersion of the ReplicaSet a plan was made from: act.ts makes each write
- * to that ReplicaSet conditional on it (409 if anyone changed the set since), so a stale plan
- * never overwrites a newer state. Absent when the observed object had none.
+ * The ReplicaSet as the plan saw it (its generation, annotations and template metadata): act.ts
+ * guards each write to that ReplicaSet on it (a JSON patch `test` of metadata.generation and the
+ * annotations, see ConditionalWrites), so a stale plan never overwrites a newer spec, while the
+ * ReplicaSet controller's status writes do not fail it. Absent when the observed object has no
+ * generation.
  */
 export interface ReplicaSetVersion {
-  resourceVersion?: string;
+  planned?: GuardedState;
 }
 
 export function versionOf(rs: ReplicaSet): ReplicaSetVersion {
-  const resourceVersion = rs.metadata?.resourceVersion;
-  return resourceVersion ? { resourceVersion } : {};
+  const planned = guardedStateOf(rs);
+  return planned ? { planned } : {};
 }
 
 export function specReplicas(rs: ReplicaSet | undefined): number {

@@ -1,19 +1,21 @@
 // The act steps' ReplicaSet writes (Rollouts' and Experiments') against the real
-// kube-apiserver: each is conditional on the resourceVersion the plan was made from, so a plan
-// made from a stale cache answers 409 (the controller requeues and plans again) instead of
-// overwriting a newer state.
+// kube-apiserver: each is a JSON patch whose `test` ops guard the generation (and annotations)
+// the plan was made from, so a plan made from a stale cache is refused (422, a TestFailedError:
+// the controller requeues and plans again) instead of overwriting a newer spec, while a /status
+// write by the ReplicaSet controller in between does not refuse it.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { EXPERIMENTS, reconcileExperiment } from '../../src/experiment/act.js';
 import type { ExperimentObject } from '../../src/experiment/plan.js';
-import { ConflictError } from '../../src/kube/api-error.js';
+import { ConflictError, TestFailedError } from '../../src/kube/api-error.js';
 import { loadKubeConfig } from '../../src/kube/config.js';
 import type { EventRecorder } from '../../src/kube/events.js';
-import { createObject, deleteObject, mergePatch } from '../../src/kube/patch.js';
+import { createObject, deleteObject, mergePatch, patchStatus } from '../../src/kube/patch.js';
 import { coreResources } from '../../src/kube/resource.js';
 import { RestClient } from '../../src/kube/rest.js';
 import type { Logger } from '../../src/process/logger.js';
 import { applyRolloutPlan } from '../../src/rollout/act.js';
 import type { ObservedRolloutObject, RolloutPlan } from '../../src/rollout/plan.js';
+import { versionOf } from '../../src/rollout/replicasets.js';
 import type { ReplicaSet } from '../../src/rollout/workload-types.js';
 
 const namespace = `rs-writes-${Date.now().toString(36)}`;
@@ -43,15 +45,17 @@ const rollout = {
   status: {},
 } as unknown as ObservedRolloutObject;
 
-/** Scales `name` from `from` to `to`, planned from the set at `resourceVersion`; no status write. */
-const scalePlan = (
-  name: string,
-  from: number,
-  to: number,
-  resourceVersion: string | undefined,
-): RolloutPlan => ({
+/** Scales the set from `from` to `to`, planned from the copy `observed`; no status write. */
+const scalePlan = (observed: ReplicaSet, from: number, to: number): RolloutPlan => ({
   actions: [
-    { kind: 'scaleReplicaSet', name, from, to, revision: 1, ...(resourceVersion ? { resourceVersion } : {}) },
+    {
+      kind: 'scaleReplicaSet',
+      name: observed.metadata?.name ?? '',
+      from,
+      to,
+      revision: 1,
+      ...versionOf(observed),
+    },
   ],
   events: [],
   status: {},
@@ -103,25 +107,42 @@ describe('ReplicaSet scale writes', () => {
   it('a plan made from an older version of the set does not overwrite a newer scale', async () => {
     const observed = await staleCopy('web-abc', 'web');
 
-    const stale = applyRolloutPlan(
-      { client, recordEvent: () => {} },
-      rollout,
-      scalePlan('web-abc', 0, 2, observed.metadata?.resourceVersion),
-    );
-    await expect(stale).rejects.toBeInstanceOf(ConflictError);
+    const stale = applyRolloutPlan({ client, recordEvent: () => {} }, rollout, scalePlan(observed, 0, 2));
+    await expect(stale).rejects.toBeInstanceOf(TestFailedError);
     expect(await replicasOf('web-abc')).toBe(1);
 
     // Planned again from the set as it is now, the write goes through.
     await planAgainUntilWritten(async () => {
       const current = await client.get<ReplicaSet>(coreResources.replicaSets, namespace, 'web-abc');
-      await applyRolloutPlan(
-        { client, recordEvent: () => {} },
-        rollout,
-        scalePlan('web-abc', 1, 2, current.metadata?.resourceVersion),
-      );
+      await applyRolloutPlan({ client, recordEvent: () => {} }, rollout, scalePlan(current, 1, 2));
       return true;
     });
     expect(await replicasOf('web-abc')).toBe(2);
+  });
+
+  it("a status write by someone else between plan and act does not refuse the plan's write", async () => {
+    const observed = await client.get<ReplicaSet>(
+      coreResources.replicaSets,
+      namespace,
+      (await staleCopy('web-def', 'web-def')).metadata?.name ?? '',
+    );
+    // The ReplicaSet controller's kind of write: /status only (a new resourceVersion, same generation).
+    const afterStatus = await patchStatus<ReplicaSet>(
+      client,
+      { resource: coreResources.replicaSets, namespace, name: 'web-def' },
+      {
+        conditions: [
+          { type: 'ReplicaFailure', status: 'False', reason: 'E2E', message: `written at ${Date.now()}` },
+        ],
+      },
+    );
+    expect(afterStatus.metadata?.resourceVersion).not.toBe(observed.metadata?.resourceVersion);
+    expect(afterStatus.metadata?.generation).toBe(observed.metadata?.generation);
+
+    await applyRolloutPlan({ client, recordEvent: () => {} }, rollout, scalePlan(observed, 1, 3));
+    const written = await client.get<ReplicaSet>(coreResources.replicaSets, namespace, 'web-def');
+    expect(written.spec?.replicas).toBe(3);
+    expect(written.metadata?.annotations?.['rollout.argoproj.io/desired-replicas']).toBe('3');
   });
 });
 

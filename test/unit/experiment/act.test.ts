@@ -1,11 +1,11 @@
 // The act side of an Experiment reconcile against a ReplicaSet store with the API server's
-// optimistic concurrency: the ReplicaSet writes it sends, and what a 409 leaves unwritten.
+// write rules: the guarded ReplicaSet writes it sends, and what a failed guard leaves unwritten.
 import { describe, expect, it } from 'vitest';
 import { reconcileExperiment } from '../../../src/experiment/act.js';
 import type { ExperimentObject, ObservedExperiment } from '../../../src/experiment/plan.js';
-import { ConflictError } from '../../../src/kube/api-error.js';
-import type { KubeRequest, RestClient } from '../../../src/kube/rest.js';
+import type { KubeRequest } from '../../../src/kube/rest.js';
 import type { ReplicaSet } from '../../../src/rollout/workload-types.js';
+import { replicaSetStore } from '../support/replicaset-store.js';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
 const UID = 'ex-uid';
@@ -29,13 +29,14 @@ function experiment(status: ExperimentObject['status'], spec: Partial<Experiment
   } as ExperimentObject;
 }
 
-/** The baseline template's ReplicaSet as the cache showed it to the plan. */
-function cachedSet(replicas: number, resourceVersion: string, annotations: Record<string, string> = {}) {
+/** The baseline template's ReplicaSet as the cache showed it to the plan (generation 3). */
+function cachedSet(replicas: number, annotations: Record<string, string> = {}) {
   return {
     metadata: {
       name: 'exp-baseline',
       namespace: 'shop',
-      resourceVersion,
+      generation: 3,
+      resourceVersion: '7',
       labels: { app: 'web' },
       annotations: {
         'experiment.argoproj.io/name': 'exp',
@@ -51,38 +52,16 @@ function cachedSet(replicas: number, resourceVersion: string, annotations: Recor
   } as ReplicaSet;
 }
 
-/**
- * One stored ReplicaSet: a merge patch naming a resourceVersion other than the stored one is
- * refused with 409, an accepted one bumps it. Status writes are answered as written.
- */
-function server(stored: { resourceVersion: string; replicas: number }) {
-  const requests: KubeRequest[] = [];
-  const client = {
-    async request(request: KubeRequest) {
-      requests.push(request);
-      if (request.method !== 'PATCH') return request.body;
-      const body = request.body as { metadata?: { resourceVersion?: string }; spec?: { replicas?: number } };
-      const wanted = body.metadata?.resourceVersion;
-      if (wanted !== undefined && wanted !== stored.resourceVersion) {
-        throw new ConflictError({ method: 'PATCH', path: request.path }, 409, {
-          kind: 'Status',
-          reason: 'Conflict',
-          message:
-            'Operation cannot be fulfilled on replicasets.apps "exp-baseline": the object has been modified',
-        });
-      }
-      if (body.spec?.replicas !== undefined) stored.replicas = body.spec.replicas;
-      stored.resourceVersion = String(Number(stored.resourceVersion) + 1);
-      return { metadata: { name: 'exp-baseline', resourceVersion: stored.resourceVersion } };
-    },
-  } as unknown as RestClient;
+/** The set stored with the API server's write rules (replicaSetStore), and the Events recorded. */
+function server(initial: ReplicaSet) {
+  const store = replicaSetStore(initial);
   const recorded: string[] = [];
   const ctx = {
-    client,
+    client: store.client,
     events: { record: async (_o: unknown, _t: string, reason: string) => void recorded.push(reason) },
     logger: { warn() {}, debug() {}, info() {}, error() {} },
   } as never;
-  return { ctx, requests, recorded, stored };
+  return { ctx, store, requests: store.requests, recorded };
 }
 
 const observe = (ex: ExperimentObject, rs: ReplicaSet): ObservedExperiment => ({
@@ -94,12 +73,13 @@ const observe = (ex: ExperimentObject, rs: ReplicaSet): ObservedExperiment => ({
   now: NOW,
 });
 
-const sentVersions = (requests: KubeRequest[]) =>
+/** What each ReplicaSet patch tested metadata.generation against. */
+const testedGenerations = (requests: KubeRequest[]) =>
   requests
     .filter((r) => r.method === 'PATCH')
-    .map((r) => (r.body as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion);
+    .map((r) => (r.body as { op: string; path: string; value?: unknown }[])[0]?.value);
 
-describe('reconcileExperiment: ReplicaSet writes are conditional on the version planned from', () => {
+describe('reconcileExperiment: ReplicaSet writes are guarded by the generation planned from', () => {
   /** The baseline template with `pods` replicas everywhere, in `status`. */
   const templateStatus = (pods: number, status: 'Progressing' | 'Running') => ({
     name: 'baseline',
@@ -112,38 +92,46 @@ describe('reconcileExperiment: ReplicaSet writes are conditional on the version 
   });
   const pending = { phase: 'Pending' as const, templateStatuses: [templateStatus(0, 'Progressing')] };
 
-  it('a plan made from an older version of the set does not overwrite it, and writes no status or Events', async () => {
-    // Someone scaled the set to 3 (version 8) after the cache showed it at 0 (version 7).
-    const api = server({ resourceVersion: '8', replicas: 3 });
-    const outcome = await reconcileExperiment(api.ctx, observe(experiment(pending), cachedSet(0, '7')));
-    expect(sentVersions(api.requests)).toEqual(['7']);
-    expect(api.stored.replicas).toBe(3);
+  it('a plan made from an older generation of the set does not overwrite it, and writes no status or Events', async () => {
+    const observed = cachedSet(0);
+    const api = server(observed);
+    // Someone scaled the set to 3 after the cache showed it at 0: generation 4.
+    api.store.write((rs) => {
+      rs.spec = { ...rs.spec, replicas: 3 };
+    });
+    const outcome = await reconcileExperiment(api.ctx, observe(experiment(pending), observed));
+    expect(testedGenerations(api.requests)).toEqual([3]);
+    expect(api.store.stored.spec?.replicas).toBe(3);
     expect(api.requests.some((r) => r.method === 'PUT')).toBe(false);
     expect(api.recorded).toEqual([]);
     expect(outcome.requeueAfterMs).toBeGreaterThan(0);
     expect(outcome.writtenResourceVersion).toBeUndefined();
   });
 
-  it('planned from the current version, the scale goes through and the status follows', async () => {
-    const api = server({ resourceVersion: '7', replicas: 0 });
-    await reconcileExperiment(api.ctx, observe(experiment(pending), cachedSet(0, '7')));
-    expect(sentVersions(api.requests)).toEqual(['7']);
-    expect(api.stored.replicas).toBe(1);
+  it("planned from the current generation, the scale goes through despite the controller's status write", async () => {
+    const observed = cachedSet(0);
+    const api = server(observed);
+    api.store.write((rs) => {
+      rs.status = { replicas: 0, observedGeneration: 3 };
+    });
+    await reconcileExperiment(api.ctx, observe(experiment(pending), observed));
+    expect(testedGenerations(api.requests)).toEqual([3]);
+    expect(api.store.stored.spec?.replicas).toBe(1);
     expect(api.recorded).toContain('ScalingReplicaSet');
+    expect(api.requests.some((r) => r.method === 'PUT')).toBe(true);
   });
 
-  it('a later write to the same set is conditional on the version our own write returned', async () => {
+  it('a later write to the same set is guarded by what our own write returned', async () => {
     // Terminated with scaleDownDelaySeconds 0: the old deadline is removed, then the set scaled to 0.
     const running = { phase: 'Running' as const, templateStatuses: [templateStatus(1, 'Running')] };
-    const api = server({ resourceVersion: '7', replicas: 1 });
+    const observed = cachedSet(1, { 'scale-down-deadline': '2026-11-21T11:59:30Z' });
+    const api = server(observed);
     await reconcileExperiment(
       api.ctx,
-      observe(
-        experiment(running, { terminate: true, scaleDownDelaySeconds: 0 }),
-        cachedSet(1, '7', { 'scale-down-deadline': '2026-11-21T11:59:30Z' }),
-      ),
+      observe(experiment(running, { terminate: true, scaleDownDelaySeconds: 0 }), observed),
     );
-    expect(sentVersions(api.requests)).toEqual(['7', '8']);
-    expect(api.stored.replicas).toBe(0);
+    expect(testedGenerations(api.requests)).toEqual([3, 3]);
+    expect(api.store.stored.spec?.replicas).toBe(0);
+    expect(api.store.stored.metadata?.annotations?.['scale-down-deadline']).toBeUndefined();
   });
 });

@@ -304,24 +304,24 @@ describe('planExperiment: templates', () => {
     });
   });
 
-  it('ReplicaSet writes carry the resourceVersion of the set they were planned from', () => {
+  it('ReplicaSet writes carry the generation of the set they were planned from', () => {
     const at7 = rs('baseline', 1, 1, { 'scale-down-deadline': at(-5) });
     const at9 = rs('canary', 2);
-    at7.metadata = { ...at7.metadata, resourceVersion: '7' };
-    at9.metadata = { ...at9.metadata, resourceVersion: '9' };
+    at7.metadata = { ...at7.metadata, generation: 7 };
+    at9.metadata = { ...at9.metadata, generation: 9 };
     const plan = planExperiment(
       observe(experiment(running(), { terminate: true, scaleDownDelaySeconds: 0 }), [at7, at9]),
     );
     expect(
       plan.actions.flatMap((a) =>
         a.kind === 'annotateReplicaSet' || a.kind === 'scaleReplicaSet'
-          ? [[a.kind, a.name, a.resourceVersion]]
+          ? [[a.kind, a.name, a.planned?.generation]]
           : [],
       ),
     ).toEqual([
-      ['annotateReplicaSet', 'exp-baseline', '7'],
-      ['scaleReplicaSet', 'exp-baseline', '7'],
-      ['scaleReplicaSet', 'exp-canary', '9'],
+      ['annotateReplicaSet', 'exp-baseline', 7],
+      ['scaleReplicaSet', 'exp-baseline', 7],
+      ['scaleReplicaSet', 'exp-canary', 9],
     ]);
   });
 
