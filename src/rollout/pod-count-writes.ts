@@ -67,9 +67,10 @@ export function mayHoldCountOnlyStatusWrite({
   withEvents,
 }: StatusWrite): boolean {
   if (withEvents || isDeepStrictEqual(next, previous)) return false;
-  if (previous.phase !== 'Progressing' || next.phase !== 'Progressing') return false;
-  if (!next.currentPodHash || next.stableRS === next.currentPodHash) return false;
+  // Only during an update: Healthy, Paused and Degraded are read by clients with the counts.
+  if (previous.phase !== 'Progressing' || next.stableRS === next.currentPodHash) return false;
   if (countsComplete(next, desiredReplicas)) return false;
+  // Everything else (phase, message, conditions, step, pause, abort, hashes) as it was.
   return isDeepStrictEqual(withoutPodCounts(next), withoutPodCounts(previous));
 }
 
