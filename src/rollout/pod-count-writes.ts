@@ -81,6 +81,7 @@ export function mayHoldCountOnlyStatusWrite({
 export class PodCountWrites {
   /** Rollout uid -> when a count-only change was first held back. */
   private readonly heldSince = new Map<string, number>();
+  private lastPrune = 0;
 
   constructor(
     readonly delayMs = 2000,
@@ -92,8 +93,10 @@ export class PodCountWrites {
     const now = this.now();
     const since = this.heldSince.get(uid);
     if (since === undefined) {
-      // Entries of Rollouts deleted while held would stay; drop any long overdue.
-      if (this.heldSince.size >= 1024) {
+      // Entries of Rollouts deleted while held would stay; drop any long overdue (at most once
+      // per delay, so a burst of thousands of held Rollouts does not scan the map on each one).
+      if (this.heldSince.size >= 1024 && now - this.lastPrune > this.delayMs) {
+        this.lastPrune = now;
         for (const [key, at] of this.heldSince) if (now - at > 10 * this.delayMs) this.heldSince.delete(key);
       }
       this.heldSince.set(uid, now);

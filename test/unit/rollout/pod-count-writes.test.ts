@@ -125,3 +125,15 @@ describe('PodCountWrites', () => {
     expect(writes.holdBack('a')).toBe(2000);
   });
 });
+
+describe('PodCountWrites bookkeeping', () => {
+  it('forgets Rollouts held long ago and never settled (deleted while held) once it holds many', () => {
+    let now = 0;
+    const writes = new PodCountWrites(2000, () => now);
+    for (let i = 0; i < 1024; i++) writes.holdBack(`gone-${i}`);
+    now = 30_000;
+    writes.holdBack('new');
+    // Forgotten: a new hold starts, rather than "overdue, write now".
+    expect(writes.holdBack('gone-0')).toBe(2000);
+  });
+});
