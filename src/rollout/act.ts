@@ -27,6 +27,7 @@ import { applyTrafficWrite } from '../trafficrouting/apply.js';
 import { destinationRuleResource, releaseDestinationRuleWrite } from '../trafficrouting/istio.js';
 import { applyExperimentAction } from './experiment-step.js';
 import { formatTime, type ObservedRolloutObject, type RolloutAction, type RolloutPlan } from './plan.js';
+import { mayHoldCountOnlyStatusWrite, type PodCountWrites } from './pod-count-writes.js';
 import { metadataPatch } from './role-metadata.js';
 import { ConditionType, rolloutPhase, withCondition } from './status.js';
 
@@ -105,6 +106,8 @@ export interface ActContext {
   client: RestClient;
   /** Told of each write to the Rollout itself and to its ReplicaSets, so stale reconciles can be skipped. */
   ownWrites?: OwnRolloutWrites;
+  /** When set, count-only status writes during an update may wait (pod-count-writes.ts). */
+  podCountWrites?: PodCountWrites;
   /** Records one planned event (an Event object and the rollout_events_total metric). */
   recordEvent(event: PlannedEvent): void;
 }
@@ -372,11 +375,12 @@ function sameSpecAndStatus(patched: KubeObject, observed: ObservedRolloutObject)
   );
 }
 
+/** Returns when to look again because a count-only status write was held back. */
 export async function applyRolloutPlan(
   ctx: ActContext,
   rollout: ObservedRolloutObject,
   plan: RolloutPlan,
-): Promise<void> {
+): Promise<{ requeueAfterMs: number } | undefined> {
   const record = (after: 'actions' | 'status') => {
     for (const event of plan.events.filter((e) => (e.after ?? 'status') === after)) ctx.recordEvent(event);
   };
@@ -401,13 +405,29 @@ export async function applyRolloutPlan(
     }
   }
   record('actions');
-  if (!isDeepStrictEqual(plan.status, rollout.status ?? {})) {
+  const uid = rollout.metadata.uid;
+  const previous = rollout.status ?? {};
+  if (
+    ctx.podCountWrites &&
+    mayHoldCountOnlyStatusWrite({
+      previous,
+      next: plan.status,
+      desiredReplicas: rollout.spec.replicas ?? 1,
+      withEvents: plan.events.length > 0,
+    })
+  ) {
+    const wait = ctx.podCountWrites.holdBack(uid);
+    if (wait !== undefined) return { requeueAfterMs: wait };
+  }
+  ctx.podCountWrites?.settled(uid);
+  if (!isDeepStrictEqual(plan.status, previous)) {
     const written = await updateStatus(ctx.client, ROLLOUTS, {
       ...rollout,
       metadata: { ...rollout.metadata, resourceVersion },
       status: plan.status,
     });
-    ctx.ownWrites?.record(rollout.metadata.uid, written?.metadata?.resourceVersion);
+    ctx.ownWrites?.record(uid, written?.metadata?.resourceVersion);
   }
   record('status');
+  return undefined;
 }

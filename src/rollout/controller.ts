@@ -21,6 +21,7 @@ import { registerRolloutMetrics } from '../metrics/rollout-metrics.js';
 import { applyRolloutPlan, OwnRolloutWrites, ROLLOUTS } from './act.js';
 import { namedServices, observeRollout } from './observe.js';
 import { type ObservedRolloutObject, planRollout } from './plan.js';
+import { PodCountWrites } from './pod-count-writes.js';
 import type { Deployment, ReplicaSet, Service } from './workload-types.js';
 
 // As Argo Rollouts (--rollout-threadiness 10): a reconcile mostly waits on the API server, and
@@ -100,6 +101,7 @@ export const rolloutController: ControllerFactory = {
     for (const informer of templates.informers) builder.watches(informer, rolloutsWaitingForTemplates);
 
     const ownWrites = new OwnRolloutWrites();
+    const podCountWrites = new PodCountWrites();
     const reconcile = async (key: string) => {
       const { namespace, name } = splitObjectKey(key);
       const rollout = rollouts.get(namespace, name);
@@ -128,10 +130,11 @@ export const rolloutController: ControllerFactory = {
             'applying plan',
           );
         }
-        await applyRolloutPlan(
+        const held = await applyRolloutPlan(
           {
             client,
             ownWrites,
+            podCountWrites,
             recordEvent: (event) => {
               metrics.eventRecorded(namespace, name, event.type, event.reason);
               void ctx.events.record(
@@ -146,7 +149,11 @@ export const rolloutController: ControllerFactory = {
           rollout,
           plan,
         );
-        return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
+        const requeueAfterMs = Math.min(
+          plan.requeueAfterMs ?? Number.POSITIVE_INFINITY,
+          held?.requeueAfterMs ?? Number.POSITIVE_INFINITY,
+        );
+        return Number.isFinite(requeueAfterMs) ? { requeueAfterMs } : undefined;
       } catch (error) {
         if (error instanceof ConflictError) {
           // A stale status write, or a ReplicaSet guard that failed (a TestFailedError): the

@@ -6,6 +6,7 @@ import { ConflictError } from '../../../src/kube/api-error.js';
 import type { KubeRequest, RestClient } from '../../../src/kube/rest.js';
 import { applyRolloutPlan, OwnRolloutWrites } from '../../../src/rollout/act.js';
 import type { ObservedRolloutObject, RolloutPlan } from '../../../src/rollout/pass.js';
+import { PodCountWrites } from '../../../src/rollout/pod-count-writes.js';
 import { templateFor } from './fixtures.js';
 
 function fakeApi(stored: ObservedRolloutObject) {
@@ -99,5 +100,69 @@ describe('applyRolloutPlan status write', () => {
     // Caught up once, forgotten: an older copy is no longer judged (nothing to compare with).
     expect(ownWrites.isStale(behind)).toBe(false);
     expect(ownWrites.isStale({ metadata: { uid: 'other', resourceVersion: '1' } })).toBe(false);
+  });
+});
+
+describe('applyRolloutPlan: status writes that change only pod counts during an update', () => {
+  const updating = {
+    ...observed,
+    spec: { ...observed.spec, replicas: 5 },
+    status: {
+      observedGeneration: '1',
+      phase: 'Progressing',
+      currentPodHash: 'new',
+      stableRS: 'old',
+      currentStepIndex: 0,
+      replicas: 5,
+      updatedReplicas: 0,
+      availableReplicas: 5,
+    },
+  } as ObservedRolloutObject;
+  const counts = (replicas: number, updatedReplicas: number, from = updating): RolloutPlan => ({
+    actions: [],
+    status: { ...from.status, replicas, updatedReplicas },
+    events: [],
+  });
+
+  it('are held back for the delay (the pass asks to look again) and written then, with nothing else happening', async () => {
+    let now = 1_000;
+    const api = fakeApi(updating);
+    const ctx = {
+      client: api.client,
+      podCountWrites: new PodCountWrites(2000, () => now),
+      recordEvent: () => {},
+    };
+    expect(await applyRolloutPlan(ctx, structuredClone(updating), counts(6, 1))).toEqual({
+      requeueAfterMs: 2000,
+    });
+    now += 500;
+    expect(await applyRolloutPlan(ctx, structuredClone(updating), counts(6, 1))).toEqual({
+      requeueAfterMs: 1500,
+    });
+    expect(api.calls).toEqual([]);
+    now += 1500; // the requeue
+    expect(await applyRolloutPlan(ctx, structuredClone(updating), counts(6, 1))).toBeUndefined();
+    expect(api.calls).toEqual(['put status']);
+  });
+
+  it('go out at once with the next step, which ends the hold', async () => {
+    const api = fakeApi(updating);
+    const ctx = { client: api.client, podCountWrites: new PodCountWrites(), recordEvent: () => {} };
+    await applyRolloutPlan(ctx, structuredClone(updating), counts(6, 1));
+    const nextStep = counts(6, 1);
+    nextStep.status = { ...nextStep.status, currentStepIndex: 1 };
+    expect(await applyRolloutPlan(ctx, structuredClone(updating), nextStep)).toBeUndefined();
+    expect(api.calls).toEqual(['put status']);
+  });
+
+  it('go out at once once the Rollout is Healthy (a client reads the counts with it)', async () => {
+    const healthy = {
+      ...updating,
+      status: { ...updating.status, phase: 'Healthy', stableRS: 'new', updatedReplicas: 5, replicas: 10 },
+    } as ObservedRolloutObject;
+    const api = fakeApi(healthy);
+    const ctx = { client: api.client, podCountWrites: new PodCountWrites(), recordEvent: () => {} };
+    expect(await applyRolloutPlan(ctx, structuredClone(healthy), counts(9, 5, healthy))).toBeUndefined();
+    expect(api.calls).toEqual(['put status']);
   });
 });
