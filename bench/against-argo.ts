@@ -678,7 +678,11 @@ async function runIdle(product: Product, argo: string): Promise<Figures> {
         answeredAt.set(name, Date.now());
       });
       await Promise.all(patches);
-      const timedOut = await Promise.race([allSeen.then(() => false), sleep(600_000).then(() => true)]);
+      const timedOut = await Promise.race([
+        allSeen.then(() => false),
+        // Unref: a pending 10-minute timer would keep the process alive after the table.
+        sleep(600_000, undefined, { ref: false }).then(() => true),
+      ]);
       if (timedOut) throw new Error(`${product}: burst did not finish in 10 minutes`);
       latencies = [...latency.values()];
       answers = [...answeredAt].map(([name, at]) => (at - (sentAt.get(name) ?? at)) / 1000);
