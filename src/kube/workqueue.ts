@@ -232,10 +232,6 @@ export class WorkQueue {
         this.metrics.busy?.(this.busyWorkers, this.workers);
         this.done(key);
       }
-      // A pass that makes no request (most of a resync of every key) runs on promise callbacks
-      // alone, and so would the next: a wave of 10,000 of them would keep the process from
-      // reading a socket (watch events of a spec change, API answers) until the wave is over.
-      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
