@@ -162,15 +162,26 @@ export class ControllerBuilder {
 
   /**
    * The primary kind: its own key is queued on add and update (not delete, by default), and
-   * every `resyncMs` for each cached object, as an update with the same object twice.
+   * every `resyncMs` for each cached object, as an update with the same object twice. Updates
+   * `urgent` picks (e.g. a new spec) go to the queue's front lane (WorkQueue.addUrgent).
    */
   for<T extends KubeObject>(
     informer: Informer<T>,
-    options: EventFilter<T> & { resyncMs?: number; onAdd?: (object: T) => void } = {},
+    options: EventFilter<T> & {
+      resyncMs?: number;
+      onAdd?: (object: T) => void;
+      urgent?: (oldObject: T, object: T) => boolean;
+    } = {},
   ): this {
-    const { resyncMs = 0, onAdd, ...filter } = options;
+    const { resyncMs = 0, onAdd, urgent, ...filter } = options;
     this.primary = { informer: informer as unknown as Informer<KubeObject>, resyncMs };
-    return this.watches(informer, (object) => [objectKey(object)], { delete: false, ...filter }, onAdd);
+    return this.watches(
+      informer,
+      (object) => [objectKey(object)],
+      { delete: false, ...filter },
+      onAdd,
+      urgent,
+    );
   }
 
   /** Objects whose controller ownerReference is of `ownerKind` wake that owner. */
@@ -178,15 +189,22 @@ export class ControllerBuilder {
     return this.watches(informer, (object) => [controllerOwnerKey(object, ownerKind)], filter);
   }
 
-  /** Any other kind: each event the filter lets through wakes the keys `map` returns. */
+  /**
+   * Any other kind: each event the filter lets through wakes the keys `map` returns (updates
+   * `urgent` picks through the queue's front lane).
+   */
   watches<T extends KubeObject>(
     informer: Informer<T>,
     map: KeyMapper<T>,
     filter: EventFilter<T> = {},
     onAdd?: (object: T) => void,
+    urgent?: (oldObject: T, object: T) => boolean,
   ): this {
-    const wake = (object: T, old?: T) => {
-      for (const key of map(object, old)) this.enqueue(key);
+    const wake = (object: T, old?: T, urgently = false) => {
+      for (const key of map(object, old)) {
+        if (key && urgently) this.queue.addUrgent(key);
+        else this.enqueue(key);
+      }
     };
     const handlers = {
       add: (object: T) => {
@@ -194,7 +212,7 @@ export class ControllerBuilder {
         onAdd?.(object);
       },
       update: (old: T, object: T) => {
-        if (allows(filter.update, old, object)) wake(object, old);
+        if (allows(filter.update, old, object)) wake(object, old, urgent?.(old, object));
       },
       delete: (object: T) => {
         if (allows(filter.delete, object)) wake(object);

@@ -2,6 +2,8 @@
 // processed by two workers at once, re-adds while it is processing run it once more after,
 // failures back off per key (5 ms doubling to 1000 s), and delayed adds keep the earliest time.
 // client-go's default limiter also has an overall 10 qps bucket; we leave that out.
+// Beyond client-go: a front lane (addUrgent) for keys a user is waiting on, e.g. a Rollout whose
+// spec just changed, so they do not queue behind a resync of every key or follow-up passes.
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
 
 /** Optional hooks so src/metrics can export workqueue_* metrics without this module knowing prom-client. */
@@ -45,8 +47,15 @@ export class WorkQueue {
   private readonly maxDelayMs: number;
   private readonly metrics: WorkQueueMetrics;
   private readonly onError: (key: string, error: unknown) => void;
-  /** FIFO of keys ready to process; each key at most once. */
+  /** FIFO of keys ready to process; each key at most once, apart from `stale` entries. */
   private queue: string[] = [];
+  /** The front lane (addUrgent): served before `queue`. */
+  private urgent: string[] = [];
+  /** Keys that need processing and go to the front lane when they are (re)queued. */
+  private readonly urgentKeys = new Set<string>();
+  /** Per key, entries left in `queue` by a move to the front lane; skipped when reached. */
+  private readonly stale = new Map<string, number>();
+  private staleEntries = 0;
   /** Keys that need processing (queued, or re-added while processing). */
   private readonly dirty = new Set<string>();
   private readonly processing = new Set<string>();
@@ -82,6 +91,33 @@ export class WorkQueue {
     this.dirty.add(key);
     if (this.processing.has(key)) {
       // Picked up again by done() when the current run finishes.
+      return;
+    }
+    this.push(key);
+  }
+
+  /**
+   * Queues a key ahead of every key add() queued (after other urgent ones); a key already
+   * queued moves to the front lane, and one being processed runs again from it when done.
+   */
+  addUrgent(key: string): void {
+    if (this.shuttingDown || this.urgentKeys.has(key)) {
+      return;
+    }
+    this.urgentKeys.add(key);
+    if (this.dirty.has(key)) {
+      if (!this.processing.has(key)) {
+        // Waiting in the normal lane: its entry there is skipped when reached.
+        this.stale.set(key, (this.stale.get(key) ?? 0) + 1);
+        this.staleEntries += 1;
+        this.urgent.push(key);
+        this.metrics.depth?.(this.len());
+      }
+      return;
+    }
+    this.metrics.add?.();
+    this.dirty.add(key);
+    if (this.processing.has(key)) {
       return;
     }
     this.push(key);
@@ -129,7 +165,7 @@ export class WorkQueue {
 
   /** Keys ready to process (not counting delayed or in-flight keys). */
   len(): number {
-    return this.queue.length;
+    return this.urgent.length + this.queue.length - this.staleEntries;
   }
 
   isShuttingDown(): boolean {
@@ -202,9 +238,18 @@ export class WorkQueue {
   /** The next key to process, or undefined once shutting down with nothing left queued. */
   private async next(): Promise<string | undefined> {
     for (;;) {
-      const key = this.queue.shift();
+      const fromFront = this.urgent.length > 0;
+      const key = fromFront ? this.urgent.shift() : this.queue.shift();
       if (key !== undefined) {
-        this.metrics.depth?.(this.queue.length);
+        const skip = fromFront ? 0 : (this.stale.get(key) ?? 0);
+        if (skip > 0) {
+          // Moved to the front lane (and since taken from there): not a real entry.
+          if (skip === 1) this.stale.delete(key);
+          else this.stale.set(key, skip - 1);
+          this.staleEntries -= 1;
+          continue;
+        }
+        this.metrics.depth?.(this.len());
         const queuedAt = this.queuedAt.get(key);
         this.queuedAt.delete(key);
         if (queuedAt !== undefined) {
@@ -212,6 +257,7 @@ export class WorkQueue {
         }
         this.processing.add(key);
         this.dirty.delete(key);
+        this.urgentKeys.delete(key);
         return key;
       }
       if (this.shuttingDown) {
@@ -229,9 +275,9 @@ export class WorkQueue {
   }
 
   private push(key: string): void {
-    this.queue.push(key);
+    (this.urgentKeys.has(key) ? this.urgent : this.queue).push(key);
     this.queuedAt.set(key, this.clock.now());
-    this.metrics.depth?.(this.queue.length);
+    this.metrics.depth?.(this.len());
     this.idleWorkers.shift()?.();
   }
 

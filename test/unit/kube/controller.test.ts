@@ -7,7 +7,8 @@ import type { ListWatchSource, WatchEvent } from '../../../src/kube/informer.js'
 import { InformerCache } from '../../../src/kube/informer-cache.js';
 import type { KubeObject } from '../../../src/kube/object.js';
 import { type ApiResource, coreResources } from '../../../src/kube/resource.js';
-import { FakeClock, settle } from './fake-clock.js';
+import { specChanged } from '../../../src/rollout/controller.js';
+import { deferred, FakeClock, settle } from './fake-clock.js';
 
 const ROLLOUTS: ApiResource = {
   group: 'argoproj.io',
@@ -155,6 +156,34 @@ describe('ControllerBuilder', () => {
     api.send('rollouts', { type: 'ADDED', object: object('Rollout', 'late') });
     await settle();
     expect(seen).not.toContain('shop/late');
+    caches.stop();
+  });
+
+  it('puts a primary update the urgent predicate picks (a new spec) ahead of queued keys', async () => {
+    const { api, caches } = setUp();
+    const withGeneration = (name: string, generation: number, rv: string): KubeObject => {
+      const o = object('Rollout', name, rv);
+      return { ...o, metadata: { ...o.metadata, generation } };
+    };
+    api.items.set(
+      'rollouts',
+      ['a', 'b', 'c', 'd'].map((name) => withGeneration(name, 1, '1')),
+    );
+    const gate = deferred();
+    const seen: string[] = [];
+    const running = await new ControllerBuilder({ name: 'r', logger, keyField: 'rollout', workers: 1 })
+      .for(caches.informer(ROLLOUTS), { urgent: specChanged })
+      .start(async (key) => {
+        seen.push(key);
+        if (seen.length === 1) await gate.promise;
+      });
+    await until(() => seen.length === 1); // 'a' holds the only worker; b, c, d wait
+    api.send('rollouts', { type: 'MODIFIED', object: withGeneration('c', 1, '2') }); // status only
+    api.send('rollouts', { type: 'MODIFIED', object: withGeneration('d', 2, '3') }); // new spec
+    gate.resolve();
+    await until(() => seen.length === 4);
+    expect(seen).toEqual(['shop/a', 'shop/d', 'shop/b', 'shop/c']);
+    await running.stop();
     caches.stop();
   });
 

@@ -26,6 +26,56 @@ describe('WorkQueue', () => {
     expect(seen).toEqual(['shop/web', 'shop/api']);
   });
 
+  it('serves urgent keys first, moving an already queued key to the front once', async () => {
+    const { queue } = newQueue();
+    for (const key of ['a', 'b', 'c', 'd']) queue.add(key);
+    queue.addUrgent('c'); // queued: moves ahead, its old place is skipped
+    queue.addUrgent('e'); // new: behind 'c', ahead of the rest
+    queue.addUrgent('c'); // already urgent: no change
+    queue.add('e'); // already queued: no change
+    expect(queue.len()).toBe(5);
+
+    const seen: string[] = [];
+    const running = queue.run((key) => {
+      seen.push(key);
+    });
+    await settle();
+    await queue.shutDown();
+    await running;
+    expect(seen).toEqual(['c', 'e', 'a', 'b', 'd']);
+    expect(queue.len()).toBe(0);
+  });
+
+  it('runs a key made urgent while processing once more from the front lane, never twice at once', async () => {
+    const { queue } = newQueue();
+    const gate = deferred();
+    const seen: string[] = [];
+    let concurrent = 0;
+    let maxConcurrent = 0;
+    const running = queue.run(async (key) => {
+      seen.push(key);
+      concurrent += 1;
+      maxConcurrent = Math.max(maxConcurrent, concurrent);
+      if (seen.length === 1) await gate.promise;
+      concurrent -= 1;
+    }, 1);
+    queue.add('web');
+    await settle();
+    // 'web' is processing; 'api' and 'db' wait in the normal lane.
+    queue.add('api');
+    queue.add('db');
+    queue.addUrgent('db'); // moved to the front, its normal-lane entry goes stale
+    queue.addUrgent('web'); // processing: runs again from the front lane once done
+    gate.resolve();
+    await settle();
+    queue.add('db'); // a fresh add once the stale entry is gone runs it again
+    await settle();
+    await queue.shutDown();
+    await running;
+    expect(seen).toEqual(['web', 'db', 'web', 'api', 'db']);
+    expect(maxConcurrent).toBe(1);
+  });
+
   it('runs a key once more when it is re-added while processing, never twice at once', async () => {
     const { queue } = newQueue();
     const first = deferred();
