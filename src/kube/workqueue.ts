@@ -115,12 +115,8 @@ export class WorkQueue {
       }
       return;
     }
-    this.metrics.add?.();
-    this.dirty.add(key);
-    if (this.processing.has(key)) {
-      return;
-    }
-    this.push(key);
+    // Not queued yet: add() queues it, and push() puts keys in urgentKeys in the front lane.
+    this.add(key);
   }
 
   /** Queues a key after `delayMs`; if it is already waiting, the earlier time wins. */
