@@ -57,3 +57,11 @@ export function splitObjectKey(key: string): { namespace: string; name: string }
 export function describeObject(obj: KubeObject): string {
   return `${obj.kind ?? 'object'} ${objectKey(obj) || '<unnamed>'}`;
 }
+
+/**
+ * A resourceVersion as a number, to tell which of two copies of an object is newer. etcd's are
+ * integers; anything else (another storage) is undefined, and callers then never compare.
+ */
+export function resourceVersionNumber(resourceVersion: string | undefined): bigint | undefined {
+  return resourceVersion && /^\d{1,30}$/.test(resourceVersion) ? BigInt(resourceVersion) : undefined;
+}

@@ -19,7 +19,7 @@ import { PROMOTION_PIPELINE_KIND } from '../api/promotion.js';
 import { type ControllerFactory, cacheScopes } from '../kube/controller.js';
 import type { EventRecorder } from '../kube/events.js';
 import type { Informer } from '../kube/informer.js';
-import type { KubeObject } from '../kube/object.js';
+import { type KubeObject, resourceVersionNumber } from '../kube/object.js';
 import { mergePatch } from '../kube/patch.js';
 import type { RestClient } from '../kube/rest.js';
 import type { Logger } from '../process/logger.js';
@@ -36,11 +36,6 @@ const RESOURCES = {
 const resourceOf = (kind: string | undefined) =>
   RESOURCES[(kind ?? '') as keyof typeof RESOURCES] as (typeof RESOURCES)['Rollout'] | undefined;
 const ANALYSIS_RUNS = apiResourceOf(ANALYSIS_RUN_KIND);
-
-/** etcd's resourceVersions are integers; anything else is never compared (the LIST is used). */
-function versionNumber(resourceVersion: string | undefined): bigint | undefined {
-  return resourceVersion && /^\d{1,30}$/.test(resourceVersion) ? BigInt(resourceVersion) : undefined;
-}
 
 export interface ApiNotifierOptions {
   client: RestClient;
@@ -72,7 +67,7 @@ export function apiNotifierIO(options: ApiNotifierOptions): NotifierIO {
     const informer = synced(options.caches?.objects?.[kind]);
     const cached = informer?.get(namespace, name);
     if (!cached) return undefined;
-    const version = versionNumber(cached.metadata?.resourceVersion);
+    const version = resourceVersionNumber(cached.metadata?.resourceVersion);
     if (version === undefined) return undefined;
     const key = `${kind}/${namespace}/${name}`;
     const ours = ownWrites.get(key);
@@ -81,7 +76,7 @@ export function apiNotifierIO(options: ApiNotifierOptions): NotifierIO {
       ownWrites.delete(key);
     }
     if (atLeast !== undefined) {
-      const wanted = versionNumber(atLeast);
+      const wanted = resourceVersionNumber(atLeast);
       if (wanted === undefined || version < wanted) return undefined;
     }
     return cached;
@@ -140,7 +135,7 @@ export function apiNotifierIO(options: ApiNotifierOptions): NotifierIO {
         { resource, namespace, name },
         { metadata: { annotations: { [NOTIFIED_ANNOTATION]: annotation ?? null } } },
       );
-      const version = versionNumber(written?.metadata?.resourceVersion);
+      const version = resourceVersionNumber(written?.metadata?.resourceVersion);
       if (version !== undefined && options.caches?.objects?.[object.kind ?? '']) {
         ownWrites.set(`${object.kind}/${namespace}/${name}`, version);
       }

@@ -19,7 +19,7 @@ import {
 import { KubeApiError, NotFoundError } from '../kube/api-error.js';
 import { ConditionalWrites, type GuardedChanges, type GuardedState } from '../kube/conditional-writes.js';
 import type { PlannedEvent } from '../kube/events.js';
-import type { KubeObject } from '../kube/object.js';
+import { type KubeObject, resourceVersionNumber } from '../kube/object.js';
 import { createObject, deleteObject, jsonPatch, mergePatch, updateStatus } from '../kube/patch.js';
 import { coreResources, resourcePath } from '../kube/resource.js';
 import type { RestClient } from '../kube/rest.js';
@@ -52,7 +52,7 @@ export class OwnRolloutWrites {
   isStale(rollout: { metadata: { uid: string; resourceVersion?: string } }): boolean {
     const ours = this.versions.get(rollout.metadata.uid);
     if (ours === undefined) return false;
-    const cached = versionNumber(rollout.metadata.resourceVersion);
+    const cached = resourceVersionNumber(rollout.metadata.resourceVersion);
     if (cached === undefined || cached >= ours) {
       this.versions.delete(rollout.metadata.uid);
       return false;
@@ -61,7 +61,7 @@ export class OwnRolloutWrites {
   }
 
   record(uid: string, resourceVersion: string | undefined): void {
-    const version = versionNumber(resourceVersion);
+    const version = resourceVersionNumber(resourceVersion);
     if (version !== undefined) this.versions.set(uid, version);
   }
 
@@ -77,7 +77,7 @@ export class OwnRolloutWrites {
     if (!sets) return false;
     let stale = false;
     for (const [name, ours] of sets) {
-      const version = versionNumber(cached(name)?.metadata?.resourceVersion);
+      const version = resourceVersionNumber(cached(name)?.metadata?.resourceVersion);
       if (version === undefined || version >= ours) sets.delete(name);
       else stale = true;
     }
@@ -86,7 +86,7 @@ export class OwnRolloutWrites {
   }
 
   recordReplicaSet(rolloutUid: string, name: string, resourceVersion: string | undefined): void {
-    const version = versionNumber(resourceVersion);
+    const version = resourceVersionNumber(resourceVersion);
     if (version === undefined) return;
     let sets = this.replicaSetVersions.get(rolloutUid);
     if (!sets) {
@@ -95,11 +95,6 @@ export class OwnRolloutWrites {
     }
     sets.set(name, version);
   }
-}
-
-/** etcd's resourceVersions are integers; anything else (another storage) is never compared. */
-function versionNumber(resourceVersion: string | undefined): bigint | undefined {
-  return resourceVersion && /^\d{1,30}$/.test(resourceVersion) ? BigInt(resourceVersion) : undefined;
 }
 
 export interface ActContext {
