@@ -2,7 +2,8 @@
 // status through /status with the resourceVersion we read (a concurrent terminate makes it
 // conflict and the retry re-plans), then Events. ReplicaSet writes are guarded by the
 // generation and annotations the plan saw (then by our own last write; see ConditionalWrites):
-// a failed guard (a ConflictError) drops the pass and re-plans. A
+// a failed guard (a ConflictError) drops the pass and re-plans; each write's version goes to
+// ownWrites, so that passes planned before the cache has it are skipped (controller.ts). A
 // failed write is reported the way Argo reports it, in the template's or analysis' status
 // (phase Error with the reason), so the Experiment ends in Error rather than retrying forever
 // behind a log line.
@@ -13,6 +14,7 @@ import { EXPERIMENT_NAME_ANNOTATION, EXPERIMENT_TEMPLATE_NAME_ANNOTATION } from 
 import { AlreadyExistsError, ConflictError, NotFoundError } from '../kube/api-error.js';
 import { ConditionalWrites, type GuardedChanges } from '../kube/conditional-writes.js';
 import type { EventRecorder } from '../kube/events.js';
+import type { OwnedWrites } from '../kube/owned-writes.js';
 import { createObject, deleteObject, mergePatch, updateChangedStatus } from '../kube/patch.js';
 import { coreResources } from '../kube/resource.js';
 import type { RestClient } from '../kube/rest.js';
@@ -43,6 +45,8 @@ export interface ExperimentActContext {
   client: RestClient;
   events: EventRecorder;
   logger: Logger;
+  /** Told of each write to the Experiment's ReplicaSets, so stale reconciles can be skipped. */
+  ownWrites?: OwnedWrites;
 }
 
 export interface ExperimentOutcome {
@@ -130,7 +134,13 @@ async function applyAction(
   switch (action.kind) {
     case 'createReplicaSet':
       try {
-        await createObject(client, coreResources.replicaSets, action.replicaSet);
+        const created = await createObject(client, coreResources.replicaSets, action.replicaSet);
+        ctx.ownWrites?.record(
+          ex.metadata.uid,
+          action.replicaSet.metadata?.name ?? '',
+          created?.metadata?.resourceVersion,
+          Date.now(),
+        );
       } catch (error) {
         // Already there: our cache is behind; the next pass claims it.
         if (error instanceof AlreadyExistsError) return;
@@ -280,7 +290,9 @@ export async function reconcileExperiment(
   }
   const plan = planExperiment(observed);
   const failures: ExperimentEvent[] = [];
-  const writes = new ConditionalWrites();
+  const writes = new ConditionalWrites((name, answer) =>
+    ctx.ownWrites?.record(ex.metadata.uid, name, answer.metadata?.resourceVersion),
+  );
   for (const action of plan.actions) {
     try {
       await applyAction(ctx, ex, action, plan.status, failures, writes);

@@ -18,10 +18,12 @@ import {
   type ControllerContext,
   type ControllerFactory,
   cacheScopes,
+  type EventFilter,
   type RunningController,
   WrittenOver,
 } from '../kube/controller.js';
 import { type KubeObject, splitObjectKey } from '../kube/object.js';
+import { OwnedWrites } from '../kube/owned-writes.js';
 import { coreResources } from '../kube/resource.js';
 import type { ReplicaSet } from '../rollout/workload-types.js';
 import { EXPERIMENTS, reconcileExperiment } from './act.js';
@@ -32,6 +34,10 @@ const WORKERS = 4;
 const RESYNC_MS = 15 * 60 * 1000;
 const COMPLETED = new Set(['Successful', 'Failed', 'Error', 'Inconclusive']);
 const ANALYSIS_RUNS = apiResourceOf(ANALYSIS_RUN_KIND);
+
+/** The uid of the object's controller (its owner with controller: true). */
+const controllerUid = (object: KubeObject) =>
+  object.metadata?.ownerReferences?.find((o) => o.controller)?.uid;
 
 /**
  * Objects of the experiment by template name: controlled by it, annotated with its name and a
@@ -58,6 +64,28 @@ export function claimByTemplate<T extends KubeObject>(
   return claimed;
 }
 
+/**
+ * Which events of a template ReplicaSet wake its Experiment. As Argo: updates that move its
+ * replica counters; and, since a pass is skipped while the cache is behind our own last write to
+ * a set (OwnedWrites), the update that brings that write in, whatever it changed (the
+ * scale-down-deadline annotation moves no counter). A set deleted before the cache showed our
+ * write to it is no longer waited for.
+ */
+export function replicaSetEvents(ownWrites: OwnedWrites): EventFilter<ReplicaSet> {
+  return {
+    update: (old, rs) =>
+      old.spec?.replicas !== rs.spec?.replicas ||
+      old.status?.replicas !== rs.status?.replicas ||
+      old.status?.readyReplicas !== rs.status?.readyReplicas ||
+      old.status?.availableReplicas !== rs.status?.availableReplicas ||
+      ownWrites.awaited(controllerUid(rs), rs),
+    delete: (rs) => {
+      ownWrites.deleted(controllerUid(rs), rs.metadata?.name);
+      return true;
+    },
+  };
+}
+
 export const experimentController: ControllerFactory = {
   name: 'experiments',
   async start(ctx: ControllerContext): Promise<RunningController> {
@@ -73,6 +101,8 @@ export const experimentController: ControllerFactory = {
     const analysisRuns = caches.informer<AnalysisRun & KubeObject>(ANALYSIS_RUNS, ours);
     const templates = analysisTemplateCaches(ctx);
 
+    // Our writes to the template ReplicaSets the cache has not shown yet (as the Rollout controller).
+    const ownWrites = new OwnedWrites();
     const metrics = registerExperimentMetrics(ctx.metrics.registry, () => experiments.list());
     // A run wakes its Experiment once it completes; in between the Experiment only mirrors it.
     const completed = (run: AnalysisRun) => COMPLETED.has(run.status?.phase ?? '');
@@ -83,14 +113,7 @@ export const experimentController: ControllerFactory = {
       workers: WORKERS,
     })
       .for(experiments, { resyncMs: RESYNC_MS })
-      // As Argo: a ReplicaSet wakes its Experiment when its replica counters move.
-      .owns(replicaSets, 'Experiment', {
-        update: (old, rs) =>
-          old.spec?.replicas !== rs.spec?.replicas ||
-          old.status?.replicas !== rs.status?.replicas ||
-          old.status?.readyReplicas !== rs.status?.readyReplicas ||
-          old.status?.availableReplicas !== rs.status?.availableReplicas,
-      })
+      .owns(replicaSets, 'Experiment', replicaSetEvents(ownWrites))
       .owns(services, 'Experiment', { update: false })
       .owns(analysisRuns, 'Experiment', {
         add: completed,
@@ -101,7 +124,7 @@ export const experimentController: ControllerFactory = {
 
     // Planning from the copy our last status write replaced would repeat work.
     const writtenOver = new WrittenOver();
-    const actContext = { client, events: ctx.events, logger };
+    const actContext = { client, events: ctx.events, logger, ownWrites };
 
     const reconcile = async (key: string) => {
       const { namespace, name } = splitObjectKey(key);
@@ -112,6 +135,14 @@ export const experimentController: ControllerFactory = {
       }
       if (ex.metadata.deletionTimestamp) return;
       if (writtenOver.isStale(key, ex)) return { requeueAfterMs: 1000 };
+      // A set this Experiment controls whose cached copy is older than our last write to it: that
+      // write's watch event brings the Experiment back (the ReplicaSet filter above).
+      const uid = ex.metadata.uid;
+      const ownedSet = (rsName: string) => {
+        const rs = replicaSets.get(namespace, rsName);
+        return rs && controllerUid(rs) === uid ? rs : undefined;
+      };
+      if (ownWrites.stale(uid, ownedSet)) return;
       const timer = metrics.reconcile.startTimer({ namespace, name });
       try {
         const runs = new Map<string, AnalysisRun>();

@@ -20,6 +20,7 @@ import { KubeApiError, NotFoundError } from '../kube/api-error.js';
 import { ConditionalWrites, type GuardedChanges, type GuardedState } from '../kube/conditional-writes.js';
 import type { PlannedEvent } from '../kube/events.js';
 import { type KubeObject, resourceVersionNumber } from '../kube/object.js';
+import { OwnedWrites } from '../kube/owned-writes.js';
 import { createObject, deleteObject, jsonPatch, mergePatch, updateStatus } from '../kube/patch.js';
 import { coreResources, resourcePath } from '../kube/resource.js';
 import type { RestClient } from '../kube/rest.js';
@@ -45,8 +46,8 @@ const ANALYSIS_RUNS = apiResourceOf(ANALYSIS_RUN_KIND);
  */
 export class OwnRolloutWrites {
   private readonly versions = new Map<string, bigint>();
-  /** Rollout uid → ReplicaSet name → the version our last write to it returned. */
-  private readonly replicaSetVersions = new Map<string, Map<string, bigint>>();
+  /** Our writes to the Rollouts' ReplicaSets, by Rollout uid (shared with the Experiment controller). */
+  private readonly replicaSets = new OwnedWrites();
 
   /** True while the cache has not yet seen our last write to this Rollout. */
   isStale(rollout: { metadata: { uid: string; resourceVersion?: string } }): boolean {
@@ -67,33 +68,18 @@ export class OwnRolloutWrites {
 
   /**
    * True while the cache (`cached` by name) has not yet seen our last write to one of the
-   * Rollout's ReplicaSets. A set gone from the cache (deleted) is not waited for.
+   * Rollout's ReplicaSets. A set gone from the cache (deleted) is not waited for. Every event of
+   * a set wakes its Rollout (controller.ts), so the one that brings our write in does too.
    */
   replicaSetsStale(
     rolloutUid: string,
     cached: (name: string) => { metadata?: { resourceVersion?: string } } | undefined,
   ): boolean {
-    const sets = this.replicaSetVersions.get(rolloutUid);
-    if (!sets) return false;
-    let stale = false;
-    for (const [name, ours] of sets) {
-      const version = resourceVersionNumber(cached(name)?.metadata?.resourceVersion);
-      if (version === undefined || version >= ours) sets.delete(name);
-      else stale = true;
-    }
-    if (sets.size === 0) this.replicaSetVersions.delete(rolloutUid);
-    return stale;
+    return this.replicaSets.stale(rolloutUid, cached);
   }
 
   recordReplicaSet(rolloutUid: string, name: string, resourceVersion: string | undefined): void {
-    const version = resourceVersionNumber(resourceVersion);
-    if (version === undefined) return;
-    let sets = this.replicaSetVersions.get(rolloutUid);
-    if (!sets) {
-      sets = new Map();
-      this.replicaSetVersions.set(rolloutUid, sets);
-    }
-    sets.set(name, version);
+    this.replicaSets.record(rolloutUid, name, resourceVersion);
   }
 }
 

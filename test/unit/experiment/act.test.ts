@@ -1,8 +1,9 @@
 // The act side of an Experiment reconcile against a ReplicaSet store with the API server's
 // write rules: the guarded ReplicaSet writes it sends, and what a failed guard leaves unwritten.
 import { describe, expect, it } from 'vitest';
-import { reconcileExperiment } from '../../../src/experiment/act.js';
+import { type ExperimentActContext, reconcileExperiment } from '../../../src/experiment/act.js';
 import type { ExperimentObject, ObservedExperiment } from '../../../src/experiment/plan.js';
+import { OwnedWrites } from '../../../src/kube/owned-writes.js';
 import type { KubeRequest } from '../../../src/kube/rest.js';
 import type { ReplicaSet } from '../../../src/rollout/workload-types.js';
 import { replicaSetStore } from '../support/replicaset-store.js';
@@ -133,5 +134,35 @@ describe('reconcileExperiment: ReplicaSet writes are guarded by the generation p
     expect(testedGenerations(api.requests)).toEqual([3, 3]);
     expect(api.store.stored.spec?.replicas).toBe(0);
     expect(api.store.stored.metadata?.annotations?.['scale-down-deadline']).toBeUndefined();
+  });
+});
+
+describe('reconcileExperiment: its ReplicaSet writes are remembered', () => {
+  it('so a pass from a cache that has not seen them is skipped (OwnedWrites)', async () => {
+    const observed = cachedSet(0);
+    const api = server(observed);
+    const ownWrites = new OwnedWrites();
+    const pending = {
+      phase: 'Pending' as const,
+      templateStatuses: [
+        {
+          name: 'baseline',
+          replicas: 0,
+          updatedReplicas: 0,
+          readyReplicas: 0,
+          availableReplicas: 0,
+          status: 'Progressing' as const,
+          lastTransitionTime: '2026-11-21T11:59:00Z',
+        },
+      ],
+    };
+    await reconcileExperiment(
+      { ...(api.ctx as ExperimentActContext), ownWrites },
+      observe(experiment(pending), observed),
+    );
+    expect(api.store.stored.spec?.replicas).toBe(1);
+    // The Experiment's own status event came first: the set's cached copy is the one planned from.
+    expect(ownWrites.stale(UID, () => observed)).toBe(true);
+    expect(ownWrites.stale(UID, () => api.store.stored)).toBe(false);
   });
 });
