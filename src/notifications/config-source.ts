@@ -4,10 +4,12 @@
 // what lets RBAC restrict list/watch by resourceNames, kubernetes#63469): in the controller's
 // namespace and, with self-service notifications and no namespace restriction, in every
 // namespace. A namespace's configuration is parsed once per change of its ConfigMap or Secret,
-// when first asked for after it, not per notification.
+// when first asked for after it, not per notification. A source the controller may not list or
+// watch (403) is retried with a backoff of up to FORBIDDEN_RETRY_MAX_MS, warned about once per
+// outage, and notifications from it resume, without a restart, once RBAC allows it.
 
 import { KubeApiError } from '../kube/api-error.js';
-import type { Clock } from '../kube/clock.js';
+import { type Clock, systemClock, type TimerHandle } from '../kube/clock.js';
 import { Informer, type ListWatchSource } from '../kube/informer.js';
 import { type ApiListWatchOptions, apiListWatch } from '../kube/list-watch.js';
 import type { KubeObject } from '../kube/object.js';
@@ -53,6 +55,9 @@ interface Entry {
 }
 
 const SYNC_TIMEOUT_MS = 30_000;
+/** After a 403, the first retry waits this long; each next one twice as long, up to the max. */
+export const FORBIDDEN_RETRY_INITIAL_MS = 5_000;
+export const FORBIDDEN_RETRY_MAX_MS = 5 * 60_000;
 
 const isForbidden = (error: unknown): boolean => {
   const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
@@ -67,14 +72,19 @@ export class NotificationConfigSource {
   private readonly controllerNamespace: string;
   private readonly selfService: boolean;
   private readonly syncTimeoutMs: number;
+  private readonly clock: Clock;
   private synced: Promise<void> | undefined;
   private removers: (() => void)[] = [];
+  /** The pending retry of each source turned off by a 403. */
+  private readonly retries = new Set<TimerHandle>();
+  private stopped = false;
 
   constructor(options: ConfigSourceOptions) {
     this.logger = options.logger;
     this.controllerNamespace = options.controllerNamespace;
     this.selfService = options.selfService;
     this.syncTimeoutMs = options.syncTimeoutMs ?? SYNC_TIMEOUT_MS;
+    this.clock = options.clock ?? systemClock;
     const client = options.client;
     const listWatch =
       options.listWatch ??
@@ -96,24 +106,58 @@ export class NotificationConfigSource {
     ];
     for (const { namespace, skip } of scopes) {
       for (const { kind, resource, name } of sources) {
-        const source = listWatch(resource, {
+        const where = { namespace: namespace ?? '(all)', name };
+        /** Set while a 403 keeps this source off: since when, and the next retry's wait. */
+        let forbidden: { sinceMs: number; retryMs: number } | undefined;
+        const inner = listWatch(resource, {
           ...(namespace !== undefined && { namespace }),
           fieldSelector: `metadata.name=${name}`,
         }) as ListWatchSource<DataObject>;
+        // A watch that starts means both its list and it are allowed: the outage is over.
+        const source: ListWatchSource<DataObject> = {
+          description: inner.description,
+          list: () => inner.list(),
+          watch: async (resourceVersion, onEvent, onClose) => {
+            const handle = await inner.watch(resourceVersion, onEvent, onClose);
+            if (forbidden) {
+              this.logger?.info(
+                { ...where, forbiddenForMs: this.clock.now() - forbidden.sinceMs },
+                'notifications: allowed to list/watch the configuration again; notifications from it are on',
+              );
+              forbidden = undefined;
+            }
+            return handle;
+          },
+        };
         let reported = false;
         const informer: Informer<DataObject> = new Informer<DataObject>(source, {
           ...(options.clock && { clock: options.clock }),
           onError: (error) => {
             if (isForbidden(error)) {
-              // Not allowed to list or watch it (RBAC): one warning, and notifications go on
-              // without what this source holds (no ConfigMap: no notifications from it; no
-              // Secret: services without their $secrets) until the process restarts. The
-              // informer stops, so it neither retries nor logs again.
-              this.logger?.warn(
-                { namespace: namespace ?? '(all)', name, err: error.message },
-                'notifications: not allowed to list/watch the configuration; notifications from it are off',
-              );
+              // Not allowed to list or watch it (RBAC): notifications go on without what this
+              // source holds (no ConfigMap: no notifications from it; no Secret: services without
+              // their $secrets). The informer stops, and starts again after a backoff that grows
+              // up to FORBIDDEN_RETRY_MAX_MS, until RBAC allows it: one warning per outage.
               informer.stop();
+              if (this.stopped) return;
+              if (forbidden) {
+                forbidden.retryMs = Math.min(forbidden.retryMs * 2, FORBIDDEN_RETRY_MAX_MS);
+                this.logger?.debug(
+                  { ...where, retryInMs: forbidden.retryMs, err: error.message },
+                  'notifications: still not allowed to list/watch the configuration',
+                );
+              } else {
+                forbidden = { sinceMs: this.clock.now(), retryMs: FORBIDDEN_RETRY_INITIAL_MS };
+                this.logger?.warn(
+                  { ...where, retryInMs: forbidden.retryMs, err: error.message },
+                  'notifications: not allowed to list/watch the configuration; notifications from it are off until it is',
+                );
+              }
+              const retry = this.clock.setTimer(forbidden.retryMs, () => {
+                this.retries.delete(retry);
+                if (!this.stopped) informer.start();
+              });
+              this.retries.add(retry);
               return;
             }
             // Other failures are retried by the informer with backoff; say so once, then quietly.
@@ -141,18 +185,22 @@ export class NotificationConfigSource {
   }
 
   start(): void {
+    this.stopped = false;
     for (const informer of this.informers) informer.start();
   }
 
   stop(): void {
+    this.stopped = true;
+    for (const retry of this.retries) retry.cancel();
+    this.retries.clear();
     for (const remove of this.removers) remove();
     this.removers = [];
     for (const informer of this.informers) informer.stop();
   }
 
   /**
-   * Resolves once every informer has its first list, was turned off (403), or the sync timeout
-   * passed: Events right after start-up wait for the configuration instead of finding none.
+   * Resolves once every informer has its first list, was turned off by a 403 (until a retry
+   * is allowed), or the sync timeout passed: Events right after start-up wait for the configuration instead of finding none.
    */
   ready(): Promise<void> {
     this.synced ??= Promise.allSettled(

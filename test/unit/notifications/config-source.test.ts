@@ -7,7 +7,11 @@ import type { ListWatchSource, WatchEvent } from '../../../src/kube/informer.js'
 import type { ApiListWatchOptions } from '../../../src/kube/list-watch.js';
 import type { KubeObject } from '../../../src/kube/object.js';
 import type { ApiResource } from '../../../src/kube/resource.js';
-import { NotificationConfigSource } from '../../../src/notifications/config-source.js';
+import {
+  FORBIDDEN_RETRY_INITIAL_MS,
+  FORBIDDEN_RETRY_MAX_MS,
+  NotificationConfigSource,
+} from '../../../src/notifications/config-source.js';
 import { createLogger } from '../../../src/process/logger.js';
 import { FakeClock, settle } from '../kube/fake-clock.js';
 
@@ -20,6 +24,7 @@ class FakeSource implements ListWatchSource<DataObject> {
   listError: Error | undefined;
   listCalls = 0;
   private current: ((event: WatchEvent<DataObject>) => void) | undefined;
+  private closeWatch: ((error?: unknown) => void) | undefined;
   private version = 10;
 
   constructor(readonly scope: ApiListWatchOptions & { resource: string }) {
@@ -32,9 +37,22 @@ class FakeSource implements ListWatchSource<DataObject> {
     return { items: [...this.items], resourceVersion: String(this.version) };
   }
 
-  async watch(_rv: string, onEvent: (event: WatchEvent<DataObject>) => void) {
+  async watch(
+    _rv: string,
+    onEvent: (event: WatchEvent<DataObject>) => void,
+    onClose: (error?: unknown) => void,
+  ) {
     this.current = onEvent;
+    this.closeWatch = onClose;
     return { stop: () => (this.current = undefined) };
+  }
+
+  /** Ends the open watch with `error`, as a dropped connection does. */
+  close(error: unknown): void {
+    const close = this.closeWatch;
+    this.current = undefined;
+    this.closeWatch = undefined;
+    close?.(error);
   }
 
   send(type: 'ADDED' | 'MODIFIED' | 'DELETED', object: DataObject): void {
@@ -98,6 +116,7 @@ function setup(options: { selfService?: boolean; watchedNamespace?: string } = {
     return fake;
   };
   const warnings = () => lines.filter((l) => l.level === 'warn').map((l) => String(l.msg));
+  const infos = () => lines.filter((l) => l.level === 'info').map((l) => String(l.msg));
   return {
     source,
     configMaps: get('configmaps'),
@@ -107,6 +126,7 @@ function setup(options: { selfService?: boolean; watchedNamespace?: string } = {
     count: () => sources.size,
     clock,
     warnings,
+    infos,
   };
 }
 
@@ -177,7 +197,11 @@ describe('NotificationConfigSource', () => {
     source.stop();
   });
 
-  it('a 403 on the Secret: one warning, no retries, notifications go on without its values', async () => {
+  const OFF =
+    'notifications: not allowed to list/watch the configuration; notifications from it are off until it is';
+  const ON = 'notifications: allowed to list/watch the configuration again; notifications from it are on';
+
+  it('a 403 on the Secret: one warning, retried with a growing backoff, notifications go on without its values', async () => {
     const { source, configMaps, secrets, clock, warnings } = setup();
     configMaps.items = [
       configMap('argo-rollouts', { 'service.webhook.hook': 'url: http://a.example/$path\n' }),
@@ -186,12 +210,15 @@ describe('NotificationConfigSource', () => {
     source.start();
     expect(await source.configs('shop')).toHaveLength(1);
     expect(webhookUrl(source)).toBe('http://a.example/$path');
-    await clock.advance(10 * 60_000);
+    // Retries after 5 s, then 10 s, 20 s, ... (the list calls count them).
+    await clock.advance(FORBIDDEN_RETRY_INITIAL_MS - 1);
     expect(secrets.listCalls).toBe(1);
+    await clock.advance(1);
+    expect(secrets.listCalls).toBe(2);
+    await clock.advance(2 * FORBIDDEN_RETRY_INITIAL_MS);
+    expect(secrets.listCalls).toBe(3);
     expect(configMaps.listCalls).toBe(1);
-    expect(warnings()).toEqual([
-      'notifications: not allowed to list/watch the configuration; notifications from it are off',
-    ]);
+    expect(warnings()).toEqual([OFF]);
     // The ConfigMap's watch still works.
     configMaps.send(
       'MODIFIED',
@@ -201,14 +228,61 @@ describe('NotificationConfigSource', () => {
     source.stop();
   });
 
+  it('retries a forbidden source at least every 5 minutes, however long it lasts, with one warning', async () => {
+    const { source, configMaps, clock, warnings } = setup();
+    configMaps.listError = forbidden('configmaps');
+    source.start();
+    await clock.advance(60 * 60_000);
+    const calls = configMaps.listCalls;
+    await clock.advance(FORBIDDEN_RETRY_MAX_MS);
+    expect(configMaps.listCalls).toBe(calls + 1);
+    expect(warnings()).toEqual([OFF]);
+    source.stop();
+    // Stopped: no retry left behind.
+    await clock.advance(60 * 60_000);
+    expect(configMaps.listCalls).toBe(calls + 1);
+  });
+
   it('a 403 on the ConfigMap: one warning, no configuration, and notifications do not wait for it', async () => {
     const { source, configMaps, clock, warnings } = setup();
     configMaps.listError = forbidden('configmaps');
     source.start();
     expect(await source.configs('shop')).toEqual([]);
     await clock.advance(10 * 60_000);
-    expect(configMaps.listCalls).toBe(1);
-    expect(warnings()).toHaveLength(1);
+    expect(warnings()).toEqual([OFF]);
+    source.stop();
+  });
+
+  it('once RBAC allows the ConfigMap, notifications from it resume without a restart; a new outage warns again', async () => {
+    const { source, configMaps, clock, warnings, infos } = setup();
+    configMaps.listError = forbidden('configmaps');
+    source.start();
+    expect(await source.configs('shop')).toEqual([]);
+    await clock.advance(30 * 60_000);
+    // The Role is granted.
+    configMaps.listError = undefined;
+    configMaps.items = [configMap('argo-rollouts', { 'service.webhook.hook': 'url: http://a.example/\n' })];
+    await clock.advance(FORBIDDEN_RETRY_MAX_MS);
+    expect(webhookUrl(source)).toBe('http://a.example/');
+    expect((await source.configs('shop')).map((c) => c.namespace)).toEqual(['argo-rollouts']);
+    expect(infos().filter((m) => m === ON)).toHaveLength(1);
+    // Its watch is open again: later changes arrive.
+    configMaps.send(
+      'MODIFIED',
+      configMap('argo-rollouts', { 'service.webhook.hook': 'url: http://b.example/\n' }),
+    );
+    expect(webhookUrl(source)).toBe('http://b.example/');
+    expect(warnings()).toEqual([OFF]);
+    // Revoked again, seen when the watch is next opened: a second outage, a second warning,
+    // and the retries start over from the first step.
+    configMaps.listError = forbidden('configmaps');
+    const calls = configMaps.listCalls;
+    configMaps.close(forbidden('configmaps'));
+    await clock.advance(FORBIDDEN_RETRY_INITIAL_MS);
+    expect(configMaps.listCalls).toBe(calls + 1);
+    expect(warnings()).toEqual([OFF, OFF]);
+    // Its cache keeps the last configuration it saw.
+    expect(webhookUrl(source)).toBe('http://b.example/');
     source.stop();
   });
 
@@ -272,7 +346,7 @@ describe('NotificationConfigSource', () => {
     source.start();
     expect((await source.configs('shop')).map((c) => c.namespace)).toEqual(['argo-rollouts']);
     await clock.advance(10 * 60_000);
-    expect(all.configMaps.listCalls + all.secrets.listCalls).toBe(2);
+    expect(all.configMaps.listCalls).toBeGreaterThan(2);
     expect(warnings()).toHaveLength(2);
     source.stop();
   });
