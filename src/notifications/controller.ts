@@ -16,7 +16,7 @@ import {
   REVISION_ANNOTATION,
 } from '../api/labels.js';
 import { PROMOTION_PIPELINE_KIND } from '../api/promotion.js';
-import { type ControllerFactory, cacheScopes } from '../kube/controller.js';
+import { type ControllerContext, type ControllerFactory, cacheScopes } from '../kube/controller.js';
 import type { EventRecorder } from '../kube/events.js';
 import type { Informer } from '../kube/informer.js';
 import { type KubeObject, resourceVersionNumber } from '../kube/object.js';
@@ -192,20 +192,35 @@ export function attachNotifications(options: AttachOptions): () => Promise<void>
   };
 }
 
+/**
+ * The caches fetch() reads notified objects from instead of a LIST per notification: each kind's
+ * in the scope its own controller reads it, so the same shared informer (the Rollout
+ * controller's Rollouts and AnalysisRuns, per instance id; git-sync's ImageWatches and
+ * PromotionPipelines, in the watched namespace or cluster-wide). Used once that controller has
+ * started and synced them; until then, and for a kind no controller of the process caches, LISTs.
+ */
+export function notifiedObjectCaches(
+  ctx: Pick<ControllerContext, 'caches' | 'namespace' | 'instanceId'>,
+  kinds: readonly string[],
+): ApiNotifierOptions['caches'] {
+  const { all, ours } = cacheScopes(ctx, INSTANCE_ID_LABEL);
+  const objects: Partial<Record<string, Informer<KubeObject>>> = {};
+  for (const kind of kinds) {
+    const resource = resourceOf(kind);
+    if (resource) objects[kind] = ctx.caches.informer<KubeObject>(resource, kind === 'Rollout' ? ours : all);
+  }
+  return {
+    objects,
+    ...(kinds.includes('Rollout') && { analysisRuns: ctx.caches.informer<KubeObject>(ANALYSIS_RUNS, ours) }),
+  };
+}
+
 /** Notifications about these kinds' Events, as a controller of the process. */
 export function notificationsControllerFor(kinds: readonly string[]): ControllerFactory {
   return {
     name: 'notifications',
     async start(ctx) {
-      // The Rollout and AnalysisRun caches the Rollout controller reads (the same scope, so the
-      // same shared informers); used once that controller has started and synced them.
-      const { ours } = cacheScopes(ctx, INSTANCE_ID_LABEL);
-      const caches = kinds.includes('Rollout')
-        ? {
-            objects: { Rollout: ctx.caches.informer<KubeObject>(RESOURCES.Rollout, ours) },
-            analysisRuns: ctx.caches.informer<KubeObject>(ANALYSIS_RUNS, ours),
-          }
-        : undefined;
+      const caches = notifiedObjectCaches(ctx, kinds);
       const stop = attachNotifications({
         client: ctx.client,
         events: ctx.events,

@@ -2,10 +2,14 @@
 // Informer fed by a scripted source: the controller's caches answer fetch() and extraVars()
 // unless the cached copy is older than what is known to exist.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ANALYSIS_RUN_KIND, apiResourceOf, ROLLOUT_KIND } from '../../../src/api/kinds.js';
+import { IMAGE_WATCHES } from '../../../src/gitsync/imagewatch/reconciler.js';
+import { PROMOTION_PIPELINES } from '../../../src/gitsync/promotion/controller.js';
 import { Informer, type ListWatchSource, type WatchEvent } from '../../../src/kube/informer.js';
+import { InformerCache } from '../../../src/kube/informer-cache.js';
 import type { KubeObject } from '../../../src/kube/object.js';
 import { RestClient } from '../../../src/kube/rest.js';
-import { apiNotifierIO } from '../../../src/notifications/controller.js';
+import { apiNotifierIO, notifiedObjectCaches } from '../../../src/notifications/controller.js';
 import type { NotifiedObject, NotifierIO } from '../../../src/notifications/notifier.js';
 import { json, type LoopbackApi, loopbackApi } from '../kube/loopback-api.js';
 
@@ -158,5 +162,54 @@ describe('apiNotifierIO with the controller caches', () => {
     expect(lists()).toEqual([
       'GET /apis/argoproj.io/v1alpha1/namespaces/shop/analysisruns?labelSelector=rollouts-pod-template-hash=abc&limit=500',
     ]);
+  });
+});
+
+describe('notifiedObjectCaches: the process caches fetch() reads', () => {
+  /** Informers as the process makes them (one per resource and scope), fed by scripted sources. */
+  const processCaches = (items: Record<string, KubeObject[]>) =>
+    new InformerCache(undefined, {
+      onError: () => undefined,
+      listWatch: (resource) => new ScriptedSource(items[resource.plural] ?? []),
+    });
+  const imageWatch: KubeObject = {
+    apiVersion: 'slipway.dev/v1alpha1',
+    kind: 'ImageWatch',
+    metadata: { name: 'web', namespace: 'shop', uid: 'w1', resourceVersion: '30' },
+  };
+
+  it("git-sync's ImageWatches and PromotionPipelines: the informers its controllers read, so no LIST", async () => {
+    for (const namespace of [undefined, 'shop']) {
+      const caches = processCaches({ imagewatches: [imageWatch] });
+      const ctx = { caches, namespace, instanceId: undefined };
+      const notified = notifiedObjectCaches(ctx, ['ImageWatch', 'PromotionPipeline']);
+      // The scope git-sync's controllers use (src/gitsync/controller.ts, promotion/controller.ts).
+      const scope = namespace === undefined ? {} : { namespace };
+      const watches = caches.informer(IMAGE_WATCHES, scope);
+      expect(notified?.objects?.ImageWatch).toBe(watches);
+      expect(notified?.objects?.PromotionPipeline).toBe(caches.informer(PROMOTION_PIPELINES, scope));
+      expect(notified?.analysisRuns).toBeUndefined();
+      // Started and synced by git-sync's controller: fetch() reads it.
+      watches.start();
+      await watches.waitForSync();
+      const object = await apiNotifierIO({
+        client: new RestClient(api.kubeConfig),
+        config: { configs: async () => [] },
+        ...(notified && { caches: notified }),
+        warn: () => undefined,
+      }).fetch('ImageWatch', 'shop', 'web', '30');
+      expect(object?.metadata?.uid).toBe('w1');
+      expect(requests).toEqual([]);
+      caches.stop();
+    }
+  });
+
+  it("the Rollout controller's Rollouts and AnalysisRuns, per instance id", () => {
+    const caches = processCaches({});
+    const notified = notifiedObjectCaches({ caches, namespace: undefined, instanceId: 'a' }, ['Rollout']);
+    const ours = { labelSelector: 'argo-rollouts.argoproj.io/controller-instance-id=a' };
+    expect(notified?.objects?.Rollout).toBe(caches.informer(apiResourceOf(ROLLOUT_KIND), ours));
+    expect(notified?.analysisRuns).toBe(caches.informer(apiResourceOf(ANALYSIS_RUN_KIND), ours));
+    caches.stop();
   });
 });
