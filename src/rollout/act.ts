@@ -394,7 +394,7 @@ export async function applyRolloutPlan(
       previous,
       next: plan.status,
       desiredReplicas: rollout.spec.replicas ?? 1,
-      withEvents: plan.events.length > 0,
+      withEvents: plan.events.some((e) => (e.after ?? 'status') === 'status'),
     })
   ) {
     const wait = ctx.podCountWrites.holdBack(uid);

@@ -273,6 +273,10 @@ function progressCurrentStep(
           ? trafficStepReached(pass, stableRS, index, weightAtStep(steps, index))
           : atDesiredCounts(pass, canary, weightAtStep(steps, index), stableRS, others),
       );
+      const next = steps[state.index];
+      if (next && pausesOnArrival(step, index, state.index, next)) {
+        applyStepProgress(pass, state, next, steps.length, () => false);
+      }
     }
   } else if (step.experiment) {
     // Paused at an experiment step (by hand, or inconclusive): it keeps running, as in Argo.
@@ -284,6 +288,24 @@ function progressCurrentStep(
     // A pause step whose pause condition is already set: check its timer or a resume.
     applyStepProgress(pass, state, step, steps.length, () => false);
   }
+}
+
+/**
+ * The step just completed in this pass is followed by a pause step: the pass sets that pause
+ * too, so the status goes from one step to the paused next one in one write (issue 22: status
+ * writes per update). Argo gets there in two reconciles (reconcileCanaryPause runs before the
+ * step completes, so it sees the pause step only on the next one) and writes the unpaused step
+ * in between, which no reader waits for: the Events (RolloutStepCompleted, then RolloutPaused)
+ * and the Paused status are the same. Only from a step that completes unpaused (setWeight and
+ * the like): a pause completing into another pause keeps its Resumed and Paused Events apart.
+ */
+export function pausesOnArrival(
+  completed: CanaryStep,
+  indexBefore: number,
+  indexAfter: number,
+  next: CanaryStep,
+): boolean {
+  return indexAfter === indexBefore + 1 && next.pause !== undefined && completed.pause === undefined;
 }
 
 function applyStepProgress(

@@ -165,4 +165,36 @@ describe('applyRolloutPlan: status writes that change only pod counts during an 
     expect(await applyRolloutPlan(ctx, structuredClone(healthy), counts(9, 5, healthy))).toBeUndefined();
     expect(api.calls).toEqual(['put status']);
   });
+
+  it('are held in a pass that scales a ReplicaSet: its ScalingReplicaSet Events report the scale, not the status', async () => {
+    const api = fakeApi(updating);
+    const recorded: string[] = [];
+    const ctx = {
+      client: api.client,
+      podCountWrites: new PodCountWrites(2000),
+      recordEvent: (e: { reason: string }) => recorded.push(e.reason),
+    };
+    const scaling = counts(6, 1);
+    scaling.events = [
+      { type: 'Normal', reason: 'ScalingReplicaSet', message: 'Scaled up', after: 'actions' },
+    ];
+    expect(await applyRolloutPlan(ctx, structuredClone(updating), scaling)).toEqual({ requeueAfterMs: 2000 });
+    expect(api.calls).toEqual([]);
+    expect(recorded).toEqual(['ScalingReplicaSet']);
+  });
+
+  it('go out at once with an Event that reports the status (it is recorded after the write)', async () => {
+    const api = fakeApi(updating);
+    const recorded: string[] = [];
+    const ctx = {
+      client: api.client,
+      podCountWrites: new PodCountWrites(),
+      recordEvent: (e: { reason: string }) => recorded.push(e.reason),
+    };
+    const withEvent = counts(6, 1);
+    withEvent.events = [{ type: 'Normal', reason: 'RolloutStepCompleted', message: 'step 1/6' }];
+    expect(await applyRolloutPlan(ctx, structuredClone(updating), withEvent)).toBeUndefined();
+    expect(api.calls).toEqual(['put status']);
+    expect(recorded).toEqual(['RolloutStepCompleted']);
+  });
 });

@@ -2,6 +2,7 @@
 // objects and a fixed clock in; the actions, status and events the controller would apply out.
 import { describe, expect, it } from 'vitest';
 import type { Rollout, RolloutStatus } from '../../../src/api/rollout.js';
+import { pausesOnArrival } from '../../../src/rollout/canary.js';
 import { type ObservedRolloutObject, planRollout, type RolloutAction } from '../../../src/rollout/plan.js';
 import { stepHash } from '../../../src/rollout/steps.js';
 import type { ReplicaSet, Service } from '../../../src/rollout/workload-types.js';
@@ -160,6 +161,25 @@ describe('canary plan', () => {
     const result = plan(rollout('web:2', updating(0)), [rs(V1, 1, ss, sa), rs(V2, 2, cs, ca)]);
     expect(result.status.currentStepIndex).toBe(completes ? 1 : 0);
     expect(reasons(result.events).includes('RolloutStepCompleted')).toBe(completes);
+  });
+
+  it('enters the pause step after setWeight 20 in the pass that completes it: one status write, Paused', () => {
+    const result = plan(rollout('web:2', updating(0)), [rs(V1, 1, 4), rs(V2, 2, 1)]);
+    expect(result.status).toMatchObject({
+      phase: 'Paused',
+      message: 'CanaryPauseStep',
+      currentStepIndex: 1,
+      controllerPause: true,
+      pauseConditions: [{ reason: 'CanaryPauseStep', startTime: '2026-11-21T12:00:00Z' }],
+    });
+    // Argo's Events, in its order: the step completed, then the pause.
+    const stepEvents = ['RolloutStepCompleted', 'RolloutPaused', 'RolloutResumed'];
+    expect(reasons(result.events).filter((r) => stepEvents.includes(r))).toEqual([
+      'RolloutStepCompleted',
+      'RolloutPaused',
+    ]);
+    // The pods stay at setWeight 20 (the pause step's weight too): no scaling in this pass.
+    expect(scaled(result.actions)).toEqual({});
   });
 
   it('pauses indefinitely at pause {} with a CanaryPauseStep condition', () => {
@@ -780,5 +800,22 @@ describe('canary plan: promote-full and background analysis', () => {
       },
     });
     expect(result.actions.some((a) => a.kind === 'createAnalysisRun')).toBe(false);
+  });
+});
+
+describe('pausesOnArrival', () => {
+  const setWeight = { setWeight: 20 };
+  const pause = { pause: {} };
+  it('enters a pause step reached from a step that completed unpaused in this pass', () => {
+    expect(pausesOnArrival(setWeight, 0, 1, pause)).toBe(true);
+    expect(pausesOnArrival({ setHeaderRoute: { name: 'h' } }, 2, 3, { pause: { duration: 0 } })).toBe(true);
+  });
+  it('leaves the next step to the next pass otherwise', () => {
+    // Still on the step.
+    expect(pausesOnArrival(setWeight, 0, 0, pause)).toBe(false);
+    // A pause completing into a pause: its RolloutResumed and RolloutPaused Events stay apart.
+    expect(pausesOnArrival(pause, 1, 2, pause)).toBe(false);
+    // The next step scales: it waits for the pods of this one (Argo scales before it steps).
+    expect(pausesOnArrival(setWeight, 0, 1, { setWeight: 40 })).toBe(false);
   });
 });

@@ -53,6 +53,27 @@ describe('mayHoldCountOnlyStatusWrite', () => {
     expect(write(waitingForPods, podCreated)).toBe(true);
   });
 
+  it('holds a change of the Progressing message the counts select (the last pod created, the old one gone)', () => {
+    // At the last step: 4 new pods and 1 old pod available, the 5th new pod just created.
+    const atLastStep: RolloutStatus = { ...waitingForPods, currentStepIndex: 6, updatedReplicas: 4 };
+    const surged: RolloutStatus = {
+      ...atLastStep,
+      replicas: 6,
+      updatedReplicas: 5,
+      message: 'old replicas are pending termination',
+    };
+    // availableReplicas is 5 with the old pod: not complete while that pod is left.
+    expect(write(atLastStep, surged)).toBe(true);
+    const becoming: RolloutStatus = {
+      ...surged,
+      replicas: 5,
+      readyReplicas: 4,
+      availableReplicas: 4,
+      message: 'updated replicas are still becoming available',
+    };
+    expect(write(surged, becoming)).toBe(true);
+  });
+
   it('has nothing to hold when nothing changes', () => {
     expect(write(waitingForPods, waitingForPods)).toBe(false);
   });
