@@ -68,7 +68,8 @@ export class OwnRolloutWrites {
 
   /**
    * True while the cache (`cached` by name) has not yet seen our last write to one of the
-   * Rollout's ReplicaSets. A set gone from the cache (deleted) is not waited for. Every event of
+   * Rollout's ReplicaSets. A set gone from the cache (deleted) is not waited for, unless we
+   * created it moments ago (OwnedWrites' CREATED_WAIT_MS). Every event of
    * a set wakes its Rollout (controller.ts), so the one that brings our write in does too.
    */
   replicaSetsStale(
@@ -78,8 +79,14 @@ export class OwnRolloutWrites {
     return this.replicaSets.stale(rolloutUid, cached);
   }
 
-  recordReplicaSet(rolloutUid: string, name: string, resourceVersion: string | undefined): void {
-    this.replicaSets.record(rolloutUid, name, resourceVersion);
+  /** `createdAtMs` when the write created the set (OwnedWrites waits for it to appear). */
+  recordReplicaSet(
+    rolloutUid: string,
+    name: string,
+    resourceVersion: string | undefined,
+    createdAtMs?: number,
+  ): void {
+    this.replicaSets.record(rolloutUid, name, resourceVersion, createdAtMs);
   }
 }
 
@@ -110,14 +117,25 @@ async function applyAction(
       const created = await createObject(client, coreResources.replicaSets, action.replicaSet, {
         ifExists: 'ignore',
       });
-      versions.record(action.replicaSet.metadata?.name ?? '', created);
+      const name = action.replicaSet.metadata?.name ?? '';
+      versions.record(name, created);
+      // A set we created is waited for until the cache has it (its add event wakes the Rollout):
+      // a pass planned before that would create it again and draw 409 AlreadyExists.
+      if (created) {
+        ctx.ownWrites?.recordReplicaSet(
+          rollout.metadata.uid,
+          name,
+          created.metadata?.resourceVersion,
+          Date.now(),
+        );
+      }
       const replicas = action.replicaSet.spec?.replicas ?? 0;
       if (!created && replicas > 0) {
         // Already there (our cache had not seen it yet): the scale-up this pass planned for the
         // set it thought it was creating still has to happen.
         await mergePatch(
           client,
-          { resource: coreResources.replicaSets, namespace, name: action.replicaSet.metadata?.name ?? '' },
+          { resource: coreResources.replicaSets, namespace, name },
           {
             metadata: { annotations: { [DESIRED_REPLICAS_ANNOTATION]: String(rollout.spec.replicas ?? 1) } },
             spec: { replicas },

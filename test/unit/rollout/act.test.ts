@@ -65,6 +65,31 @@ describe('applyRolloutPlan: a ReplicaSet the cache had not seen yet', () => {
     expect(patch?.path).toContain('/replicasets/web-abc');
     expect((patch?.body as { spec?: { replicas?: number } } | undefined)?.spec?.replicas).toBe(3);
   });
+
+  it('waits for a set it created to reach the cache, so the next pass does not create it again', async () => {
+    const { client } = recordingClient((request) => ({
+      ...(request.body as object),
+      metadata: { name: 'web-abc', namespace: 'shop', resourceVersion: '12' },
+    }));
+    const rollout = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'web', namespace: 'shop', uid: 'u1', resourceVersion: '10' },
+      spec: { replicas: 3 },
+      status: {},
+    } as unknown as ObservedRolloutObject;
+    const replicaSet = { metadata: { name: 'web-abc', namespace: 'shop' }, spec: { replicas: 1 } };
+    const ownWrites = new OwnRolloutWrites();
+    await applyRolloutPlan({ client, ownWrites, recordEvent: () => {} }, rollout, {
+      actions: [{ kind: 'createReplicaSet', replicaSet: replicaSet as never }],
+      events: [],
+      status: {},
+    });
+    // Not in the cache yet: a lag, not a deletion.
+    expect(ownWrites.replicaSetsStale('u1', () => undefined)).toBe(true);
+    const seen = { metadata: { name: 'web-abc', resourceVersion: '12' } };
+    expect(ownWrites.replicaSetsStale('u1', () => seen)).toBe(false);
+  });
 });
 
 describe('applyRolloutPlan: ReplicaSet writes are guarded by the generation planned from', () => {
