@@ -8,6 +8,7 @@
 //   npm run bench -- --against argo [--rollouts 200] [--replicas 5] [--idle 1000] [--burst 50]
 //     [--idle-seconds 60] [--rounds 2] [--workloads canary,idle]
 //     [--products slipway,argo,argo-raised] [--raised-qps 200 --raised-burst 400]
+//     [--slipway-node-flags '--flag ...'] [--slipway-env NAME=value,...] [--memory-trace DIR]
 //
 // Products: `argo` is Argo at its defaults (client QPS 40, burst 80), as its users run it;
 // `argo-raised` is Argo with a raised client limit (--raised-qps/--raised-burst), since part
@@ -39,6 +40,7 @@ import { RestClient } from '../src/kube/rest.js';
 import { freePort, type RunningControlPlane, startControlPlane } from '../src/localcluster/control-plane.js';
 import { CRD_DIR, PACKAGE_ROOT } from '../src/package-paths.js';
 import type { ReplicaSet } from '../src/rollout/workload-types.js';
+import { envList, imageRuntime } from './image-runtime.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -53,6 +55,12 @@ const { values: flags } = parseArgs({
     products: { type: 'string', default: 'slipway,argo' },
     'raised-qps': { type: 'string', default: '200' },
     'raised-burst': { type: 'string', default: '400' },
+    // Slipway's Node flags instead of the image's (e.g. to compare V8 options), space-separated.
+    'slipway-node-flags': { type: 'string' },
+    // Extra environment for Slipway's process, NAME=value,... (e.g. MALLOC_ARENA_MAX=2).
+    'slipway-env': { type: 'string', default: '' },
+    // A directory: Slipway runs with bench/memory-trace.mjs preloaded, one trace file per run.
+    'memory-trace': { type: 'string', default: '' },
   },
 });
 function whole(name: string, value: string | undefined): number {
@@ -264,8 +272,14 @@ async function freshCluster(product: Product, argo: string): Promise<Bench> {
   return { cluster, dataDir, auditLog, kubectl };
 }
 
-/** Node's flags in the image (the Dockerfile's ENTRYPOINT), so Slipway runs here as it does there. */
-const SLIPWAY_NODE_FLAGS = ['--max-semi-space-size=2'];
+/** Slipway runs with the image's Node flags and environment (bench/image-runtime.ts) unless told. */
+const IMAGE = imageRuntime();
+const SLIPWAY_NODE_FLAGS =
+  flags['slipway-node-flags'] === undefined
+    ? IMAGE.flags
+    : flags['slipway-node-flags'].split(' ').filter(Boolean);
+const SLIPWAY_ENV: Record<string, string> = { ...IMAGE.env, ...envList(flags['slipway-env'] ?? '') };
+let traceRuns = 0;
 
 /** Both at their defaults (leader election on, Argo's client QPS 40 / burst 80 unless raised). */
 async function startController(product: Product, bench: Bench, argo: string): Promise<ChildProcess> {
@@ -277,6 +291,7 @@ async function startController(product: Product, bench: Bench, argo: string): Pr
           process.execPath,
           [
             ...SLIPWAY_NODE_FLAGS,
+            ...(flags['memory-trace'] ? ['--import', join(PACKAGE_ROOT, 'bench', 'memory-trace.mjs')] : []),
             join(PACKAGE_ROOT, 'dist', 'cmd', 'slipway.js'),
             'controller',
             '--kubeconfig',
@@ -292,7 +307,16 @@ async function startController(product: Product, bench: Bench, argo: string): Pr
             '--loglevel',
             'warn',
           ],
-          { stdio: ['ignore', 'ignore', 'ignore'] },
+          {
+            stdio: ['ignore', 'ignore', 'ignore'],
+            env: {
+              ...process.env,
+              ...SLIPWAY_ENV,
+              ...(flags['memory-trace']
+                ? { SLIPWAY_MEMORY_TRACE: join(flags['memory-trace'], `slipway-${++traceRuns}.jsonl`) }
+                : {}),
+            },
+          },
         )
       : spawn(
           join(argo, 'rollouts-controller'),
