@@ -632,6 +632,7 @@ async function runIdle(product: Product, argo: string): Promise<Figures> {
     const started = Date.now();
     const first = await waitAllHealthy(bench, m, `${product} idle first deploy`);
     const deployS = (Date.now() - started) / 1000;
+    const deployCpuS = usageOf(controller.pid ?? 0).cpuSeconds;
 
     say(`${product}: idle for ${settings.idleSeconds} s`);
     // Idle means idle: wait until 10 s pass with no request but Lease renewals (at most 5
@@ -743,6 +744,7 @@ async function runIdle(product: Product, argo: string): Promise<Figures> {
     );
     return {
       [`idle ${m}: process start to all Healthy (s)`]: deployS,
+      [`idle ${m}: CPU, process start to all Healthy (s)`]: deployCpuS,
       [`idle ${m}: API requests/min`]: idle.requests / idleMinutes,
       [`idle ${m}: Lease requests/min (GET + writes)`]: (idle.leaseReads + idle.leaseWrites) / idleMinutes,
       [`idle ${m}: CPU (% of a core)`]:
