@@ -8,6 +8,8 @@
 //   npm run bench -- --against argo [--rollouts 200] [--replicas 5] [--idle 1000] [--burst 50]
 //     [--idle-seconds 60] [--rounds 2] [--workloads canary,idle]
 //     [--products slipway,argo,argo-raised] [--raised-qps 200 --raised-burst 400]
+//     [--slipway-node-flags '--flag ...'] [--slipway-env NAME=value,...] [--memory-trace DIR]
+//     [--products slipway,slipway-variant,argo --variant-node-flags='--flag ...' --variant-env N=v,...]
 //
 // Products: `argo` is Argo at its defaults (client QPS 40, burst 80), as its users run it;
 // `argo-raised` is Argo with a raised client limit (--raised-qps/--raised-burst), since part
@@ -39,6 +41,7 @@ import { RestClient } from '../src/kube/rest.js';
 import { freePort, type RunningControlPlane, startControlPlane } from '../src/localcluster/control-plane.js';
 import { CRD_DIR, PACKAGE_ROOT } from '../src/package-paths.js';
 import type { ReplicaSet } from '../src/rollout/workload-types.js';
+import { envList, imageRuntime } from './image-runtime.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -53,6 +56,16 @@ const { values: flags } = parseArgs({
     products: { type: 'string', default: 'slipway,argo' },
     'raised-qps': { type: 'string', default: '200' },
     'raised-burst': { type: 'string', default: '400' },
+    // Slipway's Node flags instead of the image's (e.g. to compare V8 options), space-separated.
+    'slipway-node-flags': { type: 'string' },
+    // Extra environment for Slipway's process, NAME=value,... (e.g. MALLOC_ARENA_MAX=2).
+    'slipway-env': { type: 'string', default: '' },
+    // A directory: Slipway runs with bench/memory-trace.mjs preloaded, one trace file per run.
+    'memory-trace': { type: 'string', default: '' },
+    // The `slipway-variant` product: Slipway with these Node flags and extra environment instead
+    // (e.g. an older set, compared in the same run, interleaved with the others).
+    'variant-node-flags': { type: 'string', default: '' },
+    'variant-env': { type: 'string', default: '' },
   },
 });
 function whole(name: string, value: string | undefined): number {
@@ -79,8 +92,10 @@ for (const w of settings.workloads) {
 }
 if (settings.burst > settings.idle) throw new Error('--burst must not exceed --idle');
 
-const PRODUCTS = ['slipway', 'argo', 'argo-raised'] as const;
+const PRODUCTS = ['slipway', 'slipway-variant', 'argo', 'argo-raised'] as const;
 type Product = (typeof PRODUCTS)[number];
+/** `slipway-variant`: Slipway again, with --variant-node-flags/--variant-env (e.g. main's). */
+const isSlipway = (p: Product) => p === 'slipway' || p === 'slipway-variant';
 for (const p of settings.products) {
   if (!PRODUCTS.includes(p)) throw new Error(`--products: unknown '${p}' (known: ${PRODUCTS.join(', ')})`);
 }
@@ -257,60 +272,76 @@ async function freshCluster(product: Product, argo: string): Promise<Bench> {
       maxBuffer: 512 * 1024 * 1024,
     });
   // Each product with its own CRDs, as its users install it.
-  kubectl(['apply', '--server-side', '-f', product === 'slipway' ? CRD_DIR : join(argo, 'crds')]);
+  kubectl(['apply', '--server-side', '-f', isSlipway(product) ? CRD_DIR : join(argo, 'crds')]);
   kubectl(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=120s']);
   kubectl(['create', 'namespace', NAMESPACE]);
   kubectl(['create', 'namespace', LEASE_NAMESPACE]);
   return { cluster, dataDir, auditLog, kubectl };
 }
 
-/** Node's flags in the image (the Dockerfile's ENTRYPOINT), so Slipway runs here as it does there. */
-const SLIPWAY_NODE_FLAGS = ['--max-semi-space-size=2'];
+/** Slipway runs with the image's Node flags and environment (bench/image-runtime.ts) unless told. */
+const IMAGE = imageRuntime();
+const SLIPWAY_NODE_FLAGS =
+  flags['slipway-node-flags'] === undefined
+    ? IMAGE.flags
+    : flags['slipway-node-flags'].split(' ').filter(Boolean);
+const SLIPWAY_ENV: Record<string, string> = { ...IMAGE.env, ...envList(flags['slipway-env'] ?? '') };
+let traceRuns = 0;
 
 /** Both at their defaults (leader election on, Argo's client QPS 40 / burst 80 unless raised). */
 async function startController(product: Product, bench: Bench, argo: string): Promise<ChildProcess> {
   const kubeconfig = bench.cluster.userKubeconfigs[CONTROLLER_USER] ?? '';
   const [healthPort, metricsPort] = [await freePort(), await freePort()];
-  const child =
-    product === 'slipway'
-      ? spawn(
-          process.execPath,
-          [
-            ...SLIPWAY_NODE_FLAGS,
-            join(PACKAGE_ROOT, 'dist', 'cmd', 'slipway.js'),
-            'controller',
-            '--kubeconfig',
-            kubeconfig,
-            '--leader-election-namespace',
-            LEASE_NAMESPACE,
-            '--bind-address',
-            '127.0.0.1',
-            '--healthz-port',
-            String(healthPort),
-            '--metrics-port',
-            String(metricsPort),
-            '--loglevel',
-            'warn',
-          ],
-          { stdio: ['ignore', 'ignore', 'ignore'] },
-        )
-      : spawn(
-          join(argo, 'rollouts-controller'),
-          [
-            '--kubeconfig',
-            kubeconfig,
-            '--healthzPort',
-            String(healthPort),
-            '--metricsPort',
-            String(metricsPort),
-            '--loglevel',
-            'warn',
-            ...(product === 'argo-raised'
-              ? ['--qps', String(settings.raisedQps), '--burst', String(settings.raisedBurst)]
-              : []),
-          ],
-          { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, POD_NAMESPACE: LEASE_NAMESPACE } },
-        );
+  const variant = product === 'slipway-variant';
+  const child = isSlipway(product)
+    ? spawn(
+        process.execPath,
+        [
+          ...(variant ? (flags['variant-node-flags'] ?? '').split(' ').filter(Boolean) : SLIPWAY_NODE_FLAGS),
+          ...(flags['memory-trace'] ? ['--import', join(PACKAGE_ROOT, 'bench', 'memory-trace.mjs')] : []),
+          join(PACKAGE_ROOT, 'dist', 'cmd', 'slipway.js'),
+          'controller',
+          '--kubeconfig',
+          kubeconfig,
+          '--leader-election-namespace',
+          LEASE_NAMESPACE,
+          '--bind-address',
+          '127.0.0.1',
+          '--healthz-port',
+          String(healthPort),
+          '--metrics-port',
+          String(metricsPort),
+          '--loglevel',
+          'warn',
+        ],
+        {
+          stdio: ['ignore', 'ignore', 'ignore'],
+          env: {
+            ...process.env,
+            ...(variant ? { ...IMAGE.env, ...envList(flags['variant-env'] ?? '') } : SLIPWAY_ENV),
+            ...(flags['memory-trace']
+              ? { SLIPWAY_MEMORY_TRACE: join(flags['memory-trace'], `${product}-${++traceRuns}.jsonl`) }
+              : {}),
+          },
+        },
+      )
+    : spawn(
+        join(argo, 'rollouts-controller'),
+        [
+          '--kubeconfig',
+          kubeconfig,
+          '--healthzPort',
+          String(healthPort),
+          '--metricsPort',
+          String(metricsPort),
+          '--loglevel',
+          'warn',
+          ...(product === 'argo-raised'
+            ? ['--qps', String(settings.raisedQps), '--burst', String(settings.raisedBurst)]
+            : []),
+        ],
+        { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, POD_NAMESPACE: LEASE_NAMESPACE } },
+      );
   await sleep(200);
   if (child.exitCode !== null) throw new Error(`${product} controller exited at once (${child.exitCode})`);
   return child;
@@ -398,7 +429,12 @@ async function waitAllHealthy(bench: Bench, total: number, what: string, old?: M
 type Figures = Record<string, number>;
 
 /** Per product and round: the canary update window's requests per rollout by kind. */
-const canaryKinds: Record<Product, Figures[]> = { slipway: [], argo: [], 'argo-raised': [] };
+const canaryKinds: Record<Product, Figures[]> = {
+  slipway: [],
+  'slipway-variant': [],
+  argo: [],
+  'argo-raised': [],
+};
 
 async function runCanary(product: Product, argo: string): Promise<Figures> {
   const n = settings.rollouts;
@@ -608,6 +644,7 @@ async function runIdle(product: Product, argo: string): Promise<Figures> {
     const started = Date.now();
     const first = await waitAllHealthy(bench, m, `${product} idle first deploy`);
     const deployS = (Date.now() - started) / 1000;
+    const deployCpuS = usageOf(controller.pid ?? 0).cpuSeconds;
 
     say(`${product}: idle for ${settings.idleSeconds} s`);
     // Idle means idle: wait until 10 s pass with no request but Lease renewals (at most 5
@@ -719,6 +756,7 @@ async function runIdle(product: Product, argo: string): Promise<Figures> {
     );
     return {
       [`idle ${m}: process start to all Healthy (s)`]: deployS,
+      [`idle ${m}: CPU, process start to all Healthy (s)`]: deployCpuS,
       [`idle ${m}: API requests/min`]: idle.requests / idleMinutes,
       [`idle ${m}: Lease requests/min (GET + writes)`]: (idle.leaseReads + idle.leaseWrites) / idleMinutes,
       [`idle ${m}: CPU (% of a core)`]:
@@ -770,10 +808,15 @@ async function main(): Promise<void> {
   ]) {
     execFileSync(process.execPath, args, { cwd: PACKAGE_ROOT, stdio: 'inherit' });
   }
-  const argo = settings.products.some((p) => p !== 'slipway') ? argoDir() : '';
+  const argo = settings.products.some((p) => !isSlipway(p)) ? argoDir() : '';
   const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const loadSeen: string[] = [load()];
-  const results: Record<Product, Figures[]> = { slipway: [], argo: [], 'argo-raised': [] };
+  const results: Record<Product, Figures[]> = {
+    slipway: [],
+    'slipway-variant': [],
+    argo: [],
+    'argo-raised': [],
+  };
   const floor: Figures[] = [];
   for (let round = 1; round <= settings.rounds; round++) {
     if (settings.workloads.includes('floor')) {
@@ -811,6 +854,7 @@ async function main(): Promise<void> {
     argo: 'Argo default',
     'argo-raised': `Argo --qps ${settings.raisedQps} --burst ${settings.raisedBurst}`,
     slipway: 'Slipway',
+    'slipway-variant': `Slipway ${flags['variant-node-flags']} ${flags['variant-env']}`.trim(),
   };
   const shown = PRODUCTS.filter((p) => settings.products.includes(p)).sort(
     (a, b) => (a === 'slipway' ? 1 : 0) - (b === 'slipway' ? 1 : 0),

@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { freePort, startControlPlane } from '../src/localcluster/control-plane.js';
 import { CRD_DIR, PACKAGE_ROOT } from '../src/package-paths.js';
+import { imageRuntime } from './image-runtime.js';
 
 const { values } = parseArgs({
   options: {
@@ -24,7 +25,7 @@ const { values } = parseArgs({
     // Off: the first controller runs without --cpu-prof and no heap snapshot is taken.
     profile: { type: 'string', default: 'on' },
     // Node flags of the profiled controller; the image's (Dockerfile ENTRYPOINT) by default.
-    'node-flags': { type: 'string', default: '--max-semi-space-size=2' },
+    'node-flags': { type: 'string', default: imageRuntime().flags.join(' ') },
   },
 });
 const n = Number(values.rollouts);
@@ -107,7 +108,7 @@ try {
       '--loglevel',
       'warn',
     ],
-    { stdio: ['ignore', 'ignore', 'inherit'], cwd: out },
+    { stdio: ['ignore', 'ignore', 'inherit'], cwd: out, env: { ...process.env, ...imageRuntime().env } },
   );
   const pid = child.pid ?? 0;
   for (;;) {
@@ -170,7 +171,7 @@ try {
         '--loglevel',
         'warn',
       ],
-      { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...env } },
+      { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...imageRuntime().env, ...env } },
     );
     await sleep(30_000);
     const b = usage(c.pid ?? 0);

@@ -4,7 +4,7 @@
 // the Lease goes; not part of `npm test`.
 //
 //   npx tsx bench/profile-startup.ts [--rollouts 1000] [--runs 5] [--cpu-prof /tmp/dir]
-//     [--node-flags '--max-semi-space-size=2'] [--env 'NAME=value,...;NAME=value,...']
+//     [--node-flags '<flags>' (the image's, from the Dockerfile, by default)] [--env 'NAME=value,...;NAME=value,...']
 // --env takes variants separated by ';' (an empty one: as is); each run starts every variant.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,13 +14,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { freePort, startControlPlane } from '../src/localcluster/control-plane.js';
 import { CRD_DIR, PACKAGE_ROOT } from '../src/package-paths.js';
+import { imageRuntime } from './image-runtime.js';
 
 const { values } = parseArgs({
   options: {
     rollouts: { type: 'string', default: '1000' },
     runs: { type: 'string', default: '5' },
     'cpu-prof': { type: 'string', default: '' },
-    'node-flags': { type: 'string', default: '--max-semi-space-size=2' },
+    'node-flags': { type: 'string', default: imageRuntime().flags.join(' ') },
     env: { type: 'string', default: '' },
   },
 });
@@ -140,7 +141,7 @@ try {
         '--loglevel',
         'warn',
       ],
-      { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...extraEnv } },
+      { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...imageRuntime().env, ...extraEnv } },
     );
     // The process's CPU seconds over time (/proc, every 5 ms): what start-up costs, read at
     // the moment of each request, which on a loaded machine says more than the wall time.
