@@ -54,8 +54,9 @@ USER 65532:65532
 # health 8080, controller metrics 8090, git-sync metrics 8091 and webhooks 8092
 EXPOSE 8080 8090 8091 8092
 # Memory (npm run bench -- --against argo, Slipway with these vs with semi-spaces alone, same
-# run): peak RSS canary 20x5 98-99 -> 89-91 MiB, 1,000 Rollouts 187-194 -> 132-135, 10,000
-# 694 -> 527; CPU to deploy 1,000 or 10,000 +10-15 % (more full GCs), still under Argo's half.
+# run, with --max-opt=2 too): peak RSS canary 20x5 98-99 -> 89-91 MiB, 1,000 Rollouts 187-194 ->
+# 132-135, 10,000 694-754 -> 468-527 (542 without --max-opt=2); CPU to deploy 1,000 or 10,000
+# +10-15 % (more full GCs), still under Argo's half.
 # glibc malloc: 2 arenas instead of one per thread (V8's and libuv's threads each kept theirs), and
 # fixed mmap/trim thresholds so freed large blocks go back to the system instead of raising
 # them (memory outside V8's heap at 1,000 Rollouts: 28-29 -> 19-24 MiB).
@@ -66,7 +67,8 @@ ENV GLIBC_TUNABLES=glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=131072:g
 # - old space grows by 50 % of what a full GC leaves instead of up to 4x (V8's factor on a host
 #   with much memory): a first deploy of 1,000 Rollouts grew it to 90-116 MiB for ~45 MiB live.
 #   Not a cap: nothing stops the heap from growing as far as the live data needs.
-# - no Turbofan tier (Maglev at most): its code pages and compile memory cost ~5 MiB RSS, and the
-#   controller's time goes to JSON and I/O rather than hot JS.
-ENTRYPOINT ["node", "--max-semi-space-size=2", "--heap-growing-percent=50", "--max-opt=2", "/app/dist/cmd/slipway.js"]
+# Not used: --max-opt=2 (no Turbofan). It saved ~5 MiB at 20x5 and 80 at 10,000 Rollouts (peak 461
+# vs 542 MiB, same run), but the 50-Rollout burst's p99 there rose from 0.41 to 1.22 s (1.00 and
+# 1.98 s in two more runs) and idle CPU from 0.13 to 0.20 %: too close to the 1 s target.
+ENTRYPOINT ["node", "--max-semi-space-size=2", "--heap-growing-percent=50", "/app/dist/cmd/slipway.js"]
 CMD ["controller"]
