@@ -7,7 +7,7 @@
 // create, the scale-down-deadline annotation, the scale-down) reached the cache is skipped
 // rather than refused, and the watch event of that write brings the Experiment back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestController, type TestController } from './support/controller.js';
+import { requestsByCode, startTestController, type TestController } from './support/controller.js';
 import { getJsonAsync, kubectl } from './support/kubectl.js';
 import { eventually, statusPoller } from './support/wait.js';
 
@@ -56,18 +56,6 @@ afterAll(async () => {
   await controller?.shutdown();
 });
 
-/** Requests on `kind` (experiments, replicasets; with their /status) by status code, from /metrics. */
-async function requestsByCode(kind: string): Promise<Record<string, number>> {
-  const byCode: Record<string, number> = {};
-  for (const line of (await controller.metricsText()).split('\n')) {
-    if (!line.startsWith('controller_clientset_k8s_request_total{') || !line.includes(`kind="${kind}"`))
-      continue;
-    const code = /status_code="(\d+)"/.exec(line)?.[1] ?? '?';
-    byCode[code] = (byCode[code] ?? 0) + Number(line.split(' ').pop());
-  }
-  return byCode;
-}
-
 const waitForExperiment = statusPoller(
   (name: string) => getJsonAsync<ExperimentObject>(['experiment', name, '-n', namespace]),
   120_000,
@@ -89,12 +77,12 @@ describe('writes of standalone Experiments', () => {
         ? true
         : undefined;
     });
-    const replicaSets = await requestsByCode('replicasets');
+    const replicaSets = await requestsByCode(controller, 'replicasets');
     // The counter saw our writes (so the check below can fail), and none was refused.
     expect(replicaSets['200'] ?? 0).toBeGreaterThan(0);
     expect(replicaSets['201'] ?? 0).toBe(names.length * templates.length);
     expect({ 409: replicaSets['409'] ?? 0, 422: replicaSets['422'] ?? 0 }).toEqual({ 409: 0, 422: 0 });
-    const experiments = await requestsByCode('experiments');
+    const experiments = await requestsByCode(controller, 'experiments');
     expect(experiments['200'] ?? 0).toBeGreaterThan(0);
     expect(experiments['409'] ?? 0).toBe(0);
   });

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parse, stringify } from 'yaml';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { type SlipwayProcess, spawnSlipway } from './support/controller.js';
 import { findManifest, type Helm, helmBinaries, type Manifest, renderChart } from './support/helm.js';
 import { apply, getJson, getJsonAsync, kubectl, tryKubectl, tryKubectlAsync } from './support/kubectl.js';
@@ -15,44 +15,13 @@ import {
   namespacedControllerGrants,
 } from './support/rbac.js';
 import { eventReasons, operate, readyPodsByHash, setImage, waitForPhase } from './support/rollouts.js';
+import { serviceAccountKubeconfig } from './support/service-account.js';
 import { eventually } from './support/wait.js';
 
 const RBAC_KINDS = new Set(['ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding']);
 
 interface Deployment extends Manifest {
   spec: { template: { spec: { containers: { args: string[] }[] } } };
-}
-
-interface KubeConfigFile {
-  'current-context'?: string;
-  contexts: { name: string; context: { cluster: string } }[];
-  clusters: { name: string; cluster: Record<string, string> }[];
-}
-
-/** A kubeconfig for the e2e cluster that authenticates with a ServiceAccount token only. */
-function serviceAccountKubeconfig(namespace: string, serviceAccount: string, dir: string): string {
-  const adminPath = inject('kubeconfig');
-  const admin = parse(readFileSync(adminPath, 'utf8')) as KubeConfigFile;
-  const contextName = admin['current-context'] ?? admin.contexts[0]?.name;
-  const clusterName = admin.contexts.find((c) => c.name === contextName)?.context.cluster;
-  const cluster = { ...admin.clusters.find((c) => c.name === clusterName)?.cluster };
-  const ca = cluster['certificate-authority'];
-  if (ca && !isAbsolute(ca)) cluster['certificate-authority'] = resolve(dirname(adminPath), ca);
-  const token = kubectl(['create', 'token', serviceAccount, '-n', namespace, '--duration', '1h']).trim();
-  const path = join(dir, `${serviceAccount}.kubeconfig`);
-  writeFileSync(
-    path,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'e2e', cluster }],
-      users: [{ name: serviceAccount, user: { token } }],
-      contexts: [{ name: serviceAccount, context: { cluster: 'e2e', user: serviceAccount, namespace } }],
-      'current-context': serviceAccount,
-    }),
-    { mode: 0o600 },
-  );
-  return path;
 }
 
 /** `kubectl auth can-i --list` as the ServiceAccount: resource → sorted verbs, without the defaults every account has. */

@@ -3,13 +3,12 @@
 // upgrade adds it, or RBAC is fixed by hand): they are off meanwhile, with one warning, and
 // resume without a restart once the Role exists. The API server answers with real 403s and real
 // RBAC; the notifications run in this process, as the `replay` case of notifications.test.ts.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { loadKubeConfig } from '../../src/kube/config.js';
 import { apiEventSink, EventRecorder } from '../../src/kube/events.js';
 import type { KubeObject } from '../../src/kube/object.js';
@@ -20,6 +19,7 @@ import { type FixtureServer, startHttpFixture } from './support/http-fixtures.js
 import { apply, kubectl } from './support/kubectl.js';
 import { canaryRollout } from './support/manifests.js';
 import { getRollout } from './support/rollouts.js';
+import { serviceAccountKubeconfig } from './support/service-account.js';
 import { eventually } from './support/wait.js';
 
 const namespace = `notify-rbac-${Date.now().toString(36)}`;
@@ -28,38 +28,6 @@ let receiver: FixtureServer;
 let dir: string;
 let stop: (() => Promise<void>) | undefined;
 const lines: { level: string; msg: string; name?: string }[] = [];
-
-interface KubeConfigFile {
-  'current-context'?: string;
-  contexts: { name: string; context: { cluster: string } }[];
-  clusters: { name: string; cluster: Record<string, string> }[];
-}
-
-/** A kubeconfig for the e2e cluster that authenticates with the ServiceAccount's token only. */
-function serviceAccountKubeconfig(): string {
-  const adminPath = inject('kubeconfig');
-  const admin = parse(readFileSync(adminPath, 'utf8')) as KubeConfigFile;
-  const contextName = admin['current-context'] ?? admin.contexts[0]?.name;
-  const clusterName = admin.contexts.find((c) => c.name === contextName)?.context.cluster;
-  const cluster = { ...admin.clusters.find((c) => c.name === clusterName)?.cluster };
-  const ca = cluster['certificate-authority'];
-  if (ca && !isAbsolute(ca)) cluster['certificate-authority'] = resolve(dirname(adminPath), ca);
-  const token = kubectl(['create', 'token', SERVICE_ACCOUNT, '-n', namespace, '--duration', '1h']).trim();
-  const path = join(dir, 'notifier.kubeconfig');
-  writeFileSync(
-    path,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'e2e', cluster }],
-      users: [{ name: SERVICE_ACCOUNT, user: { token } }],
-      contexts: [{ name: SERVICE_ACCOUNT, context: { cluster: 'e2e', user: SERVICE_ACCOUNT, namespace } }],
-      'current-context': SERVICE_ACCOUNT,
-    }),
-    { mode: 0o600 },
-  );
-  return path;
-}
 
 const role = (name: string, rules: unknown[]) => [
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name, namespace }, rules },
@@ -110,7 +78,9 @@ afterAll(async () => {
 
 describe('notifications without RBAC for their configuration', () => {
   it('resume without a restart once a Role allows it', async () => {
-    const client = new RestClient(loadKubeConfig({ path: serviceAccountKubeconfig() }).kubeConfig);
+    const client = new RestClient(
+      loadKubeConfig({ path: serviceAccountKubeconfig(namespace, SERVICE_ACCOUNT, dir) }).kubeConfig,
+    );
     const admin = new RestClient(loadKubeConfig({ path: inject('kubeconfig') }).kubeConfig);
     const events = new EventRecorder({ sink: apiEventSink(admin), component: 'e2e notifications-rbac' });
     const logger = createLogger(

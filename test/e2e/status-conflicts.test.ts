@@ -7,7 +7,7 @@
 // generation guard lets through; a pass planned before our own last write to a set reached
 // the cache is skipped rather than refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestController, type TestController } from './support/controller.js';
+import { requestsByCode, startTestController, type TestController } from './support/controller.js';
 import { kubectl } from './support/kubectl.js';
 import { canaryRollout } from './support/manifests.js';
 import { setImage, waitForRollout } from './support/rollouts.js';
@@ -36,18 +36,6 @@ afterAll(async () => {
   await controller?.shutdown();
 });
 
-/** Requests on `kind` (rollouts, replicasets; with their /status) by status code, from /metrics. */
-async function requestsByCode(kind: string): Promise<Record<string, number>> {
-  const byCode: Record<string, number> = {};
-  for (const line of (await controller.metricsText()).split('\n')) {
-    if (!line.startsWith('controller_clientset_k8s_request_total{') || !line.includes(`kind="${kind}"`))
-      continue;
-    const code = /status_code="(\d+)"/.exec(line)?.[1] ?? '?';
-    byCode[code] = (byCode[code] ?? 0) + Number(line.split(' ').pop());
-  }
-  return byCode;
-}
-
 const healthyAt = (hashNot?: string) => (r: { status?: Record<string, unknown> }) =>
   r.status?.phase === 'Healthy' &&
   r.status.stableRS === r.status.currentPodHash &&
@@ -68,11 +56,11 @@ describe('status writes of new and updated Rollouts', () => {
     for (const name of names) {
       await waitForRollout(namespace, name, `${name} Healthy at web:2`, healthyAt(first[name]));
     }
-    const byCode = await requestsByCode('rollouts');
+    const byCode = await requestsByCode(controller, 'rollouts');
     // The counter saw our writes (so the check below can fail), and none answered 409.
     expect(Object.values(byCode).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     expect(byCode['409'] ?? 0).toBe(0);
-    const replicaSets = await requestsByCode('replicasets');
+    const replicaSets = await requestsByCode(controller, 'replicasets');
     expect(replicaSets['200'] ?? 0).toBeGreaterThan(0);
     expect({ 409: replicaSets['409'] ?? 0, 422: replicaSets['422'] ?? 0 }).toEqual({ 409: 0, 422: 0 });
   });

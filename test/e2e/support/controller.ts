@@ -25,6 +25,24 @@ export interface TestController {
 
 export { freePort };
 
+/**
+ * The controller's requests on `kind` (e.g. rollouts, replicasets, experiments; with their
+ * /status) by HTTP status code, from its own request counter on /metrics.
+ */
+export async function requestsByCode(
+  controller: TestController,
+  kind: string,
+): Promise<Record<string, number>> {
+  const byCode: Record<string, number> = {};
+  for (const line of (await controller.metricsText()).split('\n')) {
+    if (!line.startsWith('controller_clientset_k8s_request_total{') || !line.includes(`kind="${kind}"`))
+      continue;
+    const code = /status_code="(\d+)"/.exec(line)?.[1] ?? '?';
+    byCode[code] = (byCode[code] ?? 0) + Number(line.split(' ').pop());
+  }
+  return byCode;
+}
+
 async function httpOk(url: string): Promise<boolean> {
   try {
     return (await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok;
