@@ -426,6 +426,36 @@ async function waitAllHealthy(bench: Bench, total: number, what: string, old?: M
   }
 }
 
+/** Audit lines reach the log within this (the control plane's --audit-log-batch-max-wait, 1 s, and the write). */
+const AUDIT_FLUSH_MS = 2500;
+/** How long a controller must send nothing (but Lease renewals and watches) to count as done. */
+const QUIET_MS = 5000;
+/** Gives up waiting for quiet after this; the figure then says so (a controller that never settles). */
+const QUIET_LIMIT_MS = 120_000;
+
+/**
+ * Waits until the controller has finished the requests a phase caused, and returns the time of
+ * its last one. "All Healthy" is not that moment: Argo's event recorder writes its Events from a
+ * queue behind its client throttle, seconds after the status that makes a Rollout Healthy; a
+ * window that ends at Healthy would leave them out of the count (and push them into the next
+ * phase's). Lease renewals and the end of a watch are not work a phase caused.
+ */
+async function waitQuiet(bench: Bench, since: number): Promise<number> {
+  const deadline = Date.now() + QUIET_LIMIT_MS;
+  for (;;) {
+    let last = since;
+    for (const e of auditEntries(bench.auditLog)) {
+      if (e.at > last && e.resource !== 'leases' && e.verb !== 'watch') last = e.at;
+    }
+    if (Date.now() - last >= QUIET_MS + AUDIT_FLUSH_MS) return last;
+    if (Date.now() > deadline) {
+      say(`still sending requests ${QUIET_LIMIT_MS / 1000} s after the phase: counting up to now`);
+      return last;
+    }
+    await sleep(1000);
+  }
+}
+
 type Figures = Record<string, number>;
 
 /** Per product and round: the canary update window's requests per rollout by kind. */
@@ -476,15 +506,19 @@ async function runCanary(product: Product, argo: string): Promise<Figures> {
     apply('web:1');
     const first = await waitAllHealthy(bench, n, `${product} canary first deploy`);
     const deployS = (Date.now() - started) / 1000;
+    // The update window starts once the deploy's last request (e.g. a queued Event) is written.
+    await waitQuiet(bench, started);
     const afterDeploy = Date.now();
     started = Date.now();
     apply('web:2');
     // Part of the update time for both products: kubectl's own start and its GETs and PATCHes.
     const applyS = (Date.now() - started) / 1000;
     await waitAllHealthy(bench, n, `${product} canary update`, first);
-    const updateS = (Date.now() - started) / 1000;
+    const healthyAt = Date.now();
+    const updateS = (healthyAt - started) / 1000;
+    // Requests, Events and CPU are counted up to the update's last request, not to Healthy.
+    const lastRequestAt = await waitQuiet(bench, started);
     const usage = usageOf(controller.pid ?? 0);
-    await sleep(2500); // the audit log's batch flush
     const events = JSON.parse(bench.kubectl(['get', 'events', '-n', NAMESPACE, '-o', 'json'])) as {
       items: { reason?: string; count?: number; involvedObject?: { kind?: string } }[];
     };
@@ -501,11 +535,11 @@ async function runCanary(product: Product, argo: string): Promise<Figures> {
         .join('; ')}`,
     );
     const entries = auditEntries(bench.auditLog);
-    const update = count(entries, afterDeploy);
+    const update = count(entries, afterDeploy, lastRequestAt + 1);
     // Every (verb, resource, code) of the update window per rollout update, printed side by
     // side for all products at the end (where one product spends requests the other does not).
     const kinds: Figures = {};
-    for (const [kind, total] of requestKinds(entries, afterDeploy, Number.POSITIVE_INFINITY)) {
+    for (const [kind, total] of requestKinds(entries, afterDeploy, lastRequestAt + 1)) {
       kinds[`update requests per rollout: ${kind}`] = total / n;
     }
     canaryKinds[product].push(kinds);
@@ -514,6 +548,7 @@ async function runCanary(product: Product, argo: string): Promise<Figures> {
       'canary: first deploy to all Healthy (s)': deployS,
       'canary: update to all Healthy (s)': updateS,
       'canary: of which the kubectl apply (s)': applyS,
+      'canary: last update request after all Healthy (s)': Math.max(0, (lastRequestAt - healthyAt) / 1000),
       'canary: peak RSS (MiB)': usage.peakRssMiB,
       'canary: CPU (s)': usage.cpuSeconds,
       'canary: API requests per rollout update': update.requests / n,
