@@ -3,6 +3,10 @@
 // finding what wakes an idle controller up and what holds its memory; not part of `npm test`.
 //
 //   npx tsx bench/profile-idle.ts [--rollouts 500] [--idle-seconds 60] [--out /tmp/slipway-profile]
+//     [--leader-elect on] ['--variants=FLAGS;FLAGS'] [--profile off]
+//
+// Each idle window is reported with its CPU split by thread (the main thread, V8's workers: GC
+// and compilation, the rest), V8's GCs by kind (count and time), and the API requests made.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +28,8 @@ const { values } = parseArgs({
     variants: { type: 'string', default: '' },
     // Off: the first controller runs without --cpu-prof and no heap snapshot is taken.
     profile: { type: 'string', default: 'on' },
+    // On: the controllers hold a Lease (renewed every 2 s) as in `npm run bench`.
+    'leader-elect': { type: 'string', default: 'off' },
     // Node flags of the profiled controller; the image's (Dockerfile ENTRYPOINT) by default.
     'node-flags': { type: 'string', default: imageRuntime().flags.join(' ') },
   },
@@ -33,6 +39,64 @@ const idleSeconds = Number(values['idle-seconds']);
 const out = values.out ?? '';
 mkdirSync(out, { recursive: true });
 const say = (line: string) => process.stderr.write(`[profile] ${line}\n`);
+
+/** CPU seconds of each thread of `pid`, summed by thread name (MainThread, V8Worker, ...). */
+function threadCpu(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return byName;
+}
+
+/** What the process did in a window: GCs by kind and API requests, from its /metrics. */
+async function counters(metricsPort: number): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const sums = new Map<string, number>();
+  const add = (key: string, value: number) => sums.set(key, (sums.get(key) ?? 0) + value);
+  for (const [, what = '', kind = '', value = ''] of text.matchAll(
+    /^nodejs_gc_duration_seconds_(count|sum)\{kind="(\w+)"\} (\S+)$/gm,
+  )) {
+    add(`gc ${what} ${kind}`, Number(value));
+  }
+  for (const [, verb = '', kind = '', value = ''] of text.matchAll(
+    /^controller_clientset_k8s_request_total\{verb="(\w+)",kind="([\w.]+)"[^}]*\} (\S+)$/gm,
+  )) {
+    add(`requests ${verb} ${kind}`, Number(value));
+  }
+  return sums;
+}
+
+/** One idle window: CPU by thread, GCs and requests, e.g. `main 0.05 %, V8Worker 0.02 %, ...`. */
+async function idleWindow(pid: number, metricsPort: number, seconds: number): Promise<string> {
+  const [threadsBefore, countersBefore] = [threadCpu(pid), await counters(metricsPort)];
+  await sleep(seconds * 1000);
+  const [threadsAfter, countersAfter] = [threadCpu(pid), await counters(metricsPort)];
+  const percent = (cpu: number) => `${((cpu / seconds) * 100).toFixed(3)} %`;
+  const threads = [...threadsAfter]
+    .map(([name, cpu]) => [name, cpu - (threadsBefore.get(name) ?? 0)] as const)
+    .filter(([, cpu]) => cpu > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, cpu]) => `${name} ${percent(cpu)}`);
+  const delta = (key: string) => (countersAfter.get(key) ?? 0) - (countersBefore.get(key) ?? 0);
+  const gcs = [...countersAfter.keys()]
+    .filter((k) => k.startsWith('gc count ') && delta(k) > 0)
+    .map((k) => {
+      const kind = k.slice('gc count '.length);
+      return `${kind} ${delta(k)} (${(delta(`gc sum ${kind}`) * 1000).toFixed(0)} ms)`;
+    });
+  const requests = [...countersAfter.keys()]
+    .filter((k) => k.startsWith('requests ') && delta(k) > 0)
+    .map((k) => `${k.slice('requests '.length)} ${delta(k)}`);
+  return `threads: ${threads.join(', ') || 'none'}; GCs: ${gcs.join(', ') || 'none'}; requests: ${requests.join(', ') || 'none'}`;
+}
 
 function usage(pid: number) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -57,6 +121,9 @@ async function memory(metricsPort: number): Promise<string> {
     .join(', ');
   return `heap used ${mib('nodejs_heap_size_used_bytes')} / total ${mib('nodejs_heap_size_total_bytes')} (${spaces}), external ${mib('nodejs_external_memory_bytes')} MiB`;
 }
+
+const leaderElection =
+  values['leader-elect'] === 'on' ? ['--leader-election-namespace', 'default'] : ['--no-leader-elect'];
 
 const dataDir = mkdtempSync(join(tmpdir(), 'slipway-profile-'));
 const cluster = await startControlPlane({ dataDir, nodes: 2 });
@@ -98,7 +165,7 @@ try {
       'controller',
       '--kubeconfig',
       cluster.kubeconfigPath,
-      '--no-leader-elect',
+      ...leaderElection,
       '--bind-address',
       '127.0.0.1',
       '--healthz-port',
@@ -129,11 +196,12 @@ try {
   }
   await sleep(20_000);
   const before = usage(pid);
-  await sleep(idleSeconds * 1000);
+  const window = await idleWindow(pid, metrics, idleSeconds);
   const after = usage(pid);
   say(
     `idle ${n}: CPU ${(((after.cpuSeconds - before.cpuSeconds) / idleSeconds) * 100).toFixed(2)} % of a core, RSS ${after.rssMiB.toFixed(0)} MiB`,
   );
+  say(`idle ${n}: ${window}`);
   say(`idle ${n}: ${await memory(metrics)}`);
   if (values.profile === 'on') {
     child.kill('SIGUSR2');
@@ -161,7 +229,7 @@ try {
         'controller',
         '--kubeconfig',
         cluster.kubeconfigPath,
-        '--no-leader-elect',
+        ...leaderElection,
         '--bind-address',
         '127.0.0.1',
         '--healthz-port',
@@ -175,7 +243,7 @@ try {
     );
     await sleep(30_000);
     const b = usage(c.pid ?? 0);
-    await sleep(idleSeconds * 1000);
+    const window = await idleWindow(c.pid ?? 0, m, idleSeconds);
     const a = usage(c.pid ?? 0);
     const text = await (await fetch(`http://127.0.0.1:${m}/metrics`)).text();
     const metric = (name: string) =>
@@ -183,6 +251,7 @@ try {
     say(
       `variant '${variant}': idle CPU ${(((a.cpuSeconds - b.cpuSeconds) / idleSeconds) * 100).toFixed(2)} %, RSS ${a.rssMiB.toFixed(0)} MiB, heap used ${metric('nodejs_heap_size_used_bytes')} / total ${metric('nodejs_heap_size_total_bytes')} MiB`,
     );
+    say(`variant '${variant}': ${window}`);
     c.kill('SIGTERM');
     await new Promise((done) => c.once('exit', done));
   }
