@@ -24,7 +24,8 @@ const { values } = parseArgs({
     out: { type: 'string', default: join(tmpdir(), 'slipway-profile') },
     // Node flag sets to compare, ';'-separated: after the profiled run, each one starts a
     // controller on the same (settled) cluster and reports its idle RSS and CPU.
-    // A token NAME=value sets an environment variable (e.g. MALLOC_ARENA_MAX=2) instead.
+    // A token NAME=value sets an environment variable (e.g. MALLOC_ARENA_MAX=2) instead;
+    // SLIPWAY_ENTRY=<slipway.js> runs another build (a copy of dist/ inside this checkout).
     variants: { type: 'string', default: '' },
     // Off: the first controller runs without --cpu-prof and no heap snapshot is taken.
     profile: { type: 'string', default: 'on' },
@@ -225,7 +226,8 @@ try {
       process.execPath,
       [
         ...flags,
-        join(PACKAGE_ROOT, 'dist', 'cmd', 'slipway.js'),
+        // SLIPWAY_ENTRY=<path> in a variant starts another build (e.g. an older one) instead.
+        env.SLIPWAY_ENTRY ?? join(PACKAGE_ROOT, 'dist', 'cmd', 'slipway.js'),
         'controller',
         '--kubeconfig',
         cluster.kubeconfigPath,
