@@ -27,6 +27,8 @@ const { values } = parseArgs({
     // A token NAME=value sets an environment variable (e.g. MALLOC_ARENA_MAX=2) instead;
     // SLIPWAY_ENTRY=<slipway.js> runs another build (a copy of dist/ inside this checkout).
     variants: { type: 'string', default: '' },
+    // How long each variant runs before its idle window (start-up compiles for a while).
+    'variant-settle-seconds': { type: 'string', default: '30' },
     // Off: the first controller runs without --cpu-prof and no heap snapshot is taken.
     profile: { type: 'string', default: 'on' },
     // On: the controllers hold a Lease (renewed every 2 s) as in `npm run bench`.
@@ -254,7 +256,7 @@ try {
       ],
       { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...imageRuntime().env, ...env } },
     );
-    await sleep(30_000);
+    await sleep(Number(values['variant-settle-seconds']) * 1000);
     const b = usage(c.pid ?? 0);
     const window = await idleWindow(c.pid ?? 0, m, idleSeconds);
     const a = usage(c.pid ?? 0);
