@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
 import { RequestCounter } from '../../../src/kube/request-counter.js';
 import { WorkQueue } from '../../../src/kube/workqueue.js';
-import { createProcessMetrics } from '../../../src/metrics/registry.js';
+import { createProcessMetrics, EVENT_LOOP_SAMPLE_MS } from '../../../src/metrics/registry.js';
 
 async function value(metrics: ReturnType<typeof createProcessMetrics>, name: string): Promise<number[]> {
   const metric = metrics.registry.getSingleMetric(name);
@@ -15,7 +15,8 @@ describe('controller health metrics', () => {
     const metrics = createProcessMetrics(new RequestCounter());
     try {
       await sleep(50);
-      const until = performance.now() + 400;
+      // Longer than the sampling interval, so the stall covers a tick whenever it starts.
+      const until = performance.now() + EVENT_LOOP_SAMPLE_MS + 200;
       while (performance.now() < until) {
         // block the loop, as a CPU-bound reconcile would
       }
