@@ -19,11 +19,11 @@ export interface ProcessMetrics {
 
 /**
  * How often the event-loop sampler asks for a timer; its lateness is the lag. Each tick wakes
- * JavaScript, so this is a cost an idle controller pays all the time: at 200 ms it was a third
- * of the idle CPU at 1,000 Rollouts (bench/profile-idle.ts, same cluster: 0.20 % of a core with
- * it, 0.13 % with a native monitor in its place). A stall of a second or more is always seen at its full length; shorter ones
- * are seen when they cover a tick. prom-client's nodejs_eventloop_lag_* (a native monitor, no
- * JavaScript) keeps the 200 ms view.
+ * JavaScript, so this is a cost an idle controller pays all the time: at 1,000 idle Rollouts,
+ * 200 ms ticks put the controller at 0.16-0.19 % of a core, 1 s ticks at 0.14-0.15 %
+ * (bench/profile-idle.ts, one cluster, the two builds alternating). A stall of a second or
+ * more is always seen at its full length; shorter ones are seen when they cover a tick.
+ * prom-client's nodejs_eventloop_lag_* (a native monitor, no JavaScript) keeps the 200 ms view.
  */
 export const EVENT_LOOP_SAMPLE_MS = 1000;
 /** Precision of prom-client's native event-loop delay monitor (its default, 10 ms, wakes 100 times a second). */
