@@ -428,28 +428,24 @@ async function waitAllHealthy(bench: Bench, total: number, what: string, old?: M
 
 /** Audit lines reach the log within this (the control plane's --audit-log-batch-max-wait, 1 s, and the write). */
 const AUDIT_FLUSH_MS = 2500;
-/** How long a controller must send nothing (but Lease renewals and watches) to count as done. */
-const QUIET_MS = 5000;
-/** Gives up waiting for quiet after this; the figure then says so (a controller that never settles). */
-const QUIET_LIMIT_MS = 120_000;
-
 /**
  * Waits until the controller has finished the requests a phase caused, and returns the time of
- * its last one. "All Healthy" is not that moment: Argo's event recorder writes its Events from a
- * queue behind its client throttle, seconds after the status that makes a Rollout Healthy; a
- * window that ends at Healthy would leave them out of the count (and push them into the next
- * phase's). Lease renewals and the end of a watch are not work a phase caused.
+ * its last one: until it has sent nothing for `quietMs` but Lease renewals and the end of a
+ * watch (not work a phase caused), at most `limitMs`. "All Healthy" is not that moment: Argo's
+ * event recorder writes its Events from a queue behind its client throttle, seconds after the
+ * status that makes a Rollout Healthy; a window that ends at Healthy would leave them out of the
+ * count (and push them into the next phase's).
  */
-async function waitQuiet(bench: Bench, since: number): Promise<number> {
-  const deadline = Date.now() + QUIET_LIMIT_MS;
+async function waitQuiet(bench: Bench, since: number, quietMs = 5000, limitMs = 120_000): Promise<number> {
+  const deadline = Date.now() + limitMs;
   for (;;) {
     let last = since;
     for (const e of auditEntries(bench.auditLog)) {
       if (e.at > last && e.resource !== 'leases' && e.verb !== 'watch') last = e.at;
     }
-    if (Date.now() - last >= QUIET_MS + AUDIT_FLUSH_MS) return last;
+    if (Date.now() - last >= quietMs + AUDIT_FLUSH_MS) return last;
     if (Date.now() > deadline) {
-      say(`still sending requests ${QUIET_LIMIT_MS / 1000} s after the phase: counting up to now`);
+      say(`still sending requests ${limitMs / 1000} s on: going on from now`);
       return last;
     }
     await sleep(1000);
@@ -682,16 +678,9 @@ async function runIdle(product: Product, argo: string): Promise<Figures> {
     const deployCpuS = usageOf(controller.pid ?? 0).cpuSeconds;
 
     say(`${product}: idle for ${settings.idleSeconds} s`);
-    // Idle means idle: wait until 10 s pass with no request but Lease renewals (at most 5
-    // minutes; a controller still working through its backlog is not idle yet).
-    const settleDeadline = Date.now() + 300_000;
-    for (;;) {
-      await sleep(2500);
-      const recent = auditEntries(bench.auditLog).filter(
-        (e) => e.at >= Date.now() - 12_500 && e.resource !== 'leases',
-      );
-      if (recent.length === 0 || Date.now() > settleDeadline) break;
-    }
+    // Idle means idle: 10 s with no request but Lease renewals (at most 5 minutes; a
+    // controller still working through its backlog is not idle yet).
+    await waitQuiet(bench, started, 10_000, 300_000);
     const idleFrom = Date.now();
     const cpuBefore = usageOf(controller.pid ?? 0).cpuSeconds;
     await sleep(settings.idleSeconds * 1000);

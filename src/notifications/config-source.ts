@@ -200,7 +200,8 @@ export class NotificationConfigSource {
 
   /**
    * Resolves once every informer has its first list, was turned off by a 403 (until a retry
-   * is allowed), or the sync timeout passed: Events right after start-up wait for the configuration instead of finding none.
+   * is allowed), or the sync timeout passed: Events right after start-up wait for the
+   * configuration instead of finding none.
    */
   ready(): Promise<void> {
     this.synced ??= Promise.allSettled(
