@@ -23,8 +23,9 @@
 //           driven from a watch: a controller with no overhead at all. Runs once per round.
 //   idle    M Rollouts of 1 replica: first deploy, an idle window (requests/min, CPU, RSS),
 //           a burst of B image changes (JSON patches sent in parallel through RestClient;
-//           send -> watch event with a new currentPodHash: p50, p99, max), then a restart
-//           (start-up: process start -> Lease held, -> first LIST of Rollouts).
+//           send -> watch event with a new currentPodHash: p50, p99, max), ten scrapes of
+//           its /metrics as Prometheus would make them (CPU, time, size per scrape), then a
+//           restart (start-up: process start -> Lease held, -> first LIST of Rollouts).
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,6 +43,7 @@ import { freePort, type RunningControlPlane, startControlPlane } from '../src/lo
 import { CRD_DIR, PACKAGE_ROOT } from '../src/package-paths.js';
 import type { ReplicaSet } from '../src/rollout/workload-types.js';
 import { envList, imageRuntime } from './image-runtime.js';
+import { processCpu } from './proc.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -289,7 +291,10 @@ const SLIPWAY_ENV: Record<string, string> = { ...IMAGE.env, ...envList(flags['sl
 let traceRuns = 0;
 
 /** Both at their defaults (leader election on, Argo's client QPS 40 / burst 80 unless raised). */
-async function startController(product: Product, bench: Bench, argo: string): Promise<ChildProcess> {
+/** A running controller and the port its /metrics listens on. */
+type Controller = ChildProcess & { metricsPort: number };
+
+async function startController(product: Product, bench: Bench, argo: string): Promise<Controller> {
   const kubeconfig = bench.cluster.userKubeconfigs[CONTROLLER_USER] ?? '';
   const [healthPort, metricsPort] = [await freePort(), await freePort()];
   const variant = product === 'slipway-variant';
@@ -344,7 +349,45 @@ async function startController(product: Product, bench: Bench, argo: string): Pr
       );
   await sleep(200);
   if (child.exitCode !== null) throw new Error(`${product} controller exited at once (${child.exitCode})`);
-  return child;
+  return Object.assign(child, { metricsPort });
+}
+
+interface ScrapeCost {
+  cpuMs: number;
+  seconds: number;
+  bytes: number;
+  samples: number;
+}
+
+/**
+ * What one Prometheus scrape of the controller's /metrics costs it: `times` scrapes one after
+ * the other, after a first one left out (its label caches and buffers are set up once). CPU is
+ * every thread's (schedstat, see bench/proc.ts) up to 2 s after the last answer, so the
+ * collection the scrapes cause counts too. Per scrape: CPU, wall time, body size and samples.
+ */
+async function scrapeCost(controller: Controller, times = 10): Promise<ScrapeCost> {
+  const scrape = async () => {
+    const response = await fetch(`http://127.0.0.1:${controller.metricsPort}/metrics`);
+    if (!response.ok) throw new Error(`/metrics answered ${response.status}`);
+    return response.text();
+  };
+  await scrape();
+  const pid = controller.pid ?? 0;
+  const cpuBefore = processCpu(pid);
+  const walls: number[] = [];
+  let text = '';
+  for (let i = 0; i < times; i++) {
+    const sent = Date.now();
+    text = await scrape();
+    walls.push((Date.now() - sent) / 1000);
+  }
+  await sleep(2000);
+  return {
+    cpuMs: ((processCpu(pid) - cpuBefore) * 1000) / times,
+    seconds: median(walls),
+    bytes: Buffer.byteLength(text),
+    samples: text.split('\n').filter((line) => line !== '' && !line.startsWith('#')).length,
+  };
 }
 
 async function stopController(child: ChildProcess): Promise<void> {
@@ -754,8 +797,11 @@ async function runIdle(product: Product, argo: string): Promise<Figures> {
     const crashed = controller.exitCode !== null || controller.signalCode !== null;
     const peakRssMiB = crashed ? Number.NaN : usageOf(controller.pid ?? 0).peakRssMiB;
 
-    // Start-up: stop, drop the Lease (a standby would otherwise wait out its 15 s), start again.
     await waitAllHealthy(bench, m, `${product} after the burst`, undefined);
+    // After the peak RSS above, so the scrapes' buffers do not change that figure.
+    const scrape = crashed ? undefined : await scrapeCost(controller);
+
+    // Start-up: stop, drop the Lease (a standby would otherwise wait out its 15 s), start again.
     await stopController(controller);
     bench.kubectl(['delete', 'leases', '--all', '-n', LEASE_NAMESPACE, '--wait=true']);
     await sleep(2500);
@@ -788,6 +834,10 @@ async function runIdle(product: Product, argo: string): Promise<Figures> {
       [`idle ${m}: RSS (MiB)`]: idleUsage.rssMiB,
       [`idle ${m}: peak RSS, deploy to after the burst (MiB)`]: peakRssMiB,
       [`idle ${m}: controller exits before the planned restart`]: crashed ? 1 : 0,
+      [`idle ${m}: /metrics scrape CPU (ms)`]: scrape?.cpuMs ?? Number.NaN,
+      [`idle ${m}: /metrics scrape time p50 (s)`]: scrape?.seconds ?? Number.NaN,
+      [`idle ${m}: /metrics size (KiB)`]: scrape ? scrape.bytes / 1024 : Number.NaN,
+      [`idle ${m}: /metrics samples`]: scrape?.samples ?? Number.NaN,
       [`burst ${settings.burst} of ${m}: patch -> new currentPodHash p50 (s)`]: percentile(latencies, 50),
       [`burst ${settings.burst} of ${m}: p99 (s)`]: percentile(latencies, 99),
       [`burst ${settings.burst} of ${m}: max (s)`]: Math.max(...latencies),

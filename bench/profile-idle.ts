@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { freePort, startControlPlane } from '../src/localcluster/control-plane.js';
 import { CRD_DIR, PACKAGE_ROOT } from '../src/package-paths.js';
 import { imageRuntime } from './image-runtime.js';
+import { threadCpu } from './proc.js';
 
 const { values } = parseArgs({
   options: {
@@ -42,28 +43,6 @@ const idleSeconds = Number(values['idle-seconds']);
 const out = values.out ?? '';
 mkdirSync(out, { recursive: true });
 const say = (line: string) => process.stderr.write(`[profile] ${line}\n`);
-
-/**
- * CPU seconds and times scheduled of each thread of `pid`, summed by thread name (MainThread,
- * V8Worker, ...), from schedstat: exact run time, where /proc/<pid>/stat counts 10 ms ticks and
- * misses most of an idle process's short wake-ups.
- */
-function threadCpu(pid: number): Map<string, { cpu: number; runs: number }> {
-  const byName = new Map<string, { cpu: number; runs: number }>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-      const [runNs = '0', , runs = '0'] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(
-        ' ',
-      );
-      const sum = byName.get(name) ?? { cpu: 0, runs: 0 };
-      byName.set(name, { cpu: sum.cpu + Number(runNs) / 1e9, runs: sum.runs + Number(runs) });
-    } catch {
-      // the thread ended between the listing and the read
-    }
-  }
-  return byName;
-}
 
 /** What the process did in a window: GCs by kind and API requests, from its /metrics. */
 async function counters(metricsPort: number): Promise<Map<string, number>> {
