@@ -9,6 +9,7 @@
 //     [--idle-seconds 60] [--rounds 2] [--workloads canary,idle]
 //     [--products slipway,argo,argo-raised] [--raised-qps 200 --raised-burst 400]
 //     [--slipway-node-flags '--flag ...'] [--slipway-env NAME=value,...] [--memory-trace DIR]
+//     [--save-metrics DIR]
 //     [--products slipway,slipway-variant,argo --variant-node-flags='--flag ...' --variant-env N=v,...]
 //
 // Products: `argo` is Argo at its defaults (client QPS 40, burst 80), as its users run it;
@@ -27,7 +28,17 @@
 //           its /metrics as Prometheus would make them (CPU, time, size per scrape), then a
 //           restart (start-up: process start -> Lease held, -> first LIST of Rollouts).
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -68,6 +79,8 @@ const { values: flags } = parseArgs({
     // (e.g. an older set, compared in the same run, interleaved with the others).
     'variant-node-flags': { type: 'string', default: '' },
     'variant-env': { type: 'string', default: '' },
+    // A directory: the idle workload's last /metrics scrape of each run is saved there.
+    'save-metrics': { type: 'string', default: '' },
   },
 });
 function whole(name: string, value: string | undefined): number {
@@ -352,6 +365,8 @@ async function startController(product: Product, bench: Bench, argo: string): Pr
   return Object.assign(child, { metricsPort });
 }
 
+let metricsSaves = 0;
+
 interface ScrapeCost {
   cpuMs: number;
   seconds: number;
@@ -365,7 +380,7 @@ interface ScrapeCost {
  * every thread's (schedstat, see bench/proc.ts) up to 2 s after the last answer, so the
  * collection the scrapes cause counts too. Per scrape: CPU, wall time, body size and samples.
  */
-async function scrapeCost(controller: Controller, times = 10): Promise<ScrapeCost> {
+async function scrapeCost(controller: Controller, product: Product, times = 10): Promise<ScrapeCost> {
   const scrape = async () => {
     const response = await fetch(`http://127.0.0.1:${controller.metricsPort}/metrics`);
     if (!response.ok) throw new Error(`/metrics answered ${response.status}`);
@@ -382,6 +397,10 @@ async function scrapeCost(controller: Controller, times = 10): Promise<ScrapeCos
     walls.push((Date.now() - sent) / 1000);
   }
   await sleep(2000);
+  if (flags['save-metrics']) {
+    mkdirSync(flags['save-metrics'], { recursive: true });
+    writeFileSync(join(flags['save-metrics'], `${product}-${++metricsSaves}.txt`), text);
+  }
   return {
     cpuMs: ((processCpu(pid) - cpuBefore) * 1000) / times,
     seconds: median(walls),
@@ -799,7 +818,7 @@ async function runIdle(product: Product, argo: string): Promise<Figures> {
 
     await waitAllHealthy(bench, m, `${product} after the burst`, undefined);
     // After the peak RSS above, so the scrapes' buffers do not change that figure.
-    const scrape = crashed ? undefined : await scrapeCost(controller);
+    const scrape = crashed ? undefined : await scrapeCost(controller, product);
 
     // Start-up: stop, drop the Lease (a standby would otherwise wait out its 15 s), start again.
     await stopController(controller);
