@@ -157,9 +157,9 @@ function fill(n: number): { scrape(): Promise<string>; stop(): void } {
   const rollouts = Array.from({ length: n }, (_, i) => rollout(i));
   const runs = Array.from({ length: Math.ceil(n / 10) }, (_, i) => analysisRun(i * 10));
   const experiments = Array.from({ length: Math.ceil(n / 50) }, (_, i) => experiment(i * 50));
-  const rolloutMetrics = registerRolloutMetrics(process.registry, () => [...rollouts]);
-  const analysisMetrics = registerAnalysisMetrics(process.registry, () => [...runs]);
-  const experimentMetrics = registerExperimentMetrics(process.registry, () => [...experiments]);
+  const rolloutMetrics = registerRolloutMetrics(process.exposition, () => [...rollouts]);
+  const analysisMetrics = registerAnalysisMetrics(process.exposition, () => [...runs]);
+  const experimentMetrics = registerExperimentMetrics(process.exposition, () => [...experiments]);
   for (const ro of rollouts) {
     const { namespace = '', name = '' } = ro.metadata ?? {};
     for (let i = 0; i < 5; i++) rolloutMetrics.startReconcile(namespace, name)();
@@ -167,19 +167,13 @@ function fill(n: number): { scrape(): Promise<string>; stop(): void } {
     rolloutMetrics.eventRecorded(namespace, name, 'Normal', 'RolloutCompleted');
   }
   for (const run of runs) {
-    analysisMetrics.reconcile.observe(
-      { name: run.metadata?.name ?? '', namespace: run.metadata?.namespace ?? '' },
-      0.03,
-    );
+    analysisMetrics.startReconcile(run.metadata?.namespace ?? '', run.metadata?.name ?? '')();
   }
   for (const ex of experiments) {
-    experimentMetrics.reconcile.observe(
-      { namespace: ex.metadata?.namespace ?? '', name: ex.metadata?.name ?? '' },
-      0.03,
-    );
+    experimentMetrics.startReconcile(ex.metadata?.namespace ?? '', ex.metadata?.name ?? '')();
   }
   return {
-    scrape: () => process.registry.metrics(),
+    scrape: () => process.scrape(),
     stop: () => {
       rolloutMetrics.unregister();
       analysisMetrics.unregister();
