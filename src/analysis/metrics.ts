@@ -8,6 +8,7 @@ import {
   DelayedRemoval,
   type Exposition,
   familyHeader,
+  flat,
   labelString,
   METRIC_CLEANUP_DELAY_MS,
   ObjectHistogram,
@@ -62,7 +63,7 @@ export function registerAnalysisMetrics(
         metricPhase += `analysis_run_metric_phase{${labels}} ${phase === current ? 1 : 0}\n`;
       }
     }
-    return { info, metricPhase };
+    return { info: flat(info), metricPhase: flat(metricPhase) };
   });
   const reconcile = new ObjectHistogram(
     'analysis_run_reconcile',

@@ -9,6 +9,7 @@ import {
   DelayedRemoval,
   type Exposition,
   familyHeader,
+  flat,
   labelString,
   METRIC_CLEANUP_DELAY_MS,
   ObjectCounter,
@@ -56,7 +57,7 @@ export function registerExperimentMetrics(
       const on = candidate === phase || (candidate === 'Pending' && phase === '');
       phases += `experiment_phase{${base},phase="${candidate}"} ${on ? 1 : 0}\n`;
     }
-    return { info, phases };
+    return { info: flat(info), phases: flat(phases) };
   });
   const reconcile = new ObjectHistogram(
     'experiment_reconcile',

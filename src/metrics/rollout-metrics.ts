@@ -10,6 +10,7 @@ import {
   DelayedRemoval,
   type Exposition,
   familyHeader,
+  flat,
   formatValue,
   labelString,
   METRIC_CLEANUP_DELAY_MS,
@@ -124,7 +125,7 @@ export function registerRolloutMetrics(
       ['traffic_router', trafficRouterOf(ro)],
       ['phase', ro.status?.phase ?? ''],
     ]);
-    return { info: `rollout_info{${labels}} 1\n`, identity: `{${identity(namespace, name)}} ` };
+    return { info: flat(`rollout_info{${labels}} 1\n`), identity: flat(`{${identity(namespace, name)}} `) };
   });
   const reconcile = new ObjectHistogram(
     'rollout_reconcile',
@@ -143,18 +144,17 @@ export function registerRolloutMetrics(
     },
   );
 
+  // One family at a time, each appended to one string: V8 builds that rope fastest.
   const render = () => {
-    let info = INFO;
-    const replicas: string[] = REPLICAS.map((r) => r.header);
-    for (const ro of rollouts()) {
-      const own = lines.get(ro);
-      info += own.info;
-      for (let i = 0; i < REPLICAS.length; i++) {
-        const family = REPLICAS[i] as (typeof REPLICAS)[number];
-        replicas[i] += `${family.name}${own.identity}${formatValue(family.value(ro))}\n`;
-      }
+    const cached = rollouts();
+    let out = INFO;
+    for (const ro of cached) out += lines.get(ro).info;
+    for (const family of REPLICAS) {
+      out += `\n${family.header}`;
+      for (const ro of cached)
+        out += `${family.name}${lines.get(ro).identity}${formatValue(family.value(ro))}\n`;
     }
-    return [info, ...replicas, reconcile.render(), errors.render(), events.render()].join('\n');
+    return `${out}\n${reconcile.render()}\n${errors.render()}\n${events.render()}`;
   };
   const removeSource = exposition.add({ render });
 
