@@ -13,6 +13,7 @@ import {
   METRIC_CLEANUP_DELAY_MS,
   ObjectHistogram,
   PerObject,
+  startTimer,
 } from '../metrics/object-families.js';
 import { PHASE_ORDER } from './phases.js';
 import { providerTypeName } from './providers/registry.js';
@@ -100,10 +101,7 @@ export function registerAnalysisMetrics(
       seconds,
     );
   return {
-    startReconcile(namespace, name) {
-      const started = performance.now();
-      return () => observeReconcile(namespace, name, (performance.now() - started) / 1000);
-    },
+    startReconcile: (namespace, name) => startTimer((seconds) => observeReconcile(namespace, name, seconds)),
     observeReconcile,
     deleted: (namespace, name) => removal.schedule(key(namespace, name)),
     unregister() {

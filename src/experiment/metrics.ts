@@ -15,6 +15,7 @@ import {
   ObjectCounter,
   ObjectHistogram,
   PerObject,
+  startTimer,
 } from '../metrics/object-families.js';
 
 const DEPRECATED_PHASES = ['Pending', 'Error', 'Successful', 'Running', 'Inconclusive'] as const;
@@ -89,10 +90,7 @@ export function registerExperimentMetrics(
   const observeReconcile = (namespace: string, name: string, seconds: number) =>
     reconcile.observe(key(namespace, name), () => identity(namespace, name), seconds);
   return {
-    startReconcile(namespace, name) {
-      const started = performance.now();
-      return () => observeReconcile(namespace, name, (performance.now() - started) / 1000);
-    },
+    startReconcile: (namespace, name) => startTimer((seconds) => observeReconcile(namespace, name, seconds)),
     observeReconcile,
     reconcileError: (namespace, name) => errors.inc(key(namespace, name), identity(namespace, name)),
     deleted: (namespace, name) => removal.schedule(key(namespace, name)),

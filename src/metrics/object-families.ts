@@ -72,6 +72,19 @@ export class Exposition {
   }
 }
 
+/**
+ * Starts a timer; the function returned passes the seconds since to `observe`. Measured as
+ * prom-client's startTimer measures (hrtime seconds plus nanoseconds / 1e9), so sums keep the
+ * same digits.
+ */
+export function startTimer(observe: (seconds: number) => void): () => void {
+  const start = process.hrtime();
+  return () => {
+    const [seconds, nanoseconds] = process.hrtime(start);
+    observe(seconds + nanoseconds / 1e9);
+  };
+}
+
 /** A value derived from an object once and kept as long as the object lives (flatten its strings). */
 export class PerObject<T extends object, V> {
   private readonly cache = new WeakMap<T, V>();

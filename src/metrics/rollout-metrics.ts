@@ -17,6 +17,7 @@ import {
   ObjectCounter,
   ObjectHistogram,
   PerObject,
+  startTimer,
 } from './object-families.js';
 
 export interface RolloutMetrics {
@@ -162,10 +163,7 @@ export function registerRolloutMetrics(
   const observeReconcile = (namespace: string, name: string, seconds: number) =>
     reconcile.observe(key(namespace, name), () => identity(namespace, name), seconds);
   return {
-    startReconcile: (namespace, name) => {
-      const started = performance.now();
-      return () => observeReconcile(namespace, name, (performance.now() - started) / 1000);
-    },
+    startReconcile: (namespace, name) => startTimer((seconds) => observeReconcile(namespace, name, seconds)),
     observeReconcile,
     reconcileError: (namespace, name) => errors.inc(key(namespace, name), identity(namespace, name)),
     eventRecorded: (namespace, name, type, reason) =>

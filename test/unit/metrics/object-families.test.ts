@@ -258,14 +258,16 @@ describe('per-object families as Prometheus text', () => {
     const process = createProcessMetrics(new RequestCounter());
     try {
       const metrics = registerRolloutMetrics(process.exposition, () => ROLLOUTS.slice(0, 1));
-      metrics.observeReconcile('shop', 'web', 0.02);
+      // The controller's timer, as prom-client's startTimer: a reconcile far below 10 ms.
+      metrics.startReconcile('shop', 'web')();
       const text = await process.scrape();
       const byName = families(text);
       expect(byName.get('argo_rollouts_controller_info')?.samples).toHaveLength(1);
       expect(byName.get('rollout_info')?.samples).toEqual([
         'rollout_info{namespace="shop",name="web",strategy="canary",traffic_router="",phase="Healthy"} 1',
       ]);
-      expect(text).toContain('rollout_reconcile_bucket{le="0.05",namespace="shop",name="web"} 1\n');
+      expect(text).toContain('rollout_reconcile_bucket{le="0.01",namespace="shop",name="web"} 1\n');
+      expect(text).toContain('rollout_reconcile_count{namespace="shop",name="web"} 1\n');
       expect(text.endsWith('\n')).toBe(true);
       metrics.unregister();
       const without = await process.scrape();
