@@ -104,7 +104,7 @@ interface HistogramSeries {
   /** `labels} ` : what follows `le="..",` in a bucket line, and `{` in the sum and count lines. */
   tail: string;
   /** Observations per bucket (not cumulative); the last one is above the largest bound. */
-  counts: Float64Array;
+  counts: number[];
   sum: number;
   count: number;
 }
@@ -132,7 +132,12 @@ export class ObjectHistogram {
     if (!Number.isFinite(value)) return;
     let s = this.series.get(key);
     if (!s) {
-      s = { tail: flat(`${labels()}} `), counts: new Float64Array(this.bounds.length + 1), sum: 0, count: 0 };
+      s = {
+        tail: flat(`${labels()}} `),
+        counts: new Array<number>(this.bounds.length + 1).fill(0),
+        sum: 0,
+        count: 0,
+      };
       this.series.set(key, s);
     }
     let i = 0;
