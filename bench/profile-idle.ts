@@ -66,7 +66,8 @@ async function counters(metricsPort: number): Promise<Map<string, number>> {
  * One idle window: CPU by thread, GCs and requests, e.g. `all 0.15 % (480 runs/min), MainThread ...`.
  * The two /metrics scrapes it reads counters from lie outside the CPU window: rendering the
  * per-Rollout series is work an idle controller does only when scraped (at 10,000 Rollouts
- * about 0.3-0.8 s a scrape), so counting them would make the idle figure mostly scrape cost.
+ * about 40 ms of CPU a scrape, bench/metrics-scrape.ts), so counting them would make the idle
+ * figure partly scrape cost.
  */
 async function idleWindow(
   pid: number,

@@ -49,7 +49,15 @@ export const analysisRunController: ControllerFactory = {
       },
     );
 
-    const metrics = registerAnalysisMetrics(ctx.metrics.registry, () => runs.list());
+    const metrics = registerAnalysisMetrics(ctx.metrics.exposition, () => runs.list());
+    // As Argo: a deleted run's reconcile series goes after the cleanup delay.
+    const forgetDeleted = runs.addHandlers({
+      delete: (run) => metrics.deleted(run.metadata?.namespace ?? '', run.metadata?.name ?? ''),
+    });
+    const stopMetrics = () => {
+      forgetDeleted();
+      metrics.unregister();
+    };
     const finished = (job: JobObject) => jobOutcome(job) !== undefined;
     const podFailed = (pod: JobPod) => terminalPodError([pod]) !== undefined;
     const builder = new ControllerBuilder({
@@ -104,7 +112,7 @@ export const analysisRunController: ControllerFactory = {
       if (run.metadata.deletionTimestamp) return;
       // The update event of our write enqueues the key again; the requeue is a safety net.
       if (writtenOver.isStale(key, run)) return { requeueAfterMs: 1000 };
-      const timer = metrics.reconcile.startTimer({ name, namespace });
+      const timer = metrics.startReconcile(namespace, name);
       try {
         const outcome = await reconcileAnalysisRun(actContext, run);
         if (outcome.writtenResourceVersion) writtenOver.wrote(key, run);
@@ -114,7 +122,10 @@ export const analysisRunController: ControllerFactory = {
       }
     };
 
-    const running = await builder.start(reconcile, { onStop: () => metrics.unregister() });
+    const running = await builder.start(reconcile, { onStop: stopMetrics }).catch((error: unknown) => {
+      stopMetrics();
+      throw error;
+    });
     logger.info({ analysisruns: runs.list().length }, 'analysisrun caches synced');
     return running;
   },

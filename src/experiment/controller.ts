@@ -103,7 +103,15 @@ export const experimentController: ControllerFactory = {
 
     // Our writes to the template ReplicaSets the cache has not shown yet (as the Rollout controller).
     const ownWrites = new OwnedWrites();
-    const metrics = registerExperimentMetrics(ctx.metrics.registry, () => experiments.list());
+    const metrics = registerExperimentMetrics(ctx.metrics.exposition, () => experiments.list());
+    // As Argo: a deleted Experiment's reconcile series go after the cleanup delay.
+    const forgetDeleted = experiments.addHandlers({
+      delete: (ex) => metrics.deleted(ex.metadata?.namespace ?? '', ex.metadata?.name ?? ''),
+    });
+    const stopMetrics = () => {
+      forgetDeleted();
+      metrics.unregister();
+    };
     // A run wakes its Experiment once it completes; in between the Experiment only mirrors it.
     const completed = (run: AnalysisRun) => COMPLETED.has(run.status?.phase ?? '');
     const builder = new ControllerBuilder({
@@ -143,7 +151,7 @@ export const experimentController: ControllerFactory = {
         return rs && controllerUid(rs) === uid ? rs : undefined;
       };
       if (ownWrites.stale(uid, ownedSet)) return;
-      const timer = metrics.reconcile.startTimer({ namespace, name });
+      const timer = metrics.startReconcile(namespace, name);
       try {
         const runs = new Map<string, AnalysisRun>();
         for (const entry of ex.status?.analysisRuns ?? []) {
@@ -168,14 +176,17 @@ export const experimentController: ControllerFactory = {
         if (outcome.writtenResourceVersion) writtenOver.wrote(key, ex);
         return outcome.requeueAfterMs !== undefined ? { requeueAfterMs: outcome.requeueAfterMs } : undefined;
       } catch (error) {
-        metrics.reconcileError.inc({ namespace, name });
+        metrics.reconcileError(namespace, name);
         throw error;
       } finally {
         timer();
       }
     };
 
-    const running = await builder.start(reconcile, { onStop: () => metrics.unregister() });
+    const running = await builder.start(reconcile, { onStop: stopMetrics }).catch((error: unknown) => {
+      stopMetrics();
+      throw error;
+    });
     logger.info({ experiments: experiments.list().length }, 'experiment caches synced');
     return running;
   },

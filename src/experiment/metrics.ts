@@ -1,77 +1,102 @@
-// Argo Rollouts' Experiment metrics on the controller's registry: experiment_info and the
-// deprecated experiment_phase are read from the informer cache at scrape time (so deleted
-// experiments disappear); experiment_reconcile and experiment_reconcile_error are updated as
-// the controller works.
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+// Argo Rollouts' Experiment metrics: experiment_info and the deprecated experiment_phase are
+// read from the informer cache at scrape time (so deleted experiments disappear);
+// experiment_reconcile and experiment_reconcile_error are updated as the controller works and
+// a deleted experiment's series go 65 s after its deletion, as in Argo. Written as text by
+// ../metrics/object-families.ts (label strings built once per cached experiment).
 import type { Experiment } from '../api/experiment.js';
-
-export const EXPERIMENT_METRIC_NAMES = [
-  'experiment_info',
-  'experiment_phase',
-  'experiment_reconcile',
-  'experiment_reconcile_error',
-] as const;
+import { type Clock, systemClock } from '../kube/clock.js';
+import {
+  DelayedRemoval,
+  type Exposition,
+  familyHeader,
+  flat,
+  labelString,
+  METRIC_CLEANUP_DELAY_MS,
+  ObjectCounter,
+  ObjectHistogram,
+  PerObject,
+  startTimer,
+} from '../metrics/object-families.js';
 
 const DEPRECATED_PHASES = ['Pending', 'Error', 'Successful', 'Running', 'Inconclusive'] as const;
 
 export interface ExperimentMetrics {
-  reconcile: Histogram<'name' | 'namespace'>;
-  reconcileError: Counter<'name' | 'namespace'>;
+  /** Starts a reconcile timer; call the result when the reconcile ends. */
+  startReconcile(namespace: string, name: string): () => void;
+  observeReconcile(namespace: string, name: string, seconds: number): void;
+  reconcileError(namespace: string, name: string): void;
+  /** The experiment is gone: its reconcile series go after the cleanup delay. */
+  deleted(namespace: string, name: string): void;
   unregister(): void;
 }
 
+const INFO = familyHeader('experiment_info', 'Information about Experiment.', 'gauge');
+const PHASE = familyHeader(
+  'experiment_phase',
+  'Information on the state of the experiment (DEPRECATED - use experiment_info)',
+  'gauge',
+);
+
+const identity = (namespace: string, name: string) =>
+  labelString([
+    ['namespace', namespace],
+    ['name', name],
+  ]);
+
 export function registerExperimentMetrics(
-  registry: Registry,
+  exposition: Exposition,
   experiments: () => readonly Experiment[],
+  options: { clock?: Clock; cleanupDelayMs?: number } = {},
 ): ExperimentMetrics {
-  const identity = (ex: Experiment) => ({
-    namespace: ex.metadata?.namespace ?? '',
-    name: ex.metadata?.name ?? '',
+  // Per cached experiment: its experiment_info line and its experiment_phase lines.
+  const lines = new PerObject((ex: Experiment) => {
+    const base = identity(ex.metadata?.namespace ?? '', ex.metadata?.name ?? '');
+    const phase = ex.status?.phase ?? '';
+    const info = `experiment_info{${base},${labelString([['phase', phase]])}} 1\n`;
+    let phases = '';
+    for (const candidate of DEPRECATED_PHASES) {
+      const on = candidate === phase || (candidate === 'Pending' && phase === '');
+      phases += `experiment_phase{${base},phase="${candidate}"} ${on ? 1 : 0}\n`;
+    }
+    return { info: flat(info), phases: flat(phases) };
   });
-  new Gauge({
-    name: 'experiment_info',
-    help: 'Information about Experiment.',
-    labelNames: ['namespace', 'name', 'phase'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const ex of experiments()) this.set({ ...identity(ex), phase: ex.status?.phase ?? '' }, 1);
+  const reconcile = new ObjectHistogram(
+    'experiment_reconcile',
+    'Experiments reconciliation performance.',
+    [0.01, 0.15, 0.25, 0.5, 1],
+  );
+  const errors = new ObjectCounter('experiment_reconcile_error', 'Error occurring during the experiment');
+  const removal = new DelayedRemoval(
+    options.clock ?? systemClock,
+    options.cleanupDelayMs ?? METRIC_CLEANUP_DELAY_MS,
+    (key) => {
+      reconcile.remove(key);
+      errors.remove(key);
     },
-  });
-  new Gauge({
-    name: 'experiment_phase',
-    help: 'Information on the state of the experiment (DEPRECATED - use experiment_info)',
-    labelNames: ['namespace', 'name', 'phase'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
+  );
+  const removeSource = exposition.add({
+    render() {
+      let info = INFO;
+      let phases = PHASE;
       for (const ex of experiments()) {
-        const phase = ex.status?.phase ?? '';
-        for (const candidate of DEPRECATED_PHASES) {
-          const on = candidate === phase || (candidate === 'Pending' && phase === '');
-          this.set({ ...identity(ex), phase: candidate }, on ? 1 : 0);
-        }
+        const own = lines.get(ex);
+        info += own.info;
+        phases += own.phases;
       }
+      return [info, phases, reconcile.render(), errors.render()].join('\n');
     },
   });
-  const reconcile = new Histogram({
-    name: 'experiment_reconcile',
-    help: 'Experiments reconciliation performance.',
-    labelNames: ['namespace', 'name'] as const,
-    buckets: [0.01, 0.15, 0.25, 0.5, 1],
-    registers: [registry],
-  });
-  const reconcileError = new Counter({
-    name: 'experiment_reconcile_error',
-    help: 'Error occurring during the experiment',
-    labelNames: ['namespace', 'name'] as const,
-    registers: [registry],
-  });
+  const key = (namespace: string, name: string) => `${namespace}/${name}`;
+  const observeReconcile = (namespace: string, name: string, seconds: number) =>
+    reconcile.observe(key(namespace, name), () => identity(namespace, name), seconds);
   return {
-    reconcile,
-    reconcileError,
+    startReconcile: (namespace, name) => startTimer((seconds) => observeReconcile(namespace, name, seconds)),
+    observeReconcile,
+    reconcileError: (namespace, name) => errors.inc(key(namespace, name), identity(namespace, name)),
+    deleted: (namespace, name) => removal.schedule(key(namespace, name)),
     unregister() {
-      for (const name of EXPERIMENT_METRIC_NAMES) registry.removeSingleMetric(name);
+      removal.cancel();
+      removeSource();
     },
   };
 }

@@ -1,14 +1,20 @@
 // The Prometheus registry of the controller process and the metrics shared by every
 // controller: API requests (Argo Rollouts' controller_clientset_k8s_request_total), work
 // queues (workqueue_*), the process itself (RSS, CPU seconds), and the controller's own
-// health: event-loop lag, worker saturation and leadership (slipway_*).
+// health: event-loop lag, worker saturation and leadership (slipway_*). The per-object families
+// (Rollouts, AnalysisRuns, Experiments) are written by hand into `exposition` (object-families.ts).
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { packageVersion } from '../cmd/version.js';
 import type { RequestCounter } from '../kube/request-counter.js';
 import type { WorkQueueMetrics } from '../kube/workqueue.js';
+import { Exposition } from './object-families.js';
 
 export interface ProcessMetrics {
   registry: Registry;
+  /** The per-object families, written after the registry's in each scrape. */
+  exposition: Exposition;
+  /** The whole /metrics text: the registry's families, then the exposition's. */
+  scrape(): Promise<string>;
   /** Hooks for a named work queue (label `name`). */
   workQueue(name: string): WorkQueueMetrics;
   /** Whether this process holds the Lease named `name` (client-go's leader_election_master_status). */
@@ -136,8 +142,15 @@ export function createProcessMetrics(requestCounter: RequestCounter): ProcessMet
     registers: [registry],
   });
 
+  const exposition = new Exposition();
   return {
     registry,
+    exposition,
+    scrape: async () => {
+      const text = await registry.metrics();
+      const own = exposition.render();
+      return own ? `${text}\n${own}` : text;
+    },
     leading: (name, leading) => masterStatus.set({ name }, leading ? 1 : 0),
     stop: () => clearInterval(sampler),
     workQueue: (name) => ({

@@ -1,7 +1,7 @@
 // The two HTTP endpoints of the controller process, on separate ports as in Argo Rollouts:
 // /healthz and /readyz (default :8080) and Prometheus /metrics (default :8090).
 import { createServer, type Server } from 'node:http';
-import type { Registry } from 'prom-client';
+import type { ProcessMetrics } from '../metrics/registry.js';
 
 export interface HealthState {
   /** The process is alive and its event loop turns. */
@@ -32,15 +32,19 @@ export function serveHealth(state: HealthState, host: string, port: number): Pro
   return listen(server, host, port, 'health checks');
 }
 
-export function serveMetrics(registry: Registry, host: string, port: number): Promise<Server> {
+export function serveMetrics(
+  metrics: Pick<ProcessMetrics, 'registry' | 'scrape'>,
+  host: string,
+  port: number,
+): Promise<Server> {
   const server = createServer((req, res) => {
     if ((req.url ?? '').split('?')[0] !== '/metrics') {
       res.writeHead(404).end('not found\n');
       return;
     }
-    registry
-      .metrics()
-      .then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text))
+    metrics
+      .scrape()
+      .then((text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text))
       .catch((error: Error) => res.writeHead(500).end(`${error.message}\n`));
   });
   return listen(server, host, port, 'metrics');

@@ -174,7 +174,7 @@ export async function startLeaderProcess(options: LeaderProcessOptions): Promise
   try {
     servers.push(...((await options.prepare?.({ client, metrics })) ?? []));
     servers.push(await serveHealth(health, options.bindAddress, options.healthPort));
-    servers.push(await serveMetrics(metrics.registry, options.bindAddress, options.metricsPort));
+    servers.push(await serveMetrics(metrics, options.bindAddress, options.metricsPort));
   } catch (error) {
     await Promise.all(servers.map(closeServer));
     metrics.stop();

@@ -56,7 +56,15 @@ export const rolloutController: ControllerFactory = {
     // Experiments of canary experiment steps: their phase completes, aborts or pauses the step.
     const experiments = caches.informer<Experiment & KubeObject>(apiResourceOf(EXPERIMENT_KIND), ours);
 
-    const metrics = registerRolloutMetrics(ctx.metrics.registry, () => rollouts.list());
+    const metrics = registerRolloutMetrics(ctx.metrics.exposition, () => rollouts.list());
+    // As Argo: a deleted Rollout's reconcile and event series go after the cleanup delay.
+    const forgetDeleted = rollouts.addHandlers({
+      delete: (ro) => metrics.deleted(ro.metadata?.namespace ?? '', ro.metadata?.name ?? ''),
+    });
+    const stopMetrics = () => {
+      forgetDeleted();
+      metrics.unregister();
+    };
 
     const serviceOwner = (svc: Service) => {
       const managedBy = svc.metadata?.annotations?.[MANAGED_BY_ANNOTATION];
@@ -176,7 +184,10 @@ export const rolloutController: ControllerFactory = {
       }
     };
 
-    const running = await builder.start(reconcile, { onStop: () => metrics.unregister() });
+    const running = await builder.start(reconcile, { onStop: stopMetrics }).catch((error: unknown) => {
+      stopMetrics();
+      throw error;
+    });
     logger.info({ rollouts: rollouts.list().length }, 'rollout caches synced');
     return running;
   },

@@ -664,7 +664,7 @@ describe('the compat examples as runs', () => {
 
 describe('metrics', () => {
   it('exports analysis_run_info, analysis_run_metric_phase and analysis_run_reconcile', async () => {
-    const text = await controller.metrics.registry.metrics();
+    const text = await controller.metrics.scrape();
     expect(text).toContain(
       `analysis_run_info{name="web-pass",namespace="${namespace}",phase="Successful"} 1`,
     );

@@ -50,11 +50,11 @@ async function healthz(port: number): Promise<number> {
 
 /** The rollout controller's reconcile count (its metrics start afresh with each term). */
 async function reconciles(): Promise<number> {
-  const metric = controller?.metrics.registry.getSingleMetric('rollout_reconcile');
-  const values = ((await metric?.get())?.values ?? []) as { metricName?: string; value: number }[];
-  return values
-    .filter((v) => v.metricName === 'rollout_reconcile_count')
-    .reduce((sum, v) => sum + v.value, 0);
+  const text = (await controller?.metrics.scrape()) ?? '';
+  return [...text.matchAll(/^rollout_reconcile_count\{[^}]*\} (\d+)$/gm)].reduce(
+    (sum, m) => sum + Number(m[1]),
+    0,
+  );
 }
 
 function apply(objects: object | object[]): void {

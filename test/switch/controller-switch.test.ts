@@ -299,7 +299,7 @@ async function argoCounts(argo: ArgoController): Promise<Map<string, number>> {
 }
 
 async function slipwayCounts(slipway: ControllerProcess): Promise<Map<string, number>> {
-  return reconcileCounts(await slipway.metrics.registry.metrics());
+  return reconcileCounts(await slipway.metrics.scrape());
 }
 
 async function startSlipway(): Promise<ControllerProcess> {
