@@ -62,7 +62,8 @@ export function parseMetrics(text: string): Map<string, Family> {
     if (line.startsWith('#')) continue;
     const sample = parseSample(line);
     const base = /^(.*)_(bucket|sum|count)$/.exec(sample.name)?.[1];
-    const owner = base !== undefined && families.get(base)?.type === 'histogram' ? base : sample.name;
+    const baseType = base === undefined ? undefined : families.get(base)?.type;
+    const owner = baseType === 'histogram' || baseType === 'summary' ? base! : sample.name;
     family(owner).samples.push(sample);
   }
   return families;
