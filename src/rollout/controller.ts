@@ -140,6 +140,8 @@ export const rolloutController: ControllerFactory = {
           { instanceId: ctx.instanceId, now: new Date() },
         );
         const plan = planRollout(observed);
+        // Argo's syncHandler returns a validation failure as an error, once per pass.
+        if (plan.invalidSpecError) metrics.reconcileError(namespace, name);
         if (plan.actions.length > 0 || plan.events.length > 0) {
           logger.debug(
             { rollout: key, actions: plan.actions.map((a) => a.kind), phase: plan.status.phase },

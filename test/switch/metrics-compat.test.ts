@@ -35,7 +35,9 @@ import { type Comparison, compareScrapes, type Family, parseMetrics } from './me
 const namespace = `mcompat-${Date.now().toString(36)}`;
 const logDir = mkdtempSync(join(tmpdir(), 'slipway-mcompat-'));
 const CLUSTER_TEMPLATE = `${namespace}-cluster`;
-const ROLLOUTS = ['mc-canary', 'mc-bluegreen', 'istio-subset-split'];
+const ROLLOUTS = ['mc-canary', 'mc-bluegreen', 'istio-subset-split', 'mc-invalid'];
+/** Its active Service does not exist: InvalidSpec under both controllers. */
+const INVALID = 'mc-invalid';
 const EXPERIMENT = 'mc-experiment';
 
 /** Argo's families that are not its Rollouts metrics, left out with why. */
@@ -161,6 +163,7 @@ function applyObjects(fixtureUrl: string): void {
     }),
     serviceManifest(namespace, 'mc-bluegreen-active', 'mc-bluegreen'),
     blueGreenRollout(namespace, 'mc-bluegreen', { activeService: 'mc-bluegreen-active' }),
+    blueGreenRollout(namespace, INVALID, { activeService: 'mc-no-such-service' }),
     experiment,
   ]);
   kubectl(['apply', '-n', namespace, '-f', join(ARGO_EXAMPLES, 'istio_istio-subset-split.yaml')]);
@@ -308,7 +311,7 @@ describe('/metrics compared family by family with Argo Rollouts v1.10.2 on the s
       logFile: join(logDir, 'argo.log'),
     });
     applyObjects(fixture.url);
-    for (const name of ROLLOUTS) {
+    for (const name of ROLLOUTS.filter((n) => n !== INVALID)) {
       await waitForRollout(
         namespace,
         name,
@@ -317,6 +320,9 @@ describe('/metrics compared family by family with Argo Rollouts v1.10.2 on the s
         180_000,
       );
     }
+    await waitForRollout(namespace, INVALID, 'InvalidSpec under Argo', (r) =>
+      (r.status?.conditions ?? []).some((c) => c.type === 'InvalidSpec' && c.status === 'True'),
+    );
     setImage(namespace, 'mc-canary', 'web:2');
     await waitForRollout(
       namespace,
