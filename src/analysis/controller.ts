@@ -20,6 +20,8 @@ import { registerAnalysisMetrics } from './metrics.js';
 import type { ObservedAnalysisRun } from './plan.js';
 import { JOBS, jobOutcome, terminalPodError } from './providers/job.js';
 import type { JobObject, JobPod } from './providers/provider.js';
+import { analysisTemplateCaches } from './template-caches.js';
+import { registerAnalysisTemplateMetrics } from './template-metrics.js';
 
 const WORKERS = 4;
 const RESYNC_MS = 15 * 60 * 1000;
@@ -50,6 +52,10 @@ export const analysisRunController: ControllerFactory = {
     );
 
     const metrics = registerAnalysisMetrics(ctx.metrics.exposition, () => runs.list());
+    // The same template caches the Rollout and Experiment controllers read (shared informers),
+    // for Argo's analysis_template_info and analysis_template_metric_info.
+    const templates = analysisTemplateCaches(ctx);
+    const templateMetrics = registerAnalysisTemplateMetrics(ctx.metrics.registry, () => templates.all());
     // As Argo: a deleted run's reconcile series goes after the cleanup delay.
     const forgetDeleted = runs.addHandlers({
       delete: (run) => metrics.deleted(run.metadata?.namespace ?? '', run.metadata?.name ?? ''),
@@ -57,6 +63,7 @@ export const analysisRunController: ControllerFactory = {
     const stopMetrics = () => {
       forgetDeleted();
       metrics.unregister();
+      templateMetrics.unregister();
     };
     const finished = (job: JobObject) => jobOutcome(job) !== undefined;
     const podFailed = (pod: JobPod) => terminalPodError([pod]) !== undefined;
@@ -79,6 +86,7 @@ export const analysisRunController: ControllerFactory = {
         },
         { add: podFailed, update: (_, pod) => podFailed(pod), delete: false },
       );
+    for (const informer of templates.informers) builder.reads(informer);
 
     // Measuring from the copy our last status write replaced would repeat work.
     const writtenOver = new WrittenOver();

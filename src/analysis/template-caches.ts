@@ -12,6 +12,8 @@ export interface TemplateCaches {
   readonly informers: readonly Informer<KubeObject>[];
   /** The templates a run in `namespace` may name. */
   available(namespace: string): AvailableTemplates;
+  /** Every cached template, namespaced and cluster-scoped (for /metrics). */
+  all(): readonly (AnalysisTemplate | ClusterAnalysisTemplate)[];
 }
 
 export function analysisTemplateCaches(ctx: Pick<ControllerContext, 'caches' | 'namespace'>): TemplateCaches {
@@ -35,5 +37,6 @@ export function analysisTemplateCaches(ctx: Pick<ControllerContext, 'caches' | '
       analysisTemplates: templates.list(namespace),
       clusterAnalysisTemplates: clusterTemplates?.list() ?? [],
     }),
+    all: () => [...templates.list(), ...(clusterTemplates?.list() ?? [])],
   };
 }

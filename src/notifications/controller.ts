@@ -157,12 +157,16 @@ export interface AttachOptions {
   caches?: ApiNotifierOptions['caches'];
 }
 
+/** The kinds whose Events Argo's recorder passes through notifications (notification_send). */
+const ARGO_RECORDED_KINDS: ReadonlySet<string> = new Set(['Rollout', 'AnalysisRun', 'Experiment']);
+
 /** Starts notifying on the Events `events` records; returns the function that stops it. */
 export function attachNotifications(options: AttachOptions): () => Promise<void> {
   const { events } = options;
+  const controllerNamespace = options.namespace ?? process.env.POD_NAMESPACE ?? 'argo-rollouts';
   const config = new NotificationConfigSource({
     client: options.client,
-    controllerNamespace: options.namespace ?? process.env.POD_NAMESPACE ?? 'argo-rollouts',
+    controllerNamespace,
     selfService: process.env.SLIPWAY_SELF_SERVICE_NOTIFICATIONS === 'true',
     ...(options.namespace !== undefined && { watchedNamespace: options.namespace }),
     logger: options.logger,
@@ -180,10 +184,18 @@ export function attachNotifications(options: AttachOptions): () => Promise<void>
     }),
     metrics: createNotificationMetrics(options.registry),
     logger: options.logger,
+    // Argo's recorder looks in the object's namespace and in its own (notifications-engine's
+    // GetAPIsFromNamespace), ConfigMap or not.
+    configurationsFor: (namespace) => new Set([namespace, controllerNamespace]).size,
   });
   const removeListener = events.addListener((object, type, reason, message) => {
-    if (!options.kinds.includes(object.kind ?? '') || reason === NOTIFICATION_FAILED_REASON) return;
-    void notifier.onEvent(object as NotifiedObject, type, reason, message);
+    if (reason === NOTIFICATION_FAILED_REASON || !reason) return;
+    if (options.kinds.includes(object.kind ?? '')) {
+      void notifier.onEvent(object as NotifiedObject, type, reason, message);
+    } else if (ARGO_RECORDED_KINDS.has(object.kind ?? '')) {
+      // Argo's recorder sends these kinds' Events through notifications too; none subscribes.
+      notifier.observeSend(object as NotifiedObject, 0);
+    }
   });
   return async () => {
     removeListener();

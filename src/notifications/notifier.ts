@@ -69,6 +69,12 @@ export interface NotifierOptions {
   retry?: RetryPolicy;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * How many notification configurations Argo's recorder sends an Event of an object in
+   * `namespace` through (its own namespace's and the controller's, each whether or not it has a
+   * ConfigMap): notification_send is observed once per configuration and Event. Default 1.
+   */
+  configurationsFor?: (namespace: string) => number;
 }
 
 export interface DeliveryOutcome {
@@ -99,6 +105,7 @@ export class Notifier {
   private readonly retry: RetryPolicy;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly configurationsFor: (namespace: string) => number;
   /** Work for one object runs in order, so state read-modify-writes never race each other. */
   private readonly chains = new Map<string, Promise<unknown>>();
 
@@ -109,6 +116,16 @@ export class Notifier {
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.configurationsFor = options.configurationsFor ?? (() => 1);
+  }
+
+  /**
+   * notification_send as Argo's recorder observes it: once per configuration for every Event
+   * with a reason, sent or not (an Event no one subscribes to still costs a look).
+   */
+  observeSend(object: NotifiedObject, seconds: number): void {
+    const times = Math.max(1, this.configurationsFor(object.metadata?.namespace ?? ''));
+    for (let i = 0; i < times; i++) this.metrics?.observe(object, seconds / times);
   }
 
   /** Waits until every queued notification has been handled (for shutdown and tests). */
@@ -123,7 +140,14 @@ export class Notifier {
     const previous = this.chains.get(key) ?? Promise.resolve();
     const work = previous
       .catch(() => undefined)
-      .then(() => this.handle(object, type, reason, message))
+      .then(async () => {
+        const started = this.now();
+        try {
+          return await this.handle(object, type, reason, message);
+        } finally {
+          this.observeSend(object, (this.now() - started) / 1000);
+        }
+      })
       .catch((error: Error) => {
         this.logger?.warn({ object: key, reason, err: error.message }, 'notifications failed');
         return [] as DeliveryOutcome[];
@@ -229,7 +253,7 @@ export class Notifier {
       await this.io.writeState(current, JSON.stringify(state));
       const failedKeys: string[] = [];
       for (const p of pending) {
-        const error = await this.deliver(config, p.notification, p.destination, object);
+        const error = await this.deliver(config, p.notification, p.destination);
         if (error) {
           failedKeys.push(p.key);
           this.io.warn(
@@ -265,7 +289,6 @@ export class Notifier {
     config: NotificationConfig,
     notification: RenderedNotification,
     destination: Destination,
-    object: NotifiedObject,
   ): Promise<string | undefined> {
     const service = config.services.get(destination.service);
     if (!service) return `notification service '${destination.service}' is not configured`;
@@ -279,11 +302,9 @@ export class Notifier {
       typeof service.options.retryMax === 'number' ? service.options.retryMax : this.retry.retryMax;
     const waitMin = durationMs(service.options.retryWaitMin, this.retry.waitMinMs);
     const waitMax = durationMs(service.options.retryWaitMax, this.retry.waitMaxMs);
-    const started = this.now();
     for (let attempt = 0; ; attempt++) {
       try {
         await sender.send(notification, destination);
-        this.metrics?.observe(object, (this.now() - started) / 1000);
         return undefined;
       } catch (error) {
         const retryable = error instanceof DeliveryError ? error.retryable : true;

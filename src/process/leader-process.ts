@@ -13,6 +13,7 @@ import { InformerCache } from '../kube/informer-cache.js';
 import { apiLeaseStore, LeaderElector } from '../kube/leader-election.js';
 import { RequestCounter } from '../kube/request-counter.js';
 import { RestClient } from '../kube/rest.js';
+import { registerBuildInfo } from '../metrics/build-info.js';
 import { createProcessMetrics, type ProcessMetrics } from '../metrics/registry.js';
 import { closeServer, serveHealth, serveMetrics } from './http-endpoints.js';
 import type { Logger } from './logger.js';
@@ -72,6 +73,7 @@ export async function startLeaderProcess(options: LeaderProcessOptions): Promise
   const requestCounter = new RequestCounter();
   const client = new RestClient(options.kubeConfig, { requestCounter, userAgent: `slipway-${component}` });
   const metrics = createProcessMetrics(requestCounter);
+  registerBuildInfo(metrics.registry);
   const server = options.kubeConfig.getCurrentCluster()?.server ?? '(no server)';
 
   // Fail fast, in one line, when the API server cannot be reached or refuses us.

@@ -95,14 +95,22 @@ export const rolloutController: ControllerFactory = {
         // A spec change (e.g. a new pod template) is what a user waits on: it goes ahead
         // of resync waves and of follow-up passes (issue 22: a 50-Rollout burst at 10,000).
         urgent: specChanged,
-        // Argo records this on every informer add (a new Rollout, or each one at start-up).
-        onAdd: (ro) =>
+        // Argo records this on every informer add (a new Rollout, or each one at start-up),
+        // and counts it in rollout_events_total as every Event of a Rollout.
+        onAdd: (ro) => {
+          metrics.eventRecorded(
+            ro.metadata.namespace ?? '',
+            ro.metadata.name,
+            'Normal',
+            'RolloutAddedToInformer',
+          );
           void ctx.events.record(
             { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: ro.metadata },
             'Normal',
             'RolloutAddedToInformer',
             `Rollout resource added to informer: ${ro.metadata.namespace}/${ro.metadata.name}`,
-          ),
+          );
+        },
       })
       .owns(analysisRuns, 'Rollout')
       .owns(experiments, 'Rollout')
@@ -140,6 +148,8 @@ export const rolloutController: ControllerFactory = {
           { instanceId: ctx.instanceId, now: new Date() },
         );
         const plan = planRollout(observed);
+        // Argo's syncHandler returns a validation failure as an error, once per pass.
+        if (plan.invalidSpecError) metrics.reconcileError(namespace, name);
         if (plan.actions.length > 0 || plan.events.length > 0) {
           logger.debug(
             { rollout: key, actions: plan.actions.map((a) => a.kind), phase: plan.status.phase },

@@ -116,6 +116,11 @@ export interface RolloutPlan {
   events: PlannedEvent[];
   /** Look again after this long even if nothing changes (a timed pause, a progress deadline). */
   requeueAfterMs?: number;
+  /**
+   * The pass stopped on an invalid spec that Argo's syncHandler returns as an error (its
+   * validation of the spec and of the objects it names): counted in rollout_reconcile_error.
+   */
+  invalidSpecError?: boolean;
 }
 
 export const DEFAULT_REVISION_HISTORY_LIMIT = 10;

@@ -33,7 +33,7 @@ function dropUndefined<T extends object>(value: T): T {
 export const INVALID_SPEC_REQUEUE_MS = 20_000;
 
 /** An invalid Rollout gets the InvalidSpec condition (Degraded) and nothing else changes. */
-function invalidSpecPlan(observed: ObservedRollout, problem: string): RolloutPlan {
+function invalidSpecPlan(observed: ObservedRollout, problem: string, asError = true): RolloutPlan {
   const { rollout } = observed;
   const previous: RolloutStatus = rollout.status ?? {};
   const nowText = formatTime(observed.now);
@@ -55,6 +55,7 @@ function invalidSpecPlan(observed: ObservedRollout, problem: string): RolloutPla
     events,
     status: { ...status, ...rolloutPhase(rollout.spec, status) },
     requeueAfterMs: INVALID_SPEC_REQUEUE_MS,
+    ...(asError && { invalidSpecError: true }),
   };
 }
 
@@ -85,7 +86,8 @@ export function planRollout(input: ObservedRollout): RolloutPlan {
     validateRollout(observed.rollout) ?? missingReference(observed) ?? blueGreenSpecProblem(observed);
   if (problem) return invalidSpecPlan(observed, problem);
   const resolved = resolveWorkloadRef(observed.rollout, observed.workload);
-  if ('problem' in resolved) return invalidSpecPlan(observed, resolved.problem);
+  // Argo requeues an unresolved workloadRef in 20 s without returning an error.
+  if ('problem' in resolved) return invalidSpecPlan(observed, resolved.problem, false);
   const rollout = withDeclarativeRelease(resolved.rollout);
   if (resolved.rollout !== observed.rollout) {
     const inlineProblem = validateRollout({ ...rollout, spec: { ...rollout.spec, workloadRef: undefined } });

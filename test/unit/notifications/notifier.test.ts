@@ -143,6 +143,24 @@ describe('Notifier', () => {
     );
   });
 
+  it('observes notification_send as Argo does: once per configuration and Event, subscribed or not', async () => {
+    const ro = rollout({});
+    const { io } = fakeIO(ro, {});
+    const registry = new Registry();
+    const notifier = new Notifier({
+      io,
+      retry: noWait,
+      metrics: createNotificationMetrics(registry),
+      configurationsFor: () => 2,
+    });
+    await notifier.onEvent(ro, 'Normal', 'RolloutUpdated', 'updated');
+    await notifier.onEvent(ro, 'Normal', 'SomeReasonWithoutTrigger', 'x');
+    notifier.observeSend({ ...ro, kind: 'AnalysisRun', metadata: { namespace: 'shop', name: 'run' } }, 0);
+    const text = await registry.metrics();
+    expect(text).toContain('notification_send_count{namespace="shop",name="web"} 4');
+    expect(text).toContain('notification_send_count{namespace="shop",name="run"} 2');
+  });
+
   it('the same message after a condition transition (paused again after a resume) is sent again', async () => {
     const { ro, io } = hookSubscriber('on-rollout-paused');
     const n = new Notifier({ io, retry: noWait });

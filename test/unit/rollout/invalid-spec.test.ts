@@ -72,6 +72,8 @@ function expectInvalid(result: ReturnType<typeof plan>, message: string) {
   expect(result.status).toMatchObject({ phase: 'Degraded', message: `InvalidSpec: ${message}` });
   expect(result.events).toEqual([{ type: 'Warning', reason: 'InvalidSpec', message }]);
   expect(result.requeueAfterMs).toBe(INVALID_SPEC_REQUEUE_MS);
+  // Argo's syncHandler returns these as errors: rollout_reconcile_error counts them.
+  expect(result.invalidSpecError).toBe(true);
 }
 
 describe('InvalidSpec with Argo Rollouts messages', () => {
@@ -137,6 +139,21 @@ describe('InvalidSpec with Argo Rollouts messages', () => {
       ),
       'The Rollout "web" is invalid: template must be empty for workload reference rollout',
     );
+  });
+
+  it('a workloadRef to a missing Deployment is InvalidSpec that Argo does not count as a reconcile error', () => {
+    const result = plan(
+      rollout({
+        workloadRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+        template: undefined,
+        selector: undefined,
+      }),
+    );
+    expect(result.status.conditions).toContainEqual(
+      expect.objectContaining({ type: 'InvalidSpec', status: 'True' }),
+    );
+    expect(result.invalidSpecError).toBeUndefined();
+    expect(plan(rollout()).invalidSpecError).toBeUndefined();
   });
 
   it('keeps the condition (and sends no second Event) while the problem stays the same', () => {
