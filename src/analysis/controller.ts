@@ -125,6 +125,10 @@ export const analysisRunController: ControllerFactory = {
         const outcome = await reconcileAnalysisRun(actContext, run);
         if (outcome.writtenResourceVersion) writtenOver.wrote(key, run);
         return outcome.requeueAfterMs !== undefined ? { requeueAfterMs: outcome.requeueAfterMs } : undefined;
+      } catch (error) {
+        // As Argo counts a reconcile that returns an error.
+        metrics.reconcileError(namespace, name);
+        throw error;
       } finally {
         timer();
       }

@@ -1,6 +1,8 @@
-// Argo Rollouts' AnalysisRun metrics: analysis_run_info and analysis_run_metric_phase are read
-// from the informer cache at scrape time (so deleted runs disappear), analysis_run_reconcile is
-// observed per reconcile and a deleted run's series go 65 s after its deletion, as in Argo.
+// Argo Rollouts' AnalysisRun metrics (controller/metrics/analysis.go): analysis_run_info,
+// analysis_run_metric_type, analysis_run_metric_phase and the deprecated analysis_run_phase are
+// read from the informer cache at scrape time (so deleted runs disappear); analysis_run_reconcile
+// and analysis_run_reconcile_error are updated per reconcile, and a deleted run's series go 65 s
+// after its deletion, as in Argo.
 // Written as text by ../metrics/object-families.ts (label strings built once per cached run).
 import type { AnalysisRun } from '../api/analysis.js';
 import { type Clock, systemClock } from '../kube/clock.js';
@@ -11,98 +13,160 @@ import {
   flat,
   labelString,
   METRIC_CLEANUP_DELAY_MS,
+  ObjectCounter,
   ObjectHistogram,
   PerObject,
   startTimer,
 } from '../metrics/object-families.js';
-import { PHASE_ORDER } from './phases.js';
+import { metricNameMatches } from './metric-spec.js';
 import { providerTypeName } from './providers/registry.js';
 
 export interface AnalysisMetrics {
   /** Starts a reconcile timer; call the result when the reconcile ends. */
   startReconcile(namespace: string, name: string): () => void;
   observeReconcile(namespace: string, name: string, seconds: number): void;
-  /** The run is gone: its reconcile series goes after the cleanup delay. */
+  reconcileError(namespace: string, name: string): void;
+  /** The run is gone: its reconcile and error series go after the cleanup delay. */
   deleted(namespace: string, name: string): void;
   /** Removes every family this module wrote. */
   unregister(): void;
 }
 
 const INFO = familyHeader('analysis_run_info', 'Information about analysis run.', 'gauge');
+const PHASE = familyHeader(
+  'analysis_run_phase',
+  'Information on the state of the Analysis Run (DEPRECATED - use analysis_run_info)',
+  'gauge',
+);
+const METRIC_TYPE = familyHeader(
+  'analysis_run_metric_type',
+  'Information on the type of a specific metric in the Analysis Runs',
+  'gauge',
+);
 const METRIC_PHASE = familyHeader(
   'analysis_run_metric_phase',
   'Information on the duration of a specific metric in the Analysis Run',
   'gauge',
 );
 
+/** The phases analysis_run_phase and analysis_run_metric_phase have a series for, in Argo's order. */
+const PHASES = ['Pending', 'Error', 'Failed', 'Successful', 'Running', 'Inconclusive'] as const;
+
+/**
+ * The metrics of `run` Argo labels dry_run="true" (GetDryRunMetrics): those a dryRun rule's
+ * pattern matches, up to the first rule that matches nothing (Argo keeps what it had then).
+ */
+function dryRunNames(run: AnalysisRun): Set<string> {
+  const names = new Set<string>();
+  const metrics = run.spec?.metrics ?? [];
+  for (const rule of run.spec?.dryRun ?? []) {
+    const matched = metrics.filter((m) => metricNameMatches(rule.metricName, m.name));
+    if (matched.length === 0) break;
+    for (const m of matched) names.add(m.name);
+  }
+  return names;
+}
+
 export function registerAnalysisMetrics(
   exposition: Exposition,
   runs: () => readonly AnalysisRun[],
   options: { clock?: Clock; cleanupDelayMs?: number } = {},
 ): AnalysisMetrics {
-  // Per cached run: its analysis_run_info line and its analysis_run_metric_phase lines.
+  // Per cached run: its lines of the families read from the cache.
   const lines = new PerObject((run: AnalysisRun) => {
     const name = run.metadata?.name ?? '';
     const namespace = run.metadata?.namespace ?? '';
+    const runPhase = run.status?.phase ?? '';
     const info = `analysis_run_info{${labelString([
       ['name', name],
       ['namespace', namespace],
-      ['phase', run.status?.phase || 'Pending'],
+      ['phase', runPhase],
     ])}} 1\n`;
+    let phase = '';
+    for (const candidate of PHASES) {
+      const on = candidate === runPhase || (candidate === 'Pending' && runPhase === '');
+      const labels = labelString([
+        ['name', name],
+        ['namespace', namespace],
+        ['phase', candidate],
+      ]);
+      phase += `analysis_run_phase{${labels}} ${on ? 1 : 0}\n`;
+    }
+    let metricType = '';
     let metricPhase = '';
+    const dryRun = dryRunNames(run);
     for (const metric of run.spec?.metrics ?? []) {
-      const current = run.status?.metricResults?.find((r) => r.name === metric.name)?.phase ?? 'Pending';
+      const current = run.status?.metricResults?.find((r) => r.name === metric.name)?.phase ?? '';
       const type = providerTypeName(metric);
-      for (const phase of PHASE_ORDER) {
+      metricType += `analysis_run_metric_type{${labelString([
+        ['name', name],
+        ['namespace', namespace],
+        ['metric', metric.name],
+        ['type', type],
+      ])}} 1\n`;
+      for (const candidate of PHASES) {
+        const on = candidate === current || (candidate === 'Pending' && current === '');
         const labels = labelString([
           ['name', name],
           ['namespace', namespace],
           ['metric', metric.name],
           ['type', type],
-          ['phase', phase],
+          ['dry_run', dryRun.has(metric.name) ? 'true' : 'false'],
+          ['phase', candidate],
         ]);
-        metricPhase += `analysis_run_metric_phase{${labels}} ${phase === current ? 1 : 0}\n`;
+        metricPhase += `analysis_run_metric_phase{${labels}} ${on ? 1 : 0}\n`;
       }
     }
-    return { info: flat(info), metricPhase: flat(metricPhase) };
+    return {
+      info: flat(info),
+      phase: flat(phase),
+      metricType: flat(metricType),
+      metricPhase: flat(metricPhase),
+    };
   });
   const reconcile = new ObjectHistogram(
     'analysis_run_reconcile',
     'Analysis Run reconciliation performance.',
     [0.01, 0.15, 0.25, 0.5, 1],
   );
+  const errors = new ObjectCounter('analysis_run_reconcile_error', 'Error occurring during the analysis run');
   const removal = new DelayedRemoval(
     options.clock ?? systemClock,
     options.cleanupDelayMs ?? METRIC_CLEANUP_DELAY_MS,
-    (key) => reconcile.remove(key),
+    (key) => {
+      reconcile.remove(key);
+      errors.remove(key);
+    },
   );
   const removeSource = exposition.add({
     render() {
       let info = INFO;
+      let phase = PHASE;
+      let metricType = METRIC_TYPE;
       let metricPhase = METRIC_PHASE;
       for (const run of runs()) {
         const own = lines.get(run);
         info += own.info;
+        phase += own.phase;
+        metricType += own.metricType;
         metricPhase += own.metricPhase;
       }
-      return [info, metricPhase, reconcile.render()].join('\n');
+      return [info, phase, metricType, metricPhase, reconcile.render(), errors.render()].join('\n');
     },
   });
   const key = (namespace: string, name: string) => `${namespace}/${name}`;
   // Argo's label order for this histogram: name, then namespace.
+  const identity = (namespace: string, name: string) =>
+    labelString([
+      ['name', name],
+      ['namespace', namespace],
+    ]);
   const observeReconcile = (namespace: string, name: string, seconds: number) =>
-    reconcile.observe(
-      key(namespace, name),
-      () =>
-        labelString([
-          ['name', name],
-          ['namespace', namespace],
-        ]),
-      seconds,
-    );
+    reconcile.observe(key(namespace, name), () => identity(namespace, name), seconds);
   return {
     startReconcile: (namespace, name) => startTimer((seconds) => observeReconcile(namespace, name, seconds)),
     observeReconcile,
+    reconcileError: (namespace, name) => errors.inc(key(namespace, name), identity(namespace, name)),
     deleted: (namespace, name) => removal.schedule(key(namespace, name)),
     unregister() {
       removal.cancel();

@@ -1,9 +1,10 @@
-// Rollout metrics with Argo Rollouts' names and labels, so existing dashboards and alerts
-// work: rollout_info and rollout_info_replicas_* are read from the informer cache at scrape
-// time; rollout_reconcile (histogram), rollout_reconcile_error and rollout_events_total
-// are updated by the controller as it works, and a deleted Rollout's series go 65 s after
-// its deletion, as in Argo. Written as text by object-families.ts (one label string per
-// cached Rollout), not through prom-client: at 10,000 Rollouts that is the scrape's bulk.
+// Rollout metrics with Argo Rollouts' names, labels and values, so existing dashboards and
+// alerts work: rollout_info, rollout_info_replicas_* and the deprecated rollout_phase are read
+// from the informer cache at scrape time; rollout_reconcile (histogram), rollout_reconcile_error
+// and rollout_events_total are updated by the controller as it works, and a deleted Rollout's
+// series go 65 s after its deletion, as in Argo. Written as text by object-families.ts (one
+// label string per cached Rollout), not through prom-client: at 10,000 Rollouts that is the
+// scrape's bulk.
 import type { Rollout } from '../api/rollout.js';
 import { type Clock, systemClock } from '../kube/clock.js';
 import {
@@ -46,25 +47,56 @@ function strategyOf(rollout: Rollout): string {
   return 'none';
 }
 
-const ROUTERS = [
-  'istio',
-  'nginx',
-  'alb',
-  'smi',
-  'ambassador',
-  'traefik',
-  'apisix',
-  'appMesh',
-  'plugins',
-] as const;
-
-function trafficRouterOf(rollout: Rollout): string {
+/**
+ * The traffic_router label as Argo writes it (controller/metrics/rollouts.go): one name, the
+ * last of ALB, Ambassador, Istio, Nginx, SMI, AppMesh that the canary routes through; Traefik,
+ * APISIX, Gateway API and other plugins give "".
+ */
+export function trafficRouterOf(rollout: Rollout): string {
   const routing = rollout.spec.strategy.canary?.trafficRouting;
   if (!routing) return '';
-  return ROUTERS.filter((r) => routing[r] !== undefined).join(',');
+  let router = '';
+  if (routing.alb !== undefined) router = 'ALB';
+  if (routing.ambassador !== undefined) router = 'Ambassador';
+  if (routing.istio !== undefined) router = 'Istio';
+  if (routing.nginx !== undefined) router = 'Nginx';
+  if (routing.smi !== undefined) router = 'SMI';
+  if (routing.appMesh !== undefined) router = 'AppMesh';
+  return router;
+}
+
+/** The phases rollout_phase has a series for, in Argo's order; InvalidSpec has none. */
+const DEPRECATED_PHASES = ['Completed', 'Progressing', 'Paused', 'Timeout', 'Error', 'Abort'] as const;
+
+/**
+ * The phase label of rollout_info and rollout_phase: Argo's calculatePhase, from the Progressing
+ * condition's reason (not status.phase), InvalidSpec over everything.
+ */
+export function metricsPhase(rollout: Rollout): string {
+  const conditions = rollout.status?.conditions ?? [];
+  if (conditions.some((c) => c.type === 'InvalidSpec')) return 'InvalidSpec';
+  switch (conditions.find((c) => c.type === 'Progressing')?.reason) {
+    case 'NewReplicaSetAvailable':
+      return 'Completed';
+    case 'RolloutPaused':
+      return 'Paused';
+    case 'ReplicaSetCreateError':
+      return 'Error';
+    case 'ProgressDeadlineExceeded':
+      return 'Timeout';
+    case 'RolloutAborted':
+      return 'Abort';
+    default:
+      return 'Progressing';
+  }
 }
 
 const INFO = familyHeader('rollout_info', 'Information about rollout.', 'gauge');
+const PHASE = familyHeader(
+  'rollout_phase',
+  'Information on the state of the rollout (DEPRECATED - use rollout_info)',
+  'gauge',
+);
 const REPLICAS = [
   {
     name: 'rollout_info_replicas_available',
@@ -82,7 +114,8 @@ const REPLICAS = [
       'The number of unavailable replicas per rollout.',
       'gauge',
     ),
-    value: (ro: Rollout) => Math.max(0, (ro.status?.replicas ?? 0) - (ro.status?.availableReplicas ?? 0)),
+    // As Argo: not clamped at 0.
+    value: (ro: Rollout) => (ro.status?.replicas ?? 0) - (ro.status?.availableReplicas ?? 0),
   },
   {
     name: 'rollout_info_replicas_desired',
@@ -115,23 +148,41 @@ export function registerRolloutMetrics(
   rollouts: () => readonly CachedRollout[],
   options: RolloutMetricsOptions = {},
 ): RolloutMetrics {
-  // Per cached Rollout: the rollout_info line and `{namespace="..",name=".."} ` of the others.
+  // Per cached Rollout: its rollout_info and rollout_phase lines, and `{namespace="..",name=".."} `
+  // of the others.
   const lines = new PerObject((ro: CachedRollout) => {
     const namespace = ro.metadata?.namespace ?? '';
     const name = ro.metadata?.name ?? '';
+    const strategy = strategyOf(ro);
+    const phase = metricsPhase(ro);
     const labels = labelString([
       ['namespace', namespace],
       ['name', name],
-      ['strategy', strategyOf(ro)],
+      ['strategy', strategy],
       ['traffic_router', trafficRouterOf(ro)],
-      ['phase', ro.status?.phase ?? ''],
+      ['phase', phase],
     ]);
-    return { info: flat(`rollout_info{${labels}} 1\n`), identity: flat(`{${identity(namespace, name)}} `) };
+    let phases = '';
+    for (const candidate of DEPRECATED_PHASES) {
+      const series = labelString([
+        ['namespace', namespace],
+        ['name', name],
+        ['strategy', strategy],
+        ['phase', candidate],
+      ]);
+      phases += `rollout_phase{${series}} ${candidate === phase ? 1 : 0}\n`;
+    }
+    return {
+      info: flat(`rollout_info{${labels}} 1\n`),
+      phases: flat(phases),
+      identity: flat(`{${identity(namespace, name)}} `),
+    };
   });
   const reconcile = new ObjectHistogram(
     'rollout_reconcile',
     'Rollout reconciliation performance.',
-    [0.01, 0.05, 0.1, 0.5, 1, 5],
+    // Argo's buckets (controller/metrics/prommetrics.go).
+    [0.01, 0.15, 0.25, 0.5, 1],
   );
   const errors = new ObjectCounter('rollout_reconcile_error', 'Error occurring during the rollout');
   const events = new ObjectCounter('rollout_events_total', 'Count of rollout events');
@@ -150,6 +201,8 @@ export function registerRolloutMetrics(
     const cached = rollouts();
     let out = INFO;
     for (const ro of cached) out += lines.get(ro).info;
+    out += `\n${PHASE}`;
+    for (const ro of cached) out += lines.get(ro).phases;
     for (const family of REPLICAS) {
       out += `\n${family.header}`;
       for (const ro of cached)

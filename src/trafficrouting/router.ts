@@ -109,7 +109,7 @@ export type RouterPlan =
 
 /** One traffic router. Every method is pure: no I/O, no clock, no mutation of the input. */
 export interface TrafficRouter {
-  /** Argo's reconciler type ('Istio', 'Nginx', ...), used in messages and rollout_info{traffic_router}. */
+  /** Argo's reconciler type ('Istio', 'Nginx', ...), used in messages. */
   readonly type: string;
   /** The objects plan and verify read; the controller fetches (or watches) them into `live`. */
   referencedObjects(rollout: RoutedRollout, config?: TrafficRouterConfig): ObjectRef[];

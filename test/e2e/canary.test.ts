@@ -92,7 +92,7 @@ describe('canary rollout with the seed steps', () => {
 
     const metrics = await controller().metricsText();
     expect(metrics).toContain(
-      `rollout_info{namespace="${namespace}",name="${name}",strategy="canary",traffic_router="",phase="Healthy"} 1`,
+      `rollout_info{namespace="${namespace}",name="${name}",strategy="canary",traffic_router="",phase="Completed"} 1`,
     );
     expect(metrics).toContain(`rollout_info_replicas_available{namespace="${namespace}",name="${name}"} 5`);
     expect(metrics).toMatch(/rollout_events_total\{[^}]*reason="RolloutCompleted"\} 1/);

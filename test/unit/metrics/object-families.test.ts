@@ -56,40 +56,59 @@ function rollout(
   } as unknown as Rollout;
 }
 
+const progressing = (reason: string) => ({ type: 'Progressing', status: 'True', reason });
+
 const ROLLOUTS = [
   rollout(
     'shop',
     'web',
     { canary: { steps: [] } },
-    { phase: 'Healthy', replicas: 3, availableReplicas: 3, updatedReplicas: 3 },
+    {
+      phase: 'Healthy',
+      replicas: 3,
+      availableReplicas: 3,
+      updatedReplicas: 3,
+      conditions: [progressing('NewReplicaSetAvailable')],
+    },
     3,
   ),
   rollout(
     'shop',
     'api',
     { blueGreen: { activeService: 'api' } },
-    { phase: 'Progressing', replicas: 4, availableReplicas: 1, updatedReplicas: 2 },
+    {
+      phase: 'Progressing',
+      replicas: 4,
+      availableReplicas: 1,
+      updatedReplicas: 2,
+      conditions: [progressing('ReplicaSetUpdated')],
+    },
     4,
   ),
   rollout(
     'team-b',
     'routed',
     { canary: { trafficRouting: { nginx: { stableIngress: 'i' }, istio: {}, plugins: {} } } },
-    { phase: 'Paused', replicas: 2 },
+    { phase: 'Paused', replicas: 2, conditions: [progressing('RolloutPaused')] },
   ),
   rollout('team-b', 'bare', {}),
-  // Not a phase the API allows, but label values are escaped whatever they hold.
+  // Not a name the API allows, but label values are escaped whatever they hold.
   rollout(
     'team-b',
-    'odd',
+    'odd "x" \\ y\nz',
     { canary: {} },
-    { phase: 'Degraded "x" \\ y\nz', availableReplicas: 5, replicas: 2 },
+    {
+      phase: 'Degraded',
+      availableReplicas: 5,
+      replicas: 2,
+      conditions: [{ type: 'InvalidSpec', status: 'True' }, progressing('ProgressDeadlineExceeded')],
+    },
     1,
   ),
 ];
 
 // Every bucket, both sides of each bound, a bound itself, and above the largest one.
-const SECONDS = [0, 0.001, 0.01, 0.010001, 0.05, 0.07, 0.1, 0.3, 0.5, 0.9, 1, 2.5, 5, 5.000001, 42];
+const SECONDS = [0, 0.001, 0.01, 0.010001, 0.07, 0.15, 0.150001, 0.2, 0.25, 0.3, 0.5, 0.9, 1, 1.000001, 42];
 
 describe('per-object families as Prometheus text', () => {
   it('write the rollout families exactly as prom-client did', async () => {
@@ -121,13 +140,21 @@ describe('per-object families as Prometheus text', () => {
     expect([...families(written).keys()]).toEqual([...families(expected).keys()]);
     // The families are separated as prom-client separates them, and the text ends in a newline.
     expect(written.endsWith('\n')).toBe(true);
-    expect(written.split('\n\n')).toHaveLength(8);
+    expect(written.split('\n\n')).toHaveLength(9);
 
     // A Rollout replaced in the cache between scrapes (the informer's update) gets new labels;
     // a Rollout gone from the cache loses its info lines at once.
     const web = ROLLOUTS[0] as Rollout;
     cached = [
-      { ...web, status: { ...web.status, phase: 'Paused', availableReplicas: 2 } } as Rollout,
+      {
+        ...web,
+        status: {
+          ...web.status,
+          phase: 'Paused',
+          availableReplicas: 2,
+          conditions: [progressing('RolloutPaused')],
+        },
+      } as Rollout,
       ...ROLLOUTS.slice(2),
     ];
     const after = exposition.render();
@@ -135,7 +162,7 @@ describe('per-object families as Prometheus text', () => {
     expect(after).toContain(
       'rollout_info{namespace="shop",name="web",strategy="canary",traffic_router="",phase="Paused"} 1\n',
     );
-    expect(after).not.toContain('phase="Healthy"');
+    expect(after).not.toContain('phase="Completed"} 1');
     expect(after).toContain('rollout_info_replicas_available{namespace="shop",name="web"} 2\n');
     expect(after).not.toContain('rollout_info{namespace="shop",name="api"');
   });
@@ -150,6 +177,7 @@ describe('per-object families as Prometheus text', () => {
             { name: 'smoke', provider: { job: { spec: {} } } },
             { name: 'weird', provider: {} },
           ],
+          dryRun: [{ metricName: 'smo.*' }],
         },
         status: { phase: 'Running', metricResults: [{ name: 'success-rate', phase: 'Successful' }] },
       },
@@ -177,7 +205,12 @@ describe('per-object families as Prometheus text', () => {
         m.observeReconcile('shop', i % 2 ? 'exp-1' : 'exp-2', s);
     });
     for (const m of [oracleExperiments, experimentMetrics]) m.reconcileError('x', 'exp-3');
+    for (const m of [oracleRuns, runMetrics]) m.reconcileError('team-b', 'run-2');
     expect(families(exposition.render())).toEqual(families(await oracleRegistry.metrics()));
+    expect(exposition.render()).toContain(
+      'analysis_run_metric_phase{name="run-1",namespace="shop",metric="smoke",type="Job",dry_run="true",phase="Pending"} 1\n',
+    );
+    expect(exposition.render()).toContain('analysis_run_info{name="run-2",namespace="team-b",phase=""} 1\n');
     expect(exposition.render()).toContain('analysis_run_reconcile_count{name="run-1",namespace="shop"} 7\n');
   });
 
@@ -204,7 +237,7 @@ describe('per-object families as Prometheus text', () => {
     const exposition = new Exposition();
     registerRolloutMetrics(exposition, () => [ROLLOUTS[4] as Rollout]);
     expect(exposition.render()).toContain(
-      'rollout_info{namespace="team-b",name="odd",strategy="canary",traffic_router="",phase="Degraded \\"x\\" \\\\ y\\nz"} 1\n',
+      'rollout_info{namespace="team-b",name="odd \\"x\\" \\\\ y\\nz",strategy="canary",traffic_router="",phase="InvalidSpec"} 1\n',
     );
   });
 
@@ -219,8 +252,8 @@ describe('per-object families as Prometheus text', () => {
     metrics.observeReconcile('shop', 'kept', 0.2);
     metrics.deleted('shop', 'gone');
     await clock.advance(METRIC_CLEANUP_DELAY_MS - 1);
-    // Still there for the scrapes in between, as in Argo: 9 histogram lines, 1 error, 2 events.
-    expect(exposition.render().match(/name="gone"/g)).toHaveLength(9 + 1 + 2);
+    // Still there for the scrapes in between, as in Argo: 8 histogram lines, 1 error, 2 events.
+    expect(exposition.render().match(/name="gone"/g)).toHaveLength(8 + 1 + 2);
     await clock.advance(1);
     const text = exposition.render();
     expect(text).not.toContain('name="gone"');
@@ -264,7 +297,7 @@ describe('per-object families as Prometheus text', () => {
       const byName = families(text);
       expect(byName.get('argo_rollouts_controller_info')?.samples).toHaveLength(1);
       expect(byName.get('rollout_info')?.samples).toEqual([
-        'rollout_info{namespace="shop",name="web",strategy="canary",traffic_router="",phase="Healthy"} 1',
+        'rollout_info{namespace="shop",name="web",strategy="canary",traffic_router="",phase="Completed"} 1',
       ]);
       expect(text).toContain('rollout_reconcile_bucket{le="0.01",namespace="shop",name="web"} 1\n');
       expect(text).toContain('rollout_reconcile_count{namespace="shop",name="web"} 1\n');

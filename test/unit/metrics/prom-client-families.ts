@@ -1,34 +1,20 @@
-// The per-object families as they were written through prom-client before the hand-written
+// The per-object families written through prom-client, as they were before the hand-written
 // renderer (src/metrics/object-families.ts), kept as the oracle its output is compared with:
-// the same names, help, labels, label order, buckets and collect() over the cache.
+// the same names, help, labels, label order, buckets and collect() over the cache. The label
+// values Argo derives (the rollout phase, the traffic router) come from the module under test;
+// their own tests and test/switch/metrics-compat.test.ts check them against Argo.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { PHASE_ORDER } from '../../../src/analysis/phases.js';
+import { metricNameMatches } from '../../../src/analysis/metric-spec.js';
 import { providerTypeName } from '../../../src/analysis/providers/registry.js';
 import type { AnalysisRun } from '../../../src/api/analysis.js';
 import type { Experiment } from '../../../src/api/experiment.js';
 import type { Rollout } from '../../../src/api/rollout.js';
+import { metricsPhase, trafficRouterOf } from '../../../src/metrics/rollout-metrics.js';
 
 function strategyOf(rollout: Rollout): string {
   if (rollout.spec.strategy.blueGreen) return 'blueGreen';
   if (rollout.spec.strategy.canary) return 'canary';
   return 'none';
-}
-
-function trafficRouterOf(rollout: Rollout): string {
-  const routing = rollout.spec.strategy.canary?.trafficRouting;
-  if (!routing) return '';
-  const routers = [
-    'istio',
-    'nginx',
-    'alb',
-    'smi',
-    'ambassador',
-    'traefik',
-    'apisix',
-    'appMesh',
-    'plugins',
-  ] as const;
-  return routers.filter((r) => routing[r] !== undefined).join(',');
 }
 
 export function promClientRolloutFamilies(registry: Registry, rollouts: () => readonly Rollout[]) {
@@ -49,10 +35,28 @@ export function promClientRolloutFamilies(registry: Registry, rollouts: () => re
             ...identity(ro),
             strategy: strategyOf(ro),
             traffic_router: trafficRouterOf(ro),
-            phase: ro.status?.phase ?? '',
+            phase: metricsPhase(ro),
           },
           1,
         );
+      }
+    },
+  });
+  new Gauge({
+    name: 'rollout_phase',
+    help: 'Information on the state of the rollout (DEPRECATED - use rollout_info)',
+    labelNames: ['namespace', 'name', 'strategy', 'phase'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const ro of rollouts()) {
+        const phase = metricsPhase(ro);
+        for (const candidate of ['Completed', 'Progressing', 'Paused', 'Timeout', 'Error', 'Abort']) {
+          this.set(
+            { ...identity(ro), strategy: strategyOf(ro), phase: candidate },
+            candidate === phase ? 1 : 0,
+          );
+        }
       }
     },
   });
@@ -72,8 +76,10 @@ export function promClientRolloutFamilies(registry: Registry, rollouts: () => re
     'The number of available replicas per rollout.',
     (ro) => ro.status?.availableReplicas ?? 0,
   );
-  replicaGauge('rollout_info_replicas_unavailable', 'The number of unavailable replicas per rollout.', (ro) =>
-    Math.max(0, (ro.status?.replicas ?? 0) - (ro.status?.availableReplicas ?? 0)),
+  replicaGauge(
+    'rollout_info_replicas_unavailable',
+    'The number of unavailable replicas per rollout.',
+    (ro) => (ro.status?.replicas ?? 0) - (ro.status?.availableReplicas ?? 0),
   );
   replicaGauge(
     'rollout_info_replicas_desired',
@@ -89,7 +95,7 @@ export function promClientRolloutFamilies(registry: Registry, rollouts: () => re
     name: 'rollout_reconcile',
     help: 'Rollout reconciliation performance.',
     labelNames: ['namespace', 'name'] as const,
-    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5],
+    buckets: [0.01, 0.15, 0.25, 0.5, 1],
     registers: [registry],
   });
   const errors = new Counter({
@@ -113,7 +119,13 @@ export function promClientRolloutFamilies(registry: Registry, rollouts: () => re
   };
 }
 
+const ANALYSIS_PHASES = ['Pending', 'Error', 'Failed', 'Successful', 'Running', 'Inconclusive'] as const;
+
 export function promClientAnalysisFamilies(registry: Registry, runs: () => readonly AnalysisRun[]) {
+  const identity = (run: AnalysisRun) => ({
+    name: run.metadata?.name ?? '',
+    namespace: run.metadata?.namespace ?? '',
+  });
   new Gauge({
     name: 'analysis_run_info',
     help: 'Information about analysis run.',
@@ -121,39 +133,62 @@ export function promClientAnalysisFamilies(registry: Registry, runs: () => reado
     registers: [registry],
     collect() {
       this.reset();
+      for (const run of runs()) this.set({ ...identity(run), phase: run.status?.phase ?? '' }, 1);
+    },
+  });
+  new Gauge({
+    name: 'analysis_run_phase',
+    help: 'Information on the state of the Analysis Run (DEPRECATED - use analysis_run_info)',
+    labelNames: ['name', 'namespace', 'phase'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
       for (const run of runs()) {
-        this.set(
-          {
-            name: run.metadata?.name ?? '',
-            namespace: run.metadata?.namespace ?? '',
-            phase: run.status?.phase || 'Pending',
-          },
-          1,
-        );
+        const phase = run.status?.phase ?? '';
+        for (const candidate of ANALYSIS_PHASES) {
+          const on = candidate === phase || (candidate === 'Pending' && phase === '');
+          this.set({ ...identity(run), phase: candidate }, on ? 1 : 0);
+        }
+      }
+    },
+  });
+  new Gauge({
+    name: 'analysis_run_metric_type',
+    help: 'Information on the type of a specific metric in the Analysis Runs',
+    labelNames: ['name', 'namespace', 'metric', 'type'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const run of runs()) {
+        for (const metric of run.spec?.metrics ?? []) {
+          this.set({ ...identity(run), metric: metric.name, type: providerTypeName(metric) }, 1);
+        }
       }
     },
   });
   new Gauge({
     name: 'analysis_run_metric_phase',
     help: 'Information on the duration of a specific metric in the Analysis Run',
-    labelNames: ['name', 'namespace', 'metric', 'type', 'phase'] as const,
+    labelNames: ['name', 'namespace', 'metric', 'type', 'dry_run', 'phase'] as const,
     registers: [registry],
     collect() {
       this.reset();
       for (const run of runs()) {
+        const rules = run.spec?.dryRun ?? [];
         for (const metric of run.spec?.metrics ?? []) {
-          const current = run.status?.metricResults?.find((r) => r.name === metric.name)?.phase ?? 'Pending';
-          const type = providerTypeName(metric);
-          for (const phase of PHASE_ORDER) {
+          const current = run.status?.metricResults?.find((r) => r.name === metric.name)?.phase ?? '';
+          const dryRun = rules.some((rule) => metricNameMatches(rule.metricName, metric.name));
+          for (const phase of ANALYSIS_PHASES) {
+            const on = phase === current || (phase === 'Pending' && current === '');
             this.set(
               {
-                name: run.metadata?.name ?? '',
-                namespace: run.metadata?.namespace ?? '',
+                ...identity(run),
                 metric: metric.name,
-                type,
+                type: providerTypeName(metric),
+                dry_run: String(dryRun),
                 phase,
               },
-              phase === current ? 1 : 0,
+              on ? 1 : 0,
             );
           }
         }
@@ -167,9 +202,16 @@ export function promClientAnalysisFamilies(registry: Registry, runs: () => reado
     buckets: [0.01, 0.15, 0.25, 0.5, 1],
     registers: [registry],
   });
+  const errors = new Counter({
+    name: 'analysis_run_reconcile_error',
+    help: 'Error occurring during the analysis run',
+    labelNames: ['name', 'namespace'] as const,
+    registers: [registry],
+  });
   return {
     observeReconcile: (namespace: string, name: string, seconds: number) =>
       reconcile.observe({ name, namespace }, seconds),
+    reconcileError: (namespace: string, name: string) => errors.inc({ name, namespace }),
   };
 }
 
