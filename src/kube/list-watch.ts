@@ -71,6 +71,7 @@ export function apiListWatch<T extends KubeObject>(
         verb: 'watch',
         resource: resource.plural,
         namespace: namespace ?? '',
+        name: '',
         statusCode: watchStatusCode(closedEarly),
       });
       return { stop: () => controller.abort() };

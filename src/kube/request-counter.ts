@@ -1,5 +1,6 @@
-// Counts API requests by verb, resource, namespace and status code, so src/metrics can export
-// controller_clientset_k8s_request_total{verb,kind,namespace,status_code} like Argo Rollouts.
+// Counts API requests by verb, resource, namespace and status code, and passes each request
+// (with the object it names) to hooks, so src/metrics can export Argo Rollouts'
+// controller_clientset_k8s_request_total{kind,namespace,name,verb,status_code}.
 
 export type RequestVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
 
@@ -9,6 +10,8 @@ export interface ApiRequestRecord {
   resource: string;
   /** '' for cluster-scoped and all-namespace requests. */
   namespace: string;
+  /** The object the request names ('' for a list, a watch or a create). */
+  name: string;
   /** HTTP status; 0 when no response arrived (connection error, timeout). */
   statusCode: number;
 }

@@ -105,6 +105,7 @@ export class RestClient {
         verb: req.verb,
         resource: req.resource,
         namespace: req.namespace ?? '',
+        name: objectNameOf(req.path),
         statusCode,
       });
     }
@@ -198,6 +199,19 @@ export class RestClient {
  * of TLS connections, each a handshake and native buffers, kept open afterwards; excess
  * requests now wait for one of 32, and at most 8 stay open when idle.
  */
+/**
+ * The object an API path names: the segment after the resource in
+ * `/api/v1[/namespaces/NS]/RESOURCE/NAME[/SUBRESOURCE]` (or `/apis/GROUP/VERSION/...`); '' when
+ * the path names a collection.
+ */
+export function objectNameOf(path: string): string {
+  const segments = path.split('?')[0]?.split('/').filter(Boolean) ?? [];
+  let rest = segments.slice(segments[0] === 'api' ? 2 : 3);
+  // `namespaces/NS/...` scopes a resource; `namespaces/NS` alone is the Namespace NS.
+  if (rest[0] === 'namespaces' && rest.length >= 3) rest = rest.slice(2);
+  return rest[1] === undefined ? '' : decodeURIComponent(rest[1]);
+}
+
 const POOL: http.AgentOptions = { keepAlive: true, maxSockets: 32, maxFreeSockets: 8 };
 /**
  * Event writes (fire-and-forget, one chain per object, so thousands at once when a controller

@@ -5,7 +5,7 @@
 // (Rollouts, AnalysisRuns, Experiments) are written by hand into `exposition` (object-families.ts).
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { packageVersion } from '../cmd/version.js';
-import type { RequestCounter } from '../kube/request-counter.js';
+import type { RequestCounter, RequestVerb } from '../kube/request-counter.js';
 import type { WorkQueueMetrics } from '../kube/workqueue.js';
 import { Exposition } from './object-families.js';
 
@@ -35,21 +35,35 @@ export const EVENT_LOOP_SAMPLE_MS = 1000;
 /** Precision of prom-client's native event-loop delay monitor (its default, 10 ms, wakes 100 times a second). */
 const NATIVE_LAG_PRECISION_MS = 200;
 
+/** Verbs as Argo's request counter writes them (kubeclientmetrics). */
+const GO_VERBS: Readonly<Record<RequestVerb, string>> = {
+  get: 'Get',
+  list: 'List',
+  watch: 'Watch',
+  create: 'Create',
+  update: 'Update',
+  patch: 'Patch',
+  delete: 'Delete',
+};
+
 export function createProcessMetrics(requestCounter: RequestCounter): ProcessMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: NATIVE_LAG_PRECISION_MS });
 
+  // Argo's labels and values (controller/metrics/client.go): the verb as client-go names it,
+  // `name` "N/A" for lists and for Events and ReplicaSets.
   const requests = new Counter({
     name: 'controller_clientset_k8s_request_total',
-    help: 'Number of requests to the Kubernetes API, by verb, resource and status code',
-    labelNames: ['verb', 'kind', 'namespace', 'status_code'] as const,
+    help: 'Number of kubernetes requests executed during application reconciliation.',
+    labelNames: ['kind', 'namespace', 'name', 'verb', 'status_code'] as const,
     registers: [registry],
   });
   requestCounter.onRequest((r) =>
     requests.inc({
-      verb: r.verb,
       kind: r.resource,
       namespace: r.namespace,
+      name: r.verb === 'list' || r.resource === 'events' || r.resource === 'replicasets' ? 'N/A' : r.name,
+      verb: GO_VERBS[r.verb],
       status_code: String(r.statusCode),
     }),
   );

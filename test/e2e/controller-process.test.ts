@@ -115,7 +115,7 @@ describe('slipway controller process', () => {
     expect([identityOf(first), identityOf(second)]).toContain(holder);
 
     const metrics = await (await fetch(`http://127.0.0.1:${leader.metricsPort}/metrics`)).text();
-    expect(metrics).toMatch(/controller_clientset_k8s_request_total\{verb="get",kind="leases"/);
+    expect(metrics).toMatch(/controller_clientset_k8s_request_total\{kind="leases",[^}]*verb="Get"/);
     expect(metrics).toContain('process_resident_memory_bytes');
     for (const line of leader.stdout) expect(() => JSON.parse(line)).not.toThrow();
 

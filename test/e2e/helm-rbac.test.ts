@@ -109,7 +109,7 @@ async function expectRequests(proc: RunningProcess, expected: string[]): Promise
   try {
     return await eventually('the expected API requests', async () => {
       const requests = await requestsMade(proc);
-      const used = new Set(requests.map((r) => `${r.verb} ${r.kind}`));
+      const used = new Set(requests.map((r) => `${r.verb?.toLowerCase()} ${r.kind}`));
       missing = expected.filter((request) => !used.has(request));
       return missing.length === 0 ? requests : undefined;
     });

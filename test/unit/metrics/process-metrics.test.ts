@@ -69,4 +69,32 @@ describe('controller health metrics', () => {
     );
     metrics.stop();
   });
+
+  it('counts API requests with the labels and values Argo writes', async () => {
+    const counter = new RequestCounter();
+    const metrics = createProcessMetrics(counter);
+    try {
+      const request = { namespace: 'shop', statusCode: 200 };
+      counter.record({ ...request, verb: 'update', resource: 'rollouts', name: 'web' });
+      counter.record({ ...request, verb: 'update', resource: 'rollouts', name: 'web' });
+      counter.record({ ...request, verb: 'list', resource: 'rollouts', name: '' });
+      counter.record({ ...request, verb: 'patch', resource: 'replicasets', name: 'web-abc' });
+      counter.record({ ...request, verb: 'create', resource: 'events', name: '', statusCode: 201 });
+      const text = await metrics.registry.getSingleMetricAsString('controller_clientset_k8s_request_total');
+      expect(text).toContain(
+        '# HELP controller_clientset_k8s_request_total Number of kubernetes requests executed during application reconciliation.',
+      );
+      const samples = text.split('\n').filter((line) => line.startsWith('controller_'));
+      expect(samples.sort()).toEqual(
+        [
+          'controller_clientset_k8s_request_total{kind="rollouts",namespace="shop",name="web",verb="Update",status_code="200"} 2',
+          'controller_clientset_k8s_request_total{kind="rollouts",namespace="shop",name="N/A",verb="List",status_code="200"} 1',
+          'controller_clientset_k8s_request_total{kind="replicasets",namespace="shop",name="N/A",verb="Patch",status_code="200"} 1',
+          'controller_clientset_k8s_request_total{kind="events",namespace="shop",name="N/A",verb="Create",status_code="201"} 1',
+        ].sort(),
+      );
+    } finally {
+      metrics.stop();
+    }
+  });
 });
