@@ -8,7 +8,7 @@
 
 import type { Registry } from 'prom-client';
 import { IMAGE_WATCH_KIND } from '../api/gitsync.js';
-import { ANALYSIS_RUN_KIND, apiResourceOf, ROLLOUT_KIND } from '../api/kinds.js';
+import { ANALYSIS_RUN_KIND, apiResourceOf, EXPERIMENT_KIND, ROLLOUT_KIND } from '../api/kinds.js';
 import {
   INSTANCE_ID_LABEL,
   NOTIFIED_ANNOTATION,
@@ -22,6 +22,7 @@ import type { Informer } from '../kube/informer.js';
 import { type KubeObject, resourceVersionNumber } from '../kube/object.js';
 import { mergePatch } from '../kube/patch.js';
 import type { RestClient } from '../kube/rest.js';
+import type { Exposition } from '../metrics/object-families.js';
 import type { Logger } from '../process/logger.js';
 import { NotificationConfigSource } from './config-source.js';
 import { createNotificationMetrics } from './metrics.js';
@@ -36,6 +37,7 @@ const RESOURCES = {
 const resourceOf = (kind: string | undefined) =>
   RESOURCES[(kind ?? '') as keyof typeof RESOURCES] as (typeof RESOURCES)['Rollout'] | undefined;
 const ANALYSIS_RUNS = apiResourceOf(ANALYSIS_RUN_KIND);
+const EXPERIMENTS = apiResourceOf(EXPERIMENT_KIND);
 
 export interface ApiNotifierOptions {
   client: RestClient;
@@ -148,6 +150,8 @@ export interface AttachOptions {
   client: RestClient;
   events: EventRecorder;
   registry: Registry;
+  /** Where the per-object notification families are written (ProcessMetrics.exposition). */
+  exposition: Exposition;
   logger: Logger;
   /** Where the configuration lives: the watched namespace when namespaced, else POD_NAMESPACE. */
   namespace: string | undefined;
@@ -155,6 +159,8 @@ export interface AttachOptions {
   kinds: readonly string[];
   /** Informer caches of the notified objects, when the process has them (see ApiNotifierOptions). */
   caches?: ApiNotifierOptions['caches'];
+  /** Informers whose deletions drop the deleted object's notification series (after a delay). */
+  deletions?: readonly Informer<KubeObject>[];
 }
 
 /** The kinds whose Events Argo's recorder passes through notifications (notification_send). */
@@ -172,6 +178,12 @@ export function attachNotifications(options: AttachOptions): () => Promise<void>
     logger: options.logger,
   });
   config.start();
+  const metrics = createNotificationMetrics(options.registry, options.exposition);
+  const forgetDeleted = (options.deletions ?? []).map((informer) =>
+    informer.addHandlers({
+      delete: (object) => metrics.deleted(object.metadata?.namespace ?? '', object.metadata?.name ?? ''),
+    }),
+  );
   const notifier = new Notifier({
     io: apiNotifierIO({
       client: options.client,
@@ -182,7 +194,7 @@ export function attachNotifications(options: AttachOptions): () => Promise<void>
         void events.warning(object as KubeObject, NOTIFICATION_FAILED_REASON, message);
       },
     }),
-    metrics: createNotificationMetrics(options.registry),
+    metrics,
     logger: options.logger,
     // Argo's recorder looks in the object's namespace and in its own (notifications-engine's
     // GetAPIsFromNamespace), ConfigMap or not.
@@ -199,7 +211,9 @@ export function attachNotifications(options: AttachOptions): () => Promise<void>
   });
   return async () => {
     removeListener();
+    for (const forget of forgetDeleted) forget();
     await notifier.idle();
+    metrics.unregister();
     config.stop();
   };
 }
@@ -233,10 +247,22 @@ export function notificationsControllerFor(kinds: readonly string[]): Controller
     name: 'notifications',
     async start(ctx) {
       const caches = notifiedObjectCaches(ctx, kinds);
+      // The shared informers the controllers of these objects start (an Experiment's Events
+      // are counted under Argo's notification_send too); only their deletions are listened to.
+      const experiments = kinds.includes('Rollout')
+        ? [ctx.caches.informer<KubeObject>(EXPERIMENTS, cacheScopes(ctx, INSTANCE_ID_LABEL).ours)]
+        : [];
+      const deletions = [
+        ...Object.values(caches?.objects ?? {}),
+        ...(caches?.analysisRuns ? [caches.analysisRuns] : []),
+        ...experiments,
+      ].filter((informer): informer is Informer<KubeObject> => informer !== undefined);
       const stop = attachNotifications({
         client: ctx.client,
         events: ctx.events,
         registry: ctx.metrics.registry,
+        exposition: ctx.metrics.exposition,
+        deletions,
         logger: ctx.logger,
         namespace: ctx.namespace,
         kinds,

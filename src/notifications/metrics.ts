@@ -1,11 +1,24 @@
 // Argo Rollouts' notification metrics (notification_send_success, notification_send_error,
 // notification_send), plus Slipway's per-service, per-trigger counter
-// notification_deliveries_total{service,trigger,result}.
+// notification_deliveries_total{service,trigger,result}. Argo's three have series per object
+// (every Rollout, AnalysisRun and Experiment with an Event: 8 lines each at 10,000 Rollouts), so
+// they are written as text by ../metrics/object-families.ts like the other per-object families,
+// and an object's series go 65 s after it is deleted, as Argo removes them.
+import { Counter, type Registry } from 'prom-client';
+import { type Clock, systemClock } from '../kube/clock.js';
+import {
+  DelayedRemoval,
+  type Exposition,
+  labelString,
+  METRIC_CLEANUP_DELAY_MS,
+  ObjectCounter,
+  ObjectHistogram,
+} from '../metrics/object-families.js';
 
-import { Counter, Histogram, type Registry } from 'prom-client';
+type Named = { metadata?: { namespace?: string; name?: string } };
 
 export interface DeliveryLabels {
-  object: { metadata?: { namespace?: string; name?: string } };
+  object: Named;
   type: string;
   reason: string;
   trigger: string;
@@ -15,80 +28,92 @@ export interface DeliveryLabels {
 export interface NotificationMetrics {
   sent(labels: DeliveryLabels): void;
   failed(labels: DeliveryLabels): void;
-  observe(object: { metadata?: { namespace?: string; name?: string } }, seconds: number): void;
+  observe(object: Named, seconds: number): void;
+  /** The object is gone: its series go after the cleanup delay. */
+  deleted(namespace: string, name: string): void;
+  /** Removes the per-object families (the process stops notifying). */
+  unregister(): void;
 }
 
-function getOrCreate<T>(registry: Registry, name: string, create: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? create();
+export interface NotificationMetricsOptions {
+  clock?: Clock;
+  cleanupDelayMs?: number;
 }
 
-export function createNotificationMetrics(registry: Registry): NotificationMetrics {
-  const labelNames = ['namespace', 'name', 'type', 'reason'] as const;
-  const success = getOrCreate(
-    registry,
-    'notification_send_success',
-    () =>
-      new Counter({
-        name: 'notification_send_success',
-        help: 'Notification send success.',
-        labelNames,
-        registers: [registry],
-      }),
-  );
-  const error = getOrCreate(
-    registry,
-    'notification_send_error',
-    () =>
-      new Counter({
-        name: 'notification_send_error',
-        help: 'Error sending the notification',
-        labelNames,
-        registers: [registry],
-      }),
-  );
-  const duration = getOrCreate(
-    registry,
+export function createNotificationMetrics(
+  registry: Registry,
+  exposition: Exposition,
+  options: NotificationMetricsOptions = {},
+): NotificationMetrics {
+  const success = new ObjectCounter('notification_send_success', 'Notification send success.');
+  const error = new ObjectCounter('notification_send_error', 'Error sending the notification');
+  const duration = new ObjectHistogram(
     'notification_send',
-    () =>
-      new Histogram({
-        name: 'notification_send',
-        help: 'Notification send performance.',
-        labelNames: ['namespace', 'name'] as const,
-        buckets: [0.01, 0.15, 0.25, 0.5, 1],
-        registers: [registry],
-      }),
+    'Notification send performance.',
+    [0.01, 0.15, 0.25, 0.5, 1],
   );
-  const deliveries = getOrCreate(
-    registry,
-    'notification_deliveries_total',
-    () =>
-      new Counter({
-        name: 'notification_deliveries_total',
-        help: 'Notifications sent or failed, by service and trigger',
-        labelNames: ['service', 'trigger', 'result'] as const,
-        registers: [registry],
-      }),
+  const deliveries =
+    (registry.getSingleMetric('notification_deliveries_total') as Counter<
+      'service' | 'trigger' | 'result'
+    >) ??
+    new Counter({
+      name: 'notification_deliveries_total',
+      help: 'Notifications sent or failed, by service and trigger',
+      labelNames: ['service', 'trigger', 'result'] as const,
+      registers: [registry],
+    });
+  const removal = new DelayedRemoval(
+    options.clock ?? systemClock,
+    options.cleanupDelayMs ?? METRIC_CLEANUP_DELAY_MS,
+    (key) => {
+      success.remove(key);
+      error.remove(key);
+      duration.remove(key);
+    },
   );
-  const argoLabels = (l: DeliveryLabels) => ({
-    namespace: l.object.metadata?.namespace ?? '',
-    name: l.object.metadata?.name ?? '',
-    type: l.type,
-    reason: l.reason,
+  const removeSource = exposition.add({
+    render: () => [success.render(), error.render(), duration.render()].join('\n'),
   });
+
+  const identity = (object: Named) => {
+    const namespace = object.metadata?.namespace ?? '';
+    const name = object.metadata?.name ?? '';
+    return { key: `${namespace}/${name}`, namespace, name };
+  };
+  const argoLabels = (l: DeliveryLabels) => {
+    const { namespace, name } = identity(l.object);
+    return labelString([
+      ['namespace', namespace],
+      ['name', name],
+      ['type', l.type],
+      ['reason', l.reason],
+    ]);
+  };
   return {
     sent(l) {
-      success.inc(argoLabels(l));
+      success.inc(identity(l.object).key, argoLabels(l));
       deliveries.inc({ service: l.service, trigger: l.trigger, result: 'sent' });
     },
     failed(l) {
-      error.inc(argoLabels(l));
+      error.inc(identity(l.object).key, argoLabels(l));
       deliveries.inc({ service: l.service, trigger: l.trigger, result: 'failed' });
     },
     observe(object, seconds) {
+      const { key, namespace, name } = identity(object);
       duration.observe(
-        { namespace: object.metadata?.namespace ?? '', name: object.metadata?.name ?? '' },
+        key,
+        () =>
+          labelString([
+            ['namespace', namespace],
+            ['name', name],
+          ]),
         seconds,
       );
+    },
+    deleted: (namespace, name) => removal.schedule(`${namespace}/${name}`),
+    unregister() {
+      removal.cancel();
+      removeSource();
     },
   };
 }

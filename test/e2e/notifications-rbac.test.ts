@@ -13,6 +13,7 @@ import { loadKubeConfig } from '../../src/kube/config.js';
 import { apiEventSink, EventRecorder } from '../../src/kube/events.js';
 import type { KubeObject } from '../../src/kube/object.js';
 import { RestClient } from '../../src/kube/rest.js';
+import { Exposition } from '../../src/metrics/object-families.js';
 import { attachNotifications } from '../../src/notifications/controller.js';
 import { createLogger } from '../../src/process/logger.js';
 import { type FixtureServer, startHttpFixture } from './support/http-fixtures.js';
@@ -98,6 +99,7 @@ describe('notifications without RBAC for their configuration', () => {
       client,
       events,
       registry: new Registry(),
+      exposition: new Exposition(),
       logger,
       namespace,
       kinds: ['Rollout'],

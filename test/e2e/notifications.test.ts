@@ -15,6 +15,7 @@ import { loadKubeConfig } from '../../src/kube/config.js';
 import { apiEventSink, EventRecorder } from '../../src/kube/events.js';
 import type { KubeObject } from '../../src/kube/object.js';
 import { RestClient } from '../../src/kube/rest.js';
+import { Exposition } from '../../src/metrics/object-families.js';
 import { attachNotifications } from '../../src/notifications/controller.js';
 import { createLogger } from '../../src/process/logger.js';
 import { startTestController, type TestController } from './support/controller.js';
@@ -344,6 +345,7 @@ describe('notifications', () => {
         client,
         events,
         registry: new Registry(),
+        exposition: new Exposition(),
         logger: createLogger('notifications', 'warn'),
         namespace,
         kinds: ['Rollout'],

@@ -4,9 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NOTIFIED_ANNOTATION } from '../../../src/api/labels.js';
+import { Exposition, METRIC_CLEANUP_DELAY_MS } from '../../../src/metrics/object-families.js';
 import { parseNotificationConfig } from '../../../src/notifications/config.js';
 import { createNotificationMetrics } from '../../../src/notifications/metrics.js';
 import { type NotifiedObject, Notifier, type NotifierIO } from '../../../src/notifications/notifier.js';
+import { FakeClock } from '../kube/fake-clock.js';
 import { observedRollout } from '../rollout/fixtures.js';
 
 interface Received {
@@ -122,13 +124,13 @@ describe('Notifier', () => {
       'service.webhook.other': `url: ${base}/other`,
     });
     const registry = new Registry();
-    await new Notifier({ io, retry: noWait, metrics: createNotificationMetrics(registry) }).onEvent(
-      ro,
-      'Normal',
-      'RolloutCompleted',
-      'done',
-    );
-    const text = await registry.metrics();
+    const exposition = new Exposition();
+    await new Notifier({
+      io,
+      retry: noWait,
+      metrics: createNotificationMetrics(registry, exposition),
+    }).onEvent(ro, 'Normal', 'RolloutCompleted', 'done');
+    const text = `${await registry.metrics()}\n${exposition.render()}`;
     expect(text).toContain(
       'notification_deliveries_total{service="hook",trigger="on-rollout-completed",result="sent"} 1',
     );
@@ -146,19 +148,21 @@ describe('Notifier', () => {
   it('observes notification_send as Argo does: once per configuration and Event, subscribed or not', async () => {
     const ro = rollout({});
     const { io } = fakeIO(ro, {});
-    const registry = new Registry();
-    const notifier = new Notifier({
-      io,
-      retry: noWait,
-      metrics: createNotificationMetrics(registry),
-      configurationsFor: () => 2,
-    });
+    const exposition = new Exposition();
+    const clock = new FakeClock();
+    const metrics = createNotificationMetrics(new Registry(), exposition, { clock });
+    const notifier = new Notifier({ io, retry: noWait, metrics, configurationsFor: () => 2 });
     await notifier.onEvent(ro, 'Normal', 'RolloutUpdated', 'updated');
     await notifier.onEvent(ro, 'Normal', 'SomeReasonWithoutTrigger', 'x');
     notifier.observeSend({ ...ro, kind: 'AnalysisRun', metadata: { namespace: 'shop', name: 'run' } }, 0);
-    const text = await registry.metrics();
+    const text = exposition.render();
     expect(text).toContain('notification_send_count{namespace="shop",name="web"} 4');
     expect(text).toContain('notification_send_count{namespace="shop",name="run"} 2');
+    // As Argo: a deleted object's series go after the cleanup delay, the others stay.
+    metrics.deleted('shop', 'run');
+    await clock.advance(METRIC_CLEANUP_DELAY_MS);
+    expect(exposition.render()).not.toContain('name="run"');
+    expect(exposition.render()).toContain('notification_send_count{namespace="shop",name="web"} 4');
   });
 
   it('the same message after a condition transition (paused again after a resume) is sent again', async () => {
