@@ -669,10 +669,10 @@ describe('metrics', () => {
       `analysis_run_info{name="web-pass",namespace="${namespace}",phase="Successful"} 1`,
     );
     expect(text).toContain(
-      `analysis_run_metric_phase{name="job-fail",namespace="${namespace}",metric="fail",type="Job",phase="Failed"} 1`,
+      `analysis_run_metric_phase{name="job-fail",namespace="${namespace}",metric="fail",type="Job",dry_run="false",phase="Failed"} 1`,
     );
     expect(text).toContain(
-      `analysis_run_metric_phase{name="job-fail",namespace="${namespace}",metric="fail",type="Job",phase="Successful"} 0`,
+      `analysis_run_metric_phase{name="job-fail",namespace="${namespace}",metric="fail",type="Job",dry_run="false",phase="Successful"} 0`,
     );
     expect(text).toMatch(/analysis_run_reconcile_count\{name="web-pass",namespace="[^"]+"\} [1-9]\d*/);
   });
