@@ -4,6 +4,13 @@
 
 import { createHash } from 'node:crypto';
 import { parseGoDuration } from '../../api/duration.js';
+import {
+  goFindString,
+  goMatchString,
+  goReplaceAllString,
+  mustCompileGoRegexp,
+  RegexpSyntaxError,
+} from '../../go-regexp.js';
 import type { TemplateFunction } from './execute.js';
 import { goTypeName } from './execute.js';
 import {
@@ -359,10 +366,12 @@ const FUNCTIONS: Record<string, TemplateFunction> = {
     ),
   splitList: (sep, s) => toText(s).split(toText(sep)),
   join: (sep, list) => toList(list).map(toText).join(toText(sep)),
-  regexMatch: (re, s) => safeRegex(toText(re)).test(toText(s)),
-  regexFind: (re, s) => safeRegex(toText(re)).exec(toText(s))?.[0] ?? '',
+  // sprig's regex functions, with Go's regexp (RE2: linear time, Go's syntax and replacement
+  // rules). regexMatch ignores an invalid pattern (false); the others fail as MustCompile does.
+  regexMatch: (re, s) => regexMatch(toText(re), toText(s)),
+  regexFind: (re, s) => goFindString(mustCompileGoRegexp(toText(re)), toText(s)),
   regexReplaceAll: (re, s, rep) =>
-    toText(s).replace(safeRegex(toText(re), 'g'), toText(rep).replace(/\$\{?(\d+)\}?/g, '$$$1')),
+    goReplaceAllString(mustCompileGoRegexp(toText(re)), toText(s), toText(rep)),
   b64enc: (s) => Buffer.from(toText(s)).toString('base64'),
   b64dec: (s) => Buffer.from(toText(s), 'base64').toString(),
   sha256sum: (s) => createHash('sha256').update(toText(s)).digest('hex'),
@@ -485,10 +494,13 @@ function indent(n: number, s: string): string {
   return pad + s.replace(/\n/g, `\n${pad}`);
 }
 
-/** User regular expressions run on short template values only; cap the pattern to bound backtracking. */
-function safeRegex(pattern: string, flags = ''): RegExp {
-  if (pattern.length > 512) throw new Error('regular expression is longer than 512 characters');
-  return new RegExp(pattern, flags);
+function regexMatch(pattern: string, text: string): boolean {
+  try {
+    return goMatchString(pattern, text);
+  } catch (error) {
+    if (error instanceof RegexpSyntaxError) return false;
+    throw error;
+  }
 }
 
 /** time.Duration.String for whole seconds: 1h2m3s, 45s, 0s. */

@@ -1,0 +1,148 @@
+// Go's regexp package for patterns users write (analysis conditions, dryRun and
+// measurementRetention metric names, sprig's regex functions in notification templates, image
+// allowTags). Argo runs them with Go's regexp, which is RE2: no backreferences or lookaround, and
+// matching in time linear in the text. JavaScript's RegExp backtracks, so `(a|a)*$` against a
+// few dozen characters would block the event loop for minutes; re2js (a port of RE2) gives the
+// same syntax as Go and the same linear time. What re2js does differently from Go (replacement
+// syntax, empty matches next to a match) is written here in Go's terms.
+
+import { RE2JS, RE2JSException } from 're2js';
+
+/**
+ * Longest pattern accepted. RE2 matches in time linear in the text, but the factor is the size of
+ * the compiled pattern, and compiling grows faster than linearly (a 5,000-character alternation
+ * takes tens of milliseconds): 1,024 characters is far more than any of these patterns needs and
+ * keeps the worst compile within a few milliseconds.
+ */
+export const MAX_PATTERN_LENGTH = 1024;
+
+/** A pattern Go's regexp.Compile rejects (or one over the length cap). */
+export class RegexpSyntaxError extends Error {
+  /** The problem without Go's `error parsing regexp: ` prefix: "missing closing ): `(x`". */
+  readonly reason: string;
+
+  constructor(reason: string) {
+    // The message is Go's error text, as regexp.Compile's error prints.
+    super(`error parsing regexp: ${reason}`);
+    this.name = 'RegexpSyntaxError';
+    this.reason = reason;
+  }
+}
+
+const cache = new Map<string, RE2JS>();
+const CACHE_LIMIT = 256;
+
+/**
+ * Compiles a Go (RE2) pattern: the same syntax as Go's regexp (flags such as `(?i)`,
+ * `(?P<name>...)`), so `^(a+)+$` cannot backtrack forever. Throws RegexpSyntaxError for a
+ * pattern Go rejects, with Go's wording (re2js words its errors as Go does).
+ */
+export function compileGoRegexp(pattern: string): RE2JS {
+  const cached = cache.get(pattern);
+  if (cached) return cached;
+  if (pattern.length > MAX_PATTERN_LENGTH) {
+    throw new RegexpSyntaxError(`pattern is longer than ${MAX_PATTERN_LENGTH} characters`);
+  }
+  let regex: RE2JS;
+  try {
+    regex = RE2JS.compile(pattern);
+  } catch (error) {
+    if (!(error instanceof RE2JSException)) throw error;
+    throw new RegexpSyntaxError(error.message.replace(/^error parsing regexp: /, ''));
+  }
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(pattern, regex);
+  return regex;
+}
+
+/** Go's regexp.MatchString: whether the pattern matches anywhere in the text. */
+export function goMatchString(pattern: string, text: string): boolean {
+  return compileGoRegexp(pattern).test(text);
+}
+
+/** Go's regexp.MustCompile panic text, which text/template reports as the call's error. */
+export function mustCompileGoRegexp(pattern: string): RE2JS {
+  try {
+    return compileGoRegexp(pattern);
+  } catch (error) {
+    if (!(error instanceof RegexpSyntaxError)) throw error;
+    throw new Error(`regexp: Compile(${goQuote(pattern)}): ${error.message}`);
+  }
+}
+
+/** Go's (*Regexp).FindString: the leftmost match, or "" when there is none. */
+export function goFindString(regex: RE2JS, text: string): string {
+  const matcher = regex.matcher(text);
+  return matcher.find(0) ? (matcher.group(0) ?? '') : '';
+}
+
+/**
+ * Go's (*Regexp).ReplaceAllString: `$1`, `${1}`, `$name`, `${name}` insert a group (a name is the
+ * longest run of letters, digits and `_`, so `$1x` is the group named `1x`, which is empty), `$$`
+ * is a `$`, and an unmatched or unknown group is empty. An empty match right after a match is not
+ * replaced (`a*` on "baaac" gives "xbxcx"; JavaScript's replace gives "xbxxcx").
+ */
+export function goReplaceAllString(regex: RE2JS, text: string, replacement: string): string {
+  const literal = !replacement.includes('$');
+  const names = literal ? {} : regex.namedGroups();
+  return replaceAll(regex, text, (matcher) => (literal ? replacement : expand(replacement, matcher, names)));
+}
+
+type Matcher = ReturnType<RE2JS['matcher']>;
+
+// Go's (*Regexp).replaceAll loop, over UTF-16 indexes (re2js's for string input).
+function replaceAll(regex: RE2JS, text: string, replace: (matcher: Matcher) => string): string {
+  const matcher = regex.matcher(text);
+  let out = '';
+  let lastMatchEnd = 0;
+  let searchPos = 0;
+  while (searchPos <= text.length && matcher.find(searchPos)) {
+    const start = matcher.start();
+    const end = matcher.end();
+    out += text.slice(lastMatchEnd, start);
+    if (end > lastMatchEnd || start === 0) out += replace(matcher);
+    lastMatchEnd = end;
+    // Advance past the match, and by at least one character.
+    const width = (text.codePointAt(searchPos) ?? 0) > 0xffff ? 2 : 1;
+    searchPos = searchPos + width > end ? searchPos + width : end;
+  }
+  return out + text.slice(lastMatchEnd);
+}
+
+// Go's (*Regexp).expand and extract.
+function expand(template: string, matcher: Matcher, names: Readonly<Record<string, number>>): string {
+  let out = '';
+  let rest = template;
+  for (;;) {
+    const dollar = rest.indexOf('$');
+    if (dollar < 0) break;
+    out += rest.slice(0, dollar);
+    rest = rest.slice(dollar + 1);
+    if (rest.startsWith('$')) {
+      out += '$';
+      rest = rest.slice(1);
+      continue;
+    }
+    const reference = /^(?:\{([\p{L}\p{Nd}_]+)\}|([\p{L}\p{Nd}_]+))/u.exec(rest);
+    const name = reference?.[1] ?? reference?.[2];
+    if (!reference || name === undefined) {
+      out += '$';
+      continue;
+    }
+    rest = rest.slice(reference[0].length);
+    // A number without leading zeros is a group's index; anything else is a group's name.
+    const group = /^(?:0|[1-9][0-9]*)$/.test(name)
+      ? Number(name)
+      : Object.hasOwn(names, name)
+        ? names[name]
+        : undefined;
+    if (group !== undefined && group <= matcher.groupCount()) out += matcher.group(group) ?? '';
+  }
+  return out + rest;
+}
+
+// Go's regexp quote: backquoted when it can be, else strconv.Quote (approximated by JSON's quoting).
+function goQuote(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters cannot be backquoted
+  return /^[^`\u0000-\u0008\u000a-\u001f\u007f\ufeff]*$/u.test(text) ? `\`${text}\`` : JSON.stringify(text);
+}
