@@ -1,0 +1,95 @@
+// Go's regexp for user patterns. Expected values were produced by Go 1.27's regexp on the same
+// inputs. The catastrophic rows are the reason for this module: under JavaScript's backtracking
+// RegExp they take time exponential in the text (minutes at 31 characters), so those tests can
+// fail only by never finishing; RE2 answers them in time linear in the text.
+import { describe, expect, it } from 'vitest';
+import {
+  compileGoRegexp,
+  goFindString,
+  goMatchString,
+  goReplaceAllString,
+  MAX_PATTERN_LENGTH,
+  mustCompileGoRegexp,
+  RegexpSyntaxError,
+} from '../../src/go-regexp.js';
+import { itMaps, itThrows } from './support/each.js';
+
+const BACKTRACKS = `${'a'.repeat(30)}b`;
+
+describe('goMatchString (Go regexp.MatchString, unanchored)', () => {
+  itMaps('%j', ([pattern, text]: readonly [string, string]) => goMatchString(pattern, text), [
+    [['(a|a)*$', BACKTRACKS], true],
+    [['(a+)+$', BACKTRACKS], false],
+    [['^(a+)+$', BACKTRACKS], false],
+    [['(a|a)*c', BACKTRACKS], false],
+    [['((a|a)|a)*c', 'a'.repeat(50_000)], false],
+    [['(?i)^A+B$', BACKTRACKS], true],
+    [['(?P<x>a+)b', BACKTRACKS], true],
+    [['(?<x>a+)b', BACKTRACKS], true],
+    [['total', 'p-total-5xx'], true],
+  ]);
+});
+
+describe('compileGoRegexp errors (Go regexp.Compile wording)', () => {
+  itThrows('%s', compileGoRegexp, RegexpSyntaxError, [
+    ['(?=x)', 'error parsing regexp: invalid or unsupported Perl syntax: `(?=`'],
+    ['(?!x)', 'error parsing regexp: invalid or unsupported Perl syntax: `(?!`'],
+    ['(', 'error parsing regexp: missing closing ): `(`'],
+    ['a\\1', 'error parsing regexp: invalid escape sequence: `\\1`'],
+    ['(?<=a)b', 'error parsing regexp: invalid named capture: `(?<=a)b`'],
+    [
+      'x'.repeat(MAX_PATTERN_LENGTH + 1),
+      `error parsing regexp: pattern is longer than ${MAX_PATTERN_LENGTH} characters`,
+    ],
+  ]);
+
+  it('keeps the reason apart for callers with their own prefix', () => {
+    expect(() => compileGoRegexp('(x')).toThrow(
+      expect.objectContaining({ reason: 'missing closing ): `(x`' }) as unknown as Error,
+    );
+  });
+
+  it('words MustCompile as Go panics (backquoted when it can be)', () => {
+    expect(() => mustCompileGoRegexp('(')).toThrow(
+      'regexp: Compile(`(`): error parsing regexp: missing closing ): `(`',
+    );
+    expect(() => mustCompileGoRegexp('a`(')).toThrow(
+      'regexp: Compile("a`("): error parsing regexp: missing closing ): `a`(`',
+    );
+  });
+});
+
+describe('goReplaceAllString (Go ReplaceAllString)', () => {
+  const replace = ([pattern, text, replacement]: readonly [string, string, string]) =>
+    goReplaceAllString(compileGoRegexp(pattern), text, replacement);
+  itMaps('%j', replace, [
+    // An empty match right after a match is not replaced (JavaScript gives "xbxxcx").
+    [['a*', 'baaac', 'x'], 'xbxcx'],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Go's replacement syntax, not a template
+    [['(a+)(b)?', 'xaab-a', '[$1|${2}]'], 'x[aa|b]-[a|]'],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Go's replacement syntax, not a template
+    [['(?P<first>\\w+) (?P<last>\\w+)', 'John Smith', '$last, ${first}'], 'Smith, John'],
+    // `$1x` names the group "1x", which does not exist.
+    [['(a)', 'a', '$1x'], ''],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Go's replacement syntax, not a template
+    [['(a)', 'a', '${1}x'], 'ax'],
+    [['(a)', 'a', '$$1 $ $} ${ $9 $01 $0'], '$1 $ $} ${   a'],
+    [['(a|a)*$', BACKTRACKS, '<$0>'], `${BACKTRACKS}<>`],
+    [['(?i)B', 'abcB', '-'], 'a-c-'],
+    [['x*', '', 'y'], 'y'],
+    [['^', 'ab', 'y'], 'yab'],
+    [['\\b', 'ab cd', '|'], '|ab| |cd|'],
+    [['é*', 'aéé😀b', '-'], '-a-😀-b-'],
+  ]);
+});
+
+describe('goFindString (Go FindString)', () => {
+  itMaps('%j', ([pattern, text]: readonly [string, string]) => goFindString(compileGoRegexp(pattern), text), [
+    [['(a|a)*$', BACKTRACKS], ''],
+    [['(a|a)*c', BACKTRACKS], ''],
+    [['(a+)+b', BACKTRACKS], BACKTRACKS],
+    [['b+', 'abbb'], 'bbb'],
+    [['z', 'abc'], ''],
+    [['(?i)B+', 'aBbc'], 'Bb'],
+  ]);
+});
