@@ -70,8 +70,31 @@ export function mustCompileGoRegexp(pattern: string): RE2JS {
   }
 }
 
+/**
+ * Most characters × compiled instructions one search for match positions may cost. Testing for a
+ * match runs on re2js's DFA, fast at any size; finding where a match is (and its groups) runs on
+ * its NFA, whose time is the text's length times the program's size: a 1,000-repetition pattern
+ * over 100 KB takes over ten seconds. Ten million keeps one search under about a second, and
+ * still lets a typical pattern (a few dozen instructions) through texts of hundreds of KB. Go has
+ * no such limit (its NFA is faster); past it the function fails instead of blocking the process.
+ */
+export const MAX_SEARCH_WORK = 10_000_000;
+
+/** Whether to search at all: false when nothing matches (decided on the fast DFA), throws over the work limit. */
+function worthSearching(regex: RE2JS, text: string): boolean {
+  if (!regex.test(text)) return false;
+  const size = regex.programSize();
+  if (text.length * size > MAX_SEARCH_WORK) {
+    throw new Error(
+      `regexp: searching ${text.length} characters with a pattern of ${size} instructions is over the limit of ${MAX_SEARCH_WORK} characters × instructions`,
+    );
+  }
+  return true;
+}
+
 /** Go's (*Regexp).FindString: the leftmost match, or "" when there is none. */
 export function goFindString(regex: RE2JS, text: string): string {
+  if (!worthSearching(regex, text)) return '';
   const matcher = regex.matcher(text);
   return matcher.find(0) ? (matcher.group(0) ?? '') : '';
 }
@@ -83,12 +106,16 @@ export function goFindString(regex: RE2JS, text: string): string {
  * replaced (`a*` on "baaac" gives "xbxcx"; JavaScript's replace gives "xbxxcx").
  */
 export function goReplaceAllString(regex: RE2JS, text: string, replacement: string): string {
-  const literal = !replacement.includes('$');
-  const names = literal ? {} : regex.namedGroups();
-  return replaceAll(regex, text, (matcher) => (literal ? replacement : expand(replacement, matcher, names)));
+  if (!worthSearching(regex, text)) return text;
+  if (!replacement.includes('$')) return replaceAll(regex, text, () => replacement);
+  const parts = parseReplacement(replacement, regex);
+  return replaceAll(regex, text, (matcher) => expand(parts, matcher));
 }
 
 type Matcher = ReturnType<RE2JS['matcher']>;
+
+/** Longest result of a replacement (`$0$0$0...` for every character would otherwise grow without bound). */
+export const MAX_REPLACE_LENGTH = 16 * 1024 * 1024;
 
 // Go's (*Regexp).replaceAll loop, over UTF-16 indexes (re2js's for string input).
 function replaceAll(regex: RE2JS, text: string, replace: (matcher: Matcher) => string): string {
@@ -101,6 +128,9 @@ function replaceAll(regex: RE2JS, text: string, replace: (matcher: Matcher) => s
     const end = matcher.end();
     out += text.slice(lastMatchEnd, start);
     if (end > lastMatchEnd || start === 0) out += replace(matcher);
+    if (out.length > MAX_REPLACE_LENGTH) {
+      throw new Error(`regexp: replacing gives more than ${MAX_REPLACE_LENGTH} characters`);
+    }
     lastMatchEnd = end;
     // Advance past the match, and by at least one character.
     const width = (text.codePointAt(searchPos) ?? 0) > 0xffff ? 2 : 1;
@@ -109,36 +139,53 @@ function replaceAll(regex: RE2JS, text: string, replace: (matcher: Matcher) => s
   return out + text.slice(lastMatchEnd);
 }
 
-// Go's (*Regexp).expand and extract.
-function expand(template: string, matcher: Matcher, names: Readonly<Record<string, number>>): string {
-  let out = '';
+/**
+ * Go's (*Regexp).expand and extract, parsed once per call: literal text, and the index of each
+ * group referred to (undefined for one that does not exist, which expands to nothing).
+ */
+function parseReplacement(template: string, regex: RE2JS): (string | number | undefined)[] {
+  const names = regex.namedGroups();
+  const parts: (string | number | undefined)[] = [];
+  let literal = '';
   let rest = template;
   for (;;) {
     const dollar = rest.indexOf('$');
     if (dollar < 0) break;
-    out += rest.slice(0, dollar);
+    literal += rest.slice(0, dollar);
     rest = rest.slice(dollar + 1);
     if (rest.startsWith('$')) {
-      out += '$';
+      literal += '$';
       rest = rest.slice(1);
       continue;
     }
     const reference = /^(?:\{([\p{L}\p{Nd}_]+)\}|([\p{L}\p{Nd}_]+))/u.exec(rest);
     const name = reference?.[1] ?? reference?.[2];
     if (!reference || name === undefined) {
-      out += '$';
+      literal += '$';
       continue;
     }
     rest = rest.slice(reference[0].length);
+    parts.push(literal);
+    literal = '';
     // A number without leading zeros is a group's index; anything else is a group's name.
     const group = /^(?:0|[1-9][0-9]*)$/.test(name)
       ? Number(name)
       : Object.hasOwn(names, name)
         ? names[name]
         : undefined;
-    if (group !== undefined && group <= matcher.groupCount()) out += matcher.group(group) ?? '';
+    parts.push(group !== undefined && group <= regex.groupCount() ? group : undefined);
   }
-  return out + rest;
+  parts.push(literal + rest);
+  return parts;
+}
+
+function expand(parts: readonly (string | number | undefined)[], matcher: Matcher): string {
+  let out = '';
+  for (const part of parts) {
+    if (typeof part === 'string') out += part;
+    else if (part !== undefined) out += matcher.group(part) ?? '';
+  }
+  return out;
 }
 
 // Go's regexp quote: backquoted when it can be, else strconv.Quote (approximated by JSON's quoting).

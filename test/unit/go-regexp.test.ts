@@ -9,6 +9,8 @@ import {
   goMatchString,
   goReplaceAllString,
   MAX_PATTERN_LENGTH,
+  MAX_REPLACE_LENGTH,
+  MAX_SEARCH_WORK,
   mustCompileGoRegexp,
   RegexpSyntaxError,
 } from '../../src/go-regexp.js';
@@ -92,4 +94,37 @@ describe('goFindString (Go FindString)', () => {
     [['z', 'abc'], ''],
     [['(?i)B+', 'aBbc'], 'Bb'],
   ]);
+});
+
+describe('bounds on finding and replacing (re2js finds positions on its NFA: text × program)', () => {
+  const huge = compileGoRegexp('[ab]{0,1000}[de]');
+  const text = `${'ab'.repeat(5_000)}d`;
+
+  it('fails over the work limit instead of blocking the process for seconds', () => {
+    expect(text.length * huge.programSize()).toBeGreaterThan(MAX_SEARCH_WORK);
+    expect(() => goFindString(huge, text)).toThrow(
+      /^regexp: searching 10001 characters with a pattern of \d+ instructions/,
+    );
+    expect(() => goReplaceAllString(huge, text, 'x')).toThrow(
+      /over the limit of 10000000 characters × instructions/,
+    );
+  });
+
+  it('answers without searching when nothing matches (the DFA decides), at any size', () => {
+    const none = `${'ab'.repeat(500_000)}c`;
+    expect(goFindString(huge, none)).toBe('');
+    expect(goReplaceAllString(huge, none, 'x')).toBe(none);
+  });
+
+  it('answers within the limit: a typical pattern over a large text', () => {
+    const words = Array.from({ length: 10_000 }, (_, i) => `w${i}`).join(' ');
+    expect(goReplaceAllString(compileGoRegexp('w(\\d+)'), words, '$1').startsWith('0 1 2 ')).toBe(true);
+  });
+
+  it('refuses a replacement that grows past the cap', () => {
+    const text = 'x'.repeat(100_000);
+    expect(() => goReplaceAllString(compileGoRegexp('x'), text, `${'y'.repeat(200)}$0`)).toThrow(
+      `regexp: replacing gives more than ${MAX_REPLACE_LENGTH} characters`,
+    );
+  });
 });
