@@ -112,6 +112,68 @@ export function goReplaceAllString(regex: RE2JS, text: string, replacement: stri
   return replaceAll(regex, text, (matcher) => expand(parts, matcher));
 }
 
+/** Go's (*Regexp).ReplaceAllLiteralString: every match replaced by the text as it is. */
+export function goReplaceAllLiteralString(regex: RE2JS, text: string, replacement: string): string {
+  if (!worthSearching(regex, text)) return text;
+  return replaceAll(regex, text, () => replacement);
+}
+
+/** Go's (*Regexp).FindAllString: at most n matches (all when n < 0); no empty match right after a match. */
+export function goFindAllString(regex: RE2JS, text: string, n: number): string[] {
+  return allMatches(regex, text, n).map(([start, end]) => text.slice(start, end));
+}
+
+/** Go's (*Regexp).Split: the text between matches, at most n pieces (all when n < 0, none when 0). */
+export function goSplit(regex: RE2JS, text: string, n: number): string[] {
+  if (n === 0) return [];
+  if (regex.pattern().length > 0 && text.length === 0) return [''];
+  const pieces: string[] = [];
+  let begin = 0;
+  let end = 0;
+  for (const [start, stop] of allMatches(regex, text, n)) {
+    if (n > 0 && pieces.length === n - 1) break;
+    end = start;
+    if (stop !== 0) pieces.push(text.slice(begin, end));
+    begin = stop;
+  }
+  if (end !== text.length) pieces.push(text.slice(begin));
+  return pieces;
+}
+
+/** Go's regexp.QuoteMeta: every metacharacter escaped, so the result matches the text literally. */
+export function goQuoteMeta(text: string): string {
+  return text.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
+}
+
+// Go's (*Regexp).allMatches, over UTF-16 indexes: [start, end] of each match.
+function allMatches(regex: RE2JS, text: string, n: number): [number, number][] {
+  const found: [number, number][] = [];
+  if (n === 0 || !worthSearching(regex, text)) return found;
+  const limit = n < 0 ? Number.POSITIVE_INFINITY : n;
+  const matcher = regex.matcher(text);
+  let pos = 0;
+  let prevMatchEnd = -1;
+  while (found.length < limit && pos <= text.length && matcher.find(pos)) {
+    const start = matcher.start();
+    const end = matcher.end();
+    let accept = true;
+    if (end === pos) {
+      // An empty match right after the previous match is not one.
+      if (start === prevMatchEnd) accept = false;
+      pos += pos >= text.length ? 1 : codePointWidth(text, pos);
+    } else {
+      pos = end;
+    }
+    prevMatchEnd = end;
+    if (accept) found.push([start, end]);
+  }
+  return found;
+}
+
+function codePointWidth(text: string, index: number): number {
+  return (text.codePointAt(index) ?? 0) > 0xffff ? 2 : 1;
+}
+
 type Matcher = ReturnType<RE2JS['matcher']>;
 
 /** Longest result of a replacement (`$0$0$0...` for every character would otherwise grow without bound). */
@@ -133,7 +195,7 @@ function replaceAll(regex: RE2JS, text: string, replace: (matcher: Matcher) => s
     }
     lastMatchEnd = end;
     // Advance past the match, and by at least one character.
-    const width = (text.codePointAt(searchPos) ?? 0) > 0xffff ? 2 : 1;
+    const width = codePointWidth(text, searchPos);
     searchPos = searchPos + width > end ? searchPos + width : end;
   }
   return out + text.slice(lastMatchEnd);

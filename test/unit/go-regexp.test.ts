@@ -5,9 +5,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   compileGoRegexp,
+  goFindAllString,
   goFindString,
   goMatchString,
+  goQuoteMeta,
+  goReplaceAllLiteralString,
   goReplaceAllString,
+  goSplit,
   MAX_PATTERN_LENGTH,
   MAX_REPLACE_LENGTH,
   MAX_SEARCH_WORK,
@@ -94,6 +98,78 @@ describe('goFindString (Go FindString)', () => {
     [['z', 'abc'], ''],
     [['(?i)B+', 'aBbc'], 'Bb'],
   ]);
+});
+
+describe('goFindAllString and goSplit (Go FindAllString and Split)', () => {
+  const rows: [[string, string, number], string[], string[]][] = [
+    [
+      ['a+', 'baaacaa', -1],
+      ['aaa', 'aa'],
+      ['b', 'c', ''],
+    ],
+    [
+      ['a*', 'baaac', -1],
+      ['', 'aaa', ''],
+      ['b', 'c'],
+    ],
+    [['a+', 'baaacaa', 1], ['aaa'], ['baaacaa']],
+    [['z', 'abc', -1], [], ['abc']],
+    [['(a|a)*$', BACKTRACKS, 5], [''], [BACKTRACKS]],
+    [
+      ['', 'ab', -1],
+      ['', '', ''],
+      ['a', 'b'],
+    ],
+    [
+      ['', 'ab', 2],
+      ['', ''],
+      ['a', 'b'],
+    ],
+    [
+      ['b*', 'abc', -1],
+      ['', 'b', ''],
+      ['a', 'c'],
+    ],
+    [
+      ['é|😀', 'aé😀b', -1],
+      ['é', '😀'],
+      ['a', '', 'b'],
+    ],
+    [['x*', '', -1], [''], ['']],
+    [
+      [',', 'a,b,,c,', -1],
+      [',', ',', ',', ','],
+      ['a', 'b', '', 'c', ''],
+    ],
+    [
+      [',', 'a,b,,c,', 2],
+      [',', ','],
+      ['a', 'b,,c,'],
+    ],
+    [
+      ['', 'abc', -1],
+      ['', '', '', ''],
+      ['a', 'b', 'c'],
+    ],
+    [[',', 'a,b', 0], [], []],
+    [['a', 'a', -1], ['a'], ['', '']],
+    [['a', 'ba', -1], ['a'], ['b', '']],
+    [['', '', -1], [''], []],
+    [['(a|a)*c', BACKTRACKS, -1], [], [BACKTRACKS]],
+    [['a', 'aXa', 1], ['a'], ['aXa']],
+    [['^', 'ab', -1], [''], ['ab']],
+  ];
+  it.each(rows)('%j', ([pattern, text, n], all, pieces) => {
+    expect(goFindAllString(compileGoRegexp(pattern), text, n)).toStrictEqual(all);
+    expect(goSplit(compileGoRegexp(pattern), text, n)).toStrictEqual(pieces);
+  });
+
+  it('replaces literally and quotes metacharacters as Go does', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Go's replacement syntax, not a template
+    expect(goReplaceAllLiteralString(compileGoRegexp('(o)'), 'John', '$1${1}')).toBe('J$1${1}hn');
+    expect(goReplaceAllLiteralString(compileGoRegexp('a*'), 'baaac', 'x')).toBe('xbxcx');
+    expect(goQuoteMeta('1.2+[x]{y}^$|(?)*\\é')).toBe('1\\.2\\+\\[x\\]\\{y\\}\\^\\$\\|\\(\\?\\)\\*\\\\é');
+  });
 });
 
 describe('bounds on finding and replacing (re2js finds positions on its NFA: text × program)', () => {
