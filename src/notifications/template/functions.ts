@@ -3,11 +3,17 @@
 // Go's own message, `function "x" not defined`, which the notifier reports on the Rollout.
 
 import { createHash } from 'node:crypto';
+import type { RE2JS } from 're2js';
 import { parseGoDuration } from '../../api/duration.js';
 import {
+  compileGoRegexp,
+  goFindAllString,
   goFindString,
   goMatchString,
+  goQuoteMeta,
+  goReplaceAllLiteralString,
   goReplaceAllString,
+  goSplit,
   mustCompileGoRegexp,
   RegexpSyntaxError,
 } from '../../go-regexp.js';
@@ -367,11 +373,23 @@ const FUNCTIONS: Record<string, TemplateFunction> = {
   splitList: (sep, s) => toText(s).split(toText(sep)),
   join: (sep, list) => toList(list).map(toText).join(toText(sep)),
   // sprig's regex functions, with Go's regexp (RE2: linear time, Go's syntax and replacement
-  // rules). regexMatch ignores an invalid pattern (false); the others fail as MustCompile does.
+  // rules). regexMatch ignores an invalid pattern (false); the others fail as MustCompile
+  // panics, and the must* forms with regexp.Compile's error.
   regexMatch: (re, s) => regexMatch(toText(re), toText(s)),
+  mustRegexMatch: (re, s) => compiled(re).test(toText(s)),
   regexFind: (re, s) => goFindString(mustCompileGoRegexp(toText(re)), toText(s)),
+  mustRegexFind: (re, s) => goFindString(compiled(re), toText(s)),
+  regexFindAll: (re, s, n) => goFindAllString(mustCompileGoRegexp(toText(re)), toText(s), count(n)),
+  mustRegexFindAll: (re, s, n) => goFindAllString(compiled(re), toText(s), count(n)),
   regexReplaceAll: (re, s, rep) =>
     goReplaceAllString(mustCompileGoRegexp(toText(re)), toText(s), toText(rep)),
+  mustRegexReplaceAll: (re, s, rep) => goReplaceAllString(compiled(re), toText(s), toText(rep)),
+  regexReplaceAllLiteral: (re, s, rep) =>
+    goReplaceAllLiteralString(mustCompileGoRegexp(toText(re)), toText(s), toText(rep)),
+  mustRegexReplaceAllLiteral: (re, s, rep) => goReplaceAllLiteralString(compiled(re), toText(s), toText(rep)),
+  regexSplit: (re, s, n) => goSplit(mustCompileGoRegexp(toText(re)), toText(s), count(n)),
+  mustRegexSplit: (re, s, n) => goSplit(compiled(re), toText(s), count(n)),
+  regexQuoteMeta: (s) => goQuoteMeta(toText(s)),
   b64enc: (s) => Buffer.from(toText(s)).toString('base64'),
   b64dec: (s) => Buffer.from(toText(s), 'base64').toString(),
   sha256sum: (s) => createHash('sha256').update(toText(s)).digest('hex'),
@@ -492,6 +510,16 @@ function trimChars(s: string, cut: string): string {
 function indent(n: number, s: string): string {
   const pad = ' '.repeat(Math.max(0, n));
   return pad + s.replace(/\n/g, `\n${pad}`);
+}
+
+/** regexp.Compile for the must* forms: the error is Go's, `error parsing regexp: ...`. */
+function compiled(pattern: unknown): RE2JS {
+  return compileGoRegexp(toText(pattern));
+}
+
+/** sprig's `n int` of regexFindAll and regexSplit: negative for all. */
+function count(n: unknown): number {
+  return Number(toInt(n));
 }
 
 function regexMatch(pattern: string, text: string): boolean {

@@ -129,6 +129,24 @@ describe('Go text/template', () => {
       ['{{regexReplaceAll "a*" "baaac" "x"}} {{regexFind "(?i)B+" "aBbc"}}', 'xbxcx Bb'],
       // regexMatch ignores an invalid pattern (lookahead is not Go syntax): false.
       ['{{regexMatch "(?=J)" .name}} {{regexMatch "(" .name}}', 'false false'],
+      [
+        '{{regexFindAll "a+" "baaacaa" -1}} {{regexFindAll "a*" "baaac" -1}} {{regexFindAll "a+" "baaacaa" 1}} {{regexFindAll "z" "abc" -1}} {{regexFindAll "(a+)+$" .s -1}} {{regexFindAll "(a|a)*$" .s 5}}',
+        '[aaa aa] [ aaa ] [aaa] [] [] []',
+      ],
+      [
+        '{{regexSplit "a*" "baaac" -1}} {{regexSplit "," "a,b,,c," -1}} {{regexSplit "," "a,b,,c," 2}} {{regexSplit "x*" "" -1}} {{regexSplit "" "abc" -1}} {{regexSplit "," "a,b" 0}} {{len (regexSplit "(a|a)*c" .s -1)}}',
+        '[b c] [a b  c ] [a b,,c,] [] [a b c] [] 1',
+      ],
+      [
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Go's replacement syntax, not a template
+        '{{regexReplaceAllLiteral "(o)" .name "$1${1}"}} {{regexReplaceAllLiteral "a*" "baaac" "x"}} {{regexQuoteMeta "1.2+[x]{y}^$|(?)*\\\\"}}',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Go's replacement syntax, not a template
+        'J$1${1}hn Smith xbxcx 1\\.2\\+\\[x\\]\\{y\\}\\^\\$\\|\\(\\?\\)\\*\\\\',
+      ],
+      [
+        '{{mustRegexMatch "(?i)john" .name}} {{mustRegexFind "S\\\\w+" .name}} {{mustRegexFindAll "o|i" .name -1}} {{mustRegexReplaceAll "(?P<w>\\\\w+)" .name "<$w>"}} {{mustRegexReplaceAllLiteral "o" .name "$0"}} {{mustRegexSplit " " .name -1}}',
+        'true Smith [o i] <John> <Smith> J$0hn Smith [John Smith]',
+      ],
     ]);
 
     // The others fail as Go's regexp.MustCompile panics, which text/template reports.
@@ -136,6 +154,19 @@ describe('Go text/template', () => {
       [
         '{{regexFind "(?=J)" .name}}',
         'error calling regexFind: regexp: Compile(`(?=J)`): error parsing regexp: invalid or unsupported Perl syntax: `(?=`',
+      ],
+      [
+        '{{regexSplit "(?!x)" .name -1}}',
+        'error calling regexSplit: regexp: Compile(`(?!x)`): error parsing regexp: invalid or unsupported Perl syntax: `(?!`',
+      ],
+      // The must* forms return regexp.Compile's error.
+      [
+        '{{mustRegexMatch "(?=J)" .name}}',
+        'error calling mustRegexMatch: error parsing regexp: invalid or unsupported Perl syntax: `(?=`',
+      ],
+      [
+        '{{mustRegexFindAll "(" .name -1}}',
+        'error calling mustRegexFindAll: error parsing regexp: missing closing ): `(`',
       ],
       [
         '{{regexReplaceAll "a(" .name "x"}}',
