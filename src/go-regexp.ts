@@ -74,11 +74,12 @@ export function mustCompileGoRegexp(pattern: string): RE2JS {
  * Most characters × compiled instructions one search for match positions may cost. Testing for a
  * match runs on re2js's DFA, fast at any size; finding where a match is (and its groups) runs on
  * its NFA, whose time is the text's length times the program's size: a 1,000-repetition pattern
- * over 100 KB takes over ten seconds. Ten million keeps one search under about a second, and
- * still lets a typical pattern (a few dozen instructions) through texts of hundreds of KB. Go has
- * no such limit (its NFA is faster); past it the function fails instead of blocking the process.
+ * (2,003 instructions) over 100 KB takes over ten seconds. At this limit a search takes about
+ * 0.3 s on an idle core (10M took 0.1 s), and a typical pattern (a few dozen instructions) still
+ * searches texts of about a megabyte. Go has no such limit (its NFA is faster); past it the
+ * function fails instead of blocking the process.
  */
-export const MAX_SEARCH_WORK = 10_000_000;
+export const MAX_SEARCH_WORK = 30_000_000;
 
 /** Whether to search at all: false when nothing matches (decided on the fast DFA), throws over the work limit. */
 function worthSearching(regex: RE2JS, text: string): boolean {
