@@ -33,13 +33,41 @@ const cache = new Map<string, RE2JS>();
 const CACHE_LIMIT = 256;
 
 /**
+ * Patterns that keep their DFA. re2js grows a pattern's DFA as it matches, up to 8 MB of states
+ * (a pattern such as `(a|b)*a(a|b){20}c` over random text reaches it: 7-8 MB of heap each), and
+ * a cached pattern keeps it: 256 of them could hold 2 GB. Only the most recently compiled few
+ * keep theirs; an older one's is dropped and rebuilt on its next match, so the states held stay
+ * within WARM_LIMIT × 8 MB.
+ */
+export const WARM_LIMIT = 8;
+const warm = new Set<RE2JS>();
+
+function touch(regex: RE2JS): RE2JS {
+  warm.delete(regex);
+  warm.add(regex);
+  if (warm.size > WARM_LIMIT) {
+    const coldest = warm.values().next().value;
+    if (coldest) {
+      warm.delete(coldest);
+      releaseDfa(coldest);
+    }
+  }
+  return regex;
+}
+
+/** Drops a pattern's DFA states: re2js keeps them in RE2's `lazyDFA`, rebuilt by its `dfa` getter when null. */
+export function releaseDfa(regex: RE2JS): void {
+  (regex.re2Input as unknown as { lazyDFA: unknown }).lazyDFA = null;
+}
+
+/**
  * Compiles a Go (RE2) pattern: the same syntax as Go's regexp (flags such as `(?i)`,
  * `(?P<name>...)`), so `^(a+)+$` cannot backtrack forever. Throws RegexpSyntaxError for a
  * pattern Go rejects, with Go's wording (re2js words its errors as Go does).
  */
 export function compileGoRegexp(pattern: string): RE2JS {
   const cached = cache.get(pattern);
-  if (cached) return cached;
+  if (cached) return touch(cached);
   if (pattern.length > MAX_PATTERN_LENGTH) {
     throw new RegexpSyntaxError(`pattern is longer than ${MAX_PATTERN_LENGTH} characters`);
   }
@@ -52,7 +80,7 @@ export function compileGoRegexp(pattern: string): RE2JS {
   }
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(pattern, regex);
-  return regex;
+  return touch(regex);
 }
 
 /** Go's regexp.MatchString: whether the pattern matches anywhere in the text. */
@@ -208,26 +236,29 @@ function replaceAll(regex: RE2JS, text: string, replace: (matcher: Matcher) => s
  */
 function parseReplacement(template: string, regex: RE2JS): (string | number | undefined)[] {
   const names = regex.namedGroups();
+  const reference = /\{([\p{L}\p{Nd}_]+)\}|([\p{L}\p{Nd}_]+)/uy;
   const parts: (string | number | undefined)[] = [];
   let literal = '';
-  let rest = template;
+  let i = 0;
   for (;;) {
-    const dollar = rest.indexOf('$');
+    const dollar = template.indexOf('$', i);
     if (dollar < 0) break;
-    literal += rest.slice(0, dollar);
-    rest = rest.slice(dollar + 1);
-    if (rest.startsWith('$')) {
+    literal += template.slice(i, dollar);
+    i = dollar + 1;
+    if (template[i] === '$') {
       literal += '$';
-      rest = rest.slice(1);
+      i++;
       continue;
     }
-    const reference = /^(?:\{([\p{L}\p{Nd}_]+)\}|([\p{L}\p{Nd}_]+))/u.exec(rest);
-    const name = reference?.[1] ?? reference?.[2];
-    if (!reference || name === undefined) {
+    reference.lastIndex = i;
+    const found = reference.exec(template);
+    const name = found?.[1] ?? found?.[2];
+    if (!found || name === undefined) {
+      // Not a reference: the `$` is text.
       literal += '$';
       continue;
     }
-    rest = rest.slice(reference[0].length);
+    i += found[0].length;
     parts.push(literal);
     literal = '';
     // A number without leading zeros is a group's index; anything else is a group's name.
@@ -238,7 +269,7 @@ function parseReplacement(template: string, regex: RE2JS): (string | number | un
         : undefined;
     parts.push(group !== undefined && group <= regex.groupCount() ? group : undefined);
   }
-  parts.push(literal + rest);
+  parts.push(literal + template.slice(i));
   return parts;
 }
 

@@ -17,6 +17,7 @@ import {
   MAX_SEARCH_WORK,
   mustCompileGoRegexp,
   RegexpSyntaxError,
+  WARM_LIMIT,
 } from '../../src/go-regexp.js';
 import { itMaps, itThrows } from './support/each.js';
 
@@ -80,6 +81,8 @@ describe('goReplaceAllString (Go ReplaceAllString)', () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: Go's replacement syntax, not a template
     [['(a)', 'a', '${1}x'], 'ax'],
     [['(a)', 'a', '$$1 $ $} ${ $9 $01 $0'], '$1 $ $} ${   a'],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Go's replacement syntax, not a template
+    [['(a)(?P<x>b)?', 'a', '${1 ${x}$x.${é}$é_1|$1$'], '${1 .|a$'],
     [['(a|a)*$', BACKTRACKS, '<$0>'], `${BACKTRACKS}<>`],
     [['(?i)B', 'abcB', '-'], 'a-c-'],
     [['x*', '', 'y'], 'y'],
@@ -202,5 +205,23 @@ describe('bounds on finding and replacing (re2js finds positions on its NFA: tex
     expect(() => goReplaceAllString(compileGoRegexp('x'), text, `${'y'.repeat(200)}$0`)).toThrow(
       `regexp: replacing gives more than ${MAX_REPLACE_LENGTH} characters`,
     );
+  });
+});
+
+describe('DFA memory of cached patterns', () => {
+  const dfaOf = (regex: ReturnType<typeof compileGoRegexp>) =>
+    (regex.re2Input as unknown as { lazyDFA: unknown }).lazyDFA;
+
+  it('drops the DFA of a pattern once WARM_LIMIT others were compiled since, and still matches', () => {
+    const first = compileGoRegexp('(a|b)*a(a|b){12}c');
+    expect(first.test(`${'ab'.repeat(100)}a${'b'.repeat(12)}c`)).toBe(true);
+    expect(dfaOf(first)).not.toBeNull();
+    for (let i = 0; i < WARM_LIMIT; i++) compileGoRegexp(`warm-${i}-(x|y)`).test('warm-0-x');
+    expect(dfaOf(first)).toBeNull();
+    expect(first.test(`${'ab'.repeat(100)}a${'b'.repeat(12)}c`)).toBe(true);
+    expect(first.test('abc')).toBe(false);
+    // Compiling it again (from the cache) makes it warm: it keeps the DFA it builds.
+    expect(compileGoRegexp('(a|b)*a(a|b){12}c')).toBe(first);
+    expect(dfaOf(first)).not.toBeNull();
   });
 });
