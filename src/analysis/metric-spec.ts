@@ -3,6 +3,7 @@
 // expressions matched anywhere in the metric name).
 import type { AnalysisRun, Metric, MetricProvider } from '../api/analysis.js';
 import { parseGoDuration } from '../api/duration.js';
+import { goMatchString, RegexpSyntaxError } from '../go-regexp.js';
 
 /** How Go's IntOrString.IntValue reads a number or string: a string that is not an integer is 0. */
 export function intValue(value: number | string | undefined): number | undefined {
@@ -100,15 +101,18 @@ export function validateMetrics(metrics: readonly Metric[]): string | undefined 
 }
 
 /**
- * A dryRun or measurementRetention rule: a regular expression matched anywhere in the name, as
- * Go's regexp.MatchString does. `*` alone (not a valid expression) is read as "every metric".
+ * A dryRun or measurementRetention rule: a Go (RE2) regular expression matched anywhere in the
+ * name, as Argo's regexp.MatchString does, in time linear in the name (the rule comes from a
+ * Rollout or template author). An invalid rule matches nothing, as in Argo (it ignores the error).
+ * `*` alone (not a valid expression) is read as "every metric".
  */
 export function metricNameMatches(rule: string, name: string): boolean {
   if (rule === '*') return true;
   try {
-    return new RegExp(rule, 'u').test(name);
-  } catch {
-    return false;
+    return goMatchString(rule, name);
+  } catch (error) {
+    if (error instanceof RegexpSyntaxError) return false;
+    throw error;
   }
 }
 

@@ -3,7 +3,8 @@
 // arrays are arrays and maps are plain objects. A number arriving in the environment is a
 // float64, exactly as Go's JSON decoding hands metric results to expr.
 
-import { RE2JS, RE2JSException } from 're2js';
+import type { RE2JS } from 're2js';
+import { compileGoRegexp, RegexpSyntaxError } from '../../go-regexp.js';
 import { type Meter, UNMETERED } from './budget.js';
 import { EvaluationFailure, unreachable } from './errors.js';
 
@@ -276,39 +277,20 @@ export function stringTest(
 
 // ---- regular expressions ---------------------------------------------------------------------
 
-const regexCache = new Map<string, RE2JS>();
-const REGEX_CACHE_LIMIT = 256;
+/** Longest pattern `matches` accepts (the cap every user pattern has; see go-regexp.ts). */
+export { MAX_PATTERN_LENGTH } from '../../go-regexp.js';
 
 /**
- * Longest pattern `matches` accepts. RE2 matches in time linear in the text, but the factor is
- * the size of the compiled pattern, and compiling grows faster than linearly (a 5,000-character
- * alternation takes tens of milliseconds): 1,024 characters is far more than a metric check
- * needs and keeps the worst compile within a few milliseconds.
- */
-export const MAX_PATTERN_LENGTH = 1024;
-
-/**
- * Compiles a Go (RE2) pattern with re2js, a JavaScript port of RE2: the same syntax as Go's
- * regexp, which Argo uses (flags such as `(?i)`, `(?P<name>...)`, no backreferences or
- * lookaround), and matching in time linear in the text, so `^(a+)+$` cannot backtrack forever.
+ * Compiles a Go (RE2) pattern (shared with every other user pattern, see go-regexp.ts); a pattern
+ * Go rejects fails the evaluation as `invalid regular expression: <Go's reason>`.
  */
 export function compileRegex(pattern: string): RE2JS {
-  const cached = regexCache.get(pattern);
-  if (cached) return cached;
-  if (pattern.length > MAX_PATTERN_LENGTH) {
-    return fail(`invalid regular expression: pattern is longer than ${MAX_PATTERN_LENGTH} characters`);
-  }
-  let regex: RE2JS;
   try {
-    regex = RE2JS.compile(pattern);
+    return compileGoRegexp(pattern);
   } catch (error) {
-    if (!(error instanceof RE2JSException)) throw error;
-    // re2js words its errors as Go does: `error parsing regexp: missing closing ): `(x``.
-    return fail(`invalid regular expression: ${error.message.replace(/^error parsing regexp: /, '')}`);
+    if (!(error instanceof RegexpSyntaxError)) throw error;
+    return fail(`invalid regular expression: ${error.reason}`);
   }
-  if (regexCache.size >= REGEX_CACHE_LIMIT) regexCache.clear();
-  regexCache.set(pattern, regex);
-  return regex;
 }
 
 export function matches(text: unknown, pattern: unknown, meter: Meter = UNMETERED): boolean {

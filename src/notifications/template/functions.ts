@@ -3,7 +3,20 @@
 // Go's own message, `function "x" not defined`, which the notifier reports on the Rollout.
 
 import { createHash } from 'node:crypto';
+import type { RE2JS } from 're2js';
 import { parseGoDuration } from '../../api/duration.js';
+import {
+  compileGoRegexp,
+  goFindAllString,
+  goFindString,
+  goMatchString,
+  goQuoteMeta,
+  goReplaceAllLiteralString,
+  goReplaceAllString,
+  goSplit,
+  mustCompileGoRegexp,
+  RegexpSyntaxError,
+} from '../../go-regexp.js';
 import type { TemplateFunction } from './execute.js';
 import { goTypeName } from './execute.js';
 import {
@@ -359,10 +372,24 @@ const FUNCTIONS: Record<string, TemplateFunction> = {
     ),
   splitList: (sep, s) => toText(s).split(toText(sep)),
   join: (sep, list) => toList(list).map(toText).join(toText(sep)),
-  regexMatch: (re, s) => safeRegex(toText(re)).test(toText(s)),
-  regexFind: (re, s) => safeRegex(toText(re)).exec(toText(s))?.[0] ?? '',
+  // sprig's regex functions, with Go's regexp (RE2: linear time, Go's syntax and replacement
+  // rules). regexMatch ignores an invalid pattern (false); the others fail as MustCompile
+  // panics, and the must* forms with regexp.Compile's error.
+  regexMatch: (re, s) => regexMatch(toText(re), toText(s)),
+  mustRegexMatch: (re, s) => compiled(re).test(toText(s)),
+  regexFind: (re, s) => goFindString(mustCompileGoRegexp(toText(re)), toText(s)),
+  mustRegexFind: (re, s) => goFindString(compiled(re), toText(s)),
+  regexFindAll: (re, s, n) => goFindAllString(mustCompileGoRegexp(toText(re)), toText(s), count(n)),
+  mustRegexFindAll: (re, s, n) => goFindAllString(compiled(re), toText(s), count(n)),
   regexReplaceAll: (re, s, rep) =>
-    toText(s).replace(safeRegex(toText(re), 'g'), toText(rep).replace(/\$\{?(\d+)\}?/g, '$$$1')),
+    goReplaceAllString(mustCompileGoRegexp(toText(re)), toText(s), toText(rep)),
+  mustRegexReplaceAll: (re, s, rep) => goReplaceAllString(compiled(re), toText(s), toText(rep)),
+  regexReplaceAllLiteral: (re, s, rep) =>
+    goReplaceAllLiteralString(mustCompileGoRegexp(toText(re)), toText(s), toText(rep)),
+  mustRegexReplaceAllLiteral: (re, s, rep) => goReplaceAllLiteralString(compiled(re), toText(s), toText(rep)),
+  regexSplit: (re, s, n) => goSplit(mustCompileGoRegexp(toText(re)), toText(s), count(n)),
+  mustRegexSplit: (re, s, n) => goSplit(compiled(re), toText(s), count(n)),
+  regexQuoteMeta: (s) => goQuoteMeta(toText(s)),
   b64enc: (s) => Buffer.from(toText(s)).toString('base64'),
   b64dec: (s) => Buffer.from(toText(s), 'base64').toString(),
   sha256sum: (s) => createHash('sha256').update(toText(s)).digest('hex'),
@@ -485,10 +512,23 @@ function indent(n: number, s: string): string {
   return pad + s.replace(/\n/g, `\n${pad}`);
 }
 
-/** User regular expressions run on short template values only; cap the pattern to bound backtracking. */
-function safeRegex(pattern: string, flags = ''): RegExp {
-  if (pattern.length > 512) throw new Error('regular expression is longer than 512 characters');
-  return new RegExp(pattern, flags);
+/** regexp.Compile for the must* forms: the error is Go's, `error parsing regexp: ...`. */
+function compiled(pattern: unknown): RE2JS {
+  return compileGoRegexp(toText(pattern));
+}
+
+/** sprig's `n int` of regexFindAll and regexSplit: negative for all. */
+function count(n: unknown): number {
+  return Number(toInt(n));
+}
+
+function regexMatch(pattern: string, text: string): boolean {
+  try {
+    return goMatchString(pattern, text);
+  } catch (error) {
+    if (error instanceof RegexpSyntaxError) return false;
+    throw error;
+  }
 }
 
 /** time.Duration.String for whole seconds: 1h2m3s, 45s, 0s. */

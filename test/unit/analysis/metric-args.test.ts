@@ -1,7 +1,7 @@
 // `{{args.*}}` substitution and the metric spec readers the plan relies on.
 import { describe, expect, it } from 'vitest';
 import { resolveMetricArgs, substituteArgs } from '../../../src/analysis/metric-args.js';
-import { effectiveCount, metricNameMatches } from '../../../src/analysis/metric-spec.js';
+import { dryRunMetricNames, effectiveCount, metricNameMatches } from '../../../src/analysis/metric-spec.js';
 import { isWorse, worstPhase } from '../../../src/analysis/phases.js';
 import type { Metric } from '../../../src/api/analysis.js';
 import { itMaps } from '../support/each.js';
@@ -61,8 +61,26 @@ describe('metric spec', () => {
     ['*', 'anything', true],
     ['^b', 'abc', false],
     ['[', 'x', false],
+    // Go's syntax (RE2): flags and named groups work; lookahead is not Go syntax, so the rule is
+    // invalid and, as in Argo (which ignores MatchString's error), matches nothing.
+    ['(?i)^TOTAL', 'total-5xx', true],
+    ['(?P<kind>5xx)$', 'total-5xx', true],
+    ['total(?=-)', 'total-5xx', false],
+    // Catastrophic for a backtracking matcher (JavaScript's RegExp takes minutes here, so under
+    // the old code this row fails by never finishing); Go's answer: the empty match at the end.
+    ['(a|a)*$', `${'a'.repeat(30)}b`, true],
+    ['(a+)+$', `${'a'.repeat(30)}b`, false],
   ])('rule %s matches %s: %s', (rule, name, matches) => {
     expect(metricNameMatches(rule, name)).toBe(matches);
+  });
+
+  it("[argo] a dryRun rule that is not Go syntax matches nothing: the rule didn't match", () => {
+    const metrics: Metric[] = [{ name: 'total-5xx', provider: { web: { url: 'http://x' } } }];
+    const run = { spec: { metrics, dryRun: [{ metricName: 'total(?=-)' }] } };
+    expect(() => dryRunMetricNames(run, metrics)).toThrow("dryRun[0]: Rule didn't match any metric name(s)");
+    expect(dryRunMetricNames({ spec: { metrics, dryRun: [{ metricName: '(?i)5XX' }] } }, metrics)).toEqual(
+      new Set(['total-5xx']),
+    );
   });
 });
 

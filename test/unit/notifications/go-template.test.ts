@@ -1,7 +1,7 @@
 // Expected outputs were produced by Go 1.27's text/template (with sprig where noted) on the same data.
 import { describe, expect, it } from 'vitest';
 import { compileGoTemplate, TemplateError } from '../../../src/notifications/template/template.js';
-import { itMaps } from '../support/each.js';
+import { itMaps, itThrows } from '../support/each.js';
 
 const render = (source: string, data: unknown) => compileGoTemplate('t', source).render(data);
 
@@ -104,5 +104,74 @@ describe('Go text/template', () => {
       ),
     ).toBe('a,b {"k":"v"} a_b');
     expect(render('{{ now | date "2006" | len }}', {})).toBe('4');
+  });
+
+  describe("sprig's regex functions: Go's regexp (RE2), linear in the text", () => {
+    // Expected values from Go 1.27 text/template with sprig v3.3.0 on the same data. The
+    // patterns in the first rows are catastrophic for JavaScript's backtracking RegExp (minutes at
+    // 31 characters): under the old code these tests fail by never finishing.
+    const data = { s: `${'a'.repeat(30)}b`, name: 'John Smith' };
+    itMaps('%s', (source: string) => render(source, data), [
+      [
+        '{{regexMatch "(a|a)*c" .s}} {{regexMatch "(a+)+$" .s}} {{regexMatch "(a|a)*$" .s}}',
+        'false false true',
+      ],
+      [
+        '{{regexFind "(a+)+b" .s}}|{{regexFind "(a|a)*c" .s}}|{{regexReplaceAll "(a|a)*$" .s "<$0>"}}',
+        `${data.s}||${data.s}<>`,
+      ],
+      // Go's replacement syntax: `$1x` is the (missing) group named "1x".
+      [
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Go's replacement syntax, not a template
+        '{{regexMatch "(?i)^JOHN" .name}} {{regexReplaceAll "(?P<first>\\\\w+) (?P<last>\\\\w+)" .name "$last, ${first}"}} {{regexReplaceAll "(o)" .name "${1}0$1x"}}',
+        'true Smith, John Jo0hn Smith',
+      ],
+      ['{{regexReplaceAll "a*" "baaac" "x"}} {{regexFind "(?i)B+" "aBbc"}}', 'xbxcx Bb'],
+      // regexMatch ignores an invalid pattern (lookahead is not Go syntax): false.
+      ['{{regexMatch "(?=J)" .name}} {{regexMatch "(" .name}}', 'false false'],
+      [
+        '{{regexFindAll "a+" "baaacaa" -1}} {{regexFindAll "a*" "baaac" -1}} {{regexFindAll "a+" "baaacaa" 1}} {{regexFindAll "z" "abc" -1}} {{regexFindAll "(a+)+$" .s -1}} {{regexFindAll "(a|a)*$" .s 5}}',
+        '[aaa aa] [ aaa ] [aaa] [] [] []',
+      ],
+      [
+        '{{regexSplit "a*" "baaac" -1}} {{regexSplit "," "a,b,,c," -1}} {{regexSplit "," "a,b,,c," 2}} {{regexSplit "x*" "" -1}} {{regexSplit "" "abc" -1}} {{regexSplit "," "a,b" 0}} {{len (regexSplit "(a|a)*c" .s -1)}}',
+        '[b c] [a b  c ] [a b,,c,] [] [a b c] [] 1',
+      ],
+      [
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Go's replacement syntax, not a template
+        '{{regexReplaceAllLiteral "(o)" .name "$1${1}"}} {{regexReplaceAllLiteral "a*" "baaac" "x"}} {{regexQuoteMeta "1.2+[x]{y}^$|(?)*\\\\"}}',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Go's replacement syntax, not a template
+        'J$1${1}hn Smith xbxcx 1\\.2\\+\\[x\\]\\{y\\}\\^\\$\\|\\(\\?\\)\\*\\\\',
+      ],
+      [
+        '{{mustRegexMatch "(?i)john" .name}} {{mustRegexFind "S\\\\w+" .name}} {{mustRegexFindAll "o|i" .name -1}} {{mustRegexReplaceAll "(?P<w>\\\\w+)" .name "<$w>"}} {{mustRegexReplaceAllLiteral "o" .name "$0"}} {{mustRegexSplit " " .name -1}}',
+        'true Smith [o i] <John> <Smith> J$0hn Smith [John Smith]',
+      ],
+    ]);
+
+    // The others fail as Go's regexp.MustCompile panics, which text/template reports.
+    itThrows('%s', (source: string) => render(source, data), Error, [
+      [
+        '{{regexFind "(?=J)" .name}}',
+        'error calling regexFind: regexp: Compile(`(?=J)`): error parsing regexp: invalid or unsupported Perl syntax: `(?=`',
+      ],
+      [
+        '{{regexSplit "(?!x)" .name -1}}',
+        'error calling regexSplit: regexp: Compile(`(?!x)`): error parsing regexp: invalid or unsupported Perl syntax: `(?!`',
+      ],
+      // The must* forms return regexp.Compile's error.
+      [
+        '{{mustRegexMatch "(?=J)" .name}}',
+        'error calling mustRegexMatch: error parsing regexp: invalid or unsupported Perl syntax: `(?=`',
+      ],
+      [
+        '{{mustRegexFindAll "(" .name -1}}',
+        'error calling mustRegexFindAll: error parsing regexp: missing closing ): `(`',
+      ],
+      [
+        '{{regexReplaceAll "a(" .name "x"}}',
+        'error calling regexReplaceAll: regexp: Compile(`a(`): error parsing regexp: missing closing ): `a(`',
+      ],
+    ]);
   });
 });

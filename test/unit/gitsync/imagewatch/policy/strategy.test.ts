@@ -118,9 +118,45 @@ describe('minimum age', () => {
     });
   });
 
-  it('rejects a broken allowTags regexp', () => {
-    expect(compilePolicy({ strategy: 'alphabetical', allowTags: '(' })).toMatchObject({
-      error: expect.stringMatching(/^policy.allowTags:/),
+  it("rejects a broken allowTags regexp with Go's error", () => {
+    expect(compilePolicy({ strategy: 'alphabetical', allowTags: '(' })).toEqual({
+      error: 'policy.allowTags: error parsing regexp: missing closing ): `(`',
+    });
+    // Lookahead is JavaScript syntax, not Go's (Image Updater uses Go's regexp).
+    expect(compilePolicy({ strategy: 'alphabetical', allowTags: '^v(?=1)' })).toEqual({
+      error: 'policy.allowTags: error parsing regexp: invalid or unsupported Perl syntax: `(?=`',
+    });
+  });
+
+  it("matches allowTags with Go's syntax, anywhere in the tag", () => {
+    const tags = ['V1.0', 'v2-rc', 'main-1', 'release-v3'];
+    expect(rankTags(compiled({ strategy: 'alphabetical', allowTags: '(?i)^v\\d' }), tags)).toEqual([
+      'v2-rc',
+      'V1.0',
+    ]);
+    expect(rankTags(compiled({ strategy: 'alphabetical', allowTags: '-(?P<n>\\d)$' }), tags)).toEqual([
+      'main-1',
+    ]);
+    expect(rankTags(compiled({ strategy: 'alphabetical', allowTags: 'v3' }), tags)).toEqual(['release-v3']);
+  });
+
+  // The patterns come from a watched repository and the tags from a registry. Under the old code
+  // (JavaScript's backtracking RegExp) both cases take minutes (exponential in the tag for the
+  // regexp, the tag's length to the tenth power for the glob): these tests fail by never finishing.
+  it("matches a catastrophic allowTags regexp in linear time, with Go's answer", () => {
+    const tags = [`${'a'.repeat(30)}b`, 'aaa', 'c'];
+    expect(rankTags(compiled({ strategy: 'alphabetical', allowTags: '^(a|a)*$' }), tags)).toEqual(['aaa']);
+    expect(rankTags(compiled({ strategy: 'alphabetical', allowTags: '(a+)+$' }), tags)).toEqual(['aaa']);
+  });
+
+  it('matches an ignoreTags glob of many stars in linear time', () => {
+    const long = 'a'.repeat(120);
+    const glob = `${'*a'.repeat(9)}*b`;
+    expect(rankTags(compiled({ strategy: 'alphabetical', ignoreTags: [glob] }), [long, `${long}b`])).toEqual([
+      long,
+    ]);
+    expect(compilePolicy({ strategy: 'alphabetical', ignoreTags: ['x', '*'.repeat(600)] })).toEqual({
+      error: 'policy.ignoreTags[1]: glob is longer than 511 characters',
     });
   });
 });
