@@ -193,7 +193,7 @@ export interface NamespacedObject<Spec, Status> {
   status?: Status;
 }
 
-/** A top-level kind with a spec and a status (status written only through /status). */
+/** A top-level kind with a spec and a status. */
 export const KindWithStatus = <S extends TSchema, St extends TSchema>(
   description: string,
   spec: S,
