@@ -1,10 +1,11 @@
 // Where a custom resource's status is written: through /status when its CRD declares the status
 // subresource, with the object otherwise. Argo Rollouts' CRDs give AnalysisRun and Experiment
 // none (Argo writes their status with the object) and so do ours; a Slipway chart before that
-// installed them with one, and Helm never upgrades CRDs. API discovery says which is installed;
-// it is read once, and again (at most every few seconds) when a write shows that the CRD
-// changed under us: /status answers 404, or the server stored the object unchanged because it
-// ignores status there.
+// installed them with one, and Helm never upgrades CRDs. API discovery says which is installed,
+// read once. A CRD can be replaced while we run, and discovery lags such a change, so a write
+// that shows the other kind of CRD (/status answers 404; the object is stored unchanged because
+// the server ignores status there) is sent the other way at once, and its outcome is the answer
+// from then on: no discovery read, and no request beyond that one write.
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from '../process/logger.js';
 import { NotFoundError } from './api-error.js';
@@ -13,67 +14,46 @@ import { updateObject } from './patch.js';
 import { type ApiResource, apiVersionOf } from './resource.js';
 import type { RestClient } from './rest.js';
 
-/** Discovery is read again after a suspicious write no more often than this. */
-const DEFAULT_MIN_RECHECK_MS = 2000;
-
 interface APIResourceList {
   resources?: { name: string }[];
 }
 
-export interface StatusSubresourceOptions {
-  minRecheckMs?: number;
-  now?: () => number;
-}
-
-/** Which resources of a group-version have /status, from `GET /apis/<group>/<version>`. */
+/** Which resources have /status: from `GET /apis/<group>/<version>`, then from what writes show. */
 export class StatusSubresources {
-  private readonly lists = new Map<string, { names: Promise<Set<string>>; readAtMs: number }>();
-  private readonly minRecheckMs: number;
-  private readonly now: () => number;
+  private readonly discovered = new Map<string, Promise<Set<string>>>();
+  private readonly learned = new Map<string, boolean>();
 
-  constructor(
-    private readonly client: RestClient,
-    options: StatusSubresourceOptions = {},
-  ) {
-    this.minRecheckMs = options.minRecheckMs ?? DEFAULT_MIN_RECHECK_MS;
-    this.now = options.now ?? Date.now;
-  }
+  constructor(private readonly client: RestClient) {}
 
   /** True when the CRD of `resource` declares the status subresource (discovery read on first use). */
   async has(resource: ApiResource): Promise<boolean> {
-    const names = await (this.lists.get(apiVersionOf(resource)) ?? this.read(resource)).names;
-    return names.has(`${resource.plural}/status`);
-  }
-
-  /**
-   * Reads discovery again (unless it was read within minRecheckMs) and tells whether the answer
-   * now differs from `used`, the one a failed or ignored write relied on.
-   */
-  async changed(resource: ApiResource, used: boolean): Promise<boolean> {
-    const last = this.lists.get(apiVersionOf(resource));
-    if (last === undefined || this.now() - last.readAtMs >= this.minRecheckMs) this.read(resource);
-    try {
-      return (await this.has(resource)) !== used;
-    } catch {
-      return false; // discovery failed too: the write's own error says more
-    }
-  }
-
-  private read(resource: ApiResource): { names: Promise<Set<string>>; readAtMs: number } {
+    const key = resourceKey(resource);
+    const learned = this.learned.get(key);
+    if (learned !== undefined) return learned;
     const groupVersion = apiVersionOf(resource);
-    const path = resource.group === '' ? `/api/${resource.version}` : `/apis/${groupVersion}`;
-    const names = this.client
-      .request({ method: 'GET', path, verb: 'get', resource: groupVersion })
-      .then((list) => new Set(((list as APIResourceList | undefined)?.resources ?? []).map((r) => r.name)));
-    const entry = { names, readAtMs: this.now() };
-    this.lists.set(groupVersion, entry);
-    // A failed read is not kept: the next write reads again.
-    names.catch(() => {
-      if (this.lists.get(groupVersion) === entry) this.lists.delete(groupVersion);
-    });
-    return entry;
+    let names = this.discovered.get(groupVersion);
+    if (names === undefined) {
+      const path = resource.group === '' ? `/api/${resource.version}` : `/apis/${groupVersion}`;
+      const read = this.client
+        .request({ method: 'GET', path, verb: 'get', resource: groupVersion })
+        .then((list) => new Set(((list as APIResourceList | undefined)?.resources ?? []).map((r) => r.name)));
+      names = read;
+      this.discovered.set(groupVersion, read);
+      // A failed read is not kept: the next write reads again.
+      read.catch(() => {
+        if (this.discovered.get(groupVersion) === read) this.discovered.delete(groupVersion);
+      });
+    }
+    return (await names).has(`${resource.plural}/status`);
+  }
+
+  /** What a write showed about the installed CRD; it overrides discovery from now on. */
+  learn(resource: ApiResource, hasStatus: boolean): void {
+    this.learned.set(resourceKey(resource), hasStatus);
   }
 }
+
+const resourceKey = (resource: ApiResource) => `${apiVersionOf(resource)}/${resource.plural}`;
 
 /**
  * A controller's StatusSubresources with `resource` looked up at start-up, and the answer logged;
@@ -111,20 +91,35 @@ export async function updateChangedStatus<T extends KubeObject & { status?: unkn
 ): Promise<string | undefined> {
   if (isDeepStrictEqual(status, object.status ?? {})) return undefined;
   const next = { ...object, status };
-  const viaStatus = await subresources.has(resource);
-  let written: KubeObject;
-  try {
-    written = await updateObject(client, resource, next, viaStatus ? { subresource: 'status' } : {});
-  } catch (error) {
-    // 404 on /status: the object is gone, or the CRD lost its status subresource.
-    if (!(viaStatus && error instanceof NotFoundError && (await subresources.changed(resource, true))))
-      throw error;
-    written = await updateObject(client, resource, next);
+  const read = object.metadata?.resourceVersion;
+  const viaStatus = async () =>
+    (await updateObject(client, resource, next, { subresource: 'status' })).metadata;
+  const withObject = async () => (await updateObject(client, resource, next)).metadata;
+
+  if (await subresources.has(resource)) {
+    try {
+      return (await viaStatus())?.resourceVersion;
+    } catch (error) {
+      // 404: the object is gone, or its CRD lost /status (Argo's or ours applied over an older one).
+      if (!(error instanceof NotFoundError)) throw error;
+      const written = await withObject().catch((again: unknown) => {
+        throw again instanceof NotFoundError ? error : again;
+      });
+      if (written?.resourceVersion === read) throw error;
+      subresources.learn(resource, false);
+      return written?.resourceVersion;
+    }
   }
-  const version = written.metadata?.resourceVersion;
-  if (viaStatus || version !== object.metadata?.resourceVersion) return version;
-  // The object was stored unchanged: the server ignores status there, so the CRD gained
-  // /status; or the server saw no change (a field it drops), and there is nothing to write.
-  if (!(await subresources.changed(resource, false))) return undefined;
-  return (await updateObject(client, resource, next, { subresource: 'status' })).metadata?.resourceVersion;
+  const written = await withObject();
+  if (written?.resourceVersion !== read) return written?.resourceVersion;
+  // Stored unchanged: the server ignores status with the object, so the CRD gained /status (an
+  // older Slipway chart's applied over); or it saw no change at all, and /status answers 404.
+  try {
+    const viaSubresource = await viaStatus();
+    subresources.learn(resource, true);
+    return viaSubresource?.resourceVersion === read ? undefined : viaSubresource?.resourceVersion;
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
 }

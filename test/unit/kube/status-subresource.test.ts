@@ -54,7 +54,7 @@ function apiServer(crdHasStatus: boolean, discovered = crdHasStatus) {
       const next: Run = viaStatus
         ? { ...stored, status: body.status }
         : { ...body, status: state.crdHasStatus ? stored.status : body.status };
-      if (!isDeepStrictEqual(next, stored)) {
+      if (!isDeepStrictEqual(JSON.parse(JSON.stringify(next)), stored)) {
         stored = {
           ...next,
           metadata: {
@@ -75,16 +75,6 @@ function apiServer(crdHasStatus: boolean, discovered = crdHasStatus) {
     },
   };
 }
-
-const clock = () => {
-  let nowMs = 0;
-  return {
-    now: () => nowMs,
-    advance: (ms: number) => {
-      nowMs += ms;
-    },
-  };
-};
 
 describe('updateChangedStatus', () => {
   it("writes with the object where the CRD has no status subresource (Argo's and ours), discovery read once", async () => {
@@ -143,85 +133,91 @@ describe('updateChangedStatus', () => {
     }
   });
 
-  it("the CRD lost its status subresource (Argo's applied over an older chart's): 404 on /status, discovery again, then with the object", async () => {
-    const api = apiServer(true);
-    const time = clock();
-    const subresources = new StatusSubresources(api.client, { now: time.now });
-    expect(await subresources.has(RUNS)).toBe(true);
-    api.state.crdHasStatus = false;
-    api.state.discovered = false;
-    time.advance(5000);
-    const written = await updateChangedStatus(api.client, subresources, RUNS, structuredClone(api.stored), {
-      phase: 'Running',
-    });
-    expect(written).toBe('2');
-    expect(api.stored.status).toEqual({ phase: 'Running' });
+  it("the CRD lost its status subresource (Argo's applied over an older chart's), discovery not yet: 404 on /status, then with the object, and so on", async () => {
+    const api = apiServer(false, true);
+    const subresources = new StatusSubresources(api.client);
+    const write = (phase: string) =>
+      updateChangedStatus(api.client, subresources, RUNS, structuredClone(api.stored), { phase });
+    expect(await write('Running')).toBe('2');
+    expect(await write('Successful')).toBe('3');
+    expect(api.stored.status).toEqual({ phase: 'Successful' });
     expect(api.requests).toEqual([
       'GET /apis/argoproj.io/v1alpha1',
       'PUT <run>/status',
-      'GET /apis/argoproj.io/v1alpha1',
       'PUT <run>',
+      'PUT <run>', // learned from the first write: no /status, no discovery
     ]);
   });
 
-  it('the CRD gained the subresource: the object is stored unchanged (status ignored), discovery again, then /status', async () => {
+  it('the CRD gained the subresource, discovery not yet: the object is stored unchanged (status ignored), then /status, and so on', async () => {
+    const api = apiServer(true, false);
+    const subresources = new StatusSubresources(api.client);
+    const write = (phase: string) =>
+      updateChangedStatus(api.client, subresources, RUNS, structuredClone(api.stored), { phase });
+    expect(await write('Running')).toBe('2');
+    expect(await write('Successful')).toBe('3');
+    expect(api.stored.status).toEqual({ phase: 'Successful' });
+    expect(api.requests).toEqual([
+      'GET /apis/argoproj.io/v1alpha1',
+      'PUT <run>',
+      'PUT <run>/status',
+      'PUT <run>/status',
+    ]);
+  });
+
+  it('a CRD changed under a running controller, both ways: each write lands', async () => {
     const api = apiServer(false);
-    const time = clock();
-    const subresources = new StatusSubresources(api.client, { now: time.now });
-    expect(await subresources.has(RUNS)).toBe(false);
+    const subresources = new StatusSubresources(api.client);
+    const write = (phase: string) =>
+      updateChangedStatus(api.client, subresources, RUNS, structuredClone(api.stored), { phase });
+    expect(await write('Running')).toBe('2');
     api.state.crdHasStatus = true;
-    api.state.discovered = true;
-    time.advance(5000);
-    const written = await updateChangedStatus(api.client, subresources, RUNS, structuredClone(api.stored), {
-      phase: 'Running',
-    });
-    expect(written).toBe('2');
-    expect(api.stored.status).toEqual({ phase: 'Running' });
+    expect(await write('Successful')).toBe('3');
+    api.state.crdHasStatus = false;
+    expect(await write('Failed')).toBe('4');
+    expect(api.stored.status).toEqual({ phase: 'Failed' });
     expect(api.requests).toEqual([
       'GET /apis/argoproj.io/v1alpha1',
       'PUT <run>',
-      'GET /apis/argoproj.io/v1alpha1',
+      'PUT <run>',
       'PUT <run>/status',
+      'PUT <run>/status',
+      'PUT <run>',
     ]);
   });
 
-  it('a 404 for an object that is gone stays a NotFoundError; discovery is read again at most every 2 s', async () => {
-    const api = apiServer(true);
-    const time = clock();
-    const subresources = new StatusSubresources(api.client, { now: time.now });
-    expect(await subresources.has(RUNS)).toBe(true);
-    api.state.exists = false;
-    const write = () =>
-      updateChangedStatus(api.client, subresources, RUNS, structuredClone(api.stored), { phase: 'Running' });
-    time.advance(5000);
-    await expect(write()).rejects.toBeInstanceOf(NotFoundError);
-    await expect(write()).rejects.toBeInstanceOf(NotFoundError);
-    time.advance(2000);
-    await expect(write()).rejects.toBeInstanceOf(NotFoundError);
-    expect(api.requests).toEqual([
-      'GET /apis/argoproj.io/v1alpha1', // at start
-      'PUT <run>/status',
-      'GET /apis/argoproj.io/v1alpha1', // the 404: discovery is 5 s old
-      'PUT <run>/status', // read 0 s ago: not again
-      'PUT <run>/status',
-      'GET /apis/argoproj.io/v1alpha1', // 2 s later
-    ]);
+  it('an object that is gone stays a NotFoundError, with or without the subresource', async () => {
+    for (const crdHasStatus of [true, false]) {
+      const api = apiServer(crdHasStatus);
+      api.state.exists = false;
+      await expect(
+        updateChangedStatus(
+          api.client,
+          new StatusSubresources(api.client),
+          RUNS,
+          structuredClone(api.stored),
+          {
+            phase: 'Running',
+          },
+        ),
+      ).rejects.toBeInstanceOf(NotFoundError);
+      expect(api.requests).toEqual(
+        crdHasStatus
+          ? ['GET /apis/argoproj.io/v1alpha1', 'PUT <run>/status', 'PUT <run>']
+          : ['GET /apis/argoproj.io/v1alpha1', 'PUT <run>'],
+      );
+    }
   });
 
-  it('discovery that lags the CRD change: the write fails, and a later write (discovery read again) succeeds', async () => {
-    const api = apiServer(true);
-    const time = clock();
-    const subresources = new StatusSubresources(api.client, { now: time.now });
-    expect(await subresources.has(RUNS)).toBe(true);
-    api.state.crdHasStatus = false; // discovery still lists analysisruns/status
-    time.advance(5000);
-    const write = () =>
-      updateChangedStatus(api.client, subresources, RUNS, structuredClone(api.stored), { phase: 'Running' });
-    await expect(write()).rejects.toBeInstanceOf(NotFoundError);
-    api.state.discovered = false;
-    time.advance(2000);
-    expect(await write()).toBe('2');
-    expect(api.stored.status).toEqual({ phase: 'Running' });
+  it('a status the server stores as it was (a key set to undefined) is no write, and does not change the answer', async () => {
+    const api = apiServer(false);
+    const subresources = new StatusSubresources(api.client);
+    const status = { phase: 'Pending', message: undefined };
+    expect(
+      await updateChangedStatus(api.client, subresources, RUNS, structuredClone(api.stored), status),
+    ).toBeUndefined();
+    expect(await subresources.has(RUNS)).toBe(false);
+    expect(api.requests).toEqual(['GET /apis/argoproj.io/v1alpha1', 'PUT <run>', 'PUT <run>/status']);
   });
 
   it('a failed discovery read is not kept: the next write reads it again', async () => {
