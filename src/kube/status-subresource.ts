@@ -23,7 +23,11 @@ export class StatusSubresources {
   private readonly discovered = new Map<string, Promise<Set<string>>>();
   private readonly learned = new Map<string, boolean>();
 
-  constructor(private readonly client: RestClient) {}
+  constructor(
+    private readonly client: RestClient,
+    /** Told when a write shows that a CRD changed (gained or lost /status) since we looked. */
+    private readonly onChange: (resource: ApiResource, hasStatus: boolean) => void = () => {},
+  ) {}
 
   /** True when the CRD of `resource` declares the status subresource (discovery read on first use). */
   async has(resource: ApiResource): Promise<boolean> {
@@ -49,7 +53,10 @@ export class StatusSubresources {
 
   /** What a write showed about the installed CRD; it overrides discovery from now on. */
   learn(resource: ApiResource, hasStatus: boolean): void {
-    this.learned.set(resourceKey(resource), hasStatus);
+    const key = resourceKey(resource);
+    if (this.learned.get(key) === hasStatus) return;
+    this.learned.set(key, hasStatus);
+    this.onChange(resource, hasStatus);
   }
 }
 
@@ -64,7 +71,14 @@ export async function discoverStatusSubresource(
   resource: ApiResource,
   logger: Logger,
 ): Promise<StatusSubresources> {
-  const subresources = new StatusSubresources(client);
+  const subresources = new StatusSubresources(client, (changed, hasStatus) =>
+    logger.info(
+      { resource: changed.plural, statusSubresource: hasStatus },
+      hasStatus
+        ? 'the CRD gained the status subresource: status written through /status'
+        : 'the CRD lost the status subresource: status written with the object',
+    ),
+  );
   try {
     const has = await subresources.has(resource);
     logger.info(
