@@ -11,6 +11,7 @@ const E2E_SERIAL = [
   'test/e2e/helm-install.test.ts',
   'test/e2e/helm-rbac.test.ts',
   'test/e2e/helm-template.test.ts',
+  'test/e2e/argo-crds.test.ts',
 ];
 
 export default defineConfig({
@@ -34,7 +35,8 @@ export default defineConfig({
       //   apply the same cluster-scoped ClusterAnalysisTemplates as analysis.test.ts;
       // - helm-install installs the chart's CRDs over the ones every file uses, helm-rbac
       //   installs ClusterRoles and runs a cluster-wide controller, helm-template shares their
-      //   build of Helm and its chart checks.
+      //   build of Helm and its chart checks;
+      // - argo-crds replaces the AnalysisRun and Experiment CRDs with Argo's (and changes them).
       {
         test: {
           name: 'e2e',

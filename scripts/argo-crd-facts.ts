@@ -1,6 +1,7 @@
 // Writes test/fixtures/argo-crds/facts.json: what the schema test compares our CRDs with, taken
 // from Argo Rollouts v1.10.2's manifests/crds in its Go module (read from the module cache, not
-// copied): every `default:` with its path, and the type of each node on the way to it.
+// copied): every `default:` with its path, the type of each node on the way to it, and the
+// subresources.
 //
 //   npx tsx scripts/argo-crd-facts.ts      (needs Go; downloads the module with go1.27.3)
 import { execFileSync } from 'node:child_process';
@@ -25,12 +26,18 @@ type Node = {
   additionalProperties?: Node | boolean;
 };
 
-const facts: Record<string, { defaults: Record<string, unknown>; types: Record<string, string> }> = {};
+const facts: Record<
+  string,
+  { defaults: Record<string, unknown>; types: Record<string, string>; subresources: Record<string, unknown> }
+> = {};
 for (const file of readdirSync(dir)
   .filter((f) => f.endsWith('-crd.yaml'))
   .sort()) {
   const crd = parse(readFileSync(join(dir, file), 'utf8')) as {
-    spec: { names: { kind: string }; versions: { schema: { openAPIV3Schema: Node } }[] };
+    spec: {
+      names: { kind: string };
+      versions: { schema: { openAPIV3Schema: Node }; subresources?: Record<string, unknown> }[];
+    };
   };
   const defaults: Record<string, unknown> = {};
   const types: Record<string, string> = {};
@@ -45,7 +52,7 @@ for (const file of readdirSync(dir)
     if (typeof node.additionalProperties === 'object') walk(node.additionalProperties, `${path}{}`, here);
   };
   walk(crd.spec.versions[0]!.schema.openAPIV3Schema, '', []);
-  facts[crd.spec.names.kind] = { defaults, types };
+  facts[crd.spec.names.kind] = { defaults, types, subresources: crd.spec.versions[0]!.subresources ?? {} };
 }
 const target = new URL('../test/fixtures/argo-crds/facts.json', import.meta.url);
 writeFileSync(target, `${JSON.stringify({ source: `${module} manifests/crds`, kinds: facts }, null, 2)}\n`);

@@ -1,6 +1,7 @@
 // Applies an AnalysisRun reconcile: asks plan.ts what to measure, reads secret arguments (only
 // here, only into memory), takes the measurements through the providers, asks plan.ts for the
-// new status, then writes it through /status with the resourceVersion we read (a concurrent
+// new status, then writes it (through /status or with the object, as the installed CRD has it;
+// see kube/status-subresource.ts) with the resourceVersion we read (a concurrent
 // change makes it conflict, and the retry re-plans), records Events, and lets providers clean
 // up after trimmed measurements. Secret values are redacted from anything that leaves memory.
 import type { Argument, Measurement, Metric } from '../api/analysis.js';
@@ -8,9 +9,10 @@ import { ANALYSIS_RUN_KIND, apiResourceOf } from '../api/kinds.js';
 import { NotFoundError } from '../kube/api-error.js';
 import type { EventRecorder, PlannedEvent } from '../kube/events.js';
 import type { KubeObject } from '../kube/object.js';
-import { deleteObject, updateChangedStatus } from '../kube/patch.js';
+import { deleteObject } from '../kube/patch.js';
 import { coreResources } from '../kube/resource.js';
 import type { RestClient } from '../kube/rest.js';
+import { type StatusSubresources, updateChangedStatus } from '../kube/status-subresource.js';
 import type { Logger } from '../process/logger.js';
 import { resolveMetricArgs } from './metric-args.js';
 import {
@@ -39,6 +41,8 @@ export const REDACTED = '*****';
 
 export interface AnalysisActContext {
   client: RestClient;
+  /** Whether AnalysisRuns have /status (Argo's CRD and ours: no; an older Slipway's: yes). */
+  statusSubresources: StatusSubresources;
   events: EventRecorder;
   logger: Logger;
   providers: ProviderContext;
@@ -194,7 +198,13 @@ export async function reconcileAnalysisRun(
       return plan.ttl.action === 'wait' ? { requeueAfterMs: plan.ttl.requeueAfterMs } : {};
     }
     case 'invalid': {
-      const written = await updateChangedStatus(ctx.client, ANALYSIS_RUNS, run, plan.status);
+      const written = await updateChangedStatus(
+        ctx.client,
+        ctx.statusSubresources,
+        ANALYSIS_RUNS,
+        run,
+        plan.status,
+      );
       recordEvents(ctx, run, plan.events);
       return written ? { writtenResourceVersion: written } : {};
     }
@@ -215,7 +225,13 @@ export async function reconcileAnalysisRun(
         `Unable to resolve metric arguments: ${(error as Error).message}`,
         ctx.now(),
       );
-      const written = await updateChangedStatus(ctx.client, ANALYSIS_RUNS, run, failed.status);
+      const written = await updateChangedStatus(
+        ctx.client,
+        ctx.statusSubresources,
+        ANALYSIS_RUNS,
+        run,
+        failed.status,
+      );
       recordEvents(ctx, run, failed.events);
       return written ? { writtenResourceVersion: written } : {};
     }
@@ -232,7 +248,13 @@ export async function reconcileAnalysisRun(
   }
 
   const assessment = assessRun(run, plan, outcomes, ctx.now());
-  const written = await updateChangedStatus(ctx.client, ANALYSIS_RUNS, run, assessment.status);
+  const written = await updateChangedStatus(
+    ctx.client,
+    ctx.statusSubresources,
+    ANALYSIS_RUNS,
+    run,
+    assessment.status,
+  );
   recordEvents(ctx, run, assessment.events);
 
   // Measurements are trimmed only after one was added this pass, so its provider was built.

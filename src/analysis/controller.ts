@@ -15,6 +15,7 @@ import {
 } from '../kube/controller.js';
 import { type KubeObject, splitObjectKey } from '../kube/object.js';
 import { coreResources } from '../kube/resource.js';
+import { discoverStatusSubresource } from '../kube/status-subresource.js';
 import { ANALYSIS_RUNS, reconcileAnalysisRun } from './act.js';
 import { registerAnalysisMetrics } from './metrics.js';
 import type { ObservedAnalysisRun } from './plan.js';
@@ -92,8 +93,10 @@ export const analysisRunController: ControllerFactory = {
     const writtenOver = new WrittenOver();
 
     const controllerNamespace = ctx.namespace ?? process.env.POD_NAMESPACE ?? DEFAULT_CONTROLLER_NAMESPACE;
+    const statusSubresources = await discoverStatusSubresource(client, ANALYSIS_RUNS, logger);
     const actContext = {
       client,
+      statusSubresources,
       events: ctx.events,
       logger,
       now: () => new Date(),

@@ -14,6 +14,7 @@ import {
   StringEnum,
   StringMap,
   Timestamp,
+  UncheckedStringEnum,
 } from './schema-primitives.js';
 
 export const ArgumentSchema = Type.Object({
@@ -153,7 +154,7 @@ export const ANALYSIS_PHASES = [
 export type AnalysisPhase = (typeof ANALYSIS_PHASES)[number];
 
 const MeasurementSchema = Type.Object({
-  phase: StringEnum(ANALYSIS_PHASES),
+  phase: UncheckedStringEnum(ANALYSIS_PHASES),
   message: Type.Optional(Type.String()),
   startedAt: Type.Optional(Timestamp()),
   finishedAt: Type.Optional(Timestamp()),
@@ -165,7 +166,7 @@ export type Measurement = Static<typeof MeasurementSchema>;
 
 const MetricResultSchema = Type.Object({
   name: Type.String(),
-  phase: StringEnum(ANALYSIS_PHASES),
+  phase: UncheckedStringEnum(ANALYSIS_PHASES),
   measurements: Type.Optional(Type.Array(MeasurementSchema)),
   message: Type.Optional(Type.String()),
   count: Type.Optional(Int32()),
@@ -204,7 +205,7 @@ export const AnalysisRunSpecSchema = Type.Object({
 });
 
 export const AnalysisRunStatusSchema = Type.Object({
-  phase: Type.Optional(StringEnum(ANALYSIS_PHASES)),
+  phase: Type.Optional(UncheckedStringEnum(ANALYSIS_PHASES)),
   message: Type.Optional(Type.String()),
   metricResults: Type.Optional(Type.Array(MetricResultSchema)),
   startedAt: Type.Optional(Timestamp()),

@@ -30,7 +30,7 @@ export function toStructuralSchema(schema: unknown): unknown {
 
 export function buildCrd(def: KindDefinition): CustomResourceDefinition {
   const subresources: Record<string, unknown> = {};
-  if (def.hasStatus) subresources.status = {};
+  if (def.statusSubresource) subresources.status = {};
   if (def.scale) subresources.scale = { ...def.scale };
   return {
     apiVersion: 'apiextensions.k8s.io/v1',

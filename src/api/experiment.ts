@@ -9,8 +9,8 @@ import {
   LabelSelector,
   LabelsAndAnnotations,
   PodTemplateSpec,
-  StringEnum,
   Timestamp,
+  UncheckedStringEnum,
 } from './schema-primitives.js';
 
 /** An Experiment's phase is an AnalysisPhase in Argo's types too. */
@@ -50,7 +50,7 @@ export const ExperimentSpecSchema = Type.Object({
 });
 
 export const ExperimentStatusSchema = Type.Object({
-  phase: Type.Optional(StringEnum(EXPERIMENT_PHASES)),
+  phase: Type.Optional(UncheckedStringEnum(EXPERIMENT_PHASES)),
   message: Type.Optional(Type.String()),
   availableAt: Type.Optional(Timestamp()),
   conditions: Conditions(),
@@ -76,7 +76,7 @@ export const ExperimentStatusSchema = Type.Object({
       Type.Object({
         name: Type.String(),
         analysisRun: Type.String(),
-        phase: StringEnum(EXPERIMENT_PHASES),
+        phase: UncheckedStringEnum(EXPERIMENT_PHASES),
         message: Type.Optional(Type.String()),
       }),
     ),

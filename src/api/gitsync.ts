@@ -344,7 +344,7 @@ export const IMAGE_WATCH_KIND: KindDefinition = {
   shortNames: ['iw'],
   scope: 'Namespaced',
   schema: ImageWatchSchema,
-  hasStatus: true,
+  statusSubresource: true,
   printerColumns: [
     { name: 'Image', type: 'string', jsonPath: '.spec.image' },
     { name: 'Strategy', type: 'string', jsonPath: '.spec.policy.strategy' },
@@ -376,7 +376,7 @@ export const GIT_TARGET_KIND: KindDefinition = {
   shortNames: ['gt'],
   scope: 'Namespaced',
   schema: GitTargetSchema,
-  hasStatus: true,
+  statusSubresource: true,
   printerColumns: [
     { name: 'URL', type: 'string', jsonPath: '.spec.url' },
     { name: 'Branch', type: 'string', jsonPath: '.spec.branch' },

@@ -21,7 +21,8 @@ export interface KindDefinition {
   shortNames: string[];
   scope: 'Namespaced' | 'Cluster';
   schema: TSchema;
-  hasStatus: boolean;
+  /** The status subresource: status written only through /status (Argo's: Rollout only). */
+  statusSubresource: boolean;
   /** The scale subresource, so an HPA (or `kubectl scale`) can drive the object. */
   scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath: string };
   printerColumns: PrinterColumn[];

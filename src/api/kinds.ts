@@ -20,7 +20,7 @@ export const ROLLOUT_KIND: KindDefinition = {
   shortNames: ['ro'],
   scope: 'Namespaced',
   schema: RolloutSchema,
-  hasStatus: true,
+  statusSubresource: true,
   scale: {
     specReplicasPath: '.spec.replicas',
     statusReplicasPath: '.status.HPAReplicas',
@@ -61,7 +61,7 @@ export const ANALYSIS_TEMPLATE_KIND: KindDefinition = {
   shortNames: ['at'],
   scope: 'Namespaced',
   schema: AnalysisTemplateSchema,
-  hasStatus: false,
+  statusSubresource: false,
   printerColumns: [AGE_COLUMN],
 };
 
@@ -74,7 +74,7 @@ export const CLUSTER_ANALYSIS_TEMPLATE_KIND: KindDefinition = {
   shortNames: ['cat'],
   scope: 'Cluster',
   schema: ClusterAnalysisTemplateSchema,
-  hasStatus: false,
+  statusSubresource: false,
   printerColumns: [AGE_COLUMN],
 };
 
@@ -87,7 +87,9 @@ export const ANALYSIS_RUN_KIND: KindDefinition = {
   shortNames: ['ar'],
   scope: 'Namespaced',
   schema: AnalysisRunSchema,
-  hasStatus: true,
+  // No status subresource, as Argo's CRD: Argo writes the status with the object, and a
+  // cluster switches between Argo and Slipway without replacing CRDs (kube/status-subresource.ts).
+  statusSubresource: false,
   printerColumns: [
     { name: 'Status', type: 'string', jsonPath: '.status.phase', description: 'AnalysisRun status' },
     AGE_COLUMN,
@@ -103,7 +105,9 @@ export const EXPERIMENT_KIND: KindDefinition = {
   shortNames: ['exp'],
   scope: 'Namespaced',
   schema: ExperimentSchema,
-  hasStatus: true,
+  // No status subresource, as Argo's CRD: Argo writes the status with the object, and a
+  // cluster switches between Argo and Slipway without replacing CRDs (kube/status-subresource.ts).
+  statusSubresource: false,
   printerColumns: [
     { name: 'Status', type: 'string', jsonPath: '.status.phase', description: 'Experiment status' },
     AGE_COLUMN,

@@ -192,7 +192,7 @@ export const PROMOTION_PIPELINE_KIND: KindDefinition = {
   shortNames: ['pp'],
   scope: 'Namespaced',
   schema: PromotionPipelineSchema,
-  hasStatus: true,
+  statusSubresource: true,
   printerColumns: [
     { name: 'Image', type: 'string', jsonPath: '.spec.image' },
     { name: 'Decision', type: 'string', jsonPath: '.status.lastDecision.type' },

@@ -23,6 +23,15 @@ export const StringEnum = <const T extends readonly string[]>(values: T, descrip
   Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
 
 /**
+ * A string our code reads as one of `values`, with no enum in the CRD, as in Argo's: for the
+ * status of kinds without the status subresource (AnalysisRun, Experiment), which every write
+ * of the object validates, and to which Argo Rollouts writes an empty phase ("") while it
+ * starts a run; an enum there makes the API server refuse Argo's whole write.
+ */
+export const UncheckedStringEnum = <const T extends readonly string[]>(_values: T) =>
+  Type.Unsafe<T[number]>({ type: 'string' });
+
+/**
  * An object whose fields we do not model one by one but must keep intact: the API server
  * prunes unknown fields, and pruning a field of a valid Argo Rollouts manifest would
  * silently change what the user declared.
@@ -193,7 +202,7 @@ export interface NamespacedObject<Spec, Status> {
   status?: Status;
 }
 
-/** A top-level kind with a spec and a status (status written only through /status). */
+/** A top-level kind with a spec and a status. */
 export const KindWithStatus = <S extends TSchema, St extends TSchema>(
   description: string,
   spec: S,

@@ -1,5 +1,6 @@
 // Applies an Experiment plan: ReplicaSets, Services and AnalysisRuns in plan order, then the
-// status through /status with the resourceVersion we read (a concurrent terminate makes it
+// status (through /status or with the object, as the installed CRD has it; see
+// kube/status-subresource.ts) with the resourceVersion we read (a concurrent terminate makes it
 // conflict and the retry re-plans), then Events. ReplicaSet writes are guarded by the
 // generation and annotations the plan saw (then by our own last write; see ConditionalWrites):
 // a failed guard (a ConflictError) drops the pass and re-plans; each write's version goes to
@@ -15,9 +16,10 @@ import { AlreadyExistsError, ConflictError, NotFoundError } from '../kube/api-er
 import { ConditionalWrites, type GuardedChanges } from '../kube/conditional-writes.js';
 import type { EventRecorder } from '../kube/events.js';
 import type { OwnedWrites } from '../kube/owned-writes.js';
-import { createObject, deleteObject, mergePatch, updateChangedStatus } from '../kube/patch.js';
+import { createObject, deleteObject, mergePatch } from '../kube/patch.js';
 import { coreResources } from '../kube/resource.js';
 import type { RestClient } from '../kube/rest.js';
+import { type StatusSubresources, updateChangedStatus } from '../kube/status-subresource.js';
 import { formatTime } from '../kube/timestamps.js';
 import type { Logger } from '../process/logger.js';
 import type { ReplicaSet } from '../rollout/workload-types.js';
@@ -43,6 +45,8 @@ const MAX_RUN_COLLISIONS = 10;
 
 export interface ExperimentActContext {
   client: RestClient;
+  /** Whether Experiments have /status (Argo's CRD and ours: no; an older Slipway's: yes). */
+  statusSubresources: StatusSubresources;
   events: EventRecorder;
   logger: Logger;
   /** Told of each write to the Experiment's ReplicaSets, so stale reconciles can be skipped. */
@@ -285,7 +289,7 @@ export async function reconcileExperiment(
   const invalid = invalidSpecMessage(ex);
   if (invalid) {
     const status = invalidSpecStatus(ex, invalid, formatTime(observed.now.getTime()));
-    const written = await updateChangedStatus(ctx.client, EXPERIMENTS, ex, status);
+    const written = await updateChangedStatus(ctx.client, ctx.statusSubresources, EXPERIMENTS, ex, status);
     return written ? { writtenResourceVersion: written } : {};
   }
   const plan = planExperiment(observed);
@@ -307,7 +311,7 @@ export async function reconcileExperiment(
   recordEvents(ctx, ex, [...plan.events.filter((e) => e.after === 'actions'), ...failures]);
   let written: string | undefined;
   try {
-    written = await updateChangedStatus(ctx.client, EXPERIMENTS, ex, plan.status);
+    written = await updateChangedStatus(ctx.client, ctx.statusSubresources, EXPERIMENTS, ex, plan.status);
   } catch (error) {
     // Our cache is behind (or the spec changed, e.g. terminate): plan again from the watch.
     if (error instanceof ConflictError) return { requeueAfterMs: CONFLICT_REQUEUE_MS };

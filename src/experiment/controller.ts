@@ -25,6 +25,7 @@ import {
 import { type KubeObject, splitObjectKey } from '../kube/object.js';
 import { OwnedWrites } from '../kube/owned-writes.js';
 import { coreResources } from '../kube/resource.js';
+import { discoverStatusSubresource } from '../kube/status-subresource.js';
 import type { ReplicaSet } from '../rollout/workload-types.js';
 import { EXPERIMENTS, reconcileExperiment } from './act.js';
 import { registerExperimentMetrics } from './metrics.js';
@@ -132,7 +133,8 @@ export const experimentController: ControllerFactory = {
 
     // Planning from the copy our last status write replaced would repeat work.
     const writtenOver = new WrittenOver();
-    const actContext = { client, events: ctx.events, logger, ownWrites };
+    const statusSubresources = await discoverStatusSubresource(client, EXPERIMENTS, logger);
+    const actContext = { client, statusSubresources, events: ctx.events, logger, ownWrites };
 
     const reconcile = async (key: string) => {
       const { namespace, name } = splitObjectKey(key);

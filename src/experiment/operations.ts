@@ -9,8 +9,8 @@ export function terminateExperimentPatch(): { spec: { terminate: true } } {
 
 /**
  * Merge patch that clears the status so the experiment starts over (Argo's `retry experiment`).
- * Our Experiment CRD has a status subresource, so it must be sent to `/status`; sent to the
- * object itself (as Argo's plugin does against Argo's CRD, which has none) it is ignored.
+ * Argo's plugin sends it to the object, which works with Argo's Experiment CRD and ours (no
+ * status subresource); where an older Slipway chart installed one, it must go to `/status`.
  */
 export function retryExperimentPatch(): { status: null } {
   return { status: null };

@@ -1,7 +1,6 @@
 // Writes to the API server with the conflict and existence rules controllers need:
 // patches of every content type, /status writes, optimistic-concurrency updates, and
 // create/delete that can tolerate AlreadyExists/NotFound.
-import { isDeepStrictEqual } from 'node:util';
 import { createPatch, type Operation } from 'rfc6902';
 import { AlreadyExistsError, NotFoundError } from './api-error.js';
 import { describeObject, type KubeObject } from './object.js';
@@ -115,21 +114,6 @@ export function updateStatus<T extends KubeObject>(
   object: T,
 ): Promise<T> {
   return updateObject(client, resource, object, { subresource: 'status' });
-}
-
-/**
- * PUTs `status` through /status unless the object already holds it: the resourceVersion written,
- * undefined when there was nothing to write.
- */
-export async function updateChangedStatus<T extends KubeObject & { status?: unknown }>(
-  client: RestClient,
-  resource: ApiResource,
-  object: T,
-  status: NonNullable<T['status']>,
-): Promise<string | undefined> {
-  if (isDeepStrictEqual(status, object.status ?? {})) return undefined;
-  const written = await updateStatus(client, resource, { ...object, status });
-  return written.metadata?.resourceVersion;
 }
 
 export interface CreateOptions {

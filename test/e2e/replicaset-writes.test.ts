@@ -12,6 +12,7 @@ import type { EventRecorder } from '../../src/kube/events.js';
 import { createObject, deleteObject, mergePatch, patchStatus } from '../../src/kube/patch.js';
 import { coreResources } from '../../src/kube/resource.js';
 import { RestClient } from '../../src/kube/rest.js';
+import { StatusSubresources } from '../../src/kube/status-subresource.js';
 import type { Logger } from '../../src/process/logger.js';
 import { applyRolloutPlan } from '../../src/rollout/act.js';
 import type { ObservedRolloutObject, RolloutPlan } from '../../src/rollout/plan.js';
@@ -154,7 +155,7 @@ describe('Experiment ReplicaSet writes', () => {
   };
   const pass = async (ex: ExperimentObject, rs: ReplicaSet) =>
     reconcileExperiment(
-      { ...actContext, client },
+      { ...actContext, client, statusSubresources: new StatusSubresources(client) },
       {
         experiment: ex,
         replicaSets: new Map([['baseline', rs]]),

@@ -7,6 +7,7 @@ import type { KubeObject } from '../../kube/object.js';
 import { jsonPatch, mergePatch, updateObject } from '../../kube/patch.js';
 import { type ApiResource, coreResources } from '../../kube/resource.js';
 import type { RestClient } from '../../kube/rest.js';
+import { StatusSubresources } from '../../kube/status-subresource.js';
 import {
   ABORT_PATCH,
   PAUSE_PATCH,
@@ -143,13 +144,16 @@ export function retryCommand(context: CliContext): Command {
     .description('Retry an experiment')
     .action(async (names: string[]) => {
       const { client, namespace } = context.cluster();
+      // Argo sends {"status":null} to the object: right for Argo's CRD and ours, which have no
+      // status subresource; an older Slipway chart's CRD has one, and ignores status there.
+      const subresources = new StatusSubresources(client);
       for (const name of names) {
-        // Argo sends {"status":null} to the object, which an API server with the /status
-        // subresource ignores; sent to /status (object as fallback) it clears the status.
-        const ex = await patchStatusOrObject(
+        const viaStatus = await subresources.has(EXPERIMENTS);
+        const ex = await mergePatch<KubeObject>(
           client,
           { resource: EXPERIMENTS, namespace, name },
           RETRY_EXPERIMENT_PATCH,
+          viaStatus ? { subresource: 'status' } : {},
         );
         context.out.write(`experiment '${nameOf(ex, name)}' retried\n`);
       }

@@ -19,10 +19,12 @@ export const CONTROLLER_GRANTS = sortedGrants({
   'argoproj.io/rollouts/status': ['update'],
   'argoproj.io/rollouts/finalizers': ['update'],
   // get: a run or Experiment just created is read back when the cache has not seen it yet.
-  'argoproj.io/analysisruns': ['create', 'get', 'list', 'watch', 'patch', 'delete'],
+  // update: their status, with the object (no status subresource, as Argo's CRDs); /status
+  // update where an older Slipway chart installed CRDs with the subresource.
+  'argoproj.io/analysisruns': ['create', 'get', 'list', 'watch', 'patch', 'update', 'delete'],
   'argoproj.io/analysisruns/status': ['update'],
   'argoproj.io/analysisruns/finalizers': ['update'],
-  'argoproj.io/experiments': ['create', 'get', 'list', 'watch', 'patch', 'delete'],
+  'argoproj.io/experiments': ['create', 'get', 'list', 'watch', 'patch', 'update', 'delete'],
   'argoproj.io/experiments/status': ['update'],
   'argoproj.io/experiments/finalizers': ['update'],
   'argoproj.io/analysistemplates': ['list', 'watch'],

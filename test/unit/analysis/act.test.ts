@@ -12,6 +12,7 @@ import {
 import type { Measurement, Metric } from '../../../src/api/analysis.js';
 import { type CoreEvent, EventRecorder } from '../../../src/kube/events.js';
 import type { KubeRequest, RestClient } from '../../../src/kube/rest.js';
+import { StatusSubresources } from '../../../src/kube/status-subresource.js';
 import { createLogger } from '../../../src/process/logger.js';
 
 const NOW = new Date(Date.UTC(2025, 0, 1, 12, 0, 0));
@@ -31,6 +32,10 @@ function harness(provider: Partial<MetricProvider>): Harness {
   const client = {
     request: async (req: KubeRequest) => {
       requests.push(req);
+      // API discovery as with Argo's AnalysisRun CRD: no status subresource.
+      if (req.method === 'GET' && req.path === '/apis/argoproj.io/v1alpha1') {
+        return { resources: [{ name: 'analysisruns' }] };
+      }
       if (req.method === 'GET' && req.path.includes('/secrets/')) {
         return { kind: 'Secret', data: { token: Buffer.from(SECRET).toString('base64') } };
       }
@@ -77,6 +82,7 @@ function harness(provider: Partial<MetricProvider>): Harness {
     calls,
     ctx: {
       client,
+      statusSubresources: new StatusSubresources(client),
       events: recorder,
       logger: createLogger('test', 'error'),
       now: () => NOW,
@@ -129,7 +135,8 @@ describe('reconcileAnalysisRun', () => {
     await flush();
     expect(h.calls[0]).toContain(SECRET); // the provider got the real value
     const put = h.requests.find((r) => r.method === 'PUT');
-    expect(put?.path).toBe('/apis/argoproj.io/v1alpha1/namespaces/shop/analysisruns/r/status');
+    // With the object: the CRD has no status subresource (as Argo's).
+    expect(put?.path).toBe('/apis/argoproj.io/v1alpha1/namespaces/shop/analysisruns/r');
     const written = JSON.stringify(put?.body);
     expect(written).not.toContain(SECRET);
     expect(written).toContain('GET http://svc/?t=***** refused');

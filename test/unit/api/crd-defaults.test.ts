@@ -4,11 +4,18 @@ import { buildCrd } from '../../../src/api/crd.js';
 import { ALL_KINDS } from '../../../src/api/kinds.js';
 
 // Argo Rollouts v1.10.2's manifests/crds, summarized by scripts/argo-crd-facts.ts: every
-// `default:` with its path, and the type of every node on the way to one.
+// `default:` with its path, the type of every node on the way to one, and the subresources.
 const facts = JSON.parse(
   readFileSync(new URL('../../fixtures/argo-crds/facts.json', import.meta.url), 'utf8'),
 ) as {
-  kinds: Record<string, { defaults: Record<string, unknown>; types: Record<string, string> }>;
+  kinds: Record<
+    string,
+    {
+      defaults: Record<string, unknown>;
+      types: Record<string, string>;
+      subresources: Record<string, unknown>;
+    }
+  >;
 };
 
 type Node = {
@@ -36,6 +43,16 @@ function summarize(schema: Node) {
 const argoKinds = ALL_KINDS.filter((kind) => kind.group === 'argoproj.io');
 
 describe("CRD defaults match Argo Rollouts v1.10.2's CRDs", () => {
+  // Where status is written depends on it (AnalysisRun and Experiment: with the object), so a
+  // cluster can switch between Argo and Slipway with either product's CRDs installed.
+  it.each(argoKinds.map((k) => [k.kind, k] as const))(
+    "%s has the subresources of Argo's CRD",
+    (kind, def) => {
+      const [version] = buildCrd(def).spec.versions as { subresources?: Record<string, unknown> }[];
+      expect(version?.subresources ?? {}).toEqual(facts.kinds[kind]?.subresources);
+    },
+  );
+
   it('covers every Argo kind', () => {
     expect(argoKinds.map((k) => k.kind).sort()).toEqual(Object.keys(facts.kinds).sort());
   });

@@ -5,6 +5,7 @@ import { type ExperimentActContext, reconcileExperiment } from '../../../src/exp
 import type { ExperimentObject, ObservedExperiment } from '../../../src/experiment/plan.js';
 import { OwnedWrites } from '../../../src/kube/owned-writes.js';
 import type { KubeRequest } from '../../../src/kube/rest.js';
+import { StatusSubresources } from '../../../src/kube/status-subresource.js';
 import type { ReplicaSet } from '../../../src/rollout/workload-types.js';
 import { replicaSetStore } from '../support/replicaset-store.js';
 
@@ -59,6 +60,7 @@ function server(initial: ReplicaSet) {
   const recorded: string[] = [];
   const ctx = {
     client: store.client,
+    statusSubresources: new StatusSubresources(store.client),
     events: { record: async (_o: unknown, _t: string, reason: string) => void recorded.push(reason) },
     logger: { warn() {}, debug() {}, info() {}, error() {} },
   } as never;
