@@ -1,7 +1,8 @@
 // Cost of one /metrics scrape of the controller process with N cached Rollouts (issue 22): the
 // metric sources are filled in-process, without a cluster, as the informer caches and the
-// controllers fill them (realistic Rollout objects, 5 reconcile observations and 2 Events per
-// Rollout, an AnalysisRun per 10 Rollouts and an Experiment per 50), then the scrape is rendered
+// controllers fill them (realistic Rollout objects, 5 reconcile observations, 2 Events, a status
+// write and a patch in the request counter and a notification_send per Rollout, an AnalysisRun
+// per 10 Rollouts and an Experiment per 50), then the scrape is rendered
 // as the /metrics endpoint renders it. Prints CPU ms, bytes, lines and heap allocated per scrape.
 //
 //   npx tsx bench/metrics-scrape.ts [--rollouts 1000,10000] [--scrapes 20]
@@ -20,6 +21,7 @@ import { registerExperimentMetrics } from '../src/experiment/metrics.js';
 import { RequestCounter } from '../src/kube/request-counter.js';
 import { createProcessMetrics } from '../src/metrics/registry.js';
 import { registerRolloutMetrics } from '../src/metrics/rollout-metrics.js';
+import { createNotificationMetrics } from '../src/notifications/metrics.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -157,7 +159,8 @@ function experiment(i: number): Experiment {
 
 /** The metric sources of one controller process, filled for n Rollouts; returns the scrape. */
 function fill(n: number): { scrape(): Promise<string>; stop(): void; heapWithoutMetrics: number } {
-  const process = createProcessMetrics(new RequestCounter());
+  const requests = new RequestCounter();
+  const process = createProcessMetrics(requests);
   const rollouts = Array.from({ length: n }, (_, i) => rollout(i));
   const runs = Array.from({ length: Math.ceil(n / 10) }, (_, i) => analysisRun(i * 10));
   const experiments = Array.from({ length: Math.ceil(n / 50) }, (_, i) => experiment(i * 50));
@@ -166,11 +169,18 @@ function fill(n: number): { scrape(): Promise<string>; stop(): void; heapWithout
   const rolloutMetrics = registerRolloutMetrics(process.exposition, () => [...rollouts]);
   const analysisMetrics = registerAnalysisMetrics(process.exposition, () => [...runs]);
   const experimentMetrics = registerExperimentMetrics(process.exposition, () => [...experiments]);
+  const notificationMetrics = createNotificationMetrics(process.registry, process.exposition);
   for (const ro of rollouts) {
     const { namespace = '', name = '' } = ro.metadata ?? {};
     for (let i = 0; i < 5; i++) rolloutMetrics.startReconcile(namespace, name)();
     rolloutMetrics.eventRecorded(namespace, name, 'Normal', 'RolloutUpdated');
     rolloutMetrics.eventRecorded(namespace, name, 'Normal', 'RolloutCompleted');
+    // As a live controller's: the status writes and patch per Rollout in the request counter
+    // (Argo's `name` label), notification_send for its Events.
+    for (const verb of ['update', 'patch'] as const) {
+      requests.record({ verb, resource: 'rollouts', namespace, name, statusCode: 200 });
+    }
+    notificationMetrics.observe(ro, 0);
   }
   for (const run of runs) {
     analysisMetrics.startReconcile(run.metadata?.namespace ?? '', run.metadata?.name ?? '')();
@@ -185,6 +195,7 @@ function fill(n: number): { scrape(): Promise<string>; stop(): void; heapWithout
       rolloutMetrics.unregister();
       analysisMetrics.unregister();
       experimentMetrics.unregister();
+      notificationMetrics.unregister();
       process.stop();
     },
   };

@@ -80,7 +80,7 @@ describe('controller health metrics', () => {
       counter.record({ ...request, verb: 'list', resource: 'rollouts', name: '' });
       counter.record({ ...request, verb: 'patch', resource: 'replicasets', name: 'web-abc' });
       counter.record({ ...request, verb: 'create', resource: 'events', name: '', statusCode: 201 });
-      const text = await metrics.registry.getSingleMetricAsString('controller_clientset_k8s_request_total');
+      const text = await metrics.scrape();
       expect(text).toContain(
         '# HELP controller_clientset_k8s_request_total Number of kubernetes requests executed during application reconciliation.',
       );
