@@ -148,8 +148,9 @@ export function registerRolloutMetrics(
   rollouts: () => readonly CachedRollout[],
   options: RolloutMetricsOptions = {},
 ): RolloutMetrics {
-  // Per cached Rollout: its rollout_info and rollout_phase lines, and `{namespace="..",name=".."} `
-  // of the others.
+  // Per cached Rollout: its whole lines of every family read from the cache (the informer
+  // replaces the object when its status changes, so the values in them are never stale), so a
+  // scrape of an unchanged Rollout builds no string at all.
   const lines = new PerObject((ro: CachedRollout) => {
     const namespace = ro.metadata?.namespace ?? '';
     const name = ro.metadata?.name ?? '';
@@ -172,10 +173,13 @@ export function registerRolloutMetrics(
       ]);
       phases += `rollout_phase{${series}} ${candidate === phase ? 1 : 0}\n`;
     }
+    const series = identity(namespace, name);
     return {
       info: flat(`rollout_info{${labels}} 1\n`),
       phases: flat(phases),
-      identity: flat(`{${identity(namespace, name)}} `),
+      replicas: REPLICAS.map((family) =>
+        flat(`${family.name}{${series}} ${formatValue(family.value(ro))}\n`),
+      ),
     };
   });
   const reconcile = new ObjectHistogram(
@@ -203,11 +207,10 @@ export function registerRolloutMetrics(
     for (const ro of cached) out += lines.get(ro).info;
     out += `\n${PHASE}`;
     for (const ro of cached) out += lines.get(ro).phases;
-    for (const family of REPLICAS) {
+    REPLICAS.forEach((family, i) => {
       out += `\n${family.header}`;
-      for (const ro of cached)
-        out += `${family.name}${lines.get(ro).identity}${formatValue(family.value(ro))}\n`;
-    }
+      for (const ro of cached) out += lines.get(ro).replicas[i];
+    });
     return `${out}\n${reconcile.render()}\n${errors.render()}\n${events.render()}`;
   };
   const removeSource = exposition.add({ render });
