@@ -107,6 +107,8 @@ interface HistogramSeries {
   counts: number[];
   sum: number;
   count: number;
+  /** The series' lines as last written; dropped by the next observation. */
+  text: string | undefined;
 }
 
 /** A histogram with one series per object (identity key), its labels built once per series. */
@@ -137,6 +139,7 @@ export class ObjectHistogram {
         counts: new Array<number>(this.bounds.length + 1).fill(0),
         sum: 0,
         count: 0,
+        text: undefined,
       };
       this.series.set(key, s);
     }
@@ -145,6 +148,7 @@ export class ObjectHistogram {
     s.counts[i] = (s.counts[i] as number) + 1;
     s.sum += value;
     s.count += 1;
+    s.text = undefined;
   }
 
   remove(key: string): void {
@@ -153,17 +157,23 @@ export class ObjectHistogram {
 
   render(): string {
     let out = this.header;
+    // Most series do not change between scrapes (an idle Rollout is not reconciled): their
+    // lines are kept as written, so a scrape allocates only for the ones that changed.
+    for (const s of this.series.values()) out += s.text ??= this.seriesText(s);
+    return out;
+  }
+
+  private seriesText(s: HistogramSeries): string {
     const { name, bucketPrefixes } = this;
     const last = bucketPrefixes.length - 1;
-    for (const s of this.series.values()) {
-      let cumulative = 0;
-      for (let i = 0; i < last; i++) {
-        cumulative += s.counts[i] as number;
-        out += `${bucketPrefixes[i]}${s.tail}${cumulative}\n`;
-      }
-      out += `${bucketPrefixes[last]}${s.tail}${s.count}\n${name}_sum{${s.tail}${formatValue(s.sum)}\n${name}_count{${s.tail}${s.count}\n`;
+    let out = '';
+    let cumulative = 0;
+    for (let i = 0; i < last; i++) {
+      cumulative += s.counts[i] as number;
+      out += `${bucketPrefixes[i]}${s.tail}${cumulative}\n`;
     }
-    return out;
+    out += `${bucketPrefixes[last]}${s.tail}${s.count}\n${name}_sum{${s.tail}${formatValue(s.sum)}\n${name}_count{${s.tail}${s.count}\n`;
+    return flat(out);
   }
 }
 
@@ -171,6 +181,8 @@ export class ObjectHistogram {
 export class ObjectCounter {
   /** Object key -> label string -> value. */
   private readonly series = new Map<string, Map<string, number>>();
+  /** Object key -> its lines as last written; dropped by the object's next increment. */
+  private readonly texts = new Map<string, string>();
   private readonly header: string;
 
   constructor(
@@ -190,16 +202,25 @@ export class ObjectCounter {
     const value = own.get(labels);
     if (value === undefined) own.set(flat(labels), 1);
     else own.set(labels, value + 1);
+    this.texts.delete(key);
   }
 
   remove(key: string): void {
     this.series.delete(key);
+    this.texts.delete(key);
   }
 
   render(): string {
     let out = this.header;
-    for (const own of this.series.values()) {
-      for (const [labels, value] of own) out += `${this.name}{${labels}} ${value}\n`;
+    for (const [key, own] of this.series) {
+      let text = this.texts.get(key);
+      if (text === undefined) {
+        text = '';
+        for (const [labels, value] of own) text += `${this.name}{${labels}} ${value}\n`;
+        text = flat(text);
+        this.texts.set(key, text);
+      }
+      out += text;
     }
     return out;
   }

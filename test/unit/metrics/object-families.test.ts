@@ -13,6 +13,7 @@ import {
   Exposition,
   escapeLabelValue,
   METRIC_CLEANUP_DELAY_MS,
+  ObjectCounter,
   ObjectHistogram,
 } from '../../../src/metrics/object-families.js';
 import { createProcessMetrics } from '../../../src/metrics/registry.js';
@@ -229,6 +230,22 @@ describe('per-object families as Prometheus text', () => {
         '',
       ].join('\n'),
     );
+    // A series' lines are kept between scrapes; an observation after a scrape shows in the next.
+    histogram.observe('a/b', () => 'namespace="a",name="b"', 0.2);
+    expect(histogram.render()).toContain('demo_bucket{le="1",namespace="a",name="b"} 4\n');
+    expect(histogram.render()).toContain('demo_count{namespace="a",name="b"} 5\n');
+  });
+
+  it('write a counter increment made after a scrape in the next one', () => {
+    const counter = new ObjectCounter('demo_total', 'Demo.');
+    counter.inc('a/b', 'namespace="a",name="b",reason="X"');
+    expect(counter.render()).toContain('demo_total{namespace="a",name="b",reason="X"} 1\n');
+    counter.inc('a/b', 'namespace="a",name="b",reason="X"');
+    counter.inc('a/b', 'namespace="a",name="b",reason="Y"');
+    expect(counter.render()).toContain('demo_total{namespace="a",name="b",reason="X"} 2\n');
+    expect(counter.render()).toContain('demo_total{namespace="a",name="b",reason="Y"} 1\n');
+    counter.remove('a/b');
+    expect(counter.render()).not.toContain('name="b"');
   });
 
   it('escape backslash, double quote and newline in label values', () => {
