@@ -5,17 +5,17 @@
 // after its deletion, as in Argo.
 // Written as text by ../metrics/object-families.ts (label strings built once per cached run).
 import type { AnalysisRun } from '../api/analysis.js';
-import { type Clock, systemClock } from '../kube/clock.js';
 import {
-  DelayedRemoval,
+  ARGO_BUCKETS,
+  type CleanupOptions,
   type Exposition,
   familyHeader,
   flat,
   labelString,
-  METRIC_CLEANUP_DELAY_MS,
   ObjectCounter,
   ObjectHistogram,
   PerObject,
+  removalAfterDelete,
   startTimer,
 } from '../metrics/object-families.js';
 import { metricNameMatches } from './metric-spec.js';
@@ -70,7 +70,7 @@ function dryRunNames(run: AnalysisRun): Set<string> {
 export function registerAnalysisMetrics(
   exposition: Exposition,
   runs: () => readonly AnalysisRun[],
-  options: { clock?: Clock; cleanupDelayMs?: number } = {},
+  options: CleanupOptions = {},
 ): AnalysisMetrics {
   // Per cached run: its lines of the families read from the cache.
   const lines = new PerObject((run: AnalysisRun) => {
@@ -127,17 +127,10 @@ export function registerAnalysisMetrics(
   const reconcile = new ObjectHistogram(
     'analysis_run_reconcile',
     'Analysis Run reconciliation performance.',
-    [0.01, 0.15, 0.25, 0.5, 1],
+    ARGO_BUCKETS,
   );
   const errors = new ObjectCounter('analysis_run_reconcile_error', 'Error occurring during the analysis run');
-  const removal = new DelayedRemoval(
-    options.clock ?? systemClock,
-    options.cleanupDelayMs ?? METRIC_CLEANUP_DELAY_MS,
-    (key) => {
-      reconcile.remove(key);
-      errors.remove(key);
-    },
-  );
+  const removal = removalAfterDelete([reconcile, errors], options);
   const removeSource = exposition.add({
     render() {
       let info = INFO;

@@ -4,17 +4,17 @@
 // a deleted experiment's series go 65 s after its deletion, as in Argo. Written as text by
 // ../metrics/object-families.ts (label strings built once per cached experiment).
 import type { Experiment } from '../api/experiment.js';
-import { type Clock, systemClock } from '../kube/clock.js';
 import {
-  DelayedRemoval,
+  ARGO_BUCKETS,
+  type CleanupOptions,
   type Exposition,
   familyHeader,
   flat,
   labelString,
-  METRIC_CLEANUP_DELAY_MS,
   ObjectCounter,
   ObjectHistogram,
   PerObject,
+  removalAfterDelete,
   startTimer,
 } from '../metrics/object-families.js';
 
@@ -46,7 +46,7 @@ const identity = (namespace: string, name: string) =>
 export function registerExperimentMetrics(
   exposition: Exposition,
   experiments: () => readonly Experiment[],
-  options: { clock?: Clock; cleanupDelayMs?: number } = {},
+  options: CleanupOptions = {},
 ): ExperimentMetrics {
   // Per cached experiment: its experiment_info line and its experiment_phase lines.
   const lines = new PerObject((ex: Experiment) => {
@@ -63,17 +63,10 @@ export function registerExperimentMetrics(
   const reconcile = new ObjectHistogram(
     'experiment_reconcile',
     'Experiments reconciliation performance.',
-    [0.01, 0.15, 0.25, 0.5, 1],
+    ARGO_BUCKETS,
   );
   const errors = new ObjectCounter('experiment_reconcile_error', 'Error occurring during the experiment');
-  const removal = new DelayedRemoval(
-    options.clock ?? systemClock,
-    options.cleanupDelayMs ?? METRIC_CLEANUP_DELAY_MS,
-    (key) => {
-      reconcile.remove(key);
-      errors.remove(key);
-    },
-  );
+  const removal = removalAfterDelete([reconcile, errors], options);
   const removeSource = exposition.add({
     render() {
       let info = INFO;

@@ -8,7 +8,7 @@
 // informer replaces an object on update, so a WeakMap keyed by it is never stale) and per
 // series for the histograms and counters, which keep their counts in fixed arrays. Everything
 // else stays in prom-client; the scrape is its text followed by these (ProcessMetrics.scrape).
-import type { Clock, TimerHandle } from '../kube/clock.js';
+import { type Clock, systemClock, type TimerHandle } from '../kube/clock.js';
 
 /** Label value escaping of the text format: backslash, newline and double quote. */
 export function escapeLabelValue(value: string): string {
@@ -260,3 +260,26 @@ export class DelayedRemoval {
     this.pending.clear();
   }
 }
+
+/** How a module's per-object series go after a deletion (tests pass a fake clock and delay). */
+export interface CleanupOptions {
+  clock?: Clock;
+  cleanupDelayMs?: number;
+}
+
+/** Removes an object's series from each of `families` the cleanup delay after its deletion. */
+export function removalAfterDelete(
+  families: readonly { remove(key: string): void }[],
+  options: CleanupOptions = {},
+): DelayedRemoval {
+  return new DelayedRemoval(
+    options.clock ?? systemClock,
+    options.cleanupDelayMs ?? METRIC_CLEANUP_DELAY_MS,
+    (key) => {
+      for (const family of families) family.remove(key);
+    },
+  );
+}
+
+/** Argo's buckets for its reconcile and notification_send histograms (controller/metrics/prommetrics.go). */
+export const ARGO_BUCKETS: readonly number[] = [0.01, 0.15, 0.25, 0.5, 1];

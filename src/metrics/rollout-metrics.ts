@@ -6,18 +6,18 @@
 // label string per cached Rollout), not through prom-client: at 10,000 Rollouts that is the
 // scrape's bulk.
 import type { Rollout } from '../api/rollout.js';
-import { type Clock, systemClock } from '../kube/clock.js';
 import {
-  DelayedRemoval,
+  ARGO_BUCKETS,
+  type CleanupOptions,
   type Exposition,
   familyHeader,
   flat,
   formatValue,
   labelString,
-  METRIC_CLEANUP_DELAY_MS,
   ObjectCounter,
   ObjectHistogram,
   PerObject,
+  removalAfterDelete,
   startTimer,
 } from './object-families.js';
 
@@ -35,11 +35,6 @@ export interface RolloutMetrics {
 }
 
 type CachedRollout = Rollout & { metadata?: { namespace?: string; name?: string } };
-
-export interface RolloutMetricsOptions {
-  clock?: Clock;
-  cleanupDelayMs?: number;
-}
 
 function strategyOf(rollout: Rollout): string {
   if (rollout.spec.strategy.blueGreen) return 'blueGreen';
@@ -146,7 +141,7 @@ const identity = (namespace: string, name: string) =>
 export function registerRolloutMetrics(
   exposition: Exposition,
   rollouts: () => readonly CachedRollout[],
-  options: RolloutMetricsOptions = {},
+  options: CleanupOptions = {},
 ): RolloutMetrics {
   // Per cached Rollout: its whole lines of every family read from the cache (the informer
   // replaces the object when its status changes, so the values in them are never stale), so a
@@ -185,20 +180,11 @@ export function registerRolloutMetrics(
   const reconcile = new ObjectHistogram(
     'rollout_reconcile',
     'Rollout reconciliation performance.',
-    // Argo's buckets (controller/metrics/prommetrics.go).
-    [0.01, 0.15, 0.25, 0.5, 1],
+    ARGO_BUCKETS,
   );
   const errors = new ObjectCounter('rollout_reconcile_error', 'Error occurring during the rollout');
   const events = new ObjectCounter('rollout_events_total', 'Count of rollout events');
-  const removal = new DelayedRemoval(
-    options.clock ?? systemClock,
-    options.cleanupDelayMs ?? METRIC_CLEANUP_DELAY_MS,
-    (key) => {
-      reconcile.remove(key);
-      errors.remove(key);
-      events.remove(key);
-    },
-  );
+  const removal = removalAfterDelete([reconcile, errors, events], options);
 
   // One family at a time, each appended to one string: V8 builds that rope fastest.
   const render = () => {

@@ -5,14 +5,14 @@
 // they are written as text by ../metrics/object-families.ts like the other per-object families,
 // and an object's series go 65 s after it is deleted, as Argo removes them.
 import { Counter, type Registry } from 'prom-client';
-import { type Clock, systemClock } from '../kube/clock.js';
 import {
-  DelayedRemoval,
+  ARGO_BUCKETS,
+  type CleanupOptions,
   type Exposition,
   labelString,
-  METRIC_CLEANUP_DELAY_MS,
   ObjectCounter,
   ObjectHistogram,
+  removalAfterDelete,
 } from '../metrics/object-families.js';
 
 type Named = { metadata?: { namespace?: string; name?: string } };
@@ -35,23 +35,14 @@ export interface NotificationMetrics {
   unregister(): void;
 }
 
-export interface NotificationMetricsOptions {
-  clock?: Clock;
-  cleanupDelayMs?: number;
-}
-
 export function createNotificationMetrics(
   registry: Registry,
   exposition: Exposition,
-  options: NotificationMetricsOptions = {},
+  options: CleanupOptions = {},
 ): NotificationMetrics {
   const success = new ObjectCounter('notification_send_success', 'Notification send success.');
   const error = new ObjectCounter('notification_send_error', 'Error sending the notification');
-  const duration = new ObjectHistogram(
-    'notification_send',
-    'Notification send performance.',
-    [0.01, 0.15, 0.25, 0.5, 1],
-  );
+  const duration = new ObjectHistogram('notification_send', 'Notification send performance.', ARGO_BUCKETS);
   const deliveries =
     (registry.getSingleMetric('notification_deliveries_total') as Counter<
       'service' | 'trigger' | 'result'
@@ -62,15 +53,7 @@ export function createNotificationMetrics(
       labelNames: ['service', 'trigger', 'result'] as const,
       registers: [registry],
     });
-  const removal = new DelayedRemoval(
-    options.clock ?? systemClock,
-    options.cleanupDelayMs ?? METRIC_CLEANUP_DELAY_MS,
-    (key) => {
-      success.remove(key);
-      error.remove(key);
-      duration.remove(key);
-    },
-  );
+  const removal = removalAfterDelete([success, error, duration], options);
   const removeSource = exposition.add({
     render: () => [success.render(), error.render(), duration.render()].join('\n'),
   });
