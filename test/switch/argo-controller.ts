@@ -11,7 +11,7 @@ import { CLUSTER_ASSETS_DIR } from '../../src/package-paths.js';
 import { startTestController, type TestController } from '../e2e/support/controller.js';
 import { kubectl } from '../e2e/support/kubectl.js';
 
-export function argoVersion(): string {
+function argoVersion(): string {
   const text = readFileSync(join(CLUSTER_ASSETS_DIR, 'versions.env'), 'utf8');
   const version = /^ARGO_ROLLOUTS_VERSION=(\S+)$/m.exec(text)?.[1];
   if (!version) throw new Error('test/cluster/versions.env: ARGO_ROLLOUTS_VERSION is missing');
@@ -27,20 +27,6 @@ export function ensureArgoController(): string {
 }
 
 export { freePort };
-
-/** A file of Argo's own CRDs (manifests/crds in its Go module, downloaded by the build). */
-export function argoCrdFile(file: string): string {
-  const modCache = execFileSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8' }).trim();
-  return join(
-    modCache,
-    'github.com',
-    'argoproj',
-    `argo-rollouts@v${argoVersion()}`,
-    'manifests',
-    'crds',
-    file,
-  );
-}
 
 export interface ArgoController {
   readonly metricsPort: number;

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTestController, type TestController } from '../e2e/support/controller.js';
 import { type FixtureServer, startHttpFixture } from '../e2e/support/http-fixtures.js';
-import { apply, getJson, installTestCrds, kubectl, kubectlBinary } from '../e2e/support/kubectl.js';
+import { apply, getJson, kubectl } from '../e2e/support/kubectl.js';
 import {
   ARGO_EXAMPLES,
   analysisTemplateManifest,
@@ -24,12 +24,7 @@ import {
 } from '../e2e/support/manifests.js';
 import { setImage, waitForRollout } from '../e2e/support/rollouts.js';
 import { eventually } from '../e2e/support/wait.js';
-import {
-  type ArgoController,
-  argoCrdFile,
-  ensureArgoController,
-  startArgoController,
-} from './argo-controller.js';
+import { type ArgoController, ensureArgoController, startArgoController } from './argo-controller.js';
 import { type Comparison, compareScrapes, type Family, parseMetrics } from './metrics-text.js';
 
 const namespace = `mcompat-${Date.now().toString(36)}`;
@@ -169,37 +164,6 @@ function applyObjects(fixtureUrl: string): void {
   kubectl(['apply', '-n', namespace, '-f', join(ARGO_EXAMPLES, 'istio_istio-subset-split.yaml')]);
 }
 
-/**
- * Argo's CRDs give AnalysisRun and Experiment no status subresource; ours do. Argo, run on
- * ours, writes their status with the whole object and the API server drops it: its analyses and
- * Experiments never leave Pending. So Argo runs on its own CRDs for these two kinds (as its
- * users have them) and Slipway on ours; the objects, and their status, stay in between.
- */
-const STATUS_SUBRESOURCE_DIFFERS = [
-  ['analysisruns.argoproj.io', 'analysis-run-crd.yaml'],
-  ['experiments.argoproj.io', 'experiment-crd.yaml'],
-] as const;
-
-const hasStatusSubresource = (crd: string) =>
-  getJson<{ spec: { versions: { subresources?: { status?: object } }[] } }>(['crd', crd]).spec.versions.some(
-    (v) => v.subresources?.status !== undefined,
-  );
-
-async function useCrdsOf(who: 'argo' | 'slipway'): Promise<void> {
-  if (who === 'argo') {
-    for (const [, file] of STATUS_SUBRESOURCE_DIFFERS) {
-      kubectl(['apply', '--server-side', '--force-conflicts', '-f', argoCrdFile(file)]);
-    }
-  } else {
-    installTestCrds(kubectlBinary(), inject('kubeconfig'));
-  }
-  for (const [crd] of STATUS_SUBRESOURCE_DIFFERS) {
-    await eventually(`${crd}: ${who}'s CRD served`, () =>
-      hasStatusSubresource(crd) === (who === 'slipway') ? true : undefined,
-    );
-  }
-}
-
 interface Named {
   metadata: { name: string };
   status?: { phase?: string };
@@ -296,14 +260,11 @@ describe('/metrics compared family by family with Argo Rollouts v1.10.2 on the s
   afterAll(async () => {
     await argo?.stop();
     await slipway?.shutdown();
-    // The other files of this run expect ours.
-    await useCrdsOf('slipway');
     kubectl(['delete', 'clusteranalysistemplate', CLUSTER_TEMPLATE, '--ignore-not-found']);
     await fixture?.close();
   });
 
   it('under Argo: the objects reach their states and Argo is scraped', async () => {
-    await useCrdsOf('argo');
     argo = await startArgoController({
       binary,
       kubeconfig: inject('kubeconfig'),
@@ -356,7 +317,6 @@ describe('/metrics compared family by family with Argo Rollouts v1.10.2 on the s
 
   it('under Slipway: the same objects, Slipway is scraped', async () => {
     expect(argoText).not.toBe('');
-    await useCrdsOf('slipway');
     slipway = await startTestController(namespace);
     const controller = slipway;
     slipwayText = await settle(() => controller.metricsText(), 'slipway', run);
