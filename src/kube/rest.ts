@@ -209,7 +209,13 @@ export function objectNameOf(path: string): string {
   let rest = segments.slice(segments[0] === 'api' ? 2 : 3);
   // `namespaces/NS/...` scopes a resource; `namespaces/NS` alone is the Namespace NS.
   if (rest[0] === 'namespaces' && rest.length >= 3) rest = rest.slice(2);
-  return rest[1] === undefined ? '' : decodeURIComponent(rest[1]);
+  if (rest[1] === undefined) return '';
+  try {
+    return decodeURIComponent(rest[1]);
+  } catch {
+    // Not percent-encoding we wrote (object names have no `%`): the segment as it is.
+    return rest[1];
+  }
 }
 
 const POOL: http.AgentOptions = { keepAlive: true, maxSockets: 32, maxFreeSockets: 8 };
