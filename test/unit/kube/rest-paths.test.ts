@@ -13,6 +13,8 @@ describe('objectNameOf', () => {
       '/apis/coordination.k8s.io/v1/namespaces/argo-rollouts/leases/argo-rollouts-controller-lock',
       'argo-rollouts-controller-lock',
     ],
+    // Counting a request must never throw (it runs in the request's finally), whatever the path holds.
+    ['/api/v1/namespaces/shop/configmaps/bad%zz', 'bad%zz'],
   ])('%s names %s', (path, name) => {
     expect(objectNameOf(path)).toBe(name);
   });
