@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CRD_DIR } from '../../src/package-paths.js';
 import { requestsByCode, useController } from './support/controller.js';
 import { getJsonAsync, kubectl, patch } from './support/kubectl.js';
-import { jobProvider } from './support/manifests.js';
+import { experimentManifest, jobProvider } from './support/manifests.js';
 import { eventually, statusPoller } from './support/wait.js';
 
 const ARGO_MODULE = 'github.com/argoproj/argo-rollouts@v1.10.2';
@@ -116,28 +116,7 @@ function createRun(name: string): void {
 }
 
 function createExperiment(name: string, spec: Record<string, unknown>): void {
-  kubectl(
-    ['create', '-n', namespace, '-f', '-'],
-    JSON.stringify({
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Experiment',
-      metadata: { name },
-      spec: {
-        templates: [
-          {
-            name: 'baseline',
-            replicas: 1,
-            selector: { matchLabels: { app: `${name}-b` } },
-            template: {
-              metadata: { labels: { app: `${name}-b` } },
-              spec: { containers: [{ name: 'app', image: 'web:1' }] },
-            },
-          },
-        ],
-        ...spec,
-      },
-    }),
-  );
+  kubectl(['create', '-n', namespace, '-f', '-'], JSON.stringify(experimentManifest(undefined, name, spec)));
 }
 
 /** A Job-metric run and a timed Experiment, both to Successful. */

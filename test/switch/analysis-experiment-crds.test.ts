@@ -5,7 +5,7 @@
 // Experiment over; then the same under Slipway.
 import { describe, expect, it } from 'vitest';
 import { getJsonAsync, kubectl, patch } from '../e2e/support/kubectl.js';
-import { jobProvider } from '../e2e/support/manifests.js';
+import { experimentManifest, jobProvider } from '../e2e/support/manifests.js';
 import { statusPoller } from '../e2e/support/wait.js';
 import { useBothControllers } from './argo-controller.js';
 
@@ -34,27 +34,6 @@ function create(object: Record<string, unknown>): void {
   );
 }
 
-function experiment(name: string, spec: Record<string, unknown>): Record<string, unknown> {
-  return {
-    kind: 'Experiment',
-    metadata: { name },
-    spec: {
-      templates: [
-        {
-          name: 'baseline',
-          replicas: 1,
-          selector: { matchLabels: { app: `${name}-b` } },
-          template: {
-            metadata: { labels: { app: `${name}-b` } },
-            spec: { containers: [{ name: 'app', image: 'web:1' }] },
-          },
-        },
-      ],
-      ...spec,
-    },
-  };
-}
-
 interface Outcome {
   run: string | undefined;
   measurements: number | undefined;
@@ -74,8 +53,12 @@ async function scenario(prefix: string): Promise<Outcome> {
     metadata: { name: `${prefix}-run` },
     spec: { metrics: [{ name: 'check', provider: jobProvider() }] },
   });
-  create(experiment(`${prefix}-timed`, { duration: '3s' }));
-  create(experiment(`${prefix}-failing`, { analyses: [{ name: 'check', templateName: `${prefix}-fail` }] }));
+  create(experimentManifest(undefined, `${prefix}-timed`, { duration: '3s' }));
+  create(
+    experimentManifest(undefined, `${prefix}-failing`, {
+      analyses: [{ name: 'check', templateName: `${prefix}-fail` }],
+    }),
+  );
   const done = (o: Observed) =>
     ['Successful', 'Failed', 'Error', 'Inconclusive'].includes(o.status?.phase ?? '');
   const run = await waitForRun(`${prefix}-run`, 'completed', done);

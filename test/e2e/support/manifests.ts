@@ -118,6 +118,33 @@ export function analysisTemplateManifest(
   };
 }
 
+/** An Experiment with one one-replica template, `baseline` (pods `app=<name>-b`), and `spec` on top. */
+export function experimentManifest(
+  namespace: string | undefined,
+  name: string,
+  spec: Record<string, unknown>,
+) {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Experiment',
+    metadata: { name, ...(namespace && { namespace }) },
+    spec: {
+      templates: [
+        {
+          name: 'baseline',
+          replicas: 1,
+          selector: { matchLabels: { app: `${name}-b` } },
+          template: {
+            metadata: { labels: { app: `${name}-b` } },
+            spec: { containers: [{ name: 'app', image: 'web:1' }] },
+          },
+        },
+      ],
+      ...spec,
+    },
+  };
+}
+
 /**
  * A canary that splits by Service, with its Services `<name>-canary` and `<name>-stable`
  * (selecting `app=<name>`, port 80), to apply together.
