@@ -106,6 +106,8 @@ for (const w of settings.workloads) {
     throw new Error(`--workloads: unknown '${w}' (known: canary, idle, floor)`);
 }
 if (settings.burst > settings.idle) throw new Error('--burst must not exceed --idle');
+// The traced controller appends to a file there, and would exit at its first sample without it.
+if (flags['memory-trace']) mkdirSync(flags['memory-trace'], { recursive: true });
 
 const PRODUCTS = ['slipway', 'slipway-variant', 'argo', 'argo-raised'] as const;
 type Product = (typeof PRODUCTS)[number];
@@ -305,7 +307,7 @@ let traceRuns = 0;
 
 /** Both at their defaults (leader election on, Argo's client QPS 40 / burst 80 unless raised). */
 /** A running controller and the port its /metrics listens on. */
-type Controller = ChildProcess & { metricsPort: number };
+type Controller = ChildProcess & { metricsPort: number; product: Product; log: string };
 
 async function startController(product: Product, bench: Bench, argo: string): Promise<Controller> {
   const kubeconfig = bench.cluster.userKubeconfigs[CONTROLLER_USER] ?? '';
@@ -333,7 +335,7 @@ async function startController(product: Product, bench: Bench, argo: string): Pr
           'warn',
         ],
         {
-          stdio: ['ignore', 'ignore', 'ignore'],
+          stdio: ['ignore', 'ignore', openSync(controllerLog(bench), 'a')],
           env: {
             ...process.env,
             ...(variant ? { ...IMAGE.env, ...envList(flags['variant-env'] ?? '') } : SLIPWAY_ENV),
@@ -358,11 +360,29 @@ async function startController(product: Product, bench: Bench, argo: string): Pr
             ? ['--qps', String(settings.raisedQps), '--burst', String(settings.raisedBurst)]
             : []),
         ],
-        { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, POD_NAMESPACE: LEASE_NAMESPACE } },
+        {
+          stdio: ['ignore', 'ignore', openSync(controllerLog(bench), 'a')],
+          env: { ...process.env, POD_NAMESPACE: LEASE_NAMESPACE },
+        },
       );
   await sleep(200);
-  if (child.exitCode !== null) throw new Error(`${product} controller exited at once (${child.exitCode})`);
-  return Object.assign(child, { metricsPort });
+  const controller = Object.assign(child, { metricsPort, product, log: controllerLog(bench) });
+  assertRunning(controller);
+  return controller;
+}
+
+/** The controller's stderr, in the cluster's data dir (removed with it). */
+function controllerLog(bench: Bench): string {
+  return join(bench.dataDir, 'controller.log');
+}
+
+/** Throws, with the end of its stderr, when the controller has exited: a wait for it would never end. */
+function assertRunning(controller: Controller): void {
+  if (controller.exitCode === null && controller.signalCode === null) return;
+  const stderr = existsSync(controller.log) ? readFileSync(controller.log, 'utf8').slice(-2000) : '';
+  throw new Error(
+    `${controller.product} controller exited (${controller.exitCode ?? controller.signalCode}); its stderr ends:\n${stderr}`,
+  );
 }
 
 let metricsSaves = 0;
@@ -467,10 +487,17 @@ function rolloutStates(bench: Bench, selector?: string): RolloutState[] {
     });
 }
 
-/** Polls until every Rollout is Healthy on a stable hash not in `old`; returns name -> hash. */
-async function waitAllHealthy(bench: Bench, total: number, what: string, old?: Map<string, string>) {
+/** Polls until every Rollout is Healthy on a stable hash not in `old`; returns name -> hash. Throws if the controller exits. */
+async function waitAllHealthy(
+  bench: Bench,
+  controller: Controller,
+  total: number,
+  what: string,
+  old?: Map<string, string>,
+) {
   let last = -1;
   for (;;) {
+    assertRunning(controller);
     const states = rolloutStates(bench);
     const done = states.filter(
       (r) =>
@@ -562,7 +589,7 @@ async function runCanary(product: Product, argo: string): Promise<Figures> {
     await sleep(1000);
     let started = Date.now();
     apply('web:1');
-    const first = await waitAllHealthy(bench, n, `${product} canary first deploy`);
+    const first = await waitAllHealthy(bench, controller, n, `${product} canary first deploy`);
     const deployS = (Date.now() - started) / 1000;
     // The update window starts once the deploy's last request (e.g. a queued Event) is written.
     await waitQuiet(bench, started);
@@ -571,7 +598,7 @@ async function runCanary(product: Product, argo: string): Promise<Figures> {
     apply('web:2');
     // Part of the update time for both products: kubectl's own start and its GETs and PATCHes.
     const applyS = (Date.now() - started) / 1000;
-    await waitAllHealthy(bench, n, `${product} canary update`, first);
+    await waitAllHealthy(bench, controller, n, `${product} canary update`, first);
     const healthyAt = Date.now();
     const updateS = (healthyAt - started) / 1000;
     // Requests, Events and CPU are counted up to the update's last request, not to Healthy.
@@ -735,7 +762,7 @@ async function runIdle(product: Product, argo: string): Promise<Figures> {
   let controller = await startController(product, bench, argo);
   try {
     const started = Date.now();
-    const first = await waitAllHealthy(bench, m, `${product} idle first deploy`);
+    const first = await waitAllHealthy(bench, controller, m, `${product} idle first deploy`);
     const deployS = (Date.now() - started) / 1000;
     const deployCpuS = usageOf(controller.pid ?? 0).cpuSeconds;
 
@@ -816,7 +843,7 @@ async function runIdle(product: Product, argo: string): Promise<Figures> {
     const crashed = controller.exitCode !== null || controller.signalCode !== null;
     const peakRssMiB = crashed ? Number.NaN : usageOf(controller.pid ?? 0).peakRssMiB;
 
-    await waitAllHealthy(bench, m, `${product} after the burst`, undefined);
+    if (!crashed) await waitAllHealthy(bench, controller, m, `${product} after the burst`, undefined);
     // After the peak RSS above, so the scrapes' buffers do not change that figure.
     const scrape = crashed ? undefined : await scrapeCost(controller, product);
 
