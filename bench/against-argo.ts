@@ -54,7 +54,7 @@ import { freePort, type RunningControlPlane, startControlPlane } from '../src/lo
 import { CRD_DIR, PACKAGE_ROOT } from '../src/package-paths.js';
 import type { ReplicaSet } from '../src/rollout/workload-types.js';
 import { envList, imageRuntime } from './image-runtime.js';
-import { processCpu } from './proc.js';
+import { processCpu, sampleRssSplit } from './proc.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -575,6 +575,7 @@ async function runCanary(product: Product, argo: string): Promise<Figures> {
     );
   const spawnedAt = Date.now();
   const controller = await startController(product, bench, argo);
+  const rssSplit = sampleRssSplit(controller.pid ?? 0);
   try {
     // Time the deploy from a running controller: wait for its first LIST of Rollouts.
     const listDeadline = Date.now() + 120_000;
@@ -604,6 +605,7 @@ async function runCanary(product: Product, argo: string): Promise<Figures> {
     // Requests, Events and CPU are counted up to the update's last request, not to Healthy.
     const lastRequestAt = await waitQuiet(bench, started);
     const usage = usageOf(controller.pid ?? 0);
+    const split = rssSplit.stop();
     const events = JSON.parse(bench.kubectl(['get', 'events', '-n', NAMESPACE, '-o', 'json'])) as {
       items: { reason?: string; count?: number; involvedObject?: { kind?: string } }[];
     };
@@ -635,12 +637,15 @@ async function runCanary(product: Product, argo: string): Promise<Figures> {
       'canary: of which the kubectl apply (s)': applyS,
       'canary: last update request after all Healthy (s)': Math.max(0, (lastRequestAt - healthyAt) / 1000),
       'canary: peak RSS (MiB)': usage.peakRssMiB,
+      'canary: of which anonymous, peak (MiB)': split.anonMiB,
+      'canary: of which file-backed, peak (MiB)': split.fileMiB,
       'canary: CPU (s)': usage.cpuSeconds,
       'canary: API requests per rollout update': update.requests / n,
       'canary: Event writes (create+patch), whole run': all.eventWrites,
       'canary: 409 conflicts, whole run': all.conflicts,
     };
   } finally {
+    rssSplit.stop();
     await stopController(controller);
     await bench.cluster.stop();
     auditCursors.delete(bench.auditLog);
@@ -760,6 +765,7 @@ async function runIdle(product: Product, argo: string): Promise<Figures> {
     manifests(() => 'web:1'),
   );
   let controller = await startController(product, bench, argo);
+  const rssSplit = sampleRssSplit(controller.pid ?? 0);
   try {
     const started = Date.now();
     const first = await waitAllHealthy(bench, controller, m, `${product} idle first deploy`);
@@ -842,6 +848,7 @@ async function runIdle(product: Product, argo: string): Promise<Figures> {
     // Exited on its own before the planned restart below (nothing restarts it here): a crash.
     const crashed = controller.exitCode !== null || controller.signalCode !== null;
     const peakRssMiB = crashed ? Number.NaN : usageOf(controller.pid ?? 0).peakRssMiB;
+    const split = rssSplit.stop();
 
     if (!crashed) await waitAllHealthy(bench, controller, m, `${product} after the burst`, undefined);
     // After the peak RSS above, so the scrapes' buffers do not change that figure.
@@ -879,6 +886,8 @@ async function runIdle(product: Product, argo: string): Promise<Figures> {
         ((idleUsage.cpuSeconds - cpuBefore) / ((idleTo - idleFrom) / 1000)) * 100,
       [`idle ${m}: RSS (MiB)`]: idleUsage.rssMiB,
       [`idle ${m}: peak RSS, deploy to after the burst (MiB)`]: peakRssMiB,
+      [`idle ${m}: of which anonymous, peak (MiB)`]: crashed ? Number.NaN : split.anonMiB,
+      [`idle ${m}: of which file-backed, peak (MiB)`]: crashed ? Number.NaN : split.fileMiB,
       [`idle ${m}: controller exits before the planned restart`]: crashed ? 1 : 0,
       [`idle ${m}: /metrics scrape CPU (ms)`]: scrape?.cpuMs ?? Number.NaN,
       [`idle ${m}: /metrics scrape time p50 (s)`]: scrape?.seconds ?? Number.NaN,
@@ -897,6 +906,7 @@ async function runIdle(product: Product, argo: string): Promise<Figures> {
       [`idle ${m}: 409 conflicts, whole run`]: count(auditEntries(bench.auditLog)).conflicts,
     };
   } finally {
+    rssSplit.stop();
     await stopController(controller);
     await bench.cluster.stop();
     auditCursors.delete(bench.auditLog);

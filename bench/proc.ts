@@ -29,3 +29,40 @@ export function processCpu(pid: number): number {
   for (const { cpu } of threadCpu(pid).values()) sum += cpu;
   return sum;
 }
+
+/** The largest anonymous and file-backed resident memory seen so far, in MiB. */
+export interface RssSplit {
+  anonMiB: number;
+  fileMiB: number;
+}
+
+/**
+ * Samples RssAnon and RssFile of `pid` every `everyMs` (the kernel keeps a high-water mark of
+ * the total, VmHWM, but not of each part). Anonymous memory is the heap, stacks and malloc, what
+ * a container's `container_memory_rss` shows; file-backed is the program's and libraries' pages
+ * it has touched (for Node most of it is the `node` binary: ~31 MiB for an empty script). A
+ * sample can miss a short peak, so each is a lower bound.
+ */
+export function sampleRssSplit(pid: number, everyMs = 100): { stop(): RssSplit } {
+  const peak: RssSplit = { anonMiB: 0, fileMiB: 0 };
+  const sample = () => {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const mib = (field: string) =>
+        Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
+      peak.anonMiB = Math.max(peak.anonMiB, mib('RssAnon'));
+      peak.fileMiB = Math.max(peak.fileMiB, mib('RssFile'));
+    } catch {
+      // the process has exited
+    }
+  };
+  sample();
+  const timer = setInterval(sample, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return { ...peak };
+    },
+  };
+}
