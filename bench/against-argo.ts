@@ -17,7 +17,9 @@
 // of its slower deploys is its own throttle. `--products slipway` runs Slipway alone (scale).
 //
 // Workloads:
-//   canary  N Rollouts x R replicas: first deploy, then a 6-step canary update to all Healthy.
+//   canary  N Rollouts x R replicas: first deploy, then a 6-step canary update to all Healthy
+//           (one kubectl apply of all N, then polling), and each Rollout's own update from a
+//           watch: its new spec seen -> seen Healthy on the new template (p50, p99).
 //   floor   no controller: what the cluster itself allows for the canary update. N pairs of
 //           ReplicaSets (R replicas on the old one) go through the update's R scale steps
 //           (new +1, old -1), each step as soon as the last one's pods are available and gone,
@@ -27,7 +29,7 @@
 //           send -> watch event with a new currentPodHash: p50, p99, max), ten scrapes of
 //           its /metrics as Prometheus would make them (CPU, time, size per scrape), then a
 //           restart (start-up: process start -> Lease held, -> first LIST of Rollouts).
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   closeSync,
   existsSync,
@@ -270,6 +272,8 @@ interface Bench {
   dataDir: string;
   auditLog: string;
   kubectl(args: string[], input?: string): string;
+  /** kubectl without blocking the event loop (a watch of the bench's own keeps its timestamps). */
+  kubectlAsync(args: string[], input?: string): Promise<string>;
 }
 
 async function freshCluster(product: Product, argo: string): Promise<Bench> {
@@ -293,7 +297,17 @@ async function freshCluster(product: Product, argo: string): Promise<Bench> {
   kubectl(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=120s']);
   kubectl(['create', 'namespace', NAMESPACE]);
   kubectl(['create', 'namespace', LEASE_NAMESPACE]);
-  return { cluster, dataDir, auditLog, kubectl };
+  const kubectlAsync = (args: string[], input?: string) =>
+    new Promise<string>((resolve, reject) => {
+      const child = execFile(
+        cluster.binaries.kubectl,
+        ['--kubeconfig', cluster.kubeconfigPath, ...args],
+        { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 },
+        (error, stdout) => (error ? reject(error) : resolve(stdout)),
+      );
+      child.stdin?.end(input ?? '');
+    });
+  return { cluster, dataDir, auditLog, kubectl, kubectlAsync };
 }
 
 /** Slipway runs with the image's Node flags and environment (bench/image-runtime.ts) unless told. */
@@ -467,8 +481,8 @@ interface RolloutState {
   current: string;
 }
 
-function rolloutStates(bench: Bench, selector?: string): RolloutState[] {
-  const out = bench.kubectl([
+async function rolloutStates(bench: Bench, selector?: string): Promise<RolloutState[]> {
+  const out = await bench.kubectlAsync([
     'get',
     'rollouts',
     '-n',
@@ -498,7 +512,7 @@ async function waitAllHealthy(
   let last = -1;
   for (;;) {
     assertRunning(controller);
-    const states = rolloutStates(bench);
+    const states = await rolloutStates(bench);
     const done = states.filter(
       (r) =>
         r.phase === 'Healthy' &&
@@ -562,17 +576,17 @@ async function runCanary(product: Product, argo: string): Promise<Figures> {
     { setWeight: 60 },
     { setWeight: 80 },
   ];
-  const apply = (image: string) =>
-    bench.kubectl(
-      ['apply', '-f', '-'],
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'List',
-        items: Array.from({ length: n }, (_, i) =>
-          rolloutManifest(`bench-${i}`, settings.replicas, image, steps),
-        ),
-      }),
-    );
+  const manifests = (image: string) =>
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: Array.from({ length: n }, (_, i) =>
+        rolloutManifest(`bench-${i}`, settings.replicas, image, steps),
+      ),
+    });
+  const apply = (image: string) => bench.kubectl(['apply', '-f', '-'], manifests(image));
+  // The update's: the bench's watch (watchEachUpdate) stamps events while kubectl runs.
+  const applyAsync = (image: string) => bench.kubectlAsync(['apply', '-f', '-'], manifests(image));
   const spawnedAt = Date.now();
   const controller = await startController(product, bench, argo);
   const rssSplit = sampleRssSplit(controller.pid ?? 0);
@@ -595,13 +609,23 @@ async function runCanary(product: Product, argo: string): Promise<Figures> {
     // The update window starts once the deploy's last request (e.g. a queued Event) is written.
     await waitQuiet(bench, started);
     const afterDeploy = Date.now();
+    const eachUpdate = await watchEachUpdate(bench, first);
+    let applyS: number;
+    let perRollout: number[];
     started = Date.now();
-    apply('web:2');
-    // Part of the update time for both products: kubectl's own start and its GETs and PATCHes.
-    const applyS = (Date.now() - started) / 1000;
-    await waitAllHealthy(bench, controller, n, `${product} canary update`, first);
+    try {
+      await applyAsync('web:2');
+      // Part of the update time for both products: kubectl's own start and its GETs and PATCHes.
+      applyS = (Date.now() - started) / 1000;
+      await waitAllHealthy(bench, controller, n, `${product} canary update`, first);
+    } finally {
+      perRollout = eachUpdate.stop();
+    }
     const healthyAt = Date.now();
     const updateS = (healthyAt - started) / 1000;
+    if (perRollout.length !== n)
+      say(`${product}: the watch saw ${perRollout.length} of ${n} updates through`);
+    const each = (p: number) => (perRollout.length === n ? percentile(perRollout, p) : Number.NaN);
     // Requests, Events and CPU are counted up to the update's last request, not to Healthy.
     const lastRequestAt = await waitQuiet(bench, started);
     const usage = usageOf(controller.pid ?? 0);
@@ -635,6 +659,8 @@ async function runCanary(product: Product, argo: string): Promise<Figures> {
       'canary: first deploy to all Healthy (s)': deployS,
       'canary: update to all Healthy (s)': updateS,
       'canary: of which the kubectl apply (s)': applyS,
+      'canary: each Rollout, new spec -> Healthy, p50 (s)': each(50),
+      'canary: each Rollout, new spec -> Healthy, p99 (s)': each(99),
       'canary: last update request after all Healthy (s)': Math.max(0, (lastRequestAt - healthyAt) / 1000),
       'canary: peak RSS (MiB)': usage.peakRssMiB,
       'canary: of which anonymous, peak (MiB)': split.anonMiB,
@@ -739,6 +765,58 @@ async function runFloor(): Promise<Figures> {
     auditCursors.delete(bench.auditLog);
     rmSync(bench.dataDir, { recursive: true, force: true });
   }
+}
+
+type WatchedRollout = KubeObject & {
+  status?: { phase?: string; stableRS?: string; currentPodHash?: string };
+};
+
+/**
+ * Each Rollout's own update time, seen by a watch of the bench's: from the first event that
+ * shows its new spec (a generation past the one it had when the watch started) to the first
+ * that shows it Healthy on a stable hash other than `old`'s. "Update to all Healthy" also counts
+ * the client sending the change to one Rollout after the other (kubectl apply) and the 2 s
+ * polling; this is what one team waiting on its own Rollout sees. Call before the change.
+ */
+async function watchEachUpdate(bench: Bench, old: Map<string, string>): Promise<{ stop(): number[] }> {
+  const client = new RestClient(loadKubeConfig({ path: bench.cluster.kubeconfigPath }).kubeConfig);
+  const caches = new InformerCache(client, { onError: () => {} });
+  const generation = new Map<string, number>();
+  const changedAt = new Map<string, number>();
+  const seconds = new Map<string, number>();
+  const see = (ro: WatchedRollout) => {
+    const name = ro.metadata?.name ?? '';
+    const gen = Number(ro.metadata?.generation ?? 0);
+    const known = generation.get(name);
+    if (known === undefined) {
+      generation.set(name, gen);
+      return;
+    }
+    if (!changedAt.has(name)) {
+      if (gen > known) changedAt.set(name, Date.now());
+      else return;
+    }
+    const s = ro.status;
+    if (
+      !seconds.has(name) &&
+      s?.phase === 'Healthy' &&
+      s.stableRS !== undefined &&
+      s.stableRS === s.currentPodHash &&
+      s.stableRS !== old.get(name)
+    ) {
+      seconds.set(name, (Date.now() - (changedAt.get(name) ?? 0)) / 1000);
+    }
+  };
+  const informer = caches.informer<WatchedRollout>(ROLLOUTS, { namespace: NAMESPACE });
+  informer.addHandlers({ add: see, update: (_previous, ro) => see(ro) });
+  informer.start();
+  await informer.waitForSync(60_000);
+  return {
+    stop() {
+      caches.stop();
+      return [...seconds.values()];
+    },
+  };
 }
 
 function percentile(values: number[], p: number): number {
