@@ -319,14 +319,15 @@ const SLIPWAY_NODE_FLAGS =
 const SLIPWAY_ENV: Record<string, string> = { ...IMAGE.env, ...envList(flags['slipway-env'] ?? '') };
 let traceRuns = 0;
 
-/** Both at their defaults (leader election on, Argo's client QPS 40 / burst 80 unless raised). */
-/** A running controller and the port its /metrics listens on. */
+/** A running controller, the port its /metrics listens on, and the file its stderr goes to. */
 type Controller = ChildProcess & { metricsPort: number; product: Product; log: string };
 
+/** Both at their defaults (leader election on, Argo's client QPS 40 / burst 80 unless raised). */
 async function startController(product: Product, bench: Bench, argo: string): Promise<Controller> {
   const kubeconfig = bench.cluster.userKubeconfigs[CONTROLLER_USER] ?? '';
   const [healthPort, metricsPort] = [await freePort(), await freePort()];
   const variant = product === 'slipway-variant';
+  const stderr = openSync(controllerLog(bench), 'a');
   const child = isSlipway(product)
     ? spawn(
         process.execPath,
@@ -349,7 +350,7 @@ async function startController(product: Product, bench: Bench, argo: string): Pr
           'warn',
         ],
         {
-          stdio: ['ignore', 'ignore', openSync(controllerLog(bench), 'a')],
+          stdio: ['ignore', 'ignore', stderr],
           env: {
             ...process.env,
             ...(variant ? { ...IMAGE.env, ...envList(flags['variant-env'] ?? '') } : SLIPWAY_ENV),
@@ -375,10 +376,11 @@ async function startController(product: Product, bench: Bench, argo: string): Pr
             : []),
         ],
         {
-          stdio: ['ignore', 'ignore', openSync(controllerLog(bench), 'a')],
+          stdio: ['ignore', 'ignore', stderr],
           env: { ...process.env, POD_NAMESPACE: LEASE_NAMESPACE },
         },
       );
+  closeSync(stderr); // the child has its own copy
   await sleep(200);
   const controller = Object.assign(child, { metricsPort, product, log: controllerLog(bench) });
   assertRunning(controller);
@@ -663,8 +665,8 @@ async function runCanary(product: Product, argo: string): Promise<Figures> {
       'canary: each Rollout, new spec -> Healthy, p99 (s)': each(99),
       'canary: last update request after all Healthy (s)': Math.max(0, (lastRequestAt - healthyAt) / 1000),
       'canary: peak RSS (MiB)': usage.peakRssMiB,
-      'canary: of which anonymous, peak (MiB)': split.anonMiB,
-      'canary: of which file-backed, peak (MiB)': split.fileMiB,
+      'canary: peak anonymous RSS (MiB)': split.anonMiB,
+      'canary: peak file-backed RSS (MiB)': split.fileMiB,
       'canary: CPU (s)': usage.cpuSeconds,
       'canary: API requests per rollout update': update.requests / n,
       'canary: Event writes (create+patch), whole run': all.eventWrites,
@@ -964,8 +966,8 @@ async function runIdle(product: Product, argo: string): Promise<Figures> {
         ((idleUsage.cpuSeconds - cpuBefore) / ((idleTo - idleFrom) / 1000)) * 100,
       [`idle ${m}: RSS (MiB)`]: idleUsage.rssMiB,
       [`idle ${m}: peak RSS, deploy to after the burst (MiB)`]: peakRssMiB,
-      [`idle ${m}: of which anonymous, peak (MiB)`]: crashed ? Number.NaN : split.anonMiB,
-      [`idle ${m}: of which file-backed, peak (MiB)`]: crashed ? Number.NaN : split.fileMiB,
+      [`idle ${m}: peak anonymous RSS (MiB)`]: crashed ? Number.NaN : split.anonMiB,
+      [`idle ${m}: peak file-backed RSS (MiB)`]: crashed ? Number.NaN : split.fileMiB,
       [`idle ${m}: controller exits before the planned restart`]: crashed ? 1 : 0,
       [`idle ${m}: /metrics scrape CPU (ms)`]: scrape?.cpuMs ?? Number.NaN,
       [`idle ${m}: /metrics scrape time p50 (s)`]: scrape?.seconds ?? Number.NaN,
