@@ -65,7 +65,8 @@ export async function tearDown(
     if (typeof s === 'function') await s();
     else await ('stop' in s ? s.stop() : s.shutdown());
   }
-  if (cleanUp.namespace) kubectl(['delete', 'namespace', cleanUp.namespace, '--wait=false']);
+  if (cleanUp.namespace)
+    kubectl(['delete', 'namespace', cleanUp.namespace, '--wait=false', '--ignore-not-found']);
   if (cleanUp.root && !process.env.SLIPWAY_KEEP_E2E_DATA) {
     rmSync(cleanUp.root, { recursive: true, force: true });
   }

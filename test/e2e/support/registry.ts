@@ -4,7 +4,7 @@
 // same distribution API a `docker push` uses.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash, createSign, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,32 +12,20 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { freePort } from '../../../src/localcluster/control-plane.js';
+import { ensureDebianBinary } from './debian.js';
 
 export const REGISTRY_BINARY = '/usr/bin/docker-registry';
 
 /** Installs Debian's docker-registry when it is missing (CI runs as root), saying so. */
 export function ensureRegistryBinary(): string {
-  if (existsSync(REGISTRY_BINARY)) return REGISTRY_BINARY;
-  process.stderr.write(
-    '[registry] /usr/bin/docker-registry missing: running apt-get install -y docker-registry\n',
+  return ensureDebianBinary(REGISTRY_BINARY, 'docker-registry', undefined, () =>
+    // The package enables a system service on :5000; tests start their own instances instead.
+    spawnSync(
+      'sh',
+      ['-c', 'service docker-registry stop 2>/dev/null || systemctl stop docker-registry 2>/dev/null'],
+      { stdio: 'ignore' },
+    ),
   );
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  let install = spawnSync('apt-get', ['install', '-y', 'docker-registry'], { stdio: 'inherit', env });
-  if (install.status !== 0) {
-    process.stderr.write('[registry] install failed; running apt-get update first\n');
-    spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
-    install = spawnSync('apt-get', ['install', '-y', 'docker-registry'], { stdio: 'inherit', env });
-  }
-  // The package enables a system service on :5000; tests start their own instances instead.
-  spawnSync(
-    'sh',
-    ['-c', 'service docker-registry stop 2>/dev/null || systemctl stop docker-registry 2>/dev/null'],
-    {
-      stdio: 'ignore',
-    },
-  );
-  if (!existsSync(REGISTRY_BINARY)) throw new Error('docker-registry could not be installed');
-  return REGISTRY_BINARY;
 }
 
 export { freePort };

@@ -4,12 +4,13 @@
 // loopback, driven through its REST API). Each is stopped by its own PID.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
 import { PACKAGE_ROOT } from '../../../src/package-paths.js';
 import { freePort } from '../../e2e/support/controller.js';
+import { ensureDebianBinary } from '../../e2e/support/debian.js';
 
 export const REDIS_BINARY = '/usr/bin/redis-server';
 
@@ -23,31 +24,14 @@ export function argoCdBinDir(): string {
 
 /** Debian's redis-server, installed with apt-get when missing (root, as on CI). */
 export function ensureRedis(log: (line: string) => void): string {
-  if (existsSync(REDIS_BINARY)) return REDIS_BINARY;
-  if (process.getuid?.() !== 0) {
-    throw new Error(`${REDIS_BINARY} is missing and this is not root: apt-get install -y redis-server`);
-  }
-  log(`${REDIS_BINARY} is missing: running apt-get install -y redis-server`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () =>
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'redis-server'], {
-      stdio: 'inherit',
-      env,
-    });
-  try {
-    install();
-  } catch {
-    execFileSync('apt-get', ['update'], { stdio: 'inherit', env });
-    install();
-  }
-  // The package starts a system service on :6379; the tier runs its own instance instead.
-  try {
-    execFileSync('sh', ['-c', 'service redis-server stop 2>/dev/null || true'], { stdio: 'ignore' });
-  } catch {
-    // no service manager: nothing was started
-  }
-  if (!existsSync(REDIS_BINARY)) throw new Error(`apt-get ran but ${REDIS_BINARY} is absent`);
-  return REDIS_BINARY;
+  return ensureDebianBinary(REDIS_BINARY, 'redis-server', log, () => {
+    // The package starts a system service on :6379; the tier runs its own instance instead.
+    try {
+      execFileSync('sh', ['-c', 'service redis-server stop 2>/dev/null || true'], { stdio: 'ignore' });
+    } catch {
+      // no service manager: nothing was started
+    }
+  });
 }
 
 export interface ResourceStatus {
