@@ -310,6 +310,23 @@ async function freshCluster(product: Product, argo: string): Promise<Bench> {
   return { cluster, dataDir, auditLog, kubectl, kubectlAsync };
 }
 
+/** Stops the run's control plane and removes its data dir (audit log included). */
+async function discardCluster(bench: Bench): Promise<void> {
+  await bench.cluster.stop();
+  auditCursors.delete(bench.auditLog);
+  rmSync(bench.dataDir, { recursive: true, force: true });
+}
+
+/** startController, or the cluster is discarded before the error goes on (nothing else would stop it). */
+async function startFirstController(product: Product, bench: Bench, argo: string): Promise<Controller> {
+  try {
+    return await startController(product, bench, argo);
+  } catch (error) {
+    await discardCluster(bench);
+    throw error;
+  }
+}
+
 /** Slipway runs with the image's Node flags and environment (bench/image-runtime.ts) unless told. */
 const IMAGE = imageRuntime();
 const SLIPWAY_NODE_FLAGS =
@@ -590,7 +607,7 @@ async function runCanary(product: Product, argo: string): Promise<Figures> {
   // The update's: the bench's watch (watchEachUpdate) stamps events while kubectl runs.
   const applyAsync = (image: string) => bench.kubectlAsync(['apply', '-f', '-'], manifests(image));
   const spawnedAt = Date.now();
-  const controller = await startController(product, bench, argo);
+  const controller = await startFirstController(product, bench, argo);
   const rssSplit = sampleRssSplit(controller.pid ?? 0);
   try {
     // Time the deploy from a running controller: wait for its first LIST of Rollouts.
@@ -675,9 +692,7 @@ async function runCanary(product: Product, argo: string): Promise<Figures> {
   } finally {
     rssSplit.stop();
     await stopController(controller);
-    await bench.cluster.stop();
-    auditCursors.delete(bench.auditLog);
-    rmSync(bench.dataDir, { recursive: true, force: true });
+    await discardCluster(bench);
   }
 }
 
@@ -763,9 +778,7 @@ async function runFloor(): Promise<Figures> {
     };
   } finally {
     caches.stop();
-    await bench.cluster.stop();
-    auditCursors.delete(bench.auditLog);
-    rmSync(bench.dataDir, { recursive: true, force: true });
+    await discardCluster(bench);
   }
 }
 
@@ -844,7 +857,7 @@ async function runIdle(product: Product, argo: string): Promise<Figures> {
     ['create', '-f', '-'],
     manifests(() => 'web:1'),
   );
-  let controller = await startController(product, bench, argo);
+  let controller = await startFirstController(product, bench, argo);
   const rssSplit = sampleRssSplit(controller.pid ?? 0);
   try {
     const started = Date.now();
@@ -988,9 +1001,7 @@ async function runIdle(product: Product, argo: string): Promise<Figures> {
   } finally {
     rssSplit.stop();
     await stopController(controller);
-    await bench.cluster.stop();
-    auditCursors.delete(bench.auditLog);
-    rmSync(bench.dataDir, { recursive: true, force: true });
+    await discardCluster(bench);
   }
 }
 
