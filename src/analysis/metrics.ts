@@ -6,17 +6,15 @@
 // Written as text by ../metrics/object-families.ts (label strings built once per cached run).
 import type { AnalysisRun } from '../api/analysis.js';
 import {
-  ARGO_BUCKETS,
   type CleanupOptions,
   type Exposition,
   familyHeader,
   flat,
   labelString,
-  ObjectCounter,
-  ObjectHistogram,
+  objectKey,
   PerObject,
+  ReconcileFamilies,
   removalAfterDelete,
-  startTimer,
 } from '../metrics/object-families.js';
 import { metricNameMatches } from './metric-spec.js';
 import { providerTypeName } from './providers/registry.js';
@@ -124,13 +122,20 @@ export function registerAnalysisMetrics(
       metricPhase: flat(metricPhase),
     };
   });
-  const reconcile = new ObjectHistogram(
-    'analysis_run_reconcile',
-    'Analysis Run reconciliation performance.',
-    ARGO_BUCKETS,
+  const reconciles = new ReconcileFamilies(
+    'analysis_run',
+    {
+      reconcile: 'Analysis Run reconciliation performance.',
+      error: 'Error occurring during the analysis run',
+    },
+    // Argo's label order for these: name, then namespace.
+    (namespace, name) =>
+      labelString([
+        ['name', name],
+        ['namespace', namespace],
+      ]),
   );
-  const errors = new ObjectCounter('analysis_run_reconcile_error', 'Error occurring during the analysis run');
-  const removal = removalAfterDelete([reconcile, errors], options);
+  const removal = removalAfterDelete(reconciles.families, options);
   const removeSource = exposition.add({
     render() {
       let info = INFO;
@@ -144,23 +149,14 @@ export function registerAnalysisMetrics(
         metricType += own.metricType;
         metricPhase += own.metricPhase;
       }
-      return [info, phase, metricType, metricPhase, reconcile.render(), errors.render()].join('\n');
+      return [info, phase, metricType, metricPhase, reconciles.render()].join('\n');
     },
   });
-  const key = (namespace: string, name: string) => `${namespace}/${name}`;
-  // Argo's label order for this histogram: name, then namespace.
-  const identity = (namespace: string, name: string) =>
-    labelString([
-      ['name', name],
-      ['namespace', namespace],
-    ]);
-  const observeReconcile = (namespace: string, name: string, seconds: number) =>
-    reconcile.observe(key(namespace, name), () => identity(namespace, name), seconds);
   return {
-    startReconcile: (namespace, name) => startTimer((seconds) => observeReconcile(namespace, name, seconds)),
-    observeReconcile,
-    reconcileError: (namespace, name) => errors.inc(key(namespace, name), identity(namespace, name)),
-    deleted: (namespace, name) => removal.schedule(key(namespace, name)),
+    startReconcile: reconciles.start,
+    observeReconcile: reconciles.observe,
+    reconcileError: reconciles.error,
+    deleted: (namespace, name) => removal.schedule(objectKey(namespace, name)),
     unregister() {
       removal.cancel();
       removeSource();

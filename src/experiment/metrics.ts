@@ -5,17 +5,15 @@
 // ../metrics/object-families.ts (label strings built once per cached experiment).
 import type { Experiment } from '../api/experiment.js';
 import {
-  ARGO_BUCKETS,
   type CleanupOptions,
   type Exposition,
   familyHeader,
   flat,
   labelString,
-  ObjectCounter,
-  ObjectHistogram,
+  objectKey,
   PerObject,
+  ReconcileFamilies,
   removalAfterDelete,
-  startTimer,
 } from '../metrics/object-families.js';
 
 const DEPRECATED_PHASES = ['Pending', 'Error', 'Successful', 'Running', 'Inconclusive'] as const;
@@ -60,13 +58,12 @@ export function registerExperimentMetrics(
     }
     return { info: flat(info), phases: flat(phases) };
   });
-  const reconcile = new ObjectHistogram(
-    'experiment_reconcile',
-    'Experiments reconciliation performance.',
-    ARGO_BUCKETS,
+  const reconciles = new ReconcileFamilies(
+    'experiment',
+    { reconcile: 'Experiments reconciliation performance.', error: 'Error occurring during the experiment' },
+    identity,
   );
-  const errors = new ObjectCounter('experiment_reconcile_error', 'Error occurring during the experiment');
-  const removal = removalAfterDelete([reconcile, errors], options);
+  const removal = removalAfterDelete(reconciles.families, options);
   const removeSource = exposition.add({
     render() {
       let info = INFO;
@@ -76,17 +73,14 @@ export function registerExperimentMetrics(
         info += own.info;
         phases += own.phases;
       }
-      return [info, phases, reconcile.render(), errors.render()].join('\n');
+      return [info, phases, reconciles.render()].join('\n');
     },
   });
-  const key = (namespace: string, name: string) => `${namespace}/${name}`;
-  const observeReconcile = (namespace: string, name: string, seconds: number) =>
-    reconcile.observe(key(namespace, name), () => identity(namespace, name), seconds);
   return {
-    startReconcile: (namespace, name) => startTimer((seconds) => observeReconcile(namespace, name, seconds)),
-    observeReconcile,
-    reconcileError: (namespace, name) => errors.inc(key(namespace, name), identity(namespace, name)),
-    deleted: (namespace, name) => removal.schedule(key(namespace, name)),
+    startReconcile: reconciles.start,
+    observeReconcile: reconciles.observe,
+    reconcileError: reconciles.error,
+    deleted: (namespace, name) => removal.schedule(objectKey(namespace, name)),
     unregister() {
       removal.cancel();
       removeSource();

@@ -284,3 +284,47 @@ export function removalAfterDelete(
 
 /** Argo's buckets for its reconcile and notification_send histograms (controller/metrics/prommetrics.go). */
 export const ARGO_BUCKETS: readonly number[] = [0.01, 0.15, 0.25, 0.5, 1];
+
+/** The key of an object's series in the families above. */
+export function objectKey(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}
+
+/**
+ * A kind's `<prefix>_reconcile` histogram (ARGO_BUCKETS) and `<prefix>_reconcile_error` counter,
+ * as Argo has them for Rollouts, AnalysisRuns and Experiments: one series per object, with the
+ * labels `identity` writes (Argo's label order differs by kind).
+ */
+export class ReconcileFamilies {
+  private readonly histogram: ObjectHistogram;
+  private readonly errors: ObjectCounter;
+
+  constructor(
+    prefix: string,
+    help: { reconcile: string; error: string },
+    private readonly identity: (namespace: string, name: string) => string,
+  ) {
+    this.histogram = new ObjectHistogram(`${prefix}_reconcile`, help.reconcile, ARGO_BUCKETS);
+    this.errors = new ObjectCounter(`${prefix}_reconcile_error`, help.error);
+  }
+
+  /** Both families, for removalAfterDelete. */
+  get families(): readonly { remove(key: string): void }[] {
+    return [this.histogram, this.errors];
+  }
+
+  readonly observe = (namespace: string, name: string, seconds: number): void =>
+    this.histogram.observe(objectKey(namespace, name), () => this.identity(namespace, name), seconds);
+
+  /** Starts a reconcile timer; call the result when the reconcile ends. */
+  readonly start = (namespace: string, name: string): (() => void) =>
+    startTimer((seconds) => this.observe(namespace, name, seconds));
+
+  readonly error = (namespace: string, name: string): void =>
+    this.errors.inc(objectKey(namespace, name), this.identity(namespace, name));
+
+  /** The histogram's text, then the counter's. */
+  render(): string {
+    return `${this.histogram.render()}\n${this.errors.render()}`;
+  }
+}
