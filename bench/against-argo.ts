@@ -10,7 +10,8 @@
 //     [--products slipway,argo,argo-raised] [--raised-qps 200 --raised-burst 400]
 //     [--slipway-node-flags '--flag ...'] [--slipway-env NAME=value,...] [--memory-trace DIR]
 //     [--save-metrics DIR]
-//     [--products slipway,slipway-variant,argo --variant-node-flags='--flag ...' --variant-env N=v,...]
+//     [--products slipway,slipway-variant,argo --variant-node-flags='--flag ...' --variant-env N=v,...
+//      --variant-entry <slipway.js of another build, e.g. main's dist/ copied aside>]
 //
 // Products: `argo` is Argo at its defaults (client QPS 40, burst 80), as its users run it;
 // `argo-raised` is Argo with a raised client limit (--raised-qps/--raised-burst), since part
@@ -42,7 +43,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { apiResourceOf, ROLLOUT_KIND } from '../src/api/kinds.js';
@@ -79,8 +80,12 @@ const { values: flags } = parseArgs({
     'memory-trace': { type: 'string', default: '' },
     // The `slipway-variant` product: Slipway with these Node flags and extra environment instead
     // (e.g. an older set, compared in the same run, interleaved with the others).
-    'variant-node-flags': { type: 'string', default: '' },
+    // The variant's Node flags; without this, the same as Slipway's (the image's).
+    'variant-node-flags': { type: 'string' },
     'variant-env': { type: 'string', default: '' },
+    // The variant's entry point: another build of Slipway (its dist/ must sit inside this
+    // checkout, as dist/ resolves node_modules from its parents). Default: this build.
+    'variant-entry': { type: 'string', default: '' },
     // A directory: the idle workload's last /metrics scrape of each run is saved there.
     'save-metrics': { type: 'string', default: '' },
   },
@@ -349,9 +354,13 @@ async function startController(product: Product, bench: Bench, argo: string): Pr
     ? spawn(
         process.execPath,
         [
-          ...(variant ? (flags['variant-node-flags'] ?? '').split(' ').filter(Boolean) : SLIPWAY_NODE_FLAGS),
+          ...(variant && flags['variant-node-flags'] !== undefined
+            ? flags['variant-node-flags'].split(' ').filter(Boolean)
+            : SLIPWAY_NODE_FLAGS),
           ...(flags['memory-trace'] ? ['--import', join(PACKAGE_ROOT, 'bench', 'memory-trace.mjs')] : []),
-          join(PACKAGE_ROOT, 'dist', 'cmd', 'slipway.js'),
+          variant && flags['variant-entry']
+            ? resolvePath(flags['variant-entry'])
+            : join(PACKAGE_ROOT, 'dist', 'cmd', 'slipway.js'),
           'controller',
           '--kubeconfig',
           kubeconfig,
@@ -1075,7 +1084,8 @@ async function main(): Promise<void> {
     argo: 'Argo default',
     'argo-raised': `Argo --qps ${settings.raisedQps} --burst ${settings.raisedBurst}`,
     slipway: 'Slipway',
-    'slipway-variant': `Slipway ${flags['variant-node-flags']} ${flags['variant-env']}`.trim(),
+    'slipway-variant':
+      `Slipway ${flags['variant-entry'] ?? ''} ${flags['variant-node-flags'] ?? ''} ${flags['variant-env']}`.trim(),
   };
   const shown = PRODUCTS.filter((p) => settings.products.includes(p)).sort(
     (a, b) => (a === 'slipway' ? 1 : 0) - (b === 'slipway' ? 1 : 0),

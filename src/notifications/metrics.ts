@@ -12,6 +12,7 @@ import {
   labelString,
   ObjectCounter,
   ObjectHistogram,
+  objectKey,
   removalAfterDelete,
 } from '../metrics/object-families.js';
 
@@ -61,7 +62,7 @@ export function createNotificationMetrics(
   const identity = (object: Named) => {
     const namespace = object.metadata?.namespace ?? '';
     const name = object.metadata?.name ?? '';
-    return { key: `${namespace}/${name}`, namespace, name };
+    return { key: objectKey(namespace, name), namespace, name };
   };
   const argoLabels = (l: DeliveryLabels) => {
     const { namespace, name } = identity(l.object);
@@ -93,7 +94,7 @@ export function createNotificationMetrics(
         seconds,
       );
     },
-    deleted: (namespace, name) => removal.schedule(`${namespace}/${name}`),
+    deleted: (namespace, name) => removal.schedule(objectKey(namespace, name)),
     unregister() {
       removal.cancel();
       removeSource();
