@@ -170,6 +170,44 @@ describe('WorkQueue', () => {
     expect(queue.len()).toBe(2); // the later 100 ms and 200 ms requests were folded into 50 ms
   });
 
+  it('releases many delayed keys each once, at its earliest time, in time order', async () => {
+    const { queue, clock } = newQueue();
+    const start = clock.now();
+    const ran: [string, number][] = [];
+    const running = queue.run((key) => {
+      ran.push([key, clock.now() - start]);
+      return undefined;
+    });
+    // 300 keys at scattered times (a fixed sequence), a third of them moved earlier, some later
+    // (ignored), and one that is released and then delayed again with a later time.
+    const expected = new Map<string, number>();
+    for (let i = 0; i < 300; i++) {
+      const at = ((i * 7919) % 997) + 10;
+      queue.addAfter(`k${i}`, at);
+      expected.set(`k${i}`, at);
+    }
+    for (let i = 0; i < 300; i += 3) {
+      const earlier = Math.floor((expected.get(`k${i}`) ?? 0) / 2) + 5;
+      queue.addAfter(`k${i}`, earlier);
+      queue.addAfter(`k${i}`, earlier + 400);
+      expected.set(`k${i}`, earlier);
+    }
+    await clock.advance(1100);
+    queue.addAfter('k1', 50);
+    await clock.advance(100);
+    expect(ran).toHaveLength(301);
+    expect(ran.slice(0, 300).map(([, t]) => t)).toEqual(
+      ran
+        .slice(0, 300)
+        .map(([, t]) => t)
+        .sort((a, b) => a - b),
+    );
+    expect(new Map(ran.slice(0, 300))).toEqual(expected);
+    expect(ran[300]).toEqual(['k1', 1150]);
+    await queue.shutDown();
+    await running;
+  });
+
   it('requeues after requeueAfterMs when the handler asks', async () => {
     const { queue, clock } = newQueue();
     const callTimes: number[] = [];
