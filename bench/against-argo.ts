@@ -78,9 +78,9 @@ const { values: flags } = parseArgs({
     'slipway-env': { type: 'string', default: '' },
     // A directory: Slipway runs with bench/memory-trace.mjs preloaded, one trace file per run.
     'memory-trace': { type: 'string', default: '' },
-    // The `slipway-variant` product: Slipway with these Node flags and extra environment instead
-    // (e.g. an older set, compared in the same run, interleaved with the others).
-    // The variant's Node flags; without this, the same as Slipway's (the image's).
+    // The `slipway-variant` product: Slipway with these Node flags (without the option: Slipway's,
+    // the image's) and extra environment (e.g. an older set, compared in the same run,
+    // interleaved with the others).
     'variant-node-flags': { type: 'string' },
     'variant-env': { type: 'string', default: '' },
     // The variant's entry point: another build of Slipway (its dist/ must sit inside this
