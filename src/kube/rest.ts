@@ -119,9 +119,10 @@ export class RestClient {
   /**
    * TLS material and auth headers from the kubeconfig, reused for CREDENTIAL_REUSE_MS. The
    * library's applyToHTTPSOptions reads the CA, certificate and key files again and builds
-   * (and drops) a new https.Agent on every call: ~4 % of the controller's CPU in a profile of a
-   * deploy of 1,000 Rollouts. Tokens may rotate, so the answer is asked for again after the window or at
-   * once after a 401; the library's own token-file reader re-reads only once a minute anyway.
+   * (and drops) a new https.Agent on every call: ~4 % of the controller's CPU in a profile of
+   * a deploy of 1,000 Rollouts. Tokens may rotate, so the answer is asked for again after the
+   * window, or at once after a 401; the library's token-file reader re-reads only once a
+   * minute anyway.
    */
   private connectionOptions(): Promise<https.RequestOptions> {
     // A monotonic clock: a wall clock set back would stretch the window.
