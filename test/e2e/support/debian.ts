@@ -6,7 +6,7 @@
 // /var/lib/dpkg/lock-frontend"). So every install here runs under one lock file of ours (flock,
 // from util-linux, which Debian always has): the second waits, then finds its binary installed
 // or installs it.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const APT_LOCK = '/tmp/slipway-apt-install.lock';
@@ -39,4 +39,11 @@ export function ensureDebianBinary(
   if (!existsSync(binary)) throw new Error(`apt-get installed ${pkg} but ${binary} is absent`);
   after?.();
   return binary;
+}
+
+/** Stops the system service a package started when it was installed (tests run their own). */
+export function stopDebianService(name: string): void {
+  spawnSync('sh', ['-c', 'service "$1" stop 2>/dev/null || systemctl stop "$1" 2>/dev/null', 'sh', name], {
+    stdio: 'ignore',
+  });
 }

@@ -2,7 +2,7 @@
 // token server that implements the registry's Bearer token flow in front of it, and a push helper
 // that uploads small images (config blob + layer blob + manifest, or an index of them) through the
 // same distribution API a `docker push` uses.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash, createSign, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -12,19 +12,15 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { freePort } from '../../../src/localcluster/control-plane.js';
-import { ensureDebianBinary } from './debian.js';
+import { ensureDebianBinary, stopDebianService } from './debian.js';
 
 export const REGISTRY_BINARY = '/usr/bin/docker-registry';
 
 /** Installs Debian's docker-registry when it is missing (CI runs as root), saying so. */
 export function ensureRegistryBinary(): string {
+  // The package enables a system service on :5000; tests start their own instances instead.
   return ensureDebianBinary(REGISTRY_BINARY, 'docker-registry', undefined, () =>
-    // The package enables a system service on :5000; tests start their own instances instead.
-    spawnSync(
-      'sh',
-      ['-c', 'service docker-registry stop 2>/dev/null || systemctl stop docker-registry 2>/dev/null'],
-      { stdio: 'ignore' },
-    ),
+    stopDebianService('docker-registry'),
   );
 }
 

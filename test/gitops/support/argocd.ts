@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
 import { PACKAGE_ROOT } from '../../../src/package-paths.js';
 import { freePort } from '../../e2e/support/controller.js';
-import { ensureDebianBinary } from '../../e2e/support/debian.js';
+import { ensureDebianBinary, stopDebianService } from '../../e2e/support/debian.js';
 
 export const REDIS_BINARY = '/usr/bin/redis-server';
 
@@ -24,14 +24,8 @@ export function argoCdBinDir(): string {
 
 /** Debian's redis-server, installed with apt-get when missing (root, as on CI). */
 export function ensureRedis(log: (line: string) => void): string {
-  return ensureDebianBinary(REDIS_BINARY, 'redis-server', log, () => {
-    // The package starts a system service on :6379; the tier runs its own instance instead.
-    try {
-      execFileSync('sh', ['-c', 'service redis-server stop 2>/dev/null || true'], { stdio: 'ignore' });
-    } catch {
-      // no service manager: nothing was started
-    }
-  });
+  // The package starts a system service on :6379; the tier runs its own instance instead.
+  return ensureDebianBinary(REDIS_BINARY, 'redis-server', log, () => stopDebianService('redis-server'));
 }
 
 export interface ResourceStatus {
